@@ -1,0 +1,153 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# minewall build. `make` leaves build/minewalld and build/minewall.
+# `make SAN=1` builds the same into build/san with AddressSanitizer and UBSan.
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+SAN ?= 0
+BUILD_ROOT := build
+ifeq ($(SAN),1)
+BUILD := $(BUILD_ROOT)/san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+BUILD := $(BUILD_ROOT)
+SANFLAGS :=
+endif
+
+CLANG ?= clang
+CC ?= clang
+ifeq ($(origin CC),default)
+CC := clang
+endif
+BPFTOOL ?= bpftool
+ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null || gcc -print-multiarch)
+
+PKGS := libbpf libelf zlib libnftnl libmnl inih jansson
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -Wall -Werror -D__TARGET_ARCH_$(ARCH) \
+	-Iinclude -Ibpf -I/usr/include/$(MULTIARCH)
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -D_GNU_SOURCE \
+	-Iinclude -Iuser -I$(BUILD) $(PKG_CFLAGS) $(SANFLAGS) -MMD -MP
+LDFLAGS += $(SANFLAGS)
+LDLIBS += $(PKG_LIBS)
+
+BPF_SRCS := bpf/xdp_ingress.bpf.c bpf/tc_egress.bpf.c
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
+SKEL := $(BUILD)/minewall.skel.h
+
+# user-space code shared by the agent, the CLI and the tests
+LIB_SRCS := user/log.c user/util.c user/addr.c user/config.c user/pinned.c \
+	user/flowtable.c user/stats.c
+AGENT_SRCS := user/minewalld.c user/loader.c user/events.c user/localaddr.c \
+	user/agent_flows.c
+CLI_SRCS := user/cli/main.c user/cli/cmd_flows.c user/cli/cmd_status.c \
+	user/cli/output.c
+
+LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
+AGENT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(AGENT_SRCS))
+CLI_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRCS))
+
+TEST_PROGS := $(BUILD)/selftests/test_packets $(BUILD)/selftests/test_unit
+
+all: $(BUILD)/minewalld $(BUILD)/minewall
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c bpf/*.h include/minewall.h
+	$(call msg,BPF,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/minewall.bpf.o: $(BPF_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
+
+$(SKEL): $(BUILD)/minewall.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name minewall_bpf > $@
+
+$(BUILD)/%.o: %.c | $(SKEL)
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/minewalld: $(AGENT_OBJS) $(LIB_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/minewall: $(CLI_OBJS) $(LIB_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/selftests/test_packets: $(BUILD)/selftests/test_packets.o \
+		$(BUILD)/selftests/pktgen.o $(BUILD)/selftests/test.o $(BUILD)/user/loader.o $(LIB_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/selftests/test_unit: $(BUILD)/selftests/test_unit.o $(BUILD)/selftests/test.o $(LIB_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/selftests/bench_packets: $(BUILD)/selftests/bench_packets.o \
+		$(BUILD)/selftests/pktgen.o $(BUILD)/selftests/test.o $(BUILD)/user/loader.o $(LIB_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# Installs the Debian packages that build, tests and benchmarks use.
+deps:
+	$(Q)bash scripts/setup-deps.sh all
+
+deps-run:
+	$(Q)bash scripts/setup-deps.sh run
+
+# Builds and runs the agent in the foreground on the default-route interface.
+run: deps-run
+	$(Q)$(MAKE) --no-print-directory all
+	./$(BUILD)/minewalld $(RUN_ARGS)
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory SAN=1 all $(subst $(BUILD_ROOT)/,$(BUILD_ROOT)/san/,$(TEST_PROGS))
+	$(Q)bash selftests/run.sh $(BUILD_ROOT)/san
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/selftests/bench_packets
+	$(Q)bash selftests/bench.sh $(BUILD)
+
+SHELL_SCRIPTS := $(wildcard scripts/*.sh selftests/*.sh selftests/e2e/*.sh .ci/run)
+C_SRCS := $(wildcard user/*.c user/*/*.c include/*.h bpf/*.c bpf/*.h selftests/*.c selftests/*.h user/*.h user/*/*.h)
+
+lint: deps
+	$(Q)clang-format --dry-run --Werror $(C_SRCS)
+	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+		--suppress=missingIncludeSystem --inline-suppr -Iinclude -Iuser \
+		$(filter %.c,$(C_SRCS))
+	$(Q)shellcheck -x $(SHELL_SCRIPTS)
+
+format:
+	$(Q)clang-format -i $(C_SRCS)
+
+install: all
+	install -D -m 0755 $(BUILD)/minewalld $(DESTDIR)$(PREFIX)/sbin/minewalld
+	install -D -m 0755 $(BUILD)/minewall $(DESTDIR)$(PREFIX)/sbin/minewall
+	install -D -m 0644 etc/minewall.conf $(DESTDIR)/etc/minewall/minewall.conf.example
+
+clean:
+	$(call msg,CLEAN,$(BUILD_ROOT))
+	$(Q)rm -rf $(BUILD_ROOT)
+
+.PHONY: all deps deps-run run test bench lint format install clean
+
+-include $(shell find $(BUILD_ROOT) -name '*.d' 2>/dev/null)

@@ -1,0 +1,319 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * flow.h - flow accounting shared by the XDP ingress and tc egress programs:
+ * find or create the connection's entry, count the packet in its direction,
+ * track the TCP handshake and close, and raise ring-buffer events when the
+ * agent must know now (flow end, blacklist hit, new outbound flow to a
+ * public address, payload worth parsing).
+ */
+#ifndef MW_FLOW_H
+#define MW_FLOW_H
+
+#include "parse.h"
+#include "maps.h"
+
+#define MW_DNS_PORT 53
+
+/* Where a packet came from, so that one inline body serves both hooks and
+ * the compiler drops the helper calls a program type may not use. */
+enum mw_hook {
+	MW_HOOK_XDP = 0,
+	MW_HOOK_TC = 1,
+};
+
+/* The packet the programs are looking at, for payload copies. */
+struct mw_ctx {
+	void *ctx;
+	enum mw_hook hook;
+	__u32 ifindex;
+	__u32 segs;	/* wire packets this buffer stands for (TCP GSO) */
+	__u32 l3_bytes; /* IP bytes of all those packets */
+	__u64 now;
+};
+
+static __always_inline struct mw_stats *mw_stats_get(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&mw_stats, &zero);
+}
+
+static __always_inline void mw_key_set(struct mw_flow_key *key, const struct mw_pkt *p, int dir)
+{
+	/* dir says which side of the packet is the host */
+	if (dir == MW_DIR_IN) {
+		__builtin_memcpy(key->local_addr, p->daddr, 16);
+		__builtin_memcpy(key->remote_addr, p->saddr, 16);
+		key->local_port = p->dport;
+		key->remote_port = p->sport;
+	} else {
+		__builtin_memcpy(key->local_addr, p->saddr, 16);
+		__builtin_memcpy(key->remote_addr, p->daddr, 16);
+		key->local_port = p->sport;
+		key->remote_port = p->dport;
+	}
+	key->proto = p->proto;
+	key->pad[0] = key->pad[1] = key->pad[2] = 0;
+}
+
+static __always_inline int mw_is_local(const __u8 *addr)
+{
+	return bpf_map_lookup_elem(&mw_local, addr) != NULL;
+}
+
+/*
+ * The direction of a packet the flow table does not know yet. The hook gives
+ * the usual answer (ingress: the destination is the host); the host's own
+ * addresses override it when they say otherwise, which is what happens for
+ * forwarded or replayed traffic.
+ */
+static __always_inline int mw_new_flow_dir(const struct mw_pkt *p, int hook_dir)
+{
+	if (hook_dir == MW_DIR_IN)
+		return mw_is_local(p->saddr) && !mw_is_local(p->daddr) ? MW_DIR_OUT : MW_DIR_IN;
+	return mw_is_local(p->daddr) && !mw_is_local(p->saddr) ? MW_DIR_IN : MW_DIR_OUT;
+}
+
+static __always_inline void mw_emit_flow(struct mw_ctx *c, struct mw_stats *st, __u16 type,
+					 int dir, __u8 reason, const struct mw_flow_key *key,
+					 const struct mw_flow *flow)
+{
+	struct mw_event_flow *ev;
+
+	ev = bpf_ringbuf_reserve(&mw_events, sizeof(*ev), 0);
+	if (!ev) {
+		st->events_lost++;
+		return;
+	}
+	ev->hdr.type = type;
+	ev->hdr.dir = dir;
+	ev->hdr.reason = reason;
+	ev->hdr.ifindex = c->ifindex;
+	ev->hdr.ts_ns = c->now;
+	__builtin_memcpy(&ev->key, key, sizeof(*key));
+	__builtin_memcpy(&ev->flow, flow, sizeof(*flow));
+	bpf_ringbuf_submit(ev, 0);
+	st->events++;
+}
+
+/* Payload worth a look by the agent: JSON-RPC (Stratum), a TLS handshake
+ * record (ClientHello and its SNI), or DNS. */
+static __always_inline int mw_peek_wanted(const struct mw_pkt *p, const struct mw_flow_key *key,
+					  __u8 first)
+{
+	if (key->remote_port == bpf_htons(MW_DNS_PORT))
+		return 1;
+	if (p->proto != IPPROTO_TCP)
+		return 0;
+	return first == '{' || first == 0x16;
+}
+
+static __always_inline int mw_load_bytes(struct mw_ctx *c, __u32 off, void *to, __u32 len)
+{
+	if (c->hook == MW_HOOK_XDP)
+		return bpf_xdp_load_bytes(c->ctx, off, to, len);
+	return bpf_skb_load_bytes(c->ctx, off, to, len);
+}
+
+static __always_inline void mw_peek(struct mw_ctx *c, struct mw_stats *st, const struct mw_pkt *p,
+				    const struct mw_flow_key *key, int dir, __u32 index)
+{
+	struct mw_event_peek *ev;
+	__u32 len = p->payload_len;
+
+	if (len > mw_cfg.peek_bytes)
+		len = mw_cfg.peek_bytes;
+	/* the verifier needs a constant upper bound on the copy length */
+	if (len > MW_PEEK_MAX)
+		len = MW_PEEK_MAX;
+	if (len == 0)
+		return;
+
+	ev = bpf_ringbuf_reserve(&mw_events, sizeof(*ev), 0);
+	if (!ev) {
+		st->events_lost++;
+		return;
+	}
+	if (mw_load_bytes(c, p->payload_off, ev->data, len) < 0) {
+		bpf_ringbuf_discard(ev, 0);
+		return;
+	}
+	ev->hdr.type = MW_EV_PEEK;
+	ev->hdr.dir = dir;
+	ev->hdr.reason = 0;
+	ev->hdr.ifindex = c->ifindex;
+	ev->hdr.ts_ns = c->now;
+	__builtin_memcpy(&ev->key, key, sizeof(*key));
+	ev->len = len;
+	ev->orig_len = p->payload_len > 0xffff ? 0xffff : p->payload_len;
+	ev->seq = p->tcp_seq;
+	ev->index = index;
+	ev->pad = 0;
+	bpf_ringbuf_submit(ev, 0);
+	st->peeks++;
+	st->events++;
+}
+
+static __always_inline __u8 mw_first_payload_byte(struct mw_ctx *c, const struct mw_pkt *p)
+{
+	__u8 b = 0;
+
+	mw_load_bytes(c, p->payload_off, &b, 1);
+	return b;
+}
+
+static __always_inline int mw_lpm_match(void *trie, const __u8 *addr, __u32 *val)
+{
+	struct mw_lpm_key k = { .prefixlen = 128 };
+	__u32 *v;
+
+	__builtin_memcpy(k.addr, addr, 16);
+	v = bpf_map_lookup_elem(trie, &k);
+	if (!v)
+		return 0;
+	*val = *v;
+	return 1;
+}
+
+static __always_inline void mw_flow_init(struct mw_flow *f, const struct mw_pkt *p,
+					 struct mw_ctx *c, int dir)
+{
+	__builtin_memset(f, 0, sizeof(*f));
+	f->first_ns = c->now;
+	f->ifindex = c->ifindex;
+	f->last_data_dir = dir;
+	if (p->proto == IPPROTO_TCP && !p->later_fragment) {
+		if ((p->tcp_flags & (MW_TCP_SYN | MW_TCP_ACK)) == MW_TCP_SYN)
+			f->initiator = dir;
+		else if ((p->tcp_flags & (MW_TCP_SYN | MW_TCP_ACK)) == (MW_TCP_SYN | MW_TCP_ACK))
+			f->initiator = !dir; /* we missed the SYN: the SYN-ACK answers it */
+		else
+			f->initiator = MW_INIT_UNKNOWN;
+	} else {
+		f->initiator = dir;
+	}
+}
+
+/* Creates the flow for @key; returns the entry in the map, or NULL. */
+static __always_inline struct mw_flow *mw_flow_create(struct mw_ctx *c, struct mw_stats *st,
+						      const struct mw_pkt *p,
+						      const struct mw_flow_key *key, int dir)
+{
+	struct mw_flow nf;
+	struct mw_flow *f;
+	__u32 list;
+
+	mw_flow_init(&nf, p, c, dir);
+	if (mw_lpm_match(&mw_blacklist, key->remote_addr, &list))
+		nf.blacklist = list;
+
+	if (bpf_map_update_elem(&mw_flows, key, &nf, BPF_NOEXIST) < 0) {
+		/* another CPU may have created it a moment ago */
+		f = bpf_map_lookup_elem(&mw_flows, key);
+		if (!f)
+			st->flow_insert_fail++;
+		return f;
+	}
+	st->flow_inserts++;
+	if (nf.initiator == MW_INIT_UNKNOWN)
+		st->flow_midstream++;
+	if (nf.blacklist) {
+		st->blacklist_hits++;
+		mw_emit_flow(c, st, MW_EV_BLACKLIST, dir, 0, key, &nf);
+	}
+	if (nf.initiator == MW_DIR_OUT && dir == MW_DIR_OUT &&
+	    !mw_lpm_match(&mw_internal, key->remote_addr, &list)) {
+		st->new_public++;
+		mw_emit_flow(c, st, MW_EV_NEW_PUBLIC, dir, 0, key, &nf);
+	}
+	return bpf_map_lookup_elem(&mw_flows, key);
+}
+
+static __always_inline __u8 mw_tcp_state(const struct mw_flow *f)
+{
+	__u8 all = f->tcp_flags[0] | f->tcp_flags[1];
+
+	if (all & MW_TCP_RST)
+		return MW_STATE_CLOSED;
+	if ((f->tcp_flags[0] & MW_TCP_FIN) && (f->tcp_flags[1] & MW_TCP_FIN))
+		return MW_STATE_CLOSED;
+	if (all & MW_TCP_FIN)
+		return MW_STATE_CLOSING;
+	return MW_STATE_OPEN;
+}
+
+/* Counts the packet in its flow; hook_dir is the hook's usual direction. */
+static __always_inline void mw_account(struct mw_ctx *c, struct mw_stats *st,
+				       const struct mw_pkt *p, int hook_dir)
+{
+	struct mw_flow_key key;
+	struct mw_flow *f;
+	int dir = hook_dir;
+	__u8 flags = 0;
+
+	mw_key_set(&key, p, dir);
+	f = bpf_map_lookup_elem(&mw_flows, &key);
+	if (!f) {
+		/* the other orientation: replayed or forwarded traffic */
+		dir = !hook_dir;
+		mw_key_set(&key, p, dir);
+		f = bpf_map_lookup_elem(&mw_flows, &key);
+	}
+	if (!f) {
+		dir = mw_new_flow_dir(p, hook_dir);
+		mw_key_set(&key, p, dir);
+		f = mw_flow_create(c, st, p, &key, dir);
+		if (!f)
+			return;
+	}
+
+	if (p->proto == IPPROTO_TCP && !p->later_fragment) {
+		flags = p->tcp_flags;
+		/* a new SYN on a closed connection: the 4-tuple is reused */
+		if ((flags & (MW_TCP_SYN | MW_TCP_ACK)) == MW_TCP_SYN && f->state == MW_STATE_CLOSED) {
+			mw_flow_init(f, p, c, dir);
+			st->flow_inserts++;
+		}
+	}
+
+	f->packets[dir] += c->segs;
+	f->bytes[dir] += c->l3_bytes;
+	f->last_ns = c->now;
+
+	if (p->payload_len) {
+		__u32 n = ++f->data_packets[dir];
+
+		if (f->last_data_dir != dir && f->data_packets[!dir])
+			f->exchanges++;
+		f->last_data_dir = dir;
+		if (n <= mw_cfg.peek_packets && f->peeked[dir] < mw_cfg.peek_packets &&
+		    mw_peek_wanted(p, &key, mw_first_payload_byte(c, p))) {
+			f->peeked[dir]++;
+			mw_peek(c, st, p, &key, dir, n - 1);
+		} else if (p->proto == IPPROTO_UDP && key.remote_port == bpf_htons(MW_DNS_PORT) &&
+			   dir == MW_DIR_IN) {
+			/* every DNS answer matters, not only the first few */
+			mw_peek(c, st, p, &key, dir, n - 1);
+		}
+	}
+
+	if (!flags)
+		return;
+	f->tcp_flags[dir] |= flags;
+	if (!f->handshake && dir == f->initiator && (flags & MW_TCP_ACK) &&
+	    !(flags & MW_TCP_SYN) && (f->tcp_flags[!dir] & MW_TCP_SYN))
+		f->handshake = 1;
+	if (flags & (MW_TCP_FIN | MW_TCP_RST)) {
+		f->state = mw_tcp_state(f);
+		/* two CPUs closing one flow at once may both report it: the agent
+		 * drops the second report (same key and first_ns) */
+		if (f->state == MW_STATE_CLOSED && !f->ended) {
+			f->ended = 1;
+			st->flow_ends++;
+			mw_emit_flow(c, st, MW_EV_FLOW_END, dir,
+				     (flags & MW_TCP_RST) ? MW_END_RST : MW_END_FIN, &key, f);
+		}
+	}
+}
+
+#endif /* MW_FLOW_H */

@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * minewall.h - the one header shared by the BPF programs and user space.
+ *
+ * Only fixed-width UAPI types, explicit padding, no pointers, no bool: the
+ * same bytes must mean the same thing on both sides of the map interface.
+ * Every struct size is checked by _Static_assert in user space.
+ */
+#ifndef MINEWALL_H
+#define MINEWALL_H
+
+#include <linux/types.h>
+
+/* Map names as the kernel shows them (at most 15 characters). */
+#define MW_MAP_FLOWS	 "mw_flows"
+#define MW_MAP_STATS	 "mw_stats"
+#define MW_MAP_EVENTS	 "mw_events"
+#define MW_MAP_LOCAL	 "mw_local"
+#define MW_MAP_INTERNAL	 "mw_internal"
+#define MW_MAP_BLACKLIST "mw_blacklist"
+#define MW_MAP_BLOCK	 "mw_block"
+#define MW_MAP_AGENT	 "mw_agent"
+
+#define MW_PIN_PATH_DEFAULT "/sys/fs/bpf/minewall"
+
+/* Map sizes. MW_FLOWS_DEFAULT is only the default: the agent sets
+ * max_entries from the config before load. */
+#define MW_FLOWS_DEFAULT    262144
+#define MW_EVENTS_BYTES	    (4U << 20)
+#define MW_LOCAL_MAX	    1024
+#define MW_INTERNAL_MAX	    256
+#define MW_BLACKLIST_MAX    (1U << 20)
+#define MW_BLOCK_MAX	    65536
+#define MW_MAX_IFACES	    16
+
+/* Bytes of payload copied into a peek event. Keep a power of two: the BPF
+ * side masks the copy length with MW_PEEK_MAX - 1 for the verifier. */
+#define MW_PEEK_MAX 512
+
+/* Direction of a packet or of a flow's initiator, from the host's view. */
+enum mw_dir {
+	MW_DIR_IN = 0,	/* remote -> local */
+	MW_DIR_OUT = 1, /* local -> remote */
+};
+
+#define MW_INIT_UNKNOWN 2 /* value of mw_flow.initiator for mid-stream TCP */
+
+/* TCP flag bits as in the TCP header's 13th byte. */
+#define MW_TCP_FIN 0x01
+#define MW_TCP_SYN 0x02
+#define MW_TCP_RST 0x04
+#define MW_TCP_PSH 0x08
+#define MW_TCP_ACK 0x10
+#define MW_TCP_URG 0x20
+#define MW_TCP_ECE 0x40
+#define MW_TCP_CWR 0x80
+
+/**
+ * struct mw_flow_key - canonical key of a connection, the same both ways.
+ * @local_addr:  the host's address; IPv4 as IPv4-mapped IPv6 (::ffff:a.b.c.d)
+ * @remote_addr: the peer's address, same encoding
+ * @local_port:  network byte order; for ICMP echo the identifier, else 0
+ * @remote_port: network byte order; as @local_port for ICMP
+ * @proto:       IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, IPPROTO_ICMPV6, or
+ *               another IP protocol number (ports 0)
+ */
+struct mw_flow_key {
+	__u8 local_addr[16];
+	__u8 remote_addr[16];
+	__be16 local_port;
+	__be16 remote_port;
+	__u8 proto;
+	__u8 pad[3];
+};
+
+/* mw_flow.state, derived from what the datapath saw. */
+enum mw_flow_state {
+	MW_STATE_OPEN = 0,
+	MW_STATE_CLOSING = 1, /* FIN seen from one side */
+	MW_STATE_CLOSED = 2,  /* FIN from both sides, or RST */
+};
+
+/**
+ * struct mw_flow - value of the flow table; one per connection.
+ * @first_ns:     coarse CLOCK_MONOTONIC time of the first packet
+ * @last_ns:      coarse CLOCK_MONOTONIC time of the latest packet
+ * @packets:      per direction (index enum mw_dir); TCP GSO packets count
+ *                as the segments they will become
+ * @bytes:        per direction, IP-layer bytes (IP header and payload)
+ * @data_packets: per direction, packets carrying L4 payload
+ * @ifindex:      interface that saw the first packet
+ * @exchanges:    times the direction of data packets changed: one
+ *                request/response round trip counts two
+ * @tcp_flags:    per direction, OR of the TCP flags seen
+ * @initiator:    MW_DIR_IN, MW_DIR_OUT or MW_INIT_UNKNOWN
+ * @handshake:    1 once the TCP three-way handshake completed
+ * @state:        enum mw_flow_state
+ * @ended:        1 once the flow-end event was emitted
+ * @last_data_dir: direction of the latest data packet (for @exchanges)
+ * @peeked:       per direction, payload peek events sent
+ * @blacklist:    list id that matched the remote address at creation, 0 none
+ *
+ * Each direction's counters are written only by the program that sees that
+ * direction (XDP ingress or tc egress), so no atomics are needed on the
+ * per-packet path. The few fields both directions write (@last_ns, @state,
+ * @exchanges, @last_data_dir) are plain stores: two CPUs racing on one flow
+ * can at worst lose one @exchanges increment.
+ */
+struct mw_flow {
+	__u64 first_ns;
+	__u64 last_ns;
+	__u64 packets[2];
+	__u64 bytes[2];
+	__u32 data_packets[2];
+	__u32 ifindex;
+	__u16 exchanges;
+	__u8 tcp_flags[2];
+	__u8 initiator;
+	__u8 handshake;
+	__u8 state;
+	__u8 ended;
+	__u8 last_data_dir;
+	__u8 peeked[2];
+	__u8 pad;
+	__u32 blacklist;
+};
+
+/* Parse outcomes that are counted; the packet is always passed. */
+enum mw_parse_err {
+	MW_PE_TRUNC_ETH = 0,
+	MW_PE_TRUNC_VLAN,
+	MW_PE_VLAN_DEPTH,
+	MW_PE_TRUNC_IP4,
+	MW_PE_BAD_IP4_HDR,
+	MW_PE_BAD_IP4_LEN,
+	MW_PE_TRUNC_IP6,
+	MW_PE_BAD_IP6_HDR,
+	MW_PE_TRUNC_IP6_EXT,
+	MW_PE_IP6_EXT_DEPTH,
+	MW_PE_TRUNC_L4,
+	MW_PE_BAD_TCP_HDR,
+	MW_PE_MAX,
+};
+
+/**
+ * struct mw_stats - global counters, one per CPU (summed in user space).
+ * @packets, @bytes: per direction, every packet seen (bytes at L2)
+ * @non_ip:         frames that are not IPv4/IPv6 (ARP, LLDP, ...)
+ * @fragments:      IP fragments after the first (counted without ports)
+ * @flow_inserts:   flows created
+ * @flow_insert_fail: flows that could not be created
+ * @flow_midstream: TCP flows created from a packet other than a SYN
+ * @flow_ends:      flow-end events emitted by the datapath
+ * @events:         events written to the ring buffer
+ * @events_lost:    events lost because the ring buffer was full
+ * @peeks:          payload peek events
+ * @block_drops:    packets dropped because the source is blocked
+ * @blacklist_hits: flows whose remote address is on a blacklist
+ * @new_public:     locally initiated flows to public addresses
+ * @parse_err:      per enum mw_parse_err
+ */
+struct mw_stats {
+	__u64 packets[2];
+	__u64 bytes[2];
+	__u64 non_ip;
+	__u64 fragments;
+	__u64 flow_inserts;
+	__u64 flow_insert_fail;
+	__u64 flow_midstream;
+	__u64 flow_ends;
+	__u64 events;
+	__u64 events_lost;
+	__u64 peeks;
+	__u64 block_drops;
+	__u64 blacklist_hits;
+	__u64 new_public;
+	__u64 parse_err[MW_PE_MAX];
+};
+
+/* Key of mw_local: one of the host's addresses (IPv4-mapped for IPv4). */
+struct mw_addr {
+	__u8 addr[16];
+};
+
+/* Key of the LPM tries mw_internal and mw_blacklist. IPv4 prefixes are
+ * stored IPv4-mapped, so their prefixlen is 96 + the IPv4 length. */
+struct mw_lpm_key {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+
+/**
+ * struct mw_block - value of mw_block (XDP fast drop), keyed by mw_addr.
+ * @expires_ns: CLOCK_MONOTONIC expiry; 0 means permanent
+ * @drops:      packets dropped for this entry (approximate under races)
+ */
+struct mw_block {
+	__u64 expires_ns;
+	__u64 drops;
+};
+
+/* Interface attachment as the agent records it in mw_agent. */
+enum mw_xdp_mode {
+	MW_XDP_NONE = 0,
+	MW_XDP_NATIVE = 1,
+	MW_XDP_GENERIC = 2,
+};
+
+struct mw_iface {
+	__u32 ifindex;
+	__u32 xdp_mode; /* enum mw_xdp_mode */
+	char name[16];
+};
+
+/**
+ * struct mw_agent - the agent's heartbeat, single entry of mw_agent, so that
+ * the CLI and bpftool can tell whether an agent runs and what it attached.
+ * @pid:          agent process id, 0 once it exited cleanly
+ * @n_ifaces:     entries used in @ifaces
+ * @start_ns:     CLOCK_MONOTONIC start time
+ * @heartbeat_ns: CLOCK_MONOTONIC time of the latest main-loop cycle
+ * @flows_max:    configured size of the flow table
+ * @evictions:    flows the LRU evicted (agent's estimate)
+ */
+struct mw_agent {
+	__u32 pid;
+	__u32 n_ifaces;
+	__u64 start_ns;
+	__u64 heartbeat_ns;
+	__u64 flows_max;
+	__u64 evictions;
+	struct mw_iface ifaces[MW_MAX_IFACES];
+};
+
+/* Ring-buffer events: every record starts with struct mw_event_hdr. */
+enum mw_event_type {
+	MW_EV_FLOW_END = 1,   /* struct mw_event_flow */
+	MW_EV_NEW_PUBLIC = 2, /* struct mw_event_flow: local -> public, first packet */
+	MW_EV_BLACKLIST = 3,  /* struct mw_event_flow, flow.blacklist set */
+	MW_EV_PEEK = 4,	      /* struct mw_event_peek */
+};
+
+/* Why a flow ended (mw_event_flow.reason). */
+enum mw_end_reason {
+	MW_END_NONE = 0,
+	MW_END_FIN = 1,
+	MW_END_RST = 2,
+	MW_END_IDLE = 3,    /* synthesised by the agent's idle scan */
+	MW_END_EVICTED = 4, /* reserved: the LRU gives no notice */
+};
+
+struct mw_event_hdr {
+	__u16 type;   /* enum mw_event_type */
+	__u8 dir;     /* direction of the packet that raised it */
+	__u8 reason;  /* enum mw_end_reason for MW_EV_FLOW_END */
+	__u32 ifindex;
+	__u64 ts_ns;  /* coarse CLOCK_MONOTONIC */
+};
+
+struct mw_event_flow {
+	struct mw_event_hdr hdr;
+	struct mw_flow_key key;
+	struct mw_flow flow;
+};
+
+/**
+ * struct mw_event_peek - the first payload bytes of a packet.
+ * @len:      bytes valid in @data
+ * @orig_len: payload length of the packet (may exceed @len)
+ * @seq:      TCP sequence number of the payload (host order), 0 for UDP
+ * @index:    0 for the first data packet of this direction, 1 next, ...
+ */
+struct mw_event_peek {
+	struct mw_event_hdr hdr;
+	struct mw_flow_key key;
+	__u16 len;
+	__u16 orig_len;
+	__u32 seq;
+	__u32 index;
+	__u32 pad;
+	__u8 data[MW_PEEK_MAX];
+};
+
+/**
+ * struct mw_bpf_config - load-time knobs, a const volatile global in the BPF
+ * object, set by the agent before load.
+ * @peek_packets: data packets per direction whose payload may be peeked
+ * @peek_bytes:   bytes copied per peek (<= MW_PEEK_MAX)
+ * @enforce:      1 to drop blocked sources in XDP; 0 to only count them
+ */
+struct mw_bpf_config {
+	__u32 peek_packets;
+	__u32 peek_bytes;
+	__u32 enforce;
+	__u32 pad;
+};
+
+#define MW_BPF_CONFIG_DEFAULT { .peek_packets = 2, .peek_bytes = 256, .enforce = 1 }
+
+#endif /* MINEWALL_H */

@@ -1,0 +1,38 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Installs every Debian package that minewall's build, tests and benchmarks
+# use. Idempotent: installs only what is missing, and runs `apt-get update`
+# only when something is.
+set -euo pipefail
+
+BUILD_PKGS=(make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev
+	zlib1g-dev libnftnl-dev libmnl-dev libinih-dev libjansson-dev
+	linux-libc-dev libclang-rt-14-dev)
+TEST_PKGS=(iproute2 nftables tshark tcpreplay openssh-server openssh-client
+	socat curl iputils-ping procps python3 kmod)
+LINT_PKGS=(clang-format clang-tidy cppcheck shellcheck)
+BENCH_PKGS=(xdp-tools)
+
+want=("${BUILD_PKGS[@]}")
+case "${1:-all}" in
+run) ;;
+all) want+=("${TEST_PKGS[@]}" "${LINT_PKGS[@]}" "${BENCH_PKGS[@]}") ;;
+*) echo "usage: $0 [run|all]" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${want[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		missing+=("$p")
+	fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "setup-deps: missing packages (${missing[*]}); run as root" >&2
+	exit 1
+fi
+echo "setup-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"

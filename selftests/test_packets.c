@@ -1,0 +1,640 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * test_packets.c - the datapath through BPF_PROG_TEST_RUN: a fixture table
+ * of crafted packets (each row: packet, hook, expected verdict, expected
+ * flow-table and counter effect), then multi-packet sequences (handshake,
+ * close, events, peeks, blocks, blacklist, local addresses).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "addr.h"
+#include "config.h"
+#include "flowtable.h"
+#include "loader.h"
+#include "log.h"
+#include "minewall.skel.h"
+#include "pktgen.h"
+#include "stats.h"
+#include "test.h"
+#include "util.h"
+
+enum hook { XDP, TC };
+enum expect { EXP_FLOW, EXP_NON_IP, EXP_ERR };
+
+static struct mw_loader L;
+static int flows_fd, stats_fd, local_fd, block_fd, bl_fd;
+static struct ring_buffer *rb;
+
+#define MAX_EVENTS 64
+static struct {
+	unsigned type;
+	union {
+		struct mw_event_flow flow;
+		struct mw_event_peek peek;
+	};
+} events[MAX_EVENTS];
+static int n_events;
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	const struct mw_event_hdr *h = data;
+
+	if (n_events >= MAX_EVENTS)
+		return 0;
+	events[n_events].type = h->type;
+	memcpy(&events[n_events].flow, data,
+	       size < sizeof(events[0].peek) ? size : sizeof(events[0].peek));
+	n_events++;
+	return 0;
+}
+
+static void reset(void)
+{
+	struct mw_flow_key key, next;
+	int ncpu = libbpf_num_possible_cpus();
+	struct mw_stats *zero = calloc(ncpu, sizeof(*zero));
+	struct mw_addr a;
+	__u32 k = 0;
+
+	while (!bpf_map_get_next_key(flows_fd, NULL, &key))
+		bpf_map_delete_elem(flows_fd, &key);
+	while (!bpf_map_get_next_key(local_fd, NULL, &a))
+		bpf_map_delete_elem(local_fd, &a);
+	while (!bpf_map_get_next_key(block_fd, NULL, &a))
+		bpf_map_delete_elem(block_fd, &a);
+	(void)next;
+	bpf_map_update_elem(stats_fd, &k, zero, 0);
+	free(zero);
+	L.skel->bss->mw_nr_blocked = 0;
+	ring_buffer__consume(rb);
+	n_events = 0;
+}
+
+static int run(enum hook hook, const uint8_t *pkt, size_t len, __u32 gso_segs)
+{
+	struct __sk_buff skb = { .gso_segs = gso_segs };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = pkt, .data_size_in = len, .repeat = 1);
+	int err;
+
+	if (hook == TC && gso_segs) {
+		opts.ctx_in = &skb;
+		opts.ctx_size_in = sizeof(skb);
+	}
+	err = bpf_prog_test_run_opts(hook == XDP ? mw_loader_xdp_fd(&L) : mw_loader_tc_fd(&L),
+				     &opts);
+	if (err) {
+		fprintf(stderr, "    bpf_prog_test_run_opts: %s\n", strerror(errno));
+		return -1;
+	}
+	ring_buffer__consume(rb);
+	return opts.retval;
+}
+
+static int send_spec(enum hook hook, const struct pkt_spec *s)
+{
+	uint8_t buf[PKT_MAX];
+	size_t len = pkt_build(s, buf, sizeof(buf));
+
+	return run(hook, buf, len, 0);
+}
+
+static struct mw_stats stats(void)
+{
+	struct mw_stats st;
+
+	memset(&st, 0, sizeof(st));
+	mw_stats_read(stats_fd, &st);
+	return st;
+}
+
+static long read_flows(struct mw_flow_rec **recs)
+{
+	long n = mw_flowtable_read(flows_fd, recs);
+
+	ASSERT_TRUE(n >= 0, "read the flow table");
+	return n;
+}
+
+static void addr_of(const char *s, __u8 *out)
+{
+	struct mw_addr a;
+
+	mw_addr_parse(s, &a);
+	memcpy(out, a.addr, 16);
+}
+
+struct fixture {
+	const char *name;
+	enum hook hook;
+	struct pkt_spec spec;
+	int verdict;
+	enum expect expect;
+	int err;	    /* EXP_ERR: enum mw_parse_err */
+	int l2_len;	    /* EXP_FLOW: bytes before the IP header */
+	bool no_ports;	    /* EXP_FLOW: flow keyed without ports */
+	__u32 gso_segs;	    /* TC: pretend a GSO super-packet */
+	__u64 want_packets; /* EXP_FLOW: when not 1 */
+	__u64 want_bytes;   /* EXP_FLOW: when not the frame's IP bytes */
+};
+
+#define V4(...) .family = 4, .src = "198.51.100.10", .dst = "192.0.2.1", __VA_ARGS__
+#define V6(...) .family = 6, .src = "2001:db8::10", .dst = "2001:db8::1", __VA_ARGS__
+#define TCPSYN .proto = IPPROTO_TCP, .sport = 40000, .dport = 22, .tcp_flags = MW_TCP_SYN
+#define UDP53 .proto = IPPROTO_UDP, .sport = 5353, .dport = 53, .payload_len = 30
+
+static const struct fixture fixtures[] = {
+	{ "xdp tcp4 syn", XDP, { V4(TCPSYN) }, XDP_PASS, EXP_FLOW, .l2_len = 14 },
+	{ "xdp tcp6 syn", XDP, { V6(TCPSYN) }, XDP_PASS, EXP_FLOW, .l2_len = 14 },
+	{ "xdp udp4", XDP, { V4(UDP53) }, XDP_PASS, EXP_FLOW, .l2_len = 14 },
+	{ "xdp udp6", XDP, { V6(UDP53) }, XDP_PASS, EXP_FLOW, .l2_len = 14 },
+	{ "xdp icmp4 echo", XDP, { V4(.proto = IPPROTO_ICMP, .icmp_type = 8, .icmp_id = 77) },
+	  XDP_PASS, EXP_FLOW, .l2_len = 14 },
+	{ "xdp icmp6 echo", XDP, { V6(.proto = IPPROTO_ICMPV6, .icmp_type = 128, .icmp_id = 77) },
+	  XDP_PASS, EXP_FLOW, .l2_len = 14 },
+	{ "xdp icmp6 non-echo", XDP, { V6(.proto = IPPROTO_ICMPV6, .icmp_type = 1) }, XDP_PASS,
+	  EXP_FLOW, .l2_len = 14, .no_ports = true },
+	{ "xdp gre4 (no ports)", XDP, { V4(.proto = 47, .payload_len = 20) }, XDP_PASS, EXP_FLOW,
+	  .l2_len = 14, .no_ports = true },
+	{ "xdp 802.1q tcp4", XDP, { V4(TCPSYN, .vlans = 1) }, XDP_PASS, EXP_FLOW, .l2_len = 18 },
+	{ "xdp 802.1ad+802.1q tcp6", XDP, { V6(TCPSYN, .vlans = 2, .qinq = true) }, XDP_PASS,
+	  EXP_FLOW, .l2_len = 22 },
+	{ "xdp three vlan tags", XDP, { V4(TCPSYN, .vlans = 3) }, XDP_PASS, EXP_ERR,
+	  .err = MW_PE_VLAN_DEPTH },
+	{ "xdp arp", XDP, { .family = 0 }, XDP_PASS, EXP_NON_IP },
+	/* a frame shorter than an Ethernet header cannot be tested here:
+	 * BPF_PROG_TEST_RUN refuses it, as the drivers never deliver one */
+	{ "xdp truncated vlan", XDP, { V4(TCPSYN, .vlans = 1, .truncate = 16) }, XDP_PASS,
+	  EXP_ERR, .err = MW_PE_TRUNC_VLAN },
+	{ "xdp truncated ipv4", XDP, { V4(TCPSYN, .truncate = 24) }, XDP_PASS, EXP_ERR,
+	  .err = MW_PE_TRUNC_IP4 },
+	{ "xdp ipv4 ihl 4", XDP, { V4(TCPSYN, .ihl = 4) }, XDP_PASS, EXP_ERR,
+	  .err = MW_PE_BAD_IP4_HDR },
+	{ "xdp ipv4 version 5", XDP, { V4(TCPSYN, .version = 5) }, XDP_PASS, EXP_ERR,
+	  .err = MW_PE_BAD_IP4_HDR },
+	{ "xdp ipv4 ihl past the frame", XDP, { V4(TCPSYN, .ihl = 15, .truncate = 40) }, XDP_PASS,
+	  EXP_ERR, .err = MW_PE_TRUNC_IP4 },
+	{ "xdp ipv4 length past the frame", XDP, { V4(TCPSYN, .ip_len_delta = 100) }, XDP_PASS,
+	  EXP_ERR, .err = MW_PE_BAD_IP4_LEN },
+	{ "xdp ipv4 length below the header", XDP, { V4(TCPSYN, .ip_len_delta = -30) }, XDP_PASS,
+	  EXP_ERR, .err = MW_PE_BAD_IP4_LEN },
+	{ "xdp ipv4 options tcp", XDP, { V4(TCPSYN, .ip4_opt_len = 12) }, XDP_PASS, EXP_FLOW,
+	  .l2_len = 14 },
+	{ "xdp ipv4 first fragment", XDP, { V4(UDP53, .frag_first = true) }, XDP_PASS, EXP_FLOW,
+	  .l2_len = 14 },
+	{ "xdp ipv4 later fragment", XDP, { V4(UDP53, .frag_later = true) }, XDP_PASS, EXP_FLOW,
+	  .l2_len = 14, .no_ports = true },
+	{ "xdp tcp header cut by ip length", XDP, { V4(TCPSYN, .ip_len_delta = -10) }, XDP_PASS,
+	  EXP_ERR, .err = MW_PE_BAD_TCP_HDR },
+	{ "xdp tcp header cut by frame", XDP, { V4(TCPSYN, .ip_len_delta = -10, .truncate = 44) },
+	  XDP_PASS, EXP_ERR, .err = MW_PE_TRUNC_L4 },
+	{ "xdp udp header cut by ip length", XDP, { V4(UDP53, .ip_len_delta = -34) }, XDP_PASS,
+	  EXP_ERR, .err = MW_PE_TRUNC_L4 },
+	{ "xdp tcp doff 4", XDP, { V4(TCPSYN, .tcp_doff = 4) }, XDP_PASS, EXP_ERR,
+	  .err = MW_PE_BAD_TCP_HDR },
+	{ "xdp tcp doff past the packet", XDP, { V4(TCPSYN, .tcp_doff = 15) }, XDP_PASS, EXP_ERR,
+	  .err = MW_PE_BAD_TCP_HDR },
+	{ "xdp tcp options and payload", XDP, { V4(TCPSYN, .tcp_doff = 8, .payload_len = 40) },
+	  XDP_PASS, EXP_FLOW, .l2_len = 14 },
+	{ "xdp ipv6 hop-by-hop tcp", XDP, { V6(TCPSYN, .ext = { IPPROTO_HOPOPTS }, .n_ext = 1) },
+	  XDP_PASS, EXP_FLOW, .l2_len = 14 },
+	{ "xdp ipv6 routing+dstopts tcp", XDP,
+	  { V6(TCPSYN, .ext = { IPPROTO_ROUTING, IPPROTO_DSTOPTS }, .n_ext = 2) }, XDP_PASS,
+	  EXP_FLOW, .l2_len = 14 },
+	{ "xdp ipv6 ah tcp", XDP, { V6(TCPSYN, .ext = { IPPROTO_AH }, .n_ext = 1) }, XDP_PASS,
+	  EXP_FLOW, .l2_len = 14 },
+	{ "xdp ipv6 first fragment udp", XDP,
+	  { V6(UDP53, .ext = { IPPROTO_FRAGMENT }, .n_ext = 1) }, XDP_PASS, EXP_FLOW,
+	  .l2_len = 14 },
+	{ "xdp ipv6 later fragment", XDP,
+	  { V6(UDP53, .ext = { IPPROTO_FRAGMENT }, .n_ext = 1, .frag_later = true) }, XDP_PASS,
+	  EXP_FLOW, .l2_len = 14, .no_ports = true },
+	{ "xdp ipv6 nine extension headers", XDP,
+	  { V6(TCPSYN, .ext = { 0, 60, 60, 60, 60, 60, 60, 60 }, .n_ext = 8) }, XDP_PASS,
+	  EXP_ERR, .err = MW_PE_IP6_EXT_DEPTH },
+	{ "xdp ipv6 extension header cut", XDP,
+	  { V6(TCPSYN, .ext = { IPPROTO_HOPOPTS }, .n_ext = 1, .ip_len_delta = -34,
+	       .truncate = 56) },
+	  XDP_PASS, EXP_ERR, .err = MW_PE_TRUNC_IP6_EXT },
+	{ "xdp truncated ipv6", XDP, { V6(TCPSYN, .truncate = 40) }, XDP_PASS, EXP_ERR,
+	  .err = MW_PE_TRUNC_IP6 },
+	{ "xdp ipv6 length past the frame", XDP, { V6(TCPSYN, .ip_len_delta = 8) }, XDP_PASS,
+	  EXP_ERR, .err = MW_PE_TRUNC_IP6 },
+	{ "xdp ipv6 version 4", XDP, { V6(TCPSYN, .version = 4) }, XDP_PASS, EXP_ERR,
+	  .err = MW_PE_BAD_IP6_HDR },
+	{ "tc tcp4 syn", TC, { V4(TCPSYN) }, TC_ACT_OK, EXP_FLOW, .l2_len = 14 },
+	{ "tc udp6", TC, { V6(UDP53) }, TC_ACT_OK, EXP_FLOW, .l2_len = 14 },
+	{ "tc 802.1q tcp6", TC, { V6(TCPSYN, .vlans = 1) }, TC_ACT_OK, EXP_FLOW, .l2_len = 18 },
+	{ "tc arp", TC, { .family = 0 }, TC_ACT_OK, EXP_NON_IP },
+	{ "tc ipv4 length past the frame", TC, { V4(TCPSYN, .ip_len_delta = 100) }, TC_ACT_OK,
+	  EXP_ERR, .err = MW_PE_BAD_IP4_LEN },
+	/* 3 segments of 1000 payload bytes: each repeats the 40 header bytes */
+	{ "tc tcp4 gso 3 segments", TC,
+	  { V4(.proto = IPPROTO_TCP, .sport = 40000, .dport = 22, .tcp_flags = MW_TCP_ACK,
+	       .payload_len = 3000) },
+	  TC_ACT_OK, EXP_FLOW, .l2_len = 14, .gso_segs = 3, .want_packets = 3,
+	  .want_bytes = 3000 + 3 * 40 },
+};
+
+static void run_fixture(void *arg)
+{
+	const struct fixture *fx = arg;
+	uint8_t buf[PKT_MAX];
+	size_t len = pkt_build(&fx->spec, buf, sizeof(buf));
+	int dir = fx->hook == XDP ? MW_DIR_IN : MW_DIR_OUT;
+	struct mw_flow_rec *recs = NULL;
+	struct mw_stats st;
+	long n;
+	int i;
+
+	reset();
+	ASSERT_EQ(run(fx->hook, buf, len, fx->gso_segs), fx->verdict, "verdict");
+	st = stats();
+	n = read_flows(&recs);
+	ASSERT_EQ(st.packets[dir], fx->gso_segs ? fx->gso_segs : 1, "stats.packets of the hook");
+
+	switch (fx->expect) {
+	case EXP_NON_IP:
+		ASSERT_EQ(st.non_ip, 1, "stats.non_ip");
+		ASSERT_EQ(n, 0, "flows");
+		break;
+	case EXP_ERR:
+		for (i = 0; i < MW_PE_MAX; i++)
+			ASSERT_EQ(st.parse_err[i], i == fx->err, mw_parse_err_name(i));
+		ASSERT_EQ(n, 0, "flows");
+		break;
+	case EXP_FLOW: {
+		struct mw_flow_key want = { .proto = fx->spec.proto };
+		const struct mw_flow *f;
+		__u16 lport = dir == MW_DIR_IN ? fx->spec.dport : fx->spec.sport;
+		__u16 rport = dir == MW_DIR_IN ? fx->spec.sport : fx->spec.dport;
+
+		for (i = 0; i < MW_PE_MAX; i++)
+			ASSERT_EQ(st.parse_err[i], 0, mw_parse_err_name(i));
+		ASSERT_EQ(st.flow_inserts, 1, "stats.flow_inserts");
+		ASSERT_EQ(st.fragments, fx->spec.frag_later, "stats.fragments");
+		if (!ASSERT_EQ(n, 1, "flows"))
+			break;
+		addr_of(dir == MW_DIR_IN ? fx->spec.dst : fx->spec.src, want.local_addr);
+		addr_of(dir == MW_DIR_IN ? fx->spec.src : fx->spec.dst, want.remote_addr);
+		if (fx->spec.proto == IPPROTO_ICMP || fx->spec.proto == IPPROTO_ICMPV6)
+			lport = rport = fx->no_ports ? 0 : fx->spec.icmp_id;
+		else if (fx->no_ports)
+			lport = rport = 0;
+		want.local_port = htons(lport);
+		want.remote_port = htons(rport);
+		ASSERT_TRUE(!memcmp(&recs[0].key, &want, sizeof(want)), "flow key");
+		f = &recs[0].flow;
+		ASSERT_EQ(f->packets[dir], fx->want_packets ? fx->want_packets : 1, "packets");
+		ASSERT_EQ(f->bytes[dir], fx->want_bytes ? fx->want_bytes : len - fx->l2_len,
+			  "bytes (IP layer)");
+		ASSERT_EQ(f->packets[!dir], 0, "packets the other way");
+		ASSERT_EQ(f->initiator,
+			  fx->spec.proto == IPPROTO_TCP && !(fx->spec.tcp_flags & MW_TCP_SYN)
+				  ? MW_INIT_UNKNOWN
+				  : dir,
+			  "initiator");
+		ASSERT_EQ(f->data_packets[dir], fx->spec.payload_len > 0 && !fx->spec.frag_later &&
+							fx->spec.proto != 47,
+			  "data packets");
+		break;
+	}
+	}
+	free(recs);
+}
+
+/* --- sequences ------------------------------------------------------ */
+
+#define SRV "192.0.2.1"
+#define CLI "198.51.100.10"
+
+static struct pkt_spec tcp(bool in, __u8 flags, int payload)
+{
+	struct pkt_spec s = { .family = 4, .proto = IPPROTO_TCP, .tcp_flags = flags,
+			      .payload_len = payload };
+
+	s.src = in ? CLI : SRV;
+	s.dst = in ? SRV : CLI;
+	s.sport = in ? 40000 : 22;
+	s.dport = in ? 22 : 40000;
+	return s;
+}
+
+static const struct mw_flow *only_flow(struct mw_flow_rec **recs)
+{
+	long n = read_flows(recs);
+
+	if (!ASSERT_EQ(n, 1, "exactly one flow"))
+		return NULL;
+	return &(*recs)[0].flow;
+}
+
+static int count_events(unsigned type)
+{
+	int i, n = 0;
+
+	for (i = 0; i < n_events; i++)
+		n += events[i].type == type;
+	return n;
+}
+
+static void seq_handshake_and_close(void *arg)
+{
+	struct mw_flow_rec *recs = NULL;
+	const struct mw_flow *f;
+	struct pkt_spec s;
+
+	reset();
+	s = tcp(true, MW_TCP_SYN, 0), send_spec(XDP, &s);
+	s = tcp(false, MW_TCP_SYN | MW_TCP_ACK, 0), send_spec(TC, &s);
+	s = tcp(true, MW_TCP_ACK, 0), send_spec(XDP, &s);
+	s = tcp(true, MW_TCP_ACK | MW_TCP_PSH, 100), send_spec(XDP, &s);
+	s = tcp(false, MW_TCP_ACK | MW_TCP_PSH, 300), send_spec(TC, &s);
+	s = tcp(true, MW_TCP_ACK | MW_TCP_PSH, 100), send_spec(XDP, &s);
+	s = tcp(true, MW_TCP_FIN | MW_TCP_ACK, 0), send_spec(XDP, &s);
+	f = only_flow(&recs);
+	if (f) {
+		ASSERT_EQ(f->initiator, MW_DIR_IN, "initiator");
+		ASSERT_EQ(f->handshake, 1, "handshake");
+		ASSERT_EQ(f->state, MW_STATE_CLOSING, "state after one FIN");
+		ASSERT_EQ(f->packets[MW_DIR_IN], 5, "packets in");
+		ASSERT_EQ(f->packets[MW_DIR_OUT], 2, "packets out");
+		ASSERT_EQ(f->bytes[MW_DIR_IN], 5 * 40 + 200, "bytes in");
+		ASSERT_EQ(f->bytes[MW_DIR_OUT], 2 * 40 + 300, "bytes out");
+		ASSERT_EQ(f->data_packets[MW_DIR_IN], 2, "data packets in");
+		ASSERT_EQ(f->exchanges, 2, "exchanges");
+		ASSERT_EQ(f->tcp_flags[MW_DIR_IN], MW_TCP_SYN | MW_TCP_ACK | MW_TCP_PSH | MW_TCP_FIN,
+			  "flags in");
+	}
+	ASSERT_EQ(count_events(MW_EV_FLOW_END), 0, "no end event yet");
+	free(recs);
+	recs = NULL;
+
+	s = tcp(false, MW_TCP_FIN | MW_TCP_ACK, 0), send_spec(TC, &s);
+	s = tcp(true, MW_TCP_ACK, 0), send_spec(XDP, &s);
+	f = only_flow(&recs);
+	if (f)
+		ASSERT_EQ(f->state, MW_STATE_CLOSED, "state after both FINs");
+	if (ASSERT_EQ(count_events(MW_EV_FLOW_END), 1, "one end event")) {
+		const struct mw_event_flow *ev = &events[n_events - 1].flow;
+
+		ASSERT_EQ(ev->hdr.reason, MW_END_FIN, "end reason");
+		ASSERT_EQ(ev->flow.packets[MW_DIR_OUT], 3, "summary packets out");
+		ASSERT_EQ(ev->flow.handshake, 1, "summary handshake");
+	}
+	ASSERT_EQ(stats().flow_ends, 1, "stats.flow_ends");
+	free(recs);
+	recs = NULL;
+
+	/* the same 4-tuple reused: a new connection, not more of the old one */
+	s = tcp(true, MW_TCP_SYN, 0), send_spec(XDP, &s);
+	f = only_flow(&recs);
+	if (f) {
+		ASSERT_EQ(f->packets[MW_DIR_IN], 1, "reused: packets in");
+		ASSERT_EQ(f->packets[MW_DIR_OUT], 0, "reused: packets out");
+		ASSERT_EQ(f->state, MW_STATE_OPEN, "reused: state");
+		ASSERT_EQ(f->ended, 0, "reused: ended");
+	}
+	ASSERT_EQ(stats().flow_inserts, 2, "reused: flow_inserts");
+	free(recs);
+}
+
+static void seq_rst(void *arg)
+{
+	struct mw_flow_rec *recs = NULL;
+	const struct mw_flow *f;
+	struct pkt_spec s;
+
+	reset();
+	s = tcp(true, MW_TCP_SYN, 0), send_spec(XDP, &s);
+	s = tcp(false, MW_TCP_RST | MW_TCP_ACK, 0), send_spec(TC, &s);
+	f = only_flow(&recs);
+	if (f) {
+		ASSERT_EQ(f->state, MW_STATE_CLOSED, "state");
+		ASSERT_EQ(f->handshake, 0, "no handshake");
+	}
+	if (ASSERT_EQ(count_events(MW_EV_FLOW_END), 1, "end event"))
+		ASSERT_EQ(events[0].flow.hdr.reason, MW_END_RST, "reason");
+	free(recs);
+}
+
+static void seq_midstream(void *arg)
+{
+	struct mw_flow_rec *recs = NULL;
+	const struct mw_flow *f;
+	struct pkt_spec s;
+
+	reset();
+	s = tcp(true, MW_TCP_ACK, 10), send_spec(XDP, &s);
+	f = only_flow(&recs);
+	if (f)
+		ASSERT_EQ(f->initiator, MW_INIT_UNKNOWN, "initiator unknown");
+	ASSERT_EQ(stats().flow_midstream, 1, "stats.flow_midstream");
+	free(recs);
+	recs = NULL;
+
+	reset();
+	s = tcp(false, MW_TCP_SYN | MW_TCP_ACK, 0), send_spec(TC, &s);
+	f = only_flow(&recs);
+	if (f)
+		ASSERT_EQ(f->initiator, MW_DIR_IN, "a SYN-ACK out answers a remote SYN");
+	free(recs);
+}
+
+static void seq_new_public(void *arg)
+{
+	struct pkt_spec s = { .family = 4, .proto = IPPROTO_TCP, .src = SRV, .sport = 50000,
+			      .dport = 3333, .tcp_flags = MW_TCP_SYN };
+
+	reset();
+	s.dst = "203.0.113.50";
+	send_spec(TC, &s);
+	if (ASSERT_EQ(count_events(MW_EV_NEW_PUBLIC), 1, "public destination reported"))
+		ASSERT_EQ(ntohs(events[0].flow.key.remote_port), 3333, "event remote port");
+	s.dst = "10.1.2.3";
+	send_spec(TC, &s);
+	s.dst = "fd00::1";
+	s.src = "fd00::2";
+	s.family = 6;
+	send_spec(TC, &s);
+	ASSERT_EQ(count_events(MW_EV_NEW_PUBLIC), 1, "internal destinations not reported");
+	/* an answer to an inbound connection is not locally initiated */
+	s = tcp(true, MW_TCP_SYN, 0), send_spec(XDP, &s);
+	s = tcp(false, MW_TCP_SYN | MW_TCP_ACK, 0), send_spec(TC, &s);
+	ASSERT_EQ(count_events(MW_EV_NEW_PUBLIC), 1, "answers not reported");
+	ASSERT_EQ(stats().new_public, 1, "stats.new_public");
+}
+
+static void seq_peek(void *arg)
+{
+	static const char stratum[] =
+		"{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"login\",\"params\":{\"login\":\"x\",\"agent\":\"XMRig/6.21.0\"}}\n";
+	struct pkt_spec s = tcp(false, MW_TCP_ACK | MW_TCP_PSH, sizeof(stratum) - 1);
+
+	reset();
+	s.payload = stratum;
+	send_spec(TC, &s);
+	if (ASSERT_EQ(count_events(MW_EV_PEEK), 1, "first JSON payload peeked")) {
+		const struct mw_event_peek *pk = &events[0].peek;
+
+		ASSERT_EQ(pk->len, sizeof(stratum) - 1, "peek length");
+		ASSERT_EQ(pk->orig_len, sizeof(stratum) - 1, "peek orig_len");
+		ASSERT_EQ(pk->hdr.dir, MW_DIR_OUT, "peek direction");
+		ASSERT_TRUE(!memcmp(pk->data, stratum, pk->len), "peek bytes");
+	}
+	send_spec(TC, &s);
+	send_spec(TC, &s);
+	ASSERT_EQ(count_events(MW_EV_PEEK), 2, "only the first two data packets");
+
+	reset();
+	s.payload = "GET / HTTP/1.1\r\n";
+	s.payload_len = 16;
+	send_spec(TC, &s);
+	ASSERT_EQ(count_events(MW_EV_PEEK), 0, "plain HTTP not peeked");
+
+	reset();
+	s = (struct pkt_spec){ .family = 4, .proto = IPPROTO_UDP, .src = "192.0.2.53",
+			       .dst = SRV, .sport = 53, .dport = 33333, .payload_len = 600 };
+	send_spec(XDP, &s);
+	send_spec(XDP, &s);
+	send_spec(XDP, &s);
+	if (ASSERT_EQ(count_events(MW_EV_PEEK), 3, "every DNS answer peeked"))
+		ASSERT_EQ(events[0].peek.len, 256, "peek capped at peek_bytes");
+}
+
+static void seq_block(void *arg)
+{
+	struct mw_block b = { 0 };
+	struct mw_addr a;
+	struct pkt_spec s = tcp(true, MW_TCP_SYN, 0);
+	struct mw_flow_rec *recs = NULL;
+
+	reset();
+	mw_addr_parse(CLI, &a);
+	bpf_map_update_elem(block_fd, &a, &b, 0);
+	ASSERT_EQ(send_spec(XDP, &s), XDP_PASS, "map entry alone does not drop (count 0)");
+	reset();
+	bpf_map_update_elem(block_fd, &a, &b, 0);
+	L.skel->bss->mw_nr_blocked = 1;
+	ASSERT_EQ(send_spec(XDP, &s), XDP_DROP, "blocked source dropped");
+	ASSERT_EQ(stats().block_drops, 1, "stats.block_drops");
+	ASSERT_EQ(read_flows(&recs), 0, "no flow for a dropped packet");
+	free(recs);
+	bpf_map_lookup_elem(block_fd, &a, &b);
+	ASSERT_EQ(b.drops, 1, "per-entry drops");
+
+	b.expires_ns = 1; /* long past */
+	bpf_map_update_elem(block_fd, &a, &b, 0);
+	ASSERT_EQ(send_spec(XDP, &s), XDP_PASS, "expired block passes");
+	s = tcp(true, MW_TCP_SYN, 0);
+	s.src = "198.51.100.11";
+	b.expires_ns = 0;
+	bpf_map_update_elem(block_fd, &a, &b, 0);
+	ASSERT_EQ(send_spec(XDP, &s), XDP_PASS, "other sources pass");
+}
+
+static void seq_blacklist(void *arg)
+{
+	struct mw_prefix p;
+	struct mw_lpm_key k;
+	__u32 list = 7;
+	struct pkt_spec s = { .family = 4, .proto = IPPROTO_TCP, .src = SRV, .dst = "203.0.113.9",
+			      .sport = 50000, .dport = 443, .tcp_flags = MW_TCP_SYN };
+	struct mw_flow_rec *recs = NULL;
+	const struct mw_flow *f;
+
+	reset();
+	mw_prefix_parse("203.0.113.0/24", &p);
+	mw_prefix_to_lpm(&p, &k);
+	bpf_map_update_elem(bl_fd, &k, &list, 0);
+	send_spec(TC, &s);
+	send_spec(TC, &s);
+	f = only_flow(&recs);
+	if (f)
+		ASSERT_EQ(f->blacklist, 7, "list id cached in the flow");
+	ASSERT_EQ(count_events(MW_EV_BLACKLIST), 1, "one event per flow, not per packet");
+	ASSERT_EQ(stats().blacklist_hits, 1, "stats.blacklist_hits");
+	bpf_map_delete_elem(bl_fd, &k);
+	free(recs);
+}
+
+static void seq_local_addresses(void *arg)
+{
+	struct mw_addr a;
+	__u32 ifindex = 1;
+	struct pkt_spec s = tcp(false, MW_TCP_SYN, 0); /* SRV -> CLI, seen on ingress */
+	struct mw_flow_rec *recs = NULL;
+	const struct mw_flow *f;
+	struct mw_addr want;
+
+	reset();
+	mw_addr_parse(SRV, &a);
+	bpf_map_update_elem(local_fd, &a, &ifindex, 0);
+	send_spec(XDP, &s);
+	s = tcp(true, MW_TCP_SYN | MW_TCP_ACK, 0);
+	send_spec(XDP, &s);
+	f = only_flow(&recs);
+	if (f) {
+		ASSERT_EQ(f->initiator, MW_DIR_OUT, "a local source on ingress is outbound");
+		ASSERT_EQ(f->packets[MW_DIR_OUT], 1, "packets out");
+		ASSERT_EQ(f->packets[MW_DIR_IN], 1, "the answer lands in the same flow");
+		mw_addr_parse(SRV, &want);
+		ASSERT_TRUE(!memcmp(recs[0].key.local_addr, want.addr, 16), "local side");
+	}
+	free(recs);
+}
+
+int main(int argc, char **argv)
+{
+	struct mw_config cfg;
+	size_t i;
+	int err;
+
+	mw_log_prog = "test_packets";
+	mw_log_setup_libbpf();
+	if (argc > 1)
+		test_filter = argv[1];
+	mw_config_defaults(&cfg);
+	cfg.max_flows = 4096;
+	err = mw_loader_load(&L, &cfg, NULL);
+	if (err) {
+		printf("test_packets: cannot load the programs (%s); are we root?\n", strerror(-err));
+		printf("test_packets: 0 passed, 1 failed\n");
+		return 1;
+	}
+	flows_fd = mw_loader_map_fd(&L, MW_MAP_FLOWS);
+	stats_fd = mw_loader_map_fd(&L, MW_MAP_STATS);
+	local_fd = mw_loader_map_fd(&L, MW_MAP_LOCAL);
+	block_fd = mw_loader_map_fd(&L, MW_MAP_BLOCK);
+	bl_fd = mw_loader_map_fd(&L, MW_MAP_BLACKLIST);
+	err = mw_loader_set_internal(&L, &cfg);
+	rb = ring_buffer__new(mw_loader_map_fd(&L, MW_MAP_EVENTS), on_event, NULL, NULL);
+	if (err || !rb) {
+		printf("test_packets: setup failed\ntest_packets: 0 passed, 1 failed\n");
+		return 1;
+	}
+
+	for (i = 0; i < ARRAY_SIZE(fixtures); i++)
+		test_run(fixtures[i].name, run_fixture, (void *)&fixtures[i]);
+	test_run("seq handshake, close, reuse", seq_handshake_and_close, NULL);
+	test_run("seq rst", seq_rst, NULL);
+	test_run("seq mid-stream", seq_midstream, NULL);
+	test_run("seq new outbound to public", seq_new_public, NULL);
+	test_run("seq payload peek", seq_peek, NULL);
+	test_run("seq xdp fast drop", seq_block, NULL);
+	test_run("seq blacklist hit", seq_blacklist, NULL);
+	test_run("seq local addresses decide direction", seq_local_addresses, NULL);
+
+	ring_buffer__free(rb);
+	mw_loader_destroy(&L);
+	return test_summary("test_packets");
+}

@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * config.c - one table of options; inih does the INI syntax. inih does not
+ * pass line numbers to the handler (Debian builds it without
+ * INI_HANDLER_LINENO), so the reader below counts the lines it hands out.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include "config.h"
+#include "util.h"
+
+enum opt_type {
+	OPT_U64,
+	OPT_DURATION,
+	OPT_PATH,
+	OPT_ENUM,
+	OPT_IFACES,
+	OPT_PREFIXES,
+};
+
+struct opt {
+	const char *section;
+	const char *key;
+	enum opt_type type;
+	size_t off;
+	uint64_t min, max;
+	const char *const *names; /* OPT_ENUM */
+};
+
+static const char *const xdp_mode_names[] = { "auto", "native", "generic", NULL };
+
+#define OFF(f) offsetof(struct mw_config, f)
+
+static const struct opt opts[] = {
+	{ "agent", "interfaces", OPT_IFACES, OFF(interfaces), 0, 0, NULL },
+	{ "agent", "xdp_mode", OPT_ENUM, OFF(xdp_mode), 0, 0, xdp_mode_names },
+	{ "agent", "status_interval", OPT_DURATION, OFF(status_interval_ms), 0, 86400000, NULL },
+	{ "agent", "pin_path", OPT_PATH, OFF(pin_path), 0, 0, NULL },
+	{ "agent", "run_dir", OPT_PATH, OFF(run_dir), 0, 0, NULL },
+	{ "flows", "max_flows", OPT_U64, OFF(max_flows), 1024, 1 << 24, NULL },
+	{ "flows", "scan_interval", OPT_DURATION, OFF(scan_interval_ms), 100, 3600000, NULL },
+	{ "flows", "tcp_idle_timeout", OPT_DURATION, OFF(tcp_idle_ms), 1000, 86400000, NULL },
+	{ "flows", "udp_idle_timeout", OPT_DURATION, OFF(udp_idle_ms), 1000, 86400000, NULL },
+	{ "flows", "halfopen_timeout", OPT_DURATION, OFF(halfopen_ms), 1000, 86400000, NULL },
+	{ "flows", "closed_linger", OPT_DURATION, OFF(closed_linger_ms), 0, 3600000, NULL },
+	{ "flows", "peek_packets", OPT_U64, OFF(peek_packets), 0, 16, NULL },
+	{ "flows", "peek_bytes", OPT_U64, OFF(peek_bytes), 16, MW_PEEK_MAX, NULL },
+	{ "network", "internal", OPT_PREFIXES, OFF(internal), 0, 0, NULL },
+};
+
+/* Internal networks by default: everything that is not "the internet". */
+static const char *const internal_defaults[] = {
+	"127.0.0.0/8",	 "10.0.0.0/8",	 "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10",
+	"169.254.0.0/16", "224.0.0.0/4",	 "255.255.255.255", "0.0.0.0/8",	    "::1",
+	"fc00::/7",	 "fe80::/10",	 "ff00::/8",	  "::",
+};
+
+void mw_config_defaults(struct mw_config *cfg)
+{
+	size_t i;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->xdp_mode = MW_XDP_CFG_AUTO;
+	cfg->status_interval_ms = 60000;
+	snprintf(cfg->pin_path, sizeof(cfg->pin_path), "%s", MW_PIN_PATH_DEFAULT);
+	snprintf(cfg->run_dir, sizeof(cfg->run_dir), "%s", MW_RUN_DIR_DEFAULT);
+	cfg->max_flows = MW_FLOWS_DEFAULT;
+	cfg->scan_interval_ms = 2000;
+	cfg->tcp_idle_ms = 15 * 60000;
+	cfg->udp_idle_ms = 120000;
+	cfg->halfopen_ms = 30000;
+	cfg->closed_linger_ms = 5000;
+	cfg->peek_packets = 2;
+	cfg->peek_bytes = 256;
+	for (i = 0; i < ARRAY_SIZE(internal_defaults); i++)
+		mw_prefix_parse(internal_defaults[i], &cfg->internal[cfg->n_internal++]);
+}
+
+static const struct opt *opt_find(const char *section, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(opts); i++)
+		if (!strcmp(opts[i].section, section) && !strcmp(opts[i].key, key))
+			return &opts[i];
+	return NULL;
+}
+
+/* Splits a list on commas and blanks; calls @fn for each item. */
+static int split_list(const char *value, int (*fn)(void *, const char *), void *arg)
+{
+	char buf[4096], *save = NULL, *tok;
+	int err;
+
+	if (strlen(value) >= sizeof(buf))
+		return -E2BIG;
+	snprintf(buf, sizeof(buf), "%s", value);
+	for (tok = strtok_r(buf, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
+		err = fn(arg, tok);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+struct list_ctx {
+	struct mw_config *cfg;
+	const char *bad; /* the item that failed */
+	char item[128];
+};
+
+static int add_iface(void *arg, const char *name)
+{
+	struct list_ctx *c = arg;
+
+	snprintf(c->item, sizeof(c->item), "%s", name);
+	if (strlen(name) >= sizeof(c->cfg->interfaces[0]))
+		return -ENAMETOOLONG;
+	if (c->cfg->n_interfaces >= MW_MAX_IFACES)
+		return -E2BIG;
+	snprintf(c->cfg->interfaces[c->cfg->n_interfaces++], sizeof(c->cfg->interfaces[0]), "%s",
+		 name);
+	return 0;
+}
+
+static int add_prefix(void *arg, const char *s)
+{
+	struct list_ctx *c = arg;
+
+	snprintf(c->item, sizeof(c->item), "%s", s);
+	if (c->cfg->n_internal >= MW_MAX_PREFIXES)
+		return -E2BIG;
+	if (mw_prefix_parse(s, &c->cfg->internal[c->cfg->n_internal]))
+		return -EINVAL;
+	c->cfg->n_internal++;
+	return 0;
+}
+
+static int opt_apply(struct mw_config *cfg, const struct opt *o, const char *value,
+		     const char *where, FILE *err)
+{
+	void *field = (char *)cfg + o->off;
+	struct list_ctx lc = { .cfg = cfg };
+	uint64_t v;
+	size_t i;
+	int ret;
+
+	switch (o->type) {
+	case OPT_U64:
+		ret = mw_parse_u64(value, o->min, o->max, &v);
+		if (ret) {
+			fprintf(err, "%s: %s.%s: '%s' is not a number from %llu to %llu\n", where,
+				o->section, o->key, value, (unsigned long long)o->min,
+				(unsigned long long)o->max);
+			return -EINVAL;
+		}
+		*(uint64_t *)field = v;
+		return 0;
+	case OPT_DURATION:
+		if (mw_parse_duration_ms(value, &v) || v < o->min || v > o->max) {
+			char lo[32], hi[32];
+
+			fprintf(err, "%s: %s.%s: '%s' is not a duration from %s to %s (e.g. 500ms, 30s, 10m, 2h, 1d)\n",
+				where, o->section, o->key, value,
+				mw_format_duration(o->min, lo, sizeof(lo)),
+				mw_format_duration(o->max, hi, sizeof(hi)));
+			return -EINVAL;
+		}
+		*(uint64_t *)field = v;
+		return 0;
+	case OPT_PATH:
+		if (value[0] != '/' || strlen(value) >= PATH_MAX) {
+			fprintf(err, "%s: %s.%s: '%s' is not an absolute path\n", where, o->section,
+				o->key, value);
+			return -EINVAL;
+		}
+		snprintf(field, PATH_MAX, "%s", value);
+		return 0;
+	case OPT_ENUM:
+		for (i = 0; o->names[i]; i++) {
+			if (!strcmp(o->names[i], value)) {
+				*(unsigned *)field = i;
+				return 0;
+			}
+		}
+		fprintf(err, "%s: %s.%s: '%s' is not one of:", where, o->section, o->key, value);
+		for (i = 0; o->names[i]; i++)
+			fprintf(err, " %s", o->names[i]);
+		fputc('\n', err);
+		return -EINVAL;
+	case OPT_IFACES:
+		cfg->n_interfaces = 0; /* a setting replaces the list, never appends */
+		ret = split_list(value, add_iface, &lc);
+		if (ret) {
+			fprintf(err, "%s: %s.%s: bad interface '%s': %s\n", where, o->section,
+				o->key, lc.item,
+				ret == -E2BIG ? "too many interfaces" : "name too long");
+			return -EINVAL;
+		}
+		return 0;
+	case OPT_PREFIXES:
+		cfg->n_internal = 0;
+		ret = split_list(value, add_prefix, &lc);
+		if (ret) {
+			fprintf(err, "%s: %s.%s: bad prefix '%s': %s\n", where, o->section, o->key,
+				lc.item,
+				ret == -E2BIG ? "too many prefixes"
+					      : "expected ADDR or ADDR/LEN with no host bits set");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int mw_config_set(struct mw_config *cfg, const char *section, const char *key,
+		  const char *value, const char *where, FILE *err)
+{
+	const struct opt *o = opt_find(section, key);
+
+	if (!o) {
+		fprintf(err, "%s: unknown option '%s' in section [%s]\n", where, key, section);
+		return -EINVAL;
+	}
+	return opt_apply(cfg, o, value, where, err);
+}
+
+struct parse_state {
+	struct mw_config *cfg;
+	const char *name;
+	FILE *err;
+	int line;
+	int errors;
+	/* the reader's source */
+	FILE *file;
+	const char *text;
+};
+
+static char *read_line(char *str, int num, void *stream)
+{
+	struct parse_state *ps = stream;
+	const char *nl;
+	size_t n;
+
+	if (ps->file) {
+		if (!fgets(str, num, ps->file))
+			return NULL;
+	} else {
+		if (!*ps->text)
+			return NULL;
+		nl = strchr(ps->text, '\n');
+		n = nl ? (size_t)(nl - ps->text + 1) : strlen(ps->text);
+		if (n > (size_t)num - 1)
+			n = num - 1;
+		memcpy(str, ps->text, n);
+		str[n] = '\0';
+		ps->text += n;
+	}
+	ps->line++;
+	return str;
+}
+
+static int handle(void *user, const char *section, const char *key, const char *value)
+{
+	struct parse_state *ps = user;
+	char where[PATH_MAX + 32];
+
+	snprintf(where, sizeof(where), "%s:%d", ps->name, ps->line);
+	if (!*section) {
+		fprintf(ps->err, "%s: option '%s' outside any [section]\n", where, key);
+		ps->errors++;
+		return 1;
+	}
+	if (mw_config_set(ps->cfg, section, key, value, where, ps->err))
+		ps->errors++;
+	return 1; /* keep going: report every bad line, not only the first */
+}
+
+static int parse(struct parse_state *ps)
+{
+	int ret = ini_parse_stream(read_line, ps, handle, ps);
+
+	if (ret > 0) {
+		/* inih stops at nothing but reports its first syntax error */
+		fprintf(ps->err, "%s:%d: syntax error: expected [section], key = value, or a # comment\n",
+			ps->name, ret);
+		ps->errors++;
+	} else if (ret < 0) {
+		fprintf(ps->err, "%s: cannot parse: %s\n", ps->name, strerror(ENOMEM));
+		ps->errors++;
+	}
+	return ps->errors ? -EINVAL : 0;
+}
+
+int mw_config_load(struct mw_config *cfg, const char *path, FILE *err)
+{
+	struct parse_state ps = { .cfg = cfg, .name = path, .err = err };
+	int ret;
+
+	ps.file = fopen(path, "re");
+	if (!ps.file) {
+		ret = -errno;
+		if (ret != -ENOENT)
+			fprintf(err, "%s: cannot open: %s\n", path, strerror(-ret));
+		return ret;
+	}
+	ret = parse(&ps);
+	fclose(ps.file);
+	return ret;
+}
+
+int mw_config_load_string(struct mw_config *cfg, const char *name, const char *text, FILE *err)
+{
+	struct parse_state ps = { .cfg = cfg, .name = name, .err = err, .text = text };
+
+	return parse(&ps);
+}
+
+void mw_config_write(const struct mw_config *cfg, FILE *out)
+{
+	const char *section = "";
+	size_t i;
+	unsigned j;
+	char buf[64];
+
+	for (i = 0; i < ARRAY_SIZE(opts); i++) {
+		const struct opt *o = &opts[i];
+		const void *field = (const char *)cfg + o->off;
+
+		if (strcmp(section, o->section)) {
+			fprintf(out, "%s[%s]\n", *section ? "\n" : "", o->section);
+			section = o->section;
+		}
+		fprintf(out, "%s =", o->key);
+		switch (o->type) {
+		case OPT_U64:
+			fprintf(out, " %llu", (unsigned long long)*(const uint64_t *)field);
+			break;
+		case OPT_DURATION:
+			fprintf(out, " %s",
+				mw_format_duration_exact(*(const uint64_t *)field, buf, sizeof(buf)));
+			break;
+		case OPT_PATH:
+			fprintf(out, " %s", (const char *)field);
+			break;
+		case OPT_ENUM:
+			fprintf(out, " %s", o->names[*(const unsigned *)field]);
+			break;
+		case OPT_IFACES:
+			for (j = 0; j < cfg->n_interfaces; j++)
+				fprintf(out, " %s", cfg->interfaces[j]);
+			break;
+		case OPT_PREFIXES:
+			for (j = 0; j < cfg->n_internal; j++)
+				fprintf(out, " %s", mw_prefix_str(&cfg->internal[j], buf, sizeof(buf)));
+			break;
+		}
+		fputc('\n', out);
+	}
+}

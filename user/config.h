@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * config.h - the agent's configuration: INI file (/etc/minewall/minewall.conf)
+ * parsed by inih, checked against one table of options that also drives
+ * defaults, --show-config and the documentation.
+ */
+#ifndef MW_CONFIG_H
+#define MW_CONFIG_H
+
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "addr.h"
+
+#define MW_CONFIG_PATH_DEFAULT "/etc/minewall/minewall.conf"
+#define MW_RUN_DIR_DEFAULT     "/run/minewall"
+#define MW_MAX_PREFIXES	       64
+
+enum mw_xdp_mode_cfg {
+	MW_XDP_CFG_AUTO = 0, /* native, falling back to generic */
+	MW_XDP_CFG_NATIVE,
+	MW_XDP_CFG_GENERIC,
+};
+
+struct mw_config {
+	/* [agent] */
+	char interfaces[MW_MAX_IFACES][16];
+	unsigned n_interfaces;
+	unsigned xdp_mode; /* enum mw_xdp_mode_cfg */
+	uint64_t status_interval_ms;
+	char pin_path[PATH_MAX];
+	char run_dir[PATH_MAX];
+	/* [flows] */
+	uint64_t max_flows;
+	uint64_t scan_interval_ms;
+	uint64_t tcp_idle_ms;
+	uint64_t udp_idle_ms;
+	uint64_t halfopen_ms;
+	uint64_t closed_linger_ms;
+	uint64_t peek_packets;
+	uint64_t peek_bytes;
+	/* [network] */
+	struct mw_prefix internal[MW_MAX_PREFIXES];
+	unsigned n_internal;
+};
+
+/* Fills @cfg with the defaults. */
+void mw_config_defaults(struct mw_config *cfg);
+/*
+ * Reads @path over the values already in @cfg. Every bad line is reported on
+ * @err as "PATH:LINE: message"; returns 0, -ENOENT when the file does not
+ * exist, or -EINVAL after reporting at least one error.
+ */
+int mw_config_load(struct mw_config *cfg, const char *path, FILE *err);
+/* Same, from a string (for tests and fuzzing); @name is used in messages. */
+int mw_config_load_string(struct mw_config *cfg, const char *name, const char *text, FILE *err);
+/* Sets one option as if read from a file; for command-line overrides. */
+int mw_config_set(struct mw_config *cfg, const char *section, const char *key,
+		  const char *value, const char *where, FILE *err);
+/* Writes the effective configuration in the file's own format. */
+void mw_config_write(const struct mw_config *cfg, FILE *out);
+
+#endif

@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <linux/if_link.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "addr.h"
+#include "loader.h"
+#include "log.h"
+#include "minewall.skel.h"
+
+/* tc filter identity: "mw" as the handle, and the first priority so that
+ * the sensor sees packets before other classifiers can redirect them. */
+#define MW_TC_HANDLE   0x6d77
+#define MW_TC_PRIORITY 1
+
+#define VERIFIER_LOG_SIZE (1U << 22)
+
+static char verifier_log[VERIFIER_LOG_SIZE];
+
+const char *mw_xdp_mode_name(unsigned mode)
+{
+	switch (mode) {
+	case MW_XDP_NATIVE:
+		return "native";
+	case MW_XDP_GENERIC:
+		return "generic";
+	}
+	return "none";
+}
+
+int mw_preflight(void)
+{
+	struct stat st;
+	int ret;
+
+	ret = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_XDP, NULL);
+	if (ret == -ENOSYS || ret == 0) {
+		pr_warn("this kernel has no BPF or no XDP support (CONFIG_BPF_SYSCALL, CONFIG_XDP_SOCKETS)\n");
+		return -ENOSYS;
+	}
+	if (ret == -EPERM || (ret < 0 && geteuid() != 0)) {
+		pr_warn("not allowed to load BPF programs: run as root (needs CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON, CAP_SYS_ADMIN for bpffs)\n");
+		return -EPERM;
+	}
+	if (stat("/sys/kernel/btf/vmlinux", &st)) {
+		pr_warn("this kernel has no BTF (/sys/kernel/btf/vmlinux missing; CONFIG_DEBUG_INFO_BTF=y is required)\n");
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+/* An earlier version or another max_flows leaves maps that libbpf cannot
+ * reuse; replace them rather than refuse to start. */
+static void drop_incompatible_pins(struct bpf_object *obj)
+{
+	struct bpf_map_info info;
+	struct bpf_map *map;
+	__u32 len;
+	int fd;
+
+	bpf_object__for_each_map(map, obj) {
+		const char *path = bpf_map__pin_path(map);
+
+		if (!path)
+			continue;
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
+		    (info.type != bpf_map__type(map) || info.key_size != bpf_map__key_size(map) ||
+		     info.value_size != bpf_map__value_size(map) ||
+		     info.max_entries != bpf_map__max_entries(map) ||
+		     info.map_flags != bpf_map__map_flags(map))) {
+			pr_warn("pinned map %s has another layout (older version or new size): replacing it, its entries are lost\n",
+				path);
+			unlink(path);
+		}
+		close(fd);
+	}
+}
+
+static void print_verifier_tail(const char *prog)
+{
+	size_t len = strnlen(verifier_log, sizeof(verifier_log));
+	const char *p = verifier_log + len;
+	int lines = 0;
+
+	if (!len) {
+		pr_warn("program %s was rejected; run with -vv to see libbpf's log\n", prog);
+		return;
+	}
+	while (p > verifier_log && lines < 12)
+		if (*--p == '\n')
+			lines++;
+	pr_warn("the kernel verifier rejected program %s; last lines of its log:\n%s\n", prog,
+		p == verifier_log ? p : p + 1);
+}
+
+int mw_loader_load(struct mw_loader *l, const struct mw_config *cfg, const char *pin_path)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_path);
+	struct bpf_program *prog;
+	struct bpf_map *map;
+	int err;
+
+	memset(l, 0, sizeof(*l));
+	l->skel = minewall_bpf__open_opts(&opts);
+	if (!l->skel) {
+		err = -errno;
+		pr_warn("cannot open the BPF object: %s\n", strerror(-err));
+		return err;
+	}
+
+	l->skel->rodata->mw_cfg.peek_packets = cfg->peek_packets;
+	l->skel->rodata->mw_cfg.peek_bytes = cfg->peek_bytes;
+	l->skel->rodata->mw_cfg.enforce = 1;
+	err = bpf_map__set_max_entries(l->skel->maps.mw_flows, cfg->max_flows);
+	if (err)
+		goto fail;
+
+	if (!pin_path) {
+		bpf_object__for_each_map(map, l->skel->obj)
+			bpf_map__set_pin_path(map, NULL);
+	} else {
+		drop_incompatible_pins(l->skel->obj);
+	}
+
+	verifier_log[0] = '\0';
+	bpf_object__for_each_program(prog, l->skel->obj)
+		bpf_program__set_log_buf(prog, verifier_log, sizeof(verifier_log));
+
+	err = minewall_bpf__load(l->skel);
+	if (err) {
+		if (err == -EPERM)
+			pr_warn("loading the BPF programs was refused (EPERM): run as root, or raise RLIMIT_MEMLOCK on old kernels\n");
+		else if (verifier_log[0])
+			print_verifier_tail("mw_xdp_ingress/mw_tc_egress");
+		else
+			pr_warn("cannot load the BPF programs: %s\n", strerror(-err));
+		goto fail;
+	}
+	return 0;
+fail:
+	minewall_bpf__destroy(l->skel);
+	l->skel = NULL;
+	return err;
+}
+
+int mw_loader_xdp_fd(const struct mw_loader *l)
+{
+	return bpf_program__fd(l->skel->progs.mw_xdp_ingress);
+}
+
+int mw_loader_tc_fd(const struct mw_loader *l)
+{
+	return bpf_program__fd(l->skel->progs.mw_tc_egress);
+}
+
+int mw_loader_map_fd(const struct mw_loader *l, const char *name)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(l->skel->obj, name);
+
+	return map ? bpf_map__fd(map) : -1;
+}
+
+/* Refuses to replace an XDP program that is not ours. */
+static int check_foreign_xdp(int ifindex, const char *ifname)
+{
+	struct bpf_prog_info info;
+	__u32 id = 0, len = sizeof(info);
+	int fd, ret = 0;
+
+	if (bpf_xdp_query_id(ifindex, 0, &id) || !id)
+		return 0;
+	fd = bpf_prog_get_fd_by_id(id);
+	if (fd < 0)
+		return 0;
+	memset(&info, 0, sizeof(info));
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len) && strcmp(info.name, "mw_xdp_ingress")) {
+		pr_warn("%s: another XDP program (%s, id %u) is attached; minewall will not replace it\n",
+			ifname, info.name, id);
+		ret = -EBUSY;
+	}
+	close(fd);
+	return ret;
+}
+
+static int attach_xdp(int ifindex, const char *ifname, int prog_fd, unsigned mode_cfg,
+		      enum mw_xdp_mode *mode)
+{
+	int err;
+
+	if (mode_cfg != MW_XDP_CFG_GENERIC) {
+		err = bpf_xdp_attach(ifindex, prog_fd, XDP_FLAGS_DRV_MODE, NULL);
+		if (!err) {
+			*mode = MW_XDP_NATIVE;
+			return 0;
+		}
+		if (mode_cfg == MW_XDP_CFG_NATIVE) {
+			pr_warn("%s: native XDP attach failed: %s\n", ifname, strerror(-err));
+			return err;
+		}
+		pr_info("%s: native XDP not available (%s), using generic XDP\n", ifname,
+			strerror(-err));
+	}
+	err = bpf_xdp_attach(ifindex, prog_fd, XDP_FLAGS_SKB_MODE, NULL);
+	if (err) {
+		pr_warn("%s: generic XDP attach failed: %s\n", ifname, strerror(-err));
+		return err;
+	}
+	*mode = MW_XDP_GENERIC;
+	return 0;
+}
+
+static int attach_tc(int ifindex, const char *ifname, int prog_fd)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = MW_TC_HANDLE, .priority = MW_TC_PRIORITY,
+		    .prog_fd = prog_fd, .flags = BPF_TC_F_REPLACE);
+	int err;
+
+	err = bpf_tc_hook_create(&hook);
+	if (err && err != -EEXIST) {
+		pr_warn("%s: cannot create the clsact qdisc: %s\n", ifname, strerror(-err));
+		return err;
+	}
+	err = bpf_tc_attach(&hook, &opts);
+	if (err)
+		pr_warn("%s: tc egress attach failed: %s\n", ifname, strerror(-err));
+	return err;
+}
+
+static void detach_tc(int ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = MW_TC_HANDLE, .priority = MW_TC_PRIORITY);
+
+	/* the clsact qdisc stays: other tools may have filters on it */
+	bpf_tc_detach(&hook, &opts);
+}
+
+int mw_loader_attach(struct mw_loader *l, const char *ifname, unsigned xdp_mode_cfg)
+{
+	struct mw_attachment *a;
+	int ifindex, err;
+
+	if (l->n_att >= MW_MAX_IFACES) {
+		pr_warn("%s: at most %d interfaces\n", ifname, MW_MAX_IFACES);
+		return -E2BIG;
+	}
+	ifindex = if_nametoindex(ifname);
+	if (!ifindex) {
+		pr_warn("%s: no such interface\n", ifname);
+		return -ENODEV;
+	}
+	err = check_foreign_xdp(ifindex, ifname);
+	if (err)
+		return err;
+
+	a = &l->att[l->n_att];
+	memset(a, 0, sizeof(*a));
+	snprintf(a->name, sizeof(a->name), "%s", ifname);
+	a->ifindex = ifindex;
+	err = attach_xdp(ifindex, ifname, mw_loader_xdp_fd(l), xdp_mode_cfg, &a->xdp_mode);
+	if (err)
+		return err;
+	err = attach_tc(ifindex, ifname, mw_loader_tc_fd(l));
+	if (err) {
+		bpf_xdp_detach(ifindex, a->xdp_mode == MW_XDP_NATIVE ? XDP_FLAGS_DRV_MODE
+								    : XDP_FLAGS_SKB_MODE,
+			       NULL);
+		return err;
+	}
+	a->tc_attached = true;
+	l->n_att++;
+	pr_info("%s: attached (XDP %s, tc egress)\n", ifname, mw_xdp_mode_name(a->xdp_mode));
+	return 0;
+}
+
+void mw_loader_detach_all(struct mw_loader *l)
+{
+	unsigned i;
+
+	for (i = 0; i < l->n_att; i++) {
+		struct mw_attachment *a = &l->att[i];
+		LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = mw_loader_xdp_fd(l));
+		__u32 flags = a->xdp_mode == MW_XDP_NATIVE ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE;
+
+		/* XDP_FLAGS_REPLACE with old_prog_fd: never detach a program that
+		 * someone attached after us */
+		bpf_xdp_attach(a->ifindex, -1, flags | XDP_FLAGS_REPLACE, &opts);
+		if (a->tc_attached)
+			detach_tc(a->ifindex);
+	}
+	l->n_att = 0;
+}
+
+void mw_loader_destroy(struct mw_loader *l)
+{
+	if (!l || !l->skel)
+		return;
+	minewall_bpf__destroy(l->skel);
+	l->skel = NULL;
+}
+
+int mw_loader_set_internal(struct mw_loader *l, const struct mw_config *cfg)
+{
+	int fd = mw_loader_map_fd(l, MW_MAP_INTERNAL);
+	struct mw_lpm_key k, next, *prev = NULL;
+	__u32 one = 1;
+	unsigned i;
+
+	/* add first, then drop what is no longer configured: no moment in
+	 * which an internal network counts as public */
+	for (i = 0; i < cfg->n_internal; i++) {
+		mw_prefix_to_lpm(&cfg->internal[i], &k);
+		if (bpf_map_update_elem(fd, &k, &one, 0)) {
+			int err = -errno;
+			char buf[MW_ADDRSTRLEN];
+
+			pr_warn("cannot add internal network %s: %s\n",
+				mw_prefix_str(&cfg->internal[i], buf, sizeof(buf)), strerror(-err));
+			return err;
+		}
+	}
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		bool keep = false;
+
+		for (i = 0; i < cfg->n_internal && !keep; i++) {
+			struct mw_lpm_key want;
+
+			mw_prefix_to_lpm(&cfg->internal[i], &want);
+			keep = !memcmp(&want, &next, sizeof(want));
+		}
+		k = next;
+		prev = &k;
+		if (!keep && !bpf_map_delete_elem(fd, &k))
+			prev = NULL; /* start over: the key we stood on is gone */
+	}
+	return 0;
+}
