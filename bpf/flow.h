@@ -272,7 +272,7 @@ static __always_inline void mw_account(struct mw_ctx *c, struct mw_stats *st,
 		/* a new SYN on a closed connection: the 4-tuple is reused */
 		if ((flags & (MW_TCP_SYN | MW_TCP_ACK)) == MW_TCP_SYN && f->state == MW_STATE_CLOSED) {
 			mw_flow_init(f, p, c, dir);
-			st->flow_inserts++;
+			st->flow_reused++;
 		}
 	}
 

@@ -150,6 +150,7 @@ enum mw_parse_err {
  * @flow_inserts:   flows created
  * @flow_insert_fail: flows that could not be created
  * @flow_midstream: TCP flows created from a packet other than a SYN
+ * @flow_reused:    TCP entries restarted by a new SYN after a close
  * @flow_ends:      flow-end events emitted by the datapath
  * @events:         events written to the ring buffer
  * @events_lost:    events lost because the ring buffer was full
@@ -167,6 +168,7 @@ struct mw_stats {
 	__u64 flow_inserts;
 	__u64 flow_insert_fail;
 	__u64 flow_midstream;
+	__u64 flow_reused;
 	__u64 flow_ends;
 	__u64 events;
 	__u64 events_lost;

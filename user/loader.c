@@ -15,6 +15,7 @@
 #include "addr.h"
 #include "loader.h"
 #include "log.h"
+#include "pinned.h"
 #include "minewall.skel.h"
 
 /* tc filter identity: "mw" as the handle, and the first priority so that
@@ -25,17 +26,6 @@
 #define VERIFIER_LOG_SIZE (1U << 22)
 
 static char verifier_log[VERIFIER_LOG_SIZE];
-
-const char *mw_xdp_mode_name(unsigned mode)
-{
-	switch (mode) {
-	case MW_XDP_NATIVE:
-		return "native";
-	case MW_XDP_GENERIC:
-		return "generic";
-	}
-	return "none";
-}
 
 int mw_preflight(void)
 {
@@ -288,6 +278,53 @@ int mw_loader_attach(struct mw_loader *l, const char *ifname, unsigned xdp_mode_
 	return 0;
 }
 
+static __u32 prog_id(int fd)
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+}
+
+int mw_loader_heal(struct mw_loader *l, unsigned xdp_mode_cfg)
+{
+	__u32 ours = prog_id(mw_loader_xdp_fd(l));
+	unsigned i;
+	int healed = 0;
+
+	for (i = 0; i < l->n_att; i++) {
+		struct mw_attachment *a = &l->att[i];
+		int ifindex = if_nametoindex(a->name);
+		__u32 id = 0;
+
+		if (!ifindex) {
+			if (a->ifindex) {
+				pr_warn("%s: interface is gone; will attach again when it returns\n",
+					a->name);
+				a->ifindex = 0;
+				a->xdp_mode = MW_XDP_NONE;
+				healed++;
+			}
+			continue;
+		}
+		if (ifindex == a->ifindex && !bpf_xdp_query_id(ifindex, 0, &id) && id == ours)
+			continue;
+		if (check_foreign_xdp(ifindex, a->name))
+			continue;
+		if (attach_xdp(ifindex, a->name, mw_loader_xdp_fd(l), xdp_mode_cfg, &a->xdp_mode) ||
+		    attach_tc(ifindex, a->name, mw_loader_tc_fd(l)))
+			continue;
+		pr_warn("%s: %s; attached again (XDP %s)\n", a->name,
+			ifindex != a->ifindex ? "interface re-appeared" : "our program was detached",
+			mw_xdp_mode_name(a->xdp_mode));
+		a->ifindex = ifindex;
+		a->tc_attached = true;
+		healed++;
+	}
+	return healed;
+}
+
 void mw_loader_detach_all(struct mw_loader *l)
 {
 	unsigned i;
@@ -295,6 +332,9 @@ void mw_loader_detach_all(struct mw_loader *l)
 	for (i = 0; i < l->n_att; i++) {
 		struct mw_attachment *a = &l->att[i];
 		LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = mw_loader_xdp_fd(l));
+
+		if (!a->ifindex)
+			continue;
 		__u32 flags = a->xdp_mode == MW_XDP_NATIVE ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE;
 
 		/* XDP_FLAGS_REPLACE with old_prog_fd: never detach a program that

@@ -35,6 +35,10 @@ struct mw_loader {
 int mw_loader_load(struct mw_loader *l, const struct mw_config *cfg, const char *pin_path);
 /* Attaches XDP and tc egress to @ifname. Returns 0 or -errno after printing why. */
 int mw_loader_attach(struct mw_loader *l, const char *ifname, unsigned xdp_mode_cfg);
+/* Checks every attachment; re-attaches where the program is gone (the link
+ * went down and up, was re-created, or someone detached us). Returns how many
+ * attachments were renewed. */
+int mw_loader_heal(struct mw_loader *l, unsigned xdp_mode_cfg);
 void mw_loader_detach_all(struct mw_loader *l);
 void mw_loader_destroy(struct mw_loader *l);
 
@@ -45,8 +49,6 @@ int mw_loader_map_fd(const struct mw_loader *l, const char *name);
 
 /* Fills mw_internal with the configured internal networks (replacing it). */
 int mw_loader_set_internal(struct mw_loader *l, const struct mw_config *cfg);
-
-const char *mw_xdp_mode_name(unsigned mode);
 
 /* Checks what the agent needs from the kernel and the process; prints a one
  * line reason on failure. Returns 0 or -errno. */

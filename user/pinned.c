@@ -62,3 +62,14 @@ bool mw_agent_alive(const struct mw_agent *agent)
 		return false;
 	return kill((pid_t)agent->pid, 0) == 0 || errno == EPERM;
 }
+
+const char *mw_xdp_mode_name(unsigned mode)
+{
+	switch (mode) {
+	case MW_XDP_NATIVE:
+		return "native";
+	case MW_XDP_GENERIC:
+		return "generic";
+	}
+	return "none";
+}

@@ -15,6 +15,8 @@ int mw_bpffs_ensure(const char *pin_path);
 int mw_pinned_open(const char *pin_path, const char *name);
 /* Reads the agent heartbeat. Returns 0 or -errno (-ENOENT: no pinned state). */
 int mw_agent_read(const char *pin_path, struct mw_agent *agent);
+/* enum mw_xdp_mode as text. */
+const char *mw_xdp_mode_name(unsigned mode);
 /* True when the heartbeat belongs to a live agent process. */
 bool mw_agent_alive(const struct mw_agent *agent);
 

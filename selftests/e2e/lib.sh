@@ -1,0 +1,157 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# lib.sh - shared helpers for the end-to-end tests: a throwaway topology of
+# network namespaces with unique names, the agent running inside it, checks
+# that count, and a cleanup that runs however the test ends.
+#
+# Topology (ID unique per run):
+#   netns mw-$ID-srv: the protected host, veth "mws$ID" 192.0.2.1/24 2001:db8::1/64
+#   netns mw-$ID-cli: a remote host,      veth "mwc$ID" 192.0.2.2/24 2001:db8::2/64
+# The agent runs in the server namespace through nsenter (network namespace
+# only), so its pinned maps stay visible to the CLI under a private pin path.
+
+set -u
+
+BIN=${MW_BIN:-build}
+DATA=${MW_DATA:-../shared/data}
+ID=${MW_TEST_ID:-$$}
+SRV_NS=mw-$ID-srv
+CLI_NS=mw-$ID-cli
+SRV_IF=mws$ID
+CLI_IF=mwc$ID
+SRV4=192.0.2.1
+CLI4=192.0.2.2
+SRV6=2001:db8::1
+CLI6=2001:db8::2
+PIN=/sys/fs/bpf/mw-test-$ID
+RUN_DIR=/tmp/mw-test-$ID
+AGENT_PID=
+PASSED=0
+FAILED=0
+SUITE=$(basename "${0%.sh}")
+
+mkdir -p "$RUN_DIR"
+
+log() { echo "  # $*"; }
+
+pass() {
+	PASSED=$((PASSED + 1))
+	echo "ok - $1"
+}
+
+fail() {
+	FAILED=$((FAILED + 1))
+	echo "not ok - $1"
+	shift
+	[ $# -gt 0 ] && echo "    $*"
+	return 0
+}
+
+# check DESC CMD...: passes when CMD succeeds.
+check() {
+	local desc=$1
+	shift
+	if "$@" >"$RUN_DIR/check.out" 2>&1; then
+		pass "$desc"
+	else
+		fail "$desc" "command failed: $* :: $(head -c 600 "$RUN_DIR/check.out")"
+	fi
+}
+
+# check_eq DESC ACTUAL EXPECTED
+check_eq() {
+	if [ "$2" = "$3" ]; then
+		pass "$1"
+	else
+		fail "$1" "got '$2', want '$3'"
+	fi
+}
+
+# `ip netns exec` execs the command, so "$!" of a background call is the
+# command itself and signals reach it; keep these plain for that reason.
+in_srv() { ip netns exec "$SRV_NS" "$@"; }
+in_cli() { ip netns exec "$CLI_NS" "$@"; }
+# bg_srv/bg_cli CMD...: start CMD in the background, remembered for cleanup;
+# its pid is in BG_PID.
+bg_srv() {
+	ip netns exec "$SRV_NS" "$@" &
+	BG_PID=$!
+	bg_pid "$BG_PID"
+}
+bg_cli() {
+	ip netns exec "$CLI_NS" "$@" &
+	BG_PID=$!
+	bg_pid "$BG_PID"
+}
+mw() { MINEWALL_PIN_PATH=$PIN "$BIN/minewall" "$@"; }
+
+cleanup() {
+	local rc=$?
+	stop_agent
+	[ -f "$RUN_DIR/pids" ] && xargs -r kill <"$RUN_DIR/pids" 2>/dev/null
+	# anything still running inside our namespaces goes with them
+	ip netns pids "$SRV_NS" 2>/dev/null | xargs -r kill 2>/dev/null
+	ip netns pids "$CLI_NS" 2>/dev/null | xargs -r kill 2>/dev/null
+	ip netns del "$SRV_NS" 2>/dev/null
+	ip netns del "$CLI_NS" 2>/dev/null
+	rm -rf "$PIN"
+	[ -n "${MW_KEEP:-}" ] || rm -rf "$RUN_DIR"
+	return $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Remembers a background process for cleanup.
+bg_pid() { echo "$1" >>"$RUN_DIR/pids"; }
+
+setup_topology() {
+	ip netns add "$SRV_NS" || return 1
+	ip netns add "$CLI_NS" || return 1
+	ip link add "$SRV_IF" netns "$SRV_NS" type veth peer name "$CLI_IF" netns "$CLI_NS" || return 1
+	in_srv ip link set lo up
+	in_cli ip link set lo up
+	in_srv ip addr add "$SRV4/24" dev "$SRV_IF"
+	in_cli ip addr add "$CLI4/24" dev "$CLI_IF"
+	in_srv ip addr add "$SRV6/64" dev "$SRV_IF" nodad
+	in_cli ip addr add "$CLI6/64" dev "$CLI_IF" nodad
+	in_srv ip link set "$SRV_IF" up
+	in_cli ip link set "$CLI_IF" up
+}
+
+# start_agent [ARGS...]: runs minewalld on the server's veth; waits until the
+# heartbeat says it runs.
+start_agent() {
+	nsenter --net="/run/netns/$SRV_NS" "$BIN/minewalld" -i "$SRV_IF" --pin-path "$PIN" \
+		--run-dir "$RUN_DIR/run" --status-interval 0 "$@" >>"$RUN_DIR/agent.log" 2>&1 &
+	AGENT_PID=$!
+	local i
+	for i in $(seq 1 100); do
+		if mw status -j 2>/dev/null | grep -q '"running":true'; then
+			return 0
+		fi
+		if ! kill -0 "$AGENT_PID" 2>/dev/null; then
+			echo "agent exited:" >&2
+			cat "$RUN_DIR/agent.log" >&2
+			AGENT_PID=
+			return 1
+		fi
+		sleep 0.1
+	done
+	echo "agent did not come up" >&2
+	return 1
+}
+
+stop_agent() {
+	[ -n "$AGENT_PID" ] || return 0
+	kill -TERM "$AGENT_PID" 2>/dev/null
+	wait "$AGENT_PID" 2>/dev/null
+	AGENT_PID=
+}
+
+# py EXPR-SCRIPT: runs python3 on stdin data with the script given.
+py() { python3 -c "$1"; }
+
+finish() {
+	echo "$SUITE: $PASSED passed, $FAILED failed"
+	[ "$FAILED" -eq 0 ]
+}

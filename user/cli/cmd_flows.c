@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* minewall flows: the live flow table, read from the pinned map. */
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "cli/cli.h"
+#include "flowtable.h"
+#include "pinned.h"
+#include "util.h"
+
+enum sort_key { SORT_BYTES, SORT_PACKETS, SORT_AGE };
+
+static enum sort_key sort_by;
+
+static __u64 total_bytes(const struct mw_flow_rec *r)
+{
+	return r->flow.bytes[0] + r->flow.bytes[1];
+}
+
+static __u64 total_packets(const struct mw_flow_rec *r)
+{
+	return r->flow.packets[0] + r->flow.packets[1];
+}
+
+static int cmp_flows(const void *pa, const void *pb)
+{
+	const struct mw_flow_rec *a = pa, *b = pb;
+	__u64 va, vb;
+
+	switch (sort_by) {
+	case SORT_PACKETS:
+		va = total_packets(a), vb = total_packets(b);
+		break;
+	case SORT_AGE: /* oldest first */
+		va = b->flow.first_ns, vb = a->flow.first_ns;
+		break;
+	default:
+		va = total_bytes(a), vb = total_bytes(b);
+		break;
+	}
+	return va < vb ? 1 : va > vb ? -1 : 0;
+}
+
+static const char *initiator_name(unsigned i)
+{
+	return i == MW_DIR_IN ? "remote" : i == MW_DIR_OUT ? "local" : "unknown";
+}
+
+static json_t *flow_json(const struct mw_flow_rec *r, __u64 now)
+{
+	char la[MW_ADDRSTRLEN], ra[MW_ADDRSTRLEN], pb[8], fi[10], fo[10], ifn[IF_NAMESIZE];
+	const struct mw_flow *f = &r->flow;
+	json_t *o;
+
+	o = json_pack("{s:s, s:s, s:i, s:s, s:i, s:s, s:s, s:b}", "proto",
+		      mw_proto_name(r->key.proto, pb, sizeof(pb)), "local_addr",
+		      mw_addr_str((const struct mw_addr *)r->key.local_addr, la, sizeof(la)),
+		      "local_port", ntohs(r->key.local_port), "remote_addr",
+		      mw_addr_str((const struct mw_addr *)r->key.remote_addr, ra, sizeof(ra)),
+		      "remote_port", ntohs(r->key.remote_port), "initiator",
+		      initiator_name(f->initiator), "state", mw_flow_state_name(f->state),
+		      "handshake", f->handshake);
+	if (!o)
+		return NULL;
+	json_object_set_new(o, "packets_in", json_integer(f->packets[MW_DIR_IN]));
+	json_object_set_new(o, "packets_out", json_integer(f->packets[MW_DIR_OUT]));
+	json_object_set_new(o, "bytes_in", json_integer(f->bytes[MW_DIR_IN]));
+	json_object_set_new(o, "bytes_out", json_integer(f->bytes[MW_DIR_OUT]));
+	json_object_set_new(o, "data_packets_in", json_integer(f->data_packets[MW_DIR_IN]));
+	json_object_set_new(o, "data_packets_out", json_integer(f->data_packets[MW_DIR_OUT]));
+	json_object_set_new(o, "exchanges", json_integer(f->exchanges));
+	json_object_set_new(o, "tcp_flags_in",
+			    json_string(mw_tcp_flags_str(f->tcp_flags[MW_DIR_IN], fi, sizeof(fi))));
+	json_object_set_new(o, "tcp_flags_out",
+			    json_string(mw_tcp_flags_str(f->tcp_flags[MW_DIR_OUT], fo, sizeof(fo))));
+	json_object_set_new(o, "age_ms",
+			    json_integer(now > f->first_ns ? (now - f->first_ns) / 1000000 : 0));
+	json_object_set_new(o, "idle_ms",
+			    json_integer(now > f->last_ns ? (now - f->last_ns) / 1000000 : 0));
+	json_object_set_new(o, "interface",
+			    json_string(if_indextoname(f->ifindex, ifn) ? ifn : "?"));
+	json_object_set_new(o, "blacklist", json_integer(f->blacklist));
+	return o;
+}
+
+static void flow_text(const struct mw_flow_rec *r, __u64 now)
+{
+	char la[MW_ADDRSTRLEN], ra[MW_ADDRSTRLEN], pb[8], ep1[MW_ADDRSTRLEN + 8],
+		ep2[MW_ADDRSTRLEN + 8], b1[16], b2[16], age[16], idle[16], pk[48], by[48];
+	const struct mw_flow *f = &r->flow;
+	bool v4 = mw_addr_is_v4((const struct mw_addr *)r->key.local_addr);
+
+	mw_addr_str((const struct mw_addr *)r->key.local_addr, la, sizeof(la));
+	mw_addr_str((const struct mw_addr *)r->key.remote_addr, ra, sizeof(ra));
+	snprintf(ep1, sizeof(ep1), v4 ? "%s:%u" : "[%s]:%u", la, ntohs(r->key.local_port));
+	snprintf(ep2, sizeof(ep2), v4 ? "%s:%u" : "[%s]:%u", ra, ntohs(r->key.remote_port));
+	snprintf(pk, sizeof(pk), "%llu/%llu", (unsigned long long)f->packets[MW_DIR_IN],
+		 (unsigned long long)f->packets[MW_DIR_OUT]);
+	snprintf(by, sizeof(by), "%s/%s", mw_format_bytes(f->bytes[MW_DIR_IN], b1, sizeof(b1)),
+		 mw_format_bytes(f->bytes[MW_DIR_OUT], b2, sizeof(b2)));
+	printf("%-5s %-28s %-28s %-7s %-7s %13s %19s %7s %7s\n",
+	       mw_proto_name(r->key.proto, pb, sizeof(pb)), ep1, ep2,
+	       initiator_name(f->initiator), mw_flow_state_name(f->state), pk, by,
+	       mw_format_duration(now > f->first_ns ? (now - f->first_ns) / 1000000 : 0, age,
+				  sizeof(age)),
+	       mw_format_duration(now > f->last_ns ? (now - f->last_ns) / 1000000 : 0, idle,
+				  sizeof(idle)));
+}
+
+static int flows_usage(void)
+{
+	cli_error("usage: minewall flows [--top N] [--sort bytes|packets|age] [-j]");
+	return EXIT_USAGE;
+}
+
+int do_flows(int argc, char **argv)
+{
+	struct mw_flow_rec *recs = NULL;
+	struct mw_agent agent;
+	uint64_t top = 0, now;
+	bool alive;
+	long n, i;
+	int fd, ret;
+
+	sort_by = SORT_BYTES;
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "help")) {
+			printf("Usage: minewall flows [--top N] [--sort bytes|packets|age] [-j]\n");
+			return EXIT_OK;
+		}
+		if (!strcmp(argv[i], "--top") && i + 1 < argc) {
+			if (mw_parse_u64(argv[++i], 1, 100000000, &top)) {
+				cli_error("--top: '%s' is not a number from 1 to 100000000", argv[i]);
+				return EXIT_USAGE;
+			}
+		} else if (!strcmp(argv[i], "--sort") && i + 1 < argc) {
+			i++;
+			if (!strcmp(argv[i], "bytes"))
+				sort_by = SORT_BYTES;
+			else if (!strcmp(argv[i], "packets"))
+				sort_by = SORT_PACKETS;
+			else if (!strcmp(argv[i], "age"))
+				sort_by = SORT_AGE;
+			else {
+				cli_error("--sort: '%s' is not one of bytes, packets, age", argv[i]);
+				return EXIT_USAGE;
+			}
+		} else {
+			cli_error("flows: unexpected argument '%s'", argv[i]);
+			return flows_usage();
+		}
+	}
+
+	ret = cli_check_agent(&agent, &alive);
+	if (ret)
+		return ret;
+	fd = mw_pinned_open(cli.pin_path, MW_MAP_FLOWS);
+	if (fd < 0) {
+		cli_error("cannot open %s/%s: %s", cli.pin_path, MW_MAP_FLOWS, strerror(-fd));
+		return EXIT_FAIL;
+	}
+	n = mw_flowtable_read(fd, &recs);
+	close(fd);
+	if (n < 0) {
+		cli_error("cannot read the flow table: %s", strerror((int)-n));
+		return EXIT_FAIL;
+	}
+	now = mw_now_ns();
+	qsort(recs, n, sizeof(*recs), cmp_flows);
+	if (top && (uint64_t)n > top)
+		n = top;
+
+	if (cli.json) {
+		json_t *arr = json_array();
+
+		for (i = 0; i < n; i++)
+			json_array_append_new(arr, flow_json(&recs[i], now));
+		cli_json_print(arr);
+	} else {
+		printf("%-5s %-28s %-28s %-7s %-7s %13s %19s %7s %7s\n", "PROTO", "LOCAL",
+		       "REMOTE", "INIT", "STATE", "PKTS IN/OUT", "BYTES IN/OUT", "AGE", "IDLE");
+		for (i = 0; i < n; i++)
+			flow_text(&recs[i], now);
+	}
+	free(recs);
+	return EXIT_OK;
+}

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "minewall.h"
+#include "cli/cli.h"
+#include "pinned.h"
+#include "util.h"
+
+void cli_error(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (cli.json) {
+		cli_json_print(json_pack("{s:s}", "error", msg));
+		return;
+	}
+	fprintf(stderr, "minewall: %s\n", msg);
+}
+
+void cli_json_print(json_t *v)
+{
+	size_t flags = JSON_PRESERVE_ORDER | (cli.pretty ? JSON_INDENT(2) : JSON_COMPACT);
+
+	if (!v) {
+		puts("{\"error\": \"out of memory\"}");
+		return;
+	}
+	json_dumpf(v, stdout, flags);
+	putchar('\n');
+	json_decref(v);
+}
+
+int cli_dispatch(const struct cmd *cmds, const char *object, int argc, char **argv)
+{
+	const struct cmd *match = NULL;
+	size_t len;
+	int i;
+
+	if (argc < 1) {
+		cli_error("%s: missing command; try 'minewall %s help'", object, object);
+		return EXIT_USAGE;
+	}
+	len = strlen(argv[0]);
+	for (i = 0; cmds[i].name; i++) {
+		if (!strcmp(cmds[i].name, argv[0]))
+			return cmds[i].fn(argc - 1, argv + 1);
+		if (!strncmp(cmds[i].name, argv[0], len)) {
+			if (match) {
+				cli_error("'%s' is ambiguous: %s or %s?", argv[0], match->name,
+					  cmds[i].name);
+				return EXIT_USAGE;
+			}
+			match = &cmds[i];
+		}
+	}
+	if (!match) {
+		cli_error("unknown %s '%s'; try 'minewall help'", object, argv[0]);
+		return EXIT_USAGE;
+	}
+	return match->fn(argc - 1, argv + 1);
+}
+
+int cli_check_agent(struct mw_agent *agent, bool *alive)
+{
+	int err = mw_agent_read(cli.pin_path, agent);
+
+	if (err == -ENOENT) {
+		cli_error("minewalld is not running: no state pinned under %s", cli.pin_path);
+		return EXIT_FAIL;
+	}
+	if (err) {
+		cli_error("cannot read %s/%s: %s%s", cli.pin_path, MW_MAP_AGENT, strerror(-err),
+			  err == -EPERM || err == -EACCES ? " (run as root)" : "");
+		return EXIT_FAIL;
+	}
+	*alive = mw_agent_alive(agent);
+	if (!*alive && !cli.json)
+		fprintf(stderr, "minewall: minewalld is not running; showing the state it left\n");
+	return 0;
+}

@@ -1,0 +1,572 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * minewalld - the minewall agent: loads and attaches the datapath, keeps the
+ * host's addresses current, consumes the event ring, ends idle flows and
+ * reports. One thread, one epoll loop; signals arrive through a signalfd.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "agent_flows.h"
+#include "config.h"
+#include "events.h"
+#include "flowtable.h"
+#include "loader.h"
+#include "localaddr.h"
+#include "log.h"
+#include "pinned.h"
+#include "minewall.skel.h"
+#include "stats.h"
+#include "util.h"
+
+#define MW_VERSION "0.1.0"
+#define TICK_MS	   250
+
+struct agent {
+	struct mw_config cfg;
+	const char *config_path;
+	bool config_explicit;
+	struct mw_loader loader;
+	struct mw_events events;
+	struct mw_localaddr local;
+	struct mw_flow_scan scan;
+	int epfd, sigfd, timerfd, lockfd;
+	int stats_fd, agent_fd;
+	struct mw_agent hb;
+	uint64_t next_scan_ns, next_status_ns;
+	struct mw_stats last_stats;
+	uint64_t last_ends, last_inserts;
+	bool stop;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: minewalld [OPTIONS]\n"
+		"Protects this host: XDP/tc flow accounting, detection and blocking.\n\n"
+		"  -i, --interface IFACE   attach to IFACE (repeatable; default: the interface\n"
+		"                          of the default route)\n"
+		"  -c, --config FILE       configuration file (default %s)\n"
+		"      --check-config      check the configuration and exit\n"
+		"      --show-config       print the effective configuration and exit\n"
+		"      --pin-path DIR      where maps are pinned (default %s)\n"
+		"      --run-dir DIR       lock file and control socket (default %s)\n"
+		"      --max-flows N       size of the flow table\n"
+		"      --status-interval DUR  status line period on stderr (0: never)\n"
+		"      --xdp-mode MODE     auto, native or generic\n"
+		"  -v, --verbose           more output (-vv: libbpf's debug output too)\n"
+		"  -q, --quiet             warnings only\n"
+		"  -V, --version           print the version\n"
+		"  -h, --help              this help\n\n"
+		"Exit status: 0 on a clean stop, 1 on failure, 2 on bad usage.\n",
+		MW_CONFIG_PATH_DEFAULT, MW_PIN_PATH_DEFAULT, MW_RUN_DIR_DEFAULT);
+}
+
+enum {
+	OPT_CHECK = 256,
+	OPT_SHOW,
+	OPT_PIN,
+	OPT_RUNDIR,
+	OPT_MAXFLOWS,
+	OPT_STATUS,
+	OPT_XDPMODE,
+};
+
+static const struct option long_opts[] = {
+	{ "interface", required_argument, NULL, 'i' },
+	{ "config", required_argument, NULL, 'c' },
+	{ "check-config", no_argument, NULL, OPT_CHECK },
+	{ "show-config", no_argument, NULL, OPT_SHOW },
+	{ "pin-path", required_argument, NULL, OPT_PIN },
+	{ "run-dir", required_argument, NULL, OPT_RUNDIR },
+	{ "max-flows", required_argument, NULL, OPT_MAXFLOWS },
+	{ "status-interval", required_argument, NULL, OPT_STATUS },
+	{ "xdp-mode", required_argument, NULL, OPT_XDPMODE },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
+/* Command-line values are applied after the file, so they win. */
+struct cli_override {
+	const char *section, *key;
+	char value[4096];
+	bool set;
+};
+
+static int take_lock(struct agent *a)
+{
+	char path[PATH_MAX], buf[32];
+	int n;
+
+	if (mkdir(a->cfg.run_dir, 0755) && errno != EEXIST) {
+		pr_warn("cannot create %s: %s\n", a->cfg.run_dir, strerror(errno));
+		return -errno;
+	}
+	snprintf(path, sizeof(path), "%s/minewalld.pid", a->cfg.run_dir);
+	a->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (a->lockfd < 0) {
+		pr_warn("cannot open %s: %s\n", path, strerror(errno));
+		return -errno;
+	}
+	if (flock(a->lockfd, LOCK_EX | LOCK_NB)) {
+		n = pread(a->lockfd, buf, sizeof(buf) - 1, 0);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		pr_warn("another minewalld is running (pid %s, lock %s); stop it first\n",
+			*buf ? buf : "?", path);
+		return -EBUSY;
+	}
+	n = snprintf(buf, sizeof(buf), "%d\n", getpid());
+	if (ftruncate(a->lockfd, 0) || pwrite(a->lockfd, buf, n, 0) != n)
+		pr_warn("cannot write %s: %s\n", path, strerror(errno));
+	return 0;
+}
+
+static void heartbeat(struct agent *a, uint64_t now)
+{
+	__u32 zero = 0;
+
+	a->hb.heartbeat_ns = now;
+	if (bpf_map_update_elem(a->agent_fd, &zero, &a->hb, 0))
+		pr_debug("cannot update the heartbeat: %s\n", strerror(errno));
+}
+
+static void record_attachments(struct agent *a)
+{
+	unsigned i;
+
+	a->hb.n_ifaces = a->loader.n_att;
+	memset(a->hb.ifaces, 0, sizeof(a->hb.ifaces));
+	for (i = 0; i < a->loader.n_att; i++) {
+		a->hb.ifaces[i].ifindex = a->loader.att[i].ifindex;
+		a->hb.ifaces[i].xdp_mode = a->loader.att[i].xdp_mode;
+		memcpy(a->hb.ifaces[i].name, a->loader.att[i].name, sizeof(a->hb.ifaces[i].name));
+	}
+}
+
+static void on_flow_end(void *arg, const struct mw_event_flow *ev)
+{
+	char l[MW_ADDRSTRLEN], r[MW_ADDRSTRLEN], pb[8];
+
+	if (mw_log_level < MW_LOG_DEBUG)
+		return;
+	pr_debug("flow end (%s): %s %s:%u <-> %s:%u in %llu/%llu B out %llu/%llu B\n",
+		 ev->hdr.reason == MW_END_IDLE ? "idle"
+		 : ev->hdr.reason == MW_END_RST ? "rst"
+						 : "fin",
+		 mw_proto_name(ev->key.proto, pb, sizeof(pb)),
+		 mw_addr_str((const struct mw_addr *)ev->key.local_addr, l, sizeof(l)),
+		 ntohs(ev->key.local_port),
+		 mw_addr_str((const struct mw_addr *)ev->key.remote_addr, r, sizeof(r)),
+		 ntohs(ev->key.remote_port), (unsigned long long)ev->flow.packets[MW_DIR_IN],
+		 (unsigned long long)ev->flow.bytes[MW_DIR_IN],
+		 (unsigned long long)ev->flow.packets[MW_DIR_OUT],
+		 (unsigned long long)ev->flow.bytes[MW_DIR_OUT]);
+}
+
+static void print_status(struct agent *a)
+{
+	struct mw_stats st;
+	char b1[16], b2[16], b3[16], b4[16];
+	uint64_t errs = 0;
+	int i;
+
+	if (mw_stats_read(a->stats_fd, &st))
+		return;
+	for (i = 0; i < MW_PE_MAX; i++)
+		errs += st.parse_err[i];
+	pr_info("flows %llu/%llu (+%llu new, %llu ended) | in %s pkts %s | out %s pkts %s | events %llu lost %llu | parse errors %llu | evicted %llu\n",
+		(unsigned long long)a->scan.live, (unsigned long long)a->cfg.max_flows,
+		(unsigned long long)(st.flow_inserts - a->last_stats.flow_inserts),
+		(unsigned long long)(a->events.received[MW_EV_FLOW_END] - a->last_ends),
+		mw_format_count(st.packets[MW_DIR_IN] - a->last_stats.packets[MW_DIR_IN], b1,
+				sizeof(b1)),
+		mw_format_bytes(st.bytes[MW_DIR_IN] - a->last_stats.bytes[MW_DIR_IN], b2, sizeof(b2)),
+		mw_format_count(st.packets[MW_DIR_OUT] - a->last_stats.packets[MW_DIR_OUT], b3,
+				sizeof(b3)),
+		mw_format_bytes(st.bytes[MW_DIR_OUT] - a->last_stats.bytes[MW_DIR_OUT], b4,
+				sizeof(b4)),
+		(unsigned long long)(st.events - a->last_stats.events),
+		(unsigned long long)st.events_lost, (unsigned long long)errs,
+		(unsigned long long)a->hb.evictions);
+	a->last_stats = st;
+	a->last_ends = a->events.received[MW_EV_FLOW_END];
+}
+
+static void periodic(struct agent *a)
+{
+	uint64_t now = mw_now_ns();
+	struct mw_stats st;
+	int healed;
+
+	if (now >= a->next_scan_ns) {
+		a->next_scan_ns = now + a->cfg.scan_interval_ms * 1000000ULL;
+		mw_flow_scan_run(&a->scan, &a->cfg, now);
+		if (!mw_stats_read(a->stats_fd, &st)) {
+			if (!a->scan.have_baseline) {
+				a->scan.inserts0 = st.flow_inserts;
+				a->scan.live0 = a->scan.live;
+				a->scan.deleted = 0;
+				a->scan.have_baseline = 1;
+			}
+			a->hb.evictions = mw_flow_scan_evictions(&a->scan, st.flow_inserts);
+		}
+		healed = mw_loader_heal(&a->loader, a->cfg.xdp_mode);
+		if (healed)
+			record_attachments(a);
+	}
+	if (a->cfg.status_interval_ms && now >= a->next_status_ns) {
+		a->next_status_ns = now + a->cfg.status_interval_ms * 1000000ULL;
+		print_status(a);
+	}
+	heartbeat(a, now);
+}
+
+static void reload(struct agent *a)
+{
+	struct mw_config next;
+	int ret;
+
+	mw_config_defaults(&next);
+	ret = mw_config_load(&next, a->config_path, stderr);
+	if (ret && !(ret == -ENOENT && !a->config_explicit)) {
+		pr_warn("reload: %s has errors; keeping the running configuration\n",
+			a->config_path);
+		return;
+	}
+	if (next.max_flows != a->cfg.max_flows || next.peek_bytes != a->cfg.peek_bytes ||
+	    next.peek_packets != a->cfg.peek_packets || strcmp(next.pin_path, a->cfg.pin_path))
+		pr_warn("reload: flow table size, peek settings and pin path change only on restart\n");
+	a->cfg.scan_interval_ms = next.scan_interval_ms;
+	a->cfg.tcp_idle_ms = next.tcp_idle_ms;
+	a->cfg.udp_idle_ms = next.udp_idle_ms;
+	a->cfg.halfopen_ms = next.halfopen_ms;
+	a->cfg.closed_linger_ms = next.closed_linger_ms;
+	a->cfg.status_interval_ms = next.status_interval_ms;
+	memcpy(a->cfg.internal, next.internal, sizeof(next.internal));
+	a->cfg.n_internal = next.n_internal;
+	mw_loader_set_internal(&a->loader, &a->cfg);
+	pr_info("reloaded %s\n", a->config_path);
+}
+
+static void handle_signal(struct agent *a)
+{
+	struct signalfd_siginfo si;
+
+	while (read(a->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGINT:
+		case SIGTERM:
+			pr_info("%s: stopping\n", strsignal(si.ssi_signo));
+			a->stop = true;
+			break;
+		case SIGHUP:
+			reload(a);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static int epoll_add(int epfd, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
+static int setup_loop(struct agent *a)
+{
+	struct itimerspec its = { .it_interval = { 0, TICK_MS * 1000000L },
+				  .it_value = { 0, TICK_MS * 1000000L } };
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR1);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL))
+		return -errno;
+	a->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	a->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	a->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (a->sigfd < 0 || a->timerfd < 0 || a->epfd < 0)
+		return -errno;
+	if (timerfd_settime(a->timerfd, 0, &its, NULL))
+		return -errno;
+	if (epoll_add(a->epfd, a->sigfd) || epoll_add(a->epfd, a->timerfd) ||
+	    epoll_add(a->epfd, mw_events_fd(&a->events)) ||
+	    epoll_add(a->epfd, mw_localaddr_fd(&a->local)))
+		return -errno;
+	return 0;
+}
+
+static int run_loop(struct agent *a)
+{
+	struct epoll_event evs[8];
+	uint64_t ticks;
+	int i, n;
+
+	while (!a->stop) {
+		n = epoll_wait(a->epfd, evs, 8, -1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			pr_warn("epoll_wait: %s\n", strerror(errno));
+			return -errno;
+		}
+		for (i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+
+			if (fd == a->sigfd) {
+				handle_signal(a);
+			} else if (fd == a->timerfd) {
+				if (read(a->timerfd, &ticks, sizeof(ticks)) > 0)
+					periodic(a);
+			} else if (fd == mw_events_fd(&a->events)) {
+				mw_events_consume(&a->events);
+			} else if (fd == mw_localaddr_fd(&a->local)) {
+				if (mw_localaddr_changed(&a->local)) {
+					mw_localaddr_sync(&a->local);
+					/* a link that came back is re-attached now */
+					if (mw_loader_heal(&a->loader, a->cfg.xdp_mode))
+						record_attachments(a);
+				}
+			}
+		}
+	}
+	/* drain what the datapath reported before we stop */
+	mw_events_consume(&a->events);
+	return 0;
+}
+
+static int parse_args(struct agent *a, int argc, char **argv, bool *check, bool *show)
+{
+	static struct cli_override ov[] = {
+		[OPT_PIN - OPT_PIN] = { "agent", "pin_path" },
+		[OPT_RUNDIR - OPT_PIN] = { "agent", "run_dir" },
+		[OPT_MAXFLOWS - OPT_PIN] = { "flows", "max_flows" },
+		[OPT_STATUS - OPT_PIN] = { "agent", "status_interval" },
+		[OPT_XDPMODE - OPT_PIN] = { "agent", "xdp_mode" },
+	};
+	struct cli_override ifaces = { "agent", "interfaces" };
+	size_t i;
+	int opt, ret;
+
+	a->config_path = MW_CONFIG_PATH_DEFAULT;
+	while ((opt = getopt_long(argc, argv, "i:c:vqVh", long_opts, NULL)) != -1) {
+		switch (opt) {
+		case 'i':
+			if (strlen(ifaces.value) + strlen(optarg) + 2 >= sizeof(ifaces.value))
+				return -E2BIG;
+			strcat(ifaces.value, " ");
+			strcat(ifaces.value, optarg);
+			ifaces.set = true;
+			break;
+		case 'c':
+			a->config_path = optarg;
+			a->config_explicit = true;
+			break;
+		case OPT_CHECK:
+			*check = true;
+			break;
+		case OPT_SHOW:
+			*show = true;
+			break;
+		case OPT_PIN:
+		case OPT_RUNDIR:
+		case OPT_MAXFLOWS:
+		case OPT_STATUS:
+		case OPT_XDPMODE:
+			snprintf(ov[opt - OPT_PIN].value, sizeof(ov[0].value), "%s", optarg);
+			ov[opt - OPT_PIN].set = true;
+			break;
+		case 'v':
+			mw_log_level++;
+			break;
+		case 'q':
+			mw_log_level = MW_LOG_WARN;
+			break;
+		case 'V':
+			printf("minewalld %s (libbpf %s)\n", MW_VERSION, libbpf_version_string());
+			exit(0);
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		pr_warn("unexpected argument '%s'\n", argv[optind]);
+		return -EINVAL;
+	}
+
+	mw_config_defaults(&a->cfg);
+	ret = mw_config_load(&a->cfg, a->config_path, stderr);
+	if (ret == -ENOENT && !a->config_explicit)
+		ret = 0; /* no file: defaults */
+	else if (ret == -ENOENT)
+		fprintf(stderr, "%s: no such file\n", a->config_path);
+	if (ret)
+		return -ENOEXEC;
+	if (ifaces.set && mw_config_set(&a->cfg, ifaces.section, ifaces.key, ifaces.value,
+					"--interface", stderr))
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(ov); i++) {
+		char where[64];
+
+		if (!ov[i].set)
+			continue;
+		snprintf(where, sizeof(where), "--%s", long_opts[i + 4].name);
+		if (mw_config_set(&a->cfg, ov[i].section, ov[i].key, ov[i].value, where, stderr))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static int start(struct agent *a)
+{
+	char ifname[IF_NAMESIZE];
+	unsigned i;
+	int err;
+
+	err = mw_preflight();
+	if (err)
+		return err;
+	err = take_lock(a);
+	if (err)
+		return err;
+	err = mw_bpffs_ensure(a->cfg.pin_path);
+	if (err) {
+		pr_warn("cannot mount bpffs on /sys/fs/bpf: %s\n", strerror(-err));
+		return err;
+	}
+	if (mkdir(a->cfg.pin_path, 0700) && errno != EEXIST) {
+		err = -errno;
+		pr_warn("cannot create %s: %s\n", a->cfg.pin_path, strerror(-err));
+		return err;
+	}
+	if (!a->cfg.n_interfaces) {
+		if (mw_default_route_iface(ifname)) {
+			pr_warn("no interface given and no default route: use -i IFACE\n");
+			return -ENODEV;
+		}
+		snprintf(a->cfg.interfaces[0], sizeof(a->cfg.interfaces[0]), "%s", ifname);
+		a->cfg.n_interfaces = 1;
+		pr_info("protecting %s, the interface of the default route\n", ifname);
+	}
+
+	err = mw_loader_load(&a->loader, &a->cfg, a->cfg.pin_path);
+	if (err)
+		return err;
+	a->stats_fd = mw_loader_map_fd(&a->loader, MW_MAP_STATS);
+	a->agent_fd = mw_loader_map_fd(&a->loader, MW_MAP_AGENT);
+	err = mw_loader_set_internal(&a->loader, &a->cfg);
+	if (err)
+		return err;
+	err = mw_localaddr_open(&a->local, mw_loader_map_fd(&a->loader, MW_MAP_LOCAL));
+	if (!err)
+		err = mw_localaddr_sync(&a->local);
+	if (err < 0) {
+		pr_warn("cannot read the host's addresses: %s\n", strerror(-err));
+		return err;
+	}
+	pr_debug("%d local addresses\n", err);
+
+	err = mw_events_open(&a->events, mw_loader_map_fd(&a->loader, MW_MAP_EVENTS));
+	if (err) {
+		pr_warn("cannot open the event ring buffer: %s\n", strerror(-err));
+		return err;
+	}
+	struct mw_event_sink log_sink = { .flow_end = on_flow_end, .arg = a };
+	mw_events_add_sink(&a->events, &log_sink);
+	a->scan.flows_fd = mw_loader_map_fd(&a->loader, MW_MAP_FLOWS);
+	a->scan.events = &a->events;
+
+	for (i = 0; i < a->cfg.n_interfaces; i++) {
+		err = mw_loader_attach(&a->loader, a->cfg.interfaces[i], a->cfg.xdp_mode);
+		if (err)
+			return err;
+	}
+	a->hb.pid = getpid();
+	a->hb.start_ns = mw_now_ns();
+	a->hb.flows_max = a->cfg.max_flows;
+	record_attachments(a);
+	heartbeat(a, a->hb.start_ns);
+	return setup_loop(a);
+}
+
+static void stop(struct agent *a)
+{
+	__u32 zero = 0;
+
+	if (a->loader.skel) {
+		mw_loader_detach_all(&a->loader);
+		a->hb.pid = 0;
+		a->hb.n_ifaces = 0;
+		bpf_map_update_elem(a->agent_fd, &zero, &a->hb, 0);
+	}
+	mw_events_close(&a->events);
+	mw_localaddr_close(&a->local);
+	mw_loader_destroy(&a->loader);
+	if (a->epfd > 0)
+		close(a->epfd);
+	if (a->sigfd > 0)
+		close(a->sigfd);
+	if (a->timerfd > 0)
+		close(a->timerfd);
+	if (a->lockfd > 0)
+		close(a->lockfd);
+}
+
+int main(int argc, char **argv)
+{
+	static struct agent a;
+	bool check = false, show = false;
+	int err;
+
+	mw_log_prog = "minewalld";
+	err = parse_args(&a, argc, argv, &check, &show);
+	if (err == -ENOEXEC || (err && check))
+		return 1; /* config errors were printed with file and line */
+	if (err)
+		return 2;
+	if (check) {
+		printf("%s: configuration OK\n", a.config_path);
+		return 0;
+	}
+	if (show) {
+		mw_config_write(&a.cfg, stdout);
+		return 0;
+	}
+	mw_log_setup_libbpf();
+
+	err = start(&a);
+	if (!err) {
+		pr_info("running (pid %d); maps pinned under %s\n", getpid(), a.cfg.pin_path);
+		err = run_loop(&a);
+	}
+	stop(&a);
+	return err ? 1 : 0;
+}
