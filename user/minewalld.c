@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -475,6 +476,14 @@ static int start(struct agent *a)
 		snprintf(a->cfg.interfaces[0], sizeof(a->cfg.interfaces[0]), "%s", ifname);
 		a->cfg.n_interfaces = 1;
 		pr_info("protecting %s, the interface of the default route\n", ifname);
+	}
+
+	/* fail on a typo before anything is loaded or pinned */
+	for (i = 0; i < a->cfg.n_interfaces; i++) {
+		if (!if_nametoindex(a->cfg.interfaces[i])) {
+			pr_warn("%s: no such interface\n", a->cfg.interfaces[i]);
+			return -ENODEV;
+		}
 	}
 
 	err = mw_loader_load(&a->loader, &a->cfg, a->cfg.pin_path);

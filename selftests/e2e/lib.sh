@@ -155,3 +155,22 @@ finish() {
 	echo "$SUITE: $PASSED passed, $FAILED failed"
 	[ "$FAILED" -eq 0 ]
 }
+
+# declare_local ADDR...: gives the protected host these addresses (the
+# server side of a capture), so the agent treats them as its own.
+declare_local() {
+	local a
+	for a in "$@"; do
+		case $a in
+		*:*) in_srv ip addr add "$a/128" dev "$SRV_IF" nodad ;;
+		*) in_srv ip addr add "$a/32" dev "$SRV_IF" ;;
+		esac
+	done
+}
+
+# replay_capture FILE: sends every frame of FILE, as captured, from the
+# remote host into the protected host's interface (both directions of the
+# capture arrive at XDP ingress; the declared local addresses tell them apart).
+replay_capture() {
+	in_cli tcpreplay -q --topspeed -i "$CLI_IF" "$1" >"$RUN_DIR/tcpreplay.log" 2>&1
+}

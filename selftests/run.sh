@@ -1,0 +1,64 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Runs every test suite against the binaries in BUILD_DIR (default
+# build/san: the sanitizer build) and ends with the line CI reads:
+# "N passed, N failed". A suite that dies without its own summary counts as
+# one failure. Needs root: the tests load BPF programs and build namespaces.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+BUILD_DIR=${1:-build/san}
+FILTER=${2:-}
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "selftests: must run as root (BPF, XDP, network namespaces)"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+export MW_BIN=$BUILD_DIR
+export MW_DATA=${MW_DATA:-$(cd .. && pwd)/shared/data}
+# the sanitizers must fail a test, not only print
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+
+total_pass=0
+total_fail=0
+failed_suites=()
+
+run_suite() {
+	local name=$1 out rc line p f
+	shift
+	[ -n "$FILTER" ] && [[ $name != *"$FILTER"* ]] && return
+	echo "=== $name"
+	out=$(mktemp)
+	timeout 600 "$@" 2>&1 | tee "$out"
+	rc=${PIPESTATUS[0]}
+	line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$out" | tail -1)
+	rm -f "$out"
+	if [ -z "$line" ]; then
+		echo "$name: no summary (exit status $rc)"
+		total_fail=$((total_fail + 1))
+		failed_suites+=("$name")
+		return
+	fi
+	p=$(sed -E 's/.* ([0-9]+) passed.*/\1/' <<<"$line")
+	f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1 # exited badly (a sanitizer, a crash) after its summary
+	fi
+	total_pass=$((total_pass + p))
+	total_fail=$((total_fail + f))
+	[ "$f" -gt 0 ] && failed_suites+=("$name")
+}
+
+start=$(date +%s)
+run_suite unit "$BUILD_DIR/selftests/test_unit"
+run_suite packets "$BUILD_DIR/selftests/test_packets"
+for t in selftests/e2e/test_*.sh; do
+	run_suite "$(basename "$t" .sh)" bash "$t"
+done
+
+echo "=== $(($(date +%s) - start)) s"
+[ ${#failed_suites[@]} -gt 0 ] && echo "failed suites: ${failed_suites[*]}"
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]
