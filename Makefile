@@ -79,6 +79,17 @@ $(SKEL): $(BUILD)/minewall.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name minewall_bpf > $@
 
+$(BUILD)/selftests/bench_gen.bpf.o: selftests/bench_gen.bpf.c
+	$(call msg,BPF,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bench_gen.skel.h: $(BUILD)/selftests/bench_gen.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name bench_gen > $@
+
+$(BUILD)/selftests/bench_packets.o: $(BUILD)/bench_gen.skel.h
+
 $(BUILD)/%.o: %.c | $(SKEL)
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)

@@ -61,19 +61,6 @@ static __always_inline int mw_is_local(const __u8 *addr)
 	return bpf_map_lookup_elem(&mw_local, addr) != NULL;
 }
 
-/*
- * The direction of a packet the flow table does not know yet. The hook gives
- * the usual answer (ingress: the destination is the host); the host's own
- * addresses override it when they say otherwise, which is what happens for
- * forwarded or replayed traffic.
- */
-static __always_inline int mw_new_flow_dir(const struct mw_pkt *p, int hook_dir)
-{
-	if (hook_dir == MW_DIR_IN)
-		return mw_is_local(p->saddr) && !mw_is_local(p->daddr) ? MW_DIR_OUT : MW_DIR_IN;
-	return mw_is_local(p->daddr) && !mw_is_local(p->saddr) ? MW_DIR_IN : MW_DIR_OUT;
-}
-
 static __always_inline void mw_emit_flow(struct mw_ctx *c, struct mw_stats *st, __u16 type,
 					 int dir, __u8 reason, const struct mw_flow_key *key,
 					 const struct mw_flow *flow)
@@ -194,41 +181,6 @@ static __always_inline void mw_flow_init(struct mw_flow *f, const struct mw_pkt 
 	}
 }
 
-/* Creates the flow for @key; returns the entry in the map, or NULL. */
-static __always_inline struct mw_flow *mw_flow_create(struct mw_ctx *c, struct mw_stats *st,
-						      const struct mw_pkt *p,
-						      const struct mw_flow_key *key, int dir)
-{
-	struct mw_flow nf;
-	struct mw_flow *f;
-	__u32 list;
-
-	mw_flow_init(&nf, p, c, dir);
-	if (mw_lpm_match(&mw_blacklist, key->remote_addr, &list))
-		nf.blacklist = list;
-
-	if (bpf_map_update_elem(&mw_flows, key, &nf, BPF_NOEXIST) < 0) {
-		/* another CPU may have created it a moment ago */
-		f = bpf_map_lookup_elem(&mw_flows, key);
-		if (!f)
-			st->flow_insert_fail++;
-		return f;
-	}
-	st->flow_inserts++;
-	if (nf.initiator == MW_INIT_UNKNOWN)
-		st->flow_midstream++;
-	if (nf.blacklist) {
-		st->blacklist_hits++;
-		mw_emit_flow(c, st, MW_EV_BLACKLIST, dir, 0, key, &nf);
-	}
-	if (nf.initiator == MW_DIR_OUT && dir == MW_DIR_OUT &&
-	    !mw_lpm_match(&mw_internal, key->remote_addr, &list)) {
-		st->new_public++;
-		mw_emit_flow(c, st, MW_EV_NEW_PUBLIC, dir, 0, key, &nf);
-	}
-	return bpf_map_lookup_elem(&mw_flows, key);
-}
-
 static __always_inline __u8 mw_tcp_state(const struct mw_flow *f)
 {
 	__u8 all = f->tcp_flags[0] | f->tcp_flags[1];
@@ -242,30 +194,19 @@ static __always_inline __u8 mw_tcp_state(const struct mw_flow *f)
 	return MW_STATE_OPEN;
 }
 
-/* Counts the packet in its flow; hook_dir is the hook's usual direction. */
-static __always_inline void mw_account(struct mw_ctx *c, struct mw_stats *st,
-				       const struct mw_pkt *p, int hook_dir)
+/* Counts the packet in flow @f (in the map, or a new one still on the stack). */
+static __always_inline void mw_update(struct mw_ctx *c, struct mw_stats *st,
+				      const struct mw_pkt *p, const struct mw_flow_key *key,
+				      struct mw_flow *f, int dir)
 {
-	struct mw_flow_key key;
-	struct mw_flow *f;
-	int dir = hook_dir;
+	int odir = !dir; /* the other direction */
 	__u8 flags = 0;
 
-	mw_key_set(&key, p, dir);
-	f = bpf_map_lookup_elem(&mw_flows, &key);
-	if (!f) {
-		/* the other orientation: replayed or forwarded traffic */
-		dir = !hook_dir;
-		mw_key_set(&key, p, dir);
-		f = bpf_map_lookup_elem(&mw_flows, &key);
-	}
-	if (!f) {
-		dir = mw_new_flow_dir(p, hook_dir);
-		mw_key_set(&key, p, dir);
-		f = mw_flow_create(c, st, p, &key, dir);
-		if (!f)
-			return;
-	}
+	/* hide the indexes' range from clang: knowing they are 0 or 1, it
+	 * indexes the stack copy of a flow with "pointer |= dir", which the
+	 * verifier refuses */
+	asm volatile("" : "+r"(dir));
+	asm volatile("" : "+r"(odir));
 
 	if (p->proto == IPPROTO_TCP && !p->later_fragment) {
 		flags = p->tcp_flags;
@@ -283,17 +224,17 @@ static __always_inline void mw_account(struct mw_ctx *c, struct mw_stats *st,
 	if (p->payload_len) {
 		__u32 n = ++f->data_packets[dir];
 
-		if (f->last_data_dir != dir && f->data_packets[!dir])
+		if (f->last_data_dir != dir && f->data_packets[odir])
 			f->exchanges++;
 		f->last_data_dir = dir;
 		if (n <= mw_cfg.peek_packets && f->peeked[dir] < mw_cfg.peek_packets &&
-		    mw_peek_wanted(p, &key, mw_first_payload_byte(c, p))) {
+		    mw_peek_wanted(p, key, mw_first_payload_byte(c, p))) {
 			f->peeked[dir]++;
-			mw_peek(c, st, p, &key, dir, n - 1);
-		} else if (p->proto == IPPROTO_UDP && key.remote_port == bpf_htons(MW_DNS_PORT) &&
+			mw_peek(c, st, p, key, dir, n - 1);
+		} else if (p->proto == IPPROTO_UDP && key->remote_port == bpf_htons(MW_DNS_PORT) &&
 			   dir == MW_DIR_IN) {
 			/* every DNS answer matters, not only the first few */
-			mw_peek(c, st, p, &key, dir, n - 1);
+			mw_peek(c, st, p, key, dir, n - 1);
 		}
 	}
 
@@ -301,7 +242,7 @@ static __always_inline void mw_account(struct mw_ctx *c, struct mw_stats *st,
 		return;
 	f->tcp_flags[dir] |= flags;
 	if (!f->handshake && dir == f->initiator && (flags & MW_TCP_ACK) &&
-	    !(flags & MW_TCP_SYN) && (f->tcp_flags[!dir] & MW_TCP_SYN))
+	    !(flags & MW_TCP_SYN) && (f->tcp_flags[odir] & MW_TCP_SYN))
 		f->handshake = 1;
 	if (flags & (MW_TCP_FIN | MW_TCP_RST)) {
 		f->state = mw_tcp_state(f);
@@ -311,9 +252,89 @@ static __always_inline void mw_account(struct mw_ctx *c, struct mw_stats *st,
 			f->ended = 1;
 			st->flow_ends++;
 			mw_emit_flow(c, st, MW_EV_FLOW_END, dir,
-				     (flags & MW_TCP_RST) ? MW_END_RST : MW_END_FIN, &key, f);
+				     (flags & MW_TCP_RST) ? MW_END_RST : MW_END_FIN, key, f);
 		}
 	}
+}
+
+/*
+ * A packet of a flow the table does not hold: build the entry on the stack,
+ * count the packet in it, then insert it, so that a new flow costs one
+ * insert and no second lookup.
+ */
+static __always_inline void mw_flow_create(struct mw_ctx *c, struct mw_stats *st,
+					   const struct mw_pkt *p, const struct mw_flow_key *key,
+					   int dir)
+{
+	struct mw_flow nf;
+	struct mw_flow *f;
+	__u32 list;
+
+	mw_flow_init(&nf, p, c, dir);
+	if (mw_lpm_match(&mw_blacklist, key->remote_addr, &list))
+		nf.blacklist = list;
+	mw_update(c, st, p, key, &nf, dir);
+
+	if (bpf_map_update_elem(&mw_flows, key, &nf, BPF_NOEXIST) < 0) {
+		/* another CPU created it a moment ago: count the packet there */
+		f = bpf_map_lookup_elem(&mw_flows, key);
+		if (f)
+			mw_update(c, st, p, key, f, dir);
+		else
+			st->flow_insert_fail++;
+		return;
+	}
+	st->flow_inserts++;
+	if (nf.initiator == MW_INIT_UNKNOWN)
+		st->flow_midstream++;
+	if (nf.blacklist) {
+		st->blacklist_hits++;
+		mw_emit_flow(c, st, MW_EV_BLACKLIST, dir, 0, key, &nf);
+	}
+	if (nf.initiator == MW_DIR_OUT && dir == MW_DIR_OUT &&
+	    !mw_lpm_match(&mw_internal, key->remote_addr, &list)) {
+		st->new_public++;
+		mw_emit_flow(c, st, MW_EV_NEW_PUBLIC, dir, 0, key, &nf);
+	}
+}
+
+/*
+ * Counts the packet in its flow. @hook_dir is the hook's usual direction
+ * (ingress: the destination is the host). The host's own addresses decide
+ * when the hook is wrong, as for forwarded or replayed traffic; they are
+ * consulted only when the flow is not found the usual way round, so a
+ * packet of a known flow costs one lookup.
+ */
+static __always_inline void mw_account(struct mw_ctx *c, struct mw_stats *st,
+				       const struct mw_pkt *p, int hook_dir)
+{
+	const __u8 *hook_local = hook_dir == MW_DIR_IN ? p->daddr : p->saddr;
+	const __u8 *hook_remote = hook_dir == MW_DIR_IN ? p->saddr : p->daddr;
+	struct mw_flow_key key;
+	struct mw_flow *f;
+	int dir = hook_dir;
+
+	mw_key_set(&key, p, dir);
+	f = bpf_map_lookup_elem(&mw_flows, &key);
+	if (f) {
+		mw_update(c, st, p, &key, f, dir);
+		return;
+	}
+	if (!mw_is_local(hook_local)) {
+		/* the other orientation may be known already */
+		mw_key_set(&key, p, !hook_dir);
+		f = bpf_map_lookup_elem(&mw_flows, &key);
+		if (f) {
+			mw_update(c, st, p, &key, f, !hook_dir);
+			return;
+		}
+		if (mw_is_local(hook_remote)) {
+			dir = !hook_dir;
+		} else {
+			mw_key_set(&key, p, dir); /* neither side is ours: keep the hook's view */
+		}
+	}
+	mw_flow_create(c, st, p, &key, dir);
 }
 
 #endif /* MW_FLOW_H */

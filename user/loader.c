@@ -99,6 +99,12 @@ static void print_verifier_tail(const char *prog)
 
 int mw_loader_load(struct mw_loader *l, const struct mw_config *cfg, const char *pin_path)
 {
+	return mw_loader_load_variant(l, cfg, pin_path, 0, 0);
+}
+
+int mw_loader_load_variant(struct mw_loader *l, const struct mw_config *cfg,
+			   const char *pin_path, unsigned flows_type, unsigned flows_flags)
+{
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_path);
 	struct bpf_program *prog;
 	struct bpf_map *map;
@@ -116,6 +122,10 @@ int mw_loader_load(struct mw_loader *l, const struct mw_config *cfg, const char 
 	l->skel->rodata->mw_cfg.peek_bytes = cfg->peek_bytes;
 	l->skel->rodata->mw_cfg.enforce = 1;
 	err = bpf_map__set_max_entries(l->skel->maps.mw_flows, cfg->max_flows);
+	if (!err && flows_type)
+		err = bpf_map__set_type(l->skel->maps.mw_flows, flows_type);
+	if (!err && flows_flags)
+		err = bpf_map__set_map_flags(l->skel->maps.mw_flows, flows_flags);
 	if (err)
 		goto fail;
 

@@ -1,0 +1,15 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# make bench: prints figures measured side by side in one run. A benchmark
+# never fails on a number; it fails only when it cannot measure.
+set -eu
+cd "$(dirname "$0")/.." || exit 1
+BUILD_DIR=${1:-build}
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "bench: must run as root (BPF_PROG_TEST_RUN)" >&2
+	exit 1
+fi
+echo "== machine: $(uname -r), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo "== packet path (bench_packets)"
+"$BUILD_DIR/selftests/bench_packets" "${MW_BENCH_REPEAT:-1000000}"

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * bench_gen.bpf.c - benchmark helpers, never loaded by the agent.
+ * bench_gen_*: rewrites the packet's source port (and the low bytes of the
+ * source address) from a counter before tail-calling the program under
+ * test, so that BPF_PROG_TEST_RUN's repeat loop sees a new flow per packet,
+ * or cycles through `cycle` flows. bench_empty_*: the do-nothing baselines.
+ */
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_helpers.h>
+
+const volatile __u32 cycle = 0;	 /* 0: never repeat a flow */
+const volatile __u32 is_v6 = 0;	 /* packet layout: Ethernet + IPv4/IPv6 + TCP */
+const volatile __u32 remote_is_dst = 0; /* egress: vary the destination, the remote side */
+
+__u64 counter = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} target_xdp SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} target_tc SEC(".maps");
+
+/* Offsets from the start of the frame: address low 16 bits, port. */
+#define V4_SADDR_LO 28
+#define V4_DADDR_LO 32
+#define V4_SPORT    34
+#define V4_DPORT    36
+#define V6_SADDR_LO 36
+#define V6_DADDR_LO 52
+#define V6_SPORT    54
+#define V6_DPORT    56
+
+static __always_inline void rewrite(void *data, void *data_end)
+{
+	__u64 n = counter++;
+	__u32 saddr_off = is_v6 ? (remote_is_dst ? V6_DADDR_LO : V6_SADDR_LO)
+				: (remote_is_dst ? V4_DADDR_LO : V4_SADDR_LO);
+	__u32 sport_off = is_v6 ? (remote_is_dst ? V6_DPORT : V6_SPORT)
+				: (remote_is_dst ? V4_DPORT : V4_SPORT);
+	__u16 *saddr, *sport;
+
+	if (cycle)
+		n %= cycle;
+	saddr = data + saddr_off;
+	sport = data + sport_off;
+	if ((void *)(saddr + 1) > data_end || (void *)(sport + 1) > data_end)
+		return;
+	*sport = (__u16)n;
+	*saddr = (__u16)(n >> 16);
+}
+
+SEC("xdp")
+int bench_gen_xdp(struct xdp_md *ctx)
+{
+	rewrite((void *)(long)ctx->data, (void *)(long)ctx->data_end);
+	bpf_tail_call(ctx, &target_xdp, 0);
+	return XDP_ABORTED;
+}
+
+SEC("tc")
+int bench_gen_tc(struct __sk_buff *skb)
+{
+	rewrite((void *)(long)skb->data, (void *)(long)skb->data_end);
+	bpf_tail_call(skb, &target_tc, 0);
+	return TC_ACT_SHOT;
+}
+
+SEC("xdp")
+int bench_empty_xdp(struct xdp_md *ctx)
+{
+	return XDP_PASS;
+}
+
+SEC("tc")
+int bench_empty_tc(struct __sk_buff *skb)
+{
+	return TC_ACT_OK;
+}
+
+char LICENSE[] SEC("license") = "GPL";

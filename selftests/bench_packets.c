@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * bench_packets.c - per-packet cost of the XDP and tc programs through
+ * BPF_PROG_TEST_RUN, beside empty programs measured in the same run.
+ * Each figure is the median of ROUNDS runs of REPEAT packets; the kernel
+ * times the repeat loop itself, so syscall cost is not included.
+ *
+ * New flows are made by a generator program (selftests/bench_gen.bpf.c)
+ * that rewrites the source port and address before tail-calling the
+ * program under test; its own cost (generator + empty program) is measured
+ * too and taken off.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <linux/bpf.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "addr.h"
+#include "bench_gen.skel.h"
+#include "config.h"
+#include "loader.h"
+#include "log.h"
+#include "minewall.skel.h"
+#include "pktgen.h"
+#include "util.h"
+
+#define ROUNDS 5
+
+static unsigned repeat = 1000000;
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Median ns per packet of @prog_fd over ROUNDS runs of @rep packets. */
+static double measure(int prog_fd, const void *pkt, size_t len, unsigned rep)
+{
+	double r[ROUNDS];
+	int i;
+
+	for (i = 0; i < ROUNDS; i++) {
+		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = pkt, .data_size_in = len,
+			    .repeat = rep);
+
+		if (bpf_prog_test_run_opts(prog_fd, &opts)) {
+			fprintf(stderr, "bench: test run failed: %s\n", strerror(errno));
+			exit(1);
+		}
+		r[i] = opts.duration;
+	}
+	qsort(r, ROUNDS, sizeof(r[0]), cmp_double);
+	return r[ROUNDS / 2];
+}
+
+/* A data packet from the remote side (ingress) or to it (egress). */
+static size_t make_packet(int family, bool egress, uint8_t *buf)
+{
+	const char *remote = family == 4 ? "198.51.100.10" : "2001:db8::10";
+	const char *local = family == 4 ? "192.0.2.1" : "2001:db8::1";
+	struct pkt_spec s = {
+		.family = family, .proto = IPPROTO_TCP, .sport = egress ? 443 : 40000,
+		.dport = egress ? 40000 : 443, .tcp_flags = MW_TCP_ACK | MW_TCP_PSH,
+		.payload_len = 64, .src = egress ? local : remote, .dst = egress ? remote : local,
+	};
+
+	return pkt_build(&s, buf, PKT_MAX);
+}
+
+/* The flow-table variant under test (0, 0: the one the agent uses). */
+static unsigned flows_type, flows_flags;
+
+static void load_mw(struct mw_loader *l)
+{
+	struct mw_config cfg;
+
+	mw_config_defaults(&cfg);
+	if (mw_loader_load_variant(l, &cfg, NULL, flows_type, flows_flags)) {
+		fprintf(stderr, "bench: cannot load minewall (root needed)\n");
+		exit(1);
+	}
+	mw_loader_set_internal(l, &cfg);
+	/* the host's addresses, as the agent records them */
+	{
+		static const char *const local[] = { "192.0.2.1", "2001:db8::1" };
+		__u32 ifindex = 1;
+		struct mw_addr a;
+		size_t i;
+
+		for (i = 0; i < ARRAY_SIZE(local); i++) {
+			mw_addr_parse(local[i], &a);
+			bpf_map_update_elem(mw_loader_map_fd(l, MW_MAP_LOCAL), &a, &ifindex, 0);
+		}
+	}
+}
+
+static struct bench_gen *load_gen(__u32 cycle, int v6, int target_xdp, int target_tc)
+{
+	struct bench_gen *g = bench_gen__open();
+	__u32 zero = 0;
+
+	if (!g)
+		exit(1);
+	g->rodata->cycle = cycle;
+	g->rodata->is_v6 = v6;
+	g->rodata->remote_is_dst = target_tc >= 0; /* egress: the remote side is the destination */
+	if (bench_gen__load(g)) {
+		fprintf(stderr, "bench: cannot load the generator\n");
+		exit(1);
+	}
+	if (target_xdp >= 0)
+		bpf_map_update_elem(bpf_map__fd(g->maps.target_xdp), &zero, &target_xdp, 0);
+	if (target_tc >= 0)
+		bpf_map_update_elem(bpf_map__fd(g->maps.target_tc), &zero, &target_tc, 0);
+	return g;
+}
+
+struct row {
+	char name[64];
+	double ns;
+	double base;
+};
+
+static struct row rows[64];
+static int n_rows;
+
+static void add(const char *name, double ns, double base)
+{
+	snprintf(rows[n_rows].name, sizeof(rows[0].name), "%s", name);
+	rows[n_rows].ns = ns;
+	rows[n_rows].base = base;
+	n_rows++;
+}
+
+static int n_variant_start = 64;
+
+/* The hook's cases for one address family. */
+static void bench_family(int family, bool tc, double empty)
+{
+	uint8_t pkt[PKT_MAX];
+	size_t len = make_packet(family, tc, pkt);
+	const char *hook = tc ? "tc " : "xdp";
+	struct mw_loader l;
+	struct bench_gen *g, *ge;
+	double t, t_gen, t_gen_empty;
+	char name[64];
+	int fd;
+
+	/* a packet of an existing flow */
+	load_mw(&l);
+	fd = tc ? mw_loader_tc_fd(&l) : mw_loader_xdp_fd(&l);
+	t = measure(fd, pkt, len, repeat);
+	snprintf(name, sizeof(name), "%s ipv%d existing flow", hook, family);
+	add(name, t, empty);
+
+	/* a new flow every packet (the LRU evicts once the table is full) */
+	g = load_gen(0, family == 6, tc ? -1 : fd, tc ? fd : -1);
+	ge = load_gen(0, family == 6, tc ? -1 : bpf_program__fd(g->progs.bench_empty_xdp),
+		      tc ? bpf_program__fd(g->progs.bench_empty_tc) : -1);
+	t_gen = measure(tc ? bpf_program__fd(g->progs.bench_gen_tc)
+			   : bpf_program__fd(g->progs.bench_gen_xdp),
+			pkt, len, repeat);
+	t_gen_empty = measure(tc ? bpf_program__fd(ge->progs.bench_gen_tc)
+				 : bpf_program__fd(ge->progs.bench_gen_xdp),
+			      pkt, len, repeat);
+	snprintf(name, sizeof(name), "%s ipv%d new flow per packet", hook, family);
+	add(name, t_gen - t_gen_empty + empty, empty);
+	bench_gen__destroy(g);
+	mw_loader_destroy(&l);
+
+	/* 100k flows cycling, the table warm */
+	load_mw(&l);
+	fd = tc ? mw_loader_tc_fd(&l) : mw_loader_xdp_fd(&l);
+	g = load_gen(100000, family == 6, tc ? -1 : fd, tc ? fd : -1);
+	measure(tc ? bpf_program__fd(g->progs.bench_gen_tc) : bpf_program__fd(g->progs.bench_gen_xdp),
+		pkt, len, 100000);
+	t_gen = measure(tc ? bpf_program__fd(g->progs.bench_gen_tc)
+			   : bpf_program__fd(g->progs.bench_gen_xdp),
+			pkt, len, repeat);
+	snprintf(name, sizeof(name), "%s ipv%d 100k flows cycling", hook, family);
+	add(name, t_gen - t_gen_empty + empty, empty);
+	bench_gen__destroy(g);
+	bench_gen__destroy(ge);
+	mw_loader_destroy(&l);
+
+	if (tc)
+		return;
+	/* a flood from a blocked source: dropped before any flow work */
+	load_mw(&l);
+	{
+		struct mw_block b = { 0 };
+		struct mw_addr a;
+
+		mw_addr_parse(family == 4 ? "198.51.100.10" : "2001:db8::10", &a);
+		bpf_map_update_elem(mw_loader_map_fd(&l, MW_MAP_BLOCK), &a, &b, 0);
+		l.skel->bss->mw_nr_blocked = 1;
+	}
+	t = measure(mw_loader_xdp_fd(&l), pkt, len, repeat);
+	snprintf(name, sizeof(name), "xdp ipv%d blocked source (drop)", family);
+	add(name, t, empty);
+	mw_loader_destroy(&l);
+}
+
+/* IPv4 XDP existing / new / cycling with the current flow-table variant. */
+static void bench_variant(const char *label, double empty)
+{
+	int start = n_rows, i;
+
+	bench_family(4, false, empty);
+	n_rows--; /* the blocked-source case does not touch the flow table */
+	for (i = start; i < n_rows; i++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "%s: %s", label, rows[i].name + 9);
+		snprintf(rows[i].name, sizeof(rows[i].name), "%s", name);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct bench_gen *g;
+	uint8_t pkt[PKT_MAX];
+	size_t len;
+	double empty_xdp, empty_tc;
+	int i;
+
+	mw_log_prog = "bench";
+	mw_log_level = MW_LOG_WARN;
+	mw_log_setup_libbpf();
+	if (argc > 1)
+		repeat = strtoul(argv[1], NULL, 10);
+
+	g = load_gen(0, 0, -1, -1);
+	len = make_packet(4, false, pkt);
+	empty_xdp = measure(bpf_program__fd(g->progs.bench_empty_xdp), pkt, len, repeat);
+	empty_tc = measure(bpf_program__fd(g->progs.bench_empty_tc), pkt, len, repeat);
+	bench_gen__destroy(g);
+	add("xdp empty program", empty_xdp, empty_xdp);
+	add("tc  empty program", empty_tc, empty_tc);
+
+	bench_family(4, false, empty_xdp);
+	bench_family(6, false, empty_xdp);
+	bench_family(4, true, empty_tc);
+	bench_family(6, true, empty_tc);
+
+	/* the flow-table alternatives, IPv4 XDP only */
+	n_variant_start = n_rows;
+	flows_flags = BPF_F_NO_COMMON_LRU;
+	bench_variant("shared LRU, per-CPU LRU lists", empty_xdp);
+	flows_flags = 0;
+	flows_type = BPF_MAP_TYPE_LRU_PERCPU_HASH;
+	bench_variant("per-CPU LRU hash", empty_xdp);
+	flows_type = 0;
+
+	printf("BPF_PROG_TEST_RUN, %u packets x %d rounds (median), TCP with 64 B payload\n",
+	       repeat, ROUNDS);
+	printf("%-36s %10s %12s\n", "case", "ns/packet", "x empty");
+	for (i = 0; i < n_rows; i++) {
+		if (i == n_variant_start)
+			printf("flow-table alternatives (xdp ipv4; the agent uses a shared LRU hash, common LRU list):\n");
+		printf("%-36s %10.1f %11.2fx\n", rows[i].name, rows[i].ns, rows[i].ns / rows[i].base);
+	}
+	return 0;
+}
