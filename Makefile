@@ -11,6 +11,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
+SHELL := /bin/bash
 .SUFFIXES:
 
 PREFIX ?= /usr/local
@@ -141,11 +142,18 @@ bench: deps
 SHELL_SCRIPTS := $(wildcard scripts/*.sh selftests/*.sh selftests/e2e/*.sh .ci/run)
 C_SRCS := $(wildcard user/*.c user/*/*.c include/*.h bpf/*.c bpf/*.h selftests/*.c selftests/*.h user/*.h user/*/*.h)
 
+# clang-tidy: the analyzer and bugprone checks, less those that flag idioms
+# of C itself (memcpy, snprintf) or are known false positives on clang 14 (va_list)
+TIDY_CHECKS := -*,clang-analyzer-*,bugprone-*,-clang-analyzer-security.insecureAPI.DeprecatedOrUnsafeBufferHandling,-clang-analyzer-valist.Uninitialized,-clang-analyzer-unix.Malloc,-bugprone-easily-swappable-parameters,-bugprone-reserved-identifier,-bugprone-narrowing-conversions,-bugprone-assignment-in-if-condition,-bugprone-suspicious-string-compare,-bugprone-implicit-widening-of-multiplication-result
+
 lint: deps
 	$(Q)clang-format --dry-run --Werror $(C_SRCS)
 	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
-		--suppress=missingIncludeSystem --inline-suppr -Iinclude -Iuser \
-		$(filter %.c,$(C_SRCS))
+		--suppress=missingIncludeSystem --suppress=unknownMacro --inline-suppr \
+		-Iinclude -Iuser $(filter-out bpf/% %.bpf.c,$(filter %.c,$(C_SRCS)))
+	$(Q)clang-tidy --quiet --checks='$(TIDY_CHECKS)' --warnings-as-errors='*' \
+		$(filter user/%.c,$(C_SRCS)) -- $(filter-out -MMD -MP $(SANFLAGS),$(CFLAGS)) 2>&1 \
+		| grep -v 'warnings\? generated' || true; test $${PIPESTATUS[0]} -eq 0
 	$(Q)shellcheck -x $(SHELL_SCRIPTS)
 
 format:

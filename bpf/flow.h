@@ -26,7 +26,7 @@ struct mw_ctx {
 	void *ctx;
 	enum mw_hook hook;
 	__u32 ifindex;
-	__u32 segs;	/* wire packets this buffer stands for (TCP GSO) */
+	__u32 segs; /* wire packets this buffer stands for (TCP GSO) */
 	__u32 l3_bytes; /* IP bytes of all those packets */
 	__u64 now;
 };
@@ -61,8 +61,8 @@ static __always_inline int mw_is_local(const __u8 *addr)
 	return bpf_map_lookup_elem(&mw_local, addr) != NULL;
 }
 
-static __always_inline void mw_emit_flow(struct mw_ctx *c, struct mw_stats *st, __u16 type,
-					 int dir, __u8 reason, const struct mw_flow_key *key,
+static __always_inline void mw_emit_flow(struct mw_ctx *c, struct mw_stats *st, __u16 type, int dir,
+					 __u8 reason, const struct mw_flow_key *key,
 					 const struct mw_flow *flow)
 {
 	struct mw_event_flow *ev;
@@ -195,9 +195,8 @@ static __always_inline __u8 mw_tcp_state(const struct mw_flow *f)
 }
 
 /* Counts the packet in flow @f (in the map, or a new one still on the stack). */
-static __always_inline void mw_update(struct mw_ctx *c, struct mw_stats *st,
-				      const struct mw_pkt *p, const struct mw_flow_key *key,
-				      struct mw_flow *f, int dir)
+static __always_inline void mw_update(struct mw_ctx *c, struct mw_stats *st, const struct mw_pkt *p,
+				      const struct mw_flow_key *key, struct mw_flow *f, int dir)
 {
 	int odir = !dir; /* the other direction */
 	__u8 flags = 0;
@@ -211,7 +210,8 @@ static __always_inline void mw_update(struct mw_ctx *c, struct mw_stats *st,
 	if (p->proto == IPPROTO_TCP && !p->later_fragment) {
 		flags = p->tcp_flags;
 		/* a new SYN on a closed connection: the 4-tuple is reused */
-		if ((flags & (MW_TCP_SYN | MW_TCP_ACK)) == MW_TCP_SYN && f->state == MW_STATE_CLOSED) {
+		if ((flags & (MW_TCP_SYN | MW_TCP_ACK)) == MW_TCP_SYN &&
+		    f->state == MW_STATE_CLOSED) {
 			mw_flow_init(f, p, c, dir);
 			st->flow_reused++;
 		}
@@ -241,8 +241,8 @@ static __always_inline void mw_update(struct mw_ctx *c, struct mw_stats *st,
 	if (!flags)
 		return;
 	f->tcp_flags[dir] |= flags;
-	if (!f->handshake && dir == f->initiator && (flags & MW_TCP_ACK) &&
-	    !(flags & MW_TCP_SYN) && (f->tcp_flags[odir] & MW_TCP_SYN))
+	if (!f->handshake && dir == f->initiator && (flags & MW_TCP_ACK) && !(flags & MW_TCP_SYN) &&
+	    (f->tcp_flags[odir] & MW_TCP_SYN))
 		f->handshake = 1;
 	if (flags & (MW_TCP_FIN | MW_TCP_RST)) {
 		f->state = mw_tcp_state(f);

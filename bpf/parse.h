@@ -21,8 +21,8 @@
 
 #include "minewall.h"
 
-#define MW_VLAN_MAX	 2 /* 802.1ad outer + 802.1Q inner */
-#define MW_IP6_EXT_MAX	 8 /* extension headers walked before giving up */
+#define MW_VLAN_MAX 2 /* 802.1ad outer + 802.1Q inner */
+#define MW_IP6_EXT_MAX 8 /* extension headers walked before giving up */
 
 #ifndef ETH_P_8021AD
 #define ETH_P_8021AD 0x88A8
@@ -38,10 +38,10 @@ struct mw_icmp_hdr {
 	__be16 echo_seq;
 };
 
-#define MW_ICMP_ECHOREPLY	0
-#define MW_ICMP_ECHO		8
-#define MW_ICMPV6_ECHO_REQUEST	128
-#define MW_ICMPV6_ECHO_REPLY	129
+#define MW_ICMP_ECHOREPLY 0
+#define MW_ICMP_ECHO 8
+#define MW_ICMPV6_ECHO_REQUEST 128
+#define MW_ICMPV6_ECHO_REPLY 129
 
 /* IPv6 fragment header (the kernel's struct frag_hdr is not UAPI). */
 struct mw_ip6_frag {
@@ -66,17 +66,17 @@ struct mw_pkt {
 	__u8 tcp_flags;
 	__u8 later_fragment; /* no L4 header in this packet */
 	__u8 pad;
-	__u32 l3_off;	   /* offset of the IP header */
-	__u32 l3_bytes;	   /* IP header + payload, as the IP header says */
+	__u32 l3_off; /* offset of the IP header */
+	__u32 l3_bytes; /* IP header + payload, as the IP header says */
 	__u32 payload_off; /* offset of the L4 payload */
 	__u32 payload_len;
-	__u32 tcp_seq;	   /* host order */
+	__u32 tcp_seq; /* host order */
 };
 
 enum mw_parse_result {
 	MW_PARSE_OK = 0,
 	MW_PARSE_NON_IP, /* not IP: counted, not an error */
-	MW_PARSE_ERR,	 /* malformed: *err says why */
+	MW_PARSE_ERR, /* malformed: *err says why */
 };
 
 static __always_inline void mw_map_v4(__u8 *dst, __be32 addr)
@@ -90,8 +90,8 @@ static __always_inline void mw_map_v4(__u8 *dst, __be32 addr)
 
 /* Parses the L4 header at @l4 (offset @l4_off); the IP packet ends at
  * offset @l3_end, which may lie past data_end in a non-linear skb. */
-static __always_inline int mw_parse_l4(struct mw_pkt *p, void *l4, __u32 l3_end,
-				       void *data_end, __u32 l4_off, int *err)
+static __always_inline int mw_parse_l4(struct mw_pkt *p, void *l4, __u32 l3_end, void *data_end,
+				       __u32 l4_off, int *err)
 {
 	__u32 hdr_len;
 
@@ -139,7 +139,8 @@ static __always_inline int mw_parse_l4(struct mw_pkt *p, void *l4, __u32 l3_end,
 		hdr_len = sizeof(*ih);
 		type = ih->type;
 		/* echo request and reply share the identifier: one flow */
-		if ((p->proto == IPPROTO_ICMP && (type == MW_ICMP_ECHO || type == MW_ICMP_ECHOREPLY)) ||
+		if ((p->proto == IPPROTO_ICMP &&
+		     (type == MW_ICMP_ECHO || type == MW_ICMP_ECHOREPLY)) ||
 		    (p->proto == IPPROTO_ICMPV6 &&
 		     (type == MW_ICMPV6_ECHO_REQUEST || type == MW_ICMPV6_ECHO_REPLY))) {
 			p->sport = ih->echo_id;
@@ -160,8 +161,8 @@ static __always_inline int mw_parse_l4(struct mw_pkt *p, void *l4, __u32 l3_end,
 	return MW_PARSE_OK;
 }
 
-static __always_inline int mw_parse_ip4(struct mw_pkt *p, void *data, void *l3,
-					void *data_end, __u32 pkt_len, int *err)
+static __always_inline int mw_parse_ip4(struct mw_pkt *p, void *data, void *l3, void *data_end,
+					__u32 pkt_len, int *err)
 {
 	struct iphdr *iph = l3;
 	__u32 hdr_len, tot_len;
@@ -197,12 +198,12 @@ static __always_inline int mw_parse_ip4(struct mw_pkt *p, void *data, void *l3,
 		p->later_fragment = 1;
 		return MW_PARSE_OK;
 	}
-	return mw_parse_l4(p, l3 + hdr_len, p->l3_off + tot_len, data_end,
-			   p->l3_off + hdr_len, err);
+	return mw_parse_l4(p, l3 + hdr_len, p->l3_off + tot_len, data_end, p->l3_off + hdr_len,
+			   err);
 }
 
-static __always_inline int mw_parse_ip6(struct mw_pkt *p, void *data, void *l3,
-					void *data_end, __u32 pkt_len, int *err)
+static __always_inline int mw_parse_ip6(struct mw_pkt *p, void *data, void *l3, void *data_end,
+					__u32 pkt_len, int *err)
 {
 	struct ipv6hdr *ip6h = l3;
 	__u32 l3_end;
@@ -290,8 +291,8 @@ static __always_inline int mw_parse_ip6(struct mw_pkt *p, void *data, void *l3,
  * Returns enum mw_parse_result; on MW_PARSE_ERR, *err is an enum
  * mw_parse_err.
  */
-static __always_inline int mw_parse(void *data, void *data_end, __u32 pkt_len,
-				    struct mw_pkt *p, int *err)
+static __always_inline int mw_parse(void *data, void *data_end, __u32 pkt_len, struct mw_pkt *p,
+				    int *err)
 {
 	struct ethhdr *eth = data;
 	void *cur;

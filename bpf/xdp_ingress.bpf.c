@@ -6,8 +6,7 @@
  */
 #include "flow.h"
 
-static __always_inline int mw_blocked(struct mw_ctx *c, const struct mw_pkt *p,
-				      struct mw_stats *st)
+static __always_inline int mw_blocked(struct mw_ctx *c, const struct mw_pkt *p, struct mw_stats *st)
 {
 	struct mw_block *b;
 

@@ -12,26 +12,26 @@
 #include <linux/types.h>
 
 /* Map names as the kernel shows them (at most 15 characters). */
-#define MW_MAP_FLOWS	 "mw_flows"
-#define MW_MAP_STATS	 "mw_stats"
-#define MW_MAP_EVENTS	 "mw_events"
-#define MW_MAP_LOCAL	 "mw_local"
-#define MW_MAP_INTERNAL	 "mw_internal"
+#define MW_MAP_FLOWS "mw_flows"
+#define MW_MAP_STATS "mw_stats"
+#define MW_MAP_EVENTS "mw_events"
+#define MW_MAP_LOCAL "mw_local"
+#define MW_MAP_INTERNAL "mw_internal"
 #define MW_MAP_BLACKLIST "mw_blacklist"
-#define MW_MAP_BLOCK	 "mw_block"
-#define MW_MAP_AGENT	 "mw_agent"
+#define MW_MAP_BLOCK "mw_block"
+#define MW_MAP_AGENT "mw_agent"
 
 #define MW_PIN_PATH_DEFAULT "/sys/fs/bpf/minewall"
 
 /* Map sizes. MW_FLOWS_DEFAULT is only the default: the agent sets
  * max_entries from the config before load. */
-#define MW_FLOWS_DEFAULT    262144
-#define MW_EVENTS_BYTES	    (4U << 20)
-#define MW_LOCAL_MAX	    1024
-#define MW_INTERNAL_MAX	    256
-#define MW_BLACKLIST_MAX    (1U << 20)
-#define MW_BLOCK_MAX	    65536
-#define MW_MAX_IFACES	    16
+#define MW_FLOWS_DEFAULT 262144
+#define MW_EVENTS_BYTES (4U << 20)
+#define MW_LOCAL_MAX 1024
+#define MW_INTERNAL_MAX 256
+#define MW_BLACKLIST_MAX (1U << 20)
+#define MW_BLOCK_MAX 65536
+#define MW_MAX_IFACES 16
 
 /* Bytes of payload copied into a peek event. Keep a power of two: the BPF
  * side masks the copy length with MW_PEEK_MAX - 1 for the verifier. */
@@ -39,7 +39,7 @@
 
 /* Direction of a packet or of a flow's initiator, from the host's view. */
 enum mw_dir {
-	MW_DIR_IN = 0,	/* remote -> local */
+	MW_DIR_IN = 0, /* remote -> local */
 	MW_DIR_OUT = 1, /* local -> remote */
 };
 
@@ -77,7 +77,7 @@ struct mw_flow_key {
 enum mw_flow_state {
 	MW_STATE_OPEN = 0,
 	MW_STATE_CLOSING = 1, /* FIN seen from one side */
-	MW_STATE_CLOSED = 2,  /* FIN from both sides, or RST */
+	MW_STATE_CLOSED = 2, /* FIN from both sides, or RST */
 };
 
 /**
@@ -236,10 +236,10 @@ struct mw_agent {
 
 /* Ring-buffer events: every record starts with struct mw_event_hdr. */
 enum mw_event_type {
-	MW_EV_FLOW_END = 1,   /* struct mw_event_flow */
+	MW_EV_FLOW_END = 1, /* struct mw_event_flow */
 	MW_EV_NEW_PUBLIC = 2, /* struct mw_event_flow: local -> public, first packet */
-	MW_EV_BLACKLIST = 3,  /* struct mw_event_flow, flow.blacklist set */
-	MW_EV_PEEK = 4,	      /* struct mw_event_peek */
+	MW_EV_BLACKLIST = 3, /* struct mw_event_flow, flow.blacklist set */
+	MW_EV_PEEK = 4, /* struct mw_event_peek */
 };
 
 /* Why a flow ended (mw_event_flow.reason). */
@@ -247,16 +247,16 @@ enum mw_end_reason {
 	MW_END_NONE = 0,
 	MW_END_FIN = 1,
 	MW_END_RST = 2,
-	MW_END_IDLE = 3,    /* synthesised by the agent's idle scan */
+	MW_END_IDLE = 3, /* synthesised by the agent's idle scan */
 	MW_END_EVICTED = 4, /* reserved: the LRU gives no notice */
 };
 
 struct mw_event_hdr {
-	__u16 type;   /* enum mw_event_type */
-	__u8 dir;     /* direction of the packet that raised it */
-	__u8 reason;  /* enum mw_end_reason for MW_EV_FLOW_END */
+	__u16 type; /* enum mw_event_type */
+	__u8 dir; /* direction of the packet that raised it */
+	__u8 reason; /* enum mw_end_reason for MW_EV_FLOW_END */
 	__u32 ifindex;
-	__u64 ts_ns;  /* coarse CLOCK_MONOTONIC */
+	__u64 ts_ns; /* coarse CLOCK_MONOTONIC */
 };
 
 struct mw_event_flow {
@@ -297,6 +297,9 @@ struct mw_bpf_config {
 	__u32 pad;
 };
 
-#define MW_BPF_CONFIG_DEFAULT { .peek_packets = 2, .peek_bytes = 256, .enforce = 1 }
+#define MW_BPF_CONFIG_DEFAULT                                      \
+	{                                                          \
+		.peek_packets = 2, .peek_bytes = 256, .enforce = 1 \
+	}
 
 #endif /* MINEWALL_H */

@@ -10,8 +10,8 @@
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
 
-const volatile __u32 cycle = 0;	 /* 0: never repeat a flow */
-const volatile __u32 is_v6 = 0;	 /* packet layout: Ethernet + IPv4/IPv6 + TCP */
+const volatile __u32 cycle = 0; /* 0: never repeat a flow */
+const volatile __u32 is_v6 = 0; /* packet layout: Ethernet + IPv4/IPv6 + TCP */
 const volatile __u32 remote_is_dst = 0; /* egress: vary the destination, the remote side */
 
 __u64 counter = 0;
@@ -33,20 +33,20 @@ struct {
 /* Offsets from the start of the frame: address low 16 bits, port. */
 #define V4_SADDR_LO 28
 #define V4_DADDR_LO 32
-#define V4_SPORT    34
-#define V4_DPORT    36
+#define V4_SPORT 34
+#define V4_DPORT 36
 #define V6_SADDR_LO 36
 #define V6_DADDR_LO 52
-#define V6_SPORT    54
-#define V6_DPORT    56
+#define V6_SPORT 54
+#define V6_DPORT 56
 
 static __always_inline void rewrite(void *data, void *data_end)
 {
 	__u64 n = counter++;
-	__u32 saddr_off = is_v6 ? (remote_is_dst ? V6_DADDR_LO : V6_SADDR_LO)
-				: (remote_is_dst ? V4_DADDR_LO : V4_SADDR_LO);
-	__u32 sport_off = is_v6 ? (remote_is_dst ? V6_DPORT : V6_SPORT)
-				: (remote_is_dst ? V4_DPORT : V4_SPORT);
+	__u32 saddr_off = is_v6 ? (remote_is_dst ? V6_DADDR_LO : V6_SADDR_LO) :
+				  (remote_is_dst ? V4_DADDR_LO : V4_SADDR_LO);
+	__u32 sport_off = is_v6 ? (remote_is_dst ? V6_DPORT : V6_SPORT) :
+				  (remote_is_dst ? V4_DPORT : V4_SPORT);
 	__u16 *saddr, *sport;
 
 	if (cycle)

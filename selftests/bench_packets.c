@@ -66,9 +66,14 @@ static size_t make_packet(int family, bool egress, uint8_t *buf)
 	const char *remote = family == 4 ? "198.51.100.10" : "2001:db8::10";
 	const char *local = family == 4 ? "192.0.2.1" : "2001:db8::1";
 	struct pkt_spec s = {
-		.family = family, .proto = IPPROTO_TCP, .sport = egress ? 443 : 40000,
-		.dport = egress ? 40000 : 443, .tcp_flags = MW_TCP_ACK | MW_TCP_PSH,
-		.payload_len = 64, .src = egress ? local : remote, .dst = egress ? remote : local,
+		.family = family,
+		.proto = IPPROTO_TCP,
+		.sport = egress ? 443 : 40000,
+		.dport = egress ? 40000 : 443,
+		.tcp_flags = MW_TCP_ACK | MW_TCP_PSH,
+		.payload_len = 64,
+		.src = egress ? local : remote,
+		.dst = egress ? remote : local,
 	};
 
 	return pkt_build(&s, buf, PKT_MAX);
@@ -164,11 +169,11 @@ static void bench_family(int family, bool tc, double empty)
 	g = load_gen(0, family == 6, tc ? -1 : fd, tc ? fd : -1);
 	ge = load_gen(0, family == 6, tc ? -1 : bpf_program__fd(g->progs.bench_empty_xdp),
 		      tc ? bpf_program__fd(g->progs.bench_empty_tc) : -1);
-	t_gen = measure(tc ? bpf_program__fd(g->progs.bench_gen_tc)
-			   : bpf_program__fd(g->progs.bench_gen_xdp),
+	t_gen = measure(tc ? bpf_program__fd(g->progs.bench_gen_tc) :
+			     bpf_program__fd(g->progs.bench_gen_xdp),
 			pkt, len, repeat);
-	t_gen_empty = measure(tc ? bpf_program__fd(ge->progs.bench_gen_tc)
-				 : bpf_program__fd(ge->progs.bench_gen_xdp),
+	t_gen_empty = measure(tc ? bpf_program__fd(ge->progs.bench_gen_tc) :
+				   bpf_program__fd(ge->progs.bench_gen_xdp),
 			      pkt, len, repeat);
 	snprintf(name, sizeof(name), "%s ipv%d new flow per packet", hook, family);
 	add(name, t_gen - t_gen_empty + empty, empty);
@@ -179,10 +184,11 @@ static void bench_family(int family, bool tc, double empty)
 	load_mw(&l);
 	fd = tc ? mw_loader_tc_fd(&l) : mw_loader_xdp_fd(&l);
 	g = load_gen(100000, family == 6, tc ? -1 : fd, tc ? fd : -1);
-	measure(tc ? bpf_program__fd(g->progs.bench_gen_tc) : bpf_program__fd(g->progs.bench_gen_xdp),
+	measure(tc ? bpf_program__fd(g->progs.bench_gen_tc) :
+		     bpf_program__fd(g->progs.bench_gen_xdp),
 		pkt, len, 100000);
-	t_gen = measure(tc ? bpf_program__fd(g->progs.bench_gen_tc)
-			   : bpf_program__fd(g->progs.bench_gen_xdp),
+	t_gen = measure(tc ? bpf_program__fd(g->progs.bench_gen_tc) :
+			     bpf_program__fd(g->progs.bench_gen_xdp),
 			pkt, len, repeat);
 	snprintf(name, sizeof(name), "%s ipv%d 100k flows cycling", hook, family);
 	add(name, t_gen - t_gen_empty + empty, empty);
@@ -265,7 +271,8 @@ int main(int argc, char **argv)
 	for (i = 0; i < n_rows; i++) {
 		if (i == n_variant_start)
 			printf("flow-table alternatives (xdp ipv4; the agent uses a shared LRU hash, common LRU list):\n");
-		printf("%-36s %10.1f %11.2fx\n", rows[i].name, rows[i].ns, rows[i].ns / rows[i].base);
+		printf("%-36s %10.1f %11.2fx\n", rows[i].name, rows[i].ns,
+		       rows[i].ns / rows[i].base);
 	}
 	return 0;
 }

@@ -15,38 +15,38 @@ extern int test_passed, test_failed;
 extern bool test_cur_failed;
 extern const char *test_filter;
 
-#define ASSERT_TRUE(cond, what)                                                              \
-	({                                                                                   \
-		bool ___ok = (cond);                                                         \
-		if (!___ok) {                                                                \
-			fprintf(stderr, "    FAIL %s:%d: %s\n", __FILE__, __LINE__, what);   \
-			test_cur_failed = true;                                              \
-		}                                                                            \
-		___ok;                                                                       \
+#define ASSERT_TRUE(cond, what)                                                            \
+	({                                                                                 \
+		bool ___ok = (cond);                                                       \
+		if (!___ok) {                                                              \
+			fprintf(stderr, "    FAIL %s:%d: %s\n", __FILE__, __LINE__, what); \
+			test_cur_failed = true;                                            \
+		}                                                                          \
+		___ok;                                                                     \
 	})
 
-#define ASSERT_EQ(actual, expected, what)                                                    \
-	({                                                                                   \
-		long long ___a = (long long)(actual), ___e = (long long)(expected);          \
-		bool ___ok = ___a == ___e;                                                   \
-		if (!___ok) {                                                                \
+#define ASSERT_EQ(actual, expected, what)                                                      \
+	({                                                                                     \
+		long long ___a = (long long)(actual), ___e = (long long)(expected);            \
+		bool ___ok = ___a == ___e;                                                     \
+		if (!___ok) {                                                                  \
 			fprintf(stderr, "    FAIL %s:%d: %s: got %lld, want %lld\n", __FILE__, \
-				__LINE__, what, ___a, ___e);                                 \
-			test_cur_failed = true;                                              \
-		}                                                                            \
-		___ok;                                                                       \
+				__LINE__, what, ___a, ___e);                                   \
+			test_cur_failed = true;                                                \
+		}                                                                              \
+		___ok;                                                                         \
 	})
 
-#define ASSERT_STREQ(actual, expected, what)                                                 \
-	({                                                                                   \
-		const char *___a = (actual), *___e = (expected);                             \
-		bool ___ok = ___a && ___e && !strcmp(___a, ___e);                            \
-		if (!___ok) {                                                                \
-			fprintf(stderr, "    FAIL %s:%d: %s: got '%s', want '%s'\n", __FILE__, \
+#define ASSERT_STREQ(actual, expected, what)                                                     \
+	({                                                                                       \
+		const char *___a = (actual), *___e = (expected);                                 \
+		bool ___ok = ___a && ___e && !strcmp(___a, ___e);                                \
+		if (!___ok) {                                                                    \
+			fprintf(stderr, "    FAIL %s:%d: %s: got '%s', want '%s'\n", __FILE__,   \
 				__LINE__, what, ___a ? ___a : "(null)", ___e ? ___e : "(null)"); \
-			test_cur_failed = true;                                              \
-		}                                                                            \
-		___ok;                                                                       \
+			test_cur_failed = true;                                                  \
+		}                                                                                \
+		___ok;                                                                           \
 	})
 
 /* Runs @fn as a test named @name unless the filter excludes it. */

@@ -139,12 +139,12 @@ struct fixture {
 	struct pkt_spec spec;
 	int verdict;
 	enum expect expect;
-	int err;	    /* EXP_ERR: enum mw_parse_err */
-	int l2_len;	    /* EXP_FLOW: bytes before the IP header */
-	bool no_ports;	    /* EXP_FLOW: flow keyed without ports */
-	__u32 gso_segs;	    /* TC: pretend a GSO super-packet */
+	int err; /* EXP_ERR: enum mw_parse_err */
+	int l2_len; /* EXP_FLOW: bytes before the IP header */
+	bool no_ports; /* EXP_FLOW: flow keyed without ports */
+	__u32 gso_segs; /* TC: pretend a GSO super-packet */
 	__u64 want_packets; /* EXP_FLOW: when not 1 */
-	__u64 want_bytes;   /* EXP_FLOW: when not the frame's IP bytes */
+	__u64 want_bytes; /* EXP_FLOW: when not the frame's IP bytes */
 };
 
 #define V4(...) .family = 4, .src = "198.51.100.10", .dst = "192.0.2.1", __VA_ARGS__
@@ -157,91 +157,227 @@ static const struct fixture fixtures[] = {
 	{ "xdp tcp6 syn", XDP, { V6(TCPSYN) }, XDP_PASS, EXP_FLOW, .l2_len = 14 },
 	{ "xdp udp4", XDP, { V4(UDP53) }, XDP_PASS, EXP_FLOW, .l2_len = 14 },
 	{ "xdp udp6", XDP, { V6(UDP53) }, XDP_PASS, EXP_FLOW, .l2_len = 14 },
-	{ "xdp icmp4 echo", XDP, { V4(.proto = IPPROTO_ICMP, .icmp_type = 8, .icmp_id = 77) },
-	  XDP_PASS, EXP_FLOW, .l2_len = 14 },
-	{ "xdp icmp6 echo", XDP, { V6(.proto = IPPROTO_ICMPV6, .icmp_type = 128, .icmp_id = 77) },
-	  XDP_PASS, EXP_FLOW, .l2_len = 14 },
-	{ "xdp icmp6 non-echo", XDP, { V6(.proto = IPPROTO_ICMPV6, .icmp_type = 1) }, XDP_PASS,
-	  EXP_FLOW, .l2_len = 14, .no_ports = true },
-	{ "xdp gre4 (no ports)", XDP, { V4(.proto = 47, .payload_len = 20) }, XDP_PASS, EXP_FLOW,
-	  .l2_len = 14, .no_ports = true },
+	{ "xdp icmp4 echo",
+	  XDP,
+	  { V4(.proto = IPPROTO_ICMP, .icmp_type = 8, .icmp_id = 77) },
+	  XDP_PASS,
+	  EXP_FLOW,
+	  .l2_len = 14 },
+	{ "xdp icmp6 echo",
+	  XDP,
+	  { V6(.proto = IPPROTO_ICMPV6, .icmp_type = 128, .icmp_id = 77) },
+	  XDP_PASS,
+	  EXP_FLOW,
+	  .l2_len = 14 },
+	{ "xdp icmp6 non-echo",
+	  XDP,
+	  { V6(.proto = IPPROTO_ICMPV6, .icmp_type = 1) },
+	  XDP_PASS,
+	  EXP_FLOW,
+	  .l2_len = 14,
+	  .no_ports = true },
+	{ "xdp gre4 (no ports)",
+	  XDP,
+	  { V4(.proto = 47, .payload_len = 20) },
+	  XDP_PASS,
+	  EXP_FLOW,
+	  .l2_len = 14,
+	  .no_ports = true },
 	{ "xdp 802.1q tcp4", XDP, { V4(TCPSYN, .vlans = 1) }, XDP_PASS, EXP_FLOW, .l2_len = 18 },
-	{ "xdp 802.1ad+802.1q tcp6", XDP, { V6(TCPSYN, .vlans = 2, .qinq = true) }, XDP_PASS,
-	  EXP_FLOW, .l2_len = 22 },
-	{ "xdp three vlan tags", XDP, { V4(TCPSYN, .vlans = 3) }, XDP_PASS, EXP_ERR,
+	{ "xdp 802.1ad+802.1q tcp6",
+	  XDP,
+	  { V6(TCPSYN, .vlans = 2, .qinq = true) },
+	  XDP_PASS,
+	  EXP_FLOW,
+	  .l2_len = 22 },
+	{ "xdp three vlan tags",
+	  XDP,
+	  { V4(TCPSYN, .vlans = 3) },
+	  XDP_PASS,
+	  EXP_ERR,
 	  .err = MW_PE_VLAN_DEPTH },
 	{ "xdp arp", XDP, { .family = 0 }, XDP_PASS, EXP_NON_IP },
 	/* a frame shorter than an Ethernet header cannot be tested here:
 	 * BPF_PROG_TEST_RUN refuses it, as the drivers never deliver one */
-	{ "xdp truncated vlan", XDP, { V4(TCPSYN, .vlans = 1, .truncate = 16) }, XDP_PASS,
-	  EXP_ERR, .err = MW_PE_TRUNC_VLAN },
-	{ "xdp truncated ipv4", XDP, { V4(TCPSYN, .truncate = 24) }, XDP_PASS, EXP_ERR,
+	{ "xdp truncated vlan",
+	  XDP,
+	  { V4(TCPSYN, .vlans = 1, .truncate = 16) },
+	  XDP_PASS,
+	  EXP_ERR,
+	  .err = MW_PE_TRUNC_VLAN },
+	{ "xdp truncated ipv4",
+	  XDP,
+	  { V4(TCPSYN, .truncate = 24) },
+	  XDP_PASS,
+	  EXP_ERR,
 	  .err = MW_PE_TRUNC_IP4 },
-	{ "xdp ipv4 ihl 4", XDP, { V4(TCPSYN, .ihl = 4) }, XDP_PASS, EXP_ERR,
+	{ "xdp ipv4 ihl 4",
+	  XDP,
+	  { V4(TCPSYN, .ihl = 4) },
+	  XDP_PASS,
+	  EXP_ERR,
 	  .err = MW_PE_BAD_IP4_HDR },
-	{ "xdp ipv4 version 5", XDP, { V4(TCPSYN, .version = 5) }, XDP_PASS, EXP_ERR,
+	{ "xdp ipv4 version 5",
+	  XDP,
+	  { V4(TCPSYN, .version = 5) },
+	  XDP_PASS,
+	  EXP_ERR,
 	  .err = MW_PE_BAD_IP4_HDR },
-	{ "xdp ipv4 ihl past the frame", XDP, { V4(TCPSYN, .ihl = 15, .truncate = 40) }, XDP_PASS,
-	  EXP_ERR, .err = MW_PE_TRUNC_IP4 },
-	{ "xdp ipv4 length past the frame", XDP, { V4(TCPSYN, .ip_len_delta = 100) }, XDP_PASS,
-	  EXP_ERR, .err = MW_PE_BAD_IP4_LEN },
-	{ "xdp ipv4 length below the header", XDP, { V4(TCPSYN, .ip_len_delta = -30) }, XDP_PASS,
-	  EXP_ERR, .err = MW_PE_BAD_IP4_LEN },
-	{ "xdp ipv4 options tcp", XDP, { V4(TCPSYN, .ip4_opt_len = 12) }, XDP_PASS, EXP_FLOW,
+	{ "xdp ipv4 ihl past the frame",
+	  XDP,
+	  { V4(TCPSYN, .ihl = 15, .truncate = 40) },
+	  XDP_PASS,
+	  EXP_ERR,
+	  .err = MW_PE_TRUNC_IP4 },
+	{ "xdp ipv4 length past the frame",
+	  XDP,
+	  { V4(TCPSYN, .ip_len_delta = 100) },
+	  XDP_PASS,
+	  EXP_ERR,
+	  .err = MW_PE_BAD_IP4_LEN },
+	{ "xdp ipv4 length below the header",
+	  XDP,
+	  { V4(TCPSYN, .ip_len_delta = -30) },
+	  XDP_PASS,
+	  EXP_ERR,
+	  .err = MW_PE_BAD_IP4_LEN },
+	{ "xdp ipv4 options tcp",
+	  XDP,
+	  { V4(TCPSYN, .ip4_opt_len = 12) },
+	  XDP_PASS,
+	  EXP_FLOW,
 	  .l2_len = 14 },
-	{ "xdp ipv4 first fragment", XDP, { V4(UDP53, .frag_first = true) }, XDP_PASS, EXP_FLOW,
+	{ "xdp ipv4 first fragment",
+	  XDP,
+	  { V4(UDP53, .frag_first = true) },
+	  XDP_PASS,
+	  EXP_FLOW,
 	  .l2_len = 14 },
-	{ "xdp ipv4 later fragment", XDP, { V4(UDP53, .frag_later = true) }, XDP_PASS, EXP_FLOW,
-	  .l2_len = 14, .no_ports = true },
-	{ "xdp tcp header cut by ip length", XDP, { V4(TCPSYN, .ip_len_delta = -10) }, XDP_PASS,
-	  EXP_ERR, .err = MW_PE_BAD_TCP_HDR },
-	{ "xdp tcp header cut by frame", XDP, { V4(TCPSYN, .ip_len_delta = -10, .truncate = 44) },
-	  XDP_PASS, EXP_ERR, .err = MW_PE_TRUNC_L4 },
-	{ "xdp udp header cut by ip length", XDP, { V4(UDP53, .ip_len_delta = -34) }, XDP_PASS,
-	  EXP_ERR, .err = MW_PE_TRUNC_L4 },
-	{ "xdp tcp doff 4", XDP, { V4(TCPSYN, .tcp_doff = 4) }, XDP_PASS, EXP_ERR,
+	{ "xdp ipv4 later fragment",
+	  XDP,
+	  { V4(UDP53, .frag_later = true) },
+	  XDP_PASS,
+	  EXP_FLOW,
+	  .l2_len = 14,
+	  .no_ports = true },
+	{ "xdp tcp header cut by ip length",
+	  XDP,
+	  { V4(TCPSYN, .ip_len_delta = -10) },
+	  XDP_PASS,
+	  EXP_ERR,
 	  .err = MW_PE_BAD_TCP_HDR },
-	{ "xdp tcp doff past the packet", XDP, { V4(TCPSYN, .tcp_doff = 15) }, XDP_PASS, EXP_ERR,
+	{ "xdp tcp header cut by frame",
+	  XDP,
+	  { V4(TCPSYN, .ip_len_delta = -10, .truncate = 44) },
+	  XDP_PASS,
+	  EXP_ERR,
+	  .err = MW_PE_TRUNC_L4 },
+	{ "xdp udp header cut by ip length",
+	  XDP,
+	  { V4(UDP53, .ip_len_delta = -34) },
+	  XDP_PASS,
+	  EXP_ERR,
+	  .err = MW_PE_TRUNC_L4 },
+	{ "xdp tcp doff 4",
+	  XDP,
+	  { V4(TCPSYN, .tcp_doff = 4) },
+	  XDP_PASS,
+	  EXP_ERR,
 	  .err = MW_PE_BAD_TCP_HDR },
-	{ "xdp tcp options and payload", XDP, { V4(TCPSYN, .tcp_doff = 8, .payload_len = 40) },
-	  XDP_PASS, EXP_FLOW, .l2_len = 14 },
-	{ "xdp ipv6 hop-by-hop tcp", XDP, { V6(TCPSYN, .ext = { IPPROTO_HOPOPTS }, .n_ext = 1) },
-	  XDP_PASS, EXP_FLOW, .l2_len = 14 },
-	{ "xdp ipv6 routing+dstopts tcp", XDP,
-	  { V6(TCPSYN, .ext = { IPPROTO_ROUTING, IPPROTO_DSTOPTS }, .n_ext = 2) }, XDP_PASS,
-	  EXP_FLOW, .l2_len = 14 },
-	{ "xdp ipv6 ah tcp", XDP, { V6(TCPSYN, .ext = { IPPROTO_AH }, .n_ext = 1) }, XDP_PASS,
-	  EXP_FLOW, .l2_len = 14 },
-	{ "xdp ipv6 first fragment udp", XDP,
-	  { V6(UDP53, .ext = { IPPROTO_FRAGMENT }, .n_ext = 1) }, XDP_PASS, EXP_FLOW,
+	{ "xdp tcp doff past the packet",
+	  XDP,
+	  { V4(TCPSYN, .tcp_doff = 15) },
+	  XDP_PASS,
+	  EXP_ERR,
+	  .err = MW_PE_BAD_TCP_HDR },
+	{ "xdp tcp options and payload",
+	  XDP,
+	  { V4(TCPSYN, .tcp_doff = 8, .payload_len = 40) },
+	  XDP_PASS,
+	  EXP_FLOW,
 	  .l2_len = 14 },
-	{ "xdp ipv6 later fragment", XDP,
-	  { V6(UDP53, .ext = { IPPROTO_FRAGMENT }, .n_ext = 1, .frag_later = true) }, XDP_PASS,
-	  EXP_FLOW, .l2_len = 14, .no_ports = true },
-	{ "xdp ipv6 nine extension headers", XDP,
-	  { V6(TCPSYN, .ext = { 0, 60, 60, 60, 60, 60, 60, 60 }, .n_ext = 8) }, XDP_PASS,
-	  EXP_ERR, .err = MW_PE_IP6_EXT_DEPTH },
-	{ "xdp ipv6 extension header cut", XDP,
+	{ "xdp ipv6 hop-by-hop tcp",
+	  XDP,
+	  { V6(TCPSYN, .ext = { IPPROTO_HOPOPTS }, .n_ext = 1) },
+	  XDP_PASS,
+	  EXP_FLOW,
+	  .l2_len = 14 },
+	{ "xdp ipv6 routing+dstopts tcp",
+	  XDP,
+	  { V6(TCPSYN, .ext = { IPPROTO_ROUTING, IPPROTO_DSTOPTS }, .n_ext = 2) },
+	  XDP_PASS,
+	  EXP_FLOW,
+	  .l2_len = 14 },
+	{ "xdp ipv6 ah tcp",
+	  XDP,
+	  { V6(TCPSYN, .ext = { IPPROTO_AH }, .n_ext = 1) },
+	  XDP_PASS,
+	  EXP_FLOW,
+	  .l2_len = 14 },
+	{ "xdp ipv6 first fragment udp",
+	  XDP,
+	  { V6(UDP53, .ext = { IPPROTO_FRAGMENT }, .n_ext = 1) },
+	  XDP_PASS,
+	  EXP_FLOW,
+	  .l2_len = 14 },
+	{ "xdp ipv6 later fragment",
+	  XDP,
+	  { V6(UDP53, .ext = { IPPROTO_FRAGMENT }, .n_ext = 1, .frag_later = true) },
+	  XDP_PASS,
+	  EXP_FLOW,
+	  .l2_len = 14,
+	  .no_ports = true },
+	{ "xdp ipv6 nine extension headers",
+	  XDP,
+	  { V6(TCPSYN, .ext = { 0, 60, 60, 60, 60, 60, 60, 60 }, .n_ext = 8) },
+	  XDP_PASS,
+	  EXP_ERR,
+	  .err = MW_PE_IP6_EXT_DEPTH },
+	{ "xdp ipv6 extension header cut",
+	  XDP,
 	  { V6(TCPSYN, .ext = { IPPROTO_HOPOPTS }, .n_ext = 1, .ip_len_delta = -34,
 	       .truncate = 56) },
-	  XDP_PASS, EXP_ERR, .err = MW_PE_TRUNC_IP6_EXT },
-	{ "xdp truncated ipv6", XDP, { V6(TCPSYN, .truncate = 40) }, XDP_PASS, EXP_ERR,
+	  XDP_PASS,
+	  EXP_ERR,
+	  .err = MW_PE_TRUNC_IP6_EXT },
+	{ "xdp truncated ipv6",
+	  XDP,
+	  { V6(TCPSYN, .truncate = 40) },
+	  XDP_PASS,
+	  EXP_ERR,
 	  .err = MW_PE_TRUNC_IP6 },
-	{ "xdp ipv6 length past the frame", XDP, { V6(TCPSYN, .ip_len_delta = 8) }, XDP_PASS,
-	  EXP_ERR, .err = MW_PE_TRUNC_IP6 },
-	{ "xdp ipv6 version 4", XDP, { V6(TCPSYN, .version = 4) }, XDP_PASS, EXP_ERR,
+	{ "xdp ipv6 length past the frame",
+	  XDP,
+	  { V6(TCPSYN, .ip_len_delta = 8) },
+	  XDP_PASS,
+	  EXP_ERR,
+	  .err = MW_PE_TRUNC_IP6 },
+	{ "xdp ipv6 version 4",
+	  XDP,
+	  { V6(TCPSYN, .version = 4) },
+	  XDP_PASS,
+	  EXP_ERR,
 	  .err = MW_PE_BAD_IP6_HDR },
 	{ "tc tcp4 syn", TC, { V4(TCPSYN) }, TC_ACT_OK, EXP_FLOW, .l2_len = 14 },
 	{ "tc udp6", TC, { V6(UDP53) }, TC_ACT_OK, EXP_FLOW, .l2_len = 14 },
 	{ "tc 802.1q tcp6", TC, { V6(TCPSYN, .vlans = 1) }, TC_ACT_OK, EXP_FLOW, .l2_len = 18 },
 	{ "tc arp", TC, { .family = 0 }, TC_ACT_OK, EXP_NON_IP },
-	{ "tc ipv4 length past the frame", TC, { V4(TCPSYN, .ip_len_delta = 100) }, TC_ACT_OK,
-	  EXP_ERR, .err = MW_PE_BAD_IP4_LEN },
+	{ "tc ipv4 length past the frame",
+	  TC,
+	  { V4(TCPSYN, .ip_len_delta = 100) },
+	  TC_ACT_OK,
+	  EXP_ERR,
+	  .err = MW_PE_BAD_IP4_LEN },
 	/* 3 segments of 1000 payload bytes: each repeats the 40 header bytes */
-	{ "tc tcp4 gso 3 segments", TC,
+	{ "tc tcp4 gso 3 segments",
+	  TC,
 	  { V4(.proto = IPPROTO_TCP, .sport = 40000, .dport = 22, .tcp_flags = MW_TCP_ACK,
 	       .payload_len = 3000) },
-	  TC_ACT_OK, EXP_FLOW, .l2_len = 14, .gso_segs = 3, .want_packets = 3,
+	  TC_ACT_OK,
+	  EXP_FLOW,
+	  .l2_len = 14,
+	  .gso_segs = 3,
+	  .want_packets = 3,
 	  .want_bytes = 3000 + 3 * 40 },
 };
 
@@ -299,12 +435,12 @@ static void run_fixture(void *arg)
 			  "bytes (IP layer)");
 		ASSERT_EQ(f->packets[!dir], 0, "packets the other way");
 		ASSERT_EQ(f->initiator,
-			  fx->spec.proto == IPPROTO_TCP && !(fx->spec.tcp_flags & MW_TCP_SYN)
-				  ? MW_INIT_UNKNOWN
-				  : dir,
+			  fx->spec.proto == IPPROTO_TCP && !(fx->spec.tcp_flags & MW_TCP_SYN) ?
+				  MW_INIT_UNKNOWN :
+				  dir,
 			  "initiator");
-		ASSERT_EQ(f->data_packets[dir], fx->spec.payload_len > 0 && !fx->spec.frag_later &&
-							fx->spec.proto != 47,
+		ASSERT_EQ(f->data_packets[dir],
+			  fx->spec.payload_len > 0 && !fx->spec.frag_later && fx->spec.proto != 47,
 			  "data packets");
 		break;
 	}
@@ -319,8 +455,9 @@ static void run_fixture(void *arg)
 
 static struct pkt_spec tcp(bool in, __u8 flags, int payload)
 {
-	struct pkt_spec s = { .family = 4, .proto = IPPROTO_TCP, .tcp_flags = flags,
-			      .payload_len = payload };
+	struct pkt_spec s = {
+		.family = 4, .proto = IPPROTO_TCP, .tcp_flags = flags, .payload_len = payload
+	};
 
 	s.src = in ? CLI : SRV;
 	s.dst = in ? SRV : CLI;
@@ -372,8 +509,8 @@ static void seq_handshake_and_close(void *arg)
 		ASSERT_EQ(f->bytes[MW_DIR_OUT], 2 * 40 + 300, "bytes out");
 		ASSERT_EQ(f->data_packets[MW_DIR_IN], 2, "data packets in");
 		ASSERT_EQ(f->exchanges, 2, "exchanges");
-		ASSERT_EQ(f->tcp_flags[MW_DIR_IN], MW_TCP_SYN | MW_TCP_ACK | MW_TCP_PSH | MW_TCP_FIN,
-			  "flags in");
+		ASSERT_EQ(f->tcp_flags[MW_DIR_IN],
+			  MW_TCP_SYN | MW_TCP_ACK | MW_TCP_PSH | MW_TCP_FIN, "flags in");
 	}
 	ASSERT_EQ(count_events(MW_EV_FLOW_END), 0, "no end event yet");
 	free(recs);
@@ -453,8 +590,12 @@ static void seq_midstream(void *arg)
 
 static void seq_new_public(void *arg)
 {
-	struct pkt_spec s = { .family = 4, .proto = IPPROTO_TCP, .src = SRV, .sport = 50000,
-			      .dport = 3333, .tcp_flags = MW_TCP_SYN };
+	struct pkt_spec s = { .family = 4,
+			      .proto = IPPROTO_TCP,
+			      .src = SRV,
+			      .sport = 50000,
+			      .dport = 3333,
+			      .tcp_flags = MW_TCP_SYN };
 
 	reset();
 	s.dst = "203.0.113.50";
@@ -503,8 +644,13 @@ static void seq_peek(void *arg)
 	ASSERT_EQ(count_events(MW_EV_PEEK), 0, "plain HTTP not peeked");
 
 	reset();
-	s = (struct pkt_spec){ .family = 4, .proto = IPPROTO_UDP, .src = "192.0.2.53",
-			       .dst = SRV, .sport = 53, .dport = 33333, .payload_len = 600 };
+	s = (struct pkt_spec){ .family = 4,
+			       .proto = IPPROTO_UDP,
+			       .src = "192.0.2.53",
+			       .dst = SRV,
+			       .sport = 53,
+			       .dport = 33333,
+			       .payload_len = 600 };
 	send_spec(XDP, &s);
 	send_spec(XDP, &s);
 	send_spec(XDP, &s);
@@ -548,8 +694,13 @@ static void seq_blacklist(void *arg)
 	struct mw_prefix p;
 	struct mw_lpm_key k;
 	__u32 list = 7;
-	struct pkt_spec s = { .family = 4, .proto = IPPROTO_TCP, .src = SRV, .dst = "203.0.113.9",
-			      .sport = 50000, .dport = 443, .tcp_flags = MW_TCP_SYN };
+	struct pkt_spec s = { .family = 4,
+			      .proto = IPPROTO_TCP,
+			      .src = SRV,
+			      .dst = "203.0.113.9",
+			      .sport = 50000,
+			      .dport = 443,
+			      .tcp_flags = MW_TCP_SYN };
 	struct mw_flow_rec *recs = NULL;
 	const struct mw_flow *f;
 
@@ -608,7 +759,8 @@ int main(int argc, char **argv)
 	cfg.max_flows = 4096;
 	err = mw_loader_load(&L, &cfg, NULL);
 	if (err) {
-		printf("test_packets: cannot load the programs (%s); are we root?\n", strerror(-err));
+		printf("test_packets: cannot load the programs (%s); are we root?\n",
+		       strerror(-err));
 		printf("test_packets: 0 passed, 1 failed\n");
 		return 1;
 	}

@@ -135,11 +135,12 @@ static void t_durations(void *arg)
 		int ret;
 		uint64_t ms;
 	} cases[] = {
-		{ "250ms", 0, 250 }, { "30s", 0, 30000 }, { "10m", 0, 600000 },
-		{ "2h", 0, 7200000 }, { "1d", 0, 86400000 }, { "15", 0, 15000 },
-		{ "", -EINVAL, 0 },   { "s", -EINVAL, 0 },  { "-1s", -EINVAL, 0 },
-		{ "1x", -EINVAL, 0 }, { "1 s", -EINVAL, 0 },
-		{ "99999999999999999999d", -EINVAL, 0 },
+		{ "250ms", 0, 250 },   { "30s", 0, 30000 },
+		{ "10m", 0, 600000 },  { "2h", 0, 7200000 },
+		{ "1d", 0, 86400000 }, { "15", 0, 15000 },
+		{ "", -EINVAL, 0 },    { "s", -EINVAL, 0 },
+		{ "-1s", -EINVAL, 0 }, { "1x", -EINVAL, 0 },
+		{ "1 s", -EINVAL, 0 }, { "99999999999999999999d", -EINVAL, 0 },
 	};
 	char buf[32];
 	size_t i;
@@ -228,7 +229,8 @@ static void t_events(void *arg)
 	mw_events_dispatch(&ev, &fe, sizeof(fe));
 	ASSERT_EQ(c.ends, 2, "same key, new connection delivered");
 	ASSERT_EQ(mw_events_dispatch(&ev, &fe, sizeof(fe) - 1), -EINVAL, "short flow record");
-	ASSERT_EQ(mw_events_dispatch(&ev, junk, sizeof(junk)), -EINVAL, "record shorter than a header");
+	ASSERT_EQ(mw_events_dispatch(&ev, junk, sizeof(junk)), -EINVAL,
+		  "record shorter than a header");
 	fe.hdr.type = 99;
 	ASSERT_EQ(mw_events_dispatch(&ev, &fe, sizeof(fe)), -EINVAL, "unknown type");
 	ASSERT_EQ(mw_events_dispatch(&ev, &pe, sizeof(pe)), 0, "peek");
@@ -264,8 +266,8 @@ static void t_names(void *arg)
 {
 	char buf[16];
 
-	ASSERT_STREQ(mw_tcp_flags_str(MW_TCP_SYN | MW_TCP_ACK | MW_TCP_FIN, buf, sizeof(buf)), "FSA",
-		     "flags");
+	ASSERT_STREQ(mw_tcp_flags_str(MW_TCP_SYN | MW_TCP_ACK | MW_TCP_FIN, buf, sizeof(buf)),
+		     "FSA", "flags");
 	ASSERT_STREQ(mw_proto_name(47, buf, sizeof(buf)), "47", "gre by number");
 	ASSERT_STREQ(mw_flow_state_name(MW_STATE_CLOSING), "closing", "state name");
 }

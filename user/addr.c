@@ -113,7 +113,7 @@ char *mw_prefix_str(const struct mw_prefix *p, char *buf, size_t len)
 	if ((v4 && p->len == 128) || (!v4 && p->len == 128))
 		snprintf(buf, len, "%s", a);
 	else
-		snprintf(buf, len, "%s/%u", a, v4 ? p->len - 96 : p->len);
+		snprintf(buf, len, "%s/%u", a, (unsigned)(v4 ? p->len - 96 : p->len));
 	return buf;
 }
 

@@ -15,7 +15,7 @@
 
 struct mw_prefix {
 	struct mw_addr addr; /* host bits cleared */
-	uint8_t len;	     /* 0..128, IPv4 prefixes counted in the mapped space */
+	uint8_t len; /* 0..128, IPv4 prefixes counted in the mapped space */
 };
 
 bool mw_addr_is_v4(const struct mw_addr *a);

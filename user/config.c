@@ -55,9 +55,13 @@ static const struct opt opts[] = {
 
 /* Internal networks by default: everything that is not "the internet". */
 static const char *const internal_defaults[] = {
-	"127.0.0.0/8",	 "10.0.0.0/8",	 "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10",
-	"169.254.0.0/16", "224.0.0.0/4",	 "255.255.255.255", "0.0.0.0/8",	    "::1",
-	"fc00::/7",	 "fe80::/10",	 "ff00::/8",	  "::",
+	"127.0.0.0/8",	 "10.0.0.0/8",
+	"172.16.0.0/12", "192.168.0.0/16",
+	"100.64.0.0/10", "169.254.0.0/16",
+	"224.0.0.0/4",	 "255.255.255.255",
+	"0.0.0.0/8",	 "::1",
+	"fc00::/7",	 "fe80::/10",
+	"ff00::/8",	 "::",
 };
 
 void mw_config_defaults(struct mw_config *cfg)
@@ -165,7 +169,8 @@ static int opt_apply(struct mw_config *cfg, const struct opt *o, const char *val
 		if (mw_parse_duration_ms(value, &v) || v < o->min || v > o->max) {
 			char lo[32], hi[32];
 
-			fprintf(err, "%s: %s.%s: '%s' is not a duration from %s to %s (e.g. 500ms, 30s, 10m, 2h, 1d)\n",
+			fprintf(err,
+				"%s: %s.%s: '%s' is not a duration from %s to %s (e.g. 500ms, 30s, 10m, 2h, 1d)\n",
 				where, o->section, o->key, value,
 				mw_format_duration(o->min, lo, sizeof(lo)),
 				mw_format_duration(o->max, hi, sizeof(hi)));
@@ -209,8 +214,8 @@ static int opt_apply(struct mw_config *cfg, const struct opt *o, const char *val
 		if (ret) {
 			fprintf(err, "%s: %s.%s: bad prefix '%s': %s\n", where, o->section, o->key,
 				lc.item,
-				ret == -E2BIG ? "too many prefixes"
-					      : "expected ADDR or ADDR/LEN with no host bits set");
+				ret == -E2BIG ? "too many prefixes" :
+						"expected ADDR or ADDR/LEN with no host bits set");
 			return -EINVAL;
 		}
 		return 0;
@@ -218,8 +223,8 @@ static int opt_apply(struct mw_config *cfg, const struct opt *o, const char *val
 	return -EINVAL;
 }
 
-int mw_config_set(struct mw_config *cfg, const char *section, const char *key,
-		  const char *value, const char *where, FILE *err)
+int mw_config_set(struct mw_config *cfg, const char *section, const char *key, const char *value,
+		  const char *where, FILE *err)
 {
 	const struct opt *o = opt_find(section, key);
 
@@ -287,7 +292,8 @@ static int parse(struct parse_state *ps)
 
 	if (ret > 0) {
 		/* inih stops at nothing but reports its first syntax error */
-		fprintf(ps->err, "%s:%d: syntax error: expected [section], key = value, or a # comment\n",
+		fprintf(ps->err,
+			"%s:%d: syntax error: expected [section], key = value, or a # comment\n",
 			ps->name, ret);
 		ps->errors++;
 	} else if (ret < 0) {
@@ -343,7 +349,8 @@ void mw_config_write(const struct mw_config *cfg, FILE *out)
 			break;
 		case OPT_DURATION:
 			fprintf(out, " %s",
-				mw_format_duration_exact(*(const uint64_t *)field, buf, sizeof(buf)));
+				mw_format_duration_exact(*(const uint64_t *)field, buf,
+							 sizeof(buf)));
 			break;
 		case OPT_PATH:
 			fprintf(out, " %s", (const char *)field);
@@ -357,7 +364,8 @@ void mw_config_write(const struct mw_config *cfg, FILE *out)
 			break;
 		case OPT_PREFIXES:
 			for (j = 0; j < cfg->n_internal; j++)
-				fprintf(out, " %s", mw_prefix_str(&cfg->internal[j], buf, sizeof(buf)));
+				fprintf(out, " %s",
+					mw_prefix_str(&cfg->internal[j], buf, sizeof(buf)));
 			break;
 		}
 		fputc('\n', out);

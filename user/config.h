@@ -14,8 +14,8 @@
 #include "addr.h"
 
 #define MW_CONFIG_PATH_DEFAULT "/etc/minewall/minewall.conf"
-#define MW_RUN_DIR_DEFAULT     "/run/minewall"
-#define MW_MAX_PREFIXES	       64
+#define MW_RUN_DIR_DEFAULT "/run/minewall"
+#define MW_MAX_PREFIXES 64
 
 enum mw_xdp_mode_cfg {
 	MW_XDP_CFG_AUTO = 0, /* native, falling back to generic */
@@ -56,8 +56,8 @@ int mw_config_load(struct mw_config *cfg, const char *path, FILE *err);
 /* Same, from a string (for tests and fuzzing); @name is used in messages. */
 int mw_config_load_string(struct mw_config *cfg, const char *name, const char *text, FILE *err);
 /* Sets one option as if read from a file; for command-line overrides. */
-int mw_config_set(struct mw_config *cfg, const char *section, const char *key,
-		  const char *value, const char *where, FILE *err);
+int mw_config_set(struct mw_config *cfg, const char *section, const char *key, const char *value,
+		  const char *where, FILE *err);
 /* Writes the effective configuration in the file's own format. */
 void mw_config_write(const struct mw_config *cfg, FILE *out);
 

@@ -12,7 +12,6 @@
 
 #include "minewall.h"
 
-
 struct mw_event_sink {
 	void (*flow_end)(void *arg, const struct mw_event_flow *ev);
 	void (*new_public)(void *arg, const struct mw_event_flow *ev);

@@ -20,7 +20,7 @@
 
 /* tc filter identity: "mw" as the handle, and the first priority so that
  * the sensor sees packets before other classifiers can redirect them. */
-#define MW_TC_HANDLE   0x6d77
+#define MW_TC_HANDLE 0x6d77
 #define MW_TC_PRIORITY 1
 
 #define VERIFIER_LOG_SIZE (1U << 22)
@@ -102,8 +102,8 @@ int mw_loader_load(struct mw_loader *l, const struct mw_config *cfg, const char 
 	return mw_loader_load_variant(l, cfg, pin_path, 0, 0);
 }
 
-int mw_loader_load_variant(struct mw_loader *l, const struct mw_config *cfg,
-			   const char *pin_path, unsigned flows_type, unsigned flows_flags)
+int mw_loader_load_variant(struct mw_loader *l, const struct mw_config *cfg, const char *pin_path,
+			   unsigned flows_type, unsigned flows_flags)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_path);
 	struct bpf_program *prog;
@@ -277,8 +277,9 @@ int mw_loader_attach(struct mw_loader *l, const char *ifname, unsigned xdp_mode_
 		return err;
 	err = attach_tc(ifindex, ifname, mw_loader_tc_fd(l));
 	if (err) {
-		bpf_xdp_detach(ifindex, a->xdp_mode == MW_XDP_NATIVE ? XDP_FLAGS_DRV_MODE
-								    : XDP_FLAGS_SKB_MODE,
+		bpf_xdp_detach(ifindex,
+			       a->xdp_mode == MW_XDP_NATIVE ? XDP_FLAGS_DRV_MODE :
+							      XDP_FLAGS_SKB_MODE,
 			       NULL);
 		return err;
 	}
@@ -326,7 +327,8 @@ int mw_loader_heal(struct mw_loader *l, unsigned xdp_mode_cfg)
 		    attach_tc(ifindex, a->name, mw_loader_tc_fd(l)))
 			continue;
 		pr_warn("%s: %s; attached again (XDP %s)\n", a->name,
-			ifindex != a->ifindex ? "interface re-appeared" : "our program was detached",
+			ifindex != a->ifindex ? "interface re-appeared" :
+						"our program was detached",
 			mw_xdp_mode_name(a->xdp_mode));
 		a->ifindex = ifindex;
 		a->tc_attached = true;
@@ -345,7 +347,8 @@ void mw_loader_detach_all(struct mw_loader *l)
 
 		if (!a->ifindex)
 			continue;
-		__u32 flags = a->xdp_mode == MW_XDP_NATIVE ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE;
+		__u32 flags = a->xdp_mode == MW_XDP_NATIVE ? XDP_FLAGS_DRV_MODE :
+							     XDP_FLAGS_SKB_MODE;
 
 		/* XDP_FLAGS_REPLACE with old_prog_fd: never detach a program that
 		 * someone attached after us */

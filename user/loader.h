@@ -35,8 +35,8 @@ struct mw_loader {
 int mw_loader_load(struct mw_loader *l, const struct mw_config *cfg, const char *pin_path);
 /* The same with another flow-table map type or flags (0: as built), so
  * that the benchmark can measure the alternatives side by side. */
-int mw_loader_load_variant(struct mw_loader *l, const struct mw_config *cfg,
-			   const char *pin_path, unsigned flows_type, unsigned flows_flags);
+int mw_loader_load_variant(struct mw_loader *l, const struct mw_config *cfg, const char *pin_path,
+			   unsigned flows_type, unsigned flows_flags);
 /* Attaches XDP and tc egress to @ifname. Returns 0 or -errno after printing why. */
 int mw_loader_attach(struct mw_loader *l, const char *ifname, unsigned xdp_mode_cfg);
 /* Checks every attachment; re-attaches where the program is gone (the link

@@ -15,7 +15,7 @@ struct mnl_socket;
 struct mw_localaddr {
 	struct mnl_socket *mon; /* subscribed to address and link changes */
 	int map_fd;
-	unsigned n_addrs;	/* entries after the latest sync */
+	unsigned n_addrs; /* entries after the latest sync */
 };
 
 /* Opens the monitor socket for @map_fd (mw_local). Returns 0 or -errno. */

@@ -32,9 +32,9 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 {
 	/* libbpf warns about things it then handles (e.g. probing); only our
 	 * own caller knows whether a failure matters, so demote one level */
-	enum mw_log_level ours = level == LIBBPF_WARN  ? MW_LOG_INFO
-				 : level == LIBBPF_INFO ? MW_LOG_DEBUG
-							: MW_LOG_LIBBPF;
+	enum mw_log_level ours = level == LIBBPF_WARN ? MW_LOG_INFO :
+				 level == LIBBPF_INFO ? MW_LOG_DEBUG :
+							MW_LOG_LIBBPF;
 
 	if ((int)ours > mw_log_level)
 		return 0;

@@ -17,8 +17,8 @@ void mw_log(enum mw_log_level level, const char *fmt, ...) __attribute__((format
 /* Routes libbpf's messages through mw_log, one level lower than libbpf says. */
 void mw_log_setup_libbpf(void);
 
-#define pr_warn(...)  mw_log(MW_LOG_WARN, __VA_ARGS__)
-#define pr_info(...)  mw_log(MW_LOG_INFO, __VA_ARGS__)
+#define pr_warn(...) mw_log(MW_LOG_WARN, __VA_ARGS__)
+#define pr_info(...) mw_log(MW_LOG_INFO, __VA_ARGS__)
 #define pr_debug(...) mw_log(MW_LOG_DEBUG, __VA_ARGS__)
 
 #endif

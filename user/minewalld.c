@@ -35,7 +35,7 @@
 #include "util.h"
 
 #define MW_VERSION "0.1.0"
-#define TICK_MS	   250
+#define TICK_MS 250
 
 struct agent {
 	struct mw_config cfg;
@@ -169,9 +169,9 @@ static void on_flow_end(void *arg, const struct mw_event_flow *ev)
 	if (mw_log_level < MW_LOG_DEBUG)
 		return;
 	pr_debug("flow end (%s): %s %s:%u <-> %s:%u in %llu/%llu B out %llu/%llu B\n",
-		 ev->hdr.reason == MW_END_IDLE ? "idle"
-		 : ev->hdr.reason == MW_END_RST ? "rst"
-						 : "fin",
+		 ev->hdr.reason == MW_END_IDLE ? "idle" :
+		 ev->hdr.reason == MW_END_RST  ? "rst" :
+						 "fin",
 		 mw_proto_name(ev->key.proto, pb, sizeof(pb)),
 		 mw_addr_str((const struct mw_addr *)ev->key.local_addr, l, sizeof(l)),
 		 ntohs(ev->key.local_port),
@@ -199,7 +199,8 @@ static void print_status(struct agent *a)
 		(unsigned long long)(a->events.received[MW_EV_FLOW_END] - a->last_ends),
 		mw_format_count(st.packets[MW_DIR_IN] - a->last_stats.packets[MW_DIR_IN], b1,
 				sizeof(b1)),
-		mw_format_bytes(st.bytes[MW_DIR_IN] - a->last_stats.bytes[MW_DIR_IN], b2, sizeof(b2)),
+		mw_format_bytes(st.bytes[MW_DIR_IN] - a->last_stats.bytes[MW_DIR_IN], b2,
+				sizeof(b2)),
 		mw_format_count(st.packets[MW_DIR_OUT] - a->last_stats.packets[MW_DIR_OUT], b3,
 				sizeof(b3)),
 		mw_format_bytes(st.bytes[MW_DIR_OUT] - a->last_stats.bytes[MW_DIR_OUT], b4,
@@ -376,13 +377,14 @@ static int parse_args(struct agent *a, int argc, char **argv, bool *check, bool 
 	a->config_path = MW_CONFIG_PATH_DEFAULT;
 	while ((opt = getopt_long(argc, argv, "i:c:vqVh", long_opts, NULL)) != -1) {
 		switch (opt) {
-		case 'i':
-			if (strlen(ifaces.value) + strlen(optarg) + 2 >= sizeof(ifaces.value))
+		case 'i': {
+			size_t used = strlen(ifaces.value);
+
+			if (used + strlen(optarg) + 2 >= sizeof(ifaces.value))
 				return -E2BIG;
-			strcat(ifaces.value, " ");
-			strcat(ifaces.value, optarg);
+			snprintf(ifaces.value + used, sizeof(ifaces.value) - used, " %s", optarg);
 			ifaces.set = true;
-			break;
+		} break;
 		case 'c':
 			a->config_path = optarg;
 			a->config_explicit = true;
@@ -431,8 +433,8 @@ static int parse_args(struct agent *a, int argc, char **argv, bool *check, bool 
 		fprintf(stderr, "%s: no such file\n", a->config_path);
 	if (ret)
 		return -ENOEXEC;
-	if (ifaces.set && mw_config_set(&a->cfg, ifaces.section, ifaces.key, ifaces.value,
-					"--interface", stderr))
+	if (ifaces.set &&
+	    mw_config_set(&a->cfg, ifaces.section, ifaces.key, ifaces.value, "--interface", stderr))
 		return -EINVAL;
 	for (i = 0; i < ARRAY_SIZE(ov); i++) {
 		char where[64];

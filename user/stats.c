@@ -43,12 +43,17 @@ out:
 const char *mw_parse_err_name(unsigned err)
 {
 	static const char *const names[MW_PE_MAX] = {
-		[MW_PE_TRUNC_ETH] = "truncated_eth",	 [MW_PE_TRUNC_VLAN] = "truncated_vlan",
-		[MW_PE_VLAN_DEPTH] = "vlan_depth",	 [MW_PE_TRUNC_IP4] = "truncated_ipv4",
-		[MW_PE_BAD_IP4_HDR] = "bad_ipv4_header", [MW_PE_BAD_IP4_LEN] = "bad_ipv4_length",
-		[MW_PE_TRUNC_IP6] = "truncated_ipv6",	 [MW_PE_BAD_IP6_HDR] = "bad_ipv6_header",
+		[MW_PE_TRUNC_ETH] = "truncated_eth",
+		[MW_PE_TRUNC_VLAN] = "truncated_vlan",
+		[MW_PE_VLAN_DEPTH] = "vlan_depth",
+		[MW_PE_TRUNC_IP4] = "truncated_ipv4",
+		[MW_PE_BAD_IP4_HDR] = "bad_ipv4_header",
+		[MW_PE_BAD_IP4_LEN] = "bad_ipv4_length",
+		[MW_PE_TRUNC_IP6] = "truncated_ipv6",
+		[MW_PE_BAD_IP6_HDR] = "bad_ipv6_header",
 		[MW_PE_TRUNC_IP6_EXT] = "truncated_ipv6_ext",
-		[MW_PE_IP6_EXT_DEPTH] = "ipv6_ext_depth", [MW_PE_TRUNC_L4] = "truncated_l4",
+		[MW_PE_IP6_EXT_DEPTH] = "ipv6_ext_depth",
+		[MW_PE_TRUNC_L4] = "truncated_l4",
 		[MW_PE_BAD_TCP_HDR] = "bad_tcp_header",
 	};
 

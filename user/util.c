@@ -32,8 +32,8 @@ int mw_parse_duration_ms(const char *s, uint64_t *ms)
 		const char *suffix;
 		uint64_t ms;
 	} units[] = {
-		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 }, { "d", 86400000 },
-		{ "", 1000 },
+		{ "ms", 1 },	  { "s", 1000 },     { "m", 60000 },
+		{ "h", 3600000 }, { "d", 86400000 }, { "", 1000 },
 	};
 	unsigned long long v;
 	char *end;

@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2034 # DATA, SRV6, CLI6 and the like are for the test scripts
 # SPDX-License-Identifier: GPL-2.0-only
 # lib.sh - shared helpers for the end-to-end tests: a throwaway topology of
 # network namespaces with unique names, the agent running inside it, checks
@@ -124,8 +125,7 @@ start_agent() {
 	nsenter --net="/run/netns/$SRV_NS" "$BIN/minewalld" -i "$SRV_IF" --pin-path "$PIN" \
 		--run-dir "$RUN_DIR/run" --status-interval 0 "$@" >>"$RUN_DIR/agent.log" 2>&1 &
 	AGENT_PID=$!
-	local i
-	for i in $(seq 1 100); do
+	for _ in $(seq 1 100); do
 		if mw status -j 2>/dev/null | grep -q '"running":true'; then
 			return 0
 		fi

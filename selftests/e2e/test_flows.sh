@@ -11,7 +11,7 @@ setup_topology || exit 1
 # wire-sized packets on the capture: no TSO/GSO/GRO on the protected veth
 # (the datapath counts GSO super-packets as their segments anyway)
 in_srv ethtool -K "$SRV_IF" tso off gso off gro off >/dev/null 2>&1
-start_agent || exit 1
+start_agent "--status-interval" 0 || exit 1
 
 capture_start() {
 	bg_srv tcpdump -i "$SRV_IF" -Z root -U --immediate-mode -s 128 -w "$RUN_DIR/$1.pcap" "$2" 2>"$RUN_DIR/$1.tcpdump"

@@ -13,7 +13,7 @@ SERVER=192.168.56.103
 [ -r "$CAPTURE" ] || { fail "capture $CAPTURE is readable"; finish; exit 1; }
 setup_topology || exit 1
 declare_local "$SERVER"
-start_agent || exit 1
+start_agent "--status-interval" 0 || exit 1
 
 check "tcpreplay sends the capture" replay_capture "$CAPTURE"
 sleep 0.5

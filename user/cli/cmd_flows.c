@@ -76,8 +76,9 @@ static json_t *flow_json(const struct mw_flow_rec *r, __u64 now)
 	json_object_set_new(o, "exchanges", json_integer(f->exchanges));
 	json_object_set_new(o, "tcp_flags_in",
 			    json_string(mw_tcp_flags_str(f->tcp_flags[MW_DIR_IN], fi, sizeof(fi))));
-	json_object_set_new(o, "tcp_flags_out",
-			    json_string(mw_tcp_flags_str(f->tcp_flags[MW_DIR_OUT], fo, sizeof(fo))));
+	json_object_set_new(
+		o, "tcp_flags_out",
+		json_string(mw_tcp_flags_str(f->tcp_flags[MW_DIR_OUT], fo, sizeof(fo))));
 	json_object_set_new(o, "age_ms",
 			    json_integer(now > f->first_ns ? (now - f->first_ns) / 1000000 : 0));
 	json_object_set_new(o, "idle_ms",
@@ -104,8 +105,8 @@ static void flow_text(const struct mw_flow_rec *r, __u64 now)
 	snprintf(by, sizeof(by), "%s/%s", mw_format_bytes(f->bytes[MW_DIR_IN], b1, sizeof(b1)),
 		 mw_format_bytes(f->bytes[MW_DIR_OUT], b2, sizeof(b2)));
 	printf("%-5s %-28s %-28s %-7s %-7s %13s %19s %7s %7s\n",
-	       mw_proto_name(r->key.proto, pb, sizeof(pb)), ep1, ep2,
-	       initiator_name(f->initiator), mw_flow_state_name(f->state), pk, by,
+	       mw_proto_name(r->key.proto, pb, sizeof(pb)), ep1, ep2, initiator_name(f->initiator),
+	       mw_flow_state_name(f->state), pk, by,
 	       mw_format_duration(now > f->first_ns ? (now - f->first_ns) / 1000000 : 0, age,
 				  sizeof(age)),
 	       mw_format_duration(now > f->last_ns ? (now - f->last_ns) / 1000000 : 0, idle,
@@ -135,7 +136,8 @@ int do_flows(int argc, char **argv)
 		}
 		if (!strcmp(argv[i], "--top") && i + 1 < argc) {
 			if (mw_parse_u64(argv[++i], 1, 100000000, &top)) {
-				cli_error("--top: '%s' is not a number from 1 to 100000000", argv[i]);
+				cli_error("--top: '%s' is not a number from 1 to 100000000",
+					  argv[i]);
 				return EXIT_USAGE;
 			}
 		} else if (!strcmp(argv[i], "--sort") && i + 1 < argc) {
@@ -147,7 +149,8 @@ int do_flows(int argc, char **argv)
 			else if (!strcmp(argv[i], "age"))
 				sort_by = SORT_AGE;
 			else {
-				cli_error("--sort: '%s' is not one of bytes, packets, age", argv[i]);
+				cli_error("--sort: '%s' is not one of bytes, packets, age",
+					  argv[i]);
 				return EXIT_USAGE;
 			}
 		} else {
@@ -182,8 +185,8 @@ int do_flows(int argc, char **argv)
 			json_array_append_new(arr, flow_json(&recs[i], now));
 		cli_json_print(arr);
 	} else {
-		printf("%-5s %-28s %-28s %-7s %-7s %13s %19s %7s %7s\n", "PROTO", "LOCAL",
-		       "REMOTE", "INIT", "STATE", "PKTS IN/OUT", "BYTES IN/OUT", "AGE", "IDLE");
+		printf("%-5s %-28s %-28s %-7s %-7s %13s %19s %7s %7s\n", "PROTO", "LOCAL", "REMOTE",
+		       "INIT", "STATE", "PKTS IN/OUT", "BYTES IN/OUT", "AGE", "IDLE");
 		for (i = 0; i < n; i++)
 			flow_text(&recs[i], now);
 	}

@@ -118,7 +118,8 @@ static void print_text(const struct mw_agent *agent, bool alive, const struct mw
 	printf("malformed:  %llu", (unsigned long long)errs);
 	for (i = 0; i < MW_PE_MAX; i++)
 		if (st->parse_err[i])
-			printf(" %s=%llu", mw_parse_err_name(i), (unsigned long long)st->parse_err[i]);
+			printf(" %s=%llu", mw_parse_err_name(i),
+			       (unsigned long long)st->parse_err[i]);
 	printf(" (passed, never dropped)\n");
 	for (i = 0; i < n_fill; i++) {
 		if (fill[i].entries < 0)
@@ -184,16 +185,14 @@ int do_status(int argc, char **argv)
 	json_object_set_new(o, "pid", alive ? json_integer(agent.pid) : json_null());
 	json_object_set_new(o, "uptime_ms",
 			    alive ? json_integer((now - agent.start_ns) / 1000000) : json_null());
-	json_object_set_new(o, "heartbeat_age_ms",
-			    json_integer(now > agent.heartbeat_ns
-						 ? (now - agent.heartbeat_ns) / 1000000
-						 : 0));
+	json_object_set_new(
+		o, "heartbeat_age_ms",
+		json_integer(now > agent.heartbeat_ns ? (now - agent.heartbeat_ns) / 1000000 : 0));
 	for (i = 0; i < agent.n_ifaces && i < MW_MAX_IFACES; i++)
-		json_array_append_new(ifs, json_pack("{s:s, s:i, s:s, s:b}", "name",
-						     agent.ifaces[i].name, "ifindex",
-						     agent.ifaces[i].ifindex, "xdp_mode",
-						     mw_xdp_mode_name(agent.ifaces[i].xdp_mode),
-						     "tc_egress", 1));
+		json_array_append_new(
+			ifs, json_pack("{s:s, s:i, s:s, s:b}", "name", agent.ifaces[i].name,
+				       "ifindex", agent.ifaces[i].ifindex, "xdp_mode",
+				       mw_xdp_mode_name(agent.ifaces[i].xdp_mode), "tc_egress", 1));
 	json_object_set_new(o, "interfaces", ifs);
 	add_counters(counters, &st);
 	json_object_set_new(counters, "flow_evictions", json_integer(agent.evictions));

@@ -42,8 +42,8 @@ int main(int argc, char **argv)
 		return EXIT_FAIL;
 	mw_log_prog = "minewall";
 	mw_log_level = MW_LOG_WARN;
-	cli.pin_path = getenv("MINEWALL_PIN_PATH") ? getenv("MINEWALL_PIN_PATH")
-						   : MW_PIN_PATH_DEFAULT;
+	cli.pin_path = getenv("MINEWALL_PIN_PATH") ? getenv("MINEWALL_PIN_PATH") :
+						     MW_PIN_PATH_DEFAULT;
 	/* global options may stand anywhere: `minewall flows -j` as well */
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json")) {
