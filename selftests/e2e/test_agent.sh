@@ -88,6 +88,16 @@ check "second instance: refused clearly" grep -q "another minewalld is running" 
 check "XDP attached" sh -c "ip -n $SRV_NS link show $SRV_IF | grep -q xdp"
 check "tc egress filter attached" sh -c "tc -n $SRV_NS filter show dev $SRV_IF egress | grep -q mw_tc_egress"
 
+# --- the host's addresses follow changes ---
+local_count() { mw status -j | python3 -c 'import json,sys; print(json.load(sys.stdin)["maps"]["mw_local"]["entries"])'; }
+n0=$(local_count)
+in_srv ip addr add 203.0.113.77/32 dev "$SRV_IF"
+sleep 0.5
+check_eq "an address added while running reaches mw_local" "$(local_count)" $((n0 + 1))
+in_srv ip addr del 203.0.113.77/32 dev "$SRV_IF"
+sleep 0.5
+check_eq "an address removed while running leaves mw_local" "$(local_count)" "$n0"
+
 # --- idle expiry and closed-flow linger ---
 echo ping | in_cli socat -u - UDP4-SENDTO:$SRV4:7777,sourceport=42000
 check "UDP flow recorded" sh -c "MINEWALL_PIN_PATH=$PIN $BIN/minewall flows -j | grep -q '\"remote_port\":42000'"
