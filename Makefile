@@ -53,7 +53,7 @@ SKEL := $(BUILD)/minewall.skel.h
 
 # user-space code shared by the agent, the CLI and the tests
 LIB_SRCS := user/log.c user/util.c user/addr.c user/config.c user/pinned.c \
-	user/flowtable.c user/stats.c
+	user/flowtable.c user/stats.c user/enforce/nft.c
 AGENT_SRCS := user/minewalld.c user/loader.c user/events.c user/localaddr.c \
 	user/agent_flows.c
 CLI_SRCS := user/cli/main.c user/cli/cmd_flows.c user/cli/cmd_status.c \
@@ -63,7 +63,8 @@ LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
 AGENT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(AGENT_SRCS))
 CLI_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRCS))
 
-TEST_PROGS := $(BUILD)/selftests/test_packets $(BUILD)/selftests/test_unit
+TEST_PROGS := $(BUILD)/selftests/test_packets $(BUILD)/selftests/test_unit \
+	$(BUILD)/selftests/test_nft
 
 all: $(BUILD)/minewalld $(BUILD)/minewall
 
@@ -111,6 +112,10 @@ $(BUILD)/selftests/test_packets: $(BUILD)/selftests/test_packets.o \
 
 $(BUILD)/selftests/test_unit: $(BUILD)/selftests/test_unit.o $(BUILD)/selftests/test.o \
 		$(BUILD)/user/events.o $(BUILD)/user/agent_flows.o $(LIB_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/selftests/test_nft: $(BUILD)/selftests/test_nft.o $(BUILD)/selftests/test.o $(LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 

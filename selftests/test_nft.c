@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * test_nft.c - the libnftnl backend against the real nf_tables of a private
+ * network namespace (unshare(CLONE_NEWNET) first: the host's tables are
+ * never seen). The layout the agent builds must list exactly like the one
+ * `nft -f nft-scripts/minewall.nft` builds.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "enforce/nft.h"
+#include "test.h"
+#include "util.h"
+
+static struct mw_nft nft;
+
+/* Output of a shell command (free it). */
+static char *run(const char *cmd)
+{
+	FILE *p = popen(cmd, "r");
+	char *buf = NULL;
+	size_t cap = 0, len = 0;
+	char chunk[4096];
+	size_t n;
+
+	if (!p)
+		return strdup("");
+	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0) {
+		if (len + n + 1 > cap) {
+			cap = (len + n + 1) * 2;
+			buf = realloc(buf, cap);
+		}
+		memcpy(buf + len, chunk, n);
+		len += n;
+	}
+	pclose(p);
+	if (!buf)
+		return strdup("");
+	buf[len] = '\0';
+	return buf;
+}
+
+static struct mw_nft_op op(bool del, unsigned set, const char *prefix, uint64_t timeout_ms,
+			   const char *comment)
+{
+	struct mw_nft_op o = { .del = del, .set = set, .timeout_ms = timeout_ms };
+
+	mw_prefix_parse(prefix, &o.prefix);
+	snprintf(o.comment, sizeof(o.comment), "%s", comment ? comment : "");
+	return o;
+}
+
+static void t_layout(void *arg)
+{
+	char *ours, *script;
+
+	ASSERT_EQ(mw_nft_check(&nft), 1, "no table yet: check says missing");
+	ASSERT_EQ(mw_nft_create(&nft, false), 0, "create");
+	ASSERT_EQ(mw_nft_check(&nft), 0, "check says intact");
+	ours = run("nft list table inet minewall 2>&1");
+	ASSERT_EQ(mw_nft_destroy(&nft), 0, "destroy");
+	ASSERT_EQ(mw_nft_destroy(&nft), 0, "destroy again is fine");
+	free(run("nft -f nft-scripts/minewall.nft 2>&1"));
+	script = run("nft list table inet minewall 2>&1");
+	ASSERT_STREQ(ours, script, "libnftnl layout lists like nft-scripts/minewall.nft");
+	ASSERT_EQ(mw_nft_check(&nft), 0, "the script's layout passes the check (adopted)");
+	free(ours);
+	free(script);
+}
+
+static void t_heal(void *arg)
+{
+	free(run("nft flush chain inet minewall input"));
+	ASSERT_EQ(mw_nft_check(&nft), 1, "a flushed chain is noticed");
+	ASSERT_EQ(mw_nft_create(&nft, true), 0, "replace");
+	ASSERT_EQ(mw_nft_check(&nft), 0, "intact again");
+	free(run("nft delete table inet minewall"));
+	ASSERT_EQ(mw_nft_check(&nft), 1, "a deleted table is noticed");
+	free(run("nft add table inet minewall"));
+	ASSERT_EQ(mw_nft_check(&nft), 1, "an empty table of our name is noticed");
+	ASSERT_EQ(mw_nft_create(&nft, true), 0, "replace the empty table");
+	ASSERT_EQ(mw_nft_check(&nft), 0, "intact");
+}
+
+static void t_elements(void *arg)
+{
+	struct mw_nft_op ops[] = {
+		op(false, MW_SET_BLOCK4, "198.51.100.7", 600000, "SSHDICT 12 tries"),
+		op(false, MW_SET_BLOCK6, "2001:db8::66", 0, "permanent"),
+		op(false, MW_SET_BLOCK4NET, "203.0.113.0/24", 60000, "range"),
+		op(false, MW_SET_BLOCK6NET, "2001:db8:1::/64", 60000, "v6 /64"),
+		op(false, MW_SET_ALLOW4, "10.0.0.0/8", 0, NULL),
+	};
+	struct mw_nft_elem *els = NULL;
+	char *listing;
+	long n;
+
+	ASSERT_EQ(mw_nft_apply(&nft, ops, ARRAY_SIZE(ops)), 0, "apply 5 ops in one transaction");
+	for (size_t i = 0; i < ARRAY_SIZE(ops); i++)
+		ASSERT_EQ(ops[i].err, 0, ops[i].comment);
+	listing = run("nft list table inet minewall");
+	ASSERT_TRUE(strstr(listing, "198.51.100.7 counter packets 0 bytes 0 timeout 10m") != NULL,
+		    "block4 element with timeout");
+	ASSERT_TRUE(strstr(listing, "comment \"SSHDICT 12 tries\"") != NULL,
+		    "comment shown by nft");
+	ASSERT_TRUE(strstr(listing, "2001:db8::66") != NULL, "block6 element");
+	ASSERT_TRUE(strstr(listing, "203.0.113.0/24") != NULL, "block4net prefix as nft shows it");
+	ASSERT_TRUE(strstr(listing, "2001:db8:1::/64") != NULL, "block6net prefix");
+	ASSERT_TRUE(strstr(listing, "10.0.0.0/8") != NULL, "allow4 prefix");
+	free(listing);
+
+	n = mw_nft_list(&nft, MW_SET_BLOCK4, &els);
+	if (ASSERT_EQ(n, 1, "list block4")) {
+		char buf[MW_ADDRSTRLEN];
+
+		ASSERT_STREQ(mw_prefix_str(&els[0].prefix, buf, sizeof(buf)), "198.51.100.7",
+			     "addr");
+		ASSERT_EQ(els[0].timeout_ms, 600000, "timeout");
+		ASSERT_TRUE(els[0].expires_ms > 590000 && els[0].expires_ms <= 600000, "expires");
+		ASSERT_STREQ(els[0].comment, "SSHDICT 12 tries", "comment read back");
+	}
+	free(els);
+	n = mw_nft_list(&nft, MW_SET_BLOCK6NET, &els);
+	if (ASSERT_EQ(n, 1, "list block6net")) {
+		char buf[MW_ADDRSTRLEN];
+
+		ASSERT_STREQ(mw_prefix_str(&els[0].prefix, buf, sizeof(buf)), "2001:db8:1::/64",
+			     "prefix folded back");
+	}
+	free(els);
+	n = mw_nft_list(&nft, MW_SET_BLOCK4NET, &els);
+	if (ASSERT_EQ(n, 1, "list block4net")) {
+		char buf[MW_ADDRSTRLEN];
+
+		ASSERT_STREQ(mw_prefix_str(&els[0].prefix, buf, sizeof(buf)), "203.0.113.0/24",
+			     "v4 prefix folded back");
+	}
+	free(els);
+}
+
+static void t_errors(void *arg)
+{
+	struct mw_nft_op ops[] = {
+		op(true, MW_SET_BLOCK4, "198.51.100.99", 0, NULL), /* not there */
+		op(false, MW_SET_BLOCK4, "198.51.100.8", 60000, "good"),
+		op(false, MW_SET_BLOCK4NET, "203.0.113.128/25", 60000, "overlaps /24"),
+		op(false, MW_SET_MAX, "198.51.100.9", 0, "no such set"),
+	};
+	struct mw_nft_elem *els = NULL;
+	long n;
+	int failed;
+
+	failed = mw_nft_apply(&nft, ops, ARRAY_SIZE(ops));
+	ASSERT_EQ(ops[0].err, 0, "deleting an absent element is not an error");
+	ASSERT_EQ(ops[1].err, 0, "the good element went in");
+	ASSERT_TRUE(ops[2].err < 0, "the overlapping range is refused, with its own error");
+	ASSERT_EQ(ops[3].err, -EINVAL, "a bad set index is refused");
+	ASSERT_EQ(failed, 2, "two failures reported");
+	n = mw_nft_list(&nft, MW_SET_BLOCK4, &els);
+	ASSERT_EQ(n, 2, "the good element committed despite the bad ones");
+	free(els);
+}
+
+static void t_many(void *arg)
+{
+	enum { N = 20000 };
+	struct mw_nft_op *ops = calloc(N, sizeof(*ops));
+	struct mw_nft_elem *els = NULL;
+	char buf[32];
+	long n;
+	int i;
+
+	for (i = 0; i < N; i++) {
+		snprintf(buf, sizeof(buf), "100.%d.%d.%d", 64 + i / 65536, (i / 256) % 256,
+			 i % 256);
+		ops[i] = op(false, MW_SET_BLOCK4, buf, 3600000, "bulk");
+	}
+	ASSERT_EQ(mw_nft_apply(&nft, ops, N), 0, "20000 elements in one transaction");
+	n = mw_nft_list(&nft, MW_SET_BLOCK4, &els);
+	ASSERT_EQ(n, N + 2, "all listed");
+	free(els);
+	for (i = 0; i < N; i++)
+		ops[i].del = true;
+	ASSERT_EQ(mw_nft_apply(&nft, ops, N), 0, "and deleted in one transaction");
+	free(ops);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1)
+		test_filter = argv[1];
+	if (unshare(CLONE_NEWNET)) {
+		printf("test_nft: unshare(CLONE_NEWNET): %s (root needed)\n", strerror(errno));
+		printf("test_nft: 0 passed, 1 failed\n");
+		return 1;
+	}
+	if (mw_nft_open(&nft)) {
+		printf("test_nft: cannot open a netfilter socket\ntest_nft: 0 passed, 1 failed\n");
+		return 1;
+	}
+	test_run("layout: create, check, same as the script", t_layout, NULL);
+	test_run("layout: flushed or deleted is noticed and healed", t_heal, NULL);
+	test_run("elements: add with timeout, comment, prefixes; list back", t_elements, NULL);
+	test_run("elements: errors matched to their element", t_errors, NULL);
+	test_run("elements: 20000 in one transaction", t_many, NULL);
+	mw_nft_close(&nft);
+	return test_summary("test_nft");
+}

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * nft.h - minewall's nftables table through libnftnl and libmnl: build,
+ * check and heal the layout of nft-scripts/minewall.nft, and change set
+ * elements in batched transactions whose every ACK is read and matched to
+ * its element. No fork of nft.
+ */
+#ifndef MW_NFT_H
+#define MW_NFT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+
+#define MW_NFT_TABLE "minewall"
+#define MW_NFT_BLOCK_SIZE 65536 /* elements of block4 / block6 */
+#define MW_NFT_NET_SIZE 16384 /* elements of block4net / block6net */
+#define MW_NFT_COMMENT_MAX 128
+
+enum mw_nft_set {
+	MW_SET_ALLOW4 = 0,
+	MW_SET_ALLOW6,
+	MW_SET_BLOCK4,
+	MW_SET_BLOCK6,
+	MW_SET_BLOCK4NET,
+	MW_SET_BLOCK6NET,
+	MW_SET_MAX,
+};
+
+struct mw_nft_op {
+	bool del;
+	uint8_t set; /* enum mw_nft_set */
+	struct mw_prefix prefix;
+	uint64_t timeout_ms; /* 0: no timeout (permanent) */
+	char comment[MW_NFT_COMMENT_MAX];
+	int err; /* out: 0 or -errno; a delete of a missing element is 0 */
+};
+
+struct mw_nft_elem {
+	struct mw_prefix prefix;
+	uint64_t timeout_ms; /* as set; 0: permanent */
+	uint64_t expires_ms; /* remaining; 0: permanent */
+	uint64_t packets, bytes;
+	char comment[MW_NFT_COMMENT_MAX];
+};
+
+struct mnl_socket;
+
+struct mw_nft {
+	struct mnl_socket *nl;
+	uint32_t seq;
+	uint32_t portid;
+	/* counts for metrics and status */
+	uint64_t transactions, messages, errors;
+};
+
+const char *mw_nft_set_name(unsigned set);
+/* The block set for an address or prefix (exact addresses in block4/6). */
+unsigned mw_nft_block_set(const struct mw_prefix *p);
+/* The allow set for an address or prefix. */
+unsigned mw_nft_allow_set(const struct mw_prefix *p);
+
+int mw_nft_open(struct mw_nft *n);
+void mw_nft_close(struct mw_nft *n);
+/* 0 when table, sets, counters, chains and rules are all there; 1 when
+ * something is missing or changed; -errno when nftables cannot be asked. */
+int mw_nft_check(struct mw_nft *n);
+/* Creates the layout in one transaction; with @replace, the table is deleted
+ * first (in the same transaction), so whatever was there goes. */
+int mw_nft_create(struct mw_nft *n, bool replace);
+/* Deletes the table. Returns 0 (also when there was none) or -errno. */
+int mw_nft_destroy(struct mw_nft *n);
+/*
+ * Applies @ops in one transaction. The kernel commits a transaction whole or
+ * not at all, so failed elements are taken out and the rest sent again (a
+ * delete of an element that is already gone counts as done). Returns the
+ * number of ops that failed (each with its op->err) or -errno.
+ */
+int mw_nft_apply(struct mw_nft *n, struct mw_nft_op *ops, size_t n_ops);
+/* Reads a set's elements (prefix sets as ranges folded back into prefixes).
+ * *out is malloc'd. Returns the count or -errno. */
+long mw_nft_list(struct mw_nft *n, unsigned set, struct mw_nft_elem **out);
+
+#endif
