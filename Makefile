@@ -53,11 +53,12 @@ SKEL := $(BUILD)/minewall.skel.h
 
 # user-space code shared by the agent, the CLI and the tests
 LIB_SRCS := user/log.c user/util.c user/addr.c user/config.c user/pinned.c \
-	user/flowtable.c user/stats.c user/enforce/nft.c
+	user/flowtable.c user/stats.c user/enforce/nft.c user/control.c
 AGENT_SRCS := user/minewalld.c user/loader.c user/events.c user/localaddr.c \
-	user/agent_flows.c
+	user/agent_flows.c user/enforce/policy.c user/enforce/allow.c user/enforce/hook.c \
+	user/agent_control.c
 CLI_SRCS := user/cli/main.c user/cli/cmd_flows.c user/cli/cmd_status.c \
-	user/cli/output.c
+	user/cli/cmd_blocks.c user/cli/output.c
 
 LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
 AGENT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(AGENT_SRCS))

@@ -17,9 +17,10 @@
 /* Set by the agent before load (skeleton rodata). */
 const volatile struct mw_bpf_config mw_cfg __weak = MW_BPF_CONFIG_DEFAULT;
 
-/* Number of live entries in mw_block, kept by the agent, so that XDP skips
- * the lookup entirely while nothing is blocked. */
+/* Entries in mw_block and mw_block_net, kept by the agent, so that XDP skips
+ * a lookup entirely while its map is empty. */
 volatile __u32 mw_nr_blocked __weak;
+volatile __u32 mw_nr_blocked_net __weak;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -75,6 +76,15 @@ struct {
 	__type(value, struct mw_block);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } mw_block __weak SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, MW_BLOCK_NET_MAX);
+	__type(key, struct mw_lpm_key);
+	__type(value, struct mw_block);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} mw_block_net __weak SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

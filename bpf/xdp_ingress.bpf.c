@@ -8,11 +8,16 @@
 
 static __always_inline int mw_blocked(struct mw_ctx *c, const struct mw_pkt *p, struct mw_stats *st)
 {
-	struct mw_block *b;
+	struct mw_block *b = NULL;
 
-	if (!mw_nr_blocked)
-		return 0;
-	b = bpf_map_lookup_elem(&mw_block, p->saddr);
+	if (mw_nr_blocked)
+		b = bpf_map_lookup_elem(&mw_block, p->saddr);
+	if (!b && mw_nr_blocked_net) {
+		struct mw_lpm_key k = { .prefixlen = 128 };
+
+		__builtin_memcpy(k.addr, p->saddr, 16);
+		b = bpf_map_lookup_elem(&mw_block_net, &k);
+	}
 	if (!b)
 		return 0;
 	if (b->expires_ns && b->expires_ns <= c->now)

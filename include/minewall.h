@@ -19,6 +19,7 @@
 #define MW_MAP_INTERNAL "mw_internal"
 #define MW_MAP_BLACKLIST "mw_blacklist"
 #define MW_MAP_BLOCK "mw_block"
+#define MW_MAP_BLOCK_NET "mw_block_net"
 #define MW_MAP_AGENT "mw_agent"
 
 #define MW_PIN_PATH_DEFAULT "/sys/fs/bpf/minewall"
@@ -31,6 +32,7 @@
 #define MW_INTERNAL_MAX 256
 #define MW_BLACKLIST_MAX (1U << 20)
 #define MW_BLOCK_MAX 65536
+#define MW_BLOCK_NET_MAX 16384
 #define MW_MAX_IFACES 16
 
 /* Bytes of payload copied into a peek event. Keep a power of two: the BPF
@@ -192,7 +194,8 @@ struct mw_lpm_key {
 };
 
 /**
- * struct mw_block - value of mw_block (XDP fast drop), keyed by mw_addr.
+ * struct mw_block - value of mw_block (XDP fast drop, keyed by mw_addr) and
+ * of mw_block_net (blocked prefixes, keyed by mw_lpm_key).
  * @expires_ns: CLOCK_MONOTONIC expiry; 0 means permanent
  * @drops:      packets dropped for this entry (approximate under races)
  */

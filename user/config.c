@@ -21,6 +21,9 @@ enum opt_type {
 	OPT_ENUM,
 	OPT_IFACES,
 	OPT_PREFIXES,
+	OPT_BOOL,
+	OPT_STRING,
+	OPT_PORTS,
 };
 
 struct opt {
@@ -51,6 +54,19 @@ static const struct opt opts[] = {
 	{ "flows", "peek_packets", OPT_U64, OFF(peek_packets), 0, 16, NULL },
 	{ "flows", "peek_bytes", OPT_U64, OFF(peek_bytes), 16, MW_PEEK_MAX, NULL },
 	{ "network", "internal", OPT_PREFIXES, OFF(internal), 0, 0, NULL },
+	{ "enforce", "ban_time", OPT_DURATION, OFF(ban_ms), 1000, 365 * 86400000ULL, NULL },
+	{ "enforce", "ban_time_max", OPT_DURATION, OFF(ban_max_ms), 1000, 365 * 86400000ULL, NULL },
+	{ "enforce", "escalation", OPT_U64, OFF(escalation), 1, 100, NULL },
+	{ "enforce", "forget_after", OPT_DURATION, OFF(forget_ms), 0, 365 * 86400000ULL, NULL },
+	{ "enforce", "max_blocks", OPT_U64, OFF(max_blocks), 1, MW_BLOCK_MAX, NULL },
+	{ "enforce", "ipv6_prefix", OPT_U64, OFF(ipv6_prefix), 32, 128, NULL },
+	{ "enforce", "allow", OPT_PREFIXES, OFF(allow), 0, 0, NULL },
+	{ "enforce", "ssh_ports", OPT_PORTS, OFF(ssh_ports), 1, 65535, NULL },
+	{ "enforce", "dry_run", OPT_BOOL, OFF(dry_run), 0, 0, NULL },
+	{ "enforce", "flush_on_exit", OPT_BOOL, OFF(flush_on_exit), 0, 0, NULL },
+	{ "enforce", "hook", OPT_STRING, OFF(hook), 0, 0, NULL },
+	{ "enforce", "hook_timeout", OPT_DURATION, OFF(hook_timeout_ms), 100, 3600000, NULL },
+	{ "enforce", "state_dir", OPT_PATH, OFF(state_dir), 0, 0, NULL },
 };
 
 /* Internal networks by default: everything that is not "the internet". */
@@ -83,6 +99,15 @@ void mw_config_defaults(struct mw_config *cfg)
 	cfg->peek_bytes = 256;
 	for (i = 0; i < ARRAY_SIZE(internal_defaults); i++)
 		mw_prefix_parse(internal_defaults[i], &cfg->internal[cfg->n_internal++]);
+	cfg->ban_ms = 10 * 60000;
+	cfg->ban_max_ms = 7 * 86400000ULL;
+	cfg->escalation = 2;
+	cfg->forget_ms = 86400000;
+	cfg->max_blocks = 10000;
+	cfg->ipv6_prefix = 64;
+	cfg->ssh_ports[cfg->n_ssh_ports++] = 22;
+	cfg->hook_timeout_ms = 10000;
+	snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s", MW_STATE_DIR_DEFAULT);
 }
 
 static const struct opt *opt_find(const char *section, const char *key)
@@ -114,7 +139,8 @@ static int split_list(const char *value, int (*fn)(void *, const char *), void *
 
 struct list_ctx {
 	struct mw_config *cfg;
-	const char *bad; /* the item that failed */
+	struct mw_prefix *prefixes; /* OPT_PREFIXES: the array being filled */
+	unsigned *n_prefixes;
 	char item[128];
 };
 
@@ -137,12 +163,32 @@ static int add_prefix(void *arg, const char *s)
 	struct list_ctx *c = arg;
 
 	snprintf(c->item, sizeof(c->item), "%s", s);
-	if (c->cfg->n_internal >= MW_MAX_PREFIXES)
+	if (*c->n_prefixes >= MW_MAX_PREFIXES)
 		return -E2BIG;
-	if (mw_prefix_parse(s, &c->cfg->internal[c->cfg->n_internal]))
+	if (mw_prefix_parse(s, &c->prefixes[*c->n_prefixes]))
 		return -EINVAL;
-	c->cfg->n_internal++;
+	(*c->n_prefixes)++;
 	return 0;
+}
+
+static int add_port(void *arg, const char *s)
+{
+	struct list_ctx *c = arg;
+	uint64_t v;
+
+	snprintf(c->item, sizeof(c->item), "%s", s);
+	if (c->cfg->n_ssh_ports >= MW_MAX_PORTS)
+		return -E2BIG;
+	if (mw_parse_u64(s, 1, 65535, &v))
+		return -EINVAL;
+	c->cfg->ssh_ports[c->cfg->n_ssh_ports++] = (uint16_t)v;
+	return 0;
+}
+
+/* The count that goes with a list field. */
+static unsigned *prefix_count(struct mw_config *cfg, size_t off)
+{
+	return off == OFF(allow) ? &cfg->n_allow : &cfg->n_internal;
 }
 
 static int opt_apply(struct mw_config *cfg, const struct opt *o, const char *value,
@@ -209,13 +255,42 @@ static int opt_apply(struct mw_config *cfg, const struct opt *o, const char *val
 		}
 		return 0;
 	case OPT_PREFIXES:
-		cfg->n_internal = 0;
+		lc.prefixes = field;
+		lc.n_prefixes = prefix_count(cfg, o->off);
+		*lc.n_prefixes = 0;
 		ret = split_list(value, add_prefix, &lc);
 		if (ret) {
 			fprintf(err, "%s: %s.%s: bad prefix '%s': %s\n", where, o->section, o->key,
 				lc.item,
 				ret == -E2BIG ? "too many prefixes" :
 						"expected ADDR or ADDR/LEN with no host bits set");
+			return -EINVAL;
+		}
+		return 0;
+	case OPT_BOOL:
+		if (!strcmp(value, "yes") || !strcmp(value, "true") || !strcmp(value, "1")) {
+			*(bool *)field = true;
+		} else if (!strcmp(value, "no") || !strcmp(value, "false") || !strcmp(value, "0")) {
+			*(bool *)field = false;
+		} else {
+			fprintf(err, "%s: %s.%s: '%s' is not yes or no\n", where, o->section,
+				o->key, value);
+			return -EINVAL;
+		}
+		return 0;
+	case OPT_STRING:
+		if (strlen(value) >= PATH_MAX) {
+			fprintf(err, "%s: %s.%s: too long\n", where, o->section, o->key);
+			return -EINVAL;
+		}
+		snprintf(field, PATH_MAX, "%s", value);
+		return 0;
+	case OPT_PORTS:
+		cfg->n_ssh_ports = 0;
+		ret = split_list(value, add_port, &lc);
+		if (ret) {
+			fprintf(err, "%s: %s.%s: bad port '%s': %s\n", where, o->section, o->key,
+				lc.item, ret == -E2BIG ? "too many ports" : "expected 1 to 65535");
 			return -EINVAL;
 		}
 		return 0;
@@ -362,10 +437,24 @@ void mw_config_write(const struct mw_config *cfg, FILE *out)
 			for (j = 0; j < cfg->n_interfaces; j++)
 				fprintf(out, " %s", cfg->interfaces[j]);
 			break;
-		case OPT_PREFIXES:
-			for (j = 0; j < cfg->n_internal; j++)
-				fprintf(out, " %s",
-					mw_prefix_str(&cfg->internal[j], buf, sizeof(buf)));
+		case OPT_PREFIXES: {
+			const struct mw_prefix *pf = field;
+			unsigned n = *prefix_count((struct mw_config *)cfg, o->off);
+
+			for (j = 0; j < n; j++)
+				fprintf(out, " %s", mw_prefix_str(&pf[j], buf, sizeof(buf)));
+			break;
+		}
+		case OPT_BOOL:
+			fprintf(out, " %s", *(const bool *)field ? "yes" : "no");
+			break;
+		case OPT_STRING:
+			if (*(const char *)field)
+				fprintf(out, " %s", (const char *)field);
+			break;
+		case OPT_PORTS:
+			for (j = 0; j < cfg->n_ssh_ports; j++)
+				fprintf(out, " %u", cfg->ssh_ports[j]);
 			break;
 		}
 		fputc('\n', out);

@@ -8,6 +8,7 @@
 #define MW_CONFIG_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -16,6 +17,8 @@
 #define MW_CONFIG_PATH_DEFAULT "/etc/minewall/minewall.conf"
 #define MW_RUN_DIR_DEFAULT "/run/minewall"
 #define MW_MAX_PREFIXES 64
+#define MW_MAX_PORTS 32
+#define MW_STATE_DIR_DEFAULT "/var/lib/minewall"
 
 enum mw_xdp_mode_cfg {
 	MW_XDP_CFG_AUTO = 0, /* native, falling back to generic */
@@ -43,6 +46,22 @@ struct mw_config {
 	/* [network] */
 	struct mw_prefix internal[MW_MAX_PREFIXES];
 	unsigned n_internal;
+	/* [enforce] */
+	uint64_t ban_ms;
+	uint64_t ban_max_ms;
+	uint64_t escalation;
+	uint64_t forget_ms;
+	uint64_t max_blocks;
+	uint64_t ipv6_prefix;
+	struct mw_prefix allow[MW_MAX_PREFIXES];
+	unsigned n_allow;
+	uint16_t ssh_ports[MW_MAX_PORTS];
+	unsigned n_ssh_ports;
+	bool dry_run;
+	bool flush_on_exit;
+	char hook[PATH_MAX];
+	uint64_t hook_timeout_ms;
+	char state_dir[PATH_MAX];
 };
 
 /* Fills @cfg with the defaults. */

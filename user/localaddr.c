@@ -231,3 +231,37 @@ int mw_default_route_iface(char name[IF_NAMESIZE])
 	}
 	return -ENOENT;
 }
+
+struct gw_list {
+	struct mw_addr *out;
+	size_t max, n;
+};
+
+static int gateway_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct gw_list *g = data;
+	const struct nlattr *tb[RTA_MAX + 1] = { 0 };
+	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	const void *gw;
+
+	if (rtm->rtm_dst_len != 0 || g->n >= g->max)
+		return MNL_CB_OK;
+	mnl_attr_parse(nlh, sizeof(*rtm), route_attr, tb);
+	if (!tb[RTA_GATEWAY])
+		return MNL_CB_OK;
+	gw = mnl_attr_get_payload(tb[RTA_GATEWAY]);
+	if (rtm->rtm_family == AF_INET && mnl_attr_get_payload_len(tb[RTA_GATEWAY]) == 4)
+		mw_addr_from_v4(&g->out[g->n++], gw);
+	else if (rtm->rtm_family == AF_INET6 && mnl_attr_get_payload_len(tb[RTA_GATEWAY]) == 16)
+		mw_addr_from_v6(&g->out[g->n++], gw);
+	return MNL_CB_OK;
+}
+
+int mw_default_gateways(struct mw_addr *out, size_t max)
+{
+	struct gw_list g = { .out = out, .max = max };
+
+	dump(RTM_GETROUTE, AF_INET, gateway_cb, &g);
+	dump(RTM_GETROUTE, AF_INET6, gateway_cb, &g);
+	return g.n;
+}

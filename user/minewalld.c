@@ -22,7 +22,12 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "agent_control.h"
 #include "agent_flows.h"
+#include "control.h"
+#include "enforce/hook.h"
+#include "enforce/nft.h"
+#include "enforce/policy.h"
 #include "config.h"
 #include "events.h"
 #include "flowtable.h"
@@ -45,6 +50,13 @@ struct agent {
 	struct mw_events events;
 	struct mw_localaddr local;
 	struct mw_flow_scan scan;
+	struct mw_nft nft;
+	struct mw_allow allow;
+	struct mw_policy policy;
+	struct mw_hook hook;
+	struct mw_control control;
+	struct mw_agent_ctl ctl;
+	bool enforcing; /* nft, allowlist and policy are set up */
 	int epfd, sigfd, timerfd, lockfd;
 	int stats_fd, agent_fd;
 	struct mw_agent hb;
@@ -69,12 +81,16 @@ static void usage(FILE *out)
 		"      --max-flows N       size of the flow table\n"
 		"      --status-interval DUR  status line period on stderr (0: never)\n"
 		"      --xdp-mode MODE     auto, native or generic\n"
+		"      --dry-run           decide and report, never block\n"
+		"      --flush-on-exit     remove every block when stopping\n"
+		"      --state-dir DIR     ledger and runtime allowlist (default %s)\n"
 		"  -v, --verbose           more output (-vv: libbpf's debug output too)\n"
 		"  -q, --quiet             warnings only\n"
 		"  -V, --version           print the version\n"
 		"  -h, --help              this help\n\n"
 		"Exit status: 0 on a clean stop, 1 on failure, 2 on bad usage.\n",
-		MW_CONFIG_PATH_DEFAULT, MW_PIN_PATH_DEFAULT, MW_RUN_DIR_DEFAULT);
+		MW_CONFIG_PATH_DEFAULT, MW_PIN_PATH_DEFAULT, MW_RUN_DIR_DEFAULT,
+		MW_STATE_DIR_DEFAULT);
 }
 
 enum {
@@ -85,6 +101,9 @@ enum {
 	OPT_MAXFLOWS,
 	OPT_STATUS,
 	OPT_XDPMODE,
+	OPT_STATEDIR,
+	OPT_DRYRUN,
+	OPT_FLUSH,
 };
 
 static const struct option long_opts[] = {
@@ -97,6 +116,9 @@ static const struct option long_opts[] = {
 	{ "max-flows", required_argument, NULL, OPT_MAXFLOWS },
 	{ "status-interval", required_argument, NULL, OPT_STATUS },
 	{ "xdp-mode", required_argument, NULL, OPT_XDPMODE },
+	{ "state-dir", required_argument, NULL, OPT_STATEDIR },
+	{ "dry-run", no_argument, NULL, OPT_DRYRUN },
+	{ "flush-on-exit", no_argument, NULL, OPT_FLUSH },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "version", no_argument, NULL, 'V' },
@@ -212,6 +234,25 @@ static void print_status(struct agent *a)
 	a->last_ends = a->events.received[MW_EV_FLOW_END];
 }
 
+/* Keeps the table, the allowlist and the blocks as they must be. */
+static void enforcement_cycle(struct agent *a)
+{
+	int check;
+
+	if (!a->enforcing)
+		return;
+	if (mw_allow_refresh(&a->allow, &a->cfg, mw_loader_map_fd(&a->loader, MW_MAP_LOCAL)))
+		mw_policy_sync_allow(&a->policy);
+	check = mw_nft_check(&a->nft);
+	if (check == 1) {
+		pr_warn("table inet %s was deleted or changed by someone else: rebuilding it with %zu blocks\n",
+			MW_NFT_TABLE, mw_policy_active(&a->policy));
+		mw_policy_rebuild(&a->policy);
+	}
+	mw_policy_tick(&a->policy);
+	mw_hook_reap(&a->hook);
+}
+
 static void periodic(struct agent *a)
 {
 	uint64_t now = mw_now_ns();
@@ -233,6 +274,7 @@ static void periodic(struct agent *a)
 		healed = mw_loader_heal(&a->loader, a->cfg.xdp_mode);
 		if (healed)
 			record_attachments(a);
+		enforcement_cycle(a);
 	}
 	if (a->cfg.status_interval_ms && now >= a->next_status_ns) {
 		a->next_status_ns = now + a->cfg.status_interval_ms * 1000000ULL;
@@ -282,6 +324,9 @@ static void handle_signal(struct agent *a)
 		case SIGHUP:
 			reload(a);
 			break;
+		case SIGCHLD:
+			mw_hook_reap(&a->hook);
+			break;
 		default:
 			break;
 		}
@@ -306,6 +351,7 @@ static int setup_loop(struct agent *a)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGHUP);
 	sigaddset(&mask, SIGUSR1);
+	sigaddset(&mask, SIGCHLD);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL))
 		return -errno;
 	a->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -317,7 +363,7 @@ static int setup_loop(struct agent *a)
 		return -errno;
 	if (epoll_add(a->epfd, a->sigfd) || epoll_add(a->epfd, a->timerfd) ||
 	    epoll_add(a->epfd, mw_events_fd(&a->events)) ||
-	    epoll_add(a->epfd, mw_localaddr_fd(&a->local)))
+	    epoll_add(a->epfd, mw_localaddr_fd(&a->local)) || epoll_add(a->epfd, a->control.fd))
 		return -errno;
 	return 0;
 }
@@ -346,6 +392,10 @@ static int run_loop(struct agent *a)
 					periodic(a);
 			} else if (fd == mw_events_fd(&a->events)) {
 				mw_events_consume(&a->events);
+				/* what the detectors decided goes out in one transaction */
+				mw_policy_commit(&a->policy);
+			} else if (fd == a->control.fd) {
+				mw_control_serve(&a->control, mw_agent_control, &a->ctl);
 			} else if (fd == mw_localaddr_fd(&a->local)) {
 				if (mw_localaddr_changed(&a->local)) {
 					mw_localaddr_sync(&a->local);
@@ -369,6 +419,9 @@ static int parse_args(struct agent *a, int argc, char **argv, bool *check, bool 
 		[OPT_MAXFLOWS - OPT_PIN] = { "flows", "max_flows" },
 		[OPT_STATUS - OPT_PIN] = { "agent", "status_interval" },
 		[OPT_XDPMODE - OPT_PIN] = { "agent", "xdp_mode" },
+		[OPT_STATEDIR - OPT_PIN] = { "enforce", "state_dir" },
+		[OPT_DRYRUN - OPT_PIN] = { "enforce", "dry_run" },
+		[OPT_FLUSH - OPT_PIN] = { "enforce", "flush_on_exit" },
 	};
 	struct cli_override ifaces = { "agent", "interfaces" };
 	size_t i;
@@ -400,7 +453,13 @@ static int parse_args(struct agent *a, int argc, char **argv, bool *check, bool 
 		case OPT_MAXFLOWS:
 		case OPT_STATUS:
 		case OPT_XDPMODE:
+		case OPT_STATEDIR:
 			snprintf(ov[opt - OPT_PIN].value, sizeof(ov[0].value), "%s", optarg);
+			ov[opt - OPT_PIN].set = true;
+			break;
+		case OPT_DRYRUN:
+		case OPT_FLUSH:
+			snprintf(ov[opt - OPT_PIN].value, sizeof(ov[0].value), "yes");
 			ov[opt - OPT_PIN].set = true;
 			break;
 		case 'v':
@@ -445,6 +504,74 @@ static int parse_args(struct agent *a, int argc, char **argv, bool *check, bool 
 		if (mw_config_set(&a->cfg, ov[i].section, ov[i].key, ov[i].value, where, stderr))
 			return -EINVAL;
 	}
+	return 0;
+}
+
+/* Every block and unblock that takes effect: logged and passed to the hook. */
+static void on_block_event(void *arg, const char *ev_json)
+{
+	struct agent *a = arg;
+
+	pr_info("event: %s\n", ev_json);
+	mw_hook_run(&a->hook, ev_json);
+}
+
+static int start_enforcement(struct agent *a)
+{
+	int err, check;
+
+	err = mw_nft_open(&a->nft);
+	if (err) {
+		pr_warn("cannot talk to nftables (netlink): %s\n", strerror(-err));
+		return err;
+	}
+	err = mw_allow_init(&a->allow, &a->cfg);
+	if (err)
+		return err;
+	mw_allow_refresh(&a->allow, &a->cfg, mw_loader_map_fd(&a->loader, MW_MAP_LOCAL));
+	err = mw_policy_init(&a->policy, &a->cfg, &a->nft, &a->allow,
+			     mw_loader_map_fd(&a->loader, MW_MAP_BLOCK),
+			     mw_loader_map_fd(&a->loader, MW_MAP_BLOCK_NET));
+	if (err)
+		return err;
+	a->policy.nr_blocked = &a->loader.skel->bss->mw_nr_blocked;
+	a->policy.nr_blocked_net = &a->loader.skel->bss->mw_nr_blocked_net;
+	a->policy.notify = on_block_event;
+	a->policy.notify_arg = a;
+	a->hook.cmd = a->cfg.hook;
+	a->hook.timeout_ms = a->cfg.hook_timeout_ms;
+
+	check = mw_nft_check(&a->nft);
+	if (check < 0) {
+		pr_warn("cannot read nftables: %s\n", strerror(-check));
+		return check;
+	}
+	mw_policy_reconcile(&a->policy, check == 0);
+	if (check) {
+		pr_info("creating table inet %s\n", MW_NFT_TABLE);
+		err = mw_policy_rebuild(&a->policy);
+		if (err)
+			return err;
+	} else {
+		pr_info("adopted table inet %s\n", MW_NFT_TABLE);
+		mw_policy_sync_allow(&a->policy);
+	}
+	mw_policy_save(&a->policy);
+	a->ctl = (struct mw_agent_ctl){ .policy = &a->policy,
+					.allow = &a->allow,
+					.nft = &a->nft,
+					.block_fd = mw_loader_map_fd(&a->loader, MW_MAP_BLOCK),
+					.block_net_fd =
+						mw_loader_map_fd(&a->loader, MW_MAP_BLOCK_NET) };
+	err = mw_control_open(&a->control, a->cfg.run_dir);
+	if (err) {
+		pr_warn("cannot open the control socket in %s: %s\n", a->cfg.run_dir,
+			strerror(-err));
+		return err;
+	}
+	a->enforcing = true;
+	if (a->cfg.dry_run)
+		pr_info("dry run: blocks are decided and reported, never applied\n");
 	return 0;
 }
 
@@ -520,6 +647,9 @@ static int start(struct agent *a)
 		if (err)
 			return err;
 	}
+	err = start_enforcement(a);
+	if (err)
+		return err;
 	a->hb.pid = getpid();
 	a->hb.start_ns = mw_now_ns();
 	a->hb.flows_max = a->cfg.max_flows;
@@ -532,6 +662,18 @@ static void stop(struct agent *a)
 {
 	__u32 zero = 0;
 
+	if (a->enforcing) {
+		if (a->cfg.flush_on_exit) {
+			pr_info("flushing %zu blocks (flush_on_exit)\n",
+				mw_policy_active(&a->policy));
+			mw_policy_flush(&a->policy);
+		}
+		mw_policy_save(&a->policy);
+	}
+	mw_control_close(&a->control);
+	mw_policy_free(&a->policy);
+	mw_allow_free(&a->allow);
+	mw_nft_close(&a->nft);
 	if (a->loader.skel) {
 		mw_loader_detach_all(&a->loader);
 		a->hb.pid = 0;
@@ -558,6 +700,7 @@ int main(int argc, char **argv)
 	int err;
 
 	mw_log_prog = "minewalld";
+	a.control.fd = -1;
 	err = parse_args(&a, argc, argv, &check, &show);
 	if (err == -ENOEXEC || (err && check))
 		return 1; /* config errors were printed with file and line */

@@ -59,6 +59,17 @@ check() {
 	fi
 }
 
+# check_fails DESC CMD...: passes when CMD fails (a connection that must not work).
+check_fails() {
+	local desc=$1
+	shift
+	if "$@" >"$RUN_DIR/check.out" 2>&1; then
+		fail "$desc" "command succeeded: $*"
+	else
+		pass "$desc"
+	fi
+}
+
 # check_eq DESC ACTUAL EXPECTED
 check_eq() {
 	if [ "$2" = "$3" ]; then
@@ -84,7 +95,7 @@ bg_cli() {
 	BG_PID=$!
 	bg_pid "$BG_PID"
 }
-mw() { MINEWALL_PIN_PATH=$PIN "$BIN/minewall" "$@"; }
+mw() { MINEWALL_PIN_PATH=$PIN MINEWALL_RUN_DIR=$RUN_DIR/run "$BIN/minewall" "$@"; }
 
 cleanup() {
 	local rc=$?
@@ -123,7 +134,8 @@ setup_topology() {
 # heartbeat says it runs.
 start_agent() {
 	nsenter --net="/run/netns/$SRV_NS" "$BIN/minewalld" -i "$SRV_IF" --pin-path "$PIN" \
-		--run-dir "$RUN_DIR/run" --status-interval 0 "$@" >>"$RUN_DIR/agent.log" 2>&1 &
+		--run-dir "$RUN_DIR/run" --state-dir "$RUN_DIR/state" --status-interval 0 "$@" \
+		>>"$RUN_DIR/agent.log" 2>&1 &
 	AGENT_PID=$!
 	for _ in $(seq 1 100); do
 		if mw status -j 2>/dev/null | grep -q '"running":true'; then

@@ -16,6 +16,7 @@ struct cli {
 	bool json;
 	bool pretty;
 	const char *pin_path;
+	const char *run_dir;
 };
 
 extern struct cli cli;
@@ -40,5 +41,11 @@ int cli_check_agent(struct mw_agent *agent, bool *alive);
 
 int do_flows(int argc, char **argv);
 int do_status(int argc, char **argv);
+int do_blocks(int argc, char **argv);
+int do_block(int argc, char **argv);
+int do_unblock(int argc, char **argv);
+int do_allow(int argc, char **argv);
+int do_allowlist(int argc, char **argv);
+int do_flush(int argc, char **argv);
 
 #endif

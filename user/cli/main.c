@@ -19,18 +19,26 @@ static int do_help(int argc, char **argv)
 	printf("Usage: minewall [OPTIONS] OBJECT { COMMAND | help }\n"
 	       "       minewall flows [--top N] [--sort bytes|packets|age]\n"
 	       "       minewall status\n"
+	       "       minewall blocks\n"
+	       "       minewall block ADDR[/LEN] [--timeout DUR] [--reason TEXT] [--permanent]\n"
+	       "       minewall unblock ADDR[/LEN]\n"
+	       "       minewall allow CIDR | minewall allow del CIDR\n"
+	       "       minewall allowlist\n"
+	       "       minewall flush\n"
 	       "OPTIONS := { -j | --json } { -p | --pretty } { -v | --verbose }\n"
-	       "           { -V | --version } { --pin-path DIR }\n"
+	       "           { -V | --version } { --pin-path DIR } { --run-dir DIR }\n"
+	       "Durations: 30s, 10m, 2h, 1d.\n"
 	       "Objects may be abbreviated to a unique prefix. Exit status: 0 ok,\n"
 	       "1 failure (e.g. no agent state), 2 bad usage.\n");
 	return EXIT_OK;
 }
 
 static const struct cmd objects[] = {
-	{ "flows", do_flows },
-	{ "status", do_status },
-	{ "help", do_help },
-	{ NULL, NULL },
+	{ "flows", do_flows },	       { "status", do_status },
+	{ "blocks", do_blocks },       { "block", do_block },
+	{ "unblock", do_unblock },     { "allow", do_allow },
+	{ "allowlist", do_allowlist }, { "flush", do_flush },
+	{ "help", do_help },	       { NULL, NULL },
 };
 
 int main(int argc, char **argv)
@@ -44,6 +52,7 @@ int main(int argc, char **argv)
 	mw_log_level = MW_LOG_WARN;
 	cli.pin_path = getenv("MINEWALL_PIN_PATH") ? getenv("MINEWALL_PIN_PATH") :
 						     MW_PIN_PATH_DEFAULT;
+	cli.run_dir = getenv("MINEWALL_RUN_DIR") ? getenv("MINEWALL_RUN_DIR") : "/run/minewall";
 	/* global options may stand anywhere: `minewall flows -j` as well */
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json")) {
@@ -58,6 +67,13 @@ int main(int argc, char **argv)
 			return EXIT_OK;
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			args[n++] = "help";
+		} else if (!strcmp(argv[i], "--run-dir")) {
+			if (++i >= argc) {
+				cli_error("--run-dir needs a directory");
+				free(args);
+				return EXIT_USAGE;
+			}
+			cli.run_dir = argv[i];
 		} else if (!strcmp(argv[i], "--pin-path")) {
 			if (++i >= argc) {
 				cli_error("--pin-path needs a directory");

@@ -821,7 +821,7 @@ static long fold(struct list_ctx *c, struct mw_nft_elem **out)
 	if (!els)
 		return -ENOMEM;
 	g_cmp_len = len;
-	if (sets[c->set].interval)
+	if (sets[c->set].interval && c->n)
 		qsort(c->raw, c->n, sizeof(*c->raw), cmp_raw);
 	for (i = 0; i < c->n; i++) {
 		struct raw_elem *r = &c->raw[i];

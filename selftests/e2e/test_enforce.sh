@@ -1,0 +1,203 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Enforcement with the real nftables of the protected namespace: blocked
+# addresses cannot connect (TCP, UDP, IPv4, IPv6) while others can, the host
+# cannot reach a blocked destination, timeouts expire, bans escalate, the
+# allowlist wins, the cap holds, blocks survive restarts and SIGKILL, a
+# deleted table is healed, another table's accept does not undo a drop, an
+# established SSH session's peer is never blocked, the XDP fast drop counts,
+# dry-run decides without blocking, the response hook runs.
+# shellcheck source=selftests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+setup_topology || exit 1
+CLI4B=192.0.2.3 # a second remote address, never blocked
+CLI6X=2001:db8:77::2 # a remote IPv6 address outside the host's /64
+in_cli ip addr add "$CLI4B/24" dev "$CLI_IF"
+in_cli ip addr add "$CLI6X/128" dev "$CLI_IF" nodad
+in_srv ip route add 2001:db8:77::/64 dev "$SRV_IF"
+cat >"$RUN_DIR/hook.sh" <<HOOK
+#!/bin/sh
+cat >>"$RUN_DIR/hook.out"
+HOOK
+chmod +x "$RUN_DIR/hook.sh"
+cat >"$RUN_DIR/enforce.conf" <<CONF
+[flows]
+scan_interval = 500ms
+[enforce]
+max_blocks = 6
+ban_time = 3s
+escalation = 2
+hook = $RUN_DIR/hook.sh
+CONF
+start_agent -c "$RUN_DIR/enforce.conf" || exit 1
+
+bg_srv socat -u TCP4-LISTEN:8001,reuseaddr,fork OPEN:/dev/null
+bg_srv socat -u TCP6-LISTEN:8002,reuseaddr,fork OPEN:/dev/null
+bg_srv socat -u UDP4-RECV:8003 CREATE:/tmp/mw-udp-$ID.out
+bg_cli socat -u TCP4-LISTEN:8004,reuseaddr,fork OPEN:/dev/null
+sleep 0.3
+
+tcp4_from() { echo x | in_cli timeout 2 socat -u - "TCP4:$SRV4:8001,bind=$1,connect-timeout=1" 2>/dev/null; }
+tcp6_from() { echo x | in_cli timeout 2 socat -u - "TCP6:[$SRV6]:8002,bind=[$1],connect-timeout=1" 2>/dev/null; }
+host_to() { echo x | in_srv timeout 2 socat -u - "TCP4:$1:8004,connect-timeout=1" 2>/dev/null; }
+
+check "the table is created" sh -c "ip netns exec $SRV_NS nft list table inet minewall >/dev/null"
+check "before: $CLI4 connects" tcp4_from $CLI4
+check "before: $CLI6 connects over IPv6" tcp6_from $CLI6
+
+# --- block through the CLI: TCP and UDP, IPv4 ---
+check "minewall block $CLI4" mw block $CLI4 --timeout 1h --reason "test block"
+check_fails "blocked: $CLI4 cannot connect (TCP)" tcp4_from $CLI4
+check "others: $CLI4B still connects" tcp4_from $CLI4B
+for i in 1 2 3; do echo "udp-$i" | in_cli socat -u - "UDP4-SENDTO:$SRV4:8003,bind=$CLI4" 2>/dev/null; done
+echo "udp-ok" | in_cli socat -u - "UDP4-SENDTO:$SRV4:8003,bind=$CLI4B"
+sleep 0.3
+check "blocked: UDP from $CLI4 never arrives" sh -c "! grep -q udp-1 /tmp/mw-udp-$ID.out"
+check "others: UDP from $CLI4B arrives" grep -q udp-ok "/tmp/mw-udp-$ID.out"
+rm -f "/tmp/mw-udp-$ID.out"
+check "the element is in nft set block4 with its reason" \
+	sh -c "ip netns exec $SRV_NS nft list set inet minewall block4 | grep -q '192.0.2.2 .*comment \"MANUAL: test block\"'"
+in_cli ping -c 3 -i 0.2 -W 1 -q $SRV4 >/dev/null 2>&1
+check "XDP fast drop counts the blocked source's packets" \
+	sh -c "[ \$(MINEWALL_PIN_PATH=$PIN MINEWALL_RUN_DIR=$RUN_DIR/run $BIN/minewall status -j | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"counters\"][\"block_drops\"])') -gt 0 ]"
+mw blocks -j >"$RUN_DIR/blocks.json"
+check "minewall blocks lists it with reason, remaining time and XDP drops" python3 -c '
+import json,sys
+b=[x for x in json.load(open(sys.argv[1])) if x["prefix"]=="192.0.2.2"]
+assert len(b)==1 and b[0]["reason"]=="test block" and 3500<b[0]["remaining_s"]<=3600 and b[0]["xdp_drops"]>0, b' "$RUN_DIR/blocks.json"
+
+# --- another table accepting everything does not undo our drop ---
+in_srv nft -f - <<NFT
+table inet othertable {
+	chain input { type filter hook input priority 0; policy accept; ip saddr $CLI4 accept; }
+}
+NFT
+check_fails "another table's accept does not undo the drop" tcp4_from $CLI4
+in_srv nft delete table inet othertable
+
+# --- unblock ---
+check "minewall unblock $CLI4" mw unblock $CLI4
+check "unblocked: $CLI4 connects again" tcp4_from $CLI4
+mw unblock $CLI4 >/dev/null 2>&1
+check_eq "unblocking what is not blocked: exit status 1" $? 1
+
+# --- the host cannot reach a blocked destination ---
+check "before: the host reaches $CLI4B" host_to $CLI4B
+mw block $CLI4B --timeout 1h >/dev/null
+check_fails "blocked destination: the host cannot reach $CLI4B" host_to $CLI4B
+mw unblock $CLI4B >/dev/null
+
+# --- IPv6: a /64 is banned for one address, never one holding our own ---
+check "block $CLI6X (IPv6)" mw block $CLI6X --timeout 1h
+mw blocks -j >"$RUN_DIR/blocks6.json"
+check "the IPv6 ban holds the whole /64 of the address" grep -q '"prefix":"2001:db8:77::/64","seen":"2001:db8:77::2"' "$RUN_DIR/blocks6.json"
+check_fails "blocked: $CLI6X cannot connect over IPv6" tcp6_from $CLI6X
+check "the /64 is in nft set block6net" sh -c "ip netns exec $SRV_NS nft list set inet minewall block6net | grep -q '2001:db8:77::/64'"
+mw unblock $CLI6X >/dev/null
+check "unblocked: $CLI6X connects" tcp6_from $CLI6X
+
+# --- the allowlist wins ---
+mw block $SRV4 >"$RUN_DIR/out" 2>&1
+check_eq "the host's own address: refused (exit 1)" $? 1
+check "refusal says why" grep -q "allowlisted (local address" "$RUN_DIR/out"
+mw block 127.0.0.1 >/dev/null 2>&1
+check_eq "loopback: refused" $? 1
+check "minewall allow 192.0.2.50/32" mw allow 192.0.2.50/32
+mw block 192.0.2.50 >"$RUN_DIR/out" 2>&1
+check_eq "a runtime-allowlisted address: refused" $? 1
+check "minewall allowlist shows it" sh -c "MINEWALL_RUN_DIR=$RUN_DIR/run $BIN/minewall allowlist | grep -q '192.0.2.50 .*runtime'"
+check "the allowlist is in nft set allow4" sh -c "ip netns exec $SRV_NS nft list set inet minewall allow4 | grep -q 192.0.2.50"
+check "minewall allow del" mw allow del 192.0.2.50/32
+mw block 192.0.2.0/24 >/dev/null 2>&1
+check_eq "a prefix holding the host's address: refused" $? 1
+
+# --- bad arguments ---
+mw block 300.1.1.1 >/dev/null 2>&1
+check_eq "bad address: exit 2" $? 2
+mw block 192.0.2.9 --timeout soon >/dev/null 2>&1
+check_eq "bad duration: exit 2" $? 2
+mw block 10.0.0.1/8 >/dev/null 2>&1
+check_eq "prefix with host bits: exit 2" $? 2
+
+# --- timeouts expire, bans escalate ---
+mw block 192.0.2.61 >/dev/null
+check "first offence: the default ban (3s)" sh -c "MINEWALL_RUN_DIR=$RUN_DIR/run $BIN/minewall blocks -j | grep -q '\"prefix\":\"192.0.2.61\".*\"timeout_s\":3'"
+sleep 4.5
+check "expired: gone from nft" sh -c "! ip netns exec $SRV_NS nft list set inet minewall block4 | grep -q 192.0.2.61"
+check "expired: gone from the list" sh -c "! MINEWALL_RUN_DIR=$RUN_DIR/run $BIN/minewall blocks -j | grep -q 192.0.2.61"
+mw block 192.0.2.61 >/dev/null
+check "second offence: twice as long (6s)" sh -c "MINEWALL_RUN_DIR=$RUN_DIR/run $BIN/minewall blocks -j | grep -q '\"prefix\":\"192.0.2.61\".*\"count\":2.*\"timeout_s\":6'"
+mw block 192.0.2.61 --timeout 1h >/dev/null
+check "a longer ban replaces a shorter one" sh -c "ip netns exec $SRV_NS nft list set inet minewall block4 | grep -q '192.0.2.61 .*timeout 1h'"
+mw block 192.0.2.61 --timeout 10s >/dev/null
+check "a shorter ban never shortens it" sh -c "ip netns exec $SRV_NS nft list set inet minewall block4 | grep -q '192.0.2.61 .*timeout 1h'"
+mw unblock 192.0.2.61 >/dev/null
+
+# --- the cap ---
+for i in 71 72 73 74 75 76; do mw block 192.0.2.$i --timeout 1h >/dev/null 2>&1; done
+mw block 192.0.2.77 --timeout 1h >"$RUN_DIR/out" 2>&1
+check_eq "over the cap (6): refused" $? 1
+check "the refusal names the cap" grep -q "cap of 6" "$RUN_DIR/out"
+check "the agent warned loudly" grep -q "cap of 6 blocked entries is reached" "$RUN_DIR/agent.log"
+check "the agent keeps working at the cap" mw status
+check "minewall flush" mw flush
+check_eq "after flush: nothing blocked" "$(mw blocks -j)" "[]"
+
+# --- restart and SIGKILL keep blocks ---
+mw block $CLI4 --timeout 1h --reason "kept across restarts" >/dev/null
+stop_agent
+check "agent stopped: the block stays in nft" sh -c "ip netns exec $SRV_NS nft list set inet minewall block4 | grep -q 192.0.2.2"
+check_fails "agent stopped: $CLI4 still cannot connect" tcp4_from $CLI4
+check "agent stopped: minewall blocks reads nft directly" sh -c "ip netns exec $SRV_NS env MINEWALL_RUN_DIR=$RUN_DIR/run $BIN/minewall blocks 2>&1 | grep -q 192.0.2.2"
+start_agent -c "$RUN_DIR/enforce.conf" || exit 1
+check "restart: the block is adopted with its reason" sh -c "MINEWALL_RUN_DIR=$RUN_DIR/run $BIN/minewall blocks -j | grep -q '\"prefix\":\"192.0.2.2\".*\"reason\":\"kept across restarts\"'"
+kill -KILL "$AGENT_PID"; wait "$AGENT_PID" 2>/dev/null; AGENT_PID=
+check_fails "after SIGKILL: still blocked" tcp4_from $CLI4
+in_srv nft delete table inet minewall
+start_agent -c "$RUN_DIR/enforce.conf" || exit 1
+check "table lost while down: the ledger puts the block back" sh -c "ip netns exec $SRV_NS nft list set inet minewall block4 | grep -q 192.0.2.2"
+
+# --- a deleted or flushed table is healed while running ---
+in_srv nft delete table inet minewall
+sleep 1.5
+check "deleted table: rebuilt" sh -c "ip netns exec $SRV_NS nft list set inet minewall block4 | grep -q 192.0.2.2"
+check "deleted table: reported" grep -q "was deleted or changed by someone else" "$RUN_DIR/agent.log"
+in_srv nft flush chain inet minewall input
+sleep 1.5
+check_fails "flushed chain: rebuilt, still blocked" tcp4_from $CLI4
+mw unblock $CLI4 >/dev/null
+
+# --- the response hook ---
+check "the hook got block events as JSON" python3 -c '
+import json,sys
+evs=[json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+assert any(e["event_type"]=="block" and e["src_ip"]=="192.0.2.2" and e["action"]=="blocked" for e in evs), evs
+assert any(e["event_type"]=="unblock" for e in evs)' "$RUN_DIR/hook.out"
+
+# --- an established SSH session's peer is never blocked ---
+SSHD_DIR=$RUN_DIR/sshd
+mkdir -p "$SSHD_DIR" /run/sshd
+ssh-keygen -q -t ed25519 -N '' -f "$SSHD_DIR/host_key"
+ssh-keygen -q -t ed25519 -N '' -f "$SSHD_DIR/client_key"
+cp "$SSHD_DIR/client_key.pub" "$SSHD_DIR/authorized_keys"
+printf 'Port 22\nListenAddress %s\nHostKey %s/host_key\nPidFile %s/sshd.pid\nAuthorizedKeysFile %s/authorized_keys\nStrictModes no\nUsePAM no\n' \
+	"$SRV4" "$SSHD_DIR" "$SSHD_DIR" "$SSHD_DIR" >"$SSHD_DIR/sshd_config"
+bg_srv /usr/sbin/sshd -D -f "$SSHD_DIR/sshd_config" -E "$SSHD_DIR/sshd.log"
+sleep 0.5
+bg_cli ssh -i "$SSHD_DIR/client_key" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+	-o BatchMode=yes -o LogLevel=ERROR -b $CLI4B root@$SRV4 'sleep 30'
+sleep 2.5 # one refresh of the allowlist
+mw block $CLI4B >"$RUN_DIR/out" 2>&1
+check_eq "the admin's SSH peer: refused" $? 1
+check "refusal names the SSH session" grep -q "SSH session" "$RUN_DIR/out"
+
+stop_agent
+
+# --- dry run: decide and report, never block ---
+start_agent -c "$RUN_DIR/enforce.conf" --dry-run || exit 1
+mw block 192.0.2.90 >"$RUN_DIR/out" 2>&1
+check "dry run: the decision is reported" grep -q "dry run: would block 192.0.2.90" "$RUN_DIR/out"
+check "dry run: nothing in nft" sh -c "! ip netns exec $SRV_NS nft list set inet minewall block4 | grep -q 192.0.2.90"
+
+finish

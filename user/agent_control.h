@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* agent_control.h - the agent's answers to control-socket requests. */
+#ifndef MW_AGENT_CONTROL_H
+#define MW_AGENT_CONTROL_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "enforce/policy.h"
+
+struct mw_agent_ctl {
+	struct mw_policy *policy;
+	struct mw_allow *allow;
+	struct mw_nft *nft;
+	int block_fd, block_net_fd;
+};
+
+/* mw_control_fn for the agent: blocks, block, unblock, allow, allow_del,
+ * allowlist, flush, ping. */
+json_t *mw_agent_control(void *arg, const char *cmd, json_t *req, char *err, size_t len);
+
+#endif

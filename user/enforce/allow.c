@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include <bpf/bpf.h>
+
+#include "enforce/allow.h"
+#include "localaddr.h"
+#include "log.h"
+#include "util.h"
+
+static const char *const builtin[] = { "127.0.0.0/8", "::1", "169.254.0.0/16", "fe80::/10" };
+
+const char *mw_allow_source_name(unsigned source)
+{
+	static const char *const names[MW_ALLOW_SOURCES] = {
+		"builtin",     "local address", "default gateway", "resolver",
+		"SSH session", "config",	"runtime",
+	};
+
+	return source < MW_ALLOW_SOURCES ? names[source] : "?";
+}
+
+bool mw_prefix_overlap(const struct mw_prefix *a, const struct mw_prefix *b)
+{
+	/* two prefixes overlap exactly when the shorter contains the longer */
+	return a->len <= b->len ? mw_prefix_contains(a, &b->addr) : mw_prefix_contains(b, &a->addr);
+}
+
+static int push(struct mw_allow *a, const struct mw_prefix *p, unsigned source)
+{
+	size_t i;
+
+	for (i = 0; i < a->n; i++)
+		if (a->e[i].source == source && !memcmp(&a->e[i].prefix, p, sizeof(*p)))
+			return 0;
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 64;
+		struct mw_allow_entry *e = realloc(a->e, cap * sizeof(*e));
+
+		if (!e)
+			return -ENOMEM;
+		a->e = e;
+		a->cap = cap;
+	}
+	a->e[a->n].prefix = *p;
+	a->e[a->n].source = source;
+	a->n++;
+	return 0;
+}
+
+static void push_addr(struct mw_allow *a, const struct mw_addr *addr, unsigned source)
+{
+	struct mw_prefix p = { .addr = *addr, .len = 128 };
+
+	push(a, &p, source);
+}
+
+static void drop_source(struct mw_allow *a, unsigned source)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < a->n; i++)
+		if (a->e[i].source != source)
+			a->e[k++] = a->e[i];
+	a->n = k;
+}
+
+static void read_resolvers(struct mw_allow *a)
+{
+	FILE *f = fopen(a->resolv_conf, "re");
+	char line[512], addr[128];
+	struct mw_addr ad;
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *pct;
+
+		if (sscanf(line, " nameserver %127s", addr) != 1)
+			continue;
+		pct = strchr(addr, '%'); /* fe80::1%eth0 */
+		if (pct)
+			*pct = '\0';
+		if (!mw_addr_parse(addr, &ad))
+			push_addr(a, &ad, MW_ALLOW_RESOLVER);
+	}
+	fclose(f);
+}
+
+static bool is_ssh_port(const struct mw_config *cfg, unsigned port)
+{
+	unsigned i;
+
+	for (i = 0; i < cfg->n_ssh_ports; i++)
+		if (cfg->ssh_ports[i] == port)
+			return true;
+	return false;
+}
+
+/* Peers of established connections to our SSH ports, from /proc/net/tcp{,6}. */
+static void read_ssh_peers(struct mw_allow *a, const struct mw_config *cfg, bool v6)
+{
+	char path[PATH_MAX], line[512], local[64], remote[64];
+	unsigned lport, rport, state;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", a->proc_net, v6 ? "tcp6" : "tcp");
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		struct mw_addr peer;
+		char *colon;
+
+		if (sscanf(line, " %*u: %63s %63s %x", local, remote, &state) != 3)
+			continue;
+		if (state != 1) /* TCP_ESTABLISHED */
+			continue;
+		colon = strchr(local, ':');
+		if (!colon || sscanf(colon + 1, "%x", &lport) != 1 || !is_ssh_port(cfg, lport))
+			continue;
+		colon = strchr(remote, ':');
+		if (!colon || sscanf(colon + 1, "%x", &rport) != 1)
+			continue;
+		*colon = '\0';
+		/* the kernel prints each 32-bit word of the address in host order */
+		if (!v6 && strlen(remote) == 8) {
+			struct in_addr in = { .s_addr = (uint32_t)strtoul(remote, NULL, 16) };
+
+			mw_addr_from_v4(&peer, &in);
+		} else if (v6 && strlen(remote) == 32) {
+			struct in6_addr in6;
+			int w;
+
+			for (w = 0; w < 4; w++) {
+				char word[9];
+				uint32_t v;
+
+				memcpy(word, remote + 8 * w, 8);
+				word[8] = '\0';
+				v = (uint32_t)strtoul(word, NULL, 16);
+				memcpy(&in6.s6_addr[4 * w], &v, 4);
+			}
+			mw_addr_from_v6(&peer, &in6);
+		} else {
+			continue;
+		}
+		push_addr(a, &peer, MW_ALLOW_SSH);
+	}
+	fclose(f);
+}
+
+static void read_runtime(struct mw_allow *a)
+{
+	FILE *f = fopen(a->runtime_path, "re");
+	char line[256];
+	int lineno = 0;
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		struct mw_prefix p;
+
+		lineno++;
+		line[strcspn(line, "\r\n")] = '\0';
+		if (!line[0] || line[0] == '#')
+			continue;
+		if (mw_prefix_parse(line, &p)) {
+			pr_warn("%s:%d: '%s' is not an address or prefix; ignored\n",
+				a->runtime_path, lineno, line);
+			continue;
+		}
+		push(a, &p, MW_ALLOW_RUNTIME);
+	}
+	fclose(f);
+}
+
+static int save_runtime(const struct mw_allow *a)
+{
+	char tmp[PATH_MAX + 8], buf[MW_ADDRSTRLEN];
+	FILE *f;
+	size_t i;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", a->runtime_path);
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	fprintf(f, "# minewall runtime allowlist (minewall allow CIDR); one prefix a line\n");
+	for (i = 0; i < a->n; i++)
+		if (a->e[i].source == MW_ALLOW_RUNTIME)
+			fprintf(f, "%s\n", mw_prefix_str(&a->e[i].prefix, buf, sizeof(buf)));
+	if (fflush(f) || fsync(fileno(f))) {
+		int err = -errno;
+
+		fclose(f);
+		return err;
+	}
+	fclose(f);
+	return rename(tmp, a->runtime_path) ? -errno : 0;
+}
+
+int mw_allow_init(struct mw_allow *a, const struct mw_config *cfg)
+{
+	struct mw_prefix p;
+	size_t i;
+
+	memset(a, 0, sizeof(*a));
+	a->resolv_conf = "/etc/resolv.conf";
+	a->proc_net = "/proc/net";
+	snprintf(a->runtime_path, sizeof(a->runtime_path), "%s/allow.list", cfg->state_dir);
+	for (i = 0; i < ARRAY_SIZE(builtin); i++) {
+		mw_prefix_parse(builtin[i], &p);
+		push(a, &p, MW_ALLOW_BUILTIN);
+	}
+	for (i = 0; i < cfg->n_allow; i++)
+		push(a, &cfg->allow[i], MW_ALLOW_CONFIG);
+	read_runtime(a);
+	mw_allow_refresh(a, cfg, -1);
+	return 0;
+}
+
+void mw_allow_free(struct mw_allow *a)
+{
+	free(a->e);
+	a->e = NULL;
+	a->n = a->cap = 0;
+}
+
+bool mw_allow_refresh(struct mw_allow *a, const struct mw_config *cfg, int local_fd)
+{
+	struct mw_allow_entry *before = malloc((a->n + 1) * sizeof(*before));
+	size_t n_before = a->n;
+	struct mw_addr gw[16], key, next, *prev = NULL;
+	int n_gw, i;
+	bool changed;
+
+	if (before)
+		memcpy(before, a->e, a->n * sizeof(*before));
+	drop_source(a, MW_ALLOW_LOCAL);
+	drop_source(a, MW_ALLOW_GATEWAY);
+	drop_source(a, MW_ALLOW_RESOLVER);
+	drop_source(a, MW_ALLOW_SSH);
+	if (local_fd >= 0) {
+		while (!bpf_map_get_next_key(local_fd, prev, &next)) {
+			push_addr(a, &next, MW_ALLOW_LOCAL);
+			key = next;
+			prev = &key;
+		}
+	}
+	n_gw = mw_default_gateways(gw, ARRAY_SIZE(gw));
+	for (i = 0; i < n_gw; i++)
+		push_addr(a, &gw[i], MW_ALLOW_GATEWAY);
+	read_resolvers(a);
+	read_ssh_peers(a, cfg, false);
+	read_ssh_peers(a, cfg, true);
+	changed = !before || n_before != a->n || memcmp(before, a->e, a->n * sizeof(*before));
+	free(before);
+	return changed;
+}
+
+const struct mw_allow_entry *mw_allow_match(const struct mw_allow *a, const struct mw_prefix *p)
+{
+	size_t i;
+
+	for (i = 0; i < a->n; i++)
+		if (mw_prefix_overlap(&a->e[i].prefix, p))
+			return &a->e[i];
+	return NULL;
+}
+
+int mw_allow_add(struct mw_allow *a, const struct mw_prefix *p)
+{
+	size_t i;
+	int err;
+
+	for (i = 0; i < a->n; i++)
+		if (a->e[i].source == MW_ALLOW_RUNTIME && !memcmp(&a->e[i].prefix, p, sizeof(*p)))
+			return -EEXIST;
+	err = push(a, p, MW_ALLOW_RUNTIME);
+	return err ? err : save_runtime(a);
+}
+
+int mw_allow_del(struct mw_allow *a, const struct mw_prefix *p)
+{
+	size_t i;
+
+	for (i = 0; i < a->n; i++) {
+		if (a->e[i].source == MW_ALLOW_RUNTIME && !memcmp(&a->e[i].prefix, p, sizeof(*p))) {
+			a->e[i] = a->e[--a->n];
+			return save_runtime(a);
+		}
+	}
+	return -ENOENT;
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * allow.h - what minewall never blocks: loopback, link-local, the host's own
+ * addresses, its default gateways and resolvers, the peers of SSH sessions
+ * established to it (refreshed while it runs), the configured list and what
+ * the operator allowed at run time (kept in the state directory).
+ */
+#ifndef MW_ALLOW_H
+#define MW_ALLOW_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "addr.h"
+#include "config.h"
+
+enum mw_allow_source {
+	MW_ALLOW_BUILTIN = 0, /* loopback, link-local */
+	MW_ALLOW_LOCAL, /* the host's own addresses */
+	MW_ALLOW_GATEWAY,
+	MW_ALLOW_RESOLVER,
+	MW_ALLOW_SSH, /* a peer of an established SSH session */
+	MW_ALLOW_CONFIG,
+	MW_ALLOW_RUNTIME, /* minewall allow CIDR */
+	MW_ALLOW_SOURCES,
+};
+
+struct mw_allow_entry {
+	struct mw_prefix prefix;
+	unsigned source; /* enum mw_allow_source */
+};
+
+struct mw_allow {
+	struct mw_allow_entry *e;
+	size_t n, cap;
+	char runtime_path[PATH_MAX];
+	const char *resolv_conf; /* /etc/resolv.conf; tests may point elsewhere */
+	const char *proc_net; /* /proc/net */
+};
+
+const char *mw_allow_source_name(unsigned source);
+/* Loads the runtime list from @state_dir and builds everything else. */
+int mw_allow_init(struct mw_allow *a, const struct mw_config *cfg);
+void mw_allow_free(struct mw_allow *a);
+/* Re-reads the dynamic sources (addresses, gateways, resolvers, SSH peers).
+ * @local_fd is the mw_local map (the host's addresses), or -1. Returns true
+ * when the list changed. */
+bool mw_allow_refresh(struct mw_allow *a, const struct mw_config *cfg, int local_fd);
+/* The entry that allows @p (an address inside it, or one inside @p), or NULL. */
+const struct mw_allow_entry *mw_allow_match(const struct mw_allow *a, const struct mw_prefix *p);
+/* Runtime changes, saved at once. Return 0, -EEXIST, -ENOENT or -errno. */
+int mw_allow_add(struct mw_allow *a, const struct mw_prefix *p);
+int mw_allow_del(struct mw_allow *a, const struct mw_prefix *p);
+
+/* True when the prefixes share any address. */
+bool mw_prefix_overlap(const struct mw_prefix *a, const struct mw_prefix *b);
+
+#endif

@@ -1,0 +1,733 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <jansson.h>
+
+#include "enforce/policy.h"
+#include "log.h"
+#include "util.h"
+
+static const unsigned block_sets[] = { MW_SET_BLOCK4, MW_SET_BLOCK6, MW_SET_BLOCK4NET,
+				       MW_SET_BLOCK6NET };
+
+static int64_t now_s(void)
+{
+	return time(NULL);
+}
+
+uint64_t mw_policy_ban_ms(const struct mw_config *cfg, uint32_t count)
+{
+	uint64_t ms = cfg->ban_ms;
+	uint32_t i;
+
+	for (i = 1; i < count && ms < cfg->ban_max_ms; i++)
+		ms *= cfg->escalation;
+	return ms < cfg->ban_max_ms ? ms : cfg->ban_max_ms;
+}
+
+size_t mw_policy_active(const struct mw_policy *p)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < p->n; i++)
+		n += p->entries[i].active;
+	return n;
+}
+
+static struct mw_block_entry *find(struct mw_policy *p, const struct mw_prefix *prefix)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		if (!memcmp(&p->entries[i].prefix, prefix, sizeof(*prefix)))
+			return &p->entries[i];
+	return NULL;
+}
+
+static struct mw_block_entry *add_entry(struct mw_policy *p, const struct mw_prefix *prefix)
+{
+	struct mw_block_entry *e;
+
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 256;
+
+		e = realloc(p->entries, cap * sizeof(*e));
+		if (!e)
+			return NULL;
+		p->entries = e;
+		p->cap = cap;
+	}
+	e = &p->entries[p->n++];
+	memset(e, 0, sizeof(*e));
+	e->prefix = *prefix;
+	e->seen = prefix->addr;
+	return e;
+}
+
+static void queue(struct mw_policy *p, bool del, const struct mw_block_entry *e,
+		  uint64_t timeout_ms)
+{
+	struct mw_nft_op *op;
+
+	if (!p->nft)
+		return;
+	if (p->n_pending == p->cap_pending) {
+		size_t cap = p->cap_pending ? p->cap_pending * 2 : 256;
+
+		op = realloc(p->pending, cap * sizeof(*op));
+		if (!op) {
+			pr_warn("out of memory queueing an nftables change\n");
+			return;
+		}
+		p->pending = op;
+		p->cap_pending = cap;
+	}
+	op = &p->pending[p->n_pending++];
+	memset(op, 0, sizeof(*op));
+	op->del = del;
+	op->set = mw_nft_block_set(&e->prefix);
+	op->prefix = e->prefix;
+	op->timeout_ms = timeout_ms;
+	if (!del)
+		snprintf(op->comment, sizeof(op->comment), "%s: %s", e->method, e->reason);
+}
+
+/* --- the XDP fast-drop maps --- */
+
+static void xdp_set(struct mw_policy *p, const struct mw_block_entry *e, bool on)
+{
+	struct mw_block v = { 0 };
+	int fd = e->prefix.len == 128 ? p->block_fd : p->block_net_fd;
+	int err;
+
+	if (fd < 0)
+		return;
+	if (on && e->expires_s) {
+		int64_t left = e->expires_s - now_s();
+
+		v.expires_ns = mw_now_ns() + (uint64_t)(left > 0 ? left : 0) * 1000000000ULL;
+	}
+	if (e->prefix.len == 128) {
+		err = on ? bpf_map_update_elem(fd, &e->prefix.addr, &v, 0) :
+			   bpf_map_delete_elem(fd, &e->prefix.addr);
+	} else {
+		struct mw_lpm_key k;
+
+		mw_prefix_to_lpm(&e->prefix, &k);
+		err = on ? bpf_map_update_elem(fd, &k, &v, 0) : bpf_map_delete_elem(fd, &k);
+	}
+	if (err && !(errno == ENOENT && !on)) {
+		char buf[MW_ADDRSTRLEN];
+
+		pr_warn("XDP block map: cannot %s %s: %s\n", on ? "add" : "remove",
+			mw_prefix_str(&e->prefix, buf, sizeof(buf)), strerror(errno));
+	}
+}
+
+static void xdp_counts(struct mw_policy *p)
+{
+	size_t i;
+	__u32 exact = 0, net = 0;
+
+	for (i = 0; i < p->n; i++) {
+		if (!p->entries[i].active)
+			continue;
+		if (p->entries[i].prefix.len == 128)
+			exact++;
+		else
+			net++;
+	}
+	if (p->nr_blocked)
+		*p->nr_blocked = exact;
+	if (p->nr_blocked_net)
+		*p->nr_blocked_net = net;
+}
+
+/* --- notifications (EVE-style, like the events file) --- */
+
+static void notify(struct mw_policy *p, const char *type, const struct mw_block_entry *e,
+		   const char *action)
+{
+	char ts[40], addr[MW_ADDRSTRLEN], prefix[MW_ADDRSTRLEN];
+	struct timespec now;
+	struct tm tm;
+	json_t *ev;
+	char *text;
+
+	if (!p->notify)
+		return;
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(ts + strlen(ts), sizeof(ts) - strlen(ts), ".%06ldZ", now.tv_nsec / 1000);
+	ev = json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s, s:i, s:I, s:b}}", "timestamp", ts,
+		       "event_type", type, "method", e->method[0] ? e->method : "MANUAL", "src_ip",
+		       mw_addr_str(&e->seen, addr, sizeof(addr)), "action", action, "detail",
+		       "prefix", mw_prefix_str(&e->prefix, prefix, sizeof(prefix)), "reason",
+		       e->reason, "count", (int)e->count, "timeout_s",
+		       (json_int_t)(e->timeout_ms / 1000), "permanent", e->expires_s == 0);
+	text = ev ? json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	if (text)
+		p->notify(p->notify_arg, text);
+	free(text);
+	json_decref(ev);
+}
+
+/* --- requests --- */
+
+enum mw_block_result mw_policy_block(struct mw_policy *p, const struct mw_block_req *req, char *msg,
+				     size_t msglen)
+{
+	const struct mw_allow_entry *allowed;
+	struct mw_prefix target = req->target;
+	char buf[MW_ADDRSTRLEN], abuf[MW_ADDRSTRLEN];
+	struct mw_block_entry *e;
+	int64_t now = now_s(), expires;
+	uint64_t ban_ms;
+
+	/* an IPv6 attacker owns its whole /64 (configurable): ban the prefix,
+	 * unless that would cover an address we must never block */
+	if (target.len == 128 && !mw_addr_is_v4(&target.addr) && !req->exact &&
+	    p->cfg->ipv6_prefix < 128) {
+		struct mw_prefix net = { .addr = target.addr, .len = p->cfg->ipv6_prefix };
+		unsigned i;
+
+		for (i = p->cfg->ipv6_prefix; i < 128; i++)
+			net.addr.addr[i / 8] &= (uint8_t) ~(0x80 >> (i % 8));
+		if (!mw_allow_match(p->allow, &net))
+			target = net;
+	}
+	allowed = mw_allow_match(p->allow, &target);
+	if (allowed) {
+		p->refused_allow++;
+		snprintf(msg, msglen, "%s is allowlisted (%s %s): never blocked",
+			 mw_prefix_str(&target, buf, sizeof(buf)),
+			 mw_allow_source_name(allowed->source),
+			 mw_prefix_str(&allowed->prefix, abuf, sizeof(abuf)));
+		return MW_REFUSED_ALLOW;
+	}
+
+	e = find(p, &target);
+	if ((!e || !e->active) && mw_policy_active(p) >= p->cfg->max_blocks) {
+		p->refused_cap++;
+		if (!p->cap_warned) {
+			pr_warn("the cap of %llu blocked entries is reached: new blocks are refused (enforce.max_blocks)\n",
+				(unsigned long long)p->cfg->max_blocks);
+			p->cap_warned = true;
+		}
+		snprintf(msg, msglen, "the cap of %llu blocked entries is reached; %s not blocked",
+			 (unsigned long long)p->cfg->max_blocks,
+			 mw_prefix_str(&target, buf, sizeof(buf)));
+		return MW_REFUSED_CAP;
+	}
+	if (p->cfg->dry_run) {
+		p->dry_runs++;
+		snprintf(msg, msglen, "dry run: would block %s (%s)",
+			 mw_prefix_str(&target, buf, sizeof(buf)), req->reason ? req->reason : "");
+		if (p->notify) {
+			struct mw_block_entry tmp = { .prefix = target, .seen = req->target.addr };
+
+			snprintf(tmp.reason, sizeof(tmp.reason), "%s",
+				 req->reason ? req->reason : "");
+			snprintf(tmp.method, sizeof(tmp.method), "%s",
+				 req->method ? req->method : "");
+			tmp.count = e ? e->count + 1 : 1;
+			tmp.timeout_ms = req->timeout_ms ? req->timeout_ms :
+							   mw_policy_ban_ms(p->cfg, tmp.count);
+			tmp.expires_s = req->permanent ? 0 : 1;
+			notify(p, "block", &tmp, "dry-run");
+		}
+		return MW_DRY_RUN;
+	}
+
+	if (!e) {
+		e = add_entry(p, &target);
+		if (!e) {
+			snprintf(msg, msglen, "out of memory");
+			return MW_REFUSED_CAP;
+		}
+		e->first_s = now;
+	}
+	e->seen = req->target.addr;
+	e->count++;
+	e->last_s = now;
+	snprintf(e->reason, sizeof(e->reason), "%s", req->reason ? req->reason : "");
+	snprintf(e->method, sizeof(e->method), "%s", req->method ? req->method : "");
+	ban_ms = req->timeout_ms ? req->timeout_ms : mw_policy_ban_ms(p->cfg, e->count);
+	expires = req->permanent ? 0 : now + (int64_t)((ban_ms + 999) / 1000);
+	p->dirty = true;
+
+	if (e->active) {
+		/* never shorten a ban: keep the longer of the two */
+		bool longer = e->expires_s && (expires == 0 || expires > e->expires_s);
+
+		if (!longer) {
+			snprintf(msg, msglen, "%s is already blocked %s",
+				 mw_prefix_str(&target, buf, sizeof(buf)),
+				 e->expires_s ? "at least as long" : "permanently");
+			return MW_BLOCK_KEPT;
+		}
+		queue(p, true, e, 0); /* delete and add in one transaction */
+	}
+	e->active = true;
+	e->expires_s = expires;
+	e->timeout_ms = req->permanent ? 0 : ban_ms;
+	queue(p, false, e, e->timeout_ms);
+	xdp_set(p, e, true);
+	xdp_counts(p);
+	p->blocks++;
+	if (req->permanent)
+		snprintf(msg, msglen, "blocked %s permanently",
+			 mw_prefix_str(&target, buf, sizeof(buf)));
+	else
+		snprintf(msg, msglen, "blocked %s for %s (offence %u)",
+			 mw_prefix_str(&target, buf, sizeof(buf)),
+			 mw_format_duration(e->timeout_ms, abuf, sizeof(abuf)), e->count);
+	notify(p, "block", e, "blocked");
+	return MW_BLOCKED;
+}
+
+static void end_block(struct mw_policy *p, struct mw_block_entry *e, bool nft_too)
+{
+	if (nft_too)
+		queue(p, true, e, 0);
+	xdp_set(p, e, false);
+	e->active = false;
+	e->expires_s = now_s();
+	p->dirty = true;
+}
+
+int mw_policy_unblock(struct mw_policy *p, const struct mw_prefix *target, char *msg, size_t msglen)
+{
+	char buf[MW_ADDRSTRLEN];
+	size_t i;
+	int found = 0;
+
+	for (i = 0; i < p->n; i++) {
+		struct mw_block_entry *e = &p->entries[i];
+
+		if (!e->active)
+			continue;
+		if (memcmp(&e->prefix, target, sizeof(*target)) &&
+		    !(target->len == 128 && !memcmp(&e->seen, &target->addr, sizeof(e->seen))))
+			continue;
+		end_block(p, e, true);
+		p->unblocks++;
+		notify(p, "unblock", e, "unblocked");
+		found++;
+	}
+	xdp_counts(p);
+	if (!found) {
+		snprintf(msg, msglen, "%s is not blocked", mw_prefix_str(target, buf, sizeof(buf)));
+		return -ENOENT;
+	}
+	snprintf(msg, msglen, "unblocked %s", mw_prefix_str(target, buf, sizeof(buf)));
+	return 0;
+}
+
+int mw_policy_flush(struct mw_policy *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++) {
+		if (!p->entries[i].active)
+			continue;
+		end_block(p, &p->entries[i], true);
+		p->unblocks++;
+		notify(p, "unblock", &p->entries[i], "unblocked");
+	}
+	xdp_counts(p);
+	return mw_policy_commit(p);
+}
+
+int mw_policy_commit(struct mw_policy *p)
+{
+	char buf[MW_ADDRSTRLEN];
+	size_t i;
+	int ret;
+
+	if (!p->n_pending || !p->nft)
+		return 0;
+	ret = mw_nft_apply(p->nft, p->pending, p->n_pending);
+	if (ret < 0)
+		pr_warn("nftables transaction failed: %s\n", strerror(-ret));
+	for (i = 0; ret > 0 && i < p->n_pending; i++) {
+		if (!p->pending[i].err)
+			continue;
+		p->nft_errors++;
+		pr_warn("nftables refused %s %s in %s: %s\n",
+			p->pending[i].del ? "removing" : "adding",
+			mw_prefix_str(&p->pending[i].prefix, buf, sizeof(buf)),
+			mw_nft_set_name(p->pending[i].set), strerror(-p->pending[i].err));
+	}
+	p->n_pending = 0;
+	return ret;
+}
+
+void mw_policy_tick(struct mw_policy *p)
+{
+	int64_t now = now_s();
+	size_t i, k = 0;
+
+	for (i = 0; i < p->n; i++) {
+		struct mw_block_entry *e = &p->entries[i];
+
+		/* nftables expires its own elements; the XDP maps are ours */
+		if (e->active && e->expires_s && e->expires_s <= now) {
+			end_block(p, e, false);
+			notify(p, "unblock", e, "expired");
+		}
+	}
+	/* forget offenders that stayed away long enough */
+	for (i = 0; i < p->n; i++) {
+		struct mw_block_entry *e = &p->entries[i];
+
+		if (!e->active && e->last_s + (int64_t)(p->cfg->forget_ms / 1000) < now) {
+			p->dirty = true;
+			continue;
+		}
+		p->entries[k++] = *e;
+	}
+	p->n = k;
+	xdp_counts(p);
+	if (p->dirty)
+		mw_policy_save(p);
+}
+
+/* --- the ledger: JSON lines under the state directory --- */
+
+static json_t *entry_json(const struct mw_block_entry *e)
+{
+	char a[MW_ADDRSTRLEN], s[MW_ADDRSTRLEN];
+
+	return json_pack("{s:s, s:s, s:s, s:s, s:i, s:I, s:I, s:I, s:I, s:b}", "prefix",
+			 mw_prefix_str(&e->prefix, a, sizeof(a)), "seen",
+			 mw_addr_str(&e->seen, s, sizeof(s)), "method", e->method, "reason",
+			 e->reason, "count", (int)e->count, "first", (json_int_t)e->first_s, "last",
+			 (json_int_t)e->last_s, "expires", (json_int_t)e->expires_s, "timeout_ms",
+			 (json_int_t)e->timeout_ms, "active", e->active);
+}
+
+int mw_policy_save(struct mw_policy *p)
+{
+	char tmp[PATH_MAX + 8];
+	size_t i;
+	FILE *f;
+	int err = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", p->ledger_path);
+	f = fopen(tmp, "we");
+	if (!f) {
+		err = -errno;
+		pr_warn("cannot write %s: %s\n", tmp, strerror(-err));
+		return err;
+	}
+	for (i = 0; i < p->n; i++) {
+		json_t *o = entry_json(&p->entries[i]);
+
+		if (o) {
+			json_dumpf(o, f, JSON_COMPACT | JSON_PRESERVE_ORDER);
+			fputc('\n', f);
+			json_decref(o);
+		}
+	}
+	if (fflush(f) || fsync(fileno(f)))
+		err = -errno;
+	fclose(f);
+	if (!err && rename(tmp, p->ledger_path))
+		err = -errno;
+	if (err)
+		pr_warn("cannot write %s: %s\n", p->ledger_path, strerror(-err));
+	else
+		p->dirty = false;
+	return err;
+}
+
+/* Parses one ledger line; returns 0 or a message in @why. */
+static int parse_entry(const char *line, struct mw_block_entry *e, char *why, size_t len)
+{
+	const char *prefix = NULL, *seen = NULL, *method = "", *reason = "";
+	json_int_t count = 0, first = 0, last = 0, expires = 0, timeout = 0;
+	int active = 0;
+	json_error_t jerr;
+	json_t *o = json_loads(line, 0, &jerr);
+
+	if (!o) {
+		snprintf(why, len, "not JSON: %s", jerr.text);
+		return -EINVAL;
+	}
+	memset(e, 0, sizeof(*e));
+	if (json_unpack_ex(o, &jerr, 0, "{s:s, s:s, s?s, s?s, s:I, s?I, s:I, s:I, s?I, s:b}",
+			   "prefix", &prefix, "seen", &seen, "method", &method, "reason", &reason,
+			   "count", &count, "first", &first, "last", &last, "expires", &expires,
+			   "timeout_ms", &timeout, "active", &active)) {
+		snprintf(why, len, "%s", jerr.text);
+		json_decref(o);
+		return -EINVAL;
+	}
+	if (mw_prefix_parse(prefix, &e->prefix) || mw_addr_parse(seen, &e->seen) || count < 1 ||
+	    count > 1000000 || expires < 0 || timeout < 0) {
+		snprintf(why, len, "bad prefix, address, count or time");
+		json_decref(o);
+		return -EINVAL;
+	}
+	snprintf(e->method, sizeof(e->method), "%s", method);
+	snprintf(e->reason, sizeof(e->reason), "%s", reason);
+	e->count = count;
+	e->first_s = first;
+	e->last_s = last;
+	e->expires_s = expires;
+	e->timeout_ms = timeout;
+	e->active = active;
+	json_decref(o);
+	return 0;
+}
+
+static int load_ledger(struct mw_policy *p)
+{
+	FILE *f = fopen(p->ledger_path, "re");
+	char *line = NULL, why[200];
+	size_t cap = 0;
+	int lineno = 0, bad = 0;
+	ssize_t len;
+
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		struct mw_block_entry e, *slot;
+
+		lineno++;
+		if (len <= 1)
+			continue;
+		if (parse_entry(line, &e, why, sizeof(why))) {
+			pr_warn("%s:%d: %s; line skipped\n", p->ledger_path, lineno, why);
+			bad++;
+			continue;
+		}
+		if (find(p, &e.prefix))
+			continue;
+		slot = add_entry(p, &e.prefix);
+		if (slot)
+			*slot = e;
+	}
+	free(line);
+	fclose(f);
+	if (bad) {
+		/* keep the original for the operator; we rewrite the good lines */
+		char aside[PATH_MAX + 32];
+
+		snprintf(aside, sizeof(aside), "%s.corrupt-%lld", p->ledger_path,
+			 (long long)now_s());
+		if (!link(p->ledger_path, aside))
+			pr_warn("%s had %d bad lines; the original is kept as %s\n", p->ledger_path,
+				bad, aside);
+		p->dirty = true;
+	}
+	return 0;
+}
+
+int mw_policy_init(struct mw_policy *p, const struct mw_config *cfg, struct mw_nft *nft,
+		   struct mw_allow *allow, int block_fd, int block_net_fd)
+{
+	memset(p, 0, sizeof(*p));
+	p->cfg = cfg;
+	p->nft = nft;
+	p->allow = allow;
+	p->block_fd = block_fd;
+	p->block_net_fd = block_net_fd;
+	if (mkdir(cfg->state_dir, 0750) && errno != EEXIST) {
+		int err = -errno;
+
+		pr_warn("cannot create %s: %s\n", cfg->state_dir, strerror(-err));
+		return err;
+	}
+	snprintf(p->ledger_path, sizeof(p->ledger_path), "%s/ledger.json", cfg->state_dir);
+	return load_ledger(p);
+}
+
+void mw_policy_free(struct mw_policy *p)
+{
+	free(p->entries);
+	free(p->pending);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Empties an XDP block map. */
+static void xdp_clear(int fd, size_t key_size)
+{
+	uint8_t key[sizeof(struct mw_lpm_key)];
+
+	if (fd < 0 || key_size > sizeof(key))
+		return;
+	while (!bpf_map_get_next_key(fd, NULL, key))
+		if (bpf_map_delete_elem(fd, key))
+			break;
+}
+
+int mw_policy_reconcile(struct mw_policy *p, bool table_ok)
+{
+	int64_t now = now_s();
+	size_t i, s, n_ledger = p->n, restored = 0, adopted = 0;
+	bool *was = calloc(n_ledger + 1, sizeof(*was));
+	long n;
+
+	if (!was)
+		return -ENOMEM;
+	/* what the kernel enforces wins over what we remember */
+	for (i = 0; i < n_ledger; i++) {
+		struct mw_block_entry *e = &p->entries[i];
+
+		was[i] = e->active && (!e->expires_s || e->expires_s > now);
+		e->active = false;
+	}
+	for (s = 0; p->nft && s < ARRAY_SIZE(block_sets); s++) {
+		struct mw_nft_elem *els = NULL;
+
+		n = mw_nft_list(p->nft, block_sets[s], &els);
+		if (n < 0) {
+			pr_warn("cannot list nftables set %s: %s\n", mw_nft_set_name(block_sets[s]),
+				strerror((int)-n));
+			continue;
+		}
+		for (i = 0; i < (size_t)n; i++) {
+			struct mw_block_entry *e = find(p, &els[i].prefix);
+
+			if (!e) {
+				/* blocked by someone else, or a lost ledger: adopt it */
+				e = add_entry(p, &els[i].prefix);
+				if (!e)
+					break;
+				e->count = 1;
+				e->first_s = e->last_s = now;
+				snprintf(e->method, sizeof(e->method), "ADOPTED");
+				snprintf(e->reason, sizeof(e->reason), "%s",
+					 els[i].comment[0] ? els[i].comment : "found in nftables");
+				adopted++;
+				p->dirty = true;
+			}
+			e->active = true;
+			e->timeout_ms = els[i].timeout_ms;
+			e->expires_s =
+				els[i].timeout_ms ? now + (int64_t)(els[i].expires_ms / 1000) : 0;
+		}
+		free(els);
+	}
+	/* blocks the ledger holds but the sets lost (the table went while we
+	 * were down) go back with the time they had left */
+	for (i = 0; p->nft && i < n_ledger; i++) {
+		struct mw_block_entry *e = &p->entries[i];
+
+		if (!was[i] || e->active)
+			continue;
+		e->active = true;
+		/* without a table, mw_policy_rebuild() puts every active block back */
+		if (table_ok)
+			queue(p, false, e,
+			      e->expires_s ? (uint64_t)(e->expires_s - now) * 1000 : 0);
+		restored++;
+		p->dirty = true;
+	}
+	free(was);
+	mw_policy_commit(p);
+
+	xdp_clear(p->block_fd, sizeof(struct mw_addr));
+	xdp_clear(p->block_net_fd, sizeof(struct mw_lpm_key));
+	for (i = 0; i < p->n; i++)
+		if (p->entries[i].active)
+			xdp_set(p, &p->entries[i], true);
+	xdp_counts(p);
+	if (adopted || restored || mw_policy_active(p))
+		pr_info("blocks: %zu in force (%zu adopted from nftables, %zu restored from the ledger)\n",
+			mw_policy_active(p), adopted, restored);
+	return 0;
+}
+
+static void queue_allow(struct mw_policy *p, bool del, const struct mw_prefix *prefix)
+{
+	struct mw_block_entry tmp = { .prefix = *prefix };
+
+	queue(p, del, &tmp, 0);
+	p->pending[p->n_pending - 1].set = mw_nft_allow_set(prefix);
+	p->pending[p->n_pending - 1].comment[0] = '\0';
+}
+
+int mw_policy_sync_allow(struct mw_policy *p)
+{
+	static const unsigned allow_sets[] = { MW_SET_ALLOW4, MW_SET_ALLOW6 };
+	size_t s, i, j;
+
+	if (!p->nft)
+		return 0;
+	for (s = 0; s < ARRAY_SIZE(allow_sets); s++) {
+		struct mw_nft_elem *els = NULL;
+		long n = mw_nft_list(p->nft, allow_sets[s], &els);
+
+		if (n < 0)
+			return (int)n;
+		/* remove what is no longer allowed */
+		for (i = 0; i < (size_t)n; i++) {
+			bool keep = false;
+
+			for (j = 0; j < p->allow->n && !keep; j++)
+				keep = !memcmp(&p->allow->e[j].prefix, &els[i].prefix,
+					       sizeof(els[i].prefix));
+			if (!keep)
+				queue_allow(p, true, &els[i].prefix);
+		}
+		/* add what is new; a prefix inside another one is covered already */
+		for (j = 0; j < p->allow->n; j++) {
+			const struct mw_prefix *want = &p->allow->e[j].prefix;
+			bool have = false;
+			size_t k;
+
+			if (mw_nft_allow_set(want) != allow_sets[s])
+				continue;
+			for (i = 0; i < (size_t)n && !have; i++)
+				have = mw_prefix_overlap(&els[i].prefix, want);
+			for (k = 0; k < j && !have; k++)
+				have = mw_nft_allow_set(&p->allow->e[k].prefix) == allow_sets[s] &&
+				       mw_prefix_overlap(&p->allow->e[k].prefix, want);
+			if (!have)
+				queue_allow(p, false, want);
+		}
+		free(els);
+	}
+	return mw_policy_commit(p);
+}
+
+int mw_policy_rebuild(struct mw_policy *p)
+{
+	int64_t now = now_s();
+	size_t i;
+	int ret;
+
+	if (!p->nft)
+		return 0;
+	ret = mw_nft_create(p->nft, true);
+	if (ret) {
+		pr_warn("cannot rebuild table inet %s: %s\n", MW_NFT_TABLE, strerror(-ret));
+		return ret;
+	}
+	p->n_pending = 0;
+	for (i = 0; i < p->n; i++) {
+		struct mw_block_entry *e = &p->entries[i];
+		uint64_t left_ms;
+
+		if (!e->active)
+			continue;
+		if (e->expires_s && e->expires_s <= now)
+			continue; /* the tick ends it */
+		left_ms = e->expires_s ? (uint64_t)(e->expires_s - now) * 1000 : 0;
+		queue(p, false, e, left_ms);
+	}
+	ret = mw_policy_commit(p);
+	mw_policy_sync_allow(p);
+	return ret;
+}

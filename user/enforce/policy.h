@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * policy.h - the one place where minewall blocks and unblocks. Every request
+ * (a detector's or the CLI's) goes through the allowlist, escalation, the
+ * cap and dry-run; accepted changes are queued and applied once per cycle:
+ * one nftables transaction, and the XDP fast-drop maps at once. A ledger
+ * under the state directory keeps reasons and offence counts across
+ * restarts; the nft sets keep the blocks themselves.
+ */
+#ifndef MW_POLICY_H
+#define MW_POLICY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "addr.h"
+#include "config.h"
+#include "enforce/allow.h"
+#include "enforce/nft.h"
+
+#define MW_REASON_MAX 96
+#define MW_METHOD_MAX 16
+
+struct mw_block_entry {
+	struct mw_prefix prefix; /* what is blocked */
+	struct mw_addr seen; /* the address that offended (inside prefix) */
+	char reason[MW_REASON_MAX];
+	char method[MW_METHOD_MAX];
+	uint32_t count; /* offences, for escalation */
+	int64_t first_s, last_s; /* wall clock */
+	int64_t expires_s; /* wall clock; 0: permanent */
+	uint64_t timeout_ms; /* the ban given last time */
+	bool active;
+};
+
+struct mw_block_req {
+	struct mw_prefix target; /* an address (len 128) or a prefix */
+	uint64_t timeout_ms; /* 0: the policy decides (ban_time, escalation) */
+	bool permanent;
+	bool exact; /* an IPv6 address stays /128 (the CLI asked for it) */
+	const char *reason;
+	const char *method;
+};
+
+/* What happened to a request, for the caller and for the events. */
+enum mw_block_result {
+	MW_BLOCKED = 0, /* new block, or a longer one */
+	MW_BLOCK_KEPT, /* already blocked at least as long */
+	MW_DRY_RUN, /* would have been blocked */
+	MW_REFUSED_ALLOW, /* allowlisted: never blocked */
+	MW_REFUSED_CAP, /* the cap on blocked entries is reached */
+};
+
+/* Called for every block and unblock that takes effect (the response hook,
+ * the events file). @ev is an EVE-style JSON object as text. */
+typedef void (*mw_policy_notify_fn)(void *arg, const char *ev_json);
+
+struct mw_policy {
+	const struct mw_config *cfg;
+	struct mw_nft *nft; /* NULL in dry-run tests without nftables */
+	struct mw_allow *allow;
+	int block_fd, block_net_fd; /* XDP fast-drop maps; -1 when absent */
+	volatile __u32 *nr_blocked, *nr_blocked_net;
+	struct mw_block_entry *entries;
+	size_t n, cap;
+	struct mw_nft_op *pending;
+	size_t n_pending, cap_pending;
+	bool dirty; /* the ledger must be written */
+	char ledger_path[PATH_MAX];
+	mw_policy_notify_fn notify;
+	void *notify_arg;
+	/* counters */
+	uint64_t blocks, unblocks, refused_allow, refused_cap, dry_runs, nft_errors;
+	bool cap_warned;
+};
+
+/* Loads the ledger; @nft may be NULL (no nftables: nothing is enforced but
+ * the XDP maps). Returns 0 or -errno; a corrupt ledger is reported line by
+ * line, kept aside, and the good lines used. */
+int mw_policy_init(struct mw_policy *p, const struct mw_config *cfg, struct mw_nft *nft,
+		   struct mw_allow *allow, int block_fd, int block_net_fd);
+void mw_policy_free(struct mw_policy *p);
+/* Reconciles the ledger with the nft sets at start: adopts blocks found in
+ * the sets, re-adds ledger blocks missing from them (when @table_ok; else the
+ * caller rebuilds the table next), refills the XDP maps. */
+int mw_policy_reconcile(struct mw_policy *p, bool table_ok);
+/* Rebuilds the nft table (after someone deleted or flushed it) and puts back
+ * every active block and the allowlist. */
+int mw_policy_rebuild(struct mw_policy *p);
+
+/* Makes the nft allow sets hold the allowlist (one transaction). */
+int mw_policy_sync_allow(struct mw_policy *p);
+
+enum mw_block_result mw_policy_block(struct mw_policy *p, const struct mw_block_req *req, char *msg,
+				     size_t msglen);
+/* Unblocks the entry whose prefix or offending address is @target.
+ * Returns 0, or -ENOENT when nothing blocks it. */
+int mw_policy_unblock(struct mw_policy *p, const struct mw_prefix *target, char *msg,
+		      size_t msglen);
+/* Unblocks everything. */
+int mw_policy_flush(struct mw_policy *p);
+/* Applies what is queued: one nft transaction. Returns failed ops or -errno. */
+int mw_policy_commit(struct mw_policy *p);
+/* Ends expired blocks (the XDP maps; nft expires its own), forgets old
+ * history, writes the ledger when it changed. */
+void mw_policy_tick(struct mw_policy *p);
+int mw_policy_save(struct mw_policy *p);
+/* Active entries. */
+size_t mw_policy_active(const struct mw_policy *p);
+/* The ban an offence gets: ban_time x escalation^(count-1), at most ban_time_max. */
+uint64_t mw_policy_ban_ms(const struct mw_config *cfg, uint32_t count);
+
+#endif
