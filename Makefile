@@ -120,6 +120,10 @@ $(BUILD)/selftests/test_nft: $(BUILD)/selftests/test_nft.o $(BUILD)/selftests/te
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
+$(BUILD)/selftests/bench_nft: $(BUILD)/selftests/bench_nft.o $(LIB_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
 $(BUILD)/selftests/bench_packets: $(BUILD)/selftests/bench_packets.o \
 		$(BUILD)/selftests/pktgen.o $(BUILD)/selftests/test.o $(BUILD)/user/loader.o $(LIB_OBJS)
 	$(call msg,LD,$@)
@@ -142,7 +146,7 @@ test: deps
 	$(Q)bash selftests/run.sh $(BUILD_ROOT)/san
 
 bench: deps
-	$(Q)$(MAKE) --no-print-directory all $(BUILD)/selftests/bench_packets
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/selftests/bench_packets $(BUILD)/selftests/bench_nft
 	$(Q)bash selftests/bench.sh $(BUILD)
 
 SHELL_SCRIPTS := $(wildcard scripts/*.sh selftests/*.sh selftests/e2e/*.sh .ci/run)

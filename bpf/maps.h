@@ -74,6 +74,7 @@ struct {
 	__uint(max_entries, MW_BLOCK_MAX);
 	__type(key, struct mw_addr);
 	__type(value, struct mw_block);
+	__uint(map_flags, BPF_F_NO_PREALLOC); /* memory for the blocks there are, not 1M */
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } mw_block __weak SEC(".maps");
 

@@ -31,7 +31,7 @@
 #define MW_LOCAL_MAX 1024
 #define MW_INTERNAL_MAX 256
 #define MW_BLACKLIST_MAX (1U << 20)
-#define MW_BLOCK_MAX 65536
+#define MW_BLOCK_MAX (1U << 20)
 #define MW_BLOCK_NET_MAX 16384
 #define MW_MAX_IFACES 16
 

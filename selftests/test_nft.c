@@ -30,8 +30,12 @@ static char *run(const char *cmd)
 		return strdup("");
 	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0) {
 		if (len + n + 1 > cap) {
+			char *grown = realloc(buf, (len + n + 1) * 2);
+
+			if (!grown)
+				break;
+			buf = grown;
 			cap = (len + n + 1) * 2;
-			buf = realloc(buf, cap);
 		}
 		memcpy(buf + len, chunk, n);
 		len += n;

@@ -34,7 +34,7 @@ start_agent -c "$RUN_DIR/enforce.conf" || exit 1
 
 bg_srv socat -u TCP4-LISTEN:8001,reuseaddr,fork OPEN:/dev/null
 bg_srv socat -u TCP6-LISTEN:8002,reuseaddr,fork OPEN:/dev/null
-bg_srv socat -u UDP4-RECV:8003 CREATE:/tmp/mw-udp-$ID.out
+bg_srv socat -u UDP4-RECV:8003 CREATE:"/tmp/mw-udp-$ID.out"
 bg_cli socat -u TCP4-LISTEN:8004,reuseaddr,fork OPEN:/dev/null
 sleep 0.3
 

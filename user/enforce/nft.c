@@ -600,30 +600,50 @@ static struct nftnl_set_elem *make_elem(unsigned set, const uint8_t *key, uint32
 	return e;
 }
 
-static void add_elem_msg(struct batch *b, struct mw_nft *n, const struct mw_nft_op *op)
+/* Elements of one message; a range of ops that share set and kind. */
+#define GROUP_MAX 512
+#define ELEM_ROOM 192 /* bytes one element takes at most (key, timeout, comment) */
+
+static void add_elem_msg(struct batch *b, struct mw_nft *n, struct mw_nft_op *ops,
+			 const size_t *idx, size_t count)
 {
+	const struct mw_nft_op *first = &ops[idx[0]];
 	struct nftnl_set *s = nftnl_set_alloc();
-	uint8_t end[16];
 	struct nlmsghdr *nlh;
+	uint8_t end[16];
+	size_t i;
 
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, MW_NFT_TABLE);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, sets[op->set].name);
-	nftnl_set_elem_add(s, make_elem(op->set, key_of(op->set, &op->prefix.addr), 0, op));
-	/* an interval set holds a range as its start and the first address
-	 * past its end, flagged as such */
-	if (sets[op->set].interval && prefix_end(op->set, &op->prefix, end))
-		nftnl_set_elem_add(s, make_elem(op->set, end, NFT_SET_ELEM_INTERVAL_END, op));
+	nftnl_set_set_str(s, NFTNL_SET_NAME, sets[first->set].name);
+	for (i = 0; i < count; i++) {
+		const struct mw_nft_op *op = &ops[idx[i]];
+
+		nftnl_set_elem_add(s, make_elem(op->set, key_of(op->set, &op->prefix.addr), 0, op));
+		/* an interval set holds a range as its start and the first address
+		 * past its end, flagged as such */
+		if (sets[op->set].interval && prefix_end(op->set, &op->prefix, end))
+			nftnl_set_elem_add(s,
+					   make_elem(op->set, end, NFT_SET_ELEM_INTERVAL_END, op));
+	}
 	nlh = nftnl_nlmsg_build_hdr(batch_next(b),
-				    op->del ? NFT_MSG_DELSETELEM : NFT_MSG_NEWSETELEM, NFPROTO_INET,
-				    (op->del ? 0 : NLM_F_CREATE) | NLM_F_ACK, n->seq);
+				    first->del ? NFT_MSG_DELSETELEM : NFT_MSG_NEWSETELEM,
+				    NFPROTO_INET, (first->del ? 0 : NLM_F_CREATE) | NLM_F_ACK,
+				    n->seq);
 	nftnl_set_elems_nlmsg_build_payload(nlh, s);
 	nftnl_set_free(s);
 	batch_commit_msg(b, n);
 }
 
+/*
+ * Applies @ops: first in messages of up to GROUP_MAX elements (fast); when
+ * the kernel refuses the transaction, again with one message per element,
+ * which names the elements at fault; those are taken out and the rest sent
+ * until it commits.
+ */
 int mw_nft_apply(struct mw_nft *n, struct mw_nft_op *ops, size_t n_ops)
 {
 	size_t *idx = calloc(n_ops + 1, sizeof(*idx)), n_idx = 0, i;
+	size_t group = GROUP_MAX;
 	int tries, ret = 0, failed = 0;
 
 	if (!idx)
@@ -637,23 +657,53 @@ int mw_nft_apply(struct mw_nft *n, struct mw_nft_op *ops, size_t n_ops)
 		}
 		idx[n_idx++] = i;
 	}
-	for (tries = 0; n_idx && tries < MAX_TRIES; tries++) {
+	for (tries = 0; n_idx && tries < MAX_TRIES + 1; tries++) {
 		struct batch b;
-		size_t kept = 0;
+		size_t kept = 0, start;
 
+		/* room: every element twice (ranges), plus message headers */
 		ret = batch_init(&b, n, n_idx);
+		if (!ret) {
+			size_t need = 2 * n_idx * ELEM_ROOM + (n_idx + 2) * MSG_ROOM;
+
+			if (need > b.cap) {
+				char *grown = realloc(b.buf, need);
+
+				if (!grown)
+					ret = -ENOMEM;
+				else {
+					b.buf = grown;
+					b.cap = need;
+				}
+			}
+		}
 		if (ret) {
 			batch_free(&b);
 			break;
 		}
-		for (i = 0; i < n_idx; i++)
-			add_elem_msg(&b, n, &ops[idx[i]]);
+		for (start = 0; start < n_idx;) {
+			size_t count = 1;
+
+			while (count < group && start + count < n_idx &&
+			       ops[idx[start + count]].set == ops[idx[start]].set &&
+			       ops[idx[start + count]].del == ops[idx[start]].del)
+				count++;
+			add_elem_msg(&b, n, ops, idx + start, count);
+			start += count;
+		}
 		ret = batch_talk(&b, n);
 		if (ret <= 0) {
 			batch_free(&b);
 			break; /* committed, or could not talk */
 		}
-		/* nothing was committed: take out what failed, send the rest */
+		if (group > 1) {
+			/* nothing was committed; find the culprits one by one */
+			group = 1;
+			batch_free(&b);
+			ret = 0;
+			continue;
+		}
+		/* one element per message: take out what failed, send the rest */
 		for (i = 0; i < n_idx; i++) {
 			struct mw_nft_op *op = &ops[idx[i]];
 			int err = b.errs[i];

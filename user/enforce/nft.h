@@ -15,7 +15,7 @@
 #include "addr.h"
 
 #define MW_NFT_TABLE "minewall"
-#define MW_NFT_BLOCK_SIZE 65536 /* elements of block4 / block6 */
+#define MW_NFT_BLOCK_SIZE (1 << 20) /* elements of block4 / block6 */
 #define MW_NFT_NET_SIZE 16384 /* elements of block4net / block6net */
 #define MW_NFT_COMMENT_MAX 128
 
