@@ -11,6 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <endian.h>
+#include <arpa/inet.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <libmnl/libmnl.h>
+
 #include "enforce/nft.h"
 #include "test.h"
 #include "util.h"
@@ -55,6 +61,93 @@ static struct mw_nft_op op(bool del, unsigned set, const char *prefix, uint64_t 
 	mw_prefix_parse(prefix, &o.prefix);
 	snprintf(o.comment, sizeof(o.comment), "%s", comment ? comment : "");
 	return o;
+}
+
+/* One element of a message, as read back with plain libmnl. */
+struct parsed_elem {
+	uint8_t key[16];
+	uint32_t key_len, flags;
+	uint64_t timeout;
+	bool has_timeout, has_comment;
+};
+
+static int parse_elem(const struct nlattr *elem, struct parsed_elem *pe)
+{
+	const struct nlattr *a;
+
+	memset(pe, 0, sizeof(*pe));
+	mnl_attr_for_each_nested(a, elem)
+	{
+		switch (mnl_attr_get_type(a)) {
+		case NFTA_SET_ELEM_KEY: {
+			const struct nlattr *v = mnl_attr_get_payload(a); /* NFTA_DATA_VALUE */
+
+			pe->key_len = mnl_attr_get_payload_len(v);
+			if (pe->key_len <= sizeof(pe->key))
+				memcpy(pe->key, mnl_attr_get_payload(v), pe->key_len);
+			break;
+		}
+		case NFTA_SET_ELEM_FLAGS:
+			pe->flags = ntohl(mnl_attr_get_u32(a));
+			break;
+		case NFTA_SET_ELEM_TIMEOUT:
+			pe->timeout = be64toh(mnl_attr_get_u64(a));
+			pe->has_timeout = true;
+			break;
+		case NFTA_SET_ELEM_USERDATA:
+			pe->has_comment = true;
+			break;
+		}
+	}
+	return 0;
+}
+
+/* Element messages built, then read back attribute by attribute with libmnl
+ * (not with the library that built them) and compared: no kernel. */
+static void t_build_parse(void *arg)
+{
+	struct mw_nft_op ops[] = {
+		op(false, MW_SET_BLOCK6NET, "2001:db8:1::/64", 60000, "a /64"),
+		op(false, MW_SET_BLOCK6NET, "2001:db8:2::/48", 0, "permanent range"),
+	};
+	static char buf[1 << 16];
+	size_t len = mw_nft_build_elems(buf, sizeof(buf), ops, ARRAY_SIZE(ops));
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+	struct parsed_elem pe[8];
+	const struct nlattr *a, *e;
+	const char *set = NULL, *table = NULL;
+	int n = 0;
+
+	if (!ASSERT_TRUE(len > 0 && nlh->nlmsg_len == len, "built one message"))
+		return;
+	ASSERT_EQ(nlh->nlmsg_type, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWSETELEM, "type");
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
+	{
+		switch (mnl_attr_get_type(a)) {
+		case NFTA_SET_ELEM_LIST_TABLE:
+			table = mnl_attr_get_str(a);
+			break;
+		case NFTA_SET_ELEM_LIST_SET:
+			set = mnl_attr_get_str(a);
+			break;
+		case NFTA_SET_ELEM_LIST_ELEMENTS:
+			mnl_attr_for_each_nested(e, a) if (n < 8) parse_elem(e, &pe[n++]);
+			break;
+		}
+	}
+	ASSERT_STREQ(table, "minewall", "table");
+	ASSERT_STREQ(set, "block6net", "set");
+	if (!ASSERT_EQ(n, 4, "two ranges: four elements"))
+		return;
+	ASSERT_TRUE(pe[0].key_len == 16 && pe[0].key[5] == 1 && !pe[0].flags, "start of the /64");
+	ASSERT_TRUE(pe[0].has_timeout && pe[0].timeout == 60000, "its timeout");
+	ASSERT_TRUE(pe[0].has_comment, "its comment");
+	ASSERT_TRUE(pe[1].flags == NFT_SET_ELEM_INTERVAL_END && pe[1].key[7] == 1 &&
+			    !pe[1].has_timeout,
+		    "end: 2001:db8:1:1::, flagged, no timeout");
+	ASSERT_TRUE(!pe[2].has_timeout && pe[2].has_comment, "the permanent range has no timeout");
+	ASSERT_TRUE(pe[3].flags == NFT_SET_ELEM_INTERVAL_END && pe[3].key[5] == 3,
+		    "end of the /48: 2001:db8:3::");
 }
 
 static void t_layout(void *arg)
@@ -205,6 +298,7 @@ int main(int argc, char **argv)
 		printf("test_nft: cannot open a netfilter socket\ntest_nft: 0 passed, 1 failed\n");
 		return 1;
 	}
+	test_run("messages: build, parse back, compare", t_build_parse, NULL);
 	test_run("layout: create, check, same as the script", t_layout, NULL);
 	test_run("layout: flushed or deleted is noticed and healed", t_heal, NULL);
 	test_run("elements: add with timeout, comment, prefixes; list back", t_elements, NULL);

@@ -634,6 +634,24 @@ static void add_elem_msg(struct batch *b, struct mw_nft *n, struct mw_nft_op *op
 	batch_commit_msg(b, n);
 }
 
+size_t mw_nft_build_elems(char *buf, size_t cap, struct mw_nft_op *ops, size_t n_ops)
+{
+	struct mw_nft dummy = { .seq = 1 };
+	size_t *idx = calloc(n_ops + 1, sizeof(*idx)), i, len;
+	struct batch b = { .buf = buf, .cap = cap };
+
+	if (!idx || cap < n_ops * 2 * ELEM_ROOM + MSG_ROOM) {
+		free(idx);
+		return 0;
+	}
+	for (i = 0; i < n_ops; i++)
+		idx[i] = i;
+	add_elem_msg(&b, &dummy, ops, idx, n_ops);
+	len = b.len;
+	free(idx);
+	return len;
+}
+
 /*
  * Applies @ops: first in messages of up to GROUP_MAX elements (fast); when
  * the kernel refuses the transaction, again with one message per element,

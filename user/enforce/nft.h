@@ -79,6 +79,9 @@ int mw_nft_destroy(struct mw_nft *n);
  * number of ops that failed (each with its op->err) or -errno.
  */
 int mw_nft_apply(struct mw_nft *n, struct mw_nft_op *ops, size_t n_ops);
+/* Builds the one message that adds (or deletes) @ops, all of one set, into
+ * @buf; returns its length, 0 when @cap is too small. For tests. */
+size_t mw_nft_build_elems(char *buf, size_t cap, struct mw_nft_op *ops, size_t n_ops);
 /* Reads a set's elements (prefix sets as ranges folded back into prefixes).
  * *out is malloc'd. Returns the count or -errno. */
 long mw_nft_list(struct mw_nft *n, unsigned set, struct mw_nft_elem **out);
