@@ -160,6 +160,7 @@ lint: deps
 	$(Q)clang-format --dry-run --Werror $(C_SRCS)
 	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--suppress=missingIncludeSystem --suppress=unknownMacro --inline-suppr \
+		--suppress=invalidPrintfArgType_sint:selftests/test_nft.c \
 		-Iinclude -Iuser $(filter-out bpf/% %.bpf.c,$(filter %.c,$(C_SRCS)))
 	$(Q)clang-tidy --quiet --checks='$(TIDY_CHECKS)' --warnings-as-errors='*' \
 		$(filter user/%.c,$(C_SRCS)) -- $(filter-out -MMD -MP $(SANFLAGS),$(CFLAGS)) 2>&1 \
