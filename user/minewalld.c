@@ -296,8 +296,9 @@ static void reload(struct agent *a)
 		return;
 	}
 	if (next.max_flows != a->cfg.max_flows || next.peek_bytes != a->cfg.peek_bytes ||
-	    next.peek_packets != a->cfg.peek_packets || strcmp(next.pin_path, a->cfg.pin_path))
-		pr_warn("reload: flow table size, peek settings and pin path change only on restart\n");
+	    next.peek_packets != a->cfg.peek_packets || strcmp(next.pin_path, a->cfg.pin_path) ||
+	    strcmp(next.state_dir, a->cfg.state_dir) || strcmp(next.run_dir, a->cfg.run_dir))
+		pr_warn("reload: flow table size, peek settings, pin path, run and state directories change only on restart\n");
 	a->cfg.scan_interval_ms = next.scan_interval_ms;
 	a->cfg.tcp_idle_ms = next.tcp_idle_ms;
 	a->cfg.udp_idle_ms = next.udp_idle_ms;
@@ -307,6 +308,27 @@ static void reload(struct agent *a)
 	memcpy(a->cfg.internal, next.internal, sizeof(next.internal));
 	a->cfg.n_internal = next.n_internal;
 	mw_loader_set_internal(&a->loader, &a->cfg);
+	/* the block policy: new bans follow the new settings at once */
+	a->cfg.ban_ms = next.ban_ms;
+	a->cfg.ban_max_ms = next.ban_max_ms;
+	a->cfg.escalation = next.escalation;
+	a->cfg.forget_ms = next.forget_ms;
+	a->cfg.max_blocks = next.max_blocks;
+	a->cfg.ipv6_prefix = next.ipv6_prefix;
+	a->cfg.dry_run = next.dry_run;
+	a->cfg.flush_on_exit = next.flush_on_exit;
+	a->cfg.hook_timeout_ms = next.hook_timeout_ms;
+	memcpy(a->cfg.hook, next.hook, sizeof(next.hook));
+	memcpy(a->cfg.ssh_ports, next.ssh_ports, sizeof(next.ssh_ports));
+	a->cfg.n_ssh_ports = next.n_ssh_ports;
+	memcpy(a->cfg.allow, next.allow, sizeof(next.allow));
+	a->cfg.n_allow = next.n_allow;
+	a->hook.timeout_ms = a->cfg.hook_timeout_ms;
+	if (a->enforcing) {
+		mw_allow_set_config(&a->allow, &a->cfg);
+		mw_policy_sync_allow(&a->policy);
+		a->policy.cap_warned = false;
+	}
 	pr_info("reloaded %s\n", a->config_path);
 }
 

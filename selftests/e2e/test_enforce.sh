@@ -192,6 +192,16 @@ mw block $CLI4B >"$RUN_DIR/out" 2>&1
 check_eq "the admin's SSH peer: refused" $? 1
 check "refusal names the SSH session" grep -q "SSH session" "$RUN_DIR/out"
 
+# --- SIGHUP reloads the policy ---
+printf '[enforce]\nallow = 192.0.2.99/32\nban_time = 7s\n' >>"$RUN_DIR/enforce.conf"
+kill -HUP "$AGENT_PID"
+sleep 0.5
+mw block 192.0.2.99 >"$RUN_DIR/out" 2>&1
+check_eq "after SIGHUP: the new configured allowlist holds" $? 1
+check "after SIGHUP: refusal names the config" grep -q "allowlisted (config" "$RUN_DIR/out"
+mw block 192.0.2.98 >/dev/null
+check "after SIGHUP: the new ban time applies" sh -c "MINEWALL_RUN_DIR=$RUN_DIR/run $BIN/minewall blocks -j | grep -q '\"prefix\":\"192.0.2.98\".*\"timeout_s\":7'"
+
 stop_agent
 
 # --- dry run: decide and report, never block ---

@@ -217,11 +217,19 @@ int mw_allow_init(struct mw_allow *a, const struct mw_config *cfg)
 		mw_prefix_parse(builtin[i], &p);
 		push(a, &p, MW_ALLOW_BUILTIN);
 	}
-	for (i = 0; i < cfg->n_allow; i++)
-		push(a, &cfg->allow[i], MW_ALLOW_CONFIG);
+	mw_allow_set_config(a, cfg);
 	read_runtime(a);
 	mw_allow_refresh(a, cfg, -1);
 	return 0;
+}
+
+void mw_allow_set_config(struct mw_allow *a, const struct mw_config *cfg)
+{
+	size_t i;
+
+	drop_source(a, MW_ALLOW_CONFIG);
+	for (i = 0; i < cfg->n_allow; i++)
+		push(a, &cfg->allow[i], MW_ALLOW_CONFIG);
 }
 
 void mw_allow_free(struct mw_allow *a)

@@ -43,6 +43,8 @@ const char *mw_allow_source_name(unsigned source);
 /* Loads the runtime list from @state_dir and builds everything else. */
 int mw_allow_init(struct mw_allow *a, const struct mw_config *cfg);
 void mw_allow_free(struct mw_allow *a);
+/* Replaces the configured part (enforce.allow) after a reload. */
+void mw_allow_set_config(struct mw_allow *a, const struct mw_config *cfg);
 /* Re-reads the dynamic sources (addresses, gateways, resolvers, SSH peers).
  * @local_fd is the mw_local map (the host's addresses), or -1. Returns true
  * when the list changed. */
