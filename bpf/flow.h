@@ -83,6 +83,31 @@ static __always_inline void mw_emit_flow(struct mw_ctx *c, struct mw_stats *st, 
 	st->events++;
 }
 
+static __always_inline void mw_emit_burst(struct mw_ctx *c, struct mw_stats *st,
+					  const struct mw_flow_key *key, const struct mw_flow *f)
+{
+	struct mw_event_burst *ev;
+
+	ev = bpf_ringbuf_reserve(&mw_events, sizeof(*ev), 0);
+	if (!ev) {
+		st->events_lost++;
+		return;
+	}
+	ev->hdr.type = MW_EV_BURST;
+	ev->hdr.dir = f->last_data_dir;
+	ev->hdr.reason = 0;
+	ev->hdr.ifindex = c->ifindex;
+	ev->hdr.ts_ns = c->now;
+	__builtin_memcpy(&ev->key, key, sizeof(*key));
+	ev->bytes = f->burst_bytes;
+	ev->exchanges = f->exchanges;
+	ev->svc = f->svc;
+	ev->pad = 0;
+	ev->first_ns = f->first_ns;
+	bpf_ringbuf_submit(ev, 0);
+	st->events++;
+}
+
 /* Payload worth a look by the agent: JSON-RPC (Stratum), a TLS handshake
  * record (ClientHello and its SNI), or DNS. */
 static __always_inline int mw_peek_wanted(const struct mw_pkt *p, const struct mw_flow_key *key,
@@ -224,9 +249,15 @@ static __always_inline void mw_update(struct mw_ctx *c, struct mw_stats *st, con
 	if (p->payload_len) {
 		__u32 n = ++f->data_packets[dir];
 
-		if (f->last_data_dir != dir && f->data_packets[odir])
+		if (f->last_data_dir != dir && f->data_packets[odir]) {
 			f->exchanges++;
+			/* the other side's burst ended: a login try shows in its size */
+			if (f->svc && f->exchanges <= MW_BURST_EVENTS_MAX)
+				mw_emit_burst(c, st, key, f);
+			f->burst_bytes = 0;
+		}
 		f->last_data_dir = dir;
+		f->burst_bytes += p->payload_len;
 		if (n <= mw_cfg.peek_packets && f->peeked[dir] < mw_cfg.peek_packets &&
 		    mw_peek_wanted(p, key, mw_first_payload_byte(c, p))) {
 			f->peeked[dir]++;
@@ -273,6 +304,13 @@ static __always_inline void mw_flow_create(struct mw_ctx *c, struct mw_stats *st
 	mw_flow_init(&nf, p, c, dir);
 	if (mw_lpm_match(&mw_blacklist, key->remote_addr, &list))
 		nf.blacklist = list;
+	if (nf.initiator == MW_DIR_IN && p->proto == IPPROTO_TCP) {
+		__u32 port = bpf_ntohs(key->local_port);
+		__u8 *svc = bpf_map_lookup_elem(&mw_svc, &port);
+
+		if (svc)
+			nf.svc = *svc;
+	}
 	mw_update(c, st, p, key, &nf, dir);
 
 	if (bpf_map_update_elem(&mw_flows, key, &nf, BPF_NOEXIST) < 0) {

@@ -87,6 +87,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } mw_block_net __weak SEC(".maps");
 
+/* enum mw_svc of each local port (host order), set by the agent. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u8);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} mw_svc __weak SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);

@@ -21,6 +21,7 @@
 #define MW_MAP_BLOCK "mw_block"
 #define MW_MAP_BLOCK_NET "mw_block_net"
 #define MW_MAP_AGENT "mw_agent"
+#define MW_MAP_SVC "mw_svc"
 
 #define MW_PIN_PATH_DEFAULT "/sys/fs/bpf/minewall"
 
@@ -38,6 +39,21 @@
 /* Bytes of payload copied into a peek event. Keep a power of two: the BPF
  * side masks the copy length with MW_PEEK_MAX - 1 for the verifier. */
 #define MW_PEEK_MAX 512
+
+/* Authenticated services whose connections are watched for login tries
+ * (value of mw_svc, indexed by local port). Keep in sync with detect/dict.c. */
+enum mw_svc {
+	MW_SVC_NONE = 0,
+	MW_SVC_SSH = 1, /* SSHDICT */
+	MW_SVC_RDP = 2, /* RDPDICT */
+	MW_SVC_HTTP = 3, /* HTTPDICT */
+	MW_SVC_AUTH = 4, /* DICTATTACK: any other authenticated service */
+	MW_SVC_MAX,
+};
+
+/* Burst events are sent for the first exchanges of a watched connection
+ * only: the login phase, not the session that may follow. */
+#define MW_BURST_EVENTS_MAX 64
 
 /* Direction of a packet or of a flow's initiator, from the host's view. */
 enum mw_dir {
@@ -100,7 +116,11 @@ enum mw_flow_state {
  * @ended:        1 once the flow-end event was emitted
  * @last_data_dir: direction of the latest data packet (for @exchanges)
  * @peeked:       per direction, payload peek events sent
+ * @svc:          protected service (enum mw_svc) of the local port, for flows
+ *                the remote side opened; 0 for others
  * @blacklist:    list id that matched the remote address at creation, 0 none
+ * @burst_bytes:  payload bytes of the current burst (consecutive data packets
+ *                in direction @last_data_dir)
  *
  * Each direction's counters are written only by the program that sees that
  * direction (XDP ingress or tc egress), so no atomics are needed on the
@@ -123,8 +143,10 @@ struct mw_flow {
 	__u8 ended;
 	__u8 last_data_dir;
 	__u8 peeked[2];
-	__u8 pad;
+	__u8 svc;
 	__u32 blacklist;
+	__u32 burst_bytes;
+	__u32 pad;
 };
 
 /* Parse outcomes that are counted; the packet is always passed. */
@@ -243,6 +265,7 @@ enum mw_event_type {
 	MW_EV_NEW_PUBLIC = 2, /* struct mw_event_flow: local -> public, first packet */
 	MW_EV_BLACKLIST = 3, /* struct mw_event_flow, flow.blacklist set */
 	MW_EV_PEEK = 4, /* struct mw_event_peek */
+	MW_EV_BURST = 5, /* struct mw_event_burst */
 };
 
 /* Why a flow ended (mw_event_flow.reason). */
@@ -266,6 +289,25 @@ struct mw_event_flow {
 	struct mw_event_hdr hdr;
 	struct mw_flow_key key;
 	struct mw_flow flow;
+};
+
+/**
+ * struct mw_event_burst - a burst of data in one direction of a watched
+ * connection ended, because the other side started sending.
+ * @bytes:     payload bytes of the burst that ended
+ * @exchanges: the flow's exchange count, this change of direction included
+ * @svc:       enum mw_svc of the connection
+ * @first_ns:  the flow's first_ns (tells a reused 4-tuple apart)
+ * hdr.dir is the direction of the burst that ended.
+ */
+struct mw_event_burst {
+	struct mw_event_hdr hdr;
+	struct mw_flow_key key;
+	__u32 bytes;
+	__u16 exchanges;
+	__u8 svc;
+	__u8 pad;
+	__u64 first_ns;
 };
 
 /**

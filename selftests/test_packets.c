@@ -41,6 +41,7 @@ static struct {
 	union {
 		struct mw_event_flow flow;
 		struct mw_event_peek peek;
+		struct mw_event_burst burst;
 	};
 } events[MAX_EVENTS];
 static int n_events;
@@ -719,6 +720,45 @@ static void seq_blacklist(void *arg)
 	free(recs);
 }
 
+static void seq_bursts(void *arg)
+{
+	int svc_fd = mw_loader_map_fd(&L, MW_MAP_SVC);
+	__u32 port = 22;
+	__u8 ssh = MW_SVC_SSH, none = 0;
+	struct pkt_spec s;
+	int i;
+
+	reset();
+	bpf_map_update_elem(svc_fd, &port, &ssh, 0);
+	s = tcp(true, MW_TCP_SYN, 0), send_spec(XDP, &s);
+	s = tcp(false, MW_TCP_SYN | MW_TCP_ACK, 0), send_spec(TC, &s);
+	s = tcp(true, MW_TCP_ACK, 0), send_spec(XDP, &s);
+	s = tcp(true, MW_TCP_ACK | MW_TCP_PSH, 21), send_spec(XDP, &s); /* client banner */
+	s = tcp(false, MW_TCP_ACK | MW_TCP_PSH, 32), send_spec(TC, &s); /* server banner */
+	s = tcp(false, MW_TCP_ACK | MW_TCP_PSH, 900), send_spec(TC, &s); /* same burst */
+	for (i = 0; i < 3; i++) {
+		s = tcp(true, MW_TCP_ACK | MW_TCP_PSH, 76), send_spec(XDP, &s); /* a try */
+		s = tcp(false, MW_TCP_ACK | MW_TCP_PSH, 76), send_spec(TC, &s); /* refused */
+	}
+	if (ASSERT_EQ(count_events(MW_EV_BURST), 7, "one event per change of direction")) {
+		const struct mw_event_burst *b = (const void *)&events[1].flow;
+
+		ASSERT_EQ(b->hdr.dir, MW_DIR_OUT, "second event: the server's burst ended");
+		ASSERT_EQ(b->bytes, 932, "its bytes: both packets");
+		ASSERT_EQ(b->svc, MW_SVC_SSH, "service");
+		b = (const void *)&events[n_events - 1].flow;
+		ASSERT_EQ(b->bytes, 76, "last: a 76-byte try");
+		ASSERT_EQ(b->exchanges, 7, "exchange count");
+	}
+	/* an outbound connection to port 22 is not watched */
+	reset();
+	s = tcp(false, MW_TCP_SYN, 0), send_spec(TC, &s);
+	s = tcp(true, MW_TCP_ACK | MW_TCP_PSH, 10), send_spec(XDP, &s);
+	s = tcp(false, MW_TCP_ACK | MW_TCP_PSH, 10), send_spec(TC, &s);
+	ASSERT_EQ(count_events(MW_EV_BURST), 0, "locally initiated: no burst events");
+	bpf_map_update_elem(svc_fd, &port, &none, 0);
+}
+
 static void seq_local_addresses(void *arg)
 {
 	struct mw_addr a;
@@ -786,6 +826,7 @@ int main(int argc, char **argv)
 	test_run("seq xdp fast drop", seq_block, NULL);
 	test_run("seq blacklist hit", seq_blacklist, NULL);
 	test_run("seq local addresses decide direction", seq_local_addresses, NULL);
+	test_run("seq burst events of a watched service", seq_bursts, NULL);
 
 	ring_buffer__free(rb);
 	mw_loader_destroy(&L);

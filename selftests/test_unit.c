@@ -5,10 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include "addr.h"
 #include "agent_flows.h"
 #include "config.h"
+#include "detect/dict.h"
 #include "events.h"
 #include "flowtable.h"
 #include "test.h"
@@ -272,6 +274,236 @@ static void t_names(void *arg)
 	ASSERT_STREQ(mw_flow_state_name(MW_STATE_CLOSING), "closing", "state name");
 }
 
+/* --- the dictionary-attack detector over synthetic connections --- */
+
+struct dets {
+	struct mw_dict_detection d[64];
+	int n;
+};
+
+static void on_det(void *arg, const struct mw_dict_detection *det)
+{
+	struct dets *ds = arg;
+
+	if (ds->n < 64)
+		ds->d[ds->n++] = *det;
+}
+
+static uint64_t T; /* the test's clock, ns */
+
+static struct mw_flow_key conn_key(const char *src, uint16_t sport, uint16_t dport)
+{
+	struct mw_flow_key k = { .proto = IPPROTO_TCP };
+	struct mw_addr a;
+
+	mw_addr_parse("192.0.2.1", &a);
+	memcpy(k.local_addr, a.addr, 16);
+	mw_addr_parse(src, &a);
+	memcpy(k.remote_addr, a.addr, 16);
+	k.local_port = htons(dport);
+	k.remote_port = htons(sport);
+	return k;
+}
+
+/* A connection replayed as bursts: positive sizes from the server,
+ * negative from the client; then its end. */
+static void play(struct mw_dict *d, const char *src, uint16_t sport, unsigned svc,
+		 const int *bursts, int n, bool handshake, uint64_t step_ns)
+{
+	struct mw_flow_key k = conn_key(src, sport, svc == MW_SVC_AUTH ? 21 : 22);
+	struct mw_event_burst b = { .hdr = { .type = MW_EV_BURST }, .key = k, .svc = svc };
+	struct mw_event_flow end = { .hdr = { .type = MW_EV_FLOW_END }, .key = k };
+	uint64_t first = T;
+	int i;
+
+	b.first_ns = first;
+	for (i = 0; i < n - 1; i++) {
+		T += step_ns;
+		b.hdr.ts_ns = T;
+		b.hdr.dir = bursts[i] > 0 ? MW_DIR_OUT : MW_DIR_IN;
+		b.bytes = abs(bursts[i]);
+		b.exchanges = i + 1;
+		mw_dict_burst(d, &b);
+	}
+	T += step_ns;
+	end.hdr.ts_ns = T;
+	end.flow.first_ns = first;
+	end.flow.last_ns = T;
+	end.flow.svc = svc;
+	end.flow.handshake = handshake;
+	end.flow.exchanges = n - 1;
+	end.flow.last_data_dir = n && bursts[n - 1] > 0 ? MW_DIR_OUT : MW_DIR_IN;
+	end.flow.burst_bytes = n ? abs(bursts[n - 1]) : 0;
+	mw_dict_flow_end(d, &end);
+}
+
+#define MS 1000000ULL
+
+/* hydra -t 4 against OpenSSH, as captured here: banner+kexinit, DH reply,
+ * service accept, "none" refused, then three refused passwords */
+static const int hydra_conn[] = {
+	-23, 1129, -952, 524, -60, 44, -68, 76, -76, 76, -76, 76, -76, 76
+};
+/* zeek/sshguess.pcap: the OpenSSH client probes none and publickey first */
+static const int sshguess_conn[] = { -21, 32, -1592, 952, -24,	280, -272, 848, -72,  56,
+				     -72, 56, -376,  56,  -152, 56,  -152, 56,	-152, 56 };
+/* a key-based login that gets its shell: no refusal repeats, then a session */
+static const int key_login[] = { -23, 1129, -952, 524, -60, 44,	 -68, 76,  -400, 300, -500,
+				 28,  -120, 900,  -36, 36,  -36, 36,  -36, 36,	 -36, 36 };
+/* a key-based login as OpenSSH 9 does it here, one command, then the close */
+static const int key_command[] = { -41, 41,   -1560, 1088, -1208, 1564, -60, 44,  -60, 76, -140,
+				   100, -308, 28,    -112, 472,	  -112, 72,  -36, 168, -96 };
+/* a password login after two typos */
+static const int typo_login[] = { -23, 1129, -952, 524, -60, 44, -68,  76,
+				  -76, 76,   -76,  76,	-76, 28, -120, 900 };
+
+static void t_dict_hydra(void *arg)
+{
+	struct mw_config cfg;
+	struct dets ds = { .n = 0 };
+	struct mw_dict *d;
+	struct mw_addr a;
+	int i;
+
+	mw_config_defaults(&cfg);
+	d = mw_dict_new(&cfg, on_det, &ds);
+	T = 1000 * MS;
+	for (i = 0; i < 4; i++)
+		play(d, "198.51.100.66", 50000 + i, MW_SVC_SSH, hydra_conn, ARRAY_SIZE(hydra_conn),
+		     true, 10 * MS);
+	mw_addr_parse("198.51.100.66", &a);
+	ASSERT_EQ(mw_dict_attempts(d, &a, MW_SVC_SSH), 12,
+		  "3 refused passwords in each of 4 connections");
+	if (ASSERT_EQ(ds.n, 1, "one detection")) {
+		ASSERT_STREQ(ds.d[0].method, "SSHDICT", "method");
+		ASSERT_EQ(ds.d[0].attempts, 3, "detected at the third try");
+		ASSERT_TRUE(!ds.d[0].successful && !ds.d[0].distributed, "plain attack");
+		ASSERT_EQ(ds.d[0].dst_port, 22, "service port");
+	}
+	mw_dict_free(d);
+}
+
+static void t_dict_sshguess(void *arg)
+{
+	struct mw_config cfg;
+	struct dets ds = { .n = 0 };
+	struct mw_dict *d;
+
+	mw_config_defaults(&cfg);
+	d = mw_dict_new(&cfg, on_det, &ds);
+	T = 1000 * MS;
+	play(d, "192.168.56.1", 55470, MW_SVC_SSH, sshguess_conn, ARRAY_SIZE(sshguess_conn), true,
+	     300 * MS);
+	ASSERT_EQ(ds.n, 1, "one connection of the capture is enough");
+	mw_dict_free(d);
+}
+
+static void t_dict_benign(void *arg)
+{
+	struct mw_config cfg;
+	struct dets ds = { .n = 0 };
+	struct mw_dict *d;
+	struct mw_addr a;
+	int i;
+
+	mw_config_defaults(&cfg);
+	d = mw_dict_new(&cfg, on_det, &ds);
+	T = 1000 * MS;
+	/* automation logging in with its key 20 times in a minute */
+	for (i = 0; i < 20; i++)
+		play(d, "198.51.100.20", 40000 + i, MW_SVC_SSH, key_login, ARRAY_SIZE(key_login),
+		     true, 50 * MS);
+	for (i = 0; i < 20; i++)
+		play(d, "198.51.100.20", 40100 + i, MW_SVC_SSH, key_command,
+		     ARRAY_SIZE(key_command), true, 5 * MS);
+	mw_addr_parse("198.51.100.20", &a);
+	ASSERT_EQ(mw_dict_attempts(d, &a, MW_SVC_SSH), 0, "key logins: no tries");
+	/* an admin with two typos, twice */
+	play(d, "198.51.100.21", 41000, MW_SVC_SSH, typo_login, ARRAY_SIZE(typo_login), true,
+	     500 * MS);
+	T += 20000 * MS;
+	play(d, "198.51.100.21", 41001, MW_SVC_SSH, typo_login, ARRAY_SIZE(typo_login), true,
+	     500 * MS);
+	mw_addr_parse("198.51.100.21", &a);
+	/* the tries of a connection that gets in are taken back */
+	ASSERT_EQ(mw_dict_attempts(d, &a, MW_SVC_SSH), 0, "typos followed by a login: taken back");
+	ASSERT_EQ(ds.n, 0, "an admin's typos: no detection");
+	mw_dict_free(d);
+
+	ds.n = 0;
+	d = mw_dict_new(&cfg, on_det, &ds);
+	play(d, "198.51.100.22", 41002, MW_SVC_SSH, typo_login, ARRAY_SIZE(typo_login), true,
+	     500 * MS);
+	/* a monitoring check: banner, then close, every minute */
+	for (i = 0; i < 5; i++) {
+		static const int check[] = { -23, 41 };
+
+		T += 60000 * MS;
+		play(d, "198.51.100.23", 42000 + i, MW_SVC_SSH, check, ARRAY_SIZE(check), true, MS);
+	}
+	/* a SYN flood of half-open connections carrying an innocent address */
+	for (i = 0; i < 100; i++)
+		play(d, "198.51.100.24", 43000 + i, MW_SVC_SSH, NULL, 0, false, MS);
+	ASSERT_EQ(ds.n, 0, "one login with typos, monitoring checks, half-open flood: nothing");
+	mw_dict_free(d);
+}
+
+static void t_dict_success_distributed(void *arg)
+{
+	static const int fails_then_shell[] = { -23, 1129, -952, 524, -60, 44,	-68, 76,   -76,
+						76,  -76,  76,	 -76, 76,  -76, 28,  -120, 900 };
+	static const int two_tries[] = { -23, 1129, -952, 524, -60, 44, -68, 76, -76, 76, -76, 76 };
+	struct mw_config cfg;
+	struct dets ds = { .n = 0 };
+	struct mw_dict *d;
+	char src[32];
+	int i;
+
+	mw_config_defaults(&cfg);
+	d = mw_dict_new(&cfg, on_det, &ds);
+	T = 1000 * MS;
+	play(d, "198.51.100.30", 44000, MW_SVC_SSH, fails_then_shell, ARRAY_SIZE(fails_then_shell),
+	     true, 100 * MS);
+	if (ASSERT_EQ(ds.n, 2, "the attack, then its success"))
+		ASSERT_TRUE(ds.d[1].successful && ds.d[1].attempts == 3,
+			    "successful after 3 tries");
+	mw_dict_free(d);
+
+	ds.n = 0;
+	cfg.dict[MW_SVC_SSH].attempts = 5; /* each source stays below */
+	d = mw_dict_new(&cfg, on_det, &ds);
+	for (i = 0; i < 12; i++) {
+		snprintf(src, sizeof(src), "203.0.113.%d", 10 + i);
+		play(d, src, 45000, MW_SVC_SSH, two_tries, ARRAY_SIZE(two_tries), true, 10 * MS);
+	}
+	if (ASSERT_EQ(ds.n, 1, "one distributed detection")) {
+		ASSERT_TRUE(ds.d[0].distributed, "distributed");
+		ASSERT_EQ(ds.d[0].total_sources, 10, "confirmed at 10 sources (20 tries)");
+		ASSERT_EQ(ds.d[0].n_sources, 10, "the sources are listed");
+	}
+	mw_dict_free(d);
+}
+
+static void t_dict_ftp(void *arg)
+{
+	/* FTP: banner, then USER -> 331, PASS -> 530, three times */
+	static const int ftp[] = {
+		20, -12, 34, -12, 22, -12, 34, -12, 22, -12, 34, -12, 22, -6, 14
+	};
+	struct mw_config cfg;
+	struct dets ds = { .n = 0 };
+	struct mw_dict *d;
+
+	mw_config_defaults(&cfg);
+	d = mw_dict_new(&cfg, on_det, &ds);
+	T = 1000 * MS;
+	play(d, "198.51.100.40", 46000, MW_SVC_AUTH, ftp, ARRAY_SIZE(ftp), true, 100 * MS);
+	play(d, "198.51.100.40", 46001, MW_SVC_AUTH, ftp, ARRAY_SIZE(ftp), true, 100 * MS);
+	if (ASSERT_EQ(ds.n, 1, "detected"))
+		ASSERT_STREQ(ds.d[0].method, "DICTATTACK", "method");
+	mw_dict_free(d);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
@@ -285,5 +517,10 @@ int main(int argc, char **argv)
 	test_run("event dispatch", t_events, NULL);
 	test_run("flow timeouts", t_flow_timeouts, NULL);
 	test_run("names", t_names, NULL);
+	test_run("dict: hydra on ssh", t_dict_hydra, NULL);
+	test_run("dict: zeek sshguess connection", t_dict_sshguess, NULL);
+	test_run("dict: benign logins, checks, half-open floods", t_dict_benign, NULL);
+	test_run("dict: successful and distributed attacks", t_dict_success_distributed, NULL);
+	test_run("dict: ftp", t_dict_ftp, NULL);
 	return test_summary("test_unit");
 }

@@ -67,6 +67,19 @@ static const struct opt opts[] = {
 	{ "enforce", "hook", OPT_STRING, OFF(hook), 0, 0, NULL },
 	{ "enforce", "hook_timeout", OPT_DURATION, OFF(hook_timeout_ms), 100, 3600000, NULL },
 	{ "enforce", "state_dir", OPT_PATH, OFF(state_dir), 0, 0, NULL },
+	{ "dict", "ssh_ports", OPT_PORTS, OFF(dict[MW_SVC_SSH].ports), 0, 0, NULL },
+	{ "dict", "ssh_attempts", OPT_U64, OFF(dict[MW_SVC_SSH].attempts), 1, 1000, NULL },
+	{ "dict", "rdp_ports", OPT_PORTS, OFF(dict[MW_SVC_RDP].ports), 0, 0, NULL },
+	{ "dict", "rdp_attempts", OPT_U64, OFF(dict[MW_SVC_RDP].attempts), 1, 1000, NULL },
+	{ "dict", "http_ports", OPT_PORTS, OFF(dict[MW_SVC_HTTP].ports), 0, 0, NULL },
+	{ "dict", "http_attempts", OPT_U64, OFF(dict[MW_SVC_HTTP].attempts), 1, 1000, NULL },
+	{ "dict", "auth_ports", OPT_PORTS, OFF(dict[MW_SVC_AUTH].ports), 0, 0, NULL },
+	{ "dict", "auth_attempts", OPT_U64, OFF(dict[MW_SVC_AUTH].attempts), 1, 1000, NULL },
+	{ "dict", "window", OPT_DURATION, OFF(dict_window_ms), 1000, 86400000, NULL },
+	{ "dict", "distributed_sources", OPT_U64, OFF(dict_dist_sources), 2, 100000, NULL },
+	{ "dict", "distributed_attempts", OPT_U64, OFF(dict_dist_attempts), 2, 1000000, NULL },
+	{ "dict", "success_attempts", OPT_U64, OFF(dict_success_attempts), 1, 1000, NULL },
+	{ "dict", "block", OPT_BOOL, OFF(dict_block), 0, 0, NULL },
 };
 
 /* Internal networks by default: everything that is not "the internet". */
@@ -79,6 +92,8 @@ static const char *const internal_defaults[] = {
 	"fc00::/7",	 "fe80::/10",
 	"ff00::/8",	 "::",
 };
+
+static void set_ports(struct mw_port_list *l, const char *text);
 
 void mw_config_defaults(struct mw_config *cfg)
 {
@@ -105,7 +120,21 @@ void mw_config_defaults(struct mw_config *cfg)
 	cfg->forget_ms = 86400000;
 	cfg->max_blocks = 10000;
 	cfg->ipv6_prefix = 64;
-	cfg->ssh_ports[cfg->n_ssh_ports++] = 22;
+	cfg->ssh_ports.port[cfg->ssh_ports.n++] = 22;
+	set_ports(&cfg->dict[MW_SVC_SSH].ports, "22");
+	set_ports(&cfg->dict[MW_SVC_RDP].ports, "3389");
+	set_ports(&cfg->dict[MW_SVC_HTTP].ports, "80 443 8080 8443");
+	set_ports(&cfg->dict[MW_SVC_AUTH].ports,
+		  "21 23 25 110 143 465 587 993 995 1433 3306 5432 5900 6379 27017");
+	cfg->dict[MW_SVC_SSH].attempts = 3;
+	cfg->dict[MW_SVC_RDP].attempts = 3;
+	cfg->dict[MW_SVC_HTTP].attempts = 10;
+	cfg->dict[MW_SVC_AUTH].attempts = 3;
+	cfg->dict_window_ms = 60000;
+	cfg->dict_dist_sources = 10;
+	cfg->dict_dist_attempts = 20;
+	cfg->dict_success_attempts = 3;
+	cfg->dict_block = true;
 	cfg->hook_timeout_ms = 10000;
 	snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s", MW_STATE_DIR_DEFAULT);
 }
@@ -139,6 +168,7 @@ static int split_list(const char *value, int (*fn)(void *, const char *), void *
 
 struct list_ctx {
 	struct mw_config *cfg;
+	struct mw_port_list *ports; /* OPT_PORTS: the list being filled */
 	struct mw_prefix *prefixes; /* OPT_PREFIXES: the array being filled */
 	unsigned *n_prefixes;
 	char item[128];
@@ -177,12 +207,20 @@ static int add_port(void *arg, const char *s)
 	uint64_t v;
 
 	snprintf(c->item, sizeof(c->item), "%s", s);
-	if (c->cfg->n_ssh_ports >= MW_MAX_PORTS)
+	if (c->ports->n >= MW_MAX_PORTS)
 		return -E2BIG;
 	if (mw_parse_u64(s, 1, 65535, &v))
 		return -EINVAL;
-	c->cfg->ssh_ports[c->cfg->n_ssh_ports++] = (uint16_t)v;
+	c->ports->port[c->ports->n++] = (uint16_t)v;
 	return 0;
+}
+
+static void set_ports(struct mw_port_list *l, const char *text)
+{
+	struct list_ctx c = { .ports = l };
+
+	l->n = 0;
+	split_list(text, add_port, &c);
 }
 
 /* The count that goes with a list field. */
@@ -286,7 +324,8 @@ static int opt_apply(struct mw_config *cfg, const struct opt *o, const char *val
 		snprintf(field, PATH_MAX, "%s", value);
 		return 0;
 	case OPT_PORTS:
-		cfg->n_ssh_ports = 0;
+		lc.ports = field;
+		lc.ports->n = 0;
 		ret = split_list(value, add_port, &lc);
 		if (ret) {
 			fprintf(err, "%s: %s.%s: bad port '%s': %s\n", where, o->section, o->key,
@@ -453,8 +492,8 @@ void mw_config_write(const struct mw_config *cfg, FILE *out)
 				fprintf(out, " %s", (const char *)field);
 			break;
 		case OPT_PORTS:
-			for (j = 0; j < cfg->n_ssh_ports; j++)
-				fprintf(out, " %u", cfg->ssh_ports[j]);
+			for (j = 0; j < ((const struct mw_port_list *)field)->n; j++)
+				fprintf(out, " %u", ((const struct mw_port_list *)field)->port[j]);
 			break;
 		}
 		fputc('\n', out);

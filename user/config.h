@@ -26,6 +26,17 @@ enum mw_xdp_mode_cfg {
 	MW_XDP_CFG_GENERIC,
 };
 
+struct mw_port_list {
+	uint16_t port[MW_MAX_PORTS];
+	unsigned n;
+};
+
+/* Dictionary-attack detection, per protected service (index enum mw_svc). */
+struct mw_dict_svc {
+	struct mw_port_list ports;
+	uint64_t attempts; /* tries from one source in the window that make an attack */
+};
+
 struct mw_config {
 	/* [agent] */
 	char interfaces[MW_MAX_IFACES][16];
@@ -55,13 +66,19 @@ struct mw_config {
 	uint64_t ipv6_prefix;
 	struct mw_prefix allow[MW_MAX_PREFIXES];
 	unsigned n_allow;
-	uint16_t ssh_ports[MW_MAX_PORTS];
-	unsigned n_ssh_ports;
+	struct mw_port_list ssh_ports;
 	bool dry_run;
 	bool flush_on_exit;
 	char hook[PATH_MAX];
 	uint64_t hook_timeout_ms;
 	char state_dir[PATH_MAX];
+	/* [dict] */
+	struct mw_dict_svc dict[MW_SVC_MAX];
+	uint64_t dict_window_ms;
+	uint64_t dict_dist_sources;
+	uint64_t dict_dist_attempts;
+	uint64_t dict_success_attempts;
+	bool dict_block;
 };
 
 /* Fills @cfg with the defaults. */

@@ -55,6 +55,17 @@ int mw_events_dispatch(struct mw_events *ev, const void *data, size_t size)
 		}
 		return 0;
 	}
+	case MW_EV_BURST: {
+		const struct mw_event_burst *be = data;
+
+		if (size < sizeof(*be))
+			goto bad;
+		ev->received[h->type]++;
+		for (i = 0; i < ev->n_sinks; i++)
+			if (ev->sinks[i].burst)
+				ev->sinks[i].burst(ev->sinks[i].arg, be);
+		return 0;
+	}
 	case MW_EV_PEEK: {
 		const struct mw_event_peek *pe = data;
 

@@ -17,6 +17,7 @@ struct mw_event_sink {
 	void (*new_public)(void *arg, const struct mw_event_flow *ev);
 	void (*blacklist)(void *arg, const struct mw_event_flow *ev);
 	void (*peek)(void *arg, const struct mw_event_peek *ev);
+	void (*burst)(void *arg, const struct mw_event_burst *ev);
 	void *arg;
 };
 
@@ -27,7 +28,7 @@ struct mw_events {
 	struct mw_event_sink sinks[MW_MAX_SINKS];
 	unsigned n_sinks;
 	/* counts, by enum mw_event_type; [0] counts malformed records */
-	uint64_t received[MW_EV_PEEK + 1];
+	uint64_t received[MW_EV_BURST + 1];
 	uint64_t duplicates; /* a second end report of the same flow */
 	/* the latest flow ends, to drop a duplicate report from a racing CPU */
 	struct {

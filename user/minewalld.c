@@ -23,6 +23,7 @@
 #include <bpf/libbpf.h>
 
 #include "agent_control.h"
+#include "agent_detect.h"
 #include "agent_flows.h"
 #include "control.h"
 #include "enforce/hook.h"
@@ -56,6 +57,7 @@ struct agent {
 	struct mw_hook hook;
 	struct mw_control control;
 	struct mw_agent_ctl ctl;
+	struct mw_agent_detect detect;
 	bool enforcing; /* nft, allowlist and policy are set up */
 	int epfd, sigfd, timerfd, lockfd;
 	int stats_fd, agent_fd;
@@ -251,6 +253,7 @@ static void enforcement_cycle(struct agent *a)
 	}
 	mw_policy_tick(&a->policy);
 	mw_hook_reap(&a->hook);
+	mw_agent_detect_tick(&a->detect, mw_now_ns());
 }
 
 static void periodic(struct agent *a)
@@ -319,12 +322,18 @@ static void reload(struct agent *a)
 	a->cfg.flush_on_exit = next.flush_on_exit;
 	a->cfg.hook_timeout_ms = next.hook_timeout_ms;
 	memcpy(a->cfg.hook, next.hook, sizeof(next.hook));
-	memcpy(a->cfg.ssh_ports, next.ssh_ports, sizeof(next.ssh_ports));
-	a->cfg.n_ssh_ports = next.n_ssh_ports;
+	a->cfg.ssh_ports = next.ssh_ports;
 	memcpy(a->cfg.allow, next.allow, sizeof(next.allow));
 	a->cfg.n_allow = next.n_allow;
 	a->hook.timeout_ms = a->cfg.hook_timeout_ms;
+	memcpy(a->cfg.dict, next.dict, sizeof(next.dict));
+	a->cfg.dict_window_ms = next.dict_window_ms;
+	a->cfg.dict_dist_sources = next.dict_dist_sources;
+	a->cfg.dict_dist_attempts = next.dict_dist_attempts;
+	a->cfg.dict_success_attempts = next.dict_success_attempts;
+	a->cfg.dict_block = next.dict_block;
 	if (a->enforcing) {
+		mw_agent_detect_ports(&a->cfg, mw_loader_map_fd(&a->loader, MW_MAP_SVC));
 		mw_allow_set_config(&a->allow, &a->cfg);
 		mw_policy_sync_allow(&a->policy);
 		a->policy.cap_warned = false;
@@ -591,6 +600,11 @@ static int start_enforcement(struct agent *a)
 			strerror(-err));
 		return err;
 	}
+	err = mw_agent_detect_ports(&a->cfg, mw_loader_map_fd(&a->loader, MW_MAP_SVC));
+	if (!err)
+		err = mw_agent_detect_init(&a->detect, &a->cfg, &a->policy, &a->allow, &a->events);
+	if (err)
+		return err;
 	a->enforcing = true;
 	if (a->cfg.dry_run)
 		pr_info("dry run: blocks are decided and reported, never applied\n");
@@ -693,6 +707,7 @@ static void stop(struct agent *a)
 		mw_policy_save(&a->policy);
 	}
 	mw_control_close(&a->control);
+	mw_agent_detect_free(&a->detect);
 	mw_policy_free(&a->policy);
 	mw_allow_free(&a->allow);
 	mw_nft_close(&a->nft);

@@ -13,7 +13,10 @@ SERVER=192.168.56.103
 [ -r "$CAPTURE" ] || { fail "capture $CAPTURE is readable"; finish; exit 1; }
 setup_topology || exit 1
 declare_local "$SERVER"
-start_agent "--status-interval" 0 || exit 1
+# the capture is a dictionary attack: detect it, but block nothing, so that
+# every packet of it reaches the flow table
+printf '[dict]\nblock = no\n' >"$RUN_DIR/replay.conf"
+start_agent -c "$RUN_DIR/replay.conf" || exit 1
 
 check "tcpreplay sends the capture" replay_capture "$CAPTURE"
 sleep 0.5

@@ -31,12 +31,13 @@ bool mw_prefix_overlap(const struct mw_prefix *a, const struct mw_prefix *b)
 	return a->len <= b->len ? mw_prefix_contains(a, &b->addr) : mw_prefix_contains(b, &a->addr);
 }
 
-static int push(struct mw_allow *a, const struct mw_prefix *p, unsigned source)
+static int push_port(struct mw_allow *a, const struct mw_prefix *p, unsigned source, uint16_t port)
 {
 	size_t i;
 
 	for (i = 0; i < a->n; i++)
-		if (a->e[i].source == source && !memcmp(&a->e[i].prefix, p, sizeof(*p)))
+		if (a->e[i].source == source && a->e[i].peer_port == port &&
+		    !memcmp(&a->e[i].prefix, p, sizeof(*p)))
 			return 0;
 	if (a->n == a->cap) {
 		size_t cap = a->cap ? a->cap * 2 : 64;
@@ -49,8 +50,14 @@ static int push(struct mw_allow *a, const struct mw_prefix *p, unsigned source)
 	}
 	a->e[a->n].prefix = *p;
 	a->e[a->n].source = source;
+	a->e[a->n].peer_port = port;
 	a->n++;
 	return 0;
+}
+
+static int push(struct mw_allow *a, const struct mw_prefix *p, unsigned source)
+{
+	return push_port(a, p, source, 0);
 }
 
 static void push_addr(struct mw_allow *a, const struct mw_addr *addr, unsigned source)
@@ -96,14 +103,16 @@ static bool is_ssh_port(const struct mw_config *cfg, unsigned port)
 {
 	unsigned i;
 
-	for (i = 0; i < cfg->n_ssh_ports; i++)
-		if (cfg->ssh_ports[i] == port)
+	for (i = 0; i < cfg->ssh_ports.n; i++)
+		if (cfg->ssh_ports.port[i] == port)
 			return true;
 	return false;
 }
 
-/* Peers of established connections to our SSH ports, from /proc/net/tcp{,6}. */
-static void read_ssh_peers(struct mw_allow *a, const struct mw_config *cfg, bool v6)
+/* Peers of established connections to our SSH ports, from /proc/net/tcp{,6},
+ * into @out (source MW_ALLOW_SSH). */
+static void read_ssh_peers(struct mw_allow *a, struct mw_allow *out, const struct mw_config *cfg,
+			   bool v6)
 {
 	char path[PATH_MAX], line[512], local[64], remote[64];
 	unsigned lport, rport, state;
@@ -150,9 +159,31 @@ static void read_ssh_peers(struct mw_allow *a, const struct mw_config *cfg, bool
 		} else {
 			continue;
 		}
-		push_addr(a, &peer, MW_ALLOW_SSH);
+		{
+			struct mw_prefix p = { .addr = peer, .len = 128 };
+
+			push_port(out, &p, MW_ALLOW_SSH, (uint16_t)rport);
+		}
 	}
 	fclose(f);
+}
+
+void mw_allow_ssh_peer(struct mw_allow *a, const struct mw_addr *peer, uint16_t port, bool up)
+{
+	struct mw_prefix p = { .addr = *peer, .len = 128 };
+	size_t i;
+
+	if (up) {
+		push_port(a, &p, MW_ALLOW_SSH, port);
+		return;
+	}
+	for (i = 0; i < a->n; i++) {
+		if (a->e[i].source == MW_ALLOW_SSH && a->e[i].peer_port == port &&
+		    !memcmp(&a->e[i].prefix, &p, sizeof(p))) {
+			a->e[i] = a->e[--a->n];
+			return;
+		}
+	}
 }
 
 static void read_runtime(struct mw_allow *a)
@@ -249,10 +280,33 @@ bool mw_allow_refresh(struct mw_allow *a, const struct mw_config *cfg, int local
 
 	if (before)
 		memcpy(before, a->e, a->n * sizeof(*before));
+	struct mw_allow connected = { .proc_net = a->proc_net };
+	size_t k, j;
+
 	drop_source(a, MW_ALLOW_LOCAL);
 	drop_source(a, MW_ALLOW_GATEWAY);
 	drop_source(a, MW_ALLOW_RESOLVER);
-	drop_source(a, MW_ALLOW_SSH);
+	/* SSH peers: all of them at start; later only those we know logged in,
+	 * and each only while it is still connected */
+	read_ssh_peers(a, &connected, cfg, false);
+	read_ssh_peers(a, &connected, cfg, true);
+	for (i = 0, k = 0; (size_t)i < a->n; i++) {
+		bool keep = a->e[i].source != MW_ALLOW_SSH;
+
+		for (j = 0; !keep && j < connected.n; j++)
+			keep = !memcmp(&connected.e[j].prefix, &a->e[i].prefix,
+				       sizeof(a->e[i].prefix));
+		if (keep)
+			a->e[k++] = a->e[i];
+	}
+	a->n = k;
+	if (!a->ssh_seeded) {
+		for (j = 0; j < connected.n; j++)
+			push_port(a, &connected.e[j].prefix, MW_ALLOW_SSH,
+				  connected.e[j].peer_port);
+		a->ssh_seeded = true;
+	}
+	free(connected.e);
 	if (local_fd >= 0) {
 		while (!bpf_map_get_next_key(local_fd, prev, &next)) {
 			push_addr(a, &next, MW_ALLOW_LOCAL);
@@ -264,8 +318,6 @@ bool mw_allow_refresh(struct mw_allow *a, const struct mw_config *cfg, int local
 	for (i = 0; i < n_gw; i++)
 		push_addr(a, &gw[i], MW_ALLOW_GATEWAY);
 	read_resolvers(a);
-	read_ssh_peers(a, cfg, false);
-	read_ssh_peers(a, cfg, true);
 	changed = !before || n_before != a->n || memcmp(before, a->e, a->n * sizeof(*before));
 	free(before);
 	return changed;

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * allow.h - what minewall never blocks: loopback, link-local, the host's own
- * addresses, its default gateways and resolvers, the peers of SSH sessions
- * established to it (refreshed while it runs), the configured list and what
- * the operator allowed at run time (kept in the state directory).
+ * addresses, its default gateways and resolvers, the peers of SSH sessions:
+ * those established when the agent starts and those that log in while it
+ * runs, each while it stays connected (a guesser's connections are
+ * established too, so an established connection alone proves nothing), the
+ * configured list and what the operator allowed at run time (kept in the
+ * state directory).
  */
 #ifndef MW_ALLOW_H
 #define MW_ALLOW_H
@@ -11,6 +14,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "addr.h"
 #include "config.h"
@@ -29,6 +33,7 @@ enum mw_allow_source {
 struct mw_allow_entry {
 	struct mw_prefix prefix;
 	unsigned source; /* enum mw_allow_source */
+	uint16_t peer_port; /* MW_ALLOW_SSH: the connection that keeps it */
 };
 
 struct mw_allow {
@@ -37,6 +42,7 @@ struct mw_allow {
 	char runtime_path[PATH_MAX];
 	const char *resolv_conf; /* /etc/resolv.conf; tests may point elsewhere */
 	const char *proc_net; /* /proc/net */
+	bool ssh_seeded; /* the SSH peers at start were taken */
 };
 
 const char *mw_allow_source_name(unsigned source);
@@ -51,6 +57,10 @@ void mw_allow_set_config(struct mw_allow *a, const struct mw_config *cfg);
 bool mw_allow_refresh(struct mw_allow *a, const struct mw_config *cfg, int local_fd);
 /* The entry that allows @p (an address inside it, or one inside @p), or NULL. */
 const struct mw_allow_entry *mw_allow_match(const struct mw_allow *a, const struct mw_prefix *p);
+/* A peer that just logged in over SSH (the detector saw its session start
+ * without a guessing attack): never blocked while it stays connected; @up
+ * false when that connection ended. */
+void mw_allow_ssh_peer(struct mw_allow *a, const struct mw_addr *peer, uint16_t port, bool up);
 /* Runtime changes, saved at once. Return 0, -EEXIST, -ENOENT or -errno. */
 int mw_allow_add(struct mw_allow *a, const struct mw_prefix *p);
 int mw_allow_del(struct mw_allow *a, const struct mw_prefix *p);

@@ -1,0 +1,75 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Dictionary attacks seen in real traffic nobody here wrote: the captures
+# zeek/sshguess.pcap (17 failed SSH passwords) and zeek/bruteforce.pcap (30
+# failed FTP logins) replayed into the datapath are detected and their source
+# blocked; ndpi/ssh.pcap (one normal session) is not. Then a real sshd: many
+# key-based logins by "automation" are never blocked, a scripted password
+# guesser is.
+# shellcheck source=selftests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+setup_topology || exit 1
+
+replay_and_expect() { # NAME CAPTURE SERVER ATTACKER METHOD
+	declare_local "$3"
+	start_agent -c "$RUN_DIR/dict.conf" || return 1
+	check "$1: replayed" replay_capture "$2"
+	sleep 1
+	check "$1: $5 detected" grep -q "detection: .*\"method\":\"$5\".*\"src_ip\":\"$4\"" "$RUN_DIR/agent.log"
+	check "$1: the attacker is blocked" sh -c "MINEWALL_RUN_DIR=$RUN_DIR/run $BIN/minewall blocks -j | grep -q '\"prefix\":\"$4\",.*\"method\":\"$5\"'"
+	mw flush >/dev/null
+	stop_agent
+	in_srv ip addr del "$3/32" dev "$SRV_IF"
+	: >"$RUN_DIR/agent.log"
+}
+
+printf '[flows]\nscan_interval = 500ms\n' >"$RUN_DIR/dict.conf"
+replay_and_expect sshguess "$DATA/pcaps/zeek/sshguess.pcap" 192.168.56.103 192.168.56.1 SSHDICT
+FTP_SERVER=$(tshark -r "$DATA/pcaps/zeek/bruteforce.pcap" -T fields -e ip.dst -Y "tcp.flags.syn==1 && tcp.flags.ack==0 && tcp.dstport==21" 2>/dev/null | head -1)
+FTP_CLIENT=$(tshark -r "$DATA/pcaps/zeek/bruteforce.pcap" -T fields -e ip.src -Y "tcp.flags.syn==1 && tcp.flags.ack==0 && tcp.dstport==21" 2>/dev/null | head -1)
+replay_and_expect bruteforce "$DATA/pcaps/zeek/bruteforce.pcap" "$FTP_SERVER" "$FTP_CLIENT" DICTATTACK
+
+# one normal SSH session: nothing
+SSH_SERVER=$(tshark -r "$DATA/pcaps/ndpi/ssh.pcap" -T fields -e ip.dst -Y "tcp.flags.syn==1 && tcp.flags.ack==0 && tcp.dstport==22" 2>/dev/null | head -1)
+declare_local "$SSH_SERVER"
+start_agent -c "$RUN_DIR/dict.conf" || exit 1
+check "ssh.pcap: replayed" replay_capture "$DATA/pcaps/ndpi/ssh.pcap"
+sleep 1
+check "ssh.pcap: one normal session is no attack" sh -c "! grep -q detection: $RUN_DIR/agent.log"
+check_eq "ssh.pcap: nothing blocked" "$(mw blocks -j)" "[]"
+stop_agent
+
+# --- a real sshd ---
+SSHD_DIR=$RUN_DIR/sshd
+mkdir -p "$SSHD_DIR" /run/sshd
+ssh-keygen -q -t ed25519 -N '' -f "$SSHD_DIR/host_key"
+ssh-keygen -q -t ed25519 -N '' -f "$SSHD_DIR/client_key"
+ssh-keygen -q -t ed25519 -N '' -f "$SSHD_DIR/wrong_key"
+cp "$SSHD_DIR/client_key.pub" "$SSHD_DIR/authorized_keys"
+printf 'Port 22\nListenAddress %s\nHostKey %s/host_key\nPidFile %s/sshd.pid\nAuthorizedKeysFile %s/authorized_keys\nStrictModes no\nUsePAM no\nMaxAuthTries 6\n' \
+	"$SRV4" "$SSHD_DIR" "$SSHD_DIR" "$SSHD_DIR" >"$SSHD_DIR/sshd_config"
+bg_srv /usr/sbin/sshd -D -f "$SSHD_DIR/sshd_config" -E "$SSHD_DIR/sshd.log"
+sleep 0.5
+start_agent -c "$RUN_DIR/dict.conf" || exit 1
+SSH_OPTS=(-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR
+	-o ConnectTimeout=3 -o ServerAliveInterval=1 -o ServerAliveCountMax=2)
+ok=0
+for i in $(seq 1 10); do
+	out=$(in_cli ssh -i "$SSHD_DIR/client_key" "${SSH_OPTS[@]}" root@$SRV4 "echo run-$i" 2>&1)
+	[ "$out" = "run-$i" ] && ok=$((ok + 1))
+done
+check_eq "automation: 10 key-based logins in a row all worked" "$ok" 10
+check "automation: no detection" sh -c "! grep -q detection: $RUN_DIR/agent.log"
+check_eq "automation: nothing blocked" "$(mw blocks -j)" "[]"
+
+# a guesser: wrong keys offered one after another, as many as sshd allows
+for i in $(seq 1 6); do
+	in_cli timeout 10 ssh -i "$SSHD_DIR/wrong_key" "${SSH_OPTS[@]}" -o IdentitiesOnly=yes -b $CLI4 root@$SRV4 true >/dev/null 2>&1
+done
+sleep 1
+check "guesser: SSHDICT detected" grep -q "detection: .*\"method\":\"SSHDICT\".*\"src_ip\":\"$CLI4\"" "$RUN_DIR/agent.log"
+check "guesser: blocked" sh -c "MINEWALL_RUN_DIR=$RUN_DIR/run $BIN/minewall blocks -j | grep -q '\"prefix\":\"$CLI4\"'"
+check "guesser: its connections now fail" sh -c "! ip netns exec $CLI_NS timeout 10 ssh -i $SSHD_DIR/client_key -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o ConnectTimeout=2 -b $CLI4 root@$SRV4 true"
+
+finish

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <bpf/bpf.h>
+#include <jansson.h>
+
+#include "agent_detect.h"
+#include "log.h"
+#include "util.h"
+
+static void rfc3339_now(char *buf, size_t len)
+{
+	struct timespec now;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + strlen(buf), len - strlen(buf), ".%06ldZ", now.tv_nsec / 1000);
+}
+
+static void block_source(struct mw_agent_detect *ad, const struct mw_dict_detection *det,
+			 const struct mw_addr *src, const char **action)
+{
+	struct mw_block_req req = { .method = det->method };
+	char reason[MW_REASON_MAX], msg[256];
+	enum mw_block_result r;
+
+	snprintf(reason, sizeof(reason), "%s%u tries on port %u in %llus%s",
+		 det->distributed ? "distributed attack, " : "", det->attempts, det->dst_port,
+		 (unsigned long long)(ad->cfg->dict_window_ms / 1000),
+		 det->successful ? ", then a session" : "");
+	req.target.addr = *src;
+	req.target.len = 128;
+	req.reason = reason;
+	r = mw_policy_block(ad->policy, &req, msg, sizeof(msg));
+	*action = r == MW_BLOCKED || r == MW_BLOCK_KEPT ? "blocked" :
+		  r == MW_DRY_RUN			? "dry-run" :
+							  "alert";
+	if (r == MW_REFUSED_ALLOW || r == MW_REFUSED_CAP)
+		pr_info("%s: %s\n", det->method, msg);
+}
+
+static void on_detection(void *arg, const struct mw_dict_detection *det)
+{
+	struct mw_agent_detect *ad = arg;
+	char ts[40], src[MW_ADDRSTRLEN], dst[MW_ADDRSTRLEN];
+	const char *action = "alert";
+	json_t *ev, *detail, *sources;
+	unsigned i;
+	char *text;
+
+	ad->detections++;
+	if (ad->cfg->dict_block) {
+		if (det->distributed)
+			for (i = 0; i < det->n_sources; i++)
+				block_source(ad, det, &det->sources[i], &action);
+		else
+			block_source(ad, det, &det->src, &action);
+	}
+	rfc3339_now(ts, sizeof(ts));
+	detail = json_pack("{s:i, s:I, s:b, s:b}", "attempts", (int)det->attempts, "window_s",
+			   (json_int_t)(ad->cfg->dict_window_ms / 1000), "successful",
+			   det->successful, "distributed", det->distributed);
+	json_object_set_new(detail, "first_attempt_s_ago",
+			    json_real((double)(det->last_ns - det->first_ns) / 1e9));
+	if (det->distributed) {
+		sources = json_array();
+		for (i = 0; i < det->n_sources; i++)
+			json_array_append_new(sources, json_string(mw_addr_str(&det->sources[i],
+									       src, sizeof(src))));
+		json_object_set_new(detail, "sources", sources);
+		json_object_set_new(detail, "total_sources", json_integer(det->total_sources));
+	}
+	ev = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:o}", "timestamp", ts,
+		       "event_type", "detection", "method", det->method, "severity",
+		       det->successful ? "critical" : "high", "src_ip",
+		       det->distributed ? "" : mw_addr_str(&det->src, src, sizeof(src)), "dest_ip",
+		       mw_addr_str(&det->dst, dst, sizeof(dst)), "dest_port", det->dst_port,
+		       "proto", "TCP", "action", action, "detail", detail);
+	text = ev ? json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	if (text)
+		pr_info("detection: %s\n", text);
+	free(text);
+	json_decref(ev);
+}
+
+static void on_burst(void *arg, const struct mw_event_burst *ev)
+{
+	mw_dict_burst(((struct mw_agent_detect *)arg)->dict, ev);
+}
+
+static void on_flow_end(void *arg, const struct mw_event_flow *ev)
+{
+	mw_dict_flow_end(((struct mw_agent_detect *)arg)->dict, ev);
+}
+
+static void on_login(void *arg, unsigned svc, const struct mw_addr *src, uint16_t port, bool up)
+{
+	struct mw_agent_detect *ad = arg;
+	char buf[MW_ADDRSTRLEN];
+
+	if (svc != MW_SVC_SSH || !ad->allow)
+		return;
+	mw_allow_ssh_peer(ad->allow, src, port, up);
+	pr_debug("SSH login from %s port %u %s\n", mw_addr_str(src, buf, sizeof(buf)), port,
+		 up ? "allowlisted while connected" : "ended");
+}
+
+int mw_agent_detect_init(struct mw_agent_detect *ad, const struct mw_config *cfg,
+			 struct mw_policy *policy, struct mw_allow *allow, struct mw_events *events)
+{
+	struct mw_event_sink sink = { .burst = on_burst, .flow_end = on_flow_end, .arg = ad };
+
+	memset(ad, 0, sizeof(*ad));
+	ad->cfg = cfg;
+	ad->policy = policy;
+	ad->allow = allow;
+	ad->dict = mw_dict_new(cfg, on_detection, ad);
+	if (!ad->dict)
+		return -ENOMEM;
+	mw_dict_on_login(ad->dict, on_login);
+	return mw_events_add_sink(events, &sink);
+}
+
+void mw_agent_detect_free(struct mw_agent_detect *ad)
+{
+	mw_dict_free(ad->dict);
+	ad->dict = NULL;
+}
+
+void mw_agent_detect_tick(struct mw_agent_detect *ad, uint64_t now_ns)
+{
+	if (ad->dict)
+		mw_dict_tick(ad->dict, now_ns);
+}
+
+int mw_agent_detect_ports(const struct mw_config *cfg, int svc_fd)
+{
+	static __u8 values[65536];
+	static __u32 keys[65536];
+	__u32 count = 65536, i;
+	unsigned svc, j;
+
+	memset(values, 0, sizeof(values));
+	for (svc = 1; svc < MW_SVC_MAX; svc++)
+		for (j = 0; j < cfg->dict[svc].ports.n; j++)
+			values[cfg->dict[svc].ports.port[j]] = svc;
+	for (i = 0; i < 65536; i++)
+		keys[i] = i;
+	if (bpf_map_update_batch(svc_fd, keys, values, &count, NULL)) {
+		int err = -errno;
+
+		pr_warn("cannot set the protected ports: %s\n", strerror(-err));
+		return err;
+	}
+	return 0;
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* agent_detect.h - the agent's side of the detectors: feeding them, and
+ * turning their detections into events and blocks. */
+#ifndef MW_AGENT_DETECT_H
+#define MW_AGENT_DETECT_H
+
+#include "config.h"
+#include "detect/dict.h"
+#include "enforce/policy.h"
+#include "events.h"
+
+struct mw_agent_detect {
+	const struct mw_config *cfg;
+	struct mw_policy *policy;
+	struct mw_allow *allow;
+	struct mw_dict *dict;
+	uint64_t detections;
+};
+
+int mw_agent_detect_init(struct mw_agent_detect *ad, const struct mw_config *cfg,
+			 struct mw_policy *policy, struct mw_allow *allow,
+			 struct mw_events *events);
+void mw_agent_detect_free(struct mw_agent_detect *ad);
+void mw_agent_detect_tick(struct mw_agent_detect *ad, uint64_t now_ns);
+/* Writes enum mw_svc of every local port into the mw_svc map. */
+int mw_agent_detect_ports(const struct mw_config *cfg, int svc_fd);
+
+#endif
