@@ -476,10 +476,12 @@ static void t_dict_success_distributed(void *arg)
 		snprintf(src, sizeof(src), "203.0.113.%d", 10 + i);
 		play(d, src, 45000, MW_SVC_SSH, two_tries, ARRAY_SIZE(two_tries), true, 10 * MS);
 	}
-	if (ASSERT_EQ(ds.n, 1, "one distributed detection")) {
+	if (ASSERT_EQ(ds.n, 3, "one distributed detection, then one per source that joins")) {
 		ASSERT_TRUE(ds.d[0].distributed, "distributed");
 		ASSERT_EQ(ds.d[0].total_sources, 10, "confirmed at 10 sources (20 tries)");
 		ASSERT_EQ(ds.d[0].n_sources, 10, "the sources are listed");
+		ASSERT_TRUE(ds.d[1].distributed && ds.d[1].n_sources == 1,
+			    "the 11th source joins it");
 	}
 	mw_dict_free(d);
 }

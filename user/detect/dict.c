@@ -217,10 +217,33 @@ static void add_try(struct mw_dict *d, struct conn *c, uint64_t now)
 	if (s->n < MAX_TRIES)
 		s->n++;
 	/* once per window: a returning attacker (its block over) is reported again */
-	if ((!s->reported_ns || now - s->reported_ns > d->cfg->dict_window_ms * 1000000ULL) &&
-	    src_count(d, s, now, &first) >= d->cfg->dict[c->svc].attempts) {
+	if (s->reported_ns && now - s->reported_ns <= d->cfg->dict_window_ms * 1000000ULL)
+		return;
+	if (src_count(d, s, now, &first) >= d->cfg->dict[c->svc].attempts) {
 		s->reported_ns = now;
 		report(d, s, c, now, false);
+		return;
+	}
+	/* while a distributed attack on this service goes on, every source that
+	 * joins it is part of it */
+	if (d->dist_reported_ns[c->svc] &&
+	    now - d->dist_reported_ns[c->svc] <= d->cfg->dict_window_ms * 1000000ULL) {
+		struct mw_dict_detection det = { 0 };
+
+		s->reported_ns = now;
+		det.svc = c->svc;
+		det.method = mw_dict_method(c->svc);
+		det.distributed = true;
+		det.src = s->addr;
+		det.sources[0] = s->addr;
+		det.n_sources = det.total_sources = 1;
+		det.attempts = src_count(d, s, now, &first);
+		det.first_ns = first;
+		det.last_ns = now;
+		memcpy(det.dst.addr, c->key.local_addr, 16);
+		det.dst_port = ntohs(c->key.local_port);
+		d->fn(d->arg, &det);
+		return;
 	}
 	detect_distributed(d, c->svc, c, now);
 }
@@ -256,6 +279,13 @@ static void detect_distributed(struct mw_dict *d, unsigned svc, const struct con
 	if (sources < d->cfg->dict_dist_sources || attempts < d->cfg->dict_dist_attempts)
 		return;
 	d->dist_reported_ns[svc] = now;
+	for (i = 0; i < SRC_BUCKETS; i++) {
+		struct src *s;
+
+		for (s = d->srcs[i]; s; s = s->next)
+			if (s->svc == svc && src_count(d, s, now, &first))
+				s->reported_ns = now;
+	}
 	det.svc = svc;
 	det.method = mw_dict_method(svc);
 	det.distributed = true;
