@@ -65,11 +65,11 @@ printf '[flows]\nscan_interval = 500ms\n[dict]\nssh_attempts = 5\ndistributed_so
 stop_agent
 mw flush >/dev/null 2>&1
 start_agent -c "$RUN_DIR/dist.conf" || exit 1
-for i in $(seq 100 119); do in_cli ip addr add 192.0.2.$i/24 dev "$CLI_IF"; done
+for i in $(seq 100 119); do in_cli ip addr add "192.0.2.$i/24" dev "$CLI_IF"; done
 pids=()
 for i in $(seq 100 119); do
 	for j in 1 2; do
-		in_cli timeout 8 sshpass -p "wrong-$j" ssh "${SSHPASS_OPTS[@]}" -b 192.0.2.$i nobody@$SRV4 true >/dev/null 2>&1 &
+		in_cli timeout 8 sshpass -p "wrong-$j" ssh "${SSHPASS_OPTS[@]}" -b "192.0.2.$i" nobody@$SRV4 true >/dev/null 2>&1 &
 		pids+=($!)
 	done
 done
@@ -77,7 +77,7 @@ wait "${pids[@]}" # not the servers started in the background
 sleep 1
 check "distributed: detected" grep -q 'detection: .*"method":"SSHDICT".*"distributed":true' "$RUN_DIR/agent.log"
 nb=0
-for i in $(seq 100 119); do blocked 192.0.2.$i && nb=$((nb + 1)); done
+for i in $(seq 100 119); do blocked "192.0.2.$i" && nb=$((nb + 1)); done
 log "distributed: $nb of 20 sources blocked"
 check "distributed: at least 18 of the 20 sources blocked" test "$nb" -ge 18
 
