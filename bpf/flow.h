@@ -84,7 +84,8 @@ static __always_inline void mw_emit_flow(struct mw_ctx *c, struct mw_stats *st, 
 }
 
 static __always_inline void mw_emit_burst(struct mw_ctx *c, struct mw_stats *st,
-					  const struct mw_flow_key *key, const struct mw_flow *f)
+					  const struct mw_flow_key *key, const struct mw_flow *f,
+					  __u32 next_bytes)
 {
 	struct mw_event_burst *ev;
 
@@ -104,6 +105,8 @@ static __always_inline void mw_emit_burst(struct mw_ctx *c, struct mw_stats *st,
 	ev->svc = f->svc;
 	ev->pad = 0;
 	ev->first_ns = f->first_ns;
+	ev->next_bytes = next_bytes;
+	ev->pad2 = 0;
 	bpf_ringbuf_submit(ev, 0);
 	st->events++;
 }
@@ -253,7 +256,7 @@ static __always_inline void mw_update(struct mw_ctx *c, struct mw_stats *st, con
 			f->exchanges++;
 			/* the other side's burst ended: a login try shows in its size */
 			if (f->svc && f->exchanges <= MW_BURST_EVENTS_MAX)
-				mw_emit_burst(c, st, key, f);
+				mw_emit_burst(c, st, key, f, p->payload_len);
 			f->burst_bytes = 0;
 		}
 		f->last_data_dir = dir;

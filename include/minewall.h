@@ -298,6 +298,8 @@ struct mw_event_flow {
  * @exchanges: the flow's exchange count, this change of direction included
  * @svc:       enum mw_svc of the connection
  * @first_ns:  the flow's first_ns (tells a reused 4-tuple apart)
+ * @next_bytes: payload of the packet that started the other side's burst,
+ *              so that a one-packet reply (a login refusal) is known at once
  * hdr.dir is the direction of the burst that ended.
  */
 struct mw_event_burst {
@@ -308,6 +310,8 @@ struct mw_event_burst {
 	__u8 svc;
 	__u8 pad;
 	__u64 first_ns;
+	__u32 next_bytes;
+	__u32 pad2;
 };
 
 /**

@@ -25,6 +25,7 @@ struct conn {
 	bool session;
 	bool maybe_in; /* a new small reply after refusals: a yes, or a goodbye */
 	bool logged_in; /* reported to the login callback */
+	uint32_t eager; /* a server burst counted at its first packet */
 	uint16_t tries; /* counted for this connection */
 	uint16_t max_count;
 	struct {
@@ -410,8 +411,22 @@ void mw_dict_burst(struct mw_dict *d, const struct mw_event_burst *ev)
 	}
 	c->last_ns = ev->hdr.ts_ns;
 	/* the server is the local side: its bursts go out */
-	if (ev->hdr.dir == MW_DIR_OUT)
-		server_burst(d, c, ev->bytes, ev->exchanges, ev->hdr.ts_ns);
+	if (ev->hdr.dir == MW_DIR_OUT) {
+		/* counted already at its first packet (see below)? */
+		if (c->eager && c->eager == ev->bytes)
+			c->eager = 0;
+		else
+			server_burst(d, c, ev->bytes, ev->exchanges, ev->hdr.ts_ns);
+		return;
+	}
+	/* the client's request ended because the server answers: a one-packet
+	 * answer, such as a refusal, is complete already; count it now rather
+	 * than when the client's next try starts */
+	c->eager = 0;
+	if (ev->next_bytes && ev->next_bytes <= SMALL_REPLY) {
+		c->eager = ev->next_bytes;
+		server_burst(d, c, ev->next_bytes, ev->exchanges, ev->hdr.ts_ns);
+	}
 }
 
 void mw_dict_flow_end(struct mw_dict *d, const struct mw_event_flow *ev)
@@ -431,8 +446,10 @@ void mw_dict_flow_end(struct mw_dict *d, const struct mw_event_flow *ev)
 		tmp.svc = f->svc;
 		c = &tmp;
 	}
-	/* the last burst, if the server had the last word */
-	if (f->last_data_dir == MW_DIR_OUT && f->burst_bytes && f->exchanges <= MW_BURST_EVENTS_MAX)
+	/* the last burst, if the server had the last word (and it was not
+	 * counted at its first packet) */
+	if (f->last_data_dir == MW_DIR_OUT && f->burst_bytes &&
+	    f->exchanges <= MW_BURST_EVENTS_MAX && c->eager != f->burst_bytes)
 		server_burst(d, c, f->burst_bytes, f->exchanges, now);
 	/* a short connection that completed its handshake and got nowhere is
 	 * one try: the server sent nothing large beyond an SSH key exchange
