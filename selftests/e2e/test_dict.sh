@@ -40,6 +40,15 @@ check "ssh.pcap: one normal session is no attack" sh -c "! grep -q detection: $R
 check_eq "ssh.pcap: nothing blocked" "$(mw blocks -j)" "[]"
 stop_agent
 
+# one RDP session (ndpi/rdp.pcap): nothing
+RDP_SERVER=$(tshark -r "$DATA/pcaps/ndpi/rdp.pcap" -T fields -e ip.dst -Y "tcp.dstport==3389" 2>/dev/null | head -1)
+declare_local "$RDP_SERVER"
+start_agent -c "$RUN_DIR/dict.conf" || exit 1
+check "rdp.pcap: replayed" replay_capture "$DATA/pcaps/ndpi/rdp.pcap"
+sleep 1
+check "rdp.pcap: one RDP session is no attack" sh -c "! grep -q detection: $RUN_DIR/agent.log"
+stop_agent
+
 # --- a real sshd ---
 SSHD_DIR=$RUN_DIR/sshd
 mkdir -p "$SSHD_DIR" /run/sshd

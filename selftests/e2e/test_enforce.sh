@@ -158,6 +158,16 @@ in_srv nft delete table inet minewall
 start_agent -c "$RUN_DIR/enforce.conf" || exit 1
 check "table lost while down: the ledger puts the block back" sh -c "ip netns exec $SRV_NS nft list set inet minewall block4 | grep -q 192.0.2.2"
 
+# --- a corrupt ledger: bad lines reported by number, kept aside, the rest used ---
+stop_agent
+echo 'this is not json' >>"$RUN_DIR/state/ledger.json"
+echo '{"prefix":"300.1.1.1","seen":"x","count":1,"first":0,"last":0,"expires":0,"active":true}' >>"$RUN_DIR/state/ledger.json"
+start_agent -c "$RUN_DIR/enforce.conf" || exit 1
+check "corrupt ledger: the bad lines are named" grep -q "ledger.json:[0-9]*: not JSON" "$RUN_DIR/agent.log"
+check "corrupt ledger: a bad address is named" grep -q "ledger.json:[0-9]*: bad prefix" "$RUN_DIR/agent.log"
+check "corrupt ledger: the original is kept aside" sh -c "ls $RUN_DIR/state/ledger.json.corrupt-* >/dev/null"
+check "corrupt ledger: the good block is still in force" sh -c "ip netns exec $SRV_NS nft list set inet minewall block4 | grep -q 192.0.2.2"
+
 # --- a deleted or flushed table is healed while running ---
 in_srv nft delete table inet minewall
 sleep 1.5
