@@ -9,6 +9,7 @@ BUILD_PKGS=(make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev
 	zlib1g-dev libnftnl-dev libmnl-dev libinih-dev libjansson-dev
 	linux-libc-dev libclang-rt-14-dev)
 TEST_PKGS=(iproute2 ethtool nftables tshark tcpreplay tcpdump openssh-server openssh-client hydra sshpass
+	nginx-light openssl
 	socat curl iputils-ping procps python3 kmod)
 LINT_PKGS=(clang-format clang-tidy cppcheck shellcheck)
 BENCH_PKGS=(xdp-tools)
@@ -34,5 +35,15 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "setup-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
+# servers installed for the tests (sshd, nginx) must not start on the host:
+# the tests run their own inside network namespaces
+policy=/usr/sbin/policy-rc.d
+created_policy=0
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' >"$policy"
+	chmod +x "$policy"
+	created_policy=1
+fi
+trap '[ "$created_policy" = 1 ] && rm -f "$policy"' EXIT
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -29,7 +29,8 @@ failed_tries() { grep -c "Failed password for nobody from $1 " "$SSHD_DIR/sshd.l
 
 # --- hydra -t 4 ---
 t0=$(date +%s%N)
-bg_cli timeout 60 hydra -l nobody -P "$RUN_DIR/passwords" -t 4 -w 5 -I "ssh://$SRV4" >"$RUN_DIR/hydra.out" 2>&1
+# (in the run directory: hydra leaves a restore file where it runs)
+bg_cli sh -c "cd $RUN_DIR && exec timeout 60 hydra -l nobody -P passwords -t 4 -w 5 -I ssh://$SRV4 >hydra.out 2>&1"
 HYDRA=$BG_PID
 for _ in $(seq 1 100); do blocked $CLI4 && break; sleep 0.1; done
 t1=$(date +%s%N)

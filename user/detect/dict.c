@@ -7,6 +7,7 @@
 #include "util.h"
 
 #define SMALL_REPLY 256 /* a refusal is a small server burst */
+#define SMALL_HTTP 2048 /* an HTTP 401 carries headers and a page */
 #define SESSION_SIZE 512 /* a burst this large after the authentication starts a session */
 #define MAX_SIZES 8 /* distinct small reply sizes remembered per connection */
 #define CONN_BUCKETS 4096
@@ -45,6 +46,8 @@ struct src {
 	uint64_t tries[MAX_TRIES]; /* timestamps, a ring */
 	unsigned head, n;
 	uint64_t first_ns;
+	uint32_t last_reply; /* HTTP: the last answer of its previous connection */
+	uint64_t seen_ns; /* its latest connection end */
 	struct src *next;
 };
 
@@ -329,6 +332,7 @@ static void session_started(struct mw_dict *d, struct conn *c, uint64_t now)
 static void server_burst(struct mw_dict *d, struct conn *c, uint32_t size, unsigned exchanges,
 			 uint64_t now)
 {
+	uint32_t small = c->svc == MW_SVC_HTTP ? SMALL_HTTP : SMALL_REPLY;
 	uint32_t refusal = 0;
 	unsigned i;
 
@@ -340,7 +344,7 @@ static void server_burst(struct mw_dict *d, struct conn *c, uint32_t size, unsig
 	}
 	/* a large burst after the key exchange (large bursts) and some small
 	 * replies (the authentication) is the server starting a session */
-	if (size > SMALL_REPLY && c->big && c->replies >= 2) {
+	if (size > small && c->big && c->replies >= 2) {
 		session_started(d, c, now);
 		return;
 	}
@@ -358,7 +362,7 @@ static void server_burst(struct mw_dict *d, struct conn *c, uint32_t size, unsig
 			return;
 		}
 	}
-	if (refusal && size <= SMALL_REPLY) {
+	if (refusal && size <= small) {
 		for (i = 0; i < c->n_sizes && c->sizes[i].size != size; i++)
 			;
 		if (i == c->n_sizes) {
@@ -367,7 +371,7 @@ static void server_burst(struct mw_dict *d, struct conn *c, uint32_t size, unsig
 			return;
 		}
 	}
-	if (size > SMALL_REPLY) {
+	if (size > small) {
 		if (c->big < 255)
 			c->big++;
 		return;
@@ -423,7 +427,8 @@ void mw_dict_burst(struct mw_dict *d, const struct mw_event_burst *ev)
 	 * answer, such as a refusal, is complete already; count it now rather
 	 * than when the client's next try starts */
 	c->eager = 0;
-	if (ev->next_bytes && ev->next_bytes <= SMALL_REPLY) {
+	if (ev->next_bytes &&
+	    ev->next_bytes <= (ev->svc == MW_SVC_HTTP ? SMALL_HTTP : SMALL_REPLY)) {
 		c->eager = ev->next_bytes;
 		server_burst(d, c, ev->next_bytes, ev->exchanges, ev->hdr.ts_ns);
 	}
@@ -459,6 +464,23 @@ void mw_dict_flow_end(struct mw_dict *d, const struct mw_event_flow *ev)
 	if (f->handshake && !c->session && !c->tries && f->exchanges >= 4 && c->big <= 2 &&
 	    f->last_ns - f->first_ns < LONG_CONN_NS)
 		add_try(d, c, now);
+	/* HTTP without keep-alive: one request a connection; the same small
+	 * answer as the source's previous connection is a repeated refusal */
+	if (f->svc == MW_SVC_HTTP && f->handshake && !c->session && !c->tries &&
+	    f->last_data_dir == MW_DIR_OUT && f->burst_bytes && f->burst_bytes <= SMALL_HTTP) {
+		struct mw_addr src;
+		struct src *s;
+
+		memcpy(src.addr, c->key.remote_addr, 16);
+		s = src_get(d, &src, MW_SVC_HTTP, true);
+		if (s) {
+			s->seen_ns = now;
+			if (s->last_reply == f->burst_bytes)
+				add_try(d, c, now);
+			else
+				s->last_reply = f->burst_bytes;
+		}
+	}
 	if (c->logged_in && d->login) {
 		struct mw_addr src;
 
@@ -483,7 +505,7 @@ void mw_dict_tick(struct mw_dict *d, uint64_t now)
 			struct src *s = *pp;
 			uint64_t first;
 
-			if (!src_count(d, s, now, &first)) {
+			if (!src_count(d, s, now, &first) && now - s->seen_ns > window) {
 				*pp = s->next;
 				free(s);
 				continue;
