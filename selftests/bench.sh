@@ -17,3 +17,5 @@ echo "== ban insertion (bench_nft)"
 "$BUILD_DIR/selftests/bench_nft"
 echo "== block latency (bench_block.sh)"
 MW_BIN=$BUILD_DIR bash selftests/bench_block.sh
+echo "== the same hydra attack against minewall, fail2ban and sshguard (bench_peers.sh)"
+MW_BIN=$BUILD_DIR bash selftests/bench_peers.sh 2>/dev/null | grep -v '^20[0-9][0-9]-'
