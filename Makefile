@@ -56,7 +56,7 @@ LIB_SRCS := user/log.c user/util.c user/addr.c user/config.c user/pinned.c \
 	user/flowtable.c user/stats.c user/enforce/nft.c user/control.c
 AGENT_SRCS := user/minewalld.c user/loader.c user/events.c user/localaddr.c \
 	user/agent_flows.c user/enforce/policy.c user/enforce/allow.c user/enforce/hook.c \
-	user/agent_control.c user/agent_detect.c user/detect/dict.c
+	user/agent_control.c user/agent_detect.c user/detect/dict.c user/output/eve.c
 CLI_SRCS := user/cli/main.c user/cli/cmd_flows.c user/cli/cmd_status.c \
 	user/cli/cmd_blocks.c user/cli/output.c
 

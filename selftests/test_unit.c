@@ -310,7 +310,10 @@ static struct mw_flow_key conn_key(const char *src, uint16_t sport, uint16_t dpo
 static void play(struct mw_dict *d, const char *src, uint16_t sport, unsigned svc,
 		 const int *bursts, int n, bool handshake, uint64_t step_ns)
 {
-	struct mw_flow_key k = conn_key(src, sport, svc == MW_SVC_AUTH ? 21 : 22);
+	static const uint16_t ports[MW_SVC_MAX] = {
+		[MW_SVC_SSH] = 22, [MW_SVC_RDP] = 3389, [MW_SVC_HTTP] = 80, [MW_SVC_AUTH] = 21
+	};
+	struct mw_flow_key k = conn_key(src, sport, ports[svc < MW_SVC_MAX ? svc : 0]);
 	struct mw_event_burst b = { .hdr = { .type = MW_EV_BURST }, .key = k, .svc = svc };
 	struct mw_event_flow end = { .hdr = { .type = MW_EV_FLOW_END }, .key = k };
 	uint64_t first = T;
@@ -486,6 +489,37 @@ static void t_dict_success_distributed(void *arg)
 	mw_dict_free(d);
 }
 
+/* RDP with NLA, as a failed login looks from outside: X.224 negotiation, a
+ * TLS handshake, then CredSSP (NTLM) in which the server answers a wrong
+ * password with a small error of fixed size, and the client gives up. */
+static void t_dict_rdp(void *arg)
+{
+	static const int rdp_fail[] = { -43, 19, -200, 1500, -150, 51, -90, 300, -600, 75 };
+	/* a login that works: the session then streams the desktop */
+	static const int rdp_ok[] = { -43,  19, -200, 1500, -150, 51,	-90, 300,
+				      -600, 59, -400, 2000, -80,  4000, -80, 6000 };
+	struct mw_config cfg;
+	struct dets ds = { .n = 0 };
+	struct mw_dict *d;
+	int i;
+
+	mw_config_defaults(&cfg);
+	d = mw_dict_new(&cfg, on_det, &ds);
+	T = 1000 * MS;
+	for (i = 0; i < 10; i++)
+		play(d, "198.51.100.50", 47000 + i, MW_SVC_RDP, rdp_ok, ARRAY_SIZE(rdp_ok), true,
+		     100 * MS);
+	ASSERT_EQ(ds.n, 0, "ten desktop sessions: nothing");
+	for (i = 0; i < 3; i++)
+		play(d, "198.51.100.51", 48000 + i, MW_SVC_RDP, rdp_fail, ARRAY_SIZE(rdp_fail),
+		     true, 100 * MS);
+	if (ASSERT_EQ(ds.n, 1, "three failed logins, one per connection: detected")) {
+		ASSERT_STREQ(ds.d[0].method, "RDPDICT", "method");
+		ASSERT_EQ(ds.d[0].dst_port, 3389, "port");
+	}
+	mw_dict_free(d);
+}
+
 static void t_dict_ftp(void *arg)
 {
 	/* FTP: banner, then USER -> 331, PASS -> 530, three times */
@@ -524,5 +558,6 @@ int main(int argc, char **argv)
 	test_run("dict: benign logins, checks, half-open floods", t_dict_benign, NULL);
 	test_run("dict: successful and distributed attacks", t_dict_success_distributed, NULL);
 	test_run("dict: ftp", t_dict_ftp, NULL);
+	test_run("dict: rdp flow shapes", t_dict_rdp, NULL);
 	return test_summary("test_unit");
 }

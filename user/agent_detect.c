@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,7 +49,7 @@ static void block_source(struct mw_agent_detect *ad, const struct mw_dict_detect
 static void on_detection(void *arg, const struct mw_dict_detection *det)
 {
 	struct mw_agent_detect *ad = arg;
-	char ts[40], src[MW_ADDRSTRLEN], dst[MW_ADDRSTRLEN];
+	char ts[40], src[MW_ADDRSTRLEN], dst[MW_ADDRSTRLEN], ifname[IF_NAMESIZE];
 	const char *action = "alert";
 	json_t *ev, *detail, *sources;
 	unsigned i;
@@ -76,15 +77,21 @@ static void on_detection(void *arg, const struct mw_dict_detection *det)
 		json_object_set_new(detail, "sources", sources);
 		json_object_set_new(detail, "total_sources", json_integer(det->total_sources));
 	}
-	ev = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:o}", "timestamp", ts,
-		       "event_type", "detection", "method", det->method, "severity",
+	ev = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:i, s:s, s:s, s:s, s:o}", "timestamp",
+		       ts, "event_type", "detection", "method", det->method, "severity",
 		       det->successful ? "critical" : "high", "src_ip",
-		       det->distributed ? "" : mw_addr_str(&det->src, src, sizeof(src)), "dest_ip",
+		       det->distributed ? "" : mw_addr_str(&det->src, src, sizeof(src)), "src_port",
+		       det->distributed ? 0 : det->src_port, "dest_ip",
 		       mw_addr_str(&det->dst, dst, sizeof(dst)), "dest_port", det->dst_port,
-		       "proto", "TCP", "action", action, "detail", detail);
+		       "proto", "TCP", "in_iface",
+		       if_indextoname(det->ifindex, ifname) ? ifname : "", "action", action,
+		       "detail", detail);
 	text = ev ? json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-	if (text)
+	if (text) {
 		pr_info("detection: %s\n", text);
+		if (ad->eve)
+			mw_eve_write(ad->eve, text);
+	}
 	free(text);
 	json_decref(ev);
 }

@@ -8,11 +8,13 @@
 #include "detect/dict.h"
 #include "enforce/policy.h"
 #include "events.h"
+#include "output/eve.h"
 
 struct mw_agent_detect {
 	const struct mw_config *cfg;
 	struct mw_policy *policy;
 	struct mw_allow *allow;
+	struct mw_eve *eve; /* the events file, or NULL */
 	struct mw_dict *dict;
 	uint64_t detections;
 };

@@ -45,6 +45,7 @@ static const struct opt opts[] = {
 	{ "agent", "status_interval", OPT_DURATION, OFF(status_interval_ms), 0, 86400000, NULL },
 	{ "agent", "pin_path", OPT_PATH, OFF(pin_path), 0, 0, NULL },
 	{ "agent", "run_dir", OPT_PATH, OFF(run_dir), 0, 0, NULL },
+	{ "agent", "events_file", OPT_PATH, OFF(events_file), 0, 0, NULL },
 	{ "flows", "max_flows", OPT_U64, OFF(max_flows), 1024, 1 << 24, NULL },
 	{ "flows", "scan_interval", OPT_DURATION, OFF(scan_interval_ms), 100, 3600000, NULL },
 	{ "flows", "tcp_idle_timeout", OPT_DURATION, OFF(tcp_idle_ms), 1000, 86400000, NULL },
@@ -104,6 +105,7 @@ void mw_config_defaults(struct mw_config *cfg)
 	cfg->status_interval_ms = 60000;
 	snprintf(cfg->pin_path, sizeof(cfg->pin_path), "%s", MW_PIN_PATH_DEFAULT);
 	snprintf(cfg->run_dir, sizeof(cfg->run_dir), "%s", MW_RUN_DIR_DEFAULT);
+	snprintf(cfg->events_file, sizeof(cfg->events_file), "%s", "/var/log/minewall/events.json");
 	cfg->max_flows = MW_FLOWS_DEFAULT;
 	cfg->scan_interval_ms = 2000;
 	cfg->tcp_idle_ms = 15 * 60000;

@@ -45,6 +45,7 @@ struct mw_config {
 	uint64_t status_interval_ms;
 	char pin_path[PATH_MAX];
 	char run_dir[PATH_MAX];
+	char events_file[PATH_MAX];
 	/* [flows] */
 	uint64_t max_flows;
 	uint64_t scan_interval_ms;

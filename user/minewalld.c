@@ -29,6 +29,7 @@
 #include "enforce/hook.h"
 #include "enforce/nft.h"
 #include "enforce/policy.h"
+#include "output/eve.h"
 #include "config.h"
 #include "events.h"
 #include "flowtable.h"
@@ -58,6 +59,7 @@ struct agent {
 	struct mw_control control;
 	struct mw_agent_ctl ctl;
 	struct mw_agent_detect detect;
+	struct mw_eve eve;
 	bool enforcing; /* nft, allowlist and policy are set up */
 	int epfd, sigfd, timerfd, lockfd;
 	int stats_fd, agent_fd;
@@ -86,13 +88,14 @@ static void usage(FILE *out)
 		"      --dry-run           decide and report, never block\n"
 		"      --flush-on-exit     remove every block when stopping\n"
 		"      --state-dir DIR     ledger and runtime allowlist (default %s)\n"
+		"      --events FILE       events file, JSON lines (default %s)\n"
 		"  -v, --verbose           more output (-vv: libbpf's debug output too)\n"
 		"  -q, --quiet             warnings only\n"
 		"  -V, --version           print the version\n"
 		"  -h, --help              this help\n\n"
 		"Exit status: 0 on a clean stop, 1 on failure, 2 on bad usage.\n",
 		MW_CONFIG_PATH_DEFAULT, MW_PIN_PATH_DEFAULT, MW_RUN_DIR_DEFAULT,
-		MW_STATE_DIR_DEFAULT);
+		MW_STATE_DIR_DEFAULT, MW_EVENTS_PATH_DEFAULT);
 }
 
 enum {
@@ -106,6 +109,7 @@ enum {
 	OPT_STATEDIR,
 	OPT_DRYRUN,
 	OPT_FLUSH,
+	OPT_EVENTS,
 };
 
 static const struct option long_opts[] = {
@@ -121,6 +125,7 @@ static const struct option long_opts[] = {
 	{ "state-dir", required_argument, NULL, OPT_STATEDIR },
 	{ "dry-run", no_argument, NULL, OPT_DRYRUN },
 	{ "flush-on-exit", no_argument, NULL, OPT_FLUSH },
+	{ "events", required_argument, NULL, OPT_EVENTS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "version", no_argument, NULL, 'V' },
@@ -354,6 +359,12 @@ static void handle_signal(struct agent *a)
 			break;
 		case SIGHUP:
 			reload(a);
+			mw_eve_reopen(&a->eve);
+			break;
+		case SIGUSR1:
+			/* log rotation: the file was moved away */
+			if (mw_eve_reopen(&a->eve))
+				pr_warn("cannot reopen %s\n", a->eve.path);
 			break;
 		case SIGCHLD:
 			mw_hook_reap(&a->hook);
@@ -453,6 +464,7 @@ static int parse_args(struct agent *a, int argc, char **argv, bool *check, bool 
 		[OPT_STATEDIR - OPT_PIN] = { "enforce", "state_dir" },
 		[OPT_DRYRUN - OPT_PIN] = { "enforce", "dry_run" },
 		[OPT_FLUSH - OPT_PIN] = { "enforce", "flush_on_exit" },
+		[OPT_EVENTS - OPT_PIN] = { "agent", "events_file" },
 	};
 	struct cli_override ifaces = { "agent", "interfaces" };
 	size_t i;
@@ -485,6 +497,7 @@ static int parse_args(struct agent *a, int argc, char **argv, bool *check, bool 
 		case OPT_STATUS:
 		case OPT_XDPMODE:
 		case OPT_STATEDIR:
+		case OPT_EVENTS:
 			snprintf(ov[opt - OPT_PIN].value, sizeof(ov[0].value), "%s", optarg);
 			ov[opt - OPT_PIN].set = true;
 			break;
@@ -544,6 +557,7 @@ static void on_block_event(void *arg, const char *ev_json)
 	struct agent *a = arg;
 
 	pr_info("event: %s\n", ev_json);
+	mw_eve_write(&a->eve, ev_json);
 	mw_hook_run(&a->hook, ev_json);
 }
 
@@ -551,6 +565,10 @@ static int start_enforcement(struct agent *a)
 {
 	int err, check;
 
+	err = mw_eve_open(&a->eve, a->cfg.events_file);
+	if (err)
+		pr_warn("cannot open the events file %s: %s; events go to stderr only\n",
+			a->cfg.events_file, strerror(-err));
 	err = mw_nft_open(&a->nft);
 	if (err) {
 		pr_warn("cannot talk to nftables (netlink): %s\n", strerror(-err));
@@ -603,6 +621,7 @@ static int start_enforcement(struct agent *a)
 	err = mw_agent_detect_ports(&a->cfg, mw_loader_map_fd(&a->loader, MW_MAP_SVC));
 	if (!err)
 		err = mw_agent_detect_init(&a->detect, &a->cfg, &a->policy, &a->allow, &a->events);
+	a->detect.eve = &a->eve;
 	if (err)
 		return err;
 	a->enforcing = true;
@@ -707,6 +726,7 @@ static void stop(struct agent *a)
 		mw_policy_save(&a->policy);
 	}
 	mw_control_close(&a->control);
+	mw_eve_close(&a->eve);
 	mw_agent_detect_free(&a->detect);
 	mw_policy_free(&a->policy);
 	mw_allow_free(&a->allow);

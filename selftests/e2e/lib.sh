@@ -134,7 +134,8 @@ setup_topology() {
 # heartbeat says it runs.
 start_agent() {
 	nsenter --net="/run/netns/$SRV_NS" "$BIN/minewalld" -i "$SRV_IF" --pin-path "$PIN" \
-		--run-dir "$RUN_DIR/run" --state-dir "$RUN_DIR/state" --status-interval 0 "$@" \
+		--run-dir "$RUN_DIR/run" --state-dir "$RUN_DIR/state" --events "$RUN_DIR/events.json" \
+		--status-interval 0 "$@" \
 		>>"$RUN_DIR/agent.log" 2>&1 &
 	AGENT_PID=$!
 	for _ in $(seq 1 100); do

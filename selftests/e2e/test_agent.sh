@@ -10,7 +10,7 @@
 
 setup_topology || exit 1
 AGENT=(nsenter --net="/run/netns/$SRV_NS" "$BIN/minewalld" --pin-path "$PIN" --run-dir "$RUN_DIR/run"
-	--state-dir "$RUN_DIR/state")
+	--state-dir "$RUN_DIR/state" --events "$RUN_DIR/events.json")
 
 # --- configuration ---
 cat >"$RUN_DIR/bad.conf" <<'CONF'
@@ -153,7 +153,7 @@ check "interface back: XDP attached again" sh -c "ip -n $SRV_NS link show $SRV_I
 stop_agent
 
 # --- bpffs inside `ip netns exec` (which remounts /sys) ---
-in_srv sh -c "$BIN/minewalld -i $SRV_IF --run-dir $RUN_DIR/run2 --state-dir $RUN_DIR/state2 --pin-path /sys/fs/bpf/mw-nsexec & p=\$!; sleep 1.5; MINEWALL_PIN_PATH=/sys/fs/bpf/mw-nsexec $BIN/minewall status -j; kill \$p; wait \$p" >"$RUN_DIR/nsexec.out" 2>&1
+in_srv sh -c "$BIN/minewalld -i $SRV_IF --run-dir $RUN_DIR/run2 --state-dir $RUN_DIR/state2 --events $RUN_DIR/events2.json --pin-path /sys/fs/bpf/mw-nsexec & p=\$!; sleep 1.5; MINEWALL_PIN_PATH=/sys/fs/bpf/mw-nsexec $BIN/minewall status -j; kill \$p; wait \$p" >"$RUN_DIR/nsexec.out" 2>&1
 check "under ip netns exec: bpffs mounted and the agent runs" grep -q '"running":true' "$RUN_DIR/nsexec.out"
 
 finish

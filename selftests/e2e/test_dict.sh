@@ -79,6 +79,15 @@ done
 sleep 1
 check "guesser: SSHDICT detected" grep -q "detection: .*\"method\":\"SSHDICT\".*\"src_ip\":\"$CLI4\"" "$RUN_DIR/agent.log"
 check "guesser: blocked" sh -c "MINEWALL_RUN_DIR=$RUN_DIR/run $BIN/minewall blocks -j | grep -q '\"prefix\":\"$CLI4\"'"
+check "events file: detection and block lines with the EVE fields" python3 -c '
+import json, sys
+evs = [json.loads(l) for l in open(sys.argv[1])]
+det = [e for e in evs if e["event_type"] == "detection" and e["method"] == "SSHDICT" and e["src_ip"] == sys.argv[2]]
+assert det, "no detection"
+for k in ("timestamp", "event_type", "method", "severity", "src_ip", "src_port", "dest_ip", "dest_port", "proto", "in_iface", "action", "detail"):
+    assert k in det[-1], k
+assert det[-1]["dest_port"] == 22 and det[-1]["proto"] == "TCP" and det[-1]["detail"]["attempts"] >= 3
+assert any(e["event_type"] == "block" and e["src_ip"] == sys.argv[2] for e in evs), "no block event"' "$RUN_DIR/events.json" "$CLI4"
 check "guesser: its connections now fail" sh -c "! ip netns exec $CLI_NS timeout 10 ssh -i $SSHD_DIR/client_key -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o ConnectTimeout=2 -b $CLI4 root@$SRV4 true"
 
 finish

@@ -34,6 +34,7 @@ struct conn {
 		uint16_t count;
 	} sizes[MAX_SIZES];
 	uint64_t last_ns;
+	uint32_t ifindex;
 	struct conn *next;
 };
 
@@ -189,6 +190,8 @@ static void report(struct mw_dict *d, struct src *s, const struct conn *c, uint6
 	det.src = s->addr;
 	memcpy(det.dst.addr, c->key.local_addr, 16);
 	det.dst_port = ntohs(c->key.local_port);
+	det.src_port = ntohs(c->key.remote_port);
+	det.ifindex = c->ifindex;
 	det.attempts = src_count(d, s, now, &first);
 	det.first_ns = first;
 	det.last_ns = now;
@@ -414,6 +417,7 @@ void mw_dict_burst(struct mw_dict *d, const struct mw_event_burst *ev)
 		*pp = c;
 	}
 	c->last_ns = ev->hdr.ts_ns;
+	c->ifindex = ev->hdr.ifindex;
 	/* the server is the local side: its bursts go out */
 	if (ev->hdr.dir == MW_DIR_OUT) {
 		/* counted already at its first packet (see below)? */

@@ -32,6 +32,8 @@ struct mw_dict_detection {
 	struct mw_addr src; /* the attacker (a listed source when distributed) */
 	struct mw_addr dst;
 	uint16_t dst_port;
+	uint16_t src_port; /* of the connection that crossed the threshold */
+	uint32_t ifindex; /* where it came in */
 	uint32_t attempts; /* in the window */
 	uint64_t first_ns, last_ns;
 	bool successful; /* a session after failed tries */
