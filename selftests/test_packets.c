@@ -61,7 +61,7 @@ static int on_event(void *ctx, void *data, size_t size)
 
 static void reset(void)
 {
-	struct mw_flow_key key, next;
+	struct mw_flow_key key;
 	int ncpu = libbpf_num_possible_cpus();
 	struct mw_stats *zero = calloc(ncpu, sizeof(*zero));
 	struct mw_addr a;
@@ -73,7 +73,6 @@ static void reset(void)
 		bpf_map_delete_elem(local_fd, &a);
 	while (!bpf_map_get_next_key(block_fd, NULL, &a))
 		bpf_map_delete_elem(block_fd, &a);
-	(void)next;
 	bpf_map_update_elem(stats_fd, &k, zero, 0);
 	free(zero);
 	L.skel->bss->mw_nr_blocked = 0;
@@ -688,6 +687,27 @@ static void seq_block(void *arg)
 	b.expires_ns = 0;
 	bpf_map_update_elem(block_fd, &a, &b, 0);
 	ASSERT_EQ(send_spec(XDP, &s), XDP_PASS, "other sources pass");
+
+	/* a blocked prefix (an IPv6 /64, a range): the LPM map */
+	{
+		int net_fd = mw_loader_map_fd(&L, MW_MAP_BLOCK_NET);
+		struct mw_prefix p;
+		struct mw_lpm_key k;
+
+		mw_prefix_parse("198.51.100.0/24", &p);
+		mw_prefix_to_lpm(&p, &k);
+		b.drops = 0;
+		bpf_map_update_elem(net_fd, &k, &b, 0);
+		L.skel->bss->mw_nr_blocked_net = 1;
+		ASSERT_EQ(send_spec(XDP, &s), XDP_DROP,
+			  "a source inside a blocked prefix is dropped");
+		bpf_map_lookup_elem(net_fd, &k, &b);
+		ASSERT_EQ(b.drops, 1, "the prefix entry counts it");
+		s.src = "198.51.101.1";
+		ASSERT_EQ(send_spec(XDP, &s), XDP_PASS, "outside the prefix: passed");
+		bpf_map_delete_elem(net_fd, &k);
+		L.skel->bss->mw_nr_blocked_net = 0;
+	}
 }
 
 static void seq_blacklist(void *arg)
