@@ -94,6 +94,14 @@ mw blocks -j >"$RUN_DIR/blocks6.json"
 check "the IPv6 ban holds the whole /64 of the address" grep -q '"prefix":"2001:db8:77::/64","seen":"2001:db8:77::2"' "$RUN_DIR/blocks6.json"
 check_fails "blocked: $CLI6X cannot connect over IPv6" tcp6_from $CLI6X
 check "the /64 is in nft set block6net" sh -c "ip netns exec $SRV_NS nft list set inet minewall block6net | grep -q '2001:db8:77::/64'"
+bg_srv socat -u UDP6-RECV:8005 CREATE:"/tmp/mw-udp6-$ID.out"
+sleep 0.2
+echo "udp6-blocked" | in_cli socat -u - "UDP6-SENDTO:[$SRV6]:8005,bind=[$CLI6X]" 2>/dev/null
+echo "udp6-ok" | in_cli socat -u - "UDP6-SENDTO:[$SRV6]:8005,bind=[$CLI6]" 2>/dev/null
+sleep 0.3
+check "blocked: UDP over IPv6 from $CLI6X never arrives" sh -c "! grep -q udp6-blocked /tmp/mw-udp6-$ID.out"
+check "others: UDP over IPv6 from $CLI6 arrives" grep -q udp6-ok "/tmp/mw-udp6-$ID.out"
+rm -f "/tmp/mw-udp6-$ID.out"
 mw unblock $CLI6X >/dev/null
 check "unblocked: $CLI6X connects" tcp6_from $CLI6X
 
