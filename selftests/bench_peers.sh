@@ -14,7 +14,7 @@ mkdir -p "$SSHD_DIR" /run/sshd
 ssh-keygen -q -t ed25519 -N '' -f "$SSHD_DIR/host_key"
 seq -f "wrong-%g" 1 80 >"$RUN_DIR/passwords"
 
-start_sshd() {
+start_syslog_sshd() {
 	: >"$SSHD_DIR/sshd.log"
 	printf 'Port 22\nListenAddress %s\nHostKey %s/host_key\nPidFile %s/sshd.pid\nUsePAM yes\nPasswordAuthentication yes\nMaxStartups 100\nLogLevel INFO\n' \
 		"$SRV4" "$SSHD_DIR" "$SSHD_DIR" >"$SSHD_DIR/sshd_config"
@@ -64,7 +64,7 @@ printf 'hydra -t 4 on sshd (UsePAM yes), wrong passwords; each tool with its def
 printf '%-10s %12s %26s\n' "tool" "tries in" "s from first try to block"
 
 # --- minewall ---
-start_sshd
+start_syslog_sshd
 start_agent -q || exit 1
 attack minewall sh -c "MINEWALL_RUN_DIR=$RUN_DIR/run $BIN/minewall blocks -j | grep -q '\"prefix\":\"$CLI4\"'"
 stop_agent
@@ -72,7 +72,7 @@ in_srv nft delete table inet minewall 2>/dev/null
 stop_sshd
 
 # --- fail2ban (its defaults: maxretry 5 in 10m), nftables action ---
-start_sshd
+start_syslog_sshd
 F2B=$RUN_DIR/f2b
 mkdir -p "$F2B"
 cp -r /etc/fail2ban/action.d /etc/fail2ban/filter.d /etc/fail2ban/jail.conf /etc/fail2ban/paths-*.conf "$F2B/"
@@ -101,7 +101,7 @@ stop_sshd
 in_srv nft flush ruleset
 
 # --- sshguard (its defaults: 30 points, 10 a failure), nft sets backend ---
-start_sshd
+start_syslog_sshd
 printf 'BACKEND="/usr/libexec/sshguard/sshg-fw-nft-sets"\nTHRESHOLD=30\nBLOCK_TIME=120\nDETECTION_TIME=1800\n' >"$RUN_DIR/sshguard.conf"
 bg_srv sh -c "tail -n0 -F $SSHD_DIR/sshd.log | /usr/libexec/sshguard/sshg-parser | /usr/libexec/sshguard/sshg-blocker -a 30 -p 120 -s 1800 | /usr/libexec/sshguard/sshg-fw-nft-sets"
 sleep 1

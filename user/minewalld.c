@@ -291,6 +291,8 @@ static void periodic(struct agent *a)
 	heartbeat(a, now);
 }
 
+static int apply_overrides(struct mw_config *cfg);
+
 static void reload(struct agent *a)
 {
 	struct mw_config next;
@@ -303,40 +305,28 @@ static void reload(struct agent *a)
 			a->config_path);
 		return;
 	}
+	if (apply_overrides(&next))
+		return;
 	if (next.max_flows != a->cfg.max_flows || next.peek_bytes != a->cfg.peek_bytes ||
-	    next.peek_packets != a->cfg.peek_packets || strcmp(next.pin_path, a->cfg.pin_path) ||
-	    strcmp(next.state_dir, a->cfg.state_dir) || strcmp(next.run_dir, a->cfg.run_dir))
-		pr_warn("reload: flow table size, peek settings, pin path, run and state directories change only on restart\n");
-	a->cfg.scan_interval_ms = next.scan_interval_ms;
-	a->cfg.tcp_idle_ms = next.tcp_idle_ms;
-	a->cfg.udp_idle_ms = next.udp_idle_ms;
-	a->cfg.halfopen_ms = next.halfopen_ms;
-	a->cfg.closed_linger_ms = next.closed_linger_ms;
-	a->cfg.status_interval_ms = next.status_interval_ms;
-	memcpy(a->cfg.internal, next.internal, sizeof(next.internal));
-	a->cfg.n_internal = next.n_internal;
+	    next.peek_packets != a->cfg.peek_packets || next.xdp_mode != a->cfg.xdp_mode ||
+	    strcmp(next.pin_path, a->cfg.pin_path) || strcmp(next.state_dir, a->cfg.state_dir) ||
+	    strcmp(next.run_dir, a->cfg.run_dir) || strcmp(next.events_file, a->cfg.events_file))
+		pr_warn("reload: flow table size, peek settings, XDP mode, pin path, run and state directories and the events file change only on restart\n");
+	/* what is built once keeps its settings; everything else follows the file */
+	memcpy(next.interfaces, a->cfg.interfaces, sizeof(next.interfaces));
+	next.n_interfaces = a->cfg.n_interfaces;
+	next.xdp_mode = a->cfg.xdp_mode;
+	next.max_flows = a->cfg.max_flows;
+	next.peek_packets = a->cfg.peek_packets;
+	next.peek_bytes = a->cfg.peek_bytes;
+	memcpy(next.pin_path, a->cfg.pin_path, sizeof(next.pin_path));
+	memcpy(next.run_dir, a->cfg.run_dir, sizeof(next.run_dir));
+	memcpy(next.state_dir, a->cfg.state_dir, sizeof(next.state_dir));
+	memcpy(next.events_file, a->cfg.events_file, sizeof(next.events_file));
+	a->cfg = next; /* in place: the policy and the detectors point at it */
+
 	mw_loader_set_internal(&a->loader, &a->cfg);
-	/* the block policy: new bans follow the new settings at once */
-	a->cfg.ban_ms = next.ban_ms;
-	a->cfg.ban_max_ms = next.ban_max_ms;
-	a->cfg.escalation = next.escalation;
-	a->cfg.forget_ms = next.forget_ms;
-	a->cfg.max_blocks = next.max_blocks;
-	a->cfg.ipv6_prefix = next.ipv6_prefix;
-	a->cfg.dry_run = next.dry_run;
-	a->cfg.flush_on_exit = next.flush_on_exit;
-	a->cfg.hook_timeout_ms = next.hook_timeout_ms;
-	memcpy(a->cfg.hook, next.hook, sizeof(next.hook));
-	a->cfg.ssh_ports = next.ssh_ports;
-	memcpy(a->cfg.allow, next.allow, sizeof(next.allow));
-	a->cfg.n_allow = next.n_allow;
 	a->hook.timeout_ms = a->cfg.hook_timeout_ms;
-	memcpy(a->cfg.dict, next.dict, sizeof(next.dict));
-	a->cfg.dict_window_ms = next.dict_window_ms;
-	a->cfg.dict_dist_sources = next.dict_dist_sources;
-	a->cfg.dict_dist_attempts = next.dict_dist_attempts;
-	a->cfg.dict_success_attempts = next.dict_success_attempts;
-	a->cfg.dict_block = next.dict_block;
 	if (a->enforcing) {
 		mw_agent_detect_ports(&a->cfg, mw_loader_map_fd(&a->loader, MW_MAP_SVC));
 		mw_allow_set_config(&a->allow, &a->cfg);
@@ -453,21 +443,42 @@ static int run_loop(struct agent *a)
 	return 0;
 }
 
+/* Command-line values, applied over the file at start and again after each
+ * reload, so that a SIGHUP never undoes them. */
+static struct cli_override ov[] = {
+	[OPT_PIN - OPT_PIN] = { "agent", "pin_path" },
+	[OPT_RUNDIR - OPT_PIN] = { "agent", "run_dir" },
+	[OPT_MAXFLOWS - OPT_PIN] = { "flows", "max_flows" },
+	[OPT_STATUS - OPT_PIN] = { "agent", "status_interval" },
+	[OPT_XDPMODE - OPT_PIN] = { "agent", "xdp_mode" },
+	[OPT_STATEDIR - OPT_PIN] = { "enforce", "state_dir" },
+	[OPT_DRYRUN - OPT_PIN] = { "enforce", "dry_run" },
+	[OPT_FLUSH - OPT_PIN] = { "enforce", "flush_on_exit" },
+	[OPT_EVENTS - OPT_PIN] = { "agent", "events_file" },
+};
+static struct cli_override ifaces = { "agent", "interfaces" };
+
+static int apply_overrides(struct mw_config *cfg)
+{
+	size_t i;
+
+	if (ifaces.set &&
+	    mw_config_set(cfg, ifaces.section, ifaces.key, ifaces.value, "--interface", stderr))
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(ov); i++) {
+		char where[64];
+
+		if (!ov[i].set)
+			continue;
+		snprintf(where, sizeof(where), "--%s", long_opts[i + 4].name);
+		if (mw_config_set(cfg, ov[i].section, ov[i].key, ov[i].value, where, stderr))
+			return -EINVAL;
+	}
+	return 0;
+}
+
 static int parse_args(struct agent *a, int argc, char **argv, bool *check, bool *show)
 {
-	static struct cli_override ov[] = {
-		[OPT_PIN - OPT_PIN] = { "agent", "pin_path" },
-		[OPT_RUNDIR - OPT_PIN] = { "agent", "run_dir" },
-		[OPT_MAXFLOWS - OPT_PIN] = { "flows", "max_flows" },
-		[OPT_STATUS - OPT_PIN] = { "agent", "status_interval" },
-		[OPT_XDPMODE - OPT_PIN] = { "agent", "xdp_mode" },
-		[OPT_STATEDIR - OPT_PIN] = { "enforce", "state_dir" },
-		[OPT_DRYRUN - OPT_PIN] = { "enforce", "dry_run" },
-		[OPT_FLUSH - OPT_PIN] = { "enforce", "flush_on_exit" },
-		[OPT_EVENTS - OPT_PIN] = { "agent", "events_file" },
-	};
-	struct cli_override ifaces = { "agent", "interfaces" };
-	size_t i;
 	int opt, ret;
 
 	a->config_path = MW_CONFIG_PATH_DEFAULT;
@@ -536,19 +547,7 @@ static int parse_args(struct agent *a, int argc, char **argv, bool *check, bool 
 		fprintf(stderr, "%s: no such file\n", a->config_path);
 	if (ret)
 		return -ENOEXEC;
-	if (ifaces.set &&
-	    mw_config_set(&a->cfg, ifaces.section, ifaces.key, ifaces.value, "--interface", stderr))
-		return -EINVAL;
-	for (i = 0; i < ARRAY_SIZE(ov); i++) {
-		char where[64];
-
-		if (!ov[i].set)
-			continue;
-		snprintf(where, sizeof(where), "--%s", long_opts[i + 4].name);
-		if (mw_config_set(&a->cfg, ov[i].section, ov[i].key, ov[i].value, where, stderr))
-			return -EINVAL;
-	}
-	return 0;
+	return apply_overrides(&a->cfg);
 }
 
 /* Every block and unblock that takes effect: logged and passed to the hook. */

@@ -187,3 +187,47 @@ declare_local() {
 replay_capture() {
 	in_cli tcpreplay -q --topspeed -i "$CLI_IF" "$1" >"$RUN_DIR/tcpreplay.log" 2>&1
 }
+
+# start_sshd [CONFIG-LINE...]: a real OpenSSH server on $SRV4:22 in the
+# protected namespace, logging to $SSHD_DIR/sshd.log; $SSHD_DIR/client_key
+# is authorized for root. Extra sshd_config lines may be given.
+SSHD_DIR=$RUN_DIR/sshd
+SSH_CLIENT_OPTS=(-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes
+	-o LogLevel=ERROR -o ConnectTimeout=3 -o ServerAliveInterval=1 -o ServerAliveCountMax=2)
+start_sshd() {
+	mkdir -p "$SSHD_DIR" /run/sshd
+	[ -f "$SSHD_DIR/host_key" ] || ssh-keygen -q -t ed25519 -N '' -f "$SSHD_DIR/host_key"
+	[ -f "$SSHD_DIR/client_key" ] || ssh-keygen -q -t ed25519 -N '' -f "$SSHD_DIR/client_key"
+	cp "$SSHD_DIR/client_key.pub" "$SSHD_DIR/authorized_keys"
+	{
+		printf 'Port 22\nListenAddress %s\nHostKey %s/host_key\nPidFile %s/sshd.pid\n' \
+			"$SRV4" "$SSHD_DIR" "$SSHD_DIR"
+		printf 'AuthorizedKeysFile %s/authorized_keys\nStrictModes no\nUsePAM no\n' "$SSHD_DIR"
+		printf '%s\n' "$@"
+	} >"$SSHD_DIR/sshd_config"
+	bg_srv /usr/sbin/sshd -D -f "$SSHD_DIR/sshd_config" -E "$SSHD_DIR/sshd.log"
+	for _ in $(seq 1 50); do
+		in_srv ss -Htln "sport = :22" | grep -q . && return 0
+		sleep 0.1
+	done
+	echo "sshd did not start" >&2
+	return 1
+}
+
+# blocked ADDR: the agent lists ADDR (an address or prefix) as blocked.
+blocked() { mw blocks -j | grep -q "\"prefix\":\"$1\""; }
+
+# hydra_until_blocked ADDR HYDRA-ARGS...: runs hydra from the remote host
+# (in the run directory: it leaves a restore file where it runs) until ADDR
+# is blocked, 10 s at most, then stops it.
+hydra_until_blocked() {
+	local addr=$1 hydra
+	shift
+	(cd "$RUN_DIR" && exec ip netns exec "$CLI_NS" timeout 60 hydra -I "$@" >"$RUN_DIR/hydra.out" 2>&1) &
+	hydra=$!
+	for _ in $(seq 1 100); do blocked "$addr" && break; sleep 0.1; done
+	kill "$hydra" 2>/dev/null
+	wait "$hydra" 2>/dev/null
+	ip netns pids "$CLI_NS" | xargs -r ps -o pid=,comm= -p | awk '$2 == "hydra" { print $1 }' | xargs -r kill 2>/dev/null
+	return 0
+}

@@ -50,22 +50,12 @@ check "rdp.pcap: one RDP session is no attack" sh -c "! grep -q detection: $RUN_
 stop_agent
 
 # --- a real sshd ---
-SSHD_DIR=$RUN_DIR/sshd
-mkdir -p "$SSHD_DIR" /run/sshd
-ssh-keygen -q -t ed25519 -N '' -f "$SSHD_DIR/host_key"
-ssh-keygen -q -t ed25519 -N '' -f "$SSHD_DIR/client_key"
-ssh-keygen -q -t ed25519 -N '' -f "$SSHD_DIR/wrong_key"
-cp "$SSHD_DIR/client_key.pub" "$SSHD_DIR/authorized_keys"
-printf 'Port 22\nListenAddress %s\nHostKey %s/host_key\nPidFile %s/sshd.pid\nAuthorizedKeysFile %s/authorized_keys\nStrictModes no\nUsePAM no\nMaxAuthTries 6\n' \
-	"$SRV4" "$SSHD_DIR" "$SSHD_DIR" "$SSHD_DIR" >"$SSHD_DIR/sshd_config"
-bg_srv /usr/sbin/sshd -D -f "$SSHD_DIR/sshd_config" -E "$SSHD_DIR/sshd.log"
-sleep 0.5
+ssh-keygen -q -t ed25519 -N '' -f "$RUN_DIR/wrong_key"
+start_sshd 'MaxAuthTries 6' || exit 1
 start_agent -c "$RUN_DIR/dict.conf" || exit 1
-SSH_OPTS=(-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR
-	-o ConnectTimeout=3 -o ServerAliveInterval=1 -o ServerAliveCountMax=2)
 ok=0
 for i in $(seq 1 10); do
-	out=$(in_cli ssh -i "$SSHD_DIR/client_key" "${SSH_OPTS[@]}" root@$SRV4 "echo run-$i" 2>&1)
+	out=$(in_cli ssh -i "$SSHD_DIR/client_key" "${SSH_CLIENT_OPTS[@]}" root@$SRV4 "echo run-$i" 2>&1)
 	[ "$out" = "run-$i" ] && ok=$((ok + 1))
 done
 check_eq "automation: 10 key-based logins in a row all worked" "$ok" 10
@@ -74,11 +64,11 @@ check_eq "automation: nothing blocked" "$(mw blocks -j)" "[]"
 
 # a guesser: wrong keys offered one after another, as many as sshd allows
 for i in $(seq 1 6); do
-	in_cli timeout 10 ssh -i "$SSHD_DIR/wrong_key" "${SSH_OPTS[@]}" -o IdentitiesOnly=yes -b $CLI4 root@$SRV4 true >/dev/null 2>&1
+	in_cli timeout 10 ssh -i "$RUN_DIR/wrong_key" "${SSH_CLIENT_OPTS[@]}" -o IdentitiesOnly=yes -b $CLI4 root@$SRV4 true >/dev/null 2>&1
 done
 sleep 1
 check "guesser: SSHDICT detected" grep -q "detection: .*\"method\":\"SSHDICT\".*\"src_ip\":\"$CLI4\"" "$RUN_DIR/agent.log"
-check "guesser: blocked" sh -c "MINEWALL_RUN_DIR=$RUN_DIR/run $BIN/minewall blocks -j | grep -q '\"prefix\":\"$CLI4\"'"
+check "guesser: blocked" blocked $CLI4
 check "events file: detection and block lines with the EVE fields" python3 -c '
 import json, sys
 evs = [json.loads(l) for l in open(sys.argv[1])]

@@ -194,17 +194,8 @@ assert any(e["event_type"]=="block" and e["src_ip"]=="192.0.2.2" and e["action"]
 assert any(e["event_type"]=="unblock" for e in evs)' "$RUN_DIR/hook.out"
 
 # --- an established SSH session's peer is never blocked ---
-SSHD_DIR=$RUN_DIR/sshd
-mkdir -p "$SSHD_DIR" /run/sshd
-ssh-keygen -q -t ed25519 -N '' -f "$SSHD_DIR/host_key"
-ssh-keygen -q -t ed25519 -N '' -f "$SSHD_DIR/client_key"
-cp "$SSHD_DIR/client_key.pub" "$SSHD_DIR/authorized_keys"
-printf 'Port 22\nListenAddress %s\nHostKey %s/host_key\nPidFile %s/sshd.pid\nAuthorizedKeysFile %s/authorized_keys\nStrictModes no\nUsePAM no\n' \
-	"$SRV4" "$SSHD_DIR" "$SSHD_DIR" "$SSHD_DIR" >"$SSHD_DIR/sshd_config"
-bg_srv /usr/sbin/sshd -D -f "$SSHD_DIR/sshd_config" -E "$SSHD_DIR/sshd.log"
-sleep 0.5
-bg_cli ssh -i "$SSHD_DIR/client_key" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
-	-o BatchMode=yes -o LogLevel=ERROR -b $CLI4B root@$SRV4 'sleep 30'
+start_sshd 'PermitRootLogin prohibit-password' || exit 1
+bg_cli ssh -i "$SSHD_DIR/client_key" "${SSH_CLIENT_OPTS[@]}" -b $CLI4B root@$SRV4 'sleep 30'
 sleep 2.5 # one refresh of the allowlist
 mw block $CLI4B >"$RUN_DIR/out" 2>&1
 check_eq "the admin's SSH peer: refused" $? 1
@@ -227,5 +218,9 @@ start_agent -c "$RUN_DIR/enforce.conf" --dry-run || exit 1
 mw block 192.0.2.90 >"$RUN_DIR/out" 2>&1
 check "dry run: the decision is reported" grep -q "dry run: would block 192.0.2.90" "$RUN_DIR/out"
 check "dry run: nothing in nft" sh -c "! ip netns exec $SRV_NS nft list set inet minewall block4 | grep -q 192.0.2.90"
+kill -HUP "$AGENT_PID"
+sleep 0.5
+mw block 192.0.2.91 >"$RUN_DIR/out" 2>&1
+check "dry run: a reload keeps --dry-run from the command line" grep -q "dry run: would block 192.0.2.91" "$RUN_DIR/out"
 
 finish

@@ -83,26 +83,9 @@ check_eq "udp4: 5 datagrams in" "$(field udp4 udp 5002 41002 packets_in)" 5
 check_eq "udp6: 5 datagrams of 1048 IP bytes out" "$(field udp udp 41004 5004 bytes_out)" 5240
 
 # --- a real SSH session to sshd on the host ---
-SSHD_DIR=$RUN_DIR/sshd
-mkdir -p "$SSHD_DIR" /run/sshd
-ssh-keygen -q -t ed25519 -N '' -f "$SSHD_DIR/host_key"
-ssh-keygen -q -t ed25519 -N '' -f "$SSHD_DIR/client_key"
-cp "$SSHD_DIR/client_key.pub" "$SSHD_DIR/authorized_keys"
-cat >"$SSHD_DIR/sshd_config" <<CONF
-Port 22
-ListenAddress $SRV4
-HostKey $SSHD_DIR/host_key
-PidFile $SSHD_DIR/sshd.pid
-AuthorizedKeysFile $SSHD_DIR/authorized_keys
-PermitRootLogin prohibit-password
-StrictModes no
-UsePAM no
-CONF
-bg_srv /usr/sbin/sshd -D -f "$SSHD_DIR/sshd_config" -E "$SSHD_DIR/sshd.log"
-sleep 0.5
+start_sshd 'PermitRootLogin prohibit-password' || exit 1
 capture_start ssh "tcp port 22"
-out=$(in_cli ssh -i "$SSHD_DIR/client_key" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
-	-o BatchMode=yes -o LogLevel=ERROR -b $CLI4 root@$SRV4 'echo minewall-ssh-ok' 2>&1)
+out=$(in_cli ssh -i "$SSHD_DIR/client_key" "${SSH_CLIENT_OPTS[@]}" -b $CLI4 root@$SRV4 'echo minewall-ssh-ok' 2>&1)
 capture_stop
 check_eq "ssh: the session ran" "$out" minewall-ssh-ok
 SSH_PORT=$(tshark -r "$RUN_DIR/ssh.pcap" -T fields -e tcp.srcport -Y "tcp.flags.syn==1 && tcp.flags.ack==0" 2>/dev/null | head -1)

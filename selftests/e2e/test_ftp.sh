@@ -29,15 +29,10 @@ bg_srv vsftpd "$F/vsftpd.conf"
 printf '[flows]\nscan_interval = 500ms\n' >"$RUN_DIR/ftp.conf"
 start_agent -c "$RUN_DIR/ftp.conf" || exit 1
 sleep 0.5
-blocked() { MINEWALL_RUN_DIR=$RUN_DIR/run "$BIN/minewall" blocks -j | grep -q "\"prefix\":\"$1\""; }
 
 check "vsftpd answers" sh -c "echo QUIT | ip netns exec $CLI_NS timeout 5 socat - TCP4:$SRV4:21 | grep -q '^220'"
 seq -f "wrong-%g" 1 60 >"$RUN_DIR/passwords"
-bg_cli sh -c "cd $RUN_DIR && exec timeout 60 hydra -I -l nobody -P passwords -t 4 -w 5 ftp://$SRV4 >hydra.out 2>&1"
-HYDRA=$BG_PID
-for _ in $(seq 1 100); do blocked $CLI4 && break; sleep 0.1; done
-kill "$HYDRA" 2>/dev/null
-wait "$HYDRA" 2>/dev/null
+hydra_until_blocked $CLI4 -l nobody -P "$RUN_DIR/passwords" -t 4 -w 5 "ftp://$SRV4"
 check "hydra on FTP: DICTATTACK detected" grep -q "detection: .*\"method\":\"DICTATTACK\".*\"src_ip\":\"$CLI4\".*\"dest_port\":21" "$RUN_DIR/agent.log"
 check "hydra on FTP: blocked" blocked $CLI4
 n=$(grep -c "FAIL LOGIN" "$F/vsftpd.log" 2>/dev/null)

@@ -37,7 +37,6 @@ bg_srv nginx -c "$W/nginx.conf" -g 'daemon off;'
 printf '[flows]\nscan_interval = 500ms\n' >"$RUN_DIR/http.conf"
 start_agent -c "$RUN_DIR/http.conf" || exit 1
 sleep 0.3
-blocked() { MINEWALL_RUN_DIR=$RUN_DIR/run "$BIN/minewall" blocks -j | grep -q "\"prefix\":\"$1\""; }
 
 check "nginx answers with the right password" sh -c "ip netns exec $CLI_NS curl -sf -u admin:S3cret-pass http://$SRV4:8080/ | grep -q secret"
 
@@ -63,12 +62,7 @@ log "keep-alive: $n refused requests reached nginx"
 
 # --- hydra http-get, new connections ---
 seq -f "wrong-%g" 1 60 >"$RUN_DIR/passwords"
-# (in the run directory: hydra leaves a restore file where it runs)
-bg_cli sh -c "cd $RUN_DIR && exec timeout 60 hydra -I -l admin -P passwords -t 4 -w 5 -s 8080 $SRV4 http-get / >hydra.out 2>&1"
-HYDRA=$BG_PID
-for _ in $(seq 1 100); do blocked $CLI4 && break; sleep 0.1; done
-kill "$HYDRA" 2>/dev/null
-wait "$HYDRA" 2>/dev/null
+hydra_until_blocked $CLI4 -l admin -P "$RUN_DIR/passwords" -t 4 -w 5 -s 8080 "$SRV4" http-get /
 check "hydra: HTTPDICT detected" grep -q "detection: .*\"method\":\"HTTPDICT\".*\"src_ip\":\"$CLI4\"" "$RUN_DIR/agent.log"
 check "hydra: blocked" blocked $CLI4
 n=$(grep -c "^$CLI4 .* 401 " "$W/access.log")

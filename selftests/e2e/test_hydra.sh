@@ -12,30 +12,17 @@
 . "$(dirname "$0")/lib.sh"
 
 setup_topology || exit 1
-SSHD_DIR=$RUN_DIR/sshd
-mkdir -p "$SSHD_DIR" /run/sshd
-ssh-keygen -q -t ed25519 -N '' -f "$SSHD_DIR/host_key"
-ssh-keygen -q -t ed25519 -N '' -f "$SSHD_DIR/client_key"
-cp "$SSHD_DIR/client_key.pub" "$SSHD_DIR/authorized_keys"
-printf 'Port 22\nListenAddress %s\nHostKey %s/host_key\nPidFile %s/sshd.pid\nAuthorizedKeysFile %s/authorized_keys\nStrictModes no\nUsePAM no\nPasswordAuthentication yes\nPermitRootLogin prohibit-password\nMaxStartups 100\nMaxAuthTries 6\n' \
-	"$SRV4" "$SSHD_DIR" "$SSHD_DIR" "$SSHD_DIR" >"$SSHD_DIR/sshd_config"
-bg_srv /usr/sbin/sshd -D -f "$SSHD_DIR/sshd_config" -E "$SSHD_DIR/sshd.log"
+start_sshd 'PasswordAuthentication yes' 'MaxStartups 100' 'MaxAuthTries 6' || exit 1
 printf '[flows]\nscan_interval = 500ms\n[dict]\nwindow = 60s\n' >"$RUN_DIR/dict.conf"
 start_agent -c "$RUN_DIR/dict.conf" || exit 1
 seq -f "wrong-%g" 1 40 >"$RUN_DIR/passwords"
 
-blocked() { MINEWALL_RUN_DIR=$RUN_DIR/run "$BIN/minewall" blocks -j | grep -q "\"prefix\":\"$1\""; }
 failed_tries() { grep -c "Failed password for nobody from $1 " "$SSHD_DIR/sshd.log"; }
 
 # --- hydra -t 4 ---
 t0=$(date +%s%N)
-# (in the run directory: hydra leaves a restore file where it runs)
-bg_cli sh -c "cd $RUN_DIR && exec timeout 60 hydra -l nobody -P passwords -t 4 -w 5 -I ssh://$SRV4 >hydra.out 2>&1"
-HYDRA=$BG_PID
-for _ in $(seq 1 100); do blocked $CLI4 && break; sleep 0.1; done
+hydra_until_blocked $CLI4 -l nobody -P "$RUN_DIR/passwords" -t 4 -w 5 "ssh://$SRV4"
 t1=$(date +%s%N)
-kill "$HYDRA" 2>/dev/null # blocked: it would only wait for its timeouts now
-wait "$HYDRA" 2>/dev/null
 check "hydra: SSHDICT detected" grep -q "detection: .*\"method\":\"SSHDICT\".*\"src_ip\":\"$CLI4\"" "$RUN_DIR/agent.log"
 check "hydra: blocked" blocked $CLI4
 n=$(failed_tries $CLI4)
@@ -91,8 +78,7 @@ start_agent -c "$RUN_DIR/succ.conf" || exit 1
 for i in 1 2 3 4; do
 	in_cli timeout 8 sshpass -p "wrong-$i" ssh "${SSHPASS_OPTS[@]}" -b $GOOD nobody@$SRV4 true >/dev/null 2>&1
 done
-in_cli timeout 8 ssh -i "$SSHD_DIR/client_key" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
-	-o BatchMode=yes -b $GOOD root@$SRV4 'echo in' >/dev/null 2>&1
+in_cli timeout 8 ssh -i "$SSHD_DIR/client_key" "${SSH_CLIENT_OPTS[@]}" -b $GOOD root@$SRV4 'echo in' >/dev/null 2>&1
 sleep 1
 check "successful attack: critical detection" grep -q "detection: .*\"severity\":\"critical\".*\"src_ip\":\"$GOOD\".*\"successful\":true" "$RUN_DIR/agent.log"
 check "successful attack: blocked" blocked $GOOD
