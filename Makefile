@@ -53,7 +53,8 @@ SKEL := $(BUILD)/minewall.skel.h
 
 # user-space code shared by the agent, the CLI and the tests
 LIB_SRCS := user/log.c user/util.c user/addr.c user/config.c user/pinned.c \
-	user/flowtable.c user/stats.c user/enforce/nft.c user/control.c
+	user/flowtable.c user/stats.c user/enforce/nft.c user/control.c \
+	user/parse/list.c user/detect/blacklist.c
 AGENT_SRCS := user/minewalld.c user/loader.c user/events.c user/localaddr.c \
 	user/agent_flows.c user/enforce/policy.c user/enforce/allow.c user/enforce/hook.c \
 	user/agent_control.c user/agent_detect.c user/detect/dict.c user/output/eve.c
@@ -64,7 +65,7 @@ LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
 AGENT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(AGENT_SRCS))
 CLI_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRCS))
 
-TEST_PROGS := $(BUILD)/selftests/test_packets $(BUILD)/selftests/test_unit \
+TEST_PROGS := $(BUILD)/selftests/test_packets $(BUILD)/selftests/test_unit $(BUILD)/selftests/test_lists \
 	$(BUILD)/selftests/test_nft
 
 all: $(BUILD)/minewalld $(BUILD)/minewall
@@ -113,6 +114,10 @@ $(BUILD)/selftests/test_packets: $(BUILD)/selftests/test_packets.o \
 
 $(BUILD)/selftests/test_unit: $(BUILD)/selftests/test_unit.o $(BUILD)/selftests/test.o \
 		$(BUILD)/user/events.o $(BUILD)/user/agent_flows.o $(BUILD)/user/detect/dict.o $(LIB_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/selftests/test_lists: $(BUILD)/selftests/test_lists.o $(BUILD)/selftests/test.o $(LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 

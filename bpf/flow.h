@@ -190,6 +190,71 @@ static __always_inline int mw_lpm_match(void *trie, const __u8 *addr, __u32 *val
 	return 1;
 }
 
+static __always_inline int mw_addr_is_v4(const __u8 *a)
+{
+	const __u32 *w = (const __u32 *)a;
+
+	return w[0] == 0 && w[1] == 0 && w[2] == bpf_htonl(0xffff);
+}
+
+/*
+ * Looks the flow's remote address (and port, for port-specific entries) up
+ * in the blacklist in force; on a hit records the list in @f and counts it.
+ * Once per flow, at creation: later packets read the verdict from the flow.
+ */
+static __always_inline void mw_blacklist_match(const struct mw_flow_key *key, struct mw_flow *f)
+{
+	struct mw_bl_value *v;
+	__u32 zero = 0, list, i;
+	__u64 *hits;
+	void *trie;
+
+	if (mw_addr_is_v4(key->remote_addr)) {
+		struct mw_lpm4_key k = { .prefixlen = 32 };
+
+		trie = bpf_map_lookup_elem(&mw_blacklist4, &zero);
+		if (!trie)
+			return;
+		__builtin_memcpy(k.addr, key->remote_addr + 12, 4);
+		v = bpf_map_lookup_elem(trie, &k);
+	} else {
+		struct mw_lpm_key k = { .prefixlen = 128 };
+
+		trie = bpf_map_lookup_elem(&mw_blacklist6, &zero);
+		if (!trie)
+			return;
+		__builtin_memcpy(k.addr, key->remote_addr, 16);
+		v = bpf_map_lookup_elem(trie, &k);
+	}
+	if (!v)
+		return;
+	if (v->nports) {
+		for (i = 0; i < MW_BL_PORTS; i++) {
+			if (i >= v->nports)
+				return;
+			if (v->ports[i] == key->remote_port)
+				break;
+		}
+		if (i == MW_BL_PORTS)
+			return;
+	}
+	list = v->list;
+	f->blacklist = list;
+	f->bl_flags = v->flags;
+	hits = bpf_map_lookup_elem(&mw_bl_hits, &list);
+	if (hits)
+		(*hits)++;
+}
+
+/* Whether the packets of @f are dropped: a listed remote, enforced. */
+static __always_inline int mw_bl_drop(struct mw_stats *st, const struct mw_flow *f)
+{
+	if (!f->blacklist || (f->bl_flags & MW_BL_ALERT) || !mw_bl_enforce)
+		return 0;
+	st->blacklist_drops++;
+	return 1;
+}
+
 static __always_inline void mw_flow_init(struct mw_flow *f, const struct mw_pkt *p,
 					 struct mw_ctx *c, int dir)
 {
@@ -296,17 +361,16 @@ static __always_inline void mw_update(struct mw_ctx *c, struct mw_stats *st, con
  * count the packet in it, then insert it, so that a new flow costs one
  * insert and no second lookup.
  */
-static __always_inline void mw_flow_create(struct mw_ctx *c, struct mw_stats *st,
-					   const struct mw_pkt *p, const struct mw_flow_key *key,
-					   int dir)
+static __always_inline int mw_flow_create(struct mw_ctx *c, struct mw_stats *st,
+					  const struct mw_pkt *p, const struct mw_flow_key *key,
+					  int dir)
 {
 	struct mw_flow nf;
 	struct mw_flow *f;
 	__u32 list;
 
 	mw_flow_init(&nf, p, c, dir);
-	if (mw_lpm_match(&mw_blacklist, key->remote_addr, &list))
-		nf.blacklist = list;
+	mw_blacklist_match(key, &nf);
 	if (nf.initiator == MW_DIR_IN && p->proto == IPPROTO_TCP) {
 		__u32 port = bpf_ntohs(key->local_port);
 		__u8 *svc = bpf_map_lookup_elem(&mw_svc, &port);
@@ -319,11 +383,12 @@ static __always_inline void mw_flow_create(struct mw_ctx *c, struct mw_stats *st
 	if (bpf_map_update_elem(&mw_flows, key, &nf, BPF_NOEXIST) < 0) {
 		/* another CPU created it a moment ago: count the packet there */
 		f = bpf_map_lookup_elem(&mw_flows, key);
-		if (f)
+		if (f) {
 			mw_update(c, st, p, key, f, dir);
-		else
-			st->flow_insert_fail++;
-		return;
+			return mw_bl_drop(st, f);
+		}
+		st->flow_insert_fail++;
+		return mw_bl_drop(st, &nf);
 	}
 	st->flow_inserts++;
 	if (nf.initiator == MW_INIT_UNKNOWN)
@@ -337,16 +402,18 @@ static __always_inline void mw_flow_create(struct mw_ctx *c, struct mw_stats *st
 		st->new_public++;
 		mw_emit_flow(c, st, MW_EV_NEW_PUBLIC, dir, 0, key, &nf);
 	}
+	return mw_bl_drop(st, &nf);
 }
 
 /*
- * Counts the packet in its flow. @hook_dir is the hook's usual direction
+ * Counts the packet in its flow; returns 1 when the packet must be dropped
+ * (a blacklisted remote, enforced). @hook_dir is the hook's usual direction
  * (ingress: the destination is the host). The host's own addresses decide
  * when the hook is wrong, as for forwarded or replayed traffic; they are
  * consulted only when the flow is not found the usual way round, so a
  * packet of a known flow costs one lookup.
  */
-static __always_inline void mw_account(struct mw_ctx *c, struct mw_stats *st,
+static __always_inline int mw_account(struct mw_ctx *c, struct mw_stats *st,
 				       const struct mw_pkt *p, int hook_dir)
 {
 	const __u8 *hook_local = hook_dir == MW_DIR_IN ? p->daddr : p->saddr;
@@ -359,7 +426,7 @@ static __always_inline void mw_account(struct mw_ctx *c, struct mw_stats *st,
 	f = bpf_map_lookup_elem(&mw_flows, &key);
 	if (f) {
 		mw_update(c, st, p, &key, f, dir);
-		return;
+		return mw_bl_drop(st, f);
 	}
 	if (!mw_is_local(hook_local)) {
 		/* the other orientation may be known already */
@@ -367,7 +434,7 @@ static __always_inline void mw_account(struct mw_ctx *c, struct mw_stats *st,
 		f = bpf_map_lookup_elem(&mw_flows, &key);
 		if (f) {
 			mw_update(c, st, p, &key, f, !hook_dir);
-			return;
+			return mw_bl_drop(st, f);
 		}
 		if (mw_is_local(hook_remote)) {
 			dir = !hook_dir;
@@ -375,7 +442,7 @@ static __always_inline void mw_account(struct mw_ctx *c, struct mw_stats *st,
 			mw_key_set(&key, p, dir); /* neither side is ours: keep the hook's view */
 		}
 	}
-	mw_flow_create(c, st, p, &key, dir);
+	return mw_flow_create(c, st, p, &key, dir);
 }
 
 #endif /* MW_FLOW_H */

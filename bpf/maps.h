@@ -21,6 +21,9 @@ const volatile struct mw_bpf_config mw_cfg __weak = MW_BPF_CONFIG_DEFAULT;
  * a lookup entirely while its map is empty. */
 volatile __u32 mw_nr_blocked __weak;
 volatile __u32 mw_nr_blocked_net __weak;
+/* Set by the agent: 1 to drop the packets of blacklisted flows (not in
+ * dry-run, and not when the config says to only alert). */
+volatile __u32 mw_bl_enforce __weak;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -60,14 +63,55 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } mw_internal __weak SEC(".maps");
 
-struct {
+/* The blacklist tries in force, swapped whole by the agent (minewall.h). The
+ * inner definitions are templates: the agent creates the tries it puts in
+ * slot 0 with the size its lists need. */
+/* clang describes types seen only inside an inner-map template as forward
+ * declarations, which libbpf cannot size; these unused globals make it emit
+ * the full types (and give bpftool named fields for the tries). */
+struct mw_lpm4_key mw_btf_bl4_key __weak;
+struct mw_bl_value mw_btf_bl_value __weak;
+
+struct mw_bl4_trie {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, MW_BLACKLIST_MAX);
-	__type(key, struct mw_lpm_key);
-	__type(value, __u32); /* list id */
+	__uint(max_entries, 1);
+	__type(key, struct mw_lpm4_key);
+	__type(value, struct mw_bl_value);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
+};
+
+struct mw_bl6_trie {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 1);
+	__type(key, struct mw_lpm_key);
+	__type(value, struct mw_bl_value);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} mw_blacklist __weak SEC(".maps");
+	__array(values, struct mw_bl4_trie);
+} mw_blacklist4 __weak SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__array(values, struct mw_bl6_trie);
+} mw_blacklist6 __weak SEC(".maps");
+
+/* Flows that matched each list (index: list id). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, MW_BL_LISTS_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} mw_bl_hits __weak SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

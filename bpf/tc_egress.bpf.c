@@ -56,7 +56,8 @@ int mw_tc_egress(struct __sk_buff *skb)
 		c.l3_bytes = skb->len - p.l3_off + (segs - 1) * (p.payload_off - p.l3_off);
 	c.now = bpf_ktime_get_coarse_ns();
 
-	mw_account(&c, st, &p, MW_DIR_OUT);
+	if (mw_account(&c, st, &p, MW_DIR_OUT))
+		return TC_ACT_SHOT;
 	return TC_ACT_OK;
 }
 

@@ -65,7 +65,8 @@ int mw_xdp_ingress(struct xdp_md *ctx)
 
 	if (mw_blocked(&c, &p, st))
 		return XDP_DROP;
-	mw_account(&c, st, &p, MW_DIR_IN);
+	if (mw_account(&c, st, &p, MW_DIR_IN))
+		return XDP_DROP;
 	return XDP_PASS;
 }
 

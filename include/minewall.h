@@ -17,7 +17,9 @@
 #define MW_MAP_EVENTS "mw_events"
 #define MW_MAP_LOCAL "mw_local"
 #define MW_MAP_INTERNAL "mw_internal"
-#define MW_MAP_BLACKLIST "mw_blacklist"
+#define MW_MAP_BLACKLIST4 "mw_blacklist4"
+#define MW_MAP_BLACKLIST6 "mw_blacklist6"
+#define MW_MAP_BL_HITS "mw_bl_hits"
 #define MW_MAP_BLOCK "mw_block"
 #define MW_MAP_BLOCK_NET "mw_block_net"
 #define MW_MAP_AGENT "mw_agent"
@@ -31,7 +33,7 @@
 #define MW_EVENTS_BYTES (4U << 20)
 #define MW_LOCAL_MAX 1024
 #define MW_INTERNAL_MAX 256
-#define MW_BLACKLIST_MAX (1U << 20)
+#define MW_BL_LISTS_MAX 256 /* list ids 1..255; 0 means none */
 #define MW_BLOCK_MAX (1U << 20)
 #define MW_BLOCK_NET_MAX 16384
 #define MW_MAX_IFACES 16
@@ -119,6 +121,7 @@ enum mw_flow_state {
  * @svc:          protected service (enum mw_svc) of the local port, for flows
  *                the remote side opened; 0 for others
  * @blacklist:    list id that matched the remote address at creation, 0 none
+ * @bl_flags:     the matching entry's MW_BL_* flags
  * @burst_bytes:  payload bytes of the current burst (consecutive data packets
  *                in direction @last_data_dir)
  *
@@ -144,7 +147,9 @@ struct mw_flow {
 	__u8 last_data_dir;
 	__u8 peeked[2];
 	__u8 svc;
-	__u32 blacklist;
+	__u16 blacklist;
+	__u8 bl_flags;
+	__u8 pad8;
 	__u32 burst_bytes;
 	__u32 pad;
 };
@@ -181,6 +186,7 @@ enum mw_parse_err {
  * @peeks:          payload peek events
  * @block_drops:    packets dropped because the source is blocked
  * @blacklist_hits: flows whose remote address is on a blacklist
+ * @blacklist_drops: packets of such flows dropped (enforce mode)
  * @new_public:     locally initiated flows to public addresses
  * @parse_err:      per enum mw_parse_err
  */
@@ -199,6 +205,7 @@ struct mw_stats {
 	__u64 peeks;
 	__u64 block_drops;
 	__u64 blacklist_hits;
+	__u64 blacklist_drops;
 	__u64 new_public;
 	__u64 parse_err[MW_PE_MAX];
 };
@@ -208,11 +215,45 @@ struct mw_addr {
 	__u8 addr[16];
 };
 
-/* Key of the LPM tries mw_internal and mw_blacklist. IPv4 prefixes are
- * stored IPv4-mapped, so their prefixlen is 96 + the IPv4 length. */
+/* Key of the LPM tries mw_internal and mw_block_net. IPv4 prefixes are
+ * stored IPv4-mapped, so their prefixlen is 96 + the IPv4 length. The IPv6
+ * blacklist uses it with plain IPv6 prefixes (no IPv4 in it). */
 struct mw_lpm_key {
 	__u32 prefixlen;
 	__u8 addr[16];
+};
+
+/* Key of the IPv4 blacklist: a smaller key makes a shallower, faster trie. */
+struct mw_lpm4_key {
+	__u32 prefixlen;
+	__u8 addr[4];
+};
+
+/*
+ * Blacklists. mw_blacklist4 and mw_blacklist6 are one-slot arrays of maps:
+ * slot 0 holds the LPM trie in force. The agent builds a new trie beside it
+ * and swaps the slot in one update, so a reload never leaves a moment
+ * without protection.
+ */
+#define MW_BL_PORTS 6
+
+enum mw_bl_flags {
+	MW_BL_ALERT = 0x01, /* detect only: shared (CDN, resolver) address, never dropped or blocked */
+	MW_BL_LEARNED = 0x02, /* learned from a DNS answer for a listed name */
+};
+
+/**
+ * struct mw_bl_value - value of the blacklist tries.
+ * @list:   list id (index of mw_bl_hits), names kept by the agent
+ * @flags:  enum mw_bl_flags
+ * @nports: 0: every port matches; else only the remote ports in @ports
+ * @ports:  network byte order (ip:port entries of lists such as maltrail)
+ */
+struct mw_bl_value {
+	__u16 list;
+	__u8 flags;
+	__u8 nports;
+	__be16 ports[MW_BL_PORTS];
 };
 
 /**

@@ -130,3 +130,9 @@ void mw_prefix_to_lpm(const struct mw_prefix *p, struct mw_lpm_key *k)
 	k->prefixlen = p->len;
 	memcpy(k->addr, p->addr.addr, 16);
 }
+
+bool mw_prefix_overlap(const struct mw_prefix *a, const struct mw_prefix *b)
+{
+	/* two prefixes overlap exactly when the shorter contains the longer */
+	return a->len <= b->len ? mw_prefix_contains(a, &b->addr) : mw_prefix_contains(b, &a->addr);
+}

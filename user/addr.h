@@ -28,6 +28,8 @@ int mw_prefix_parse(const char *s, struct mw_prefix *p);
 char *mw_addr_str(const struct mw_addr *a, char *buf, size_t len);
 char *mw_prefix_str(const struct mw_prefix *p, char *buf, size_t len);
 bool mw_prefix_contains(const struct mw_prefix *p, const struct mw_addr *a);
+/* True when the prefixes share any address. */
+bool mw_prefix_overlap(const struct mw_prefix *a, const struct mw_prefix *b);
 void mw_prefix_to_lpm(const struct mw_prefix *p, struct mw_lpm_key *k);
 
 #endif

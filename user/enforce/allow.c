@@ -25,12 +25,6 @@ const char *mw_allow_source_name(unsigned source)
 	return source < MW_ALLOW_SOURCES ? names[source] : "?";
 }
 
-bool mw_prefix_overlap(const struct mw_prefix *a, const struct mw_prefix *b)
-{
-	/* two prefixes overlap exactly when the shorter contains the longer */
-	return a->len <= b->len ? mw_prefix_contains(a, &b->addr) : mw_prefix_contains(b, &a->addr);
-}
-
 static int push_port(struct mw_allow *a, const struct mw_prefix *p, unsigned source, uint16_t port)
 {
 	size_t i;

@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * test_lists.c - the blacklist side that needs no kernel: the real lists in
+ * ../shared/data/blocklists parsed with the counts their SOURCES.md gives,
+ * malformed lines named, files that are not lists refused, and the
+ * compilation that keeps private, own and shared addresses out of the
+ * kernel's tries. Built with ASan and UBSan.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "detect/blacklist.h"
+#include "parse/list.h"
+#include "test.h"
+
+static char data_dir[512];
+
+static const char *data(const char *rel)
+{
+	static char path[1024];
+
+	snprintf(path, sizeof(path), "%s/blocklists/%s", data_dir, rel);
+	return path;
+}
+
+struct expect {
+	const char *file;
+	unsigned prefixes, domains, unsupported, malformed;
+};
+
+/* Counts from ../shared/data/blocklists/SOURCES.md, measured there with
+ * wc and grep on these exact files. */
+static const struct expect real_lists[] = {
+	{ "maltrail/crypto_mining.txt", 721 + 18, 445, 1 },
+	{ "maltrail/elf_coinminer.txt", 671, 131, 290 },
+	{ "maltrail/generic_miner.txt", 181, 341, 171 },
+	{ "coinblockerlists/MiningServerIPList.txt", 1026, 0, 0 },
+	/* five of their names are not DNS names: name:port (2), UTF-8 (2),
+	 * a label starting with '-' (xmr.-eu1.nanopool.org) */
+	{ "coinblockerlists/list.txt", 0, 5837 - 5, 0, 5 },
+	{ "coinblockerlists/hosts", 0, 5837 - 5, 0, 5 },
+	{ "coinblockerlists/white_list_IPs.txt", 15, 0, 0 },
+	{ "anudeepND/CoinMiner.txt", 0, 5939, 0 },
+	{ "nocoin/hosts.txt", 0, 313, 0 },
+	{ "firehol/coinbl_ips.ipset", 1390, 0, 0 },
+	{ "firehol/firehol_level1.netset", 4631, 0, 0 },
+	{ "firehol/blocklist_de_ssh.ipset", 5206, 0, 0 },
+};
+
+static void t_real_lists(void *arg)
+{
+	struct mw_blacklist bl;
+	char *errs = NULL;
+	size_t errlen = 0;
+	FILE *err = open_memstream(&errs, &errlen);
+	size_t i;
+
+	mw_bl_init(&bl);
+	for (i = 0; i < sizeof(real_lists) / sizeof(real_lists[0]); i++) {
+		const struct expect *x = &real_lists[i];
+		int id = mw_bl_load(&bl, NULL, data(x->file), false, err);
+		char what[128];
+
+		snprintf(what, sizeof(what), "%s loads", x->file);
+		if (!ASSERT_TRUE(id > 0, what))
+			continue;
+		snprintf(what, sizeof(what), "%s prefixes", x->file);
+		ASSERT_EQ(bl.lists[id].rep.prefixes, x->prefixes, what);
+		snprintf(what, sizeof(what), "%s domains", x->file);
+		ASSERT_EQ(bl.lists[id].rep.domains, x->domains, what);
+		snprintf(what, sizeof(what), "%s unsupported (URL trails)", x->file);
+		ASSERT_EQ(bl.lists[id].rep.unsupported, x->unsupported, what);
+		snprintf(what, sizeof(what), "%s malformed", x->file);
+		ASSERT_EQ(bl.lists[id].rep.malformed, x->malformed, what);
+	}
+	fclose(err);
+	ASSERT_TRUE(strstr(errs, "coinblockerlists/list.txt:2049: ") != NULL,
+		    "list.txt:2049 (hashbag.cc:8688) named");
+	ASSERT_TRUE(strstr(errs, "coinblockerlists/hosts:5574: ") != NULL,
+		    "hosts:5574 (xmr.-eu1.nanopool.org) named");
+	ASSERT_TRUE(strstr(errs, "maltrail") == NULL, "no complaint about maltrail");
+	ASSERT_TRUE(strstr(errs, "firehol") == NULL, "no complaint about firehol");
+	free(errs);
+
+	/* names: "hosts" lists exact names, "list.txt" names and subdomains */
+	ASSERT_TRUE(mw_bl_match_name(&bl, "la01.supportxmr.com") != NULL,
+		    "la01.supportxmr.com (the pool of coinhive-stratum.pcap) is listed");
+	ASSERT_TRUE(mw_bl_match_name(&bl, "us1.bitminter.com") != NULL,
+		    "us1.bitminter.com is listed");
+	ASSERT_TRUE(mw_bl_match_name(&bl, "eu1-zcash.flypool.org") != NULL,
+		    "eu1-zcash.flypool.org is listed");
+	ASSERT_TRUE(mw_bl_match_name(&bl, "www.debian.org") == NULL, "www.debian.org is not");
+	ASSERT_TRUE(mw_bl_match_name(&bl, "com") == NULL, "a top-level domain is not");
+	mw_bl_free(&bl);
+}
+
+static void t_abp_list(void *arg)
+{
+	struct mw_blacklist bl;
+	int id;
+
+	mw_bl_init(&bl);
+	id = mw_bl_load(&bl, "nocoin-abp", data("nocoin/nocoin.txt"), false, NULL);
+	if (ASSERT_TRUE(id > 0, "the Adblock Plus list loads")) {
+		/* 212 || rules: 7 IPv4 addresses, 9 URL patterns (a path or
+		 * a wildcard: nothing a packet shows), 196 names */
+		ASSERT_EQ(bl.lists[id].rep.domains, 212 - 7 - 9, "its ||name^ rules are domains");
+		ASSERT_EQ(bl.lists[id].rep.prefixes, 7, "its ||a.b.c.d^ rules are addresses");
+		ASSERT_EQ(bl.lists[id].rep.malformed, 0, "nothing malformed");
+		ASSERT_TRUE(bl.lists[id].rep.unsupported > 0, "URL and cosmetic rules are skipped");
+		ASSERT_TRUE(mw_bl_match_name(&bl, "2miners.com") != NULL, "2miners.com");
+		ASSERT_TRUE(mw_bl_match_name(&bl, "xmr.2miners.com") != NULL,
+			    "||name^ matches subdomains");
+	}
+	mw_bl_free(&bl);
+}
+
+static char *load_text(struct mw_blacklist *bl, const char *name, const char *text, int *ret)
+{
+	char *errs = NULL;
+	size_t len = 0;
+	FILE *err = open_memstream(&errs, &len);
+
+	*ret = mw_bl_load_buf(bl, name, "t.list", text, strlen(text), false, err);
+	fclose(err);
+	return errs;
+}
+
+static void t_malformed(void *arg)
+{
+	struct mw_blacklist bl;
+	char *errs;
+	int id;
+
+	mw_bl_init(&bl);
+	errs = load_text(&bl, "t",
+			 "# a list\n"
+			 "198.51.100.7\n"
+			 "203.0.113.0/24\n"
+			 "999.1.2.3\n"
+			 "192.0.2.1/33\n"
+			 "pool.example.com\n"
+			 "bad_name!.com\n"
+			 "0.0.0.0 miner.example.net\n"
+			 "0.0.0.0 localhost\n"
+			 "192.0.2.9:3333\n"
+			 "192.0.2.10:99999\n"
+			 "2001:db8:bad::/48\n"
+			 "[2001:db8::5]:4444\n"
+			 "198.51.101.0/23\n",
+			 &id);
+	ASSERT_TRUE(id > 0, "a list with some bad lines loads");
+	ASSERT_TRUE(strstr(errs, "t.list:4: ") != NULL, "999.1.2.3 named by its line");
+	ASSERT_TRUE(strstr(errs, "t.list:5: ") != NULL, "/33 named by its line");
+	ASSERT_TRUE(strstr(errs, "t.list:7: ") != NULL, "bad name named by its line");
+	ASSERT_TRUE(strstr(errs, "t.list:11: ") != NULL, "port 99999 named by its line");
+	ASSERT_TRUE(strstr(errs, "t.list:14: ") != NULL, "host bits set named by its line");
+	ASSERT_TRUE(strstr(errs, "t.list:9:") == NULL, "0.0.0.0 localhost is not an error");
+	if (id > 0) {
+		ASSERT_EQ(bl.lists[id].rep.malformed, 5, "five malformed lines");
+		ASSERT_EQ(bl.lists[id].rep.prefixes, 5, "five prefixes");
+		ASSERT_EQ(bl.lists[id].rep.domains, 2, "two domains (localhost skipped)");
+	}
+	free(errs);
+
+	/* not a list: binary bytes, or nothing but junk */
+	{
+		static const char bin[] = "\x7f"
+					  "ELF\x02\x01\x01\x00\x00\x00";
+		char *e2 = NULL;
+		size_t len = 0;
+		FILE *err = open_memstream(&e2, &len);
+
+		id = mw_bl_load_buf(&bl, "bin", "b.list", bin, sizeof(bin), false, err);
+		fclose(err);
+		ASSERT_EQ(id, -EINVAL, "binary data is refused");
+		ASSERT_TRUE(e2 && strstr(e2, "not a list") != NULL, "and said so");
+		free(e2);
+	}
+	errs = load_text(&bl, "junk", "<html>\n<body>hello world</body>\n</html>\n", &id);
+	ASSERT_EQ(id, -EINVAL, "an HTML page is refused");
+	ASSERT_TRUE(strstr(errs, "not a list") != NULL, "and said so");
+	free(errs);
+	ASSERT_EQ(mw_bl_find(&bl, "junk"), -ENOENT, "a refused file leaves no list");
+
+	/* a failed reload keeps the list in force */
+	errs = load_text(&bl, "t", "<html>\n<p>x y</p>\n", &id);
+	ASSERT_EQ(id, -EINVAL, "junk under a loaded list's name is refused");
+	ASSERT_TRUE(mw_bl_find(&bl, "t") > 0, "the list in force stays");
+	free(errs);
+	mw_bl_free(&bl);
+}
+
+static bool overlaps_any(const struct mw_bl_compiled *c, const struct mw_prefix *p)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		if (mw_prefix_overlap(&c->e[i].prefix, p))
+			return true;
+	return false;
+}
+
+static void t_compile_hazards(void *arg)
+{
+	static const char *const protect_txt[] = {
+		"127.0.0.0/8",	  "10.0.0.0/8",	 "172.16.0.0/12", "192.168.0.0/16",
+		"100.64.0.0/10", "169.254.0.0/16", "224.0.0.0/4",	  "255.255.255.255",
+		"0.0.0.0/8",	  "::1",	 "fc00::/7",	  "fe80::/10",
+		"ff00::/8",	  "::",
+	};
+	struct mw_prefix protect[16], alert[1], p240;
+	struct mw_bl_compiled c;
+	struct mw_blacklist bl;
+	size_t i, n_protect = sizeof(protect_txt) / sizeof(protect_txt[0]);
+	int fh, cb;
+
+	for (i = 0; i < n_protect; i++)
+		mw_prefix_parse(protect_txt[i], &protect[i]);
+	mw_prefix_parse("104.16.0.0/12", &alert[0]); /* Cloudflare anycast */
+	mw_bl_init(&bl);
+	fh = mw_bl_load(&bl, NULL, data("firehol/firehol_level1.netset"), false, NULL);
+	cb = mw_bl_load(&bl, NULL, data("firehol/coinbl_ips.ipset"), false, NULL);
+	ASSERT_TRUE(fh > 0 && cb > 0, "firehol_level1 and coinbl_ips load");
+	if (fh <= 0 || cb <= 0 || !ASSERT_EQ(mw_bl_compile(&bl, protect, n_protect, alert, 1, &c), 0,
+					     "compile"))
+		goto out;
+	for (i = 0; i < n_protect; i++) {
+		char what[96];
+
+		snprintf(what, sizeof(what), "nothing of %s reaches the kernel", protect_txt[i]);
+		ASSERT_TRUE(!overlaps_any(&c, &protect[i]), what);
+	}
+	/* firehol_level1 lists 0.0.0.0/8, 10/8, 127/8, 172.16/12, 192.168/16
+	 * whole, and 224.0.0.0/3 of which only 240.0.0.0/4 may stay */
+	ASSERT_TRUE(bl.lists[fh].effect.protected_whole >= 5, "private ranges dropped whole");
+	ASSERT_TRUE(bl.lists[fh].effect.protected_part >= 1, "224.0.0.0/3 cut");
+	mw_prefix_parse("240.0.0.0/4", &p240);
+	ASSERT_TRUE(overlaps_any(&c, &p240), "240.0.0.0/4 of 224.0.0.0/3 kept");
+	/* coinbl_ips holds 30 Cloudflare addresses: detected, never blocked */
+	ASSERT_EQ(bl.lists[cb].effect.alert_only, 30, "coinbl_ips: 30 shared Cloudflare addresses");
+	for (i = 0; i < c.n; i++)
+		if (mw_prefix_overlap(&c.e[i].prefix, &alert[0]) &&
+		    !(c.e[i].value.flags & MW_BL_ALERT))
+			break;
+	ASSERT_EQ(i, c.n, "every entry in 104.16.0.0/12 is alert-only");
+	ASSERT_EQ(c.n_v6, 0, "no IPv6 in these lists");
+	ASSERT_EQ(c.n_v4, c.n, "all IPv4");
+	mw_bl_compiled_free(&c);
+out:
+	mw_bl_free(&bl);
+}
+
+static void t_compile_ports(void *arg)
+{
+	struct mw_blacklist bl;
+	struct mw_bl_compiled c;
+	struct mw_addr a;
+	uint16_t list = 0;
+	int id, i;
+	char *errs;
+	const struct mw_bl_kentry *e = NULL;
+
+	mw_bl_init(&bl);
+	errs = load_text(&bl, "ports",
+			 "192.0.2.1:3333\n192.0.2.1:4444\n192.0.2.1:3333\n"
+			 "192.0.2.2:1\n192.0.2.2:2\n192.0.2.2:3\n192.0.2.2:4\n"
+			 "192.0.2.2:5\n192.0.2.2:6\n192.0.2.2:7\n"
+			 "198.51.100.0/24\n198.51.100.9:5555\n2001:db8::1\n",
+			 &id);
+	free(errs);
+	if (!ASSERT_TRUE(id > 0, "loads") ||
+	    !ASSERT_EQ(mw_bl_compile(&bl, NULL, 0, NULL, 0, &c), 0, "compile"))
+		goto out;
+	ASSERT_EQ(c.n, 4, "192.0.2.1, 192.0.2.2, 198.51.100.0/24, 2001:db8::1");
+	ASSERT_EQ(c.n_v4, 3, "three IPv4 entries first");
+	for (i = 0; i < (int)c.n; i++) {
+		mw_addr_parse("192.0.2.1", &a);
+		if (!memcmp(&c.e[i].prefix.addr, &a, sizeof(a)))
+			e = &c.e[i];
+	}
+	if (ASSERT_TRUE(e != NULL, "192.0.2.1 present")) {
+		ASSERT_EQ(e->value.nports, 2, "two ports, the duplicate merged");
+		ASSERT_EQ(ntohs(e->value.ports[0]), 3333, "3333");
+		ASSERT_EQ(ntohs(e->value.ports[1]), 4444, "4444");
+	}
+	for (i = 0; i < (int)c.n; i++) {
+		mw_addr_parse("192.0.2.2", &a);
+		if (!memcmp(&c.e[i].prefix.addr, &a, sizeof(a)))
+			ASSERT_EQ(c.e[i].value.nports, 0, "seven ports: every port");
+	}
+	mw_addr_parse("198.51.100.9", &a);
+	ASSERT_TRUE(mw_bl_match_addr(&bl, &a, 5555, &list) != NULL, "test finds 198.51.100.9");
+	ASSERT_EQ(list, id, "in list 'ports'");
+	mw_bl_compiled_free(&c);
+out:
+	mw_bl_free(&bl);
+}
+
+static void t_learned(void *arg)
+{
+	struct mw_blacklist bl;
+	struct mw_addr a;
+	unsigned expired = 0;
+	int id;
+	char *errs;
+
+	mw_bl_init(&bl);
+	errs = load_text(&bl, "names", "pool.example.com\n", &id);
+	free(errs);
+	mw_addr_parse("203.0.113.5", &a);
+	ASSERT_EQ(mw_bl_learn(&bl, &a, (uint16_t)id, "pool.example.com", 1000), 1, "new");
+	ASSERT_EQ(mw_bl_learn(&bl, &a, (uint16_t)id, "pool.example.com", 2000), 0, "renewed");
+	ASSERT_TRUE(mw_bl_learned_find(&bl, &a) != NULL, "found");
+	mw_bl_expire(&bl, 1500, NULL, NULL);
+	ASSERT_EQ(bl.n_learned, 1, "renewal moved the expiry");
+	mw_bl_expire(&bl, 2000, NULL, NULL);
+	ASSERT_EQ(bl.n_learned, 0, "expired");
+	(void)expired;
+	mw_bl_learn(&bl, &a, (uint16_t)id, "pool.example.com", 5000);
+	mw_bl_unload(&bl, "names");
+	ASSERT_EQ(bl.n_learned, 0, "unloading a list forgets what its names taught");
+	mw_bl_free(&bl);
+}
+
+int main(int argc, char **argv)
+{
+	const char *d = getenv("MW_DATA");
+
+	snprintf(data_dir, sizeof(data_dir), "%s", d ? d : "../shared/data");
+	if (argc > 1)
+		test_filter = argv[1];
+	test_run("real lists: counts, names", t_real_lists, NULL);
+	test_run("adblock plus list", t_abp_list, NULL);
+	test_run("malformed lines and files that are not lists", t_malformed, NULL);
+	test_run("compile: private, multicast and shared addresses", t_compile_hazards, NULL);
+	test_run("compile: ports", t_compile_ports, NULL);
+	test_run("learned addresses", t_learned, NULL);
+	return test_summary("lists");
+}

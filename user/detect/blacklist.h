@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * blacklist.h - the BLACKLIST detector's data: the loaded lists (prefixes
+ * with their source lines, domain names), the addresses learned for listed
+ * names from DNS answers, and the compilation of all of it into the entries
+ * of the kernel's tries, minus what must never be blocked. Plain C over
+ * plain data; user/agent_blacklist.c puts the result into the kernel.
+ */
+#ifndef MW_DETECT_BLACKLIST_H
+#define MW_DETECT_BLACKLIST_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "addr.h"
+#include "minewall.h"
+#include "parse/list.h"
+
+#define MW_BL_NAME_MAX 48
+
+struct mw_bl_entry {
+	struct mw_prefix prefix;
+	uint16_t port; /* host order; 0 for every port */
+	uint32_t line;
+};
+
+struct mw_bl_name {
+	char *name;
+	uint16_t list;
+	bool subdomains;
+	uint32_t line;
+};
+
+/* What the latest compilation did with a list's prefixes. */
+struct mw_bl_effect {
+	unsigned protected_whole; /* dropped: inside addresses never blocked */
+	unsigned protected_part; /* loaded without the part never blocked */
+	unsigned alert_only; /* shared addresses: detected, never blocked */
+	unsigned duplicates; /* already listed, by this list or one before it */
+};
+
+struct mw_bl_list {
+	bool used;
+	bool runtime; /* loaded by `minewall blacklist load`, not by the config */
+	char name[MW_BL_NAME_MAX];
+	char path[PATH_MAX];
+	int64_t loaded_s; /* wall clock */
+	struct mw_list_report rep;
+	struct mw_bl_entry *prefixes;
+	size_t n_prefixes, cap_prefixes;
+	struct mw_bl_name *names;
+	size_t n_names, cap_names;
+	struct mw_bl_effect effect;
+	uint64_t learned; /* addresses learned for its names so far */
+};
+
+/* An address a DNS answer gave for a listed name, in force until @expires_ns. */
+struct mw_bl_learned {
+	struct mw_addr addr;
+	uint16_t list;
+	uint64_t expires_ns;
+	char name[MW_NAME_MAX];
+};
+
+/* One entry for the kernel: a prefix and its value (the tries' layout). */
+struct mw_bl_kentry {
+	struct mw_prefix prefix;
+	struct mw_bl_value value;
+};
+
+struct mw_bl_compiled {
+	struct mw_bl_kentry *e;
+	size_t n, cap;
+	size_t n_v4, n_v6;
+};
+
+struct mw_blacklist {
+	struct mw_bl_list lists[MW_BL_LISTS_MAX]; /* index: list id; 0 unused */
+	struct mw_bl_name **index; /* open addressing over every list's names */
+	size_t index_cap;
+	struct mw_bl_learned *learned;
+	size_t n_learned, cap_learned;
+	unsigned max_errors; /* malformed lines shown per file */
+};
+
+void mw_bl_init(struct mw_blacklist *bl);
+void mw_bl_free(struct mw_blacklist *bl);
+
+/*
+ * Loads the list in @path under @name (the file name without its extension
+ * when @name is NULL), replacing a list of that name. Malformed lines go to
+ * @err as "PATH:LINE: why: text". Returns the list id, or -errno after
+ * saying why (-EINVAL: not a list; the list in force stays).
+ */
+int mw_bl_load(struct mw_blacklist *bl, const char *name, const char *path, bool runtime,
+	       FILE *err);
+/* Same from memory (tests, fuzzing); @path only names it in messages. */
+int mw_bl_load_buf(struct mw_blacklist *bl, const char *name, const char *path, const char *buf,
+		   size_t len, bool runtime, FILE *err);
+/* Removes list @name (and what was learned for its names). 0 or -ENOENT. */
+int mw_bl_unload(struct mw_blacklist *bl, const char *name);
+int mw_bl_find(const struct mw_blacklist *bl, const char *name);
+
+/* The listed name that @name is, or is a subdomain of; NULL when none. */
+const struct mw_bl_name *mw_bl_match_name(const struct mw_blacklist *bl, const char *name);
+
+/*
+ * Compiles every list into kernel entries: duplicates merged (the lower list
+ * id wins), port-specific entries merged per address (more than
+ * MW_BL_PORTS ports: every port), parts inside @protect removed, parts
+ * inside @alert flagged MW_BL_ALERT. Sorted IPv4 first. Returns 0 or -ENOMEM.
+ */
+int mw_bl_compile(struct mw_blacklist *bl, const struct mw_prefix *protect, size_t n_protect,
+		  const struct mw_prefix *alert, size_t n_alert, struct mw_bl_compiled *out);
+void mw_bl_compiled_free(struct mw_bl_compiled *c);
+
+/* Records (or renews) a learned address. Returns 1 when new, 0 when renewed,
+ * -ENOMEM. */
+int mw_bl_learn(struct mw_blacklist *bl, const struct mw_addr *addr, uint16_t list,
+		const char *name, uint64_t expires_ns);
+const struct mw_bl_learned *mw_bl_learned_find(const struct mw_blacklist *bl,
+					       const struct mw_addr *addr);
+/* Removes learned addresses expired at @now_ns, calling @fn for each. */
+void mw_bl_expire(struct mw_blacklist *bl, uint64_t now_ns,
+		  void (*fn)(void *arg, const struct mw_bl_learned *l), void *arg);
+
+/* The most specific listed entry that holds @addr (and @port, host order;
+ * 0 matches any), for `minewall blacklist test`. Sets *@list; NULL if none. */
+const struct mw_bl_entry *mw_bl_match_addr(const struct mw_blacklist *bl,
+					   const struct mw_addr *addr, uint16_t port,
+					   uint16_t *list);
+
+#endif
