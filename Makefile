@@ -54,7 +54,7 @@ SKEL := $(BUILD)/minewall.skel.h
 # user-space code shared by the agent, the CLI and the tests
 LIB_SRCS := user/log.c user/util.c user/addr.c user/config.c user/pinned.c \
 	user/flowtable.c user/stats.c user/enforce/nft.c user/control.c \
-	user/parse/list.c user/detect/blacklist.c
+	user/parse/list.c user/parse/dns.c user/parse/tls.c user/detect/blacklist.c
 AGENT_SRCS := user/minewalld.c user/loader.c user/events.c user/localaddr.c \
 	user/agent_flows.c user/enforce/policy.c user/enforce/allow.c user/enforce/hook.c \
 	user/agent_control.c user/agent_detect.c user/detect/dict.c user/output/eve.c

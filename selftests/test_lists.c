@@ -13,7 +13,9 @@
 
 #include "addr.h"
 #include "detect/blacklist.h"
+#include "parse/dns.h"
 #include "parse/list.h"
+#include "parse/tls.h"
 #include "test.h"
 
 static char data_dir[512];
@@ -326,6 +328,171 @@ static void t_learned(void *arg)
 	mw_bl_free(&bl);
 }
 
+static size_t unhex(const char *hex, uint8_t *out, size_t max)
+{
+	size_t n = 0;
+	unsigned v;
+
+	while (n < max && sscanf(hex + 2 * n, "%2x", &v) == 1)
+		out[n++] = (uint8_t)v;
+	return n;
+}
+
+static FILE *tshark(const char *pcap, const char *filter, const char *fields)
+{
+	char cmd[2048];
+
+	snprintf(cmd, sizeof(cmd), "tshark -n -r '%s/pcaps/%s' -Y '%s' -T fields -E separator='|' %s 2>/dev/null",
+		 data_dir, pcap, filter, fields);
+	return popen(cmd, "r");
+}
+
+/* Every DNS answer in the captures, read by tshark and by mw_dns_parse:
+ * the same question, the same addresses; every shorter copy survives. */
+static void t_dns_real(void *arg)
+{
+	static const char *const pcaps[] = { "zeek-cryptomining/coinhive-stratum.pcap",
+					     "zeek-cryptomining/bitcoin-mining.pcap",
+					     "ndpi/mining.pcapng" };
+	static char line[65536];
+	static uint8_t msg_bytes[4096];
+	unsigned answers = 0, with_addr = 0, i;
+	bool learned_pool = false;
+	size_t k;
+
+	for (k = 0; k < sizeof(pcaps) / sizeof(pcaps[0]); k++) {
+		FILE *f = tshark(pcaps[k], "dns.flags.response==1 && udp",
+				 "-e dns.qry.name -e dns.a -e udp.payload");
+
+		if (!ASSERT_TRUE(f != NULL, "tshark runs"))
+			return;
+		while (fgets(line, sizeof(line), f)) {
+			char *qname = strtok(line, "|"), *a = strtok(NULL, "|"),
+			     *hex = strtok(NULL, "|\n");
+			struct mw_dns_msg m;
+			size_t n, cut;
+			char buf[MW_ADDRSTRLEN];
+
+			if (!hex) { /* no A records: the fields shift */
+				hex = a;
+				a = NULL;
+			}
+			if (!qname || !hex)
+				continue;
+			n = unhex(hex, msg_bytes, sizeof(msg_bytes));
+			answers++;
+			if (!ASSERT_EQ(mw_dns_parse(msg_bytes, n, false, &m), 0, "parses"))
+				continue;
+			ASSERT_STREQ(m.names[0], qname, "question as tshark reads it");
+			ASSERT_TRUE(!m.truncated, "whole");
+			if (a && *a) {
+				with_addr++;
+				for (i = 0; i < m.n_addrs; i++)
+					ASSERT_TRUE(strstr(a, mw_addr_str(&m.addrs[i].addr, buf,
+									 sizeof(buf))) != NULL,
+						    "address tshark saw");
+				if (!strcmp(qname, "la01.supportxmr.com") && m.n_addrs == 1 &&
+				    !strcmp(mw_addr_str(&m.addrs[0].addr, buf, sizeof(buf)),
+					    "192.110.160.114") &&
+				    m.addrs[0].ttl == 90)
+					learned_pool = true;
+			}
+			for (cut = 0; cut < n; cut++)
+				mw_dns_parse(msg_bytes, cut, false, &m); /* never past the copy */
+		}
+		pclose(f);
+	}
+	ASSERT_TRUE(answers >= 5, "the captures hold DNS answers");
+	ASSERT_TRUE(with_addr >= 3, "with A records");
+	ASSERT_TRUE(learned_pool, "la01.supportxmr.com -> 192.110.160.114, TTL 90");
+}
+
+static void t_dns_crafted(void *arg)
+{
+	/* TCP framing, a CNAME chain, compression, AAAA, a pointer loop */
+	static const uint8_t tcp_msg[] = {
+		0x00, 0x54, /* TCP length: 84 */
+		0x12, 0x34, 0x81, 0x80, 0x00, 0x01, 0x00, 0x03, 0x00, 0x00, 0x00, 0x00,
+		/* question: www.pool.example AAAA */
+		3, 'w', 'w', 'w', 4, 'p', 'o', 'o', 'l', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0,
+		0x00, 0x1c, 0x00, 0x01,
+		/* www.pool.example CNAME cdn.example (cdn + pointer to "example") */
+		0xc0, 0x0c, 0x00, 0x05, 0x00, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x06,
+		3, 'c', 'd', 'n', 0xc0, 0x15,
+		/* cdn.example AAAA 2001:db8::7 */
+		0xc0, 0x2e, 0x00, 0x1c, 0x00, 0x01, 0x00, 0x00, 0x00, 0x3c, 0x00, 0x10,
+		0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7,
+		/* a record whose name points at itself */
+		0xc0, 0x50, 0x00, 0x01,
+	};
+	struct mw_dns_msg m;
+	char buf[MW_ADDRSTRLEN];
+	uint8_t junk[512];
+	unsigned i, j;
+
+	ASSERT_EQ(mw_dns_parse(tcp_msg, sizeof(tcp_msg), true, &m), 0, "TCP answer parses");
+	ASSERT_EQ(m.n_names, 2, "the question (also the CNAME owner) and the CNAME target");
+	ASSERT_STREQ(m.names[0], "www.pool.example", "question");
+	ASSERT_STREQ(m.names[1], "cdn.example", "CNAME target, decompressed");
+	ASSERT_EQ(m.n_addrs, 1, "one AAAA");
+	ASSERT_STREQ(mw_addr_str(&m.addrs[0].addr, buf, sizeof(buf)), "2001:db8::7", "AAAA");
+	ASSERT_EQ(m.addrs[0].ttl, 60, "TTL");
+	ASSERT_TRUE(m.truncated, "the looping record ends the answer");
+
+	/* random bytes: never a crash, never a read past the copy (ASan) */
+	srand(7);
+	for (i = 0; i < 20000; i++) {
+		size_t n = (size_t)(rand() % (int)sizeof(junk));
+
+		for (j = 0; j < n; j++)
+			junk[j] = (uint8_t)rand();
+		if (n > 3)
+			junk[2] |= 0x80; /* a response, to get past the header */
+		mw_dns_parse(junk, n, i & 1, &m);
+		memcpy(junk, tcp_msg, sizeof(tcp_msg));
+		junk[rand() % (int)sizeof(tcp_msg)] = (uint8_t)rand();
+		mw_dns_parse(junk, sizeof(tcp_msg), true, &m);
+	}
+}
+
+/* Every ClientHello in the captures: the SNI tshark reads, and the parser
+ * says "cut short" rather than guess on any shorter copy. */
+static void t_tls_real(void *arg)
+{
+	static char line[65536];
+	static uint8_t hello[8192];
+	unsigned seen = 0;
+	FILE *f = tshark("zeek-cryptomining/bitcoin-mining.pcap", "tls.handshake.type==1",
+			 "-e tls.handshake.extensions_server_name -e tcp.payload");
+	char sni[MW_NAME_MAX];
+	size_t n, cut;
+
+	if (!ASSERT_TRUE(f != NULL, "tshark runs"))
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *name = strtok(line, "|"), *hex = strtok(NULL, "|\n");
+
+		if (!name || !hex)
+			continue;
+		n = unhex(hex, hello, sizeof(hello));
+		seen++;
+		ASSERT_EQ(mw_tls_sni(hello, n, sni), 0, "SNI found");
+		ASSERT_STREQ(sni, name, "SNI as tshark reads it");
+		ASSERT_EQ(mw_tls_sni(hello, 256, sni), 0, "found in a 256-byte peek");
+		for (cut = 0; cut < n; cut++) {
+			int r = mw_tls_sni(hello, cut, sni);
+
+			if (r == 0)
+				ASSERT_STREQ(sni, name, "a shorter copy gives the same name or none");
+			else if (r != -EAGAIN)
+				ASSERT_EQ(r, -EAGAIN, "a cut copy says so");
+		}
+	}
+	pclose(f);
+	ASSERT_TRUE(seen >= 3, "bitcoin-mining.pcap holds ClientHellos to us1.bitminter.com");
+	ASSERT_EQ(mw_tls_sni((const uint8_t *)"{\"id\":1}", 8, sni), -EINVAL, "JSON is not TLS");
+}
+
 int main(int argc, char **argv)
 {
 	const char *d = getenv("MW_DATA");
@@ -339,5 +506,8 @@ int main(int argc, char **argv)
 	test_run("compile: private, multicast and shared addresses", t_compile_hazards, NULL);
 	test_run("compile: ports", t_compile_ports, NULL);
 	test_run("learned addresses", t_learned, NULL);
+	test_run("dns: answers in the captures, as tshark reads them", t_dns_real, NULL);
+	test_run("dns: tcp, cname chain, compression, junk", t_dns_crafted, NULL);
+	test_run("tls: sni in the captures, cut copies", t_tls_real, NULL);
 	return test_summary("lists");
 }
