@@ -57,9 +57,9 @@ LIB_SRCS := user/log.c user/util.c user/addr.c user/config.c user/pinned.c \
 	user/parse/list.c user/parse/dns.c user/parse/tls.c user/detect/blacklist.c
 AGENT_SRCS := user/minewalld.c user/loader.c user/events.c user/localaddr.c \
 	user/agent_flows.c user/enforce/policy.c user/enforce/allow.c user/enforce/hook.c \
-	user/agent_control.c user/agent_detect.c user/detect/dict.c user/output/eve.c
+	user/agent_control.c user/agent_detect.c user/agent_blacklist.c user/bl_kernel.c user/detect/dict.c user/output/eve.c
 CLI_SRCS := user/cli/main.c user/cli/cmd_flows.c user/cli/cmd_status.c \
-	user/cli/cmd_blocks.c user/cli/output.c
+	user/cli/cmd_blocks.c user/cli/cmd_blacklist.c user/cli/output.c
 
 LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
 AGENT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(AGENT_SRCS))
@@ -108,7 +108,8 @@ $(BUILD)/minewall: $(CLI_OBJS) $(LIB_OBJS)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/selftests/test_packets: $(BUILD)/selftests/test_packets.o \
-		$(BUILD)/selftests/pktgen.o $(BUILD)/selftests/test.o $(BUILD)/user/loader.o $(LIB_OBJS)
+		$(BUILD)/selftests/pktgen.o $(BUILD)/selftests/test.o $(BUILD)/user/loader.o \
+		$(BUILD)/user/bl_kernel.o $(LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 

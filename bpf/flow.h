@@ -413,8 +413,8 @@ static __always_inline int mw_flow_create(struct mw_ctx *c, struct mw_stats *st,
  * consulted only when the flow is not found the usual way round, so a
  * packet of a known flow costs one lookup.
  */
-static __always_inline int mw_account(struct mw_ctx *c, struct mw_stats *st,
-				       const struct mw_pkt *p, int hook_dir)
+static __always_inline int mw_account(struct mw_ctx *c, struct mw_stats *st, const struct mw_pkt *p,
+				      int hook_dir)
 {
 	const __u8 *hook_local = hook_dir == MW_DIR_IN ? p->daddr : p->saddr;
 	const __u8 *hook_remote = hook_dir == MW_DIR_IN ? p->saddr : p->daddr;

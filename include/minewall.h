@@ -238,7 +238,8 @@ struct mw_lpm4_key {
 #define MW_BL_PORTS 6
 
 enum mw_bl_flags {
-	MW_BL_ALERT = 0x01, /* detect only: shared (CDN, resolver) address, never dropped or blocked */
+	MW_BL_ALERT =
+		0x01, /* detect only: shared (CDN, resolver) address, never dropped or blocked */
 	MW_BL_LEARNED = 0x02, /* learned from a DNS answer for a listed name */
 };
 

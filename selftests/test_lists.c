@@ -209,10 +209,13 @@ static bool overlaps_any(const struct mw_bl_compiled *c, const struct mw_prefix 
 static void t_compile_hazards(void *arg)
 {
 	static const char *const protect_txt[] = {
-		"127.0.0.0/8",	  "10.0.0.0/8",	 "172.16.0.0/12", "192.168.0.0/16",
-		"100.64.0.0/10", "169.254.0.0/16", "224.0.0.0/4",	  "255.255.255.255",
-		"0.0.0.0/8",	  "::1",	 "fc00::/7",	  "fe80::/10",
-		"ff00::/8",	  "::",
+		"127.0.0.0/8",	 "10.0.0.0/8",
+		"172.16.0.0/12", "192.168.0.0/16",
+		"100.64.0.0/10", "169.254.0.0/16",
+		"224.0.0.0/4",	 "255.255.255.255",
+		"0.0.0.0/8",	 "::1",
+		"fc00::/7",	 "fe80::/10",
+		"ff00::/8",	 "::",
 	};
 	struct mw_prefix protect[16], alert[1], p240;
 	struct mw_bl_compiled c;
@@ -227,8 +230,8 @@ static void t_compile_hazards(void *arg)
 	fh = mw_bl_load(&bl, NULL, data("firehol/firehol_level1.netset"), false, NULL);
 	cb = mw_bl_load(&bl, NULL, data("firehol/coinbl_ips.ipset"), false, NULL);
 	ASSERT_TRUE(fh > 0 && cb > 0, "firehol_level1 and coinbl_ips load");
-	if (fh <= 0 || cb <= 0 || !ASSERT_EQ(mw_bl_compile(&bl, protect, n_protect, alert, 1, &c), 0,
-					     "compile"))
+	if (fh <= 0 || cb <= 0 ||
+	    !ASSERT_EQ(mw_bl_compile(&bl, protect, n_protect, alert, 1, &c), 0, "compile"))
 		goto out;
 	for (i = 0; i < n_protect; i++) {
 		char what[96];
@@ -342,7 +345,8 @@ static FILE *tshark(const char *pcap, const char *filter, const char *fields)
 {
 	char cmd[2048];
 
-	snprintf(cmd, sizeof(cmd), "tshark -n -r '%s/pcaps/%s' -Y '%s' -T fields -E separator='|' %s 2>/dev/null",
+	snprintf(cmd, sizeof(cmd),
+		 "tshark -n -r '%s/pcaps/%s' -Y '%s' -T fields -E separator='|' %s 2>/dev/null",
 		 data_dir, pcap, filter, fields);
 	return popen(cmd, "r");
 }
@@ -389,7 +393,7 @@ static void t_dns_real(void *arg)
 				with_addr++;
 				for (i = 0; i < m.n_addrs; i++)
 					ASSERT_TRUE(strstr(a, mw_addr_str(&m.addrs[i].addr, buf,
-									 sizeof(buf))) != NULL,
+									  sizeof(buf))) != NULL,
 						    "address tshark saw");
 				if (!strcmp(qname, "la01.supportxmr.com") && m.n_addrs == 1 &&
 				    !strcmp(mw_addr_str(&m.addrs[0].addr, buf, sizeof(buf)),
@@ -411,19 +415,96 @@ static void t_dns_crafted(void *arg)
 {
 	/* TCP framing, a CNAME chain, compression, AAAA, a pointer loop */
 	static const uint8_t tcp_msg[] = {
-		0x00, 0x54, /* TCP length: 84 */
-		0x12, 0x34, 0x81, 0x80, 0x00, 0x01, 0x00, 0x03, 0x00, 0x00, 0x00, 0x00,
+		0x00,
+		0x54, /* TCP length: 84 */
+		0x12,
+		0x34,
+		0x81,
+		0x80,
+		0x00,
+		0x01,
+		0x00,
+		0x03,
+		0x00,
+		0x00,
+		0x00,
+		0x00,
 		/* question: www.pool.example AAAA */
-		3, 'w', 'w', 'w', 4, 'p', 'o', 'o', 'l', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0,
-		0x00, 0x1c, 0x00, 0x01,
+		3,
+		'w',
+		'w',
+		'w',
+		4,
+		'p',
+		'o',
+		'o',
+		'l',
+		7,
+		'e',
+		'x',
+		'a',
+		'm',
+		'p',
+		'l',
+		'e',
+		0,
+		0x00,
+		0x1c,
+		0x00,
+		0x01,
 		/* www.pool.example CNAME cdn.example (cdn + pointer to "example") */
-		0xc0, 0x0c, 0x00, 0x05, 0x00, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x06,
-		3, 'c', 'd', 'n', 0xc0, 0x15,
+		0xc0,
+		0x0c,
+		0x00,
+		0x05,
+		0x00,
+		0x01,
+		0x00,
+		0x00,
+		0x01,
+		0x00,
+		0x00,
+		0x06,
+		3,
+		'c',
+		'd',
+		'n',
+		0xc0,
+		0x15,
 		/* cdn.example AAAA 2001:db8::7 */
-		0xc0, 0x2e, 0x00, 0x1c, 0x00, 0x01, 0x00, 0x00, 0x00, 0x3c, 0x00, 0x10,
-		0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7,
+		0xc0,
+		0x2e,
+		0x00,
+		0x1c,
+		0x00,
+		0x01,
+		0x00,
+		0x00,
+		0x00,
+		0x3c,
+		0x00,
+		0x10,
+		0x20,
+		0x01,
+		0x0d,
+		0xb8,
+		0,
+		0,
+		0,
+		0,
+		0,
+		0,
+		0,
+		0,
+		0,
+		0,
+		0,
+		7,
 		/* a record whose name points at itself */
-		0xc0, 0x50, 0x00, 0x01,
+		0xc0,
+		0x50,
+		0x00,
+		0x01,
 	};
 	struct mw_dns_msg m;
 	char buf[MW_ADDRSTRLEN];
@@ -483,7 +564,8 @@ static void t_tls_real(void *arg)
 			int r = mw_tls_sni(hello, cut, sni);
 
 			if (r == 0)
-				ASSERT_STREQ(sni, name, "a shorter copy gives the same name or none");
+				ASSERT_STREQ(sni, name,
+					     "a shorter copy gives the same name or none");
 			else if (r != -EAGAIN)
 				ASSERT_EQ(r, -EAGAIN, "a cut copy says so");
 		}

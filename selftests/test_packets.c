@@ -18,6 +18,7 @@
 #include <bpf/libbpf.h>
 
 #include "addr.h"
+#include "bl_kernel.h"
 #include "config.h"
 #include "flowtable.h"
 #include "loader.h"
@@ -32,7 +33,8 @@ enum hook { XDP, TC };
 enum expect { EXP_FLOW, EXP_NON_IP, EXP_ERR };
 
 static struct mw_loader L;
-static int flows_fd, stats_fd, local_fd, block_fd, bl_fd;
+static int flows_fd, stats_fd, local_fd, block_fd;
+static struct mw_bl_kernel blk;
 static struct ring_buffer *rb;
 
 #define MAX_EVENTS 64
@@ -710,11 +712,38 @@ static void seq_block(void *arg)
 	}
 }
 
+/* Puts @text (a list) in force through the agent's own code path. */
+static int bl_install(const char *text, const char *alert)
+{
+	struct mw_prefix a;
+	struct mw_bl_compiled c;
+	struct mw_blacklist bl;
+	int ret;
+
+	mw_bl_init(&bl);
+	ret = mw_bl_load_buf(&bl, "t", "t.list", text, strlen(text), false, stderr);
+	if (alert)
+		mw_prefix_parse(alert, &a);
+	if (ret > 0)
+		ret = mw_bl_compile(&bl, NULL, 0, &a, alert ? 1 : 0, &c);
+	if (ret == 0) {
+		ret = mw_bl_kernel_install(&blk, &c, &bl, NULL, 0);
+		mw_bl_compiled_free(&c);
+	}
+	mw_bl_free(&bl);
+	return ret;
+}
+
+static __u64 bl_hits(void)
+{
+	static uint64_t hits[MW_BL_LISTS_MAX];
+
+	mw_bl_kernel_hits(&blk, hits);
+	return hits[1];
+}
+
 static void seq_blacklist(void *arg)
 {
-	struct mw_prefix p;
-	struct mw_lpm_key k;
-	__u32 list = 7;
 	struct pkt_spec s = { .family = 4,
 			      .proto = IPPROTO_TCP,
 			      .src = SRV,
@@ -724,20 +753,58 @@ static void seq_blacklist(void *arg)
 			      .tcp_flags = MW_TCP_SYN };
 	struct mw_flow_rec *recs = NULL;
 	const struct mw_flow *f;
+	__u64 hits0;
 
 	reset();
-	mw_prefix_parse("203.0.113.0/24", &p);
-	mw_prefix_to_lpm(&p, &k);
-	bpf_map_update_elem(bl_fd, &k, &list, 0);
-	send_spec(TC, &s);
+	if (!ASSERT_EQ(bl_install("203.0.113.0/24\n198.51.100.77:3333\n2001:db8:bad::/48\n"
+				  "198.51.100.88\n",
+				  "198.51.100.88"),
+		       0, "lists in force"))
+		return;
+	hits0 = bl_hits();
+	L.skel->bss->mw_bl_enforce = 0;
+	ASSERT_EQ(send_spec(TC, &s), TC_ACT_OK, "not enforced: passed");
 	send_spec(TC, &s);
 	f = only_flow(&recs);
 	if (f)
-		ASSERT_EQ(f->blacklist, 7, "list id cached in the flow");
+		ASSERT_EQ(f->blacklist, 1, "list id cached in the flow");
 	ASSERT_EQ(count_events(MW_EV_BLACKLIST), 1, "one event per flow, not per packet");
 	ASSERT_EQ(stats().blacklist_hits, 1, "stats.blacklist_hits");
-	bpf_map_delete_elem(bl_fd, &k);
+	ASSERT_EQ(bl_hits() - hits0, 1, "the list's hit counter");
 	free(recs);
+	recs = NULL;
+
+	/* enforced: the first SYN out and the first packet in are dropped */
+	reset();
+	L.skel->bss->mw_bl_enforce = 1;
+	s.sport = 50001;
+	ASSERT_EQ(send_spec(TC, &s), TC_ACT_SHOT, "egress SYN to a listed address dropped");
+	ASSERT_EQ(send_spec(TC, &s), TC_ACT_SHOT, "and its retry");
+	s.src = "203.0.113.10", s.dst = SRV, s.sport = 3333, s.dport = 40000;
+	ASSERT_EQ(send_spec(XDP, &s), XDP_DROP, "ingress from a listed address dropped");
+	ASSERT_EQ(stats().blacklist_drops, 3, "stats.blacklist_drops");
+
+	/* port-specific entries (maltrail IP:PORT) match that port only */
+	s.src = SRV, s.sport = 50002, s.dst = "198.51.100.77", s.dport = 3333;
+	ASSERT_EQ(send_spec(TC, &s), TC_ACT_SHOT, "listed address on its listed port");
+	s.dport = 443;
+	ASSERT_EQ(send_spec(TC, &s), TC_ACT_OK, "same address on another port");
+	/* alert-only entries are reported, never dropped */
+	s.dst = "198.51.100.88";
+	ASSERT_EQ(send_spec(TC, &s), TC_ACT_OK, "alert-only address passes");
+	ASSERT_EQ(count_events(MW_EV_BLACKLIST), 4, "but is reported (4 flows hit)");
+	/* IPv6 */
+	s.family = 6, s.src = "2001:db8::1", s.dst = "2001:db8:bad::5", s.dport = 443;
+	ASSERT_EQ(send_spec(TC, &s), TC_ACT_SHOT, "IPv6 listed prefix dropped");
+	s.dst = "2001:db8:beef::5";
+	ASSERT_EQ(send_spec(TC, &s), TC_ACT_OK, "IPv6 outside it passes");
+
+	/* a swap takes effect for the next new flow */
+	s.family = 4, s.src = SRV, s.dst = "203.0.113.9", s.sport = 50009;
+	ASSERT_EQ(bl_install("192.0.2.200\n", NULL), 0, "new lists swapped in");
+	ASSERT_EQ(send_spec(TC, &s), TC_ACT_OK, "an address the new lists drop passes");
+	L.skel->bss->mw_bl_enforce = 0;
+	bl_install("", NULL);
 }
 
 static void seq_bursts(void *arg)
@@ -828,8 +895,9 @@ int main(int argc, char **argv)
 	stats_fd = mw_loader_map_fd(&L, MW_MAP_STATS);
 	local_fd = mw_loader_map_fd(&L, MW_MAP_LOCAL);
 	block_fd = mw_loader_map_fd(&L, MW_MAP_BLOCK);
-	bl_fd = mw_loader_map_fd(&L, MW_MAP_BLACKLIST);
-	err = mw_loader_set_internal(&L, &cfg);
+	err = mw_bl_kernel_open(&blk, L.skel->obj);
+	if (!err)
+		err = mw_loader_set_internal(&L, &cfg);
 	rb = ring_buffer__new(mw_loader_map_fd(&L, MW_MAP_EVENTS), on_event, NULL, NULL);
 	if (err || !rb) {
 		printf("test_packets: setup failed\ntest_packets: 0 passed, 1 failed\n");

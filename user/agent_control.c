@@ -219,6 +219,8 @@ json_t *mw_agent_control(void *arg, const char *cmd, json_t *req, char *err, siz
 		pr_info("control: flushed %zu blocks\n", n);
 		return json_pack("{s:s, s:I}", "result", "flushed", "unblocked", (json_int_t)n);
 	}
+	if (!strncmp(cmd, "blacklist_", 10) && c->bl)
+		return mw_agent_bl_control(c->bl, cmd, req, err, len);
 	if (!strcmp(cmd, "ping"))
 		return json_pack("{s:i}", "pid", (int)getpid());
 	snprintf(err, len, "unknown command '%.64s'", cmd);

@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "agent_blacklist.h"
 #include "enforce/policy.h"
 
 struct mw_agent_ctl {
@@ -14,10 +15,11 @@ struct mw_agent_ctl {
 	struct mw_allow *allow;
 	struct mw_nft *nft;
 	int block_fd, block_net_fd;
+	struct mw_agent_bl *bl;
 };
 
 /* mw_control_fn for the agent: blocks, block, unblock, allow, allow_del,
- * allowlist, flush, ping. */
+ * allowlist, flush, ping, blacklist_*. */
 json_t *mw_agent_control(void *arg, const char *cmd, json_t *req, char *err, size_t len);
 
 #endif

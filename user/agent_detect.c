@@ -13,17 +13,6 @@
 #include "log.h"
 #include "util.h"
 
-static void rfc3339_now(char *buf, size_t len)
-{
-	struct timespec now;
-	struct tm tm;
-
-	clock_gettime(CLOCK_REALTIME, &now);
-	gmtime_r(&now.tv_sec, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + strlen(buf), len - strlen(buf), ".%06ldZ", now.tv_nsec / 1000);
-}
-
 static void block_source(struct mw_agent_detect *ad, const struct mw_dict_detection *det,
 			 const struct mw_addr *src, const char **action)
 {
@@ -53,7 +42,6 @@ static void on_detection(void *arg, const struct mw_dict_detection *det)
 	const char *action = "alert";
 	json_t *ev, *detail, *sources;
 	unsigned i;
-	char *text;
 
 	ad->detections++;
 	if (ad->cfg->dict_block) {
@@ -63,7 +51,7 @@ static void on_detection(void *arg, const struct mw_dict_detection *det)
 		else
 			block_source(ad, det, &det->src, &action);
 	}
-	rfc3339_now(ts, sizeof(ts));
+	mw_eve_timestamp(ts, sizeof(ts));
 	detail = json_pack("{s:i, s:I, s:b, s:b}", "attempts", (int)det->attempts, "window_s",
 			   (json_int_t)(ad->cfg->dict_window_ms / 1000), "successful",
 			   det->successful, "distributed", det->distributed);
@@ -86,14 +74,7 @@ static void on_detection(void *arg, const struct mw_dict_detection *det)
 		       "proto", "TCP", "in_iface",
 		       if_indextoname(det->ifindex, ifname) ? ifname : "", "action", action,
 		       "detail", detail);
-	text = ev ? json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-	if (text) {
-		pr_info("detection: %s\n", text);
-		if (ad->eve)
-			mw_eve_write(ad->eve, text);
-	}
-	free(text);
-	json_decref(ev);
+	mw_eve_emit(ad->eve, ev);
 }
 
 static void on_burst(void *arg, const struct mw_event_burst *ev)

@@ -81,6 +81,14 @@ static const struct opt opts[] = {
 	{ "dict", "distributed_attempts", OPT_U64, OFF(dict_dist_attempts), 2, 1000000, NULL },
 	{ "dict", "success_attempts", OPT_U64, OFF(dict_success_attempts), 1, 1000, NULL },
 	{ "dict", "block", OPT_BOOL, OFF(dict_block), 0, 0, NULL },
+	{ "blacklist", "lists", OPT_STRING, OFF(bl_lists), 0, 0, NULL },
+	{ "blacklist", "block", OPT_BOOL, OFF(bl_block), 0, 0, NULL },
+	{ "blacklist", "block_private", OPT_BOOL, OFF(bl_block_private), 0, 0, NULL },
+	{ "blacklist", "alert_only", OPT_PREFIXES, OFF(bl_alert_only), 0, 0, NULL },
+	{ "blacklist", "dns_ttl_min", OPT_DURATION, OFF(bl_ttl_min_ms), 1000, 7 * 86400000ULL,
+	  NULL },
+	{ "blacklist", "dns_ttl_max", OPT_DURATION, OFF(bl_ttl_max_ms), 1000, 30 * 86400000ULL,
+	  NULL },
 };
 
 /* Internal networks by default: everything that is not "the internet". */
@@ -92,6 +100,16 @@ static const char *const internal_defaults[] = {
 	"0.0.0.0/8",	 "::1",
 	"fc00::/7",	 "fe80::/10",
 	"ff00::/8",	 "::",
+};
+
+/* Addresses that unrelated sites share (CDN anycast) or that the whole
+ * internet uses (public resolvers): lists carry them by mistake (FireHOL's
+ * coin lists resolve pool names behind Cloudflare). A hit is reported, never
+ * blocked. */
+static const char *const bl_alert_defaults[] = {
+	"104.16.0.0/13", "104.24.0.0/14",  "172.64.0.0/13",	  "162.158.0.0/15",
+	"1.1.1.0/24",	 "1.0.0.0/24",	   "8.8.8.0/24",	  "8.8.4.0/24",
+	"9.9.9.0/24",	 "2606:4700::/32", "2001:4860:4860::/48",
 };
 
 static void set_ports(struct mw_port_list *l, const char *text);
@@ -138,6 +156,12 @@ void mw_config_defaults(struct mw_config *cfg)
 	cfg->dict_success_attempts = 3;
 	cfg->dict_block = true;
 	cfg->hook_timeout_ms = 10000;
+	snprintf(cfg->bl_lists, sizeof(cfg->bl_lists), "%s", MW_BL_DIR_DEFAULT);
+	cfg->bl_block = true;
+	for (i = 0; i < ARRAY_SIZE(bl_alert_defaults); i++)
+		mw_prefix_parse(bl_alert_defaults[i], &cfg->bl_alert_only[cfg->n_bl_alert_only++]);
+	cfg->bl_ttl_min_ms = 300000;
+	cfg->bl_ttl_max_ms = 86400000;
 	snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s", MW_STATE_DIR_DEFAULT);
 }
 
@@ -228,7 +252,11 @@ static void set_ports(struct mw_port_list *l, const char *text)
 /* The count that goes with a list field. */
 static unsigned *prefix_count(struct mw_config *cfg, size_t off)
 {
-	return off == OFF(allow) ? &cfg->n_allow : &cfg->n_internal;
+	if (off == OFF(allow))
+		return &cfg->n_allow;
+	if (off == OFF(bl_alert_only))
+		return &cfg->n_bl_alert_only;
+	return &cfg->n_internal;
 }
 
 static int opt_apply(struct mw_config *cfg, const struct opt *o, const char *value,

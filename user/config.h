@@ -19,6 +19,7 @@
 #define MW_MAX_PREFIXES 64
 #define MW_MAX_PORTS 32
 #define MW_STATE_DIR_DEFAULT "/var/lib/minewall"
+#define MW_BL_DIR_DEFAULT "/etc/minewall/blacklist.d"
 
 enum mw_xdp_mode_cfg {
 	MW_XDP_CFG_AUTO = 0, /* native, falling back to generic */
@@ -80,6 +81,14 @@ struct mw_config {
 	uint64_t dict_dist_attempts;
 	uint64_t dict_success_attempts;
 	bool dict_block;
+	/* [blacklist] */
+	char bl_lists[PATH_MAX]; /* [NAME=]PATH, ...; a directory loads each file in it */
+	bool bl_block;
+	bool bl_block_private;
+	struct mw_prefix bl_alert_only[MW_MAX_PREFIXES];
+	unsigned n_bl_alert_only;
+	uint64_t bl_ttl_min_ms;
+	uint64_t bl_ttl_max_ms;
 };
 
 /* Fills @cfg with the defaults. */

@@ -23,6 +23,7 @@
 #include <bpf/libbpf.h>
 
 #include "agent_control.h"
+#include "agent_blacklist.h"
 #include "agent_detect.h"
 #include "agent_flows.h"
 #include "control.h"
@@ -59,6 +60,7 @@ struct agent {
 	struct mw_control control;
 	struct mw_agent_ctl ctl;
 	struct mw_agent_detect detect;
+	struct mw_agent_bl bl;
 	struct mw_eve eve;
 	bool enforcing; /* nft, allowlist and policy are set up */
 	int epfd, sigfd, timerfd, lockfd;
@@ -248,8 +250,10 @@ static void enforcement_cycle(struct agent *a)
 
 	if (!a->enforcing)
 		return;
-	if (mw_allow_refresh(&a->allow, &a->cfg, mw_loader_map_fd(&a->loader, MW_MAP_LOCAL)))
+	if (mw_allow_refresh(&a->allow, &a->cfg, mw_loader_map_fd(&a->loader, MW_MAP_LOCAL))) {
 		mw_policy_sync_allow(&a->policy);
+		mw_agent_bl_allow_changed(&a->bl);
+	}
 	check = mw_nft_check(&a->nft);
 	if (check == 1) {
 		pr_warn("table inet %s was deleted or changed by someone else: rebuilding it with %zu blocks\n",
@@ -259,6 +263,7 @@ static void enforcement_cycle(struct agent *a)
 	mw_policy_tick(&a->policy);
 	mw_hook_reap(&a->hook);
 	mw_agent_detect_tick(&a->detect, mw_now_ns());
+	mw_agent_bl_tick(&a->bl, mw_now_ns());
 }
 
 static void periodic(struct agent *a)
@@ -332,6 +337,7 @@ static void reload(struct agent *a)
 		mw_allow_set_config(&a->allow, &a->cfg);
 		mw_policy_sync_allow(&a->policy);
 		a->policy.cap_warned = false;
+		mw_agent_bl_reload(&a->bl);
 	}
 	pr_info("reloaded %s\n", a->config_path);
 }
@@ -623,6 +629,12 @@ static int start_enforcement(struct agent *a)
 	a->detect.eve = &a->eve;
 	if (err)
 		return err;
+	err = mw_agent_bl_init(&a->bl, &a->cfg, a->loader.skel->obj,
+			       &a->loader.skel->bss->mw_bl_enforce, &a->policy, &a->allow, &a->eve,
+			       &a->events);
+	if (err)
+		return err;
+	a->ctl.bl = &a->bl;
 	a->enforcing = true;
 	if (a->cfg.dry_run)
 		pr_info("dry run: blocks are decided and reported, never applied\n");
@@ -727,6 +739,7 @@ static void stop(struct agent *a)
 	mw_control_close(&a->control);
 	mw_eve_close(&a->eve);
 	mw_agent_detect_free(&a->detect);
+	mw_agent_bl_free(&a->bl);
 	mw_policy_free(&a->policy);
 	mw_allow_free(&a->allow);
 	mw_nft_close(&a->nft);

@@ -39,6 +39,10 @@ void cli_json_print(json_t *v);
  * exists; warns (text mode) when the agent that left it is gone. */
 int cli_check_agent(struct mw_agent *agent, bool *alive);
 
+/* Sends @req (released) to the agent; on failure prints why and returns an
+ * exit code, else 0 with the answer in *@reply. */
+int cli_call(json_t *req, json_t **reply);
+
 int do_flows(int argc, char **argv);
 int do_status(int argc, char **argv);
 int do_blocks(int argc, char **argv);
@@ -47,5 +51,6 @@ int do_unblock(int argc, char **argv);
 int do_allow(int argc, char **argv);
 int do_allowlist(int argc, char **argv);
 int do_flush(int argc, char **argv);
+int do_blacklist(int argc, char **argv);
 
 #endif

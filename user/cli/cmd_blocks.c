@@ -16,36 +16,11 @@
 #include "enforce/nft.h"
 #include "util.h"
 
-static int call(json_t *req, json_t **reply)
-{
-	int err = mw_control_call(cli.run_dir, req, reply);
-
-	json_decref(req);
-	if (err == -ENOENT || err == -ECONNREFUSED) {
-		cli_error("minewalld is not running (no control socket in %s)", cli.run_dir);
-		return EXIT_FAIL;
-	}
-	if (err == -EACCES || err == -EPERM) {
-		cli_error("the control socket in %s is for root", cli.run_dir);
-		return EXIT_FAIL;
-	}
-	if (err) {
-		cli_error("cannot talk to minewalld: %s", strerror(-err));
-		return EXIT_FAIL;
-	}
-	if (json_is_object(*reply) && json_object_get(*reply, "error")) {
-		cli_error("%s", json_string_value(json_object_get(*reply, "error")));
-		json_decref(*reply);
-		return EXIT_FAIL;
-	}
-	return 0;
-}
-
 /* Prints a simple answer: JSON as is, or its "message". */
 static int simple(json_t *req)
 {
 	json_t *reply;
-	int ret = call(req, &reply);
+	int ret = cli_call(req, &reply);
 
 	if (ret)
 		return ret;
@@ -254,9 +229,9 @@ int do_allow(int argc, char **argv)
 	ret = check_prefix(argv[del ? 1 : 0], true);
 	if (ret)
 		return ret;
-	ret = call(json_pack("{s:s, s:s}", "cmd", del ? "allow_del" : "allow", "cidr",
-			     argv[del ? 1 : 0]),
-		   &reply);
+	ret = cli_call(json_pack("{s:s, s:s}", "cmd", del ? "allow_del" : "allow", "cidr",
+				 argv[del ? 1 : 0]),
+		       &reply);
 	if (ret)
 		return ret;
 	if (cli.json)
@@ -283,7 +258,7 @@ int do_allowlist(int argc, char **argv)
 		cli_error("allowlist: unexpected argument '%s'", argv[0]);
 		return EXIT_USAGE;
 	}
-	ret = call(json_pack("{s:s}", "cmd", "allowlist"), &reply);
+	ret = cli_call(json_pack("{s:s}", "cmd", "allowlist"), &reply);
 	if (ret)
 		return ret;
 	if (cli.json) {
@@ -313,7 +288,7 @@ int do_flush(int argc, char **argv)
 		cli_error("flush: unexpected argument '%s'", argv[0]);
 		return EXIT_USAGE;
 	}
-	ret = call(json_pack("{s:s}", "cmd", "flush"), &reply);
+	ret = cli_call(json_pack("{s:s}", "cmd", "flush"), &reply);
 	if (ret)
 		return ret;
 	if (cli.json)

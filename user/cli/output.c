@@ -6,6 +6,7 @@
 
 #include "minewall.h"
 #include "cli/cli.h"
+#include "control.h"
 #include "pinned.h"
 #include "util.h"
 
@@ -83,5 +84,30 @@ int cli_check_agent(struct mw_agent *agent, bool *alive)
 	*alive = mw_agent_alive(agent);
 	if (!*alive && !cli.json)
 		fprintf(stderr, "minewall: minewalld is not running; showing the state it left\n");
+	return 0;
+}
+
+int cli_call(json_t *req, json_t **reply)
+{
+	int err = mw_control_call(cli.run_dir, req, reply);
+
+	json_decref(req);
+	if (err == -ENOENT || err == -ECONNREFUSED) {
+		cli_error("minewalld is not running (no control socket in %s)", cli.run_dir);
+		return EXIT_FAIL;
+	}
+	if (err == -EACCES || err == -EPERM) {
+		cli_error("the control socket in %s is for root", cli.run_dir);
+		return EXIT_FAIL;
+	}
+	if (err) {
+		cli_error("cannot talk to minewalld: %s", strerror(-err));
+		return EXIT_FAIL;
+	}
+	if (json_is_object(*reply) && json_object_get(*reply, "error")) {
+		cli_error("%s", json_string_value(json_object_get(*reply, "error")));
+		json_decref(*reply);
+		return EXIT_FAIL;
+	}
 	return 0;
 }

@@ -63,7 +63,7 @@ static int index_rebuild(struct mw_blacklist *bl)
 		total += bl->lists[id].n_names;
 	while (cap < total * 2)
 		cap <<= 1;
-	index = calloc(cap, sizeof(*index));
+	index = calloc(cap, sizeof(struct mw_bl_name *));
 	if (!index)
 		return -ENOMEM;
 	for (id = 1; id < MW_BL_LISTS_MAX; id++) {
@@ -78,11 +78,10 @@ static int index_rebuild(struct mw_blacklist *bl)
 					break;
 				slot = (slot + 1) & (cap - 1);
 			}
-			if (!index[slot])
+			/* first come keeps it; within one list the wider match wins */
+			if (!index[slot] || (n->subdomains && !index[slot]->subdomains &&
+					     index[slot]->list == n->list))
 				index[slot] = n;
-			else if (n->subdomains && !index[slot]->subdomains &&
-				 index[slot]->list == n->list)
-				index[slot] = n; /* the wider match of one list wins */
 		}
 	}
 	free(bl->index);
@@ -172,10 +171,9 @@ static void on_entry(void *arg, const struct mw_list_entry *e, unsigned line)
 		l->names = p;
 		l->cap_names = cap;
 	}
-	l->names[l->n_names] = (struct mw_bl_name){ .name = strdup(e->name),
-						    .list = c->id,
-						    .subdomains = e->subdomains,
-						    .line = line };
+	l->names[l->n_names] = (struct mw_bl_name){
+		.name = strdup(e->name), .list = c->id, .subdomains = e->subdomains, .line = line
+	};
 	if (!l->names[l->n_names].name) {
 		c->nomem = true;
 		return;
@@ -233,7 +231,8 @@ int mw_bl_load_buf(struct mw_blacklist *bl, const char *name, const char *path, 
 		default_name(path, lname, sizeof(lname));
 	if ((name && strlen(name) >= MW_BL_NAME_MAX) || check_list_name(lname)) {
 		if (err)
-			fprintf(err, "%s: bad list name '%s': letters, digits, '-', '_', '.', at most %d\n",
+			fprintf(err,
+				"%s: bad list name '%s': letters, digits, '-', '_', '.', at most %d\n",
 				path, name ? name : lname, MW_BL_NAME_MAX - 1);
 		return -EINVAL;
 	}
@@ -277,8 +276,7 @@ int mw_bl_load_buf(struct mw_blacklist *bl, const char *name, const char *path, 
 	return ret ? ret : id;
 }
 
-int mw_bl_load(struct mw_blacklist *bl, const char *name, const char *path, bool runtime,
-	       FILE *err)
+int mw_bl_load(struct mw_blacklist *bl, const char *name, const char *path, bool runtime, FILE *err)
 {
 	struct stat st;
 	char *buf;
@@ -523,9 +521,7 @@ static int merge_run(struct mw_bl_compiled *out, struct mw_blacklist *bl, struct
 		return err;
 	e = &out->e[out->n - 1];
 	for (i = 1; i < n; i++) {
-		if (run[i].list != run[0].list)
-			bl->lists[run[i].list].effect.duplicates++;
-		else if (!run[i].port || !e->value.nports)
+		if (run[i].list != run[0].list || !run[i].port || !e->value.nports)
 			bl->lists[run[i].list].effect.duplicates++;
 		if (!e->value.nports)
 			continue;
@@ -566,8 +562,8 @@ int mw_bl_compile(struct mw_blacklist *bl, const struct mw_prefix *protect, size
 		memset(&l->effect, 0, sizeof(l->effect));
 		for (i = 0; i < l->n_prefixes && !c.nomem; i++) {
 			bool flagged = false;
-			int r = carve(&c, &l->prefixes[i].prefix, (uint16_t)id,
-				      l->prefixes[i].port, 0, &flagged);
+			int r = carve(&c, &l->prefixes[i].prefix, (uint16_t)id, l->prefixes[i].port,
+				      0, &flagged);
 
 			if (r == 2)
 				l->effect.protected_whole++;

@@ -65,5 +65,4 @@ void mw_allow_ssh_peer(struct mw_allow *a, const struct mw_addr *peer, uint16_t 
 int mw_allow_add(struct mw_allow *a, const struct mw_prefix *p);
 int mw_allow_del(struct mw_allow *a, const struct mw_prefix *p);
 
-
 #endif

@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -66,4 +68,28 @@ void mw_eve_close(struct mw_eve *e)
 	if (e->f)
 		fclose(e->f);
 	e->f = NULL;
+}
+
+void mw_eve_timestamp(char *buf, size_t len)
+{
+	struct timespec now;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + strlen(buf), len - strlen(buf), ".%06ldZ", now.tv_nsec / 1000);
+}
+
+void mw_eve_emit(struct mw_eve *e, json_t *ev)
+{
+	char *text = ev ? json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+
+	if (text) {
+		pr_info("detection: %s\n", text);
+		if (e)
+			mw_eve_write(e, text);
+	}
+	free(text);
+	json_decref(ev);
 }

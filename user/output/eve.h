@@ -9,6 +9,8 @@
 #include <limits.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #define MW_EVENTS_PATH_DEFAULT "/var/log/minewall/events.json"
 
 struct mw_eve {
@@ -24,5 +26,9 @@ int mw_eve_reopen(struct mw_eve *e);
 /* Appends one event (a JSON object as text, without a newline). */
 void mw_eve_write(struct mw_eve *e, const char *json);
 void mw_eve_close(struct mw_eve *e);
+/* The time now as EVE writes it: RFC 3339, microseconds, UTC. */
+void mw_eve_timestamp(char *buf, size_t len);
+/* Logs detection @ev, appends it to @e (may be NULL) and releases it. */
+void mw_eve_emit(struct mw_eve *e, json_t *ev);
 
 #endif

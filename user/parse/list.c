@@ -9,9 +9,19 @@
 
 /* Names hosts files map to themselves; never a listed domain. */
 static const char *const hosts_builtin[] = {
-	"localhost", "localhost.localdomain", "local", "broadcasthost", "ip6-localhost",
-	"ip6-loopback", "ip6-localnet", "ip6-mcastprefix", "ip6-allnodes", "ip6-allrouters",
-	"ip6-allhosts", "0.0.0.0", NULL,
+	"localhost",
+	"localhost.localdomain",
+	"local",
+	"broadcasthost",
+	"ip6-localhost",
+	"ip6-loopback",
+	"ip6-localnet",
+	"ip6-mcastprefix",
+	"ip6-allnodes",
+	"ip6-allrouters",
+	"ip6-allhosts",
+	"0.0.0.0",
+	NULL,
 };
 
 int mw_name_normalise(const char *in, size_t len, char *out)
@@ -238,7 +248,8 @@ static void parse_line(struct parse_ctx *c, char *s)
 	if (hash)
 		*hash = '\0';
 	snprintf(text, sizeof(text), "%s", s);
-	for (tok = strtok_r(s, " \t\r", &save); tok && nf < 16; tok = strtok_r(NULL, " \t\r", &save))
+	for (tok = strtok_r(s, " \t\r", &save); tok && nf < 16;
+	     tok = strtok_r(NULL, " \t\r", &save))
 		f[nf++] = tok;
 	if (!nf)
 		return;
@@ -253,12 +264,10 @@ static void parse_line(struct parse_ctx *c, char *s)
 	parse_fields(c, f, nf, text);
 }
 
-int mw_list_parse(const char *buf, size_t len, mw_list_entry_fn on_entry,
-		  mw_list_error_fn on_error, void *arg, struct mw_list_report *rep)
+int mw_list_parse(const char *buf, size_t len, mw_list_entry_fn on_entry, mw_list_error_fn on_error,
+		  void *arg, struct mw_list_report *rep)
 {
-	struct parse_ctx c = {
-		.on_entry = on_entry, .on_error = on_error, .arg = arg, .rep = rep
-	};
+	struct parse_ctx c = { .on_entry = on_entry, .on_error = on_error, .arg = arg, .rep = rep };
 	char line[MW_LIST_LINE_MAX];
 	size_t pos = 0, n;
 	unsigned entries;

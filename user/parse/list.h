@@ -49,8 +49,8 @@ typedef void (*mw_list_error_fn)(void *arg, unsigned line, const char *why, cons
  * list at all (binary data, or no valid entry among malformed lines); the
  * callbacks may have been called before that is known.
  */
-int mw_list_parse(const char *buf, size_t len, mw_list_entry_fn on_entry,
-		  mw_list_error_fn on_error, void *arg, struct mw_list_report *rep);
+int mw_list_parse(const char *buf, size_t len, mw_list_entry_fn on_entry, mw_list_error_fn on_error,
+		  void *arg, struct mw_list_report *rep);
 
 /* Checks and normalises a DNS name in text (lower case, final dot removed).
  * Returns 0 or -EINVAL. @out has MW_NAME_MAX bytes. */

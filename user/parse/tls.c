@@ -41,7 +41,8 @@ int mw_tls_sni(const uint8_t *b, size_t len, char *sni)
 		return -EINVAL;
 	hs_end = 9 + ((size_t)b[6] << 16 | (size_t)b[7] << 8 | b[8]);
 	if (hs_end > 5 + (size_t)get16(b + 3))
-		hs_end = 5 + (size_t)get16(b + 3); /* a ClientHello split over records: read the first */
+		hs_end = 5 + (size_t)get16(
+				     b + 3); /* a ClientHello split over records: read the first */
 	off = 9 + 2 + 32; /* client_version, random */
 	if (off > hs_end)
 		return -EINVAL;
@@ -77,7 +78,8 @@ int mw_tls_sni(const uint8_t *b, size_t len, char *sni)
 		/* server_name_list: 2-byte length, then type, 2-byte length, name */
 		if (off + elen > len)
 			return -EAGAIN;
-		if (elen < 5 || b[off + 2] != SNI_HOST_NAME || 5 + (size_t)get16(b + off + 3) > elen)
+		if (elen < 5 || b[off + 2] != SNI_HOST_NAME ||
+		    5 + (size_t)get16(b + off + 3) > elen)
 			return -EINVAL;
 		if (mw_name_normalise((const char *)b + off + 5, get16(b + off + 3), sni))
 			return -EINVAL;

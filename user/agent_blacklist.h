@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * agent_blacklist.h - the agent's side of BLACKLIST: loads the configured
+ * and run-time lists, puts them into the kernel's tries (a new trie beside
+ * the one in force, then one swap), learns the addresses of listed names
+ * from DNS answers, matches TLS SNI, and turns hits into detections and
+ * blocks.
+ */
+#ifndef MW_AGENT_BLACKLIST_H
+#define MW_AGENT_BLACKLIST_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "config.h"
+#include "bl_kernel.h"
+#include "detect/blacklist.h"
+#include "enforce/policy.h"
+#include "events.h"
+#include "output/eve.h"
+
+struct bpf_object;
+
+struct mw_agent_bl {
+	const struct mw_config *cfg;
+	struct mw_blacklist bl;
+	struct mw_bl_kernel k;
+	volatile uint32_t *enforce; /* the programs' mw_bl_enforce */
+	struct mw_policy *policy; /* NULL: detect only (tests) */
+	struct mw_allow *allow; /* NULL: nothing allowlisted */
+	struct mw_eve *eve;
+	char state_path[PATH_MAX]; /* run-time lists: "NAME PATH" lines */
+	uint64_t detections, learned, sni_matches, build_ms;
+	/* recent reports, so that a flood of flows to one pool is one line */
+	struct {
+		struct mw_addr addr;
+		uint64_t ns;
+	} recent[64];
+	unsigned recent_pos;
+};
+
+/*
+ * Finds the maps in @obj, loads the lists (config, then run-time ones from
+ * the state directory), puts them in force and registers on @events.
+ * Returns 0 or -errno; a list that fails to load is reported and skipped.
+ */
+int mw_agent_bl_init(struct mw_agent_bl *a, const struct mw_config *cfg, struct bpf_object *obj,
+		     volatile uint32_t *enforce, struct mw_policy *policy, struct mw_allow *allow,
+		     struct mw_eve *eve, struct mw_events *events);
+void mw_agent_bl_free(struct mw_agent_bl *a);
+/* After a config reload or SIGHUP: reads every list file again and swaps. */
+int mw_agent_bl_reload(struct mw_agent_bl *a);
+/* Compiles what is loaded and swaps it in. Returns 0 or -errno. */
+int mw_agent_bl_apply(struct mw_agent_bl *a);
+/* Ends learned addresses whose TTL ran out. */
+void mw_agent_bl_tick(struct mw_agent_bl *a, uint64_t now_ns);
+/* The allowlist changed: rebuilds when a new allowed address is listed. */
+void mw_agent_bl_allow_changed(struct mw_agent_bl *a);
+/* Control requests blacklist_list, blacklist_test, blacklist_load,
+ * blacklist_unload; NULL with @err set when the request is wrong. */
+json_t *mw_agent_bl_control(struct mw_agent_bl *a, const char *cmd, json_t *req, char *err,
+			    size_t len);
+
+#endif

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * bl_kernel.h - the blacklist tries in the kernel. A trie is never edited
+ * into a new list: a new one is created with the room it needs, filled, and
+ * put into slot 0 of mw_blacklist4/6 in one map update, so the datapath
+ * sees the old lists or the new ones and never a half-built mix or nothing.
+ * Learned addresses (DNS answers for listed names) are added to and removed
+ * from the trie in force.
+ */
+#ifndef MW_BL_KERNEL_H
+#define MW_BL_KERNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "detect/blacklist.h"
+
+struct bpf_object;
+
+/* Room for learned addresses beside the listed ones in each trie. */
+#define MW_BL_LEARNED_ROOM 65536
+
+struct mw_bl_kernel {
+	int outer4, outer6, hits_fd;
+	int inner4, inner6; /* the tries this process put in force; -1 none */
+	int btf_fd;
+	uint32_t key4_tid, key6_tid, value_tid;
+	size_t n_v4, n_v6; /* listed entries in force */
+};
+
+/* Finds the maps and BTF types in the loaded @obj. Returns 0 or -errno. */
+int mw_bl_kernel_open(struct mw_bl_kernel *k, struct bpf_object *obj);
+void mw_bl_kernel_close(struct mw_bl_kernel *k);
+/* Builds tries holding @c and the learned addresses of @bl, then swaps them
+ * in. Returns 0 or -errno (the tries in force stay). */
+int mw_bl_kernel_install(struct mw_bl_kernel *k, const struct mw_bl_compiled *c,
+			 const struct mw_blacklist *bl, const struct mw_prefix *alert,
+			 size_t n_alert);
+/* Adds one learned address (kept when a listed entry already has it). */
+int mw_bl_kernel_learn(struct mw_bl_kernel *k, const struct mw_bl_learned *l, uint8_t flags);
+int mw_bl_kernel_forget(struct mw_bl_kernel *k, const struct mw_addr *addr);
+/* What the datapath finds for @addr: 0 and *@v, or -ENOENT. */
+int mw_bl_kernel_lookup(const struct mw_bl_kernel *k, const struct mw_addr *addr,
+			struct mw_bl_value *v);
+/* Flows that matched each list, summed over CPUs (@hits: MW_BL_LISTS_MAX). */
+int mw_bl_kernel_hits(const struct mw_bl_kernel *k, uint64_t *hits);
+
+#endif
