@@ -77,6 +77,7 @@ static void add_counters(json_t *o, const struct mw_stats *st)
 	json_object_set_new(o, "peeks", json_integer(st->peeks));
 	json_object_set_new(o, "block_drops", json_integer(st->block_drops));
 	json_object_set_new(o, "blacklist_hits", json_integer(st->blacklist_hits));
+	json_object_set_new(o, "blacklist_drops", json_integer(st->blacklist_drops));
 	json_object_set_new(o, "new_public", json_integer(st->new_public));
 	for (i = 0; i < MW_PE_MAX; i++)
 		json_object_set_new(pe, mw_parse_err_name(i), json_integer(st->parse_err[i]));
