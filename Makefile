@@ -131,7 +131,8 @@ $(BUILD)/selftests/bench_nft: $(BUILD)/selftests/bench_nft.o $(LIB_OBJS)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/selftests/bench_packets: $(BUILD)/selftests/bench_packets.o \
-		$(BUILD)/selftests/pktgen.o $(BUILD)/selftests/test.o $(BUILD)/user/loader.o $(LIB_OBJS)
+		$(BUILD)/selftests/pktgen.o $(BUILD)/selftests/test.o $(BUILD)/user/loader.o \
+		$(BUILD)/user/bl_kernel.o $(LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 

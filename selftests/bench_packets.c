@@ -22,6 +22,7 @@
 
 #include "addr.h"
 #include "bench_gen.skel.h"
+#include "bl_kernel.h"
 #include "config.h"
 #include "loader.h"
 #include "log.h"
@@ -229,6 +230,99 @@ static void bench_variant(const char *label, double empty)
 	}
 }
 
+/* A list of @n public IPv4 prefixes (3 in 4 single addresses, the rest
+ * /24s), as text, the way a feed delivers it. */
+static char *make_list(size_t n, size_t *len)
+{
+	char *buf = malloc(n * 20 + 1), *p = buf;
+	uint32_t x = 2463534242u;
+	size_t i;
+
+	if (!buf)
+		exit(1);
+	for (i = 0; i < n; i++) {
+		unsigned a;
+
+		x ^= x << 13, x ^= x >> 17, x ^= x << 5; /* xorshift32 */
+		a = 11 + x % 212; /* 11..222: past 10/8, below multicast */
+		if (a == 100 || a == 127 || a == 169 || a == 172 || a == 192)
+			a++;
+		if (i % 4 == 3)
+			p += sprintf(p, "%u.%u.%u.0/24\n", a, (x >> 8) & 255, (x >> 16) & 255);
+		else
+			p += sprintf(p, "%u.%u.%u.%u\n", a, (x >> 8) & 255, (x >> 16) & 255,
+				     (x >> 24) & 255);
+	}
+	*len = (size_t)(p - buf);
+	return buf;
+}
+
+/* Loads @n prefixes into @l's tries the agent's way; prints the phases. */
+static void load_prefixes(struct mw_loader *l, size_t n, bool print)
+{
+	static struct mw_bl_kernel k; /* the tries must outlive this call */
+	struct mw_bl_compiled c;
+	struct mw_blacklist bl;
+	uint64_t t0, t1, t2, t3;
+	size_t len;
+	char *text = make_list(n, &len);
+
+	mw_bl_init(&bl);
+	mw_bl_kernel_open(&k, l->skel->obj);
+	t0 = mw_now_ns();
+	if (mw_bl_load_buf(&bl, "bench", "bench.list", text, len, false, stderr) < 0)
+		exit(1);
+	t1 = mw_now_ns();
+	if (mw_bl_compile(&bl, NULL, 0, NULL, 0, &c))
+		exit(1);
+	t2 = mw_now_ns();
+	if (mw_bl_kernel_install(&k, &c, &bl, NULL, 0)) {
+		fprintf(stderr, "bench: cannot install %zu prefixes\n", n);
+		exit(1);
+	}
+	t3 = mw_now_ns();
+	if (print)
+		printf("blacklist load, %zu prefixes: parse %.2f s, compile %.2f s, kernel tries %.2f s, total %.2f s (%.0f prefixes/s)\n",
+		       c.n, (t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9, (t3 - t0) / 1e9,
+		       c.n / ((t3 - t0) / 1e9));
+	mw_bl_compiled_free(&c);
+	mw_bl_free(&bl);
+	free(text);
+}
+
+/* XDP ipv4 with 0, 10k and 1M prefixes in force: the blacklist is read once
+ * per flow, at its creation, so it shows in the new-flow cost only. */
+static void bench_blacklist(double empty)
+{
+	static const size_t sizes[] = { 0, 10000, 1000000 };
+	uint8_t pkt[PKT_MAX];
+	size_t len = make_packet(4, false, pkt), i;
+	struct bench_gen *g, *ge;
+	struct mw_loader l;
+	double t_gen, t_empty;
+	char name[64];
+	int fd;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		load_mw(&l);
+		fd = mw_loader_xdp_fd(&l);
+		if (sizes[i])
+			load_prefixes(&l, sizes[i], sizes[i] == 1000000);
+		snprintf(name, sizeof(name), "xdp ipv4 existing flow, %zuk prefixes",
+			 sizes[i] / 1000);
+		add(name, measure(fd, pkt, len, repeat), empty);
+		g = load_gen(0, 0, fd, -1);
+		ge = load_gen(0, 0, bpf_program__fd(g->progs.bench_empty_xdp), -1);
+		t_gen = measure(bpf_program__fd(g->progs.bench_gen_xdp), pkt, len, repeat);
+		t_empty = measure(bpf_program__fd(ge->progs.bench_gen_xdp), pkt, len, repeat);
+		snprintf(name, sizeof(name), "xdp ipv4 new flow, %zuk prefixes", sizes[i] / 1000);
+		add(name, t_gen - t_empty + empty, empty);
+		bench_gen__destroy(g);
+		bench_gen__destroy(ge);
+		mw_loader_destroy(&l);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct bench_gen *g;
@@ -255,6 +349,8 @@ int main(int argc, char **argv)
 	bench_family(6, false, empty_xdp);
 	bench_family(4, true, empty_tc);
 	bench_family(6, true, empty_tc);
+
+	bench_blacklist(empty_xdp);
 
 	/* the flow-table alternatives, IPv4 XDP only */
 	n_variant_start = n_rows;

@@ -130,6 +130,41 @@ static void t_config_roundtrip(void *arg)
 	free(text);
 }
 
+static void t_config_continuation(void *arg)
+{
+	struct mw_config cfg;
+	char long_line[400], *errs;
+	int ret;
+
+	errs = parse_config(&cfg,
+			    "[blacklist]\nalert_only = 192.0.2.0/24 198.51.100.0/24\n"
+			    "\t203.0.113.0/24\n  2001:db8::/32\n"
+			    "lists = a=/x/a.txt,\n\t/x/b.txt\n",
+			    &ret);
+	ASSERT_EQ(ret, 0, "continuation lines parse");
+	ASSERT_EQ(cfg.n_bl_alert_only, 4, "indented lines add to the list");
+	ASSERT_STREQ(cfg.bl_lists, "a=/x/a.txt,, /x/b.txt", "and to a text list");
+	free(errs);
+	errs = parse_config(
+		&cfg, "[blacklist]\nalert_only = 192.0.2.0/24\nalert_only = 198.51.100.0/24\n",
+		&ret);
+	ASSERT_EQ(cfg.n_bl_alert_only, 1, "a key on its own line again replaces the list");
+	free(errs);
+	memset(long_line, 'x', sizeof(long_line));
+	memcpy(long_line, "hook = ", 7);
+	long_line[sizeof(long_line) - 1] = '\0';
+	{
+		char text[600];
+
+		snprintf(text, sizeof(text), "[enforce]\n%s\nban_time = 1h\n", long_line);
+		errs = parse_config(&cfg, text, &ret);
+	}
+	ASSERT_EQ(ret, -EINVAL, "a line too long for inih is an error");
+	ASSERT_TRUE(strstr(errs, "t.conf:2: line longer than") != NULL, "named by file and line");
+	ASSERT_EQ(cfg.ban_ms, 3600000, "the next line is still read");
+	free(errs);
+}
+
 static void t_durations(void *arg)
 {
 	static const struct {
@@ -548,6 +583,7 @@ int main(int argc, char **argv)
 	test_run("config values", t_config_values, NULL);
 	test_run("config errors name file and line", t_config_errors, NULL);
 	test_run("config round trip", t_config_roundtrip, NULL);
+	test_run("config continuation lines, long lines", t_config_continuation, NULL);
 	test_run("durations", t_durations, NULL);
 	test_run("addresses and prefixes", t_addresses, NULL);
 	test_run("event dispatch", t_events, NULL);

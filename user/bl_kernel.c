@@ -175,7 +175,7 @@ int mw_bl_kernel_install(struct mw_bl_kernel *k, const struct mw_bl_compiled *c,
 	}
 	err = trie_fill(fd4, c->e, c->n_v4, true);
 	if (!err)
-		err = trie_fill(fd6, c->e + c->n_v4, c->n_v6, false);
+		err = trie_fill(fd6, c->n_v6 ? c->e + c->n_v4 : NULL, c->n_v6, false);
 	for (i = 0; i < bl->n_learned && !err; i++) {
 		struct mw_lpm_key key = { 0 };
 		struct mw_bl_value v;

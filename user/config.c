@@ -24,6 +24,7 @@ enum opt_type {
 	OPT_BOOL,
 	OPT_STRING,
 	OPT_PORTS,
+	OPT_LIST, /* comma-separated items kept as text */
 };
 
 struct opt {
@@ -81,7 +82,7 @@ static const struct opt opts[] = {
 	{ "dict", "distributed_attempts", OPT_U64, OFF(dict_dist_attempts), 2, 1000000, NULL },
 	{ "dict", "success_attempts", OPT_U64, OFF(dict_success_attempts), 1, 1000, NULL },
 	{ "dict", "block", OPT_BOOL, OFF(dict_block), 0, 0, NULL },
-	{ "blacklist", "lists", OPT_STRING, OFF(bl_lists), 0, 0, NULL },
+	{ "blacklist", "lists", OPT_LIST, OFF(bl_lists), 0, 0, NULL },
 	{ "blacklist", "block", OPT_BOOL, OFF(bl_block), 0, 0, NULL },
 	{ "blacklist", "block_private", OPT_BOOL, OFF(bl_block_private), 0, 0, NULL },
 	{ "blacklist", "alert_only", OPT_PREFIXES, OFF(bl_alert_only), 0, 0, NULL },
@@ -279,8 +280,10 @@ static unsigned *prefix_count(struct mw_config *cfg, size_t off)
 	return &cfg->n_internal;
 }
 
+/* @append: a continuation line of a list (indented under its key) adds to
+ * the list; a setting on its own line replaces it. */
 static int opt_apply(struct mw_config *cfg, const struct opt *o, const char *value,
-		     const char *where, FILE *err)
+		     const char *where, bool append, FILE *err)
 {
 	void *field = (char *)cfg + o->off;
 	struct list_ctx lc = { .cfg = cfg };
@@ -333,7 +336,8 @@ static int opt_apply(struct mw_config *cfg, const struct opt *o, const char *val
 		fputc('\n', err);
 		return -EINVAL;
 	case OPT_IFACES:
-		cfg->n_interfaces = 0; /* a setting replaces the list, never appends */
+		if (!append)
+			cfg->n_interfaces = 0;
 		ret = split_list(value, add_iface, &lc);
 		if (ret) {
 			fprintf(err, "%s: %s.%s: bad interface '%s': %s\n", where, o->section,
@@ -345,7 +349,8 @@ static int opt_apply(struct mw_config *cfg, const struct opt *o, const char *val
 	case OPT_PREFIXES:
 		lc.prefixes = field;
 		lc.n_prefixes = prefix_count(cfg, o->off);
-		*lc.n_prefixes = 0;
+		if (!append)
+			*lc.n_prefixes = 0;
 		ret = split_list(value, add_prefix, &lc);
 		if (ret) {
 			fprintf(err, "%s: %s.%s: bad prefix '%s': %s\n", where, o->section, o->key,
@@ -367,15 +372,20 @@ static int opt_apply(struct mw_config *cfg, const struct opt *o, const char *val
 		}
 		return 0;
 	case OPT_STRING:
-		if (strlen(value) >= PATH_MAX) {
+	case OPT_LIST:
+		if (strlen(value) + (append ? strlen(field) + 2 : 0) >= PATH_MAX) {
 			fprintf(err, "%s: %s.%s: too long\n", where, o->section, o->key);
 			return -EINVAL;
 		}
-		snprintf(field, PATH_MAX, "%s", value);
+		if (append && *(char *)field)
+			strcat(strcat(field, o->type == OPT_LIST ? ", " : " "), value);
+		else
+			snprintf(field, PATH_MAX, "%s", value);
 		return 0;
 	case OPT_PORTS:
 		lc.ports = field;
-		lc.ports->n = 0;
+		if (!append)
+			lc.ports->n = 0;
 		ret = split_list(value, add_port, &lc);
 		if (ret) {
 			fprintf(err, "%s: %s.%s: bad port '%s': %s\n", where, o->section, o->key,
@@ -396,7 +406,7 @@ int mw_config_set(struct mw_config *cfg, const char *section, const char *key, c
 		fprintf(err, "%s: unknown option '%s' in section [%s]\n", where, key, section);
 		return -EINVAL;
 	}
-	return opt_apply(cfg, o, value, where, err);
+	return opt_apply(cfg, o, value, where, false, err);
 }
 
 struct parse_state {
@@ -405,6 +415,8 @@ struct parse_state {
 	FILE *err;
 	int line;
 	int errors;
+	bool indented; /* the line just read starts with a blank: a continuation */
+	char last_section[32], last_key[32];
 	/* the reader's source */
 	FILE *file;
 	const char *text;
@@ -419,18 +431,38 @@ static char *read_line(char *str, int num, void *stream)
 	if (ps->file) {
 		if (!fgets(str, num, ps->file))
 			return NULL;
+		n = strlen(str);
+		if (n == (size_t)num - 1 && str[n - 1] != '\n') {
+			int ch;
+
+			while ((ch = fgetc(ps->file)) != EOF && ch != '\n')
+				;
+			fprintf(ps->err,
+				"%s:%d: line longer than %d characters: continue a list on the next lines, indented\n",
+				ps->name, ps->line + 1, num - 2);
+			ps->errors++;
+			snprintf(str, (size_t)num, "#\n"); /* skipped */
+		}
 	} else {
 		if (!*ps->text)
 			return NULL;
 		nl = strchr(ps->text, '\n');
 		n = nl ? (size_t)(nl - ps->text + 1) : strlen(ps->text);
-		if (n > (size_t)num - 1)
-			n = num - 1;
-		memcpy(str, ps->text, n);
-		str[n] = '\0';
-		ps->text += n;
+		if (n > (size_t)num - 1) {
+			fprintf(ps->err,
+				"%s:%d: line longer than %d characters: continue a list on the next lines, indented\n",
+				ps->name, ps->line + 1, num - 2);
+			ps->errors++;
+			ps->text += n;
+			snprintf(str, (size_t)num, "#\n");
+		} else {
+			memcpy(str, ps->text, n);
+			str[n] = '\0';
+			ps->text += n;
+		}
 	}
 	ps->line++;
+	ps->indented = str[0] == ' ' || str[0] == '\t';
 	return str;
 }
 
@@ -438,6 +470,8 @@ static int handle(void *user, const char *section, const char *key, const char *
 {
 	struct parse_state *ps = user;
 	char where[PATH_MAX + 32];
+	const struct opt *o;
+	bool append;
 
 	snprintf(where, sizeof(where), "%s:%d", ps->name, ps->line);
 	if (!*section) {
@@ -445,7 +479,17 @@ static int handle(void *user, const char *section, const char *key, const char *
 		ps->errors++;
 		return 1;
 	}
-	if (mw_config_set(ps->cfg, section, key, value, where, ps->err))
+	o = opt_find(section, key);
+	if (!o) {
+		fprintf(ps->err, "%s: unknown option '%s' in section [%s]\n", where, key, section);
+		ps->errors++;
+		return 1;
+	}
+	/* inih hands an indented line over as the previous key again */
+	append = ps->indented && !strcmp(ps->last_section, section) && !strcmp(ps->last_key, key);
+	snprintf(ps->last_section, sizeof(ps->last_section), "%s", section);
+	snprintf(ps->last_key, sizeof(ps->last_key), "%s", key);
+	if (opt_apply(ps->cfg, o, value, where, append, ps->err))
 		ps->errors++;
 	return 1; /* keep going: report every bad line, not only the first */
 }
@@ -530,8 +574,11 @@ void mw_config_write(const struct mw_config *cfg, FILE *out)
 			const struct mw_prefix *pf = field;
 			unsigned n = *prefix_count((struct mw_config *)cfg, o->off);
 
+			/* inih reads lines of 200 characters: longer lists go on
+			 * indented continuation lines */
 			for (j = 0; j < n; j++)
-				fprintf(out, " %s", mw_prefix_str(&pf[j], buf, sizeof(buf)));
+				fprintf(out, "%s %s", j && j % 6 == 0 ? "\n\t" : "",
+					mw_prefix_str(&pf[j], buf, sizeof(buf)));
 			break;
 		}
 		case OPT_BOOL:
@@ -541,9 +588,23 @@ void mw_config_write(const struct mw_config *cfg, FILE *out)
 			if (*(const char *)field)
 				fprintf(out, " %s", (const char *)field);
 			break;
+		case OPT_LIST: {
+			const char *v = field;
+			size_t n;
+
+			/* one item per line, continuation lines indented */
+			for (j = 0; *v; j++) {
+				n = strcspn(v, ",");
+				fprintf(out, "%s%.*s", j ? "\n\t" : " ", (int)n, v);
+				v += n;
+				v += strspn(v, ", \t");
+			}
+			break;
+		}
 		case OPT_PORTS:
 			for (j = 0; j < ((const struct mw_port_list *)field)->n; j++)
-				fprintf(out, " %u", ((const struct mw_port_list *)field)->port[j]);
+				fprintf(out, "%s %u", j && j % 16 == 0 ? "\n\t" : "",
+					((const struct mw_port_list *)field)->port[j]);
 			break;
 		}
 		fputc('\n', out);

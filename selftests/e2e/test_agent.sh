@@ -51,7 +51,7 @@ check "command line overrides the file" grep -q "^max_flows = 9000" "$RUN_DIR/sh
 check_eq "unknown option: exit status 2" $? 2
 
 check "the example config passes --check-config" "${AGENT[@]}" -c etc/minewall.conf --check-config
-sed -E 's/^#([a-z_]+ =)/\1/' etc/minewall.conf | grep -v '^interfaces' >"$RUN_DIR/example-uncommented.conf"
+sed -E 's/^#([a-z_]+ =)/\1/; s/^#(\t)/\1/' etc/minewall.conf | grep -v '^interfaces' >"$RUN_DIR/example-uncommented.conf"
 "${AGENT[@]}" -c "$RUN_DIR/example-uncommented.conf" --show-config | grep -v '^interfaces' >"$RUN_DIR/a.conf" 2>&1
 "${AGENT[@]}" --show-config | grep -v '^interfaces' >"$RUN_DIR/b.conf" 2>&1
 check "the example's documented values are the defaults" diff "$RUN_DIR/a.conf" "$RUN_DIR/b.conf"

@@ -577,7 +577,8 @@ int mw_bl_compile(struct mw_blacklist *bl, const struct mw_prefix *protect, size
 		free(c.p);
 		return -ENOMEM;
 	}
-	qsort(c.p, c.n, sizeof(*c.p), piece_cmp);
+	if (c.n)
+		qsort(c.p, c.n, sizeof(*c.p), piece_cmp);
 	for (i = 0; i < c.n && !err; i = j) {
 		for (j = i + 1; j < c.n && same_prefix(&c.p[i], &c.p[j]); j++)
 			;
