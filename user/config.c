@@ -377,10 +377,14 @@ static int opt_apply(struct mw_config *cfg, const struct opt *o, const char *val
 			fprintf(err, "%s: %s.%s: too long\n", where, o->section, o->key);
 			return -EINVAL;
 		}
-		if (append && *(char *)field)
-			strcat(strcat(field, o->type == OPT_LIST ? ", " : " "), value);
-		else
+		if (append && *(char *)field) {
+			size_t used = strlen(field);
+
+			snprintf((char *)field + used, PATH_MAX - used, "%s%s",
+				 o->type == OPT_LIST ? ", " : " ", value);
+		} else {
 			snprintf(field, PATH_MAX, "%s", value);
+		}
 		return 0;
 	case OPT_PORTS:
 		lc.ports = field;
