@@ -363,11 +363,11 @@ int main(int argc, char **argv)
 
 	printf("BPF_PROG_TEST_RUN, %u packets x %d rounds (median), TCP with 64 B payload\n",
 	       repeat, ROUNDS);
-	printf("%-36s %10s %12s\n", "case", "ns/packet", "x empty");
+	printf("%-42s %10s %12s\n", "case", "ns/packet", "x empty");
 	for (i = 0; i < n_rows; i++) {
 		if (i == n_variant_start)
 			printf("flow-table alternatives (xdp ipv4; the agent uses a shared LRU hash, common LRU list):\n");
-		printf("%-36s %10.1f %11.2fx\n", rows[i].name, rows[i].ns,
+		printf("%-42s %10.1f %11.2fx\n", rows[i].name, rows[i].ns,
 		       rows[i].ns / rows[i].base);
 	}
 	return 0;
