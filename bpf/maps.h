@@ -140,6 +140,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } mw_svc __weak SEC(".maps");
 
+/* Who opened each outbound TCP connection (bpf/sock_owner.bpf.c). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MW_OWNER_MAX);
+	__type(key, struct mw_flow_key);
+	__type(value, struct mw_owner);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} mw_owner __weak SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);

@@ -24,6 +24,7 @@
 #define MW_MAP_BLOCK_NET "mw_block_net"
 #define MW_MAP_AGENT "mw_agent"
 #define MW_MAP_SVC "mw_svc"
+#define MW_MAP_OWNER "mw_owner"
 
 #define MW_PIN_PATH_DEFAULT "/sys/fs/bpf/minewall"
 
@@ -37,6 +38,7 @@
 #define MW_BLOCK_MAX (1U << 20)
 #define MW_BLOCK_NET_MAX 16384
 #define MW_MAX_IFACES 16
+#define MW_OWNER_MAX 65536
 
 /* Bytes of payload copied into a peek event. Keep a power of two: the BPF
  * side masks the copy length with MW_PEEK_MAX - 1 for the verifier. */
@@ -266,6 +268,26 @@ struct mw_bl_value {
 struct mw_block {
 	__u64 expires_ns;
 	__u64 drops;
+};
+
+/**
+ * struct mw_owner - value of mw_owner, keyed by the struct mw_flow_key of a
+ * TCP connection the host opened: the process that called connect(), as the
+ * kernel saw it at that moment.
+ * @pid, @tid:  thread group and thread id
+ * @uid, @gid:  real ids
+ * @cgroup_id:  cgroup v2 id (the inode of its directory under /sys/fs/cgroup)
+ * @ts_ns:      CLOCK_MONOTONIC time of the connect
+ * @comm:       the task's command name
+ */
+struct mw_owner {
+	__u32 pid;
+	__u32 tid;
+	__u32 uid;
+	__u32 gid;
+	__u64 cgroup_id;
+	__u64 ts_ns;
+	char comm[16];
 };
 
 /* Interface attachment as the agent records it in mw_agent. */

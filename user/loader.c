@@ -359,10 +359,27 @@ void mw_loader_detach_all(struct mw_loader *l)
 	l->n_att = 0;
 }
 
+int mw_loader_attach_owner(struct mw_loader *l)
+{
+	struct bpf_link *link = bpf_program__attach(l->skel->progs.mw_tcp_connect);
+	int err;
+
+	if (!link) {
+		err = -errno;
+		pr_warn("cannot trace tcp_connect (%s): connections will not name their process\n",
+			strerror(-err));
+		return err;
+	}
+	l->owner_link = link;
+	return 0;
+}
+
 void mw_loader_destroy(struct mw_loader *l)
 {
 	if (!l || !l->skel)
 		return;
+	bpf_link__destroy(l->owner_link);
+	l->owner_link = NULL;
 	minewall_bpf__destroy(l->skel);
 	l->skel = NULL;
 }

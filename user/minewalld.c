@@ -713,6 +713,7 @@ static int start(struct agent *a)
 		if (err)
 			return err;
 	}
+	mw_loader_attach_owner(&a->loader);
 	err = start_enforcement(a);
 	if (err)
 		return err;

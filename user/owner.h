@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * owner.h - the process behind a connection the host opened: what the
+ * kernel recorded at connect() (mw_owner), completed from /proc while the
+ * process still runs (command line, cgroup path, user name).
+ */
+#ifndef MW_OWNER_H
+#define MW_OWNER_H
+
+#include <stdbool.h>
+
+#include <jansson.h>
+
+#include "minewall.h"
+
+struct mw_process {
+	struct mw_owner o;
+	char cmdline[256]; /* empty once the process is gone */
+	char cgroup[256]; /* path below the cgroup v2 root, or empty */
+	char user[32];
+};
+
+/* Fills @p for flow @key from the mw_owner map @fd. Returns 0, or -ENOENT
+ * when no connect() was recorded for it (inbound, UDP, before the agent). */
+int mw_process_lookup(int fd, const struct mw_flow_key *key, struct mw_process *p);
+/* {"pid", "comm", "cmdline", "uid", "user", "cgroup", "cgroup_id"} */
+json_t *mw_process_json(const struct mw_process *p);
+
+#endif
