@@ -52,8 +52,11 @@ static int scan_batch(void *arg, const struct mw_flow_key *keys, const struct mw
 			fs->closing++;
 		else
 			fs->closed++;
-		if (idle_ms < mw_flow_timeout_ms(sc->cfg, &keys[i], f))
+		if (idle_ms < mw_flow_timeout_ms(sc->cfg, &keys[i], f)) {
+			if (fs->visit)
+				fs->visit(fs->visit_arg, &keys[i], f, sc->now);
 			continue;
+		}
 
 		if (!f->ended) {
 			struct mw_event_flow ev = { 0 };

@@ -15,6 +15,11 @@
 struct mw_flow_scan {
 	int flows_fd;
 	struct mw_events *events;
+	/* called for every flow that stays, for detectors that watch flows
+	 * over time */
+	void (*visit)(void *arg, const struct mw_flow_key *key, const struct mw_flow *f,
+		      uint64_t now_ns);
+	void *visit_arg;
 	/* totals since the agent started */
 	uint64_t idle_ended;
 	uint64_t deleted;

@@ -90,6 +90,17 @@ static const struct opt opts[] = {
 	  NULL },
 	{ "blacklist", "dns_ttl_max", OPT_DURATION, OFF(bl_ttl_max_ms), 1000, 30 * 86400000ULL,
 	  NULL },
+	{ "bpatterns", "pool_ports", OPT_PORTS, OFF(bp_pool_ports), 1, 65535, NULL },
+	{ "bpatterns", "block", OPT_BOOL, OFF(bp_block), 0, 0, NULL },
+	{ "bpatterns", "rhythm", OPT_BOOL, OFF(bp_rhythm), 0, 0, NULL },
+	{ "bpatterns", "rhythm_min_age", OPT_DURATION, OFF(bp_min_age_ms), 0, 7 * 86400000ULL, NULL },
+	{ "bpatterns", "rhythm_min_pushes", OPT_U64, OFF(bp_min_pushes), 2, 100000, NULL },
+	{ "bpatterns", "rhythm_push_bytes_min", OPT_U64, OFF(bp_push_min), 1, 1 << 20, NULL },
+	{ "bpatterns", "rhythm_push_bytes_max", OPT_U64, OFF(bp_push_max), 1, 1 << 20, NULL },
+	{ "bpatterns", "rhythm_gap_min", OPT_DURATION, OFF(bp_gap_min_ms), 0, 86400000, NULL },
+	{ "bpatterns", "rhythm_gap_max", OPT_DURATION, OFF(bp_gap_max_ms), 1, 86400000, NULL },
+	{ "bpatterns", "rhythm_max_spread", OPT_U64, OFF(bp_max_cv), 1, 1000, NULL },
+	{ "bpatterns", "rhythm_max_rate", OPT_U64, OFF(bp_max_rate), 1, 1ULL << 40, NULL },
 };
 
 /* Internal networks by default: everything that is not "the internet". */
@@ -181,6 +192,19 @@ void mw_config_defaults(struct mw_config *cfg)
 	cfg->bl_block = true;
 	for (i = 0; i < ARRAY_SIZE(bl_alert_defaults); i++)
 		mw_prefix_parse(bl_alert_defaults[i], &cfg->bl_alert_only[cfg->n_bl_alert_only++]);
+	set_ports(&cfg->bp_pool_ports,
+		  "1800 3032 3333 3334 3335 3336 3357 4444 5555 5556 5588 5730 6099 6666 7777 "
+		  "8008 8888 9999 10001 10128 10343 14433 14444 20535 45560 45700");
+	cfg->bp_block = true;
+	cfg->bp_rhythm = true;
+	cfg->bp_min_age_ms = 10 * 60000;
+	cfg->bp_min_pushes = 10;
+	cfg->bp_push_min = 100;
+	cfg->bp_push_max = 4096;
+	cfg->bp_gap_min_ms = 1000;
+	cfg->bp_gap_max_ms = 5 * 60000;
+	cfg->bp_max_cv = 100;
+	cfg->bp_max_rate = 65536;
 	cfg->bl_ttl_min_ms = 300000;
 	cfg->bl_ttl_max_ms = 86400000;
 	snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s", MW_STATE_DIR_DEFAULT);

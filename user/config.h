@@ -89,6 +89,16 @@ struct mw_config {
 	unsigned n_bl_alert_only;
 	uint64_t bl_ttl_min_ms;
 	uint64_t bl_ttl_max_ms;
+	/* [bpatterns] */
+	struct mw_port_list bp_pool_ports;
+	bool bp_block;
+	bool bp_rhythm;
+	uint64_t bp_min_age_ms;
+	uint64_t bp_min_pushes;
+	uint64_t bp_push_min, bp_push_max;
+	uint64_t bp_gap_min_ms, bp_gap_max_ms;
+	uint64_t bp_max_cv; /* percent */
+	uint64_t bp_max_rate; /* bytes per minute, server to client */
 };
 
 /* Fills @cfg with the defaults. */

@@ -24,6 +24,7 @@
 
 #include "agent_control.h"
 #include "agent_blacklist.h"
+#include "agent_bpatterns.h"
 #include "agent_detect.h"
 #include "agent_flows.h"
 #include "control.h"
@@ -61,6 +62,7 @@ struct agent {
 	struct mw_agent_ctl ctl;
 	struct mw_agent_detect detect;
 	struct mw_agent_bl bl;
+	struct mw_agent_bp bp;
 	struct mw_eve eve;
 	bool enforcing; /* nft, allowlist and policy are set up */
 	int epfd, sigfd, timerfd, lockfd;
@@ -264,6 +266,7 @@ static void enforcement_cycle(struct agent *a)
 	mw_hook_reap(&a->hook);
 	mw_agent_detect_tick(&a->detect, mw_now_ns());
 	mw_agent_bl_tick(&a->bl, mw_now_ns());
+	mw_agent_bp_tick(&a->bp, mw_now_ns());
 }
 
 static void periodic(struct agent *a)
@@ -338,6 +341,7 @@ static void reload(struct agent *a)
 		mw_policy_sync_allow(&a->policy);
 		a->policy.cap_warned = false;
 		mw_agent_bl_reload(&a->bl);
+		mw_agent_bp_reload(&a->bp);
 	}
 	pr_info("reloaded %s\n", a->config_path);
 }
@@ -635,6 +639,11 @@ static int start_enforcement(struct agent *a)
 	if (err)
 		return err;
 	a->ctl.bl = &a->bl;
+	err = mw_agent_bp_init(&a->bp, &a->cfg, mw_loader_map_fd(&a->loader, MW_MAP_OWNER),
+			       mw_loader_map_fd(&a->loader, MW_MAP_FLOWS), &a->policy, &a->eve,
+			       &a->events, &a->scan);
+	if (err)
+		return err;
 	a->enforcing = true;
 	if (a->cfg.dry_run)
 		pr_info("dry run: blocks are decided and reported, never applied\n");
@@ -741,6 +750,7 @@ static void stop(struct agent *a)
 	mw_eve_close(&a->eve);
 	mw_agent_detect_free(&a->detect);
 	mw_agent_bl_free(&a->bl);
+	mw_agent_bp_free(&a->bp);
 	mw_policy_free(&a->policy);
 	mw_allow_free(&a->allow);
 	mw_nft_close(&a->nft);

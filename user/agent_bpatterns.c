@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+
+#include "agent_bpatterns.h"
+#include "flowtable.h"
+#include "log.h"
+#include "owner.h"
+#include "parse/stratum.h"
+#include "util.h"
+
+#define REPORT_AGAIN_NS (600ULL * 1000000000ULL) /* a flow is reported once per 10 min */
+
+static struct mw_rhythm_cfg rhythm_cfg(const struct mw_config *c)
+{
+	return (struct mw_rhythm_cfg){
+		.min_age_ms = c->bp_min_age_ms,
+		.min_pushes = (unsigned)c->bp_min_pushes,
+		.push_min_bytes = (unsigned)c->bp_push_min,
+		.push_max_bytes = (unsigned)c->bp_push_max,
+		.gap_min_ms = c->bp_gap_min_ms,
+		.gap_max_ms = c->bp_gap_max_ms,
+		.max_cv_pct = (unsigned)c->bp_max_cv,
+		.max_bytes_per_min = c->bp_max_rate,
+	};
+}
+
+static bool pool_port(const struct mw_config *c, uint16_t port)
+{
+	unsigned i;
+
+	for (i = 0; i < c->bp_pool_ports.n; i++)
+		if (c->bp_pool_ports.port[i] == port)
+			return true;
+	return false;
+}
+
+/* True when the flow was reported lately (and remembers it otherwise). */
+static bool reported(struct mw_agent_bp *a, const struct mw_flow_key *key)
+{
+	uint64_t now = mw_now_ns();
+	unsigned i;
+
+	for (i = 0; i < sizeof(a->recent) / sizeof(a->recent[0]); i++)
+		if (a->recent[i].ns && now - a->recent[i].ns < REPORT_AGAIN_NS &&
+		    !memcmp(&a->recent[i].key, key, sizeof(*key)))
+			return true;
+	a->recent[a->recent_pos].key = *key;
+	a->recent[a->recent_pos].ns = now;
+	a->recent_pos = (a->recent_pos + 1) % (sizeof(a->recent) / sizeof(a->recent[0]));
+	return false;
+}
+
+struct finding {
+	const struct mw_flow_key *key;
+	uint32_t ifindex;
+	int initiator; /* MW_DIR_OUT: the host opened the connection */
+	const char *match; /* "stratum" or "rhythm" */
+	unsigned score;
+	json_t *evidence; /* taken */
+};
+
+static const char *block_pool(struct mw_agent_bp *a, const struct finding *fd,
+			      const struct mw_process *proc, bool have_proc)
+{
+	struct mw_block_req req = { .method = "BPATTERNS", .exact = true };
+	char reason[MW_REASON_MAX], msg[256];
+	enum mw_block_result r;
+
+	/* the host serving miners (a pool or proxy it runs) is reported, and
+	 * its clients are not blocked on that ground */
+	if (!a->cfg->bp_block || !a->policy || fd->initiator != MW_DIR_OUT)
+		return "alert";
+	snprintf(reason, sizeof(reason), "%s%s%s", fd->match, have_proc ? " from " : "",
+		 have_proc ? proc->o.comm : "");
+	memcpy(&req.target.addr, fd->key->remote_addr, sizeof(req.target.addr));
+	req.target.len = 128;
+	req.reason = reason;
+	r = mw_policy_block(a->policy, &req, msg, sizeof(msg));
+	if (r == MW_REFUSED_ALLOW || r == MW_REFUSED_CAP)
+		pr_info("BPATTERNS: %s\n", msg);
+	return r == MW_BLOCKED || r == MW_BLOCK_KEPT ? "blocked" : r == MW_DRY_RUN ? "dry-run" : "alert";
+}
+
+static void report(struct mw_agent_bp *a, const struct finding *fd)
+{
+	const struct mw_flow_key *k = fd->key;
+	char ts[40], local[MW_ADDRSTRLEN], remote[MW_ADDRSTRLEN], ifname[IF_NAMESIZE];
+	bool out = fd->initiator != MW_DIR_IN, port_hint = pool_port(a->cfg, ntohs(k->remote_port));
+	struct mw_process proc;
+	bool have_proc = !mw_process_lookup(a->owner_fd, k, &proc);
+	unsigned score = fd->score + (port_hint ? 10 : 0);
+	const char *action;
+	json_t *ev, *detail;
+
+	a->detections++;
+	action = block_pool(a, fd, &proc, have_proc);
+	mw_addr_str((const struct mw_addr *)k->local_addr, local, sizeof(local));
+	mw_addr_str((const struct mw_addr *)k->remote_addr, remote, sizeof(remote));
+	detail = json_pack("{s:s, s:i, s:b, s:s, s:o, s:o}", "match", fd->match, "score",
+			   score > 100 ? 100 : (int)score, "pool_port", port_hint, "role",
+			   out ? "host is the miner" : "host serves miners", "evidence",
+			   fd->evidence, "process", have_proc ? mw_process_json(&proc) : json_null());
+	mw_eve_timestamp(ts, sizeof(ts));
+	ev = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:i, s:s, s:s, s:s, s:o}", "timestamp",
+		       ts, "event_type", "detection", "method", "BPATTERNS", "severity",
+		       out ? "high" : "medium", "src_ip", out ? local : remote, "src_port",
+		       ntohs(out ? k->local_port : k->remote_port), "dest_ip", out ? remote : local,
+		       "dest_port", ntohs(out ? k->remote_port : k->local_port), "proto", "TCP",
+		       "in_iface", if_indextoname(fd->ifindex, ifname) ? ifname : "", "action",
+		       action, "detail", detail);
+	mw_eve_emit(a->eve, ev);
+}
+
+/* Who opened the connection, from the flow table (a peek carries no flow). */
+static int initiator_of(const struct mw_agent_bp *a, const struct mw_flow_key *key)
+{
+	struct mw_flow f;
+
+	if (a->flows_fd < 0 || bpf_map_lookup_elem(a->flows_fd, key, &f))
+		return MW_INIT_UNKNOWN;
+	return f.initiator;
+}
+
+static void on_peek(void *arg, const struct mw_event_peek *ev)
+{
+	struct mw_agent_bp *a = arg;
+	struct mw_stratum m;
+	struct finding fd = { .key = &ev->key, .ifindex = ev->hdr.ifindex, .match = "stratum" };
+
+	if (ev->key.proto != IPPROTO_TCP || !ev->len || ev->data[0] != '{')
+		return;
+	if (!mw_stratum_match(ev->data, ev->len, &m) || reported(a, &ev->key))
+		return;
+	a->stratum++;
+	fd.initiator = initiator_of(a, &ev->key);
+	/* the client of a connection of unknown direction is the side that
+	 * logs in or subscribes; a pool pushes jobs */
+	if (fd.initiator == MW_INIT_UNKNOWN)
+		fd.initiator = MW_DIR_OUT;
+	fd.score = 90;
+	fd.evidence = json_pack("{s:s, s:s, s:s, s:s}", "dialect",
+				mw_stratum_dialect_name(m.dialect), "message", m.method, "agent",
+				m.agent, "sent_by",
+				(ev->hdr.dir == MW_DIR_OUT) == (fd.initiator == MW_DIR_OUT) ? "client" :
+											      "pool");
+	report(a, &fd);
+}
+
+static void visit(void *arg, const struct mw_flow_key *key, const struct mw_flow *f,
+		  uint64_t now_ns)
+{
+	struct mw_agent_bp *a = arg;
+	struct mw_rhythm_verdict v;
+	struct finding fd = { .key = key, .ifindex = f->ifindex, .match = "rhythm" };
+
+	if (!a->rhythm || key->proto != IPPROTO_TCP || f->initiator != MW_DIR_OUT ||
+	    f->state != MW_STATE_OPEN)
+		return;
+	if (!mw_rhythm_sample(a->rhythm, key, f, now_ns, &v) || reported(a, key))
+		return;
+	a->rhythms++;
+	fd.initiator = MW_DIR_OUT;
+	fd.score = v.score;
+	fd.evidence = json_pack("{s:i, s:f, s:f, s:i, s:i, s:i, s:I, s:I}", "pushes", (int)v.pushes,
+				"mean_gap_s", v.mean_gap_s, "gap_spread", v.cv, "mean_push_bytes",
+				(int)v.mean_push_bytes, "exchanges", (int)v.exchanges,
+				"client_only", (int)v.client_only, "bytes_in_per_min",
+				(json_int_t)v.bytes_in_per_min, "age_s", (json_int_t)v.age_s);
+	report(a, &fd);
+}
+
+int mw_agent_bp_init(struct mw_agent_bp *a, const struct mw_config *cfg, int owner_fd,
+		     int flows_fd, struct mw_policy *policy, struct mw_eve *eve,
+		     struct mw_events *events, struct mw_flow_scan *scan)
+{
+	struct mw_event_sink sink = { .peek = on_peek, .arg = a };
+	struct mw_rhythm_cfg rc = rhythm_cfg(cfg);
+
+	memset(a, 0, sizeof(*a));
+	a->cfg = cfg;
+	a->owner_fd = owner_fd;
+	a->flows_fd = flows_fd;
+	a->policy = policy;
+	a->eve = eve;
+	if (cfg->bp_rhythm) {
+		a->rhythm = mw_rhythm_new(&rc);
+		if (!a->rhythm)
+			return -ENOMEM;
+	}
+	scan->visit = visit;
+	scan->visit_arg = a;
+	return mw_events_add_sink(events, &sink);
+}
+
+void mw_agent_bp_free(struct mw_agent_bp *a)
+{
+	mw_rhythm_free(a->rhythm);
+	a->rhythm = NULL;
+}
+
+int mw_agent_bp_reload(struct mw_agent_bp *a)
+{
+	struct mw_rhythm_cfg rc = rhythm_cfg(a->cfg);
+
+	/* new thresholds start from fresh observations */
+	mw_rhythm_free(a->rhythm);
+	a->rhythm = a->cfg->bp_rhythm ? mw_rhythm_new(&rc) : NULL;
+	return a->cfg->bp_rhythm && !a->rhythm ? -ENOMEM : 0;
+}
+
+void mw_agent_bp_tick(struct mw_agent_bp *a, uint64_t now_ns)
+{
+	/* flows not sampled for a minute have ended or gone */
+	if (a->rhythm && now_ns > 60000000000ULL)
+		mw_rhythm_expire(a->rhythm, now_ns - 60000000000ULL);
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * agent_bpatterns.h - the agent's side of BPATTERNS: Stratum in payload
+ * peeks, the miner's rhythm in the periodic flow scan, the process behind
+ * the connection, and the detection and block that follow.
+ */
+#ifndef MW_AGENT_BPATTERNS_H
+#define MW_AGENT_BPATTERNS_H
+
+#include <stdint.h>
+
+#include "agent_flows.h"
+#include "config.h"
+#include "detect/bpatterns.h"
+#include "enforce/policy.h"
+#include "events.h"
+#include "output/eve.h"
+
+struct mw_agent_bp {
+	const struct mw_config *cfg;
+	struct mw_policy *policy; /* NULL: detect only */
+	struct mw_eve *eve;
+	int owner_fd, flows_fd;
+	struct mw_rhythm *rhythm;
+	uint64_t detections, stratum, rhythms;
+	/* flows already reported (a login and its reply are one detection) */
+	struct {
+		struct mw_flow_key key;
+		uint64_t ns;
+	} recent[128];
+	unsigned recent_pos;
+};
+
+int mw_agent_bp_init(struct mw_agent_bp *a, const struct mw_config *cfg, int owner_fd,
+		     int flows_fd, struct mw_policy *policy, struct mw_eve *eve,
+		     struct mw_events *events, struct mw_flow_scan *scan);
+void mw_agent_bp_free(struct mw_agent_bp *a);
+/* After a config reload: the rhythm thresholds. */
+int mw_agent_bp_reload(struct mw_agent_bp *a);
+void mw_agent_bp_tick(struct mw_agent_bp *a, uint64_t now_ns);
+
+#endif
