@@ -371,6 +371,9 @@ static __always_inline int mw_flow_create(struct mw_ctx *c, struct mw_stats *st,
 
 	mw_flow_init(&nf, p, c, dir);
 	mw_blacklist_match(key, &nf);
+	/* the local socket behind a packet the host sends: its process */
+	if (c->hook == MW_HOOK_TC && dir == MW_DIR_OUT)
+		nf.sock_cookie = bpf_get_socket_cookie(c->ctx);
 	if (nf.initiator == MW_DIR_IN && p->proto == IPPROTO_TCP) {
 		__u32 port = bpf_ntohs(key->local_port);
 		__u8 *svc = bpf_map_lookup_elem(&mw_svc, &port);

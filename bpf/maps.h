@@ -140,11 +140,12 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } mw_svc __weak SEC(".maps");
 
-/* Who opened each outbound TCP connection (bpf/sock_owner.bpf.c). */
+/* Who owns each socket that connected or sent (bpf/sock_owner.bpf.c), by
+ * socket cookie. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, MW_OWNER_MAX);
-	__type(key, struct mw_flow_key);
+	__type(key, __u64);
 	__type(value, struct mw_owner);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } mw_owner __weak SEC(".maps");

@@ -1,69 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * sock_owner.bpf.c - the process behind each outbound TCP connection.
- * tcp_connect() runs in the connecting task, after the source port is
- * chosen and before the SYN is sent, so the flow key is complete and the
- * owner is recorded before the datapath sees the first packet.
- *
- * Only the few socket fields needed are declared, with CO-RE relocations
- * (preserve_access_index), so this file needs no generated vmlinux.h and
- * shares the UAPI headers of the packet programs.
+ * sock_owner.bpf.c - the process behind each connection the host opens.
+ * cgroup connect and sendmsg hooks run in the calling task: they record who
+ * it is under the socket's cookie; tc egress stores the cookie in the flow
+ * it creates for the socket's first packet, so the agent can name the
+ * process of any outbound flow. Attached to the cgroup v2 root, they see
+ * every process; they never refuse anything.
  */
 #include <linux/bpf.h>
-#include <linux/in.h>
-#include <linux/in6.h>
 #include <bpf/bpf_helpers.h>
-#include <bpf/bpf_endian.h>
-#include <bpf/bpf_tracing.h>
 
 #include "maps.h"
 
-#define MW_AF_INET 2
-#define MW_AF_INET6 10
-
-struct sock_common {
-	__be32 skc_daddr;
-	__be32 skc_rcv_saddr;
-	__be16 skc_dport;
-	__u16 skc_num;
-	unsigned short skc_family;
-	struct in6_addr skc_v6_daddr;
-	struct in6_addr skc_v6_rcv_saddr;
-} __attribute__((preserve_access_index));
-
-struct sock {
-	struct sock_common __sk_common;
-} __attribute__((preserve_access_index));
-
-static __always_inline void mw_mapped(__u8 *to, __be32 v4)
+static __always_inline void mw_record_owner(void *ctx)
 {
-	__builtin_memset(to, 0, 10);
-	to[10] = 0xff;
-	to[11] = 0xff;
-	__builtin_memcpy(to + 12, &v4, 4);
-}
-
-SEC("fentry/tcp_connect")
-int BPF_PROG(mw_tcp_connect, struct sock *sk)
-{
-	struct mw_flow_key key = {};
+	__u64 cookie = bpf_get_socket_cookie(ctx);
 	struct mw_owner o = {};
-	__u16 family = sk->__sk_common.skc_family;
 	__u64 id;
-
-	if (family == MW_AF_INET) {
-		mw_mapped(key.local_addr, sk->__sk_common.skc_rcv_saddr);
-		mw_mapped(key.remote_addr, sk->__sk_common.skc_daddr);
-	} else if (family == MW_AF_INET6) {
-		/* IPv4-mapped peers of IPv6 sockets come out in our encoding */
-		__builtin_memcpy(key.local_addr, &sk->__sk_common.skc_v6_rcv_saddr, 16);
-		__builtin_memcpy(key.remote_addr, &sk->__sk_common.skc_v6_daddr, 16);
-	} else {
-		return 0;
-	}
-	key.local_port = bpf_htons(sk->__sk_common.skc_num);
-	key.remote_port = sk->__sk_common.skc_dport;
-	key.proto = IPPROTO_TCP;
 
 	id = bpf_get_current_pid_tgid();
 	o.pid = id >> 32;
@@ -74,8 +27,36 @@ int BPF_PROG(mw_tcp_connect, struct sock *sk)
 	o.cgroup_id = bpf_get_current_cgroup_id();
 	o.ts_ns = bpf_ktime_get_coarse_ns();
 	bpf_get_current_comm(o.comm, sizeof(o.comm));
-	bpf_map_update_elem(&mw_owner, &key, &o, BPF_ANY);
-	return 0;
+	bpf_map_update_elem(&mw_owner, &cookie, &o, BPF_ANY);
+}
+
+SEC("cgroup/connect4")
+int mw_connect4(struct bpf_sock_addr *ctx)
+{
+	mw_record_owner(ctx);
+	return 1;
+}
+
+SEC("cgroup/connect6")
+int mw_connect6(struct bpf_sock_addr *ctx)
+{
+	mw_record_owner(ctx);
+	return 1;
+}
+
+/* unconnected UDP: each sendto() */
+SEC("cgroup/sendmsg4")
+int mw_sendmsg4(struct bpf_sock_addr *ctx)
+{
+	mw_record_owner(ctx);
+	return 1;
+}
+
+SEC("cgroup/sendmsg6")
+int mw_sendmsg6(struct bpf_sock_addr *ctx)
+{
+	mw_record_owner(ctx);
+	return 1;
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -126,6 +126,9 @@ enum mw_flow_state {
  * @bl_flags:     the matching entry's MW_BL_* flags
  * @burst_bytes:  payload bytes of the current burst (consecutive data packets
  *                in direction @last_data_dir)
+ * @sock_cookie:  cookie of the local socket that sent the first packet (tc
+ *                egress; 0 for flows the remote side opened): the key of
+ *                mw_owner, the process behind the flow
  *
  * Each direction's counters are written only by the program that sees that
  * direction (XDP ingress or tc egress), so no atomics are needed on the
@@ -154,6 +157,7 @@ struct mw_flow {
 	__u8 pad8;
 	__u32 burst_bytes;
 	__u32 pad;
+	__u64 sock_cookie;
 };
 
 /* Parse outcomes that are counted; the packet is always passed. */
@@ -271,13 +275,12 @@ struct mw_block {
 };
 
 /**
- * struct mw_owner - value of mw_owner, keyed by the struct mw_flow_key of a
- * TCP connection the host opened: the process that called connect(), as the
- * kernel saw it at that moment.
+ * struct mw_owner - value of mw_owner, keyed by socket cookie: the process
+ * that called connect() or sendmsg() on the socket, as the kernel saw it.
  * @pid, @tid:  thread group and thread id
  * @uid, @gid:  real ids
  * @cgroup_id:  cgroup v2 id (the inode of its directory under /sys/fs/cgroup)
- * @ts_ns:      CLOCK_MONOTONIC time of the connect
+ * @ts_ns:      CLOCK_MONOTONIC time of the call
  * @comm:       the task's command name
  */
 struct mw_owner {

@@ -162,7 +162,7 @@ static void t_miners(void *arg)
 		  "{\"jsonrpc\":\"2.0\",\"method\":\"job\",\"params\":{\"blob\":\"0707\",\"job_id\":\"x9pN\",\"target\":\"711b0d00\"}}\n",
 		  "xmr-login", "" },
 	};
-	struct mw_stratum m;
+	struct mw_stratum m = { 0 };
 	size_t i, cut;
 
 	for (i = 0; i < sizeof(miners) / sizeof(miners[0]); i++) {
@@ -182,6 +182,9 @@ static void t_miners(void *arg)
 	ASSERT_EQ(mw_stratum_match((const uint8_t *)miners[0].msg, 120, &m), 1,
 		  "XMRig's login cut at 120 bytes");
 	ASSERT_STREQ(mw_stratum_dialect_name(m.dialect), "xmr-login", "still XMR");
+	ASSERT_EQ(mw_stratum_match((const uint8_t *)miners[0].msg, 256, &m), 1,
+		  "XMRig's login cut at 256 bytes (the default peek)");
+	ASSERT_STREQ(m.agent, miners[0].agent, "the agent still read from the cut copy");
 }
 
 static void t_benign(void *arg)

@@ -58,6 +58,7 @@ static bool reported(struct mw_agent_bp *a, const struct mw_flow_key *key)
 
 struct finding {
 	const struct mw_flow_key *key;
+	uint64_t sock_cookie;
 	uint32_t ifindex;
 	int initiator; /* MW_DIR_OUT: the host opened the connection */
 	const char *match; /* "stratum" or "rhythm" */
@@ -84,7 +85,9 @@ static const char *block_pool(struct mw_agent_bp *a, const struct finding *fd,
 	r = mw_policy_block(a->policy, &req, msg, sizeof(msg));
 	if (r == MW_REFUSED_ALLOW || r == MW_REFUSED_CAP)
 		pr_info("BPATTERNS: %s\n", msg);
-	return r == MW_BLOCKED || r == MW_BLOCK_KEPT ? "blocked" : r == MW_DRY_RUN ? "dry-run" : "alert";
+	return r == MW_BLOCKED || r == MW_BLOCK_KEPT ? "blocked" :
+	       r == MW_DRY_RUN			     ? "dry-run" :
+						       "alert";
 }
 
 static void report(struct mw_agent_bp *a, const struct finding *fd)
@@ -93,7 +96,7 @@ static void report(struct mw_agent_bp *a, const struct finding *fd)
 	char ts[40], local[MW_ADDRSTRLEN], remote[MW_ADDRSTRLEN], ifname[IF_NAMESIZE];
 	bool out = fd->initiator != MW_DIR_IN, port_hint = pool_port(a->cfg, ntohs(k->remote_port));
 	struct mw_process proc;
-	bool have_proc = !mw_process_lookup(a->owner_fd, k, &proc);
+	bool have_proc = !mw_process_lookup(a->owner_fd, fd->sock_cookie, &proc);
 	unsigned score = fd->score + (port_hint ? 10 : 0);
 	const char *action;
 	json_t *ev, *detail;
@@ -105,7 +108,8 @@ static void report(struct mw_agent_bp *a, const struct finding *fd)
 	detail = json_pack("{s:s, s:i, s:b, s:s, s:o, s:o}", "match", fd->match, "score",
 			   score > 100 ? 100 : (int)score, "pool_port", port_hint, "role",
 			   out ? "host is the miner" : "host serves miners", "evidence",
-			   fd->evidence, "process", have_proc ? mw_process_json(&proc) : json_null());
+			   fd->evidence, "process",
+			   have_proc ? mw_process_json(&proc) : json_null());
 	mw_eve_timestamp(ts, sizeof(ts));
 	ev = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:i, s:s, s:s, s:s, s:o}", "timestamp",
 		       ts, "event_type", "detection", "method", "BPATTERNS", "severity",
@@ -117,13 +121,16 @@ static void report(struct mw_agent_bp *a, const struct finding *fd)
 	mw_eve_emit(a->eve, ev);
 }
 
-/* Who opened the connection, from the flow table (a peek carries no flow). */
-static int initiator_of(const struct mw_agent_bp *a, const struct mw_flow_key *key)
+/* Who opened the connection, and from which socket, from the flow table
+ * (a peek carries no flow). */
+static int initiator_of(const struct mw_agent_bp *a, const struct mw_flow_key *key,
+			uint64_t *cookie)
 {
 	struct mw_flow f;
 
 	if (a->flows_fd < 0 || bpf_map_lookup_elem(a->flows_fd, key, &f))
 		return MW_INIT_UNKNOWN;
+	*cookie = f.sock_cookie;
 	return f.initiator;
 }
 
@@ -138,17 +145,16 @@ static void on_peek(void *arg, const struct mw_event_peek *ev)
 	if (!mw_stratum_match(ev->data, ev->len, &m) || reported(a, &ev->key))
 		return;
 	a->stratum++;
-	fd.initiator = initiator_of(a, &ev->key);
+	fd.initiator = initiator_of(a, &ev->key, &fd.sock_cookie);
 	/* the client of a connection of unknown direction is the side that
 	 * logs in or subscribes; a pool pushes jobs */
 	if (fd.initiator == MW_INIT_UNKNOWN)
 		fd.initiator = MW_DIR_OUT;
 	fd.score = 90;
-	fd.evidence = json_pack("{s:s, s:s, s:s, s:s}", "dialect",
-				mw_stratum_dialect_name(m.dialect), "message", m.method, "agent",
-				m.agent, "sent_by",
-				(ev->hdr.dir == MW_DIR_OUT) == (fd.initiator == MW_DIR_OUT) ? "client" :
-											      "pool");
+	fd.evidence = json_pack(
+		"{s:s, s:s, s:s, s:s}", "dialect", mw_stratum_dialect_name(m.dialect), "message",
+		m.method, "agent", m.agent, "sent_by",
+		(ev->hdr.dir == MW_DIR_OUT) == (fd.initiator == MW_DIR_OUT) ? "client" : "pool");
 	report(a, &fd);
 }
 
@@ -157,7 +163,9 @@ static void visit(void *arg, const struct mw_flow_key *key, const struct mw_flow
 {
 	struct mw_agent_bp *a = arg;
 	struct mw_rhythm_verdict v;
-	struct finding fd = { .key = key, .ifindex = f->ifindex, .match = "rhythm" };
+	struct finding fd = {
+		.key = key, .sock_cookie = f->sock_cookie, .ifindex = f->ifindex, .match = "rhythm"
+	};
 
 	if (!a->rhythm || key->proto != IPPROTO_TCP || f->initiator != MW_DIR_OUT ||
 	    f->state != MW_STATE_OPEN)
@@ -175,9 +183,9 @@ static void visit(void *arg, const struct mw_flow_key *key, const struct mw_flow
 	report(a, &fd);
 }
 
-int mw_agent_bp_init(struct mw_agent_bp *a, const struct mw_config *cfg, int owner_fd,
-		     int flows_fd, struct mw_policy *policy, struct mw_eve *eve,
-		     struct mw_events *events, struct mw_flow_scan *scan)
+int mw_agent_bp_init(struct mw_agent_bp *a, const struct mw_config *cfg, int owner_fd, int flows_fd,
+		     struct mw_policy *policy, struct mw_eve *eve, struct mw_events *events,
+		     struct mw_flow_scan *scan)
 {
 	struct mw_event_sink sink = { .peek = on_peek, .arg = a };
 	struct mw_rhythm_cfg rc = rhythm_cfg(cfg);

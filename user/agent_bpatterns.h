@@ -31,9 +31,9 @@ struct mw_agent_bp {
 	unsigned recent_pos;
 };
 
-int mw_agent_bp_init(struct mw_agent_bp *a, const struct mw_config *cfg, int owner_fd,
-		     int flows_fd, struct mw_policy *policy, struct mw_eve *eve,
-		     struct mw_events *events, struct mw_flow_scan *scan);
+int mw_agent_bp_init(struct mw_agent_bp *a, const struct mw_config *cfg, int owner_fd, int flows_fd,
+		     struct mw_policy *policy, struct mw_eve *eve, struct mw_events *events,
+		     struct mw_flow_scan *scan);
 void mw_agent_bp_free(struct mw_agent_bp *a);
 /* After a config reload: the rhythm thresholds. */
 int mw_agent_bp_reload(struct mw_agent_bp *a);

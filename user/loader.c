@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include "loader.h"
 #include "log.h"
 #include "pinned.h"
+#include "util.h"
 #include "minewall.skel.h"
 
 /* tc filter identity: "mw" as the handle, and the first priority so that
@@ -359,27 +361,67 @@ void mw_loader_detach_all(struct mw_loader *l)
 	l->n_att = 0;
 }
 
+/* Where cgroup v2 is mounted (/sys/fs/cgroup, or /sys/fs/cgroup/unified on
+ * hybrid systems). Returns 0 or -ENOENT. */
+static int cgroup2_root(char *path, size_t len)
+{
+	char dev[64], dir[PATH_MAX], type[32];
+	FILE *f = fopen("/proc/self/mounts", "r");
+	int ret = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (fscanf(f, "%63s %4095s %31s %*[^\n]", dev, dir, type) == 3) {
+		if (!strcmp(type, "cgroup2")) {
+			snprintf(path, len, "%s", dir);
+			ret = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
 int mw_loader_attach_owner(struct mw_loader *l)
 {
-	struct bpf_link *link = bpf_program__attach(l->skel->progs.mw_tcp_connect);
-	int err;
+	struct bpf_program *progs[] = { l->skel->progs.mw_connect4, l->skel->progs.mw_connect6,
+					l->skel->progs.mw_sendmsg4, l->skel->progs.mw_sendmsg6 };
+	char root[PATH_MAX];
+	unsigned i;
+	int fd, err;
 
-	if (!link) {
-		err = -errno;
-		pr_warn("cannot trace tcp_connect (%s): connections will not name their process\n",
-			strerror(-err));
+	err = cgroup2_root(root, sizeof(root));
+	if (err) {
+		pr_warn("no cgroup v2 mount: connections will not name their process\n");
 		return err;
 	}
-	l->owner_link = link;
-	return 0;
+	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		pr_warn("cannot open %s: %s\n", root, strerror(-err));
+		return err;
+	}
+	for (i = 0; i < ARRAY_SIZE(progs); i++) {
+		l->owner_links[i] = bpf_program__attach_cgroup(progs[i], fd);
+		if (!l->owner_links[i]) {
+			err = -errno;
+			pr_warn("cannot attach %s to %s (%s): connections will not name their process\n",
+				bpf_program__name(progs[i]), root, strerror(-err));
+			break;
+		}
+	}
+	close(fd);
+	return err;
 }
 
 void mw_loader_destroy(struct mw_loader *l)
 {
 	if (!l || !l->skel)
 		return;
-	bpf_link__destroy(l->owner_link);
-	l->owner_link = NULL;
+	for (unsigned i = 0; i < ARRAY_SIZE(l->owner_links); i++) {
+		bpf_link__destroy(l->owner_links[i]);
+		l->owner_links[i] = NULL;
+	}
 	minewall_bpf__destroy(l->skel);
 	l->skel = NULL;
 }

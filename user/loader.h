@@ -25,7 +25,7 @@ struct mw_loader {
 	struct minewall_bpf *skel;
 	struct mw_attachment att[MW_MAX_IFACES];
 	unsigned n_att;
-	struct bpf_link *owner_link; /* fentry/tcp_connect */
+	struct bpf_link *owner_links[4]; /* cgroup connect4/6, sendmsg4/6 */
 };
 
 /*
@@ -46,8 +46,9 @@ int mw_loader_attach(struct mw_loader *l, const char *ifname, unsigned xdp_mode_
  * attachments were renewed. */
 int mw_loader_heal(struct mw_loader *l, unsigned xdp_mode_cfg);
 void mw_loader_detach_all(struct mw_loader *l);
-/* Starts recording the process behind each outbound TCP connection (the
- * mw_owner map). Returns 0 or -errno after saying that attribution is off. */
+/* Starts recording the process behind each socket that connects or sends
+ * (the mw_owner map), from the cgroup v2 root. Returns 0 or -errno after
+ * saying that attribution is off. */
 int mw_loader_attach_owner(struct mw_loader *l);
 void mw_loader_destroy(struct mw_loader *l);
 

@@ -29,14 +29,14 @@ static ssize_t read_proc(unsigned pid, const char *what, char *buf, size_t len)
 	return n;
 }
 
-int mw_process_lookup(int fd, const struct mw_flow_key *key, struct mw_process *p)
+int mw_process_lookup(int fd, uint64_t cookie, struct mw_process *p)
 {
 	char buf[512];
 	struct passwd pw, *res = NULL;
 	ssize_t n, i;
 
 	memset(p, 0, sizeof(p[0]));
-	if (fd < 0 || bpf_map_lookup_elem(fd, key, &p->o))
+	if (fd < 0 || !cookie || bpf_map_lookup_elem(fd, &cookie, &p->o))
 		return -ENOENT;
 	p->o.comm[sizeof(p->o.comm) - 1] = '\0';
 	/* the pid may have been reused since: trust /proc only while its
@@ -44,8 +44,10 @@ int mw_process_lookup(int fd, const struct mw_flow_key *key, struct mw_process *
 	n = read_proc(p->o.pid, "comm", buf, sizeof(buf));
 	if (n > 0 && !strncmp(buf, p->o.comm, strcspn(buf, "\n"))) {
 		n = read_proc(p->o.pid, "cmdline", p->cmdline, sizeof(p->cmdline));
+		/* arguments are NUL-separated; newlines and tabs would only
+		 * confuse a reader of the events */
 		for (i = 0; i < n - 1; i++)
-			if (p->cmdline[i] == '\0')
+			if ((unsigned char)p->cmdline[i] < ' ')
 				p->cmdline[i] = ' ';
 		if (read_proc(p->o.pid, "cgroup", buf, sizeof(buf)) > 0 && !strncmp(buf, "0::", 3))
 			snprintf(p->cgroup, sizeof(p->cgroup), "%.*s", (int)strcspn(buf + 3, "\n"),

@@ -8,6 +8,7 @@
 #define MW_OWNER_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -20,9 +21,10 @@ struct mw_process {
 	char user[32];
 };
 
-/* Fills @p for flow @key from the mw_owner map @fd. Returns 0, or -ENOENT
- * when no connect() was recorded for it (inbound, UDP, before the agent). */
-int mw_process_lookup(int fd, const struct mw_flow_key *key, struct mw_process *p);
+/* Fills @p for the socket whose cookie is @cookie (mw_flow.sock_cookie)
+ * from the mw_owner map @fd. Returns 0, or -ENOENT when nothing was
+ * recorded (a flow the remote side opened, a socket older than the agent). */
+int mw_process_lookup(int fd, uint64_t cookie, struct mw_process *p);
 /* {"pid", "comm", "cmdline", "uid", "user", "cgroup", "cgroup_id"} */
 json_t *mw_process_json(const struct mw_process *p);
 

@@ -132,28 +132,42 @@ static int match_json(json_t *o, struct mw_stratum *m)
 	return 0;
 }
 
+/* The string value of "@key" in @line (no escapes), or 0 when absent, cut
+ * or too long. */
+static int text_value(const char *line, const char *key, char *out, size_t len)
+{
+	char quoted[32];
+	const char *p;
+	size_t n;
+
+	snprintf(quoted, sizeof(quoted), "\"%s\"", key);
+	p = strstr(line, quoted);
+	if (!p)
+		return 0;
+	p += strlen(quoted);
+	while (isspace((unsigned char)*p))
+		p++;
+	if (*p++ != ':')
+		return 0;
+	while (isspace((unsigned char)*p))
+		p++;
+	if (*p++ != '"')
+		return 0;
+	n = strcspn(p, "\"\\");
+	if (p[n] != '"' || n == 0 || n >= len)
+		return 0;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return 1;
+}
+
 /* A message cut short by the copy: its "method" value, and keys it holds. */
 static int match_text(const char *line, struct mw_stratum *m)
 {
-	const char *p = strstr(line, "\"method\"");
-	char method[40];
-	size_t n;
+	char method[40], agent[64];
+	const char *p;
 
-	if (p) {
-		p += 8;
-		while (isspace((unsigned char)*p))
-			p++;
-		if (*p++ != ':')
-			return 0;
-		while (isspace((unsigned char)*p))
-			p++;
-		if (*p++ != '"')
-			return 0;
-		n = strcspn(p, "\"");
-		if (!p[n] || n == 0 || n >= sizeof(method))
-			return 0;
-		memcpy(method, p, n);
-		method[n] = '\0';
+	if (text_value(line, "method", method, sizeof(method))) {
 		if (!strncmp(method, "mining.", 7)) {
 			set(m, strstr(line, "EthereumStratum") ? MW_STRATUM_ETH : MW_STRATUM_V1,
 			    method, NULL);
@@ -163,9 +177,13 @@ static int match_text(const char *line, struct mw_stratum *m)
 			set(m, MW_STRATUM_ETH, method, NULL);
 			return 1;
 		}
-		if ((!strcmp(method, "login") && strstr(line, "\"params\"") &&
-		     strstr(strstr(line, "\"params\""), "\"login\"")) ||
-		    (!strcmp(method, "job") && strstr(line, "\"blob\"")) ||
+		if (!strcmp(method, "login") && strstr(line, "\"params\"") &&
+		    strstr(strstr(line, "\"params\""), "\"login\"")) {
+			set(m, MW_STRATUM_XMR, method,
+			    text_value(line, "agent", agent, sizeof(agent)) ? agent : NULL);
+			return 1;
+		}
+		if ((!strcmp(method, "job") && strstr(line, "\"blob\"")) ||
 		    (!strcmp(method, "submit") && strstr(line, "\"job_id\"") &&
 		     strstr(line, "\"nonce\""))) {
 			set(m, MW_STRATUM_XMR, method, NULL);
