@@ -29,7 +29,7 @@ static int scan_capture(const char *pcap, struct stream_hits *h)
 {
 	static char line[131072];
 	static uint8_t payload[65536];
-	struct {
+	static struct {
 		char key[64];
 		unsigned seen;
 	} dirs[512];
