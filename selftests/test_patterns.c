@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "detect/bpatterns.h"
+#include "detect/dirnet.h"
 #include "parse/stratum.h"
 #include "test.h"
 
@@ -310,6 +311,90 @@ static void t_rhythm(void *arg)
 	ASSERT_EQ(play(2, 900, 1, 60000, 0, 0, 0, &v), 0, "a stream is not a miner");
 }
 
+static void t_dirnet(void *arg)
+{
+	struct mw_dirnet_cfg cfg = { .sensitive_ports = { 22, 3389 },
+				     .n_sensitive = 2,
+				     .fanout = 5 };
+	static const char *const good[] = { "198.51.100.0/24",
+					    "198.51.100.10:443",
+					    "[2001:db8::1]:22",
+					    "2001:db8::/32",
+					    "api.example.com",
+					    "*.example.org:443",
+					    "*:123" };
+	static const char *const bad[] = { "*", "x y", "198.51.100.0/33", "host:99999", "[::1]" };
+	struct mw_dirnet_allow r;
+	struct mw_dirnet_verdict v;
+	struct mw_dirnet d, d2;
+	struct mw_addr a;
+	uint64_t ns = 1000;
+	int64_t now = 1700000000;
+	json_t *j;
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		ASSERT_EQ(mw_dirnet_allow_parse(good[i], &r), 0, good[i]);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ASSERT_EQ(mw_dirnet_allow_parse(bad[i], &r), -EINVAL, bad[i]);
+
+	mw_dirnet_init(&d, &cfg);
+	mw_dirnet_allow_parse("198.51.100.10:443", &r), mw_dirnet_allow_add(&d, &r);
+	mw_dirnet_allow_parse("*.example.org:443", &r), mw_dirnet_allow_add(&d, &r);
+	mw_addr_parse("198.51.100.10", &a);
+	mw_dirnet_check(&d, &a, 443, "curl", ns, now, &v);
+	ASSERT_TRUE(!v.report, "an expected address and port is quiet");
+	mw_dirnet_check(&d, &a, 80, "curl", ns, now, &v);
+	ASSERT_TRUE(v.report, "the same address on another port is not expected");
+	ASSERT_STREQ(v.severity, "medium", "medium");
+	mw_dirnet_check(&d, &a, 80, "curl", ns + 1, now, &v);
+	ASSERT_TRUE(!v.report, "reported once an hour");
+	mw_addr_parse("203.0.113.9", &a);
+	mw_dirnet_resolved(&d, "api.example.org", &a, ns + 1000000);
+	mw_dirnet_check(&d, &a, 443, "curl", ns, now, &v);
+	ASSERT_TRUE(!v.report, "an allowed name's address, from a DNS answer");
+	mw_dirnet_check(&d, &a, 22, "ssh", ns, now, &v);
+	ASSERT_TRUE(v.report && v.sensitive_port, "SSH out is sensitive");
+	ASSERT_STREQ(v.severity, "high", "high");
+
+	/* learning, then the baseline speaks */
+	mw_dirnet_learn(&d, 10000, now);
+	mw_addr_parse("192.0.2.77", &a);
+	mw_dirnet_check(&d, &a, 443, "apt", ns, now, &v);
+	ASSERT_TRUE(!v.report && v.learning, "recorded while learning");
+	ASSERT_TRUE(!mw_dirnet_tick(&d, ns, now + 5), "still learning");
+	ASSERT_TRUE(mw_dirnet_tick(&d, ns, now + 11), "learning ends");
+	mw_addr_parse("192.0.2.99", &a);
+	mw_dirnet_check(&d, &a, 443, "apt", ns + 10, now + 12, &v);
+	ASSERT_TRUE(!v.report, "the same /24, port and process: known");
+	mw_dirnet_check(&d, &a, 8443, "apt", ns + 10, now + 12, &v);
+	ASSERT_TRUE(v.report && !v.new_process, "a new port is new");
+	mw_dirnet_check(&d, &a, 443, "xmrig", ns + 10, now + 12, &v);
+	ASSERT_TRUE(v.report && v.new_process, "a process that never connected out");
+	ASSERT_STREQ(v.severity, "high", "is high");
+	for (i = 0; i < 5; i++) {
+		mw_addr_parse("198.18.0.1", &a);
+		a.addr[15] = (uint8_t)(10 + i);
+		mw_dirnet_check(&d, &a, 80, "apt", ns + 20 + i, now + 13, &v);
+	}
+	ASSERT_TRUE(v.recent_new >= 5, "many new destinations in a minute");
+	ASSERT_STREQ(v.severity, "high", "raise the severity");
+
+	/* the baseline survives a save and a load */
+	j = mw_dirnet_baseline_json(&d);
+	mw_dirnet_init(&d2, &cfg);
+	ASSERT_EQ(mw_dirnet_baseline_load(&d2, j, "t.json", stderr), 0, "loads");
+	ASSERT_EQ(d2.n_known, d.n_known, "same destinations");
+	ASSERT_TRUE(d2.learned, "learned");
+	json_decref(j);
+	j = json_loads("{\"destinations\":[{\"prefix\":\"nope\",\"port\":1,\"comm\":\"x\"}]}", 0,
+		       NULL);
+	ASSERT_EQ(mw_dirnet_baseline_load(&d2, j, "t.json", stderr), -EINVAL, "bad entry named");
+	json_decref(j);
+	mw_dirnet_free(&d2);
+	mw_dirnet_free(&d);
+}
+
 int main(int argc, char **argv)
 {
 	const char *d = getenv("MW_DATA");
@@ -321,5 +406,6 @@ int main(int argc, char **argv)
 	test_run("stratum: real miners' first messages", t_miners, NULL);
 	test_run("stratum: ordinary JSON-RPC and junk", t_benign, NULL);
 	test_run("rhythm: miners and long-lived benign connections", t_rhythm, NULL);
+	test_run("dirnet: expected destinations, learning, severity", t_dirnet, NULL);
 	return test_summary("patterns");
 }

@@ -221,6 +221,8 @@ json_t *mw_agent_control(void *arg, const char *cmd, json_t *req, char *err, siz
 	}
 	if (!strncmp(cmd, "blacklist_", 10) && c->bl)
 		return mw_agent_bl_control(c->bl, cmd, req, err, len);
+	if (!strncmp(cmd, "dirnet_", 7) && c->dirnet)
+		return mw_agent_dirnet_control(c->dirnet, cmd, req, err, len);
 	if (!strcmp(cmd, "ping"))
 		return json_pack("{s:i}", "pid", (int)getpid());
 	snprintf(err, len, "unknown command '%.64s'", cmd);

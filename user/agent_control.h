@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "agent_blacklist.h"
+#include "agent_dirnet.h"
 #include "enforce/policy.h"
 
 struct mw_agent_ctl {
@@ -16,10 +17,11 @@ struct mw_agent_ctl {
 	struct mw_nft *nft;
 	int block_fd, block_net_fd;
 	struct mw_agent_bl *bl;
+	struct mw_agent_dirnet *dirnet;
 };
 
 /* mw_control_fn for the agent: blocks, block, unblock, allow, allow_del,
- * allowlist, flush, ping, blacklist_*. */
+ * allowlist, flush, ping, blacklist_*, dirnet_*. */
 json_t *mw_agent_control(void *arg, const char *cmd, json_t *req, char *err, size_t len);
 
 #endif

@@ -102,6 +102,12 @@ static const struct opt opts[] = {
 	{ "bpatterns", "rhythm_gap_max", OPT_DURATION, OFF(bp_gap_max_ms), 1, 86400000, NULL },
 	{ "bpatterns", "rhythm_max_spread", OPT_U64, OFF(bp_max_cv), 1, 1000, NULL },
 	{ "bpatterns", "rhythm_max_rate", OPT_U64, OFF(bp_max_rate), 1, 1ULL << 40, NULL },
+	{ "dirnet", "enable", OPT_BOOL, OFF(dn_enable), 0, 0, NULL },
+	{ "dirnet", "allow", OPT_LIST, OFF(dn_allow), 0, 0, NULL },
+	{ "dirnet", "learn", OPT_DURATION, OFF(dn_learn_ms), 0, 365 * 86400000ULL, NULL },
+	{ "dirnet", "sensitive_ports", OPT_PORTS, OFF(dn_sensitive_ports), 1, 65535, NULL },
+	{ "dirnet", "fanout", OPT_U64, OFF(dn_fanout), 2, 64, NULL },
+	{ "dirnet", "block", OPT_BOOL, OFF(dn_block), 0, 0, NULL },
 };
 
 /* Internal networks by default: everything that is not "the internet". */
@@ -206,6 +212,10 @@ void mw_config_defaults(struct mw_config *cfg)
 	cfg->bp_gap_max_ms = 5 * 60000;
 	cfg->bp_max_cv = 100;
 	cfg->bp_max_rate = 65536;
+	cfg->dn_enable = true;
+	cfg->dn_learn_ms = 86400000;
+	set_ports(&cfg->dn_sensitive_ports, "22 23 139 445 3389 5900 5985 5986");
+	cfg->dn_fanout = 20;
 	cfg->bl_ttl_min_ms = 300000;
 	cfg->bl_ttl_max_ms = 86400000;
 	snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s", MW_STATE_DIR_DEFAULT);

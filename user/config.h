@@ -99,6 +99,13 @@ struct mw_config {
 	uint64_t bp_gap_min_ms, bp_gap_max_ms;
 	uint64_t bp_max_cv; /* percent */
 	uint64_t bp_max_rate; /* bytes per minute, server to client */
+	/* [dirnet] */
+	bool dn_enable;
+	char dn_allow[PATH_MAX]; /* expected destinations, comma-separated */
+	uint64_t dn_learn_ms;
+	struct mw_port_list dn_sensitive_ports;
+	uint64_t dn_fanout;
+	bool dn_block;
 };
 
 /* Fills @cfg with the defaults. */

@@ -25,6 +25,7 @@
 #include "agent_control.h"
 #include "agent_blacklist.h"
 #include "agent_bpatterns.h"
+#include "agent_dirnet.h"
 #include "agent_detect.h"
 #include "agent_flows.h"
 #include "control.h"
@@ -63,6 +64,7 @@ struct agent {
 	struct mw_agent_detect detect;
 	struct mw_agent_bl bl;
 	struct mw_agent_bp bp;
+	struct mw_agent_dirnet dirnet;
 	struct mw_eve eve;
 	bool enforcing; /* nft, allowlist and policy are set up */
 	int epfd, sigfd, timerfd, lockfd;
@@ -267,6 +269,7 @@ static void enforcement_cycle(struct agent *a)
 	mw_agent_detect_tick(&a->detect, mw_now_ns());
 	mw_agent_bl_tick(&a->bl, mw_now_ns());
 	mw_agent_bp_tick(&a->bp, mw_now_ns());
+	mw_agent_dirnet_tick(&a->dirnet, mw_now_ns());
 }
 
 static void periodic(struct agent *a)
@@ -342,6 +345,7 @@ static void reload(struct agent *a)
 		a->policy.cap_warned = false;
 		mw_agent_bl_reload(&a->bl);
 		mw_agent_bp_reload(&a->bp);
+		mw_agent_dirnet_reload(&a->dirnet);
 	}
 	pr_info("reloaded %s\n", a->config_path);
 }
@@ -642,8 +646,13 @@ static int start_enforcement(struct agent *a)
 	err = mw_agent_bp_init(&a->bp, &a->cfg, mw_loader_map_fd(&a->loader, MW_MAP_OWNER),
 			       mw_loader_map_fd(&a->loader, MW_MAP_FLOWS), &a->policy, &a->eve,
 			       &a->events, &a->scan);
+	if (!err)
+		err = mw_agent_dirnet_init(&a->dirnet, &a->cfg,
+					   mw_loader_map_fd(&a->loader, MW_MAP_OWNER), &a->policy,
+					   &a->allow, &a->eve, &a->events);
 	if (err)
 		return err;
+	a->ctl.dirnet = &a->dirnet;
 	a->enforcing = true;
 	if (a->cfg.dry_run)
 		pr_info("dry run: blocks are decided and reported, never applied\n");
@@ -751,6 +760,8 @@ static void stop(struct agent *a)
 	mw_agent_detect_free(&a->detect);
 	mw_agent_bl_free(&a->bl);
 	mw_agent_bp_free(&a->bp);
+	if (a->dirnet.cfg)
+		mw_agent_dirnet_free(&a->dirnet);
 	mw_policy_free(&a->policy);
 	mw_allow_free(&a->allow);
 	mw_nft_close(&a->nft);

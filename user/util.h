@@ -25,4 +25,9 @@ char *mw_format_bytes(uint64_t n, char *buf, size_t len);
  * bpf_ktime_get_coarse_ns(), which reads the latter's time base). */
 uint64_t mw_now_ns(void);
 
+/* Makes room for element @n of the array *@arr (a pointer to the array
+ * pointer) of *@cap elements of @size bytes: doubles it, starting at @first.
+ * Returns 0 or -ENOMEM (the array is then unchanged). */
+int mw_grow(void *arr, size_t *cap, size_t n, size_t size, size_t first);
+
 #endif

@@ -52,5 +52,6 @@ int do_allow(int argc, char **argv);
 int do_allowlist(int argc, char **argv);
 int do_flush(int argc, char **argv);
 int do_blacklist(int argc, char **argv);
+int do_dirnet(int argc, char **argv);
 
 #endif

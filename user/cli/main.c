@@ -27,6 +27,7 @@ static int do_help(int argc, char **argv)
 	       "       minewall flush\n"
 	       "       minewall blacklist list | test ADDR|NAME [--port P] |\n"
 	       "                          load FILE... [--name NAME] | unload NAME\n"
+	       "       minewall dirnet baseline | learn [DURATION]\n"
 	       "OPTIONS := { -j | --json } { -p | --pretty } { -v | --verbose }\n"
 	       "           { -V | --version } { --pin-path DIR } { --run-dir DIR }\n"
 	       "Durations: 30s, 10m, 2h, 1d.\n"
@@ -36,17 +37,10 @@ static int do_help(int argc, char **argv)
 }
 
 static const struct cmd objects[] = {
-	{ "flows", do_flows },
-	{ "status", do_status },
-	{ "blocks", do_blocks },
-	{ "block", do_block },
-	{ "unblock", do_unblock },
-	{ "allow", do_allow },
-	{ "allowlist", do_allowlist },
-	{ "flush", do_flush },
-	{ "blacklist", do_blacklist },
-	{ "help", do_help },
-	{ NULL, NULL },
+	{ "flows", do_flows },	       { "status", do_status },	  { "blocks", do_blocks },
+	{ "block", do_block },	       { "unblock", do_unblock }, { "allow", do_allow },
+	{ "allowlist", do_allowlist }, { "flush", do_flush },	  { "blacklist", do_blacklist },
+	{ "dirnet", do_dirnet },       { "help", do_help },	  { NULL, NULL },
 };
 
 int main(int argc, char **argv)

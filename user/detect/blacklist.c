@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "detect/blacklist.h"
+#include "util.h"
 
 #define LIST_FILE_MAX (512UL << 20)
 
@@ -145,31 +146,18 @@ static void on_entry(void *arg, const struct mw_list_entry *e, unsigned line)
 	struct mw_bl_list *l = c->l;
 
 	if (e->kind == MW_LIST_PREFIX) {
-		if (l->n_prefixes == l->cap_prefixes) {
-			size_t cap = l->cap_prefixes ? l->cap_prefixes * 2 : 256;
-			void *p = realloc(l->prefixes, cap * sizeof(*l->prefixes));
-
-			if (!p) {
-				c->nomem = true;
-				return;
-			}
-			l->prefixes = p;
-			l->cap_prefixes = cap;
+		if (mw_grow(&l->prefixes, &l->cap_prefixes, l->n_prefixes, sizeof(*l->prefixes),
+			    256)) {
+			c->nomem = true;
+			return;
 		}
 		l->prefixes[l->n_prefixes++] =
 			(struct mw_bl_entry){ .prefix = e->prefix, .port = e->port, .line = line };
 		return;
 	}
-	if (l->n_names == l->cap_names) {
-		size_t cap = l->cap_names ? l->cap_names * 2 : 256;
-		void *p = realloc(l->names, cap * sizeof(*l->names));
-
-		if (!p) {
-			c->nomem = true;
-			return;
-		}
-		l->names = p;
-		l->cap_names = cap;
+	if (mw_grow(&l->names, &l->cap_names, l->n_names, sizeof(*l->names), 256)) {
+		c->nomem = true;
+		return;
 	}
 	l->names[l->n_names] = (struct mw_bl_name){
 		.name = strdup(e->name), .list = c->id, .subdomains = e->subdomains, .line = line
@@ -352,16 +340,9 @@ struct compile_ctx {
 static void piece_add(struct compile_ctx *c, const struct mw_prefix *p, uint16_t list,
 		      uint16_t port, uint8_t flags)
 {
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 1024;
-		void *n = realloc(c->p, cap * sizeof(*c->p));
-
-		if (!n) {
-			c->nomem = true;
-			return;
-		}
-		c->p = n;
-		c->cap = cap;
+	if (mw_grow(&c->p, &c->cap, c->n, sizeof(*c->p), 1024)) {
+		c->nomem = true;
+		return;
 	}
 	c->p[c->n++] = (struct piece){ .prefix = *p, .list = list, .port = port, .flags = flags };
 }
@@ -486,15 +467,8 @@ static int kentry_add(struct mw_bl_compiled *out, const struct piece *pc)
 {
 	struct mw_bl_kentry *e;
 
-	if (out->n == out->cap) {
-		size_t cap = out->cap ? out->cap * 2 : 1024;
-		void *n = realloc(out->e, cap * sizeof(*out->e));
-
-		if (!n)
-			return -ENOMEM;
-		out->e = n;
-		out->cap = cap;
-	}
+	if (mw_grow(&out->e, &out->cap, out->n, sizeof(*out->e), 1024))
+		return -ENOMEM;
 	e = &out->e[out->n++];
 	memset(e, 0, sizeof(*e));
 	e->prefix = pc->prefix;
@@ -657,15 +631,8 @@ int mw_bl_learn(struct mw_blacklist *bl, const struct mw_addr *addr, uint16_t li
 			l->expires_ns = expires_ns;
 		return 0;
 	}
-	if (bl->n_learned == bl->cap_learned) {
-		size_t cap = bl->cap_learned ? bl->cap_learned * 2 : 64;
-		void *n = realloc(bl->learned, cap * sizeof(*bl->learned));
-
-		if (!n)
-			return -ENOMEM;
-		bl->learned = n;
-		bl->cap_learned = cap;
-	}
+	if (mw_grow(&bl->learned, &bl->cap_learned, bl->n_learned, sizeof(*bl->learned), 64))
+		return -ENOMEM;
 	l = &bl->learned[bl->n_learned++];
 	l->addr = *addr;
 	l->list = list;

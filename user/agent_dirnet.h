@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * agent_dirnet.h - the agent's side of DIRNET: new outbound flows to public
+ * addresses (the datapath reports each at its first packet) judged against
+ * the expected destinations and the learned baseline, the baseline kept in
+ * the state directory, and the detections that follow.
+ */
+#ifndef MW_AGENT_DIRNET_H
+#define MW_AGENT_DIRNET_H
+
+#include <limits.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "config.h"
+#include "detect/dirnet.h"
+#include "enforce/allow.h"
+#include "enforce/policy.h"
+#include "events.h"
+#include "output/eve.h"
+
+struct mw_agent_dirnet {
+	const struct mw_config *cfg;
+	struct mw_dirnet d;
+	struct mw_policy *policy; /* NULL: detect only */
+	struct mw_allow *allow; /* its resolvers are expected destinations */
+	struct mw_eve *eve;
+	int owner_fd;
+	char path[PATH_MAX]; /* the baseline: state_dir/dirnet-baseline.json */
+	uint64_t detections, last_save_ns;
+};
+
+int mw_agent_dirnet_init(struct mw_agent_dirnet *a, const struct mw_config *cfg, int owner_fd,
+			 struct mw_policy *policy, struct mw_allow *allow, struct mw_eve *eve,
+			 struct mw_events *events);
+/* Saves the baseline if it changed. */
+void mw_agent_dirnet_free(struct mw_agent_dirnet *a);
+void mw_agent_dirnet_reload(struct mw_agent_dirnet *a);
+/* Ends learning when due; saves the baseline every few seconds when it changed. */
+void mw_agent_dirnet_tick(struct mw_agent_dirnet *a, uint64_t now_ns);
+/* dirnet_baseline, dirnet_learn {duration_ms}. */
+json_t *mw_agent_dirnet_control(struct mw_agent_dirnet *a, const char *cmd, json_t *req, char *err,
+				size_t len);
+
+#endif

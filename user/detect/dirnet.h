@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * dirnet.h - DIRNET: the host opening connections to the internet that it
+ * has no business opening. Each new outbound flow to a public address is
+ * checked against the expected destinations (configured addresses,
+ * prefixes, ports and names, the host's resolvers and NTP servers) and
+ * against a baseline learned over a configurable period (destination prefix
+ * /24 or /64, port, process). What is left is reported, once per
+ * destination, port and process an hour, with a severity that rises for
+ * remote-access and mining ports, for processes never seen connecting out,
+ * and for many new destinations in a minute. Plain C over plain data.
+ */
+#ifndef MW_DETECT_DIRNET_H
+#define MW_DETECT_DIRNET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "addr.h"
+#include "parse/list.h"
+
+#define MW_DIRNET_COMM 16
+
+/* An expected destination: a prefix, or a name (and its subdomains when
+ * written "*.name"), optionally one port. */
+struct mw_dirnet_allow {
+	struct mw_prefix prefix;
+	char name[MW_NAME_MAX]; /* empty: the prefix rule */
+	bool subdomains;
+	uint16_t port; /* 0: any */
+};
+
+/* One learned destination. */
+struct mw_dirnet_known {
+	struct mw_prefix prefix; /* /24 or /64 */
+	uint16_t port;
+	char comm[MW_DIRNET_COMM];
+	uint32_t count;
+	int64_t first_s, last_s;
+};
+
+struct mw_dirnet_verdict {
+	bool report;
+	const char *severity; /* "medium", "high", "critical" */
+	bool sensitive_port; /* SSH, RDP, SMB, Telnet, VNC, a pool port */
+	bool new_process; /* a process the baseline never saw connect out */
+	unsigned recent_new; /* new destinations in the last minute */
+	bool learning; /* recorded into the baseline, not reported */
+};
+
+struct mw_dirnet_cfg {
+	uint16_t sensitive_ports[64];
+	unsigned n_sensitive;
+	unsigned fanout; /* new destinations a minute that make it worse */
+	uint64_t learn_ms; /* learning period when none was done yet */
+};
+
+struct mw_dirnet {
+	struct mw_dirnet_cfg cfg;
+	struct mw_dirnet_allow *allow;
+	size_t n_allow, cap_allow;
+	/* addresses that allowed names resolved to, with their expiry */
+	struct {
+		struct mw_addr addr;
+		uint16_t port;
+		uint64_t expires_ns;
+	} * resolved;
+	size_t n_resolved, cap_resolved;
+	struct mw_dirnet_known *known;
+	size_t n_known, cap_known;
+	int64_t learn_until_s; /* wall clock; 0: not learning */
+	bool learned; /* a learning period ended: the baseline speaks */
+	bool dirty; /* the baseline changed since it was saved */
+	/* reported lately: destination, port, process */
+	struct {
+		struct mw_addr addr;
+		uint16_t port;
+		char comm[MW_DIRNET_COMM];
+		uint64_t ns;
+	} reported[256];
+	unsigned reported_pos;
+	uint64_t new_times[64]; /* when recent new destinations were seen */
+	unsigned new_pos;
+};
+
+void mw_dirnet_init(struct mw_dirnet *d, const struct mw_dirnet_cfg *cfg);
+void mw_dirnet_free(struct mw_dirnet *d);
+
+/* Parses one expected destination: ADDR[/LEN], ADDR[/LEN]:PORT,
+ * [IPV6]:PORT, NAME, *.NAME, NAME:PORT, *:PORT. 0 or -EINVAL. */
+int mw_dirnet_allow_parse(const char *s, struct mw_dirnet_allow *a);
+int mw_dirnet_allow_add(struct mw_dirnet *d, const struct mw_dirnet_allow *a);
+/* Drops every expected destination (before a reload sets them again). */
+void mw_dirnet_allow_clear(struct mw_dirnet *d);
+/* A DNS answer: @addr is expected if @name is an allowed name. */
+void mw_dirnet_resolved(struct mw_dirnet *d, const char *name, const struct mw_addr *addr,
+			uint64_t expires_ns);
+
+/* Judges a new outbound flow to a public address (@port host order, @comm
+ * the process or ""), at @now_ns (monotonic) and @now_s (wall clock). */
+void mw_dirnet_check(struct mw_dirnet *d, const struct mw_addr *dst, uint16_t port,
+		     const char *comm, uint64_t now_ns, int64_t now_s, struct mw_dirnet_verdict *v);
+
+/* Starts (or restarts) learning for @ms from @now_s, forgetting the baseline. */
+void mw_dirnet_learn(struct mw_dirnet *d, uint64_t ms, int64_t now_s);
+/* Ends learning when its time is up. Returns true when it just ended. */
+bool mw_dirnet_tick(struct mw_dirnet *d, uint64_t now_ns, int64_t now_s);
+
+/* The baseline as JSON, and back; load reports errors naming @path. */
+json_t *mw_dirnet_baseline_json(const struct mw_dirnet *d);
+int mw_dirnet_baseline_load(struct mw_dirnet *d, json_t *j, const char *path, FILE *err);
+
+#endif
