@@ -59,7 +59,8 @@ LIB_SRCS := user/log.c user/util.c user/addr.c user/config.c user/pinned.c \
 AGENT_SRCS := user/minewalld.c user/loader.c user/events.c user/localaddr.c \
 	user/agent_flows.c user/enforce/policy.c user/enforce/allow.c user/enforce/hook.c \
 	user/agent_control.c user/agent_detect.c user/agent_blacklist.c user/bl_kernel.c \
-	user/agent_bpatterns.c user/owner.c user/agent_dirnet.c user/detect/dict.c user/output/eve.c
+	user/agent_bpatterns.c user/owner.c user/agent_dirnet.c \
+	user/agent_metrics.c user/output/metrics.c user/detect/dict.c user/output/eve.c
 CLI_SRCS := user/cli/main.c user/cli/cmd_flows.c user/cli/cmd_status.c \
 	user/cli/cmd_blocks.c user/cli/cmd_blacklist.c user/cli/cmd_dirnet.c \
 	user/cli/output.c

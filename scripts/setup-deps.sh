@@ -9,7 +9,7 @@ BUILD_PKGS=(make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev
 	zlib1g-dev libnftnl-dev libmnl-dev libinih-dev libjansson-dev
 	linux-libc-dev libclang-rt-14-dev)
 TEST_PKGS=(iproute2 ethtool nftables tshark tcpreplay tcpdump openssh-server openssh-client hydra sshpass
-	nginx-light openssl vsftpd dnsmasq-base
+	nginx-light openssl vsftpd dnsmasq-base prometheus nfdump
 	socat curl iputils-ping procps python3 kmod)
 LINT_PKGS=(clang-format clang-tidy cppcheck shellcheck)
 BENCH_PKGS=(xdp-tools fail2ban sshguard bc)

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "minewall.h"
 
@@ -30,6 +31,8 @@ char *mw_prefix_str(const struct mw_prefix *p, char *buf, size_t len);
 bool mw_prefix_contains(const struct mw_prefix *p, const struct mw_addr *a);
 /* True when the prefixes share any address. */
 bool mw_prefix_overlap(const struct mw_prefix *a, const struct mw_prefix *b);
+/* Parses IPV4:PORT or [IPV6]:PORT. Returns 0 or -EINVAL. */
+int mw_endpoint_parse(const char *s, struct sockaddr_storage *ss, socklen_t *len);
 void mw_prefix_to_lpm(const struct mw_prefix *p, struct mw_lpm_key *k);
 
 #endif

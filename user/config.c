@@ -25,6 +25,7 @@ enum opt_type {
 	OPT_STRING,
 	OPT_PORTS,
 	OPT_LIST, /* comma-separated items kept as text */
+	OPT_ENDPOINT, /* ADDR:PORT, [IPV6]:PORT, or empty for off */
 };
 
 struct opt {
@@ -47,6 +48,10 @@ static const struct opt opts[] = {
 	{ "agent", "pin_path", OPT_PATH, OFF(pin_path), 0, 0, NULL },
 	{ "agent", "run_dir", OPT_PATH, OFF(run_dir), 0, 0, NULL },
 	{ "agent", "events_file", OPT_PATH, OFF(events_file), 0, 0, NULL },
+	{ "agent", "syslog", OPT_BOOL, OFF(syslog), 0, 0, NULL },
+	{ "agent", "syslog_socket", OPT_PATH, OFF(syslog_socket), 0, 0, NULL },
+	{ "agent", "metrics", OPT_ENDPOINT, OFF(metrics), 0, 0, NULL },
+	{ "agent", "ipfix", OPT_ENDPOINT, OFF(ipfix), 0, 0, NULL },
 	{ "flows", "max_flows", OPT_U64, OFF(max_flows), 1024, 1 << 24, NULL },
 	{ "flows", "scan_interval", OPT_DURATION, OFF(scan_interval_ms), 100, 3600000, NULL },
 	{ "flows", "tcp_idle_timeout", OPT_DURATION, OFF(tcp_idle_ms), 1000, 86400000, NULL },
@@ -163,6 +168,8 @@ void mw_config_defaults(struct mw_config *cfg)
 	snprintf(cfg->pin_path, sizeof(cfg->pin_path), "%s", MW_PIN_PATH_DEFAULT);
 	snprintf(cfg->run_dir, sizeof(cfg->run_dir), "%s", MW_RUN_DIR_DEFAULT);
 	snprintf(cfg->events_file, sizeof(cfg->events_file), "%s", "/var/log/minewall/events.json");
+	snprintf(cfg->syslog_socket, sizeof(cfg->syslog_socket), "%s", "/dev/log");
+	snprintf(cfg->metrics, sizeof(cfg->metrics), "%s", "127.0.0.1:9477");
 	cfg->max_flows = MW_FLOWS_DEFAULT;
 	cfg->scan_interval_ms = 2000;
 	cfg->tcp_idle_ms = 15 * 60000;
@@ -406,6 +413,17 @@ static int opt_apply(struct mw_config *cfg, const struct opt *o, const char *val
 			return -EINVAL;
 		}
 		return 0;
+	case OPT_ENDPOINT: {
+		struct sockaddr_storage ss;
+		socklen_t sl;
+
+		if (*value && mw_endpoint_parse(value, &ss, &sl)) {
+			fprintf(err, "%s: %s.%s: '%s' is not ADDR:PORT or [IPV6]:PORT\n", where,
+				o->section, o->key, value);
+			return -EINVAL;
+		}
+	}
+		/* fall through */
 	case OPT_STRING:
 	case OPT_LIST:
 		if (strlen(value) + (append ? strlen(field) + 2 : 0) >= PATH_MAX) {
@@ -624,6 +642,7 @@ void mw_config_write(const struct mw_config *cfg, FILE *out)
 			fprintf(out, " %s", *(const bool *)field ? "yes" : "no");
 			break;
 		case OPT_STRING:
+		case OPT_ENDPOINT:
 			if (*(const char *)field)
 				fprintf(out, " %s", (const char *)field);
 			break;

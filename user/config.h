@@ -47,6 +47,10 @@ struct mw_config {
 	char pin_path[PATH_MAX];
 	char run_dir[PATH_MAX];
 	char events_file[PATH_MAX];
+	bool syslog;
+	char syslog_socket[PATH_MAX];
+	char metrics[PATH_MAX]; /* ADDR:PORT of the Prometheus endpoint, "" off */
+	char ipfix[PATH_MAX]; /* ADDR:PORT of the IPFIX collector, "" off */
 	/* [flows] */
 	uint64_t max_flows;
 	uint64_t scan_interval_ms;

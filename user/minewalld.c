@@ -26,6 +26,8 @@
 #include "agent_blacklist.h"
 #include "agent_bpatterns.h"
 #include "agent_dirnet.h"
+#include "agent_metrics.h"
+#include "output/metrics.h"
 #include "agent_detect.h"
 #include "agent_flows.h"
 #include "control.h"
@@ -65,6 +67,9 @@ struct agent {
 	struct mw_agent_bl bl;
 	struct mw_agent_bp bp;
 	struct mw_agent_dirnet dirnet;
+	struct mw_metrics metrics;
+	struct mw_metrics_view mview;
+	uint64_t lag_ns; /* how late the latest periodic cycle ran */
 	struct mw_eve eve;
 	bool enforcing; /* nft, allowlist and policy are set up */
 	int epfd, sigfd, timerfd, lockfd;
@@ -95,6 +100,9 @@ static void usage(FILE *out)
 		"      --flush-on-exit     remove every block when stopping\n"
 		"      --state-dir DIR     ledger and runtime allowlist (default %s)\n"
 		"      --events FILE       events file, JSON lines (default %s)\n"
+		"      --syslog            send events to syslog too (RFC 5424)\n"
+		"      --metrics ADDR:PORT Prometheus endpoint (default 127.0.0.1:9477; config '' off)\n"
+		"      --ipfix HOST:PORT   export finished flows to an IPFIX collector (UDP)\n"
 		"  -v, --verbose           more output (-vv: libbpf's debug output too)\n"
 		"  -q, --quiet             warnings only\n"
 		"  -V, --version           print the version\n"
@@ -116,6 +124,9 @@ enum {
 	OPT_DRYRUN,
 	OPT_FLUSH,
 	OPT_EVENTS,
+	OPT_METRICS,
+	OPT_IPFIX,
+	OPT_SYSLOG,
 };
 
 static const struct option long_opts[] = {
@@ -132,6 +143,9 @@ static const struct option long_opts[] = {
 	{ "dry-run", no_argument, NULL, OPT_DRYRUN },
 	{ "flush-on-exit", no_argument, NULL, OPT_FLUSH },
 	{ "events", required_argument, NULL, OPT_EVENTS },
+	{ "metrics", required_argument, NULL, OPT_METRICS },
+	{ "ipfix", required_argument, NULL, OPT_IPFIX },
+	{ "syslog", no_argument, NULL, OPT_SYSLOG },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "version", no_argument, NULL, 'V' },
@@ -279,6 +293,8 @@ static void periodic(struct agent *a)
 	int healed;
 
 	if (now >= a->next_scan_ns) {
+		a->lag_ns = a->next_scan_ns ? now - a->next_scan_ns : 0;
+		a->mview.lag_ns = a->lag_ns;
 		a->next_scan_ns = now + a->cfg.scan_interval_ms * 1000000ULL;
 		mw_flow_scan_run(&a->scan, &a->cfg, now);
 		if (!mw_stats_read(a->stats_fd, &st)) {
@@ -289,6 +305,7 @@ static void periodic(struct agent *a)
 				a->scan.have_baseline = 1;
 			}
 			a->hb.evictions = mw_flow_scan_evictions(&a->scan, st.flow_inserts);
+			a->mview.evictions = a->hb.evictions;
 		}
 		healed = mw_loader_heal(&a->loader, a->cfg.xdp_mode);
 		if (healed)
@@ -411,6 +428,8 @@ static int setup_loop(struct agent *a)
 	    epoll_add(a->epfd, mw_events_fd(&a->events)) ||
 	    epoll_add(a->epfd, mw_localaddr_fd(&a->local)) || epoll_add(a->epfd, a->control.fd))
 		return -errno;
+	if (a->metrics.fd >= 0 && epoll_add(a->epfd, a->metrics.fd))
+		return -errno;
 	return 0;
 }
 
@@ -442,6 +461,8 @@ static int run_loop(struct agent *a)
 				mw_policy_commit(&a->policy);
 			} else if (fd == a->control.fd) {
 				mw_control_serve(&a->control, mw_agent_control, &a->ctl);
+			} else if (fd == a->metrics.fd) {
+				mw_metrics_serve(&a->metrics, mw_agent_metrics, &a->mview);
 			} else if (fd == mw_localaddr_fd(&a->local)) {
 				if (mw_localaddr_changed(&a->local)) {
 					mw_localaddr_sync(&a->local);
@@ -469,6 +490,9 @@ static struct cli_override ov[] = {
 	[OPT_DRYRUN - OPT_PIN] = { "enforce", "dry_run" },
 	[OPT_FLUSH - OPT_PIN] = { "enforce", "flush_on_exit" },
 	[OPT_EVENTS - OPT_PIN] = { "agent", "events_file" },
+	[OPT_METRICS - OPT_PIN] = { "agent", "metrics" },
+	[OPT_IPFIX - OPT_PIN] = { "agent", "ipfix" },
+	[OPT_SYSLOG - OPT_PIN] = { "agent", "syslog" },
 };
 static struct cli_override ifaces = { "agent", "interfaces" };
 
@@ -523,11 +547,14 @@ static int parse_args(struct agent *a, int argc, char **argv, bool *check, bool 
 		case OPT_XDPMODE:
 		case OPT_STATEDIR:
 		case OPT_EVENTS:
+		case OPT_METRICS:
+		case OPT_IPFIX:
 			snprintf(ov[opt - OPT_PIN].value, sizeof(ov[0].value), "%s", optarg);
 			ov[opt - OPT_PIN].set = true;
 			break;
 		case OPT_DRYRUN:
 		case OPT_FLUSH:
+		case OPT_SYSLOG:
 			snprintf(ov[opt - OPT_PIN].value, sizeof(ov[0].value), "yes");
 			ov[opt - OPT_PIN].set = true;
 			break;
@@ -582,6 +609,9 @@ static int start_enforcement(struct agent *a)
 	if (err)
 		pr_warn("cannot open the events file %s: %s; events go to stderr only\n",
 			a->cfg.events_file, strerror(-err));
+	if (a->cfg.syslog && mw_eve_syslog(&a->eve, a->cfg.syslog_socket))
+		pr_warn("cannot reach syslog at %s yet: events go to it once it listens\n",
+			a->cfg.syslog_socket);
 	err = mw_nft_open(&a->nft);
 	if (err) {
 		pr_warn("cannot talk to nftables (netlink): %s\n", strerror(-err));
@@ -653,6 +683,25 @@ static int start_enforcement(struct agent *a)
 	if (err)
 		return err;
 	a->ctl.dirnet = &a->dirnet;
+	a->mview = (struct mw_metrics_view){ .cfg = &a->cfg,
+					     .events = &a->events,
+					     .scan = &a->scan,
+					     .policy = &a->policy,
+					     .eve = &a->eve,
+					     .bl = &a->bl,
+					     .nr_blocked = a->policy.nr_blocked,
+					     .nr_blocked_net = a->policy.nr_blocked_net,
+					     .stats_fd = a->stats_fd,
+					     .start_ns = mw_now_ns() };
+	a->metrics.fd = -1;
+	if (a->cfg.metrics[0]) {
+		err = mw_metrics_open(&a->metrics, a->cfg.metrics);
+		if (err)
+			pr_warn("cannot serve metrics on %s: %s; metrics are off\n", a->cfg.metrics,
+				strerror(-err));
+		else
+			pr_info("metrics on http://%s/metrics\n", a->cfg.metrics);
+	}
 	a->enforcing = true;
 	if (a->cfg.dry_run)
 		pr_info("dry run: blocks are decided and reported, never applied\n");
@@ -756,6 +805,7 @@ static void stop(struct agent *a)
 		mw_policy_save(&a->policy);
 	}
 	mw_control_close(&a->control);
+	mw_metrics_close(&a->metrics);
 	mw_eve_close(&a->eve);
 	mw_agent_detect_free(&a->detect);
 	mw_agent_bl_free(&a->bl);
@@ -792,6 +842,8 @@ int main(int argc, char **argv)
 
 	mw_log_prog = "minewalld";
 	a.control.fd = -1;
+	a.metrics.fd = -1;
+	a.eve.syslog_fd = -1;
 	err = parse_args(&a, argc, argv, &check, &show);
 	if (err == -ENOEXEC || (err && check))
 		return 1; /* config errors were printed with file and line */

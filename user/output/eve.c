@@ -4,7 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
+#include <stdbool.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,9 +41,24 @@ static int open_file(struct mw_eve *e)
 	return 0;
 }
 
+const char *const mw_method_names[MW_M_MAX] = {
+	"BLACKLIST", "BPATTERNS", "DIRNET", "SSHDICT", "RDPDICT", "HTTPDICT", "DICTATTACK", "OTHER",
+};
+
+enum mw_method mw_method_from_name(const char *name)
+{
+	unsigned i;
+
+	for (i = 0; name && i < MW_M_OTHER; i++)
+		if (!strcmp(name, mw_method_names[i]))
+			return (enum mw_method)i;
+	return MW_M_OTHER;
+}
+
 int mw_eve_open(struct mw_eve *e, const char *path)
 {
 	memset(e, 0, sizeof(*e));
+	e->syslog_fd = -1;
 	snprintf(e->path, sizeof(e->path), "%s", path);
 	return open_file(e);
 }
@@ -53,8 +71,103 @@ int mw_eve_reopen(struct mw_eve *e)
 	return open_file(e);
 }
 
+static int syslog_connect(struct mw_eve *e)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(e->syslog_path) >= sizeof(sun.sun_path))
+		return -ENAMETOOLONG;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", e->syslog_path);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	e->syslog_fd = fd;
+	return 0;
+}
+
+int mw_eve_syslog(struct mw_eve *e, const char *path)
+{
+	snprintf(e->syslog_path, sizeof(e->syslog_path), "%s", path);
+	return syslog_connect(e);
+}
+
+/* RFC 5424: <PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID SD MSG; a
+ * detection is a warning, a block or unblock a notice. */
+static void send_syslog(struct mw_eve *e, const char *json, bool detection)
+{
+	char msg[8192], ts[40], host[64] = "-";
+	int n;
+
+	if (!e->syslog_path[0])
+		return;
+	if (e->syslog_fd < 0 && syslog_connect(e))
+		goto fail;
+	gethostname(host, sizeof(host) - 1);
+	mw_eve_timestamp(ts, sizeof(ts));
+	n = snprintf(msg, sizeof(msg), "<%d>1 %s %s minewalld %d %s - %s", 3 * 8 + (detection ? 4 : 5),
+		     ts, host, (int)getpid(), detection ? "detection" : "block", json);
+	if (n > 0 && send(e->syslog_fd, msg, (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1,
+			  MSG_DONTWAIT) >= 0)
+		return;
+	close(e->syslog_fd);
+	e->syslog_fd = -1;
+fail:
+	if (!e->syslog_failed++)
+		pr_warn("cannot send events to syslog at %s\n", e->syslog_path);
+}
+
+static void count(struct mw_eve *e, const char *json)
+{
+	json_t *o = json_loads(json, 0, NULL);
+	const char *type = json_string_value(json_object_get(o, "event_type"));
+	const char *src = json_string_value(json_object_get(o, "src_ip"));
+	enum mw_method m = mw_method_from_name(json_string_value(json_object_get(o, "method")));
+	bool det = type && !strcmp(type, "detection"), blk = type && !strcmp(type, "block");
+
+	if (det)
+		e->detections[m]++;
+	if (blk)
+		e->blocks[m][src && strchr(src, ':') ? 1 : 0]++;
+	if (type && !strcmp(type, "unblock"))
+		e->unblocks++;
+	if (det || blk) {
+		e->recent[e->recent_pos].t = time(NULL);
+		e->recent[e->recent_pos].block = blk;
+		e->recent[e->recent_pos].method = (uint8_t)m;
+		e->recent_pos = (e->recent_pos + 1) % MW_EVE_RECENT;
+	}
+	if (det && e->on_detection)
+		e->on_detection(e->on_detection_arg, o);
+	json_decref(o);
+}
+
+void mw_eve_recent(const struct mw_eve *e, int64_t since_s, uint64_t *detections, uint64_t *blocks)
+{
+	unsigned i;
+
+	memset(detections, 0, MW_M_MAX * sizeof(*detections));
+	memset(blocks, 0, MW_M_MAX * sizeof(*blocks));
+	for (i = 0; i < MW_EVE_RECENT; i++) {
+		if (!e->recent[i].t || e->recent[i].t < since_s || e->recent[i].method >= MW_M_MAX)
+			continue;
+		if (e->recent[i].block)
+			blocks[e->recent[i].method]++;
+		else
+			detections[e->recent[i].method]++;
+	}
+}
+
 void mw_eve_write(struct mw_eve *e, const char *json)
 {
+	count(e, json);
+	send_syslog(e, json, strstr(json, "\"event_type\":\"detection\"") != NULL);
 	if (!e->f || fprintf(e->f, "%s\n", json) < 0) {
 		if (!e->failed++)
 			pr_warn("cannot write the events file %s\n", e->path);
@@ -68,6 +181,9 @@ void mw_eve_close(struct mw_eve *e)
 	if (e->f)
 		fclose(e->f);
 	e->f = NULL;
+	if (e->syslog_fd >= 0)
+		close(e->syslog_fd);
+	e->syslog_fd = -1;
 }
 
 void mw_eve_timestamp(char *buf, size_t len)
