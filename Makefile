@@ -60,9 +60,9 @@ AGENT_SRCS := user/minewalld.c user/loader.c user/events.c user/localaddr.c \
 	user/agent_flows.c user/enforce/policy.c user/enforce/allow.c user/enforce/hook.c \
 	user/agent_control.c user/agent_detect.c user/agent_blacklist.c user/bl_kernel.c \
 	user/agent_bpatterns.c user/owner.c user/agent_dirnet.c \
-	user/agent_metrics.c user/output/metrics.c user/detect/dict.c user/output/eve.c
+	user/agent_metrics.c user/output/metrics.c user/agent_ipfix.c user/output/ipfix.c user/detect/dict.c user/output/eve.c
 CLI_SRCS := user/cli/main.c user/cli/cmd_flows.c user/cli/cmd_status.c \
-	user/cli/cmd_blocks.c user/cli/cmd_blacklist.c user/cli/cmd_dirnet.c \
+	user/cli/cmd_blocks.c user/cli/cmd_blacklist.c user/cli/cmd_dirnet.c user/cli/cmd_events.c \
 	user/cli/output.c
 
 LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))

@@ -224,7 +224,8 @@ json_t *mw_agent_control(void *arg, const char *cmd, json_t *req, char *err, siz
 	if (!strncmp(cmd, "dirnet_", 7) && c->dirnet)
 		return mw_agent_dirnet_control(c->dirnet, cmd, req, err, len);
 	if (!strcmp(cmd, "ping"))
-		return json_pack("{s:i}", "pid", (int)getpid());
+		return json_pack("{s:i, s:s}", "pid", (int)getpid(), "events_file",
+				 c->events_file ? c->events_file : "");
 	snprintf(err, len, "unknown command '%.64s'", cmd);
 	return NULL;
 }

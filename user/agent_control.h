@@ -18,6 +18,7 @@ struct mw_agent_ctl {
 	int block_fd, block_net_fd;
 	struct mw_agent_bl *bl;
 	struct mw_agent_dirnet *dirnet;
+	const char *events_file;
 };
 
 /* mw_control_fn for the agent: blocks, block, unblock, allow, allow_del,

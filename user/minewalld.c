@@ -26,6 +26,7 @@
 #include "agent_blacklist.h"
 #include "agent_bpatterns.h"
 #include "agent_dirnet.h"
+#include "agent_ipfix.h"
 #include "agent_metrics.h"
 #include "output/metrics.h"
 #include "agent_detect.h"
@@ -68,6 +69,7 @@ struct agent {
 	struct mw_agent_bp bp;
 	struct mw_agent_dirnet dirnet;
 	struct mw_metrics metrics;
+	struct mw_agent_ipfix ipfix;
 	struct mw_metrics_view mview;
 	uint64_t lag_ns; /* how late the latest periodic cycle ran */
 	struct mw_eve eve;
@@ -284,6 +286,7 @@ static void enforcement_cycle(struct agent *a)
 	mw_agent_bl_tick(&a->bl, mw_now_ns());
 	mw_agent_bp_tick(&a->bp, mw_now_ns());
 	mw_agent_dirnet_tick(&a->dirnet, mw_now_ns());
+	mw_agent_ipfix_tick(&a->ipfix);
 }
 
 static void periodic(struct agent *a)
@@ -683,6 +686,7 @@ static int start_enforcement(struct agent *a)
 	if (err)
 		return err;
 	a->ctl.dirnet = &a->dirnet;
+	a->ctl.events_file = a->cfg.events_file;
 	a->mview = (struct mw_metrics_view){ .cfg = &a->cfg,
 					     .events = &a->events,
 					     .scan = &a->scan,
@@ -693,6 +697,13 @@ static int start_enforcement(struct agent *a)
 					     .nr_blocked_net = a->policy.nr_blocked_net,
 					     .stats_fd = a->stats_fd,
 					     .start_ns = mw_now_ns() };
+	if (a->cfg.ipfix[0]) {
+		err = mw_agent_ipfix_init(&a->ipfix, a->cfg.ipfix, &a->events, &a->eve);
+		if (err)
+			pr_warn("cannot export IPFIX to %s: %s\n", a->cfg.ipfix, strerror(-err));
+		else
+			pr_info("exporting finished flows to the IPFIX collector %s\n", a->cfg.ipfix);
+	}
 	a->metrics.fd = -1;
 	if (a->cfg.metrics[0]) {
 		err = mw_metrics_open(&a->metrics, a->cfg.metrics);
@@ -806,6 +817,7 @@ static void stop(struct agent *a)
 	}
 	mw_control_close(&a->control);
 	mw_metrics_close(&a->metrics);
+	mw_agent_ipfix_free(&a->ipfix);
 	mw_eve_close(&a->eve);
 	mw_agent_detect_free(&a->detect);
 	mw_agent_bl_free(&a->bl);
@@ -843,6 +855,7 @@ int main(int argc, char **argv)
 	mw_log_prog = "minewalld";
 	a.control.fd = -1;
 	a.metrics.fd = -1;
+	a.ipfix.x.fd = -1;
 	a.eve.syslog_fd = -1;
 	err = parse_args(&a, argc, argv, &check, &show);
 	if (err == -ENOEXEC || (err && check))

@@ -53,5 +53,6 @@ int do_allowlist(int argc, char **argv);
 int do_flush(int argc, char **argv);
 int do_blacklist(int argc, char **argv);
 int do_dirnet(int argc, char **argv);
+int do_events(int argc, char **argv);
 
 #endif

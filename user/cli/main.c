@@ -28,6 +28,7 @@ static int do_help(int argc, char **argv)
 	       "       minewall blacklist list | test ADDR|NAME [--port P] |\n"
 	       "                          load FILE... [--name NAME] | unload NAME\n"
 	       "       minewall dirnet baseline | learn [DURATION]\n"
+	       "       minewall events [-f] [-n N] [--method M] [--since DUR] [--file F]\n"
 	       "OPTIONS := { -j | --json } { -p | --pretty } { -v | --verbose }\n"
 	       "           { -V | --version } { --pin-path DIR } { --run-dir DIR }\n"
 	       "Durations: 30s, 10m, 2h, 1d.\n"
