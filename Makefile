@@ -185,15 +185,48 @@ lint: deps
 format:
 	$(Q)clang-format -i $(C_SRCS)
 
-install: all
-	install -D -m 0755 $(BUILD)/minewalld $(DESTDIR)$(PREFIX)/sbin/minewalld
-	install -D -m 0755 $(BUILD)/minewall $(DESTDIR)$(PREFIX)/sbin/minewall
+# PREFIX=/usr/local by default; DESTDIR for staging and packaging. The
+# example config becomes the config only where none exists yet.
+SBINDIR = $(PREFIX)/sbin
+MANDIR = $(PREFIX)/share/man
+DATADIR = $(PREFIX)/share/minewall
+UNITDIR = $(PREFIX)/lib/systemd/system
+COMPLETIONDIR = $(PREFIX)/share/bash-completion/completions
+INSTALLED = $(SBINDIR)/minewalld $(SBINDIR)/minewall $(MANDIR)/man8/minewalld.8 \
+	$(MANDIR)/man8/minewall.8 $(MANDIR)/man5/minewall.conf.5 $(UNITDIR)/minewalld.service \
+	$(COMPLETIONDIR)/minewall $(COMPLETIONDIR)/minewalld $(DATADIR)/minewall.nft \
+	$(DATADIR)/minewall-teardown.nft /etc/minewall/minewall.conf.example
+
+$(BUILD)/man/minewall.conf.5: etc/minewall.conf scripts/conf2man.awk
+	@mkdir -p $(@D)
+	$(Q)awk -f scripts/conf2man.awk etc/minewall.conf > $@
+
+install: all $(BUILD)/man/minewall.conf.5
+	install -D -m 0755 $(BUILD)/minewalld $(DESTDIR)$(SBINDIR)/minewalld
+	install -D -m 0755 $(BUILD)/minewall $(DESTDIR)$(SBINDIR)/minewall
+	install -D -m 0644 man/minewalld.8 $(DESTDIR)$(MANDIR)/man8/minewalld.8
+	install -D -m 0644 man/minewall.8 $(DESTDIR)$(MANDIR)/man8/minewall.8
+	install -D -m 0644 $(BUILD)/man/minewall.conf.5 $(DESTDIR)$(MANDIR)/man5/minewall.conf.5
+	install -d -m 0755 $(DESTDIR)$(UNITDIR)
+	sed 's|@SBINDIR@|$(SBINDIR)|' dist/minewalld.service > $(DESTDIR)$(UNITDIR)/minewalld.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/minewalld.service
+	install -D -m 0644 dist/minewall.bash $(DESTDIR)$(COMPLETIONDIR)/minewall
+	ln -sf minewall $(DESTDIR)$(COMPLETIONDIR)/minewalld
+	install -D -m 0644 nft-scripts/minewall.nft $(DESTDIR)$(DATADIR)/minewall.nft
+	install -D -m 0644 nft-scripts/minewall-teardown.nft $(DESTDIR)$(DATADIR)/minewall-teardown.nft
 	install -D -m 0644 etc/minewall.conf $(DESTDIR)/etc/minewall/minewall.conf.example
+	[ -e $(DESTDIR)/etc/minewall/minewall.conf ] || \
+		install -m 0640 etc/minewall.conf $(DESTDIR)/etc/minewall/minewall.conf
+	install -d -m 0755 $(DESTDIR)/etc/minewall/blacklist.d
+
+# Leaves /etc/minewall/minewall.conf and the state in /var/lib/minewall.
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
 
 clean:
 	$(call msg,CLEAN,$(BUILD_ROOT))
 	$(Q)rm -rf $(BUILD_ROOT)
 
-.PHONY: all deps deps-run run test bench lint format install clean
+.PHONY: all deps deps-run run test bench lint format install uninstall demo clean
 
 -include $(shell find $(BUILD_ROOT) -name '*.d' 2>/dev/null)

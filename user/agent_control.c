@@ -196,6 +196,69 @@ static json_t *list_allow(struct mw_agent_ctl *c)
 	return arr;
 }
 
+static int cmp_offence(const void *x, const void *y)
+{
+	const struct mw_block_entry *a = *(const struct mw_block_entry *const *)x;
+	const struct mw_block_entry *b = *(const struct mw_block_entry *const *)y;
+
+	return a->count != b->count ? (a->count < b->count ? 1 : -1) :
+				      (a->last_s < b->last_s) - (a->last_s > b->last_s);
+}
+
+/* The operator's first look: the last hour by method, the worst offenders,
+ * set fill, and what needs attention. */
+static json_t *summary(struct mw_agent_ctl *c)
+{
+	uint64_t det[MW_M_MAX], blk[MW_M_MAX];
+	json_t *dj = json_object(), *bj = json_object(), *top = json_array(), *warn = json_array();
+	const struct mw_block_entry **act;
+	size_t i, n = 0, v4 = 0, v6 = 0;
+	char buf[MW_ADDRSTRLEN];
+	time_t now = time(NULL);
+
+	if (c->eve) {
+		mw_eve_recent(c->eve, now - 3600, det, blk);
+		for (i = 0; i < MW_M_MAX; i++) {
+			if (det[i])
+				json_object_set_new(dj, mw_method_names[i], json_integer((json_int_t)det[i]));
+			if (blk[i])
+				json_object_set_new(bj, mw_method_names[i], json_integer((json_int_t)blk[i]));
+		}
+		if (c->eve->syslog_failed)
+			json_array_append_new(warn, json_string("syslog did not take some events"));
+		if (c->eve->failed)
+			json_array_append_new(warn, json_string("the events file could not be written"));
+	}
+	act = calloc(c->policy->n ? c->policy->n : 1, sizeof(*act));
+	for (i = 0; act && i < c->policy->n; i++) {
+		if (!c->policy->entries[i].active)
+			continue;
+		act[n++] = &c->policy->entries[i];
+		if (mw_addr_is_v4(&c->policy->entries[i].prefix.addr))
+			v4++;
+		else
+			v6++;
+	}
+	if (act)
+		qsort(act, n, sizeof(*act), cmp_offence);
+	for (i = 0; act && i < n && i < 5; i++)
+		json_array_append_new(
+			top, json_pack("{s:s, s:s, s:s, s:i, s:I}", "prefix",
+				       mw_prefix_str(&act[i]->prefix, buf, sizeof(buf)), "method",
+				       act[i]->method, "reason", act[i]->reason, "offences",
+				       (int)act[i]->count, "expires_in_s",
+				       (json_int_t)(act[i]->expires_s ? act[i]->expires_s - now : -1)));
+	free(act);
+	if (c->policy->cap_warned || n >= c->policy->cfg->max_blocks)
+		json_array_append_new(warn, json_string("the cap on blocked entries is reached"));
+	if (c->policy->nft_errors)
+		json_array_append_new(warn, json_string("some nftables updates failed"));
+	return json_pack("{s:{s:o, s:o}, s:o, s:{s:I, s:I, s:I}, s:o}", "last_hour", "detections",
+			 dj, "blocks", bj, "top_offenders", top, "sets", "ipv4", (json_int_t)v4,
+			 "ipv6", (json_int_t)v6, "max", (json_int_t)c->policy->cfg->max_blocks,
+			 "warnings", warn);
+}
+
 json_t *mw_agent_control(void *arg, const char *cmd, json_t *req, char *err, size_t len)
 {
 	struct mw_agent_ctl *c = arg;
@@ -223,6 +286,8 @@ json_t *mw_agent_control(void *arg, const char *cmd, json_t *req, char *err, siz
 		return mw_agent_bl_control(c->bl, cmd, req, err, len);
 	if (!strncmp(cmd, "dirnet_", 7) && c->dirnet)
 		return mw_agent_dirnet_control(c->dirnet, cmd, req, err, len);
+	if (!strcmp(cmd, "summary"))
+		return summary(c);
 	if (!strcmp(cmd, "ping"))
 		return json_pack("{s:i, s:s}", "pid", (int)getpid(), "events_file",
 				 c->events_file ? c->events_file : "");

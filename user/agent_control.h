@@ -10,6 +10,7 @@
 #include "agent_blacklist.h"
 #include "agent_dirnet.h"
 #include "enforce/policy.h"
+#include "output/eve.h"
 
 struct mw_agent_ctl {
 	struct mw_policy *policy;
@@ -19,6 +20,7 @@ struct mw_agent_ctl {
 	struct mw_agent_bl *bl;
 	struct mw_agent_dirnet *dirnet;
 	const char *events_file;
+	const struct mw_eve *eve;
 };
 
 /* mw_control_fn for the agent: blocks, block, unblock, allow, allow_del,

@@ -687,6 +687,7 @@ static int start_enforcement(struct agent *a)
 		return err;
 	a->ctl.dirnet = &a->dirnet;
 	a->ctl.events_file = a->cfg.events_file;
+	a->ctl.eve = &a->eve;
 	a->mview = (struct mw_metrics_view){ .cfg = &a->cfg,
 					     .events = &a->events,
 					     .scan = &a->scan,

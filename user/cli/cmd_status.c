@@ -8,6 +8,7 @@
 #include <bpf/bpf.h>
 
 #include "cli/cli.h"
+#include "control.h"
 #include "flowtable.h"
 #include "pinned.h"
 #include "stats.h"
@@ -84,6 +85,42 @@ static void add_counters(json_t *o, const struct mw_stats *st)
 	json_object_set_new(o, "parse_errors", pe);
 }
 
+static void print_counts(const char *what, json_t *by_method)
+{
+	const char *m;
+	json_t *v;
+	bool any = false;
+
+	printf("%-11s ", what);
+	json_object_foreach(by_method, m, v) {
+		printf("%s%s %lld", any ? ", " : "", m, (long long)json_integer_value(v));
+		any = true;
+	}
+	printf("%s\n", any ? "" : "none");
+}
+
+static void print_summary(json_t *s)
+{
+	json_t *lh = json_object_get(s, "last_hour"), *sets = json_object_get(s, "sets"), *e;
+	size_t i;
+
+	print_counts("detections:", json_object_get(lh, "detections"));
+	printf("            (last hour, by method)\n");
+	print_counts("blocks:", json_object_get(lh, "blocks"));
+	printf("sets:       block4 %lld, block6 %lld (cap %lld)\n",
+	       (long long)json_integer_value(json_object_get(sets, "ipv4")),
+	       (long long)json_integer_value(json_object_get(sets, "ipv6")),
+	       (long long)json_integer_value(json_object_get(sets, "max")));
+	json_array_foreach(json_object_get(s, "top_offenders"), i, e)
+		printf("offender:   %-24s %-10s %3lld offences  %s\n",
+		       json_string_value(json_object_get(e, "prefix")),
+		       json_string_value(json_object_get(e, "method")),
+		       (long long)json_integer_value(json_object_get(e, "offences")),
+		       json_string_value(json_object_get(e, "reason")));
+	json_array_foreach(json_object_get(s, "warnings"), i, e)
+		printf("warning:    %s\n", json_string_value(e));
+}
+
 static void print_text(const struct mw_agent *agent, bool alive, const struct mw_stats *st,
 		       const struct map_fill *fill, size_t n_fill, uint64_t now)
 {
@@ -142,6 +179,7 @@ int do_status(int argc, char **argv)
 					    MW_MAP_BLOCK };
 	struct map_fill fill[ARRAY_SIZE(maps)];
 	struct mw_agent agent;
+	json_t *summary = NULL;
 	struct mw_stats st;
 	uint64_t now = mw_now_ns();
 	bool alive;
@@ -159,12 +197,15 @@ int do_status(int argc, char **argv)
 	ret = cli_check_agent(&agent, &alive);
 	if (ret)
 		return ret;
+	if (alive && mw_control_call(cli.run_dir, json_pack("{s:s}", "cmd", "summary"), &summary))
+		summary = NULL;
 	fd = mw_pinned_open(cli.pin_path, MW_MAP_STATS);
 	if (fd < 0 || mw_stats_read(fd, &st)) {
 		cli_error("cannot read %s/%s: %s", cli.pin_path, MW_MAP_STATS,
 			  strerror(fd < 0 ? -fd : errno));
 		if (fd >= 0)
 			close(fd);
+		json_decref(summary);
 		return EXIT_FAIL;
 	}
 	close(fd);
@@ -176,6 +217,9 @@ int do_status(int argc, char **argv)
 
 	if (!cli.json) {
 		print_text(&agent, alive, &st, fill, ARRAY_SIZE(maps), now);
+		if (summary)
+			print_summary(summary);
+		json_decref(summary);
 		return EXIT_OK;
 	}
 
@@ -205,6 +249,7 @@ int do_status(int argc, char **argv)
 						      (json_int_t)fill[i].entries, "max",
 						      (json_int_t)fill[i].max));
 	json_object_set_new(o, "maps", mf);
+	json_object_set_new(o, "summary", summary ? summary : json_null());
 	cli_json_print(o);
 	return EXIT_OK;
 }
