@@ -219,6 +219,10 @@ install: all $(BUILD)/man/minewall.conf.5
 		install -m 0640 etc/minewall.conf $(DESTDIR)/etc/minewall/minewall.conf
 	install -d -m 0755 $(DESTDIR)/etc/minewall/blacklist.d
 
+# A lab of namespaces with an attack, a miner and an outbound connection.
+demo: deps-run all
+	$(Q)MW_BIN=$(BUILD) bash scripts/demo.sh
+
 # Leaves /etc/minewall/minewall.conf and the state in /var/lib/minewall.
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))

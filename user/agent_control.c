@@ -220,14 +220,17 @@ static json_t *summary(struct mw_agent_ctl *c)
 		mw_eve_recent(c->eve, now - 3600, det, blk);
 		for (i = 0; i < MW_M_MAX; i++) {
 			if (det[i])
-				json_object_set_new(dj, mw_method_names[i], json_integer((json_int_t)det[i]));
+				json_object_set_new(dj, mw_method_names[i],
+						    json_integer((json_int_t)det[i]));
 			if (blk[i])
-				json_object_set_new(bj, mw_method_names[i], json_integer((json_int_t)blk[i]));
+				json_object_set_new(bj, mw_method_names[i],
+						    json_integer((json_int_t)blk[i]));
 		}
 		if (c->eve->syslog_failed)
 			json_array_append_new(warn, json_string("syslog did not take some events"));
 		if (c->eve->failed)
-			json_array_append_new(warn, json_string("the events file could not be written"));
+			json_array_append_new(warn,
+					      json_string("the events file could not be written"));
 	}
 	act = calloc(c->policy->n ? c->policy->n : 1, sizeof(*act));
 	for (i = 0; act && i < c->policy->n; i++) {
@@ -243,11 +246,12 @@ static json_t *summary(struct mw_agent_ctl *c)
 		qsort(act, n, sizeof(*act), cmp_offence);
 	for (i = 0; act && i < n && i < 5; i++)
 		json_array_append_new(
-			top, json_pack("{s:s, s:s, s:s, s:i, s:I}", "prefix",
-				       mw_prefix_str(&act[i]->prefix, buf, sizeof(buf)), "method",
-				       act[i]->method, "reason", act[i]->reason, "offences",
-				       (int)act[i]->count, "expires_in_s",
-				       (json_int_t)(act[i]->expires_s ? act[i]->expires_s - now : -1)));
+			top,
+			json_pack("{s:s, s:s, s:s, s:i, s:I}", "prefix",
+				  mw_prefix_str(&act[i]->prefix, buf, sizeof(buf)), "method",
+				  act[i]->method, "reason", act[i]->reason, "offences",
+				  (int)act[i]->count, "expires_in_s",
+				  (json_int_t)(act[i]->expires_s ? act[i]->expires_s - now : -1)));
 	free(act);
 	if (c->policy->cap_warned || n >= c->policy->cfg->max_blocks)
 		json_array_append_new(warn, json_string("the cap on blocked entries is reached"));

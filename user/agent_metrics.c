@@ -54,8 +54,8 @@ void mw_agent_metrics(void *arg, FILE *out)
 	head(out, "minewall_parse_errors_total", "counter",
 	     "Packets the parser could not follow (passed), by reason.");
 	for (i = 0; i < MW_PE_MAX; i++)
-		fprintf(out, "minewall_parse_errors_total{reason=\"%s\"} %llu\n", mw_parse_err_name(i),
-			(unsigned long long)st.parse_err[i]);
+		fprintf(out, "minewall_parse_errors_total{reason=\"%s\"} %llu\n",
+			mw_parse_err_name(i), (unsigned long long)st.parse_err[i]);
 
 	one(out, "minewall_flows_active", "gauge", "Flows in the flow table at the latest scan.",
 	    (double)v->scan->live);
@@ -109,7 +109,8 @@ void mw_agent_metrics(void *arg, FILE *out)
 
 	one(out, "minewall_ringbuf_lost_total", "counter",
 	    "Events the datapath could not hand over (ring buffer full).", (double)st.events_lost);
-	head(out, "minewall_events_total", "counter", "Events received from the datapath, by type.");
+	head(out, "minewall_events_total", "counter",
+	     "Events received from the datapath, by type.");
 	fprintf(out, "minewall_events_total{type=\"flow_end\"} %llu\n",
 		(unsigned long long)v->events->received[MW_EV_FLOW_END]);
 	fprintf(out, "minewall_events_total{type=\"new_public\"} %llu\n",

@@ -703,7 +703,8 @@ static int start_enforcement(struct agent *a)
 		if (err)
 			pr_warn("cannot export IPFIX to %s: %s\n", a->cfg.ipfix, strerror(-err));
 		else
-			pr_info("exporting finished flows to the IPFIX collector %s\n", a->cfg.ipfix);
+			pr_info("exporting finished flows to the IPFIX collector %s\n",
+				a->cfg.ipfix);
 	}
 	a->metrics.fd = -1;
 	if (a->cfg.metrics[0]) {

@@ -43,7 +43,8 @@ static json_t *keep(const char *line, const struct filter *f)
 	}
 	m = json_string_value(json_object_get(o, "method"));
 	if ((f->method && (!m || strcasecmp(m, f->method))) ||
-	    (f->since_s && parse_ts(json_string_value(json_object_get(o, "timestamp"))) < f->since_s)) {
+	    (f->since_s &&
+	     parse_ts(json_string_value(json_object_get(o, "timestamp"))) < f->since_s)) {
 		json_decref(o);
 		return NULL;
 	}
@@ -64,6 +65,13 @@ static void print(const char *line, json_t *o)
 
 	if (cli.json) {
 		printf("%s\n", line);
+		return;
+	}
+	if (strcmp(str(o, "event_type"), "detection")) {
+		/* blocks and unblocks: what, and why */
+		printf("%.19s  %-9s %-10s %-8s %s %s (%s)\n", str(o, "timestamp"), str(o, "event_type"),
+		       str(o, "method"), "", str(d, "prefix"), str(o, "action"), str(d, "reason"));
+		fflush(stdout);
 		return;
 	}
 	detail = d ? json_dumps(d, JSON_COMPACT) : NULL;
@@ -155,8 +163,9 @@ int do_events(int argc, char **argv)
 			flt.method = argv[++k];
 		} else if (!strcmp(argv[k], "--since") && k + 1 < argc) {
 			if (mw_parse_duration_ms(argv[++k], &v)) {
-				cli_error("events: --since wants a duration (30s, 10m, 2h, 1d): '%s'",
-					  argv[k]);
+				cli_error(
+					"events: --since wants a duration (30s, 10m, 2h, 1d): '%s'",
+					argv[k]);
 				return EXIT_USAGE;
 			}
 			flt.since_s = (int64_t)time(NULL) - (int64_t)(v / 1000);

@@ -92,7 +92,8 @@ static void print_counts(const char *what, json_t *by_method)
 	bool any = false;
 
 	printf("%-11s ", what);
-	json_object_foreach(by_method, m, v) {
+	json_object_foreach(by_method, m, v)
+	{
 		printf("%s%s %lld", any ? ", " : "", m, (long long)json_integer_value(v));
 		any = true;
 	}

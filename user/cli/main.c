@@ -38,10 +38,19 @@ static int do_help(int argc, char **argv)
 }
 
 static const struct cmd objects[] = {
-	{ "flows", do_flows },	       { "status", do_status },	  { "blocks", do_blocks },
-	{ "block", do_block },	       { "unblock", do_unblock }, { "allow", do_allow },
-	{ "allowlist", do_allowlist }, { "flush", do_flush },	  { "blacklist", do_blacklist },
-	{ "dirnet", do_dirnet },       { "help", do_help },	  { NULL, NULL },
+	{ "flows", do_flows },
+	{ "status", do_status },
+	{ "blocks", do_blocks },
+	{ "block", do_block },
+	{ "unblock", do_unblock },
+	{ "allow", do_allow },
+	{ "allowlist", do_allowlist },
+	{ "flush", do_flush },
+	{ "blacklist", do_blacklist },
+	{ "dirnet", do_dirnet },
+	{ "events", do_events },
+	{ "help", do_help },
+	{ NULL, NULL },
 };
 
 int main(int argc, char **argv)

@@ -111,8 +111,9 @@ static void send_syslog(struct mw_eve *e, const char *json, bool detection)
 		goto fail;
 	gethostname(host, sizeof(host) - 1);
 	mw_eve_timestamp(ts, sizeof(ts));
-	n = snprintf(msg, sizeof(msg), "<%d>1 %s %s minewalld %d %s - %s", 3 * 8 + (detection ? 4 : 5),
-		     ts, host, (int)getpid(), detection ? "detection" : "block", json);
+	n = snprintf(msg, sizeof(msg), "<%d>1 %s %s minewalld %d %s - %s",
+		     3 * 8 + (detection ? 4 : 5), ts, host, (int)getpid(),
+		     detection ? "detection" : "block", json);
 	if (n > 0 && send(e->syslog_fd, msg, (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1,
 			  MSG_DONTWAIT) >= 0)
 		return;
