@@ -232,7 +232,7 @@ static json_t *summary(struct mw_agent_ctl *c)
 			json_array_append_new(warn,
 					      json_string("the events file could not be written"));
 	}
-	act = calloc(c->policy->n ? c->policy->n : 1, sizeof(*act));
+	act = calloc(c->policy->n ? c->policy->n : 1, sizeof(const struct mw_block_entry *));
 	for (i = 0; act && i < c->policy->n; i++) {
 		if (!c->policy->entries[i].active)
 			continue;
@@ -243,7 +243,7 @@ static json_t *summary(struct mw_agent_ctl *c)
 			v6++;
 	}
 	if (act)
-		qsort(act, n, sizeof(*act), cmp_offence);
+		qsort(act, n, sizeof(const struct mw_block_entry *), cmp_offence);
 	for (i = 0; act && i < n && i < 5; i++)
 		json_array_append_new(
 			top,

@@ -69,8 +69,9 @@ static void print(const char *line, json_t *o)
 	}
 	if (strcmp(str(o, "event_type"), "detection")) {
 		/* blocks and unblocks: what, and why */
-		printf("%.19s  %-9s %-10s %-8s %s %s (%s)\n", str(o, "timestamp"), str(o, "event_type"),
-		       str(o, "method"), "", str(d, "prefix"), str(o, "action"), str(d, "reason"));
+		printf("%.19s  %-9s %-10s %-8s %s %s (%s)\n", str(o, "timestamp"),
+		       str(o, "event_type"), str(o, "method"), "", str(d, "prefix"),
+		       str(o, "action"), str(d, "reason"));
 		fflush(stdout);
 		return;
 	}
