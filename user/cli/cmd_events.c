@@ -87,20 +87,22 @@ static void print(const char *line, json_t *o)
 
 static void events_path(const char *given, char *path, size_t len)
 {
-	json_t *reply = NULL;
+	json_t *reply = NULL, *req;
 
 	if (given) {
 		snprintf(path, len, "%s", given);
 		return;
 	}
 	/* the running agent knows where it writes */
-	if (!mw_control_call(cli.run_dir, json_pack("{s:s}", "cmd", "ping"), &reply) &&
+	req = json_pack("{s:s}", "cmd", "ping");
+	if (!mw_control_call(cli.run_dir, req, &reply) &&
 	    json_string_value(json_object_get(reply, "events_file")) &&
 	    *json_string_value(json_object_get(reply, "events_file")))
 		snprintf(path, len, "%s", json_string_value(json_object_get(reply, "events_file")));
 	else
 		snprintf(path, len, "%s", MW_EVENTS_PATH_DEFAULT);
 	json_decref(reply);
+	json_decref(req);
 }
 
 static void follow(FILE *f, const char *path, const struct filter *flt)

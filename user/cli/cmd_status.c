@@ -198,8 +198,13 @@ int do_status(int argc, char **argv)
 	ret = cli_check_agent(&agent, &alive);
 	if (ret)
 		return ret;
-	if (alive && mw_control_call(cli.run_dir, json_pack("{s:s}", "cmd", "summary"), &summary))
-		summary = NULL;
+	if (alive) {
+		json_t *req = json_pack("{s:s}", "cmd", "summary");
+
+		if (mw_control_call(cli.run_dir, req, &summary))
+			summary = NULL;
+		json_decref(req);
+	}
 	fd = mw_pinned_open(cli.pin_path, MW_MAP_STATS);
 	if (fd < 0 || mw_stats_read(fd, &st)) {
 		cli_error("cannot read %s/%s: %s", cli.pin_path, MW_MAP_STATS,
