@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <netinet/in.h>
 #include <linux/bpf.h>
 
@@ -326,6 +327,55 @@ static void bench_blacklist(double empty)
 	}
 }
 
+static const char *const xdp_filter_objs[] = {
+	"/usr/lib/x86_64-linux-gnu/bpf/xdpfilt_dny_all.o",
+	"/usr/lib/aarch64-linux-gnu/bpf/xdpfilt_dny_all.o",
+	"/usr/lib/bpf/xdpfilt_dny_all.o",
+	"/usr/local/lib/bpf/xdpfilt_dny_all.o",
+};
+
+/* xdp-tools' xdp-filter (deny mode, every feature: Ethernet, IP, TCP and UDP
+ * lookups), the static filter minewall's packet path is held against. With
+ * @deny_src the packet's source is in its deny list, so it drops. Returns
+ * ns/packet, or 0 when xdp-tools' objects are not installed. */
+static double bench_xdp_filter(const uint8_t *pkt, size_t len, bool deny_src)
+{
+	struct bpf_object *obj = NULL;
+	struct bpf_program *prog;
+	struct bpf_map *map;
+	double t;
+
+	size_t k;
+
+	for (k = 0; k < ARRAY_SIZE(xdp_filter_objs) && !obj; k++)
+		if (!access(xdp_filter_objs[k], R_OK))
+			obj = bpf_object__open_file(xdp_filter_objs[k], NULL);
+	if (!obj || bpf_object__load(obj)) {
+		fprintf(stderr, "bench: cannot load xdp-tools' xdpfilt_dny_all.o: no comparison\n");
+		bpf_object__close(obj);
+		return 0;
+	}
+	prog = bpf_object__find_program_by_name(obj, "xdpfilt_dny_all");
+	map = bpf_object__find_map_by_name(obj, "filter_ipv4");
+	if (deny_src && map) {
+		/* value: MAP_FLAG_SRC in xdp-filter's per-CPU (or plain) counter word */
+		int ncpu = libbpf_num_possible_cpus(), i;
+		size_t vs = (bpf_map__value_size(map) + 7) & ~7UL;
+		bool percpu = bpf_map__type(map) == BPF_MAP_TYPE_PERCPU_HASH;
+		uint8_t *val = calloc(percpu ? (size_t)ncpu : 1, vs);
+		__u32 key;
+
+		memcpy(&key, pkt + 26, 4); /* the IPv4 source */
+		for (i = 0; val && i < (percpu ? ncpu : 1); i++)
+			val[(size_t)i * vs] = 1;
+		bpf_map_update_elem(bpf_map__fd(map), &key, val, 0);
+		free(val);
+	}
+	t = measure(bpf_program__fd(prog), pkt, len, repeat);
+	bpf_object__close(obj);
+	return t;
+}
+
 static int drop_event(void *ctx, void *data, size_t size)
 {
 	return 0;
@@ -420,7 +470,7 @@ int main(int argc, char **argv)
 	struct bench_gen *g;
 	uint8_t pkt[PKT_MAX];
 	size_t len;
-	double empty_xdp, empty_tc;
+	double empty_xdp, empty_tc, filt, filt_drop;
 	int i;
 
 	mw_log_prog = "bench";
@@ -435,6 +485,12 @@ int main(int argc, char **argv)
 	empty_tc = measure(bpf_program__fd(g->progs.bench_empty_tc), pkt, len, repeat);
 	bench_gen__destroy(g);
 	add("xdp empty program", empty_xdp, empty_xdp);
+	filt = bench_xdp_filter(pkt, len, false);
+	filt_drop = bench_xdp_filter(pkt, len, true);
+	if (filt) {
+		add("xdp-filter (xdp-tools), passing", filt, empty_xdp);
+		add("xdp-filter (xdp-tools), source denied", filt_drop, empty_xdp);
+	}
 	add("tc  empty program", empty_tc, empty_tc);
 
 	bench_family(4, false, empty_xdp);
@@ -457,12 +513,15 @@ int main(int argc, char **argv)
 
 	printf("BPF_PROG_TEST_RUN, %u packets x %d rounds (median), TCP with 64 B payload\n",
 	       repeat, ROUNDS);
-	printf("%-42s %10s %12s\n", "case", "ns/packet", "x empty");
+	printf("%-42s %10s %12s %14s\n", "case", "ns/packet", "x empty", "x xdp-filter");
 	for (i = 0; i < n_rows; i++) {
 		if (i == n_variant_start)
 			printf("flow-table alternatives (xdp ipv4; the agent uses a shared LRU hash, common LRU list):\n");
-		printf("%-42s %10.1f %11.2fx\n", rows[i].name, rows[i].ns,
-		       rows[i].ns / rows[i].base);
+		printf("%-42s %10.1f %11.2fx", rows[i].name, rows[i].ns, rows[i].ns / rows[i].base);
+		/* XDP cases beside the static filter: drops beside its drop */
+		if (filt && !strncmp(rows[i].name, "xdp ", 4))
+			printf(" %13.2fx", rows[i].ns / (strstr(rows[i].name, "blocked") ? filt_drop : filt));
+		putchar('\n');
 	}
 	return 0;
 }
