@@ -600,7 +600,10 @@ static struct nftnl_set_elem *make_elem(unsigned set, const uint8_t *key, uint32
 	return e;
 }
 
-/* Elements of one message; a range of ops that share set and kind. */
+/* Elements of one message; a range of ops that share set and kind. The
+ * elements travel in one nested attribute, whose length is 16 bits: 512
+ * elements with timeout and comment stay well under 64 KiB (2048 do not,
+ * and the kernel then reads a truncated list). */
 #define GROUP_MAX 512
 #define ELEM_ROOM 192 /* bytes one element takes at most (key, timeout, comment) */
 
