@@ -285,6 +285,34 @@ static void t_many(void *arg)
 	free(ops);
 }
 
+/* The longest comments, many elements, IPv6 too: each message's element
+ * list must stay under the 64 KiB a nested attribute can say, or the kernel
+ * reads a truncated list. Every element must land. */
+static void t_long_comments(void *arg)
+{
+	enum { N = 3000 };
+	struct mw_nft_op *ops = calloc(N, sizeof(*ops));
+	struct mw_nft_elem *els = NULL;
+	char buf[64], comment[MW_NFT_COMMENT_MAX];
+	long n;
+	int i;
+
+	memset(comment, 'c', sizeof(comment) - 1);
+	comment[sizeof(comment) - 1] = '\0';
+	for (i = 0; i < N; i++) {
+		snprintf(buf, sizeof(buf), "2001:db8:77::%x", i + 1);
+		ops[i] = op(false, MW_SET_BLOCK6, buf, 3600000, comment);
+	}
+	ASSERT_EQ(mw_nft_apply(&nft, ops, N), 0, "3000 IPv6 elements with 127-byte comments");
+	n = mw_nft_list(&nft, MW_SET_BLOCK6, &els);
+	ASSERT_TRUE(n >= N, "every one of them listed");
+	free(els);
+	for (i = 0; i < N; i++)
+		ops[i].del = true;
+	ASSERT_EQ(mw_nft_apply(&nft, ops, N), 0, "and deleted");
+	free(ops);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
@@ -304,6 +332,7 @@ int main(int argc, char **argv)
 	test_run("elements: add with timeout, comment, prefixes; list back", t_elements, NULL);
 	test_run("elements: errors matched to their element", t_errors, NULL);
 	test_run("elements: 20000 in one transaction", t_many, NULL);
+	test_run("elements: long comments never overflow a message", t_long_comments, NULL);
 	mw_nft_close(&nft);
 	return test_summary("test_nft");
 }

@@ -601,11 +601,21 @@ static struct nftnl_set_elem *make_elem(unsigned set, const uint8_t *key, uint32
 }
 
 /* Elements of one message; a range of ops that share set and kind. The
- * elements travel in one nested attribute, whose length is 16 bits: 512
- * elements with timeout and comment stay well under 64 KiB (2048 do not,
- * and the kernel then reads a truncated list). */
+ * elements travel in one nested attribute, whose length is 16 bits: a
+ * message holds at most GROUP_MAX elements and NEST_BUDGET bytes of them,
+ * never more than the 64 KiB the length can say. */
 #define GROUP_MAX 512
+#define NEST_BUDGET 60000
 #define ELEM_ROOM 192 /* bytes one element takes at most (key, timeout, comment) */
+
+/* Netlink bytes of one op's elements at most: nest, key, flags, timeout,
+ * comment, each attribute header and padding; twice for a range. */
+static size_t elem_bytes(const struct mw_nft_op *op)
+{
+	size_t one = 4 + 4 + 16 + 8 + 12 + 8 + ((strlen(op->comment) + 1 + 3) & ~3UL) + 8;
+
+	return sets[op->set].interval ? 2 * one : one;
+}
 
 static void add_elem_msg(struct batch *b, struct mw_nft *n, struct mw_nft_op *ops,
 			 const size_t *idx, size_t count)
@@ -703,12 +713,15 @@ int mw_nft_apply(struct mw_nft *n, struct mw_nft_op *ops, size_t n_ops)
 			break;
 		}
 		for (start = 0; start < n_idx;) {
-			size_t count = 1;
+			size_t count = 1, bytes = elem_bytes(&ops[idx[start]]);
 
 			while (count < group && start + count < n_idx &&
 			       ops[idx[start + count]].set == ops[idx[start]].set &&
-			       ops[idx[start + count]].del == ops[idx[start]].del)
+			       ops[idx[start + count]].del == ops[idx[start]].del &&
+			       bytes + elem_bytes(&ops[idx[start + count]]) <= NEST_BUDGET) {
+				bytes += elem_bytes(&ops[idx[start + count]]);
 				count++;
+			}
 			add_elem_msg(&b, n, ops, idx + start, count);
 			start += count;
 		}
