@@ -138,6 +138,13 @@ $(BUILD)/selftests/bench_nft: $(BUILD)/selftests/bench_nft.o $(LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
+$(BUILD)/selftests/bench_agent.o: $(BUILD)/bench_gen.skel.h
+
+$(BUILD)/selftests/bench_agent: $(BUILD)/selftests/bench_agent.o $(BUILD)/user/events.o \
+		$(BUILD)/user/agent_flows.o $(BUILD)/user/detect/dict.o $(LIB_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
 $(BUILD)/selftests/bench_packets: $(BUILD)/selftests/bench_packets.o \
 		$(BUILD)/selftests/pktgen.o $(BUILD)/selftests/test.o $(BUILD)/user/loader.o \
 		$(BUILD)/user/bl_kernel.o $(LIB_OBJS)
@@ -161,7 +168,8 @@ test: deps
 	$(Q)bash selftests/run.sh $(BUILD_ROOT)/san
 
 bench: deps
-	$(Q)$(MAKE) --no-print-directory all $(BUILD)/selftests/bench_packets $(BUILD)/selftests/bench_nft
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/selftests/bench_packets $(BUILD)/selftests/bench_nft \
+		$(BUILD)/selftests/bench_agent
 	$(Q)bash selftests/bench.sh $(BUILD)
 
 SHELL_SCRIPTS := $(wildcard scripts/*.sh selftests/*.sh selftests/e2e/*.sh .ci/run)

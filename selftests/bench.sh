@@ -13,6 +13,8 @@ fi
 echo "== machine: $(uname -r), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "== packet path (bench_packets)"
 "$BUILD_DIR/selftests/bench_packets" "${MW_BENCH_REPEAT:-1000000}"
+echo "== the agent: flow-table scans, ring-buffer consumer, memory (bench_agent)"
+"$BUILD_DIR/selftests/bench_agent"
 echo "== ban insertion (bench_nft)"
 "$BUILD_DIR/selftests/bench_nft"
 echo "== block latency (bench_block.sh)"

@@ -10,6 +10,8 @@
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
 
+#include "minewall.h"
+
 const volatile __u32 cycle = 0; /* 0: never repeat a flow */
 const volatile __u32 is_v6 = 0; /* packet layout: Ethernet + IPv4/IPv6 + TCP */
 const volatile __u32 remote_is_dst = 0; /* egress: vary the destination, the remote side */
@@ -85,6 +87,39 @@ SEC("tc")
 int bench_empty_tc(struct __sk_buff *skb)
 {
 	return TC_ACT_OK;
+}
+
+/* bench_emit_xdp: one flow-end event per run, as the datapath writes them,
+ * so that the agent's consumer can be timed on a full ring. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 << 20);
+} bench_events SEC(".maps");
+
+__u64 emitted = 0, emit_lost = 0;
+
+SEC("xdp")
+int bench_emit_xdp(struct xdp_md *ctx)
+{
+	struct mw_event_flow *ev = bpf_ringbuf_reserve(&bench_events, sizeof(*ev), 0);
+
+	if (!ev) {
+		emit_lost++;
+		return XDP_PASS;
+	}
+	__builtin_memset(ev, 0, sizeof(*ev));
+	ev->hdr.type = MW_EV_FLOW_END;
+	ev->hdr.reason = MW_END_FIN;
+	ev->key.proto = 6;
+	ev->key.remote_addr[10] = 0xff;
+	ev->key.remote_addr[11] = 0xff;
+	ev->key.remote_addr[15] = (__u8)emitted;
+	ev->key.remote_port = (__u16)emitted;
+	ev->flow.first_ns = emitted;
+	ev->flow.packets[0] = 5;
+	bpf_ringbuf_submit(ev, 0);
+	emitted++;
+	return XDP_PASS;
 }
 
 char LICENSE[] SEC("license") = "GPL";

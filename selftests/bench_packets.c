@@ -520,7 +520,8 @@ int main(int argc, char **argv)
 		printf("%-42s %10.1f %11.2fx", rows[i].name, rows[i].ns, rows[i].ns / rows[i].base);
 		/* XDP cases beside the static filter: drops beside its drop */
 		if (filt && !strncmp(rows[i].name, "xdp ", 4))
-			printf(" %13.2fx", rows[i].ns / (strstr(rows[i].name, "blocked") ? filt_drop : filt));
+			printf(" %13.2fx",
+			       rows[i].ns / (strstr(rows[i].name, "blocked") ? filt_drop : filt));
 		putchar('\n');
 	}
 	return 0;
