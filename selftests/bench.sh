@@ -13,6 +13,12 @@ fi
 echo "== machine: $(uname -r), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "== packet path (bench_packets)"
 "$BUILD_DIR/selftests/bench_packets" "${MW_BENCH_REPEAT:-1000000}"
+echo "== scaling curves (bench_packets --scaling), figures in docs/bench/"
+mkdir -p build/bench docs/bench
+"$BUILD_DIR/selftests/bench_packets" "${MW_BENCH_SCALING_REPEAT:-300000}" --scaling build/bench
+if command -v gnuplot >/dev/null; then
+	gnuplot -e "dir='build/bench'; out='docs/bench'" selftests/bench_plot.gp
+fi
 echo "== the agent: flow-table scans, ring-buffer consumer, memory (bench_agent)"
 "$BUILD_DIR/selftests/bench_agent"
 echo "== ban insertion (bench_nft)"

@@ -85,6 +85,8 @@ static size_t make_packet(int family, bool egress, uint8_t *buf)
 static unsigned flows_type, flows_flags;
 /* Data packets peeked per direction (the shipped default: 2). */
 static unsigned peek_packets = 2;
+/* Flow-table size (0: the shipped default). */
+static unsigned max_flows;
 
 static void load_mw(struct mw_loader *l)
 {
@@ -92,6 +94,8 @@ static void load_mw(struct mw_loader *l)
 
 	mw_config_defaults(&cfg);
 	cfg.peek_packets = peek_packets;
+	if (max_flows)
+		cfg.max_flows = max_flows;
 	if (mw_loader_load_variant(l, &cfg, NULL, flows_type, flows_flags)) {
 		fprintf(stderr, "bench: cannot load minewall (root needed)\n");
 		exit(1);
@@ -465,6 +469,91 @@ static void bench_peek(bool tc, double empty)
 	       (t[1] - t_empty + empty) / (t[0] - t_empty + empty));
 }
 
+/* Scaling curves, IPv4 XDP, written as "N ns" lines to @dir/NAME.dat for
+ * plotting: flows cycling through a table sized to hold them; a blocked
+ * source among N blocked addresses; a new flow with N blacklist prefixes. */
+static void bench_scaling(const char *dir)
+{
+	static const unsigned sizes[] = { 1000, 10000, 100000, 1000000 };
+	uint8_t pkt[PKT_MAX];
+	size_t len = make_packet(4, false, pkt), i;
+	char path[512];
+	FILE *ff, *fb, *fp;
+
+	snprintf(path, sizeof(path), "%s/flows.dat", dir);
+	ff = fopen(path, "w");
+	snprintf(path, sizeof(path), "%s/blocked.dat", dir);
+	fb = fopen(path, "w");
+	snprintf(path, sizeof(path), "%s/prefixes.dat", dir);
+	fp = fopen(path, "w");
+	if (!ff || !fb || !fp) {
+		fprintf(stderr, "bench: cannot write the scaling data in %s\n", dir);
+		exit(1);
+	}
+	printf("scaling, xdp ipv4 (ns/packet): N, flows cycling, blocked source among N, new flow with N prefixes\n");
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		struct mw_loader l;
+		struct bench_gen *g, *ge;
+		double t_cycle, t_empty, t_block, t_pref;
+		unsigned n = sizes[i], j;
+		int fd;
+
+		/* flows cycling: warm the table, then measure */
+		max_flows = n + n / 4 > 4096 ? n + n / 4 : 4096;
+		load_mw(&l);
+		fd = mw_loader_xdp_fd(&l);
+		g = load_gen(n, 0, fd, -1);
+		ge = load_gen(n, 0, bpf_program__fd(g->progs.bench_empty_xdp), -1);
+		measure(bpf_program__fd(g->progs.bench_gen_xdp), pkt, len, n);
+		t_cycle = measure(bpf_program__fd(g->progs.bench_gen_xdp), pkt, len, repeat);
+		t_empty = measure(bpf_program__fd(ge->progs.bench_gen_xdp), pkt, len, repeat);
+		bench_gen__destroy(g);
+		bench_gen__destroy(ge);
+		mw_loader_destroy(&l);
+		max_flows = 0;
+
+		/* a blocked source among n blocked addresses */
+		load_mw(&l);
+		{
+			int bfd = mw_loader_map_fd(&l, MW_MAP_BLOCK);
+			struct mw_block b = { 0 };
+			struct mw_addr a;
+
+			for (j = 0; j < n; j++) {
+				mw_addr_parse("100.64.0.0", &a);
+				a.addr[13] = (uint8_t)(j >> 16), a.addr[14] = (uint8_t)(j >> 8);
+				a.addr[15] = (uint8_t)j;
+				bpf_map_update_elem(bfd, &a, &b, 0);
+			}
+			mw_addr_parse("198.51.100.10", &a);
+			bpf_map_update_elem(bfd, &a, &b, 0);
+			l.skel->bss->mw_nr_blocked = n + 1;
+		}
+		t_block = measure(mw_loader_xdp_fd(&l), pkt, len, repeat);
+		mw_loader_destroy(&l);
+
+		/* a new flow with n prefixes in force */
+		load_mw(&l);
+		fd = mw_loader_xdp_fd(&l);
+		load_prefixes(&l, n, false);
+		g = load_gen(0, 0, fd, -1);
+		ge = load_gen(0, 0, bpf_program__fd(g->progs.bench_empty_xdp), -1);
+		t_pref = measure(bpf_program__fd(g->progs.bench_gen_xdp), pkt, len, repeat) -
+			 measure(bpf_program__fd(ge->progs.bench_gen_xdp), pkt, len, repeat);
+		bench_gen__destroy(g);
+		bench_gen__destroy(ge);
+		mw_loader_destroy(&l);
+
+		printf("  %8u %10.1f %10.1f %10.1f\n", n, t_cycle - t_empty, t_block, t_pref);
+		fprintf(ff, "%u %.1f\n", n, t_cycle - t_empty);
+		fprintf(fb, "%u %.1f\n", n, t_block);
+		fprintf(fp, "%u %.1f\n", n, t_pref);
+	}
+	fclose(ff);
+	fclose(fb);
+	fclose(fp);
+}
+
 int main(int argc, char **argv)
 {
 	struct bench_gen *g;
@@ -478,6 +567,10 @@ int main(int argc, char **argv)
 	mw_log_setup_libbpf();
 	if (argc > 1)
 		repeat = strtoul(argv[1], NULL, 10);
+	if (argc > 2 && !strcmp(argv[2], "--scaling")) {
+		bench_scaling(argc > 3 ? argv[3] : ".");
+		return 0;
+	}
 
 	g = load_gen(0, 0, -1, -1);
 	len = make_packet(4, false, pkt);
