@@ -12,7 +12,7 @@ TEST_PKGS=(iproute2 ethtool nftables tshark tcpreplay tcpdump openssh-server ope
 	nginx-light openssl vsftpd dnsmasq-base prometheus nfdump
 	socat curl iputils-ping procps python3 kmod)
 LINT_PKGS=(clang-format clang-tidy cppcheck shellcheck)
-BENCH_PKGS=(xdp-tools fail2ban sshguard bc gnuplot-nox)
+BENCH_PKGS=(xdp-tools fail2ban sshguard bc gnuplot-nox softflowd)
 
 want=("${BUILD_PKGS[@]}")
 case "${1:-all}" in

@@ -21,6 +21,8 @@ if command -v gnuplot >/dev/null; then
 fi
 echo "== the agent: flow-table scans, ring-buffer consumer, memory (bench_agent)"
 "$BUILD_DIR/selftests/bench_agent"
+echo "== flow metering beside softflowd (bench_meter.sh)"
+MW_BIN=$BUILD_DIR bash selftests/bench_meter.sh
 echo "== ban insertion (bench_nft)"
 "$BUILD_DIR/selftests/bench_nft"
 echo "== block latency (bench_block.sh)"
