@@ -145,6 +145,10 @@ $(BUILD)/selftests/bench_agent: $(BUILD)/selftests/bench_agent.o $(BUILD)/user/e
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
+$(BUILD)/selftests/bench_sendmmsg: $(BUILD)/selftests/bench_sendmmsg.o
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@
+
 $(BUILD)/selftests/bench_packets: $(BUILD)/selftests/bench_packets.o \
 		$(BUILD)/selftests/pktgen.o $(BUILD)/selftests/test.o $(BUILD)/user/loader.o \
 		$(BUILD)/user/bl_kernel.o $(LIB_OBJS)
@@ -169,7 +173,7 @@ test: deps
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(BUILD)/selftests/bench_packets $(BUILD)/selftests/bench_nft \
-		$(BUILD)/selftests/bench_agent
+		$(BUILD)/selftests/bench_agent $(BUILD)/selftests/bench_sendmmsg
 	$(Q)bash selftests/bench.sh $(BUILD)
 
 SHELL_SCRIPTS := $(wildcard scripts/*.sh selftests/*.sh selftests/e2e/*.sh .ci/run)

@@ -21,6 +21,8 @@ if command -v gnuplot >/dev/null; then
 fi
 echo "== the agent: flow-table scans, ring-buffer consumer, memory (bench_agent)"
 "$BUILD_DIR/selftests/bench_agent"
+echo "== real packets on a veth (bench_veth.sh)"
+MW_BIN=$BUILD_DIR bash selftests/bench_veth.sh
 echo "== flow metering beside softflowd (bench_meter.sh)"
 MW_BIN=$BUILD_DIR bash selftests/bench_meter.sh
 echo "== ban insertion (bench_nft)"

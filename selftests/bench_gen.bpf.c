@@ -89,6 +89,13 @@ int bench_empty_tc(struct __sk_buff *skb)
 	return TC_ACT_OK;
 }
 
+/* bench_drop_xdp: drops everything, the floor a fast drop is measured against. */
+SEC("xdp")
+int bench_drop_xdp(struct xdp_md *ctx)
+{
+	return XDP_DROP;
+}
+
 /* bench_emit_xdp: one flow-end event per run, as the datapath writes them,
  * so that the agent's consumer can be timed on a full ring. */
 struct {
