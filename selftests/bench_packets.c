@@ -354,6 +354,10 @@ static double bench_xdp_filter(const uint8_t *pkt, size_t len, bool deny_src)
 	for (k = 0; k < ARRAY_SIZE(xdp_filter_objs) && !obj; k++)
 		if (!access(xdp_filter_objs[k], R_OK))
 			obj = bpf_object__open_file(xdp_filter_objs[k], NULL);
+	/* its maps ask to be pinned under /sys/fs/bpf: keep them private */
+	if (obj)
+		bpf_object__for_each_map(map, obj)
+			bpf_map__set_pin_path(map, NULL);
 	if (!obj || bpf_object__load(obj)) {
 		fprintf(stderr, "bench: cannot load xdp-tools' xdpfilt_dny_all.o: no comparison\n");
 		bpf_object__close(obj);
