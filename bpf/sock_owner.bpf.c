@@ -15,10 +15,16 @@
 static __always_inline void mw_record_owner(void *ctx)
 {
 	__u64 cookie = bpf_get_socket_cookie(ctx);
-	struct mw_owner o = {};
+	struct mw_owner o = {}, *known;
 	__u64 id;
 
 	id = bpf_get_current_pid_tgid();
+	/* a UDP server calls sendmsg for every datagram: the same thread on
+	 * the same socket is known already, and a lookup costs less than an
+	 * LRU update */
+	known = bpf_map_lookup_elem(&mw_owner, &cookie);
+	if (known && known->tid == (__u32)id)
+		return;
 	o.pid = id >> 32;
 	o.tid = (__u32)id;
 	id = bpf_get_current_uid_gid();
