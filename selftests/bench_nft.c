@@ -166,7 +166,8 @@ int main(void)
 		printf("%-52s %14.0f\n", name, nft_file(&nft, sizes[i]));
 	}
 	/* where the time goes: building the messages, and the comments */
-	printf("%-52s %14.0f\n", "  of which building 100000 messages' elements", build_only(100000));
+	printf("%-52s %14.0f\n", "  of which building 100000 messages' elements",
+	       build_only(100000));
 	with_comments = false;
 	printf("%-52s %14.0f\n", "minewall, 100000 in one transaction, no comments",
 	       one_transaction(&nft, 100000));
