@@ -370,7 +370,8 @@ static __always_inline int mw_flow_create(struct mw_ctx *c, struct mw_stats *st,
 	__u32 list;
 
 	mw_flow_init(&nf, p, c, dir);
-	mw_blacklist_match(key, &nf);
+	if (mw_bl_entries)
+		mw_blacklist_match(key, &nf);
 	/* the local socket behind a packet the host sends: its process */
 	if (c->hook == MW_HOOK_TC && dir == MW_DIR_OUT)
 		nf.sock_cookie = bpf_get_socket_cookie(c->ctx);

@@ -24,6 +24,9 @@ volatile __u32 mw_nr_blocked_net __weak;
 /* Set by the agent: 1 to drop the packets of blacklisted flows (not in
  * dry-run, and not when the config says to only alert). */
 volatile __u32 mw_bl_enforce __weak;
+/* Entries in the blacklist tries (listed and learned), kept by the agent, so
+ * that a new flow skips the lookups while no list is loaded. */
+volatile __u32 mw_bl_entries __weak;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

@@ -276,7 +276,7 @@ static void load_prefixes(struct mw_loader *l, size_t n, bool print)
 	char *text = make_list(n, &len);
 
 	mw_bl_init(&bl);
-	mw_bl_kernel_open(&k, l->skel->obj);
+	mw_bl_kernel_open(&k, l->skel->obj, &l->skel->bss->mw_bl_entries);
 	t0 = mw_now_ns();
 	if (mw_bl_load_buf(&bl, "bench", "bench.list", text, len, false, stderr) < 0)
 		exit(1);

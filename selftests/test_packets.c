@@ -895,7 +895,7 @@ int main(int argc, char **argv)
 	stats_fd = mw_loader_map_fd(&L, MW_MAP_STATS);
 	local_fd = mw_loader_map_fd(&L, MW_MAP_LOCAL);
 	block_fd = mw_loader_map_fd(&L, MW_MAP_BLOCK);
-	err = mw_bl_kernel_open(&blk, L.skel->obj);
+	err = mw_bl_kernel_open(&blk, L.skel->obj, &L.skel->bss->mw_bl_entries);
 	if (!err)
 		err = mw_loader_set_internal(&L, &cfg);
 	rb = ring_buffer__new(mw_loader_map_fd(&L, MW_MAP_EVENTS), on_event, NULL, NULL);

@@ -464,8 +464,9 @@ static void on_peek(void *arg, const struct mw_event_peek *ev)
 /* --- life cycle ---------------------------------------------------------- */
 
 int mw_agent_bl_init(struct mw_agent_bl *a, const struct mw_config *cfg, struct bpf_object *obj,
-		     volatile uint32_t *enforce, struct mw_policy *policy, struct mw_allow *allow,
-		     struct mw_eve *eve, struct mw_events *events)
+		     volatile uint32_t *enforce, volatile uint32_t *entries,
+		     struct mw_policy *policy, struct mw_allow *allow, struct mw_eve *eve,
+		     struct mw_events *events)
 {
 	struct mw_event_sink sink = {
 		.blacklist = on_blacklist, .new_public = on_new_public, .peek = on_peek, .arg = a
@@ -479,7 +480,7 @@ int mw_agent_bl_init(struct mw_agent_bl *a, const struct mw_config *cfg, struct 
 	a->eve = eve;
 	mw_bl_init(&a->bl);
 	snprintf(a->state_path, sizeof(a->state_path), "%s/blacklists", cfg->state_dir);
-	err = mw_bl_kernel_open(&a->k, obj);
+	err = mw_bl_kernel_open(&a->k, obj, entries);
 	if (err) {
 		pr_warn("blacklist maps missing from the BPF object\n");
 		return err;

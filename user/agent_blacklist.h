@@ -48,8 +48,9 @@ struct mw_agent_bl {
  * Returns 0 or -errno; a list that fails to load is reported and skipped.
  */
 int mw_agent_bl_init(struct mw_agent_bl *a, const struct mw_config *cfg, struct bpf_object *obj,
-		     volatile uint32_t *enforce, struct mw_policy *policy, struct mw_allow *allow,
-		     struct mw_eve *eve, struct mw_events *events);
+		     volatile uint32_t *enforce, volatile uint32_t *entries,
+		     struct mw_policy *policy, struct mw_allow *allow, struct mw_eve *eve,
+		     struct mw_events *events);
 void mw_agent_bl_free(struct mw_agent_bl *a);
 /* After a config reload or SIGHUP: reads every list file again and swaps. */
 int mw_agent_bl_reload(struct mw_agent_bl *a);

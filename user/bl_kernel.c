@@ -25,7 +25,13 @@ static int find_type(const struct btf *btf, const char *name, uint32_t *id)
 	return 0;
 }
 
-int mw_bl_kernel_open(struct mw_bl_kernel *k, struct bpf_object *obj)
+static void publish(struct mw_bl_kernel *k)
+{
+	if (k->nr_entries)
+		*k->nr_entries = (uint32_t)(k->n_v4 + k->n_v6 + k->n_learned);
+}
+
+int mw_bl_kernel_open(struct mw_bl_kernel *k, struct bpf_object *obj, volatile uint32_t *nr_entries)
 {
 	struct bpf_map *m4 = bpf_object__find_map_by_name(obj, MW_MAP_BLACKLIST4);
 	struct bpf_map *m6 = bpf_object__find_map_by_name(obj, MW_MAP_BLACKLIST6);
@@ -34,6 +40,7 @@ int mw_bl_kernel_open(struct mw_bl_kernel *k, struct bpf_object *obj)
 
 	memset(k, 0, sizeof(*k));
 	k->inner4 = k->inner6 = -1;
+	k->nr_entries = nr_entries;
 	if (!m4 || !m6 || !hits || !btf)
 		return -ENOENT;
 	k->outer4 = bpf_map__fd(m4);
@@ -201,6 +208,8 @@ int mw_bl_kernel_install(struct mw_bl_kernel *k, const struct mw_bl_compiled *c,
 	k->inner6 = fd6;
 	k->n_v4 = c->n_v4;
 	k->n_v6 = c->n_v6;
+	k->n_learned = bl->n_learned;
+	publish(k);
 	return 0;
 }
 
@@ -215,6 +224,8 @@ int mw_bl_kernel_learn(struct mw_bl_kernel *k, const struct mw_bl_learned *l, ui
 		return -ENOENT;
 	if (bpf_map_update_elem(fd, &key, &v, BPF_NOEXIST))
 		return errno == EEXIST ? 0 : -errno;
+	k->n_learned++;
+	publish(k);
 	return 0;
 }
 
@@ -231,7 +242,12 @@ int mw_bl_kernel_forget(struct mw_bl_kernel *k, const struct mw_addr *addr)
 	/* a listed entry for the address is not ours to remove */
 	if (bpf_map_lookup_elem(fd, &key, &v) || !(v.flags & MW_BL_LEARNED))
 		return 0;
-	return bpf_map_delete_elem(fd, &key) ? -errno : 0;
+	if (bpf_map_delete_elem(fd, &key))
+		return -errno;
+	if (k->n_learned)
+		k->n_learned--;
+	publish(k);
+	return 0;
 }
 
 int mw_bl_kernel_lookup(const struct mw_bl_kernel *k, const struct mw_addr *addr,

@@ -26,10 +26,15 @@ struct mw_bl_kernel {
 	int btf_fd;
 	uint32_t key4_tid, key6_tid, value_tid;
 	size_t n_v4, n_v6; /* listed entries in force */
+	size_t n_learned; /* learned addresses in the tries */
+	volatile uint32_t *nr_entries; /* the programs' mw_bl_entries */
 };
 
-/* Finds the maps and BTF types in the loaded @obj. Returns 0 or -errno. */
-int mw_bl_kernel_open(struct mw_bl_kernel *k, struct bpf_object *obj);
+/* Finds the maps and BTF types in the loaded @obj; @nr_entries is the
+ * programs' mw_bl_entries, kept equal to what the tries hold (they skip
+ * the lookups while it is 0). Returns 0 or -errno. */
+int mw_bl_kernel_open(struct mw_bl_kernel *k, struct bpf_object *obj,
+		      volatile uint32_t *nr_entries);
 void mw_bl_kernel_close(struct mw_bl_kernel *k);
 /* Builds tries holding @c and the learned addresses of @bl, then swaps them
  * in. Returns 0 or -errno (the tries in force stay). */

@@ -671,7 +671,8 @@ static int start_enforcement(struct agent *a)
 	if (err)
 		return err;
 	err = mw_agent_bl_init(&a->bl, &a->cfg, a->loader.skel->obj,
-			       &a->loader.skel->bss->mw_bl_enforce, &a->policy, &a->allow, &a->eve,
+			       &a->loader.skel->bss->mw_bl_enforce,
+			       &a->loader.skel->bss->mw_bl_entries, &a->policy, &a->allow, &a->eve,
 			       &a->events);
 	if (err)
 		return err;
