@@ -313,6 +313,35 @@ static void t_long_comments(void *arg)
 	free(ops);
 }
 
+/* element_counters = no: the sets hold no counter, every element lands. */
+static void t_no_counters(void *arg)
+{
+	enum { N = 5000 };
+	struct mw_nft_op *ops = calloc(N, sizeof(*ops));
+	struct mw_nft_elem *els = NULL;
+	char buf[32], *listing;
+	long n;
+	int i;
+
+	nft.no_elem_counters = true;
+	ASSERT_EQ(mw_nft_create(&nft, true), 0, "table without element counters");
+	for (i = 0; i < N; i++) {
+		snprintf(buf, sizeof(buf), "100.70.%d.%d", i / 256, i % 256);
+		ops[i] = op(false, MW_SET_BLOCK4, buf, 3600000, "no counters");
+	}
+	ASSERT_EQ(mw_nft_apply(&nft, ops, N), 0, "5000 elements");
+	n = mw_nft_list(&nft, MW_SET_BLOCK4, &els);
+	ASSERT_TRUE(n >= N, "all listed");
+	free(els);
+	listing = run("nft list table inet minewall");
+	ASSERT_TRUE(listing && strstr(listing, "100.70.0.7 timeout") != NULL,
+		    "nft lists them without counters");
+	free(listing);
+	nft.no_elem_counters = false;
+	ASSERT_EQ(mw_nft_create(&nft, true), 0, "and back with counters");
+	free(ops);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
@@ -333,6 +362,7 @@ int main(int argc, char **argv)
 	test_run("elements: errors matched to their element", t_errors, NULL);
 	test_run("elements: 20000 in one transaction", t_many, NULL);
 	test_run("elements: long comments never overflow a message", t_long_comments, NULL);
+	test_run("elements: sets without element counters", t_no_counters, NULL);
 	mw_nft_close(&nft);
 	return test_summary("test_nft");
 }

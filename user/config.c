@@ -74,6 +74,7 @@ static const struct opt opts[] = {
 	{ "enforce", "hook", OPT_STRING, OFF(hook), 0, 0, NULL },
 	{ "enforce", "hook_timeout", OPT_DURATION, OFF(hook_timeout_ms), 100, 3600000, NULL },
 	{ "enforce", "state_dir", OPT_PATH, OFF(state_dir), 0, 0, NULL },
+	{ "enforce", "element_counters", OPT_BOOL, OFF(element_counters), 0, 0, NULL },
 	{ "dict", "ssh_ports", OPT_PORTS, OFF(dict[MW_SVC_SSH].ports), 0, 0, NULL },
 	{ "dict", "ssh_attempts", OPT_U64, OFF(dict[MW_SVC_SSH].attempts), 1, 1000, NULL },
 	{ "dict", "rdp_ports", OPT_PORTS, OFF(dict[MW_SVC_RDP].ports), 0, 0, NULL },
@@ -202,6 +203,7 @@ void mw_config_defaults(struct mw_config *cfg)
 	cfg->dict_success_attempts = 3;
 	cfg->dict_block = true;
 	cfg->hook_timeout_ms = 10000;
+	cfg->element_counters = true;
 	snprintf(cfg->bl_lists, sizeof(cfg->bl_lists), "%s", MW_BL_DIR_DEFAULT);
 	cfg->bl_block = true;
 	for (i = 0; i < ARRAY_SIZE(bl_alert_defaults); i++)

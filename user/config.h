@@ -78,6 +78,7 @@ struct mw_config {
 	char hook[PATH_MAX];
 	uint64_t hook_timeout_ms;
 	char state_dir[PATH_MAX];
+	bool element_counters;
 	/* [dict] */
 	struct mw_dict_svc dict[MW_SVC_MAX];
 	uint64_t dict_window_ms;

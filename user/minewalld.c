@@ -620,6 +620,7 @@ static int start_enforcement(struct agent *a)
 		pr_warn("cannot talk to nftables (netlink): %s\n", strerror(-err));
 		return err;
 	}
+	a->nft.no_elem_counters = !a->cfg.element_counters;
 	err = mw_allow_init(&a->allow, &a->cfg);
 	if (err)
 		return err;

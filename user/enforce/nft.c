@@ -293,7 +293,7 @@ static void add_set(struct batch *b, struct mw_nft *n, unsigned i)
 	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, flags);
 	if (sets[i].size)
 		nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, sets[i].size);
-	if (i == MW_SET_BLOCK4 || i == MW_SET_BLOCK6)
+	if ((i == MW_SET_BLOCK4 || i == MW_SET_BLOCK6) && !n->no_elem_counters)
 		nftnl_set_add_expr(s, nftnl_expr_alloc("counter")); /* per-element hits */
 	nlh = nftnl_nlmsg_build_hdr(batch_next(b), NFT_MSG_NEWSET, NFPROTO_INET,
 				    NLM_F_CREATE | NLM_F_ACK, n->seq);
