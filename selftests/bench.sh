@@ -21,6 +21,7 @@ if command -v gnuplot >/dev/null; then
 fi
 echo "== the agent: flow-table scans, ring-buffer consumer, memory (bench_agent)"
 "$BUILD_DIR/selftests/bench_agent"
+MW_BIN=$BUILD_DIR bash selftests/bench_agent_cpu.sh
 echo "== real packets on a veth (bench_veth.sh)"
 MW_BIN=$BUILD_DIR bash selftests/bench_veth.sh
 echo "== flow metering beside softflowd (bench_meter.sh)"

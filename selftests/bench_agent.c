@@ -42,21 +42,32 @@ static long rss_kib(void)
 
 /* An LRU flow table like the datapath's, filled with @n open TCP flows
  * seen just now (none due to expire). */
+static void fill(int fd, unsigned n);
+
 static int make_table(unsigned n)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, o);
+	int fd = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "bench_flows", sizeof(struct mw_flow_key),
+				sizeof(struct mw_flow), n + n / 8, &o);
+
+	if (fd < 0) {
+		fprintf(stderr, "bench_agent: cannot create a %u-entry map\n", n);
+		exit(1);
+	}
+	fill(fd, n);
+	return fd;
+}
+
+static void fill(int fd, unsigned n)
+{
 	enum { B = 8192 };
 	struct mw_flow_key *k = calloc(B, sizeof(*k));
 	struct mw_flow *v = calloc(B, sizeof(*v));
 	uint64_t t = mw_now_ns();
 	unsigned i, j;
-	int fd = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "bench_flows", sizeof(*k), sizeof(*v),
-				n + n / 8, &o);
 
-	if (fd < 0 || !k || !v) {
-		fprintf(stderr, "bench_agent: cannot create a %u-entry map\n", n);
+	if (!k || !v)
 		exit(1);
-	}
 	for (i = 0; i < n; i += B) {
 		__u32 count = n - i < B ? n - i : B;
 
@@ -84,7 +95,6 @@ static int make_table(unsigned n)
 	}
 	free(k);
 	free(v);
-	return fd;
 }
 
 static double walk_batch(int fd)
@@ -201,6 +211,16 @@ int main(int argc, char **argv)
 	int fd;
 
 	mw_log_prog = "bench_agent";
+	/* --fill PINNED_MAP N: put N open flows into a running agent's table */
+	if (argc == 4 && !strcmp(argv[1], "--fill")) {
+		fd = bpf_obj_get(argv[2]);
+		if (fd < 0) {
+			fprintf(stderr, "bench_agent: %s: %s\n", argv[2], strerror(errno));
+			return 1;
+		}
+		fill(fd, (unsigned)strtoul(argv[3], NULL, 10));
+		return 0;
+	}
 	mw_log_level = MW_LOG_WARN;
 	mw_config_defaults(&cfg);
 	fd = make_table(n);
