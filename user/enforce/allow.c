@@ -93,6 +93,8 @@ static void read_resolvers(struct mw_allow *a)
 	fclose(f);
 }
 
+#define SSH_RECHECK_NS (30ULL * 1000000000ULL)
+
 static bool is_ssh_port(const struct mw_config *cfg, unsigned port)
 {
 	unsigned i;
@@ -281,7 +283,13 @@ bool mw_allow_refresh(struct mw_allow *a, const struct mw_config *cfg, int local
 	drop_source(a, MW_ALLOW_GATEWAY);
 	drop_source(a, MW_ALLOW_RESOLVER);
 	/* SSH peers: all of them at start; later only those we know logged in,
-	 * and each only while it is still connected */
+	 * and each only while it is still connected. Session ends reach us as
+	 * flow ends (mw_allow_ssh_peer); /proc/net/tcp, whose reading walks the
+	 * host's whole connection table, is only the safety net, read every
+	 * SSH_RECHECK_NS */
+	if (a->ssh_seeded && mw_now_ns() - a->ssh_read_ns < SSH_RECHECK_NS)
+		goto addresses;
+	a->ssh_read_ns = mw_now_ns();
 	read_ssh_peers(a, &connected, cfg, false);
 	read_ssh_peers(a, &connected, cfg, true);
 	for (i = 0, k = 0; (size_t)i < a->n; i++) {
@@ -301,6 +309,7 @@ bool mw_allow_refresh(struct mw_allow *a, const struct mw_config *cfg, int local
 		a->ssh_seeded = true;
 	}
 	free(connected.e);
+addresses:
 	if (local_fd >= 0) {
 		while (!bpf_map_get_next_key(local_fd, prev, &next)) {
 			push_addr(a, &next, MW_ALLOW_LOCAL);

@@ -43,6 +43,7 @@ struct mw_allow {
 	const char *resolv_conf; /* /etc/resolv.conf; tests may point elsewhere */
 	const char *proc_net; /* /proc/net */
 	bool ssh_seeded; /* the SSH peers at start were taken */
+	uint64_t ssh_read_ns; /* when /proc/net/tcp was read last */
 };
 
 const char *mw_allow_source_name(unsigned source);
