@@ -112,9 +112,7 @@ static double walk_batch(int fd)
 		int r = bpf_map_lookup_batch(fd, inp, &out, k, v, &count, NULL);
 
 		total += count;
-		if (r && errno != ENOENT)
-			break;
-		if (r)
+		if (r) /* ENOENT: that was the last batch */
 			break;
 		in = out;
 		inp = &in;

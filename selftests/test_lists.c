@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "config.h"
 #include "detect/blacklist.h"
 #include "parse/dns.h"
 #include "parse/list.h"
@@ -208,23 +209,17 @@ static bool overlaps_any(const struct mw_bl_compiled *c, const struct mw_prefix 
 
 static void t_compile_hazards(void *arg)
 {
-	static const char *const protect_txt[] = {
-		"127.0.0.0/8",	 "10.0.0.0/8",
-		"172.16.0.0/12", "192.168.0.0/16",
-		"100.64.0.0/10", "169.254.0.0/16",
-		"224.0.0.0/4",	 "255.255.255.255",
-		"0.0.0.0/8",	 "::1",
-		"fc00::/7",	 "fe80::/10",
-		"ff00::/8",	 "::",
-	};
-	struct mw_prefix protect[16], alert[1], p240;
+	/* what the agent protects by default: the internal networks */
+	static struct mw_config cfg;
+	const struct mw_prefix *protect = cfg.internal;
+	struct mw_prefix alert[1], p240;
 	struct mw_bl_compiled c;
 	struct mw_blacklist bl;
-	size_t i, n_protect = sizeof(protect_txt) / sizeof(protect_txt[0]);
+	size_t i, n_protect;
 	int fh, cb;
 
-	for (i = 0; i < n_protect; i++)
-		mw_prefix_parse(protect_txt[i], &protect[i]);
+	mw_config_defaults(&cfg);
+	n_protect = cfg.n_internal;
 	mw_prefix_parse("104.16.0.0/12", &alert[0]); /* Cloudflare anycast */
 	mw_bl_init(&bl);
 	fh = mw_bl_load(&bl, NULL, data("firehol/firehol_level1.netset"), false, NULL);
@@ -234,9 +229,10 @@ static void t_compile_hazards(void *arg)
 	    !ASSERT_EQ(mw_bl_compile(&bl, protect, n_protect, alert, 1, &c), 0, "compile"))
 		goto out;
 	for (i = 0; i < n_protect; i++) {
-		char what[96];
+		char what[96], buf[MW_ADDRSTRLEN];
 
-		snprintf(what, sizeof(what), "nothing of %s reaches the kernel", protect_txt[i]);
+		snprintf(what, sizeof(what), "nothing of %s reaches the kernel",
+			 mw_prefix_str(&protect[i], buf, sizeof(buf)));
 		ASSERT_TRUE(!overlaps_any(&c, &protect[i]), what);
 	}
 	/* firehol_level1 lists 0.0.0.0/8, 10/8, 127/8, 172.16/12, 192.168/16
@@ -309,7 +305,6 @@ static void t_learned(void *arg)
 {
 	struct mw_blacklist bl;
 	struct mw_addr a;
-	unsigned expired = 0;
 	int id;
 	char *errs;
 
@@ -324,7 +319,6 @@ static void t_learned(void *arg)
 	ASSERT_EQ(bl.n_learned, 1, "renewal moved the expiry");
 	mw_bl_expire(&bl, 2000, NULL, NULL);
 	ASSERT_EQ(bl.n_learned, 0, "expired");
-	(void)expired;
 	mw_bl_learn(&bl, &a, (uint16_t)id, "pool.example.com", 5000);
 	mw_bl_unload(&bl, "names");
 	ASSERT_EQ(bl.n_learned, 0, "unloading a list forgets what its names taught");

@@ -183,3 +183,13 @@ int mw_endpoint_parse(const char *s, struct sockaddr_storage *ss, socklen_t *len
 	}
 	return 0;
 }
+
+bool mw_prefixes_contain(const struct mw_prefix *set, size_t n, const struct mw_addr *a)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (mw_prefix_contains(&set[i], a))
+			return true;
+	return false;
+}

@@ -29,6 +29,8 @@ int mw_prefix_parse(const char *s, struct mw_prefix *p);
 char *mw_addr_str(const struct mw_addr *a, char *buf, size_t len);
 char *mw_prefix_str(const struct mw_prefix *p, char *buf, size_t len);
 bool mw_prefix_contains(const struct mw_prefix *p, const struct mw_addr *a);
+/* True when one of the @n prefixes of @set holds @a. */
+bool mw_prefixes_contain(const struct mw_prefix *set, size_t n, const struct mw_addr *a);
 /* True when the prefixes share any address. */
 bool mw_prefix_overlap(const struct mw_prefix *a, const struct mw_prefix *b);
 /* Parses IPV4:PORT or [IPV6]:PORT. Returns 0 or -EINVAL. */

@@ -19,16 +19,6 @@
 #define REPORT_QUIET_NS (10ULL * 1000000000ULL) /* one report per remote per 10 s */
 #define MAX_PROTECT 1024
 
-static bool in_any(const struct mw_prefix *set, size_t n, const struct mw_addr *a)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (mw_prefix_contains(&set[i], a))
-			return true;
-	return false;
-}
-
 /* What a list never puts in force: internal networks (unless configured),
  * and everything the allowlist holds (own addresses, gateways, resolvers,
  * SSH peers, configured and run-time entries). */
@@ -49,7 +39,8 @@ static bool is_protected(const struct mw_agent_bl *a, const struct mw_addr *addr
 {
 	struct mw_prefix p = { .addr = *addr, .len = 128 };
 
-	if (!a->cfg->bl_block_private && in_any(a->cfg->internal, a->cfg->n_internal, addr))
+	if (!a->cfg->bl_block_private &&
+	    mw_prefixes_contain(a->cfg->internal, a->cfg->n_internal, addr))
 		return true;
 	return a->allow && mw_allow_match(a->allow, &p);
 }
@@ -281,8 +272,7 @@ static const char *block_remote(struct mw_agent_bl *a, const struct hit *h)
 {
 	const struct mw_bl_list *l = &a->bl.lists[h->list];
 	struct mw_block_req req = { .method = "BLACKLIST", .exact = true };
-	char reason[MW_REASON_MAX], msg[256];
-	enum mw_block_result r;
+	char reason[MW_REASON_MAX];
 
 	if (h->alert_only || !a->cfg->bl_block || !a->policy)
 		return "alert";
@@ -291,12 +281,7 @@ static const char *block_remote(struct mw_agent_bl *a, const struct hit *h)
 	memcpy(&req.target.addr, h->key->remote_addr, sizeof(req.target.addr));
 	req.target.len = 128;
 	req.reason = reason;
-	r = mw_policy_block(a->policy, &req, msg, sizeof(msg));
-	if (r == MW_REFUSED_ALLOW || r == MW_REFUSED_CAP)
-		pr_info("BLACKLIST: %s\n", msg);
-	return r == MW_BLOCKED || r == MW_BLOCK_KEPT ? "blocked" :
-	       r == MW_DRY_RUN			     ? "dry-run" :
-						       "alert";
+	return mw_policy_block_detection(a->policy, &req);
 }
 
 static void report(struct mw_agent_bl *a, const struct hit *h)
@@ -372,7 +357,8 @@ static void on_new_public(void *arg, const struct mw_event_flow *ev)
 		return;
 	h.list = l->list;
 	h.name = l->name;
-	h.alert_only = in_any(a->cfg->bl_alert_only, a->cfg->n_bl_alert_only, &l->addr);
+	h.alert_only =
+		mw_prefixes_contain(a->cfg->bl_alert_only, a->cfg->n_bl_alert_only, &l->addr);
 	report(a, &h);
 }
 
@@ -410,10 +396,11 @@ static void learn_answer(struct mw_agent_bl *a, const struct mw_event_peek *ev)
 		if (ret <= 0)
 			continue;
 		snprintf(l.name, sizeof(l.name), "%s", msg.names[0]);
-		ret = mw_bl_kernel_learn(
-			&a->k, &l,
-			in_any(a->cfg->bl_alert_only, a->cfg->n_bl_alert_only, addr) ? MW_BL_ALERT :
-										       0);
+		ret = mw_bl_kernel_learn(&a->k, &l,
+					 mw_prefixes_contain(a->cfg->bl_alert_only,
+							     a->cfg->n_bl_alert_only, addr) ?
+						 MW_BL_ALERT :
+						 0);
 		if (ret)
 			pr_warn("blacklist: cannot add %s to the kernel: %s\n",
 				mw_addr_str(addr, buf, sizeof(buf)), strerror(-ret));
@@ -442,8 +429,8 @@ static void match_sni(struct mw_agent_bl *a, const struct mw_event_peek *ev)
 	a->sni_matches++;
 	h.list = match->list;
 	h.name = sni;
-	h.alert_only = in_any(a->cfg->bl_alert_only, a->cfg->n_bl_alert_only,
-			      (const struct mw_addr *)ev->key.remote_addr);
+	h.alert_only = mw_prefixes_contain(a->cfg->bl_alert_only, a->cfg->n_bl_alert_only,
+					   (const struct mw_addr *)ev->key.remote_addr);
 	report(a, &h);
 }
 

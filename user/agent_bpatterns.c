@@ -70,8 +70,7 @@ static const char *block_pool(struct mw_agent_bp *a, const struct finding *fd,
 			      const struct mw_process *proc, bool have_proc)
 {
 	struct mw_block_req req = { .method = "BPATTERNS", .exact = true };
-	char reason[MW_REASON_MAX], msg[256];
-	enum mw_block_result r;
+	char reason[MW_REASON_MAX];
 
 	/* the host serving miners (a pool or proxy it runs) is reported, and
 	 * its clients are not blocked on that ground */
@@ -82,12 +81,7 @@ static const char *block_pool(struct mw_agent_bp *a, const struct finding *fd,
 	memcpy(&req.target.addr, fd->key->remote_addr, sizeof(req.target.addr));
 	req.target.len = 128;
 	req.reason = reason;
-	r = mw_policy_block(a->policy, &req, msg, sizeof(msg));
-	if (r == MW_REFUSED_ALLOW || r == MW_REFUSED_CAP)
-		pr_info("BPATTERNS: %s\n", msg);
-	return r == MW_BLOCKED || r == MW_BLOCK_KEPT ? "blocked" :
-	       r == MW_DRY_RUN			     ? "dry-run" :
-						       "alert";
+	return mw_policy_block_detection(a->policy, &req);
 }
 
 static void report(struct mw_agent_bp *a, const struct finding *fd)

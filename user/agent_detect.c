@@ -17,8 +17,7 @@ static void block_source(struct mw_agent_detect *ad, const struct mw_dict_detect
 			 const struct mw_addr *src, const char **action)
 {
 	struct mw_block_req req = { .method = det->method };
-	char reason[MW_REASON_MAX], msg[256];
-	enum mw_block_result r;
+	char reason[MW_REASON_MAX];
 
 	snprintf(reason, sizeof(reason), "%s%u tries on port %u in %llus%s",
 		 det->distributed ? "distributed attack, " : "", det->attempts, det->dst_port,
@@ -27,12 +26,7 @@ static void block_source(struct mw_agent_detect *ad, const struct mw_dict_detect
 	req.target.addr = *src;
 	req.target.len = 128;
 	req.reason = reason;
-	r = mw_policy_block(ad->policy, &req, msg, sizeof(msg));
-	*action = r == MW_BLOCKED || r == MW_BLOCK_KEPT ? "blocked" :
-		  r == MW_DRY_RUN			? "dry-run" :
-							  "alert";
-	if (r == MW_REFUSED_ALLOW || r == MW_REFUSED_CAP)
-		pr_info("%s: %s\n", det->method, msg);
+	*action = mw_policy_block_detection(ad->policy, &req);
 }
 
 static void on_detection(void *arg, const struct mw_dict_detection *det)

@@ -105,7 +105,6 @@ static void set_cfg(struct mw_agent_dirnet *a)
 	for (i = 0; i < a->cfg->bp_pool_ports.n && a->d.cfg.n_sensitive < 64; i++)
 		a->d.cfg.sensitive_ports[a->d.cfg.n_sensitive++] = a->cfg->bp_pool_ports.port[i];
 	a->d.cfg.fanout = (unsigned)a->cfg->dn_fanout;
-	a->d.cfg.learn_ms = a->cfg->dn_learn_ms;
 }
 
 static bool is_resolver(const struct mw_agent_dirnet *a, const struct mw_addr *dst)
@@ -151,18 +150,14 @@ static void report(struct mw_agent_dirnet *a, const struct mw_event_flow *ev,
 	mw_addr_str((const struct mw_addr *)k->remote_addr, remote, sizeof(remote));
 	if (a->cfg->dn_block && a->policy) {
 		struct mw_block_req req = { .method = "DIRNET", .exact = true };
-		char reason[MW_REASON_MAX], msg[256];
-		enum mw_block_result r;
+		char reason[MW_REASON_MAX];
 
 		snprintf(reason, sizeof(reason), "new outbound destination%s%s",
 			 have_proc ? " of " : "", have_proc ? proc->o.comm : "");
 		memcpy(&req.target.addr, k->remote_addr, sizeof(req.target.addr));
 		req.target.len = 128;
 		req.reason = reason;
-		r = mw_policy_block(a->policy, &req, msg, sizeof(msg));
-		action = r == MW_BLOCKED || r == MW_BLOCK_KEPT ? "blocked" :
-			 r == MW_DRY_RUN		       ? "dry-run" :
-								 "alert";
+		action = mw_policy_block_detection(a->policy, &req);
 	}
 	detail = json_pack(
 		"{s:s, s:b, s:b, s:b, s:i, s:o}", "reason",

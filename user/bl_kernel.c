@@ -142,16 +142,6 @@ static int trie_fill(int fd, const struct mw_bl_kentry *e, size_t n, bool v4)
 	return err;
 }
 
-static bool in_any(const struct mw_prefix *set, size_t n, const struct mw_addr *a)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (mw_prefix_contains(&set[i], a))
-			return true;
-	return false;
-}
-
 static int learned_value(const struct mw_bl_learned *l, uint8_t flags, void *key,
 			 struct mw_bl_value *v)
 {
@@ -186,7 +176,8 @@ int mw_bl_kernel_install(struct mw_bl_kernel *k, const struct mw_bl_compiled *c,
 	for (i = 0; i < bl->n_learned && !err; i++) {
 		struct mw_lpm_key key = { 0 };
 		struct mw_bl_value v;
-		uint8_t flags = in_any(alert, n_alert, &bl->learned[i].addr) ? MW_BL_ALERT : 0;
+		uint8_t flags =
+			mw_prefixes_contain(alert, n_alert, &bl->learned[i].addr) ? MW_BL_ALERT : 0;
 		bool v4 = learned_value(&bl->learned[i], flags, &key, &v);
 
 		/* a listed entry for the same address stays as it is */

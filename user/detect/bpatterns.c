@@ -127,8 +127,8 @@ static bool is_v4(const struct mw_flow_key *k)
 }
 
 /* The verdict so far; 1 when every condition of a miner's rhythm holds. */
-static int judge(const struct mw_rhythm *r, const struct track *t, uint64_t now_ns,
-		 const struct mw_flow *f, struct mw_rhythm_verdict *v)
+static int judge(const struct mw_rhythm *r, const struct track *t, const struct mw_flow *f,
+		 struct mw_rhythm_verdict *v)
 {
 	const struct mw_rhythm_cfg *c = &r->cfg;
 	double age_min, mean, var;
@@ -148,7 +148,6 @@ static int judge(const struct mw_rhythm *r, const struct track *t, uint64_t now_
 		v->mean_gap_s = mean;
 		v->cv = mean > 0 && var > 0 ? sqrt(var) / mean : 0;
 	}
-	(void)now_ns;
 	if ((f->last_ns - f->first_ns) / 1000000 < c->min_age_ms || t->pushes < c->min_pushes ||
 	    t->gaps + 1 < c->min_pushes)
 		return 0;
@@ -214,7 +213,7 @@ int mw_rhythm_sample(struct mw_rhythm *r, const struct mw_flow_key *key, const s
 	t->packets[0] = f->packets[0], t->packets[1] = f->packets[1];
 	t->bytes[0] = f->bytes[0], t->bytes[1] = f->bytes[1];
 	t->last_sample_ns = now_ns;
-	if (t->reported || !judge(r, t, now_ns, f, v))
+	if (t->reported || !judge(r, t, f, v))
 		return 0;
 	t->reported = true;
 	return 1;

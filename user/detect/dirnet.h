@@ -55,7 +55,6 @@ struct mw_dirnet_cfg {
 	uint16_t sensitive_ports[64];
 	unsigned n_sensitive;
 	unsigned fanout; /* new destinations a minute that make it worse */
-	uint64_t learn_ms; /* learning period when none was done yet */
 };
 
 struct mw_dirnet {

@@ -731,3 +731,16 @@ int mw_policy_rebuild(struct mw_policy *p)
 	mw_policy_sync_allow(p);
 	return ret;
 }
+
+const char *mw_policy_block_detection(struct mw_policy *p, const struct mw_block_req *req)
+{
+	enum mw_block_result r;
+	char msg[256];
+
+	r = mw_policy_block(p, req, msg, sizeof(msg));
+	if (r == MW_REFUSED_ALLOW || r == MW_REFUSED_CAP)
+		pr_info("%s: %s\n", req->method, msg);
+	return r == MW_BLOCKED || r == MW_BLOCK_KEPT ? "blocked" :
+	       r == MW_DRY_RUN			     ? "dry-run" :
+						       "alert";
+}

@@ -94,6 +94,9 @@ int mw_policy_sync_allow(struct mw_policy *p);
 
 enum mw_block_result mw_policy_block(struct mw_policy *p, const struct mw_block_req *req, char *msg,
 				     size_t msglen);
+/* A detector's block: mw_policy_block, a refusal logged under the request's
+ * method, and the outcome as the EVE action ("blocked", "dry-run", "alert"). */
+const char *mw_policy_block_detection(struct mw_policy *p, const struct mw_block_req *req);
 /* Unblocks the entry whose prefix or offending address is @target.
  * Returns 0, or -ENOENT when nothing blocks it. */
 int mw_policy_unblock(struct mw_policy *p, const struct mw_prefix *target, char *msg,
