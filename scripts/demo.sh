@@ -23,6 +23,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 
+# shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
 	[ -n "$FOLLOW" ] && kill "$FOLLOW" 2>/dev/null
 	[ -n "$AGENT" ] && kill "$AGENT" 2>/dev/null && wait "$AGENT" 2>/dev/null

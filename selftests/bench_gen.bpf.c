@@ -129,4 +129,32 @@ int bench_emit_xdp(struct xdp_md *ctx)
 	return XDP_PASS;
 }
 
+/* bench_lru_xdp: the floor under a new flow: a lookup and an insert into an
+ * LRU hash of the flow table's size, key and value, and nothing else. The
+ * key takes the IPv4 addresses and ports where the generator varies them. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MW_FLOWS_DEFAULT);
+	__type(key, struct mw_flow_key);
+	__type(value, struct mw_flow);
+} bench_lru SEC(".maps");
+
+SEC("xdp")
+int bench_lru_xdp(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
+	struct mw_flow_key key = { .proto = 6 };
+	struct mw_flow f = { 0 };
+
+	if (data + V4_DPORT + 2 > data_end)
+		return XDP_PASS;
+	__builtin_memcpy(key.remote_addr + 12, data + V4_SADDR_LO - 2, 4);
+	__builtin_memcpy(&key.remote_port, data + V4_SPORT, 2);
+	if (bpf_map_lookup_elem(&bench_lru, &key))
+		return XDP_PASS;
+	f.packets[0] = 1;
+	bpf_map_update_elem(&bench_lru, &key, &f, BPF_NOEXIST);
+	return XDP_PASS;
+}
+
 char LICENSE[] SEC("license") = "GPL";

@@ -187,6 +187,16 @@ static void bench_family(int family, bool tc, double empty)
 	snprintf(name, sizeof(name), "%s ipv%d new flow per packet", hook, family);
 	add(name, t_gen - t_gen_empty + empty, empty);
 	bench_gen__destroy(g);
+	if (family == 4 && !tc && !flows_type && !flows_flags) {
+		/* the floor: a bare LRU lookup and insert, same table, key, value */
+		struct bench_gen *gl = load_gen(0, 0, -1, -1);
+		struct bench_gen *gf = load_gen(0, 0, bpf_program__fd(gl->progs.bench_lru_xdp), -1);
+
+		t_gen = measure(bpf_program__fd(gf->progs.bench_gen_xdp), pkt, len, repeat);
+		add("xdp bare LRU lookup + insert (floor)", t_gen - t_gen_empty + empty, empty);
+		bench_gen__destroy(gf);
+		bench_gen__destroy(gl);
+	}
 	mw_loader_destroy(&l);
 
 	/* 100k flows cycling, the table warm */

@@ -332,6 +332,7 @@ static void t_no_counters(void *arg)
 	ASSERT_EQ(mw_nft_apply(&nft, ops, N), 0, "5000 elements");
 	n = mw_nft_list(&nft, MW_SET_BLOCK4, &els);
 	ASSERT_TRUE(n >= N, "all listed");
+	ASSERT_TRUE(n > 0 && !els[0].counted, "an element without a counter is listed as such");
 	free(els);
 	listing = run("nft list table inet minewall");
 	ASSERT_TRUE(listing && strstr(listing, "100.70.0.7 timeout") != NULL,
@@ -339,6 +340,10 @@ static void t_no_counters(void *arg)
 	free(listing);
 	nft.no_elem_counters = false;
 	ASSERT_EQ(mw_nft_create(&nft, true), 0, "and back with counters");
+	ASSERT_EQ(mw_nft_apply(&nft, ops, 1), 0, "one element");
+	n = mw_nft_list(&nft, MW_SET_BLOCK4, &els);
+	ASSERT_TRUE(n == 1 && els[0].counted && els[0].packets == 0, "listed with its counter");
+	free(els);
 	free(ops);
 }
 

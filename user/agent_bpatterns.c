@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <bpf/bpf.h>
@@ -152,10 +153,10 @@ static void on_peek(void *arg, const struct mw_event_peek *ev)
 	report(a, &fd);
 }
 
-static void visit(void *arg, const struct mw_flow_key *key, const struct mw_flow *f,
-		  uint64_t now_ns)
+/* One sample of a connection the host opened, and its verdict. */
+static void sample(struct mw_agent_bp *a, const struct mw_flow_key *key, const struct mw_flow *f,
+		   uint64_t now_ns)
 {
-	struct mw_agent_bp *a = arg;
 	struct mw_rhythm_verdict v;
 	struct finding fd = {
 		.key = key, .sock_cookie = f->sock_cookie, .ifindex = f->ifindex, .match = "rhythm"
@@ -177,11 +178,56 @@ static void visit(void *arg, const struct mw_flow_key *key, const struct mw_flow
 	report(a, &fd);
 }
 
+/* While few connections are tracked, each cycle reads them by key and the
+ * table sweep only finds new ones; with more, samples follow the sweep. */
+static bool per_cycle(const struct mw_agent_bp *a)
+{
+	return a->rhythm && mw_rhythm_tracked(a->rhythm) <= MW_RHYTHM_CYCLE_MAX;
+}
+
+/* The table sweep's visit of each live flow. */
+static void visit(void *arg, const struct mw_flow_key *key, const struct mw_flow *f,
+		  uint64_t now_ns)
+{
+	struct mw_agent_bp *a = arg;
+
+	if (per_cycle(a) && mw_rhythm_tracks(a->rhythm, key, f->first_ns))
+		return;
+	sample(a, key, f, now_ns);
+}
+
+/* A connection to a public address, at its first packet: tracked at once. */
+static void on_new_public(void *arg, const struct mw_event_flow *ev)
+{
+	struct mw_agent_bp *a = arg;
+
+	if (ev->hdr.dir == MW_DIR_OUT)
+		sample(a, &ev->key, &ev->flow, mw_now_ns());
+}
+
+void mw_agent_bp_cycle(struct mw_agent_bp *a, uint64_t now_ns)
+{
+	unsigned i, n;
+
+	if (!per_cycle(a) || !a->keys)
+		return;
+	n = mw_rhythm_list(a->rhythm, a->keys, a->first, MW_RHYTHM_CYCLE_MAX);
+	for (i = 0; i < n; i++) {
+		struct mw_flow f;
+
+		/* gone, or the 4-tuple reused by a new connection: the sweep or
+		 * the expiry deals with it */
+		if (bpf_map_lookup_elem(a->flows_fd, &a->keys[i], &f) || f.first_ns != a->first[i])
+			continue;
+		sample(a, &a->keys[i], &f, now_ns);
+	}
+}
+
 int mw_agent_bp_init(struct mw_agent_bp *a, const struct mw_config *cfg, int owner_fd, int flows_fd,
 		     struct mw_policy *policy, struct mw_eve *eve, struct mw_events *events,
 		     struct mw_flow_scan *scan)
 {
-	struct mw_event_sink sink = { .peek = on_peek, .arg = a };
+	struct mw_event_sink sink = { .peek = on_peek, .new_public = on_new_public, .arg = a };
 	struct mw_rhythm_cfg rc = rhythm_cfg(cfg);
 
 	memset(a, 0, sizeof(*a));
@@ -190,6 +236,10 @@ int mw_agent_bp_init(struct mw_agent_bp *a, const struct mw_config *cfg, int own
 	a->flows_fd = flows_fd;
 	a->policy = policy;
 	a->eve = eve;
+	a->keys = calloc(MW_RHYTHM_CYCLE_MAX, sizeof(*a->keys));
+	a->first = calloc(MW_RHYTHM_CYCLE_MAX, sizeof(*a->first));
+	if (!a->keys || !a->first)
+		return -ENOMEM;
 	if (cfg->bp_rhythm) {
 		a->rhythm = mw_rhythm_new(&rc);
 		if (!a->rhythm)
@@ -204,6 +254,10 @@ void mw_agent_bp_free(struct mw_agent_bp *a)
 {
 	mw_rhythm_free(a->rhythm);
 	a->rhythm = NULL;
+	free(a->keys);
+	free(a->first);
+	a->keys = NULL;
+	a->first = NULL;
 }
 
 int mw_agent_bp_reload(struct mw_agent_bp *a)

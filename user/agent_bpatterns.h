@@ -29,12 +29,20 @@ struct mw_agent_bp {
 		uint64_t ns;
 	} recent[128];
 	unsigned recent_pos;
+	/* the tracked connections, read by key each cycle */
+	struct mw_flow_key *keys;
+	uint64_t *first;
 };
+
+/* Connections sampled by key every cycle, at most; beyond, at each sweep. */
+#define MW_RHYTHM_CYCLE_MAX 4096
 
 int mw_agent_bp_init(struct mw_agent_bp *a, const struct mw_config *cfg, int owner_fd, int flows_fd,
 		     struct mw_policy *policy, struct mw_eve *eve, struct mw_events *events,
 		     struct mw_flow_scan *scan);
 void mw_agent_bp_free(struct mw_agent_bp *a);
+/* Every agent cycle: samples the tracked connections. */
+void mw_agent_bp_cycle(struct mw_agent_bp *a, uint64_t now_ns);
 /* After a config reload: the rhythm thresholds. */
 int mw_agent_bp_reload(struct mw_agent_bp *a);
 void mw_agent_bp_tick(struct mw_agent_bp *a, uint64_t now_ns);

@@ -12,15 +12,21 @@
 #include "log.h"
 #include "util.h"
 
-/* Per-element nft hits of the exact block sets, looked up by prefix. */
-static uint64_t nft_hits(const struct mw_nft_elem *els, long n, const struct mw_prefix *p)
+static int cmp_elem_prefix(const void *a, const void *b)
 {
-	long i;
+	return memcmp(&((const struct mw_nft_elem *)a)->prefix,
+		      &((const struct mw_nft_elem *)b)->prefix, sizeof(struct mw_prefix));
+}
 
-	for (i = 0; i < n; i++)
-		if (!memcmp(&els[i].prefix, p, sizeof(*p)))
-			return els[i].packets;
-	return 0;
+/* Per-element nft hits of the exact block sets (@els sorted by prefix);
+ * null when the element has no counter (element_counters = no). */
+static json_t *nft_hits(const struct mw_nft_elem *els, long n, const struct mw_prefix *p)
+{
+	struct mw_nft_elem key = { .prefix = *p };
+	const struct mw_nft_elem *e;
+
+	e = n > 0 ? bsearch(&key, els, n, sizeof(*els), cmp_elem_prefix) : NULL;
+	return e && e->counted ? json_integer((json_int_t)e->packets) : json_null();
 }
 
 static uint64_t xdp_drops(const struct mw_agent_ctl *c, const struct mw_prefix *p)
@@ -49,27 +55,32 @@ static json_t *list_blocks(struct mw_agent_ctl *c)
 	int64_t now = time(NULL);
 	size_t i;
 
+	/* sorted, so that listing 100k blocks is not 100k linear searches */
+	if (n4 > 0)
+		qsort(e4, n4, sizeof(*e4), cmp_elem_prefix);
+	if (n6 > 0)
+		qsort(e6, n6, sizeof(*e6), cmp_elem_prefix);
 	for (i = 0; i < c->policy->n; i++) {
 		const struct mw_block_entry *e = &c->policy->entries[i];
 		char pb[MW_ADDRSTRLEN], sb[MW_ADDRSTRLEN];
-		uint64_t hits;
 
 		if (!e->active)
 			continue;
-		hits = nft_hits(e4, n4, &e->prefix) + nft_hits(e6, n6, &e->prefix);
 		json_array_append_new(
 			arr,
-			json_pack(
-				"{s:s, s:s, s:s, s:s, s:i, s:o, s:I, s:I, s:I, s:I}", "prefix",
-				mw_prefix_str(&e->prefix, pb, sizeof(pb)), "seen",
-				mw_addr_str(&e->seen, sb, sizeof(sb)), "method", e->method,
-				"reason", e->reason, "count", (int)e->count, "remaining_s",
-				e->expires_s ?
-					json_integer(e->expires_s > now ? e->expires_s - now : 0) :
-					json_null(),
-				"timeout_s", (json_int_t)(e->timeout_ms / 1000), "nft_hits",
-				(json_int_t)hits, "xdp_drops", (json_int_t)xdp_drops(c, &e->prefix),
-				"since", (json_int_t)e->first_s));
+			json_pack("{s:s, s:s, s:s, s:s, s:i, s:o, s:I, s:o, s:I, s:I}", "prefix",
+				  mw_prefix_str(&e->prefix, pb, sizeof(pb)), "seen",
+				  mw_addr_str(&e->seen, sb, sizeof(sb)), "method", e->method,
+				  "reason", e->reason, "count", (int)e->count, "remaining_s",
+				  e->expires_s ?
+					  json_integer(e->expires_s > now ? e->expires_s - now :
+									    0) :
+					  json_null(),
+				  "timeout_s", (json_int_t)(e->timeout_ms / 1000), "nft_hits",
+				  mw_addr_is_v4(&e->prefix.addr) ? nft_hits(e4, n4, &e->prefix) :
+								   nft_hits(e6, n6, &e->prefix),
+				  "xdp_drops", (json_int_t)xdp_drops(c, &e->prefix), "since",
+				  (json_int_t)e->first_s));
 	}
 	free(e4);
 	free(e6);

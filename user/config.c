@@ -172,7 +172,7 @@ void mw_config_defaults(struct mw_config *cfg)
 	snprintf(cfg->syslog_socket, sizeof(cfg->syslog_socket), "%s", "/dev/log");
 	snprintf(cfg->metrics, sizeof(cfg->metrics), "%s", "127.0.0.1:9477");
 	cfg->max_flows = MW_FLOWS_DEFAULT;
-	cfg->scan_interval_ms = 2000;
+	cfg->scan_interval_ms = 5000;
 	cfg->tcp_idle_ms = 15 * 60000;
 	cfg->udp_idle_ms = 120000;
 	cfg->halfopen_ms = 30000;
@@ -203,7 +203,7 @@ void mw_config_defaults(struct mw_config *cfg)
 	cfg->dict_success_attempts = 3;
 	cfg->dict_block = true;
 	cfg->hook_timeout_ms = 10000;
-	cfg->element_counters = true;
+	cfg->element_counters = false;
 	snprintf(cfg->bl_lists, sizeof(cfg->bl_lists), "%s", MW_BL_DIR_DEFAULT);
 	cfg->bl_block = true;
 	for (i = 0; i < ARRAY_SIZE(bl_alert_defaults); i++)

@@ -49,6 +49,7 @@
 
 #define MW_VERSION "0.1.0"
 #define TICK_MS 250
+#define MW_CYCLE_MS 1000 /* blocks, allowlist, detector ticks, rhythm samples */
 
 struct agent {
 	struct mw_config cfg;
@@ -77,7 +78,7 @@ struct agent {
 	int epfd, sigfd, timerfd, lockfd;
 	int stats_fd, agent_fd;
 	struct mw_agent hb;
-	uint64_t next_scan_ns, next_status_ns;
+	uint64_t next_scan_ns, next_cycle_ns, next_status_ns;
 	struct mw_stats last_stats;
 	uint64_t last_ends, last_inserts;
 	bool stop;
@@ -289,15 +290,21 @@ static void enforcement_cycle(struct agent *a)
 	mw_agent_ipfix_tick(&a->ipfix);
 }
 
+/* The agent's cycle: a second, or the sweep's interval when shorter. */
+static uint64_t cycle_ms(const struct mw_config *cfg)
+{
+	return cfg->scan_interval_ms < MW_CYCLE_MS ? cfg->scan_interval_ms : MW_CYCLE_MS;
+}
+
 static void periodic(struct agent *a)
 {
 	uint64_t now = mw_now_ns();
 	struct mw_stats st;
 	int healed;
 
+	/* the sweep of the whole table (idle ends, counts) is the costly part:
+	 * it runs every scan_interval; the rest every cycle */
 	if (now >= a->next_scan_ns) {
-		a->lag_ns = a->next_scan_ns ? now - a->next_scan_ns : 0;
-		a->mview.lag_ns = a->lag_ns;
 		a->next_scan_ns = now + a->cfg.scan_interval_ms * 1000000ULL;
 		mw_flow_scan_run(&a->scan, &a->cfg, now);
 		if (!mw_stats_read(a->stats_fd, &st)) {
@@ -310,9 +317,15 @@ static void periodic(struct agent *a)
 			a->hb.evictions = mw_flow_scan_evictions(&a->scan, st.flow_inserts);
 			a->mview.evictions = a->hb.evictions;
 		}
+	}
+	if (now >= a->next_cycle_ns) {
+		a->lag_ns = a->next_cycle_ns ? now - a->next_cycle_ns : 0;
+		a->mview.lag_ns = a->lag_ns;
+		a->next_cycle_ns = now + cycle_ms(&a->cfg) * 1000000ULL;
 		healed = mw_loader_heal(&a->loader, a->cfg.xdp_mode);
 		if (healed)
 			record_attachments(a);
+		mw_agent_bp_cycle(&a->bp, now);
 		enforcement_cycle(a);
 	}
 	if (a->cfg.status_interval_ms && now >= a->next_status_ns) {

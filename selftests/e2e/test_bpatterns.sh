@@ -115,7 +115,8 @@ for _ in $(seq 1 50); do [ -f "$RUN_DIR/servers.up" ] && break; sleep 0.1; done
 
 cat >"$RUN_DIR/live.conf" <<EOF
 [flows]
-scan_interval = 500ms
+# the shipped sweep: rhythm samples come from the 1 s cycle, by key
+scan_interval = 5s
 [bpatterns]
 rhythm_min_age = 9s
 rhythm_min_pushes = 4

@@ -73,14 +73,17 @@ static int blocks_from_nft(void)
 			char pb[MW_ADDRSTRLEN];
 
 			json_array_append_new(
-				arr, json_pack("{s:s, s:s, s:o, s:I, s:I}", "prefix",
+				arr, json_pack("{s:s, s:s, s:o, s:I, s:o}", "prefix",
 					       mw_prefix_str(&els[i].prefix, pb, sizeof(pb)),
 					       "reason", els[i].comment, "remaining_s",
 					       els[i].timeout_ms ?
 						       json_integer(els[i].expires_ms / 1000) :
 						       json_null(),
 					       "timeout_s", (json_int_t)(els[i].timeout_ms / 1000),
-					       "nft_hits", (json_int_t)els[i].packets));
+					       "nft_hits",
+					       els[i].counted ?
+						       json_integer((json_int_t)els[i].packets) :
+						       json_null()));
 		}
 		free(els);
 	}
@@ -132,17 +135,19 @@ int do_blocks(int argc, char **argv)
 	       "NFT HITS", "XDP DROPS", "REASON");
 	for (i = 0; i < json_array_size(reply); i++) {
 		json_t *b = json_array_get(reply, i), *rem = json_object_get(b, "remaining_s");
-		char rbuf[16];
+		json_t *hits = json_object_get(b, "nft_hits");
+		char rbuf[16], hbuf[24] = "-";
 
+		if (json_is_integer(hits))
+			snprintf(hbuf, sizeof(hbuf), "%lld", json_integer_value(hits));
 		if (json_is_null(rem))
 			snprintf(rbuf, sizeof(rbuf), "permanent");
 		else
 			mw_format_duration(json_integer_value(rem) * 1000, rbuf, sizeof(rbuf));
-		printf("%-30s %-10s %9s %6lld %9lld %9lld  %s\n",
+		printf("%-30s %-10s %9s %6lld %9s %9lld  %s\n",
 		       json_string_value(json_object_get(b, "prefix")),
 		       json_string_value(json_object_get(b, "method")), rbuf,
-		       json_integer_value(json_object_get(b, "count")),
-		       json_integer_value(json_object_get(b, "nft_hits")),
+		       json_integer_value(json_object_get(b, "count")), hbuf,
 		       json_integer_value(json_object_get(b, "xdp_drops")),
 		       json_string_value(json_object_get(b, "reason")));
 	}

@@ -119,6 +119,25 @@ static struct track *find(struct mw_rhythm *r, const struct mw_flow_key *k, uint
 	return &r->t[j];
 }
 
+bool mw_rhythm_tracks(const struct mw_rhythm *r, const struct mw_flow_key *key, uint64_t first_ns)
+{
+	return find((struct mw_rhythm *)r, key, first_ns, false) != NULL;
+}
+
+unsigned mw_rhythm_list(const struct mw_rhythm *r, struct mw_flow_key *keys, uint64_t *first,
+			unsigned max)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < r->cap && n < max; i++) {
+		if (!r->t[i].used)
+			continue;
+		keys[n] = r->t[i].key;
+		first[n++] = r->t[i].first_ns;
+	}
+	return n;
+}
+
 static bool is_v4(const struct mw_flow_key *k)
 {
 	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };

@@ -5,11 +5,12 @@
  * messages on its own (new jobs), regularly, every few seconds to a few
  * minutes, while the client answers rarely (shares) and the volume stays
  * low. Encrypted Stratum shows it as plainly as plaintext. Plain C over
- * flow samples, one per agent scan.
+ * flow samples, one per agent cycle.
  */
 #ifndef MW_DETECT_BPATTERNS_H
 #define MW_DETECT_BPATTERNS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "minewall.h"
@@ -44,6 +45,12 @@ void mw_rhythm_free(struct mw_rhythm *r);
  */
 int mw_rhythm_sample(struct mw_rhythm *r, const struct mw_flow_key *key, const struct mw_flow *f,
 		     uint64_t now_ns, struct mw_rhythm_verdict *v);
+/* Whether the flow has been sampled before. */
+bool mw_rhythm_tracks(const struct mw_rhythm *r, const struct mw_flow_key *key, uint64_t first_ns);
+/* Copies the tracked flows' keys and first_ns into @keys / @first (at most
+ * @max); returns how many. */
+unsigned mw_rhythm_list(const struct mw_rhythm *r, struct mw_flow_key *keys, uint64_t *first,
+			unsigned max);
 /* Forgets flows not sampled since @before_ns. */
 void mw_rhythm_expire(struct mw_rhythm *r, uint64_t before_ns);
 /* Flows tracked. */

@@ -790,6 +790,7 @@ static int counter_cb(struct nftnl_expr *e, void *data)
 	if (!strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), "counter")) {
 		el->packets = nftnl_expr_get_u64(e, NFTNL_EXPR_CTR_PACKETS);
 		el->bytes = nftnl_expr_get_u64(e, NFTNL_EXPR_CTR_BYTES);
+		el->counted = true;
 	}
 	return 0;
 }

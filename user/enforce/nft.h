@@ -42,7 +42,8 @@ struct mw_nft_elem {
 	struct mw_prefix prefix;
 	uint64_t timeout_ms; /* as set; 0: permanent */
 	uint64_t expires_ms; /* remaining; 0: permanent */
-	uint64_t packets, bytes;
+	uint64_t packets, bytes; /* its counter's, when it has one */
+	bool counted;
 	char comment[MW_NFT_COMMENT_MAX];
 };
 
