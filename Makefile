@@ -17,8 +17,13 @@ SHELL := /bin/bash
 PREFIX ?= /usr/local
 DESTDIR ?=
 SAN ?= 0
+FUZZ ?= 0
 BUILD_ROOT := build
-ifeq ($(SAN),1)
+ifeq ($(FUZZ),1)
+BUILD := $(BUILD_ROOT)/fuzz
+SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+else ifeq ($(SAN),1)
 BUILD := $(BUILD_ROOT)/san
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 else
@@ -155,6 +160,22 @@ $(BUILD)/selftests/bench_packets: $(BUILD)/selftests/bench_packets.o \
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
+# libFuzzer harnesses (selftests/fuzz/), one per parser of outside bytes;
+# `make fuzz FUZZ_SECONDS=N` runs each for N seconds from the seed corpora.
+FUZZERS := config list dns tls stratum control ipfix
+FUZZ_BINS := $(addprefix $(BUILD)/fuzz_,$(FUZZERS))
+FUZZ_SECONDS ?= 60
+
+$(BUILD)/fuzz_%: $(BUILD)/selftests/fuzz/fuzz_%.o $(LIB_OBJS) $(BUILD)/user/output/ipfix.o
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -fsanitize=fuzzer $^ $(LDLIBS) -o $@
+
+fuzzers: $(FUZZ_BINS)
+
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory FUZZ=1 fuzzers
+	$(Q)bash selftests/fuzz/run.sh $(BUILD_ROOT)/fuzz $(FUZZ_SECONDS)
+
 # Installs the Debian packages that build, tests and benchmarks use.
 deps:
 	$(Q)bash scripts/setup-deps.sh all
@@ -169,15 +190,17 @@ run: deps-run
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory SAN=1 all $(subst $(BUILD_ROOT)/,$(BUILD_ROOT)/san/,$(TEST_PROGS))
-	$(Q)bash selftests/run.sh $(BUILD_ROOT)/san
+	$(Q)$(MAKE) --no-print-directory FUZZ=1 fuzzers
+	$(Q)MW_FUZZ_BIN=$(BUILD_ROOT)/fuzz bash selftests/run.sh $(BUILD_ROOT)/san
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(BUILD)/selftests/bench_packets $(BUILD)/selftests/bench_nft \
 		$(BUILD)/selftests/bench_agent $(BUILD)/selftests/bench_sendmmsg
 	$(Q)bash selftests/bench.sh $(BUILD)
 
-SHELL_SCRIPTS := $(wildcard scripts/*.sh selftests/*.sh selftests/e2e/*.sh .ci/run)
-C_SRCS := $(wildcard user/*.c user/*/*.c include/*.h bpf/*.c bpf/*.h selftests/*.c selftests/*.h user/*.h user/*/*.h)
+SHELL_SCRIPTS := $(wildcard scripts/*.sh selftests/*.sh selftests/e2e/*.sh selftests/fuzz/*.sh .ci/run)
+C_SRCS := $(wildcard user/*.c user/*/*.c include/*.h bpf/*.c bpf/*.h selftests/*.c selftests/*.h \
+	selftests/fuzz/*.c user/*.h user/*/*.h)
 
 # clang-tidy: the analyzer and bugprone checks, less those that flag idioms
 # of C itself (memcpy, snprintf) or are known false positives on clang 14 (va_list)
@@ -243,6 +266,6 @@ clean:
 	$(call msg,CLEAN,$(BUILD_ROOT))
 	$(Q)rm -rf $(BUILD_ROOT)
 
-.PHONY: all deps deps-run run test bench lint format install uninstall demo clean
+.PHONY: all deps deps-run run test bench fuzz fuzzers lint format install uninstall demo clean
 
 -include $(shell find $(BUILD_ROOT) -name '*.d' 2>/dev/null)

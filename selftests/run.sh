@@ -57,6 +57,8 @@ run_suite lists "$BUILD_DIR/selftests/test_lists"
 run_suite patterns "$BUILD_DIR/selftests/test_patterns"
 run_suite packets "$BUILD_DIR/selftests/test_packets"
 run_suite nft "$BUILD_DIR/selftests/test_nft"
+# the libFuzzer harnesses (make FUZZ=1 fuzzers): seeds replayed, a short run each
+[ -n "${MW_FUZZ_BIN:-}" ] && run_suite fuzz bash selftests/fuzz/run.sh "$MW_FUZZ_BIN" brief
 for t in selftests/e2e/test_*.sh; do
 	run_suite "$(basename "$t" .sh)" bash "$t"
 done
