@@ -257,6 +257,24 @@ static int split_list(const char *value, int (*fn)(void *, const char *), void *
 	return 0;
 }
 
+/* An OPT_LIST value as kept: items trimmed, empty ones dropped, joined by
+ * ", ", so that it is written back (one item a line) exactly as read. */
+static void list_normalise(const char *in, char *out, size_t cap)
+{
+	size_t used = 0, n;
+
+	out[0] = '\0';
+	while (*in) {
+		in += strspn(in, ", \t");
+		n = strcspn(in, ",");
+		while (n && (in[n - 1] == ' ' || in[n - 1] == '\t'))
+			n--;
+		if (n && used + n + 3 < cap)
+			used += snprintf(out + used, cap - used, "%s%.*s", used ? ", " : "", (int)n, in);
+		in += strcspn(in, ",");
+	}
+}
+
 struct list_ctx {
 	struct mw_config *cfg;
 	struct mw_port_list *ports; /* OPT_PORTS: the list being filled */
@@ -439,6 +457,12 @@ static int opt_apply(struct mw_config *cfg, const struct opt *o, const char *val
 				 o->type == OPT_LIST ? ", " : " ", value);
 		} else {
 			snprintf(field, PATH_MAX, "%s", value);
+		}
+		if (o->type == OPT_LIST) {
+			char norm[PATH_MAX];
+
+			list_normalise(field, norm, sizeof(norm));
+			memcpy(field, norm, strlen(norm) + 1);
 		}
 		return 0;
 	case OPT_PORTS:

@@ -281,7 +281,9 @@ int mw_list_parse(const char *buf, size_t len, mw_list_entry_fn on_entry, mw_lis
 		n = nl ? (size_t)(nl - (buf + pos)) : len - pos;
 		c.line = ++rep->lines;
 		if (n >= sizeof(line)) {
-			snprintf(line, 81, "%s", buf + pos);
+			/* its start, for the message (@buf holds no NUL to stop at) */
+			memcpy(line, buf + pos, 80);
+			line[80] = '\0';
 			bad(&c, "line too long", line);
 		} else {
 			memcpy(line, buf + pos, n);
