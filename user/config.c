@@ -270,7 +270,8 @@ static void list_normalise(const char *in, char *out, size_t cap)
 		while (n && (in[n - 1] == ' ' || in[n - 1] == '\t'))
 			n--;
 		if (n && used + n + 3 < cap)
-			used += snprintf(out + used, cap - used, "%s%.*s", used ? ", " : "", (int)n, in);
+			used += snprintf(out + used, cap - used, "%s%.*s", used ? ", " : "", (int)n,
+					 in);
 		in += strcspn(in, ",");
 	}
 }
