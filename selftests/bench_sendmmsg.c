@@ -6,7 +6,11 @@
  * thread, for a given time, cycling through a number of flows (source ports
  * and addresses). Prints the frames sent.
  *
- * Usage: bench_sendmmsg IFACE DST_MAC SRC_IP DST_IP SECONDS FLOWS
+ * Usage: bench_sendmmsg IFACE DST_MAC SRC_IP DST_IP SECONDS FLOWS [MODE]
+ * MODE "random": each frame from a random address of SRC_IP's /15 (the
+ * benchmarking range 198.18.0.0/15 holds 131072) and a random port, for
+ * floods of new flows; "dns": frames from port 53 (DNS answers, each one
+ * copied to the agent), the destination port cycling through FLOWS.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -37,7 +41,8 @@ static uint16_t csum(const uint8_t *p, size_t n)
 	return (uint16_t)~s;
 }
 
-static void build(uint8_t *f, const uint8_t *dmac, uint32_t src, uint32_t dst, uint16_t sport)
+static void build(uint8_t *f, const uint8_t *dmac, uint32_t src, uint32_t dst, uint16_t sport,
+		  uint16_t dport)
 {
 	uint8_t *ip = f + 14, *udp = ip + 20;
 	uint16_t c;
@@ -54,7 +59,7 @@ static void build(uint8_t *f, const uint8_t *dmac, uint32_t src, uint32_t dst, u
 	c = csum(ip, 20);
 	ip[10] = c >> 8, ip[11] = c & 0xff;
 	udp[0] = sport >> 8, udp[1] = sport & 0xff;
-	udp[2] = 0x27, udp[3] = 0x0f; /* 9999 */
+	udp[2] = dport >> 8, udp[3] = dport & 0xff;
 	udp[4] = 0, udp[5] = 8 + PAYLOAD;
 	udp[6] = udp[7] = 0;
 	memset(udp + 8, 'x', PAYLOAD);
@@ -71,14 +76,18 @@ int main(int argc, char **argv)
 	struct in_addr src, dst;
 	struct timespec t0, t;
 	unsigned long long sent = 0;
+	const char *mode = argc > 7 ? argv[7] : "";
+	uint64_t rnd = 0x9e3779b97f4a7c15ULL;
 	double secs;
 	int fd, one = 1;
 
-	if (argc != 7 ||
+	if (argc < 7 || argc > 8 || (*mode && strcmp(mode, "random") && strcmp(mode, "dns")) ||
 	    sscanf(argv[2], "%x:%x:%x:%x:%x:%x", &mac[0], &mac[1], &mac[2], &mac[3], &mac[4],
 		   &mac[5]) != 6 ||
 	    !inet_aton(argv[3], &src) || !inet_aton(argv[4], &dst)) {
-		fprintf(stderr, "usage: %s IFACE DST_MAC SRC_IP DST_IP SECONDS FLOWS\n", argv[0]);
+		fprintf(stderr,
+			"usage: %s IFACE DST_MAC SRC_IP DST_IP SECONDS FLOWS [random|dns]\n",
+			argv[0]);
 		return 2;
 	}
 	for (i = 0; i < 6; i++)
@@ -114,9 +123,18 @@ int main(int argc, char **argv)
 		/* the flows: source port and the low 16 bits of the source address */
 		for (i = 0; i < BATCH; i++, next = (next + 1) % flows) {
 			uint32_t s = ntohl(src.s_addr) + (next >> 16);
+			uint16_t sport = (uint16_t)(1024 + (next & 0xffff) % 60000), dport = 9999;
 
-			build(frames[i], dmac, htonl(s), dst.s_addr,
-			      (uint16_t)(1024 + (next & 0xffff) % 60000));
+			if (!strcmp(mode, "random")) {
+				rnd ^= rnd << 13, rnd ^= rnd >> 7, rnd ^= rnd << 17;
+				s = (ntohl(src.s_addr) & 0xfffe0000) + (uint32_t)(rnd % 131072);
+				sport = (uint16_t)(1024 + (rnd >> 20) % 60000);
+			} else if (!strcmp(mode, "dns")) {
+				dport = sport;
+				sport = 53;
+				s = ntohl(src.s_addr);
+			}
+			build(frames[i], dmac, htonl(s), dst.s_addr, sport, dport);
 		}
 		n = sendmmsg(fd, msgs, BATCH, 0);
 		if (n > 0)

@@ -176,8 +176,10 @@ int mw_loader_map_fd(const struct mw_loader *l, const char *name)
 	return map ? bpf_map__fd(map) : -1;
 }
 
-/* Refuses to replace an XDP program that is not ours. */
-static int check_foreign_xdp(int ifindex, const char *ifname)
+/* Refuses to replace an XDP program that is not ours (@prog_fd), nor an
+ * earlier minewall's. Without CAP_SYS_ADMIN (dropped once the agent runs)
+ * a program of another id cannot be looked at: it is taken as foreign. */
+static int check_foreign_xdp(int ifindex, const char *ifname, int prog_fd)
 {
 	struct bpf_prog_info info;
 	__u32 id = 0, len = sizeof(info);
@@ -185,10 +187,17 @@ static int check_foreign_xdp(int ifindex, const char *ifname)
 
 	if (bpf_xdp_query_id(ifindex, 0, &id) || !id)
 		return 0;
-	fd = bpf_prog_get_fd_by_id(id);
-	if (fd < 0)
-		return 0;
 	memset(&info, 0, sizeof(info));
+	if (!bpf_obj_get_info_by_fd(prog_fd, &info, &len) && info.id == id)
+		return 0;
+	fd = bpf_prog_get_fd_by_id(id);
+	if (fd < 0) {
+		pr_warn("%s: another XDP program (id %u) is attached; minewall will not replace it\n",
+			ifname, id);
+		return -EBUSY;
+	}
+	memset(&info, 0, sizeof(info));
+	len = sizeof(info);
 	if (!bpf_obj_get_info_by_fd(fd, &info, &len) && strcmp(info.name, "mw_xdp_ingress")) {
 		pr_warn("%s: another XDP program (%s, id %u) is attached; minewall will not replace it\n",
 			ifname, info.name, id);
@@ -266,7 +275,7 @@ int mw_loader_attach(struct mw_loader *l, const char *ifname, unsigned xdp_mode_
 		pr_warn("%s: no such interface\n", ifname);
 		return -ENODEV;
 	}
-	err = check_foreign_xdp(ifindex, ifname);
+	err = check_foreign_xdp(ifindex, ifname, mw_loader_xdp_fd(l));
 	if (err)
 		return err;
 
@@ -323,7 +332,7 @@ int mw_loader_heal(struct mw_loader *l, unsigned xdp_mode_cfg)
 		}
 		if (ifindex == a->ifindex && !bpf_xdp_query_id(ifindex, 0, &id) && id == ours)
 			continue;
-		if (check_foreign_xdp(ifindex, a->name))
+		if (check_foreign_xdp(ifindex, a->name, mw_loader_xdp_fd(l)))
 			continue;
 		if (attach_xdp(ifindex, a->name, mw_loader_xdp_fd(l), xdp_mode_cfg, &a->xdp_mode) ||
 		    attach_tc(ifindex, a->name, mw_loader_tc_fd(l)))

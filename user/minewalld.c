@@ -43,6 +43,7 @@
 #include "localaddr.h"
 #include "log.h"
 #include "pinned.h"
+#include "privs.h"
 #include "minewall.skel.h"
 #include "stats.h"
 #include "util.h"
@@ -79,6 +80,7 @@ struct agent {
 	int stats_fd, agent_fd;
 	struct mw_agent hb;
 	uint64_t next_scan_ns, next_cycle_ns, next_status_ns;
+	uint64_t events_lost_seen; /* UINT64_MAX until the first cycle */
 	struct mw_stats last_stats;
 	uint64_t last_ends, last_inserts;
 	bool stop;
@@ -290,6 +292,20 @@ static void enforcement_cycle(struct agent *a)
 	mw_agent_ipfix_tick(&a->ipfix);
 }
 
+/* Says so when the datapath could not hand events over (the ring buffer
+ * was full: the agent fell behind, or was stopped). */
+static void report_losses(struct agent *a)
+{
+	struct mw_stats st;
+
+	if (mw_stats_read(a->stats_fd, &st))
+		return;
+	if (a->events_lost_seen != UINT64_MAX && st.events_lost > a->events_lost_seen)
+		pr_warn("ring buffer full: %llu events lost since the last cycle; detections may have missed them\n",
+			(unsigned long long)(st.events_lost - a->events_lost_seen));
+	a->events_lost_seen = st.events_lost;
+}
+
 /* The agent's cycle: a second, or the sweep's interval when shorter. */
 static uint64_t cycle_ms(const struct mw_config *cfg)
 {
@@ -327,6 +343,7 @@ static void periodic(struct agent *a)
 			record_attachments(a);
 		mw_agent_bp_cycle(&a->bp, now);
 		enforcement_cycle(a);
+		report_losses(a);
 	}
 	if (a->cfg.status_interval_ms && now >= a->next_status_ns) {
 		a->next_status_ns = now + a->cfg.status_interval_ms * 1000000ULL;
@@ -888,9 +905,15 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	mw_log_setup_libbpf();
+	/* nothing the agent writes (state, events, pins) is for other users */
+	umask(027);
+	a.events_lost_seen = UINT64_MAX;
 
 	err = start(&a);
 	if (!err) {
+		/* set-up done: keep only what the running agent needs */
+		if (!mw_privs_drop())
+			pr_debug("capabilities kept: CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON\n");
 		pr_info("running (pid %d); maps pinned under %s\n", getpid(), a.cfg.pin_path);
 		err = run_loop(&a);
 	}

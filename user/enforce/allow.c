@@ -42,6 +42,8 @@ static int push_port(struct mw_allow *a, const struct mw_prefix *p, unsigned sou
 		a->e = e;
 		a->cap = cap;
 	}
+	/* whole entries are compared with memcmp: no stale padding */
+	memset(&a->e[a->n], 0, sizeof(a->e[a->n]));
 	a->e[a->n].prefix = *p;
 	a->e[a->n].source = source;
 	a->e[a->n].peer_port = port;

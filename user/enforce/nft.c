@@ -157,7 +157,7 @@ static int batch_init(struct batch *b, struct mw_nft *n, size_t msgs)
 {
 	memset(b, 0, sizeof(*b));
 	b->cap = (msgs + 2) * MSG_ROOM;
-	b->buf = malloc(b->cap);
+	b->buf = calloc(1, b->cap); /* padding inside messages goes out too */
 	b->errs = calloc(msgs + 1, sizeof(*b->errs));
 	if (!b->buf || !b->errs)
 		return -ENOMEM;
@@ -507,6 +507,7 @@ int mw_nft_check(struct mw_nft *n)
 	size_t i;
 	int ret;
 
+	memset(req, 0, sizeof(req)); /* attribute padding goes out too */
 	nlh = nftnl_nlmsg_build_hdr(req, NFT_MSG_GETTABLE, NFPROTO_INET, NLM_F_ACK, n->seq++);
 	mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, MW_NFT_TABLE);
 	ret = dump(n, req, count_cb, &c.tables);
@@ -938,6 +939,7 @@ long mw_nft_list(struct mw_nft *n, unsigned set, struct mw_nft_elem **out)
 	struct nlmsghdr *nlh;
 	int ret;
 
+	memset(req, 0, sizeof(req)); /* attribute padding goes out too */
 	if (set >= MW_SET_MAX)
 		return -EINVAL;
 	s = nftnl_set_alloc();

@@ -401,6 +401,22 @@ void mw_policy_tick(struct mw_policy *p)
 		mw_policy_save(p);
 }
 
+/* The method and reason of a block found in nftables without a ledger
+ * entry (the agent was killed before it saved one, or the ledger is gone),
+ * from the element's comment "METHOD: reason" that minewall writes. */
+static void adopt_comment(struct mw_block_entry *e, const char *comment)
+{
+	size_t m = strspn(comment, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_");
+
+	if (m && m < sizeof(e->method) && !strncmp(comment + m, ": ", 2)) {
+		snprintf(e->method, sizeof(e->method), "%.*s", (int)m, comment);
+		snprintf(e->reason, sizeof(e->reason), "%s", comment + m + 2);
+		return;
+	}
+	snprintf(e->method, sizeof(e->method), "ADOPTED");
+	snprintf(e->reason, sizeof(e->reason), "%s", comment[0] ? comment : "found in nftables");
+}
+
 /* --- the ledger: JSON lines under the state directory --- */
 
 static json_t *entry_json(const struct mw_block_entry *e)
@@ -606,9 +622,7 @@ int mw_policy_reconcile(struct mw_policy *p, bool table_ok)
 					break;
 				e->count = 1;
 				e->first_s = e->last_s = now;
-				snprintf(e->method, sizeof(e->method), "ADOPTED");
-				snprintf(e->reason, sizeof(e->reason), "%s",
-					 els[i].comment[0] ? els[i].comment : "found in nftables");
+				adopt_comment(e, els[i].comment);
 				adopted++;
 				p->dirty = true;
 			}
