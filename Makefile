@@ -161,6 +161,11 @@ $(BUILD)/selftests/bench_packets: $(BUILD)/selftests/bench_packets.o \
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
+# 10 minutes (SOAK_SECONDS) of mixed traffic and attacks: RSS and CPU.
+soak: deps
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/selftests/bench_sendmmsg
+	$(Q)MW_BIN=$(BUILD) bash selftests/soak.sh
+
 # libFuzzer harnesses (selftests/fuzz/), one per parser of outside bytes;
 # `make fuzz FUZZ_SECONDS=N` runs each for N seconds from the seed corpora.
 FUZZERS := config list dns tls stratum control ipfix
@@ -268,6 +273,6 @@ clean:
 	$(call msg,CLEAN,$(BUILD_ROOT))
 	$(Q)rm -rf $(BUILD_ROOT)
 
-.PHONY: all deps deps-run run test bench fuzz fuzzers lint format install uninstall demo clean
+.PHONY: all deps deps-run run test bench soak fuzz fuzzers lint format install uninstall demo clean
 
 -include $(shell find $(BUILD_ROOT) -name '*.d' 2>/dev/null)
