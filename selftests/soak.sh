@@ -46,10 +46,12 @@ while [ $(($(date +%s) - t0)) -lt "$SECS" ]; do
 	for _ in $(seq 1 50); do in_cli socat -u TCP4:$SRV4:8080 /dev/null 2>/dev/null; done
 	# a dictionary attack from a new address each round
 	att=192.0.2.$((100 + round % 100))
-	in_cli ip addr add "$att/24" dev "$CLI_IF" 2>/dev/null
+	in_cli ip addr add "$att/32" dev "$CLI_IF" 2>/dev/null
+	in_cli ip route replace $SRV4/32 dev "$CLI_IF" src "$att" # hydra's source
 	(cd "$RUN_DIR" && ip netns exec "$CLI_NS" timeout 8 hydra -I -L "$RUN_DIR/users" -P "$RUN_DIR/words" \
-		-t 4 -s 22 -b "$att" ssh://$SRV4 >/dev/null 2>&1) || true
-	in_cli ip addr del "$att/24" dev "$CLI_IF" 2>/dev/null
+		-t 4 -s 22 ssh://$SRV4 >/dev/null 2>&1) || true
+	in_cli ip route del $SRV4/32 dev "$CLI_IF" 2>/dev/null
+	in_cli ip addr del "$att/32" dev "$CLI_IF" 2>/dev/null
 	# the miner: a Stratum login from the protected host to the listed pool
 	in_srv timeout 2 socat -u - TCP4:$POOL:3333 2>/dev/null <<<'{"id":1,"method":"login","params":{"login":"wallet","pass":"x","agent":"XMRig/6.21.0"}}' || true
 	# real captures: an SSH guessing session and a miner
