@@ -52,6 +52,24 @@ check "control socket: a root-only socket (srw-------, uid 0)" \
 check_fails "control socket: a non-root user is refused" \
 	setpriv --reuid=65534 --regid=65534 --clear-groups env MINEWALL_RUN_DIR="$RUN_DIR/run" \
 	MINEWALL_PIN_PATH="$PIN" "$BIN/minewall" block 192.0.2.200
+# behind the file mode, the agent checks the peer's credentials itself: a
+# non-root process that reaches the socket is answered with a refusal
+chmod 0666 "$RUN_DIR/run/control.sock"
+chmod o+x "$RUN_DIR/run"
+setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+try:
+    s.sendall(b"{\"cmd\":\"block\",\"prefix\":\"192.0.2.200\"}\n")
+except BrokenPipeError:
+    pass  # refused at once: the answer is waiting
+print(s.recv(4096).decode())' "$RUN_DIR/run/control.sock" >"$RUN_DIR/nonroot.out" 2>&1
+check "control socket opened to all: the agent still refuses a non-root peer" \
+	grep -q "the control socket is for root" "$RUN_DIR/nonroot.out"
+check "control socket opened to all: nothing blocked" not_blocked 192.0.2.200
+chmod o-x "$RUN_DIR/run"
+chmod 0600 "$RUN_DIR/run/control.sock"
 mw block 192.0.2.201 --timeout 1h --reason "file modes" >/dev/null
 check "files the agent writes: none world-writable" \
 	sh -c "test -z \"\$(find '$RUN_DIR/run' '$RUN_DIR/state' '$RUN_DIR/events.json' '$PIN' -perm -o+w)\""
