@@ -143,7 +143,8 @@ static void t_config_continuation(void *arg)
 			    &ret);
 	ASSERT_EQ(ret, 0, "continuation lines parse");
 	ASSERT_EQ(cfg.n_bl_alert_only, 4, "indented lines add to the list");
-	ASSERT_STREQ(cfg.bl_lists, "a=/x/a.txt,, /x/b.txt", "and to a text list");
+	ASSERT_STREQ(cfg.bl_lists, "a=/x/a.txt, /x/b.txt",
+		     "and to a text list, empty items dropped");
 	free(errs);
 	errs = parse_config(
 		&cfg, "[blacklist]\nalert_only = 192.0.2.0/24\nalert_only = 198.51.100.0/24\n",

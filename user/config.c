@@ -4,6 +4,7 @@
  * pass line numbers to the handler (Debian builds it without
  * INI_HANDLER_LINENO), so the reader below counts the lines it hands out.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -265,9 +266,10 @@ static void list_normalise(const char *in, char *out, size_t cap)
 
 	out[0] = '\0';
 	while (*in) {
-		in += strspn(in, ", \t");
+		while (*in == ',' || isspace((unsigned char)*in))
+			in++;
 		n = strcspn(in, ",");
-		while (n && (in[n - 1] == ' ' || in[n - 1] == '\t'))
+		while (n && isspace((unsigned char)in[n - 1]))
 			n--;
 		if (n && used + n + 3 < cap)
 			used += snprintf(out + used, cap - used, "%s%.*s", used ? ", " : "", (int)n,
@@ -291,6 +293,11 @@ static int add_iface(void *arg, const char *name)
 	snprintf(c->item, sizeof(c->item), "%s", name);
 	if (strlen(name) >= sizeof(c->cfg->interfaces[0]))
 		return -ENAMETOOLONG;
+	/* the names interfaces get in practice; ';' and '#' would read as
+	 * comments when the config is shown */
+	if (name[strspn(name,
+			"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.@+-")])
+		return -EINVAL;
 	if (c->cfg->n_interfaces >= MW_MAX_IFACES)
 		return -E2BIG;
 	snprintf(c->cfg->interfaces[c->cfg->n_interfaces++], sizeof(c->cfg->interfaces[0]), "%s",
@@ -405,7 +412,9 @@ static int opt_apply(struct mw_config *cfg, const struct opt *o, const char *val
 		if (ret) {
 			fprintf(err, "%s: %s.%s: bad interface '%s': %s\n", where, o->section,
 				o->key, lc.item,
-				ret == -E2BIG ? "too many interfaces" : "name too long");
+				ret == -E2BIG  ? "too many interfaces" :
+				ret == -EINVAL ? "not an interface name" :
+						 "name too long");
 			return -EINVAL;
 		}
 		return 0;
@@ -461,9 +470,19 @@ static int opt_apply(struct mw_config *cfg, const struct opt *o, const char *val
 		}
 		if (o->type == OPT_LIST) {
 			char norm[PATH_MAX];
+			const char *item;
 
 			list_normalise(field, norm, sizeof(norm));
 			memcpy(field, norm, strlen(norm) + 1);
+			/* one item a line when written back: it must not read as a comment */
+			for (item = field; *item; item += strspn(item, ", ")) {
+				if (*item == '#' || *item == ';') {
+					fprintf(err, "%s: %s.%s: an item may not begin with '%c'\n",
+						where, o->section, o->key, *item);
+					return -EINVAL;
+				}
+				item += strcspn(item, ",");
+			}
 		}
 		return 0;
 	case OPT_PORTS:
@@ -532,7 +551,8 @@ static char *read_line(char *str, int num, void *stream)
 			return NULL;
 		nl = strchr(ps->text, '\n');
 		n = nl ? (size_t)(nl - ps->text + 1) : strlen(ps->text);
-		if (n > (size_t)num - 1) {
+		/* the same limit as for a file, newline or not */
+		if (n - (nl ? 1 : 0) > (size_t)num - 2) {
 			fprintf(ps->err,
 				"%s:%d: line longer than %d characters: continue a list on the next lines, indented\n",
 				ps->name, ps->line + 1, num - 2);
@@ -619,6 +639,69 @@ int mw_config_load_string(struct mw_config *cfg, const char *name, const char *t
 	return parse(&ps);
 }
 
+/* Longest line inih reads whole (its INI_MAX_LINE of 200, less the newline
+ * and the NUL); longer ones are refused when read. */
+#define CONF_LINE_MAX 198
+
+/* Where @v may be split into lines: a single space between two characters
+ * that are not blank (continuation lines join with one space and inih trims
+ * the rest), before one that would not start a comment line. */
+static bool split_point(const char *v, size_t i)
+{
+	return i > 0 && v[i] == ' ' && !isspace((unsigned char)v[i - 1]) && v[i + 1] &&
+	       !isspace((unsigned char)v[i + 1]) && v[i + 1] != '#' && v[i + 1] != ';';
+}
+
+/* Whether @n bytes of @s hold a ';' after a blank: on a "key = value" line
+ * inih reads that as the start of a comment (not on continuation lines). */
+static bool inline_comment(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 1; i < n; i++)
+		if (s[i] == ';' && isspace((unsigned char)s[i - 1]))
+			return true;
+	return false;
+}
+
+/* A string value after "KEY =": on that line when it fits, else in
+ * continuation lines of at most CONF_LINE_MAX, so that it reads back whole
+ * (a first line left empty takes the value from its continuations). */
+static void write_string(FILE *out, const char *key, const char *v)
+{
+	size_t room = CONF_LINE_MAX - strlen(key) - 3, n = strlen(v), end, i;
+	/* "KEY =;x" keeps a leading ';' that "KEY = ;x" would make a comment */
+	const char *lead = *v == ';' ? "" : " ";
+	bool first = true;
+
+	while (n) {
+		if (n <= room && !(first && inline_comment(v, n))) {
+			fprintf(out, "%s%s", first ? lead : "\n\t", v);
+			return;
+		}
+		end = 0;
+		for (i = 1; i <= room && i < n; i++)
+			if (split_point(v, i) && !(first && inline_comment(v, i)))
+				end = i;
+		if (!end && first && *v != ';') {
+			/* the first word does not fit beside the key, or a ';' would
+			 * read as a comment there */
+			first = false;
+			room = CONF_LINE_MAX - 1;
+			continue;
+		}
+		if (!end) /* one word longer than a line: cannot be read back whole */
+			end = n;
+		fprintf(out, "%s%.*s", first ? lead : "\n\t", (int)end, v);
+		v += end;
+		n -= end;
+		if (*v == ' ')
+			v++, n--;
+		first = false;
+		room = CONF_LINE_MAX - 1;
+	}
+}
+
 void mw_config_write(const struct mw_config *cfg, FILE *out)
 {
 	const char *section = "";
@@ -670,16 +753,19 @@ void mw_config_write(const struct mw_config *cfg, FILE *out)
 			break;
 		case OPT_STRING:
 		case OPT_ENDPOINT:
-			if (*(const char *)field)
-				fprintf(out, " %s", (const char *)field);
+			write_string(out, o->key, field);
 			break;
 		case OPT_LIST: {
 			const char *v = field;
 			size_t n;
 
-			/* one item per line, continuation lines indented */
+			/* one item per line, continuation lines indented (the first
+			 * one too when a ';' in it would read as a comment beside
+			 * the key) */
 			for (j = 0; *v; j++) {
 				n = strcspn(v, ",");
+				if (!j && inline_comment(v, n))
+					j++;
 				fprintf(out, "%s%.*s", j ? "\n\t" : " ", (int)n, v);
 				v += n;
 				v += strspn(v, ", \t");
