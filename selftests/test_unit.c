@@ -128,6 +128,32 @@ static void t_config_roundtrip(void *arg)
 	ASSERT_TRUE(!memcmp(back.internal, cfg.internal, sizeof(cfg.internal)), "prefixes survive");
 	free(err);
 	free(text);
+
+	/* a hook command longer than a line, with a ';' in it (found by
+	 * fuzz_config): written in continuation lines, read back whole */
+	err = parse_config(&cfg,
+			   "[enforce]\nhook = /usr/local/bin/notify --to ops@example.org\n"
+			   "\t--subject minewall ; logger -t minewall blocked\n"
+			   "\t--extra aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n"
+			   "\tbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\n",
+			   &ret);
+	ASSERT_EQ(ret, 0, "a hook in continuation lines");
+	free(err);
+	text = NULL;
+	f = open_memstream(&text, &len);
+	mw_config_write(&cfg, f);
+	fclose(f);
+	err = parse_config(&back, text, &ret);
+	ASSERT_EQ(ret, 0, "shown with a long hook, it parses");
+	ASSERT_STREQ(back.hook, cfg.hook, "the hook survives whole");
+	free(err);
+	free(text);
+
+	err = parse_config(&cfg, "[blacklist]\nlists = /etc/a.list,;b\n", &ret);
+	ASSERT_EQ(ret, -EINVAL, "a list item that would read as a comment is refused");
+	ASSERT_TRUE(err && strstr(err, "t.conf:2: blacklist.lists: an item may not begin with ';'"),
+		    "with its line");
+	free(err);
 }
 
 static void t_config_continuation(void *arg)
