@@ -131,12 +131,13 @@ static void t_config_roundtrip(void *arg)
 
 	/* a hook command longer than a line, with a ';' in it (found by
 	 * fuzz_config): written in continuation lines, read back whole */
-	err = parse_config(&cfg,
-			   "[enforce]\nhook = /usr/local/bin/notify --to ops@example.org\n"
-			   "\t--subject minewall ; logger -t minewall blocked\n"
-			   "\t--extra aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n"
-			   "\tbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\n",
-			   &ret);
+	err = parse_config(
+		&cfg,
+		"[enforce]\nhook = /usr/local/bin/notify --to ops@example.org\n"
+		"\t--subject minewall ; logger -t minewall blocked\n"
+		"\t--extra aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n"
+		"\tbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\n",
+		&ret);
 	ASSERT_EQ(ret, 0, "a hook in continuation lines");
 	free(err);
 	text = NULL;
