@@ -760,11 +760,12 @@ void mw_config_write(const struct mw_config *cfg, FILE *out)
 			size_t n;
 
 			/* one item per line, continuation lines indented (the first
-			 * one too when a ';' in it would read as a comment beside
-			 * the key) */
+			 * one too when it does not fit beside the key, or a ';' in it
+			 * would read as a comment there) */
 			for (j = 0; *v; j++) {
 				n = strcspn(v, ",");
-				if (!j && inline_comment(v, n))
+				if (!j && (inline_comment(v, n) ||
+					   strlen(o->key) + 3 + n > CONF_LINE_MAX))
 					j++;
 				fprintf(out, "%s%.*s", j ? "\n\t" : " ", (int)n, v);
 				v += n;
