@@ -44,14 +44,15 @@ int mw_privs_drop(void)
 	int cap, last = last_cap();
 
 	/* the bounding set first: dropping from it needs CAP_SETPCAP, which
-	 * goes with the rest below */
+	 * goes with the rest below. Without it (a unit that bounds the agent
+	 * already), the permitted and effective sets are still cut. */
 	for (cap = 0; cap <= last; cap++) {
 		if (keep & 1ULL << cap)
 			continue;
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) && errno != EINVAL) {
-			pr_warn("cannot drop capability %d from the bounding set: %s\n", cap,
+			pr_warn("cannot drop capabilities from the bounding set (%s); a hook may regain them\n",
 				strerror(errno));
-			return -errno;
+			break;
 		}
 	}
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);

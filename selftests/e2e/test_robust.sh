@@ -77,6 +77,25 @@ check "files the agent writes: its state is not world-readable either" \
 	sh -c "test -z \"\$(find '$RUN_DIR/state' -type f -perm -o+r)\""
 mw unblock 192.0.2.201 >/dev/null
 
+# without CAP_SETPCAP (a unit that bounds the agent itself), the agent still
+# cuts its permitted and effective sets, and says what it could not do
+stop_agent
+nsenter --net="/run/netns/$SRV_NS" setpriv --bounding-set=-setpcap "$BIN/minewalld" \
+	-c "$RUN_DIR/robust.conf" -i "$SRV_IF" --pin-path "$PIN" --run-dir "$RUN_DIR/run" \
+	--state-dir "$RUN_DIR/state" --events "$RUN_DIR/events.json" --status-interval 0 \
+	>>"$RUN_DIR/agent.log" 2>&1 &
+AGENT_PID=$!
+for _ in $(seq 1 100); do
+	mw status -j 2>/dev/null | grep -q '"running":true' && break
+	sleep 0.1
+done
+check_eq "no CAP_SETPCAP: effective still CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON" "$(caps CapEff)" 000000c000001000
+check_eq "no CAP_SETPCAP: permitted the same" "$(caps CapPrm)" 000000c000001000
+check "no CAP_SETPCAP: the bounding set left as it was is reported" \
+	grep -q "cannot drop capabilities from the bounding set" "$RUN_DIR/agent.log"
+stop_agent
+start_agent -c "$RUN_DIR/robust.conf" || exit 1
+
 # --- garbage on the control socket -------------------------------------------
 check "control socket: every bad request answered with an error, none crashes it" python3 - "$RUN_DIR/run/control.sock" <<'PY'
 import json, socket, sys
