@@ -7,28 +7,9 @@
 set -u
 cd "$(dirname "$0")/.." || exit 1
 BIN=${MW_BIN:-build}
-ID=$$
-GEN=mwm-$ID-gen MON=mwm-$ID-mon
-DIR=$(mktemp -d /tmp/mw-meter.XXXXXX)
-PIN=/sys/fs/bpf/mw-meter-$ID
+# shellcheck source=selftests/bench_pair.sh
+. selftests/bench_pair.sh mwm
 PKTS=${MW_METER_PACKETS:-300000}
-
-cleanup() {
-	for n in $GEN $MON; do ip netns pids "$n" 2>/dev/null | xargs -r kill 2>/dev/null; done
-	sleep 0.3
-	ip netns del $GEN 2>/dev/null
-	ip netns del $MON 2>/dev/null
-	rm -rf "$DIR" "$PIN"
-}
-trap cleanup EXIT
-
-ip netns add $GEN && ip netns add $MON || exit 1
-ip link add mwg$ID netns $GEN type veth peer name mwm$ID netns $MON
-ip -n $GEN addr add 192.0.2.2/24 dev mwg$ID
-ip -n $MON addr add 192.0.2.1/24 dev mwm$ID
-ip -n $GEN link set mwg$ID up
-ip -n $MON link set mwm$ID up
-ip -n $MON link set lo up
 
 # the traffic: UDP packets of 1000 flows, 100 B of payload, as a pcap
 python3 - "$DIR/traffic.pcap" "$PKTS" <<'PY'
@@ -49,9 +30,8 @@ with open(path, "wb") as f:
         frame = b"\x02\x00\x00\x00\x00\x01" + b"\x02\x00\x00\x00\x00\x02" + b"\x08\x00" + ip + udp
         f.write(struct.pack("<IIII", i // 1000000, i % 1000000, len(frame), len(frame)) + frame)
 PY
-MAC=$(ip -n $MON -br link show mwm$ID | awk '{print $3}')
 # every frame to the monitored interface's address, as the peer would send it
-python3 - "$DIR/traffic.pcap" "$MAC" <<'PY'
+python3 - "$DIR/traffic.pcap" "$MON_MAC" <<'PY'
 import sys
 path, mac = sys.argv[1], bytes.fromhex(sys.argv[2].replace(":", ""))
 d = bytearray(open(path, "rb").read())
@@ -65,7 +45,7 @@ PY
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 tick_ns=$((1000000000 / $(getconf CLK_TCK)))
-replay() { ip netns exec $GEN tcpreplay -q --topspeed -i mwg$ID "$DIR/traffic.pcap" >/dev/null 2>&1; }
+replay() { ip netns exec "$GEN" tcpreplay -q --topspeed -i "$GEN_IF" "$DIR/traffic.pcap" >/dev/null 2>&1; }
 # busy CPU time of the whole machine (user, nice, system, irq, softirq, steal):
 # a meter's work in softirq context (libpcap's packet tap, XDP) is charged
 # to no process of its own, so only the machine's total tells its cost
@@ -85,13 +65,13 @@ base=$(median3 "$(replay_busy)" "$(replay_busy)" "$(replay_busy)")
 # --- an XDP program that does nothing: what native XDP on a veth costs ----------
 # (the veth then copies each frame that lacks XDP headroom: the mode's price,
 # which any XDP program pays here; minewall's own cost is above it)
-ip netns exec $MON xdp-loader load -m native -n bench_empty_xdp mwm$ID \
+ip netns exec "$MON" xdp-loader load -m native -n bench_empty_xdp "$MON_IF" \
 	"$BIN/selftests/bench_gen.bpf.o" >"$DIR/xdp-loader.log" 2>&1
 empty_busy=$(median3 "$(replay_busy)" "$(replay_busy)" "$(replay_busy)")
-ip netns exec $MON xdp-loader unload --all mwm$ID >/dev/null 2>&1
+ip netns exec "$MON" xdp-loader unload --all "$MON_IF" >/dev/null 2>&1
 
 # --- softflowd ----------------------------------------------------------------
-ip netns exec $MON softflowd -d -i mwm$ID -n 127.0.0.1:9996 -v 10 -m 65536 \
+ip netns exec "$MON" softflowd -d -i "$MON_IF" -n 127.0.0.1:9996 -v 10 -m 65536 \
 	-p "$DIR/softflowd.pid" -c "$DIR/softflowd.ctl" >"$DIR/softflowd.log" 2>&1 &
 sf=$!
 sleep 1
@@ -104,7 +84,7 @@ sf_ns=$(( (c1 - c0) * tick_ns / PKTS / 3 ))
 sf_total=$(( (sf_busy - base) * tick_ns / PKTS ))
 
 # --- minewall -------------------------------------------------------------------
-nsenter --net=/run/netns/$MON "$BIN/minewalld" -i mwm$ID --pin-path "$PIN" --run-dir "$DIR/run" \
+nsenter --net="/run/netns/$MON" "$BIN/minewalld" -i "$MON_IF" --pin-path "$PIN" --run-dir "$DIR/run" \
 	--state-dir "$DIR/state" --events "$DIR/events.json" --status-interval 0 --metrics '' -q \
 	>"$DIR/agent.log" 2>&1 &
 ag=$!

@@ -8,45 +8,27 @@
 set -u
 cd "$(dirname "$0")/.." || exit 1
 BIN=${MW_BIN:-build}
-ID=$$
-GEN=mwv-$ID-gen MON=mwv-$ID-mon
-DIR=$(mktemp -d /tmp/mw-veth.XXXXXX)
-PIN=/sys/fs/bpf/mw-veth-$ID
+# shellcheck source=selftests/bench_pair.sh
+. selftests/bench_pair.sh mwv
 SECS=${MW_VETH_SECONDS:-3}
 AGENT=
+bench_stop() { [ -n "$AGENT" ] && kill "$AGENT" 2>/dev/null && wait "$AGENT" 2>/dev/null; }
 
-cleanup() {
-	[ -n "$AGENT" ] && kill "$AGENT" 2>/dev/null && wait "$AGENT" 2>/dev/null
-	for n in $GEN $MON; do ip netns pids "$n" 2>/dev/null | xargs -r kill 2>/dev/null; done
-	ip netns del $GEN 2>/dev/null
-	ip netns del $MON 2>/dev/null
-	rm -rf "$DIR" "$PIN"
-}
-trap cleanup EXIT
-
-ip netns add $GEN && ip netns add $MON || exit 1
-ip link add mwg$ID netns $GEN type veth peer name mwv$ID netns $MON
-ip -n $GEN addr add 192.0.2.2/24 dev mwg$ID
-ip -n $MON addr add 192.0.2.1/24 dev mwv$ID
-ip -n $GEN link set mwg$ID up
-ip -n $MON link set mwv$ID up
-MAC=$(ip -n $MON -br link show mwv$ID | awk '{print $3}')
-
-stat() { ip netns exec $MON cat "/sys/class/net/mwv$ID/statistics/$1"; }
-xdp_drops() { ip netns exec $MON ethtool -S mwv$ID | awk '/xdp_drops:/ { s += $2 } END { print s + 0 }'; }
+stat() { ip netns exec "$MON" cat "/sys/class/net/$MON_IF/statistics/$1"; }
+xdp_drops() { ip netns exec "$MON" ethtool -S "$MON_IF" | awk '/xdp_drops:/ { s += $2 } END { print s + 0 }'; }
 # send for SECS seconds from FLOWS flows; prints "sent received dropped" per second
 run() {
 	local r0 d0 sent r1 d1
 	r0=$(stat rx_packets)
 	d0=$(xdp_drops)
-	sent=$(ip netns exec $GEN "$BIN/selftests/bench_sendmmsg" mwg$ID "$MAC" 192.0.2.2 192.0.2.1 "$SECS" "$1")
+	sent=$(ip netns exec "$GEN" "$BIN/selftests/bench_sendmmsg" "$GEN_IF" "$MON_MAC" 192.0.2.2 192.0.2.1 "$SECS" "$1")
 	sleep 0.2
 	r1=$(stat rx_packets)
 	d1=$(xdp_drops)
 	echo "$((sent / SECS)) $(((r1 - r0) / SECS)) $(((d1 - d0) / SECS))"
 }
 start_agent() {
-	nsenter --net=/run/netns/$MON "$BIN/minewalld" -i mwv$ID --pin-path "$PIN" --run-dir "$DIR/run" \
+	nsenter --net="/run/netns/$MON" "$BIN/minewalld" -i "$MON_IF" --pin-path "$PIN" --run-dir "$DIR/run" \
 		--state-dir "$DIR/state" --events "$DIR/events.json" --status-interval 0 --metrics '' \
 		--max-flows 262144 -q >"$DIR/agent.log" 2>&1 &
 	AGENT=$!
@@ -61,9 +43,9 @@ read -r s_none1 r_none1 _ < <(run 1)
 read -r s_none100k r_none100k _ < <(run 100000)
 # native XDP on a veth has a price of its own (frames without XDP headroom
 # are copied): an empty program shows it
-ip netns exec $MON xdp-loader load -m native -n bench_empty_xdp mwv$ID "$BIN/selftests/bench_gen.bpf.o" >/dev/null 2>&1
+ip netns exec "$MON" xdp-loader load -m native -n bench_empty_xdp "$MON_IF" "$BIN/selftests/bench_gen.bpf.o" >/dev/null 2>&1
 read -r s_empty r_empty _ < <(run 1)
-ip netns exec $MON xdp-loader unload --all mwv$ID >/dev/null 2>&1
+ip netns exec "$MON" xdp-loader unload --all "$MON_IF" >/dev/null 2>&1
 start_agent
 read -r s_mw1 r_mw1 _ < <(run 1)
 read -r s_mw100k r_mw100k _ < <(run 100000)
@@ -75,9 +57,9 @@ b1=$(mwdrops)
 kill "$AGENT"
 wait "$AGENT" 2>/dev/null
 AGENT=
-ip netns exec $MON xdp-loader load -m native -n bench_drop_xdp mwv$ID "$BIN/selftests/bench_gen.bpf.o" >/dev/null 2>&1
+ip netns exec "$MON" xdp-loader load -m native -n bench_drop_xdp "$MON_IF" "$BIN/selftests/bench_gen.bpf.o" >/dev/null 2>&1
 read -r s_drop _ d_drop < <(run 1)
-ip netns exec $MON xdp-loader unload --all mwv$ID >/dev/null 2>&1
+ip netns exec "$MON" xdp-loader unload --all "$MON_IF" >/dev/null 2>&1
 
 ratio() { echo "scale=2; $1 / ($2 + 0.000001)" | bc; }
 mw_drop=$(((b1 - b0) / SECS))

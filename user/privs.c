@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -18,7 +19,8 @@
 #define CAP_BPF 39
 #endif
 
-uint64_t mw_privs_kept(void)
+/* The capabilities kept, as a bit mask of CAP_* numbers. */
+static uint64_t kept(void)
 {
 	return 1ULL << CAP_BPF | 1ULL << CAP_NET_ADMIN | 1ULL << CAP_PERFMON;
 }
@@ -40,7 +42,7 @@ int mw_privs_drop(void)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct data[2];
-	uint64_t keep = mw_privs_kept();
+	uint64_t keep = kept();
 	int cap, last = last_cap();
 
 	/* the bounding set first: dropping from it needs CAP_SETPCAP, which

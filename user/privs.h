@@ -11,12 +11,8 @@
 #ifndef MW_PRIVS_H
 #define MW_PRIVS_H
 
-#include <stdint.h>
-
-/* The capabilities kept, as a bit mask of CAP_* numbers. */
-uint64_t mw_privs_kept(void);
-/* Drops every other capability. Returns 0 or -errno (then nothing changed
- * that matters: the agent runs on with what it had). */
+/* Drops every other capability. Returns 0, or -errno when the permitted
+ * and effective sets could not be cut (the agent runs on with what it had). */
 int mw_privs_drop(void);
 
 #endif
