@@ -103,7 +103,7 @@ static __always_inline void mw_emit_burst(struct mw_ctx *c, struct mw_stats *st,
 	ev->bytes = f->burst_bytes;
 	ev->exchanges = f->exchanges;
 	ev->svc = f->svc;
-	ev->pad = 0;
+	ev->handshake = f->handshake;
 	ev->first_ns = f->first_ns;
 	ev->next_bytes = next_bytes;
 	ev->pad2 = 0;
@@ -163,7 +163,10 @@ static __always_inline void mw_peek(struct mw_ctx *c, struct mw_stats *st, const
 	ev->orig_len = p->payload_len > 0xffff ? 0xffff : p->payload_len;
 	ev->seq = p->tcp_seq;
 	ev->index = index;
-	ev->pad = 0;
+	ev->initiator = 0; /* filled in by the flow-aware caller (datapath work) */
+	ev->handshake = 0;
+	ev->host_opened = 0;
+	ev->answered = 0;
 	bpf_ringbuf_submit(ev, 0);
 	st->peeks++;
 	st->events++;

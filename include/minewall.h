@@ -25,6 +25,7 @@
 #define MW_MAP_AGENT "mw_agent"
 #define MW_MAP_SVC "mw_svc"
 #define MW_MAP_OWNER "mw_owner"
+#define MW_MAP_PEEKS "mw_peeks"
 
 #define MW_PIN_PATH_DEFAULT "/sys/fs/bpf/minewall"
 
@@ -32,6 +33,10 @@
  * max_entries from the config before load. */
 #define MW_FLOWS_DEFAULT 262144
 #define MW_EVENTS_BYTES (4U << 20)
+/* Payload copies go to a ring of their own: a flood of them (DNS, TLS,
+ * anything a remote can send) can fill it, never the ring of the events
+ * that decide blocks (flow ends, bursts, blacklist hits). */
+#define MW_PEEKS_BYTES (4U << 20)
 #define MW_LOCAL_MAX 1024
 #define MW_INTERNAL_MAX 256
 #define MW_BL_LISTS_MAX 256 /* list ids 1..255; 0 means none */
@@ -115,7 +120,10 @@ enum mw_flow_state {
  *                request/response round trip counts two
  * @tcp_flags:    per direction, OR of the TCP flags seen
  * @initiator:    MW_DIR_IN, MW_DIR_OUT or MW_INIT_UNKNOWN
- * @handshake:    1 once the TCP three-way handshake completed
+ * @handshake:    1 once the TCP three-way handshake was seen complete and in
+ *                order: the initiator's SYN, the SYN-ACK acknowledging it
+ *                (ack = SYN's seq + 1), the ACK acknowledging the SYN-ACK.
+ *                Only such a flow is evidence a block may rest on.
  * @state:        enum mw_flow_state
  * @ended:        1 once the flow-end event was emitted
  * @last_data_dir: direction of the latest data packet (for @exchanges)
@@ -124,11 +132,21 @@ enum mw_flow_state {
  *                the remote side opened; 0 for others
  * @blacklist:    list id that matched the remote address at creation, 0 none
  * @bl_flags:     the matching entry's MW_BL_* flags
+ * @hs_stage:     enum mw_hs_stage, the handshake as far as it was seen
  * @burst_bytes:  payload bytes of the current burst (consecutive data packets
  *                in direction @last_data_dir)
+ * @host_opened:  1 when the packet that opened the flow (a TCP SYN, or the
+ *                first UDP/ICMP packet) left through tc egress: the host
+ *                itself opened it. A packet arriving at XDP with one of the
+ *                host's addresses as its source (a replay, a spoof) never
+ *                sets it.
  * @sock_cookie:  cookie of the local socket that sent the first packet (tc
  *                egress; 0 for flows the remote side opened): the key of
  *                mw_owner, the process behind the flow
+ * @seq_next:     TCP, per direction: the sequence number that direction's
+ *                next new byte will carry (host order), from its SYN on.
+ *                A RST or FIN is taken only when its sequence number fits
+ *                (RFC 5961), as the host's own stack would take it.
  *
  * Each direction's counters are written only by the program that sees that
  * direction (XDP ingress or tc egress), so no atomics are needed on the
@@ -154,10 +172,20 @@ struct mw_flow {
 	__u8 svc;
 	__u16 blacklist;
 	__u8 bl_flags;
-	__u8 pad8;
+	__u8 hs_stage;
 	__u32 burst_bytes;
-	__u32 pad;
+	__u8 host_opened;
+	__u8 pad[3];
 	__u64 sock_cookie;
+	__u32 seq_next[2];
+};
+
+/* mw_flow.hs_stage: how far the TCP handshake was seen, in order. */
+enum mw_hs_stage {
+	MW_HS_NONE = 0, /* no SYN seen: mid-stream, or not TCP */
+	MW_HS_SYN = 1, /* the initiator's SYN */
+	MW_HS_SYNACK = 2, /* a SYN-ACK acknowledging that SYN */
+	MW_HS_DONE = 3, /* the ACK of the SYN-ACK: mw_flow.handshake = 1 */
 };
 
 /* Parse outcomes that are counted; the packet is always passed. */
@@ -364,6 +392,7 @@ struct mw_event_flow {
  * @bytes:     payload bytes of the burst that ended
  * @exchanges: the flow's exchange count, this change of direction included
  * @svc:       enum mw_svc of the connection
+ * @handshake: the flow's handshake flag (mw_flow.handshake) at that moment
  * @first_ns:  the flow's first_ns (tells a reused 4-tuple apart)
  * @next_bytes: payload of the packet that started the other side's burst,
  *              so that a one-packet reply (a login refusal) is known at once
@@ -375,7 +404,7 @@ struct mw_event_burst {
 	__u32 bytes;
 	__u16 exchanges;
 	__u8 svc;
-	__u8 pad;
+	__u8 handshake;
 	__u64 first_ns;
 	__u32 next_bytes;
 	__u32 pad2;
@@ -387,6 +416,8 @@ struct mw_event_burst {
  * @orig_len: payload length of the packet (may exceed @len)
  * @seq:      TCP sequence number of the payload (host order), 0 for UDP
  * @index:    0 for the first data packet of this direction, 1 next, ...
+ * @initiator, @handshake, @host_opened: the flow's fields of those names
+ * @answered: 1 when the flow has packets in both directions
  */
 struct mw_event_peek {
 	struct mw_event_hdr hdr;
@@ -395,7 +426,10 @@ struct mw_event_peek {
 	__u16 orig_len;
 	__u32 seq;
 	__u32 index;
-	__u32 pad;
+	__u8 initiator;
+	__u8 handshake;
+	__u8 host_opened;
+	__u8 answered;
 	__u8 data[MW_PEEK_MAX];
 };
 
