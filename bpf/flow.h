@@ -106,7 +106,8 @@ static __always_inline void mw_emit_burst(struct mw_ctx *c, struct mw_stats *st,
 	ev->handshake = f->handshake;
 	ev->first_ns = f->first_ns;
 	ev->next_bytes = next_bytes;
-	ev->pad2 = 0;
+	ev->next_head_len = 0; /* filled by the caller that has the packet */
+	ev->pad2[0] = ev->pad2[1] = ev->pad2[2] = 0;
 	bpf_ringbuf_submit(ev, 0);
 	st->events++;
 }

@@ -45,6 +45,9 @@
 #define MW_MAX_IFACES 16
 #define MW_OWNER_MAX 65536
 
+/* Bytes of a reply's first packet copied into a burst event (a reply code). */
+#define MW_HEAD_MAX 32
+
 /* Bytes of payload copied into a peek event. Keep a power of two: the BPF
  * side masks the copy length with MW_PEEK_MAX - 1 for the verifier. */
 #define MW_PEEK_MAX 512
@@ -396,6 +399,10 @@ struct mw_event_flow {
  * @first_ns:  the flow's first_ns (tells a reused 4-tuple apart)
  * @next_bytes: payload of the packet that started the other side's burst,
  *              so that a one-packet reply (a login refusal) is known at once
+ * @next_head_len, @next_head: the first bytes of that packet's payload: a
+ *              clear-text protocol's reply code ("530 ", "HTTP/1.1 401",
+ *              "-ERR", a MySQL or PostgreSQL error) tells a refusal from a
+ *              success without guessing from sizes
  * hdr.dir is the direction of the burst that ended.
  */
 struct mw_event_burst {
@@ -407,7 +414,9 @@ struct mw_event_burst {
 	__u8 handshake;
 	__u64 first_ns;
 	__u32 next_bytes;
-	__u32 pad2;
+	__u8 next_head_len;
+	__u8 pad2[3];
+	__u8 next_head[MW_HEAD_MAX];
 };
 
 /**

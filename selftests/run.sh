@@ -53,6 +53,7 @@ run_suite() {
 
 start=$(date +%s)
 run_suite unit "$BUILD_DIR/selftests/test_unit"
+run_suite dict "$BUILD_DIR/selftests/test_dict"
 run_suite lists "$BUILD_DIR/selftests/test_lists"
 run_suite patterns "$BUILD_DIR/selftests/test_patterns"
 run_suite packets "$BUILD_DIR/selftests/test_packets"

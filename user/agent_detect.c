@@ -49,6 +49,10 @@ static void on_detection(void *arg, const struct mw_dict_detection *det)
 	detail = json_pack("{s:i, s:I, s:b, s:b}", "attempts", (int)det->attempts, "window_s",
 			   (json_int_t)(ad->cfg->dict_window_ms / 1000), "successful",
 			   det->successful, "distributed", det->distributed);
+	/* every try rests on a connection whose handshake was seen in order */
+	json_object_set_new(detail, "evidence",
+			    json_pack("{s:s, s:s}", "flows", "tcp-handshake-verified", "tries",
+				      det->evidence ? det->evidence : ""));
 	json_object_set_new(detail, "first_attempt_s_ago",
 			    json_real((double)(det->last_ns - det->first_ns) / 1e9));
 	if (det->distributed) {
@@ -89,8 +93,8 @@ static void on_login(void *arg, unsigned svc, const struct mw_addr *src, uint16_
 	if (svc != MW_SVC_SSH || !ad->allow)
 		return;
 	mw_allow_ssh_peer(ad->allow, src, port, up);
-	pr_debug("SSH login from %s port %u %s\n", mw_addr_str(src, buf, sizeof(buf)), port,
-		 up ? "allowlisted while connected" : "ended");
+	pr_debug("SSH login recognised from %s port %u: %s\n", mw_addr_str(src, buf, sizeof(buf)),
+		 port, up ? "allowlisted while this connection lasts" : "connection ended");
 }
 
 int mw_agent_detect_init(struct mw_agent_detect *ad, const struct mw_config *cfg,

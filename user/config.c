@@ -88,6 +88,8 @@ static const struct opt opts[] = {
 	{ "dict", "distributed_sources", OPT_U64, OFF(dict_dist_sources), 2, 100000, NULL },
 	{ "dict", "distributed_attempts", OPT_U64, OFF(dict_dist_attempts), 2, 1000000, NULL },
 	{ "dict", "success_attempts", OPT_U64, OFF(dict_success_attempts), 1, 1000, NULL },
+	{ "dict", "connection_grace", OPT_U64, OFF(dict_grace), 1, 1000, NULL },
+	{ "dict", "http_internal", OPT_BOOL, OFF(dict_http_internal), 0, 0, NULL },
 	{ "dict", "block", OPT_BOOL, OFF(dict_block), 0, 0, NULL },
 	{ "blacklist", "lists", OPT_LIST, OFF(bl_lists), 0, 0, NULL },
 	{ "blacklist", "block", OPT_BOOL, OFF(bl_block), 0, 0, NULL },
@@ -202,6 +204,7 @@ void mw_config_defaults(struct mw_config *cfg)
 	cfg->dict_dist_sources = 10;
 	cfg->dict_dist_attempts = 20;
 	cfg->dict_success_attempts = 3;
+	cfg->dict_grace = 5;
 	cfg->dict_block = true;
 	cfg->hook_timeout_ms = 10000;
 	cfg->element_counters = false;

@@ -85,6 +85,8 @@ struct mw_config {
 	uint64_t dict_dist_sources;
 	uint64_t dict_dist_attempts;
 	uint64_t dict_success_attempts;
+	uint64_t dict_grace; /* SSH: pending tries one connection may hold */
+	bool dict_http_internal; /* count HTTPDICT for internal clients too */
 	bool dict_block;
 	/* [blacklist] */
 	char bl_lists[PATH_MAX]; /* [NAME=]PATH, ...; a directory loads each file in it */

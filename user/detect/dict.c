@@ -4,37 +4,55 @@
 #include <arpa/inet.h>
 
 #include "detect/dict.h"
+#include "parse/login_reply.h"
 #include "util.h"
 
-#define SMALL_REPLY 256 /* a refusal is a small server burst */
-#define SMALL_HTTP 2048 /* an HTTP 401 carries headers and a page */
-#define SESSION_SIZE 512 /* a burst this large after the authentication starts a session */
+#define SMALL_REPLY 256 /* SSH/RDP: a refusal is a small server burst */
+#define CLIENT_SMALL 150 /* SSH: below the smallest KEXINIT a client can send */
+#define TLS_HTTP_REPLY 4096 /* HTTPS: a refused login's page is no larger */
+#define TLS_HTTP_REQ_DELTA 32 /* HTTPS: requests that differ by a password's length */
 #define MAX_SIZES 8 /* distinct small reply sizes remembered per connection */
+#define CONFIRM_EXCHANGES 8 /* SSH: exchanges in which a login must show its session */
 #define CONN_BUCKETS 4096
 #define SRC_BUCKETS 4096
+#define MAX_CONNS 65536 /* watched connections kept at once */
+#define MAX_SRCS 65536 /* sources kept at once */
 #define MAX_TRIES 64 /* remembered per source: the window rarely needs more */
+#define MAX_PENDING_CONNS 4 /* open connections of one source with pending tries */
+#define FORGIVE_FINAL 2 /* earlier tries a recognised login takes back: typos */
+#define DIST_JOIN_MIN 2 /* final tries that make a source part of a distributed attack */
 #define LONG_CONN_NS (60ULL * 1000000000ULL)
-#define LOGIN_EXCHANGES 32 /* a login is over by then: later bursts are a session */
+#define LOGIN_EXCHANGES 48 /* a login is over by then: later bursts are a session */
+
+struct src;
 
 struct conn {
 	struct mw_flow_key key;
-	uint64_t first_ns;
+	uint64_t first_ns, last_ns;
+	uint32_t ifindex;
 	uint8_t svc;
+	uint8_t big; /* server bursts > SMALL_REPLY before the authentication */
+	uint8_t kex_left; /* SSH: replies that belong to a key re-exchange */
+	uint8_t cand_left; /* SSH: exchanges left for a login to show its session */
+	bool auth; /* SSH: the authentication began (the service was accepted) */
+	bool candidate; /* SSH: a reply smaller than every other, a login if a session follows */
+	bool over; /* the login phase is over */
+	bool logged_in; /* a login was recognised */
+	bool clear; /* replies in clear text: their codes decide, sizes do not */
 	uint8_t n_sizes;
-	uint8_t big; /* server bursts larger than SMALL_REPLY */
-	uint8_t replies; /* small server bursts after the first large one */
-	bool session;
-	bool maybe_in; /* a new small reply after refusals: a yes, or a goodbye */
-	bool logged_in; /* reported to the login callback */
-	uint32_t eager; /* a server burst counted at its first packet */
-	uint16_t tries; /* counted for this connection */
+	uint8_t replies; /* HTTPS: server replies seen, the TLS handshake's first */
+	uint16_t pending; /* tries not final yet */
+	uint16_t final; /* tries of this connection made final */
 	uint16_t max_count;
+	uint32_t eager; /* the server reply classified at its first packet */
+	uint32_t last_client; /* the client's latest burst */
+	uint32_t max_small; /* SSH: the largest small reply of the authentication */
 	struct {
 		uint32_t size;
 		uint16_t count;
 	} sizes[MAX_SIZES];
-	uint64_t last_ns;
-	uint32_t ifindex;
+	const char *evidence;
+	struct src *src; /* set once the connection has a try */
 	struct conn *next;
 };
 
@@ -42,13 +60,13 @@ struct src {
 	struct mw_addr addr;
 	uint8_t svc;
 	uint64_t reported_ns; /* when the latest detection was sent */
-	struct mw_addr dst;
-	uint16_t dst_port;
-	uint64_t tries[MAX_TRIES]; /* timestamps, a ring */
+	uint64_t tries[MAX_TRIES]; /* final tries' timestamps, a ring */
 	unsigned head, n;
-	uint64_t first_ns;
-	uint32_t last_reply; /* HTTP: the last answer of its previous connection */
-	uint64_t seen_ns; /* its latest connection end */
+	struct conn *pend[MAX_PENDING_CONNS]; /* its open connections with pending tries */
+	unsigned n_pend;
+	uint32_t tls_req, tls_reply; /* HTTPS: its latest request and reply sizes */
+	unsigned refs; /* connections that point here */
+	uint64_t seen_ns;
 	struct src *next;
 };
 
@@ -59,7 +77,12 @@ struct mw_dict {
 	void *arg;
 	struct conn *conns[CONN_BUCKETS];
 	struct src *srcs[SRC_BUCKETS];
+	size_t n_conns, n_srcs;
 	uint64_t dist_reported_ns[MW_SVC_MAX];
+	/* per service, as of the latest tick: sources with tries, their tries */
+	unsigned active_sources[MW_SVC_MAX];
+	unsigned active_tries[MW_SVC_MAX];
+	uint64_t logins;
 };
 
 const char *mw_dict_method(unsigned svc)
@@ -86,6 +109,11 @@ static uint32_t hash_bytes(const void *p, size_t len)
 	for (i = 0; i < len; i++)
 		h = (h ^ b[i]) * 16777619u;
 	return h;
+}
+
+static uint64_t window_ns(const struct mw_dict *d)
+{
+	return d->cfg->dict_window_ms * 1000000ULL;
 }
 
 struct mw_dict *mw_dict_new(const struct mw_config *cfg, mw_dict_fn fn, void *arg)
@@ -128,15 +156,7 @@ void mw_dict_free(struct mw_dict *d)
 	free(d);
 }
 
-static struct conn **conn_slot(struct mw_dict *d, const struct mw_flow_key *key, uint64_t first_ns)
-{
-	struct conn **pp = &d->conns[hash_bytes(key, sizeof(*key)) % CONN_BUCKETS];
-
-	for (; *pp; pp = &(*pp)->next)
-		if ((*pp)->first_ns == first_ns && !memcmp(&(*pp)->key, key, sizeof(*key)))
-			break;
-	return pp;
-}
+/* --- sources and their tries --------------------------------------------- */
 
 static struct src *src_get(struct mw_dict *d, const struct mw_addr *a, unsigned svc, bool create)
 {
@@ -146,7 +166,9 @@ static struct src *src_get(struct mw_dict *d, const struct mw_addr *a, unsigned 
 	for (s = d->srcs[h]; s; s = s->next)
 		if (s->svc == svc && !memcmp(&s->addr, a, sizeof(*a)))
 			return s;
-	if (!create)
+	/* a flood of sources is bounded: beyond the cap a new one waits for
+	 * the tick to forget the idle ones */
+	if (!create || d->n_srcs >= MAX_SRCS)
 		return NULL;
 	s = calloc(1, sizeof(*s));
 	if (!s)
@@ -155,21 +177,21 @@ static struct src *src_get(struct mw_dict *d, const struct mw_addr *a, unsigned 
 	s->svc = svc;
 	s->next = d->srcs[h];
 	d->srcs[h] = s;
+	d->n_srcs++;
 	return s;
 }
 
-/* Tries of @s still inside the window ending at @now. */
+/* Final tries of @s still inside the window ending at @now. */
 static unsigned src_count(const struct mw_dict *d, const struct src *s, uint64_t now,
 			  uint64_t *first)
 {
-	uint64_t window = d->cfg->dict_window_ms * 1000000ULL;
 	unsigned i, n = 0;
 
 	*first = now;
 	for (i = 0; i < s->n; i++) {
 		uint64_t t = s->tries[(s->head + MAX_TRIES - 1 - i) % MAX_TRIES];
 
-		if (now - t > window)
+		if (now - t > window_ns(d))
 			break;
 		n++;
 		*first = t;
@@ -177,29 +199,7 @@ static unsigned src_count(const struct mw_dict *d, const struct src *s, uint64_t
 	return n;
 }
 
-static void detect_distributed(struct mw_dict *d, unsigned svc, const struct conn *c, uint64_t now);
-
-static void report(struct mw_dict *d, struct src *s, const struct conn *c, uint64_t now,
-		   bool successful)
-{
-	struct mw_dict_detection det = { 0 };
-	uint64_t first;
-
-	det.svc = s->svc;
-	det.method = mw_dict_method(s->svc);
-	det.src = s->addr;
-	memcpy(det.dst.addr, c->key.local_addr, 16);
-	det.dst_port = ntohs(c->key.local_port);
-	det.src_port = ntohs(c->key.remote_port);
-	det.ifindex = c->ifindex;
-	det.attempts = src_count(d, s, now, &first);
-	det.first_ns = first;
-	det.last_ns = now;
-	det.successful = successful;
-	d->fn(d->arg, &det);
-}
-
-/* Takes back the last @n tries of @s (a connection that got its session). */
+/* Takes back the last @n final tries of @s. */
 static void src_retract(struct src *s, unsigned n)
 {
 	if (n > s->n)
@@ -208,64 +208,49 @@ static void src_retract(struct src *s, unsigned n)
 	s->n -= n;
 }
 
-static void add_try(struct mw_dict *d, struct conn *c, uint64_t now)
+static void detection_init(struct mw_dict_detection *det, const struct conn *c, unsigned svc)
 {
-	struct mw_addr src;
-	struct src *s;
-	uint64_t first;
-
-	memcpy(src.addr, c->key.remote_addr, 16);
-	c->tries++;
-	s = src_get(d, &src, c->svc, true);
-	if (!s)
-		return;
-	s->tries[s->head] = now;
-	s->head = (s->head + 1) % MAX_TRIES;
-	if (s->n < MAX_TRIES)
-		s->n++;
-	/* once per window: a returning attacker (its block over) is reported again */
-	if (s->reported_ns && now - s->reported_ns <= d->cfg->dict_window_ms * 1000000ULL)
-		return;
-	if (src_count(d, s, now, &first) >= d->cfg->dict[c->svc].attempts) {
-		s->reported_ns = now;
-		report(d, s, c, now, false);
-		return;
-	}
-	/* while a distributed attack on this service goes on, every source that
-	 * joins it is part of it */
-	if (d->dist_reported_ns[c->svc] &&
-	    now - d->dist_reported_ns[c->svc] <= d->cfg->dict_window_ms * 1000000ULL) {
-		struct mw_dict_detection det = { 0 };
-
-		s->reported_ns = now;
-		det.svc = c->svc;
-		det.method = mw_dict_method(c->svc);
-		det.distributed = true;
-		det.src = s->addr;
-		det.sources[0] = s->addr;
-		det.n_sources = det.total_sources = 1;
-		det.attempts = src_count(d, s, now, &first);
-		det.first_ns = first;
-		det.last_ns = now;
-		memcpy(det.dst.addr, c->key.local_addr, 16);
-		det.dst_port = ntohs(c->key.local_port);
-		d->fn(d->arg, &det);
-		return;
-	}
-	detect_distributed(d, c->svc, c, now);
+	memset(det, 0, sizeof(*det));
+	det->svc = svc;
+	det->method = mw_dict_method(svc);
+	det->evidence = c->evidence ? c->evidence : "repeated refusal";
+	memcpy(det->dst.addr, c->key.local_addr, 16);
+	det->dst_port = ntohs(c->key.local_port);
+	det->src_port = ntohs(c->key.remote_port);
+	det->ifindex = c->ifindex;
 }
 
-/* Many sources, each below the threshold, on one service in one window. */
+static void report(struct mw_dict *d, struct src *s, const struct conn *c, uint64_t now,
+		   bool successful)
+{
+	struct mw_dict_detection det;
+	uint64_t first;
+
+	detection_init(&det, c, s->svc);
+	det.src = s->addr;
+	det.attempts = src_count(d, s, now, &first);
+	det.first_ns = first;
+	det.last_ns = now;
+	det.successful = successful;
+	d->fn(d->arg, &det);
+}
+
+/* Many sources, each below the threshold, on one service in one window.
+ * The per-try check reads the counts of the latest tick; the sources are
+ * walked only when it fires, once per window. */
 static void detect_distributed(struct mw_dict *d, unsigned svc, const struct conn *c, uint64_t now)
 {
-	struct mw_dict_detection det = { 0 };
+	struct mw_dict_detection det;
 	unsigned sources = 0, attempts = 0;
 	uint64_t first;
 	size_t i;
 
-	if (now - d->dist_reported_ns[svc] < d->cfg->dict_window_ms * 1000000ULL &&
-	    d->dist_reported_ns[svc])
+	if (d->dist_reported_ns[svc] && now - d->dist_reported_ns[svc] < window_ns(d))
 		return;
+	if (d->active_sources[svc] + 1 < d->cfg->dict_dist_sources ||
+	    d->active_tries[svc] + 1 < d->cfg->dict_dist_attempts)
+		return;
+	detection_init(&det, c, svc);
 	for (i = 0; i < SRC_BUCKETS; i++) {
 		const struct src *s;
 
@@ -275,7 +260,7 @@ static void detect_distributed(struct mw_dict *d, unsigned svc, const struct con
 			if (s->svc != svc)
 				continue;
 			n = src_count(d, s, now, &first);
-			if (!n)
+			if (n < DIST_JOIN_MIN)
 				continue;
 			sources++;
 			attempts += n;
@@ -290,100 +275,230 @@ static void detect_distributed(struct mw_dict *d, unsigned svc, const struct con
 		struct src *s;
 
 		for (s = d->srcs[i]; s; s = s->next)
-			if (s->svc == svc && src_count(d, s, now, &first))
+			if (s->svc == svc && src_count(d, s, now, &first) >= DIST_JOIN_MIN)
 				s->reported_ns = now;
 	}
-	det.svc = svc;
-	det.method = mw_dict_method(svc);
 	det.distributed = true;
+	det.src_port = 0;
 	det.total_sources = sources;
 	det.attempts = attempts;
-	det.first_ns = now - d->cfg->dict_window_ms * 1000000ULL;
+	det.first_ns = now - window_ns(d);
 	det.last_ns = now;
-	memcpy(det.dst.addr, c->key.local_addr, 16);
-	det.dst_port = ntohs(c->key.local_port);
 	d->fn(d->arg, &det);
 }
 
-/* The server let the client in: the login phase of @c is over. */
-static void session_started(struct mw_dict *d, struct conn *c, uint64_t now)
+/* One final try for @c's source, and the decisions that follow from it. */
+static void add_final(struct mw_dict *d, struct conn *c, uint64_t now)
 {
-	struct mw_addr src;
-	struct src *s;
-	uint64_t first;
-	unsigned before = 0;
+	uint64_t window = window_ns(d), first;
+	struct src *s = c->src;
+	unsigned n;
 
-	c->session = true;
-	memcpy(src.addr, c->key.remote_addr, 16);
-	s = src_get(d, &src, c->svc, false);
-	if (s)
-		before = src_count(d, s, now, &first);
-	if (s && before >= d->cfg->dict_success_attempts) {
-		/* failed tries, then a way in: a successful attack */
-		report(d, s, c, now, true);
-	} else if (d->login) {
-		d->login(d->arg, c->svc, &src, ntohs(c->key.remote_port), true);
-		c->logged_in = true;
+	c->final++;
+	if (!s)
+		return;
+	s->seen_ns = now;
+	s->tries[s->head] = now;
+	s->head = (s->head + 1) % MAX_TRIES;
+	if (s->n < MAX_TRIES)
+		s->n++;
+	/* once per window: a returning attacker (its block over) is reported again */
+	if (s->reported_ns && now - s->reported_ns <= window)
+		return;
+	n = src_count(d, s, now, &first);
+	if (n >= d->cfg->dict[c->svc].attempts) {
+		s->reported_ns = now;
+		report(d, s, c, now, false);
+		return;
 	}
-	/* a client that got in was no guesser in this connection (an SSH client
-	 * offering its keys one by one gets refusals too): take its tries back */
-	if (s)
-		src_retract(s, c->tries);
+	/* while a distributed attack on this service goes on, a source that
+	 * joins it with tries of its own is part of it; one refusal is not
+	 * enough (an administrator's mistyped password) */
+	if (d->dist_reported_ns[c->svc] && now - d->dist_reported_ns[c->svc] <= window) {
+		struct mw_dict_detection det;
+
+		if (n < DIST_JOIN_MIN)
+			return;
+		s->reported_ns = now;
+		detection_init(&det, c, c->svc);
+		det.distributed = true;
+		det.src = s->addr;
+		det.sources[0] = s->addr;
+		det.n_sources = det.total_sources = 1;
+		det.attempts = n;
+		det.first_ns = first;
+		det.last_ns = now;
+		d->fn(d->arg, &det);
+		return;
+	}
+	detect_distributed(d, c->svc, c, now);
 }
 
-/* A server burst of @size ended in connection @c, at exchange @exchanges. */
-static void server_burst(struct mw_dict *d, struct conn *c, uint32_t size, unsigned exchanges,
-			 uint64_t now)
+static struct src *conn_src(struct mw_dict *d, struct conn *c)
 {
-	uint32_t small = c->svc == MW_SVC_HTTP ? SMALL_HTTP : SMALL_REPLY;
-	uint32_t refusal = 0;
+	struct mw_addr a;
+
+	if (!c->src) {
+		memcpy(a.addr, c->key.remote_addr, 16);
+		c->src = src_get(d, &a, c->svc, true);
+		if (c->src)
+			c->src->refs++;
+	}
+	return c->src;
+}
+
+static void pend_remove(struct conn *c)
+{
+	struct src *s = c->src;
 	unsigned i;
 
-	if (c->session)
+	if (!s)
 		return;
-	if (exchanges > LOGIN_EXCHANGES) {
-		c->session = true; /* no login takes this long: a session, or no login at all */
-		return;
-	}
-	/* a large burst after the key exchange (large bursts) and some small
-	 * replies (the authentication) is the server starting a session */
-	if (size > small && c->big && c->replies >= 2) {
-		session_started(d, c, now);
-		return;
-	}
-	/* once the refusal is known (a small reply seen twice), a small reply
-	 * of a size not seen before is the server saying yes */
-	for (i = 0; i < c->n_sizes; i++)
-		if (c->sizes[i].count >= 2)
-			refusal = c->sizes[i].size;
-	if (c->maybe_in) {
-		/* the server speaks again after its yes: a session; a refusal
-		 * again: it was not a yes */
-		c->maybe_in = false;
-		if (size != refusal) {
-			session_started(d, c, now);
+	for (i = 0; i < s->n_pend; i++)
+		if (s->pend[i] == c) {
+			s->pend[i] = s->pend[--s->n_pend];
 			return;
 		}
-	}
-	if (refusal && size <= small) {
-		for (i = 0; i < c->n_sizes && c->sizes[i].size != size; i++)
-			;
-		if (i == c->n_sizes) {
-			/* a goodbye before the close looks the same: wait for more */
-			c->maybe_in = true;
-			return;
-		}
-	}
-	if (size > small) {
-		if (c->big < 255)
-			c->big++;
+}
+
+/* @c's pending tries become final. */
+static void finalize(struct mw_dict *d, struct conn *c, uint64_t now)
+{
+	unsigned n = c->pending;
+
+	pend_remove(c);
+	c->pending = 0;
+	while (n--)
+		add_final(d, c, now);
+}
+
+/* A try of a connection whose login may still come: pending, unless the
+ * source guesses on other connections at once or this one holds too many. */
+static void add_pending(struct mw_dict *d, struct conn *c, uint64_t now)
+{
+	struct src *s = conn_src(d, c);
+	unsigned i;
+
+	if (!s) {
+		c->final++;
 		return;
 	}
-	if (c->big && c->replies < 255)
-		c->replies++;
-	for (i = 0; i < c->n_sizes; i++)
-		if (c->sizes[i].size == size)
-			break;
+	c->pending++;
+	for (i = 0; i < s->n_pend && s->pend[i] != c; i++)
+		;
+	if (i == s->n_pend) {
+		if (s->n_pend == MAX_PENDING_CONNS)
+			finalize(d, s->pend[0], now);
+		s->pend[s->n_pend++] = c;
+	}
+	if (s->n_pend >= 2) {
+		/* a parallel guesser: every pending try counts now */
+		while (s->n_pend)
+			finalize(d, s->pend[0], now);
+		return;
+	}
+	if (c->pending >= d->cfg->dict_grace)
+		finalize(d, c, now);
+}
+
+static void add_try(struct mw_dict *d, struct conn *c, uint64_t now)
+{
+	if (conn_src(d, c))
+		add_final(d, c, now);
+	else
+		c->final++;
+}
+
+/* The server let the client in: the login phase of @c is over. */
+static void login(struct mw_dict *d, struct conn *c, uint64_t now)
+{
+	struct mw_addr a;
+	struct src *s;
+	uint64_t first;
+	unsigned before = 0, forgive;
+
+	c->over = true;
+	c->logged_in = true;
+	c->candidate = false;
+	d->logins++;
+	memcpy(a.addr, c->key.remote_addr, 16);
+	s = c->src ? c->src : src_get(d, &a, c->svc, false);
+	pend_remove(c);
+	c->pending = 0; /* refused keys before the one that works */
+	if (s)
+		before = src_count(d, s, now, &first);
+	if (s &&
+	    before - (c->final < before ? c->final : before) >= d->cfg->dict_success_attempts) {
+		/* failed tries on other connections, then a way in */
+		report(d, s, c, now, true);
+		return;
+	}
+	if (d->login)
+		d->login(d->arg, c->svc, &a, ntohs(c->key.remote_port), true);
+	/* its own tries and a typo or two before: a user, not a guesser */
+	if (s) {
+		forgive = c->final + FORGIVE_FINAL;
+		src_retract(s, forgive);
+	}
+}
+
+/* --- the replies --------------------------------------------------------- */
+
+/* SSH: @size of a server reply (or, @more, the rest of one whose first
+ * packet was seen) in connection @c. */
+static void ssh_reply(struct mw_dict *d, struct conn *c, uint32_t size, bool more, uint64_t now)
+{
+	unsigned i;
+
+	if (size > SMALL_REPLY) {
+		if (!c->auth) {
+			if (!more && c->big < 255)
+				c->big++;
+			return;
+		}
+		/* a large client message answered large: a key re-exchange,
+		 * whose next replies are no session */
+		if (c->last_client > CLIENT_SMALL) {
+			c->kex_left = 2;
+			return;
+		}
+		if (c->kex_left) {
+			c->kex_left--;
+			return;
+		}
+		if (c->candidate)
+			login(d, c, now);
+		return;
+	}
+	if (more) {
+		if (c->candidate && !c->kex_left && size > c->max_small &&
+		    c->last_client <= CLIENT_SMALL)
+			login(d, c, now);
+		return;
+	}
+	if (!c->auth) {
+		/* the first small reply after the key exchange accepts the
+		 * "ssh-userauth" service: the authentication starts */
+		if (c->big >= 2)
+			c->auth = true;
+		return;
+	}
+	if (c->kex_left) {
+		c->kex_left--;
+		return;
+	}
+	if (c->candidate) {
+		/* no unauthenticated client gets a reply larger than every one
+		 * before, for a small message: that is the session */
+		if (size > c->max_small && c->last_client <= CLIENT_SMALL) {
+			login(d, c, now);
+			return;
+		}
+		if (--c->cand_left == 0)
+			c->candidate = false;
+	}
+	for (i = 0; i < c->n_sizes && c->sizes[i].size != size; i++)
+		;
 	if (i == c->n_sizes) {
 		if (c->n_sizes == MAX_SIZES)
 			return;
@@ -391,23 +506,182 @@ static void server_burst(struct mw_dict *d, struct conn *c, uint32_t size, unsig
 		c->sizes[c->n_sizes++].count = 0;
 	}
 	c->sizes[i].count++;
-	/* each repeat of the most repeated refusal is one more try */
+	if (c->sizes[i].count > c->max_count) {
+		/* each repeat of the most repeated reply is one more refusal: the
+		 * first is the answer to the "none" probe clients start with */
+		c->max_count = c->sizes[i].count;
+		if (c->max_count >= 2) {
+			c->evidence = "SSH USERAUTH_FAILURE repeated";
+			add_pending(d, c, now);
+		}
+	} else if (c->sizes[i].count == 1 && size < c->max_small) {
+		/* USERAUTH_SUCCESS is the smallest message there is */
+		c->candidate = true;
+		c->cand_left = CONFIRM_EXCHANGES;
+	}
+	if (size > c->max_small)
+		c->max_small = size;
+}
+
+/* RDP and other encrypted services: a small reply that repeats is a
+ * refusal; a large reply after the authentication is some session, which
+ * ends the counting but takes nothing back (it may be a way in, or not). */
+static void size_reply(struct mw_dict *d, struct conn *c, uint32_t size, bool more, uint64_t now)
+{
+	unsigned i;
+
+	if (more)
+		return;
+	if (size > SMALL_REPLY) {
+		if (c->max_count >= 2)
+			c->over = true;
+		else if (c->big < 255)
+			c->big++;
+		return;
+	}
+	for (i = 0; i < c->n_sizes && c->sizes[i].size != size; i++)
+		;
+	if (i == c->n_sizes) {
+		if (c->n_sizes == MAX_SIZES)
+			return;
+		c->sizes[c->n_sizes].size = size;
+		c->sizes[c->n_sizes++].count = 0;
+	}
+	c->sizes[i].count++;
 	if (c->sizes[i].count > c->max_count) {
 		c->max_count = c->sizes[i].count;
-		if (c->max_count >= 2)
+		if (c->max_count >= 2) {
+			c->evidence = "repeated refusal size";
 			add_try(d, c, now);
+		}
 	}
+}
+
+/* HTTPS: a login form refused again answers with the same page for a
+ * request that differs by the password's length; a poller or a health
+ * check repeats its request exactly, and a page's objects differ in size. */
+static void tls_http_reply(struct mw_dict *d, struct conn *c, uint32_t size, bool more,
+			   uint64_t now)
+{
+	struct src *s;
+	uint32_t delta;
+
+	if (more || !c->last_client)
+		return;
+	/* the TLS handshake's replies (ServerHello and certificate, then the
+	 * session tickets) are no answer to a request */
+	if (c->replies < 2) {
+		c->replies++;
+		return;
+	}
+	if (size > TLS_HTTP_REPLY)
+		return;
+	s = conn_src(d, c);
+	if (!s)
+		return;
+	delta = s->tls_req > c->last_client ? s->tls_req - c->last_client :
+					      c->last_client - s->tls_req;
+	if (s->tls_reply == size && delta && delta <= TLS_HTTP_REQ_DELTA) {
+		c->evidence = "HTTPS: same reply to requests differing by a password's length";
+		add_final(d, c, now);
+	}
+	s->tls_req = c->last_client;
+	s->tls_reply = size;
+}
+
+static void server_reply(struct mw_dict *d, struct conn *c, uint32_t size, const uint8_t *head,
+			 unsigned head_len, bool more, unsigned exchanges, uint64_t now)
+{
+	if (c->over)
+		return;
+	if (exchanges > LOGIN_EXCHANGES) {
+		/* no login takes this long: a session, or no login at all */
+		finalize(d, c, now);
+		c->over = true;
+		return;
+	}
+	if (!more && head_len) {
+		struct mw_reply r = mw_login_reply(head, head_len, ntohs(c->key.local_port));
+
+		if (r.kind != MW_REPLY_OPAQUE)
+			c->clear = true;
+		switch (r.kind) {
+		case MW_REPLY_REFUSED:
+			c->evidence = r.proto;
+			add_try(d, c, now);
+			return;
+		case MW_REPLY_ACCEPTED:
+			login(d, c, now);
+			return;
+		case MW_REPLY_OTHER:
+			return;
+		case MW_REPLY_OPAQUE:
+			break;
+		}
+	}
+	if (c->clear)
+		return;
+	switch (c->svc) {
+	case MW_SVC_SSH:
+		ssh_reply(d, c, size, more, now);
+		break;
+	case MW_SVC_HTTP:
+		tls_http_reply(d, c, size, more, now);
+		break;
+	default:
+		size_reply(d, c, size, more, now);
+	}
+}
+
+/* --- connections --------------------------------------------------------- */
+
+static void conn_drop(struct mw_dict *d, struct conn **pp)
+{
+	struct conn *c = *pp;
+
+	pend_remove(c);
+	if (c->src)
+		c->src->refs--;
+	*pp = c->next;
+	free(c);
+	d->n_conns--;
+}
+
+static struct conn **conn_slot(struct mw_dict *d, const struct mw_flow_key *key, uint64_t first_ns)
+{
+	struct conn **pp = &d->conns[hash_bytes(key, sizeof(*key)) % CONN_BUCKETS];
+
+	for (; *pp; pp = &(*pp)->next)
+		if ((*pp)->first_ns == first_ns && !memcmp(&(*pp)->key, key, sizeof(*key)))
+			break;
+	return pp;
+}
+
+/* Internal clients are exempt from HTTPDICT unless configured: a load
+ * balancer, a monitoring system and an office proxy are many users. */
+static bool exempt(const struct mw_dict *d, unsigned svc, const struct mw_flow_key *key)
+{
+	return svc == MW_SVC_HTTP && !d->cfg->dict_http_internal &&
+	       mw_prefixes_contain(d->cfg->internal, d->cfg->n_internal,
+				   (const struct mw_addr *)key->remote_addr);
 }
 
 void mw_dict_burst(struct mw_dict *d, const struct mw_event_burst *ev)
 {
 	struct conn **pp, *c;
+	uint64_t now = ev->hdr.ts_ns;
 
-	if (ev->svc == MW_SVC_NONE || ev->svc >= MW_SVC_MAX)
+	/* a connection whose handshake was not seen complete, in order, may
+	 * be forged: it is no evidence */
+	if (ev->svc == MW_SVC_NONE || ev->svc >= MW_SVC_MAX || !ev->handshake)
+		return;
+	if (exempt(d, ev->svc, &ev->key))
 		return;
 	pp = conn_slot(d, &ev->key, ev->first_ns);
 	c = *pp;
 	if (!c) {
+		if (d->n_conns >= MAX_CONNS)
+			return; /* bounded; the tick frees the idle ones */
 		c = calloc(1, sizeof(*c));
 		if (!c)
 			return;
@@ -415,26 +689,30 @@ void mw_dict_burst(struct mw_dict *d, const struct mw_event_burst *ev)
 		c->first_ns = ev->first_ns;
 		c->svc = ev->svc;
 		*pp = c;
+		d->n_conns++;
 	}
-	c->last_ns = ev->hdr.ts_ns;
+	c->last_ns = now;
 	c->ifindex = ev->hdr.ifindex;
 	/* the server is the local side: its bursts go out */
 	if (ev->hdr.dir == MW_DIR_OUT) {
-		/* counted already at its first packet (see below)? */
-		if (c->eager && c->eager == ev->bytes)
-			c->eager = 0;
-		else
-			server_burst(d, c, ev->bytes, ev->exchanges, ev->hdr.ts_ns);
+		if (c->eager && c->eager == ev->bytes) {
+			c->eager = 0; /* the one-packet reply seen at its start */
+			return;
+		}
+		server_reply(d, c, ev->bytes, NULL, 0, c->eager != 0, ev->exchanges, now);
+		c->eager = 0;
 		return;
 	}
 	/* the client's request ended because the server answers: a one-packet
-	 * answer, such as a refusal, is complete already; count it now rather
-	 * than when the client's next try starts */
+	 * answer, such as a refusal, is complete already; read it now rather
+	 * than when the client speaks again */
+	c->last_client = ev->bytes;
 	c->eager = 0;
-	if (ev->next_bytes &&
-	    ev->next_bytes <= (ev->svc == MW_SVC_HTTP ? SMALL_HTTP : SMALL_REPLY)) {
+	if (ev->next_bytes) {
 		c->eager = ev->next_bytes;
-		server_burst(d, c, ev->next_bytes, ev->exchanges, ev->hdr.ts_ns);
+		server_reply(d, c, ev->next_bytes, ev->next_head,
+			     ev->next_head_len < MW_HEAD_MAX ? ev->next_head_len : MW_HEAD_MAX,
+			     false, ev->exchanges, now);
 	}
 }
 
@@ -448,75 +726,51 @@ void mw_dict_flow_end(struct mw_dict *d, const struct mw_event_flow *ev)
 		return;
 	pp = conn_slot(d, &ev->key, f->first_ns);
 	c = *pp;
+	if (!f->handshake || exempt(d, f->svc, &ev->key)) {
+		if (c)
+			conn_drop(d, pp);
+		return;
+	}
 	if (!c) {
 		memset(&tmp, 0, sizeof(tmp));
 		tmp.key = ev->key;
 		tmp.first_ns = f->first_ns;
 		tmp.svc = f->svc;
+		tmp.ifindex = ev->hdr.ifindex;
 		c = &tmp;
 	}
-	/* the last burst, if the server had the last word (and it was not
-	 * counted at its first packet) */
+	/* the last burst, if the server had the last word */
 	if (f->last_data_dir == MW_DIR_OUT && f->burst_bytes &&
 	    f->exchanges <= MW_BURST_EVENTS_MAX && c->eager != f->burst_bytes)
-		server_burst(d, c, f->burst_bytes, f->exchanges, now);
-	/* a short connection that completed its handshake and got nowhere is
-	 * one try: the server sent nothing large beyond an SSH key exchange
-	 * (two large bursts; a login that got in gets more, OpenSSH announces
-	 * its host keys). One that never completed the handshake is no
-	 * evidence at all. */
-	if (f->handshake && !c->session && !c->tries && f->exchanges >= 4 && c->big <= 2 &&
-	    f->last_ns - f->first_ns < LONG_CONN_NS)
+		server_reply(d, c, f->burst_bytes, NULL, 0, c->eager != 0, f->exchanges, now);
+	/* RDP puts one try in a connection: a short one that completed its
+	 * handshake and got no further than the TLS and CredSSP exchange (two
+	 * large bursts at most) is one try */
+	if (c->svc == MW_SVC_RDP && !c->over && !c->final && f->exchanges >= 4 && c->big <= 2 &&
+	    f->last_ns - f->first_ns < LONG_CONN_NS) {
+		c->evidence = "short connection without a session";
 		add_try(d, c, now);
-	/* HTTP without keep-alive: one request a connection; the same small
-	 * answer as the source's previous connection is a repeated refusal */
-	if (f->svc == MW_SVC_HTTP && f->handshake && !c->session && !c->tries &&
-	    f->last_data_dir == MW_DIR_OUT && f->burst_bytes && f->burst_bytes <= SMALL_HTTP) {
-		struct mw_addr src;
-		struct src *s;
-
-		memcpy(src.addr, c->key.remote_addr, 16);
-		s = src_get(d, &src, MW_SVC_HTTP, true);
-		if (s) {
-			s->seen_ns = now;
-			if (s->last_reply == f->burst_bytes)
-				add_try(d, c, now);
-			else
-				s->last_reply = f->burst_bytes;
-		}
 	}
-	if (c->logged_in && d->login) {
+	/* ended without a login: its pending tries were refusals */
+	if (!c->logged_in)
+		finalize(d, c, now);
+	else if (d->login) {
 		struct mw_addr src;
 
 		memcpy(src.addr, c->key.remote_addr, 16);
 		d->login(d->arg, c->svc, &src, ntohs(c->key.remote_port), false);
 	}
-	if (c != &tmp) {
-		*pp = c->next;
-		free(c);
-	}
+	if (c != &tmp)
+		conn_drop(d, pp);
 }
 
 void mw_dict_tick(struct mw_dict *d, uint64_t now)
 {
-	uint64_t window = d->cfg->dict_window_ms * 1000000ULL;
+	uint64_t window = window_ns(d), first;
 	size_t i;
 
-	for (i = 0; i < SRC_BUCKETS; i++) {
-		struct src **pp = &d->srcs[i];
-
-		while (*pp) {
-			struct src *s = *pp;
-			uint64_t first;
-
-			if (!src_count(d, s, now, &first) && now - s->seen_ns > window) {
-				*pp = s->next;
-				free(s);
-				continue;
-			}
-			pp = &s->next;
-		}
-	}
+	memset(d->active_sources, 0, sizeof(d->active_sources));
+	memset(d->active_tries, 0, sizeof(d->active_tries));
 	/* connections whose end we missed (evicted from the flow table) */
 	for (i = 0; i < CONN_BUCKETS; i++) {
 		struct conn **pp = &d->conns[i];
@@ -525,11 +779,32 @@ void mw_dict_tick(struct mw_dict *d, uint64_t now)
 			struct conn *c = *pp;
 
 			if (now - c->last_ns > 2 * window + LONG_CONN_NS) {
-				*pp = c->next;
-				free(c);
+				if (!c->logged_in)
+					finalize(d, c, now);
+				conn_drop(d, pp);
 				continue;
 			}
 			pp = &c->next;
+		}
+	}
+	for (i = 0; i < SRC_BUCKETS; i++) {
+		struct src **pp = &d->srcs[i];
+
+		while (*pp) {
+			struct src *s = *pp;
+			unsigned n = src_count(d, s, now, &first);
+
+			if (!n && !s->refs && now - s->seen_ns > window) {
+				*pp = s->next;
+				free(s);
+				d->n_srcs--;
+				continue;
+			}
+			if (n >= DIST_JOIN_MIN && s->svc < MW_SVC_MAX) {
+				d->active_sources[s->svc]++;
+				d->active_tries[s->svc] += n;
+			}
+			pp = &s->next;
 		}
 	}
 }
@@ -546,4 +821,9 @@ uint32_t mw_dict_attempts(const struct mw_dict *d, const struct mw_addr *src, un
 		if (s->tries[i] > last)
 			last = s->tries[i];
 	return src_count(d, s, last, &first);
+}
+
+uint64_t mw_dict_logins(const struct mw_dict *d)
+{
+	return d->logins;
 }

@@ -4,14 +4,26 @@
  * the shape of connections to protected services, without logs and without
  * decrypting anything. Plain C over the datapath's events; no kernel needed.
  *
- * A try is a refusal the server repeats: inside one connection, the server's
- * answer to a failed login has the same size every time (an SSH
- * USERAUTH_FAILURE, an FTP "530", an HTTP 401), so each repeat of a small
- * server burst during the login phase is one more refused try. The login
- * phase ends when the server starts a session (a large burst after the key
- * exchange), and a session after refusals is a successful attack. A short,
- * completed connection that got nowhere counts as one try. Connections that
- * never completed the TCP handshake are never evidence.
+ * A try is a refusal of an authentication request, taken from what the
+ * protocol fixes for it, never "a short connection that got nowhere":
+ * - clear-text protocols (HTTP, FTP, SMTP, POP3, IMAP, Redis, MySQL,
+ *   PostgreSQL): the reply code in the first bytes of the server's reply
+ *   (401/403, 530, 535, -ERR, tagged NO, error 1045, SQLSTATE 28P01);
+ * - SSH: the USERAUTH_FAILURE, the reply that repeats during the
+ *   authentication; a USERAUTH_SUCCESS is the smallest reply there is, and
+ *   a login is recognised only when it is followed by what no unauthenticated
+ *   client can get: a server burst larger than every reply seen before the
+ *   login, answering a small client message (the session: OpenSSH's host-key
+ *   announcement, the channel, the command's output);
+ * - other encrypted services (RDP): a refusal that repeats inside a
+ *   connection, and a short connection that went no further than its
+ *   handshake (RDP puts one try in each connection).
+ * Only connections whose TCP handshake the datapath saw complete, in order,
+ * are evidence. Tries of an SSH connection still in its authentication are
+ * pending: a client offering keys one by one gets refusals before the key
+ * that works, so they become final only when that connection ends without a
+ * login, holds `grace` of them, or the same source has another connection
+ * with pending tries at once (a parallel guesser).
  */
 #ifndef MW_DICT_H
 #define MW_DICT_H
@@ -29,6 +41,7 @@
 struct mw_dict_detection {
 	unsigned svc; /* enum mw_svc */
 	const char *method; /* SSHDICT, RDPDICT, HTTPDICT, DICTATTACK */
+	const char *evidence; /* what the tries were read from */
 	struct mw_addr src; /* the attacker (a listed source when distributed) */
 	struct mw_addr dst;
 	uint16_t dst_port;
@@ -36,7 +49,7 @@ struct mw_dict_detection {
 	uint32_t ifindex; /* where it came in */
 	uint32_t attempts; /* in the window */
 	uint64_t first_ns, last_ns;
-	bool successful; /* a session after failed tries */
+	bool successful; /* a recognised login after failed tries */
 	bool distributed;
 	struct mw_addr sources[MW_DICT_MAX_LISTED];
 	unsigned n_sources;
@@ -45,9 +58,8 @@ struct mw_dict_detection {
 
 typedef void (*mw_dict_fn)(void *arg, const struct mw_dict_detection *d);
 
-/* A client logged in without guessing (its tries, if any, below the
- * success threshold), or (@up false) that connection ended: for the
- * allowlist of SSH sessions. */
+/* A client's login was recognised (@up true) on connection @src:@src_port,
+ * or (@up false) that connection ended: for the allowlist of SSH sessions. */
 typedef void (*mw_dict_login_fn)(void *arg, unsigned svc, const struct mw_addr *src,
 				 uint16_t src_port, bool up);
 
@@ -62,7 +74,9 @@ void mw_dict_flow_end(struct mw_dict *d, const struct mw_event_flow *ev);
 /* Forgets what is older than the window (call each cycle). */
 void mw_dict_tick(struct mw_dict *d, uint64_t now_ns);
 const char *mw_dict_method(unsigned svc);
-/* Tries counted for a source (tests). */
+/* Final tries counted for a source (tests). */
 uint32_t mw_dict_attempts(const struct mw_dict *d, const struct mw_addr *src, unsigned svc);
+/* Logins recognised so far (tests, metrics). */
+uint64_t mw_dict_logins(const struct mw_dict *d);
 
 #endif

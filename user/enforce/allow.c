@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,13 +109,98 @@ static bool is_ssh_port(const struct mw_config *cfg, unsigned port)
 	return false;
 }
 
+/*
+ * Socket inodes of SSH connections that carry a session: OpenSSH names the
+ * process of an authenticated connection "sshd: USER@pts/N" or
+ * "sshd: USER@notty"; before the login it is "sshd: USER [priv]",
+ * "[net]", "[preauth]" or "unknown". A guesser connected when the agent
+ * starts is not let in this way.
+ */
+struct inodes {
+	unsigned long *v;
+	size_t n, cap;
+};
+
+static bool sshd_session(const char *proc, const char *pid)
+{
+	char path[PATH_MAX], buf[256];
+	ssize_t len;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s/comm", proc, pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0 || strncmp(buf, "sshd", 4))
+		return false;
+	snprintf(path, sizeof(path), "%s/%s/cmdline", proc, pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return false;
+	buf[len] = '\0';
+	return !strncmp(buf, "sshd: ", 6) && strchr(buf + 6, '@') != NULL;
+}
+
+static void session_inodes(const char *proc, struct inodes *out)
+{
+	DIR *dir = opendir(proc), *fds;
+	struct dirent *de, *fe;
+	char path[PATH_MAX], link[64];
+
+	if (!dir)
+		return;
+	while ((de = readdir(dir))) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9' || !sshd_session(proc, de->d_name))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/fd", proc, de->d_name);
+		fds = opendir(path);
+		if (!fds)
+			continue;
+		while ((fe = readdir(fds))) {
+			unsigned long ino;
+			ssize_t len;
+
+			if (fe->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "%s/%s/fd/%s", proc, de->d_name, fe->d_name);
+			len = readlink(path, link, sizeof(link) - 1);
+			if (len <= 0)
+				continue;
+			link[len] = '\0';
+			if (sscanf(link, "socket:[%lu]", &ino) != 1)
+				continue;
+			if (!mw_grow(&out->v, &out->cap, out->n + 1, sizeof(*out->v), 16))
+				out->v[out->n++] = ino;
+		}
+		closedir(fds);
+	}
+	closedir(dir);
+}
+
+static bool has_inode(const struct inodes *set, unsigned long ino)
+{
+	size_t i;
+
+	for (i = 0; i < set->n; i++)
+		if (set->v[i] == ino)
+			return true;
+	return false;
+}
+
 /* Peers of established connections to our SSH ports, from /proc/net/tcp{,6},
- * into @out (source MW_ALLOW_SSH). */
+ * into @out (source MW_ALLOW_SSH); with @sessions, only those connections. */
 static void read_ssh_peers(struct mw_allow *a, struct mw_allow *out, const struct mw_config *cfg,
-			   bool v6)
+			   bool v6, const struct inodes *sessions)
 {
 	char path[PATH_MAX], line[512], local[64], remote[64];
 	unsigned lport, rport, state;
+	unsigned long inode;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", a->proc_net, v6 ? "tcp6" : "tcp");
@@ -124,9 +211,12 @@ static void read_ssh_peers(struct mw_allow *a, struct mw_allow *out, const struc
 		struct mw_addr peer;
 		char *colon;
 
-		if (sscanf(line, " %*u: %63s %63s %x", local, remote, &state) != 3)
+		if (sscanf(line, " %*u: %63s %63s %x %*s %*s %*s %*u %*u %lu", local, remote,
+			   &state, &inode) != 4)
 			continue;
 		if (state != 1) /* TCP_ESTABLISHED */
+			continue;
+		if (sessions && !has_inode(sessions, inode))
 			continue;
 		colon = strchr(local, ':');
 		if (!colon || sscanf(colon + 1, "%x", &lport) != 1 || !is_ssh_port(cfg, lport))
@@ -241,6 +331,7 @@ int mw_allow_init(struct mw_allow *a, const struct mw_config *cfg)
 	memset(a, 0, sizeof(*a));
 	a->resolv_conf = "/etc/resolv.conf";
 	a->proc_net = "/proc/net";
+	a->proc_root = "/proc";
 	snprintf(a->runtime_path, sizeof(a->runtime_path), "%s/allow.list", cfg->state_dir);
 	for (i = 0; i < ARRAY_SIZE(builtin); i++) {
 		mw_prefix_parse(builtin[i], &p);
@@ -279,26 +370,31 @@ bool mw_allow_refresh(struct mw_allow *a, const struct mw_config *cfg, int local
 	if (before)
 		memcpy(before, a->e, a->n * sizeof(*before));
 	struct mw_allow connected = { .proc_net = a->proc_net };
+	struct inodes sessions = { 0 };
 	size_t k, j;
 
 	drop_source(a, MW_ALLOW_LOCAL);
 	drop_source(a, MW_ALLOW_GATEWAY);
 	drop_source(a, MW_ALLOW_RESOLVER);
-	/* SSH peers: all of them at start; later only those we know logged in,
-	 * and each only while it is still connected. Session ends reach us as
-	 * flow ends (mw_allow_ssh_peer); /proc/net/tcp, whose reading walks the
-	 * host's whole connection table, is only the safety net, read every
-	 * SSH_RECHECK_NS */
+	/* SSH peers: at start, the established connections whose sshd carries a
+	 * session; later only those whose login the detector recognised, each
+	 * while that very connection (address and port) lasts. Session ends
+	 * reach us as flow ends (mw_allow_ssh_peer); /proc/net/tcp, whose
+	 * reading walks the host's whole connection table, is only the safety
+	 * net, read every SSH_RECHECK_NS */
 	if (a->ssh_seeded && mw_now_ns() - a->ssh_read_ns < SSH_RECHECK_NS)
 		goto addresses;
 	a->ssh_read_ns = mw_now_ns();
-	read_ssh_peers(a, &connected, cfg, false);
-	read_ssh_peers(a, &connected, cfg, true);
+	if (!a->ssh_seeded)
+		session_inodes(a->proc_root, &sessions);
+	read_ssh_peers(a, &connected, cfg, false, a->ssh_seeded ? NULL : &sessions);
+	read_ssh_peers(a, &connected, cfg, true, a->ssh_seeded ? NULL : &sessions);
 	for (i = 0, k = 0; (size_t)i < a->n; i++) {
 		bool keep = a->e[i].source != MW_ALLOW_SSH;
 
 		for (j = 0; !keep && j < connected.n; j++)
-			keep = !memcmp(&connected.e[j].prefix, &a->e[i].prefix,
+			keep = connected.e[j].peer_port == a->e[i].peer_port &&
+			       !memcmp(&connected.e[j].prefix, &a->e[i].prefix,
 				       sizeof(a->e[i].prefix));
 		if (keep)
 			a->e[k++] = a->e[i];
@@ -311,6 +407,7 @@ bool mw_allow_refresh(struct mw_allow *a, const struct mw_config *cfg, int local
 		a->ssh_seeded = true;
 	}
 	free(connected.e);
+	free(sessions.v);
 addresses:
 	if (local_fd >= 0) {
 		while (!bpf_map_get_next_key(local_fd, prev, &next)) {

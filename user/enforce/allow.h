@@ -42,6 +42,7 @@ struct mw_allow {
 	char runtime_path[PATH_MAX];
 	const char *resolv_conf; /* /etc/resolv.conf; tests may point elsewhere */
 	const char *proc_net; /* /proc/net */
+	const char *proc_root; /* /proc: the sshd processes behind SSH peers */
 	bool ssh_seeded; /* the SSH peers at start were taken */
 	uint64_t ssh_read_ns; /* when /proc/net/tcp was read last */
 };
