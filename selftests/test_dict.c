@@ -148,57 +148,72 @@ static void play(struct mw_dict *d, const char *src, uint16_t sport, unsigned sv
 /* --- SSH, captured here: OpenSSH 9.2 server, chacha20-poly1305 ------------ */
 
 /* version, KEXINIT, sntrup761x25519 KEX, NEWKEYS + service request/accept */
-#define SSH_KEX { -41 }, { 41 }, { -1560 }, { 1088 }, { -1208 }, { 1564 }, { -60 }, { 44 }
+#define SSH_KEX                                                             \
+	{ -41 }, { 41 }, { -1560 }, { 1088 }, { -1208 }, { 1564 }, { -60 }, \
+	{                                                                   \
+		44                                                          \
+	}
 
 /* sshpass + ssh uptime: "none" refused (52), the password accepted (28),
  * OpenSSH's host-key announcement, the command's output */
 static const struct step ssh_password_ok[] = {
-	SSH_KEX,      { -68 }, { 52 },	{ -148 }, { 28 }, { -112 }, { 160, 116 },
-	{ -112 },     { 72 },  { -36 }, { 340 },  { -96 },
+	SSH_KEX,      { -68 },	{ 52 }, { -148 }, { 28 },  { -112 },
+	{ 160, 116 }, { -112 }, { 72 }, { -36 },  { 340 }, { -96 },
 };
 /* sshpass with a wrong password: refused, and the client gives up */
 static const struct step ssh_password_bad[] = { SSH_KEX, { -68 }, { 52 }, { -84 }, { 52 } };
 /* ssh -i k1 -i k2 -i k3 -i good: three keys refused, the fourth accepted
  * (PK_OK 100, then the signature), then the command */
 static const struct step ssh_keys[] = {
-	SSH_KEX,   { -60 },	   { 52 },   { -140 }, { 52 }, { -140 }, { 52 },   { -140 },
-	{ 52 },	   { -140 },	   { 100 },  { -308 }, { 28 }, { -112 }, { 472, 272 }, { -112 },
-	{ 72 },	   { -36 },	   { 224 },  { -96 },
+	SSH_KEX,      { -60 },	{ 52 },	  { -140 }, { 52 },   { -140 }, { 52 },
+	{ -140 },     { 52 },	{ -140 }, { 100 },  { -308 }, { 28 },	{ -112 },
+	{ 472, 272 }, { -112 }, { 72 },	  { -36 },  { 224 },  { -96 },
 };
 /* the same with SUCCESS and the host keys in one burst, the channel's
  * confirmation alone, then the output */
 static const struct step ssh_keys_coalesced[] = {
-	SSH_KEX,  { -60 },   { 52 },	   { -140 }, { 52 },  { -140 }, { 52 },	 { -140 },
-	{ 52 },	  { -140 },  { 100 },	   { -308 }, { 144, 28 }, { -112 }, { 44 }, { -112 },
-	{ 72 },	  { -36 },   { 224 },	   { -96 },
+	SSH_KEX,  { -60 },  { 52 },   { -140 }, { 52 },	  { -140 },    { 52 },
+	{ -140 }, { 52 },   { -140 }, { 100 },	{ -308 }, { 144, 28 }, { -112 },
+	{ 44 },	  { -112 }, { 72 },   { -36 },	{ 224 },  { -96 },
+};
+/* ssh -i key with BatchMode, against an sshd that offers keyboard-interactive
+ * too (refusal 76): PK_OK, the signature, SUCCESS, then the session's own
+ * small replies (28) repeating */
+static const struct step ssh_key_batch[] = {
+	SSH_KEX,      { -60 },	{ 76 }, { -140 }, { 100 }, { -308 }, { 28 },	  { -112 },
+	{ 472, 272 }, { -120 }, { 72 }, { -88 },  { 28 },  { -52 },  { 196, 28 }, { -96 },
 };
 /* an interactive login: a typo, then the right password */
 static const struct step ssh_typo[] = {
-	SSH_KEX,  { -68 }, { 52 },   { -148 }, { 52 }, { -148 },
-	{ 28 },	  { -112 }, { 160, 116 }, { -112 }, { 72 }, { -36 },
-	{ 340 },  { -96 },
+	SSH_KEX,  { -68 },	{ 52 },	  { -148 }, { 52 },  { -148 }, { 28 },
+	{ -112 }, { 160, 116 }, { -112 }, { 72 },   { -36 }, { 340 },  { -96 },
 };
 /* hydra 9.4 (libssh): "none", then passwords until sshd's MaxAuthTries */
 static const struct step ssh_hydra[] = {
-	{ -23 }, { 41 }, { -904 }, { 1088 }, { -48 },  { 524 }, { -60 }, { 44 },
-	{ -68 }, { 52 }, { -76 },  { 52 },   { -76 },  { 52 },	{ -76 }, { 52 },
-	{ -76 }, { 52 }, { -76 },  { 52 },   { -76 },  { 52 },	{ -76 }, { 76 },
+	{ -23 }, { 41 }, { -904 }, { 1088 }, { -48 }, { 524 }, { -60 }, { 44 },
+	{ -68 }, { 52 }, { -76 },  { 52 },   { -76 }, { 52 },  { -76 }, { 52 },
+	{ -76 }, { 52 }, { -76 },  { 52 },   { -76 }, { 52 },  { -76 }, { 76 },
 };
 /* zeek/sshguess.pcap: the OpenSSH client probes none and publickey first */
 static const struct step ssh_sshguess[] = {
-	{ -21 }, { 32 }, { -1592 }, { 952 }, { -24 },  { 280 }, { -272 }, { 848 }, { -72 }, { 56 },
+	{ -21 }, { 32 }, { -1592 }, { 952 }, { -24 },  { 280 }, { -272 }, { 848 }, { -72 },  { 56 },
 	{ -72 }, { 56 }, { -376 },  { 56 },  { -152 }, { 56 },	{ -152 }, { 56 },  { -152 }, { 56 },
 };
 /* an attacker's tricks: two passwords, junk answered by UNIMPLEMENTED (36,
  * smaller than the refusal, as a success would be), then more passwords */
 static const struct step ssh_junk[] = {
-	SSH_KEX,  { -68 }, { 52 }, { -76 }, { 52 }, { -76 }, { 52 }, { -40 }, { 36 },
-	{ -40 },  { 36 },  { -76 }, { 52 }, { -76 }, { 52 }, { -76 }, { 52 }, { -76 }, { 52 },
+	SSH_KEX, { -68 }, { 52 }, { -76 }, { 52 }, { -76 }, { 52 }, { -40 }, { 36 }, { -40 },
+	{ 36 },	 { -76 }, { 52 }, { -76 }, { 52 }, { -76 }, { 52 }, { -76 }, { 52 },
+};
+/* ... junk first, so that UNIMPLEMENTED is the first reply of all */
+static const struct step ssh_junk_first[] = {
+	SSH_KEX, { -40 }, { 36 },  { -76 }, { 52 },  { -76 }, { 52 },
+	{ -76 }, { 52 },  { -76 }, { 52 },  { -76 }, { 52 },
 };
 /* ... and UNIMPLEMENTED followed by a key re-exchange: the large replies
  * of a KEX answer small client messages too */
 static const struct step ssh_rekey[] = {
-	SSH_KEX,  { -68 }, { 52 },   { -76 }, { 52 },	{ -76 }, { 52 }, { -40 }, { 36 },
+	SSH_KEX,  { -68 },  { 52 },  { -76 }, { 52 },  { -76 }, { 52 },	 { -40 }, { 36 },
 	{ -200 }, { 1088 }, { -64 }, { 600 }, { -76 }, { 52 },	{ -76 }, { 52 },
 };
 
@@ -223,6 +238,9 @@ static void t_ssh_benign(void *arg)
 	for (i = 0; i < 5; i++)
 		PLAY(d, "198.51.100.21", 41100 + i, MW_SVC_SSH, 22, ssh_keys_coalesced, 5 * MS);
 	ASSERT_EQ(ds.logins, 30, "three refused keys, then the right one: logins recognised");
+	for (i = 0; i < 10; i++)
+		PLAY(d, "198.51.100.21", 41200 + i, MW_SVC_SSH, 22, ssh_key_batch, 5 * MS);
+	ASSERT_EQ(ds.logins, 40, "key logins, the session's small replies repeating: recognised");
 	mw_addr_parse("198.51.100.21", &a);
 	ASSERT_EQ(mw_dict_attempts(d, &a, MW_SVC_SSH), 0, "refused keys: no tries left");
 	for (i = 0; i < 3; i++) {
@@ -303,6 +321,9 @@ static void t_ssh_tricks(void *arg)
 	PLAY(d, "198.51.100.71", 52001, MW_SVC_SSH, 22, ssh_rekey, MS);
 	ASSERT_EQ(ds.logins, 0, "a key re-exchange after junk is no login");
 	ASSERT_EQ(ds.n, 2, "passwords around junk and a re-exchange: detected");
+	PLAY(d, "198.51.100.73", 52002, MW_SVC_SSH, 22, ssh_junk_first, MS);
+	ASSERT_EQ(ds.logins, 0, "junk first is no login");
+	ASSERT_EQ(ds.n, 3, "junk first, then passwords: detected");
 	mw_dict_free(d);
 
 	/* forged connections (no handshake seen in order) are no evidence */
@@ -383,8 +404,8 @@ static const struct step http_404_204_304[] = {
 	{ -120 }, { 180, 0, "HTTP/1.1 304 Not Modified\r\n" },
 };
 /* HTTPS: the same request again and again (a health check) */
-static const struct step https_poll[] = { { -517 }, { 1400 }, { -64 }, { 90 }, { -420 }, { 300 },
-					  { -420 }, { 300 }, { -420 }, { 300 } };
+static const struct step https_poll[] = { { -517 }, { 1400 }, { -64 }, { 90 },	 { -420 },
+					  { 300 },  { -420 }, { 300 }, { -420 }, { 300 } };
 
 static void t_clear_text(void *arg)
 {
@@ -447,8 +468,8 @@ static void t_https_form(void *arg)
 	d = mw_dict_new(&cfg, on_det, &ds);
 	T = 1000 * MS;
 	for (i = 0; i < 12; i++) {
-		struct step form[] = { { -517 }, { 1400 }, { -64 }, { 90 }, { -(600 + i % 7) },
-				       { 1800 } };
+		struct step form[] = { { -517 }, { 1400 },	     { -64 },
+				       { 90 },	 { -(600 + i % 7) }, { 1800 } };
 
 		PLAY(d, "198.51.100.45", 35000 + i, MW_SVC_HTTP, 443, form, MS);
 	}
@@ -460,12 +481,12 @@ static void t_https_form(void *arg)
 /* RDP with NLA: a failed login per connection; a session streams the desktop */
 static void t_rdp(void *arg)
 {
-	static const struct step rdp_fail[] = { { -43 },  { 19 }, { -200 }, { 1500 }, { -150 },
-						{ 51 },	  { -90 }, { 300 }, { -600 }, { 75 } };
-	static const struct step rdp_ok[] = { { -43 },	{ 19 },	  { -200 }, { 1500 }, { -150 },
-					      { 51 },	{ -90 },  { 300 },  { -600 }, { 59 },
-					      { -400 }, { 2000 }, { -80 },  { 4000 }, { -80 },
-					      { 6000 } };
+	static const struct step rdp_fail[] = { { -43 }, { 19 },  { -200 }, { 1500 }, { -150 },
+						{ 51 },	 { -90 }, { 300 },  { -600 }, { 75 } };
+	static const struct step rdp_ok[] = { { -43 },	{ 19 },	  { -200 }, { 1500 },
+					      { -150 }, { 51 },	  { -90 },  { 300 },
+					      { -600 }, { 59 },	  { -400 }, { 2000 },
+					      { -80 },	{ 4000 }, { -80 },  { 6000 } };
 	struct mw_config cfg;
 	struct dets ds = { .n = 0 };
 	struct mw_dict *d;

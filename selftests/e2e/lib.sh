@@ -231,3 +231,38 @@ hydra_until_blocked() {
 	ip netns pids "$CLI_NS" | xargs -r ps -o pid=,comm= -p | awk '$2 == "hydra" { print $1 }' | xargs -r kill 2>/dev/null
 	return 0
 }
+
+# A second veth pair inside the protected host for captures replayed the way
+# they happened: REPLAY_IF (give it to the agent with -i) receives the
+# remote side's frames at XDP, sent from its peer, and sends the local
+# side's frames through its own tc egress, as if the host sent them. An
+# ingress rule of the test's own (netdev, after XDP) keeps the host's stack
+# from ever seeing the remote frames, so it answers nothing of its own.
+REPLAY_IF=mwr$ID
+REPLAY_PEER=mwq$ID
+setup_replay_pair() {
+	in_srv ip link add "$REPLAY_PEER" type veth peer name "$REPLAY_IF" || return 1
+	in_srv ip link set "$REPLAY_PEER" up
+	in_srv ip link set "$REPLAY_IF" up
+	in_srv nft -f - <<-NFT
+		table netdev mwtest_replay {
+			chain in { type filter hook ingress device "$REPLAY_IF" priority 0; policy drop; }
+		}
+	NFT
+}
+
+# replay_split FILE SERVER-CIDR...: replays FILE through the pair above; the
+# frames from SERVER-CIDR are the host's (they leave through tc egress), the
+# others the remote side's (they arrive at XDP), in the capture's order.
+replay_split() {
+	local file=$1 cidrs
+	shift
+	cidrs=$(
+		IFS=,
+		echo "$*"
+	)
+	tcpprep --cidr="$cidrs" --pcap="$file" --cachefile="$RUN_DIR/replay.cache" \
+		>"$RUN_DIR/tcpprep.log" 2>&1 || return 1
+	in_srv tcpreplay -q --topspeed -c "$RUN_DIR/replay.cache" -i "$REPLAY_PEER" -I "$REPLAY_IF" \
+		"$file" >"$RUN_DIR/tcpreplay.log" 2>&1
+}

@@ -11,16 +11,20 @@
 
 setup_topology || exit 1
 
+# Each capture is replayed the way it happened: the attacker's frames
+# arrive at XDP, the server's leave through tc egress (replay_split), so the
+# handshakes are seen complete and in order as they were live.
+setup_replay_pair || exit 1
 replay_and_expect() { # NAME CAPTURE SERVER ATTACKER METHOD
-	declare_local "$3"
-	start_agent -c "$RUN_DIR/dict.conf" || return 1
-	check "$1: replayed" replay_capture "$2"
+	in_srv ip addr add "$3/32" dev "$REPLAY_IF"
+	start_agent -c "$RUN_DIR/dict.conf" -i "$REPLAY_IF" || return 1
+	check "$1: replayed" replay_split "$2" "$3/32"
 	sleep 1
 	check "$1: $5 detected" grep -q "detection: .*\"method\":\"$5\".*\"src_ip\":\"$4\"" "$RUN_DIR/agent.log"
 	check "$1: the attacker is blocked" sh -c "MINEWALL_RUN_DIR=$RUN_DIR/run $BIN/minewall blocks -j | grep -q '\"prefix\":\"$4\",.*\"method\":\"$5\"'"
 	mw flush >/dev/null
 	stop_agent
-	in_srv ip addr del "$3/32" dev "$SRV_IF"
+	in_srv ip addr del "$3/32" dev "$REPLAY_IF"
 	: >"$RUN_DIR/agent.log"
 }
 

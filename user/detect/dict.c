@@ -8,7 +8,7 @@
 #include "util.h"
 
 #define SMALL_REPLY 256 /* SSH/RDP: a refusal is a small server burst */
-#define CLIENT_SMALL 150 /* SSH: below the smallest KEXINIT a client can send */
+#define KEXINIT_GROWTH 64 /* SSH: a KEXINIT sent again, encrypted, gains a MAC and padding */
 #define TLS_HTTP_REPLY 4096 /* HTTPS: a refused login's page is no larger */
 #define TLS_HTTP_REQ_DELTA 32 /* HTTPS: requests that differ by a password's length */
 #define MAX_SIZES 8 /* distinct small reply sizes remembered per connection */
@@ -20,6 +20,7 @@
 #define MAX_TRIES 64 /* remembered per source: the window rarely needs more */
 #define MAX_PENDING_CONNS 4 /* open connections of one source with pending tries */
 #define FORGIVE_FINAL 2 /* earlier tries a recognised login takes back: typos */
+#define FORGIVE_BUDGET_CONNS 20 /* logins' worth of tries (grace each) forgiven per window */
 #define DIST_JOIN_MIN 2 /* final tries that make a source part of a distributed attack */
 #define LONG_CONN_NS (60ULL * 1000000000ULL)
 #define LOGIN_EXCHANGES 48 /* a login is over by then: later bursts are a session */
@@ -39,6 +40,7 @@ struct conn {
 	bool over; /* the login phase is over */
 	bool logged_in; /* a login was recognised */
 	bool clear; /* replies in clear text: their codes decide, sizes do not */
+	bool guessing; /* its tries count at once: it went past its grace */
 	uint8_t n_sizes;
 	uint8_t replies; /* HTTPS: server replies seen, the TLS handshake's first */
 	uint16_t pending; /* tries not final yet */
@@ -47,6 +49,8 @@ struct conn {
 	uint32_t eager; /* the server reply classified at its first packet */
 	uint32_t last_client; /* the client's latest burst */
 	uint32_t max_small; /* SSH: the largest small reply of the authentication */
+	uint32_t kexinit; /* SSH: the server's KEXINIT, its first large reply */
+	uint32_t first_reply; /* SSH: the first reply of the authentication */
 	struct {
 		uint32_t size;
 		uint16_t count;
@@ -65,6 +69,9 @@ struct src {
 	struct conn *pend[MAX_PENDING_CONNS]; /* its open connections with pending tries */
 	unsigned n_pend;
 	uint32_t tls_req, tls_reply; /* HTTPS: its latest request and reply sizes */
+	uint64_t parallel_ns; /* when it was seen guessing on two connections at once */
+	uint64_t forgiven_ns; /* start of the window of @forgiven */
+	unsigned forgiven; /* tries taken back by logins in that window */
 	unsigned refs; /* connections that point here */
 	uint64_t seen_ns;
 	struct src *next;
@@ -383,6 +390,12 @@ static void add_pending(struct mw_dict *d, struct conn *c, uint64_t now)
 		c->final++;
 		return;
 	}
+	/* a source seen guessing in parallel, or a connection past its grace:
+	 * no login is coming to take these back */
+	if (c->guessing || (s->parallel_ns && now - s->parallel_ns <= window_ns(d))) {
+		add_final(d, c, now);
+		return;
+	}
 	c->pending++;
 	for (i = 0; i < s->n_pend && s->pend[i] != c; i++)
 		;
@@ -393,12 +406,15 @@ static void add_pending(struct mw_dict *d, struct conn *c, uint64_t now)
 	}
 	if (s->n_pend >= 2) {
 		/* a parallel guesser: every pending try counts now */
+		s->parallel_ns = now;
 		while (s->n_pend)
 			finalize(d, s->pend[0], now);
 		return;
 	}
-	if (c->pending >= d->cfg->dict_grace)
+	if (c->pending >= d->cfg->dict_grace) {
+		c->guessing = true;
 		finalize(d, c, now);
+	}
 }
 
 static void add_try(struct mw_dict *d, struct conn *c, uint64_t now)
@@ -409,13 +425,28 @@ static void add_try(struct mw_dict *d, struct conn *c, uint64_t now)
 		c->final++;
 }
 
+/* Takes back up to @n tries of @s within its budget; returns those taken. */
+static unsigned forgive(struct mw_dict *d, struct src *s, unsigned n, uint64_t now)
+{
+	unsigned budget = FORGIVE_BUDGET_CONNS * d->cfg->dict_grace;
+
+	if (now - s->forgiven_ns > window_ns(d)) {
+		s->forgiven_ns = now;
+		s->forgiven = 0;
+	}
+	if (n > budget - s->forgiven)
+		n = budget - s->forgiven;
+	s->forgiven += n;
+	return n;
+}
+
 /* The server let the client in: the login phase of @c is over. */
 static void login(struct mw_dict *d, struct conn *c, uint64_t now)
 {
+	unsigned before = 0, pending = c->pending, n;
 	struct mw_addr a;
 	struct src *s;
 	uint64_t first;
-	unsigned before = 0, forgive;
 
 	c->over = true;
 	c->logged_in = true;
@@ -424,79 +455,86 @@ static void login(struct mw_dict *d, struct conn *c, uint64_t now)
 	memcpy(a.addr, c->key.remote_addr, 16);
 	s = c->src ? c->src : src_get(d, &a, c->svc, false);
 	pend_remove(c);
-	c->pending = 0; /* refused keys before the one that works */
+	c->pending = 0;
 	if (s)
 		before = src_count(d, s, now, &first);
 	if (s &&
 	    before - (c->final < before ? c->final : before) >= d->cfg->dict_success_attempts) {
 		/* failed tries on other connections, then a way in */
+		while (pending--)
+			add_final(d, c, now);
 		report(d, s, c, now, true);
 		return;
 	}
 	if (d->login)
 		d->login(d->arg, c->svc, &a, ntohs(c->key.remote_port), true);
-	/* its own tries and a typo or two before: a user, not a guesser */
-	if (s) {
-		forgive = c->final + FORGIVE_FINAL;
-		src_retract(s, forgive);
-	}
+	if (!s)
+		return;
+	/* a client offering its keys one by one, a typo or two before: a
+	 * user, not a guesser; within a budget per window, so that a login
+	 * (or what looks like one) cannot launder a guesser's tries */
+	n = forgive(d, s, c->final + FORGIVE_FINAL, now);
+	src_retract(s, n);
+	n = forgive(d, s, pending, now);
+	while (pending-- > n)
+		add_final(d, c, now);
 }
 
 /* --- the replies --------------------------------------------------------- */
 
-/* SSH: @size of a server reply (or, @more, the rest of one whose first
+/* SSH: the server's KEXINIT again: a key re-exchange, which a client can
+ * start at any time, even before it logged in. */
+static bool ssh_rekey(const struct conn *c, uint32_t size)
+{
+	return c->kexinit && size >= c->kexinit && size <= c->kexinit + KEXINIT_GROWTH;
+}
+
+/* SSH: @size of a server reply (or, @more, the whole of one whose first
  * packet was seen) in connection @c. */
 static void ssh_reply(struct mw_dict *d, struct conn *c, uint32_t size, bool more, uint64_t now)
 {
 	unsigned i;
 
-	if (size > SMALL_REPLY) {
-		if (!c->auth) {
-			if (!more && c->big < 255)
+	if (!c->auth) {
+		if (size > SMALL_REPLY && !more) {
+			if (!c->kexinit)
+				c->kexinit = size;
+			if (c->big < 255)
 				c->big++;
-			return;
+		} else if (size <= SMALL_REPLY && c->big >= 2 && !more) {
+			/* the first small reply after the key exchange accepts
+			 * the "ssh-userauth" service: the authentication starts */
+			c->auth = true;
 		}
-		/* a large client message answered large: a key re-exchange,
-		 * whose next replies are no session */
-		if (c->last_client > CLIENT_SMALL) {
-			c->kex_left = 2;
-			return;
-		}
-		if (c->kex_left) {
-			c->kex_left--;
-			return;
-		}
-		if (c->candidate)
-			login(d, c, now);
 		return;
 	}
 	if (more) {
-		if (c->candidate && !c->kex_left && size > c->max_small &&
-		    c->last_client <= CLIENT_SMALL)
-			login(d, c, now);
+		/* the whole of a burst: several messages, which a client can
+		 * make of anything by sending several at once; it only shows
+		 * that a re-exchange may have started */
+		if (c->kexinit && size >= c->kexinit)
+			c->kex_left = 2;
 		return;
 	}
-	if (!c->auth) {
-		/* the first small reply after the key exchange accepts the
-		 * "ssh-userauth" service: the authentication starts */
-		if (c->big >= 2)
-			c->auth = true;
+	if (ssh_rekey(c, size)) {
+		c->kex_left = 2; /* its KEX reply and NEWKEYS follow */
 		return;
 	}
 	if (c->kex_left) {
 		c->kex_left--;
 		return;
 	}
-	if (c->candidate) {
-		/* no unauthenticated client gets a reply larger than every one
-		 * before, for a small message: that is the session */
-		if (size > c->max_small && c->last_client <= CLIENT_SMALL) {
-			login(d, c, now);
-			return;
-		}
-		if (--c->cand_left == 0)
-			c->candidate = false;
+	/* no unauthenticated client gets a one-message reply larger than
+	 * every one of the authentication (re-exchanges aside): that is the
+	 * session, after the smallest reply, USERAUTH_SUCCESS */
+	if (c->candidate && size > c->max_small) {
+		login(d, c, now);
+		return;
 	}
+	if (size > SMALL_REPLY)
+		return;
+	if (c->candidate && --c->cand_left == 0)
+		c->candidate = false;
 	for (i = 0; i < c->n_sizes && c->sizes[i].size != size; i++)
 		;
 	if (i == c->n_sizes) {
@@ -506,18 +544,25 @@ static void ssh_reply(struct mw_dict *d, struct conn *c, uint32_t size, bool mor
 		c->sizes[c->n_sizes++].count = 0;
 	}
 	c->sizes[i].count++;
-	if (c->sizes[i].count > c->max_count) {
-		/* each repeat of the most repeated reply is one more refusal: the
-		 * first is the answer to the "none" probe clients start with */
+	if (!c->first_reply) {
+		/* the answer to the first request, mostly the "none" probe
+		 * every client starts with: USERAUTH_FAILURE */
+		c->first_reply = size;
+	} else if (size < c->first_reply) {
+		/* smaller than a refusal: USERAUTH_SUCCESS is the smallest
+		 * message there is (and an answer to junk may be as small) */
+		if (c->sizes[i].count == 1) {
+			c->candidate = true;
+			c->cand_left = CONFIRM_EXCHANGES;
+		}
+	} else if (c->sizes[i].count > c->max_count) {
+		/* each repeat of the refusal is one more try: the most
+		 * repeated reply at least as large as the first */
 		c->max_count = c->sizes[i].count;
 		if (c->max_count >= 2) {
 			c->evidence = "SSH USERAUTH_FAILURE repeated";
 			add_pending(d, c, now);
 		}
-	} else if (c->sizes[i].count == 1 && size < c->max_small) {
-		/* USERAUTH_SUCCESS is the smallest message there is */
-		c->candidate = true;
-		c->cand_left = CONFIRM_EXCHANGES;
 	}
 	if (size > c->max_small)
 		c->max_small = size;
