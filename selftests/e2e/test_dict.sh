@@ -56,7 +56,28 @@ stop_agent
 # --- a real sshd ---
 ssh-keygen -q -t ed25519 -N '' -f "$RUN_DIR/wrong_key"
 start_sshd 'MaxAuthTries 6' || exit 1
+
+# --- connected before the agent starts: a session is allowlisted, a guesser
+# in the middle of its authentication is not ---
+in_cli ip addr add 192.0.2.3/24 dev "$CLI_IF"
+bg_cli ssh -i "$SSHD_DIR/client_key" "${SSH_CLIENT_OPTS[@]}" -b $CLI4 root@$SRV4 "sleep 30"
+session_pid=$BG_PID
+bg_cli /usr/bin/python3 -c '
+import socket, time
+s = socket.create_connection(("192.0.2.1", 22), source_address=("192.0.2.3", 0))
+s.sendall(b"SSH-2.0-guesser\r\n")
+time.sleep(30)'
+guesser_pid=$BG_PID
+session_up() { in_srv pgrep -f "^sshd: root@notty" >/dev/null && in_srv ss -Htn "dport = :22 or sport = :22" | grep -q 192.0.2.3; }
+for _ in $(seq 1 50); do session_up && break; sleep 0.1; done
 start_agent -c "$RUN_DIR/dict.conf" || exit 1
+check "at start: the peer of an established session is allowlisted" sh -c "MINEWALL_RUN_DIR=$RUN_DIR/run $BIN/minewall allowlist | grep -q '^$CLI4 .*SSH session'"
+check "at start: a connection still authenticating is not" sh -c "! MINEWALL_RUN_DIR=$RUN_DIR/run $BIN/minewall allowlist | grep -q '^192.0.2.3 '"
+kill "$session_pid" "$guesser_pid" 2>/dev/null
+wait "$session_pid" "$guesser_pid" 2>/dev/null
+allowed() { MINEWALL_RUN_DIR=$RUN_DIR/run $BIN/minewall allowlist | grep -q "^$CLI4 .*SSH session"; }
+for _ in $(seq 1 80); do allowed || break; sleep 0.1; done
+check "the session over, its peer is no longer allowlisted" sh -c "! MINEWALL_RUN_DIR=$RUN_DIR/run $BIN/minewall allowlist | grep -q '^$CLI4 '"
 ok=0
 for i in $(seq 1 10); do
 	out=$(in_cli ssh -i "$SSHD_DIR/client_key" "${SSH_CLIENT_OPTS[@]}" root@$SRV4 "echo run-$i" 2>&1)

@@ -98,6 +98,9 @@ static void read_resolvers(struct mw_allow *a)
 }
 
 #define SSH_RECHECK_NS (30ULL * 1000000000ULL)
+/* sessions taken at start end unseen by the detector (their flows were
+ * first seen mid-stream): their ends are looked for more often */
+#define SSH_SEEDED_RECHECK_NS (3ULL * 1000000000ULL)
 
 static bool is_ssh_port(const struct mw_config *cfg, unsigned port)
 {
@@ -382,7 +385,8 @@ bool mw_allow_refresh(struct mw_allow *a, const struct mw_config *cfg, int local
 	 * reach us as flow ends (mw_allow_ssh_peer); /proc/net/tcp, whose
 	 * reading walks the host's whole connection table, is only the safety
 	 * net, read every SSH_RECHECK_NS */
-	if (a->ssh_seeded && mw_now_ns() - a->ssh_read_ns < SSH_RECHECK_NS)
+	if (a->ssh_seeded && mw_now_ns() - a->ssh_read_ns <
+				     (a->ssh_from_start ? SSH_SEEDED_RECHECK_NS : SSH_RECHECK_NS))
 		goto addresses;
 	a->ssh_read_ns = mw_now_ns();
 	if (!a->ssh_seeded)
@@ -405,6 +409,13 @@ bool mw_allow_refresh(struct mw_allow *a, const struct mw_config *cfg, int local
 			push_port(a, &connected.e[j].prefix, MW_ALLOW_SSH,
 				  connected.e[j].peer_port);
 		a->ssh_seeded = true;
+		a->ssh_from_start = connected.n;
+	} else if (a->ssh_from_start) {
+		/* how many of those taken at start may still be there */
+		for (i = 0, k = 0; (size_t)i < a->n; i++)
+			k += a->e[i].source == MW_ALLOW_SSH;
+		if (k < a->ssh_from_start)
+			a->ssh_from_start = k;
 	}
 	free(connected.e);
 	free(sessions.v);

@@ -44,6 +44,7 @@ struct mw_allow {
 	const char *proc_net; /* /proc/net */
 	const char *proc_root; /* /proc: the sshd processes behind SSH peers */
 	bool ssh_seeded; /* the SSH peers at start were taken */
+	size_t ssh_from_start; /* SSH peers taken at start that may remain */
 	uint64_t ssh_read_ns; /* when /proc/net/tcp was read last */
 };
 
