@@ -58,7 +58,7 @@ SKEL := $(BUILD)/minewall.skel.h
 
 # user-space code shared by the agent, the CLI and the tests
 LIB_SRCS := user/log.c user/util.c user/addr.c user/config.c user/pinned.c \
-	user/flowtable.c user/stats.c user/enforce/nft.c user/control.c \
+	user/flowtable.c user/stats.c user/enforce/nft.c user/control.c user/server.c \
 	user/parse/list.c user/parse/dns.c user/parse/tls.c user/parse/stratum.c \
 	user/detect/blacklist.c user/detect/bpatterns.c user/detect/dirnet.c
 AGENT_SRCS := user/minewalld.c user/loader.c user/events.c user/localaddr.c \

@@ -104,7 +104,7 @@ static int get_prefix(json_t *req, const char *key, struct mw_prefix *p, char *e
 
 static json_t *do_block(struct mw_agent_ctl *c, json_t *req, char *err, size_t len)
 {
-	struct mw_block_req br = { .method = "MANUAL" };
+	struct mw_block_req br = { .method = MW_METHOD_MANUAL };
 	const char *target = json_string_value(json_object_get(req, "target"));
 	json_t *t = json_object_get(req, "timeout_ms"), *perm = json_object_get(req, "permanent");
 	const char *reason = json_string_value(json_object_get(req, "reason"));
@@ -129,7 +129,7 @@ static json_t *do_block(struct mw_agent_ctl *c, json_t *req, char *err, size_t l
 	br.reason = reason ? reason : "blocked by the operator";
 	r = mw_policy_block(c->policy, &br, msg, sizeof(msg));
 	mw_policy_commit(c->policy);
-	if (r == MW_REFUSED_ALLOW || r == MW_REFUSED_CAP) {
+	if (r == MW_REFUSED_ALLOW || r == MW_REFUSED_CAP || r == MW_REFUSED_SHARE) {
 		snprintf(err, len, "%s", msg);
 		return NULL;
 	}
