@@ -119,8 +119,7 @@ static char *error_line(const char *msg, size_t *out_len)
 {
 	char safe[512];
 
-	return line(json_pack("{s:s}", "error", mw_sanitize_str(safe, sizeof(safe), msg)),
-		    out_len);
+	return line(json_pack("{s:s}", "error", mw_sanitize_str(safe, sizeof(safe), msg)), out_len);
 }
 
 struct call {
@@ -129,8 +128,7 @@ struct call {
 	void *arg;
 };
 
-static char *answer(void *arg, int fd, const char *buf, size_t len, bool too_large,
-		    size_t *out_len)
+static char *answer(void *arg, int fd, const char *buf, size_t len, bool too_large, size_t *out_len)
 {
 	struct call *call = arg;
 	struct mw_control *c = call->c;

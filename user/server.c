@@ -30,8 +30,7 @@ static int watch(struct mw_server *s, int op, int fd, uint32_t events, uint64_t 
 	return epoll_ctl(s->fd, op, fd, &ev) ? -errno : 0;
 }
 
-int mw_server_init(struct mw_server *s, int lfd, size_t max_request,
-		   mw_server_complete_fn complete)
+int mw_server_init(struct mw_server *s, int lfd, size_t max_request, mw_server_complete_fn complete)
 {
 	unsigned i;
 	int err;
@@ -141,7 +140,8 @@ static void accept_some(struct mw_server *s, uint64_t now)
 static void write_some(struct mw_server *s, struct mw_server_conn *c)
 {
 	while (c->off < c->len) {
-		ssize_t n = send(c->fd, c->buf + c->off, c->len - c->off, MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t n =
+			send(c->fd, c->buf + c->off, c->len - c->off, MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n < 0 && errno == EINTR)
 			continue;

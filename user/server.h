@@ -37,8 +37,8 @@ typedef int (*mw_server_complete_fn)(const char *buf, size_t len, size_t from);
 /* The answer to the request in @buf (@too_large: cut at the bound), as
  * malloc()ed bytes in *@out and their length; NULL closes without one.
  * @fd is the connection (for the peer's credentials). */
-typedef char *(*mw_server_answer_fn)(void *arg, int fd, const char *buf, size_t len,
-				     bool too_large, size_t *out_len);
+typedef char *(*mw_server_answer_fn)(void *arg, int fd, const char *buf, size_t len, bool too_large,
+				     size_t *out_len);
 
 struct mw_server_conn {
 	int fd; /* -1: a free slot */

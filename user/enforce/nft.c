@@ -630,7 +630,8 @@ static struct nftnl_set_elem *make_elem(unsigned set, const uint8_t *key, uint32
 static size_t elem_bytes(const struct mw_nft_op *op)
 {
 	char comment[MW_NFT_COMMENT_MAX];
-	size_t one = 4 + 4 + 16 + 8 + 12 + 8 + ((safe_comment(op->comment, comment) + 1 + 3) & ~3UL) + 8;
+	size_t one =
+		4 + 4 + 16 + 8 + 12 + 8 + ((safe_comment(op->comment, comment) + 1 + 3) & ~3UL) + 8;
 
 	return sets[op->set].interval ? 2 * one : one;
 }

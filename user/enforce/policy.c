@@ -215,10 +215,11 @@ static void notify(struct mw_policy *p, const char *type, const struct mw_block_
 	/* the fields are sanitized text: only memory can fail us here; the
 	 * block took effect, so the events and the hook hear of it anyway */
 	if (!text &&
-	    asprintf(&text,
-		     "{\"timestamp\":\"%s\",\"event_type\":\"%s\",\"src_ip\":\"%s\",\"action\":\"%s\",\"detail\":{\"prefix\":\"%s\",\"reason\":\"(not encodable)\"}}",
-		     ts, type, mw_addr_str(&e->seen, addr, sizeof(addr)), action,
-		     mw_prefix_str(&e->prefix, prefix, sizeof(prefix))) < 0)
+	    asprintf(
+		    &text,
+		    "{\"timestamp\":\"%s\",\"event_type\":\"%s\",\"src_ip\":\"%s\",\"action\":\"%s\",\"detail\":{\"prefix\":\"%s\",\"reason\":\"(not encodable)\"}}",
+		    ts, type, mw_addr_str(&e->seen, addr, sizeof(addr)), action,
+		    mw_prefix_str(&e->prefix, prefix, sizeof(prefix))) < 0)
 		text = NULL;
 	if (text)
 		p->notify(p->notify_arg, text);
@@ -275,10 +276,11 @@ enum mw_block_result mw_policy_block(struct mw_policy *p, const struct mw_block_
 		return MW_REFUSED_CAP;
 	}
 	if ((!e || !e->active) && over_share(p, req->method, &held)) {
-		snprintf(msg, msglen,
-			 "%s holds its share of the cap (%zu entries, method_share %llu%%); %s not blocked",
-			 req->method, held, (unsigned long long)p->cfg->method_share,
-			 mw_prefix_str(&target, buf, sizeof(buf)));
+		snprintf(
+			msg, msglen,
+			"%s holds its share of the cap (%zu entries, method_share %llu%%); %s not blocked",
+			req->method, held, (unsigned long long)p->cfg->method_share,
+			mw_prefix_str(&target, buf, sizeof(buf)));
 		return MW_REFUSED_SHARE;
 	}
 	if (p->cfg->dry_run) {

@@ -207,7 +207,7 @@ json_t *mw_eve_str(const char *s)
 
 	if (!buf)
 		return json_string("");
-	/* each byte becomes at most 4 ("\\xNN", or U+FFFD's 3): all of it fits */
+	/* each byte becomes at most 4 ("\xNN", or U+FFFD's 3): all of it fits */
 	mw_sanitize_utf8(buf, room, s, len);
 	j = json_string(buf);
 	if (buf != small)
@@ -246,8 +246,7 @@ static json_t *sanitized(json_t *v)
 		return out;
 	case JSON_ARRAY:
 		out = json_array();
-		json_array_foreach(v, i, x)
-			json_array_append_new(out, sanitized(x));
+		json_array_foreach(v, i, x) json_array_append_new(out, sanitized(x));
 		return out;
 	case JSON_REAL:
 		/* NaN and infinities have no JSON form */
@@ -276,16 +275,18 @@ static char *fallback(json_t *ev, const char *where)
 		if (json_is_string(v))
 			json_object_set_new(lost, keys[i], mw_eve_str(json_string_value(v)));
 	}
-	rec = json_pack("{s:s, s:s, s:s, s:o, s:o}", "timestamp", ts, "event_type", "error",
-			"error",
-			ev ? "an event could not be encoded as JSON: it is replaced by this record" :
-			     "an event could not be built (a field was not valid text, or memory ran out): it is lost",
-			"lost", lost, "source", mw_eve_str(where));
+	rec = json_pack(
+		"{s:s, s:s, s:s, s:o, s:o}", "timestamp", ts, "event_type", "error", "error",
+		ev ? "an event could not be encoded as JSON: it is replaced by this record" :
+		     "an event could not be built (a field was not valid text, or memory ran out): it is lost",
+		"lost", lost, "source", mw_eve_str(where));
 	text = rec ? json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(rec);
-	if (!text && asprintf(&text,
-			      "{\"timestamp\":\"%s\",\"event_type\":\"error\",\"error\":\"an event was lost (out of memory)\"}",
-			      ts) < 0)
+	if (!text &&
+	    asprintf(
+		    &text,
+		    "{\"timestamp\":\"%s\",\"event_type\":\"error\",\"error\":\"an event was lost (out of memory)\"}",
+		    ts) < 0)
 		text = NULL;
 	return text;
 }

@@ -76,8 +76,7 @@ struct scrape {
 	void *arg;
 };
 
-static char *answer(void *arg, int fd, const char *req, size_t len, bool too_large,
-		    size_t *out_len)
+static char *answer(void *arg, int fd, const char *req, size_t len, bool too_large, size_t *out_len)
 {
 	struct scrape *sc = arg;
 	struct mw_metrics *m = sc->m;
@@ -97,8 +96,8 @@ static char *answer(void *arg, int fd, const char *req, size_t len, bool too_lar
 			return NULL;
 		sc->fn(sc->arg, f);
 		if (!fclose(f)) {
-			out = reply("200 OK", "text/plain; version=0.0.4; charset=utf-8", body, blen,
-				    out_len);
+			out = reply("200 OK", "text/plain; version=0.0.4; charset=utf-8", body,
+				    blen, out_len);
 			m->scrapes++;
 		}
 		free(body);
