@@ -266,6 +266,11 @@ static json_t *summary(struct mw_agent_ctl *c)
 	free(act);
 	if (c->policy->cap_warned || n >= c->policy->cfg->max_blocks)
 		json_array_append_new(warn, json_string("the cap on blocked entries is reached"));
+	for (i = 0; i < MW_M_MAX; i++)
+		if (c->policy->share_warned[i])
+			json_array_append_new(
+				warn, json_sprintf("%s holds its share of the cap (method_share)",
+						   mw_method_names[i]));
 	if (c->policy->nft_errors)
 		json_array_append_new(warn, json_string("some nftables updates failed"));
 	return json_pack("{s:{s:o, s:o}, s:o, s:{s:I, s:I, s:I}, s:o}", "last_hour", "detections",

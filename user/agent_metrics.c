@@ -179,5 +179,8 @@ void mw_agent_metrics(void *arg, FILE *out)
 	}
 	one(out, "minewall_syslog_failures_total", "counter", "Events syslog did not take.",
 	    (double)e->syslog_failed);
+	one(out, "minewall_events_unencodable_total", "counter",
+	    "Events that could not be encoded and were written as a record of their loss.",
+	    (double)e->unencodable);
 	clients(out, v);
 }

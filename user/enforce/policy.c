@@ -285,8 +285,11 @@ enum mw_block_result mw_policy_block(struct mw_policy *p, const struct mw_block_
 	}
 	if (p->cfg->dry_run) {
 		p->dry_runs++;
+		char safe[MW_REASON_MAX];
+
 		snprintf(msg, msglen, "dry run: would block %s (%s)",
-			 mw_prefix_str(&target, buf, sizeof(buf)), req->reason ? req->reason : "");
+			 mw_prefix_str(&target, buf, sizeof(buf)),
+			 mw_sanitize_str(safe, sizeof(safe), req->reason));
 		if (p->notify) {
 			struct mw_block_entry tmp = { .prefix = target, .seen = req->target.addr };
 
