@@ -39,6 +39,8 @@ int mw_server_init(struct mw_server *s, int lfd, size_t max_request, mw_server_c
 	s->lfd = lfd;
 	s->max_request = max_request;
 	s->complete = complete;
+	s->request_ns = MW_SERVER_REQUEST_MS * 1000000ULL;
+	s->answer_ns = MW_SERVER_ANSWER_MS * 1000000ULL;
 	for (i = 0; i < MW_SERVER_CONNS; i++)
 		s->conns[i].fd = -1;
 	s->fd = epoll_create1(EPOLL_CLOEXEC);
@@ -127,7 +129,7 @@ static void accept_some(struct mw_server *s, uint64_t now)
 		c = slot(s);
 		c->fd = fd;
 		c->since_ns = now;
-		c->deadline_ns = now + MW_SERVER_REQUEST_MS * 1000000ULL;
+		c->deadline_ns = now + s->request_ns;
 		if (watch(s, EPOLL_CTL_ADD, fd, EPOLLIN, (uint64_t)(c - s->conns))) {
 			drop(c);
 			continue;
@@ -175,7 +177,7 @@ static void answer_now(struct mw_server *s, struct mw_server_conn *c, bool too_l
 		return;
 	}
 	c->answering = true;
-	c->deadline_ns = now + MW_SERVER_ANSWER_MS * 1000000ULL;
+	c->deadline_ns = now + s->answer_ns;
 	write_some(s, c);
 	if (c->fd >= 0 && watch(s, EPOLL_CTL_MOD, c->fd, EPOLLOUT, (uint64_t)(c - s->conns)))
 		drop(c);

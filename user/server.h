@@ -52,6 +52,7 @@ struct mw_server {
 	int fd; /* what the loop polls: the epoll set; -1 when off */
 	int lfd, tfd; /* listening socket, deadline timer */
 	size_t max_request;
+	uint64_t request_ns, answer_ns; /* the deadlines (MW_SERVER_*_MS; tests shorten them) */
 	mw_server_complete_fn complete;
 	struct mw_server_conn conns[MW_SERVER_CONNS];
 	uint64_t accepted, answered, drops[MW_DROP_MAX];
