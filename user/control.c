@@ -134,7 +134,7 @@ static char *answer(void *arg, int fd, const char *buf, size_t len, bool too_lar
 	struct mw_control *c = call->c;
 	struct ucred cred;
 	socklen_t clen = sizeof(cred);
-	const char *cmd = NULL;
+	const char *cmd = NULL, *nl;
 	char err[512];
 	json_t *req, *ans;
 
@@ -148,6 +148,9 @@ static char *answer(void *arg, int fd, const char *buf, size_t len, bool too_lar
 		c->rejected++;
 		return error_line("request too long", out_len);
 	}
+	nl = memchr(buf, '\n', len);
+	if (nl) /* one request per connection: what follows its line is not read */
+		len = (size_t)(nl - buf) + 1;
 	req = mw_control_parse(buf, len, &cmd, err, sizeof(err));
 	if (!req) {
 		c->rejected++;
