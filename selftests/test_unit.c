@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <poll.h>
 #include <stddef.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <stdlib.h>
@@ -920,6 +921,7 @@ static void t_server(void *arg)
 	socklen_t salen;
 	struct mw_server s;
 	int lfd, idle, ok, slow, big, many[MW_SERVER_CONNS], err;
+	struct rlimit lim;
 	char buf[256];
 	struct pollfd p;
 	unsigned i;
@@ -990,6 +992,27 @@ static void t_server(void *arg)
 		close(many[i]);
 	close(ok);
 	ASSERT_EQ(s.accepted, 4 + MW_SERVER_CONNS + 1, "accepted");
+
+	/* out of file descriptors: accepting pauses instead of spinning */
+	mw_server_serve(&s, echo, NULL); /* the closed ones go */
+	ok = unix_client(&sa, salen);
+	if (ASSERT_TRUE(ok >= 0 && !getrlimit(RLIMIT_NOFILE, &lim), "client, limit")) {
+		struct rlimit low = { .rlim_cur = (rlim_t)ok + 1, .rlim_max = lim.rlim_max };
+
+		setrlimit(RLIMIT_NOFILE, &low);
+		mw_server_serve(&s, echo, NULL);
+		setrlimit(RLIMIT_NOFILE, &lim);
+		ASSERT_EQ(s.accept_pauses, 1, "paused");
+		p = (struct pollfd){ .fd = s.fd, .events = POLLIN };
+		ASSERT_EQ(poll(&p, 1, 0), 0, "paused: the loop is not woken for it");
+		ASSERT_EQ(poll(&p, 1, 1000), 1, "the timer ends the pause");
+		mw_server_serve(&s, echo, NULL);
+		mw_server_serve(&s, echo, NULL);
+		ASSERT_TRUE(send(ok, "y\n", 2, 0) == 2, "then it is taken");
+		mw_server_serve(&s, echo, NULL);
+		ASSERT_EQ(wait_read(ok, buf, sizeof(buf), 500), 7, "and answered");
+	}
+	close(ok);
 	mw_server_close(&s);
 }
 

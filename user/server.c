@@ -15,6 +15,7 @@
 #define TAG_TIMER (UINT64_MAX - 1)
 #define ACCEPTS_PER_CALL 32 /* a connect flood waits its turn like the rest */
 #define READ_CHUNK 4096
+#define PAUSE_NS (100 * 1000000ULL) /* no fd left to accept with: try again then */
 
 const char *const mw_server_drop_names[MW_DROP_MAX] = {
 	"deadline",
@@ -124,6 +125,19 @@ static void accept_some(struct mw_server *s, uint64_t now)
 		int fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct mw_server_conn *c;
 
+		if (fd < 0 &&
+		    (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)) {
+			/* the connection waits in the backlog and the socket stays
+			 * readable: stop watching it a moment rather than spin */
+			int err = errno;
+
+			if (!watch(s, EPOLL_CTL_MOD, s->lfd, 0, TAG_LISTEN))
+				s->paused_until_ns = now + PAUSE_NS;
+			if (!s->accept_pauses++)
+				pr_warn("server: cannot accept a connection: %s; accepting pauses for 100 ms each time\n",
+					strerror(err));
+			return;
+		}
 		if (fd < 0)
 			return; /* EAGAIN, or an error of that one connection */
 		c = slot(s);
@@ -241,6 +255,10 @@ static void deadlines(struct mw_server *s, uint64_t now)
 	uint64_t next = 0;
 	unsigned i;
 
+	if (s->paused_until_ns && s->paused_until_ns <= now)
+		s->paused_until_ns =
+			watch(s, EPOLL_CTL_MOD, s->lfd, EPOLLIN, TAG_LISTEN) ? now + PAUSE_NS : 0;
+	next = s->paused_until_ns;
 	for (i = 0; i < MW_SERVER_CONNS; i++) {
 		struct mw_server_conn *c = &s->conns[i];
 

@@ -54,8 +54,9 @@ struct mw_server {
 	size_t max_request;
 	uint64_t request_ns, answer_ns; /* the deadlines (MW_SERVER_*_MS; tests shorten them) */
 	mw_server_complete_fn complete;
+	uint64_t paused_until_ns; /* accepting paused (out of fds) until then */
 	struct mw_server_conn conns[MW_SERVER_CONNS];
-	uint64_t accepted, answered, drops[MW_DROP_MAX];
+	uint64_t accepted, answered, drops[MW_DROP_MAX], accept_pauses;
 };
 
 /* Takes over the listening socket @lfd (non-blocking) and builds the set.
