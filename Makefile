@@ -58,7 +58,7 @@ SKEL := $(BUILD)/minewall.skel.h
 
 # user-space code shared by the agent, the CLI and the tests
 LIB_SRCS := user/log.c user/util.c user/addr.c user/config.c user/pinned.c \
-	user/flowtable.c user/stats.c user/enforce/nft.c user/control.c \
+	user/flowtable.c user/stats.c user/enforce/nft.c user/control.c user/server.c \
 	user/parse/list.c user/parse/dns.c user/parse/tls.c user/parse/stratum.c user/parse/login_reply.c \
 	user/detect/blacklist.c user/detect/bpatterns.c user/detect/dirnet.c
 AGENT_SRCS := user/minewalld.c user/loader.c user/events.c user/localaddr.c \
@@ -130,7 +130,9 @@ $(BUILD)/selftests/test_dict: $(BUILD)/selftests/test_dict.o $(BUILD)/selftests/
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/selftests/test_unit: $(BUILD)/selftests/test_unit.o $(BUILD)/selftests/test.o \
-		$(BUILD)/user/events.o $(BUILD)/user/agent_flows.o $(BUILD)/user/detect/dict.o $(LIB_OBJS)
+		$(BUILD)/user/events.o $(BUILD)/user/agent_flows.o $(BUILD)/user/detect/dict.o \
+		$(BUILD)/user/enforce/policy.o $(BUILD)/user/enforce/allow.o $(BUILD)/user/localaddr.o \
+		$(BUILD)/user/output/eve.o $(LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 

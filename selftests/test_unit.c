@@ -2,20 +2,33 @@
 /* test_unit.c - user-space logic without a kernel: config, durations,
  * addresses, event dispatch, flow expiry. Built with ASan and UBSan. */
 #include <errno.h>
+#include <limits.h>
+#include <unistd.h>
+#include <poll.h>
+#include <stddef.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <jansson.h>
+
 #include "addr.h"
 #include "agent_flows.h"
 #include "config.h"
+#include "enforce/policy.h"
 #include "events.h"
+#include "server.h"
 #include "flowtable.h"
 #include "test.h"
 #include "util.h"
 
 /* Parses @text; returns the error stream's contents (free it). */
+#define MS 1000000ULL
+
 static char *parse_config(struct mw_config *cfg, const char *text, int *ret)
 {
 	char *buf = NULL;
@@ -336,6 +349,408 @@ static void t_names(void *arg)
 	ASSERT_STREQ(mw_flow_state_name(MW_STATE_CLOSING), "closing", "state name");
 }
 
+/* One row: bytes in (with their length: they may hold NUL), the room, the
+ * text out. */
+struct san_case {
+	const char *what, *in;
+	size_t in_len, room;
+	const char *out;
+};
+
+#define SAN(what, in, room, out)                    \
+	{                                           \
+		what, in, sizeof(in) - 1, room, out \
+	}
+
+static void t_sanitize(void *arg)
+{
+	static const struct san_case cases[] = {
+		SAN("empty", "", 16, ""),
+		SAN("ascii kept", "sshd: root [priv]", 64, "sshd: root [priv]"),
+		SAN("2-byte kept", "caf\xc3\xa9", 16, "caf\xc3\xa9"),
+		SAN("3-byte kept", "\xe2\x82\xac 5", 16, "\xe2\x82\xac 5"),
+		SAN("4-byte kept", "\xf0\x9f\x90\x8d!", 16, "\xf0\x9f\x90\x8d!"),
+		SAN("U+10FFFF kept", "\xf4\x8f\xbf\xbf", 16, "\xf4\x8f\xbf\xbf"),
+		SAN("U+FFFD kept (idempotent)", "\xef\xbf\xbd", 16, "\xef\xbf\xbd"),
+		SAN("truncated 2-byte at the end", "ab\xc3", 16, "ab\xef\xbf\xbd"),
+		SAN("truncated 3-byte at the end: one U+FFFD", "ab\xe2\x82", 16, "ab\xef\xbf\xbd"),
+		SAN("truncated 4-byte then ascii", "\xf0\x9f\x90x", 16, "\xef\xbf\xbdx"),
+		SAN("lone continuation bytes: one U+FFFD each", "\x80\xbf", 16,
+		    "\xef\xbf\xbd\xef\xbf\xbd"),
+		SAN("overlong 2-byte '/' (c0 af)", "\xc0\xaf", 16, "\xef\xbf\xbd\xef\xbf\xbd"),
+		SAN("overlong 3-byte (e0 80 af)", "\xe0\x80\xaf", 16,
+		    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"),
+		SAN("overlong 4-byte (f0 80 80 af)", "\xf0\x80\x80\xaf", 16,
+		    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"),
+		SAN("surrogate U+D800 (ed a0 80)", "\xed\xa0\x80", 16,
+		    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"),
+		SAN("past U+10FFFF (f4 90 80 80)", "\xf4\x90\x80\x80", 32,
+		    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"),
+		SAN("0xff and 0xfe", "a\xff\xfe", 16, "a\xef\xbf\xbd\xef\xbf\xbd"),
+		SAN("C0: ESC sequence made visible", "\x1b[31mred", 32, "\\x1b[31mred"),
+		SAN("C0: newline, tab, CR", "a\nb\tc\r", 32, "a\\x0ab\\x09c\\x0d"),
+		SAN("NUL inside", "a\0b", 16, "a\\x00b"),
+		SAN("DEL", "a\x7f", 16, "a\\x7f"),
+		SAN("C1: U+0085 and U+009B (CSI)", "\xc2\x85\xc2\x9b", 16, "\\x85\\x9b"),
+		SAN("U+00A0 is not a control", "\xc2\xa0", 16, "\xc2\xa0"),
+		SAN("exact fit: 3 bytes in 4", "abc", 4, "abc"),
+		SAN("one short: cut at a character", "abcd", 4, "abc"),
+		SAN("a multibyte that does not fit is left out whole", "ab\xe2\x82\xac", 5, "ab"),
+		SAN("a multibyte that fits exactly", "ab\xe2\x82\xac", 6, "ab\xe2\x82\xac"),
+		SAN("an escape that does not fit is left out whole", "ab\x01", 6, "ab"),
+		SAN("an escape that fits exactly", "ab\x01", 7, "ab\\x01"),
+		SAN("U+FFFD that does not fit", "a\xff", 4, "a"),
+		SAN("room for the NUL only", "abc", 1, ""),
+	};
+	char out[64];
+	size_t i, n;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		const struct san_case *c = &cases[i];
+
+		memset(out, 'Z', sizeof(out));
+		n = mw_sanitize_utf8(out, c->room, c->in, c->in_len);
+		ASSERT_STREQ(out, c->out, c->what);
+		ASSERT_EQ(n, strlen(c->out), c->what);
+		ASSERT_TRUE(out[c->room - 1] == '\0' || strlen(out) < c->room, c->what);
+	}
+	/* nothing written without room, and a NULL source is empty text */
+	out[0] = 'Z';
+	ASSERT_EQ(mw_sanitize_utf8(out, 0, "abc", 3), 0, "no room");
+	ASSERT_TRUE(out[0] == 'Z', "no room: nothing written");
+	ASSERT_STREQ(mw_sanitize_str(out, sizeof(out), NULL), "", "NULL reads as empty");
+	/* every byte value alone, and random bytes: always valid UTF-8 without controls */
+	for (i = 0; i < 20000; i++) {
+		unsigned char in[24];
+		size_t k, len = i < 256 ? 1 : (size_t)(rand() % (int)sizeof(in));
+		const unsigned char *p;
+		json_t *j;
+		bool ok;
+
+		for (k = 0; k < len; k++)
+			in[k] = i < 256 ? (unsigned char)i : (unsigned char)rand();
+		n = mw_sanitize_utf8(out, 1 + (size_t)rand() % sizeof(out), (const char *)in, len);
+		ASSERT_TRUE(n == strlen(out), "random: length");
+		for (p = (const unsigned char *)out; *p; p++)
+			if (*p < 0x20 || *p == 0x7f)
+				break;
+		if (!ASSERT_TRUE(!*p, "random: no control byte left"))
+			break;
+		j = json_string(out); /* NULL for invalid UTF-8 */
+		ok = ASSERT_TRUE(j, "random: valid UTF-8");
+		json_decref(j);
+		if (!ok)
+			break;
+	}
+}
+
+static enum mw_block_result share_block(struct mw_policy *p, const char *addr, const char *method)
+{
+	struct mw_block_req req = { .method = method, .reason = "unit" };
+	char msg[256];
+
+	mw_prefix_parse(addr, &req.target);
+	return mw_policy_block(p, &req, msg, sizeof(msg));
+}
+
+static void t_policy_share(void *arg)
+{
+	char dir[] = "/tmp/mw-unit-share-XXXXXX", addr[64], path[PATH_MAX], *line = NULL;
+	struct mw_allow allow = { 0 };
+	struct mw_policy p;
+	struct mw_config cfg;
+	struct mw_prefix pf;
+	enum mw_block_result r;
+	size_t cap = 0, lines = 0;
+	unsigned i;
+	FILE *f;
+
+	mw_config_defaults(&cfg);
+	ASSERT_EQ(cfg.method_share, 50, "default share: half the cap");
+	cfg.max_blocks = 3;
+	ASSERT_EQ(mw_policy_share_limit(&cfg), 1, "3 at 50%: one");
+	cfg.max_blocks = 1;
+	cfg.method_share = 1;
+	ASSERT_EQ(mw_policy_share_limit(&cfg), 1, "never less than one");
+	if (!ASSERT_TRUE(mkdtemp(dir), "temporary state directory"))
+		return;
+	snprintf(cfg.state_dir, sizeof(cfg.state_dir), "%s", dir);
+	cfg.max_blocks = 100;
+	cfg.method_share = 20;
+	if (!ASSERT_EQ(mw_policy_init(&p, &cfg, NULL, &allow, -1, -1), 0, "policy"))
+		return;
+	/* SSHDICT floods: 20 blocks, then its share is full */
+	for (i = 0; i < 25; i++) {
+		snprintf(addr, sizeof(addr), "198.51.100.%u", i + 1);
+		r = share_block(&p, addr, "SSHDICT");
+		ASSERT_EQ(r, i < 20 ? MW_BLOCKED : MW_REFUSED_SHARE, "SSHDICT up to its share");
+	}
+	ASSERT_EQ(p.refused_share[MW_M_SSHDICT], 5, "refusals counted under SSHDICT");
+	ASSERT_TRUE(p.share_warned[MW_M_SSHDICT], "warned");
+	/* a block in force is extended, never refused */
+	ASSERT_EQ(share_block(&p, "198.51.100.1", "SSHDICT"), MW_BLOCKED, "a repeat offender");
+	/* the other methods keep their room */
+	ASSERT_EQ(share_block(&p, "203.0.113.1", "BPATTERNS"), MW_BLOCKED, "BPATTERNS has room");
+	ASSERT_EQ(share_block(&p, "203.0.113.2", "DIRNET"), MW_BLOCKED, "DIRNET has room");
+	ASSERT_EQ(p.refused_share[MW_M_BPATTERNS], 0, "nothing refused to BPATTERNS");
+	/* the operator is held to the cap only */
+	for (i = 0; i < 80; i++) {
+		snprintf(addr, sizeof(addr), "192.0.2.%u", i + 1);
+		r = share_block(&p, addr, MW_METHOD_MANUAL);
+		ASSERT_EQ(r, i < 78 ? MW_BLOCKED : MW_REFUSED_CAP, "the operator up to the cap");
+	}
+	ASSERT_EQ(mw_policy_active(&p), 100, "the cap holds");
+	/* easing below 90% of the share warns again next time */
+	for (i = 0; i < 3; i++) {
+		char msg[256];
+
+		snprintf(addr, sizeof(addr), "198.51.100.%u", i + 1);
+		mw_prefix_parse(addr, &pf);
+		mw_policy_unblock(&p, &pf, msg, sizeof(msg));
+	}
+	share_block(&p, "198.51.100.200", "SSHDICT");
+	ASSERT_TRUE(!p.share_warned[MW_M_SSHDICT], "17 of 20: the warning is re-armed");
+	/* share 100: one pool */
+	cfg.method_share = 100;
+	for (i = 0; i < 4; i++) {
+		char msg[256];
+
+		snprintf(addr, sizeof(addr), "192.0.2.%u", i + 1);
+		mw_prefix_parse(addr, &pf);
+		mw_policy_unblock(&p, &pf, msg, sizeof(msg));
+	}
+	for (i = 0; i < 3; i++) {
+		snprintf(addr, sizeof(addr), "198.51.100.%u", 210 + i);
+		ASSERT_EQ(share_block(&p, addr, "SSHDICT"), MW_BLOCKED, "share 100: no share");
+	}
+	/* any bytes in a reason: kept as text, and the ledger line written */
+	{
+		struct mw_block_req req = { .method = "SSHDICT",
+					    .reason = "\x1b[2Jcomm \xff\xfe\xc3" };
+		char msg[256];
+
+		mw_prefix_parse("198.51.100.250", &req.target);
+		ASSERT_EQ(mw_policy_block(&p, &req, msg, sizeof(msg)), MW_BLOCKED, "evil reason");
+		ASSERT_STREQ(p.entries[p.n - 1].reason,
+			     "\\x1b[2Jcomm \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd",
+			     "reason sanitized");
+	}
+	ASSERT_EQ(mw_policy_save(&p), 0, "ledger written");
+	snprintf(path, sizeof(path), "%s/ledger.json", dir);
+	f = fopen(path, "r");
+	while (f && getline(&line, &cap, f) > 0) {
+		json_t *o = json_loads(line, 0, NULL);
+
+		ASSERT_TRUE(o, "ledger line is JSON");
+		json_decref(o);
+		lines++;
+	}
+	ASSERT_EQ(lines, p.n, "one ledger line per entry, none lost");
+	if (f)
+		fclose(f);
+	free(line);
+	unlink(path);
+	rmdir(dir);
+	mw_policy_free(&p);
+}
+
+static void t_eve_never_lost(void *arg)
+{
+	char path[] = "/tmp/mw-unit-eve-XXXXXX", *line = NULL;
+	struct mw_eve e;
+	json_t *ev, *o[3] = { NULL };
+	size_t cap = 0, n = 0;
+	FILE *f;
+	int fd = mkstemp(path);
+
+	if (!ASSERT_TRUE(fd >= 0, "temporary file"))
+		return;
+	close(fd);
+	if (!ASSERT_EQ(mw_eve_open(&e, path), 0, "open"))
+		return;
+	/* a string jansson was told not to check: json_dumps() refuses it */
+	ev = json_pack("{s:s, s:s, s:o}", "event_type", "detection", "method", "DIRNET", "detail",
+		       json_pack("{s:o}", "comm", json_stringn_nocheck("mine\xff\x1b", 6)));
+	mw_eve_emit(&e, ev);
+	/* json_pack() failed upstream: a process name that is not UTF-8 */
+	mw_eve_emit(&e, json_pack("{s:s, s:s}", "event_type", "detection", "comm", "x\xc3"));
+	/* what callers should use for such names */
+	mw_eve_emit(&e, json_pack("{s:s, s:o}", "event_type", "detection", "comm",
+				  mw_eve_str("\x01name\xe2\x82")));
+	mw_eve_close(&e);
+	f = fopen(path, "r");
+	while (f && getline(&line, &cap, f) > 0 && n < 3)
+		o[n++] = json_loads(line, 0, NULL);
+	if (f)
+		fclose(f);
+	free(line);
+	unlink(path);
+	if (!ASSERT_EQ(n, 3, "three lines written") || !ASSERT_TRUE(o[0] && o[1] && o[2], "JSON"))
+		goto out;
+	ASSERT_STREQ(json_string_value(json_object_get(json_object_get(o[0], "detail"), "comm")),
+		     "mine\xef\xbf\xbd\\x1b", "unencodable string sanitized, event kept");
+	ASSERT_STREQ(json_string_value(json_object_get(o[1], "event_type")), "error",
+		     "a lost event leaves a record");
+	ASSERT_TRUE(strstr(json_string_value(json_object_get(o[1], "source")), "test_unit.c:"),
+		    "the record says where it came from");
+	ASSERT_STREQ(json_string_value(json_object_get(o[2], "comm")), "\\x01name\xef\xbf\xbd",
+		     "mw_eve_str");
+	ASSERT_EQ(e.unencodable, 1, "counted");
+out:
+	for (n = 0; n < 3; n++)
+		json_decref(o[n]);
+}
+
+static int line_done(const char *buf, size_t len, size_t from)
+{
+	return memchr(buf + from, '\n', len - from) != NULL;
+}
+
+/* Echoes a request; "big" gets 4 MiB, more than any socket buffer holds. */
+static char *echo(void *arg, int fd, const char *buf, size_t len, bool too_large, size_t *out_len)
+{
+	char *out;
+
+	if (too_large) {
+		*out_len = 9;
+		return strdup("too long\n");
+	}
+	if (len >= 3 && !memcmp(buf, "big", 3)) {
+		*out_len = 4 << 20;
+		out = malloc(*out_len);
+		if (out)
+			memset(out, 'x', *out_len);
+		return out;
+	}
+	out = malloc(len + 6);
+	if (!out)
+		return NULL;
+	*out_len = (size_t)sprintf(out, "echo:%.*s", (int)len, buf);
+	return out;
+}
+
+static int unix_client(const struct sockaddr_un *sa, socklen_t len)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd >= 0 && connect(fd, (const struct sockaddr *)sa, len)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* what @fd has to read within @ms: bytes, 0 at EOF, -1 for nothing */
+static ssize_t wait_read(int fd, char *buf, size_t len, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	if (poll(&p, 1, ms) != 1)
+		return -1;
+	return recv(fd, buf, len, MSG_DONTWAIT);
+}
+
+static void t_server(void *arg)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	socklen_t salen;
+	struct mw_server s;
+	int lfd, idle, ok, slow, big, many[MW_SERVER_CONNS], err;
+	struct rlimit lim;
+	char buf[256];
+	struct pollfd p;
+	unsigned i;
+
+	/* an abstract address: nothing on disk */
+	snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1, "mw-unit-server-%d", (int)getpid());
+	salen = offsetof(struct sockaddr_un, sun_path) + 1 + strlen(sa.sun_path + 1);
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (!ASSERT_TRUE(lfd >= 0 && !bind(lfd, (struct sockaddr *)&sa, salen) && !listen(lfd, 64),
+			 "listening socket"))
+		return;
+	err = mw_server_init(&s, lfd, 64, line_done);
+	/* cppcheck takes the abstract address above for ASSERT_EQ's argument */
+	// cppcheck-suppress invalidPrintfArgType_sint
+	if (!ASSERT_EQ(err, 0, "server"))
+		return;
+	s.request_ns = 150 * MS;
+	s.answer_ns = 150 * MS;
+
+	/* a slow client: part of a request, then nothing */
+	idle = unix_client(&sa, salen);
+	ASSERT_TRUE(send(idle, "pi", 2, 0) == 2, "idle: sends a part");
+	/* a client that takes its answer */
+	ok = unix_client(&sa, salen);
+	ASSERT_TRUE(send(ok, "ping\n", 5, 0) == 5, "sends a request");
+	/* one that asks for a big answer and never reads it */
+	slow = unix_client(&sa, salen);
+	ASSERT_TRUE(send(slow, "big\n", 4, 0) == 4, "slow reader: asks");
+	/* one over the bound */
+	big = unix_client(&sa, salen);
+	memset(buf, 'a', 100);
+	ASSERT_TRUE(send(big, buf, 100, 0) == 100, "too large: sends");
+	mw_server_serve(&s, echo, NULL);
+	mw_server_serve(&s, echo, NULL);
+	ASSERT_EQ(wait_read(ok, buf, sizeof(buf), 500), 10, "answered");
+	ASSERT_TRUE(!memcmp(buf, "echo:ping\n", 10), "the answer");
+	ASSERT_EQ(wait_read(ok, buf, sizeof(buf), 500), 0, "then closed");
+	ASSERT_EQ(wait_read(big, buf, sizeof(buf), 500), 9, "too large: answered");
+	ASSERT_EQ(s.drops[MW_DROP_TOO_LARGE], 1, "too large: counted");
+	ASSERT_EQ(wait_read(idle, buf, sizeof(buf), 0), -1, "idle: still open, no answer");
+	ASSERT_EQ(mw_server_open_conns(&s), 2, "idle and slow reader open");
+	/* nothing to do but wait: the timer wakes the loop at the deadline */
+	p = (struct pollfd){ .fd = s.fd, .events = POLLIN };
+	ASSERT_EQ(poll(&p, 1, 1000), 1, "the deadline wakes the loop");
+	mw_server_serve(&s, echo, NULL);
+	ASSERT_EQ(s.drops[MW_DROP_DEADLINE], 1, "idle: dropped at the deadline");
+	ASSERT_EQ(s.drops[MW_DROP_SLOW_READER], 1, "slow reader: dropped at its deadline");
+	ASSERT_EQ(wait_read(idle, buf, sizeof(buf), 500), 0, "idle: closed");
+	ASSERT_EQ(mw_server_open_conns(&s), 0, "none open");
+	close(idle);
+	close(ok);
+	close(slow);
+	close(big);
+
+	/* more clients than the cap: the oldest goes */
+	for (i = 0; i < MW_SERVER_CONNS; i++) {
+		many[i] = unix_client(&sa, salen);
+		mw_server_serve(&s, echo, NULL);
+	}
+	ok = unix_client(&sa, salen);
+	mw_server_serve(&s, echo, NULL);
+	ASSERT_EQ(s.drops[MW_DROP_TOO_MANY], 1, "one made room");
+	ASSERT_EQ(wait_read(many[0], buf, sizeof(buf), 500), 0, "the oldest closed");
+	ASSERT_TRUE(send(ok, "x\n", 2, 0) == 2, "the newest sends");
+	mw_server_serve(&s, echo, NULL);
+	ASSERT_EQ(wait_read(ok, buf, sizeof(buf), 500), 7, "the newest answered");
+	for (i = 0; i < MW_SERVER_CONNS; i++)
+		close(many[i]);
+	close(ok);
+	ASSERT_EQ(s.accepted, 4 + MW_SERVER_CONNS + 1, "accepted");
+
+	/* out of file descriptors: accepting pauses instead of spinning */
+	mw_server_serve(&s, echo, NULL); /* the closed ones go */
+	ok = unix_client(&sa, salen);
+	if (ASSERT_TRUE(ok >= 0 && !getrlimit(RLIMIT_NOFILE, &lim), "client, limit")) {
+		struct rlimit low = { .rlim_cur = (rlim_t)ok + 1, .rlim_max = lim.rlim_max };
+
+		setrlimit(RLIMIT_NOFILE, &low);
+		mw_server_serve(&s, echo, NULL);
+		setrlimit(RLIMIT_NOFILE, &lim);
+		ASSERT_EQ(s.accept_pauses, 1, "paused");
+		p = (struct pollfd){ .fd = s.fd, .events = POLLIN };
+		ASSERT_EQ(poll(&p, 1, 0), 0, "paused: the loop is not woken for it");
+		ASSERT_EQ(poll(&p, 1, 1000), 1, "the timer ends the pause");
+		mw_server_serve(&s, echo, NULL);
+		mw_server_serve(&s, echo, NULL);
+		ASSERT_TRUE(send(ok, "y\n", 2, 0) == 2, "then it is taken");
+		mw_server_serve(&s, echo, NULL);
+		ASSERT_EQ(wait_read(ok, buf, sizeof(buf), 500), 7, "and answered");
+	}
+	close(ok);
+	mw_server_close(&s);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
@@ -350,5 +765,9 @@ int main(int argc, char **argv)
 	test_run("event dispatch", t_events, NULL);
 	test_run("flow timeouts", t_flow_timeouts, NULL);
 	test_run("names", t_names, NULL);
+	test_run("sanitize: any bytes to safe UTF-8", t_sanitize, NULL);
+	test_run("policy: a share of the cap per method", t_policy_share, NULL);
+	test_run("events: never lost to their bytes", t_eve_never_lost, NULL);
+	test_run("server: deadlines, bounds, the cap on clients", t_server, NULL);
 	return test_summary("test_unit");
 }

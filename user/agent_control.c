@@ -104,7 +104,7 @@ static int get_prefix(json_t *req, const char *key, struct mw_prefix *p, char *e
 
 static json_t *do_block(struct mw_agent_ctl *c, json_t *req, char *err, size_t len)
 {
-	struct mw_block_req br = { .method = "MANUAL" };
+	struct mw_block_req br = { .method = MW_METHOD_MANUAL };
 	const char *target = json_string_value(json_object_get(req, "target"));
 	json_t *t = json_object_get(req, "timeout_ms"), *perm = json_object_get(req, "permanent");
 	const char *reason = json_string_value(json_object_get(req, "reason"));
@@ -129,7 +129,7 @@ static json_t *do_block(struct mw_agent_ctl *c, json_t *req, char *err, size_t l
 	br.reason = reason ? reason : "blocked by the operator";
 	r = mw_policy_block(c->policy, &br, msg, sizeof(msg));
 	mw_policy_commit(c->policy);
-	if (r == MW_REFUSED_ALLOW || r == MW_REFUSED_CAP) {
+	if (r == MW_REFUSED_ALLOW || r == MW_REFUSED_CAP || r == MW_REFUSED_SHARE) {
 		snprintf(err, len, "%s", msg);
 		return NULL;
 	}
@@ -266,6 +266,11 @@ static json_t *summary(struct mw_agent_ctl *c)
 	free(act);
 	if (c->policy->cap_warned || n >= c->policy->cfg->max_blocks)
 		json_array_append_new(warn, json_string("the cap on blocked entries is reached"));
+	for (i = 0; i < MW_M_MAX; i++)
+		if (c->policy->share_warned[i])
+			json_array_append_new(
+				warn, json_sprintf("%s holds its share of the cap (method_share)",
+						   mw_method_names[i]));
 	if (c->policy->nft_errors)
 		json_array_append_new(warn, json_string("some nftables updates failed"));
 	return json_pack("{s:{s:o, s:o}, s:o, s:{s:I, s:I, s:I}, s:o}", "last_hour", "detections",

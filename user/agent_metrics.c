@@ -30,6 +30,35 @@ static void map_fill(FILE *out, const char *map, uint64_t entries, uint64_t max)
 	fprintf(out, "minewall_map_max_entries{map=\"%s\"} %llu\n", map, (unsigned long long)max);
 }
 
+/* The endpoints' clients: a peer that holds a connection without finishing
+ * its request, or without taking its answer, is dropped; this says how often. */
+static void clients(FILE *out, const struct mw_metrics_view *v)
+{
+	const struct mw_server *srv[] = { v->metrics_srv, v->control_srv };
+	static const char *const name[] = { "metrics", "control" };
+	unsigned i, k;
+
+	head(out, "minewall_clients_accepted_total", "counter",
+	     "Connections accepted, by endpoint.");
+	for (i = 0; i < ARRAY_SIZE(srv); i++)
+		if (srv[i])
+			fprintf(out, "minewall_clients_accepted_total{endpoint=\"%s\"} %llu\n",
+				name[i], (unsigned long long)srv[i]->accepted);
+	head(out, "minewall_clients_open", "gauge", "Connections open now, by endpoint.");
+	for (i = 0; i < ARRAY_SIZE(srv); i++)
+		if (srv[i])
+			fprintf(out, "minewall_clients_open{endpoint=\"%s\"} %u\n", name[i],
+				mw_server_open_conns(srv[i]));
+	head(out, "minewall_clients_dropped_total", "counter",
+	     "Connections dropped, by endpoint and reason: deadline (request not whole in time), slow_reader (answer not taken in time), too_many (made room), too_large (request over the bound).");
+	for (i = 0; i < ARRAY_SIZE(srv); i++)
+		for (k = 0; srv[i] && k < MW_DROP_MAX; k++)
+			fprintf(out,
+				"minewall_clients_dropped_total{endpoint=\"%s\",reason=\"%s\"} %llu\n",
+				name[i], mw_server_drop_names[k],
+				(unsigned long long)srv[i]->drops[k]);
+}
+
 void mw_agent_metrics(void *arg, FILE *out)
 {
 	const struct mw_metrics_view *v = arg;
@@ -94,6 +123,22 @@ void mw_agent_metrics(void *arg, FILE *out)
 	pair(out, "minewall_set_entries", "family", "ipv4", blocks4, "ipv6", blocks6);
 	one(out, "minewall_set_max_entries", "gauge", "The cap on blocked entries.",
 	    (double)v->cfg->max_blocks);
+	one(out, "minewall_method_max_entries", "gauge",
+	    "Blocked entries one detection method may hold (method_share of the cap).",
+	    (double)mw_policy_share_limit(v->cfg));
+	if (v->policy) {
+		head(out, "minewall_blocks_refused_total", "counter",
+		     "Blocks refused: allowlisted, the cap reached, or the method at its share (by method).");
+		fprintf(out, "minewall_blocks_refused_total{reason=\"allowlist\"} %llu\n",
+			(unsigned long long)v->policy->refused_allow);
+		fprintf(out, "minewall_blocks_refused_total{reason=\"cap\"} %llu\n",
+			(unsigned long long)v->policy->refused_cap);
+		for (i = 0; i < MW_M_MAX; i++)
+			fprintf(out,
+				"minewall_blocks_refused_total{reason=\"share\",method=\"%s\"} %llu\n",
+				mw_method_names[i],
+				(unsigned long long)v->policy->refused_share[i]);
+	}
 
 	head(out, "minewall_map_entries", "gauge", "Entries in the BPF maps.");
 	head(out, "minewall_map_max_entries", "gauge", "Capacity of the BPF maps.");
@@ -134,4 +179,8 @@ void mw_agent_metrics(void *arg, FILE *out)
 	}
 	one(out, "minewall_syslog_failures_total", "counter", "Events syslog did not take.",
 	    (double)e->syslog_failed);
+	one(out, "minewall_events_unencodable_total", "counter",
+	    "Events that could not be encoded and were written as a record of their loss.",
+	    (double)e->unencodable);
+	clients(out, v);
 }

@@ -12,6 +12,7 @@
 #include "enforce/policy.h"
 #include "events.h"
 #include "output/eve.h"
+#include "server.h"
 
 struct mw_metrics_view {
 	const struct mw_config *cfg;
@@ -20,6 +21,8 @@ struct mw_metrics_view {
 	const struct mw_policy *policy;
 	const struct mw_eve *eve;
 	const struct mw_agent_bl *bl;
+	/* the metrics endpoint and the control socket (NULL: not counted) */
+	const struct mw_server *metrics_srv, *control_srv;
 	volatile const uint32_t *nr_blocked, *nr_blocked_net;
 	int stats_fd;
 	uint64_t start_ns, lag_ns, evictions;

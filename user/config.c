@@ -67,6 +67,7 @@ static const struct opt opts[] = {
 	{ "enforce", "escalation", OPT_U64, OFF(escalation), 1, 100, NULL },
 	{ "enforce", "forget_after", OPT_DURATION, OFF(forget_ms), 0, 365 * 86400000ULL, NULL },
 	{ "enforce", "max_blocks", OPT_U64, OFF(max_blocks), 1, MW_BLOCK_MAX, NULL },
+	{ "enforce", "method_share", OPT_U64, OFF(method_share), 1, 100, NULL },
 	{ "enforce", "ipv6_prefix", OPT_U64, OFF(ipv6_prefix), 32, 128, NULL },
 	{ "enforce", "allow", OPT_PREFIXES, OFF(allow), 0, 0, NULL },
 	{ "enforce", "ssh_ports", OPT_PORTS, OFF(ssh_ports), 1, 65535, NULL },
@@ -189,6 +190,7 @@ void mw_config_defaults(struct mw_config *cfg)
 	cfg->escalation = 2;
 	cfg->forget_ms = 86400000;
 	cfg->max_blocks = 10000;
+	cfg->method_share = 50;
 	cfg->ipv6_prefix = 64;
 	cfg->ssh_ports.port[cfg->ssh_ports.n++] = 22;
 	set_ports(&cfg->dict[MW_SVC_SSH].ports, "22");

@@ -69,6 +69,7 @@ struct mw_config {
 	uint64_t escalation;
 	uint64_t forget_ms;
 	uint64_t max_blocks;
+	uint64_t method_share; /* percent of max_blocks one method may hold */
 	uint64_t ipv6_prefix;
 	struct mw_prefix allow[MW_MAX_PREFIXES];
 	unsigned n_allow;

@@ -11,6 +11,7 @@
 
 #include "control.h"
 #include "log.h"
+#include "util.h"
 
 static int make_addr(struct sockaddr_un *sa, const char *run_dir, char *path, size_t len)
 {
@@ -23,37 +24,50 @@ static int make_addr(struct sockaddr_un *sa, const char *run_dir, char *path, si
 	return 0;
 }
 
+/* A request is one line. */
+static int line_complete(const char *buf, size_t len, size_t from)
+{
+	return memchr(buf + from, '\n', len - from) != NULL;
+}
+
 int mw_control_open(struct mw_control *c, const char *run_dir)
 {
 	struct sockaddr_un sa;
 	mode_t old;
-	int err;
+	int err, fd;
 
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
+	c->srv.fd = c->srv.lfd = c->srv.tfd = -1;
 	err = make_addr(&sa, run_dir, c->path, sizeof(c->path));
 	if (err)
 		return err;
-	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (c->fd < 0)
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
 		return -errno;
 	unlink(c->path); /* a stale socket of a dead agent; the lock says we are alone */
 	old = umask(0177); /* born 0600: root only, no window */
-	err = bind(c->fd, (struct sockaddr *)&sa, sizeof(sa)) ? -errno : 0;
+	err = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ? -errno : 0;
 	umask(old);
-	if (!err && listen(c->fd, 16))
+	if (!err && listen(fd, 16))
 		err = -errno;
 	if (err) {
-		close(c->fd);
-		c->fd = -1;
+		close(fd);
+		return err;
 	}
-	return err;
+	err = mw_server_init(&c->srv, fd, MW_CONTROL_MAX, line_complete);
+	if (err) {
+		unlink(c->path);
+		return err;
+	}
+	c->fd = c->srv.fd;
+	return 0;
 }
 
 void mw_control_close(struct mw_control *c)
 {
 	if (c->fd >= 0) {
-		close(c->fd);
+		mw_server_close(&c->srv);
 		unlink(c->path);
 	}
 	c->fd = -1;
@@ -80,90 +94,79 @@ json_t *mw_control_parse(const char *buf, size_t len, const char **cmd, char *er
 	return req;
 }
 
-static void reply(int fd, json_t *v)
+/* @v as one line of text, malloc()ed; released. */
+static char *line(json_t *v, size_t *out_len)
 {
-	char *text = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	size_t off = 0, len;
+	char *text = v ? json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	size_t len;
 
-	if (!text)
-		return;
+	json_decref(v);
+	if (!text) {
+		/* never silence: the client learns that its answer was lost */
+		static const char lost[] = "{\"error\":\"the answer could not be encoded\"}\n";
+
+		text = strdup(lost);
+		*out_len = text ? sizeof(lost) - 1 : 0;
+		return text;
+	}
 	len = strlen(text);
 	text[len++] = '\n'; /* json_dumps leaves room: its NUL */
-	while (off < len) {
-		ssize_t n = write(fd, text + off, len - off);
-
-		if (n <= 0)
-			break;
-		off += n;
-	}
-	free(text);
+	*out_len = len;
+	return text;
 }
 
-static void reply_error(int fd, const char *msg)
+static char *error_line(const char *msg, size_t *out_len)
 {
-	json_t *e = json_pack("{s:s}", "error", msg);
+	char safe[512];
 
-	reply(fd, e);
-	json_decref(e);
+	return line(json_pack("{s:s}", "error", mw_sanitize_str(safe, sizeof(safe), msg)), out_len);
 }
 
-void mw_control_serve(struct mw_control *c, mw_control_fn fn, void *arg)
+struct call {
+	struct mw_control *c;
+	mw_control_fn fn;
+	void *arg;
+};
+
+static char *answer(void *arg, int fd, const char *buf, size_t len, bool too_large, size_t *out_len)
 {
-	struct timeval tv = { .tv_sec = 1 };
+	struct call *call = arg;
+	struct mw_control *c = call->c;
 	struct ucred cred;
 	socklen_t clen = sizeof(cred);
-	char *buf = NULL, err[512];
-	const char *cmd = NULL;
-	size_t len = 0;
+	const char *cmd = NULL, *nl;
+	char err[512];
 	json_t *req, *ans;
-	int fd;
 
-	fd = accept4(c->fd, NULL, NULL, SOCK_CLOEXEC);
-	if (fd < 0)
-		return;
 	c->requests++;
 	/* the socket is 0600 already; the credentials say it again */
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) || cred.uid != 0) {
 		c->rejected++;
-		reply_error(fd, "permission denied: the control socket is for root");
-		goto out;
+		return error_line("permission denied: the control socket is for root", out_len);
 	}
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	buf = malloc(MW_CONTROL_MAX + 1);
-	if (!buf)
-		goto out;
-	while (len < MW_CONTROL_MAX) {
-		ssize_t n = read(fd, buf + len, MW_CONTROL_MAX - len);
-
-		if (n <= 0)
-			break;
-		len += n;
-		if (memchr(buf + len - n, '\n', n))
-			break;
-	}
-	if (len >= MW_CONTROL_MAX) {
+	if (too_large) {
 		c->rejected++;
-		reply_error(fd, "request too long");
-		goto out;
+		return error_line("request too long", out_len);
 	}
+	nl = memchr(buf, '\n', len);
+	if (nl) /* one request per connection: what follows its line is not read */
+		len = (size_t)(nl - buf) + 1;
 	req = mw_control_parse(buf, len, &cmd, err, sizeof(err));
 	if (!req) {
 		c->rejected++;
-		reply_error(fd, err);
-		goto out;
+		return error_line(err, out_len);
 	}
 	err[0] = '\0';
-	ans = fn(arg, cmd, req, err, sizeof(err));
-	if (ans)
-		reply(fd, ans);
-	else
-		reply_error(fd, err[0] ? err : "failed");
-	json_decref(ans);
+	ans = call->fn(call->arg, cmd, req, err, sizeof(err));
 	json_decref(req);
-out:
-	free(buf);
-	close(fd);
+	return ans ? line(ans, out_len) : error_line(err[0] ? err : "failed", out_len);
+}
+
+void mw_control_serve(struct mw_control *c, mw_control_fn fn, void *arg)
+{
+	struct call call = { .c = c, .fn = fn, .arg = arg };
+
+	mw_server_serve(&c->srv, answer, &call);
 }
 
 int mw_control_call(const char *run_dir, json_t *req, json_t **reply_out)

@@ -726,6 +726,8 @@ static int start_enforcement(struct agent *a)
 					     .policy = &a->policy,
 					     .eve = &a->eve,
 					     .bl = &a->bl,
+					     .metrics_srv = &a->metrics.srv,
+					     .control_srv = &a->control.srv,
 					     .nr_blocked = a->policy.nr_blocked,
 					     .nr_blocked_net = a->policy.nr_blocked_net,
 					     .stats_fd = a->stats_fd,

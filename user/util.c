@@ -149,3 +149,88 @@ int mw_grow(void *arr, size_t *cap, size_t n, size_t size, size_t first)
 	*cap = c;
 	return 0;
 }
+
+/* The length of the well-formed UTF-8 sequence at @s (at most @n bytes), or
+ * 0 when it is not one; *@bad then says how many bytes make up the maximal
+ * ill-formed subpart that one U+FFFD replaces (Unicode 15, 3.9 "U+FFFD
+ * Substitution of Maximal Subparts"). */
+static size_t utf8_seq(const unsigned char *s, size_t n, size_t *bad, uint32_t *cp)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t need, i;
+
+	*bad = 1;
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c < 0xc2 || c > 0xf4)
+		return 0; /* a continuation byte, an overlong lead (c0, c1) or past U+10FFFF */
+	if (c < 0xe0) {
+		need = 2;
+		*cp = c & 0x1f;
+	} else if (c < 0xf0) {
+		need = 3;
+		*cp = c & 0x0f;
+		if (c == 0xe0)
+			lo = 0xa0; /* overlong */
+		else if (c == 0xed)
+			hi = 0x9f; /* UTF-16 surrogates */
+	} else {
+		need = 4;
+		*cp = c & 0x07;
+		if (c == 0xf0)
+			lo = 0x90; /* overlong */
+		else if (c == 0xf4)
+			hi = 0x8f; /* past U+10FFFF */
+	}
+	for (i = 1; i < need; i++) {
+		if (i >= n || s[i] < lo || s[i] > hi)
+			return 0;
+		*cp = *cp << 6 | (s[i] & 0x3f);
+		*bad = i + 1;
+		lo = 0x80;
+		hi = 0xbf;
+	}
+	return need;
+}
+
+size_t mw_sanitize_utf8(char *dst, size_t dstlen, const char *src, size_t srclen)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	size_t i = 0, o = 0;
+
+	if (!dstlen)
+		return 0;
+	while (src && i < srclen) {
+		char esc[8];
+		const char *piece = (const char *)s + i;
+		uint32_t cp = 0;
+		size_t bad, plen, len = utf8_seq(s + i, srclen - i, &bad, &cp);
+
+		if (!len) {
+			piece = "\xef\xbf\xbd"; /* U+FFFD */
+			plen = 3;
+			len = bad;
+		} else if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) {
+			/* C0, DEL and C1: a terminal takes them as commands */
+			plen = (size_t)snprintf(esc, sizeof(esc), "\\x%02x", (unsigned)cp);
+			piece = esc;
+		} else {
+			plen = len;
+		}
+		if (o + plen >= dstlen)
+			break; /* what does not fit whole is left out, never cut */
+		memcpy(dst + o, piece, plen);
+		o += plen;
+		i += len;
+	}
+	dst[o] = '\0';
+	return o;
+}
+
+char *mw_sanitize_str(char *dst, size_t dstlen, const char *src)
+{
+	mw_sanitize_utf8(dst, dstlen, src, src ? strlen(src) : 0);
+	return dst;
+}

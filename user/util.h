@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* util.h - small helpers: durations, sizes, clocks. */
+/* util.h - small helpers: durations, sizes, clocks, safe text. */
 #ifndef MW_UTIL_H
 #define MW_UTIL_H
 
@@ -29,5 +29,16 @@ uint64_t mw_now_ns(void);
  * pointer) of *@cap elements of @size bytes: doubles it, starting at @first.
  * Returns 0 or -ENOMEM (the array is then unchanged). */
 int mw_grow(void *arr, size_t *cap, size_t n, size_t size, size_t first);
+
+/* Copies @srclen bytes of @src (any bytes: a process name, a DNS name, a
+ * reason typed by someone) into @dst as text that is safe to print and to
+ * put in JSON: valid UTF-8 is kept, each ill-formed part becomes U+FFFD,
+ * control characters (C0, DEL, C1) become the visible escape "\xNN" (NN
+ * their code point). @dst is always NUL-terminated (when @dstlen > 0) and
+ * never ends in a cut sequence or escape: what does not fit is left out.
+ * Returns the bytes written, without the NUL. */
+size_t mw_sanitize_utf8(char *dst, size_t dstlen, const char *src, size_t srclen);
+/* The same for a C string (NULL reads as ""); returns @dst. */
+char *mw_sanitize_str(char *dst, size_t dstlen, const char *src);
 
 #endif

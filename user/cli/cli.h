@@ -7,6 +7,7 @@
 #define MW_CLI_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -31,6 +32,12 @@ struct cmd {
 
 /* Runs the command of @cmds that @argv[0] names or uniquely begins. */
 int cli_dispatch(const struct cmd *cmds, const char *object, int argc, char **argv);
+/* @s (NULL: "") as printable text (util.h mw_sanitize_utf8): what a
+ * terminal shows of a reason, a name or a process never holds a control
+ * character. The text lives until 16 more calls. */
+const char *cli_text(const char *s);
+/* Prints @s line by line, each line sanitized. */
+void cli_text_lines(FILE *out, const char *s);
 /* An error for the user: text on stderr, or {"error": "..."} on stdout in JSON mode. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints @v as JSON (compact, or indented with -p) and releases it. */

@@ -22,11 +22,11 @@ static json_int_t num(json_t *o, const char *key)
 	return json_integer_value(json_object_get(o, key));
 }
 
+/* A field as printable text (list names, entries and files come from files
+ * and packets). */
 static const char *str(json_t *o, const char *key)
 {
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
+	return cli_text(json_string_value(json_object_get(o, key)));
 }
 
 static int bl_list(int argc, char **argv)
@@ -101,7 +101,8 @@ static int bl_test(int argc, char **argv)
 		       str(reply, "target"), str(reply, "learned_for"), str(reply, "learned_list"),
 		       (long long)num(reply, "learned_expires_s"));
 	if (json_array_size(json_object_get(reply, "learned"))) {
-		char *addrs = json_dumps(json_object_get(reply, "learned"), JSON_COMPACT);
+		char *addrs = json_dumps(json_object_get(reply, "learned"),
+					 JSON_COMPACT | JSON_ENSURE_ASCII);
 
 		printf("  resolved to: %s\n", addrs ? addrs : "");
 		free(addrs);
@@ -158,7 +159,7 @@ static int bl_load(int argc, char **argv)
 	}
 	json_array_foreach(json_object_get(reply, "results"), k, r)
 	{
-		fputs(str(r, "messages"), stderr);
+		cli_text_lines(stderr, json_string_value(json_object_get(r, "messages")));
 		if (json_object_get(r, "error"))
 			printf("%s: not loaded: %s\n", str(r, "file"), str(r, "error"));
 		else
@@ -188,7 +189,7 @@ static int bl_unload(int argc, char **argv)
 	if (cli.json)
 		cli_json_print(reply);
 	else {
-		printf("unloaded %s\n", argv[0]);
+		printf("unloaded %s\n", cli_text(argv[0]));
 		json_decref(reply);
 	}
 	return EXIT_OK;

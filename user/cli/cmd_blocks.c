@@ -30,7 +30,7 @@ static int simple(json_t *req)
 		const char *m = json_string_value(json_object_get(reply, "message"));
 
 		if (m)
-			printf("%s\n", m);
+			printf("%s\n", cli_text(m));
 		json_decref(reply);
 	}
 	return EXIT_OK;
@@ -75,7 +75,7 @@ static int blocks_from_nft(void)
 			json_array_append_new(
 				arr, json_pack("{s:s, s:s, s:o, s:I, s:o}", "prefix",
 					       mw_prefix_str(&els[i].prefix, pb, sizeof(pb)),
-					       "reason", els[i].comment, "remaining_s",
+					       "reason", cli_text(els[i].comment), "remaining_s",
 					       els[i].timeout_ms ?
 						       json_integer(els[i].expires_ms / 1000) :
 						       json_null(),
@@ -97,8 +97,8 @@ static int blocks_from_nft(void)
 	for (i = 0; i < (long)json_array_size(arr); i++) {
 		json_t *b = json_array_get(arr, i);
 
-		printf("%-40s %s\n", json_string_value(json_object_get(b, "prefix")),
-		       json_string_value(json_object_get(b, "reason")));
+		printf("%-40s %s\n", cli_text(json_string_value(json_object_get(b, "prefix"))),
+		       cli_text(json_string_value(json_object_get(b, "reason"))));
 	}
 	json_decref(arr);
 	return EXIT_OK;
@@ -145,11 +145,11 @@ int do_blocks(int argc, char **argv)
 		else
 			mw_format_duration(json_integer_value(rem) * 1000, rbuf, sizeof(rbuf));
 		printf("%-30s %-10s %9s %6lld %9s %9lld  %s\n",
-		       json_string_value(json_object_get(b, "prefix")),
-		       json_string_value(json_object_get(b, "method")), rbuf,
+		       cli_text(json_string_value(json_object_get(b, "prefix"))),
+		       cli_text(json_string_value(json_object_get(b, "method"))), rbuf,
 		       json_integer_value(json_object_get(b, "count")), hbuf,
 		       json_integer_value(json_object_get(b, "xdp_drops")),
-		       json_string_value(json_object_get(b, "reason")));
+		       cli_text(json_string_value(json_object_get(b, "reason"))));
 	}
 	json_decref(reply);
 	return EXIT_OK;
@@ -196,8 +196,17 @@ int do_block(int argc, char **argv)
 			permanent);
 	if (timeout_ms)
 		json_object_set_new(req, "timeout_ms", json_integer(timeout_ms));
-	if (reason)
-		json_object_set_new(req, "reason", json_string(reason));
+	if (reason) {
+		json_t *r = json_string(reason);
+		char safe[1024];
+
+		/* JSON carries UTF-8 only: other bytes go as U+FFFD (and control
+		 * characters then as \xNN) rather than the reason being lost;
+		 * control characters in UTF-8 go as they are, the agent escapes them */
+		if (!r)
+			r = json_string(mw_sanitize_str(safe, sizeof(safe), reason));
+		json_object_set_new(req, "reason", r);
+	}
 	return simple(req);
 }
 
@@ -243,7 +252,7 @@ int do_allow(int argc, char **argv)
 		cli_json_print(reply);
 	else {
 		printf("%s %s\n", del ? "removed from the allowlist:" : "allowlisted:",
-		       json_string_value(json_object_get(reply, "cidr")));
+		       cli_text(json_string_value(json_object_get(reply, "cidr"))));
 		json_decref(reply);
 	}
 	return EXIT_OK;
@@ -273,8 +282,8 @@ int do_allowlist(int argc, char **argv)
 	for (i = 0; i < json_array_size(reply); i++) {
 		json_t *e = json_array_get(reply, i);
 
-		printf("%-44s %s\n", json_string_value(json_object_get(e, "prefix")),
-		       json_string_value(json_object_get(e, "source")));
+		printf("%-44s %s\n", cli_text(json_string_value(json_object_get(e, "prefix"))),
+		       cli_text(json_string_value(json_object_get(e, "source"))));
 	}
 	json_decref(reply);
 	return EXIT_OK;

@@ -46,9 +46,9 @@ static int dn_baseline(int argc, char **argv)
 
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime_r(&last, &tm));
 		printf("%-24s %6lld %-16s %7lld %s\n",
-		       json_string_value(json_object_get(d, "prefix")),
+		       cli_text(json_string_value(json_object_get(d, "prefix"))),
 		       (long long)json_integer_value(json_object_get(d, "port")),
-		       json_string_value(json_object_get(d, "comm")),
+		       cli_text(json_string_value(json_object_get(d, "comm"))),
 		       (long long)json_integer_value(json_object_get(d, "count")), when);
 	}
 	json_decref(reply);

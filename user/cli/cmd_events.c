@@ -51,11 +51,10 @@ static json_t *keep(const char *line, const struct filter *f)
 	return o;
 }
 
+/* A field as printable text (the events carry names from packets and processes). */
 static const char *str(json_t *o, const char *k)
 {
-	const char *s = json_string_value(json_object_get(o, k));
-
-	return s ? s : "";
+	return cli_text(json_string_value(json_object_get(o, k)));
 }
 
 static void print(const char *line, json_t *o)
@@ -64,7 +63,16 @@ static void print(const char *line, json_t *o)
 	char *detail;
 
 	if (cli.json) {
-		printf("%s\n", line);
+		/* as written, unless it holds non-ASCII text: then escaped, since a
+		 * C1 control character is text to JSON but a command to a terminal */
+		const char *p = line;
+
+		while (*p && !(*p & 0x80))
+			p++;
+		if (*p)
+			cli_json_print(json_incref(o));
+		else
+			printf("%s\n", line);
 		return;
 	}
 	if (strcmp(str(o, "event_type"), "detection")) {
@@ -75,7 +83,7 @@ static void print(const char *line, json_t *o)
 		fflush(stdout);
 		return;
 	}
-	detail = d ? json_dumps(d, JSON_COMPACT) : NULL;
+	detail = d ? json_dumps(d, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
 	printf("%.19s  %-9s %-10s %-8s %s:%lld -> %s:%lld %s %s\n", str(o, "timestamp"),
 	       str(o, "event_type"), str(o, "method"), str(o, "severity"), str(o, "src_ip"),
 	       (long long)json_integer_value(json_object_get(o, "src_port")), str(o, "dest_ip"),

@@ -85,6 +85,16 @@ static void add_counters(json_t *o, const struct mw_stats *st)
 	json_object_set_new(o, "parse_errors", pe);
 }
 
+/* An interface's name as the agent recorded it: the map may hold any
+ * bytes, without a NUL. */
+static const char *ifname(const struct mw_agent *agent, unsigned i)
+{
+	char raw[sizeof(agent->ifaces[i].name) + 1] = { 0 };
+
+	memcpy(raw, agent->ifaces[i].name, sizeof(agent->ifaces[i].name));
+	return cli_text(raw);
+}
+
 static void print_counts(const char *what, json_t *by_method)
 {
 	const char *m;
@@ -94,7 +104,7 @@ static void print_counts(const char *what, json_t *by_method)
 	printf("%-11s ", what);
 	json_object_foreach(by_method, m, v)
 	{
-		printf("%s%s %lld", any ? ", " : "", m, (long long)json_integer_value(v));
+		printf("%s%s %lld", any ? ", " : "", cli_text(m), (long long)json_integer_value(v));
 		any = true;
 	}
 	printf("%s\n", any ? "" : "none");
@@ -114,12 +124,12 @@ static void print_summary(json_t *s)
 	       (long long)json_integer_value(json_object_get(sets, "max")));
 	json_array_foreach(json_object_get(s, "top_offenders"), i, e)
 		printf("offender:   %-24s %-10s %3lld offences  %s\n",
-		       json_string_value(json_object_get(e, "prefix")),
-		       json_string_value(json_object_get(e, "method")),
+		       cli_text(json_string_value(json_object_get(e, "prefix"))),
+		       cli_text(json_string_value(json_object_get(e, "method"))),
 		       (long long)json_integer_value(json_object_get(e, "offences")),
-		       json_string_value(json_object_get(e, "reason")));
+		       cli_text(json_string_value(json_object_get(e, "reason"))));
 	json_array_foreach(json_object_get(s, "warnings"), i, e)
-		printf("warning:    %s\n", json_string_value(e));
+		printf("warning:    %s\n", cli_text(json_string_value(e)));
 }
 
 static void print_text(const struct mw_agent *agent, bool alive, const struct mw_stats *st,
@@ -135,7 +145,7 @@ static void print_text(const struct mw_agent *agent, bool alive, const struct mw
 	else
 		printf("agent:      not running\n");
 	for (i = 0; i < agent->n_ifaces && i < MW_MAX_IFACES; i++)
-		printf("interface:  %s (ifindex %u): XDP %s, tc egress\n", agent->ifaces[i].name,
+		printf("interface:  %s (ifindex %u): XDP %s, tc egress\n", ifname(agent, i),
 		       agent->ifaces[i].ifindex, mw_xdp_mode_name(agent->ifaces[i].xdp_mode));
 	printf("traffic:    in %s packets, %s; out %s packets, %s\n",
 	       mw_format_count(st->packets[MW_DIR_IN], b1, sizeof(b1)),
@@ -171,7 +181,7 @@ static void print_text(const struct mw_agent *agent, bool alive, const struct mw
 	for (i = 0; i < agent->n_ifaces && i < MW_MAX_IFACES; i++)
 		if (agent->ifaces[i].xdp_mode == MW_XDP_GENERIC)
 			printf("warning:    %s uses generic XDP (slower; the driver lacks native XDP)\n",
-			       agent->ifaces[i].name);
+			       ifname(agent, i));
 }
 
 int do_status(int argc, char **argv)
@@ -241,8 +251,8 @@ int do_status(int argc, char **argv)
 		json_integer(now > agent.heartbeat_ns ? (now - agent.heartbeat_ns) / 1000000 : 0));
 	for (i = 0; i < agent.n_ifaces && i < MW_MAX_IFACES; i++)
 		json_array_append_new(
-			ifs, json_pack("{s:s, s:i, s:s, s:b}", "name", agent.ifaces[i].name,
-				       "ifindex", agent.ifaces[i].ifindex, "xdp_mode",
+			ifs, json_pack("{s:s, s:i, s:s, s:b}", "name", ifname(&agent, i), "ifindex",
+				       agent.ifaces[i].ifindex, "xdp_mode",
 				       mw_xdp_mode_name(agent.ifaces[i].xdp_mode), "tc_egress", 1));
 	json_object_set_new(o, "interfaces", ifs);
 	add_counters(counters, &st);

@@ -10,24 +10,51 @@
 #include "pinned.h"
 #include "util.h"
 
+const char *cli_text(const char *s)
+{
+	/* a few at once: one printf may show several fields */
+	static char bufs[16][4096];
+	static unsigned next;
+	char *buf = bufs[next++ % ARRAY_SIZE(bufs)];
+
+	return mw_sanitize_str(buf, sizeof(bufs[0]), s);
+}
+
+void cli_text_lines(FILE *out, const char *s)
+{
+	while (s && *s) {
+		size_t n = strcspn(s, "\n");
+		char buf[4096];
+
+		mw_sanitize_utf8(buf, sizeof(buf), s, n);
+		fprintf(out, "%s\n", buf);
+		s += n + (s[n] == '\n');
+	}
+}
+
 void cli_error(const char *fmt, ...)
 {
-	char msg[1024];
+	char msg[1024], safe[4096];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* the message may quote the agent, a file or the command line */
+	mw_sanitize_str(safe, sizeof(safe), msg);
 	if (cli.json) {
-		cli_json_print(json_pack("{s:s}", "error", msg));
+		cli_json_print(json_pack("{s:s}", "error", safe));
 		return;
 	}
-	fprintf(stderr, "minewall: %s\n", msg);
+	fprintf(stderr, "minewall: %s\n", safe);
 }
 
 void cli_json_print(json_t *v)
 {
-	size_t flags = JSON_PRESERVE_ORDER | (cli.pretty ? JSON_INDENT(2) : JSON_COMPACT);
+	/* ASCII only: a C1 control character (U+0080 to U+009F) is text to
+	 * JSON but a command to some terminals */
+	size_t flags = JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII |
+		       (cli.pretty ? JSON_INDENT(2) : JSON_COMPACT);
 
 	if (!v) {
 		puts("{\"error\": \"out of memory\"}");

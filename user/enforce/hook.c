@@ -15,7 +15,7 @@
 void mw_hook_run(struct mw_hook *h, const char *json)
 {
 	int slot, pipefd[2];
-	size_t len = strlen(json);
+	size_t len = json ? strlen(json) : 0;
 	pid_t pid;
 
 	if (!h->cmd || !*h->cmd)
@@ -28,6 +28,10 @@ void mw_hook_run(struct mw_hook *h, const char *json)
 		h->dropped++;
 		pr_warn("hook: %d still running; this event is not passed to it\n",
 			MW_HOOK_MAX_RUNNING);
+		return;
+	}
+	if (!json) {
+		pr_warn("hook: no event to pass\n");
 		return;
 	}
 	if (pipe2(pipefd, O_CLOEXEC)) {
@@ -53,7 +57,9 @@ void mw_hook_run(struct mw_hook *h, const char *json)
 		_exit(127);
 	}
 	close(pipefd[0]);
-	/* one event fits the pipe's buffer: this never blocks */
+	/* one event fits the pipe's buffer (64 KiB); should one not, the hook
+	 * gets it cut rather than the agent waiting on a hook that never reads */
+	fcntl(pipefd[1], F_SETFL, O_NONBLOCK);
 	if (write(pipefd[1], json, len) != (ssize_t)len || write(pipefd[1], "\n", 1) != 1)
 		pr_warn("hook: cannot pass the event: %s\n", strerror(errno));
 	close(pipefd[1]);

@@ -575,6 +575,20 @@ static bool prefix_end(unsigned set, const struct mw_prefix *p, uint8_t *out)
 	}
 }
 
+/* An element's comment as it is stored: text (any bytes a reason carried
+ * become printable UTF-8, util.h), and no double quote, which `nft list`
+ * prints unescaped inside its own quotes, so that its output still loads
+ * with `nft -f`. Returns its length. */
+static size_t safe_comment(const char *in, char out[MW_NFT_COMMENT_MAX])
+{
+	size_t n = mw_sanitize_utf8(out, MW_NFT_COMMENT_MAX, in, strlen(in)), i;
+
+	for (i = 0; i < n; i++)
+		if (out[i] == '"')
+			out[i] = '\'';
+	return n;
+}
+
 static struct nftnl_set_elem *make_elem(unsigned set, const uint8_t *key, uint32_t flags,
 					const struct mw_nft_op *op)
 {
@@ -590,9 +604,11 @@ static struct nftnl_set_elem *make_elem(unsigned set, const uint8_t *key, uint32
 		nftnl_set_elem_set_u64(e, NFTNL_SET_ELEM_TIMEOUT, op->timeout_ms);
 	if (!op->del && op->comment[0] && !flags) {
 		struct nftnl_udata_buf *ud = nftnl_udata_buf_alloc(MW_NFT_COMMENT_MAX + 16);
+		char comment[MW_NFT_COMMENT_MAX];
 
+		safe_comment(op->comment, comment);
 		if (ud) {
-			nftnl_udata_put_strz(ud, NFTNL_UDATA_SET_ELEM_COMMENT, op->comment);
+			nftnl_udata_put_strz(ud, NFTNL_UDATA_SET_ELEM_COMMENT, comment);
 			nftnl_set_elem_set(e, NFTNL_SET_ELEM_USERDATA, nftnl_udata_buf_data(ud),
 					   nftnl_udata_buf_len(ud));
 			nftnl_udata_buf_free(ud);
@@ -613,7 +629,9 @@ static struct nftnl_set_elem *make_elem(unsigned set, const uint8_t *key, uint32
  * comment, each attribute header and padding; twice for a range. */
 static size_t elem_bytes(const struct mw_nft_op *op)
 {
-	size_t one = 4 + 4 + 16 + 8 + 12 + 8 + ((strlen(op->comment) + 1 + 3) & ~3UL) + 8;
+	char comment[MW_NFT_COMMENT_MAX];
+	size_t one =
+		4 + 4 + 16 + 8 + 12 + 8 + ((safe_comment(op->comment, comment) + 1 + 3) & ~3UL) + 8;
 
 	return sets[op->set].interval ? 2 * one : one;
 }
@@ -778,9 +796,10 @@ struct list_ctx {
 
 static int comment_cb(const struct nftnl_udata *attr, void *data)
 {
+	/* written by anyone with CAP_NET_ADMIN: read as any bytes, kept as text */
 	if (nftnl_udata_type(attr) == NFTNL_UDATA_SET_ELEM_COMMENT)
-		snprintf(data, MW_NFT_COMMENT_MAX, "%.*s", (int)nftnl_udata_len(attr),
-			 (const char *)nftnl_udata_get(attr));
+		mw_sanitize_utf8(data, MW_NFT_COMMENT_MAX, nftnl_udata_get(attr),
+				 strnlen(nftnl_udata_get(attr), nftnl_udata_len(attr)));
 	return 0;
 }
 

@@ -41,6 +41,44 @@ size_t mw_policy_active(const struct mw_policy *p)
 	return n;
 }
 
+uint64_t mw_policy_share_limit(const struct mw_config *cfg)
+{
+	uint64_t n = cfg->max_blocks * cfg->method_share / 100;
+
+	return n ? n : 1;
+}
+
+/* A new block of @method must leave room for the other methods: a flood
+ * that one method detects (spoofed sources, a botnet) cannot fill the cap
+ * and lock out what the others would block. The operator is not limited. */
+static bool over_share(struct mw_policy *p, const char *method, size_t *held)
+{
+	enum mw_method m = mw_method_from_name(method);
+	uint64_t limit = mw_policy_share_limit(p->cfg);
+	size_t i, n = 0;
+
+	*held = 0;
+	if (!method || !strcmp(method, MW_METHOD_MANUAL) || p->cfg->method_share >= 100)
+		return false;
+	for (i = 0; i < p->n; i++)
+		n += p->entries[i].active && !strcmp(p->entries[i].method, method);
+	*held = n;
+	if (n < limit) {
+		/* warn again only once it has eased, not at each expiry */
+		if (n < limit - limit / 10)
+			p->share_warned[m] = false;
+		return false;
+	}
+	p->refused_share[m]++;
+	if (!p->share_warned[m]) {
+		pr_warn("%s holds its share of the cap (%llu of %llu blocked entries, enforce.method_share = %llu%%): its new blocks are refused, the other methods keep their room\n",
+			method, (unsigned long long)n, (unsigned long long)p->cfg->max_blocks,
+			(unsigned long long)p->cfg->method_share);
+		p->share_warned[m] = true;
+	}
+	return true;
+}
+
 static struct mw_block_entry *find(struct mw_policy *p, const struct mw_prefix *prefix)
 {
 	size_t i;
@@ -174,6 +212,15 @@ static void notify(struct mw_policy *p, const char *type, const struct mw_block_
 		       e->reason, "count", (int)e->count, "timeout_s",
 		       (json_int_t)(e->timeout_ms / 1000), "permanent", e->expires_s == 0);
 	text = ev ? json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	/* the fields are sanitized text: only memory can fail us here; the
+	 * block took effect, so the events and the hook hear of it anyway */
+	if (!text &&
+	    asprintf(
+		    &text,
+		    "{\"timestamp\":\"%s\",\"event_type\":\"%s\",\"src_ip\":\"%s\",\"action\":\"%s\",\"detail\":{\"prefix\":\"%s\",\"reason\":\"(not encodable)\"}}",
+		    ts, type, mw_addr_str(&e->seen, addr, sizeof(addr)), action,
+		    mw_prefix_str(&e->prefix, prefix, sizeof(prefix))) < 0)
+		text = NULL;
 	if (text)
 		p->notify(p->notify_arg, text);
 	free(text);
@@ -191,6 +238,7 @@ enum mw_block_result mw_policy_block(struct mw_policy *p, const struct mw_block_
 	struct mw_block_entry *e;
 	int64_t now = now_s(), expires;
 	uint64_t ban_ms;
+	size_t held;
 
 	/* an IPv6 attacker owns its whole /64 (configurable): ban the prefix,
 	 * unless that would cover an address we must never block */
@@ -227,17 +275,26 @@ enum mw_block_result mw_policy_block(struct mw_policy *p, const struct mw_block_
 			 mw_prefix_str(&target, buf, sizeof(buf)));
 		return MW_REFUSED_CAP;
 	}
+	if ((!e || !e->active) && over_share(p, req->method, &held)) {
+		snprintf(
+			msg, msglen,
+			"%s holds its share of the cap (%zu entries, method_share %llu%%); %s not blocked",
+			req->method, held, (unsigned long long)p->cfg->method_share,
+			mw_prefix_str(&target, buf, sizeof(buf)));
+		return MW_REFUSED_SHARE;
+	}
 	if (p->cfg->dry_run) {
 		p->dry_runs++;
+		char safe[MW_REASON_MAX];
+
 		snprintf(msg, msglen, "dry run: would block %s (%s)",
-			 mw_prefix_str(&target, buf, sizeof(buf)), req->reason ? req->reason : "");
+			 mw_prefix_str(&target, buf, sizeof(buf)),
+			 mw_sanitize_str(safe, sizeof(safe), req->reason));
 		if (p->notify) {
 			struct mw_block_entry tmp = { .prefix = target, .seen = req->target.addr };
 
-			snprintf(tmp.reason, sizeof(tmp.reason), "%s",
-				 req->reason ? req->reason : "");
-			snprintf(tmp.method, sizeof(tmp.method), "%s",
-				 req->method ? req->method : "");
+			mw_sanitize_str(tmp.reason, sizeof(tmp.reason), req->reason);
+			mw_sanitize_str(tmp.method, sizeof(tmp.method), req->method);
 			tmp.count = e ? e->count + 1 : 1;
 			tmp.timeout_ms = req->timeout_ms ? req->timeout_ms :
 							   mw_policy_ban_ms(p->cfg, tmp.count);
@@ -258,8 +315,11 @@ enum mw_block_result mw_policy_block(struct mw_policy *p, const struct mw_block_
 	e->seen = req->target.addr;
 	e->count++;
 	e->last_s = now;
-	snprintf(e->reason, sizeof(e->reason), "%s", req->reason ? req->reason : "");
-	snprintf(e->method, sizeof(e->method), "%s", req->method ? req->method : "");
+	/* whatever bytes a reason carries (a process name, a name from a
+	 * packet, the operator's text), what is kept is text: the event, the
+	 * ledger line, the nft comment and the hook's input are always written */
+	mw_sanitize_str(e->reason, sizeof(e->reason), req->reason);
+	mw_sanitize_str(e->method, sizeof(e->method), req->method);
 	ban_ms = req->timeout_ms ? req->timeout_ms : mw_policy_ban_ms(p->cfg, e->count);
 	expires = req->permanent ? 0 : now + (int64_t)((ban_ms + 999) / 1000);
 	p->dirty = true;
@@ -410,11 +470,11 @@ static void adopt_comment(struct mw_block_entry *e, const char *comment)
 
 	if (m && m < sizeof(e->method) && !strncmp(comment + m, ": ", 2)) {
 		snprintf(e->method, sizeof(e->method), "%.*s", (int)m, comment);
-		snprintf(e->reason, sizeof(e->reason), "%s", comment + m + 2);
+		mw_sanitize_str(e->reason, sizeof(e->reason), comment + m + 2);
 		return;
 	}
 	snprintf(e->method, sizeof(e->method), "ADOPTED");
-	snprintf(e->reason, sizeof(e->reason), "%s", comment[0] ? comment : "found in nftables");
+	mw_sanitize_str(e->reason, sizeof(e->reason), comment[0] ? comment : "found in nftables");
 }
 
 /* --- the ledger: JSON lines under the state directory --- */
@@ -448,6 +508,14 @@ int mw_policy_save(struct mw_policy *p)
 	for (i = 0; i < p->n; i++) {
 		json_t *o = entry_json(&p->entries[i]);
 
+		if (!o) {
+			/* never drop a block from the ledger for its text */
+			struct mw_block_entry plain = p->entries[i];
+
+			snprintf(plain.reason, sizeof(plain.reason), "(not encodable)");
+			snprintf(plain.method, sizeof(plain.method), "ADOPTED");
+			o = entry_json(&plain);
+		}
 		if (o) {
 			json_dumpf(o, f, JSON_COMPACT | JSON_PRESERVE_ORDER);
 			fputc('\n', f);
@@ -494,8 +562,8 @@ static int parse_entry(const char *line, struct mw_block_entry *e, char *why, si
 		json_decref(o);
 		return -EINVAL;
 	}
-	snprintf(e->method, sizeof(e->method), "%s", method);
-	snprintf(e->reason, sizeof(e->reason), "%s", reason);
+	mw_sanitize_str(e->method, sizeof(e->method), method);
+	mw_sanitize_str(e->reason, sizeof(e->reason), reason);
 	e->count = count;
 	e->first_s = first;
 	e->last_s = last;
@@ -754,6 +822,8 @@ const char *mw_policy_block_detection(struct mw_policy *p, const struct mw_block
 	r = mw_policy_block(p, req, msg, sizeof(msg));
 	if (r == MW_REFUSED_ALLOW || r == MW_REFUSED_CAP)
 		pr_info("%s: %s\n", req->method, msg);
+	else if (r == MW_REFUSED_SHARE) /* said once loudly; a flood says it again and again */
+		pr_debug("%s: %s\n", req->method, msg);
 	return r == MW_BLOCKED || r == MW_BLOCK_KEPT ? "blocked" :
 	       r == MW_DRY_RUN			     ? "dry-run" :
 						       "alert";

@@ -18,6 +18,7 @@
 #include "config.h"
 #include "enforce/allow.h"
 #include "enforce/nft.h"
+#include "output/eve.h"
 
 #define MW_REASON_MAX 96
 #define MW_METHOD_MAX 16
@@ -50,7 +51,11 @@ enum mw_block_result {
 	MW_DRY_RUN, /* would have been blocked */
 	MW_REFUSED_ALLOW, /* allowlisted: never blocked */
 	MW_REFUSED_CAP, /* the cap on blocked entries is reached */
+	MW_REFUSED_SHARE, /* the method holds its share of the cap (method_share) */
 };
+
+/* The operator's method: `minewall block` is never held to a share. */
+#define MW_METHOD_MANUAL "MANUAL"
 
 /* Called for every block and unblock that takes effect (the response hook,
  * the events file). @ev is an EVE-style JSON object as text. */
@@ -73,6 +78,10 @@ struct mw_policy {
 	/* counters */
 	uint64_t blocks, unblocks, refused_allow, refused_cap, dry_runs, nft_errors;
 	bool cap_warned;
+	/* the share of the cap per method: refusals by method (enum
+	 * mw_method; others under MW_M_OTHER), warned once until it eases */
+	uint64_t refused_share[MW_M_MAX];
+	bool share_warned[MW_M_MAX];
 };
 
 /* Loads the ledger; @nft may be NULL (no nftables: nothing is enforced but
@@ -111,6 +120,9 @@ void mw_policy_tick(struct mw_policy *p);
 int mw_policy_save(struct mw_policy *p);
 /* Active entries. */
 size_t mw_policy_active(const struct mw_policy *p);
+/* How many entries one method may hold: enforce.method_share percent of
+ * max_blocks, at least one. */
+uint64_t mw_policy_share_limit(const struct mw_config *cfg);
 /* The ban an offence gets: ban_time x escalation^(count-1), at most ban_time_max. */
 uint64_t mw_policy_ban_ms(const struct mw_config *cfg, uint32_t count);
 

@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "output/eve.h"
+#include "util.h"
 
 static int open_file(struct mw_eve *e)
 {
@@ -198,10 +199,115 @@ void mw_eve_timestamp(char *buf, size_t len)
 	snprintf(buf + strlen(buf), len - strlen(buf), ".%06ldZ", now.tv_nsec / 1000);
 }
 
-void mw_eve_emit(struct mw_eve *e, json_t *ev)
+json_t *mw_eve_str(const char *s)
+{
+	size_t len = s ? strlen(s) : 0, room = len * 4 + 1;
+	char small[256], *buf = room <= sizeof(small) ? small : malloc(room);
+	json_t *j;
+
+	if (!buf)
+		return json_string("");
+	/* each byte becomes at most 4 ("\xNN", or U+FFFD's 3): all of it fits */
+	mw_sanitize_utf8(buf, room, s, len);
+	j = json_string(buf);
+	if (buf != small)
+		free(buf);
+	return j;
+}
+
+/* A copy of @v whose every string (keys too) is sanitized text. */
+static json_t *sanitized(json_t *v)
+{
+	const char *key;
+	json_t *out, *x;
+	size_t i;
+
+	switch (json_typeof(v)) {
+	case JSON_STRING: {
+		size_t len = json_string_length(v), room = len * 4 + 1;
+		char *buf = malloc(room);
+
+		if (!buf)
+			return NULL;
+		mw_sanitize_utf8(buf, room, json_string_value(v), len);
+		out = json_string(buf);
+		free(buf);
+		return out;
+	}
+	case JSON_OBJECT:
+		out = json_object();
+		json_object_foreach(v, key, x)
+		{
+			char k[256];
+
+			mw_sanitize_str(k, sizeof(k), key);
+			json_object_set_new(out, k, sanitized(x));
+		}
+		return out;
+	case JSON_ARRAY:
+		out = json_array();
+		json_array_foreach(v, i, x) json_array_append_new(out, sanitized(x));
+		return out;
+	case JSON_REAL:
+		/* NaN and infinities have no JSON form */
+		return json_real_value(v) == json_real_value(v) &&
+				       json_real_value(v) - json_real_value(v) == 0 ?
+			       json_copy(v) :
+			       json_null();
+	default:
+		return json_copy(v);
+	}
+}
+
+/* What stands for an event that could not be written: what it was, as far
+ * as it can be read, and where it came from. */
+static char *fallback(json_t *ev, const char *where)
+{
+	static const char *const keys[] = { "event_type", "method", "src_ip", "dest_ip", "action" };
+	json_t *lost = json_object(), *rec;
+	char ts[40], *text;
+	size_t i;
+
+	mw_eve_timestamp(ts, sizeof(ts));
+	for (i = 0; ev && i < ARRAY_SIZE(keys); i++) {
+		json_t *v = json_object_get(ev, keys[i]);
+
+		if (json_is_string(v))
+			json_object_set_new(lost, keys[i], mw_eve_str(json_string_value(v)));
+	}
+	rec = json_pack(
+		"{s:s, s:s, s:s, s:o, s:o}", "timestamp", ts, "event_type", "error", "error",
+		ev ? "an event could not be encoded as JSON: it is replaced by this record" :
+		     "an event could not be built (a field was not valid text, or memory ran out): it is lost",
+		"lost", lost, "source", mw_eve_str(where));
+	text = rec ? json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(rec);
+	if (!text &&
+	    asprintf(
+		    &text,
+		    "{\"timestamp\":\"%s\",\"event_type\":\"error\",\"error\":\"an event was lost (out of memory)\"}",
+		    ts) < 0)
+		text = NULL;
+	return text;
+}
+
+void mw_eve_emit_at(struct mw_eve *e, json_t *ev, const char *where)
 {
 	char *text = ev ? json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 
+	if (!text && ev) {
+		/* a string that is not valid UTF-8 (set without a check), a NaN */
+		json_t *copy = sanitized(ev);
+
+		text = copy ? json_dumps(copy, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+		json_decref(copy);
+	}
+	if (!text) {
+		text = fallback(ev, where);
+		if (e && !e->unencodable++)
+			pr_warn("an event from %s could not be encoded; a record of its loss is written instead\n",
+				where);
+	}
 	if (text) {
 		pr_info("detection: %s\n", text);
 		if (e)

@@ -34,6 +34,7 @@ struct mw_eve {
 	char path[PATH_MAX];
 	FILE *f;
 	unsigned long written, failed;
+	unsigned long unencodable; /* events replaced by a record of their loss */
 	/* RFC 5424 syslog over a unix datagram socket; -1: off */
 	int syslog_fd;
 	char syslog_path[PATH_MAX];
@@ -70,7 +71,18 @@ void mw_eve_recent(const struct mw_eve *e, int64_t since_s, uint64_t *detections
 enum mw_method mw_method_from_name(const char *name);
 /* The time now as EVE writes it: RFC 3339, microseconds, UTC. */
 void mw_eve_timestamp(char *buf, size_t len);
-/* Logs detection @ev, appends it to @e (may be NULL) and releases it. */
-void mw_eve_emit(struct mw_eve *e, json_t *ev);
+/* Logs detection @ev, appends it to @e (may be NULL) and releases it.
+ * Never loses it silently: an event json_dumps() refuses is written with
+ * its text sanitized; a NULL @ev (json_pack failed) or one that still
+ * cannot be written leaves a record {"event_type":"error", "lost": {...},
+ * "source": "file:line"} in its place. */
+void mw_eve_emit_at(struct mw_eve *e, json_t *ev, const char *where);
+#define MW_EVE_STR2(x) #x
+#define MW_EVE_STR(x) MW_EVE_STR2(x)
+#define mw_eve_emit(e, ev) mw_eve_emit_at((e), (ev), __FILE__ ":" MW_EVE_STR(__LINE__))
+/* A JSON string of any bytes (a process name, a DNS name, a list entry):
+ * sanitized (util.h mw_sanitize_utf8), never NULL but out of memory; for
+ * json_pack's "o". */
+json_t *mw_eve_str(const char *s);
 
 #endif

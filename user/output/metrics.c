@@ -3,104 +3,127 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include "addr.h"
 #include "log.h"
 #include "output/metrics.h"
 
-#define REQUEST_MAX 4096
+/* A request is its head: up to the blank line. */
+static int head_complete(const char *buf, size_t len, size_t from)
+{
+	size_t i = from > 3 ? from - 3 : 0;
+
+	for (; i < len; i++)
+		if (buf[i] == '\n' &&
+		    ((i >= 1 && buf[i - 1] == '\n') || (i >= 2 && !memcmp(buf + i - 2, "\n\r", 2))))
+			return 1;
+	return 0;
+}
 
 int mw_metrics_open(struct mw_metrics *m, const char *endpoint)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
-	int one = 1, err;
+	int one = 1, err, fd;
 
 	memset(m, 0, sizeof(*m));
 	m->fd = -1;
+	m->srv.fd = m->srv.lfd = m->srv.tfd = -1;
 	if (mw_endpoint_parse(endpoint, &ss, &len))
 		return -EINVAL;
-	m->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (m->fd < 0)
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
 		return -errno;
-	setsockopt(m->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(m->fd, (struct sockaddr *)&ss, len) || listen(m->fd, 16)) {
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, len) || listen(fd, 16)) {
 		err = -errno;
-		close(m->fd);
-		m->fd = -1;
+		close(fd);
 		return err;
 	}
+	err = mw_server_init(&m->srv, fd, MW_METRICS_REQUEST_MAX, head_complete);
+	if (err)
+		return err;
+	m->fd = m->srv.fd;
 	return 0;
 }
 
-static void reply(int fd, const char *status, const char *type, const char *body, size_t len)
+static char *reply(const char *status, const char *type, const char *body, size_t len,
+		   size_t *out_len)
 {
-	char head[256];
-	int n = snprintf(head, sizeof(head),
-			 "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-			 "Connection: close\r\n\r\n",
-			 status, type, len);
+	char *out = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&out, &n);
 
-	if (send(fd, head, (size_t)n, MSG_NOSIGNAL) == n && len)
-		send(fd, body, len, MSG_NOSIGNAL);
+	if (!f)
+		return NULL;
+	fprintf(f,
+		"HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+		"Connection: close\r\n\r\n",
+		status, type, len);
+	fwrite(body, 1, len, f);
+	if (fclose(f)) {
+		free(out);
+		return NULL;
+	}
+	*out_len = n;
+	return out;
+}
+
+struct scrape {
+	struct mw_metrics *m;
+	mw_metrics_fn fn;
+	void *arg;
+};
+
+static char *answer(void *arg, int fd, const char *req, size_t len, bool too_large, size_t *out_len)
+{
+	struct scrape *sc = arg;
+	struct mw_metrics *m = sc->m;
+	char *out = NULL;
+
+	if (too_large) {
+		m->bad_requests++;
+		return reply("431 Request Header Fields Too Large", "text/plain",
+			     "request too large\n", 18, out_len);
+	}
+	if (!strncmp(req, "GET /metrics ", 13) || !strncmp(req, "GET /metrics?", 13)) {
+		char *body = NULL;
+		size_t blen = 0;
+		FILE *f = open_memstream(&body, &blen);
+
+		if (!f)
+			return NULL;
+		sc->fn(sc->arg, f);
+		if (!fclose(f)) {
+			out = reply("200 OK", "text/plain; version=0.0.4; charset=utf-8", body,
+				    blen, out_len);
+			m->scrapes++;
+		}
+		free(body);
+		return out;
+	}
+	if (!strncmp(req, "GET / ", 6)) {
+		static const char page[] = "minewalld: metrics at /metrics\n";
+
+		return reply("200 OK", "text/plain", page, sizeof(page) - 1, out_len);
+	}
+	m->bad_requests++;
+	if (!strncmp(req, "GET ", 4))
+		return reply("404 Not Found", "text/plain", "not found\n", 10, out_len);
+	return reply("405 Method Not Allowed", "text/plain", "GET only\n", 9, out_len);
 }
 
 void mw_metrics_serve(struct mw_metrics *m, mw_metrics_fn fn, void *arg)
 {
-	/* a scraper sends its request at once; a slow or silent client gets
-	 * half a second, not the agent's loop */
-	struct timeval tv = { .tv_usec = 500000 };
-	char req[REQUEST_MAX + 1];
-	size_t got = 0;
-	ssize_t n;
-	int fd;
+	struct scrape sc = { .m = m, .fn = fn, .arg = arg };
 
-	fd = accept4(m->fd, NULL, NULL, SOCK_CLOEXEC);
-	if (fd < 0)
-		return;
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	while (got < REQUEST_MAX) {
-		n = recv(fd, req + got, REQUEST_MAX - got, 0);
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-		req[got] = '\0';
-		if (strstr(req, "\r\n\r\n") || strstr(req, "\n\n"))
-			break;
-	}
-	req[got] = '\0';
-	if (!strncmp(req, "GET /metrics ", 13) || !strncmp(req, "GET /metrics?", 13)) {
-		char *body = NULL;
-		size_t len = 0;
-		FILE *out = open_memstream(&body, &len);
-
-		if (out) {
-			fn(arg, out);
-			fclose(out);
-			reply(fd, "200 OK", "text/plain; version=0.0.4; charset=utf-8", body, len);
-			m->scrapes++;
-		}
-		free(body);
-	} else if (!strncmp(req, "GET / ", 6)) {
-		static const char page[] = "minewalld: metrics at /metrics\n";
-
-		reply(fd, "200 OK", "text/plain", page, sizeof(page) - 1);
-	} else if (!strncmp(req, "GET ", 4)) {
-		reply(fd, "404 Not Found", "text/plain", "not found\n", 10);
-		m->bad_requests++;
-	} else {
-		reply(fd, "405 Method Not Allowed", "text/plain", "GET only\n", 9);
-		m->bad_requests++;
-	}
-	close(fd);
+	mw_server_serve(&m->srv, answer, &sc);
 }
 
 void mw_metrics_close(struct mw_metrics *m)
 {
 	if (m->fd >= 0)
-		close(m->fd);
+		mw_server_close(&m->srv);
 	m->fd = -1;
 }
