@@ -350,7 +350,7 @@ static void t_dirnet(void *arg)
 	mw_dirnet_check(&d, &a, 80, "curl", ns + 1, now, &v);
 	ASSERT_TRUE(!v.report, "reported once an hour");
 	mw_addr_parse("203.0.113.9", &a);
-	mw_dirnet_resolved(&d, "api.example.org", &a, ns + 1000000);
+	mw_dirnet_resolved(&d, "api.example.org", &a, 300, ns);
 	mw_dirnet_check(&d, &a, 443, "curl", ns, now, &v);
 	ASSERT_TRUE(!v.report, "an allowed name's address, from a DNS answer");
 	mw_dirnet_check(&d, &a, 22, "ssh", ns, now, &v);

@@ -23,6 +23,9 @@ struct mw_agent_bp {
 	int owner_fd, flows_fd;
 	struct mw_rhythm *rhythm;
 	uint64_t detections, stratum, rhythms;
+	/* reports that cannot lead to a block, capped (evidence.h) */
+	struct mw_report_limit unverified;
+	uint64_t unverified_dropped;
 	/* flows already reported (a login and its reply are one detection) */
 	struct {
 		struct mw_flow_key key;
@@ -33,6 +36,10 @@ struct mw_agent_bp {
 	struct mw_flow_key *keys;
 	uint64_t *first;
 };
+
+/* Stratum reports on unverified flows (remote-opened without a handshake,
+ * mid-stream, replayed) a minute at most; the rest are counted. */
+#define MW_BP_UNVERIFIED_PER_MIN 20
 
 /* Connections sampled by key every cycle, at most; beyond, at each sweep. */
 #define MW_RHYTHM_CYCLE_MAX 4096

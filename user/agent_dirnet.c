@@ -11,6 +11,7 @@
 #include "flowtable.h"
 #include "log.h"
 #include "owner.h"
+#include "detect/evidence.h"
 #include "parse/dns.h"
 #include "util.h"
 
@@ -105,6 +106,11 @@ static void set_cfg(struct mw_agent_dirnet *a)
 	for (i = 0; i < a->cfg->bp_pool_ports.n && a->d.cfg.n_sensitive < 64; i++)
 		a->d.cfg.sensitive_ports[a->d.cfg.n_sensitive++] = a->cfg->bp_pool_ports.port[i];
 	a->d.cfg.fanout = (unsigned)a->cfg->dn_fanout;
+	/* an answer's TTL is the resolver's word: a day at most by default,
+	 * as for the blacklist's learned addresses */
+	a->d.cfg.ttl_max_s = (uint32_t)(a->cfg->bl_ttl_max_ms / 1000);
+	if (a->d.cfg.ttl_max_s < a->d.cfg.ttl_min_s)
+		a->d.cfg.ttl_max_s = a->d.cfg.ttl_min_s;
 }
 
 static bool is_resolver(const struct mw_agent_dirnet *a, const struct mw_addr *dst)
@@ -138,7 +144,8 @@ static int save(struct mw_agent_dirnet *a)
 }
 
 static void report(struct mw_agent_dirnet *a, const struct mw_event_flow *ev,
-		   const struct mw_dirnet_verdict *v, const struct mw_process *proc, bool have_proc)
+		   const struct mw_dirnet_verdict *v, enum mw_evidence evid,
+		   const struct mw_process *proc, bool have_proc)
 {
 	const struct mw_flow_key *k = &ev->key;
 	char ts[40], local[MW_ADDRSTRLEN], remote[MW_ADDRSTRLEN], ifname[IF_NAMESIZE], pb[8];
@@ -148,23 +155,32 @@ static void report(struct mw_agent_dirnet *a, const struct mw_event_flow *ev,
 	a->detections++;
 	mw_addr_str((const struct mw_addr *)k->local_addr, local, sizeof(local));
 	mw_addr_str((const struct mw_addr *)k->remote_addr, remote, sizeof(remote));
-	if (a->cfg->dn_block && a->policy) {
+	/* a destination is blocked only for a flow the host itself opened: a
+	 * packet from the wire that claims the host's address proves nothing */
+	if (a->cfg->dn_block && a->policy && mw_evidence_host_opened(evid)) {
 		struct mw_block_req req = { .method = "DIRNET", .exact = true };
 		char reason[MW_REASON_MAX];
 
 		snprintf(reason, sizeof(reason), "new outbound destination%s%s",
-			 have_proc ? " of " : "", have_proc ? proc->o.comm : "");
+			 have_proc ? " of " : "", have_proc ? proc->comm : "");
 		memcpy(&req.target.addr, k->remote_addr, sizeof(req.target.addr));
 		req.target.len = 128;
 		req.reason = reason;
 		action = mw_policy_block_detection(a->policy, &req);
 	}
-	detail = json_pack(
-		"{s:s, s:b, s:b, s:b, s:i, s:o}", "reason",
-		a->d.learned ? "not in the learned baseline" : "not an expected destination",
-		"sensitive_port", v->sensitive_port, "new_process", v->new_process, "baseline",
-		a->d.learned, "new_destinations_last_minute", (int)v->recent_new, "process",
-		have_proc ? mw_process_json(proc) : json_null());
+	detail = json_pack("{s:s, s:s, s:b, s:b, s:b, s:b, s:i, s:o}", "reason",
+			   a->d.learned ? "not in the learned baseline" :
+					  "not an expected destination",
+			   "evidence", mw_evidence_name(evid), "verified",
+			   mw_evidence_host_opened(evid), "sensitive_port", v->sensitive_port,
+			   "new_process", v->new_process, "baseline", a->d.learned,
+			   "new_destinations_last_minute", (int)v->recent_new, "process",
+			   have_proc ? mw_process_json(proc) : json_null());
+	if (detail && a->unverified.suppressed) {
+		json_object_set_new(detail, "unverified_suppressed",
+				    json_integer((json_int_t)a->unverified.suppressed));
+		a->unverified.suppressed = 0;
+	}
 	mw_eve_timestamp(ts, sizeof(ts));
 	e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:i, s:s, s:s, s:s, s:o}", "timestamp",
 		      ts, "event_type", "detection", "method", "DIRNET", "severity", v->severity,
@@ -173,6 +189,8 @@ static void report(struct mw_agent_dirnet *a, const struct mw_event_flow *ev,
 		      mw_proto_name(k->proto, pb, sizeof(pb)), "in_iface",
 		      if_indextoname(ev->hdr.ifindex, ifname) ? ifname : "", "action", action,
 		      "detail", detail);
+	if (!e)
+		pr_warn("dirnet: cannot build the event for %s (out of memory)\n", remote);
 	mw_eve_emit(a->eve, e);
 }
 
@@ -180,38 +198,50 @@ static void on_new_public(void *arg, const struct mw_event_flow *ev)
 {
 	struct mw_agent_dirnet *a = arg;
 	const struct mw_addr *dst = (const struct mw_addr *)ev->key.remote_addr;
+	enum mw_evidence evid = mw_evidence_of(ev->key.proto, ev->flow.initiator,
+					       ev->flow.handshake, ev->flow.host_opened);
 	struct mw_dirnet_verdict v;
 	struct mw_process proc;
-	bool have_proc;
+	bool have_proc = false;
 
 	if (!a->cfg->dn_enable || is_resolver(a, dst))
 		return;
-	have_proc = !mw_process_lookup(a->owner_fd, ev->flow.sock_cookie, &proc);
-	mw_dirnet_check(&a->d, dst, ntohs(ev->key.remote_port), have_proc ? proc.o.comm : "",
+	if (!mw_evidence_host_opened(evid)) {
+		/* a frame from the wire with the host's address as source (a
+		 * replay, a spoof): never learned into the baseline, never
+		 * blocked, reported at a bounded rate */
+		if (a->d.learn_until_s || !mw_report_limit_take(&a->unverified,
+								 MW_DIRNET_UNVERIFIED_PER_MIN,
+								 mw_now_ns()))
+			return;
+	} else {
+		have_proc = !mw_process_lookup(a->owner_fd, ev->flow.sock_cookie, &proc);
+	}
+	mw_dirnet_check(&a->d, dst, ntohs(ev->key.remote_port), have_proc ? proc.comm : "",
 			mw_now_ns(), time(NULL), &v);
 	if (v.report)
-		report(a, ev, &v, &proc, have_proc);
+		report(a, ev, &v, evid, &proc, have_proc);
 }
 
-/* DNS answers tell which addresses the allowed names have now. */
+/* DNS answers tell which addresses the allowed names have now: only answers
+ * in a flow the host opened (its query left through tc egress), so that an
+ * unsolicited datagram from port 53 teaches nothing. */
 static void on_peek(void *arg, const struct mw_event_peek *ev)
 {
 	struct mw_agent_dirnet *a = arg;
 	struct mw_dns_msg msg;
+	uint64_t now = mw_now_ns();
 	unsigned i, j;
 
-	if (ev->key.remote_port != htons(53) || ev->hdr.dir != MW_DIR_IN ||
+	if (ev->key.remote_port != htons(53) || ev->hdr.dir != MW_DIR_IN || !ev->host_opened ||
 	    (ev->key.proto == IPPROTO_TCP && ev->index != 0))
 		return;
-	if (mw_dns_parse(ev->data, ev->len, ev->key.proto == IPPROTO_TCP, &msg))
+	if (!a->d.n_allow || mw_dns_parse(ev->data, ev->len, ev->key.proto == IPPROTO_TCP, &msg))
 		return;
-	for (i = 0; i < msg.n_addrs; i++) {
-		uint64_t ttl = msg.addrs[i].ttl < 60 ? 60 : msg.addrs[i].ttl;
-
+	for (i = 0; i < msg.n_addrs; i++)
 		for (j = 0; j < msg.n_names; j++)
 			mw_dirnet_resolved(&a->d, msg.names[j], &msg.addrs[i].addr,
-					   mw_now_ns() + ttl * 1000000000ULL);
-	}
+					   msg.addrs[i].ttl, now);
 }
 
 int mw_agent_dirnet_init(struct mw_agent_dirnet *a, const struct mw_config *cfg, int owner_fd,

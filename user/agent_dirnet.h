@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "detect/dirnet.h"
+#include "detect/evidence.h"
 #include "enforce/allow.h"
 #include "enforce/policy.h"
 #include "events.h"
@@ -29,7 +30,12 @@ struct mw_agent_dirnet {
 	int owner_fd;
 	char path[PATH_MAX]; /* the baseline: state_dir/dirnet-baseline.json */
 	uint64_t detections, last_save_ns;
+	/* reports on flows the host did not open (evidence.h) */
+	struct mw_report_limit unverified;
 };
+
+/* DIRNET reports a minute at most for flows the host did not open. */
+#define MW_DIRNET_UNVERIFIED_PER_MIN 20
 
 int mw_agent_dirnet_init(struct mw_agent_dirnet *a, const struct mw_config *cfg, int owner_fd,
 			 struct mw_policy *policy, struct mw_allow *allow, struct mw_eve *eve,

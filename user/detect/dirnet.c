@@ -8,17 +8,31 @@
 
 #define REPORT_QUIET_NS (3600ULL * 1000000000ULL)
 #define FANOUT_WINDOW_NS (60ULL * 1000000000ULL)
+#define SEC_NS 1000000000ULL
+#define RES_NONE UINT32_MAX
 
 void mw_dirnet_init(struct mw_dirnet *d, const struct mw_dirnet_cfg *cfg)
 {
 	memset(d, 0, sizeof(*d));
 	d->cfg = *cfg;
+	if (!d->cfg.resolved_max)
+		d->cfg.resolved_max = MW_DIRNET_RESOLVED_MAX;
+	if (!d->cfg.per_name_max)
+		d->cfg.per_name_max = MW_DIRNET_PER_NAME_MAX;
+	if (!d->cfg.ttl_min_s)
+		d->cfg.ttl_min_s = MW_DIRNET_TTL_MIN_S;
+	if (!d->cfg.ttl_max_s)
+		d->cfg.ttl_max_s = MW_DIRNET_TTL_MAX_S;
+	if (d->cfg.ttl_max_s < d->cfg.ttl_min_s)
+		d->cfg.ttl_max_s = d->cfg.ttl_min_s;
 }
 
 void mw_dirnet_free(struct mw_dirnet *d)
 {
 	free(d->allow);
-	free(d->resolved);
+	free(d->res);
+	free(d->res_bucket);
+	free(d->res_heap);
 	free(d->known);
 	memset(d, 0, sizeof(*d));
 }
@@ -82,14 +96,173 @@ int mw_dirnet_allow_add(struct mw_dirnet *d, const struct mw_dirnet_allow *a)
 {
 	if (mw_grow(&d->allow, &d->cap_allow, d->n_allow, sizeof(*d->allow), 16))
 		return -ENOMEM;
-	d->allow[d->n_allow++] = *a;
+	d->allow[d->n_allow] = *a;
+	d->allow[d->n_allow++].n_resolved = 0;
 	return 0;
+}
+
+/* --- the resolved addresses: a hash index and an expiry heap ------------ */
+
+static void res_reset(struct mw_dirnet *d)
+{
+	d->n_resolved = 0;
+	if (d->res_bucket)
+		memset(d->res_bucket, 0xff, (d->res_mask + 1) * sizeof(*d->res_bucket));
+}
+
+/* Allocated at the first answer: most hosts allow no names at all. */
+static int res_alloc(struct mw_dirnet *d)
+{
+	uint32_t buckets = 64;
+
+	if (d->res)
+		return 0;
+	while (buckets < 2 * d->cfg.resolved_max)
+		buckets *= 2;
+	d->res = calloc(d->cfg.resolved_max, sizeof(*d->res));
+	d->res_heap = calloc(d->cfg.resolved_max, sizeof(*d->res_heap));
+	d->res_bucket = calloc(buckets, sizeof(*d->res_bucket));
+	if (!d->res || !d->res_heap || !d->res_bucket) {
+		free(d->res), free(d->res_heap), free(d->res_bucket);
+		d->res = NULL, d->res_heap = NULL, d->res_bucket = NULL;
+		return -ENOMEM;
+	}
+	d->res_mask = buckets - 1;
+	res_reset(d);
+	return 0;
+}
+
+static uint32_t res_hash(const struct mw_dirnet *d, const struct mw_addr *a, uint16_t port)
+{
+	uint64_t h = 14695981039346656037ULL ^ port;
+	size_t i;
+
+	for (i = 0; i < sizeof(a->addr); i++) {
+		h ^= a->addr[i];
+		h *= 1099511628211ULL;
+	}
+	return (uint32_t)(h ^ (h >> 32)) & d->res_mask;
+}
+
+static uint32_t res_find(const struct mw_dirnet *d, const struct mw_addr *a, uint16_t port)
+{
+	uint32_t i;
+
+	if (!d->res)
+		return RES_NONE;
+	for (i = d->res_bucket[res_hash(d, a, port)]; i != RES_NONE; i = d->res[i].next)
+		if (d->res[i].port == port && !memcmp(&d->res[i].addr, a, sizeof(*a)))
+			return i;
+	return RES_NONE;
+}
+
+static void heap_set(struct mw_dirnet *d, uint32_t pos, uint32_t e)
+{
+	d->res_heap[pos] = e;
+	d->res[e].heap = pos;
+}
+
+static void heap_fix(struct mw_dirnet *d, uint32_t pos)
+{
+	uint32_t n = (uint32_t)d->n_resolved, e = d->res_heap[pos];
+	uint64_t t = d->res[e].expires_ns;
+
+	while (pos > 0 && d->res[d->res_heap[(pos - 1) / 2]].expires_ns > t) {
+		heap_set(d, pos, d->res_heap[(pos - 1) / 2]);
+		pos = (pos - 1) / 2;
+	}
+	for (;;) {
+		uint32_t c = 2 * pos + 1;
+
+		if (c >= n)
+			break;
+		if (c + 1 < n && d->res[d->res_heap[c + 1]].expires_ns < d->res[d->res_heap[c]].expires_ns)
+			c++;
+		if (d->res[d->res_heap[c]].expires_ns >= t)
+			break;
+		heap_set(d, pos, d->res_heap[c]);
+		pos = c;
+	}
+	heap_set(d, pos, e);
+}
+
+/* Points whatever links to entry @from (its bucket or the entry before it
+ * in the chain) at @to instead. */
+static void chain_relink(struct mw_dirnet *d, uint32_t from, uint32_t to)
+{
+	uint32_t *p = &d->res_bucket[res_hash(d, &d->res[from].addr, d->res[from].port)];
+
+	while (*p != from)
+		p = &d->res[*p].next;
+	*p = to;
+}
+
+static void res_remove(struct mw_dirnet *d, uint32_t e)
+{
+	uint32_t last = (uint32_t)d->n_resolved - 1, pos = d->res[e].heap;
+
+	if (d->res[e].rule < d->n_allow && d->allow[d->res[e].rule].n_resolved)
+		d->allow[d->res[e].rule].n_resolved--;
+	chain_relink(d, e, d->res[e].next);
+	/* the heap's last slot fills the hole */
+	if (pos != last) {
+		heap_set(d, pos, d->res_heap[last]);
+		d->n_resolved--;
+		heap_fix(d, pos);
+		d->n_resolved++;
+	}
+	/* the pool's last entry moves into the freed one */
+	if (e != last) {
+		chain_relink(d, last, e);
+		d->res[e] = d->res[last];
+		d->res_heap[d->res[e].heap] = e;
+	}
+	d->n_resolved--;
+}
+
+static void res_expire(struct mw_dirnet *d, uint64_t now_ns)
+{
+	while (d->n_resolved && d->res[d->res_heap[0]].expires_ns <= now_ns)
+		res_remove(d, d->res_heap[0]);
+}
+
+static void res_put(struct mw_dirnet *d, uint32_t rule, const struct mw_addr *addr,
+		    uint64_t expires_ns)
+{
+	uint16_t port = d->allow[rule].port;
+	uint32_t e = res_find(d, addr, port), b;
+
+	if (e != RES_NONE) {
+		if (expires_ns > d->res[e].expires_ns) {
+			d->res[e].expires_ns = expires_ns;
+			heap_fix(d, d->res[e].heap);
+		}
+		return;
+	}
+	if (d->allow[rule].n_resolved >= d->cfg.per_name_max) {
+		d->res_refused++;
+		return;
+	}
+	if (d->n_resolved >= d->cfg.resolved_max) {
+		d->res_evicted++;
+		res_remove(d, d->res_heap[0]);
+	}
+	e = (uint32_t)d->n_resolved++;
+	b = res_hash(d, addr, port);
+	d->res[e] = (struct mw_dirnet_res){
+		.addr = *addr, .port = port, .rule = rule, .next = d->res_bucket[b], .expires_ns = expires_ns
+	};
+	d->res_bucket[b] = e;
+	heap_set(d, e, e);
+	heap_fix(d, e);
+	d->allow[rule].n_resolved++;
 }
 
 void mw_dirnet_allow_clear(struct mw_dirnet *d)
 {
+	/* the resolved addresses point at rules by index */
 	d->n_allow = 0;
-	d->n_resolved = 0;
+	res_reset(d);
 }
 
 static bool name_matches(const struct mw_dirnet_allow *a, const char *name)
@@ -102,31 +275,35 @@ static bool name_matches(const struct mw_dirnet_allow *a, const char *name)
 }
 
 void mw_dirnet_resolved(struct mw_dirnet *d, const char *name, const struct mw_addr *addr,
-			uint64_t expires_ns)
+			uint32_t ttl_s, uint64_t now_ns)
 {
-	size_t i, j;
+	uint64_t expires;
+	size_t i;
 
+	if (ttl_s < d->cfg.ttl_min_s)
+		ttl_s = d->cfg.ttl_min_s;
+	if (ttl_s > d->cfg.ttl_max_s)
+		ttl_s = d->cfg.ttl_max_s;
+	expires = now_ns + (uint64_t)ttl_s * SEC_NS;
+	/* the rules are the configuration's few lines */
 	for (i = 0; i < d->n_allow; i++) {
 		if (!d->allow[i].name[0] || !name_matches(&d->allow[i], name))
 			continue;
-		for (j = 0; j < d->n_resolved; j++) {
-			if (!memcmp(&d->resolved[j].addr, addr, sizeof(*addr)) &&
-			    d->resolved[j].port == d->allow[i].port) {
-				if (expires_ns > d->resolved[j].expires_ns)
-					d->resolved[j].expires_ns = expires_ns;
-				break;
-			}
-		}
-		if (j < d->n_resolved)
-			continue;
-		if (mw_grow(&d->resolved, &d->cap_resolved, d->n_resolved, sizeof(*d->resolved),
-			    16))
+		if (res_alloc(d))
 			return;
-		d->resolved[d->n_resolved].addr = *addr;
-		d->resolved[d->n_resolved].port = d->allow[i].port;
-		d->resolved[d->n_resolved].expires_ns = expires_ns;
-		d->n_resolved++;
+		res_expire(d, now_ns);
+		res_put(d, (uint32_t)i, addr, expires);
 	}
+}
+
+static bool resolved_now(const struct mw_dirnet *d, const struct mw_addr *dst, uint16_t port,
+			 uint64_t now_ns)
+{
+	uint32_t e = res_find(d, dst, port);
+
+	if (e == RES_NONE)
+		e = res_find(d, dst, 0); /* a name allowed on any port */
+	return e != RES_NONE && d->res[e].expires_ns > now_ns;
 }
 
 static bool expected(const struct mw_dirnet *d, const struct mw_addr *dst, uint16_t port,
@@ -143,12 +320,7 @@ static bool expected(const struct mw_dirnet *d, const struct mw_addr *dst, uint1
 		if (a->prefix.len == 0 || mw_prefix_contains(&a->prefix, dst))
 			return true;
 	}
-	for (i = 0; i < d->n_resolved; i++)
-		if (d->resolved[i].expires_ns > now_ns &&
-		    !memcmp(&d->resolved[i].addr, dst, sizeof(*dst)) &&
-		    (!d->resolved[i].port || d->resolved[i].port == port))
-			return true;
-	return false;
+	return resolved_now(d, dst, port, now_ns);
 }
 
 /* The baseline's unit: the destination's /24 (IPv4) or /64 (IPv6). */
@@ -272,12 +444,7 @@ void mw_dirnet_learn(struct mw_dirnet *d, uint64_t ms, int64_t now_s)
 
 bool mw_dirnet_tick(struct mw_dirnet *d, uint64_t now_ns, int64_t now_s)
 {
-	size_t i, j;
-
-	for (i = j = 0; i < d->n_resolved; i++)
-		if (d->resolved[i].expires_ns > now_ns)
-			d->resolved[j++] = d->resolved[i];
-	d->n_resolved = j;
+	res_expire(d, now_ns);
 	if (!d->learn_until_s || now_s < d->learn_until_s)
 		return false;
 	d->learn_until_s = 0;
@@ -325,8 +492,9 @@ int mw_dirnet_baseline_load(struct mw_dirnet *d, json_t *j, const char *path, FI
 		const char *comm = json_string_value(json_object_get(e, "comm"));
 		json_int_t port = json_integer_value(json_object_get(e, "port"));
 
+		/* a longer comm would be cut, perhaps inside a character */
 		if (!prefix || mw_prefix_parse(prefix, &k.prefix) || port < 0 || port > 65535 ||
-		    !comm) {
+		    !comm || strlen(comm) >= sizeof(k.comm)) {
 			fprintf(err, "%s: destination %zu: bad prefix, port or comm; skipped\n",
 				path, i);
 			bad++;
