@@ -182,8 +182,7 @@ static void sample(struct mw_agent_bp *a, const struct mw_flow_key *key, const s
 
 	/* only connections the host opened are followed: a remote cannot make
 	 * the agent keep state for flows it forges */
-	if (!a->rhythm || key->proto != IPPROTO_TCP || !f->host_opened ||
-	    f->state != MW_STATE_OPEN)
+	if (!a->rhythm || key->proto != IPPROTO_TCP || !f->host_opened || f->state != MW_STATE_OPEN)
 		return;
 	if (!mw_rhythm_sample(a->rhythm, key, f, now_ns, &v) || reported(a, key))
 		return;

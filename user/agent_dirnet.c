@@ -168,14 +168,13 @@ static void report(struct mw_agent_dirnet *a, const struct mw_event_flow *ev,
 		req.reason = reason;
 		action = mw_policy_block_detection(a->policy, &req);
 	}
-	detail = json_pack("{s:s, s:s, s:b, s:b, s:b, s:b, s:i, s:o}", "reason",
-			   a->d.learned ? "not in the learned baseline" :
-					  "not an expected destination",
-			   "evidence", mw_evidence_name(evid), "verified",
-			   mw_evidence_host_opened(evid), "sensitive_port", v->sensitive_port,
-			   "new_process", v->new_process, "baseline", a->d.learned,
-			   "new_destinations_last_minute", (int)v->recent_new, "process",
-			   have_proc ? mw_process_json(proc) : json_null());
+	detail = json_pack(
+		"{s:s, s:s, s:b, s:b, s:b, s:b, s:i, s:o}", "reason",
+		a->d.learned ? "not in the learned baseline" : "not an expected destination",
+		"evidence", mw_evidence_name(evid), "verified", mw_evidence_host_opened(evid),
+		"sensitive_port", v->sensitive_port, "new_process", v->new_process, "baseline",
+		a->d.learned, "new_destinations_last_minute", (int)v->recent_new, "process",
+		have_proc ? mw_process_json(proc) : json_null());
 	if (detail && a->unverified.suppressed) {
 		json_object_set_new(detail, "unverified_suppressed",
 				    json_integer((json_int_t)a->unverified.suppressed));
@@ -210,9 +209,9 @@ static void on_new_public(void *arg, const struct mw_event_flow *ev)
 		/* a frame from the wire with the host's address as source (a
 		 * replay, a spoof): never learned into the baseline, never
 		 * blocked, reported at a bounded rate */
-		if (a->d.learn_until_s || !mw_report_limit_take(&a->unverified,
-								 MW_DIRNET_UNVERIFIED_PER_MIN,
-								 mw_now_ns()))
+		if (a->d.learn_until_s ||
+		    !mw_report_limit_take(&a->unverified, MW_DIRNET_UNVERIFIED_PER_MIN,
+					  mw_now_ns()))
 			return;
 	} else {
 		have_proc = !mw_process_lookup(a->owner_fd, ev->flow.sock_cookie, &proc);

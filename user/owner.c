@@ -69,7 +69,8 @@ static size_t mw_sanitize_utf8(char *dst, size_t dstlen, const char *src, size_t
 			n = 1;
 		} else if (s[i] < 0x20 || s[i] == 0x7f || (s[i] == 0xc2 && s[i + 1] < 0xa0)) {
 			for (k = 0; k < n; k++)
-				m += (size_t)snprintf(out + m, sizeof(out) - m, "\\x%02x", s[i + k]);
+				m += (size_t)snprintf(out + m, sizeof(out) - m, "\\x%02x",
+						      s[i + k]);
 		} else {
 			memcpy(out, s + i, n);
 			m = n;

@@ -176,7 +176,8 @@ static void heap_fix(struct mw_dirnet *d, uint32_t pos)
 
 		if (c >= n)
 			break;
-		if (c + 1 < n && d->res[d->res_heap[c + 1]].expires_ns < d->res[d->res_heap[c]].expires_ns)
+		if (c + 1 < n &&
+		    d->res[d->res_heap[c + 1]].expires_ns < d->res[d->res_heap[c]].expires_ns)
 			c++;
 		if (d->res[d->res_heap[c]].expires_ns >= t)
 			break;
@@ -244,14 +245,19 @@ static void res_put(struct mw_dirnet *d, uint32_t rule, const struct mw_addr *ad
 		return;
 	}
 	if (d->n_resolved >= d->cfg.resolved_max) {
+		/* the soonest to expire gives way, the newcomer included */
 		d->res_evicted++;
+		if (expires_ns <= d->res[d->res_heap[0]].expires_ns)
+			return;
 		res_remove(d, d->res_heap[0]);
 	}
 	e = (uint32_t)d->n_resolved++;
 	b = res_hash(d, addr, port);
-	d->res[e] = (struct mw_dirnet_res){
-		.addr = *addr, .port = port, .rule = rule, .next = d->res_bucket[b], .expires_ns = expires_ns
-	};
+	d->res[e] = (struct mw_dirnet_res){ .addr = *addr,
+					    .port = port,
+					    .rule = rule,
+					    .next = d->res_bucket[b],
+					    .expires_ns = expires_ns };
 	d->res_bucket[b] = e;
 	heap_set(d, e, e);
 	heap_fix(d, e);

@@ -43,8 +43,9 @@ static inline enum mw_evidence mw_evidence_of(uint8_t proto, uint8_t initiator, 
 	bool tcp = proto == IPPROTO_TCP;
 
 	if (host_opened)
-		return !tcp ? MW_EVID_HOST_DGRAM : handshake ? MW_EVID_HOST_HANDSHAKE :
-								MW_EVID_HOST_SYN;
+		return !tcp	 ? MW_EVID_HOST_DGRAM :
+		       handshake ? MW_EVID_HOST_HANDSHAKE :
+				   MW_EVID_HOST_SYN;
 	if (initiator == MW_DIR_OUT)
 		return MW_EVID_REPLAYED;
 	if (initiator == MW_DIR_IN)
