@@ -693,6 +693,55 @@ static void t_dirnet_resolved_model(void *arg)
 	mw_dirnet_free(&d);
 }
 
+static void t_dirnet_baseline_bound(void *arg)
+{
+	struct mw_dirnet_cfg cfg = { .fanout = 1000 };
+	struct mw_dirnet_verdict v;
+	struct mw_dirnet d, d2;
+	struct mw_addr a;
+	int64_t now = 1700000000;
+	uint64_t t0;
+	unsigned i;
+	json_t *j;
+
+	mw_dirnet_init(&d, &cfg);
+	mw_dirnet_learn(&d, 1000, now);
+	t0 = mw_now_ns();
+	/* a local user sprays connections to every /24 while the host learns */
+	for (i = 0; i < MW_DIRNET_KNOWN_MAX + 5000; i++) {
+		mw_addr_parse("10.0.0.1", &a);
+		a.addr[12] = (uint8_t)(100 + (i >> 16)), a.addr[13] = (uint8_t)(i >> 8);
+		a.addr[14] = (uint8_t)i;
+		mw_dirnet_check(&d, &a, 443, i % 2 ? "spray" : "spray2", 1, now, &v);
+	}
+	printf("    %u destinations learned: %.2f us each\n", MW_DIRNET_KNOWN_MAX + 5000,
+	       (double)(mw_now_ns() - t0) / 1000 / (MW_DIRNET_KNOWN_MAX + 5000));
+	ASSERT_EQ(d.n_known, MW_DIRNET_KNOWN_MAX, "the baseline stops at its cap");
+	ASSERT_EQ(d.known_refused, 5000, "the rest counted");
+	mw_dirnet_tick(&d, 1, now + 2);
+	mw_addr_parse("10.0.0.1", &a);
+	a.addr[12] = 100, a.addr[13] = 0, a.addr[14] = 7;
+	mw_dirnet_check(&d, &a, 443, "spray", 2, now + 3, &v);
+	ASSERT_TRUE(!v.report, "a learned destination, found by the index");
+	mw_dirnet_check(&d, &a, 443, "xmrig", 3, now + 3, &v);
+	ASSERT_TRUE(v.report && v.new_process, "a new process, known by the process index");
+	mw_dirnet_check(&d, &a, 8443, "spray2", 4, now + 3, &v);
+	ASSERT_TRUE(v.report && !v.new_process, "a known process on a new port");
+
+	/* through a save and a load, with a duplicate line */
+	j = mw_dirnet_baseline_json(&d);
+	json_array_append(json_object_get(j, "destinations"),
+			  json_array_get(json_object_get(j, "destinations"), 0));
+	mw_dirnet_init(&d2, &cfg);
+	ASSERT_EQ(mw_dirnet_baseline_load(&d2, j, "t.json", stderr), 0, "loads");
+	ASSERT_EQ(d2.n_known, MW_DIRNET_KNOWN_MAX, "the duplicate counted once");
+	mw_dirnet_check(&d2, &a, 443, "spray", 2, now + 3, &v);
+	ASSERT_TRUE(!v.report, "known after the load");
+	json_decref(j);
+	mw_dirnet_free(&d2);
+	mw_dirnet_free(&d);
+}
+
 int main(int argc, char **argv)
 {
 	const char *d = getenv("MW_DATA");
@@ -709,5 +758,6 @@ int main(int argc, char **argv)
 	test_run("stratum: names from the payload are safe for JSON", t_stratum_bytes, NULL);
 	test_run("dirnet: resolved names capped, indexed, TTL-bounded", t_dirnet_resolved, NULL);
 	test_run("dirnet: resolved names against a model", t_dirnet_resolved_model, NULL);
+	test_run("dirnet: the baseline bounded and indexed", t_dirnet_baseline_bound, NULL);
 	return test_summary("patterns");
 }

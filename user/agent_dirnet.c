@@ -264,8 +264,13 @@ int mw_agent_dirnet_init(struct mw_agent_dirnet *a, const struct mw_config *cfg,
 	snprintf(a->path, sizeof(a->path), "%s/dirnet-baseline.json", cfg->state_dir);
 	j = json_load_file(a->path, 0, &jerr);
 	if (j) {
-		if (mw_dirnet_baseline_load(&a->d, j, a->path, stderr) == -EINVAL)
+		int ret = mw_dirnet_baseline_load(&a->d, j, a->path, stderr);
+
+		if (ret == -EINVAL)
 			pr_warn("%s: some entries were unreadable and are forgotten\n", a->path);
+		else if (ret == -E2BIG)
+			pr_warn("%s: more than %d destinations; the rest are forgotten\n", a->path,
+				MW_DIRNET_KNOWN_MAX);
 		json_decref(j);
 		pr_info("dirnet: baseline of %zu destinations from %s%s\n", a->d.n_known, a->path,
 			a->d.learn_until_s ? " (still learning)" : "");

@@ -34,6 +34,8 @@ void mw_dirnet_free(struct mw_dirnet *d)
 	free(d->res_bucket);
 	free(d->res_heap);
 	free(d->known);
+	free(d->known_idx);
+	free(d->comm_idx);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -342,46 +344,155 @@ static void baseline_prefix(const struct mw_addr *a, struct mw_prefix *p)
 	}
 }
 
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static uint64_t comm_hash(const char *comm)
+{
+	return fnv(14695981039346656037ULL, comm, strnlen(comm, MW_DIRNET_COMM));
+}
+
+static uint64_t known_hash(const struct mw_prefix *p, uint16_t port, const char *comm)
+{
+	uint64_t h = fnv(comm_hash(comm), &p->addr, sizeof(p->addr));
+
+	h = fnv(h, &p->len, sizeof(p->len));
+	return fnv(h, &port, sizeof(port));
+}
+
+static bool known_is(const struct mw_dirnet_known *k, const struct mw_prefix *p, uint16_t port,
+		     const char *comm)
+{
+	return k->port == port && k->prefix.len == p->len &&
+	       !memcmp(&k->prefix.addr, &p->addr, sizeof(p->addr)) &&
+	       !strncmp(k->comm, comm, MW_DIRNET_COMM);
+}
+
+/* The slot of @idx where entry @e sits or would go, probing from @h. */
+static size_t idx_slot(const struct mw_dirnet *d, const uint32_t *idx, uint64_t h,
+		       bool (*same)(const struct mw_dirnet *, uint32_t, const void *),
+		       const void *arg)
+{
+	size_t mask = d->idx_cap - 1, j = (size_t)h & mask;
+
+	while (idx[j] != MW_DIRNET_NONE && !same(d, idx[j], arg))
+		j = (j + 1) & mask;
+	return j;
+}
+
+struct known_q {
+	const struct mw_prefix *p;
+	uint16_t port;
+	const char *comm;
+};
+
+static bool same_known(const struct mw_dirnet *d, uint32_t e, const void *arg)
+{
+	const struct known_q *q = arg;
+
+	return known_is(&d->known[e], q->p, q->port, q->comm);
+}
+
+static bool same_comm(const struct mw_dirnet *d, uint32_t e, const void *arg)
+{
+	return !strncmp(d->known[e].comm, arg, MW_DIRNET_COMM);
+}
+
+static void idx_add(struct mw_dirnet *d, uint32_t e)
+{
+	const struct mw_dirnet_known *k = &d->known[e];
+	struct known_q q = { &k->prefix, k->port, k->comm };
+	size_t j =
+		idx_slot(d, d->known_idx, known_hash(&k->prefix, k->port, k->comm), same_known, &q);
+
+	d->known_idx[j] = e;
+	j = idx_slot(d, d->comm_idx, comm_hash(k->comm), same_comm, k->comm);
+	if (d->comm_idx[j] == MW_DIRNET_NONE)
+		d->comm_idx[j] = e;
+}
+
+/* (Re)builds the indexes for the entries held, with room for one more. */
+static int known_reindex(struct mw_dirnet *d)
+{
+	size_t cap = 64, i;
+	uint32_t *ki, *ci;
+
+	while (cap < 2 * (d->n_known + 1))
+		cap *= 2;
+	if (cap != d->idx_cap) {
+		ki = malloc(cap * sizeof(*ki));
+		ci = malloc(cap * sizeof(*ci));
+		if (!ki || !ci) {
+			free(ki), free(ci);
+			return -ENOMEM;
+		}
+		free(d->known_idx), free(d->comm_idx);
+		d->known_idx = ki, d->comm_idx = ci, d->idx_cap = cap;
+	}
+	memset(d->known_idx, 0xff, cap * sizeof(*d->known_idx));
+	memset(d->comm_idx, 0xff, cap * sizeof(*d->comm_idx));
+	for (i = 0; i < d->n_known; i++)
+		idx_add(d, (uint32_t)i);
+	return 0;
+}
+
 static struct mw_dirnet_known *known_find(struct mw_dirnet *d, const struct mw_prefix *p,
 					  uint16_t port, const char *comm)
 {
-	size_t i;
+	struct known_q q = { p, port, comm };
+	size_t j;
 
-	for (i = 0; i < d->n_known; i++) {
-		struct mw_dirnet_known *k = &d->known[i];
-
-		if (k->port == port && k->prefix.len == p->len &&
-		    !memcmp(&k->prefix.addr, &p->addr, sizeof(p->addr)) &&
-		    !strncmp(k->comm, comm, MW_DIRNET_COMM))
-			return k;
-	}
-	return NULL;
+	if (!d->idx_cap)
+		return NULL;
+	j = idx_slot(d, d->known_idx, known_hash(p, port, comm), same_known, &q);
+	return d->known_idx[j] == MW_DIRNET_NONE ? NULL : &d->known[d->known_idx[j]];
 }
 
 static bool comm_known(const struct mw_dirnet *d, const char *comm)
 {
-	size_t i;
+	return d->idx_cap &&
+	       d->comm_idx[idx_slot(d, d->comm_idx, comm_hash(comm), same_comm, comm)] !=
+		       MW_DIRNET_NONE;
+}
 
-	for (i = 0; i < d->n_known; i++)
-		if (!strncmp(d->known[i].comm, comm, MW_DIRNET_COMM))
-			return true;
-	return false;
+/* Appends @k to the baseline and its indexes; NULL when full or out of memory. */
+static struct mw_dirnet_known *known_append(struct mw_dirnet *d, const struct mw_dirnet_known *k)
+{
+	/* a local user can connect anywhere: the baseline is bounded */
+	if (d->n_known >= MW_DIRNET_KNOWN_MAX) {
+		d->known_refused++;
+		return NULL;
+	}
+	if ((d->n_known + 2) * 2 > d->idx_cap && known_reindex(d))
+		return NULL;
+	if (mw_grow(&d->known, &d->cap_known, d->n_known, sizeof(*d->known), 64))
+		return NULL;
+	d->known[d->n_known] = *k;
+	idx_add(d, (uint32_t)d->n_known);
+	return &d->known[d->n_known++];
 }
 
 static void record(struct mw_dirnet *d, const struct mw_prefix *p, uint16_t port, const char *comm,
 		   int64_t now_s)
 {
-	struct mw_dirnet_known *k = known_find(d, p, port, comm);
+	struct mw_dirnet_known *k = known_find(d, p, port, comm),
+			       n = { .prefix = *p, .port = port };
 
 	if (!k) {
-		if (mw_grow(&d->known, &d->cap_known, d->n_known, sizeof(*d->known), 64))
+		snprintf(n.comm, sizeof(n.comm), "%s", comm);
+		n.first_s = now_s;
+		k = known_append(d, &n);
+		if (!k)
 			return;
-		k = &d->known[d->n_known++];
-		memset(k, 0, sizeof(*k));
-		k->prefix = *p;
-		k->port = port;
-		snprintf(k->comm, sizeof(k->comm), "%s", comm);
-		k->first_s = now_s;
 	}
 	k->count++;
 	k->last_s = now_s;
@@ -443,6 +554,7 @@ void mw_dirnet_check(struct mw_dirnet *d, const struct mw_addr *dst, uint16_t po
 void mw_dirnet_learn(struct mw_dirnet *d, uint64_t ms, int64_t now_s)
 {
 	d->n_known = 0;
+	known_reindex(d);
 	d->learned = false;
 	d->learn_until_s = now_s + (int64_t)((ms + 999) / 1000);
 	d->dirty = true;
@@ -489,6 +601,8 @@ int mw_dirnet_baseline_load(struct mw_dirnet *d, json_t *j, const char *path, FI
 		return -EINVAL;
 	}
 	d->n_known = 0;
+	if (known_reindex(d))
+		return -ENOMEM;
 	d->learned = json_is_true(json_object_get(j, "learned"));
 	d->learn_until_s = json_integer_value(json_object_get(j, "learning_until"));
 	json_array_foreach(arr, i, e)
@@ -511,9 +625,9 @@ int mw_dirnet_baseline_load(struct mw_dirnet *d, json_t *j, const char *path, FI
 		k.count = (uint32_t)json_integer_value(json_object_get(e, "count"));
 		k.first_s = json_integer_value(json_object_get(e, "first"));
 		k.last_s = json_integer_value(json_object_get(e, "last"));
-		if (mw_grow(&d->known, &d->cap_known, d->n_known, sizeof(*d->known), 64))
-			return -ENOMEM;
-		d->known[d->n_known++] = k;
+		/* a duplicate line counts once; a baseline past the cap is cut */
+		if (!known_find(d, &k.prefix, k.port, k.comm) && !known_append(d, &k))
+			return d->n_known >= MW_DIRNET_KNOWN_MAX ? -E2BIG : -ENOMEM;
 	}
 	d->dirty = false;
 	return bad ? -EINVAL : 0;

@@ -35,6 +35,10 @@
 #define MW_DIRNET_TTL_MIN_S 60
 #define MW_DIRNET_TTL_MAX_S 86400
 
+/* Destinations the baseline holds at most: learning stops adding beyond. */
+#define MW_DIRNET_KNOWN_MAX 65536
+#define MW_DIRNET_NONE UINT32_MAX
+
 /* An expected destination: a prefix, or a name (and its subdomains when
  * written "*.name"), optionally one port. */
 struct mw_dirnet_allow {
@@ -97,6 +101,11 @@ struct mw_dirnet {
 	uint64_t res_evicted, res_refused; /* total cap, per-name cap */
 	struct mw_dirnet_known *known;
 	size_t n_known, cap_known;
+	/* indexes of @known: by destination, port and process, and by process
+	 * alone; open addressing, MW_DIRNET_NONE for an empty slot */
+	uint32_t *known_idx, *comm_idx;
+	size_t idx_cap; /* a power of two, at least twice n_known */
+	uint64_t known_refused; /* destinations beyond MW_DIRNET_KNOWN_MAX */
 	int64_t learn_until_s; /* wall clock; 0: not learning */
 	bool learned; /* a learning period ended: the baseline speaks */
 	bool dirty; /* the baseline changed since it was saved */
@@ -136,7 +145,9 @@ void mw_dirnet_learn(struct mw_dirnet *d, uint64_t ms, int64_t now_s);
 /* Ends learning when its time is up. Returns true when it just ended. */
 bool mw_dirnet_tick(struct mw_dirnet *d, uint64_t now_ns, int64_t now_s);
 
-/* The baseline as JSON, and back; load reports errors naming @path. */
+/* The baseline as JSON, and back; load reports errors naming @path and
+ * returns 0, -EINVAL (unreadable entries skipped), -E2BIG (cut at
+ * MW_DIRNET_KNOWN_MAX) or -ENOMEM. */
 json_t *mw_dirnet_baseline_json(const struct mw_dirnet *d);
 int mw_dirnet_baseline_load(struct mw_dirnet *d, json_t *j, const char *path, FILE *err);
 
