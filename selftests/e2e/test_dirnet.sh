@@ -12,10 +12,10 @@
 . "$(dirname "$0")/lib.sh"
 
 WEB=203.0.113.80 WEB2=203.0.113.81 NEWNET=198.51.100.77 SSHD=203.0.113.22
-ALLOWED=198.51.100.10 DNS4=198.51.100.53 NAMED=203.0.113.90
+ALLOWED=198.51.100.10 DNS4=198.51.100.53 NAMED=203.0.113.90 ODD=203.0.113.99
 
 setup_topology || exit 1
-for a in $WEB $WEB2 $NEWNET $SSHD $ALLOWED $DNS4 $NAMED; do in_cli ip addr add "$a/32" dev "$CLI_IF"; done
+for a in $WEB $WEB2 $NEWNET $SSHD $ALLOWED $DNS4 $NAMED $ODD; do in_cli ip addr add "$a/32" dev "$CLI_IF"; done
 in_srv ip route add 203.0.113.0/24 via "$CLI4"
 in_srv ip route add 198.51.100.0/24 via "$CLI4"
 in_srv ip route add 198.18.0.0/24 via "$CLI4"
@@ -61,6 +61,33 @@ in_srv timeout 5 ssh -i "$RUN_DIR/sshd/client_key" "${SSH_CLIENT_OPTS[@]}" root@
 check "outbound ssh: DIRNET" wait_dirnet $SSHD
 check "outbound ssh: high, sensitive port, comm ssh" \
 	bash -c "dirnet_for $SSHD | grep '\"severity\":\"high\"' | grep '\"sensitive_port\":true' | grep -q '\"comm\":\"ssh\"'"
+
+check "on evidence the host opened it" bash -c "dirnet_for $WEB | grep -q '\"evidence\":\"host-opened, tcp-syn\"'"
+
+# --- a process name and command line of any bytes ------------------------------
+# prctl(PR_SET_NAME) takes any bytes: invalid UTF-8 and a control character
+# must not make the event vanish (jansson refuses invalid UTF-8)
+in_srv python3 -c '
+import ctypes, socket, sys
+ctypes.CDLL(None).prctl(15, b"\xff\xfeminer\x01", 0, 0, 0)
+s = socket.socket(); s.settimeout(2)
+try: s.connect((sys.argv[1], 80))
+except OSError: pass
+' $ODD $'\xff\x01arg' 2>/dev/null
+check "a process named with invalid UTF-8 opens a flow: the DIRNET event is written" wait_dirnet $ODD
+cat >"$RUN_DIR/oddname.py" <<'PY'
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1]) if '"DIRNET"' in l and sys.argv[2] in l][0]
+p = ev["detail"]["process"]
+want = {"comm": "\ufffd\ufffdminer\\x01", "cmdline_end": " " + sys.argv[2] + " \ufffd\\x01arg"}
+ok = p["comm"] == want["comm"] if sys.argv[3] == "comm" else p["cmdline"].endswith(want["cmdline_end"])
+print(json.dumps(p)); sys.exit(0 if ok else 1)
+PY
+check "its name: invalid bytes replaced (U+FFFD), the control character escaped (\\x01)" \
+	python3 "$RUN_DIR/oddname.py" "$RUN_DIR/events.json" $ODD comm
+check "its command line too" python3 "$RUN_DIR/oddname.py" "$RUN_DIR/events.json" $ODD cmdline
+check "the events file is still valid JSON, line by line" \
+	python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$RUN_DIR/events.json"
 
 # --- expected destinations, and inbound --------------------------------------
 in_srv python3 -c "import socket; s=socket.socket(); s.settimeout(2)
