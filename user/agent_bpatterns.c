@@ -107,7 +107,8 @@ static void report(struct mw_agent_bp *a, const struct finding *fd)
 	detail = json_pack("{s:s, s:i, s:b, s:s, s:s, s:b, s:o, s:o}", "match", fd->match, "score",
 			   score > 100 ? 100 : (int)score, "pool_port", port_hint, "role",
 			   fd->dec->role, "evidence", mw_evidence_name(fd->dec->evidence),
-			   "verified", fd->dec->block, "observed", fd->observed, "process",
+			   "verified", mw_evidence_verified(fd->dec->evidence), "observed",
+			   fd->observed, "process",
 			   have_proc ? mw_process_json(&proc) : json_null());
 	if (detail && a->unverified.suppressed) {
 		/* reports held back since the previous one (see report_unverified) */
@@ -152,9 +153,9 @@ static void on_peek(void *arg, const struct mw_event_peek *ev)
 	if (!mw_bp_judge_peek(ev, have_flow ? &f : NULL, &m, &dec) || reported(a, &ev->key))
 		return;
 	a->stratum++;
-	/* a remote can send any number of these from any address: what cannot
-	 * lead to a block is reported at a bounded rate */
-	if (!dec.block && !mw_evidence_host_opened(dec.evidence) &&
+	/* a remote can send any number of these from any address: what no
+	 * handshake backs is reported at a bounded rate */
+	if (!mw_evidence_verified(dec.evidence) &&
 	    !mw_report_limit_take(&a->unverified, MW_BP_UNVERIFIED_PER_MIN, mw_now_ns())) {
 		a->unverified_dropped++;
 		return;

@@ -171,7 +171,7 @@ static void report(struct mw_agent_dirnet *a, const struct mw_event_flow *ev,
 	detail = json_pack(
 		"{s:s, s:s, s:b, s:b, s:b, s:b, s:i, s:o}", "reason",
 		a->d.learned ? "not in the learned baseline" : "not an expected destination",
-		"evidence", mw_evidence_name(evid), "verified", mw_evidence_host_opened(evid),
+		"evidence", mw_evidence_name(evid), "verified", mw_evidence_verified(evid),
 		"sensitive_port", v->sensitive_port, "new_process", v->new_process, "baseline",
 		a->d.learned, "new_destinations_last_minute", (int)v->recent_new, "process",
 		have_proc ? mw_process_json(proc) : json_null());

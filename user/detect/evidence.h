@@ -79,9 +79,18 @@ static inline bool mw_evidence_host_opened(enum mw_evidence e)
 	return e == MW_EVID_HOST_HANDSHAKE || e == MW_EVID_HOST_SYN || e == MW_EVID_HOST_DGRAM;
 }
 
+/* True when no packet from outside can have made the flow what it is: the
+ * host opened it, or a peer completed a handshake in order (it receives at
+ * its address, so the address is not forged). Reports on other flows are
+ * what a spoofer can cause: they are capped (below). */
+static inline bool mw_evidence_verified(enum mw_evidence e)
+{
+	return mw_evidence_host_opened(e) || e == MW_EVID_REMOTE_HANDSHAKE;
+}
+
 /*
- * A cap on reports that cannot lead to a block (unverified flows): a
- * spoofer may make minewall say something, never flood the events file.
+ * A cap on reports on unverified flows: a spoofer may make minewall say
+ * something, never flood the events file.
  * @max reports per minute; the ones held back are counted, and the next
  * report says how many.
  */
