@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -193,9 +194,8 @@ static void report(struct mw_agent_dirnet *a, const struct mw_event_flow *ev,
 	mw_eve_emit(a->eve, e);
 }
 
-static void on_new_public(void *arg, const struct mw_event_flow *ev)
+static void judge(struct mw_agent_dirnet *a, const struct mw_event_flow *ev)
 {
-	struct mw_agent_dirnet *a = arg;
 	const struct mw_addr *dst = (const struct mw_addr *)ev->key.remote_addr;
 	enum mw_evidence evid = mw_evidence_of(ev->key.proto, ev->flow.initiator,
 					       ev->flow.handshake, ev->flow.host_opened);
@@ -220,6 +220,32 @@ static void on_new_public(void *arg, const struct mw_event_flow *ev)
 			mw_now_ns(), time(NULL), &v);
 	if (v.report)
 		report(a, ev, &v, evid, &proc, have_proc);
+}
+
+/*
+ * New flows are judged once the payload copies read in the same round are:
+ * those come from a ring of their own, read after the flow events, and the
+ * DNS answer that made a destination expected (a name in dirnet.allow)
+ * arrived before the flow it led to.
+ */
+static void on_new_public(void *arg, const struct mw_event_flow *ev)
+{
+	struct mw_agent_dirnet *a = arg;
+
+	if (!a->cfg->dn_enable)
+		return;
+	if (a->n_pending == MW_DIRNET_PENDING_MAX)
+		mw_agent_dirnet_flush(a);
+	a->pending[a->n_pending++] = *ev;
+}
+
+void mw_agent_dirnet_flush(struct mw_agent_dirnet *a)
+{
+	unsigned i;
+
+	for (i = 0; i < a->n_pending; i++)
+		judge(a, &a->pending[i]);
+	a->n_pending = 0;
 }
 
 /* DNS answers tell which addresses the allowed names have now: only answers
@@ -258,6 +284,9 @@ int mw_agent_dirnet_init(struct mw_agent_dirnet *a, const struct mw_config *cfg,
 	a->policy = policy;
 	a->allow = allow;
 	a->eve = eve;
+	a->pending = calloc(MW_DIRNET_PENDING_MAX, sizeof(*a->pending));
+	if (!a->pending)
+		return -ENOMEM;
 	mw_dirnet_init(&a->d, &dc);
 	set_cfg(a);
 	set_rules(a);
@@ -289,6 +318,10 @@ int mw_agent_dirnet_init(struct mw_agent_dirnet *a, const struct mw_config *cfg,
 
 void mw_agent_dirnet_free(struct mw_agent_dirnet *a)
 {
+	/* the main loop flushed the last round; the outputs are closed by now */
+	free(a->pending);
+	a->pending = NULL;
+	a->n_pending = 0;
 	if (a->d.dirty)
 		save(a);
 	mw_dirnet_free(&a->d);
@@ -302,6 +335,7 @@ void mw_agent_dirnet_reload(struct mw_agent_dirnet *a)
 
 void mw_agent_dirnet_tick(struct mw_agent_dirnet *a, uint64_t now_ns)
 {
+	mw_agent_dirnet_flush(a);
 	if (mw_dirnet_tick(&a->d, now_ns, time(NULL)))
 		pr_info("dirnet: learning ended with %zu destinations; new ones are reported from now on\n",
 			a->d.n_known);

@@ -32,7 +32,12 @@ struct mw_agent_dirnet {
 	uint64_t detections, last_save_ns;
 	/* reports on flows the host did not open (evidence.h) */
 	struct mw_report_limit unverified;
+	/* new flows of this round of events, judged by mw_agent_dirnet_flush */
+	struct mw_event_flow *pending;
+	unsigned n_pending;
 };
+
+#define MW_DIRNET_PENDING_MAX 1024
 
 /* DIRNET reports a minute at most for flows the host did not open. */
 #define MW_DIRNET_UNVERIFIED_PER_MIN 20
@@ -43,7 +48,10 @@ int mw_agent_dirnet_init(struct mw_agent_dirnet *a, const struct mw_config *cfg,
 /* Saves the baseline if it changed. */
 void mw_agent_dirnet_free(struct mw_agent_dirnet *a);
 void mw_agent_dirnet_reload(struct mw_agent_dirnet *a);
-/* Ends learning when due; saves the baseline every few seconds when it changed. */
+/* Judges the new flows of the latest round of events: call after each
+ * mw_events_consume (the DNS answers of the round are learned by then). */
+void mw_agent_dirnet_flush(struct mw_agent_dirnet *a);
+/* Flushes; ends learning when due; saves the baseline every few seconds when it changed. */
 void mw_agent_dirnet_tick(struct mw_agent_dirnet *a, uint64_t now_ns);
 /* dirnet_baseline, dirnet_learn {duration_ms}. */
 json_t *mw_agent_dirnet_control(struct mw_agent_dirnet *a, const char *cmd, json_t *req, char *err,

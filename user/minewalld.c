@@ -490,6 +490,7 @@ static int run_loop(struct agent *a)
 					periodic(a);
 			} else if (fd == mw_events_fd(&a->events)) {
 				mw_events_consume(&a->events);
+				mw_agent_dirnet_flush(&a->dirnet);
 				/* what the detectors decided goes out in one transaction */
 				mw_policy_commit(&a->policy);
 			} else if (fd == a->control.fd) {
@@ -508,6 +509,7 @@ static int run_loop(struct agent *a)
 	}
 	/* drain what the datapath reported before we stop */
 	mw_events_consume(&a->events);
+	mw_agent_dirnet_flush(&a->dirnet);
 	return 0;
 }
 
