@@ -13,9 +13,10 @@
 
 WEB=203.0.113.80 WEB2=203.0.113.81 NEWNET=198.51.100.77 SSHD=203.0.113.22
 ALLOWED=198.51.100.10 DNS4=198.51.100.53 NAMED=203.0.113.90 ODD=203.0.113.99
+FORGED=203.0.113.91
 
 setup_topology || exit 1
-for a in $WEB $WEB2 $NEWNET $SSHD $ALLOWED $DNS4 $NAMED $ODD; do in_cli ip addr add "$a/32" dev "$CLI_IF"; done
+for a in $WEB $WEB2 $NEWNET $SSHD $ALLOWED $DNS4 $NAMED $ODD $FORGED; do in_cli ip addr add "$a/32" dev "$CLI_IF"; done
 in_srv ip route add 203.0.113.0/24 via "$CLI4"
 in_srv ip route add 198.51.100.0/24 via "$CLI4"
 in_srv ip route add 198.18.0.0/24 via "$CLI4"
@@ -106,6 +107,24 @@ check_fails "an allowed address and port: quiet" bash -c "dirnet_for $ALLOWED"
 check_fails "the allowed DNS server: quiet" bash -c "dirnet_for $DNS4"
 check_fails "an allowed name (api.example.test, via dnsmasq): quiet" bash -c "dirnet_for $NAMED"
 check_fails "answers to an inbound connection: quiet" bash -c "dirnet_for $CLI4"
+
+# an answer the host never asked for, from the allowed resolver's address,
+# naming an allowed name: it teaches nothing
+cat >"$RUN_DIR/forge_dns.py" <<'PY'
+import sys
+from scapy.all import IP, UDP, DNS, DNSQR, DNSRR, send, conf
+conf.verb = 0
+src, dst, name, addr = sys.argv[1:5]
+send(IP(src=src, dst=dst) / UDP(sport=53, dport=40053) /
+     DNS(id=4242, qr=1, aa=1, rd=1, ra=1, qd=DNSQR(qname=name), an=DNSRR(rrname=name, type="A", ttl=86400, rdata=addr)))
+PY
+check "scapy forges an unsolicited answer: api.example.test is $FORGED" \
+	in_cli /usr/bin/python3 "$RUN_DIR/forge_dns.py" $DNS4 "$SRV4" api.example.test $FORGED
+sleep 0.3
+in_srv python3 -c "import socket; s=socket.socket(); s.settimeout(2)
+try: s.connect(('$FORGED', 80))
+except OSError: pass"
+check "a forged answer teaches nothing: $FORGED is still a new destination" wait_dirnet $FORGED
 
 # --- many new destinations in a minute ---------------------------------------
 in_srv python3 -c "
