@@ -20,6 +20,7 @@
 #include "enforce/policy.h"
 #include "events.h"
 #include "output/eve.h"
+#include "parse/dns.h"
 
 struct mw_agent_dirnet {
 	const struct mw_config *cfg;
@@ -48,6 +49,12 @@ int mw_agent_dirnet_init(struct mw_agent_dirnet *a, const struct mw_config *cfg,
 /* Saves the baseline if it changed. */
 void mw_agent_dirnet_free(struct mw_agent_dirnet *a);
 void mw_agent_dirnet_reload(struct mw_agent_dirnet *a);
+/* Learns the addresses of allowed names from a DNS answer the host asked
+ * for. DIRNET's own peek sink calls it for answers on flows the host opened;
+ * the blacklist's query matcher (ID, question, resolver) may call it instead
+ * for the answers it verified. */
+void mw_agent_dirnet_dns_answer(struct mw_agent_dirnet *a, const struct mw_dns_msg *msg,
+				uint64_t now_ns);
 /* Judges the new flows of the latest round of events: call after each
  * mw_events_consume (the DNS answers of the round are learned by then). */
 void mw_agent_dirnet_flush(struct mw_agent_dirnet *a);
