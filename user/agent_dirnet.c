@@ -275,53 +275,6 @@ static void on_peek(void *arg, const struct mw_event_peek *ev)
 	mw_agent_dirnet_dns_answer(a, &msg, mw_now_ns());
 }
 
-/*
- * New flows are judged once the payload copies read in the same round are:
- * those come from a ring of their own, read after the flow events, and the
- * DNS answer that made a destination expected (a name in dirnet.allow)
- * arrived before the flow it led to.
- */
-static void on_new_public(void *arg, const struct mw_event_flow *ev)
-{
-	struct mw_agent_dirnet *a = arg;
-
-	if (!a->cfg->dn_enable)
-		return;
-	if (a->n_pending == MW_DIRNET_PENDING_MAX)
-		mw_agent_dirnet_flush(a);
-	a->pending[a->n_pending++] = *ev;
-}
-
-void mw_agent_dirnet_flush(struct mw_agent_dirnet *a)
-{
-	unsigned i;
-
-	for (i = 0; i < a->n_pending; i++)
-		judge(a, &a->pending[i]);
-	a->n_pending = 0;
-}
-
-/* DNS answers tell which addresses the allowed names have now: only answers
- * in a flow the host opened (its query left through tc egress), so that an
- * unsolicited datagram from port 53 teaches nothing. */
-static void on_peek(void *arg, const struct mw_event_peek *ev)
-{
-	struct mw_agent_dirnet *a = arg;
-	struct mw_dns_msg msg;
-	uint64_t now = mw_now_ns();
-	unsigned i, j;
-
-	if (ev->key.remote_port != htons(53) || ev->hdr.dir != MW_DIR_IN || !ev->host_opened ||
-	    (ev->key.proto == IPPROTO_TCP && ev->index != 0))
-		return;
-	if (!a->d.n_allow || mw_dns_parse(ev->data, ev->len, ev->key.proto == IPPROTO_TCP, &msg))
-		return;
-	for (i = 0; i < msg.n_addrs; i++)
-		for (j = 0; j < msg.n_names; j++)
-			mw_dirnet_resolved(&a->d, msg.names[j], &msg.addrs[i].addr,
-					   msg.addrs[i].ttl, now);
-}
-
 int mw_agent_dirnet_init(struct mw_agent_dirnet *a, const struct mw_config *cfg, int owner_fd,
 			 struct mw_policy *policy, struct mw_allow *allow, struct mw_eve *eve,
 			 struct mw_events *events)
