@@ -304,7 +304,7 @@ int mw_agent_dirnet_init(struct mw_agent_dirnet *a, const struct mw_config *cfg,
 		if (ret == -EINVAL)
 			pr_warn("%s: some entries were unreadable and are forgotten\n", a->path);
 		else if (ret == -E2BIG)
-			pr_warn("%s: more than %d destinations; the rest are forgotten\n", a->path,
+			pr_warn("%s: more than %u destinations; the rest are forgotten\n", a->path,
 				MW_DIRNET_KNOWN_MAX);
 		json_decref(j);
 		pr_info("dirnet: baseline of %zu destinations from %s%s\n", a->d.n_known, a->path,

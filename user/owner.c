@@ -59,25 +59,25 @@ static size_t mw_sanitize_utf8(char *dst, size_t dstlen, const char *src, size_t
 	if (!dstlen)
 		return 0;
 	while (i < srclen) {
-		char out[16];
+		const char *piece = src + i;
+		char esc[16];
 		size_t m = 0;
 
 		n = utf8_len(s + i, srclen - i);
 		if (!n) {
-			memcpy(out, "\xef\xbf\xbd", 3); /* U+FFFD */
+			piece = "\xef\xbf\xbd"; /* U+FFFD */
 			m = 3;
 			n = 1;
 		} else if (s[i] < 0x20 || s[i] == 0x7f || (s[i] == 0xc2 && s[i + 1] < 0xa0)) {
 			for (k = 0; k < n; k++)
-				m += (size_t)snprintf(out + m, sizeof(out) - m, "\\x%02x",
-						      s[i + k]);
+				m += (size_t)snprintf(esc + m, sizeof(esc) - m, "\\x%02x", s[i + k]);
+			piece = esc;
 		} else {
-			memcpy(out, s + i, n);
 			m = n;
 		}
 		if (o + m >= dstlen)
 			break;
-		memcpy(dst + o, out, m);
+		memcpy(dst + o, piece, m);
 		o += m;
 		i += n;
 	}

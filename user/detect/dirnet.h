@@ -36,7 +36,7 @@
 #define MW_DIRNET_TTL_MAX_S 86400
 
 /* Destinations the baseline holds at most: learning stops adding beyond. */
-#define MW_DIRNET_KNOWN_MAX 65536
+#define MW_DIRNET_KNOWN_MAX 65536U
 #define MW_DIRNET_NONE UINT32_MAX
 
 /* An expected destination: a prefix, or a name (and its subdomains when
