@@ -70,7 +70,8 @@ static size_t mw_sanitize_utf8(char *dst, size_t dstlen, const char *src, size_t
 			n = 1;
 		} else if (s[i] < 0x20 || s[i] == 0x7f || (s[i] == 0xc2 && s[i + 1] < 0xa0)) {
 			for (k = 0; k < n; k++)
-				m += (size_t)snprintf(esc + m, sizeof(esc) - m, "\\x%02x", s[i + k]);
+				m += (size_t)snprintf(esc + m, sizeof(esc) - m, "\\x%02x",
+						      s[i + k]);
 			piece = esc;
 		} else {
 			m = n;
