@@ -4,7 +4,10 @@
  * first payloads of every TCP connection in the real captures (as the
  * datapath copies them: the first two data packets each way, 256 bytes),
  * on the exact first messages of real miners, on ordinary JSON-RPC, and the
- * rhythm scorer on flow samples. Built with ASan and UBSan.
+ * rhythm scorer on flow samples; the evidence a block needs (the host opened
+ * the flow, handshake in order) against forged, mid-stream, replayed and
+ * served flows; DIRNET's resolved names and baseline, bounded and indexed,
+ * against a model. Built with ASan and UBSan.
  */
 #include <errno.h>
 #include <netinet/in.h>

@@ -2,7 +2,9 @@
 /*
  * agent_bpatterns.h - the agent's side of BPATTERNS: Stratum in payload
  * peeks, the miner's rhythm in the periodic flow scan, the process behind
- * the connection, and the detection and block that follow.
+ * the connection, and the detection and block that follow. Each detection
+ * says the evidence it rests on (detect/evidence.h); only a connection the
+ * host opened, its handshake seen in order, blocks a pool.
  */
 #ifndef MW_AGENT_BPATTERNS_H
 #define MW_AGENT_BPATTERNS_H
