@@ -8,15 +8,18 @@
  * DNS, blocks, blacklist, local addresses) and datapath fuzzing.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <netinet/in.h>
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "addr.h"
@@ -1736,6 +1739,148 @@ static void seq_fuzz(void *arg)
 	printf("    %u DNS peeks, all on flows the host opened\n", dns_peeks);
 }
 
+/* --- pinned maps of another layout ------------------------------------- */
+
+/* The ids of the maps pinned in @dir, by file name order; returns how many. */
+static int pinned_ids(const char *dir, __u32 *ids, int max)
+{
+	struct dirent **names;
+	int n, i, k = 0;
+
+	n = scandir(dir, &names, NULL, alphasort);
+	for (i = 0; i < n; i++) {
+		char path[PATH_MAX];
+		struct bpf_map_info info = { 0 };
+		__u32 len = sizeof(info);
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
+		fd = names[i]->d_name[0] == '.' ? -1 : bpf_obj_get(path);
+		if (fd >= 0 && k < max && !bpf_obj_get_info_by_fd(fd, &info, &len))
+			ids[k++] = info.id;
+		if (fd >= 0)
+			close(fd);
+		free(names[i]);
+	}
+	free(names);
+	return k;
+}
+
+static void unpin_dir(const char *dir)
+{
+	struct dirent *e;
+	DIR *d = opendir(dir);
+	char path[PATH_MAX];
+
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		unlink(path);
+	}
+	if (d)
+		closedir(d);
+	rmdir(dir);
+}
+
+/* An mw_block of the same sizes as today's whose value's second field has
+ * another name: what a same-size change of meaning looks like. */
+static int pin_renamed_block(const char *path, const struct mw_addr *a)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
+	struct mw_block b = { .drops = 7 };
+	struct btf *btf = btf__new_empty();
+	int u8, u64, arr, key, val, fd = -1;
+
+	u8 = btf__add_int(btf, "unsigned char", 1, 0);
+	u64 = btf__add_int(btf, "unsigned long long", 8, 0);
+	arr = btf__add_array(btf, u8, u8, 16);
+	key = btf__add_struct(btf, "mw_addr", 16);
+	btf__add_field(btf, "addr", arr, 0, 0);
+	val = btf__add_struct(btf, "mw_block", 16);
+	btf__add_field(btf, "expires_ns", u64, 0, 0);
+	btf__add_field(btf, "hits", u64, 64, 0);
+	if (btf__load_into_kernel(btf))
+		goto out;
+	opts.btf_fd = btf__fd(btf);
+	opts.btf_key_type_id = key;
+	opts.btf_value_type_id = val;
+	fd = bpf_map_create(BPF_MAP_TYPE_HASH, MW_MAP_BLOCK, sizeof(*a), sizeof(b), MW_BLOCK_MAX,
+			    &opts);
+	if (fd >= 0 && (bpf_map_update_elem(fd, a, &b, 0) || bpf_obj_pin(fd, path))) {
+		close(fd);
+		fd = -1;
+	}
+out:
+	btf__free(btf);
+	if (fd >= 0)
+		close(fd);
+	return fd >= 0 ? 0 : -1;
+}
+
+static void seq_pinned(void *arg)
+{
+	char dir[64], path[PATH_MAX];
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info), ids[32], ids2[32];
+	struct mw_block b = { .drops = 7 };
+	struct mw_config cfg;
+	struct mw_loader l2;
+	struct mw_addr a;
+	int fd, n, n2;
+
+	mw_config_defaults(&cfg);
+	cfg.max_flows = 4096;
+	mw_addr_parse("198.51.100.99", &a);
+	snprintf(dir, sizeof(dir), "/sys/fs/bpf/mw-pkt-%d", (int)getpid());
+	unpin_dir(dir);
+	if (!ASSERT_EQ(mkdir(dir, 0700), 0, "a pin directory of our own"))
+		return;
+
+	/* an older version's flow table (96-byte values) and an mw_block
+	 * whose sizes match but whose fields do not */
+	snprintf(path, sizeof(path), "%s/%s", dir, MW_MAP_FLOWS);
+	fd = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, MW_MAP_FLOWS, sizeof(struct mw_flow_key), 96,
+			    cfg.max_flows, NULL);
+	ASSERT_TRUE(fd >= 0 && !bpf_obj_pin(fd, path), "an old mw_flows pinned");
+	if (fd >= 0)
+		close(fd);
+	snprintf(path, sizeof(path), "%s/%s", dir, MW_MAP_BLOCK);
+	ASSERT_EQ(pin_renamed_block(path, &a), 0, "an mw_block of another field layout pinned");
+
+	if (!ASSERT_EQ(mw_loader_load(&l2, &cfg, dir), 0, "the agent starts over them")) {
+		unpin_dir(dir);
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/%s", dir, MW_MAP_FLOWS);
+	fd = bpf_obj_get(path);
+	if (ASSERT_TRUE(fd >= 0, "mw_flows pinned anew")) {
+		bpf_obj_get_info_by_fd(fd, &info, &len);
+		ASSERT_EQ(info.value_size, sizeof(struct mw_flow), "with today's value size");
+		close(fd);
+	}
+	fd = mw_loader_map_fd(&l2, MW_MAP_BLOCK);
+	ASSERT_TRUE(bpf_map_lookup_elem(fd, &a, &b) && errno == ENOENT,
+		    "mw_block replaced: the old entry is gone");
+	b.drops = 9;
+	bpf_map_update_elem(fd, &a, &b, 0);
+	n = pinned_ids(dir, ids, ARRAY_SIZE(ids));
+	mw_loader_destroy(&l2);
+
+	/* the same layout: every pinned map adopted, entries kept */
+	if (ASSERT_EQ(mw_loader_load(&l2, &cfg, dir), 0, "a restart")) {
+		n2 = pinned_ids(dir, ids2, ARRAY_SIZE(ids2));
+		ASSERT_TRUE(n > 5 && n == n2 && !memcmp(ids, ids2, n * sizeof(ids[0])),
+			    "every pinned map adopted (same ids)");
+		memset(&b, 0, sizeof(b));
+		ASSERT_TRUE(!bpf_map_lookup_elem(mw_loader_map_fd(&l2, MW_MAP_BLOCK), &a, &b) &&
+				    b.drops == 9,
+			    "and its entries kept");
+		mw_loader_destroy(&l2);
+	}
+	unpin_dir(dir);
+}
+
 int main(int argc, char **argv)
 {
 	struct mw_config cfg;
@@ -1785,6 +1930,8 @@ int main(int argc, char **argv)
 	test_run("seq blacklist hit", seq_blacklist, NULL);
 	test_run("seq local addresses decide direction", seq_local_addresses, NULL);
 	test_run("seq burst events of a watched service", seq_bursts, NULL);
+	test_run("seq pinned maps of another layout are replaced, the same adopted", seq_pinned,
+		 NULL);
 
 	ring_buffer__free(rb);
 	mw_loader_destroy(&L);
