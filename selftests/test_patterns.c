@@ -4,9 +4,13 @@
  * first payloads of every TCP connection in the real captures (as the
  * datapath copies them: the first two data packets each way, 256 bytes),
  * on the exact first messages of real miners, on ordinary JSON-RPC, and the
- * rhythm scorer on flow samples. Built with ASan and UBSan.
+ * rhythm scorer on flow samples; the evidence a block needs (the host opened
+ * the flow, handshake in order) against forged, mid-stream, replayed and
+ * served flows; DIRNET's resolved names and baseline, bounded and indexed,
+ * against a model. Built with ASan and UBSan.
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +18,7 @@
 #include "detect/dirnet.h"
 #include "parse/stratum.h"
 #include "test.h"
+#include "util.h"
 
 #define PEEK 256
 
@@ -350,7 +355,7 @@ static void t_dirnet(void *arg)
 	mw_dirnet_check(&d, &a, 80, "curl", ns + 1, now, &v);
 	ASSERT_TRUE(!v.report, "reported once an hour");
 	mw_addr_parse("203.0.113.9", &a);
-	mw_dirnet_resolved(&d, "api.example.org", &a, ns + 1000000);
+	mw_dirnet_resolved(&d, "api.example.org", &a, 300, ns);
 	mw_dirnet_check(&d, &a, 443, "curl", ns, now, &v);
 	ASSERT_TRUE(!v.report, "an allowed name's address, from a DNS answer");
 	mw_dirnet_check(&d, &a, 22, "ssh", ns, now, &v);
@@ -395,6 +400,351 @@ static void t_dirnet(void *arg)
 	mw_dirnet_free(&d);
 }
 
+/* A peek of @msg as the datapath sends it, with the flow's evidence. */
+static void peek_of(struct mw_event_peek *ev, const char *msg, uint8_t dir, uint8_t initiator,
+		    uint8_t handshake, uint8_t host_opened)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->hdr.type = MW_EV_PEEK;
+	ev->hdr.dir = dir;
+	ev->key.proto = IPPROTO_TCP;
+	ev->len = (uint16_t)strlen(msg);
+	memcpy(ev->data, msg, ev->len);
+	ev->initiator = initiator;
+	ev->handshake = handshake;
+	ev->host_opened = host_opened;
+}
+
+/* Issue 15: one forged packet carrying mining.subscribe must not name a
+ * pool; the host's own verified login must. */
+static void t_evidence(void *arg)
+{
+	static const char subscribe[] =
+		"{\"id\":1,\"method\":\"mining.subscribe\",\"params\":[]}\n";
+	struct mw_event_peek ev;
+	struct mw_bp_decision d;
+	struct mw_stratum m;
+	struct mw_flow table = { 0 };
+
+	/* the host sent the SYN, the handshake completed in order */
+	peek_of(&ev, subscribe, MW_DIR_OUT, MW_DIR_OUT, 1, 1);
+	ASSERT_EQ(mw_bp_judge_peek(&ev, NULL, &m, &d), 1, "host-opened: Stratum");
+	ASSERT_TRUE(d.block, "host-opened, handshake in order: block the pool");
+	ASSERT_STREQ(mw_evidence_name(d.evidence), "host-opened, tcp-handshake", "evidence");
+	ASSERT_STREQ(d.role, "host is the miner", "role");
+	ASSERT_STREQ(d.sent_by, "client", "the host sent it");
+
+	/* the spoof of issue 15: one PA packet, no handshake, initiator unknown */
+	peek_of(&ev, subscribe, MW_DIR_IN, MW_INIT_UNKNOWN, 0, 0);
+	ASSERT_EQ(mw_bp_judge_peek(&ev, NULL, &m, &d), 1, "midstream: still Stratum");
+	ASSERT_TRUE(!d.block, "midstream: never a block");
+	ASSERT_STREQ(mw_evidence_name(d.evidence), "midstream", "evidence midstream");
+	ASSERT_STREQ(d.role, "unverified", "unverified");
+	/* a table entry saying otherwise does not help a flow the host did not open */
+	table.host_opened = 1, table.handshake = 1;
+	mw_bp_judge_peek(&ev, &table, &m, &d);
+	ASSERT_TRUE(!d.block, "midstream, whatever the table says now: no block");
+
+	/* a forged SYN then the payload: remote-opened, half-open */
+	peek_of(&ev, subscribe, MW_DIR_IN, MW_DIR_IN, 0, 0);
+	mw_bp_judge_peek(&ev, NULL, &m, &d);
+	ASSERT_TRUE(!d.block, "remote-opened without a handshake: no block");
+	ASSERT_STREQ(mw_evidence_name(d.evidence), "remote-opened, unverified", "evidence");
+
+	/* a real miner connected to a pool this host runs */
+	peek_of(&ev, subscribe, MW_DIR_IN, MW_DIR_IN, 1, 0);
+	mw_bp_judge_peek(&ev, NULL, &m, &d);
+	ASSERT_TRUE(!d.block, "the host serves Stratum: its clients are not blocked");
+	ASSERT_STREQ(d.role, "this host serves Stratum", "reported as serving");
+	ASSERT_STREQ(d.sent_by, "client", "the remote client sent it");
+
+	/* a packet claiming the host's own address, from the wire (a replay) */
+	peek_of(&ev, subscribe, MW_DIR_OUT, MW_DIR_OUT, 1, 0);
+	mw_bp_judge_peek(&ev, NULL, &m, &d);
+	ASSERT_TRUE(!d.block, "replayed: no block, even with a handshake");
+	ASSERT_STREQ(mw_evidence_name(d.evidence), "replayed", "evidence replayed");
+
+	/* the host's SYN, data on the handshake's last ACK: the table has the
+	 * completed handshake by the time the agent reads it */
+	peek_of(&ev, subscribe, MW_DIR_OUT, MW_DIR_OUT, 0, 1);
+	mw_bp_judge_peek(&ev, NULL, &m, &d);
+	ASSERT_TRUE(!d.block, "host-opened, handshake not seen: no block");
+	ASSERT_STREQ(mw_evidence_name(d.evidence), "host-opened, tcp-syn", "evidence tcp-syn");
+	table.host_opened = 1, table.handshake = 1;
+	mw_bp_judge_peek(&ev, &table, &m, &d);
+	ASSERT_TRUE(d.block, "host-opened, handshake complete in the table: block");
+	table.handshake = 0;
+	mw_bp_judge_peek(&ev, &table, &m, &d);
+	ASSERT_TRUE(!d.block, "still half-open in the table: no block");
+
+	/* the pool's answer on the host's verified connection */
+	peek_of(&ev,
+		"{\"id\":1,\"jsonrpc\":\"2.0\",\"error\":null,\"result\":{\"id\":\"1\",\"job\":{\"blob\":\"0707\",\"job_id\":\"a\"},\"status\":\"OK\"}}\n",
+		MW_DIR_IN, MW_DIR_OUT, 1, 1);
+	ASSERT_EQ(mw_bp_judge_peek(&ev, NULL, &m, &d), 1, "the pool's login answer");
+	ASSERT_TRUE(d.block, "blocks");
+	ASSERT_STREQ(d.sent_by, "pool", "sent by the pool");
+
+	/* not Stratum, UDP, or no payload: nothing */
+	peek_of(&ev, "{\"jsonrpc\":\"2.0\",\"method\":\"eth_blockNumber\",\"params\":[],\"id\":1}",
+		MW_DIR_OUT, MW_DIR_OUT, 1, 1);
+	ASSERT_EQ(mw_bp_judge_peek(&ev, NULL, &m, &d), 0, "JSON-RPC is not Stratum");
+	peek_of(&ev, subscribe, MW_DIR_OUT, MW_DIR_OUT, 0, 1);
+	ev.key.proto = IPPROTO_UDP;
+	ASSERT_EQ(mw_bp_judge_peek(&ev, NULL, &m, &d), 0, "UDP: not judged");
+	peek_of(&ev, subscribe, MW_DIR_OUT, MW_DIR_OUT, 1, 1);
+	ev.len = MW_PEEK_MAX + 1;
+	ASSERT_EQ(mw_bp_judge_peek(&ev, NULL, &m, &d), 0, "a length past the copy: refused");
+
+	/* the rhythm's flows: only the host's verified connections block */
+	mw_bp_decide(IPPROTO_TCP, MW_DIR_OUT, 1, 1, &d);
+	ASSERT_TRUE(d.block, "rhythm on a host-opened verified flow: block");
+	mw_bp_decide(IPPROTO_TCP, MW_DIR_OUT, 1, 0, &d);
+	ASSERT_TRUE(!d.block, "rhythm on a replayed flow: no block");
+}
+
+/* Names from the payload reach the events: never a byte jansson refuses. */
+static void t_stratum_bytes(void *arg)
+{
+	static const char cut[] =
+		"{\"id\":1,\"method\":\"login\",\"params\":{\"login\":\"x\",\"agent\":\"mi\xff\xfe\x01ner\"";
+	static const char utf8[] =
+		"{\"id\":1,\"method\":\"mining.subscribe\",\"params\":[\"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9x\"]}\n";
+	struct mw_stratum m;
+	json_t *j;
+
+	ASSERT_EQ(match(cut, &m), 1, "a cut XMR login with raw bytes in its agent");
+	ASSERT_STREQ(m.agent, "mi???ner", "invalid and control bytes replaced");
+	ASSERT_EQ(match(utf8, &m), 1, "a subscribe with a long non-ASCII agent");
+	j = json_pack("{s:s, s:s}", "agent", m.agent, "message", m.method);
+	ASSERT_TRUE(j != NULL, "the agent, cut to its field, still packs into JSON");
+	json_decref(j);
+}
+
+static void t_dirnet_resolved(void *arg)
+{
+	struct mw_dirnet_cfg cfg = { .resolved_max = 64, .per_name_max = 16, .ttl_max_s = 3600 };
+	struct mw_dirnet_verdict v;
+	struct mw_dirnet_allow r;
+	struct mw_dirnet d;
+	struct mw_addr a;
+	uint64_t ns = 1000 * SEC_NS, t0;
+	unsigned i, quiet;
+
+	mw_dirnet_init(&d, &cfg);
+	mw_dirnet_allow_parse("*.cdn.example:443", &r), mw_dirnet_allow_add(&d, &r);
+	mw_dirnet_allow_parse("api.example.com", &r), mw_dirnet_allow_add(&d, &r);
+	mw_dirnet_allow_parse("*.big.example", &r), mw_dirnet_allow_add(&d, &r);
+
+	/* a TTL of a year is kept an hour (ttl_max); one of 1 s a minute */
+	mw_addr_parse("203.0.113.1", &a);
+	mw_dirnet_resolved(&d, "api.example.com", &a, 365 * 86400, ns);
+	mw_dirnet_check(&d, &a, 8080, "curl", ns + 3599 * SEC_NS, 0, &v);
+	ASSERT_TRUE(!v.report, "within the capped TTL: expected");
+	mw_dirnet_tick(&d, ns + 3601 * SEC_NS, 0);
+	mw_dirnet_check(&d, &a, 8080, "curl", ns + 3601 * SEC_NS, 0, &v);
+	ASSERT_TRUE(v.report, "a year's TTL ends at ttl_max (an hour)");
+	ASSERT_EQ(d.n_resolved, 0, "and the entry is gone");
+	mw_addr_parse("203.0.113.2", &a);
+	mw_dirnet_resolved(&d, "api.example.com", &a, 1, ns);
+	mw_dirnet_check(&d, &a, 8080, "curl", ns + 59 * SEC_NS, 0, &v);
+	ASSERT_TRUE(!v.report, "a TTL of 1 s is kept a minute");
+
+	/* the port of the rule: *.cdn.example only on 443 */
+	mw_addr_parse("203.0.113.3", &a);
+	mw_dirnet_resolved(&d, "img.cdn.example", &a, 300, ns);
+	mw_dirnet_check(&d, &a, 443, "curl", ns, 0, &v);
+	ASSERT_TRUE(!v.report, "a subdomain's address on the rule's port");
+	mw_dirnet_check(&d, &a, 80, "curl", ns, 0, &v);
+	ASSERT_TRUE(v.report, "the same address on another port is not expected");
+	mw_dirnet_resolved(&d, "cdn.example.evil", &a, 300, ns);
+	ASSERT_EQ(d.n_resolved, 2, "a name that only ends like an allowed one teaches nothing");
+
+	/* per name: 16 at most, the rest refused until some expire */
+	for (i = 0; i < 40; i++) {
+		mw_addr_parse("198.51.100.0", &a);
+		a.addr[15] = (uint8_t)i;
+		mw_dirnet_resolved(&d, "www.cdn.example", &a, 300, ns);
+	}
+	ASSERT_EQ(d.allow[0].n_resolved, 16, "per-name cap");
+	ASSERT_TRUE(d.res_refused >= 24, "the rest refused");
+	/* in all: 64 at most, the soonest to expire gives way */
+	for (i = 0; i < 2000; i++) {
+		mw_addr_parse("192.0.2.0", &a);
+		a.addr[14] = (uint8_t)(i >> 8), a.addr[15] = (uint8_t)i;
+		a.addr[13] = (uint8_t)(i >> 16);
+		mw_dirnet_resolved(&d, "x.big.example", &a, 600 + i, ns);
+	}
+	ASSERT_TRUE(d.n_resolved <= 64, "the total cap holds");
+	/* per-name cap of big.example is 16, so the total is 16 + 16 + 2 */
+	ASSERT_EQ(d.allow[2].n_resolved, 16, "per-name cap, another name");
+	cfg.per_name_max = 1000;
+	mw_dirnet_free(&d);
+	mw_dirnet_init(&d, &cfg);
+	mw_dirnet_allow_parse("*.big.example", &r), mw_dirnet_allow_add(&d, &r);
+	t0 = mw_now_ns();
+	for (i = 0; i < 200000; i++) {
+		mw_addr_parse("192.0.2.0", &a);
+		a.addr[13] = (uint8_t)(i >> 16), a.addr[14] = (uint8_t)(i >> 8);
+		a.addr[15] = (uint8_t)i;
+		mw_dirnet_resolved(&d, "x.big.example", &a, 600 + i % 977, ns + i);
+	}
+	printf("    200000 answers into a cap of 64: %.2f us each\n",
+	       (double)(mw_now_ns() - t0) / 1000 / 200000);
+	ASSERT_EQ(d.n_resolved, 64, "full, never more");
+	ASSERT_EQ(d.res_evicted, 200000 - 64, "each new one evicted the soonest to expire");
+	/* the survivors are the latest-expiring ones, all found by the index */
+	quiet = 0;
+	for (i = 0; i < 200000; i++) {
+		mw_addr_parse("192.0.2.0", &a);
+		a.addr[13] = (uint8_t)(i >> 16), a.addr[14] = (uint8_t)(i >> 8);
+		a.addr[15] = (uint8_t)i;
+		if (i % 977 != 976)
+			continue;
+		mw_dirnet_check(&d, &a, 22, "x", ns + 200000, 0, &v);
+		quiet += !v.report;
+	}
+	ASSERT_EQ(quiet, 64, "the 64 kept are the ones with the longest TTL, all indexed");
+	mw_dirnet_tick(&d, ns + 10000 * SEC_NS, 0);
+	ASSERT_EQ(d.n_resolved, 0, "all expire");
+	/* a reload starts the names over */
+	mw_dirnet_resolved(&d, "x.big.example", &a, 60, ns);
+	mw_dirnet_allow_clear(&d);
+	ASSERT_EQ(d.n_resolved, 0, "cleared with the rules");
+	mw_dirnet_free(&d);
+}
+
+/* The index and the heap agree with each other after any mix of answers,
+ * refreshes, evictions and expiries; the set kept is the model's. */
+static bool res_consistent(const struct mw_dirnet *d)
+{
+	size_t i, reached = 0;
+	uint32_t b, e;
+
+	for (i = 0; i < d->n_resolved; i++) {
+		if (d->res[i].heap >= d->n_resolved || d->res_heap[d->res[i].heap] != i)
+			return false;
+		if (i &&
+		    d->res[d->res_heap[(i - 1) / 2]].expires_ns > d->res[d->res_heap[i]].expires_ns)
+			return false;
+	}
+	for (b = 0; b <= d->res_mask; b++)
+		for (e = d->res_bucket[b]; e != UINT32_MAX; e = d->res[e].next) {
+			if (e >= d->n_resolved || ++reached > d->n_resolved)
+				return false;
+		}
+	return reached == d->n_resolved;
+}
+
+static void t_dirnet_resolved_model(void *arg)
+{
+	struct mw_dirnet_cfg cfg = { .resolved_max = 50, .per_name_max = 1000, .ttl_min_s = 1 };
+	static uint64_t model[300]; /* expiry per address, 0: absent */
+	struct mw_dirnet_allow r;
+	struct mw_dirnet d;
+	struct mw_addr a;
+	uint64_t now = 5 * SEC_NS;
+	unsigned op, i, bad = 0, mismatches = 0;
+
+	mw_dirnet_init(&d, &cfg);
+	mw_dirnet_allow_parse("*.example", &r), mw_dirnet_allow_add(&d, &r);
+	srand(15);
+	for (op = 0; op < 100000; op++) {
+		unsigned k = (unsigned)rand() % 300, n = 0, min_i = 0;
+		uint64_t exp, min = UINT64_MAX;
+
+		now += 1 + (rand() % 4 == 0 ? (uint64_t)(rand() % 3) * SEC_NS : 0);
+		exp = now + (uint64_t)(1 + rand() % 200) * SEC_NS;
+		mw_addr_parse("198.51.100.0", &a);
+		a.addr[14] = (uint8_t)(k >> 8), a.addr[15] = (uint8_t)k;
+		mw_dirnet_resolved(&d, "a.example", &a, (uint32_t)((exp - now) / SEC_NS), now);
+		/* the model: expire, refresh or add, the soonest gives way */
+		for (i = 0; i < 300; i++)
+			if (model[i] && model[i] <= now)
+				model[i] = 0;
+		if (model[k]) {
+			model[k] = exp > model[k] ? exp : model[k];
+		} else {
+			for (i = 0; i < 300; i++)
+				if (model[i]) {
+					n++;
+					if (model[i] < min)
+						min = model[i], min_i = i;
+				}
+			if (n < 50)
+				model[k] = exp;
+			else if (exp > min)
+				model[min_i] = 0, model[k] = exp;
+		}
+		if (op % 97 == 0 && !res_consistent(&d))
+			bad++;
+		if (op % 101 == 0) {
+			for (i = 0, n = 0; i < 300; i++)
+				n += model[i] != 0;
+			mismatches += n != d.n_resolved;
+		}
+	}
+	ASSERT_EQ(bad, 0, "index and heap consistent throughout");
+	ASSERT_EQ(mismatches, 0, "the same number of entries as the model");
+	for (i = 0; i < d.n_resolved; i++) {
+		unsigned k = (unsigned)d.res[i].addr.addr[14] << 8 | d.res[i].addr.addr[15];
+
+		if (model[k] != d.res[i].expires_ns)
+			mismatches++;
+	}
+	ASSERT_EQ(mismatches, 0, "the same addresses and expiries as the model");
+	mw_dirnet_free(&d);
+}
+
+static void t_dirnet_baseline_bound(void *arg)
+{
+	struct mw_dirnet_cfg cfg = { .fanout = 1000 };
+	struct mw_dirnet_verdict v;
+	struct mw_dirnet d, d2;
+	struct mw_addr a;
+	int64_t now = 1700000000;
+	uint64_t t0;
+	unsigned i;
+	json_t *j;
+
+	mw_dirnet_init(&d, &cfg);
+	mw_dirnet_learn(&d, 1000, now);
+	t0 = mw_now_ns();
+	/* a local user sprays connections to every /24 while the host learns */
+	for (i = 0; i < MW_DIRNET_KNOWN_MAX + 5000; i++) {
+		mw_addr_parse("10.0.0.1", &a);
+		a.addr[12] = (uint8_t)(100 + (i >> 16)), a.addr[13] = (uint8_t)(i >> 8);
+		a.addr[14] = (uint8_t)i;
+		mw_dirnet_check(&d, &a, 443, i % 2 ? "spray" : "spray2", 1, now, &v);
+	}
+	printf("    %u destinations learned: %.2f us each\n", MW_DIRNET_KNOWN_MAX + 5000,
+	       (double)(mw_now_ns() - t0) / 1000 / (MW_DIRNET_KNOWN_MAX + 5000));
+	ASSERT_EQ(d.n_known, MW_DIRNET_KNOWN_MAX, "the baseline stops at its cap");
+	ASSERT_EQ(d.known_refused, 5000, "the rest counted");
+	mw_dirnet_tick(&d, 1, now + 2);
+	mw_addr_parse("10.0.0.1", &a);
+	a.addr[12] = 100, a.addr[13] = 0, a.addr[14] = 7;
+	mw_dirnet_check(&d, &a, 443, "spray", 2, now + 3, &v);
+	ASSERT_TRUE(!v.report, "a learned destination, found by the index");
+	mw_dirnet_check(&d, &a, 443, "xmrig", 3, now + 3, &v);
+	ASSERT_TRUE(v.report && v.new_process, "a new process, known by the process index");
+	mw_dirnet_check(&d, &a, 8443, "spray2", 4, now + 3, &v);
+	ASSERT_TRUE(v.report && !v.new_process, "a known process on a new port");
+
+	/* through a save and a load, with a duplicate line */
+	j = mw_dirnet_baseline_json(&d);
+	json_array_append(json_object_get(j, "destinations"),
+			  json_array_get(json_object_get(j, "destinations"), 0));
+	mw_dirnet_init(&d2, &cfg);
+	ASSERT_EQ(mw_dirnet_baseline_load(&d2, j, "t.json", stderr), 0, "loads");
+	ASSERT_EQ(d2.n_known, MW_DIRNET_KNOWN_MAX, "the duplicate counted once");
+	mw_dirnet_check(&d2, &a, 443, "spray", 2, now + 3, &v);
+	ASSERT_TRUE(!v.report, "known after the load");
+	json_decref(j);
+	mw_dirnet_free(&d2);
+	mw_dirnet_free(&d);
+}
+
 int main(int argc, char **argv)
 {
 	const char *d = getenv("MW_DATA");
@@ -407,5 +757,10 @@ int main(int argc, char **argv)
 	test_run("stratum: ordinary JSON-RPC and junk", t_benign, NULL);
 	test_run("rhythm: miners and long-lived benign connections", t_rhythm, NULL);
 	test_run("dirnet: expected destinations, learning, severity", t_dirnet, NULL);
+	test_run("evidence: a pool is blocked only on the host's verified flow", t_evidence, NULL);
+	test_run("stratum: names from the payload are safe for JSON", t_stratum_bytes, NULL);
+	test_run("dirnet: resolved names capped, indexed, TTL-bounded", t_dirnet_resolved, NULL);
+	test_run("dirnet: resolved names against a model", t_dirnet_resolved_model, NULL);
+	test_run("dirnet: the baseline bounded and indexed", t_dirnet_baseline_bound, NULL);
 	return test_summary("patterns");
 }

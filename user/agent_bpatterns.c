@@ -61,10 +61,10 @@ struct finding {
 	const struct mw_flow_key *key;
 	uint64_t sock_cookie;
 	uint32_t ifindex;
-	int initiator; /* MW_DIR_OUT: the host opened the connection */
+	const struct mw_bp_decision *dec;
 	const char *match; /* "stratum" or "rhythm" */
 	unsigned score;
-	json_t *evidence; /* taken */
+	json_t *observed; /* taken: what was seen (dialect, message; the rhythm's figures) */
 };
 
 static const char *block_pool(struct mw_agent_bp *a, const struct finding *fd,
@@ -73,12 +73,13 @@ static const char *block_pool(struct mw_agent_bp *a, const struct finding *fd,
 	struct mw_block_req req = { .method = "BPATTERNS", .exact = true };
 	char reason[MW_REASON_MAX];
 
-	/* the host serving miners (a pool or proxy it runs) is reported, and
-	 * its clients are not blocked on that ground */
-	if (!a->cfg->bp_block || !a->policy || fd->initiator != MW_DIR_OUT)
+	/* only a connection the host opened, seen from its SYN through a
+	 * handshake in order, names a pool: a forged packet, a flow met
+	 * mid-stream or the clients of a pool the host runs never do */
+	if (!a->cfg->bp_block || !a->policy || !fd->dec->block)
 		return "alert";
 	snprintf(reason, sizeof(reason), "%s%s%s", fd->match, have_proc ? " from " : "",
-		 have_proc ? proc->o.comm : "");
+		 have_proc ? proc->comm : "");
 	memcpy(&req.target.addr, fd->key->remote_addr, sizeof(req.target.addr));
 	req.target.len = 128;
 	req.reason = reason;
@@ -89,7 +90,10 @@ static void report(struct mw_agent_bp *a, const struct finding *fd)
 {
 	const struct mw_flow_key *k = fd->key;
 	char ts[40], local[MW_ADDRSTRLEN], remote[MW_ADDRSTRLEN], ifname[IF_NAMESIZE];
-	bool out = fd->initiator != MW_DIR_IN, port_hint = pool_port(a->cfg, ntohs(k->remote_port));
+	/* the host is the client unless the remote side opened the flow */
+	bool out = fd->dec->evidence != MW_EVID_REMOTE_HANDSHAKE &&
+		   fd->dec->evidence != MW_EVID_REMOTE,
+	     port_hint = pool_port(a->cfg, ntohs(k->remote_port));
 	struct mw_process proc;
 	bool have_proc = !mw_process_lookup(a->owner_fd, fd->sock_cookie, &proc);
 	unsigned score = fd->score + (port_hint ? 10 : 0);
@@ -100,56 +104,68 @@ static void report(struct mw_agent_bp *a, const struct finding *fd)
 	action = block_pool(a, fd, &proc, have_proc);
 	mw_addr_str((const struct mw_addr *)k->local_addr, local, sizeof(local));
 	mw_addr_str((const struct mw_addr *)k->remote_addr, remote, sizeof(remote));
-	detail = json_pack("{s:s, s:i, s:b, s:s, s:o, s:o}", "match", fd->match, "score",
+	detail = json_pack("{s:s, s:i, s:b, s:s, s:s, s:b, s:o, s:o}", "match", fd->match, "score",
 			   score > 100 ? 100 : (int)score, "pool_port", port_hint, "role",
-			   out ? "host is the miner" : "host serves miners", "evidence",
-			   fd->evidence, "process",
+			   fd->dec->role, "evidence", mw_evidence_name(fd->dec->evidence),
+			   "verified", mw_evidence_verified(fd->dec->evidence), "observed",
+			   fd->observed, "process",
 			   have_proc ? mw_process_json(&proc) : json_null());
+	if (detail && a->unverified.suppressed) {
+		/* reports held back since the previous one (see report_unverified) */
+		json_object_set_new(detail, "unverified_suppressed",
+				    json_integer((json_int_t)a->unverified.suppressed));
+		a->unverified.suppressed = 0;
+	}
 	mw_eve_timestamp(ts, sizeof(ts));
 	ev = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:i, s:s, s:s, s:s, s:o}", "timestamp",
 		       ts, "event_type", "detection", "method", "BPATTERNS", "severity",
-		       out ? "high" : "medium", "src_ip", out ? local : remote, "src_port",
-		       ntohs(out ? k->local_port : k->remote_port), "dest_ip", out ? remote : local,
-		       "dest_port", ntohs(out ? k->remote_port : k->local_port), "proto", "TCP",
-		       "in_iface", if_indextoname(fd->ifindex, ifname) ? ifname : "", "action",
-		       action, "detail", detail);
+		       fd->dec->block ? "high" : "medium", "src_ip", out ? local : remote,
+		       "src_port", ntohs(out ? k->local_port : k->remote_port), "dest_ip",
+		       out ? remote : local, "dest_port",
+		       ntohs(out ? k->remote_port : k->local_port), "proto", "TCP", "in_iface",
+		       if_indextoname(fd->ifindex, ifname) ? ifname : "", "action", action,
+		       "detail", detail);
+	if (!ev)
+		pr_warn("bpatterns: cannot build the event for %s (out of memory)\n", remote);
 	mw_eve_emit(a->eve, ev);
 }
 
-/* Who opened the connection, and from which socket, from the flow table
- * (a peek carries no flow). */
-static int initiator_of(const struct mw_agent_bp *a, const struct mw_flow_key *key,
-			uint64_t *cookie)
+/* The flow table's entry for @key now (a peek carries no socket cookie). */
+static bool flow_now(const struct mw_agent_bp *a, const struct mw_flow_key *key, struct mw_flow *f)
 {
-	struct mw_flow f;
-
-	if (a->flows_fd < 0 || bpf_map_lookup_elem(a->flows_fd, key, &f))
-		return MW_INIT_UNKNOWN;
-	*cookie = f.sock_cookie;
-	return f.initiator;
+	return a->flows_fd >= 0 && !bpf_map_lookup_elem(a->flows_fd, key, f);
 }
 
 static void on_peek(void *arg, const struct mw_event_peek *ev)
 {
 	struct mw_agent_bp *a = arg;
+	struct mw_bp_decision dec;
 	struct mw_stratum m;
-	struct finding fd = { .key = &ev->key, .ifindex = ev->hdr.ifindex, .match = "stratum" };
+	struct mw_flow f;
+	bool have_flow;
+	struct finding fd = {
+		.key = &ev->key, .ifindex = ev->hdr.ifindex, .match = "stratum", .dec = &dec
+	};
 
 	if (ev->key.proto != IPPROTO_TCP || !ev->len || ev->data[0] != '{')
 		return;
-	if (!mw_stratum_match(ev->data, ev->len, &m) || reported(a, &ev->key))
+	have_flow = flow_now(a, &ev->key, &f);
+	if (!mw_bp_judge_peek(ev, have_flow ? &f : NULL, &m, &dec) || reported(a, &ev->key))
 		return;
 	a->stratum++;
-	fd.initiator = initiator_of(a, &ev->key, &fd.sock_cookie);
-	/* the client of a connection of unknown direction is the side that
-	 * logs in or subscribes; a pool pushes jobs */
-	if (fd.initiator == MW_INIT_UNKNOWN)
-		fd.initiator = MW_DIR_OUT;
+	/* a remote can send any number of these from any address: what no
+	 * handshake backs is reported at a bounded rate */
+	if (!mw_evidence_verified(dec.evidence) &&
+	    !mw_report_limit_take(&a->unverified, MW_BP_UNVERIFIED_PER_MIN, mw_now_ns())) {
+		a->unverified_dropped++;
+		return;
+	}
+	if (have_flow && mw_evidence_host_opened(dec.evidence))
+		fd.sock_cookie = f.sock_cookie;
 	fd.score = 90;
-	fd.evidence = json_pack(
-		"{s:s, s:s, s:s, s:s}", "dialect", mw_stratum_dialect_name(m.dialect), "message",
-		m.method, "agent", m.agent, "sent_by",
-		(ev->hdr.dir == MW_DIR_OUT) == (fd.initiator == MW_DIR_OUT) ? "client" : "pool");
+	fd.observed = json_pack("{s:s, s:s, s:s, s:s}", "dialect",
+				mw_stratum_dialect_name(m.dialect), "message", m.method, "agent",
+				m.agent, "sent_by", dec.sent_by);
 	report(a, &fd);
 }
 
@@ -158,19 +174,24 @@ static void sample(struct mw_agent_bp *a, const struct mw_flow_key *key, const s
 		   uint64_t now_ns)
 {
 	struct mw_rhythm_verdict v;
-	struct finding fd = {
-		.key = key, .sock_cookie = f->sock_cookie, .ifindex = f->ifindex, .match = "rhythm"
-	};
+	struct mw_bp_decision dec;
+	struct finding fd = { .key = key,
+			      .sock_cookie = f->sock_cookie,
+			      .ifindex = f->ifindex,
+			      .match = "rhythm",
+			      .dec = &dec };
 
-	if (!a->rhythm || key->proto != IPPROTO_TCP || f->initiator != MW_DIR_OUT ||
-	    f->state != MW_STATE_OPEN)
+	/* only connections the host opened are followed: a remote cannot make
+	 * the agent keep state for flows it forges */
+	if (!a->rhythm || key->proto != IPPROTO_TCP || !f->host_opened || f->state != MW_STATE_OPEN)
 		return;
 	if (!mw_rhythm_sample(a->rhythm, key, f, now_ns, &v) || reported(a, key))
 		return;
 	a->rhythms++;
-	fd.initiator = MW_DIR_OUT;
+	mw_bp_decide(key->proto, f->initiator, f->handshake, f->host_opened, &dec);
+	dec.sent_by = "pool";
 	fd.score = v.score;
-	fd.evidence = json_pack("{s:i, s:f, s:f, s:i, s:i, s:i, s:I, s:I}", "pushes", (int)v.pushes,
+	fd.observed = json_pack("{s:i, s:f, s:f, s:i, s:i, s:i, s:I, s:I}", "pushes", (int)v.pushes,
 				"mean_gap_s", v.mean_gap_s, "gap_spread", v.cv, "mean_push_bytes",
 				(int)v.mean_push_bytes, "exchanges", (int)v.exchanges,
 				"client_only", (int)v.client_only, "bytes_in_per_min",

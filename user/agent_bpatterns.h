@@ -2,7 +2,9 @@
 /*
  * agent_bpatterns.h - the agent's side of BPATTERNS: Stratum in payload
  * peeks, the miner's rhythm in the periodic flow scan, the process behind
- * the connection, and the detection and block that follow.
+ * the connection, and the detection and block that follow. Each detection
+ * says the evidence it rests on (detect/evidence.h); only a connection the
+ * host opened, its handshake seen in order, blocks a pool.
  */
 #ifndef MW_AGENT_BPATTERNS_H
 #define MW_AGENT_BPATTERNS_H
@@ -23,6 +25,9 @@ struct mw_agent_bp {
 	int owner_fd, flows_fd;
 	struct mw_rhythm *rhythm;
 	uint64_t detections, stratum, rhythms;
+	/* reports that cannot lead to a block, capped (evidence.h) */
+	struct mw_report_limit unverified;
+	uint64_t unverified_dropped;
 	/* flows already reported (a login and its reply are one detection) */
 	struct {
 		struct mw_flow_key key;
@@ -33,6 +38,10 @@ struct mw_agent_bp {
 	struct mw_flow_key *keys;
 	uint64_t *first;
 };
+
+/* Stratum reports on unverified flows (remote-opened without a handshake,
+ * mid-stream, replayed) a minute at most; the rest are counted. */
+#define MW_BP_UNVERIFIED_PER_MIN 20
 
 /* Connections sampled by key every cycle, at most; beyond, at each sweep. */
 #define MW_RHYTHM_CYCLE_MAX 4096

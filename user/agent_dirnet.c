@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include "flowtable.h"
 #include "log.h"
 #include "owner.h"
+#include "detect/evidence.h"
 #include "parse/dns.h"
 #include "util.h"
 
@@ -105,6 +107,11 @@ static void set_cfg(struct mw_agent_dirnet *a)
 	for (i = 0; i < a->cfg->bp_pool_ports.n && a->d.cfg.n_sensitive < 64; i++)
 		a->d.cfg.sensitive_ports[a->d.cfg.n_sensitive++] = a->cfg->bp_pool_ports.port[i];
 	a->d.cfg.fanout = (unsigned)a->cfg->dn_fanout;
+	/* an answer's TTL is the resolver's word: a day at most by default,
+	 * as for the blacklist's learned addresses */
+	a->d.cfg.ttl_max_s = (uint32_t)(a->cfg->bl_ttl_max_ms / 1000);
+	if (a->d.cfg.ttl_max_s < a->d.cfg.ttl_min_s)
+		a->d.cfg.ttl_max_s = a->d.cfg.ttl_min_s;
 }
 
 static bool is_resolver(const struct mw_agent_dirnet *a, const struct mw_addr *dst)
@@ -138,7 +145,8 @@ static int save(struct mw_agent_dirnet *a)
 }
 
 static void report(struct mw_agent_dirnet *a, const struct mw_event_flow *ev,
-		   const struct mw_dirnet_verdict *v, const struct mw_process *proc, bool have_proc)
+		   const struct mw_dirnet_verdict *v, enum mw_evidence evid,
+		   const struct mw_process *proc, bool have_proc)
 {
 	const struct mw_flow_key *k = &ev->key;
 	char ts[40], local[MW_ADDRSTRLEN], remote[MW_ADDRSTRLEN], ifname[IF_NAMESIZE], pb[8];
@@ -148,23 +156,31 @@ static void report(struct mw_agent_dirnet *a, const struct mw_event_flow *ev,
 	a->detections++;
 	mw_addr_str((const struct mw_addr *)k->local_addr, local, sizeof(local));
 	mw_addr_str((const struct mw_addr *)k->remote_addr, remote, sizeof(remote));
-	if (a->cfg->dn_block && a->policy) {
+	/* a destination is blocked only for a flow the host itself opened: a
+	 * packet from the wire that claims the host's address proves nothing */
+	if (a->cfg->dn_block && a->policy && mw_evidence_host_opened(evid)) {
 		struct mw_block_req req = { .method = "DIRNET", .exact = true };
 		char reason[MW_REASON_MAX];
 
 		snprintf(reason, sizeof(reason), "new outbound destination%s%s",
-			 have_proc ? " of " : "", have_proc ? proc->o.comm : "");
+			 have_proc ? " of " : "", have_proc ? proc->comm : "");
 		memcpy(&req.target.addr, k->remote_addr, sizeof(req.target.addr));
 		req.target.len = 128;
 		req.reason = reason;
 		action = mw_policy_block_detection(a->policy, &req);
 	}
 	detail = json_pack(
-		"{s:s, s:b, s:b, s:b, s:i, s:o}", "reason",
+		"{s:s, s:s, s:b, s:b, s:b, s:b, s:i, s:o}", "reason",
 		a->d.learned ? "not in the learned baseline" : "not an expected destination",
+		"evidence", mw_evidence_name(evid), "verified", mw_evidence_verified(evid),
 		"sensitive_port", v->sensitive_port, "new_process", v->new_process, "baseline",
 		a->d.learned, "new_destinations_last_minute", (int)v->recent_new, "process",
 		have_proc ? mw_process_json(proc) : json_null());
+	if (detail && a->unverified.suppressed) {
+		json_object_set_new(detail, "unverified_suppressed",
+				    json_integer((json_int_t)a->unverified.suppressed));
+		a->unverified.suppressed = 0;
+	}
 	mw_eve_timestamp(ts, sizeof(ts));
 	e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:i, s:s, s:s, s:s, s:o}", "timestamp",
 		      ts, "event_type", "detection", "method", "DIRNET", "severity", v->severity,
@@ -173,45 +189,90 @@ static void report(struct mw_agent_dirnet *a, const struct mw_event_flow *ev,
 		      mw_proto_name(k->proto, pb, sizeof(pb)), "in_iface",
 		      if_indextoname(ev->hdr.ifindex, ifname) ? ifname : "", "action", action,
 		      "detail", detail);
+	if (!e)
+		pr_warn("dirnet: cannot build the event for %s (out of memory)\n", remote);
 	mw_eve_emit(a->eve, e);
 }
 
-static void on_new_public(void *arg, const struct mw_event_flow *ev)
+static void judge(struct mw_agent_dirnet *a, const struct mw_event_flow *ev)
 {
-	struct mw_agent_dirnet *a = arg;
 	const struct mw_addr *dst = (const struct mw_addr *)ev->key.remote_addr;
+	enum mw_evidence evid = mw_evidence_of(ev->key.proto, ev->flow.initiator,
+					       ev->flow.handshake, ev->flow.host_opened);
 	struct mw_dirnet_verdict v;
 	struct mw_process proc;
-	bool have_proc;
+	bool have_proc = false;
 
 	if (!a->cfg->dn_enable || is_resolver(a, dst))
 		return;
-	have_proc = !mw_process_lookup(a->owner_fd, ev->flow.sock_cookie, &proc);
-	mw_dirnet_check(&a->d, dst, ntohs(ev->key.remote_port), have_proc ? proc.o.comm : "",
+	if (!mw_evidence_host_opened(evid)) {
+		/* a frame from the wire with the host's address as source (a
+		 * replay, a spoof): never learned into the baseline, never
+		 * blocked, reported at a bounded rate */
+		if (a->d.learn_until_s ||
+		    !mw_report_limit_take(&a->unverified, MW_DIRNET_UNVERIFIED_PER_MIN,
+					  mw_now_ns()))
+			return;
+	} else {
+		have_proc = !mw_process_lookup(a->owner_fd, ev->flow.sock_cookie, &proc);
+	}
+	mw_dirnet_check(&a->d, dst, ntohs(ev->key.remote_port), have_proc ? proc.comm : "",
 			mw_now_ns(), time(NULL), &v);
 	if (v.report)
-		report(a, ev, &v, &proc, have_proc);
+		report(a, ev, &v, evid, &proc, have_proc);
 }
 
-/* DNS answers tell which addresses the allowed names have now. */
+/*
+ * New flows are judged once the payload copies read in the same round are:
+ * those come from a ring of their own, read after the flow events, and the
+ * DNS answer that made a destination expected (a name in dirnet.allow)
+ * arrived before the flow it led to.
+ */
+static void on_new_public(void *arg, const struct mw_event_flow *ev)
+{
+	struct mw_agent_dirnet *a = arg;
+
+	if (!a->cfg->dn_enable)
+		return;
+	if (a->n_pending == MW_DIRNET_PENDING_MAX)
+		mw_agent_dirnet_flush(a);
+	a->pending[a->n_pending++] = *ev;
+}
+
+void mw_agent_dirnet_flush(struct mw_agent_dirnet *a)
+{
+	unsigned i;
+
+	for (i = 0; i < a->n_pending; i++)
+		judge(a, &a->pending[i]);
+	a->n_pending = 0;
+}
+
+void mw_agent_dirnet_dns_answer(struct mw_agent_dirnet *a, const struct mw_dns_msg *msg,
+				uint64_t now_ns)
+{
+	unsigned i, j;
+
+	for (i = 0; i < msg->n_addrs; i++)
+		for (j = 0; j < msg->n_names; j++)
+			mw_dirnet_resolved(&a->d, msg->names[j], &msg->addrs[i].addr,
+					   msg->addrs[i].ttl, now_ns);
+}
+
+/* DNS answers tell which addresses the allowed names have now: only answers
+ * in a flow the host opened (its query left through tc egress), so that an
+ * unsolicited datagram from port 53 teaches nothing. */
 static void on_peek(void *arg, const struct mw_event_peek *ev)
 {
 	struct mw_agent_dirnet *a = arg;
 	struct mw_dns_msg msg;
-	unsigned i, j;
 
-	if (ev->key.remote_port != htons(53) || ev->hdr.dir != MW_DIR_IN ||
+	if (ev->key.remote_port != htons(53) || ev->hdr.dir != MW_DIR_IN || !ev->host_opened ||
 	    (ev->key.proto == IPPROTO_TCP && ev->index != 0))
 		return;
-	if (mw_dns_parse(ev->data, ev->len, ev->key.proto == IPPROTO_TCP, &msg))
+	if (!a->d.n_allow || mw_dns_parse(ev->data, ev->len, ev->key.proto == IPPROTO_TCP, &msg))
 		return;
-	for (i = 0; i < msg.n_addrs; i++) {
-		uint64_t ttl = msg.addrs[i].ttl < 60 ? 60 : msg.addrs[i].ttl;
-
-		for (j = 0; j < msg.n_names; j++)
-			mw_dirnet_resolved(&a->d, msg.names[j], &msg.addrs[i].addr,
-					   mw_now_ns() + ttl * 1000000000ULL);
-	}
+	mw_agent_dirnet_dns_answer(a, &msg, mw_now_ns());
 }
 
 int mw_agent_dirnet_init(struct mw_agent_dirnet *a, const struct mw_config *cfg, int owner_fd,
@@ -229,14 +290,22 @@ int mw_agent_dirnet_init(struct mw_agent_dirnet *a, const struct mw_config *cfg,
 	a->policy = policy;
 	a->allow = allow;
 	a->eve = eve;
+	a->pending = calloc(MW_DIRNET_PENDING_MAX, sizeof(*a->pending));
+	if (!a->pending)
+		return -ENOMEM;
 	mw_dirnet_init(&a->d, &dc);
 	set_cfg(a);
 	set_rules(a);
 	snprintf(a->path, sizeof(a->path), "%s/dirnet-baseline.json", cfg->state_dir);
 	j = json_load_file(a->path, 0, &jerr);
 	if (j) {
-		if (mw_dirnet_baseline_load(&a->d, j, a->path, stderr) == -EINVAL)
+		int ret = mw_dirnet_baseline_load(&a->d, j, a->path, stderr);
+
+		if (ret == -EINVAL)
 			pr_warn("%s: some entries were unreadable and are forgotten\n", a->path);
+		else if (ret == -E2BIG)
+			pr_warn("%s: more than %u destinations; the rest are forgotten\n", a->path,
+				MW_DIRNET_KNOWN_MAX);
 		json_decref(j);
 		pr_info("dirnet: baseline of %zu destinations from %s%s\n", a->d.n_known, a->path,
 			a->d.learn_until_s ? " (still learning)" : "");
@@ -255,6 +324,10 @@ int mw_agent_dirnet_init(struct mw_agent_dirnet *a, const struct mw_config *cfg,
 
 void mw_agent_dirnet_free(struct mw_agent_dirnet *a)
 {
+	/* the main loop flushed the last round; the outputs are closed by now */
+	free(a->pending);
+	a->pending = NULL;
+	a->n_pending = 0;
 	if (a->d.dirty)
 		save(a);
 	mw_dirnet_free(&a->d);
@@ -268,6 +341,7 @@ void mw_agent_dirnet_reload(struct mw_agent_dirnet *a)
 
 void mw_agent_dirnet_tick(struct mw_agent_dirnet *a, uint64_t now_ns)
 {
+	mw_agent_dirnet_flush(a);
 	if (mw_dirnet_tick(&a->d, now_ns, time(NULL)))
 		pr_info("dirnet: learning ended with %zu destinations; new ones are reported from now on\n",
 			a->d.n_known);

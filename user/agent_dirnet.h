@@ -15,10 +15,12 @@
 
 #include "config.h"
 #include "detect/dirnet.h"
+#include "detect/evidence.h"
 #include "enforce/allow.h"
 #include "enforce/policy.h"
 #include "events.h"
 #include "output/eve.h"
+#include "parse/dns.h"
 
 struct mw_agent_dirnet {
 	const struct mw_config *cfg;
@@ -29,7 +31,17 @@ struct mw_agent_dirnet {
 	int owner_fd;
 	char path[PATH_MAX]; /* the baseline: state_dir/dirnet-baseline.json */
 	uint64_t detections, last_save_ns;
+	/* reports on flows the host did not open (evidence.h) */
+	struct mw_report_limit unverified;
+	/* new flows of this round of events, judged by mw_agent_dirnet_flush */
+	struct mw_event_flow *pending;
+	unsigned n_pending;
 };
+
+#define MW_DIRNET_PENDING_MAX 1024
+
+/* DIRNET reports a minute at most for flows the host did not open. */
+#define MW_DIRNET_UNVERIFIED_PER_MIN 20
 
 int mw_agent_dirnet_init(struct mw_agent_dirnet *a, const struct mw_config *cfg, int owner_fd,
 			 struct mw_policy *policy, struct mw_allow *allow, struct mw_eve *eve,
@@ -37,7 +49,16 @@ int mw_agent_dirnet_init(struct mw_agent_dirnet *a, const struct mw_config *cfg,
 /* Saves the baseline if it changed. */
 void mw_agent_dirnet_free(struct mw_agent_dirnet *a);
 void mw_agent_dirnet_reload(struct mw_agent_dirnet *a);
-/* Ends learning when due; saves the baseline every few seconds when it changed. */
+/* Learns the addresses of allowed names from a DNS answer the host asked
+ * for. DIRNET's own peek sink calls it for answers on flows the host opened;
+ * the blacklist's query matcher (ID, question, resolver) may call it instead
+ * for the answers it verified. */
+void mw_agent_dirnet_dns_answer(struct mw_agent_dirnet *a, const struct mw_dns_msg *msg,
+				uint64_t now_ns);
+/* Judges the new flows of the latest round of events: call after each
+ * mw_events_consume (the DNS answers of the round are learned by then). */
+void mw_agent_dirnet_flush(struct mw_agent_dirnet *a);
+/* Flushes; ends learning when due; saves the baseline every few seconds when it changed. */
 void mw_agent_dirnet_tick(struct mw_agent_dirnet *a, uint64_t now_ns);
 /* dirnet_baseline, dirnet_learn {duration_ms}. */
 json_t *mw_agent_dirnet_control(struct mw_agent_dirnet *a, const char *cmd, json_t *req, char *err,

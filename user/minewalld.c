@@ -490,6 +490,7 @@ static int run_loop(struct agent *a)
 					periodic(a);
 			} else if (fd == mw_events_fd(&a->events)) {
 				mw_events_consume(&a->events);
+				mw_agent_dirnet_flush(&a->dirnet);
 				/* what the detectors decided goes out in one transaction */
 				mw_policy_commit(&a->policy);
 			} else if (fd == a->control.fd) {
@@ -508,6 +509,7 @@ static int run_loop(struct agent *a)
 	}
 	/* drain what the datapath reported before we stop */
 	mw_events_consume(&a->events);
+	mw_agent_dirnet_flush(&a->dirnet);
 	return 0;
 }
 
@@ -813,6 +815,8 @@ static int start(struct agent *a)
 	pr_debug("%d local addresses\n", err);
 
 	err = mw_events_open(&a->events, mw_loader_map_fd(&a->loader, MW_MAP_EVENTS));
+	if (!err)
+		err = mw_events_add_peeks(&a->events, mw_loader_map_fd(&a->loader, MW_MAP_PEEKS));
 	if (err) {
 		pr_warn("cannot open the event ring buffer: %s\n", strerror(-err));
 		return err;

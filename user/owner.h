@@ -14,11 +14,18 @@
 
 #include "minewall.h"
 
+/*
+ * Every string here is safe to print and to put into JSON: a process picks
+ * its own name (prctl(PR_SET_NAME) takes any bytes), its arguments and,
+ * delegated, its cgroup's name, so invalid UTF-8 is replaced with U+FFFD and
+ * control characters are written as \xHH. @o.comm keeps the raw bytes.
+ */
 struct mw_process {
 	struct mw_owner o;
-	char cmdline[256]; /* empty once the process is gone */
-	char cgroup[256]; /* path below the cgroup v2 root, or empty */
-	char user[32];
+	char comm[16 * 4]; /* o.comm made safe: each byte may become 4 */
+	char cmdline[512]; /* empty once the process is gone */
+	char cgroup[512]; /* path below the cgroup v2 root, or empty */
+	char user[64];
 };
 
 /* Fills @p for the socket whose cookie is @cookie (mw_flow.sock_cookie)

@@ -2,7 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # BPATTERNS end to end. The real captures replayed into the datapath: the
 # three Stratum dialects of ndpi/mining.pcapng, bfgminer, a miner met
-# mid-session, the CoinHive logins are detected; a Monero node is not. Live:
+# mid-session, the CoinHive logins are detected; a Monero node is not. A
+# replay arrives from the wire, so the host opened none of its flows: each is
+# reported on that evidence ("replayed", "midstream") and nothing is blocked,
+# with blocking on (issue 15: anyone can send these packets). Live:
 # "miners" on the protected host send the exact first messages of XMRig,
 # cpuminer and ethminer to pools on 3333, 443 and a random high port: each is
 # detected with the process that connected, and its pool blocked. TLS-wrapped
@@ -22,7 +25,8 @@ setup_topology || exit 1
 
 # --- the captures --------------------------------------------------------
 declare_local 147.229.13.222 192.168.2.148 192.168.2.92 10.0.2.15 192.168.2.100
-printf '[bpatterns]\nblock = no\n[dict]\nblock = no\n' >"$RUN_DIR/replay.conf"
+# BPATTERNS blocks as shipped: a replay must not make it act
+printf '[dict]\nblock = no\n' >"$RUN_DIR/replay.conf"
 start_agent -c "$RUN_DIR/replay.conf" || exit 1
 for c in ndpi/mining.pcapng zeek-cryptomining/bitcoin-mining.pcap \
 	zeek-cryptomining/bitcoin-mining-in-progress.pcap zeek-cryptomining/coinhive-stratum.pcap \
@@ -41,6 +45,13 @@ check_fails "monero.pcap: a Monero node is not a miner" bash -c "grep BPATTERNS 
 # already (one report per flow and 10 minutes); count its own flow
 check "bitcoin-mining-in-progress.pcap: the notify stream met mid-session" \
 	bash -c "grep BPATTERNS '$RUN_DIR/events.json' | grep '\"src_port\":53266' | grep -q 74.84.128.158"
+check "every replayed detection is a report: evidence replayed or midstream, action alert" \
+	python3 -c '
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1]) if "\"BPATTERNS\"" in l]
+bad = [e for e in ev if e["action"] != "alert" or e["detail"]["evidence"] not in ("replayed", "midstream") or e["detail"]["verified"]]
+print(len(ev), "detections", len(bad), "not reports"); sys.exit(1 if bad or not ev else 0)' "$RUN_DIR/events.json"
+check_eq "the replays blocked nothing" "$(mw blocks -j)" "[]"
 stop_agent
 rm -f "$RUN_DIR/events.json"
 in_srv ip addr flush dev "$SRV_IF" scope global
@@ -150,6 +161,8 @@ check "XMRig login on 3333: detected" wait_event $POOL_XMR
 check "XMRig: dialect, agent and pool port" bash -c "events_for $POOL_XMR | grep '\"dialect\":\"xmr-login\"' | grep 'XMRig/6.21.0' | grep -q '\"pool_port\":true'"
 check "XMRig: the process that connected (comm xmrig, pid $xmrig_pid)" \
 	bash -c "events_for $POOL_XMR | grep '\"comm\":\"xmrig\"' | grep -q '\"pid\":$xmrig_pid,'"
+check "XMRig: on evidence the host opened it, handshake in order" \
+	bash -c "events_for $POOL_XMR | grep -q '\"evidence\":\"host-opened, tcp-handshake\"'"
 check "XMRig: the pool is blocked" bash -c "for i in \$(seq 30); do MINEWALL_PIN_PATH=$PIN MINEWALL_RUN_DIR=$RUN_DIR/run $BIN/minewall blocks -j | grep -q '\"prefix\":\"$POOL_XMR\"' && exit 0; sleep 0.1; done; exit 1"
 check "cpuminer on 443: detected as Stratum v1, process cpuminer" wait_event $POOL_V1
 check "cpuminer: dialect and process" bash -c "events_for $POOL_V1 | grep stratum-v1 | grep -q '\"comm\":\"cpuminer\"'"
@@ -202,6 +215,7 @@ bg_srv ssh -i "$RUN_DIR/sshd/client_key" "${SSH_CLIENT_OPTS[@]}" -o ServerAliveI
 check "TLS Stratum, jobs every 2 s: detected by its rhythm" wait_event $POOL_TLS 150
 check "rhythm: evidence and the process (comm minerd, pid $minerd_pid)" \
 	bash -c "events_for $POOL_TLS | grep '\"match\":\"rhythm\"' | grep '\"pushes\":' | grep -q '\"pid\":$minerd_pid,'"
+check "rhythm: on evidence the host opened it" bash -c "events_for $POOL_TLS | grep -q '\"evidence\":\"host-opened, tcp-handshake\"'"
 check "the TLS pool is blocked" blocked $POOL_TLS
 check_fails "keep-alive pings: not a miner" bash -c "grep BPATTERNS '$RUN_DIR/events.json' | grep -q $KEEPALIVE"
 check_fails "a database pool: not a miner" bash -c "grep BPATTERNS '$RUN_DIR/events.json' | grep -q $DB"

@@ -12,10 +12,11 @@
 . "$(dirname "$0")/lib.sh"
 
 WEB=203.0.113.80 WEB2=203.0.113.81 NEWNET=198.51.100.77 SSHD=203.0.113.22
-ALLOWED=198.51.100.10 DNS4=198.51.100.53 NAMED=203.0.113.90
+ALLOWED=198.51.100.10 DNS4=198.51.100.53 NAMED=203.0.113.90 ODD=203.0.113.99
+FORGED=203.0.113.91
 
 setup_topology || exit 1
-for a in $WEB $WEB2 $NEWNET $SSHD $ALLOWED $DNS4 $NAMED; do in_cli ip addr add "$a/32" dev "$CLI_IF"; done
+for a in $WEB $WEB2 $NEWNET $SSHD $ALLOWED $DNS4 $NAMED $ODD $FORGED; do in_cli ip addr add "$a/32" dev "$CLI_IF"; done
 in_srv ip route add 203.0.113.0/24 via "$CLI4"
 in_srv ip route add 198.51.100.0/24 via "$CLI4"
 in_srv ip route add 198.18.0.0/24 via "$CLI4"
@@ -62,6 +63,33 @@ check "outbound ssh: DIRNET" wait_dirnet $SSHD
 check "outbound ssh: high, sensitive port, comm ssh" \
 	bash -c "dirnet_for $SSHD | grep '\"severity\":\"high\"' | grep '\"sensitive_port\":true' | grep -q '\"comm\":\"ssh\"'"
 
+check "on evidence the host opened it" bash -c "dirnet_for $WEB | grep -q '\"evidence\":\"host-opened, tcp-syn\"'"
+
+# --- a process name and command line of any bytes ------------------------------
+# prctl(PR_SET_NAME) takes any bytes: invalid UTF-8 and a control character
+# must not make the event vanish (jansson refuses invalid UTF-8)
+in_srv python3 -c '
+import ctypes, socket, sys
+ctypes.CDLL(None).prctl(15, b"\xff\xfeminer\x01", 0, 0, 0)
+s = socket.socket(); s.settimeout(2)
+try: s.connect((sys.argv[1], 80))
+except OSError: pass
+' $ODD $'\xff\x01arg' 2>/dev/null
+check "a process named with invalid UTF-8 opens a flow: the DIRNET event is written" wait_dirnet $ODD
+cat >"$RUN_DIR/oddname.py" <<'PY'
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1]) if '"DIRNET"' in l and sys.argv[2] in l][0]
+p = ev["detail"]["process"]
+want = {"comm": "\ufffd\ufffdminer\\x01", "cmdline_end": " " + sys.argv[2] + " \ufffd\\x01arg"}
+ok = p["comm"] == want["comm"] if sys.argv[3] == "comm" else p["cmdline"].endswith(want["cmdline_end"])
+print(json.dumps(p)); sys.exit(0 if ok else 1)
+PY
+check "its name: invalid bytes replaced (U+FFFD), the control character escaped (\\x01)" \
+	python3 "$RUN_DIR/oddname.py" "$RUN_DIR/events.json" $ODD comm
+check "its command line too" python3 "$RUN_DIR/oddname.py" "$RUN_DIR/events.json" $ODD cmdline
+check "the events file is still valid JSON, line by line" \
+	python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$RUN_DIR/events.json"
+
 # --- expected destinations, and inbound --------------------------------------
 in_srv python3 -c "import socket; s=socket.socket(); s.settimeout(2)
 try: s.connect(('$ALLOWED', 443))
@@ -79,6 +107,24 @@ check_fails "an allowed address and port: quiet" bash -c "dirnet_for $ALLOWED"
 check_fails "the allowed DNS server: quiet" bash -c "dirnet_for $DNS4"
 check_fails "an allowed name (api.example.test, via dnsmasq): quiet" bash -c "dirnet_for $NAMED"
 check_fails "answers to an inbound connection: quiet" bash -c "dirnet_for $CLI4"
+
+# an answer the host never asked for, from the allowed resolver's address,
+# naming an allowed name: it teaches nothing
+cat >"$RUN_DIR/forge_dns.py" <<'PY'
+import sys
+from scapy.all import IP, UDP, DNS, DNSQR, DNSRR, send, conf
+conf.verb = 0
+src, dst, name, addr = sys.argv[1:5]
+send(IP(src=src, dst=dst) / UDP(sport=53, dport=40053) /
+     DNS(id=4242, qr=1, aa=1, rd=1, ra=1, qd=DNSQR(qname=name), an=DNSRR(rrname=name, type="A", ttl=86400, rdata=addr)))
+PY
+check "scapy forges an unsolicited answer: api.example.test is $FORGED" \
+	in_cli /usr/bin/python3 "$RUN_DIR/forge_dns.py" $DNS4 "$SRV4" api.example.test $FORGED
+sleep 0.3
+in_srv python3 -c "import socket; s=socket.socket(); s.settimeout(2)
+try: s.connect(('$FORGED', 80))
+except OSError: pass"
+check "a forged answer teaches nothing: $FORGED is still a new destination" wait_dirnet $FORGED
 
 # --- many new destinations in a minute ---------------------------------------
 in_srv python3 -c "

@@ -260,3 +260,38 @@ void mw_rhythm_expire(struct mw_rhythm *r, uint64_t before_ns)
 	}
 	free(old);
 }
+
+void mw_bp_decide(uint8_t proto, uint8_t initiator, uint8_t handshake, uint8_t host_opened,
+		  struct mw_bp_decision *d)
+{
+	d->evidence = mw_evidence_of(proto, initiator, handshake, host_opened);
+	d->block = d->evidence == MW_EVID_HOST_HANDSHAKE;
+	d->sent_by = "unknown";
+	if (mw_evidence_host_opened(d->evidence))
+		d->role = "host is the miner";
+	else if (d->evidence == MW_EVID_REMOTE_HANDSHAKE)
+		d->role = "this host serves Stratum";
+	else
+		d->role = "unverified";
+}
+
+int mw_bp_judge_peek(const struct mw_event_peek *ev, const struct mw_flow *table,
+		     struct mw_stratum *m, struct mw_bp_decision *d)
+{
+	uint8_t handshake = ev->handshake;
+	enum mw_evidence e;
+
+	if (ev->key.proto != IPPROTO_TCP || !ev->len || ev->len > MW_PEEK_MAX ||
+	    ev->data[0] != '{' || !mw_stratum_match(ev->data, ev->len, m))
+		return 0;
+	if (ev->host_opened && !handshake && table && table->host_opened)
+		handshake = table->handshake;
+	mw_bp_decide(ev->key.proto, ev->initiator, handshake, ev->host_opened, d);
+	e = d->evidence;
+	/* the client is the side that opened the connection */
+	if (mw_evidence_host_opened(e))
+		d->sent_by = ev->hdr.dir == MW_DIR_OUT ? "client" : "pool";
+	else if (e == MW_EVID_REMOTE_HANDSHAKE || e == MW_EVID_REMOTE)
+		d->sent_by = ev->hdr.dir == MW_DIR_IN ? "client" : "pool";
+	return 1;
+}

@@ -13,7 +13,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "detect/evidence.h"
 #include "minewall.h"
+#include "parse/stratum.h"
 
 struct mw_rhythm_cfg {
 	uint64_t min_age_ms; /* connection age before a verdict */
@@ -55,5 +57,29 @@ unsigned mw_rhythm_list(const struct mw_rhythm *r, struct mw_flow_key *keys, uin
 void mw_rhythm_expire(struct mw_rhythm *r, uint64_t before_ns);
 /* Flows tracked. */
 unsigned mw_rhythm_tracked(const struct mw_rhythm *r);
+
+/*
+ * What a finding on a flow allows: a pool is blocked only on a connection
+ * the host opened, its handshake seen complete and in order; Stratum on a
+ * connection a remote opened means the host serves miners (or someone
+ * forges it), mid-stream means nobody knows: both are reported only.
+ */
+struct mw_bp_decision {
+	enum mw_evidence evidence;
+	bool block; /* the remote may be blocked */
+	const char *role; /* "host is the miner", "this host serves Stratum", "unverified" */
+	const char *sent_by; /* who sent the payload: "client", "pool", "unknown" */
+};
+
+void mw_bp_decide(uint8_t proto, uint8_t initiator, uint8_t handshake, uint8_t host_opened,
+		  struct mw_bp_decision *d);
+/*
+ * Judges a payload peek. Returns 1 when it holds Stratum, with @m and @d
+ * filled, else 0. @table: the flow table's entry for the same key now, or
+ * NULL; a handshake of the same host-opened flow completed since the peek
+ * was sent (its data rode on the handshake's last ACK) counts.
+ */
+int mw_bp_judge_peek(const struct mw_event_peek *ev, const struct mw_flow *table,
+		     struct mw_stratum *m, struct mw_bp_decision *d);
 
 #endif

@@ -22,7 +22,22 @@
 #include "addr.h"
 #include "parse/list.h"
 
-#define MW_DIRNET_COMM 16
+/* A process name as owner.h makes it safe: 15 bytes, each of which may
+ * become a 4-byte escape, so that it is never cut. */
+#define MW_DIRNET_COMM 64
+
+/* Addresses learned from DNS answers for allowed names: at most this many
+ * in all (the soonest to expire gives way), this many per allowed name
+ * (further ones are refused until some expire), each kept for its TTL
+ * within these bounds. */
+#define MW_DIRNET_RESOLVED_MAX 16384
+#define MW_DIRNET_PER_NAME_MAX 256
+#define MW_DIRNET_TTL_MIN_S 60
+#define MW_DIRNET_TTL_MAX_S 86400
+
+/* Destinations the baseline holds at most: learning stops adding beyond. */
+#define MW_DIRNET_KNOWN_MAX 65536U
+#define MW_DIRNET_NONE UINT32_MAX
 
 /* An expected destination: a prefix, or a name (and its subdomains when
  * written "*.name"), optionally one port. */
@@ -31,6 +46,7 @@ struct mw_dirnet_allow {
 	char name[MW_NAME_MAX]; /* empty: the prefix rule */
 	bool subdomains;
 	uint16_t port; /* 0: any */
+	uint32_t n_resolved; /* addresses the name holds now */
 };
 
 /* One learned destination. */
@@ -55,6 +71,21 @@ struct mw_dirnet_cfg {
 	uint16_t sensitive_ports[64];
 	unsigned n_sensitive;
 	unsigned fanout; /* new destinations a minute that make it worse */
+	/* 0: the MW_DIRNET_* defaults above */
+	unsigned resolved_max, per_name_max;
+	uint32_t ttl_min_s, ttl_max_s;
+};
+
+/* One address an allowed name resolved to, in a hash index (by address
+ * and port) and an expiry heap. */
+struct mw_dirnet_res {
+	struct mw_addr addr;
+	uint16_t port;
+	uint16_t pad;
+	uint32_t rule; /* index in mw_dirnet.allow */
+	uint32_t heap; /* position in mw_dirnet.res_heap */
+	uint32_t next; /* next entry in the hash chain */
+	uint64_t expires_ns;
 };
 
 struct mw_dirnet {
@@ -62,14 +93,19 @@ struct mw_dirnet {
 	struct mw_dirnet_allow *allow;
 	size_t n_allow, cap_allow;
 	/* addresses that allowed names resolved to, with their expiry */
-	struct {
-		struct mw_addr addr;
-		uint16_t port;
-		uint64_t expires_ns;
-	} * resolved;
-	size_t n_resolved, cap_resolved;
+	struct mw_dirnet_res *res; /* the first n_resolved are used */
+	uint32_t *res_bucket; /* hash chain heads, res_mask + 1 of them */
+	uint32_t *res_heap; /* entry indices, soonest expiry first */
+	uint32_t res_mask;
+	size_t n_resolved;
+	uint64_t res_evicted, res_refused; /* total cap, per-name cap */
 	struct mw_dirnet_known *known;
 	size_t n_known, cap_known;
+	/* indexes of @known: by destination, port and process, and by process
+	 * alone; open addressing, MW_DIRNET_NONE for an empty slot */
+	uint32_t *known_idx, *comm_idx;
+	size_t idx_cap; /* a power of two, at least twice n_known */
+	uint64_t known_refused; /* destinations beyond MW_DIRNET_KNOWN_MAX */
 	int64_t learn_until_s; /* wall clock; 0: not learning */
 	bool learned; /* a learning period ended: the baseline speaks */
 	bool dirty; /* the baseline changed since it was saved */
@@ -94,9 +130,10 @@ int mw_dirnet_allow_parse(const char *s, struct mw_dirnet_allow *a);
 int mw_dirnet_allow_add(struct mw_dirnet *d, const struct mw_dirnet_allow *a);
 /* Drops every expected destination (before a reload sets them again). */
 void mw_dirnet_allow_clear(struct mw_dirnet *d);
-/* A DNS answer: @addr is expected if @name is an allowed name. */
+/* A DNS answer the host asked for: @addr is expected for @ttl_s (within
+ * the configured bounds) from @now_ns if @name is an allowed name. */
 void mw_dirnet_resolved(struct mw_dirnet *d, const char *name, const struct mw_addr *addr,
-			uint64_t expires_ns);
+			uint32_t ttl_s, uint64_t now_ns);
 
 /* Judges a new outbound flow to a public address (@port host order, @comm
  * the process or ""), at @now_ns (monotonic) and @now_s (wall clock). */
@@ -108,7 +145,9 @@ void mw_dirnet_learn(struct mw_dirnet *d, uint64_t ms, int64_t now_s);
 /* Ends learning when its time is up. Returns true when it just ended. */
 bool mw_dirnet_tick(struct mw_dirnet *d, uint64_t now_ns, int64_t now_s);
 
-/* The baseline as JSON, and back; load reports errors naming @path. */
+/* The baseline as JSON, and back; load reports errors naming @path and
+ * returns 0, -EINVAL (unreadable entries skipped), -E2BIG (cut at
+ * MW_DIRNET_KNOWN_MAX) or -ENOMEM. */
 json_t *mw_dirnet_baseline_json(const struct mw_dirnet *d);
 int mw_dirnet_baseline_load(struct mw_dirnet *d, json_t *j, const char *path, FILE *err);
 

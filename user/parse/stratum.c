@@ -39,12 +39,27 @@ static bool in_list(const char *s, const char *const *list)
 	return false;
 }
 
+/* Copies a name from the payload, whoever sent it: printable ASCII only,
+ * '?' for any other byte, so that no cut, control or invalid byte reaches
+ * an event (jansson refuses invalid UTF-8, and the event would be lost). */
+static void copy_printable(char *dst, size_t len, const char *src)
+{
+	size_t i;
+
+	for (i = 0; src[i] && i + 1 < len; i++) {
+		unsigned char c = (unsigned char)src[i];
+
+		dst[i] = c >= ' ' && c < 0x7f ? (char)c : '?';
+	}
+	dst[i] = '\0';
+}
+
 static void set(struct mw_stratum *m, enum mw_stratum_dialect d, const char *method,
 		const char *agent)
 {
 	m->dialect = d;
-	snprintf(m->method, sizeof(m->method), "%s", method);
-	snprintf(m->agent, sizeof(m->agent), "%s", agent ? agent : "");
+	copy_printable(m->method, sizeof(m->method), method);
+	copy_printable(m->agent, sizeof(m->agent), agent ? agent : "");
 }
 
 /* The dialect a mining.* call belongs to, from its parameters. */

@@ -28,6 +28,8 @@ enum mw_stratum_dialect {
 	MW_STRATUM_NICEHASH,
 };
 
+/* @method and @agent come from whoever sent the payload: printable ASCII,
+ * any other byte replaced with '?'. */
 struct mw_stratum {
 	enum mw_stratum_dialect dialect;
 	char method[40]; /* the message that gave it away ("result" for a reply) */
