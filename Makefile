@@ -76,6 +76,7 @@ AGENT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(AGENT_SRCS))
 CLI_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRCS))
 
 TEST_PROGS := $(BUILD)/selftests/test_packets $(BUILD)/selftests/test_unit $(BUILD)/selftests/test_lists \
+	$(BUILD)/selftests/test_dnstrust \
 	$(BUILD)/selftests/test_patterns $(BUILD)/selftests/test_nft $(BUILD)/selftests/bench_sendmmsg
 
 all: $(BUILD)/minewalld $(BUILD)/minewall
@@ -129,6 +130,15 @@ $(BUILD)/selftests/test_unit: $(BUILD)/selftests/test_unit.o $(BUILD)/selftests/
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/selftests/test_lists: $(BUILD)/selftests/test_lists.o $(BUILD)/selftests/test.o $(LIB_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# the agent's blacklist module on the real programs' tries
+$(BUILD)/selftests/test_dnstrust: $(BUILD)/selftests/test_dnstrust.o $(BUILD)/selftests/test.o \
+		$(BUILD)/user/agent_blacklist.o $(BUILD)/user/bl_kernel.o $(BUILD)/user/loader.o \
+		$(BUILD)/user/events.o $(BUILD)/user/localaddr.o $(BUILD)/user/enforce/allow.o \
+		$(BUILD)/user/enforce/policy.o $(BUILD)/user/enforce/hook.o $(BUILD)/user/output/eve.o \
+		$(LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
