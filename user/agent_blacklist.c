@@ -689,7 +689,7 @@ void mw_agent_bl_allow_changed(struct mw_agent_bl *a)
 static json_t *list_lists(struct mw_agent_bl *a)
 {
 	static uint64_t hits[MW_BL_LISTS_MAX];
-	json_t *arr = json_array();
+	json_t *arr = json_array(), *dns;
 	unsigned id;
 
 	if (mw_bl_kernel_hits(&a->k, hits))
@@ -713,10 +713,23 @@ static json_t *list_lists(struct mw_agent_bl *a)
 				(int)l->effect.alert_only, "duplicates", (int)l->effect.duplicates,
 				"learned", (json_int_t)l->learned, "hits", (json_int_t)hits[id]));
 	}
-	return json_pack("{s:o, s:I, s:I, s:I, s:I, s:I}", "lists", arr, "ipv4_prefixes",
+	/* how DNS answers fared: what was learned, and what was refused why */
+	dns = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "queries",
+			(json_int_t)a->queries.queries, "pending", (json_int_t)a->queries.n,
+			"answered", (json_int_t)a->queries.answered, "unsolicited",
+			(json_int_t)a->queries.unsolicited, "wrong_question",
+			(json_int_t)a->queries.wrong_question, "not_from_resolver",
+			(json_int_t)a->dns_not_resolver, "queries_evicted",
+			(json_int_t)a->queries.evicted, "learned_allowlisted",
+			(json_int_t)a->dns_refused_allowed, "learned_evicted",
+			(json_int_t)a->bl.learned_evicted, "learned_refused_per_name",
+			(json_int_t)a->bl.learned_refused, "resolvers",
+			(json_int_t)(a->n_resolvers + a->cfg->n_bl_resolvers));
+	return json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "lists", arr, "ipv4_prefixes",
 			 (json_int_t)a->k.n_v4, "ipv6_prefixes", (json_int_t)a->k.n_v6,
-			 "learned_now", (json_int_t)a->bl.n_learned, "build_ms",
-			 (json_int_t)a->build_ms, "detections", (json_int_t)a->detections);
+			 "learned_now", (json_int_t)a->bl.n_learned, "learned_max",
+			 (json_int_t)a->bl.learned_max, "build_ms", (json_int_t)a->build_ms,
+			 "detections", (json_int_t)a->detections, "dns", dns);
 }
 
 static json_t *test_addr(struct mw_agent_bl *a, const struct mw_addr *addr, uint16_t port)

@@ -44,7 +44,7 @@ start_agent -c "$RUN_DIR/dns.conf" || exit 1
 
 bg_cli dnsmasq --no-daemon --no-resolv --no-hosts --listen-address="$DNS4" --bind-interfaces \
 	--address="/la01.supportxmr.com/$NAMED4" --address="/pool.supportxmr.com/$MARK4" \
-	--log-queries --log-facility="$RUN_DIR/dnsmasq.log"
+	--log-queries --log-facility="$RUN_DIR/dnsmasq.log" 2>>"$RUN_DIR/dnsmasq.log"
 for _ in $(seq 1 50); do
 	in_cli ss -Hlun "sport = :53" | grep -q "$DNS4" && break
 	sleep 0.1
