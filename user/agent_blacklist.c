@@ -457,10 +457,29 @@ static bool is_resolver(const struct mw_agent_bl *a, const struct mw_addr *addr)
 	return mw_prefixes_contain(a->cfg->bl_resolvers, a->cfg->n_bl_resolvers, addr);
 }
 
+/* Re-reads the resolvers, and says so when they changed: a host whose
+ * resolv.conf names only a local forwarder learns nothing until its
+ * upstreams are configured, and the operator must be able to see why. */
 static void read_resolvers(struct mw_agent_bl *a)
 {
-	a->n_resolvers = mw_resolvers_read(a->resolv_conf, a->resolved_conf, a->resolvers,
-					   ARRAY_SIZE(a->resolvers));
+	struct mw_addr r[ARRAY_SIZE(a->resolvers)];
+	size_t n = mw_resolvers_read(a->resolv_conf, a->resolved_conf, r, ARRAY_SIZE(r)), i;
+	char list[512] = "", buf[MW_ADDRSTRLEN];
+	size_t off = 0;
+
+	if (n == a->n_resolvers && !memcmp(r, a->resolvers, n * sizeof(r[0])))
+		return;
+	memcpy(a->resolvers, r, n * sizeof(r[0]));
+	a->n_resolvers = n;
+	for (i = 0; i < n && off < sizeof(list); i++)
+		off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s", i ? ", " : "",
+					mw_addr_str(&r[i], buf, sizeof(buf)));
+	if (n || a->cfg->n_bl_resolvers)
+		pr_info("blacklist: DNS answers are believed from %s%s%zu configured resolvers\n",
+			n ? list : "", n ? " and " : "", (size_t)a->cfg->n_bl_resolvers);
+	else
+		pr_warn("blacklist: no resolver in %s nor in blacklist.resolvers: no DNS answer is learned\n",
+			a->resolv_conf);
 }
 
 /* A query the host sent: remembered, so that its answer can be told from
