@@ -5,6 +5,16 @@
  * track the TCP handshake and close, and raise ring-buffer events when the
  * agent must know now (flow end, blacklist hit, new outbound flow to a
  * public address, payload worth parsing).
+ *
+ * What an outsider can forge is never taken as evidence. The TCP handshake
+ * counts only when seen in order (SYN; SYN-ACK acknowledging it; ACK
+ * acknowledging the SYN-ACK); a RST or FIN is taken only when it fits its
+ * direction's sequence space, as the host's stack would take it (RFC 5961);
+ * a SYN never resets a flow whose handshake was seen. Packets the host itself
+ * sends (tc egress) speak for the host's stack and are taken as they are: a
+ * remote cannot make the host send them, and the host's stack knows better
+ * than this tracker (the RST that kills an embryonic connection, the SYN-ACK
+ * of a SYN cookie).
  */
 #ifndef MW_FLOW_H
 #define MW_FLOW_H
@@ -13,6 +23,21 @@
 #include "maps.h"
 
 #define MW_DNS_PORT 53
+
+/*
+ * How far past a direction's seq_next a FIN, or the start of a data segment
+ * arriving from outside, may lie and still be taken: 1 MiB. The host's stack
+ * takes a FIN anywhere in its receive window, which this tracker does not
+ * know (window scaling, the other direction's ACKs); a segment ahead of
+ * seq_next is one that overtook earlier ones on the wire, so the gap is at
+ * most what was in flight. 1 MiB covers the in-flight data of ordinary paths
+ * (Linux's default tcp_rmem max is 6 MiB, and a window that large is rarely
+ * full and reordered), while a blind forger must still guess a 2^20 window
+ * out of 2^32 (1 in 4096 per packet). Too small a margin costs little: a FIN
+ * left out ends the flow at the agent's idle scan instead, and a segment left
+ * out is caught up by the next one in order.
+ */
+#define MW_SEQ_WINDOW (1U << 20)
 
 /* Where a packet came from, so that one inline body serves both hooks and
  * the compiler drops the helper calls a program type may not use. */
@@ -111,16 +136,29 @@ static __always_inline void mw_emit_burst(struct mw_ctx *c, struct mw_stats *st,
 	st->events++;
 }
 
-/* Payload worth a look by the agent: JSON-RPC (Stratum), a TLS handshake
- * record (ClientHello and its SNI), or DNS. */
-static __always_inline int mw_peek_wanted(const struct mw_pkt *p, const struct mw_flow_key *key,
-					  __u8 first)
+/* Payload worth a look by the agent, among the first data packets of a
+ * direction: JSON-RPC (Stratum) or a TLS handshake record (ClientHello and
+ * its SNI). DNS is mw_dns_peek's. */
+static __always_inline int mw_peek_wanted(const struct mw_pkt *p, __u8 first)
 {
-	if (key->remote_port == bpf_htons(MW_DNS_PORT))
-		return 1;
 	if (p->proto != IPPROTO_TCP)
 		return 0;
 	return first == '{' || first == 0x16;
+}
+
+/*
+ * DNS (remote port 53, UDP or TCP) is peeked only on flows the host opened:
+ * every query the host sends (seen leaving through tc, so that the agent can
+ * match answers to it) and every packet that comes back on that flow, the
+ * reversed 5-tuple of a query. A flow a remote opened from port 53 is never
+ * peeked: unsolicited "answers" are not worth a look, and a flood of them
+ * must not cost the agent anything.
+ */
+static __always_inline int mw_dns_peek(const struct mw_ctx *c, const struct mw_flow *f, int dir)
+{
+	if (!f->host_opened)
+		return 0;
+	return dir == MW_DIR_IN || c->hook == MW_HOOK_TC;
 }
 
 static __always_inline int mw_load_bytes(struct mw_ctx *c, __u32 off, void *to, __u32 len)
@@ -131,7 +169,8 @@ static __always_inline int mw_load_bytes(struct mw_ctx *c, __u32 off, void *to, 
 }
 
 static __always_inline void mw_peek(struct mw_ctx *c, struct mw_stats *st, const struct mw_pkt *p,
-				    const struct mw_flow_key *key, int dir, __u32 index)
+				    const struct mw_flow_key *key, const struct mw_flow *f, int dir,
+				    __u32 index)
 {
 	struct mw_event_peek *ev;
 	__u32 len = p->payload_len;
@@ -144,9 +183,11 @@ static __always_inline void mw_peek(struct mw_ctx *c, struct mw_stats *st, const
 	if (len == 0)
 		return;
 
-	ev = bpf_ringbuf_reserve(&mw_events, sizeof(*ev), 0);
+	/* peeks have a ring of their own: a flood of them never takes the
+	 * room of the events that decide blocks */
+	ev = bpf_ringbuf_reserve(&mw_peeks, sizeof(*ev), 0);
 	if (!ev) {
-		st->events_lost++;
+		st->peeks_lost++;
 		return;
 	}
 	if (mw_load_bytes(c, p->payload_off, ev->data, len) < 0) {
@@ -163,13 +204,13 @@ static __always_inline void mw_peek(struct mw_ctx *c, struct mw_stats *st, const
 	ev->orig_len = p->payload_len > 0xffff ? 0xffff : p->payload_len;
 	ev->seq = p->tcp_seq;
 	ev->index = index;
-	ev->initiator = 0; /* filled in by the flow-aware caller (datapath work) */
-	ev->handshake = 0;
-	ev->host_opened = 0;
-	ev->answered = 0;
+	/* the evidence the agent weighs the payload by */
+	ev->initiator = f->initiator;
+	ev->handshake = f->handshake;
+	ev->host_opened = f->host_opened;
+	ev->answered = f->packets[MW_DIR_IN] && f->packets[MW_DIR_OUT];
 	bpf_ringbuf_submit(ev, 0);
 	st->peeks++;
-	st->events++;
 }
 
 static __always_inline __u8 mw_first_payload_byte(struct mw_ctx *c, const struct mw_pkt *p)
@@ -258,22 +299,73 @@ static __always_inline int mw_bl_drop(struct mw_stats *st, const struct mw_flow 
 	return 1;
 }
 
+/* A TCP segment that opens a connection: SYN alone (a SYN with RST or FIN
+ * is junk the host's stack discards). */
+static __always_inline int mw_tcp_opening(__u8 flags)
+{
+	return (flags & (MW_TCP_SYN | MW_TCP_ACK | MW_TCP_RST | MW_TCP_FIN)) == MW_TCP_SYN;
+}
+
+static __always_inline int mw_tcp_synack(__u8 flags)
+{
+	return (flags & (MW_TCP_SYN | MW_TCP_ACK | MW_TCP_RST | MW_TCP_FIN)) ==
+	       (MW_TCP_SYN | MW_TCP_ACK);
+}
+
+/* Whether @p, the first packet of a flow, opens it: a TCP SYN, an ICMP echo
+ * request, the first packet of any other protocol. An ICMP error or echo
+ * reply answers something; the host sends those to whoever asks. */
+static __always_inline int mw_pkt_opens(const struct mw_pkt *p)
+{
+	if (p->later_fragment)
+		return 1; /* a portless flow: its first packet is all there is */
+	if (p->proto == IPPROTO_TCP)
+		return mw_tcp_opening(p->tcp_flags);
+	if (p->proto == IPPROTO_ICMP)
+		return p->icmp_type == MW_ICMP_ECHO;
+	if (p->proto == IPPROTO_ICMPV6)
+		return p->icmp_type == MW_ICMPV6_ECHO_REQUEST;
+	return 1;
+}
+
+/*
+ * (Re)starts flow @f from packet @p: a new entry, or a TCP 4-tuple reused by
+ * a new connection. Everything a flow learns at its start is learned here,
+ * so that a reused entry is as complete as a new one (its protected-service
+ * marker, its blacklist verdict, the socket behind it).
+ */
 static __always_inline void mw_flow_init(struct mw_flow *f, const struct mw_pkt *p,
-					 struct mw_ctx *c, int dir)
+					 const struct mw_flow_key *key, struct mw_ctx *c, int dir)
 {
 	__builtin_memset(f, 0, sizeof(*f));
 	f->first_ns = c->now;
 	f->ifindex = c->ifindex;
 	f->last_data_dir = dir;
 	if (p->proto == IPPROTO_TCP && !p->later_fragment) {
-		if ((p->tcp_flags & (MW_TCP_SYN | MW_TCP_ACK)) == MW_TCP_SYN)
+		if (mw_tcp_opening(p->tcp_flags))
 			f->initiator = dir;
-		else if ((p->tcp_flags & (MW_TCP_SYN | MW_TCP_ACK)) == (MW_TCP_SYN | MW_TCP_ACK))
+		else if (mw_tcp_synack(p->tcp_flags))
 			f->initiator = !dir; /* we missed the SYN: the SYN-ACK answers it */
 		else
 			f->initiator = MW_INIT_UNKNOWN;
 	} else {
 		f->initiator = dir;
+	}
+	/* only a packet the host sent (tc egress) says the host opened the
+	 * flow; one arriving at XDP with a local source is a replay or a spoof */
+	if (c->hook == MW_HOOK_TC && dir == MW_DIR_OUT && mw_pkt_opens(p))
+		f->host_opened = 1;
+	if (mw_bl_entries)
+		mw_blacklist_match(key, f);
+	/* the local socket behind a packet the host sends: its process */
+	if (c->hook == MW_HOOK_TC && dir == MW_DIR_OUT)
+		f->sock_cookie = bpf_get_socket_cookie(c->ctx);
+	if (f->initiator == MW_DIR_IN && p->proto == IPPROTO_TCP) {
+		__u32 port = bpf_ntohs(key->local_port);
+		__u8 *svc = bpf_map_lookup_elem(&mw_svc, &port);
+
+		if (svc)
+			f->svc = *svc;
 	}
 }
 
@@ -290,6 +382,167 @@ static __always_inline __u8 mw_tcp_state(const struct mw_flow *f)
 	return MW_STATE_OPEN;
 }
 
+/* @a - @b in sequence space (serial arithmetic, RFC 1982): > 0 when @a is
+ * after @b, as long as the two are less than 2^31 apart. */
+static __always_inline __s32 mw_seq_diff(__u32 a, __u32 b)
+{
+	return (__s32)(a - b);
+}
+
+/* Whether @f->seq_next[@dir] holds something: the initiator's from its SYN
+ * on, the responder's from the SYN-ACK on. Mid-stream flows know neither. */
+static __always_inline int mw_seq_known(const struct mw_flow *f, int dir)
+{
+	if (f->hs_stage == MW_HS_NONE)
+		return 0;
+	return dir == f->initiator || f->hs_stage >= MW_HS_SYNACK;
+}
+
+/*
+ * Whether a RST from direction @dir is one the host's stack takes. Exactly at
+ * seq_next (RFC 5961 3.2: Linux answers a RST that is in the window but not
+ * exact with a challenge ACK and ignores it; the real peer, which knows the
+ * sequence, then sends the exact one); or the responder refusing the SYN,
+ * its ACK acknowledging it (RFC 793 SYN-SENT: there the responder's
+ * sequence is not known yet, and a RST without that ACK is ignored). A flow
+ * first seen mid-stream has nothing to check against: its RSTs are taken.
+ * The host's own RSTs (tc) are its stack's word.
+ */
+static __always_inline int mw_rst_fits(const struct mw_ctx *c, const struct mw_pkt *p,
+				       const struct mw_flow *f, int dir, int odir)
+{
+	if (c->hook == MW_HOOK_TC || f->hs_stage == MW_HS_NONE)
+		return 1;
+	/* hs_stage != NONE: f->initiator is MW_DIR_IN or MW_DIR_OUT, so the
+	 * initiator's side is @odir whenever it is not @dir */
+	if (dir != f->initiator) {
+		if (f->hs_stage != MW_HS_DONE && (p->tcp_flags & MW_TCP_ACK) &&
+		    p->tcp_ack == f->seq_next[odir])
+			return 1;
+		if (f->hs_stage == MW_HS_SYN)
+			return 0;
+	}
+	return p->tcp_seq == f->seq_next[dir];
+}
+
+/*
+ * Whether a FIN from direction @dir fits: its own sequence number (after the
+ * segment's data) from seq_next - 1 (a retransmission of the FIN already
+ * taken) to seq_next + MW_SEQ_WINDOW. Mid-stream flows have nothing to check
+ * against; before the SYN-ACK the responder has no sequence space yet.
+ */
+static __always_inline int mw_fin_fits(const struct mw_ctx *c, const struct mw_pkt *p,
+				       const struct mw_flow *f, int dir)
+{
+	__u32 fin_seq = p->tcp_seq + p->payload_len;
+
+	if (c->hook == MW_HOOK_TC || f->hs_stage == MW_HS_NONE)
+		return 1;
+	if (!mw_seq_known(f, dir))
+		return 0;
+	return mw_seq_diff(fin_seq, f->seq_next[dir] - 1) >= 0 &&
+	       mw_seq_diff(fin_seq, f->seq_next[dir]) <= (__s32)MW_SEQ_WINDOW;
+}
+
+/* Moves seq_next of @dir past the segment (its data, and its FIN when
+ * taken), never back. From outside, a segment that starts beyond the window
+ * is left out, so that one forged packet cannot carry seq_next far away. */
+static __always_inline void mw_seq_advance(const struct mw_ctx *c, const struct mw_pkt *p,
+					   struct mw_flow *f, int dir, __u8 flags)
+{
+	__u32 end = p->tcp_seq + p->payload_len + !!(flags & MW_TCP_FIN);
+
+	if (!mw_seq_known(f, dir))
+		return;
+	if (c->hook != MW_HOOK_TC &&
+	    mw_seq_diff(p->tcp_seq, f->seq_next[dir]) > (__s32)MW_SEQ_WINDOW)
+		return;
+	if (mw_seq_diff(end, f->seq_next[dir]) > 0)
+		f->seq_next[dir] = end;
+}
+
+/*
+ * The TCP side of a packet: the handshake in order, seq_next, and whether its
+ * SYN, RST or FIN is taken. Returns the flags to record (0: the packet
+ * changes nothing of the flow's TCP state); may restart @f when a new
+ * connection reuses the 4-tuple.
+ */
+static __always_inline __u8 mw_tcp_track(struct mw_ctx *c, struct mw_stats *st,
+					 const struct mw_pkt *p, const struct mw_flow_key *key,
+					 struct mw_flow *f, int dir, int odir)
+{
+	__u8 flags = p->tcp_flags;
+	__u32 syn_next = p->tcp_seq + 1 + p->payload_len; /* a SYN may carry data (TFO) */
+	int fresh = !f->packets[MW_DIR_IN] && !f->packets[MW_DIR_OUT];
+	int shaking = f->hs_stage == MW_HS_SYN || f->hs_stage == MW_HS_SYNACK;
+
+	if (flags & MW_TCP_RST) {
+		if (mw_rst_fits(c, p, f, dir, odir))
+			return flags;
+		st->rst_ignored++;
+		return 0;
+	}
+
+	if (mw_tcp_opening(flags)) {
+		if (!fresh) {
+			if (shaking && dir == f->initiator && syn_next == f->seq_next[dir])
+				return flags; /* the SYN again: a retransmission */
+			/* a SYN never resets a flow whose handshake was seen: the
+			 * host's stack answers it with a challenge ACK */
+			if (f->hs_stage != MW_HS_NONE && f->state != MW_STATE_CLOSED &&
+			    c->hook != MW_HOOK_TC) {
+				st->syn_on_live++;
+				return 0;
+			}
+			/* a closed connection's 4-tuple reused, an entry that
+			 * never saw a handshake (nothing in it to protect), or the
+			 * host itself opening anew */
+			mw_flow_init(f, p, key, c, dir);
+			st->flow_reused++;
+		}
+		f->hs_stage = MW_HS_SYN;
+		f->seq_next[dir] = syn_next;
+		return flags;
+	}
+
+	if (mw_tcp_synack(flags)) {
+		if (fresh || f->hs_stage == MW_HS_NONE)
+			return flags; /* its SYN was not seen: never verified */
+		if (!shaking || dir == f->initiator)
+			return 0;
+		/* the host's own SYN-ACK names the SYN its stack kept (the
+		 * first one, or a SYN cookie's); from outside, it must
+		 * acknowledge the initiator's SYN */
+		if (c->hook == MW_HOOK_TC)
+			f->seq_next[odir] = p->tcp_ack;
+		else if (p->tcp_ack != f->seq_next[odir])
+			return 0;
+		f->hs_stage = MW_HS_SYNACK;
+		f->seq_next[dir] = syn_next;
+		return flags;
+	}
+
+	if (flags & MW_TCP_SYN) {
+		/* SYN with FIN: a scan's junk, discarded by the host's stack */
+		if (flags & MW_TCP_FIN)
+			st->fin_ignored++;
+		return 0;
+	}
+
+	if ((flags & MW_TCP_FIN) && !mw_fin_fits(c, p, f, dir)) {
+		st->fin_ignored++;
+		return 0;
+	}
+	/* the initiator acknowledging the SYN-ACK: the handshake is complete */
+	if (f->hs_stage == MW_HS_SYNACK && dir == f->initiator && (flags & MW_TCP_ACK) &&
+	    p->tcp_ack == f->seq_next[odir]) {
+		f->hs_stage = MW_HS_DONE;
+		f->handshake = 1;
+	}
+	mw_seq_advance(c, p, f, dir, flags);
+	return flags;
+}
+
 /* Counts the packet in flow @f (in the map, or a new one still on the stack). */
 static __always_inline void mw_update(struct mw_ctx *c, struct mw_stats *st, const struct mw_pkt *p,
 				      const struct mw_flow_key *key, struct mw_flow *f, int dir)
@@ -303,15 +556,8 @@ static __always_inline void mw_update(struct mw_ctx *c, struct mw_stats *st, con
 	asm volatile("" : "+r"(dir));
 	asm volatile("" : "+r"(odir));
 
-	if (p->proto == IPPROTO_TCP && !p->later_fragment) {
-		flags = p->tcp_flags;
-		/* a new SYN on a closed connection: the 4-tuple is reused */
-		if ((flags & (MW_TCP_SYN | MW_TCP_ACK)) == MW_TCP_SYN &&
-		    f->state == MW_STATE_CLOSED) {
-			mw_flow_init(f, p, c, dir);
-			st->flow_reused++;
-		}
-	}
+	if (p->proto == IPPROTO_TCP && !p->later_fragment)
+		flags = mw_tcp_track(c, st, p, key, f, dir, odir);
 
 	f->packets[dir] += c->segs;
 	f->bytes[dir] += c->l3_bytes;
@@ -322,30 +568,31 @@ static __always_inline void mw_update(struct mw_ctx *c, struct mw_stats *st, con
 
 		if (f->last_data_dir != dir && f->data_packets[odir]) {
 			f->exchanges++;
-			/* the other side's burst ended: a login try shows in its size */
-			if (f->svc && f->exchanges <= MW_BURST_EVENTS_MAX)
+			/* the other side's burst ended: a login try shows in its
+			 * size. Only flows whose handshake was seen in order: the
+			 * agent blocks on nothing else, and a ring slot is worth
+			 * more than an event it would ignore */
+			if (f->svc && f->handshake && f->exchanges <= MW_BURST_EVENTS_MAX)
 				mw_emit_burst(c, st, key, f, p->payload_len);
 			f->burst_bytes = 0;
 		}
 		f->last_data_dir = dir;
 		f->burst_bytes += p->payload_len;
-		if (n <= mw_cfg.peek_packets && f->peeked[dir] < mw_cfg.peek_packets &&
-		    mw_peek_wanted(p, key, mw_first_payload_byte(c, p))) {
+		if ((p->proto == IPPROTO_UDP || p->proto == IPPROTO_TCP) &&
+		    key->remote_port == bpf_htons(MW_DNS_PORT)) {
+			/* every query and answer matters, not only the first few */
+			if (mw_dns_peek(c, f, dir))
+				mw_peek(c, st, p, key, f, dir, n - 1);
+		} else if (n <= mw_cfg.peek_packets && f->peeked[dir] < mw_cfg.peek_packets &&
+			   mw_peek_wanted(p, mw_first_payload_byte(c, p))) {
 			f->peeked[dir]++;
-			mw_peek(c, st, p, key, dir, n - 1);
-		} else if (p->proto == IPPROTO_UDP && key->remote_port == bpf_htons(MW_DNS_PORT) &&
-			   dir == MW_DIR_IN) {
-			/* every DNS answer matters, not only the first few */
-			mw_peek(c, st, p, key, dir, n - 1);
+			mw_peek(c, st, p, key, f, dir, n - 1);
 		}
 	}
 
 	if (!flags)
 		return;
 	f->tcp_flags[dir] |= flags;
-	if (!f->handshake && dir == f->initiator && (flags & MW_TCP_ACK) && !(flags & MW_TCP_SYN) &&
-	    (f->tcp_flags[odir] & MW_TCP_SYN))
-		f->handshake = 1;
 	if (flags & (MW_TCP_FIN | MW_TCP_RST)) {
 		f->state = mw_tcp_state(f);
 		/* two CPUs closing one flow at once may both report it: the agent
@@ -368,23 +615,11 @@ static __always_inline int mw_flow_create(struct mw_ctx *c, struct mw_stats *st,
 					  const struct mw_pkt *p, const struct mw_flow_key *key,
 					  int dir)
 {
-	struct mw_flow nf;
+	struct mw_flow nf; /* 104 bytes of the 512-byte stack */
 	struct mw_flow *f;
 	__u32 list;
 
-	mw_flow_init(&nf, p, c, dir);
-	if (mw_bl_entries)
-		mw_blacklist_match(key, &nf);
-	/* the local socket behind a packet the host sends: its process */
-	if (c->hook == MW_HOOK_TC && dir == MW_DIR_OUT)
-		nf.sock_cookie = bpf_get_socket_cookie(c->ctx);
-	if (nf.initiator == MW_DIR_IN && p->proto == IPPROTO_TCP) {
-		__u32 port = bpf_ntohs(key->local_port);
-		__u8 *svc = bpf_map_lookup_elem(&mw_svc, &port);
-
-		if (svc)
-			nf.svc = *svc;
-	}
+	mw_flow_init(&nf, p, key, c, dir);
 	mw_update(c, st, p, key, &nf, dir);
 
 	if (bpf_map_update_elem(&mw_flows, key, &nf, BPF_NOEXIST) < 0) {
@@ -404,6 +639,8 @@ static __always_inline int mw_flow_create(struct mw_ctx *c, struct mw_stats *st,
 		st->blacklist_hits++;
 		mw_emit_flow(c, st, MW_EV_BLACKLIST, dir, 0, key, &nf);
 	}
+	/* reported whoever sent the packet; the event carries host_opened, and
+	 * the agent weighs it */
 	if (nf.initiator == MW_DIR_OUT && dir == MW_DIR_OUT &&
 	    !mw_lpm_match(&mw_internal, key->remote_addr, &list)) {
 		st->new_public++;

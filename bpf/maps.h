@@ -44,10 +44,20 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } mw_stats __weak SEC(".maps");
 
+/* The events that decide blocks: flow ends, bursts, blacklist hits, new
+ * public flows. Ring buffers are not pinned: their records are for the
+ * agent that loaded the programs, and a new agent starts with empty rings. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, MW_EVENTS_BYTES);
 } mw_events __weak SEC(".maps");
+
+/* Payload peeks, in a ring of their own: anyone can send payloads, and a
+ * flood of them must only ever fill this ring, never mw_events. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, MW_PEEKS_BYTES);
+} mw_peeks __weak SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

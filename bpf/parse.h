@@ -65,12 +65,13 @@ struct mw_pkt {
 	__u8 proto;
 	__u8 tcp_flags;
 	__u8 later_fragment; /* no L4 header in this packet */
-	__u8 pad;
+	__u8 icmp_type; /* ICMP/ICMPv6 type, 0 for other protocols */
 	__u32 l3_off; /* offset of the IP header */
 	__u32 l3_bytes; /* IP header + payload, as the IP header says */
 	__u32 payload_off; /* offset of the L4 payload */
 	__u32 payload_len;
 	__u32 tcp_seq; /* host order */
+	__u32 tcp_ack; /* host order, meaningful when MW_TCP_ACK is set */
 };
 
 enum mw_parse_result {
@@ -113,6 +114,7 @@ static __always_inline int mw_parse_l4(struct mw_pkt *p, void *l4, __u32 l3_end,
 		p->dport = th->dest;
 		p->tcp_flags = ((__u8 *)th)[13];
 		p->tcp_seq = bpf_ntohl(th->seq);
+		p->tcp_ack = bpf_ntohl(th->ack_seq);
 		break;
 	}
 	case IPPROTO_UDP: {
@@ -138,6 +140,7 @@ static __always_inline int mw_parse_l4(struct mw_pkt *p, void *l4, __u32 l3_end,
 		}
 		hdr_len = sizeof(*ih);
 		type = ih->type;
+		p->icmp_type = type;
 		/* echo request and reply share the identifier: one flow */
 		if ((p->proto == IPPROTO_ICMP &&
 		     (type == MW_ICMP_ECHO || type == MW_ICMP_ECHOREPLY)) ||

@@ -118,7 +118,9 @@ enum mw_flow_state {
  * @ifindex:      interface that saw the first packet
  * @exchanges:    times the direction of data packets changed: one
  *                request/response round trip counts two
- * @tcp_flags:    per direction, OR of the TCP flags seen
+ * @tcp_flags:    per direction, OR of the TCP flags of the packets taken (a
+ *                RST or FIN that did not fit the sequence space, or a SYN on
+ *                a live flow, is counted in mw_stats and left out)
  * @initiator:    MW_DIR_IN, MW_DIR_OUT or MW_INIT_UNKNOWN
  * @handshake:    1 once the TCP three-way handshake was seen complete and in
  *                order: the initiator's SYN, the SYN-ACK acknowledging it
@@ -146,7 +148,9 @@ enum mw_flow_state {
  * @seq_next:     TCP, per direction: the sequence number that direction's
  *                next new byte will carry (host order), from its SYN on.
  *                A RST or FIN is taken only when its sequence number fits
- *                (RFC 5961), as the host's own stack would take it.
+ *                (RFC 5961), as the host's own stack would take it. Known for
+ *                the initiator from @hs_stage MW_HS_SYN on, for the responder
+ *                from MW_HS_SYNACK on; meaningless before.
  *
  * Each direction's counters are written only by the program that sees that
  * direction (XDP ingress or tc egress), so no atomics are needed on the
@@ -175,7 +179,7 @@ struct mw_flow {
 	__u8 hs_stage;
 	__u32 burst_bytes;
 	__u8 host_opened;
-	__u8 pad[3];
+	__u8 pad[7]; /* explicit: no hole before @sock_cookie */
 	__u64 sock_cookie;
 	__u32 seq_next[2];
 };
@@ -213,15 +217,23 @@ enum mw_parse_err {
  * @flow_inserts:   flows created
  * @flow_insert_fail: flows that could not be created
  * @flow_midstream: TCP flows created from a packet other than a SYN
- * @flow_reused:    TCP entries restarted by a new SYN after a close
+ * @flow_reused:    TCP entries restarted by a new SYN after a close (or on an
+ *                  entry whose handshake was never seen)
  * @flow_ends:      flow-end events emitted by the datapath
- * @events:         events written to the ring buffer
- * @events_lost:    events lost because the ring buffer was full
- * @peeks:          payload peek events
+ * @events:         events written to mw_events (flow ends, bursts, blacklist
+ *                  hits, new public flows)
+ * @events_lost:    events lost because mw_events was full
+ * @peeks:          payload peek events written to mw_peeks
  * @block_drops:    packets dropped because the source is blocked
  * @blacklist_hits: flows whose remote address is on a blacklist
  * @blacklist_drops: packets of such flows dropped (enforce mode)
  * @new_public:     locally initiated flows to public addresses
+ * @peeks_lost:     peek events lost because mw_peeks was full
+ * @rst_ignored:    RSTs that did not fit their direction's sequence space
+ *                  (the flow was left open, as the host's stack leaves it)
+ * @fin_ignored:    FINs outside their direction's window (left out)
+ * @syn_on_live:    SYNs on a flow whose handshake was under way or done
+ *                  (the entry was kept as it was)
  * @parse_err:      per enum mw_parse_err
  */
 struct mw_stats {
@@ -241,6 +253,10 @@ struct mw_stats {
 	__u64 blacklist_hits;
 	__u64 blacklist_drops;
 	__u64 new_public;
+	__u64 peeks_lost;
+	__u64 rst_ignored;
+	__u64 fin_ignored;
+	__u64 syn_on_live;
 	__u64 parse_err[MW_PE_MAX];
 };
 

@@ -458,6 +458,8 @@ static void bench_peek(bool tc, double empty)
 		load_mw(&l);
 		fd = tc ? mw_loader_tc_fd(&l) : mw_loader_xdp_fd(&l);
 		rb = ring_buffer__new(mw_loader_map_fd(&l, MW_MAP_EVENTS), drop_event, NULL, NULL);
+		/* the peeks have a ring of their own: drain both */
+		ring_buffer__add(rb, mw_loader_map_fd(&l, MW_MAP_PEEKS), drop_event, NULL);
 		g = load_gen(0, 0, tc ? -1 : fd, tc ? fd : -1);
 		ge = load_gen(0, 0, tc ? -1 : bpf_program__fd(g->progs.bench_empty_xdp),
 			      tc ? bpf_program__fd(g->progs.bench_empty_tc) : -1);

@@ -20,13 +20,13 @@ static size_t build_l4(const struct pkt_spec *s, uint8_t *p)
 
 	switch (s->proto) {
 	case IPPROTO_TCP: {
-		uint32_t seq = htonl(s->seq);
+		uint32_t seq = htonl(s->seq), ack = htonl(s->ack);
 
 		p = put16(p, s->sport);
 		p = put16(p, s->dport);
 		memcpy(p, &seq, 4);
 		p += 4;
-		memset(p, 0, 4); /* ack */
+		memcpy(p, &ack, 4);
 		p += 4;
 		doff = s->tcp_doff ? s->tcp_doff : 5;
 		*p++ = (uint8_t)(doff << 4);

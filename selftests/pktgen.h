@@ -18,6 +18,7 @@ struct pkt_spec {
 	uint16_t sport, dport;
 	uint8_t tcp_flags;
 	uint32_t seq;
+	uint32_t ack; /* TCP acknowledgment number */
 	int payload_len;
 	const char *payload; /* NULL: 'x' bytes */
 	int ip4_opt_len; /* bytes of IPv4 options (multiple of 4) */

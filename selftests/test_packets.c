@@ -2,19 +2,24 @@
 /*
  * test_packets.c - the datapath through BPF_PROG_TEST_RUN: a fixture table
  * of crafted packets (each row: packet, hook, expected verdict, expected
- * flow-table and counter effect), then multi-packet sequences (handshake,
- * close, events, peeks, blocks, blacklist, local addresses).
+ * flow-table and counter effect), a table of TCP conversations (each row:
+ * packets with their sequence numbers, the flow's expected evidence and the
+ * counters), then multi-packet sequences (handshake, close, events, peeks,
+ * DNS, blocks, blacklist, local addresses) and datapath fuzzing.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <netinet/in.h>
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "addr.h"
@@ -38,8 +43,10 @@ static struct mw_bl_kernel blk;
 static struct ring_buffer *rb;
 
 #define MAX_EVENTS 64
+enum ring { RING_EVENTS, RING_PEEKS };
 static struct {
 	unsigned type;
+	enum ring ring; /* the ring it came from */
 	union {
 		struct mw_event_flow flow;
 		struct mw_event_peek peek;
@@ -47,18 +54,42 @@ static struct {
 	};
 } events[MAX_EVENTS];
 static int n_events;
+/* Every record, kept or not: peeks in the decisive ring, and DNS peeks of a
+ * flow the host did not open (both must never happen). */
+static unsigned peeks_in_events, dns_peeks_unsolicited, dns_peeks;
 
-static int on_event(void *ctx, void *data, size_t size)
+static int keep_event(enum ring ring, const void *data, size_t size)
 {
 	const struct mw_event_hdr *h = data;
 
+	if (ring == RING_EVENTS && h->type == MW_EV_PEEK)
+		peeks_in_events++;
+	if (ring == RING_PEEKS && size >= sizeof(struct mw_event_peek)) {
+		const struct mw_event_peek *pk = data;
+
+		if (pk->key.remote_port == htons(53)) {
+			dns_peeks++;
+			dns_peeks_unsolicited += !pk->host_opened;
+		}
+	}
 	if (n_events >= MAX_EVENTS)
 		return 0;
 	events[n_events].type = h->type;
+	events[n_events].ring = ring;
 	memcpy(&events[n_events].flow, data,
 	       size < sizeof(events[0].peek) ? size : sizeof(events[0].peek));
 	n_events++;
 	return 0;
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	return keep_event(RING_EVENTS, data, size);
+}
+
+static int on_peek(void *ctx, void *data, size_t size)
+{
+	return keep_event(RING_PEEKS, data, size);
 }
 
 static void reset(void)
@@ -493,6 +524,498 @@ static int count_events(unsigned type)
 	return n;
 }
 
+/* --- TCP conversations with their sequence numbers --------------------- */
+
+/* Initial sequence numbers near the wrap and across the sign boundary, so
+ * that every row checks the serial arithmetic too. */
+#define ISN_CLI 0xffffff80u
+#define ISN_SRV 0x7ffffff0u
+
+enum who {
+	C, /* the remote client, CLI:40000 -> SRV:22, at XDP */
+	S, /* the host, SRV:22 -> CLI:40000, at tc egress */
+	X, /* the host's address as the source, arriving at XDP (a replay, a spoof) */
+};
+
+struct step {
+	enum who who;
+	__u8 flags;
+	int payload;
+	int seq_off; /* added to the sender's next sequence number */
+	int ack_off; /* added to the acknowledgment number */
+	bool resend; /* leaves the sender's sequence where it was (a retransmission, a forgery) */
+};
+
+/* Each side's next sequence number, by enum mw_dir (IN: the client). */
+static __u32 cv_next[2];
+
+static void cv_start(void)
+{
+	cv_next[MW_DIR_IN] = ISN_CLI;
+	cv_next[MW_DIR_OUT] = ISN_SRV;
+}
+
+/* Sends @st with the sequence and acknowledgment numbers its sender would
+ * use; returns the verdict. */
+static int cv_send(const struct step *st)
+{
+	int d = st->who == C ? MW_DIR_IN : MW_DIR_OUT;
+	struct pkt_spec s = tcp(st->who == C, st->flags, st->payload);
+
+	s.seq = cv_next[d] + st->seq_off;
+	if (st->flags & MW_TCP_ACK)
+		s.ack = cv_next[!d] + st->ack_off;
+	if (!st->resend)
+		cv_next[d] += st->payload + !!(st->flags & MW_TCP_SYN) + !!(st->flags & MW_TCP_FIN);
+	return send_spec(st->who == S ? TC : XDP, &s);
+}
+
+#define SYN MW_TCP_SYN
+#define SA (MW_TCP_SYN | MW_TCP_ACK)
+#define ACK MW_TCP_ACK
+#define PA (MW_TCP_PSH | MW_TCP_ACK)
+#define FA (MW_TCP_FIN | MW_TCP_ACK)
+#define RST MW_TCP_RST
+#define RA (MW_TCP_RST | MW_TCP_ACK)
+#define HANDSHAKE              \
+	{ C, SYN }, { S, SA }, \
+	{                      \
+		C, ACK         \
+	}
+
+struct tcp_row {
+	const char *name;
+	struct step steps[10]; /* up to the first with no flags */
+	/* the flow afterwards */
+	int initiator, hs_stage, handshake, state, host_opened, svc;
+	int ends; /* flow-end events */
+	int rst_ignored, fin_ignored, syn_on_live, reused;
+	int packets; /* both ways; 0: not checked */
+};
+
+static const struct tcp_row tcp_rows[] = {
+	{ "in-order handshake: verified",
+	  { HANDSHAKE },
+	  MW_DIR_IN,
+	  MW_HS_DONE,
+	  1,
+	  MW_STATE_OPEN,
+	  0,
+	  MW_SVC_SSH,
+	  0,
+	  0,
+	  0,
+	  0,
+	  0,
+	  3 },
+	{ "data both ways across the sequence wrap, then both FINs: one end",
+	  { HANDSHAKE,
+	    { C, PA, 200 },
+	    { S, PA, 300 },
+	    { C, PA, 200 },
+	    { C, FA },
+	    { S, FA },
+	    { C, ACK } },
+	  MW_DIR_IN,
+	  MW_HS_DONE,
+	  1,
+	  MW_STATE_CLOSED,
+	  0,
+	  MW_SVC_SSH,
+	  1,
+	  0,
+	  0,
+	  0,
+	  0,
+	  9 },
+	{ "forged ACK without the SYN-ACK (even the right ack): never verified",
+	  { { C, SYN }, { C, ACK, .ack_off = 1 } },
+	  MW_DIR_IN,
+	  MW_HS_SYN,
+	  0,
+	  MW_STATE_OPEN,
+	  0,
+	  MW_SVC_SSH,
+	  0,
+	  0,
+	  0,
+	  0,
+	  0,
+	  2 },
+	{ "SYN-ACK with the wrong ack from outside: never verified",
+	  { { S, SYN }, { C, SA, .ack_off = 5 }, { S, ACK } },
+	  MW_DIR_OUT,
+	  MW_HS_SYN,
+	  0,
+	  MW_STATE_OPEN,
+	  1,
+	  0,
+	  0,
+	  0,
+	  0,
+	  0,
+	  0,
+	  3 },
+	{ "a wrong SYN-ACK, then the right one: verified",
+	  { { S, SYN }, { C, SA, .ack_off = 5, .resend = true }, { C, SA }, { S, ACK } },
+	  MW_DIR_OUT,
+	  MW_HS_DONE,
+	  1,
+	  MW_STATE_OPEN,
+	  1,
+	  0,
+	  0,
+	  0,
+	  0,
+	  0,
+	  0,
+	  4 },
+	{ "mid-stream data: initiator unknown, never verified",
+	  { { C, PA, 10 }, { S, PA, 10 }, { C, ACK } },
+	  MW_INIT_UNKNOWN,
+	  MW_HS_NONE,
+	  0,
+	  MW_STATE_OPEN,
+	  0,
+	  0,
+	  0,
+	  0,
+	  0,
+	  0,
+	  0,
+	  3 },
+	{ "RST with a wrong sequence on a verified flow: ignored, no end",
+	  { HANDSHAKE, { C, PA, 100 }, { S, PA, 50 }, { C, RST, .seq_off = 7, .resend = true } },
+	  MW_DIR_IN,
+	  MW_HS_DONE,
+	  1,
+	  MW_STATE_OPEN,
+	  0,
+	  MW_SVC_SSH,
+	  0,
+	  1,
+	  0,
+	  0,
+	  0,
+	  6 },
+	{ "RST in the window but not exact: ignored (Linux sends a challenge ACK)",
+	  { HANDSHAKE, { C, PA, 100 }, { C, RST, .seq_off = 1000, .resend = true } },
+	  MW_DIR_IN,
+	  MW_HS_DONE,
+	  1,
+	  MW_STATE_OPEN,
+	  0,
+	  MW_SVC_SSH,
+	  0,
+	  1,
+	  0,
+	  0,
+	  0,
+	  5 },
+	{ "exact RST: closed, one end",
+	  { HANDSHAKE, { C, PA, 100 }, { S, PA, 50 }, { C, RST } },
+	  MW_DIR_IN,
+	  MW_HS_DONE,
+	  1,
+	  MW_STATE_CLOSED,
+	  0,
+	  MW_SVC_SSH,
+	  1,
+	  0,
+	  0,
+	  0,
+	  0,
+	  6 },
+	{ "the host's own RST (tc) is its stack's word",
+	  { HANDSHAKE, { S, RST, .seq_off = 12345 } },
+	  MW_DIR_IN,
+	  MW_HS_DONE,
+	  1,
+	  MW_STATE_CLOSED,
+	  0,
+	  MW_SVC_SSH,
+	  1,
+	  0,
+	  0,
+	  0,
+	  0,
+	  4 },
+	{ "RST|ACK refusing the host's SYN: closed",
+	  { { S, SYN }, { C, RA } },
+	  MW_DIR_OUT,
+	  MW_HS_SYN,
+	  0,
+	  MW_STATE_CLOSED,
+	  1,
+	  0,
+	  1,
+	  0,
+	  0,
+	  0,
+	  0,
+	  2 },
+	{ "RST to the host's SYN with a wrong ack, or none: ignored",
+	  { { S, SYN }, { C, RA, .ack_off = 1 }, { C, RST } },
+	  MW_DIR_OUT,
+	  MW_HS_SYN,
+	  0,
+	  MW_STATE_OPEN,
+	  1,
+	  0,
+	  0,
+	  2,
+	  0,
+	  0,
+	  0,
+	  3 },
+	{ "SYN on a live flow: entry, service and counters kept",
+	  { HANDSHAKE, { C, PA, 100 }, { S, PA, 50 }, { C, SYN, .seq_off = 99999, .resend = true } },
+	  MW_DIR_IN,
+	  MW_HS_DONE,
+	  1,
+	  MW_STATE_OPEN,
+	  0,
+	  MW_SVC_SSH,
+	  0,
+	  0,
+	  0,
+	  1,
+	  0,
+	  6 },
+	{ "RST then SYN on its own connection: nothing changes",
+	  { HANDSHAKE,
+	    { C, PA, 100 },
+	    { C, RST, .seq_off = 5, .resend = true },
+	    { C, SYN, .seq_off = 77, .resend = true } },
+	  MW_DIR_IN,
+	  MW_HS_DONE,
+	  1,
+	  MW_STATE_OPEN,
+	  0,
+	  MW_SVC_SSH,
+	  0,
+	  1,
+	  0,
+	  1,
+	  0,
+	  6 },
+	{ "SYN after a verified close: a new connection, service kept",
+	  { HANDSHAKE, { C, FA }, { S, FA }, { C, ACK }, { C, SYN, .seq_off = 1000 } },
+	  MW_DIR_IN,
+	  MW_HS_SYN,
+	  0,
+	  MW_STATE_OPEN,
+	  0,
+	  MW_SVC_SSH,
+	  1,
+	  0,
+	  0,
+	  0,
+	  1,
+	  1 },
+	{ "SYN after a stray packet (no handshake to protect): tracked",
+	  { { C, ACK, .seq_off = 5, .resend = true }, { C, SYN } },
+	  MW_DIR_IN,
+	  MW_HS_SYN,
+	  0,
+	  MW_STATE_OPEN,
+	  0,
+	  MW_SVC_SSH,
+	  0,
+	  0,
+	  0,
+	  0,
+	  1,
+	  1 },
+	{ "SYN retransmitted: no news",
+	  { { C, SYN, .resend = true }, { C, SYN } },
+	  MW_DIR_IN,
+	  MW_HS_SYN,
+	  0,
+	  MW_STATE_OPEN,
+	  0,
+	  MW_SVC_SSH,
+	  0,
+	  0,
+	  0,
+	  0,
+	  0,
+	  2 },
+	{ "a second SYN with another ISN during the handshake: the first kept",
+	  { { C, SYN }, { C, SYN, .seq_off = 5000, .resend = true }, { S, SA }, { C, ACK } },
+	  MW_DIR_IN,
+	  MW_HS_DONE,
+	  1,
+	  MW_STATE_OPEN,
+	  0,
+	  MW_SVC_SSH,
+	  0,
+	  0,
+	  0,
+	  1,
+	  0,
+	  4 },
+	{ "the host's SYN-ACK names the SYN its stack kept (a later ISN)",
+	  { { C, SYN, .seq_off = -5000, .resend = true }, { C, SYN }, { S, SA }, { C, ACK } },
+	  MW_DIR_IN,
+	  MW_HS_DONE,
+	  1,
+	  MW_STATE_OPEN,
+	  0,
+	  MW_SVC_SSH,
+	  0,
+	  0,
+	  0,
+	  1,
+	  0,
+	  4 },
+	{ "FIN beyond the window: ignored",
+	  { HANDSHAKE, { C, FA, .seq_off = 2 << 20, .resend = true } },
+	  MW_DIR_IN,
+	  MW_HS_DONE,
+	  1,
+	  MW_STATE_OPEN,
+	  0,
+	  MW_SVC_SSH,
+	  0,
+	  0,
+	  1,
+	  0,
+	  0,
+	  4 },
+	{ "FIN before seq_next: ignored",
+	  { HANDSHAKE, { C, PA, 100 }, { C, FA, .seq_off = -50, .resend = true } },
+	  MW_DIR_IN,
+	  MW_HS_DONE,
+	  1,
+	  MW_STATE_OPEN,
+	  0,
+	  MW_SVC_SSH,
+	  0,
+	  0,
+	  1,
+	  0,
+	  0,
+	  5 },
+	{ "FIN with data, then its retransmission: closing",
+	  { HANDSHAKE,
+	    { C, FA | MW_TCP_PSH, 50 },
+	    { C, FA | MW_TCP_PSH, 50, .seq_off = -51, .resend = true } },
+	  MW_DIR_IN,
+	  MW_HS_DONE,
+	  1,
+	  MW_STATE_CLOSING,
+	  0,
+	  MW_SVC_SSH,
+	  0,
+	  0,
+	  0,
+	  0,
+	  0,
+	  5 },
+	{ "a forged segment far ahead does not move seq_next",
+	  { HANDSHAKE, { C, PA, 100, .seq_off = 5 << 20, .resend = true }, { C, RST } },
+	  MW_DIR_IN,
+	  MW_HS_DONE,
+	  1,
+	  MW_STATE_CLOSED,
+	  0,
+	  MW_SVC_SSH,
+	  1,
+	  0,
+	  0,
+	  0,
+	  0,
+	  5 },
+	{ "the host opens (SYN at tc): host_opened",
+	  { { S, SYN } },
+	  MW_DIR_OUT,
+	  MW_HS_SYN,
+	  0,
+	  MW_STATE_OPEN,
+	  1,
+	  0,
+	  0,
+	  0,
+	  0,
+	  0,
+	  0,
+	  1 },
+	{ "the host's address arriving at XDP: outbound, never host_opened",
+	  { { X, SYN } },
+	  MW_DIR_OUT,
+	  MW_HS_SYN,
+	  0,
+	  MW_STATE_OPEN,
+	  0,
+	  0,
+	  0,
+	  0,
+	  0,
+	  0,
+	  0,
+	  1 },
+	{ "SYN with FIN: junk, nothing taken",
+	  { { C, SYN | MW_TCP_FIN } },
+	  MW_INIT_UNKNOWN,
+	  MW_HS_NONE,
+	  0,
+	  MW_STATE_OPEN,
+	  0,
+	  0,
+	  0,
+	  0,
+	  1,
+	  0,
+	  0,
+	  1 },
+};
+
+static void run_tcp_row(void *arg)
+{
+	const struct tcp_row *row = arg;
+	int svc_fd = mw_loader_map_fd(&L, MW_MAP_SVC);
+	struct mw_flow_rec *recs = NULL;
+	__u8 ssh = MW_SVC_SSH, none = 0;
+	const struct mw_flow *f;
+	__u32 port = 22, ifindex = 1;
+	struct mw_stats st;
+	struct mw_addr a;
+	size_t i;
+
+	reset();
+	cv_start();
+	bpf_map_update_elem(svc_fd, &port, &ssh, 0);
+	/* the host's address known, as the agent records it: a packet from it
+	 * arriving at XDP counts as outbound */
+	mw_addr_parse(SRV, &a);
+	bpf_map_update_elem(local_fd, &a, &ifindex, 0);
+	for (i = 0; i < ARRAY_SIZE(row->steps) && row->steps[i].flags; i++)
+		cv_send(&row->steps[i]);
+	bpf_map_update_elem(svc_fd, &port, &none, 0);
+
+	f = only_flow(&recs);
+	if (f) {
+		ASSERT_EQ(f->initiator, row->initiator, "initiator");
+		ASSERT_EQ(f->hs_stage, row->hs_stage, "hs_stage");
+		ASSERT_EQ(f->handshake, row->handshake, "handshake");
+		ASSERT_EQ(f->state, row->state, "state");
+		ASSERT_EQ(f->host_opened, row->host_opened, "host_opened");
+		ASSERT_EQ(f->svc, row->svc, "svc");
+		if (row->packets)
+			ASSERT_EQ(f->packets[0] + f->packets[1], row->packets, "packets both ways");
+	}
+	st = stats();
+	ASSERT_EQ(count_events(MW_EV_FLOW_END), row->ends, "flow-end events");
+	ASSERT_EQ(st.flow_ends, row->ends, "stats.flow_ends");
+	ASSERT_EQ(st.rst_ignored, row->rst_ignored, "stats.rst_ignored");
+	ASSERT_EQ(st.fin_ignored, row->fin_ignored, "stats.fin_ignored");
+	ASSERT_EQ(st.syn_on_live, row->syn_on_live, "stats.syn_on_live");
+	ASSERT_EQ(st.flow_reused, row->reused, "stats.flow_reused");
+	ASSERT_EQ(st.flow_inserts, 1, "stats.flow_inserts");
+	free(recs);
+}
+
 static void seq_handshake_and_close(void *arg)
 {
 	struct mw_flow_rec *recs = NULL;
@@ -500,13 +1023,14 @@ static void seq_handshake_and_close(void *arg)
 	struct pkt_spec s;
 
 	reset();
-	s = tcp(true, MW_TCP_SYN, 0), send_spec(XDP, &s);
-	s = tcp(false, MW_TCP_SYN | MW_TCP_ACK, 0), send_spec(TC, &s);
-	s = tcp(true, MW_TCP_ACK, 0), send_spec(XDP, &s);
-	s = tcp(true, MW_TCP_ACK | MW_TCP_PSH, 100), send_spec(XDP, &s);
-	s = tcp(false, MW_TCP_ACK | MW_TCP_PSH, 300), send_spec(TC, &s);
-	s = tcp(true, MW_TCP_ACK | MW_TCP_PSH, 100), send_spec(XDP, &s);
-	s = tcp(true, MW_TCP_FIN | MW_TCP_ACK, 0), send_spec(XDP, &s);
+	cv_start();
+	cv_send(&(struct step){ C, SYN });
+	cv_send(&(struct step){ S, SA });
+	cv_send(&(struct step){ C, ACK });
+	cv_send(&(struct step){ C, PA, 100 });
+	cv_send(&(struct step){ S, PA, 300 });
+	cv_send(&(struct step){ C, PA, 100 });
+	cv_send(&(struct step){ C, FA });
 	f = only_flow(&recs);
 	if (f) {
 		ASSERT_EQ(f->initiator, MW_DIR_IN, "initiator");
@@ -525,8 +1049,8 @@ static void seq_handshake_and_close(void *arg)
 	free(recs);
 	recs = NULL;
 
-	s = tcp(false, MW_TCP_FIN | MW_TCP_ACK, 0), send_spec(TC, &s);
-	s = tcp(true, MW_TCP_ACK, 0), send_spec(XDP, &s);
+	cv_send(&(struct step){ S, FA });
+	cv_send(&(struct step){ C, ACK });
 	f = only_flow(&recs);
 	if (f)
 		ASSERT_EQ(f->state, MW_STATE_CLOSED, "state after both FINs");
@@ -542,7 +1066,9 @@ static void seq_handshake_and_close(void *arg)
 	recs = NULL;
 
 	/* the same 4-tuple reused: a new connection, not more of the old one */
-	s = tcp(true, MW_TCP_SYN, 0), send_spec(XDP, &s);
+	s = tcp(true, MW_TCP_SYN, 0);
+	s.seq = cv_next[MW_DIR_IN] + 64000;
+	send_spec(XDP, &s);
 	f = only_flow(&recs);
 	if (f) {
 		ASSERT_EQ(f->packets[MW_DIR_IN], 1, "reused: packets in");
@@ -637,6 +1163,11 @@ static void seq_peek(void *arg)
 	if (ASSERT_EQ(count_events(MW_EV_PEEK), 1, "first JSON payload peeked")) {
 		const struct mw_event_peek *pk = &events[0].peek;
 
+		ASSERT_EQ(events[0].ring, RING_PEEKS, "peek in mw_peeks");
+		ASSERT_EQ(pk->initiator, MW_INIT_UNKNOWN, "peek initiator: mid-stream");
+		ASSERT_EQ(pk->host_opened, 0, "peek host_opened: not from a SYN");
+		ASSERT_EQ(pk->answered, 0, "peek answered: one way only");
+
 		ASSERT_EQ(pk->len, sizeof(stratum) - 1, "peek length");
 		ASSERT_EQ(pk->orig_len, sizeof(stratum) - 1, "peek orig_len");
 		ASSERT_EQ(pk->hdr.dir, MW_DIR_OUT, "peek direction");
@@ -651,20 +1182,114 @@ static void seq_peek(void *arg)
 	s.payload_len = 16;
 	send_spec(TC, &s);
 	ASSERT_EQ(count_events(MW_EV_PEEK), 0, "plain HTTP not peeked");
+}
 
+/* A DNS packet between the host (SRV:33333) and a resolver (192.0.2.53:53). */
+static struct pkt_spec dns(bool in, int proto, __u8 flags, int payload)
+{
+	struct pkt_spec s = { .family = 4,
+			      .proto = proto,
+			      .tcp_flags = flags,
+			      .payload_len = payload,
+			      .src = in ? "192.0.2.53" : SRV,
+			      .dst = in ? SRV : "192.0.2.53",
+			      .sport = in ? 53 : 33333,
+			      .dport = in ? 33333 : 53 };
+	return s;
+}
+
+/* The @k-th peek event caught (from 0), and the ring it came from. */
+static const struct mw_event_peek *peek_at(int k, enum ring *ring)
+{
+	int i;
+
+	for (i = 0; i < n_events; i++) {
+		if (events[i].type != MW_EV_PEEK || k--)
+			continue;
+		if (ring)
+			*ring = events[i].ring;
+		return &events[i].peek;
+	}
+	return NULL;
+}
+
+static void seq_dns(void *arg)
+{
+	const struct mw_event_peek *pk;
+	enum ring ring = RING_EVENTS;
+	struct pkt_spec s;
+	struct mw_addr a;
+	__u32 ifindex = 1;
+	int i;
+
+	/* unsolicited answers: a flow the remote opened is never peeked */
 	reset();
-	s = (struct pkt_spec){ .family = 4,
-			       .proto = IPPROTO_UDP,
-			       .src = "192.0.2.53",
-			       .dst = SRV,
-			       .sport = 53,
-			       .dport = 33333,
-			       .payload_len = 600 };
+	s = dns(true, IPPROTO_UDP, 0, 600);
+	for (i = 0; i < 3; i++)
+		send_spec(XDP, &s);
+	ASSERT_EQ(n_events, 0, "unsolicited UDP from port 53: no event at all");
+	ASSERT_EQ(stats().peeks, 0, "stats.peeks");
+
+	/* the host's query (tc), then two answers on the reversed 5-tuple */
+	reset();
+	s = dns(false, IPPROTO_UDP, 0, 40);
+	send_spec(TC, &s);
+	s = dns(true, IPPROTO_UDP, 0, 600);
 	send_spec(XDP, &s);
 	send_spec(XDP, &s);
+	if (ASSERT_EQ(count_events(MW_EV_PEEK), 3, "the query and both answers peeked")) {
+		pk = peek_at(0, &ring);
+		ASSERT_EQ(ring, RING_PEEKS, "query: in mw_peeks");
+		ASSERT_EQ(pk->hdr.dir, MW_DIR_OUT, "query: outbound");
+		ASSERT_EQ(pk->len, 40, "query: whole");
+		ASSERT_EQ(pk->host_opened, 1, "query: host_opened");
+		ASSERT_EQ(pk->initiator, MW_DIR_OUT, "query: initiator");
+		ASSERT_EQ(pk->answered, 0, "query: not answered yet");
+		ASSERT_EQ(pk->handshake, 0, "query: no handshake (UDP)");
+		pk = peek_at(2, &ring);
+		ASSERT_EQ(ring, RING_PEEKS, "answer: in mw_peeks");
+		ASSERT_EQ(pk->hdr.dir, MW_DIR_IN, "answer: inbound");
+		ASSERT_EQ(pk->len, 256, "answer: capped at peek_bytes");
+		ASSERT_EQ(pk->orig_len, 600, "answer: its length");
+		ASSERT_EQ(pk->index, 1, "answer: the second inbound data packet");
+		ASSERT_EQ(pk->host_opened, 1, "answer: host_opened");
+		ASSERT_EQ(pk->answered, 1, "answer: the flow has packets both ways");
+		ASSERT_EQ(ntohs(pk->key.remote_port), 53, "answer: remote port 53");
+	}
+	ASSERT_EQ(stats().peeks, 3, "stats.peeks");
+	ASSERT_EQ(stats().events, 1, "in the decisive ring: the new public flow only");
+	ASSERT_EQ(count_events(MW_EV_NEW_PUBLIC), 1, "the query's flow reported as new public");
+
+	/* DNS over TCP: the host's connection, its query and the answer */
+	reset();
+	s = dns(false, IPPROTO_TCP, MW_TCP_SYN, 0), send_spec(TC, &s);
+	s = dns(true, IPPROTO_TCP, MW_TCP_SYN | MW_TCP_ACK, 0), s.ack = 1, send_spec(XDP, &s);
+	s = dns(false, IPPROTO_TCP, MW_TCP_PSH | MW_TCP_ACK, 42), s.seq = 1, s.ack = 1;
+	send_spec(TC, &s);
+	s = dns(true, IPPROTO_TCP, MW_TCP_PSH | MW_TCP_ACK, 300), s.seq = 1, s.ack = 43;
 	send_spec(XDP, &s);
-	if (ASSERT_EQ(count_events(MW_EV_PEEK), 3, "every DNS answer peeked"))
-		ASSERT_EQ(events[0].peek.len, 256, "peek capped at peek_bytes");
+	if (ASSERT_EQ(count_events(MW_EV_PEEK), 2, "TCP: query and answer peeked")) {
+		ASSERT_EQ(peek_at(0, NULL)->hdr.dir, MW_DIR_OUT, "TCP query outbound");
+		ASSERT_EQ(peek_at(1, NULL)->hdr.dir, MW_DIR_IN, "TCP answer inbound");
+		ASSERT_EQ(peek_at(1, NULL)->handshake, 1, "TCP answer: the handshake was seen");
+	}
+
+	/* a TCP connection the remote opened from port 53: never peeked */
+	reset();
+	s = dns(true, IPPROTO_TCP, MW_TCP_SYN, 0), send_spec(XDP, &s);
+	s = dns(true, IPPROTO_TCP, MW_TCP_PSH | MW_TCP_ACK, 300), s.seq = 1, send_spec(XDP, &s);
+	send_spec(XDP, &s);
+	ASSERT_EQ(count_events(MW_EV_PEEK), 0, "TCP from port 53, opened by the remote: no peek");
+
+	/* a "query" from the host's address arriving at XDP (a replay, a
+	 * spoof) is not the host's: neither it nor its "answer" is peeked */
+	reset();
+	mw_addr_parse(SRV, &a);
+	bpf_map_update_elem(local_fd, &a, &ifindex, 0);
+	s = dns(false, IPPROTO_UDP, 0, 40), send_spec(XDP, &s);
+	s = dns(true, IPPROTO_UDP, 0, 600), send_spec(XDP, &s);
+	ASSERT_EQ(count_events(MW_EV_PEEK), 0, "a query that did not leave through tc: no peek");
+	ASSERT_EQ(peeks_in_events, 0, "no peek ever in mw_events");
 }
 
 static void seq_block(void *arg)
@@ -823,16 +1448,17 @@ static void seq_bursts(void *arg)
 	int i;
 
 	reset();
+	cv_start();
 	bpf_map_update_elem(svc_fd, &port, &ssh, 0);
-	s = tcp(true, MW_TCP_SYN, 0), send_spec(XDP, &s);
-	s = tcp(false, MW_TCP_SYN | MW_TCP_ACK, 0), send_spec(TC, &s);
-	s = tcp(true, MW_TCP_ACK, 0), send_spec(XDP, &s);
-	s = tcp(true, MW_TCP_ACK | MW_TCP_PSH, 21), send_spec(XDP, &s); /* client banner */
-	s = tcp(false, MW_TCP_ACK | MW_TCP_PSH, 32), send_spec(TC, &s); /* server banner */
-	s = tcp(false, MW_TCP_ACK | MW_TCP_PSH, 900), send_spec(TC, &s); /* same burst */
+	cv_send(&(struct step){ C, SYN });
+	cv_send(&(struct step){ S, SA });
+	cv_send(&(struct step){ C, ACK });
+	cv_send(&(struct step){ C, PA, 21 }); /* client banner */
+	cv_send(&(struct step){ S, PA, 32 }); /* server banner */
+	cv_send(&(struct step){ S, PA, 900 }); /* same burst */
 	for (i = 0; i < 3; i++) {
-		s = tcp(true, MW_TCP_ACK | MW_TCP_PSH, 76), send_spec(XDP, &s); /* a try */
-		s = tcp(false, MW_TCP_ACK | MW_TCP_PSH, 76), send_spec(TC, &s); /* refused */
+		cv_send(&(struct step){ C, PA, 76 }); /* a try */
+		cv_send(&(struct step){ S, PA, 76 }); /* refused */
 	}
 	if (ASSERT_EQ(count_events(MW_EV_BURST), 7, "one event per change of direction")) {
 		const struct mw_event_burst *b = (const void *)&events[1].flow;
@@ -840,10 +1466,23 @@ static void seq_bursts(void *arg)
 		ASSERT_EQ(b->hdr.dir, MW_DIR_OUT, "second event: the server's burst ended");
 		ASSERT_EQ(b->bytes, 932, "its bytes: both packets");
 		ASSERT_EQ(b->svc, MW_SVC_SSH, "service");
+		ASSERT_EQ(b->handshake, 1, "the handshake it rests on");
 		b = (const void *)&events[n_events - 1].flow;
 		ASSERT_EQ(b->bytes, 76, "last: a 76-byte try");
 		ASSERT_EQ(b->exchanges, 7, "exchange count");
 	}
+	/* the same exchanges on a flow whose handshake was not seen in order
+	 * (the client's ACK acknowledges something else): no burst events */
+	reset();
+	cv_start();
+	cv_send(&(struct step){ C, SYN });
+	cv_send(&(struct step){ S, SA });
+	cv_send(&(struct step){ C, ACK, .ack_off = 9 });
+	for (i = 0; i < 3; i++) {
+		cv_send(&(struct step){ C, PA, 76, .ack_off = 9 });
+		cv_send(&(struct step){ S, PA, 76 });
+	}
+	ASSERT_EQ(count_events(MW_EV_BURST), 0, "handshake not verified: no burst events");
 	/* an outbound connection to port 22 is not watched */
 	reset();
 	s = tcp(false, MW_TCP_SYN, 0), send_spec(TC, &s);
@@ -885,7 +1524,10 @@ static void seq_local_addresses(void *arg)
  * with random bytes flipped, and some frames of pure noise, through both
  * programs, in rounds of 1000. After each round: nothing was dropped (no
  * block, no list), every packet is counted once (parsed into exactly one
- * flow, or as non-IP, or as one parse error), and every flow entry is sane.
+ * flow, or as non-IP, or as one parse error), and every flow entry is sane,
+ * its evidence too (handshake only when seen done, host_opened only with a
+ * packet sent through tc). Over all rounds: no peek in the decisive ring,
+ * no DNS peek on a flow the host did not open.
  */
 static uint64_t fuzz_state;
 /* Rounds without SYNs cannot reuse a closed flow's entry (which starts its
@@ -935,7 +1577,13 @@ static size_t fuzz_packet(uint8_t *buf, bool egress, bool *from_blocked)
 		s.dst = t;
 	}
 	s.sport = (uint16_t)(40000 + fuzz_rand() % 6);
-	s.dport = (uint16_t)(20 + fuzz_rand() % 6);
+	s.dport = (uint16_t)(int[]){ 20, 21, 22, 23, 53, 443 }[fuzz_rand() % 6];
+	if (fuzz_rand() % 2) { /* either side may be the one with the service port */
+		uint16_t t = s.sport;
+
+		s.sport = s.dport;
+		s.dport = t;
+	}
 	s.tcp_flags = (uint8_t)fuzz_rand();
 	if (fuzz_no_syn)
 		s.tcp_flags &= (uint8_t)~MW_TCP_SYN;
@@ -1021,6 +1669,13 @@ static void fuzz_round(unsigned n, bool blocked, unsigned *bad)
 		if (f->state > MW_STATE_CLOSED || f->initiator > MW_INIT_UNKNOWN ||
 		    f->first_ns > f->last_ns || f->last_data_dir > 1)
 			(*bad)++;
+		/* the evidence: handshake exactly when seen done in order,
+		 * never on a flow of unknown initiator, host_opened only with
+		 * a packet sent through tc */
+		if (f->hs_stage > MW_HS_DONE || f->handshake != (f->hs_stage == MW_HS_DONE) ||
+		    (f->initiator == MW_INIT_UNKNOWN && f->hs_stage != MW_HS_NONE) ||
+		    (f->host_opened && !f->packets[MW_DIR_OUT]))
+			(*bad)++;
 		for (d = 0; d < 2; d++)
 			if (f->data_packets[d] > f->packets[d] ||
 			    f->bytes[d] > f->packets[d] * 65575)
@@ -1069,6 +1724,7 @@ static void seq_fuzz(void *arg)
 	       (unsigned long long)fuzz_state, rounds);
 	quiet_einval = true;
 	fuzz_exact_rounds = 0;
+	peeks_in_events = dns_peeks_unsolicited = dns_peeks = 0;
 	for (r = 0; r < rounds; r++) {
 		fuzz_no_syn = r % 2;
 		fuzz_round(1000, r % 3 == 2, &bad);
@@ -1076,7 +1732,153 @@ static void seq_fuzz(void *arg)
 	quiet_einval = false;
 	fuzz_no_syn = false;
 	ASSERT_TRUE(fuzz_exact_rounds >= rounds / 3, "enough rounds checked exactly");
-	ASSERT_EQ(bad, 0, "every flow entry sane (state, initiator, times, counts)");
+	ASSERT_EQ(bad, 0, "every flow entry sane (state, initiator, times, counts, evidence)");
+	ASSERT_EQ(peeks_in_events, 0, "no peek in the decisive ring");
+	ASSERT_TRUE(dns_peeks > 0, "DNS peeks were made (the check below is not empty)");
+	ASSERT_EQ(dns_peeks_unsolicited, 0, "no DNS peek on a flow the host did not open");
+	printf("    %u DNS peeks, all on flows the host opened\n", dns_peeks);
+}
+
+/* --- pinned maps of another layout ------------------------------------- */
+
+/* The ids of the maps pinned in @dir, by file name order; returns how many. */
+static int pinned_ids(const char *dir, __u32 *ids, int max)
+{
+	struct dirent **names;
+	int n, i, k = 0;
+
+	n = scandir(dir, &names, NULL, alphasort);
+	for (i = 0; i < n; i++) {
+		char path[PATH_MAX];
+		struct bpf_map_info info = { 0 };
+		__u32 len = sizeof(info);
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
+		fd = names[i]->d_name[0] == '.' ? -1 : bpf_obj_get(path);
+		if (fd >= 0 && k < max && !bpf_obj_get_info_by_fd(fd, &info, &len))
+			ids[k++] = info.id;
+		if (fd >= 0)
+			close(fd);
+		free(names[i]);
+	}
+	free(names);
+	return k;
+}
+
+static void unpin_dir(const char *dir)
+{
+	struct dirent *e;
+	DIR *d = opendir(dir);
+	char path[PATH_MAX];
+
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		unlink(path);
+	}
+	if (d)
+		closedir(d);
+	rmdir(dir);
+}
+
+/* An mw_block of the same sizes as today's whose value's second field has
+ * another name: what a same-size change of meaning looks like. */
+static int pin_renamed_block(const char *path, const struct mw_addr *a)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
+	struct mw_block b = { .drops = 7 };
+	struct btf *btf = btf__new_empty();
+	int u8, u64, arr, key, val, fd = -1;
+
+	u8 = btf__add_int(btf, "unsigned char", 1, 0);
+	u64 = btf__add_int(btf, "unsigned long long", 8, 0);
+	arr = btf__add_array(btf, u8, u8, 16);
+	key = btf__add_struct(btf, "mw_addr", 16);
+	btf__add_field(btf, "addr", arr, 0, 0);
+	val = btf__add_struct(btf, "mw_block", 16);
+	btf__add_field(btf, "expires_ns", u64, 0, 0);
+	btf__add_field(btf, "hits", u64, 64, 0);
+	if (btf__load_into_kernel(btf))
+		goto out;
+	opts.btf_fd = btf__fd(btf);
+	opts.btf_key_type_id = key;
+	opts.btf_value_type_id = val;
+	fd = bpf_map_create(BPF_MAP_TYPE_HASH, MW_MAP_BLOCK, sizeof(*a), sizeof(b), MW_BLOCK_MAX,
+			    &opts);
+	if (fd >= 0 && (bpf_map_update_elem(fd, a, &b, 0) || bpf_obj_pin(fd, path))) {
+		close(fd);
+		fd = -1;
+	}
+out:
+	btf__free(btf);
+	if (fd >= 0)
+		close(fd);
+	return fd >= 0 ? 0 : -1;
+}
+
+static void seq_pinned(void *arg)
+{
+	char dir[64], path[PATH_MAX];
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info), ids[32], ids2[32];
+	struct mw_block b = { .drops = 7 };
+	struct mw_config cfg;
+	struct mw_loader l2;
+	struct mw_addr a;
+	int fd, n, n2;
+
+	mw_config_defaults(&cfg);
+	cfg.max_flows = 4096;
+	mw_addr_parse("198.51.100.99", &a);
+	snprintf(dir, sizeof(dir), "/sys/fs/bpf/mw-pkt-%d", (int)getpid());
+	unpin_dir(dir);
+	if (!ASSERT_EQ(mkdir(dir, 0700), 0, "a pin directory of our own"))
+		return;
+
+	/* an older version's flow table (96-byte values) and an mw_block
+	 * whose sizes match but whose fields do not */
+	snprintf(path, sizeof(path), "%s/%s", dir, MW_MAP_FLOWS);
+	fd = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, MW_MAP_FLOWS, sizeof(struct mw_flow_key), 96,
+			    cfg.max_flows, NULL);
+	ASSERT_TRUE(fd >= 0 && !bpf_obj_pin(fd, path), "an old mw_flows pinned");
+	if (fd >= 0)
+		close(fd);
+	snprintf(path, sizeof(path), "%s/%s", dir, MW_MAP_BLOCK);
+	ASSERT_EQ(pin_renamed_block(path, &a), 0, "an mw_block of another field layout pinned");
+
+	if (!ASSERT_EQ(mw_loader_load(&l2, &cfg, dir), 0, "the agent starts over them")) {
+		unpin_dir(dir);
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/%s", dir, MW_MAP_FLOWS);
+	fd = bpf_obj_get(path);
+	if (ASSERT_TRUE(fd >= 0, "mw_flows pinned anew")) {
+		bpf_obj_get_info_by_fd(fd, &info, &len);
+		ASSERT_EQ(info.value_size, sizeof(struct mw_flow), "with today's value size");
+		close(fd);
+	}
+	fd = mw_loader_map_fd(&l2, MW_MAP_BLOCK);
+	ASSERT_TRUE(bpf_map_lookup_elem(fd, &a, &b) && errno == ENOENT,
+		    "mw_block replaced: the old entry is gone");
+	b.drops = 9;
+	bpf_map_update_elem(fd, &a, &b, 0);
+	n = pinned_ids(dir, ids, ARRAY_SIZE(ids));
+	mw_loader_destroy(&l2);
+
+	/* the same layout: every pinned map adopted, entries kept */
+	if (ASSERT_EQ(mw_loader_load(&l2, &cfg, dir), 0, "a restart")) {
+		n2 = pinned_ids(dir, ids2, ARRAY_SIZE(ids2));
+		ASSERT_TRUE(n > 5 && n == n2 && !memcmp(ids, ids2, n * sizeof(ids[0])),
+			    "every pinned map adopted (same ids)");
+		memset(&b, 0, sizeof(b));
+		ASSERT_TRUE(!bpf_map_lookup_elem(mw_loader_map_fd(&l2, MW_MAP_BLOCK), &a, &b) &&
+				    b.drops == 9,
+			    "and its entries kept");
+		mw_loader_destroy(&l2);
+	}
+	unpin_dir(dir);
 }
 
 int main(int argc, char **argv)
@@ -1106,6 +1908,8 @@ int main(int argc, char **argv)
 	if (!err)
 		err = mw_loader_set_internal(&L, &cfg);
 	rb = ring_buffer__new(mw_loader_map_fd(&L, MW_MAP_EVENTS), on_event, NULL, NULL);
+	if (rb && ring_buffer__add(rb, mw_loader_map_fd(&L, MW_MAP_PEEKS), on_peek, NULL))
+		err = -EINVAL;
 	if (err || !rb) {
 		printf("test_packets: setup failed\ntest_packets: 0 passed, 1 failed\n");
 		return 1;
@@ -1113,16 +1917,21 @@ int main(int argc, char **argv)
 
 	for (i = 0; i < ARRAY_SIZE(fixtures); i++)
 		test_run(fixtures[i].name, run_fixture, (void *)&fixtures[i]);
+	for (i = 0; i < ARRAY_SIZE(tcp_rows); i++)
+		test_run(tcp_rows[i].name, run_tcp_row, (void *)&tcp_rows[i]);
 	test_run("fuzz: random and mutated packets through both programs", seq_fuzz, NULL);
 	test_run("seq handshake, close, reuse", seq_handshake_and_close, NULL);
 	test_run("seq rst", seq_rst, NULL);
 	test_run("seq mid-stream", seq_midstream, NULL);
 	test_run("seq new outbound to public", seq_new_public, NULL);
 	test_run("seq payload peek", seq_peek, NULL);
+	test_run("seq DNS peeked only where the host asked", seq_dns, NULL);
 	test_run("seq xdp fast drop", seq_block, NULL);
 	test_run("seq blacklist hit", seq_blacklist, NULL);
 	test_run("seq local addresses decide direction", seq_local_addresses, NULL);
 	test_run("seq burst events of a watched service", seq_bursts, NULL);
+	test_run("seq pinned maps of another layout are replaced, the same adopted", seq_pinned,
+		 NULL);
 
 	ring_buffer__free(rb);
 	mw_loader_destroy(&L);

@@ -85,10 +85,29 @@ bad:
 	return -EINVAL;
 }
 
+/* A private error that ends a consume call early: never returned. */
+#define PEEK_BUDGET_SPENT (-EINPROGRESS)
+
 static int on_record(void *ctx, void *data, size_t size)
 {
-	mw_events_dispatch(ctx, data, size);
+	struct mw_events *ev = ctx;
+
+	mw_events_dispatch(ev, data, size);
+	ev->consumed++;
 	return 0; /* a bad record never stops the consumer */
+}
+
+static int on_peek_record(void *ctx, void *data, size_t size)
+{
+	struct mw_events *ev = ctx;
+
+	mw_events_dispatch(ev, data, size);
+	ev->consumed++;
+	/* libbpf has consumed this record; a negative return stops the ring
+	 * here and leaves the rest for the next call */
+	if (++ev->peeks_this_call >= MW_PEEKS_PER_CONSUME)
+		return PEEK_BUDGET_SPENT;
+	return 0;
 }
 
 int mw_events_open(struct mw_events *ev, int map_fd)
@@ -100,6 +119,15 @@ int mw_events_open(struct mw_events *ev, int map_fd)
 	if (!ev->rb)
 		return -errno;
 	return 0;
+}
+
+int mw_events_add_peeks(struct mw_events *ev, int peeks_fd)
+{
+	if (!ev->rb || peeks_fd < 0)
+		return -EINVAL;
+	/* added second: ring_buffer__consume() reads the rings in the order
+	 * they were added, so the decisive ring is always drained first */
+	return ring_buffer__add(ev->rb, peeks_fd, on_peek_record, ev);
 }
 
 int mw_events_add_sink(struct mw_events *ev, const struct mw_event_sink *sink)
@@ -117,7 +145,18 @@ int mw_events_fd(const struct mw_events *ev)
 
 int mw_events_consume(struct mw_events *ev)
 {
-	return ev->rb ? ring_buffer__consume(ev->rb) : 0;
+	int ret;
+
+	if (!ev->rb)
+		return 0;
+	ev->peeks_this_call = 0;
+	ev->consumed = 0;
+	ret = ring_buffer__consume(ev->rb);
+	if (ret == PEEK_BUDGET_SPENT) {
+		ev->peek_batches_cut++;
+		return ev->consumed;
+	}
+	return ret < 0 ? ret : ev->consumed;
 }
 
 void mw_events_close(struct mw_events *ev)

@@ -11,6 +11,7 @@
 #include <linux/if_link.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "addr.h"
@@ -50,12 +51,118 @@ int mw_preflight(void)
 	return 0;
 }
 
+/* The map values as both sides of the map interface see them: a change
+ * here must come with a change of layout that the pin check below sees. */
+_Static_assert(sizeof(struct mw_flow) == 104, "struct mw_flow is 104 bytes, no hole");
+_Static_assert(sizeof(struct mw_stats) % sizeof(__u64) == 0, "mw_stats is summed as __u64s");
+_Static_assert(sizeof(struct mw_event_burst) == 80, "struct mw_event_burst is 80 bytes");
+_Static_assert(sizeof(struct mw_event_peek) == 72 + MW_PEEK_MAX, "struct mw_event_peek");
+
+/* Deepest nesting of the map value types (mw_agent: ifaces[].name). */
+#define LAYOUT_DEPTH_MAX 8
+
+/*
+ * Whether type @ia of @a and type @ib of @b lay out the same bytes with the
+ * same meaning: same kind and size; for structs and unions, the same
+ * members by name, offset and layout; for arrays, the same count of the
+ * same element. Typedefs and qualifiers are looked through. Sizes alone
+ * would miss a field renamed or moved within the same size (a pad that
+ * became a flag).
+ */
+static bool btf_same_layout(const struct btf *a, __u32 ia, const struct btf *b, __u32 ib, int depth)
+{
+	const struct btf_type *ta, *tb;
+	int ra = btf__resolve_type(a, ia), rb = btf__resolve_type(b, ib);
+	unsigned i;
+
+	if (ra < 0 || rb < 0 || depth > LAYOUT_DEPTH_MAX)
+		return false;
+	ta = btf__type_by_id(a, ra);
+	tb = btf__type_by_id(b, rb);
+	if (!ta || !tb || btf_kind(ta) != btf_kind(tb) ||
+	    btf__resolve_size(a, ra) != btf__resolve_size(b, rb))
+		return false;
+	if (btf_is_int(ta))
+		return btf_int_encoding(ta) == btf_int_encoding(tb) &&
+		       btf_int_bits(ta) == btf_int_bits(tb);
+	if (btf_is_array(ta))
+		return btf_array(ta)->nelems == btf_array(tb)->nelems &&
+		       btf_same_layout(a, btf_array(ta)->type, b, btf_array(tb)->type, depth + 1);
+	if (!btf_is_composite(ta))
+		return true; /* enums, pointers: same kind and size */
+	if (btf_vlen(ta) != btf_vlen(tb))
+		return false;
+	for (i = 0; i < btf_vlen(ta); i++) {
+		const struct btf_member *ma = btf_members(ta) + i, *mb = btf_members(tb) + i;
+
+		if (strcmp(btf__name_by_offset(a, ma->name_off),
+			   btf__name_by_offset(b, mb->name_off)) ||
+		    btf_member_bit_offset(ta, i) != btf_member_bit_offset(tb, i) ||
+		    btf_member_bitfield_size(ta, i) != btf_member_bitfield_size(tb, i) ||
+		    !btf_same_layout(a, ma->type, b, mb->type, depth + 1))
+			return false;
+	}
+	return true;
+}
+
+/* The pinned map's BTF, loaded once per BTF object (all maps of one BPF
+ * object share it). */
+struct pinned_btf {
+	__u32 id;
+	struct btf *btf;
+};
+
+static const struct btf *pinned_btf_get(struct pinned_btf *pb, __u32 id)
+{
+	if (pb->btf && pb->id == id)
+		return pb->btf;
+	btf__free(pb->btf);
+	pb->btf = btf__load_from_kernel_by_id(id);
+	pb->id = id;
+	return libbpf_get_error(pb->btf) ? (pb->btf = NULL) : pb->btf;
+}
+
+/* Why pinned map @info cannot serve as @map, or NULL when it can. */
+static const char *pin_mismatch(const struct bpf_map_info *info, const struct bpf_map *map,
+				const struct btf *ours, struct pinned_btf *pb)
+{
+	const struct btf *theirs;
+
+	if (info->type != bpf_map__type(map))
+		return "another map type";
+	if (info->key_size != bpf_map__key_size(map) ||
+	    info->value_size != bpf_map__value_size(map))
+		return "another key or value size";
+	if (info->max_entries != bpf_map__max_entries(map))
+		return "another size";
+	if (info->map_flags != bpf_map__map_flags(map))
+		return "other flags";
+	/* same sizes: compare the types when both sides have them (a map
+	 * without BTF cannot be told apart, and is kept) */
+	if (!ours || !info->btf_id || !bpf_map__btf_value_type_id(map) || !info->btf_value_type_id)
+		return NULL;
+	theirs = pinned_btf_get(pb, info->btf_id);
+	if (!theirs)
+		return NULL;
+	if (!btf_same_layout(ours, bpf_map__btf_value_type_id(map), theirs, info->btf_value_type_id,
+			     0) ||
+	    (bpf_map__btf_key_type_id(map) && info->btf_key_type_id &&
+	     !btf_same_layout(ours, bpf_map__btf_key_type_id(map), theirs, info->btf_key_type_id,
+			      0)))
+		return "another field layout";
+	return NULL;
+}
+
 /* An earlier version or another max_flows leaves maps that libbpf cannot
- * reuse; replace them rather than refuse to start. */
+ * reuse, or could reuse but would misread (a field renamed or moved within
+ * the same size); replace them rather than refuse to start or misread. */
 static void drop_incompatible_pins(struct bpf_object *obj)
 {
+	const struct btf *ours = bpf_object__btf(obj);
+	struct pinned_btf pb = { 0 };
 	struct bpf_map_info info;
 	struct bpf_map *map;
+	const char *why;
 	__u32 len;
 	int fd;
 
@@ -69,17 +176,17 @@ static void drop_incompatible_pins(struct bpf_object *obj)
 			continue;
 		memset(&info, 0, sizeof(info));
 		len = sizeof(info);
-		if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
-		    (info.type != bpf_map__type(map) || info.key_size != bpf_map__key_size(map) ||
-		     info.value_size != bpf_map__value_size(map) ||
-		     info.max_entries != bpf_map__max_entries(map) ||
-		     info.map_flags != bpf_map__map_flags(map))) {
-			pr_warn("pinned map %s has another layout (older version or new size): replacing it, its entries are lost\n",
-				path);
-			unlink(path);
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len)) {
+			why = pin_mismatch(&info, map, ours, &pb);
+			if (why) {
+				pr_warn("pinned map %s has %s (an older version, or a new size): replacing it, its entries are lost\n",
+					path, why);
+				unlink(path);
+			}
 		}
 		close(fd);
 	}
+	btf__free(pb.btf);
 }
 
 static void print_verifier_tail(const char *prog)

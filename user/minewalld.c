@@ -811,6 +811,8 @@ static int start(struct agent *a)
 	pr_debug("%d local addresses\n", err);
 
 	err = mw_events_open(&a->events, mw_loader_map_fd(&a->loader, MW_MAP_EVENTS));
+	if (!err)
+		err = mw_events_add_peeks(&a->events, mw_loader_map_fd(&a->loader, MW_MAP_PEEKS));
 	if (err) {
 		pr_warn("cannot open the event ring buffer: %s\n", strerror(-err));
 		return err;
