@@ -442,6 +442,42 @@ static void flow_hit(struct fx *f, const char *remote, int proto, int initiator,
 	mw_events_dispatch(&f->events, &ev, sizeof(ev));
 }
 
+/* The host connects to an address before the agent reads the answer that
+ * named it (the flow event's ring is read before the peeks'). */
+static void t_flow_before_answer(void *arg)
+{
+	const char *hit[] = { "\"dest_ip\":\"203.0.113.70\"", "\"match\":\"dns\"",
+			      "\"name\":\"la01.supportxmr.com\"",
+			      "\"evidence\":\"host-opened, handshake not complete\"" };
+	struct rr a = { POOL, T_A, "203.0.113.70", 300 };
+	struct mw_event_flow ev;
+	struct mw_addr ad;
+	struct fx f;
+
+	if (!ASSERT_EQ(fx_init(&f, coinblocker(), 0), 0, "agent"))
+		return;
+	query(&f, RESOLVER, 40050, 0x7100, POOL, T_A, 1, 0);
+	memset(&ev, 0, sizeof(ev));
+	ev.hdr.type = MW_EV_NEW_PUBLIC;
+	ev.hdr.dir = MW_DIR_OUT;
+	mw_addr_parse(LOCAL, &ad);
+	memcpy(ev.key.local_addr, ad.addr, 16);
+	mw_addr_parse("203.0.113.70", &ad);
+	memcpy(ev.key.remote_addr, ad.addr, 16);
+	ev.key.local_port = htons(45001);
+	ev.key.remote_port = htons(3333);
+	ev.key.proto = IPPROTO_TCP;
+	ev.flow.initiator = MW_DIR_OUT;
+	ev.flow.host_opened = 1;
+	mw_events_dispatch(&f.events, &ev, sizeof(ev));
+	ASSERT_TRUE(!event_has(&f, hit, 1), "nothing known yet");
+	answer(&f, RESOLVER, 40050, 0x7100, POOL, T_A, &a, 1, 0);
+	ASSERT_TRUE(learned(&f, "203.0.113.70"), "learned");
+	ASSERT_TRUE(event_has(&f, hit, ARRAY_SIZE(hit)),
+		    "the flow the host opened a moment before is a hit");
+	fx_free(&f);
+}
+
 static void t_evidence(void *arg)
 {
 	const char *remote[] = { "\"src_ip\":\"203.0.113.60\"", "\"action\":\"alert\"",
@@ -550,6 +586,7 @@ int main(int argc, char **argv)
 	test_run("total bound: the closest to its end gives way", t_total_cap, NULL);
 	test_run("allowlist: never installed; allow lifts at once", t_allowlist, NULL);
 	test_run("evidence: host-opened blocks, others reported", t_evidence, NULL);
+	test_run("a flow opened before its answer was read", t_flow_before_answer, NULL);
 	test_run("resolv.conf and systemd-resolved upstreams", t_resolv_conf, NULL);
 	mw_loader_destroy(&L);
 	{

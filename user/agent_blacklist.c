@@ -435,11 +435,24 @@ static void on_new_public(void *arg, const struct mw_event_flow *ev)
 			 .ifindex = ev->hdr.ifindex,
 			 .match = "dns" };
 
-	if (ev->flow.blacklist || !a->bl.n_learned)
+	if (ev->flow.blacklist)
 		return;
-	l = mw_bl_learned_find(&a->bl, (const struct mw_addr *)ev->key.remote_addr);
-	if (!l)
+	l = a->bl.n_learned ?
+		    mw_bl_learned_find(&a->bl, (const struct mw_addr *)ev->key.remote_addr) :
+		    NULL;
+	if (!l) {
+		struct mw_bl_recent_flow *r =
+			&a->new_flows[a->new_flows_pos++ % ARRAY_SIZE(a->new_flows)];
+
+		r->key = ev->key;
+		r->seen_ns = mw_now_ns();
+		r->ifindex = ev->hdr.ifindex;
+		r->dir = ev->hdr.dir;
+		r->initiator = ev->flow.initiator;
+		r->host_opened = ev->flow.host_opened;
+		r->handshake = ev->flow.handshake;
 		return;
+	}
 	h.list = l->list;
 	h.name = l->name;
 	h.alert_only =
@@ -480,6 +493,37 @@ static void read_resolvers(struct mw_agent_bl *a)
 	else
 		pr_warn("blacklist: no resolver in %s nor in blacklist.resolvers: no DNS answer is learned\n",
 			a->resolv_conf);
+}
+
+#define NEW_FLOW_RECENT_NS (10ULL * 1000000000ULL)
+
+/* @l was just learned: a flow to it the host opened a moment ago (its
+ * event read before the answer's peek) is a hit as well. */
+static void learned_after_flow(struct mw_agent_bl *a, const struct mw_bl_learned *l)
+{
+	uint64_t now = mw_now_ns();
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(a->new_flows); i++) {
+		struct mw_bl_recent_flow *r = &a->new_flows[i];
+		struct hit h = { .key = &r->key,
+				 .dir = r->dir,
+				 .initiator = r->initiator,
+				 .host_opened = r->host_opened,
+				 .handshake = r->handshake,
+				 .ifindex = r->ifindex,
+				 .list = l->list,
+				 .match = "dns",
+				 .name = l->name };
+
+		if (!r->seen_ns || now - r->seen_ns > NEW_FLOW_RECENT_NS ||
+		    memcmp(r->key.remote_addr, &l->addr, sizeof(l->addr)))
+			continue;
+		r->seen_ns = 0;
+		h.alert_only = mw_prefixes_contain(a->cfg->bl_alert_only, a->cfg->n_bl_alert_only,
+						   &l->addr);
+		report(a, &h);
+	}
 }
 
 /* A query the host sent: remembered, so that its answer can be told from
@@ -537,6 +581,7 @@ static void learn_one(struct mw_agent_bl *a, const struct mw_bl_name *match, con
 	pr_info("blacklist %s: learned %s for %s (listed as %s) for %llus\n",
 		a->bl.lists[match->list].name, mw_addr_str(addr, buf, sizeof(buf)), qname,
 		match->name, (unsigned long long)(ttl_ms / 1000));
+	learned_after_flow(a, l);
 }
 
 /*

@@ -42,6 +42,16 @@ struct mw_agent_bl {
 	struct mw_addr resolvers[32];
 	size_t n_resolvers;
 	uint64_t dns_not_resolver, dns_refused_allowed;
+	/* the latest new flows to public addresses: peeks come on a ring of
+	 * their own, read after the flow events, so the host's connection to
+	 * an address may be read before the answer that named it */
+	struct mw_bl_recent_flow {
+		struct mw_flow_key key;
+		uint64_t seen_ns;
+		uint32_t ifindex;
+		uint8_t dir, initiator, host_opened, handshake;
+	} new_flows[1024];
+	unsigned new_flows_pos;
 	/* recent reports, so that a flood of flows to one pool is one line */
 	struct {
 		struct mw_addr addr;
