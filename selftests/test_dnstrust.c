@@ -487,6 +487,8 @@ static void t_evidence(void *arg)
 	const char *tcp[] = { "\"dest_ip\":\"203.0.113.63\"",
 			      "\"evidence\":\"host-opened, handshake not complete\"" };
 	const char *udp[] = { "\"dest_ip\":\"203.0.113.64\"", "\"evidence\":\"host-opened\"" };
+	const char *after[] = { "\"dest_ip\":\"203.0.113.65\"",
+				"\"evidence\":\"host-opened, handshake complete\"" };
 	const char *path[] = { "\"dest_ip\":\"203.0.113.64\"", "/bad?dir/list.txt" };
 	char dir[600], file[700], lists[800];
 	FILE *l;
@@ -517,6 +519,11 @@ static void t_evidence(void *arg)
 		    "our source, but not seen leaving: not host-opened");
 	flow_hit(&f, "203.0.113.63", IPPROTO_TCP, MW_DIR_OUT, 1, 0, MW_DIR_OUT);
 	ASSERT_TRUE(event_has(&f, tcp, ARRAY_SIZE(tcp)), "host-opened TCP says the handshake");
+	/* a forger's hit first must not silence the host's own flow after it */
+	flow_hit(&f, "203.0.113.65", IPPROTO_TCP, MW_DIR_IN, 0, 0, MW_DIR_IN);
+	flow_hit(&f, "203.0.113.65", IPPROTO_TCP, MW_DIR_OUT, 1, 1, MW_DIR_OUT);
+	ASSERT_TRUE(event_has(&f, after, ARRAY_SIZE(after)),
+		    "a remote-opened report does not quiet a host-opened hit");
 	flow_hit(&f, "203.0.113.64", IPPROTO_UDP, MW_DIR_OUT, 1, 0, MW_DIR_OUT);
 	ASSERT_TRUE(event_has(&f, udp, ARRAY_SIZE(udp)), "host-opened UDP");
 	ASSERT_TRUE(event_has(&f, path, ARRAY_SIZE(path)),

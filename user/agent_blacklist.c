@@ -275,18 +275,23 @@ static void load_all(struct mw_agent_bl *a)
 
 /* --- detections ---------------------------------------------------------- */
 
-static bool quiet(struct mw_agent_bl *a, const struct mw_addr *remote)
+/* A hit reported in the last REPORT_QUIET_NS is not reported again, unless
+ * this one may block and that one could not: reports a forger provokes
+ * (remote-opened, mid-stream) must not silence the host's own flow. */
+static bool quiet(struct mw_agent_bl *a, const struct mw_addr *remote, bool may_block)
 {
 	uint64_t now = mw_now_ns();
 	unsigned i;
 
-	for (i = 0; i < sizeof(a->recent) / sizeof(a->recent[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(a->recent); i++)
 		if (!memcmp(&a->recent[i].addr, remote, sizeof(*remote)) &&
-		    now - a->recent[i].ns < REPORT_QUIET_NS)
+		    now - a->recent[i].ns < REPORT_QUIET_NS &&
+		    (a->recent[i].may_block || !may_block))
 			return true;
 	a->recent[a->recent_pos].addr = *remote;
 	a->recent[a->recent_pos].ns = now;
-	a->recent_pos = (a->recent_pos + 1) % (sizeof(a->recent) / sizeof(a->recent[0]));
+	a->recent[a->recent_pos].may_block = may_block;
+	a->recent_pos = (a->recent_pos + 1) % ARRAY_SIZE(a->recent);
 	return false;
 }
 
@@ -371,10 +376,10 @@ static void report(struct mw_agent_bl *a, const struct hit *h)
 	bool in = h->dir == MW_DIR_IN, may_block;
 	json_t *ev, *detail;
 
-	if (quiet(a, (const struct mw_addr *)k->remote_addr))
+	may_block = hit_evidence(h, evidence, sizeof(evidence));
+	if (quiet(a, (const struct mw_addr *)k->remote_addr, may_block))
 		return;
 	a->detections++;
-	may_block = hit_evidence(h, evidence, sizeof(evidence));
 	action = block_remote(a, h, may_block);
 	mw_addr_str((const struct mw_addr *)k->local_addr, local, sizeof(local));
 	mw_addr_str((const struct mw_addr *)k->remote_addr, remote, sizeof(remote));

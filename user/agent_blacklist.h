@@ -56,6 +56,7 @@ struct mw_agent_bl {
 	struct {
 		struct mw_addr addr;
 		uint64_t ns;
+		bool may_block;
 	} recent[64];
 	unsigned recent_pos;
 };
