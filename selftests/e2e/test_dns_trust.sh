@@ -18,6 +18,8 @@ NAMED4=203.0.113.80    # dnsmasq's answer for la01.supportxmr.com (listed)
 MARK4=203.0.113.83     # dnsmasq's answer for pool.supportxmr.com (listed)
 FORGED4=203.0.113.81   # a forged answer's address, sent as the resolver
 FORGED4B=203.0.113.82  # a forged answer's address, sent by FORGER4
+TCP4=203.0.113.84      # dnsmasq's answer for aeon.pool.minergate.com, asked over TCP
+POOL6=2001:db8:bad::85 # dnsmasq's AAAA for xmr.pool.minergate.com
 SCAPY=/usr/bin/python3 # the distribution's python has scapy
 
 # `ip netns exec` bind-mounts /etc/netns/NS/resolv.conf over /etc/resolv.conf
@@ -25,11 +27,13 @@ NETNS_ETC=/etc/netns/$SRV_NS
 trap 'rc=$?; rm -rf "$NETNS_ETC"; (exit $rc); cleanup' EXIT
 
 setup_topology || exit 1
-for a in $DNS4 $FORGER4 $NAMED4 $MARK4 $FORGED4 $FORGED4B; do
+for a in $DNS4 $FORGER4 $NAMED4 $MARK4 $FORGED4 $FORGED4B $TCP4; do
 	in_cli ip addr add "$a/32" dev "$CLI_IF"
 done
+in_cli ip addr add "$POOL6/128" dev "$CLI_IF" nodad
 in_srv ip route add 203.0.113.0/24 via "$CLI4"
 in_srv ip route add 198.51.100.0/24 via "$CLI4"
+in_srv ip -6 route add 2001:db8:bad::/48 via "$CLI6"
 mkdir -p "$NETNS_ETC"
 printf 'nameserver %s\noptions timeout:2 attempts:2\n' "$DNS4" >"$NETNS_ETC/resolv.conf"
 
@@ -44,6 +48,7 @@ start_agent -c "$RUN_DIR/dns.conf" || exit 1
 
 bg_cli dnsmasq --no-daemon --no-resolv --no-hosts --listen-address="$DNS4" --bind-interfaces \
 	--address="/la01.supportxmr.com/$NAMED4" --address="/pool.supportxmr.com/$MARK4" \
+	--address="/aeon.pool.minergate.com/$TCP4" --address="/xmr.pool.minergate.com/$POOL6" \
 	--log-queries --log-facility="$RUN_DIR/dnsmasq.log" 2>>"$RUN_DIR/dnsmasq.log"
 for _ in $(seq 1 50); do
 	in_cli ss -Hlun "sport = :53" | grep -q "$DNS4" && break
@@ -87,6 +92,24 @@ check "the pool is blocked (the host opened the flow)" wait_blocked "$NAMED4"
 check "the detection says its evidence" \
 	bash -c "grep '\"dest_ip\":\"$NAMED4\"' '$RUN_DIR/events.json' | grep '\"match\":\"dns\"' | grep -q '\"evidence\":\"host-opened'"
 
+# glibc asks over TCP when told to (RES_OPTIONS=use-vc): the length-prefixed
+# query and answer of a TCP flow the host opened
+in_srv env RES_OPTIONS=use-vc getent ahostsv4 aeon.pool.minergate.com >"$RUN_DIR/getent_tcp"
+check "the host resolves aeon.pool.minergate.com over TCP" grep -q "^$TCP4 " "$RUN_DIR/getent_tcp"
+tcp_dns_flow() { # a TCP flow from the host to the resolver's port 53
+	mw flows -j | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+flows = d["flows"] if isinstance(d, dict) else d
+sys.exit(0 if any(f["proto"].lower() == "tcp" and f["remote_addr"] == sys.argv[1] and
+                  f["remote_port"] == 53 for f in flows) else 1)' "$DNS4"
+}
+check "the query went over TCP (a TCP flow to the resolver's port 53)" tcp_dns_flow
+check "the answer over TCP is learned" wait_log "learned $TCP4 for aeon.pool.minergate.com"
+in_srv getent ahostsv6 xmr.pool.minergate.com >"$RUN_DIR/getent6"
+check "the host resolves xmr.pool.minergate.com's AAAA" grep -q "^$POOL6 " "$RUN_DIR/getent6"
+check "the AAAA is learned" wait_log "learned $POOL6 for xmr.pool.minergate.com"
+
 # --- forged answers: unsolicited, random IDs and ports ---------------------
 in_cli "$SCAPY" - "$SRV4" "$DNS4" "$FORGER4" "$FORGED4" "$FORGED4B" <<'PY' >"$RUN_DIR/scapy.out" 2>&1
 import random, sys
@@ -116,7 +139,7 @@ check_fails "a forged answer from the resolver's address taught nothing" \
 	grep -q "learned $FORGED4 " "$RUN_DIR/agent.log"
 check_fails "a forged answer from another address taught nothing" \
 	grep -q "learned $FORGED4B " "$RUN_DIR/agent.log"
-check_eq "only the two real answers are learned" "$(learned_now)" 2
+check_eq "only the four real answers are learned" "$(learned_now)" 4
 connect "$FORGED4" >"$RUN_DIR/c2"
 check "the address a forger named (as the resolver) stays reachable" grep -q connected "$RUN_DIR/c2"
 connect "$FORGED4B" >"$RUN_DIR/c3"
