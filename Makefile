@@ -60,7 +60,7 @@ SKEL := $(BUILD)/minewall.skel.h
 LIB_SRCS := user/log.c user/util.c user/addr.c user/config.c user/pinned.c \
 	user/flowtable.c user/stats.c user/enforce/nft.c user/control.c user/server.c \
 	user/parse/list.c user/parse/dns.c user/parse/tls.c user/parse/stratum.c user/parse/login_reply.c \
-	user/detect/blacklist.c user/detect/bpatterns.c user/detect/dirnet.c
+	user/detect/blacklist.c user/detect/dnsq.c user/detect/bpatterns.c user/detect/dirnet.c
 AGENT_SRCS := user/minewalld.c user/loader.c user/events.c user/localaddr.c \
 	user/agent_flows.c user/enforce/policy.c user/enforce/allow.c user/enforce/hook.c \
 	user/agent_control.c user/agent_detect.c user/agent_blacklist.c user/bl_kernel.c \
@@ -76,7 +76,7 @@ AGENT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(AGENT_SRCS))
 CLI_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRCS))
 
 TEST_PROGS := $(BUILD)/selftests/test_packets $(BUILD)/selftests/test_unit $(BUILD)/selftests/test_dict \
-	$(BUILD)/selftests/test_lists \
+	$(BUILD)/selftests/test_lists $(BUILD)/selftests/test_dnstrust \
 	$(BUILD)/selftests/test_patterns $(BUILD)/selftests/test_nft $(BUILD)/selftests/bench_sendmmsg
 
 all: $(BUILD)/minewalld $(BUILD)/minewall
@@ -137,6 +137,15 @@ $(BUILD)/selftests/test_unit: $(BUILD)/selftests/test_unit.o $(BUILD)/selftests/
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/selftests/test_lists: $(BUILD)/selftests/test_lists.o $(BUILD)/selftests/test.o $(LIB_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# the agent's blacklist module on the real programs' tries
+$(BUILD)/selftests/test_dnstrust: $(BUILD)/selftests/test_dnstrust.o $(BUILD)/selftests/test.o \
+		$(BUILD)/user/agent_blacklist.o $(BUILD)/user/bl_kernel.o $(BUILD)/user/loader.o \
+		$(BUILD)/user/events.o $(BUILD)/user/localaddr.o $(BUILD)/user/enforce/allow.o \
+		$(BUILD)/user/enforce/policy.o $(BUILD)/user/enforce/hook.o $(BUILD)/user/output/eve.o \
+		$(LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 

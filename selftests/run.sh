@@ -55,6 +55,7 @@ start=$(date +%s)
 run_suite unit "$BUILD_DIR/selftests/test_unit"
 run_suite dict "$BUILD_DIR/selftests/test_dict"
 run_suite lists "$BUILD_DIR/selftests/test_lists"
+run_suite dnstrust "$BUILD_DIR/selftests/test_dnstrust"
 run_suite patterns "$BUILD_DIR/selftests/test_patterns"
 run_suite packets "$BUILD_DIR/selftests/test_packets"
 run_suite nft "$BUILD_DIR/selftests/test_nft"

@@ -14,10 +14,12 @@
 #include "addr.h"
 #include "config.h"
 #include "detect/blacklist.h"
+#include "detect/dnsq.h"
 #include "parse/dns.h"
 #include "parse/list.h"
 #include "parse/tls.h"
 #include "test.h"
+#include "util.h"
 
 static char data_dir[512];
 
@@ -301,10 +303,37 @@ out:
 	mw_bl_free(&bl);
 }
 
+static void count_gone(void *arg, const struct mw_bl_learned *l)
+{
+	(*(unsigned *)arg)++;
+}
+
+/* The learned table's indexes agree with a plain model after random
+ * learning, renewal, expiry and removal: every address found where it is,
+ * the heap in order, the per-name counts right. */
+static bool learned_consistent(const struct mw_blacklist *bl)
+{
+	size_t i;
+
+	for (i = 0; i < bl->n_learned; i++) {
+		const struct mw_bl_learned *l = &bl->learned[i];
+
+		if (mw_bl_learned_find(bl, &l->addr) != l || bl->heap[l->heap_pos] != i)
+			return false;
+		if (i && bl->learned[bl->heap[(i - 1) / 2]].expires_ns >
+				 bl->learned[bl->heap[i]].expires_ns)
+			return false;
+	}
+	return true;
+}
+
 static void t_learned(void *arg)
 {
+	static uint64_t model[4096]; /* expiry by address index; 0 absent */
 	struct mw_blacklist bl;
 	struct mw_addr a;
+	unsigned gone = 0, i, step;
+	size_t n;
 	int id;
 	char *errs;
 
@@ -312,16 +341,115 @@ static void t_learned(void *arg)
 	errs = load_text(&bl, "names", "pool.example.com\n", &id);
 	free(errs);
 	mw_addr_parse("203.0.113.5", &a);
-	ASSERT_EQ(mw_bl_learn(&bl, &a, (uint16_t)id, "pool.example.com", 1000), 1, "new");
-	ASSERT_EQ(mw_bl_learn(&bl, &a, (uint16_t)id, "pool.example.com", 2000), 0, "renewed");
+	ASSERT_EQ(mw_bl_learn(&bl, &a, (uint16_t)id, "pool.example.com", 1000, NULL, NULL), 1,
+		  "new");
+	ASSERT_EQ(mw_bl_learn(&bl, &a, (uint16_t)id, "pool.example.com", 2000, NULL, NULL), 0,
+		  "renewed");
 	ASSERT_TRUE(mw_bl_learned_find(&bl, &a) != NULL, "found");
 	mw_bl_expire(&bl, 1500, NULL, NULL);
 	ASSERT_EQ(bl.n_learned, 1, "renewal moved the expiry");
 	mw_bl_expire(&bl, 2000, NULL, NULL);
 	ASSERT_EQ(bl.n_learned, 0, "expired");
-	mw_bl_learn(&bl, &a, (uint16_t)id, "pool.example.com", 5000);
+	ASSERT_EQ(mw_bl_learned_count(&bl, "pool.example.com"), 0, "the name went with it");
+	mw_bl_learn(&bl, &a, (uint16_t)id, "pool.example.com", 5000, NULL, NULL);
 	mw_bl_unload(&bl, "names");
 	ASSERT_EQ(bl.n_learned, 0, "unloading a list forgets what its names taught");
+	mw_bl_free(&bl);
+
+	/* bounds: 4 per name, 64 in all; the closest to its end gives way */
+	mw_bl_init(&bl);
+	ASSERT_EQ(mw_bl_learned_limits(&bl, 64, 4), 0, "limits");
+	for (i = 0; i < 6; i++) {
+		struct in_addr in = { htonl(0xcb007100 + i) }; /* 203.0.113.i */
+
+		mw_addr_from_v4(&a, &in);
+		mw_bl_learn(&bl, &a, 1, "one.example.com", 100 + i, NULL, NULL);
+	}
+	ASSERT_EQ(mw_bl_learned_count(&bl, "one.example.com"), 4, "4 for one name");
+	ASSERT_EQ(bl.learned_refused, 2, "2 refused");
+	for (i = 0; i < 100; i++) {
+		struct in_addr in = { htonl(0xc6336400 + i) }; /* 198.51.100.i */
+		char name[32];
+
+		snprintf(name, sizeof(name), "n%u.example.com", i);
+		mw_addr_from_v4(&a, &in);
+		mw_bl_learn(&bl, &a, 1, name, 1000 + i, count_gone, &gone);
+	}
+	ASSERT_EQ(bl.n_learned, 64, "64 in all");
+	ASSERT_EQ(gone, 40, "40 gave way, each told");
+	mw_addr_parse("203.0.113.0", &a);
+	ASSERT_TRUE(!mw_bl_learned_find(&bl, &a), "the earliest to expire went first");
+	mw_addr_parse("198.51.100.99", &a);
+	ASSERT_TRUE(mw_bl_learned_find(&bl, &a) != NULL, "the latest stays");
+	ASSERT_TRUE(learned_consistent(&bl), "indexes consistent");
+	mw_bl_free(&bl);
+
+	/* random work against a model */
+	mw_bl_init(&bl);
+	ASSERT_EQ(mw_bl_learned_limits(&bl, 8192, 8192), 0, "limits");
+	memset(model, 0, sizeof(model));
+	srand(11);
+	for (step = 0; step < 40000; step++) {
+		unsigned k = (unsigned)rand() % 4096;
+		struct in_addr in = { htonl(0xc0000000 + k) };
+		uint64_t now = step * 10ULL;
+
+		mw_addr_from_v4(&a, &in);
+		if (rand() % 8) {
+			uint64_t exp = now + 1 + (uint64_t)(rand() % 5000);
+
+			mw_bl_learn(&bl, &a, 1, k % 2 ? "odd.example" : "even.example", exp, NULL,
+				    NULL);
+			if (exp > model[k])
+				model[k] = exp;
+		} else {
+			mw_bl_expire(&bl, now, NULL, NULL);
+			for (i = 0; i < 4096; i++)
+				if (model[i] && model[i] <= now)
+					model[i] = 0;
+		}
+	}
+	for (i = 0, n = 0; i < 4096; i++) {
+		struct in_addr in = { htonl(0xc0000000 + i) };
+		const struct mw_bl_learned *l;
+
+		mw_addr_from_v4(&a, &in);
+		l = mw_bl_learned_find(&bl, &a);
+		if (model[i])
+			n++;
+		if ((model[i] != 0) != (l != NULL) || (l && l->expires_ns != model[i]))
+			break;
+	}
+	ASSERT_EQ(i, 4096, "every address as the model has it");
+	ASSERT_EQ(bl.n_learned, n, "the same count");
+	ASSERT_EQ(mw_bl_learned_count(&bl, "odd.example") +
+			  mw_bl_learned_count(&bl, "even.example"),
+		  n, "per-name counts add up");
+	ASSERT_TRUE(learned_consistent(&bl), "indexes consistent");
+	mw_bl_free(&bl);
+
+	/* cost at the default bound: no walk over what is learned (the old
+	 * linear list took 460 us an insert at 200k) */
+	mw_bl_init(&bl);
+	{
+		uint64_t t0 = mw_now_ns(), t1;
+		unsigned total = MW_BL_LEARNED_MAX_DEFAULT * 2;
+
+		for (i = 0; i < total; i++) {
+			struct in_addr in = { htonl(0xa0000000 + i) };
+			char name[32];
+
+			snprintf(name, sizeof(name), "n%u.example", i / 64);
+			mw_addr_from_v4(&a, &in);
+			mw_bl_learn(&bl, &a, 1, name, 1000000 + i, NULL, NULL);
+		}
+		t1 = mw_now_ns();
+		printf("    # %u learned (%zu kept, %llu gave way): %.2f us an insert\n", total,
+		       bl.n_learned, (unsigned long long)bl.learned_evicted,
+		       (double)(t1 - t0) / total / 1000.0);
+		ASSERT_EQ(bl.n_learned, MW_BL_LEARNED_MAX_DEFAULT, "bounded at the default");
+		ASSERT_TRUE((t1 - t0) / total < 20000, "under 20 us an insert, even with ASan");
+	}
 	mw_bl_free(&bl);
 }
 
@@ -355,7 +483,7 @@ static void t_dns_real(void *arg)
 	static char line[65536];
 	static uint8_t msg_bytes[4096];
 	unsigned answers = 0, with_addr = 0, i;
-	bool learned_pool = false;
+	bool learned_pool = false, chain[MW_DNS_MAX_NAMES];
 	size_t k;
 
 	for (k = 0; k < sizeof(pcaps) / sizeof(pcaps[0]); k++) {
@@ -382,7 +510,14 @@ static void t_dns_real(void *arg)
 			if (!ASSERT_EQ(mw_dns_parse(msg_bytes, n, false, &m), 0, "parses"))
 				continue;
 			ASSERT_STREQ(m.names[0], qname, "question as tshark reads it");
+			ASSERT_STREQ(m.question, qname, "question field");
 			ASSERT_TRUE(!m.truncated, "whole");
+			/* a real resolver's answer section is the question's chain */
+			mw_dns_chain(&m, chain);
+			for (i = 0; i < m.n_addrs; i++)
+				ASSERT_TRUE(m.addrs[i].owner < MW_DNS_MAX_NAMES &&
+						    chain[m.addrs[i].owner],
+					    "every address on the question's CNAME chain");
 			if (a && *a) {
 				with_addr++;
 				for (i = 0; i < m.n_addrs; i++)
@@ -509,6 +644,9 @@ static void t_dns_crafted(void *arg)
 	ASSERT_EQ(m.n_names, 2, "the question (also the CNAME owner) and the CNAME target");
 	ASSERT_STREQ(m.names[0], "www.pool.example", "question");
 	ASSERT_STREQ(m.names[1], "cdn.example", "CNAME target, decompressed");
+	ASSERT_EQ(m.n_cnames, 1, "one CNAME");
+	ASSERT_EQ(m.addrs[0].owner, 1, "the AAAA's owner is the CNAME target");
+	ASSERT_EQ(m.qtype, 28, "QTYPE");
 	ASSERT_EQ(m.n_addrs, 1, "one AAAA");
 	ASSERT_STREQ(mw_addr_str(&m.addrs[0].addr, buf, sizeof(buf)), "2001:db8::7", "AAAA");
 	ASSERT_EQ(m.addrs[0].ttl, 60, "TTL");
@@ -528,6 +666,137 @@ static void t_dns_crafted(void *arg)
 		junk[rand() % (int)sizeof(tcp_msg)] = (uint8_t)rand();
 		mw_dns_parse(junk, sizeof(tcp_msg), true, &m);
 	}
+}
+
+static void t_dns_query(void *arg)
+{
+	static const uint8_t q[] = {
+		0x00, 0x25, /* TCP length 37 */
+		0xbe, 0xef, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 4,
+		'L',  'A',  '0',  '1',	10,   's',  'u',  'p',	'p',  'o',  'r',  't',	'x',
+		'm',  'r',  3,	  'c',	'o',  'm',  0,	  0x00, 0x1c, 0x00, 0x01,
+	};
+	struct mw_dns_query dq;
+	struct mw_dns_msg m;
+	uint8_t buf[sizeof(q)];
+
+	ASSERT_EQ(mw_dns_parse_query(q, sizeof(q), true, &dq), 0, "TCP query parses");
+	ASSERT_EQ(dq.id, 0xbeef, "ID");
+	ASSERT_EQ(dq.qtype, 28, "AAAA");
+	ASSERT_STREQ(dq.name, "la01.supportxmr.com", "name, lower case");
+	ASSERT_EQ(mw_dns_parse_query(q + 2, sizeof(q) - 2, false, &dq), 0, "the same over UDP");
+	ASSERT_EQ(mw_dns_parse(q, sizeof(q), true, &m), -EINVAL, "a query is no answer");
+	memcpy(buf, q, sizeof(q));
+	buf[4] |= 0x80;
+	ASSERT_EQ(mw_dns_parse_query(buf, sizeof(buf), true, &dq), -EINVAL,
+		  "an answer is no query");
+	ASSERT_EQ(mw_dns_parse_query(q, sizeof(q) - 3, true, &dq), -EINVAL, "cut in QTYPE");
+	memcpy(buf, q, sizeof(q));
+	buf[18] = 0x01; /* a control character in the first label */
+	ASSERT_EQ(mw_dns_parse_query(buf, sizeof(buf), true, &dq), 0, "parses");
+	ASSERT_STREQ(dq.name, "", "but is no host name");
+	memcpy(buf, q, sizeof(q));
+	buf[16] = '.'; /* "L.01" as one label */
+	mw_dns_parse_query(buf, sizeof(buf), true, &dq);
+	ASSERT_STREQ(dq.name, "", "a dot inside a label is no host name");
+	memcpy(buf, q, sizeof(q));
+	buf[17] = 0xc3; /* UTF-8 lead byte */
+	mw_dns_parse_query(buf, sizeof(buf), true, &dq);
+	ASSERT_STREQ(dq.name, "", "nor are bytes outside ASCII");
+}
+
+static void key_of(struct mw_flow_key *k, unsigned n)
+{
+	memset(k, 0, sizeof(*k));
+	k->local_addr[10] = k->local_addr[11] = 0xff;
+	k->local_addr[12] = 192;
+	k->local_addr[15] = 1;
+	k->remote_addr[10] = k->remote_addr[11] = 0xff;
+	k->remote_addr[12] = 198;
+	k->remote_addr[15] = 53;
+	k->local_port = htons((uint16_t)(30000 + n));
+	k->remote_port = htons(53);
+	k->proto = IPPROTO_UDP;
+}
+
+static void t_dnsq(void *arg)
+{
+	struct mw_dns_query dq = { .id = 7, .qtype = 1 };
+	struct mw_dns_msg m = { .id = 7, .qtype = 1 };
+	struct mw_flow_key k;
+	struct mw_dnsq q;
+	unsigned i;
+
+	ASSERT_EQ(mw_dnsq_init(&q, 4, 1000), 0, "4 pending at most, 1000 ns");
+	snprintf(dq.name, sizeof(dq.name), "a.example");
+	snprintf(m.question, sizeof(m.question), "a.example");
+	for (i = 0; i < 6; i++) {
+		key_of(&k, i);
+		mw_dnsq_add(&q, &k, &dq, 100 + i);
+	}
+	ASSERT_EQ(q.n, 4, "bounded");
+	ASSERT_EQ(q.evicted, 2, "the two oldest gave way");
+	key_of(&k, 0);
+	ASSERT_EQ(mw_dnsq_answer(&q, &k, &m, 200), -ENOENT, "an evicted query is gone");
+	key_of(&k, 2);
+	ASSERT_EQ(mw_dnsq_answer(&q, &k, &m, 200), 0, "a waiting one is answered");
+	ASSERT_EQ(mw_dnsq_answer(&q, &k, &m, 200), -ENOENT, "once");
+	key_of(&k, 3);
+	m.qtype = 28;
+	ASSERT_EQ(mw_dnsq_answer(&q, &k, &m, 200), -EINVAL, "another type");
+	m.qtype = 1;
+	snprintf(m.question, sizeof(m.question), "b.example");
+	ASSERT_EQ(mw_dnsq_answer(&q, &k, &m, 200), -EINVAL, "another name");
+	snprintf(m.question, sizeof(m.question), "a.example");
+	m.id = 8;
+	ASSERT_EQ(mw_dnsq_answer(&q, &k, &m, 200), -ENOENT, "another ID");
+	m.id = 7;
+	k.local_port = htons(1);
+	ASSERT_EQ(mw_dnsq_answer(&q, &k, &m, 200), -ENOENT, "another flow");
+	key_of(&k, 3);
+	ASSERT_EQ(mw_dnsq_answer(&q, &k, &m, 200), 0, "the right one still waits");
+	key_of(&k, 4);
+	ASSERT_EQ(mw_dnsq_answer(&q, &k, &m, 104 + 1000), -ENOENT, "expired after 1000 ns");
+	ASSERT_EQ(q.n, 1, "expiry took it");
+	dq.name[0] = '\0';
+	ASSERT_EQ(mw_dnsq_add(&q, &k, &dq, 300), -EINVAL, "no host name, nothing to wait for");
+	/* many, through the hash, with removals in between */
+	mw_dnsq_free(&q);
+	ASSERT_EQ(mw_dnsq_init(&q, 4096, 1ULL << 40), 0, "4096");
+	snprintf(dq.name, sizeof(dq.name), "a.example");
+	for (i = 0; i < 20000; i++) {
+		key_of(&k, i % 5000);
+		dq.id = (uint16_t)i;
+		mw_dnsq_add(&q, &k, &dq, i);
+		if (i % 3 == 0) {
+			m.id = (uint16_t)i;
+			ASSERT_EQ(mw_dnsq_answer(&q, &k, &m, i), 0, "answered");
+		}
+	}
+	ASSERT_EQ(q.n, 4096, "full");
+	ASSERT_EQ(q.answered, 6667, "every third answered");
+	mw_dnsq_free(&q);
+}
+
+static void t_dns_chain(void *arg)
+{
+	struct mw_dns_msg m = { 0 };
+	bool chain[MW_DNS_MAX_NAMES];
+
+	snprintf(m.question, sizeof(m.question), "q.example");
+	snprintf(m.names[0], sizeof(m.names[0]), "q.example");
+	snprintf(m.names[1], sizeof(m.names[1]), "c1.example");
+	snprintf(m.names[2], sizeof(m.names[2]), "c2.example");
+	snprintf(m.names[3], sizeof(m.names[3]), "x.example");
+	m.n_names = 4;
+	m.cnames[0] = (struct mw_dns_cname){ 3, 2 }; /* x -> c2: not ours */
+	m.cnames[1] = (struct mw_dns_cname){ 0, 1 }; /* q -> c1 */
+	m.cnames[2] = (struct mw_dns_cname){ 1, 0 }; /* c1 -> q: a loop */
+	m.n_cnames = 3;
+	ASSERT_EQ(mw_dns_chain(&m, chain), 2, "q, c1; the loop ends it");
+	ASSERT_TRUE(chain[0] && chain[1] && !chain[2] && !chain[3], "x -> c2 is off the chain");
+	m.question[0] = '\0';
+	ASSERT_EQ(mw_dns_chain(&m, chain), 0, "no host name, no chain");
 }
 
 /* Every ClientHello in the captures: the SNI tshark reads, and the parser
@@ -584,6 +853,9 @@ int main(int argc, char **argv)
 	test_run("learned addresses", t_learned, NULL);
 	test_run("dns: answers in the captures, as tshark reads them", t_dns_real, NULL);
 	test_run("dns: tcp, cname chain, compression, junk", t_dns_crafted, NULL);
+	test_run("dns: queries; names that are no host names", t_dns_query, NULL);
+	test_run("dns: the question's CNAME chain", t_dns_chain, NULL);
+	test_run("dns: pending queries, matched, bounded, expiring", t_dnsq, NULL);
 	test_run("tls: sni in the captures, cut copies", t_tls_real, NULL);
 	return test_summary("lists");
 }

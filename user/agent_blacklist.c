@@ -11,6 +11,7 @@
 
 #include "agent_blacklist.h"
 #include "flowtable.h"
+#include "localaddr.h"
 #include "log.h"
 #include "parse/dns.h"
 #include "parse/tls.h"
@@ -45,6 +46,35 @@ static bool is_protected(const struct mw_agent_bl *a, const struct mw_addr *addr
 	return a->allow && mw_allow_match(a->allow, &p);
 }
 
+static bool learned_protected(void *arg, const struct mw_bl_learned *l)
+{
+	return is_protected(arg, &l->addr);
+}
+
+/* A learned address leaves the tries in force (expired, evicted, allowed). */
+static void forget(void *arg, const struct mw_bl_learned *l)
+{
+	struct mw_agent_bl *a = arg;
+	char buf[MW_ADDRSTRLEN];
+	int err = mw_bl_kernel_forget(&a->k, &l->addr);
+
+	if (err && err != -ENOENT)
+		pr_warn("blacklist: cannot remove learned %s from the kernel: %s\n",
+			mw_addr_str(&l->addr, buf, sizeof(buf)), strerror(-err));
+}
+
+/* Learned addresses the allowlist (or the internal networks) now covers
+ * leave the kernel and the table, so that no install puts them back. */
+static size_t drop_protected_learned(struct mw_agent_bl *a)
+{
+	size_t n = mw_bl_learned_remove_if(&a->bl, learned_protected, forget, a);
+
+	if (n)
+		pr_info("blacklist: %zu learned addresses are now allowlisted: no longer dropped\n",
+			n);
+	return n;
+}
+
 int mw_agent_bl_apply(struct mw_agent_bl *a)
 {
 	static struct mw_prefix protect[MAX_PROTECT];
@@ -53,6 +83,9 @@ int mw_agent_bl_apply(struct mw_agent_bl *a)
 	uint64_t t0 = mw_now_ns();
 	unsigned id;
 	int err;
+
+	/* the install copies every learned address: the allowlist first */
+	drop_protected_learned(a);
 
 	err = mw_bl_compile(&a->bl, protect, n_protect, a->cfg->bl_alert_only,
 			    a->cfg->n_bl_alert_only, &c);
@@ -242,18 +275,23 @@ static void load_all(struct mw_agent_bl *a)
 
 /* --- detections ---------------------------------------------------------- */
 
-static bool quiet(struct mw_agent_bl *a, const struct mw_addr *remote)
+/* A hit reported in the last REPORT_QUIET_NS is not reported again, unless
+ * this one may block and that one could not: reports a forger provokes
+ * (remote-opened, mid-stream) must not silence the host's own flow. */
+static bool quiet(struct mw_agent_bl *a, const struct mw_addr *remote, bool may_block)
 {
 	uint64_t now = mw_now_ns();
 	unsigned i;
 
-	for (i = 0; i < sizeof(a->recent) / sizeof(a->recent[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(a->recent); i++)
 		if (!memcmp(&a->recent[i].addr, remote, sizeof(*remote)) &&
-		    now - a->recent[i].ns < REPORT_QUIET_NS)
+		    now - a->recent[i].ns < REPORT_QUIET_NS &&
+		    (a->recent[i].may_block || !may_block))
 			return true;
 	a->recent[a->recent_pos].addr = *remote;
 	a->recent[a->recent_pos].ns = now;
-	a->recent_pos = (a->recent_pos + 1) % (sizeof(a->recent) / sizeof(a->recent[0]));
+	a->recent[a->recent_pos].may_block = may_block;
+	a->recent_pos = (a->recent_pos + 1) % ARRAY_SIZE(a->recent);
 	return false;
 }
 
@@ -261,6 +299,8 @@ struct hit {
 	const struct mw_flow_key *key;
 	int dir; /* of the packet that showed it */
 	int initiator;
+	bool host_opened; /* the datapath saw the host send the opening packet */
+	bool handshake; /* TCP: seen complete and in order */
 	uint32_t ifindex;
 	uint16_t list;
 	bool alert_only;
@@ -268,13 +308,41 @@ struct hit {
 	const char *name; /* the listed name that led to it, for dns and sni */
 };
 
-static const char *block_remote(struct mw_agent_bl *a, const struct hit *h)
+/*
+ * What the hit rests on, in @buf; true when that may block. A listed
+ * remote is blocked only on a flow the host opened (its first packet left
+ * through tc egress): a remote that contacts us, or a packet forged with a
+ * listed source, must not make us block, and a forged packet with one of
+ * our addresses as its source arrives at XDP and never counts.
+ */
+static bool hit_evidence(const struct hit *h, char *buf, size_t len)
+{
+	if (h->host_opened) {
+		if (h->key->proto == IPPROTO_TCP)
+			snprintf(buf, len, "host-opened, handshake %s",
+				 h->handshake ? "complete" : "not complete");
+		else
+			snprintf(buf, len, "host-opened");
+		return true;
+	}
+	if (h->initiator == MW_DIR_IN)
+		snprintf(buf, len, "remote-opened: not blocked, the remote side opened the flow");
+	else if (h->initiator == MW_DIR_OUT)
+		snprintf(
+			buf, len,
+			"not host-opened: not blocked, the opening packet was not seen leaving the host");
+	else
+		snprintf(buf, len, "mid-stream: not blocked, the flow was first seen mid-stream");
+	return false;
+}
+
+static const char *block_remote(struct mw_agent_bl *a, const struct hit *h, bool may_block)
 {
 	const struct mw_bl_list *l = &a->bl.lists[h->list];
 	struct mw_block_req req = { .method = "BLACKLIST", .exact = true };
 	char reason[MW_REASON_MAX];
 
-	if (h->alert_only || !a->cfg->bl_block || !a->policy)
+	if (h->alert_only || !may_block || !a->cfg->bl_block || !a->policy)
 		return "alert";
 	snprintf(reason, sizeof(reason), "on list %s%s%.40s", l->used ? l->name : "?",
 		 h->name ? " as " : "", h->name ? h->name : "");
@@ -284,27 +352,45 @@ static const char *block_remote(struct mw_agent_bl *a, const struct hit *h)
 	return mw_policy_block_detection(a->policy, &req);
 }
 
+/* @in with every byte outside printable ASCII replaced: list paths come
+ * from the operator's files and requests, and must not break the JSON
+ * (jansson refuses invalid UTF-8 and the event would be lost) or a log
+ * line. */
+static const char *printable(const char *in, char *out, size_t len)
+{
+	size_t i;
+
+	for (i = 0; in[i] && i + 1 < len; i++)
+		out[i] = (unsigned char)in[i] >= 0x20 && (unsigned char)in[i] < 0x7f ? in[i] : '?';
+	out[i] = '\0';
+	return out;
+}
+
 static void report(struct mw_agent_bl *a, const struct hit *h)
 {
 	const struct mw_flow_key *k = h->key;
 	const struct mw_bl_list *l = &a->bl.lists[h->list < MW_BL_LISTS_MAX ? h->list : 0];
 	char ts[40], local[MW_ADDRSTRLEN], remote[MW_ADDRSTRLEN], ifname[IF_NAMESIZE], pb[8];
+	char evidence[128], path[PATH_MAX];
 	const char *action;
-	bool in = h->dir == MW_DIR_IN;
+	bool in = h->dir == MW_DIR_IN, may_block;
 	json_t *ev, *detail;
 
-	if (quiet(a, (const struct mw_addr *)k->remote_addr))
+	may_block = hit_evidence(h, evidence, sizeof(evidence));
+	if (quiet(a, (const struct mw_addr *)k->remote_addr, may_block))
 		return;
 	a->detections++;
-	action = block_remote(a, h);
+	action = block_remote(a, h, may_block);
 	mw_addr_str((const struct mw_addr *)k->local_addr, local, sizeof(local));
 	mw_addr_str((const struct mw_addr *)k->remote_addr, remote, sizeof(remote));
-	detail = json_pack("{s:s, s:s, s:s, s:s, s:b}", "list", l->used ? l->name : "", "list_file",
-			   l->used ? l->path : "", "match", h->match, "initiator",
+	detail = json_pack("{s:s, s:s, s:s, s:s, s:b, s:s}", "list", l->used ? l->name : "",
+			   "list_file", printable(l->used ? l->path : "", path, sizeof(path)),
+			   "match", h->match, "initiator",
 			   h->initiator == MW_DIR_OUT ? "local" :
 			   h->initiator == MW_DIR_IN  ? "remote" :
 							"unknown",
-			   "alert_only", h->alert_only);
+			   "alert_only", h->alert_only, "evidence", evidence);
+	/* names come normalised ([a-z0-9-_.]) from the DNS, TLS and list parsers */
 	if (h->name)
 		json_object_set_new(detail, "name", json_string(h->name));
 	mw_eve_timestamp(ts, sizeof(ts));
@@ -324,6 +410,8 @@ static void on_blacklist(void *arg, const struct mw_event_flow *ev)
 	struct hit h = { .key = &ev->key,
 			 .dir = ev->hdr.dir,
 			 .initiator = ev->flow.initiator,
+			 .host_opened = ev->flow.host_opened,
+			 .handshake = ev->flow.handshake,
 			 .ifindex = ev->hdr.ifindex,
 			 .list = ev->flow.blacklist,
 			 .alert_only = ev->flow.bl_flags & MW_BL_ALERT,
@@ -347,14 +435,29 @@ static void on_new_public(void *arg, const struct mw_event_flow *ev)
 	struct hit h = { .key = &ev->key,
 			 .dir = ev->hdr.dir,
 			 .initiator = ev->flow.initiator,
+			 .host_opened = ev->flow.host_opened,
+			 .handshake = ev->flow.handshake,
 			 .ifindex = ev->hdr.ifindex,
 			 .match = "dns" };
 
-	if (ev->flow.blacklist || !a->bl.n_learned)
+	if (ev->flow.blacklist)
 		return;
-	l = mw_bl_learned_find(&a->bl, (const struct mw_addr *)ev->key.remote_addr);
-	if (!l)
+	l = a->bl.n_learned ?
+		    mw_bl_learned_find(&a->bl, (const struct mw_addr *)ev->key.remote_addr) :
+		    NULL;
+	if (!l) {
+		struct mw_bl_recent_flow *r =
+			&a->new_flows[a->new_flows_pos++ % ARRAY_SIZE(a->new_flows)];
+
+		r->key = ev->key;
+		r->seen_ns = mw_now_ns();
+		r->ifindex = ev->hdr.ifindex;
+		r->dir = ev->hdr.dir;
+		r->initiator = ev->flow.initiator;
+		r->host_opened = ev->flow.host_opened;
+		r->handshake = ev->flow.handshake;
 		return;
+	}
 	h.list = l->list;
 	h.name = l->name;
 	h.alert_only =
@@ -362,53 +465,161 @@ static void on_new_public(void *arg, const struct mw_event_flow *ev)
 	report(a, &h);
 }
 
+static bool is_resolver(const struct mw_agent_bl *a, const struct mw_addr *addr)
+{
+	size_t i;
+
+	for (i = 0; i < a->n_resolvers; i++)
+		if (!memcmp(&a->resolvers[i], addr, sizeof(*addr)))
+			return true;
+	return mw_prefixes_contain(a->cfg->bl_resolvers, a->cfg->n_bl_resolvers, addr);
+}
+
+/* Re-reads the resolvers, and says so when they changed: a host whose
+ * resolv.conf names only a local forwarder learns nothing until its
+ * upstreams are configured, and the operator must be able to see why. */
+static void read_resolvers(struct mw_agent_bl *a)
+{
+	struct mw_addr r[ARRAY_SIZE(a->resolvers)];
+	size_t n = mw_resolvers_read(a->resolv_conf, a->resolved_conf, r, ARRAY_SIZE(r)), i;
+	char list[512] = "", buf[MW_ADDRSTRLEN];
+	size_t off = 0;
+
+	if (n == a->n_resolvers && !memcmp(r, a->resolvers, n * sizeof(r[0])))
+		return;
+	memcpy(a->resolvers, r, n * sizeof(r[0]));
+	a->n_resolvers = n;
+	for (i = 0; i < n && off < sizeof(list); i++)
+		off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s", i ? ", " : "",
+					mw_addr_str(&r[i], buf, sizeof(buf)));
+	if (n || a->cfg->n_bl_resolvers)
+		pr_info("blacklist: DNS answers are believed from %s%s%zu configured resolvers\n",
+			n ? list : "", n ? " and " : "", (size_t)a->cfg->n_bl_resolvers);
+	else
+		pr_warn("blacklist: no resolver in %s nor in blacklist.resolvers: no DNS answer is learned\n",
+			a->resolv_conf);
+}
+
+#define NEW_FLOW_RECENT_NS (10ULL * 1000000000ULL)
+
+/* @l was just learned: a flow to it the host opened a moment ago (its
+ * event read before the answer's peek) is a hit as well. */
+static void learned_after_flow(struct mw_agent_bl *a, const struct mw_bl_learned *l)
+{
+	uint64_t now = mw_now_ns();
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(a->new_flows); i++) {
+		struct mw_bl_recent_flow *r = &a->new_flows[i];
+		struct hit h = { .key = &r->key,
+				 .dir = r->dir,
+				 .initiator = r->initiator,
+				 .host_opened = r->host_opened,
+				 .handshake = r->handshake,
+				 .ifindex = r->ifindex,
+				 .list = l->list,
+				 .match = "dns",
+				 .name = l->name };
+
+		if (!r->seen_ns || now - r->seen_ns > NEW_FLOW_RECENT_NS ||
+		    memcmp(r->key.remote_addr, &l->addr, sizeof(l->addr)))
+			continue;
+		r->seen_ns = 0;
+		h.alert_only = mw_prefixes_contain(a->cfg->bl_alert_only, a->cfg->n_bl_alert_only,
+						   &l->addr);
+		report(a, &h);
+	}
+}
+
+/* A query the host sent: remembered, so that its answer can be told from
+ * a forged one. Only a flow the host opened carries the host's queries: a
+ * "query" with one of our addresses as its source that arrived from
+ * outside is someone setting up an answer of their own. */
+static void note_query(struct mw_agent_bl *a, const struct mw_event_peek *ev)
+{
+	struct mw_dns_query q;
+
+	if (!ev->host_opened || !is_resolver(a, (const struct mw_addr *)ev->key.remote_addr))
+		return;
+	if (mw_dns_parse_query(ev->data, ev->len, ev->key.proto == IPPROTO_TCP, &q))
+		return;
+	mw_dnsq_add(&a->queries, &ev->key, &q, mw_now_ns());
+}
+
+static void learn_one(struct mw_agent_bl *a, const struct mw_bl_name *match, const char *qname,
+		      const struct mw_dns_addr *r)
+{
+	const struct mw_addr *addr = &r->addr;
+	uint64_t ttl_ms = (uint64_t)r->ttl * 1000;
+	char buf[MW_ADDRSTRLEN];
+	const struct mw_bl_learned *l;
+	int ret;
+
+	if (is_protected(a, addr)) {
+		a->dns_refused_allowed++;
+		pr_warn("blacklist %s: %s resolves to %s, which is never blocked: not learned\n",
+			a->bl.lists[match->list].name, match->name,
+			mw_addr_str(addr, buf, sizeof(buf)));
+		return;
+	}
+	if (ttl_ms < a->cfg->bl_ttl_min_ms)
+		ttl_ms = a->cfg->bl_ttl_min_ms;
+	if (ttl_ms > a->cfg->bl_ttl_max_ms)
+		ttl_ms = a->cfg->bl_ttl_max_ms;
+	ret = mw_bl_learn(&a->bl, addr, match->list, qname, mw_now_ns() + ttl_ms * 1000000ULL,
+			  forget, a);
+	if (ret == -ENOSPC)
+		pr_debug("blacklist: %s already has %zu learned addresses: %s not learned\n", qname,
+			 a->bl.learned_per_name, mw_addr_str(addr, buf, sizeof(buf)));
+	if (ret <= 0)
+		return;
+	l = mw_bl_learned_find(&a->bl, addr);
+	ret = mw_bl_kernel_learn(&a->k, l,
+				 mw_prefixes_contain(a->cfg->bl_alert_only, a->cfg->n_bl_alert_only,
+						     addr) ?
+					 MW_BL_ALERT :
+					 0);
+	if (ret)
+		pr_warn("blacklist: cannot add %s to the kernel: %s\n",
+			mw_addr_str(addr, buf, sizeof(buf)), strerror(-ret));
+	a->learned++;
+	pr_info("blacklist %s: learned %s for %s (listed as %s) for %llus\n",
+		a->bl.lists[match->list].name, mw_addr_str(addr, buf, sizeof(buf)), qname,
+		match->name, (unsigned long long)(ttl_ms / 1000));
+	learned_after_flow(a, l);
+}
+
+/*
+ * An answer is learned only when it answers a query the host sent to one of
+ * its resolvers (same flow, ID and question: see detect/dnsq.h), and only
+ * the A/AAAA records whose owner is on the question's CNAME chain; one name
+ * on that chain must be listed.
+ */
 static void learn_answer(struct mw_agent_bl *a, const struct mw_event_peek *ev)
 {
 	const struct mw_bl_name *match = NULL;
+	bool chain[MW_DNS_MAX_NAMES];
 	struct mw_dns_msg msg;
-	char buf[MW_ADDRSTRLEN];
 	unsigned i;
 
 	if (mw_dns_parse(ev->data, ev->len, ev->key.proto == IPPROTO_TCP, &msg))
 		return;
+	if (!is_resolver(a, (const struct mw_addr *)ev->key.remote_addr)) {
+		a->dns_not_resolver++;
+		return;
+	}
+	if (mw_dnsq_answer(&a->queries, &ev->key, &msg, mw_now_ns()))
+		return;
+	if (!mw_dns_chain(&msg, chain))
+		return;
 	for (i = 0; i < msg.n_names && !match; i++)
-		match = mw_bl_match_name(&a->bl, msg.names[i]);
+		if (chain[i])
+			match = mw_bl_match_name(&a->bl, msg.names[i]);
 	if (!match)
 		return;
-	for (i = 0; i < msg.n_addrs; i++) {
-		uint64_t ttl_ms = (uint64_t)msg.addrs[i].ttl * 1000;
-		const struct mw_addr *addr = &msg.addrs[i].addr;
-		struct mw_bl_learned l = { .addr = *addr, .list = match->list };
-		int ret;
-
-		if (is_protected(a, addr)) {
-			pr_warn("blacklist %s: %s resolves to %s, which is never blocked: not learned\n",
-				a->bl.lists[match->list].name, match->name,
-				mw_addr_str(addr, buf, sizeof(buf)));
-			continue;
-		}
-		if (ttl_ms < a->cfg->bl_ttl_min_ms)
-			ttl_ms = a->cfg->bl_ttl_min_ms;
-		if (ttl_ms > a->cfg->bl_ttl_max_ms)
-			ttl_ms = a->cfg->bl_ttl_max_ms;
-		ret = mw_bl_learn(&a->bl, addr, match->list, msg.names[0],
-				  mw_now_ns() + ttl_ms * 1000000ULL);
-		if (ret <= 0)
-			continue;
-		snprintf(l.name, sizeof(l.name), "%s", msg.names[0]);
-		ret = mw_bl_kernel_learn(&a->k, &l,
-					 mw_prefixes_contain(a->cfg->bl_alert_only,
-							     a->cfg->n_bl_alert_only, addr) ?
-						 MW_BL_ALERT :
-						 0);
-		if (ret)
-			pr_warn("blacklist: cannot add %s to the kernel: %s\n",
-				mw_addr_str(addr, buf, sizeof(buf)), strerror(-ret));
-		a->learned++;
-		pr_info("blacklist %s: learned %s for %s (listed as %s) for %llus\n",
-			a->bl.lists[match->list].name, mw_addr_str(addr, buf, sizeof(buf)),
-			msg.names[0], match->name, (unsigned long long)(ttl_ms / 1000));
-	}
+	for (i = 0; i < msg.n_addrs; i++)
+		if (msg.addrs[i].owner < MW_DNS_MAX_NAMES && chain[msg.addrs[i].owner])
+			learn_one(a, match, msg.question, &msg.addrs[i]);
 }
 
 static void match_sni(struct mw_agent_bl *a, const struct mw_event_peek *ev)
@@ -417,7 +628,9 @@ static void match_sni(struct mw_agent_bl *a, const struct mw_event_peek *ev)
 	char sni[MW_NAME_MAX];
 	struct hit h = { .key = &ev->key,
 			 .dir = ev->hdr.dir,
-			 .initiator = MW_DIR_OUT,
+			 .initiator = ev->initiator,
+			 .host_opened = ev->host_opened,
+			 .handshake = ev->handshake,
 			 .ifindex = ev->hdr.ifindex,
 			 .match = "sni" };
 
@@ -438,8 +651,11 @@ static void on_peek(void *arg, const struct mw_event_peek *ev)
 {
 	struct mw_agent_bl *a = arg;
 
-	if (ev->key.remote_port == htons(53) && ev->hdr.dir == MW_DIR_IN) {
-		if (ev->key.proto == IPPROTO_UDP || ev->index == 0)
+	if (ev->key.remote_port == htons(53) &&
+	    (ev->key.proto == IPPROTO_UDP || ev->key.proto == IPPROTO_TCP)) {
+		if (ev->hdr.dir == MW_DIR_OUT)
+			note_query(a, ev);
+		else
 			learn_answer(a, ev);
 		return;
 	}
@@ -466,8 +682,17 @@ int mw_agent_bl_init(struct mw_agent_bl *a, const struct mw_config *cfg, struct 
 	a->allow = allow;
 	a->eve = eve;
 	mw_bl_init(&a->bl);
+	a->resolv_conf = MW_RESOLV_CONF;
+	a->resolved_conf = MW_RESOLVED_CONF;
+	read_resolvers(a);
+	err = mw_dnsq_init(&a->queries, MW_DNSQ_CAP_DEFAULT, MW_DNSQ_TTL_DEFAULT_NS);
+	if (!err)
+		err = mw_bl_learned_limits(&a->bl, cfg->bl_learned_max, 0);
+	if (err)
+		return err;
 	snprintf(a->state_path, sizeof(a->state_path), "%s/blacklists", cfg->state_dir);
 	err = mw_bl_kernel_open(&a->k, obj, entries);
+	a->k.learned_room = a->bl.learned_max;
 	if (err) {
 		pr_warn("blacklist maps missing from the BPF object\n");
 		return err;
@@ -485,6 +710,7 @@ void mw_agent_bl_free(struct mw_agent_bl *a)
 {
 	mw_bl_kernel_close(&a->k);
 	mw_bl_free(&a->bl);
+	mw_dnsq_free(&a->queries);
 }
 
 int mw_agent_bl_reload(struct mw_agent_bl *a)
@@ -495,18 +721,19 @@ int mw_agent_bl_reload(struct mw_agent_bl *a)
 	return mw_agent_bl_apply(a);
 }
 
-static void forget(void *arg, const struct mw_bl_learned *l)
+static void expired(void *arg, const struct mw_bl_learned *l)
 {
-	struct mw_agent_bl *a = arg;
 	char buf[MW_ADDRSTRLEN];
 
-	mw_bl_kernel_forget(&a->k, &l->addr);
+	forget(arg, l);
 	pr_debug("blacklist: %s (%s) expired\n", mw_addr_str(&l->addr, buf, sizeof(buf)), l->name);
 }
 
 void mw_agent_bl_tick(struct mw_agent_bl *a, uint64_t now_ns)
 {
-	mw_bl_expire(&a->bl, now_ns, forget, a);
+	mw_bl_expire(&a->bl, now_ns, expired, a);
+	mw_dnsq_expire(&a->queries, now_ns);
+	read_resolvers(a);
 }
 
 void mw_agent_bl_allow_changed(struct mw_agent_bl *a)
@@ -516,6 +743,7 @@ void mw_agent_bl_allow_changed(struct mw_agent_bl *a)
 
 	if (!a->allow)
 		return;
+	drop_protected_learned(a);
 	for (i = 0; i < a->allow->n; i++) {
 		if (!mw_bl_kernel_lookup(&a->k, &a->allow->e[i].prefix.addr, &v)) {
 			pr_info("blacklist: an allowed address is listed: rebuilding without it\n");
@@ -530,7 +758,7 @@ void mw_agent_bl_allow_changed(struct mw_agent_bl *a)
 static json_t *list_lists(struct mw_agent_bl *a)
 {
 	static uint64_t hits[MW_BL_LISTS_MAX];
-	json_t *arr = json_array();
+	json_t *arr = json_array(), *dns;
 	unsigned id;
 
 	if (mw_bl_kernel_hits(&a->k, hits))
@@ -554,10 +782,23 @@ static json_t *list_lists(struct mw_agent_bl *a)
 				(int)l->effect.alert_only, "duplicates", (int)l->effect.duplicates,
 				"learned", (json_int_t)l->learned, "hits", (json_int_t)hits[id]));
 	}
-	return json_pack("{s:o, s:I, s:I, s:I, s:I, s:I}", "lists", arr, "ipv4_prefixes",
+	/* how DNS answers fared: what was learned, and what was refused why */
+	dns = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "queries",
+			(json_int_t)a->queries.queries, "pending", (json_int_t)a->queries.n,
+			"answered", (json_int_t)a->queries.answered, "unsolicited",
+			(json_int_t)a->queries.unsolicited, "wrong_question",
+			(json_int_t)a->queries.wrong_question, "not_from_resolver",
+			(json_int_t)a->dns_not_resolver, "queries_evicted",
+			(json_int_t)a->queries.evicted, "learned_allowlisted",
+			(json_int_t)a->dns_refused_allowed, "learned_evicted",
+			(json_int_t)a->bl.learned_evicted, "learned_refused_per_name",
+			(json_int_t)a->bl.learned_refused, "resolvers",
+			(json_int_t)(a->n_resolvers + a->cfg->n_bl_resolvers));
+	return json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "lists", arr, "ipv4_prefixes",
 			 (json_int_t)a->k.n_v4, "ipv6_prefixes", (json_int_t)a->k.n_v6,
-			 "learned_now", (json_int_t)a->bl.n_learned, "build_ms",
-			 (json_int_t)a->build_ms, "detections", (json_int_t)a->detections);
+			 "learned_now", (json_int_t)a->bl.n_learned, "learned_max",
+			 (json_int_t)a->bl.learned_max, "build_ms", (json_int_t)a->build_ms,
+			 "detections", (json_int_t)a->detections, "dns", dns);
 }
 
 static json_t *test_addr(struct mw_agent_bl *a, const struct mw_addr *addr, uint16_t port)

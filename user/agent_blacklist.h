@@ -3,8 +3,8 @@
  * agent_blacklist.h - the agent's side of BLACKLIST: loads the configured
  * and run-time lists, puts them into the kernel's tries (a new trie beside
  * the one in force, then one swap), learns the addresses of listed names
- * from DNS answers, matches TLS SNI, and turns hits into detections and
- * blocks.
+ * from the answers to the host's own DNS queries, matches TLS SNI, and
+ * turns hits into detections; a hit blocks only on a flow the host opened.
  */
 #ifndef MW_AGENT_BLACKLIST_H
 #define MW_AGENT_BLACKLIST_H
@@ -18,6 +18,7 @@
 #include "config.h"
 #include "bl_kernel.h"
 #include "detect/blacklist.h"
+#include "detect/dnsq.h"
 #include "enforce/policy.h"
 #include "events.h"
 #include "output/eve.h"
@@ -34,10 +35,28 @@ struct mw_agent_bl {
 	struct mw_eve *eve;
 	char state_path[PATH_MAX]; /* run-time lists: "NAME PATH" lines */
 	uint64_t detections, learned, sni_matches, build_ms;
+	/* DNS: the host's queries waiting for their answer, and the resolvers
+	 * whose answers are believed (resolv.conf, re-read on every tick) */
+	struct mw_dnsq queries;
+	const char *resolv_conf, *resolved_conf; /* tests may point elsewhere */
+	struct mw_addr resolvers[32];
+	size_t n_resolvers;
+	uint64_t dns_not_resolver, dns_refused_allowed;
+	/* the latest new flows to public addresses: peeks come on a ring of
+	 * their own, read after the flow events, so the host's connection to
+	 * an address may be read before the answer that named it */
+	struct mw_bl_recent_flow {
+		struct mw_flow_key key;
+		uint64_t seen_ns;
+		uint32_t ifindex;
+		uint8_t dir, initiator, host_opened, handshake;
+	} new_flows[1024];
+	unsigned new_flows_pos;
 	/* recent reports, so that a flood of flows to one pool is one line */
 	struct {
 		struct mw_addr addr;
 		uint64_t ns;
+		bool may_block;
 	} recent[64];
 	unsigned recent_pos;
 };
@@ -56,9 +75,12 @@ void mw_agent_bl_free(struct mw_agent_bl *a);
 int mw_agent_bl_reload(struct mw_agent_bl *a);
 /* Compiles what is loaded and swaps it in. Returns 0 or -errno. */
 int mw_agent_bl_apply(struct mw_agent_bl *a);
-/* Ends learned addresses whose TTL ran out. */
+/* Ends learned addresses whose TTL ran out, forgets unanswered queries,
+ * re-reads the resolvers. */
 void mw_agent_bl_tick(struct mw_agent_bl *a, uint64_t now_ns);
-/* The allowlist changed: rebuilds when a new allowed address is listed. */
+/* The allowlist changed (`minewall allow`, a refresh): learned addresses it
+ * now covers leave the kernel at once, and the lists are rebuilt when a
+ * listed address is now allowed. */
 void mw_agent_bl_allow_changed(struct mw_agent_bl *a);
 /* Control requests blacklist_list, blacklist_test, blacklist_load,
  * blacklist_unload; NULL with @err set when the request is wrong. */

@@ -185,6 +185,8 @@ static json_t *do_allow(struct mw_agent_ctl *c, json_t *req, bool del, char *err
 				mw_policy_unblock(c->policy, &c->policy->entries[i].prefix, msg,
 						  sizeof(msg));
 		mw_policy_commit(c->policy);
+		if (c->bl) /* learned DNS drops it covers go at once too */
+			mw_agent_bl_allow_changed(c->bl);
 	}
 	mw_policy_sync_allow(c->policy);
 	return json_pack("{s:s, s:s}", "result", del ? "removed" : "allowed", "cidr",

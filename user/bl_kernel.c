@@ -67,7 +67,7 @@ void mw_bl_kernel_close(struct mw_bl_kernel *k)
 static int trie_create(const struct mw_bl_kernel *k, bool v4, size_t entries)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
-	size_t max = entries + MW_BL_LEARNED_ROOM;
+	size_t max = entries + (k->learned_room ? k->learned_room : MW_BL_LEARNED_ROOM);
 	int fd;
 
 	if (k->btf_fd >= 0) {

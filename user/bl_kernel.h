@@ -17,7 +17,8 @@
 
 struct bpf_object;
 
-/* Room for learned addresses beside the listed ones in each trie. */
+/* Room for learned addresses beside the listed ones in each trie, unless
+ * the caller sets learned_room (blacklist.learned_max). */
 #define MW_BL_LEARNED_ROOM 65536
 
 struct mw_bl_kernel {
@@ -27,6 +28,7 @@ struct mw_bl_kernel {
 	uint32_t key4_tid, key6_tid, value_tid;
 	size_t n_v4, n_v6; /* listed entries in force */
 	size_t n_learned; /* learned addresses in the tries */
+	size_t learned_room; /* their bound */
 	volatile uint32_t *nr_entries; /* the programs' mw_bl_entries */
 };
 

@@ -100,6 +100,8 @@ static const struct opt opts[] = {
 	  NULL },
 	{ "blacklist", "dns_ttl_max", OPT_DURATION, OFF(bl_ttl_max_ms), 1000, 30 * 86400000ULL,
 	  NULL },
+	{ "blacklist", "resolvers", OPT_PREFIXES, OFF(bl_resolvers), 0, 0, NULL },
+	{ "blacklist", "learned_max", OPT_U64, OFF(bl_learned_max), 16, 1 << 20, NULL },
 	{ "bpatterns", "pool_ports", OPT_PORTS, OFF(bp_pool_ports), 1, 65535, NULL },
 	{ "bpatterns", "block", OPT_BOOL, OFF(bp_block), 0, 0, NULL },
 	{ "bpatterns", "rhythm", OPT_BOOL, OFF(bp_rhythm), 0, 0, NULL },
@@ -233,6 +235,7 @@ void mw_config_defaults(struct mw_config *cfg)
 	cfg->dn_fanout = 20;
 	cfg->bl_ttl_min_ms = 300000;
 	cfg->bl_ttl_max_ms = 86400000;
+	cfg->bl_learned_max = 65536;
 	snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s", MW_STATE_DIR_DEFAULT);
 }
 
@@ -352,6 +355,8 @@ static unsigned *prefix_count(struct mw_config *cfg, size_t off)
 		return &cfg->n_allow;
 	if (off == OFF(bl_alert_only))
 		return &cfg->n_bl_alert_only;
+	if (off == OFF(bl_resolvers))
+		return &cfg->n_bl_resolvers;
 	return &cfg->n_internal;
 }
 

@@ -97,6 +97,10 @@ struct mw_config {
 	unsigned n_bl_alert_only;
 	uint64_t bl_ttl_min_ms;
 	uint64_t bl_ttl_max_ms;
+	/* resolvers besides resolv.conf's whose answers are believed */
+	struct mw_prefix bl_resolvers[MW_MAX_PREFIXES];
+	unsigned n_bl_resolvers;
+	uint64_t bl_learned_max; /* learned addresses in force at most */
 	/* [bpatterns] */
 	struct mw_port_list bp_pool_ports;
 	bool bp_block;

@@ -5,8 +5,10 @@
 # is stopped at the first packet and the address blocked; a listed name
 # resolved through a real DNS server (dnsmasq) is learned and blocked; TLS
 # to a listed name on a non-standard port is caught by its SNI; the capture
-# coinhive-stratum.pcap (DNS lookup of a listed pool, then Stratum) learns
-# and blocks the pool; unlisted traffic passes; malformed lines are named;
+# coinhive-stratum.pcap (DNS lookup of a listed pool, then Stratum) replayed
+# from outside teaches nothing, as its DNS answers answer no query the host
+# sent (test_dns_trust.sh tests that further); unlisted traffic passes;
+# malformed lines are named;
 # the hazards of real lists (private ranges, shared CDN addresses) are never
 # blocked; reloading the lists under traffic leaves no gap.
 # shellcheck source=selftests/e2e/lib.sh
@@ -37,6 +39,7 @@ cat >"$RUN_DIR/bl.conf" <<EOF
 [blacklist]
 lists = pools=$RUN_DIR/lists/pools.txt, $BL/coinblockerlists/list.txt, $BL/maltrail/crypto_mining.txt
 alert_only = 198.51.100.128/25 104.16.0.0/12
+resolvers = $DNS4
 EOF
 start_agent -c "$RUN_DIR/bl.conf" || exit 1
 
@@ -197,9 +200,16 @@ printf '[blacklist]\nlists = %s\n' "$BL/coinblockerlists/list.txt" >"$RUN_DIR/re
 rm -f "$RUN_DIR/state/blacklists"
 start_agent -c "$RUN_DIR/replay.conf" || exit 1
 check "tcpreplay sends coinhive-stratum.pcap" replay_capture "$DATA/pcaps/zeek-cryptomining/coinhive-stratum.pcap"
-check "the pool 192.110.160.114 (la01.supportxmr.com) is learned" grep -q "learned 192.110.160.114 for la01.supportxmr.com" "$RUN_DIR/agent.log"
-check "and blocked" wait_blocked 192.110.160.114
-check "coinhive.com's Cloudflare address is only reported" \
-	bash -c "grep -q 'learned 104.20.208.59 for coinhive.com' '$RUN_DIR/agent.log' && ! MINEWALL_PIN_PATH=$PIN MINEWALL_RUN_DIR=$RUN_DIR/run $BIN/minewall blocks -j | grep -q 104.20.208.59"
+# the capture's DNS answers arrive with no query of ours before them: the
+# agent used to learn (and drop for a day) whatever such an answer named.
+# The datapath no longer even hands them over (no flow the host opened), so
+# there is nothing to wait for: a second gives the agent its chance to err.
+sleep 1
+check_fails "its DNS answer for la01.supportxmr.com, replayed from outside, is not learned" \
+	grep -q "learned 192.110.160.114" "$RUN_DIR/agent.log"
+check_fails "nor coinhive.com's Cloudflare address learned" grep -q "learned 104.20.208.59" "$RUN_DIR/agent.log"
+check_fails "no BLACKLIST detection or block for the pool" \
+	bash -c "grep '192.110.160.114' '$RUN_DIR/events.json' | grep -q '\"method\":\"BLACKLIST\"'"
+check_eq "nothing learned" "$(mw blacklist list -j | py 'import json,sys; print(json.load(sys.stdin)["learned_now"])')" 0
 
 finish

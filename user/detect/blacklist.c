@@ -17,6 +17,8 @@ void mw_bl_init(struct mw_blacklist *bl)
 {
 	memset(bl, 0, sizeof(*bl));
 	bl->max_errors = 20;
+	bl->learned_max = MW_BL_LEARNED_MAX_DEFAULT;
+	bl->learned_per_name = MW_BL_LEARNED_PER_NAME;
 }
 
 static void list_clear(struct mw_bl_list *l)
@@ -37,6 +39,17 @@ void mw_bl_free(struct mw_blacklist *bl)
 	for (i = 0; i < MW_BL_LISTS_MAX; i++)
 		list_clear(&bl->lists[i]);
 	free(bl->index);
+	for (i = 0; i < bl->n_buckets; i++) {
+		while (bl->name_buckets[i]) {
+			struct mw_bl_lname *n = bl->name_buckets[i];
+
+			bl->name_buckets[i] = n->hnext;
+			free(n);
+		}
+	}
+	free(bl->name_buckets);
+	free(bl->addr_buckets);
+	free(bl->heap);
 	free(bl->learned);
 	memset(bl, 0, sizeof(*bl));
 }
@@ -305,18 +318,19 @@ int mw_bl_load(struct mw_blacklist *bl, const char *name, const char *path, bool
 	return ret;
 }
 
+static bool of_list(void *arg, const struct mw_bl_learned *l)
+{
+	return l->list == *(const int *)arg;
+}
+
 int mw_bl_unload(struct mw_blacklist *bl, const char *name)
 {
 	int id = mw_bl_find(bl, name);
-	size_t i, j;
 
 	if (id < 0)
 		return id;
 	list_clear(&bl->lists[id]);
-	for (i = j = 0; i < bl->n_learned; i++)
-		if (bl->learned[i].list != id)
-			bl->learned[j++] = bl->learned[i];
-	bl->n_learned = j;
+	mw_bl_learned_remove_if(bl, of_list, NULL, &id);
 	return index_rebuild(bl);
 }
 
@@ -610,34 +624,229 @@ void mw_bl_compiled_free(struct mw_bl_compiled *c)
 
 /* --- learned addresses --------------------------------------------------- */
 
+/*
+ * A forged or merely busy resolver must not be able to make this grow
+ * without bound or make each answer cost a walk over everything learned:
+ * the addresses sit in a dense array (what the kernel install walks), with
+ * a hash by address, a min-heap by expiry (the tick pops what is due, and
+ * the entry closest to its end gives way when the bound is reached), and a
+ * count per name.
+ */
+
+static uint32_t addr_hash(const struct mw_addr *a)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	size_t i;
+
+	for (i = 0; i < sizeof(a->addr); i++) {
+		h ^= a->addr[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+int mw_bl_learned_limits(struct mw_blacklist *bl, size_t max, size_t per_name)
+{
+	size_t buckets = 64;
+
+	if (bl->n_learned)
+		return -EBUSY;
+	free(bl->addr_buckets);
+	free(bl->name_buckets);
+	free(bl->heap);
+	bl->learned_max = max ? max : MW_BL_LEARNED_MAX_DEFAULT;
+	bl->learned_per_name = per_name ? per_name : MW_BL_LEARNED_PER_NAME;
+	while (buckets < bl->learned_max)
+		buckets <<= 1;
+	bl->n_buckets = buckets;
+	bl->addr_buckets = malloc(buckets * sizeof(*bl->addr_buckets));
+	bl->name_buckets = calloc(buckets, sizeof(*bl->name_buckets));
+	bl->heap = malloc(bl->learned_max * sizeof(*bl->heap));
+	if (!bl->addr_buckets || !bl->name_buckets || !bl->heap) {
+		free(bl->addr_buckets);
+		free(bl->name_buckets);
+		free(bl->heap);
+		bl->addr_buckets = NULL;
+		bl->name_buckets = NULL;
+		bl->heap = NULL;
+		bl->n_buckets = 0;
+		return -ENOMEM;
+	}
+	memset(bl->addr_buckets, 0xff, buckets * sizeof(*bl->addr_buckets));
+	return 0;
+}
+
+static int32_t *addr_bucket(const struct mw_blacklist *bl, const struct mw_addr *a)
+{
+	return &bl->addr_buckets[addr_hash(a) & (bl->n_buckets - 1)];
+}
+
+static int32_t learned_index(const struct mw_blacklist *bl, const struct mw_addr *addr)
+{
+	int32_t i;
+
+	if (!bl->n_buckets)
+		return -1;
+	for (i = *addr_bucket(bl, addr); i >= 0; i = bl->learned[i].hnext)
+		if (!memcmp(&bl->learned[i].addr, addr, sizeof(*addr)))
+			return i;
+	return -1;
+}
+
 const struct mw_bl_learned *mw_bl_learned_find(const struct mw_blacklist *bl,
 					       const struct mw_addr *addr)
 {
-	size_t i;
+	int32_t i = learned_index(bl, addr);
 
-	for (i = 0; i < bl->n_learned; i++)
-		if (!memcmp(&bl->learned[i].addr, addr, sizeof(*addr)))
-			return &bl->learned[i];
-	return NULL;
+	return i >= 0 ? &bl->learned[i] : NULL;
+}
+
+static struct mw_bl_lname **lname_slot(const struct mw_blacklist *bl, const char *name)
+{
+	struct mw_bl_lname **p = &bl->name_buckets[name_hash(name) & (bl->n_buckets - 1)];
+
+	while (*p && strcmp((*p)->name, name))
+		p = &(*p)->hnext;
+	return p;
+}
+
+size_t mw_bl_learned_count(const struct mw_blacklist *bl, const char *name)
+{
+	struct mw_bl_lname *n = bl->n_buckets ? *lname_slot(bl, name) : NULL;
+
+	return n ? n->n_addrs : 0;
+}
+
+static bool heap_less(const struct mw_blacklist *bl, uint32_t a, uint32_t b)
+{
+	return bl->learned[bl->heap[a]].expires_ns < bl->learned[bl->heap[b]].expires_ns;
+}
+
+static void heap_swap(struct mw_blacklist *bl, uint32_t a, uint32_t b)
+{
+	uint32_t t = bl->heap[a];
+
+	bl->heap[a] = bl->heap[b];
+	bl->heap[b] = t;
+	bl->learned[bl->heap[a]].heap_pos = a;
+	bl->learned[bl->heap[b]].heap_pos = b;
+}
+
+/* Restores the heap order around @pos, in a heap of @n entries. */
+static void heap_fix(struct mw_blacklist *bl, uint32_t pos, size_t n)
+{
+	while (pos > 0 && heap_less(bl, pos, (pos - 1) / 2)) {
+		heap_swap(bl, pos, (pos - 1) / 2);
+		pos = (pos - 1) / 2;
+	}
+	for (;;) {
+		uint32_t l = 2 * pos + 1, r = l + 1, m = pos;
+
+		if (l < n && heap_less(bl, l, m))
+			m = l;
+		if (r < n && heap_less(bl, r, m))
+			m = r;
+		if (m == pos)
+			return;
+		heap_swap(bl, pos, m);
+		pos = m;
+	}
+}
+
+static void learned_remove(struct mw_blacklist *bl, int32_t i)
+{
+	struct mw_bl_learned *l = &bl->learned[i];
+	int32_t last = (int32_t)bl->n_learned - 1, *p;
+	uint32_t pos = l->heap_pos;
+
+	for (p = addr_bucket(bl, &l->addr); *p != i; p = &bl->learned[*p].hnext)
+		;
+	*p = l->hnext;
+	if (pos != (uint32_t)last) {
+		bl->heap[pos] = bl->heap[last];
+		bl->learned[bl->heap[pos]].heap_pos = pos;
+		heap_fix(bl, pos, (size_t)last);
+	}
+	if (--l->lname->n_addrs == 0) {
+		struct mw_bl_lname **s = lname_slot(bl, l->lname->name), *gone = *s;
+
+		*s = gone->hnext;
+		free(gone);
+	}
+	if (i != last) {
+		bl->learned[i] = bl->learned[last];
+		for (p = addr_bucket(bl, &bl->learned[i].addr); *p != last;
+		     p = &bl->learned[*p].hnext)
+			;
+		*p = i;
+		bl->heap[bl->learned[i].heap_pos] = (uint32_t)i;
+	}
+	bl->n_learned--;
 }
 
 int mw_bl_learn(struct mw_blacklist *bl, const struct mw_addr *addr, uint16_t list,
-		const char *name, uint64_t expires_ns)
+		const char *name, uint64_t expires_ns,
+		void (*gone)(void *arg, const struct mw_bl_learned *l), void *arg)
 {
-	struct mw_bl_learned *l = (struct mw_bl_learned *)mw_bl_learned_find(bl, addr);
+	struct mw_bl_lname **slot, *ln;
+	struct mw_bl_learned *l;
+	int32_t i, *b;
+	int err;
 
-	if (l) {
-		if (expires_ns > l->expires_ns)
+	if (!bl->n_buckets) {
+		err = mw_bl_learned_limits(bl, bl->learned_max, bl->learned_per_name);
+		if (err)
+			return err;
+	}
+	i = learned_index(bl, addr);
+	if (i >= 0) {
+		l = &bl->learned[i];
+		if (expires_ns > l->expires_ns) {
 			l->expires_ns = expires_ns;
+			heap_fix(bl, l->heap_pos, bl->n_learned);
+		}
 		return 0;
+	}
+	slot = lname_slot(bl, name);
+	if (*slot && (*slot)->n_addrs >= bl->learned_per_name) {
+		bl->learned_refused++;
+		return -ENOSPC;
 	}
 	if (mw_grow(&bl->learned, &bl->cap_learned, bl->n_learned, sizeof(*bl->learned), 64))
 		return -ENOMEM;
-	l = &bl->learned[bl->n_learned++];
+	ln = *slot;
+	if (!ln) {
+		size_t len = strlen(name) + 1;
+
+		ln = malloc(sizeof(*ln) + len);
+		if (!ln)
+			return -ENOMEM;
+		ln->hnext = NULL;
+		ln->n_addrs = 0;
+		memcpy(ln->name, name, len);
+		*slot = ln;
+	}
+	ln->n_addrs++; /* before an eviction, which may be this name's last */
+	if (bl->n_learned >= bl->learned_max) {
+		bl->learned_evicted++;
+		if (gone)
+			gone(arg, &bl->learned[bl->heap[0]]);
+		learned_remove(bl, (int32_t)bl->heap[0]);
+	}
+	i = (int32_t)bl->n_learned++;
+	l = &bl->learned[i];
+	memset(l, 0, sizeof(*l));
 	l->addr = *addr;
 	l->list = list;
 	l->expires_ns = expires_ns;
-	snprintf(l->name, sizeof(l->name), "%s", name);
+	l->lname = ln;
+	l->name = ln->name;
+	b = addr_bucket(bl, addr);
+	l->hnext = *b;
+	*b = i;
+	l->heap_pos = (uint32_t)i;
+	bl->heap[i] = (uint32_t)i;
+	heap_fix(bl, (uint32_t)i, bl->n_learned);
 	if (list < MW_BL_LISTS_MAX)
 		bl->lists[list].learned++;
 	return 1;
@@ -646,17 +855,32 @@ int mw_bl_learn(struct mw_blacklist *bl, const struct mw_addr *addr, uint16_t li
 void mw_bl_expire(struct mw_blacklist *bl, uint64_t now_ns,
 		  void (*fn)(void *arg, const struct mw_bl_learned *l), void *arg)
 {
-	size_t i, j;
+	while (bl->n_learned && bl->learned[bl->heap[0]].expires_ns <= now_ns) {
+		/* @fn sees it before it goes: its name may go with it */
+		if (fn)
+			fn(arg, &bl->learned[bl->heap[0]]);
+		learned_remove(bl, (int32_t)bl->heap[0]);
+	}
+}
 
-	for (i = j = 0; i < bl->n_learned; i++) {
-		if (bl->learned[i].expires_ns <= now_ns) {
-			if (fn)
-				fn(arg, &bl->learned[i]);
+size_t mw_bl_learned_remove_if(struct mw_blacklist *bl,
+			       bool (*drop)(void *arg, const struct mw_bl_learned *l),
+			       void (*fn)(void *arg, const struct mw_bl_learned *l), void *arg)
+{
+	size_t i = 0, n = 0;
+
+	while (i < bl->n_learned) {
+		if (!drop(arg, &bl->learned[i])) {
+			i++;
 			continue;
 		}
-		bl->learned[j++] = bl->learned[i];
+		if (fn)
+			fn(arg, &bl->learned[i]);
+		/* the last entry moves into slot i: look at i again */
+		learned_remove(bl, (int32_t)i);
+		n++;
 	}
-	bl->n_learned = j;
+	return n;
 }
 
 const struct mw_bl_entry *mw_bl_match_addr(const struct mw_blacklist *bl,

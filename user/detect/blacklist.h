@@ -57,13 +57,27 @@ struct mw_bl_list {
 	uint64_t learned; /* addresses learned for its names so far */
 };
 
+/* The name an address was learned for; shared by that name's addresses. */
+struct mw_bl_lname {
+	struct mw_bl_lname *hnext;
+	uint32_t n_addrs;
+	char name[];
+};
+
 /* An address a DNS answer gave for a listed name, in force until @expires_ns. */
 struct mw_bl_learned {
 	struct mw_addr addr;
 	uint16_t list;
 	uint64_t expires_ns;
-	char name[MW_NAME_MAX];
+	const char *name; /* the question it answered */
+	/* the indexes: address hash chain, expiry heap, name record */
+	int32_t hnext;
+	uint32_t heap_pos;
+	struct mw_bl_lname *lname;
 };
+
+#define MW_BL_LEARNED_MAX_DEFAULT 65536
+#define MW_BL_LEARNED_PER_NAME 64
 
 /* One entry for the kernel: a prefix and its value (the tries' layout). */
 struct mw_bl_kentry {
@@ -81,8 +95,16 @@ struct mw_blacklist {
 	struct mw_bl_list lists[MW_BL_LISTS_MAX]; /* index: list id; 0 unused */
 	struct mw_bl_name **index; /* open addressing over every list's names */
 	size_t index_cap;
+	/* learned addresses: a dense array, hashed by address, a min-heap by
+	 * expiry, counted per name; bounded in total and per name */
 	struct mw_bl_learned *learned;
 	size_t n_learned, cap_learned;
+	int32_t *addr_buckets;
+	uint32_t *heap;
+	struct mw_bl_lname **name_buckets;
+	size_t n_buckets; /* of both hashes, a power of two */
+	size_t learned_max, learned_per_name;
+	uint64_t learned_evicted, learned_refused;
 	unsigned max_errors; /* malformed lines shown per file */
 };
 
@@ -117,15 +139,30 @@ int mw_bl_compile(struct mw_blacklist *bl, const struct mw_prefix *protect, size
 		  const struct mw_prefix *alert, size_t n_alert, struct mw_bl_compiled *out);
 void mw_bl_compiled_free(struct mw_bl_compiled *c);
 
-/* Records (or renews) a learned address. Returns 1 when new, 0 when renewed,
- * -ENOMEM. */
+/* Sets the bounds on learned addresses (0: the default); call before the
+ * first mw_bl_learn. Returns 0 or -ENOMEM. */
+int mw_bl_learned_limits(struct mw_blacklist *bl, size_t max, size_t per_name);
+/*
+ * Records (or renews) a learned address. When the total bound is reached,
+ * the address closest to its expiry gives way, and @gone is called for it
+ * (it must leave the kernel too). Returns 1 when new, 0 when renewed,
+ * -ENOSPC when @name already has its bound of addresses, -ENOMEM.
+ */
 int mw_bl_learn(struct mw_blacklist *bl, const struct mw_addr *addr, uint16_t list,
-		const char *name, uint64_t expires_ns);
+		const char *name, uint64_t expires_ns,
+		void (*gone)(void *arg, const struct mw_bl_learned *l), void *arg);
 const struct mw_bl_learned *mw_bl_learned_find(const struct mw_blacklist *bl,
 					       const struct mw_addr *addr);
+/* Addresses learned for @name now. */
+size_t mw_bl_learned_count(const struct mw_blacklist *bl, const char *name);
 /* Removes learned addresses expired at @now_ns, calling @fn for each. */
 void mw_bl_expire(struct mw_blacklist *bl, uint64_t now_ns,
 		  void (*fn)(void *arg, const struct mw_bl_learned *l), void *arg);
+/* Removes every learned address @drop says to, calling @fn for each (the
+ * allowlist grew; a list went). Returns how many went. */
+size_t mw_bl_learned_remove_if(struct mw_blacklist *bl,
+			       bool (*drop)(void *arg, const struct mw_bl_learned *l),
+			       void (*fn)(void *arg, const struct mw_bl_learned *l), void *arg);
 
 /* The most specific listed entry that holds @addr (and @port, host order;
  * 0 matches any), for `minewall blacklist test`. Sets *@list; NULL if none. */

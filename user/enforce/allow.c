@@ -77,24 +77,11 @@ static void drop_source(struct mw_allow *a, unsigned source)
 
 static void read_resolvers(struct mw_allow *a)
 {
-	FILE *f = fopen(a->resolv_conf, "re");
-	char line[512], addr[128];
-	struct mw_addr ad;
+	struct mw_addr r[32];
+	size_t i, n = mw_resolvers_read(a->resolv_conf, MW_RESOLVED_CONF, r, ARRAY_SIZE(r));
 
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		char *pct;
-
-		if (sscanf(line, " nameserver %127s", addr) != 1)
-			continue;
-		pct = strchr(addr, '%'); /* fe80::1%eth0 */
-		if (pct)
-			*pct = '\0';
-		if (!mw_addr_parse(addr, &ad))
-			push_addr(a, &ad, MW_ALLOW_RESOLVER);
-	}
-	fclose(f);
+	for (i = 0; i < n; i++)
+		push_addr(a, &r[i], MW_ALLOW_RESOLVER);
 }
 
 #define SSH_RECHECK_NS (30ULL * 1000000000ULL)

@@ -36,6 +36,7 @@ static int read_name(const struct reader *r, size_t *off, char *out)
 	size_t pos = *off, end = 0, n = 0;
 	unsigned jumps = 0;
 	bool jumped = false;
+	bool dotted = false;
 	char label[MW_NAME_MAX];
 
 	for (;;) {
@@ -67,6 +68,10 @@ static int read_name(const struct reader *r, size_t *off, char *out)
 			return -EINVAL;
 		if (n)
 			label[n++] = '.';
+		/* a '.' byte inside a label would read as a label boundary,
+		 * making "evil.pool.example" of one label */
+		if (memchr(r->msg + pos + 1, '.', c))
+			dotted = true;
 		memcpy(label + n, r->msg + pos + 1, c);
 		n += c;
 		pos += 1 + (size_t)c;
@@ -76,42 +81,97 @@ static int read_name(const struct reader *r, size_t *off, char *out)
 		out[0] = '\0'; /* the root */
 		return 0;
 	}
-	if (mw_name_normalise(label, n, out))
-		out[0] = '\0'; /* not a host name (SRV labels, binary): nothing to match */
+	if (dotted || mw_name_normalise(label, n, out))
+		out[0] = '\0'; /* not a host name (binary, UTF-8, controls): nothing to match */
 	return 0;
 }
 
-static void add_name(struct mw_dns_msg *m, const char *name)
+/* The index of @name in names[], added when new; MW_DNS_NO_NAME when it
+ * is no host name or there is no room. */
+static uint8_t add_name(struct mw_dns_msg *m, const char *name)
 {
 	unsigned i;
 
 	if (!name[0])
-		return;
+		return MW_DNS_NO_NAME;
 	for (i = 0; i < m->n_names; i++)
 		if (!strcmp(m->names[i], name))
-			return;
-	if (m->n_names < MW_DNS_MAX_NAMES)
-		memcpy(m->names[m->n_names++], name, strlen(name) + 1);
+			return (uint8_t)i;
+	if (m->n_names == MW_DNS_MAX_NAMES)
+		return MW_DNS_NO_NAME;
+	memcpy(m->names[m->n_names], name, strlen(name) + 1);
+	return (uint8_t)m->n_names++;
+}
+
+/* The DNS message in @buf: after its 2-byte length on TCP, and no further
+ * than that length says. Returns 0 or -EINVAL. */
+static int frame(const uint8_t *buf, size_t len, bool tcp, struct reader *r)
+{
+	r->msg = buf;
+	r->len = len;
+	if (tcp) {
+		if (len < 2)
+			return -EINVAL;
+		r->msg = buf + 2;
+		r->len = len - 2;
+		if (get16(buf) < r->len)
+			r->len = get16(buf); /* bytes past this message are not it */
+	}
+	return r->len < DNS_HDR_LEN ? -EINVAL : 0;
+}
+
+int mw_dns_parse_query(const uint8_t *buf, size_t len, bool tcp, struct mw_dns_query *q)
+{
+	struct reader r;
+	size_t off = DNS_HDR_LEN;
+
+	memset(q, 0, sizeof(*q));
+	if (frame(buf, len, tcp, &r))
+		return -EINVAL;
+	if ((r.msg[2] & 0x80) || (r.msg[2] & 0x78))
+		return -EINVAL; /* a response, or not a standard query */
+	if (get16(r.msg + 4) != 1)
+		return -EINVAL;
+	q->id = get16(r.msg);
+	if (read_name(&r, &off, q->name) || off + 4 > r.len)
+		return -EINVAL;
+	q->qtype = get16(r.msg + off);
+	q->qclass = get16(r.msg + off + 2);
+	return 0;
+}
+
+unsigned mw_dns_chain(const struct mw_dns_msg *msg, bool *on_chain)
+{
+	unsigned cur = 0, n = 0, i;
+
+	memset(on_chain, 0, MW_DNS_MAX_NAMES * sizeof(*on_chain));
+	if (!msg->question[0] || !msg->n_names || strcmp(msg->names[0], msg->question))
+		return 0;
+	on_chain[0] = true;
+	n = 1;
+	/* each step moves to a name not yet on the chain: at most n_names */
+	for (;;) {
+		for (i = 0; i < msg->n_cnames; i++)
+			if (msg->cnames[i].owner == cur && !on_chain[msg->cnames[i].target])
+				break;
+		if (i == msg->n_cnames)
+			return n;
+		cur = msg->cnames[i].target;
+		on_chain[cur] = true;
+		n++;
+	}
 }
 
 int mw_dns_parse(const uint8_t *buf, size_t len, bool tcp, struct mw_dns_msg *msg)
 {
-	struct reader r = { buf, len };
+	struct reader r;
 	char name[MW_NAME_MAX], target[MW_NAME_MAX];
 	unsigned qd, an, i;
 	size_t off = DNS_HDR_LEN;
 	int err;
 
 	memset(msg, 0, sizeof(*msg));
-	if (tcp) {
-		if (len < 2)
-			return -EINVAL;
-		r.msg = buf + 2;
-		r.len = len - 2;
-		if (get16(buf) < r.len)
-			r.len = get16(buf); /* bytes past this message are not it */
-	}
-	if (r.len < DNS_HDR_LEN)
+	if (frame(buf, len, tcp, &r))
 		return -EINVAL;
 	if (!(r.msg[2] & 0x80) || (r.msg[2] & 0x78))
 		return -EINVAL; /* not a response, or not a standard query */
@@ -127,7 +187,10 @@ int mw_dns_parse(const uint8_t *buf, size_t len, bool tcp, struct mw_dns_msg *ms
 		return -EINVAL;
 	if (off + 4 > r.len)
 		return -EINVAL;
-	off += 4; /* QTYPE, QCLASS */
+	msg->qtype = get16(r.msg + off);
+	msg->qclass = get16(r.msg + off + 2);
+	off += 4;
+	memcpy(msg->question, name, strlen(name) + 1);
 	add_name(msg, name);
 
 	for (i = 0; i < an; i++) {
@@ -154,16 +217,21 @@ int mw_dns_parse(const uint8_t *buf, size_t len, bool tcp, struct mw_dns_msg *ms
 			size_t t = off;
 
 			if (read_name(&r, &t, target) == 0) {
-				add_name(msg, name);
-				add_name(msg, target);
+				uint8_t o = add_name(msg, name), g = add_name(msg, target);
+
+				if (o != MW_DNS_NO_NAME && g != MW_DNS_NO_NAME &&
+				    msg->n_cnames < MW_DNS_MAX_CNAMES)
+					msg->cnames[msg->n_cnames++] =
+						(struct mw_dns_cname){ .owner = o, .target = g };
 			}
 		} else if ((type == DNS_TYPE_A && rdlen == 4) ||
 			   (type == DNS_TYPE_AAAA && rdlen == 16)) {
+			uint8_t owner = add_name(msg, name);
 			struct mw_dns_addr *a;
 
-			add_name(msg, name);
 			if (msg->n_addrs < MW_DNS_MAX_ADDRS) {
 				a = &msg->addrs[msg->n_addrs++];
+				a->owner = owner;
 				if (rdlen == 4)
 					mw_addr_from_v4(&a->addr, (const void *)(r.msg + off));
 				else

@@ -1,0 +1,607 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * test_dnstrust.c - BLACKLIST learns a listed name's addresses only from
+ * the answer to a query the host sent its resolver, and only what lies on
+ * the question's CNAME chain; learned addresses are bounded, expire, and
+ * never enter the kernel's tries when allowlisted; a hit blocks only on a
+ * flow the host opened. The agent's blacklist module runs on the real
+ * programs' tries (loaded, not attached) with synthetic peek and flow
+ * events, the lists from $MW_DATA. Needs root (BPF). Built with ASan.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "agent_blacklist.h"
+#include "dns_build.h"
+#include "enforce/allow.h"
+#include "events.h"
+#include "loader.h"
+#include "localaddr.h"
+#include "log.h"
+#include "minewall.skel.h"
+#include "test.h"
+#include "util.h"
+
+#define LOCAL "192.0.2.1"
+#define RESOLVER "198.51.100.53"
+#define OTHER_RESOLVER "198.51.100.54" /* given by [blacklist] resolvers */
+#define STRANGER "198.51.100.99" /* no resolver of ours */
+#define POOL "la01.supportxmr.com" /* coinblockerlists/list.txt:2347 */
+
+static struct mw_loader L;
+static char data_dir[512], tmp_dir[256];
+
+struct fx {
+	struct mw_config cfg;
+	struct mw_agent_bl a;
+	struct mw_allow allow;
+	struct mw_eve eve;
+	struct mw_events events;
+	char events_path[512];
+};
+
+static int fx_init(struct fx *f, const char *lists, uint64_t learned_max)
+{
+	char path[600];
+	FILE *rc;
+	int err;
+
+	memset(f, 0, sizeof(*f));
+	mw_config_defaults(&f->cfg);
+	snprintf(f->cfg.bl_lists, sizeof(f->cfg.bl_lists), "%s", lists);
+	if (learned_max)
+		f->cfg.bl_learned_max = learned_max;
+	snprintf(f->cfg.state_dir, sizeof(f->cfg.state_dir), "%s", tmp_dir);
+	mw_prefix_parse(OTHER_RESOLVER, &f->cfg.bl_resolvers[0]);
+	f->cfg.n_bl_resolvers = 1;
+	f->cfg.bl_ttl_min_ms = 60000;
+	f->cfg.bl_ttl_max_ms = 3600000;
+	snprintf(f->allow.runtime_path, sizeof(f->allow.runtime_path), "%s/allow.list", tmp_dir);
+	unlink(f->allow.runtime_path);
+	snprintf(f->events_path, sizeof(f->events_path), "%s/events.json", tmp_dir);
+	unlink(f->events_path);
+	mw_eve_open(&f->eve, f->events_path);
+	err = mw_agent_bl_init(&f->a, &f->cfg, L.skel->obj, &L.skel->bss->mw_bl_enforce,
+			       &L.skel->bss->mw_bl_entries, NULL, &f->allow, &f->eve, &f->events);
+	if (err)
+		return err;
+	/* the host's resolver, as its resolv.conf names it */
+	snprintf(path, sizeof(path), "%s/resolv.conf", tmp_dir);
+	rc = fopen(path, "w");
+	if (!rc)
+		return -errno;
+	fprintf(rc, "# test\nsearch example.org\nnameserver " RESOLVER "\n");
+	fclose(rc);
+	f->a.resolv_conf = strdup(path);
+	f->a.resolved_conf = NULL;
+	mw_agent_bl_tick(&f->a, mw_now_ns());
+	return 0;
+}
+
+static void fx_free(struct fx *f)
+{
+	free((char *)f->a.resolv_conf);
+	mw_agent_bl_free(&f->a);
+	mw_eve_close(&f->eve);
+	mw_allow_free(&f->allow);
+}
+
+static void set_key(struct mw_flow_key *k, const char *remote, uint16_t lport, int tcp)
+{
+	struct mw_addr a;
+
+	memset(k, 0, sizeof(*k));
+	mw_addr_parse(LOCAL, &a);
+	memcpy(k->local_addr, a.addr, 16);
+	mw_addr_parse(remote, &a);
+	memcpy(k->remote_addr, a.addr, 16);
+	k->local_port = htons(lport);
+	k->remote_port = htons(53);
+	k->proto = tcp ? IPPROTO_TCP : IPPROTO_UDP;
+}
+
+static void peek(struct fx *f, const struct mw_flow_key *k, int dir, int host_opened,
+		 const uint8_t *data, size_t len)
+{
+	static struct mw_event_peek ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.hdr.type = MW_EV_PEEK;
+	ev.hdr.dir = (uint8_t)dir;
+	ev.key = *k;
+	ev.len = (uint16_t)(len < MW_PEEK_MAX ? len : MW_PEEK_MAX);
+	ev.orig_len = (uint16_t)len;
+	ev.initiator = host_opened ? MW_DIR_OUT : MW_DIR_IN;
+	ev.host_opened = (uint8_t)host_opened;
+	ev.answered = dir == MW_DIR_IN;
+	memcpy(ev.data, data, ev.len);
+	mw_events_dispatch(&f->events, &ev, sizeof(ev));
+}
+
+/* The host asks @server for @name's A records from port @lport. */
+static void query(struct fx *f, const char *server, uint16_t lport, uint16_t id, const char *name,
+		  uint16_t qtype, int host_opened, int tcp)
+{
+	uint8_t buf[2048];
+	struct mw_flow_key k;
+	size_t n = dns_build(buf, tcp, id, 0, name, qtype, NULL, 0);
+
+	set_key(&k, server, lport, tcp);
+	peek(f, &k, MW_DIR_OUT, host_opened, buf, n);
+}
+
+static void answer(struct fx *f, const char *server, uint16_t lport, uint16_t id, const char *name,
+		   uint16_t qtype, const struct rr *rrs, unsigned n_rr, int tcp)
+{
+	uint8_t buf[2048];
+	struct mw_flow_key k;
+	size_t n = dns_build(buf, tcp, id, 1, name, qtype, rrs, n_rr);
+
+	set_key(&k, server, lport, tcp);
+	peek(f, &k, MW_DIR_IN, 1, buf, n);
+}
+
+/* @addr is learned and in the kernel's trie as a learned entry. */
+static bool learned(struct fx *f, const char *addr)
+{
+	struct mw_bl_value v;
+	struct mw_addr a;
+
+	mw_addr_parse(addr, &a);
+	return mw_bl_learned_find(&f->a.bl, &a) && !mw_bl_kernel_lookup(&f->a.k, &a, &v) &&
+	       (v.flags & MW_BL_LEARNED);
+}
+
+/* @addr is neither learned nor anywhere in the kernel's tries. */
+static bool absent(struct fx *f, const char *addr)
+{
+	struct mw_bl_value v;
+	struct mw_addr a;
+
+	mw_addr_parse(addr, &a);
+	return !mw_bl_learned_find(&f->a.bl, &a) && mw_bl_kernel_lookup(&f->a.k, &a, &v);
+}
+
+static const char *coinblocker(void)
+{
+	static char path[700];
+
+	snprintf(path, sizeof(path), "%s/blocklists/coinblockerlists/list.txt", data_dir);
+	return path;
+}
+
+static void t_query_answer(void *arg)
+{
+	struct rr a1 = { POOL, T_A, "203.0.113.10", 300 };
+	struct rr a2 = { POOL, T_A, "203.0.113.11", 300 };
+	struct rr a6 = { POOL, T_AAAA, "2001:db8:bad::10", 300 };
+	struct fx f;
+
+	if (!ASSERT_EQ(fx_init(&f, coinblocker(), 0), 0, "agent blacklist on coinblocker list.txt"))
+		return;
+	query(&f, RESOLVER, 40001, 0x1111, POOL, T_A, 1, 0);
+	ASSERT_EQ(f.a.queries.n, 1, "the host's query waits");
+	answer(&f, RESOLVER, 40001, 0x1111, POOL, T_A, &a1, 1, 0);
+	ASSERT_TRUE(learned(&f, "203.0.113.10"), "the answer to it is learned, into the trie");
+	ASSERT_EQ(f.a.queries.n, 0, "and consumes the query");
+
+	/* a second answer to the consumed query: a forger racing the resolver */
+	answer(&f, RESOLVER, 40001, 0x1111, POOL, T_A, &a2, 1, 0);
+	ASSERT_TRUE(absent(&f, "203.0.113.11"), "a second answer finds nothing");
+
+	/* the same question in a different case (DNS 0x20), AAAA, over TCP */
+	query(&f, RESOLVER, 40002, 0x2222, "LA01.SupportXMR.com", T_AAAA, 1, 1);
+	answer(&f, RESOLVER, 40002, 0x2222, "la01.supportxmr.COM", T_AAAA, &a6, 1, 1);
+	ASSERT_TRUE(learned(&f, "2001:db8:bad::10"), "TCP, AAAA, mixed case: learned");
+
+	/* the resolver named in [blacklist] resolvers */
+	query(&f, OTHER_RESOLVER, 40003, 0x3333, POOL, T_A, 1, 0);
+	answer(&f, OTHER_RESOLVER, 40003, 0x3333, POOL, T_A, &a2, 1, 0);
+	ASSERT_TRUE(learned(&f, "203.0.113.11"), "a configured resolver's answer is learned");
+	fx_free(&f);
+}
+
+static void t_forged(void *arg)
+{
+	struct rr a = { POOL, T_A, "203.0.113.20", 300 };
+	struct fx f;
+
+	if (!ASSERT_EQ(fx_init(&f, coinblocker(), 0), 0, "agent"))
+		return;
+	answer(&f, RESOLVER, 40010, 0x1234, POOL, T_A, &a, 1, 0);
+	ASSERT_TRUE(absent(&f, "203.0.113.20"), "an answer without a query is not learned");
+	ASSERT_EQ(f.a.queries.unsolicited, 1, "counted as unsolicited");
+
+	query(&f, RESOLVER, 40011, 0x1000, POOL, T_A, 1, 0);
+	answer(&f, RESOLVER, 40011, 0x1001, POOL, T_A, &a, 1, 0);
+	ASSERT_TRUE(absent(&f, "203.0.113.20"), "wrong ID: not learned");
+	answer(&f, RESOLVER, 40011, 0x1000, "pool.supportxmr.com", T_A, &a, 1, 0);
+	ASSERT_TRUE(absent(&f, "203.0.113.20"), "another question (listed too): not learned");
+	answer(&f, RESOLVER, 40011, 0x1000, POOL, T_AAAA, &a, 1, 0);
+	ASSERT_TRUE(absent(&f, "203.0.113.20"), "another question type: not learned");
+	ASSERT_EQ(f.a.queries.wrong_question, 2, "both counted as the wrong question");
+	answer(&f, RESOLVER, 40012, 0x1000, POOL, T_A, &a, 1, 0);
+	ASSERT_TRUE(absent(&f, "203.0.113.20"), "another local port (not the reversed tuple)");
+	answer(&f, STRANGER, 40011, 0x1000, POOL, T_A, &a, 1, 0);
+	ASSERT_TRUE(absent(&f, "203.0.113.20"), "from another address (not a resolver)");
+	ASSERT_EQ(f.a.dns_not_resolver, 1, "counted as not from a resolver");
+	ASSERT_EQ(f.a.queries.n, 1, "the real query still waits after all that");
+
+	query(&f, STRANGER, 40013, 0x2000, POOL, T_A, 1, 0);
+	answer(&f, STRANGER, 40013, 0x2000, POOL, T_A, &a, 1, 0);
+	ASSERT_TRUE(absent(&f, "203.0.113.20"), "asked and answered by a non-resolver: ignored");
+
+	/* a "query" from one of our addresses that arrived from outside */
+	query(&f, RESOLVER, 40014, 0x3000, POOL, T_A, 0, 0);
+	answer(&f, RESOLVER, 40014, 0x3000, POOL, T_A, &a, 1, 0);
+	ASSERT_TRUE(absent(&f, "203.0.113.20"), "a query on a flow the host did not open");
+
+	/* expired: the resolver answered after the query was forgotten */
+	query(&f, RESOLVER, 40015, 0x4000, POOL, T_A, 1, 0);
+	mw_agent_bl_tick(&f.a, mw_now_ns() + MW_DNSQ_TTL_DEFAULT_NS + 1);
+	answer(&f, RESOLVER, 40015, 0x4000, POOL, T_A, &a, 1, 0);
+	ASSERT_TRUE(absent(&f, "203.0.113.20"), "an answer after the query expired");
+	fx_free(&f);
+}
+
+static void t_chain(void *arg)
+{
+	/* the host asks for an unlisted alias that points at a listed pool */
+	const struct rr rrs[] = {
+		{ "mine.example.org", T_CNAME, "edge.example.net", 300 },
+		{ "edge.example.net", T_CNAME, POOL, 300 },
+		{ POOL, T_A, "203.0.113.30", 300 },
+		/* other owners in the same message: listed, but off the chain */
+		{ "pool.supportxmr.com", T_A, "203.0.113.31", 300 },
+		{ "unrelated.example.com", T_A, "203.0.113.32", 300 },
+		/* a CNAME from a name off the chain */
+		{ "other.example.com", T_CNAME, "at01.supportxmr.com", 300 },
+		{ "at01.supportxmr.com", T_A, "203.0.113.33", 300 },
+	};
+	const struct rr junk[] = {
+		{ "www.example.org", T_A, "203.0.113.40", 300 },
+		{ POOL, T_A, "203.0.113.41", 300 },
+	};
+	const struct rr bad[] = {
+		{ "x\x01y.supportxmr.com", T_A, "203.0.113.42", 300 },
+	};
+	struct fx f;
+
+	if (!ASSERT_EQ(fx_init(&f, coinblocker(), 0), 0, "agent"))
+		return;
+	query(&f, RESOLVER, 40020, 0x5000, "mine.example.org", T_A, 1, 0);
+	answer(&f, RESOLVER, 40020, 0x5000, "mine.example.org", T_A, rrs, ARRAY_SIZE(rrs), 0);
+	ASSERT_TRUE(learned(&f, "203.0.113.30"), "the chain's end (listed) is learned");
+	ASSERT_TRUE(absent(&f, "203.0.113.31"), "a listed owner off the chain is not");
+	ASSERT_TRUE(absent(&f, "203.0.113.32"), "an unrelated owner is not");
+	ASSERT_TRUE(absent(&f, "203.0.113.33"), "a CNAME off the chain is not followed");
+
+	/* an unlisted question with a listed owner's record slipped in */
+	query(&f, RESOLVER, 40021, 0x5001, "www.example.org", T_A, 1, 0);
+	answer(&f, RESOLVER, 40021, 0x5001, "www.example.org", T_A, junk, ARRAY_SIZE(junk), 0);
+	ASSERT_TRUE(absent(&f, "203.0.113.40") && absent(&f, "203.0.113.41"),
+		    "an unlisted question teaches nothing");
+
+	/* control characters in a name: no host name, nothing matched, no crash */
+	query(&f, RESOLVER, 40022, 0x5002, "x\x01y.supportxmr.com", T_A, 1, 0);
+	answer(&f, RESOLVER, 40022, 0x5002, "x\x01y.supportxmr.com", T_A, bad, 1, 0);
+	ASSERT_TRUE(absent(&f, "203.0.113.42"), "a name with a control character is no name");
+	ASSERT_EQ(f.a.queries.n, 0, "nor is its query kept");
+	fx_free(&f);
+}
+
+static void t_caps_expiry(void *arg)
+{
+	struct rr rrs[28]; /* 28 A records fit in one 512-byte peek */
+	char addrs[28][32];
+	unsigned q, i, total = 0;
+	struct mw_addr a;
+	struct fx f;
+
+	if (!ASSERT_EQ(fx_init(&f, coinblocker(), 0), 0, "agent"))
+		return;
+	/* three answers of 28 addresses for one name: 64 kept, per name */
+	for (q = 0; q < 3; q++) {
+		for (i = 0; i < 28; i++) {
+			snprintf(addrs[i], sizeof(addrs[i]), "203.0.113.%u", 100 + q * 28 + i);
+			rrs[i] = (struct rr){ POOL, T_A, addrs[i], 120 };
+		}
+		query(&f, RESOLVER, (uint16_t)(40030 + q), (uint16_t)(0x6000 + q), POOL, T_A, 1, 0);
+		answer(&f, RESOLVER, (uint16_t)(40030 + q), (uint16_t)(0x6000 + q), POOL, T_A, rrs,
+		       28, 0);
+	}
+	ASSERT_EQ(mw_bl_learned_count(&f.a.bl, POOL), MW_BL_LEARNED_PER_NAME,
+		  "one name keeps 64 addresses");
+	ASSERT_EQ(f.a.bl.learned_refused, 84 - MW_BL_LEARNED_PER_NAME, "the rest refused");
+	for (q = 0; q < 3; q++)
+		for (i = 0; i < 28; i++) {
+			char s[32];
+			struct mw_bl_value v;
+
+			snprintf(s, sizeof(s), "203.0.113.%u", 100 + q * 28 + i);
+			mw_addr_parse(s, &a);
+			total += !mw_bl_kernel_lookup(&f.a.k, &a, &v);
+		}
+	ASSERT_EQ(total, MW_BL_LEARNED_PER_NAME, "the kernel holds exactly those");
+	ASSERT_EQ(f.a.k.n_learned, MW_BL_LEARNED_PER_NAME, "and counts them");
+
+	/* TTL 120 s, inside [dns_ttl_min, dns_ttl_max]: kept that long */
+	mw_agent_bl_tick(&f.a, mw_now_ns() + 119ULL * 1000000000ULL);
+	ASSERT_EQ(f.a.bl.n_learned, MW_BL_LEARNED_PER_NAME, "not before their TTL");
+	mw_agent_bl_tick(&f.a, mw_now_ns() + 121ULL * 1000000000ULL);
+	ASSERT_EQ(f.a.bl.n_learned, 0, "expired after their TTL");
+	ASSERT_TRUE(absent(&f, "203.0.113.100"), "and out of the kernel");
+	ASSERT_EQ(f.a.k.n_learned, 0, "the kernel holds none");
+	fx_free(&f);
+}
+
+static void t_total_cap(void *arg)
+{
+	struct rr rr;
+	char s[32];
+	unsigned i;
+	struct fx f;
+
+	/* learned_max = 16 */
+	if (!ASSERT_EQ(fx_init(&f, coinblocker(), 16), 0, "agent with learned_max 16"))
+		return;
+	for (i = 0; i < 20; i++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "n%u.supportxmr.com", i);
+		snprintf(s, sizeof(s), "203.0.113.%u", 100 + i);
+		rr = (struct rr){ name, T_A, s, 100 + i }; /* later ones live longer */
+		query(&f, RESOLVER, (uint16_t)(41000 + i), (uint16_t)i, name, T_A, 1, 0);
+		answer(&f, RESOLVER, (uint16_t)(41000 + i), (uint16_t)i, name, T_A, &rr, 1, 0);
+	}
+	ASSERT_EQ(f.a.bl.n_learned, 16, "16 kept");
+	ASSERT_EQ(f.a.bl.learned_evicted, 4, "4 gave way");
+	ASSERT_TRUE(absent(&f, "203.0.113.100") && absent(&f, "203.0.113.103"),
+		    "the four closest to their end, out of the kernel too");
+	ASSERT_TRUE(learned(&f, "203.0.113.104") && learned(&f, "203.0.113.119"),
+		    "the later ones stay");
+	fx_free(&f);
+}
+
+static void t_allowlist(void *arg)
+{
+	struct rr a1 = { POOL, T_A, "203.0.113.50", 300 };
+	struct rr a2 = { POOL, T_A, "203.0.113.51", 300 };
+	struct mw_prefix p;
+	struct fx f;
+
+	if (!ASSERT_EQ(fx_init(&f, coinblocker(), 0), 0, "agent"))
+		return;
+	mw_prefix_parse("203.0.113.50", &p);
+	ASSERT_EQ(mw_allow_add(&f.allow, &p), 0, "minewall allow 203.0.113.50");
+	query(&f, RESOLVER, 40040, 0x7000, POOL, T_A, 1, 0);
+	answer(&f, RESOLVER, 40040, 0x7000, POOL, T_A, &a1, 1, 0);
+	ASSERT_TRUE(absent(&f, "203.0.113.50"), "an allowlisted address is never installed");
+
+	query(&f, RESOLVER, 40041, 0x7001, POOL, T_A, 1, 0);
+	answer(&f, RESOLVER, 40041, 0x7001, POOL, T_A, &a2, 1, 0);
+	ASSERT_TRUE(learned(&f, "203.0.113.51"), "learned before it is allowed");
+	mw_prefix_parse("203.0.113.48/29", &p);
+	ASSERT_EQ(mw_allow_add(&f.allow, &p), 0, "minewall allow 203.0.113.48/29");
+	mw_agent_bl_allow_changed(&f.a); /* what the allow command does */
+	ASSERT_TRUE(absent(&f, "203.0.113.51"), "allowing it lifts the learned drop at once");
+
+	query(&f, RESOLVER, 40042, 0x7002, POOL, T_A, 1, 0);
+	answer(&f, RESOLVER, 40042, 0x7002, POOL, T_A, &a2, 1, 0);
+	ASSERT_TRUE(absent(&f, "203.0.113.51"), "and a later answer does not put it back");
+	mw_agent_bl_apply(&f.a);
+	ASSERT_TRUE(absent(&f, "203.0.113.51"), "nor does a rebuild of the tries");
+	fx_free(&f);
+}
+
+/* The events file holds a line with every one of @needles. */
+static bool event_has(struct fx *f, const char *const *needles, unsigned n)
+{
+	static char line[8192];
+	bool found = false;
+	FILE *e;
+	unsigned i;
+
+	fflush(f->eve.f);
+	e = fopen(f->events_path, "r");
+	if (!e)
+		return false;
+	while (!found && fgets(line, sizeof(line), e)) {
+		for (i = 0; i < n && strstr(line, needles[i]); i++)
+			;
+		found = i == n;
+	}
+	fclose(e);
+	return found;
+}
+
+static void flow_hit(struct fx *f, const char *remote, int proto, int initiator, int host_opened,
+		     int handshake, int dir)
+{
+	struct mw_event_flow ev;
+	struct mw_addr a;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.hdr.type = MW_EV_BLACKLIST;
+	ev.hdr.dir = (uint8_t)dir;
+	mw_addr_parse(LOCAL, &a);
+	memcpy(ev.key.local_addr, a.addr, 16);
+	mw_addr_parse(remote, &a);
+	memcpy(ev.key.remote_addr, a.addr, 16);
+	ev.key.local_port = htons(initiator == MW_DIR_IN ? 22 : 45000);
+	ev.key.remote_port = htons(initiator == MW_DIR_IN ? 45000 : 3333);
+	ev.key.proto = (uint8_t)proto;
+	ev.flow.initiator = (uint8_t)initiator;
+	ev.flow.host_opened = (uint8_t)host_opened;
+	ev.flow.handshake = (uint8_t)handshake;
+	ev.flow.blacklist = 1;
+	mw_events_dispatch(&f->events, &ev, sizeof(ev));
+}
+
+/* The host connects to an address before the agent reads the answer that
+ * named it (the flow event's ring is read before the peeks'). */
+static void t_flow_before_answer(void *arg)
+{
+	const char *hit[] = { "\"dest_ip\":\"203.0.113.70\"", "\"match\":\"dns\"",
+			      "\"name\":\"la01.supportxmr.com\"",
+			      "\"evidence\":\"host-opened, handshake not complete\"" };
+	struct rr a = { POOL, T_A, "203.0.113.70", 300 };
+	struct mw_event_flow ev;
+	struct mw_addr ad;
+	struct fx f;
+
+	if (!ASSERT_EQ(fx_init(&f, coinblocker(), 0), 0, "agent"))
+		return;
+	query(&f, RESOLVER, 40050, 0x7100, POOL, T_A, 1, 0);
+	memset(&ev, 0, sizeof(ev));
+	ev.hdr.type = MW_EV_NEW_PUBLIC;
+	ev.hdr.dir = MW_DIR_OUT;
+	mw_addr_parse(LOCAL, &ad);
+	memcpy(ev.key.local_addr, ad.addr, 16);
+	mw_addr_parse("203.0.113.70", &ad);
+	memcpy(ev.key.remote_addr, ad.addr, 16);
+	ev.key.local_port = htons(45001);
+	ev.key.remote_port = htons(3333);
+	ev.key.proto = IPPROTO_TCP;
+	ev.flow.initiator = MW_DIR_OUT;
+	ev.flow.host_opened = 1;
+	mw_events_dispatch(&f.events, &ev, sizeof(ev));
+	ASSERT_TRUE(!event_has(&f, hit, 1), "nothing known yet");
+	answer(&f, RESOLVER, 40050, 0x7100, POOL, T_A, &a, 1, 0);
+	ASSERT_TRUE(learned(&f, "203.0.113.70"), "learned");
+	ASSERT_TRUE(event_has(&f, hit, ARRAY_SIZE(hit)),
+		    "the flow the host opened a moment before is a hit");
+	fx_free(&f);
+}
+
+static void t_evidence(void *arg)
+{
+	const char *remote[] = { "\"src_ip\":\"203.0.113.60\"", "\"action\":\"alert\"",
+				 "\"evidence\":\"remote-opened" };
+	const char *mid[] = { "\"dest_ip\":\"203.0.113.61\"", "\"evidence\":\"mid-stream" };
+	const char *spoof[] = { "\"dest_ip\":\"203.0.113.62\"", "\"evidence\":\"not host-opened" };
+	const char *tcp[] = { "\"dest_ip\":\"203.0.113.63\"",
+			      "\"evidence\":\"host-opened, handshake not complete\"" };
+	const char *udp[] = { "\"dest_ip\":\"203.0.113.64\"", "\"evidence\":\"host-opened\"" };
+	const char *after[] = { "\"dest_ip\":\"203.0.113.65\"",
+				"\"evidence\":\"host-opened, handshake complete\"" };
+	const char *path[] = { "\"dest_ip\":\"203.0.113.64\"", "/bad?dir/list.txt" };
+	char dir[600], file[700], lists[800];
+	FILE *l;
+	struct fx f;
+
+	/* a list whose path holds an invalid UTF-8 byte: the event is still written */
+	snprintf(dir, sizeof(dir),
+		 "%s/bad\xff"
+		 "dir",
+		 tmp_dir);
+	mkdir(dir, 0700);
+	snprintf(file, sizeof(file), "%s/list.txt", dir);
+	l = fopen(file, "w");
+	if (!ASSERT_TRUE(l != NULL, "list file"))
+		return;
+	fprintf(l, "203.0.113.0/24\n");
+	fclose(l);
+	snprintf(lists, sizeof(lists), "pools=%s", file);
+	if (!ASSERT_EQ(fx_init(&f, lists, 0), 0, "agent"))
+		return;
+	flow_hit(&f, "203.0.113.60", IPPROTO_TCP, MW_DIR_IN, 0, 1, MW_DIR_IN);
+	ASSERT_TRUE(event_has(&f, remote, ARRAY_SIZE(remote)),
+		    "a remote that opened the flow: reported, evidence remote-opened");
+	flow_hit(&f, "203.0.113.61", IPPROTO_TCP, MW_INIT_UNKNOWN, 0, 0, MW_DIR_OUT);
+	ASSERT_TRUE(event_has(&f, mid, ARRAY_SIZE(mid)), "mid-stream");
+	flow_hit(&f, "203.0.113.62", IPPROTO_UDP, MW_DIR_OUT, 0, 0, MW_DIR_OUT);
+	ASSERT_TRUE(event_has(&f, spoof, ARRAY_SIZE(spoof)),
+		    "our source, but not seen leaving: not host-opened");
+	flow_hit(&f, "203.0.113.63", IPPROTO_TCP, MW_DIR_OUT, 1, 0, MW_DIR_OUT);
+	ASSERT_TRUE(event_has(&f, tcp, ARRAY_SIZE(tcp)), "host-opened TCP says the handshake");
+	/* a forger's hit first must not silence the host's own flow after it */
+	flow_hit(&f, "203.0.113.65", IPPROTO_TCP, MW_DIR_IN, 0, 0, MW_DIR_IN);
+	flow_hit(&f, "203.0.113.65", IPPROTO_TCP, MW_DIR_OUT, 1, 1, MW_DIR_OUT);
+	ASSERT_TRUE(event_has(&f, after, ARRAY_SIZE(after)),
+		    "a remote-opened report does not quiet a host-opened hit");
+	flow_hit(&f, "203.0.113.64", IPPROTO_UDP, MW_DIR_OUT, 1, 0, MW_DIR_OUT);
+	ASSERT_TRUE(event_has(&f, udp, ARRAY_SIZE(udp)), "host-opened UDP");
+	ASSERT_TRUE(event_has(&f, path, ARRAY_SIZE(path)),
+		    "the list path's invalid byte is replaced, the event written");
+	fx_free(&f);
+}
+
+static void t_resolv_conf(void *arg)
+{
+	char rc[600], rd[600], buf[MW_ADDRSTRLEN];
+	struct mw_addr out[8];
+	size_t n;
+	FILE *f;
+
+	snprintf(rc, sizeof(rc), "%s/resolv.stub", tmp_dir);
+	snprintf(rd, sizeof(rd), "%s/resolved.conf", tmp_dir);
+	f = fopen(rc, "w");
+	fprintf(f, "nameserver 127.0.0.53\noptions edns0 trust-ad\nsearch .\n");
+	fclose(f);
+	f = fopen(rd, "w");
+	fprintf(f, "# upstreams\nnameserver 192.0.2.53\nnameserver fe80::1%%eth0\n"
+		   "nameserver not-an-address\n  nameserver 2001:db8::53\n");
+	fclose(f);
+	n = mw_resolvers_read(rc, rd, out, ARRAY_SIZE(out));
+	ASSERT_EQ(n, 4, "the stub, then resolved's three upstreams");
+	ASSERT_STREQ(mw_addr_str(&out[1], buf, sizeof(buf)), "192.0.2.53", "upstream 1");
+	ASSERT_STREQ(mw_addr_str(&out[2], buf, sizeof(buf)), "fe80::1", "zone cut off");
+	ASSERT_STREQ(mw_addr_str(&out[3], buf, sizeof(buf)), "2001:db8::53", "indented line");
+	f = fopen(rc, "w");
+	fprintf(f, "nameserver 198.51.100.1\n");
+	fclose(f);
+	n = mw_resolvers_read(rc, rd, out, ARRAY_SIZE(out));
+	ASSERT_EQ(n, 1, "no stub: resolved's upstreams are not ours");
+	ASSERT_EQ(mw_resolvers_read("/nonexistent", rd, out, 8), 0, "no file, no resolver");
+}
+
+int main(int argc, char **argv)
+{
+	const char *d = getenv("MW_DATA");
+	struct mw_config cfg;
+	int err;
+
+	mw_log_prog = "test_dnstrust";
+	mw_log_level = MW_LOG_WARN;
+	mw_log_setup_libbpf();
+	snprintf(data_dir, sizeof(data_dir), "%s", d ? d : "../shared/data");
+	if (argc > 1)
+		test_filter = argv[1];
+	snprintf(tmp_dir, sizeof(tmp_dir), "/tmp/mw-dnstrust-XXXXXX");
+	if (!mkdtemp(tmp_dir)) {
+		printf("test_dnstrust: cannot make a temporary directory\n0 passed, 1 failed\n");
+		return 1;
+	}
+	mw_config_defaults(&cfg);
+	cfg.max_flows = 4096;
+	err = mw_loader_load(&L, &cfg, NULL);
+	if (err) {
+		printf("test_dnstrust: cannot load the programs (%s); are we root?\n",
+		       strerror(-err));
+		printf("test_dnstrust: 0 passed, 1 failed\n");
+		return 1;
+	}
+	test_run("query then its answer; a second answer; TCP; case", t_query_answer, NULL);
+	test_run("forged: no query, wrong ID, question, tuple, resolver", t_forged, NULL);
+	test_run("CNAME chain vs other owners; names with controls", t_chain, NULL);
+	test_run("bound per name; expiry by TTL, out of the kernel", t_caps_expiry, NULL);
+	test_run("total bound: the closest to its end gives way", t_total_cap, NULL);
+	test_run("allowlist: never installed; allow lifts at once", t_allowlist, NULL);
+	test_run("evidence: host-opened blocks, others reported", t_evidence, NULL);
+	test_run("a flow opened before its answer was read", t_flow_before_answer, NULL);
+	test_run("resolv.conf and systemd-resolved upstreams", t_resolv_conf, NULL);
+	mw_loader_destroy(&L);
+	{
+		char cmd[400];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp_dir);
+		if (system(cmd))
+			fprintf(stderr, "cannot remove %s\n", tmp_dir);
+	}
+	return test_summary("dnstrust");
+}
