@@ -298,3 +298,21 @@ check_never_blocked() {
 		pass "$1: no detection names $2"
 	fi
 }
+
+# first_block_at ADDR: the time (seconds since the epoch, with decimals) of
+# the events file's first block of ADDR; nothing when there is none. Timing a
+# block this way leaves out how often a test polls for it.
+first_block_at() {
+	python3 - "$RUN_DIR/events.json" "$1" <<'PY' 2>/dev/null
+import datetime, json, sys
+for line in open(sys.argv[1]):
+    try:
+        e = json.loads(line)
+    except ValueError:
+        continue
+    if e.get("event_type") == "block" and e.get("src_ip") == sys.argv[2]:
+        t = datetime.datetime.strptime(e["timestamp"], "%Y-%m-%dT%H:%M:%S.%fZ")
+        print("%.3f" % t.replace(tzinfo=datetime.timezone.utc).timestamp())
+        break
+PY
+}
