@@ -97,9 +97,15 @@ bg_cli() {
 }
 mw() { MINEWALL_PIN_PATH=$PIN MINEWALL_RUN_DIR=$RUN_DIR/run "$BIN/minewall" "$@"; }
 
+# at_exit CMD...: CMD runs at cleanup however the test ends (for what the
+# test makes outside its namespaces and run directory, such as a host user).
+AT_EXIT=()
+at_exit() { AT_EXIT+=("$(printf '%q ' "$@")"); }
+
 cleanup() {
-	local rc=$?
+	local rc=$? c
 	stop_agent
+	for c in "${AT_EXIT[@]}"; do eval "$c" >/dev/null 2>&1; done
 	[ -f "$RUN_DIR/pids" ] && xargs -r kill <"$RUN_DIR/pids" 2>/dev/null
 	# anything still running inside our namespaces goes with them
 	ip netns pids "$SRV_NS" 2>/dev/null | xargs -r kill 2>/dev/null
@@ -265,4 +271,83 @@ replay_split() {
 		>"$RUN_DIR/tcpprep.log" 2>&1 || return 1
 	in_srv tcpreplay -q --topspeed -c "$RUN_DIR/replay.cache" -i "$REPLAY_PEER" -I "$REPLAY_IF" \
 		"$file" >"$RUN_DIR/tcpreplay.log" 2>&1
+}
+
+# wait_until SECONDS CMD...: polls CMD every 0.1 s until it succeeds (0) or
+# SECONDS have passed (1).
+wait_until() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		[ "$SECONDS" -ge "$end" ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
+# start_nginx CONF PORT: a real nginx in the protected namespace with its own
+# configuration (its pid, logs and temp paths must be in the run directory:
+# never the host's service); waits until it listens on PORT of $SRV4.
+start_nginx() {
+	bg_srv nginx -c "$1" -g 'daemon off;'
+	wait_until 5 sh -c "ip netns exec $SRV_NS ss -Htln 'sport = :$2' | grep -q ." && return 0
+	echo "nginx did not start on port $2" >&2
+	return 1
+}
+
+# events_about ADDR: the detection and block events of the events file that
+# name ADDR (as the source, or among a distributed attack's sources), one
+# line each: type, method, action and why. Empty when there is none.
+events_about() {
+	python3 - "$RUN_DIR/events.json" "$1" <<'PY' 2>/dev/null
+import json, sys
+for line in open(sys.argv[1]):
+    try:
+        e = json.loads(line)
+    except ValueError:
+        continue
+    d = e.get("detail") or {}
+    if e.get("event_type") not in ("detection", "block"):
+        continue
+    if e.get("src_ip") != sys.argv[2] and sys.argv[2] not in d.get("sources", []):
+        continue
+    why = d.get("reason") or "attempts=%s window_s=%s distributed=%s" % (
+        d.get("attempts"), d.get("window_s"), d.get("distributed"))
+    print("%s %s %s (%s)" % (e["event_type"], e.get("method"), e.get("action"), why))
+PY
+}
+
+# check_never_blocked DESC ADDR: ADDR is not blocked and no detection or
+# block event names it; on failure the events say why it was.
+check_never_blocked() {
+	local ev
+	ev=$(events_about "$2")
+	if blocked "$2"; then
+		fail "$1: $2 never blocked" "blocked: $(echo "$ev" | tr '\n' ';')"
+	else
+		pass "$1: $2 never blocked"
+	fi
+	if [ -n "$ev" ]; then
+		fail "$1: no detection names $2" "$(echo "$ev" | tr '\n' ';')"
+	else
+		pass "$1: no detection names $2"
+	fi
+}
+
+# first_block_at ADDR: the time (seconds since the epoch, with decimals) of
+# the events file's first block of ADDR; nothing when there is none. Timing a
+# block this way leaves out how often a test polls for it.
+first_block_at() {
+	python3 - "$RUN_DIR/events.json" "$1" <<'PY' 2>/dev/null
+import datetime, json, sys
+for line in open(sys.argv[1]):
+    try:
+        e = json.loads(line)
+    except ValueError:
+        continue
+    if e.get("event_type") == "block" and e.get("src_ip") == sys.argv[2]:
+        t = datetime.datetime.strptime(e["timestamp"], "%Y-%m-%dT%H:%M:%S.%fZ")
+        print("%.3f" % t.replace(tzinfo=datetime.timezone.utc).timestamp())
+        break
+PY
 }
