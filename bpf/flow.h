@@ -108,11 +108,16 @@ static __always_inline void mw_emit_flow(struct mw_ctx *c, struct mw_stats *st, 
 	st->events++;
 }
 
+static __always_inline int mw_load_bytes(struct mw_ctx *c, __u32 off, void *to, __u32 len);
+
+/* @p starts the other side's burst: its size and, when it is the host's
+ * reply, its first bytes (a clear-text protocol's reply code). */
 static __always_inline void mw_emit_burst(struct mw_ctx *c, struct mw_stats *st,
 					  const struct mw_flow_key *key, const struct mw_flow *f,
-					  __u32 next_bytes)
+					  const struct mw_pkt *p, int dir)
 {
 	struct mw_event_burst *ev;
+	__u32 head = p->payload_len;
 
 	ev = bpf_ringbuf_reserve(&mw_events, sizeof(*ev), 0);
 	if (!ev) {
@@ -130,9 +135,14 @@ static __always_inline void mw_emit_burst(struct mw_ctx *c, struct mw_stats *st,
 	ev->svc = f->svc;
 	ev->handshake = f->handshake;
 	ev->first_ns = f->first_ns;
-	ev->next_bytes = next_bytes;
-	ev->next_head_len = 0; /* filled by the caller that has the packet */
+	ev->next_bytes = p->payload_len;
+	ev->next_head_len = 0;
 	ev->pad2[0] = ev->pad2[1] = ev->pad2[2] = 0;
+	/* the verifier needs a constant bound on the copy */
+	if (head > MW_HEAD_MAX)
+		head = MW_HEAD_MAX;
+	if (dir == MW_DIR_OUT && head > 0 && !mw_load_bytes(c, p->payload_off, ev->next_head, head))
+		ev->next_head_len = head;
 	bpf_ringbuf_submit(ev, 0);
 	st->events++;
 }
@@ -557,6 +567,20 @@ static __always_inline void mw_update(struct mw_ctx *c, struct mw_stats *st, con
 	asm volatile("" : "+r"(dir));
 	asm volatile("" : "+r"(odir));
 
+	/* A packet that arrives with one of the host's addresses as its
+	 * source is not the host's: the host's own packets leave through tc.
+	 * Taken as the host's, a forger could complete a handshake in its
+	 * name (a SYN-ACK of its choosing), or play the server's refusals in
+	 * a real client's connection. It is counted, and changes nothing
+	 * else of the flow. (A capture replayed into XDP is such traffic.) */
+	if (dir == MW_DIR_OUT && c->hook == MW_HOOK_XDP) {
+		f->packets[dir] += c->segs;
+		f->bytes[dir] += c->l3_bytes;
+		f->last_ns = c->now;
+		st->local_src_in++;
+		return;
+	}
+
 	if (p->proto == IPPROTO_TCP && !p->later_fragment)
 		flags = mw_tcp_track(c, st, p, key, f, dir, odir);
 
@@ -574,7 +598,7 @@ static __always_inline void mw_update(struct mw_ctx *c, struct mw_stats *st, con
 			 * agent blocks on nothing else, and a ring slot is worth
 			 * more than an event it would ignore */
 			if (f->svc && f->handshake && f->exchanges <= MW_BURST_EVENTS_MAX)
-				mw_emit_burst(c, st, key, f, p->payload_len);
+				mw_emit_burst(c, st, key, f, p, dir);
 			f->burst_bytes = 0;
 		}
 		f->last_data_dir = dir;

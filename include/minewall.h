@@ -237,6 +237,10 @@ enum mw_parse_err {
  * @fin_ignored:    FINs outside their direction's window (left out)
  * @syn_on_live:    SYNs on a flow whose handshake was under way or done
  *                  (the entry was kept as it was)
+ * @local_src_in:   packets that arrived at XDP with one of the host's
+ *                  addresses as their source: counted in their flow's
+ *                  packets and bytes, never taken as the host's (no
+ *                  handshake, burst, payload or close of the host's side)
  * @parse_err:      per enum mw_parse_err
  */
 struct mw_stats {
@@ -260,6 +264,7 @@ struct mw_stats {
 	__u64 rst_ignored;
 	__u64 fin_ignored;
 	__u64 syn_on_live;
+	__u64 local_src_in;
 	__u64 parse_err[MW_PE_MAX];
 };
 

@@ -51,6 +51,8 @@ struct conn {
 	uint32_t max_small; /* SSH: the largest small reply of the authentication */
 	uint32_t kexinit; /* SSH: the server's KEXINIT, its first large reply */
 	uint32_t first_reply; /* SSH: the first reply of the authentication */
+	uint16_t exchanges; /* the latest event's exchange count */
+	uint16_t first_reply_at; /* SSH: @exchanges at the first reply */
 	struct {
 		uint32_t size;
 		uint16_t count;
@@ -548,6 +550,7 @@ static void ssh_reply(struct mw_dict *d, struct conn *c, uint32_t size, bool mor
 		/* the answer to the first request, mostly the "none" probe
 		 * every client starts with: USERAUTH_FAILURE */
 		c->first_reply = size;
+		c->first_reply_at = c->exchanges;
 	} else if (size < c->first_reply) {
 		/* smaller than a refusal: USERAUTH_SUCCESS is the smallest
 		 * message there is (and an answer to junk may be as small) */
@@ -738,6 +741,7 @@ void mw_dict_burst(struct mw_dict *d, const struct mw_event_burst *ev)
 	}
 	c->last_ns = now;
 	c->ifindex = ev->hdr.ifindex;
+	c->exchanges = ev->exchanges;
 	/* the server is the local side: its bursts go out */
 	if (ev->hdr.dir == MW_DIR_OUT) {
 		if (c->eager && c->eager == ev->bytes) {
@@ -794,6 +798,15 @@ void mw_dict_flow_end(struct mw_dict *d, const struct mw_event_flow *ev)
 	if (c->svc == MW_SVC_RDP && !c->over && !c->final && f->exchanges >= 4 && c->big <= 2 &&
 	    f->last_ns - f->first_ns < LONG_CONN_NS) {
 		c->evidence = "short connection without a session";
+		add_try(d, c, now);
+	}
+	/* SSH: asked for the methods (the "none" probe, refused) and left
+	 * without trying any: a failed login as well (hydra's first
+	 * connection, a client with no usable key); a session that was not
+	 * recognised would have gone on much longer */
+	if (c->svc == MW_SVC_SSH && c->first_reply && !c->logged_in && !c->final && !c->pending &&
+	    f->exchanges <= c->first_reply_at + 2) {
+		c->evidence = "SSH authentication refused, then the client left";
 		add_try(d, c, now);
 	}
 	/* ended without a login: its pending tries were refusals */
