@@ -120,7 +120,7 @@ $(BUILD)/minewall: $(CLI_OBJS) $(LIB_OBJS)
 
 $(BUILD)/selftests/test_packets: $(BUILD)/selftests/test_packets.o \
 		$(BUILD)/selftests/pktgen.o $(BUILD)/selftests/test.o $(BUILD)/user/loader.o \
-		$(BUILD)/user/bl_kernel.o $(LIB_OBJS)
+		$(BUILD)/user/bl_kernel.o $(BUILD)/user/events.o $(LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 

@@ -25,6 +25,7 @@
 #include "addr.h"
 #include "bl_kernel.h"
 #include "config.h"
+#include "events.h"
 #include "flowtable.h"
 #include "loader.h"
 #include "log.h"
@@ -116,6 +117,8 @@ static void reset(void)
 /* The kernel's test harness refuses skbs shorter than their EtherType's
  * header (such a frame cannot reach tc on a real path): fuzzing skips them. */
 static bool quiet_einval;
+/* Leaves the records in the rings, for the agent's own consumer. */
+static bool keep_in_rings;
 
 static int run(enum hook hook, const uint8_t *pkt, size_t len, __u32 gso_segs)
 {
@@ -136,7 +139,8 @@ static int run(enum hook hook, const uint8_t *pkt, size_t len, __u32 gso_segs)
 			hook == XDP ? "xdp" : "tc", len);
 		return -1;
 	}
-	ring_buffer__consume(rb);
+	if (!keep_in_rings)
+		ring_buffer__consume(rb);
 	return opts.retval;
 }
 
@@ -1767,6 +1771,80 @@ static void seq_fuzz(void *arg)
 	printf("    %u DNS peeks, all on flows the host opened\n", dns_peeks);
 }
 
+/* --- the agent's consumer of both rings ---------------------------------- */
+
+struct consumed {
+	int ends, new_public, peeks;
+	int first_peek_at, first_end_at, n; /* order of arrival */
+};
+
+static void on_c_end(void *arg, const struct mw_event_flow *ev)
+{
+	struct consumed *c = arg;
+
+	if (!c->ends++)
+		c->first_end_at = c->n;
+	c->n++;
+}
+
+static void on_c_public(void *arg, const struct mw_event_flow *ev)
+{
+	struct consumed *c = arg;
+
+	c->new_public++;
+	c->n++;
+}
+
+static void on_c_peek(void *arg, const struct mw_event_peek *ev)
+{
+	struct consumed *c = arg;
+
+	if (!c->peeks++)
+		c->first_peek_at = c->n;
+	c->n++;
+}
+
+/* A flood of peeks waiting, and then a flow end: the agent's consumer hands
+ * over the flow end first, and at most MW_PEEKS_PER_CONSUME peeks a call. */
+static void seq_consumer(void *arg)
+{
+	struct consumed c = { 0 };
+	struct mw_event_sink sink = {
+		.flow_end = on_c_end, .new_public = on_c_public, .peek = on_c_peek, .arg = &c
+	};
+	int n_answers = MW_PEEKS_PER_CONSUME + 76, i, got;
+	struct mw_events ev;
+	struct pkt_spec s;
+
+	reset();
+	if (!ASSERT_EQ(mw_events_open(&ev, mw_loader_map_fd(&L, MW_MAP_EVENTS)), 0, "open") ||
+	    !ASSERT_EQ(mw_events_add_peeks(&ev, mw_loader_map_fd(&L, MW_MAP_PEEKS)), 0,
+		       "add the peek ring"))
+		return;
+	mw_events_add_sink(&ev, &sink);
+	keep_in_rings = true;
+	s = dns(false, IPPROTO_UDP, 0, 40), send_spec(TC, &s);
+	s = dns(true, IPPROTO_UDP, 0, 100);
+	for (i = 0; i < n_answers; i++)
+		send_spec(XDP, &s);
+	s = tcp(true, MW_TCP_SYN, 0), send_spec(XDP, &s);
+	s = tcp(false, MW_TCP_RST | MW_TCP_ACK, 0), s.ack = 1, send_spec(TC, &s);
+	keep_in_rings = false;
+
+	got = mw_events_consume(&ev);
+	ASSERT_EQ(got, 2 + MW_PEEKS_PER_CONSUME,
+		  "first call: both decisive events, a batch of peeks");
+	ASSERT_EQ(c.new_public, 1, "the new public flow");
+	ASSERT_EQ(c.ends, 1, "the flow end, sent after the peeks");
+	ASSERT_TRUE(c.first_end_at < c.first_peek_at, "handed over before any peek");
+	ASSERT_EQ(c.peeks, MW_PEEKS_PER_CONSUME, "peeks: one batch");
+	got = mw_events_consume(&ev);
+	ASSERT_EQ(got, n_answers + 1 - MW_PEEKS_PER_CONSUME, "second call: the rest of the peeks");
+	ASSERT_EQ(c.peeks, n_answers + 1, "every peek handed over in the end");
+	ASSERT_EQ(stats().peeks_lost + stats().events_lost, 0, "nothing lost");
+	mw_events_close(&ev);
+}
+
 /* --- pinned maps of another layout ------------------------------------- */
 
 /* The ids of the maps pinned in @dir, by file name order; returns how many. */
@@ -1958,6 +2036,8 @@ int main(int argc, char **argv)
 	test_run("seq blacklist hit", seq_blacklist, NULL);
 	test_run("seq local addresses decide direction", seq_local_addresses, NULL);
 	test_run("seq burst events of a watched service", seq_bursts, NULL);
+	test_run("seq the agent's consumer: decisive ring first, peeks in batches", seq_consumer,
+		 NULL);
 	test_run("seq pinned maps of another layout are replaced, the same adopted", seq_pinned,
 		 NULL);
 
