@@ -145,16 +145,19 @@ check_eq "no forged source fills the block sets" "$(mw blocks -j)" "[]"
 # (17 failed SSH passwords from 192.168.56.1), the attacker in the allowlist
 stop_agent
 printf '[flows]\nscan_interval = 500ms\n[enforce]\nallow = 192.168.56.1/32\n' >"$RUN_DIR/allow.conf"
-declare_local 192.168.56.103
-start_agent -c "$RUN_DIR/allow.conf" || exit 1
-check "allowlisted attacker: sshguess.pcap replayed" replay_capture "$DATA/pcaps/zeek/sshguess.pcap"
+# replayed the way it happened (the server's side through tc egress), so
+# that its handshakes are evidence
+setup_replay_pair || exit 1
+in_srv ip addr add 192.168.56.103/32 dev "$REPLAY_IF"
+start_agent -c "$RUN_DIR/allow.conf" -i "$REPLAY_IF" || exit 1
+check "allowlisted attacker: sshguess.pcap replayed" replay_split "$DATA/pcaps/zeek/sshguess.pcap" 192.168.56.103/32
 sleep 1.5
 check "allowlisted attacker: the attack is still reported" grep -q '"method":"SSHDICT".*192.168.56.1' "$RUN_DIR/events.json"
 check "allowlisted attacker: never blocked" not_blocked 192.168.56.1
 check "allowlisted attacker: not in the block sets" \
 	sh -c "! ip netns exec $SRV_NS nft list set inet minewall block4 | grep -q 192.168.56.1"
 stop_agent
-in_srv ip addr del 192.168.56.103/32 dev "$SRV_IF"
+in_srv ip link del "$REPLAY_PEER"
 start_agent -c "$RUN_DIR/robust.conf" || exit 1
 
 # --- faults --------------------------------------------------------------------
