@@ -369,6 +369,18 @@ static void t_distributed(void *arg)
 		ASSERT_TRUE(ds.d[0].distributed, "distributed");
 		ASSERT_TRUE(ds.d[0].n_sources >= 4, "the sources are listed");
 	}
+	/* the same without a tick in between: the counts follow the tries */
+	{
+		struct dets ds2 = { .n = 0 };
+		struct mw_dict *d2 = mw_dict_new(&cfg, on_det, &ds2);
+
+		for (i = 0; i < 12; i++) {
+			snprintf(src, sizeof(src), "203.0.114.%d", 10 + i);
+			PLAY(d2, src, 45000, MW_SVC_SSH, 22, ssh_hydra, MS);
+		}
+		ASSERT_TRUE(ds2.n >= 1 && ds2.d[0].distributed, "detected between two ticks");
+		mw_dict_free(d2);
+	}
 	/* an administrator's one mistyped password during the attack */
 	i = ds.n;
 	PLAY(d, "203.0.113.200", 46000, MW_SVC_SSH, 22, ssh_password_bad, MS);

@@ -91,6 +91,7 @@ struct mw_dict {
 	/* per service, as of the latest tick: sources with tries, their tries */
 	unsigned active_sources[MW_SVC_MAX];
 	unsigned active_tries[MW_SVC_MAX];
+	struct conn last_conn[MW_SVC_MAX]; /* where the latest try was: the target */
 	uint64_t logins;
 };
 
@@ -245,8 +246,8 @@ static void report(struct mw_dict *d, struct src *s, const struct conn *c, uint6
 }
 
 /* Many sources, each below the threshold, on one service in one window.
- * The per-try check reads the counts of the latest tick; the sources are
- * walked only when it fires, once per window. */
+ * The per-try check reads counts kept as tries come and recounted by each
+ * tick; the sources are walked only when it fires, once per window. */
 static void detect_distributed(struct mw_dict *d, unsigned svc, const struct conn *c, uint64_t now)
 {
 	struct mw_dict_detection det;
@@ -256,8 +257,8 @@ static void detect_distributed(struct mw_dict *d, unsigned svc, const struct con
 
 	if (d->dist_reported_ns[svc] && now - d->dist_reported_ns[svc] < window_ns(d))
 		return;
-	if (d->active_sources[svc] + 1 < d->cfg->dict_dist_sources ||
-	    d->active_tries[svc] + 1 < d->cfg->dict_dist_attempts)
+	if (d->active_sources[svc] < d->cfg->dict_dist_sources ||
+	    d->active_tries[svc] < d->cfg->dict_dist_attempts)
 		return;
 	detection_init(&det, c, svc);
 	for (i = 0; i < SRC_BUCKETS; i++) {
@@ -315,6 +316,16 @@ static void add_final(struct mw_dict *d, struct conn *c, uint64_t now)
 	if (s->reported_ns && now - s->reported_ns <= window)
 		return;
 	n = src_count(d, s, now, &first);
+	/* the distributed check's counts, until the tick recounts them */
+	d->last_conn[c->svc] = *c;
+	d->last_conn[c->svc].next = NULL;
+	d->last_conn[c->svc].src = NULL;
+	if (n == DIST_JOIN_MIN) {
+		d->active_sources[c->svc]++;
+		d->active_tries[c->svc] += n;
+	} else if (n > DIST_JOIN_MIN) {
+		d->active_tries[c->svc]++;
+	}
 	if (n >= d->cfg->dict[c->svc].attempts) {
 		s->reported_ns = now;
 		report(d, s, c, now, false);
@@ -865,6 +876,10 @@ void mw_dict_tick(struct mw_dict *d, uint64_t now)
 			pp = &s->next;
 		}
 	}
+	/* sources that all made their tries between two ticks */
+	for (i = 1; i < MW_SVC_MAX; i++)
+		if (d->last_conn[i].svc)
+			detect_distributed(d, i, &d->last_conn[i], now);
 }
 
 uint32_t mw_dict_attempts(const struct mw_dict *d, const struct mw_addr *src, unsigned svc)
