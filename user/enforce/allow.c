@@ -111,29 +111,34 @@ struct inodes {
 	size_t n, cap;
 };
 
-static bool sshd_session(const char *proc, const char *pid)
+/* Reads /proc/@pid/@what into @buf (NUL-terminated); its length, or -1. */
+static ssize_t read_proc(const char *proc, const char *pid, const char *what, char *buf,
+			 size_t size)
 {
-	char path[PATH_MAX], buf[256];
+	char path[PATH_MAX];
 	ssize_t len;
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/%s/comm", proc, pid);
+	snprintf(path, sizeof(path), "%s/%s/%s", proc, pid, what);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return false;
-	len = read(fd, buf, sizeof(buf) - 1);
+		return -1;
+	len = read(fd, buf, size - 1);
 	close(fd);
-	if (len <= 0 || strncmp(buf, "sshd", 4))
-		return false;
-	snprintf(path, sizeof(path), "%s/%s/cmdline", proc, pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	len = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (len <= 0)
-		return false;
+	if (len < 0)
+		return -1;
 	buf[len] = '\0';
+	return len;
+}
+
+static bool sshd_session(const char *proc, const char *pid)
+{
+	char buf[256];
+
+	if (read_proc(proc, pid, "comm", buf, sizeof(buf)) <= 0 || strncmp(buf, "sshd", 4))
+		return false;
+	if (read_proc(proc, pid, "cmdline", buf, sizeof(buf)) <= 0)
+		return false;
 	return !strncmp(buf, "sshd: ", 6) && strchr(buf + 6, '@') != NULL;
 }
 
