@@ -269,7 +269,7 @@ replay_split() {
 	)
 	tcpprep --cidr="$cidrs" --pcap="$file" --cachefile="$RUN_DIR/replay.cache" \
 		>"$RUN_DIR/tcpprep.log" 2>&1 || return 1
-	in_srv tcpreplay -q --topspeed -c "$RUN_DIR/replay.cache" -i "$REPLAY_PEER" -I "$REPLAY_IF" \
+	in_srv tcpreplay -q --topspeed -c "$RUN_DIR/replay.cache" -i "$REPLAY_IF" -I "$REPLAY_PEER" \
 		"$file" >"$RUN_DIR/tcpreplay.log" 2>&1
 }
 

@@ -24,14 +24,42 @@ wait_event() { for _ in $(seq 1 "${2:-30}"); do events_for "$1" >/dev/null && re
 setup_topology || exit 1
 
 # --- the captures --------------------------------------------------------
-declare_local 147.229.13.222 192.168.2.148 192.168.2.92 10.0.2.15 192.168.2.100
-# BPATTERNS blocks as shipped: a replay must not make it act
+LOCALS=(147.229.13.222 192.168.2.148 192.168.2.92 10.0.2.15 192.168.2.100)
+CAPTURES=(ndpi/mining.pcapng zeek-cryptomining/bitcoin-mining.pcap
+	zeek-cryptomining/bitcoin-mining-in-progress.pcap zeek-cryptomining/coinhive-stratum.pcap
+	ndpi/monero.pcap)
 printf '[dict]\nblock = no\n' >"$RUN_DIR/replay.conf"
+
+# First as anyone can send them: every frame arrives from the wire, the
+# host's side too. The host opened none of these flows: nothing is blocked,
+# with blocking on, and whatever is reported says why it is not evidence.
+declare_local "${LOCALS[@]}"
 start_agent -c "$RUN_DIR/replay.conf" || exit 1
-for c in ndpi/mining.pcapng zeek-cryptomining/bitcoin-mining.pcap \
-	zeek-cryptomining/bitcoin-mining-in-progress.pcap zeek-cryptomining/coinhive-stratum.pcap \
-	ndpi/monero.pcap; do
-	check "tcpreplay sends $c" replay_capture "$PCAPS/$c"
+for c in "${CAPTURES[@]}"; do
+	check "forged: tcpreplay sends $c" replay_capture "$PCAPS/$c"
+done
+sleep 1
+check "forged: every detection is a report (evidence replayed or midstream, action alert)" \
+	python3 -c '
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1]) if "\"BPATTERNS\"" in l]
+bad = [e for e in ev if e["action"] != "alert" or e["detail"]["evidence"] not in ("replayed", "midstream") or e["detail"]["verified"]]
+print(len(ev), "detections", len(bad), "not reports"); sys.exit(1 if bad else 0)' "$RUN_DIR/events.json"
+check_eq "forged: the replays blocked nothing" "$(mw blocks -j)" "[]"
+stop_agent
+rm -f "$RUN_DIR/events.json"
+in_srv ip addr flush dev "$SRV_IF" scope global
+in_srv ip addr add "$SRV4/24" dev "$SRV_IF"
+in_srv ip addr add "$SRV6/64" dev "$SRV_IF" nodad
+
+# Then as they happened: the host's frames leave through tc egress
+# (replay_split), so the datapath sees the host open its connections to the
+# pools: each is detected in its dialect, and its pool blocked.
+setup_replay_pair || exit 1
+for a in "${LOCALS[@]}"; do in_srv ip addr add "$a/32" dev "$REPLAY_IF"; done
+start_agent -c "$RUN_DIR/replay.conf" -i "$REPLAY_IF" || exit 1
+for c in "${CAPTURES[@]}"; do
+	check "tcpreplay sends $c as it happened" replay_split "$PCAPS/$c" "${LOCALS[@]/%//32}"
 done
 sleep 1
 check "mining.pcapng: eth-proxy to 185.71.66.39:9999" bash -c "events_for 185.71.66.39 | grep -q '\"dialect\":\"ethereum\"'"
@@ -41,18 +69,15 @@ check "mining.pcapng: xmr-stak login to 178.32.196.217:9050" bash -c "events_for
 check "bitcoin-mining.pcap: bfgminer to BitMinter 74.84.128.158:3333" bash -c "events_for 74.84.128.158 | grep -q 'bfgminer/5.2.0'"
 check "coinhive-stratum.pcap: the login to 192.110.160.114:3333" bash -c "events_for 192.110.160.114 | grep -q xmr-login"
 check_fails "monero.pcap: a Monero node is not a miner" bash -c "grep BPATTERNS '$RUN_DIR/events.json' | grep -qE '159.69.36.66|78.56.22.89|62.210.127.86|100.42.27.58'"
-# the mid-session miner: its pool was reported from bitcoin-mining.pcap
-# already (one report per flow and 10 minutes); count its own flow
-check "bitcoin-mining-in-progress.pcap: the notify stream met mid-session" \
-	bash -c "grep BPATTERNS '$RUN_DIR/events.json' | grep '\"src_port\":53266' | grep -q 74.84.128.158"
-check "every replayed detection is a report: evidence replayed or midstream, action alert" \
-	python3 -c '
-import json, sys
-ev = [json.loads(l) for l in open(sys.argv[1]) if "\"BPATTERNS\"" in l]
-bad = [e for e in ev if e["action"] != "alert" or e["detail"]["evidence"] not in ("replayed", "midstream") or e["detail"]["verified"]]
-print(len(ev), "detections", len(bad), "not reports"); sys.exit(1 if bad or not ev else 0)' "$RUN_DIR/events.json"
-check_eq "the replays blocked nothing" "$(mw blocks -j)" "[]"
+check "bitcoin-mining-in-progress.pcap: the notify stream met mid-session is reported as such" \
+	bash -c "grep BPATTERNS '$RUN_DIR/events.json' | grep '\"src_port\":53266' | grep -q '\"evidence\":\"midstream\"'"
+n=0
+for a in 94.23.199.191 178.32.196.217 192.110.160.114; do blocked $a && n=$((n + 1)); done
+check_eq "the pools the host logged in to are blocked (host-opened, tcp-handshake)" "$n" 3
+check "a blocked pool's detection names its evidence" \
+	bash -c "events_for 94.23.199.191 | grep -q '\"evidence\":\"host-opened, tcp-handshake\"'"
 stop_agent
+in_srv ip link del "$REPLAY_PEER"
 rm -f "$RUN_DIR/events.json"
 in_srv ip addr flush dev "$SRV_IF" scope global
 in_srv ip addr add "$SRV4/24" dev "$SRV_IF"
