@@ -339,6 +339,8 @@ json_t *mw_agent_dirnet_control(struct mw_agent_dirnet *a, const char *cmd, json
 
 		json_object_set_new(j, "now", json_integer((json_int_t)time(NULL)));
 		json_object_set_new(j, "detections", json_integer((json_int_t)a->detections));
+		/* addresses allowed names hold now, from verified DNS answers */
+		json_object_set_new(j, "resolved", json_integer((json_int_t)a->d.n_resolved));
 		return j;
 	}
 	if (!strcmp(cmd, "dirnet_learn")) {
