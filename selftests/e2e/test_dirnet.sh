@@ -185,10 +185,10 @@ def answer(src, dport, qid, qname, an, ar=None):
     send(IP(src=src, dst=host) / UDP(sport=53, dport=dport) /
          DNS(id=qid, qr=1, aa=1, rd=1, ra=1, qd=DNSQR(qname=qname), an=an, ar=ar))
 # an on-path forger answers the waiting query exactly (flow, ID, question;
-# first, while it waits) and slips a record for an allowed name in beside
-# the chain
+# first, while it waits) and slips a record for an allowed name into the
+# answer section, beside the chain
 answer(mute, 45354, 0x2222, "www.example.test",
-       DNSRR(rrname="www.example.test", type="A", ttl=300, rdata=mute),
+       DNSRR(rrname="www.example.test", type="A", ttl=300, rdata=mute) /
        DNSRR(rrname="api.example.test", type="A", ttl=86400, rdata=extra_addr))
 # on the answered flow: the consumed ID again, then random IDs
 bad = DNSRR(rrname="api.example.test", type="A", ttl=86400, rdata=tuple_addr)
