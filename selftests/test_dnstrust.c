@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "agent_blacklist.h"
+#include "detect/dirnet.h"
 #include "dns_build.h"
 #include "enforce/allow.h"
 #include "events.h"
@@ -478,6 +479,78 @@ static void t_flow_before_answer(void *arg)
 	fx_free(&f);
 }
 
+/* What DIRNET gets from the agent: the verified answers, through the hook
+ * minewalld wires to it. */
+struct dn_sink {
+	struct mw_dirnet d;
+	unsigned answers;
+};
+
+static void dn_answer(void *arg, const struct mw_dns_msg *msg, const bool *on_chain,
+		      uint64_t now_ns)
+{
+	struct dn_sink *s = arg;
+
+	s->answers++;
+	mw_dirnet_dns_answer(&s->d, msg, on_chain, now_ns);
+}
+
+static bool dn_expected(struct dn_sink *s, const char *addr)
+{
+	struct mw_dirnet_verdict v;
+	struct mw_addr a;
+
+	mw_addr_parse(addr, &a);
+	mw_dirnet_check(&s->d, &a, 443, addr, mw_now_ns(), 1700000000, &v);
+	return !v.report;
+}
+
+/* With no list loaded, the agent still matches answers to queries, and
+ * hands DIRNET the verified ones only, with their CNAME chain. */
+static void t_no_lists_dirnet(void *arg)
+{
+	const struct rr forged[] = { { "api.example.com", T_A, "203.0.113.90", 86400 } };
+	const struct rr rrs[] = {
+		{ "api.example.com", T_CNAME, "edge.provider.net", 300 },
+		{ "edge.provider.net", T_A, "203.0.113.91", 300 },
+		{ "www.unrelated.example", T_A, "203.0.113.92", 300 },
+		{ "other.example", T_CNAME, "api.example.com", 300 },
+		{ "other.example", T_A, "203.0.113.93", 300 },
+	};
+	struct mw_dirnet_cfg cfg = { 0 };
+	struct mw_dirnet_allow r;
+	struct dn_sink s = { 0 };
+	struct fx f;
+
+	if (!ASSERT_EQ(fx_init(&f, "", 0), 0, "agent without lists"))
+		return;
+	ASSERT_TRUE(!f.a.bl.lists[1].used, "no list is loaded");
+	mw_dirnet_init(&s.d, &cfg);
+	mw_dirnet_allow_parse("api.example.com", &r), mw_dirnet_allow_add(&s.d, &r);
+	mw_agent_bl_on_dns_answer(&f.a, dn_answer, &s);
+
+	answer(&f, RESOLVER, 40060, 0x8100, "api.example.com", T_A, forged, 1, 0);
+	ASSERT_EQ(s.answers, 0, "an unsolicited answer is not handed on");
+	ASSERT_TRUE(!dn_expected(&s, "203.0.113.90"), "and teaches DIRNET nothing");
+	query(&f, STRANGER, 40061, 0x8101, "api.example.com", T_A, 1, 0);
+	answer(&f, STRANGER, 40061, 0x8101, "api.example.com", T_A, forged, 1, 0);
+	ASSERT_EQ(s.answers, 0, "nor one from a non-resolver");
+
+	query(&f, RESOLVER, 40062, 0x8102, "api.example.com", T_A, 1, 0);
+	ASSERT_EQ(f.a.queries.n, 1, "the host's query waits, lists or none");
+	answer(&f, RESOLVER, 40062, 0x8102, "api.example.com", T_A, rrs, ARRAY_SIZE(rrs), 0);
+	ASSERT_EQ(s.answers, 1, "the verified answer is handed on");
+	ASSERT_TRUE(dn_expected(&s, "203.0.113.91"), "its chain's address is expected");
+	ASSERT_TRUE(!dn_expected(&s, "203.0.113.92"), "an unrelated owner's is not");
+	ASSERT_TRUE(!dn_expected(&s, "203.0.113.93"),
+		    "nor that of a name whose CNAME points into the chain");
+	answer(&f, RESOLVER, 40062, 0x8102, "api.example.com", T_A, forged, 1, 0);
+	ASSERT_EQ(s.answers, 1, "a second answer to the consumed query is not");
+	ASSERT_EQ(f.a.bl.n_learned, 0, "the blacklist learned nothing (no list)");
+	mw_dirnet_free(&s.d);
+	fx_free(&f);
+}
+
 static void t_evidence(void *arg)
 {
 	const char *remote[] = { "\"src_ip\":\"203.0.113.60\"", "\"action\":\"alert\"",
@@ -595,6 +668,7 @@ int main(int argc, char **argv)
 	test_run("evidence: host-opened blocks, others reported", t_evidence, NULL);
 	test_run("a flow opened before its answer was read", t_flow_before_answer, NULL);
 	test_run("resolv.conf and systemd-resolved upstreams", t_resolv_conf, NULL);
+	test_run("no list: verified answers still reach DIRNET", t_no_lists_dirnet, NULL);
 	mw_loader_destroy(&L);
 	{
 		char cmd[400];

@@ -7,7 +7,9 @@
  * rhythm scorer on flow samples; the evidence a block needs (the host opened
  * the flow, handshake in order) against forged, mid-stream, replayed and
  * served flows; DIRNET's resolved names and baseline, bounded and indexed,
- * against a model. Built with ASan and UBSan.
+ * against a model; what DIRNET learns from DNS answers: only verified ones
+ * (a query the host sent), only the question's CNAME chain. Built with
+ * ASan and UBSan.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -16,6 +18,9 @@
 
 #include "detect/bpatterns.h"
 #include "detect/dirnet.h"
+#include "detect/dnsq.h"
+#include "dns_build.h"
+#include "parse/dns.h"
 #include "parse/stratum.h"
 #include "test.h"
 #include "util.h"
@@ -745,6 +750,206 @@ static void t_dirnet_baseline_bound(void *arg)
 	mw_dirnet_free(&d);
 }
 
+/* --- DIRNET learns from verified DNS answers only -------------------------- */
+
+#define DNS_LOCAL "192.0.2.1"
+#define DNS_RESOLVER "198.51.100.53"
+
+static void dns_key(struct mw_flow_key *k, uint16_t lport)
+{
+	struct mw_addr a;
+
+	memset(k, 0, sizeof(*k));
+	mw_addr_parse(DNS_LOCAL, &a);
+	memcpy(k->local_addr, a.addr, 16);
+	mw_addr_parse(DNS_RESOLVER, &a);
+	memcpy(k->remote_addr, a.addr, 16);
+	k->local_port = htons(lport);
+	k->remote_port = htons(53);
+	k->proto = IPPROTO_UDP;
+}
+
+/* The host's query, as the blacklist agent records it (note_query). */
+static void dns_ask(struct mw_dnsq *q, uint16_t lport, uint16_t id, const char *name, uint64_t ns)
+{
+	struct mw_dns_query dq;
+	struct mw_flow_key k;
+	uint8_t buf[2048];
+	size_t n = dns_build(buf, 0, id, 0, name, T_A, NULL, 0);
+
+	dns_key(&k, lport);
+	if (ASSERT_EQ(mw_dns_parse_query(buf, n, false, &dq), 0, "the query parses"))
+		ASSERT_EQ(mw_dnsq_add(q, &k, &dq, ns), 0, "the query waits");
+}
+
+/* An answer from the resolver, through the same steps as the blacklist
+ * agent's learn_answer: parsed, matched to a waiting query (consumed),
+ * its CNAME chain marked, then handed to DIRNET. Returns what
+ * mw_dnsq_answer said (0: verified). */
+static int dns_answer(struct mw_dnsq *q, struct mw_dirnet *d, uint16_t lport, uint16_t id,
+		      const char *name, const struct rr *rrs, unsigned n_rr, uint64_t ns)
+{
+	bool chain[MW_DNS_MAX_NAMES];
+	struct mw_dns_msg msg;
+	struct mw_flow_key k;
+	uint8_t buf[2048];
+	size_t n = dns_build(buf, 0, id, 1, name, T_A, rrs, n_rr);
+	int ret;
+
+	dns_key(&k, lport);
+	if (!ASSERT_EQ(mw_dns_parse(buf, n, false, &msg), 0, "the answer parses"))
+		return -EINVAL;
+	ret = mw_dnsq_answer(q, &k, &msg, ns);
+	if (!ret && mw_dns_chain(&msg, chain))
+		mw_dirnet_dns_answer(d, &msg, chain, ns);
+	return ret;
+}
+
+/* @addr:@port is an expected destination now (not reported). */
+static bool dn_expected(struct mw_dirnet *d, const char *addr, uint16_t port, uint64_t ns)
+{
+	static unsigned looks;
+	struct mw_dirnet_verdict v;
+	char comm[16];
+	struct mw_addr a;
+
+	mw_addr_parse(addr, &a);
+	/* a process of its own each time: "reported once an hour" must not
+	 * hide a second look at the same destination */
+	snprintf(comm, sizeof(comm), "look%u", looks++);
+	mw_dirnet_check(d, &a, port, comm, ns, 1700000000, &v);
+	return !v.report;
+}
+
+/* A query table and a DIRNET with the expected destinations @rules. */
+static bool dns_fx(struct mw_dnsq *q, struct mw_dirnet *d, const char *rules)
+{
+	struct mw_dirnet_cfg cfg = { 0 };
+	struct mw_dirnet_allow r;
+	char buf[256], *save = NULL, *tok;
+
+	/* both first, so that the caller may free both whatever fails */
+	mw_dirnet_init(d, &cfg);
+	if (!ASSERT_EQ(mw_dnsq_init(q, 64, MW_DNSQ_TTL_DEFAULT_NS), 0, "query table"))
+		return false;
+	snprintf(buf, sizeof(buf), "%s", rules);
+	for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+		if (!ASSERT_EQ(mw_dirnet_allow_parse(tok, &r), 0, tok) ||
+		    !ASSERT_EQ(mw_dirnet_allow_add(d, &r), 0, tok))
+			return false;
+	return true;
+}
+
+static void t_dirnet_dns_chain(void *arg)
+{
+	/* the host asks for an allowed name; the resolver's answer holds its
+	 * chain and, beside it, records of other owners: an allowed one, an
+	 * unrelated one, and a CNAME from a name off the chain */
+	const struct rr rrs[] = {
+		{ "api.example.com", T_CNAME, "edge.provider.net", 300 },
+		{ "edge.provider.net", T_A, "203.0.113.50", 300 },
+		{ "edge.provider.net", T_AAAA, "2001:db8:50::1", 300 },
+		{ "img.cdn.example", T_A, "203.0.113.51", 300 },
+		{ "www.unrelated.example", T_A, "203.0.113.52", 300 },
+		{ "other.example", T_CNAME, "img2.cdn.example", 300 },
+		{ "img2.cdn.example", T_A, "203.0.113.53", 300 },
+	};
+	/* an unallowed question whose chain ends at an allowed name */
+	const struct rr via[] = {
+		{ "www.shop.example", T_CNAME, "shop.cdn.example", 300 },
+		{ "shop.cdn.example", T_A, "203.0.113.60", 300 },
+		{ "api.example.com", T_A, "203.0.113.61", 300 },
+	};
+	/* an unallowed question with an allowed owner's record slipped in */
+	const struct rr junk[] = {
+		{ "www.example.net", T_A, "203.0.113.70", 300 },
+		{ "api.example.com", T_A, "203.0.113.71", 300 },
+	};
+	struct mw_dirnet d;
+	struct mw_dnsq q;
+	uint64_t ns = 1000 * SEC_NS;
+
+	if (!dns_fx(&q, &d, "api.example.com *.cdn.example:443"))
+		goto out;
+
+	dns_ask(&q, 41000, 0x7001, "api.example.com", ns);
+	ASSERT_EQ(dns_answer(&q, &d, 41000, 0x7001, "api.example.com", rrs, ARRAY_SIZE(rrs), ns), 0,
+		  "the answer to the host's query is verified");
+	ASSERT_TRUE(dn_expected(&d, "203.0.113.50", 8080, ns),
+		    "the chain's end (api.example.com -> edge.provider.net) is expected");
+	ASSERT_TRUE(dn_expected(&d, "2001:db8:50::1", 8080, ns), "its AAAA too");
+	ASSERT_EQ(d.n_resolved, 2, "and nothing else is learned");
+	ASSERT_TRUE(!dn_expected(&d, "203.0.113.51", 443, ns),
+		    "an allowed owner off the chain teaches nothing");
+	ASSERT_TRUE(!dn_expected(&d, "203.0.113.52", 8080, ns), "an unrelated owner neither");
+	ASSERT_TRUE(!dn_expected(&d, "203.0.113.53", 443, ns),
+		    "a CNAME off the chain is not followed");
+
+	dns_ask(&q, 41001, 0x7002, "www.shop.example", ns);
+	ASSERT_EQ(dns_answer(&q, &d, 41001, 0x7002, "www.shop.example", via, ARRAY_SIZE(via), ns),
+		  0, "verified");
+	ASSERT_TRUE(dn_expected(&d, "203.0.113.60", 443, ns),
+		    "a chain through an allowed name: its address on the rule's port");
+	ASSERT_TRUE(!dn_expected(&d, "203.0.113.60", 80, ns), "and on that port only");
+	ASSERT_TRUE(!dn_expected(&d, "203.0.113.61", 8080, ns),
+		    "an allowed name's record off the chain teaches nothing");
+
+	dns_ask(&q, 41002, 0x7003, "www.example.net", ns);
+	ASSERT_EQ(dns_answer(&q, &d, 41002, 0x7003, "www.example.net", junk, ARRAY_SIZE(junk), ns),
+		  0, "verified");
+	ASSERT_TRUE(!dn_expected(&d, "203.0.113.70", 8080, ns), "an unallowed question: nothing");
+	ASSERT_TRUE(!dn_expected(&d, "203.0.113.71", 8080, ns),
+		    "nor the allowed owner's record beside it");
+	ASSERT_EQ(d.n_resolved, 3, "three addresses learned in all");
+out:
+	mw_dirnet_free(&d);
+	mw_dnsq_free(&q);
+}
+
+static void t_dirnet_dns_verified(void *arg)
+{
+	const struct rr forged[] = { { "api.example.com", T_A, "203.0.113.80", 86400 } };
+	const struct rr real[] = { { "api.example.com", T_A, "203.0.113.81", 300 } };
+	const struct rr late[] = { { "api.example.com", T_A, "203.0.113.82", 86400 } };
+	struct mw_dirnet d;
+	struct mw_dnsq q;
+	uint64_t ns = 1000 * SEC_NS;
+
+	if (!dns_fx(&q, &d, "api.example.com"))
+		goto out;
+
+	ASSERT_EQ(dns_answer(&q, &d, 42000, 0x1234, "api.example.com", forged, 1, ns), -ENOENT,
+		  "an answer nobody asked for is not verified");
+	ASSERT_TRUE(!dn_expected(&d, "203.0.113.80", 443, ns), "and teaches nothing");
+
+	dns_ask(&q, 42001, 0x2000, "api.example.com", ns);
+	ASSERT_EQ(dns_answer(&q, &d, 42001, 0x2001, "api.example.com", forged, 1, ns), -ENOENT,
+		  "the right flow, another ID");
+	ASSERT_EQ(dns_answer(&q, &d, 42002, 0x2000, "api.example.com", forged, 1, ns), -ENOENT,
+		  "the right ID, another port");
+	ASSERT_EQ(dns_answer(&q, &d, 42001, 0x2000, "www.example.com", forged, 1, ns), -EINVAL,
+		  "the right flow and ID, another question");
+	ASSERT_TRUE(!dn_expected(&d, "203.0.113.80", 443, ns), "none of them teaches anything");
+	ASSERT_EQ(d.n_resolved, 0, "nothing learned");
+
+	ASSERT_EQ(dns_answer(&q, &d, 42001, 0x2000, "api.example.com", real, 1, ns), 0,
+		  "the resolver's answer to the query is verified");
+	ASSERT_TRUE(dn_expected(&d, "203.0.113.81", 443, ns), "and teaches its address");
+	ASSERT_EQ(dns_answer(&q, &d, 42001, 0x2000, "api.example.com", late, 1, ns), -ENOENT,
+		  "a second answer to the consumed query (a racing forger)");
+	ASSERT_TRUE(!dn_expected(&d, "203.0.113.82", 443, ns), "teaches nothing");
+
+	dns_ask(&q, 42003, 0x3000, "api.example.com", ns);
+	ASSERT_EQ(dns_answer(&q, &d, 42003, 0x3000, "api.example.com", late, 1,
+			     ns + MW_DNSQ_TTL_DEFAULT_NS),
+		  -ENOENT, "an answer after the query was forgotten");
+	ASSERT_TRUE(!dn_expected(&d, "203.0.113.82", 443, ns), "teaches nothing");
+	ASSERT_EQ(d.n_resolved, 1, "one address learned in all");
+out:
+	mw_dirnet_free(&d);
+	mw_dnsq_free(&q);
+}
+
 int main(int argc, char **argv)
 {
 	const char *d = getenv("MW_DATA");
@@ -762,5 +967,7 @@ int main(int argc, char **argv)
 	test_run("dirnet: resolved names capped, indexed, TTL-bounded", t_dirnet_resolved, NULL);
 	test_run("dirnet: resolved names against a model", t_dirnet_resolved_model, NULL);
 	test_run("dirnet: the baseline bounded and indexed", t_dirnet_baseline_bound, NULL);
+	test_run("dirnet: a DNS answer teaches only its CNAME chain", t_dirnet_dns_chain, NULL);
+	test_run("dirnet: only an answer to the host's query teaches", t_dirnet_dns_verified, NULL);
 	return test_summary("patterns");
 }

@@ -593,7 +593,9 @@ static void learn_one(struct mw_agent_bl *a, const struct mw_bl_name *match, con
  * An answer is learned only when it answers a query the host sent to one of
  * its resolvers (same flow, ID and question: see detect/dnsq.h), and only
  * the A/AAAA records whose owner is on the question's CNAME chain; one name
- * on that chain must be listed.
+ * on that chain must be listed. The verification comes first and does not
+ * depend on any list: DIRNET learns its allowed names' addresses from the
+ * same verified answers (on_answer), lists or none.
  */
 static void learn_answer(struct mw_agent_bl *a, const struct mw_event_peek *ev)
 {
@@ -612,6 +614,8 @@ static void learn_answer(struct mw_agent_bl *a, const struct mw_event_peek *ev)
 		return;
 	if (!mw_dns_chain(&msg, chain))
 		return;
+	if (a->on_answer)
+		a->on_answer(a->on_answer_arg, &msg, chain, mw_now_ns());
 	for (i = 0; i < msg.n_names && !match; i++)
 		if (chain[i])
 			match = mw_bl_match_name(&a->bl, msg.names[i]);
@@ -711,6 +715,12 @@ void mw_agent_bl_free(struct mw_agent_bl *a)
 	mw_bl_kernel_close(&a->k);
 	mw_bl_free(&a->bl);
 	mw_dnsq_free(&a->queries);
+}
+
+void mw_agent_bl_on_dns_answer(struct mw_agent_bl *a, mw_bl_dns_answer_fn fn, void *arg)
+{
+	a->on_answer = fn;
+	a->on_answer_arg = arg;
 }
 
 int mw_agent_bl_reload(struct mw_agent_bl *a)

@@ -22,8 +22,20 @@
 #include "enforce/policy.h"
 #include "events.h"
 #include "output/eve.h"
+#include "parse/dns.h"
 
 struct bpf_object;
+
+/*
+ * Called with every DNS answer the agent verified: it answers a query the
+ * host sent (reversed 5-tuple, DNS ID, question) and comes from one of the
+ * host's resolvers. @on_chain marks the names of @msg on the question's
+ * CNAME chain (mw_dns_chain); only records of those owners are the
+ * resolver's answer to the question. Called whether or not any list is
+ * loaded: other detectors (DIRNET's allowed names) learn from it.
+ */
+typedef void (*mw_bl_dns_answer_fn)(void *arg, const struct mw_dns_msg *msg, const bool *on_chain,
+				    uint64_t now_ns);
 
 struct mw_agent_bl {
 	const struct mw_config *cfg;
@@ -42,6 +54,9 @@ struct mw_agent_bl {
 	struct mw_addr resolvers[32];
 	size_t n_resolvers;
 	uint64_t dns_not_resolver, dns_refused_allowed;
+	/* who else learns from the verified answers (NULL: nobody) */
+	mw_bl_dns_answer_fn on_answer;
+	void *on_answer_arg;
 	/* the latest new flows to public addresses: peeks come on a ring of
 	 * their own, read after the flow events, so the host's connection to
 	 * an address may be read before the answer that named it */
@@ -71,6 +86,8 @@ int mw_agent_bl_init(struct mw_agent_bl *a, const struct mw_config *cfg, struct 
 		     struct mw_policy *policy, struct mw_allow *allow, struct mw_eve *eve,
 		     struct mw_events *events);
 void mw_agent_bl_free(struct mw_agent_bl *a);
+/* Hands every verified DNS answer to @fn(@arg, ...) from now on. */
+void mw_agent_bl_on_dns_answer(struct mw_agent_bl *a, mw_bl_dns_answer_fn fn, void *arg);
 /* After a config reload or SIGHUP: reads every list file again and swaps. */
 int mw_agent_bl_reload(struct mw_agent_bl *a);
 /* Compiles what is loaded and swaps it in. Returns 0 or -errno. */

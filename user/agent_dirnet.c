@@ -13,7 +13,6 @@
 #include "log.h"
 #include "owner.h"
 #include "detect/evidence.h"
-#include "parse/dns.h"
 #include "util.h"
 
 #define SAVE_EVERY_NS (5ULL * 1000000000ULL)
@@ -249,37 +248,18 @@ void mw_agent_dirnet_flush(struct mw_agent_dirnet *a)
 }
 
 void mw_agent_dirnet_dns_answer(struct mw_agent_dirnet *a, const struct mw_dns_msg *msg,
-				uint64_t now_ns)
+				const bool *on_chain, uint64_t now_ns)
 {
-	unsigned i, j;
-
-	for (i = 0; i < msg->n_addrs; i++)
-		for (j = 0; j < msg->n_names; j++)
-			mw_dirnet_resolved(&a->d, msg->names[j], &msg->addrs[i].addr,
-					   msg->addrs[i].ttl, now_ns);
-}
-
-/* DNS answers tell which addresses the allowed names have now: only answers
- * in a flow the host opened (its query left through tc egress), so that an
- * unsolicited datagram from port 53 teaches nothing. */
-static void on_peek(void *arg, const struct mw_event_peek *ev)
-{
-	struct mw_agent_dirnet *a = arg;
-	struct mw_dns_msg msg;
-
-	if (ev->key.remote_port != htons(53) || ev->hdr.dir != MW_DIR_IN || !ev->host_opened ||
-	    (ev->key.proto == IPPROTO_TCP && ev->index != 0))
+	if (!a->cfg->dn_enable || !a->d.n_allow)
 		return;
-	if (!a->d.n_allow || mw_dns_parse(ev->data, ev->len, ev->key.proto == IPPROTO_TCP, &msg))
-		return;
-	mw_agent_dirnet_dns_answer(a, &msg, mw_now_ns());
+	mw_dirnet_dns_answer(&a->d, msg, on_chain, now_ns);
 }
 
 int mw_agent_dirnet_init(struct mw_agent_dirnet *a, const struct mw_config *cfg, int owner_fd,
 			 struct mw_policy *policy, struct mw_allow *allow, struct mw_eve *eve,
 			 struct mw_events *events)
 {
-	struct mw_event_sink sink = { .new_public = on_new_public, .peek = on_peek, .arg = a };
+	struct mw_event_sink sink = { .new_public = on_new_public, .arg = a };
 	struct mw_dirnet_cfg dc = { 0 };
 	json_error_t jerr;
 	json_t *j;
@@ -359,6 +339,8 @@ json_t *mw_agent_dirnet_control(struct mw_agent_dirnet *a, const char *cmd, json
 
 		json_object_set_new(j, "now", json_integer((json_int_t)time(NULL)));
 		json_object_set_new(j, "detections", json_integer((json_int_t)a->detections));
+		/* addresses allowed names hold now, from verified DNS answers */
+		json_object_set_new(j, "resolved", json_integer((json_int_t)a->d.n_resolved));
 		return j;
 	}
 	if (!strcmp(cmd, "dirnet_learn")) {

@@ -9,6 +9,7 @@
 #define MW_AGENT_DIRNET_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -49,12 +50,16 @@ int mw_agent_dirnet_init(struct mw_agent_dirnet *a, const struct mw_config *cfg,
 /* Saves the baseline if it changed. */
 void mw_agent_dirnet_free(struct mw_agent_dirnet *a);
 void mw_agent_dirnet_reload(struct mw_agent_dirnet *a);
-/* Learns the addresses of allowed names from a DNS answer the host asked
- * for. DIRNET's own peek sink calls it for answers on flows the host opened;
- * the blacklist's query matcher (ID, question, resolver) may call it instead
- * for the answers it verified. */
+/*
+ * Learns the addresses of allowed names from a DNS answer the blacklist
+ * agent verified (it answers a query the host sent to one of its
+ * resolvers: reversed 5-tuple, ID, question): only the records on the
+ * question's CNAME chain (@on_chain, from mw_dns_chain). DIRNET reads no
+ * DNS of its own: an answer nobody verified teaches it nothing. minewalld
+ * wires this to mw_agent_bl_on_dns_answer.
+ */
 void mw_agent_dirnet_dns_answer(struct mw_agent_dirnet *a, const struct mw_dns_msg *msg,
-				uint64_t now_ns);
+				const bool *on_chain, uint64_t now_ns);
 /* Judges the new flows of the latest round of events: call after each
  * mw_events_consume (the DNS answers of the round are learned by then). */
 void mw_agent_dirnet_flush(struct mw_agent_dirnet *a);

@@ -236,6 +236,14 @@ static void on_flow_end(void *arg, const struct mw_event_flow *ev)
 		 (unsigned long long)ev->flow.bytes[MW_DIR_OUT]);
 }
 
+/* DIRNET learns from the DNS answers the blacklist agent verified: the one
+ * place that matches answers to the host's queries */
+static void dirnet_dns_answer(void *arg, const struct mw_dns_msg *msg, const bool *on_chain,
+			      uint64_t now_ns)
+{
+	mw_agent_dirnet_dns_answer(arg, msg, on_chain, now_ns);
+}
+
 static void print_status(struct agent *a)
 {
 	struct mw_stats st;
@@ -719,6 +727,7 @@ static int start_enforcement(struct agent *a)
 					   &a->allow, &a->eve, &a->events);
 	if (err)
 		return err;
+	mw_agent_bl_on_dns_answer(&a->bl, dirnet_dns_answer, &a->dirnet);
 	a->ctl.dirnet = &a->dirnet;
 	a->ctl.events_file = a->cfg.events_file;
 	a->ctl.eve = &a->eve;

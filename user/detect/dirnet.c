@@ -304,6 +304,21 @@ void mw_dirnet_resolved(struct mw_dirnet *d, const char *name, const struct mw_a
 	}
 }
 
+void mw_dirnet_dns_answer(struct mw_dirnet *d, const struct mw_dns_msg *msg, const bool *on_chain,
+			  uint64_t now_ns)
+{
+	unsigned i, j;
+
+	for (j = 0; j < msg->n_names && j < MW_DNS_MAX_NAMES; j++) {
+		if (!on_chain[j])
+			continue;
+		for (i = 0; i < msg->n_addrs; i++)
+			if (msg->addrs[i].owner < MW_DNS_MAX_NAMES && on_chain[msg->addrs[i].owner])
+				mw_dirnet_resolved(d, msg->names[j], &msg->addrs[i].addr,
+						   msg->addrs[i].ttl, now_ns);
+	}
+}
+
 static bool resolved_now(const struct mw_dirnet *d, const struct mw_addr *dst, uint16_t port,
 			 uint64_t now_ns)
 {

@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "addr.h"
+#include "parse/dns.h"
 #include "parse/list.h"
 
 /* A process name as owner.h makes it safe: 15 bytes, each of which may
@@ -134,6 +135,17 @@ void mw_dirnet_allow_clear(struct mw_dirnet *d);
  * the configured bounds) from @now_ns if @name is an allowed name. */
 void mw_dirnet_resolved(struct mw_dirnet *d, const char *name, const struct mw_addr *addr,
 			uint32_t ttl_s, uint64_t now_ns);
+
+/*
+ * A DNS answer verified as the answer to the host's own query (see
+ * detect/dnsq.h): when a name on the question's CNAME chain (@on_chain,
+ * from mw_dns_chain) is allowed, the A/AAAA records whose owner is on that
+ * chain become expected destinations for their TTL. Records of any other
+ * owner in the message (additional data, a resolver's or a forger's
+ * extras) teach nothing.
+ */
+void mw_dirnet_dns_answer(struct mw_dirnet *d, const struct mw_dns_msg *msg, const bool *on_chain,
+			  uint64_t now_ns);
 
 /* Judges a new outbound flow to a public address (@port host order, @comm
  * the process or ""), at @now_ns (monotonic) and @now_s (wall clock). */
