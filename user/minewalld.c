@@ -81,6 +81,7 @@ struct agent {
 	struct mw_agent hb;
 	uint64_t next_scan_ns, next_cycle_ns, next_status_ns;
 	uint64_t events_lost_seen; /* UINT64_MAX until the first cycle */
+	uint64_t peeks_lost_seen; /* the same for the ring of payload copies */
 	struct mw_stats last_stats;
 	uint64_t last_ends, last_inserts;
 	bool stop;
@@ -312,6 +313,11 @@ static void report_losses(struct agent *a)
 		pr_warn("ring buffer full: %llu events lost since the last cycle; detections may have missed them\n",
 			(unsigned long long)(st.events_lost - a->events_lost_seen));
 	a->events_lost_seen = st.events_lost;
+	/* payload copies have a ring of their own, which a flood fills first */
+	if (a->peeks_lost_seen != UINT64_MAX && st.peeks_lost > a->peeks_lost_seen)
+		pr_info("payload ring full: %llu payload copies lost since the last cycle (flow ends, bursts and blacklist hits have their own ring)\n",
+			(unsigned long long)(st.peeks_lost - a->peeks_lost_seen));
+	a->peeks_lost_seen = st.peeks_lost;
 }
 
 /* The agent's cycle: a second, or the sweep's interval when shorter. */
@@ -923,6 +929,7 @@ int main(int argc, char **argv)
 	/* nothing the agent writes (state, events, pins) is for other users */
 	umask(027);
 	a.events_lost_seen = UINT64_MAX;
+	a.peeks_lost_seen = UINT64_MAX;
 
 	err = start(&a);
 	if (!err) {
