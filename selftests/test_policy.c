@@ -166,6 +166,8 @@ static void bench_at(unsigned n)
 	t0 = now_us();
 	mw_policy_save(&f.p);
 	t_save = now_us() - t0;
+	ASSERT_TRUE(t_save < 50000 || f.p.ledger_next_ns >= mw_now_ns() + 19 * t_save * 1000,
+		    "a long ledger write holds the next one back");
 	printf("    policy: at %6u entries: %8.2f us per block request, %8.2f us per unblock, tick %.0f us, ledger write %.0f us (%s)\n",
 	       n, t_block, t_unblock, t_tick, t_save,
 #ifdef MW_POLICY_OLD
@@ -483,8 +485,7 @@ static void t_ipv6(void *arg)
 	p->ledger_next_ns = 0;
 	mw_policy_tick(p);
 	ASSERT_TRUE(!p->dirty, "written");
-	ASSERT_TRUE(p->ledger_next_ns > mw_now_ns() - 1000000000ULL &&
-			    p->ledger_next_ns < mw_now_ns() + 10000000000ULL,
+	ASSERT_TRUE(p->ledger_next_ns < mw_now_ns() + 1000000000ULL,
 		    "the next write after a small ledger: soon");
 	fixture_free(&f);
 }

@@ -15,6 +15,9 @@
 #include "log.h"
 #include "util.h"
 
+/* A ledger write quicker than this does not hold the next one back. */
+#define LEDGER_QUICK_NS (50 * 1000000ULL)
+
 static const unsigned block_sets[] = { MW_SET_BLOCK4, MW_SET_BLOCK6, MW_SET_BLOCK4NET,
 				       MW_SET_BLOCK6NET };
 
@@ -694,7 +697,7 @@ static json_t *entry_json(const struct mw_block_entry *e)
 int mw_policy_save(struct mw_policy *p)
 {
 	char tmp[PATH_MAX + 8];
-	uint64_t start = mw_now_ns();
+	uint64_t start = mw_now_ns(), cost;
 	size_t i;
 	FILE *f;
 	int err = 0;
@@ -732,10 +735,13 @@ int mw_policy_save(struct mw_policy *p)
 		pr_warn("cannot write %s: %s\n", p->ledger_path, strerror(-err));
 	else
 		p->dirty = false;
-	/* the loop spends at most 1/20 of its time here however large the
-	 * ledger grows; what a crash loses meanwhile is escalation history
-	 * only: the nft sets keep the blocks, mw_policy_reconcile() adopts them */
-	p->ledger_next_ns = mw_now_ns() + 20 * (mw_now_ns() - start);
+	/* a write that took long (a ledger of many entries) waits 20 times
+	 * that before the next: the loop spends at most 1/20 of its time here
+	 * however large the ledger grows. What a crash loses meanwhile is
+	 * escalation history only: the nft sets keep the blocks, and
+	 * mw_policy_reconcile() adopts them. A quick write is done each tick. */
+	cost = mw_now_ns() - start;
+	p->ledger_next_ns = cost < LEDGER_QUICK_NS ? 0 : mw_now_ns() + 20 * cost;
 	return err;
 }
 

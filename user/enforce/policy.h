@@ -90,9 +90,9 @@ struct mw_policy {
 	struct mw_nft_op *pending;
 	size_t n_pending, cap_pending;
 	bool dirty; /* the ledger must be written */
-	/* the tick writes the ledger no sooner than 20 times its last write
-	 * took after it (mw_now_ns): at 100k entries a write takes ~0.5 s,
-	 * and during an attack every tick has a change */
+	/* the tick writes the ledger no sooner than this (mw_now_ns): 20
+	 * times its last write took, when that was long (at 100k entries a
+	 * write takes ~0.5 s, and during an attack every tick has a change) */
 	uint64_t ledger_next_ns;
 	char ledger_path[PATH_MAX];
 	mw_policy_notify_fn notify;
