@@ -166,8 +166,10 @@ static void bench_at(unsigned n)
 	t0 = now_us();
 	mw_policy_save(&f.p);
 	t_save = now_us() - t0;
+#ifndef MW_POLICY_OLD
 	ASSERT_TRUE(t_save < 50000 || f.p.ledger_next_ns >= mw_now_ns() + 19 * t_save * 1000,
 		    "a long ledger write holds the next one back");
+#endif
 	printf("    policy: at %6u entries: %8.2f us per block request, %8.2f us per unblock, tick %.0f us, ledger write %.0f us (%s)\n",
 	       n, t_block, t_unblock, t_tick, t_save,
 #ifdef MW_POLICY_OLD
