@@ -77,7 +77,8 @@ CLI_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRCS))
 
 TEST_PROGS := $(BUILD)/selftests/test_packets $(BUILD)/selftests/test_unit $(BUILD)/selftests/test_dict \
 	$(BUILD)/selftests/test_lists $(BUILD)/selftests/test_dnstrust \
-	$(BUILD)/selftests/test_patterns $(BUILD)/selftests/test_nft $(BUILD)/selftests/bench_sendmmsg
+	$(BUILD)/selftests/test_patterns $(BUILD)/selftests/test_nft $(BUILD)/selftests/bench_sendmmsg \
+	$(BUILD)/selftests/test_policy
 
 all: $(BUILD)/minewalld $(BUILD)/minewall
 
@@ -126,6 +127,12 @@ $(BUILD)/selftests/test_packets: $(BUILD)/selftests/test_packets.o \
 
 $(BUILD)/selftests/test_dict: $(BUILD)/selftests/test_dict.o $(BUILD)/selftests/test.o \
 		$(BUILD)/user/detect/dict.o $(LIB_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/selftests/test_policy: $(BUILD)/selftests/test_policy.o $(BUILD)/selftests/test.o \
+		$(BUILD)/user/enforce/policy.o $(BUILD)/user/enforce/allow.o \
+		$(BUILD)/user/localaddr.o $(BUILD)/user/output/eve.o $(LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 

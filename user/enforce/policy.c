@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -13,6 +14,9 @@
 #include "enforce/policy.h"
 #include "log.h"
 #include "util.h"
+
+/* A ledger write quicker than this does not hold the next one back. */
+#define LEDGER_QUICK_NS (50 * 1000000ULL)
 
 static const unsigned block_sets[] = { MW_SET_BLOCK4, MW_SET_BLOCK6, MW_SET_BLOCK4NET,
 				       MW_SET_BLOCK6NET };
@@ -32,13 +36,200 @@ uint64_t mw_policy_ban_ms(const struct mw_config *cfg, uint32_t count)
 	return ms < cfg->ban_max_ms ? ms : cfg->ban_max_ms;
 }
 
+/* --- the index by prefix and the active counts --- */
+
+/* Where a method's active entries are counted: its enum mw_method, MANUAL
+ * apart from the other names that fall under MW_M_OTHER. */
+static unsigned method_slot(const char *method)
+{
+	if (method && !strcmp(method, MW_METHOD_MANUAL))
+		return MW_M_MAX;
+	return mw_method_from_name(method);
+}
+
+static inline uint64_t mix64(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
+
+/* Keyed with a random key: the prefixes are the sources of packets, and an
+ * attacker who could choose them to collide would turn each lookup into a
+ * walk again. Not a MAC, but the key never leaves the process. */
+static uint64_t prefix_hash(const struct mw_policy *p, const struct mw_prefix *k)
+{
+	uint64_t w[2];
+
+	memcpy(w, k->addr.addr, sizeof(w));
+	return mix64(mix64(w[0] ^ p->hash_key[0]) ^ w[1] ^ p->hash_key[1] ^ k->len);
+}
+
+/* Clears the bits of @pf's address past its length. */
+static void clear_host_bits(struct mw_prefix *pf)
+{
+	unsigned i;
+
+	for (i = pf->len; i < 128 && i % 8; i++)
+		pf->addr.addr[i / 8] &= (uint8_t) ~(0x80 >> (i % 8));
+	for (i = (i + 7) / 8; i < 16; i++)
+		pf->addr.addr[i] = 0;
+}
+
+static bool same_prefix(const struct mw_prefix *a, const struct mw_prefix *b)
+{
+	return a->len == b->len && !memcmp(&a->addr, &b->addr, sizeof(a->addr));
+}
+
+static void index_put(struct mw_policy *p, size_t i)
+{
+	size_t mask = p->index_cap - 1, s = prefix_hash(p, &p->entries[i].prefix) & mask;
+
+	while (p->index[s])
+		s = (s + 1) & mask;
+	p->index[s] = (uint32_t)i + 1;
+}
+
+/* Builds the index anew for the entries there are, with room for @want
+ * entries at most half full. On ENOMEM the index is dropped and lookups
+ * walk the array until the next rebuild succeeds. */
+static int index_rebuild(struct mw_policy *p, size_t want)
+{
+	size_t cap = 256, i;
+	uint32_t *idx;
+
+	while (cap < 2 * want)
+		cap *= 2;
+	idx = calloc(cap, sizeof(*idx));
+	free(p->index);
+	p->index = idx;
+	p->index_cap = idx ? cap : 0;
+	memset(p->n_len, 0, sizeof(p->n_len));
+	for (i = 0; i < p->n; i++)
+		p->n_len[p->entries[i].prefix.len]++;
+	if (!idx) {
+		pr_warn("out of memory indexing %zu blocked entries: lookups walk them\n", p->n);
+		return -ENOMEM;
+	}
+	for (i = 0; i < p->n; i++)
+		index_put(p, i);
+	return 0;
+}
+
+static struct mw_block_entry *find(const struct mw_policy *p, const struct mw_prefix *prefix)
+{
+	size_t i, s, mask;
+
+	if (!p->index) {
+		for (i = 0; i < p->n; i++)
+			if (same_prefix(&p->entries[i].prefix, prefix))
+				return &p->entries[i];
+		return NULL;
+	}
+	mask = p->index_cap - 1;
+	for (s = prefix_hash(p, prefix) & mask; p->index[s]; s = (s + 1) & mask) {
+		struct mw_block_entry *e = &p->entries[p->index[s] - 1];
+
+		if (same_prefix(&e->prefix, prefix))
+			return e;
+	}
+	return NULL;
+}
+
+/* Counts @e in (@d = 1) or out (@d = -1) of the active counts. */
+static void count_active(struct mw_policy *p, const struct mw_block_entry *e, int d)
+{
+	if (!e->active)
+		return;
+	p->n_active += d;
+	p->active_by[method_slot(e->method)] += d;
+	if (e->prefix.len == 128)
+		p->n_active_exact += d;
+}
+
+/* Every change of e->active goes through here, so the counts stay right. */
+static void set_active(struct mw_policy *p, struct mw_block_entry *e, bool on)
+{
+	if (e->active == on)
+		return;
+	count_active(p, e, -1);
+	e->active = on;
+	count_active(p, e, 1);
+}
+
+/* Every change of an entry's method too (a block of another method). */
+static void set_method(struct mw_policy *p, struct mw_block_entry *e, const char *method)
+{
+	count_active(p, e, -1);
+	mw_sanitize_str(e->method, sizeof(e->method), method);
+	count_active(p, e, 1);
+}
+
 size_t mw_policy_active(const struct mw_policy *p)
 {
-	size_t i, n = 0;
+	return p->n_active;
+}
 
-	for (i = 0; i < p->n; i++)
-		n += p->entries[i].active;
-	return n;
+size_t mw_policy_active_method(const struct mw_policy *p, const char *method)
+{
+	return p->active_by[method_slot(method)];
+}
+
+int mw_policy_check(const struct mw_policy *p, char *why, size_t len)
+{
+	size_t by[MW_M_MAX + 1] = { 0 }, active = 0, exact = 0, used = 0, i, m;
+	uint32_t n_len[129] = { 0 };
+
+	for (i = 0; i < p->n; i++) {
+		const struct mw_block_entry *e = &p->entries[i];
+
+		n_len[e->prefix.len]++;
+		if (p->index && find(p, &e->prefix) != e) {
+			snprintf(why, len, "entry %zu is not found by its prefix", i);
+			return -EUCLEAN;
+		}
+		if (!e->active)
+			continue;
+		active++;
+		exact += e->prefix.len == 128;
+		by[method_slot(e->method)]++;
+	}
+	for (i = 0; p->index && i < p->index_cap; i++) {
+		if (!p->index[i])
+			continue;
+		if (p->index[i] > p->n) {
+			snprintf(why, len, "index slot %zu names entry %u of %zu", i,
+				 p->index[i] - 1, p->n);
+			return -EUCLEAN;
+		}
+		used++;
+	}
+	if (p->index && (used != p->n || 2 * p->n > p->index_cap)) {
+		snprintf(why, len, "the index holds %zu of %zu entries in %zu slots", used, p->n,
+			 p->index_cap);
+		return -EUCLEAN;
+	}
+	if (memcmp(n_len, p->n_len, sizeof(n_len))) {
+		snprintf(why, len, "the entries by prefix length differ");
+		return -EUCLEAN;
+	}
+	if (active != p->n_active || exact != p->n_active_exact) {
+		snprintf(why, len, "active %zu (kept %zu), of length 128 %zu (kept %zu)", active,
+			 p->n_active, exact, p->n_active_exact);
+		return -EUCLEAN;
+	}
+	for (m = 0; m <= MW_M_MAX; m++) {
+		if (by[m] != p->active_by[m]) {
+			snprintf(why, len, "active of %s: %zu (kept %zu)",
+				 m < MW_M_MAX ? mw_method_names[m] : MW_METHOD_MANUAL, by[m],
+				 p->active_by[m]);
+			return -EUCLEAN;
+		}
+	}
+	return 0;
 }
 
 uint64_t mw_policy_share_limit(const struct mw_config *cfg)
@@ -55,13 +246,12 @@ static bool over_share(struct mw_policy *p, const char *method, size_t *held)
 {
 	enum mw_method m = mw_method_from_name(method);
 	uint64_t limit = mw_policy_share_limit(p->cfg);
-	size_t i, n = 0;
+	size_t n;
 
 	*held = 0;
 	if (!method || !strcmp(method, MW_METHOD_MANUAL) || p->cfg->method_share >= 100)
 		return false;
-	for (i = 0; i < p->n; i++)
-		n += p->entries[i].active && !strcmp(p->entries[i].method, method);
+	n = mw_policy_active_method(p, method);
 	*held = n;
 	if (n < limit) {
 		/* warn again only once it has eased, not at each expiry */
@@ -79,33 +269,24 @@ static bool over_share(struct mw_policy *p, const char *method, size_t *held)
 	return true;
 }
 
-static struct mw_block_entry *find(struct mw_policy *p, const struct mw_prefix *prefix)
-{
-	size_t i;
-
-	for (i = 0; i < p->n; i++)
-		if (!memcmp(&p->entries[i].prefix, prefix, sizeof(*prefix)))
-			return &p->entries[i];
-	return NULL;
-}
-
+/* A new, inactive entry for @prefix (which find() did not find). */
 static struct mw_block_entry *add_entry(struct mw_policy *p, const struct mw_prefix *prefix)
 {
 	struct mw_block_entry *e;
 
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 256;
-
-		e = realloc(p->entries, cap * sizeof(*e));
-		if (!e)
-			return NULL;
-		p->entries = e;
-		p->cap = cap;
-	}
+	if (p->n >= UINT32_MAX - 1 || mw_grow(&p->entries, &p->cap, p->n, sizeof(*e), 256))
+		return NULL;
+	/* grown by doubling, so rehashing stays O(1) a request on average;
+	 * without an index (no memory) each add tries to build it again */
+	if (2 * (p->n + 1) > p->index_cap)
+		index_rebuild(p, p->n + 1);
 	e = &p->entries[p->n++];
 	memset(e, 0, sizeof(*e));
 	e->prefix = *prefix;
 	e->seen = prefix->addr;
+	p->n_len[prefix->len]++;
+	if (p->index)
+		index_put(p, p->n - 1);
 	return e;
 }
 
@@ -116,16 +297,9 @@ static void queue(struct mw_policy *p, bool del, const struct mw_block_entry *e,
 
 	if (!p->nft)
 		return;
-	if (p->n_pending == p->cap_pending) {
-		size_t cap = p->cap_pending ? p->cap_pending * 2 : 256;
-
-		op = realloc(p->pending, cap * sizeof(*op));
-		if (!op) {
-			pr_warn("out of memory queueing an nftables change\n");
-			return;
-		}
-		p->pending = op;
-		p->cap_pending = cap;
+	if (mw_grow(&p->pending, &p->cap_pending, p->n_pending, sizeof(*op), 256)) {
+		pr_warn("out of memory queueing an nftables change\n");
+		return;
 	}
 	op = &p->pending[p->n_pending++];
 	memset(op, 0, sizeof(*op));
@@ -171,21 +345,10 @@ static void xdp_set(struct mw_policy *p, const struct mw_block_entry *e, bool on
 
 static void xdp_counts(struct mw_policy *p)
 {
-	size_t i;
-	__u32 exact = 0, net = 0;
-
-	for (i = 0; i < p->n; i++) {
-		if (!p->entries[i].active)
-			continue;
-		if (p->entries[i].prefix.len == 128)
-			exact++;
-		else
-			net++;
-	}
 	if (p->nr_blocked)
-		*p->nr_blocked = exact;
+		*p->nr_blocked = (__u32)p->n_active_exact;
 	if (p->nr_blocked_net)
-		*p->nr_blocked_net = net;
+		*p->nr_blocked_net = (__u32)(p->n_active - p->n_active_exact);
 }
 
 /* --- notifications (EVE-style, like the events file) --- */
@@ -245,10 +408,8 @@ enum mw_block_result mw_policy_block(struct mw_policy *p, const struct mw_block_
 	if (target.len == 128 && !mw_addr_is_v4(&target.addr) && !req->exact &&
 	    p->cfg->ipv6_prefix < 128) {
 		struct mw_prefix net = { .addr = target.addr, .len = p->cfg->ipv6_prefix };
-		unsigned i;
 
-		for (i = p->cfg->ipv6_prefix; i < 128; i++)
-			net.addr.addr[i / 8] &= (uint8_t) ~(0x80 >> (i % 8));
+		clear_host_bits(&net);
 		if (!mw_allow_match(p->allow, &net))
 			target = net;
 	}
@@ -319,7 +480,7 @@ enum mw_block_result mw_policy_block(struct mw_policy *p, const struct mw_block_
 	 * packet, the operator's text), what is kept is text: the event, the
 	 * ledger line, the nft comment and the hook's input are always written */
 	mw_sanitize_str(e->reason, sizeof(e->reason), req->reason);
-	mw_sanitize_str(e->method, sizeof(e->method), req->method);
+	set_method(p, e, req->method);
 	ban_ms = req->timeout_ms ? req->timeout_ms : mw_policy_ban_ms(p->cfg, e->count);
 	expires = req->permanent ? 0 : now + (int64_t)((ban_ms + 999) / 1000);
 	p->dirty = true;
@@ -336,7 +497,7 @@ enum mw_block_result mw_policy_block(struct mw_policy *p, const struct mw_block_
 		}
 		queue(p, true, e, 0); /* delete and add in one transaction */
 	}
-	e->active = true;
+	set_active(p, e, true);
 	e->expires_s = expires;
 	e->timeout_ms = req->permanent ? 0 : ban_ms;
 	queue(p, false, e, e->timeout_ms);
@@ -359,29 +520,63 @@ static void end_block(struct mw_policy *p, struct mw_block_entry *e, bool nft_to
 	if (nft_too)
 		queue(p, true, e, 0);
 	xdp_set(p, e, false);
-	e->active = false;
+	set_active(p, e, false);
 	e->expires_s = now_s();
 	p->dirty = true;
 }
 
+/* Whether an unblock of @target ends @e: its prefix, or the address that
+ * offended (`minewall unblock ADDR` lifts the /64 that ADDR brought). */
+static bool unblock_match(const struct mw_block_entry *e, const struct mw_prefix *target)
+{
+	return e->active &&
+	       (same_prefix(&e->prefix, target) ||
+		(target->len == 128 && !memcmp(&e->seen, &target->addr, sizeof(e->seen))));
+}
+
+static void unblock_one(struct mw_policy *p, struct mw_block_entry *e)
+{
+	end_block(p, e, true);
+	p->unblocks++;
+	notify(p, "unblock", e, "unblocked");
+}
+
 int mw_policy_unblock(struct mw_policy *p, const struct mw_prefix *target, char *msg, size_t msglen)
 {
+	struct mw_block_entry *e;
 	char buf[MW_ADDRSTRLEN];
+	unsigned len;
 	size_t i;
 	int found = 0;
 
-	for (i = 0; i < p->n; i++) {
-		struct mw_block_entry *e = &p->entries[i];
+	if (!p->index) {
+		for (i = 0; i < p->n; i++) {
+			if (!unblock_match(&p->entries[i], target))
+				continue;
+			unblock_one(p, &p->entries[i]);
+			found++;
+		}
+	} else {
+		/* the entry of that prefix, then for an address each prefix
+		 * that holds it, of a length some entry has (an entry's seen
+		 * address is inside its prefix: the ledger load makes sure) */
+		e = find(p, target);
+		if (e && unblock_match(e, target)) {
+			unblock_one(p, e);
+			found++;
+		}
+		for (len = 0; target->len == 128 && len < 128; len++) {
+			struct mw_prefix net = { .addr = target->addr, .len = len };
 
-		if (!e->active)
-			continue;
-		if (memcmp(&e->prefix, target, sizeof(*target)) &&
-		    !(target->len == 128 && !memcmp(&e->seen, &target->addr, sizeof(e->seen))))
-			continue;
-		end_block(p, e, true);
-		p->unblocks++;
-		notify(p, "unblock", e, "unblocked");
-		found++;
+			if (!p->n_len[len])
+				continue;
+			clear_host_bits(&net);
+			e = find(p, &net);
+			if (e && unblock_match(e, target)) {
+				unblock_one(p, e);
+				found++;
+			}
+		}
 	}
 	xdp_counts(p);
 	if (!found) {
@@ -396,7 +591,7 @@ int mw_policy_flush(struct mw_policy *p)
 {
 	size_t i;
 
-	for (i = 0; i < p->n; i++) {
+	for (i = 0; i < p->n && p->n_active; i++) {
 		if (!p->entries[i].active)
 			continue;
 		end_block(p, &p->entries[i], true);
@@ -445,7 +640,8 @@ void mw_policy_tick(struct mw_policy *p)
 			notify(p, "unblock", e, "expired");
 		}
 	}
-	/* forget offenders that stayed away long enough */
+	/* forget offenders that stayed away long enough (inactive entries
+	 * only: the active counts stay as they are) */
 	for (i = 0; i < p->n; i++) {
 		struct mw_block_entry *e = &p->entries[i];
 
@@ -453,11 +649,18 @@ void mw_policy_tick(struct mw_policy *p)
 			p->dirty = true;
 			continue;
 		}
-		p->entries[k++] = *e;
+		if (k != i)
+			p->entries[k] = *e;
+		k++;
 	}
-	p->n = k;
+	if (k != p->n) {
+		/* the entries moved: index them anew (O(n), as this walk is),
+		 * rather than deleting each from the open addressing */
+		p->n = k;
+		index_rebuild(p, k);
+	}
 	xdp_counts(p);
-	if (p->dirty)
+	if (p->dirty && mw_now_ns() >= p->ledger_next_ns)
 		mw_policy_save(p);
 }
 
@@ -494,6 +697,7 @@ static json_t *entry_json(const struct mw_block_entry *e)
 int mw_policy_save(struct mw_policy *p)
 {
 	char tmp[PATH_MAX + 8];
+	uint64_t start = mw_now_ns(), cost;
 	size_t i;
 	FILE *f;
 	int err = 0;
@@ -531,6 +735,13 @@ int mw_policy_save(struct mw_policy *p)
 		pr_warn("cannot write %s: %s\n", p->ledger_path, strerror(-err));
 	else
 		p->dirty = false;
+	/* a write that took long (a ledger of many entries) waits 20 times
+	 * that before the next: the loop spends at most 1/20 of its time here
+	 * however large the ledger grows. What a crash loses meanwhile is
+	 * escalation history only: the nft sets keep the blocks, and
+	 * mw_policy_reconcile() adopts them. A quick write is done each tick. */
+	cost = mw_now_ns() - start;
+	p->ledger_next_ns = cost < LEDGER_QUICK_NS ? 0 : mw_now_ns() + 20 * cost;
 	return err;
 }
 
@@ -595,11 +806,23 @@ static int load_ledger(struct mw_policy *p)
 			bad++;
 			continue;
 		}
+		if (!mw_prefix_contains(&e.prefix, &e.seen)) {
+			/* the unblock by address relies on it */
+			pr_warn("%s:%d: the address seen is outside the prefix; the prefix's own address is used\n",
+				p->ledger_path, lineno);
+			e.seen = e.prefix.addr;
+			p->dirty = true;
+		}
 		if (find(p, &e.prefix))
 			continue;
 		slot = add_entry(p, &e.prefix);
-		if (slot)
+		if (slot) {
+			bool active = e.active;
+
+			e.active = false;
 			*slot = e;
+			set_active(p, slot, active);
+		}
 	}
 	free(line);
 	fclose(f);
@@ -626,6 +849,11 @@ int mw_policy_init(struct mw_policy *p, const struct mw_config *cfg, struct mw_n
 	p->allow = allow;
 	p->block_fd = block_fd;
 	p->block_net_fd = block_net_fd;
+	if (getrandom(p->hash_key, sizeof(p->hash_key), GRND_NONBLOCK) != sizeof(p->hash_key)) {
+		/* too early in boot for the pool: still different per run */
+		p->hash_key[0] = mix64((uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32));
+		p->hash_key[1] = mix64(mw_now_ns() ^ (uintptr_t)p);
+	}
 	if (mkdir(cfg->state_dir, 0750) && errno != EEXIST) {
 		int err = -errno;
 
@@ -639,6 +867,7 @@ int mw_policy_init(struct mw_policy *p, const struct mw_config *cfg, struct mw_n
 void mw_policy_free(struct mw_policy *p)
 {
 	free(p->entries);
+	free(p->index);
 	free(p->pending);
 	memset(p, 0, sizeof(*p));
 }
@@ -669,7 +898,7 @@ int mw_policy_reconcile(struct mw_policy *p, bool table_ok)
 		struct mw_block_entry *e = &p->entries[i];
 
 		was[i] = e->active && (!e->expires_s || e->expires_s > now);
-		e->active = false;
+		set_active(p, e, false);
 	}
 	for (s = 0; p->nft && s < ARRAY_SIZE(block_sets); s++) {
 		struct mw_nft_elem *els = NULL;
@@ -694,7 +923,7 @@ int mw_policy_reconcile(struct mw_policy *p, bool table_ok)
 				adopted++;
 				p->dirty = true;
 			}
-			e->active = true;
+			set_active(p, e, true);
 			e->timeout_ms = els[i].timeout_ms;
 			e->expires_s =
 				els[i].timeout_ms ? now + (int64_t)(els[i].expires_ms / 1000) : 0;
@@ -708,7 +937,7 @@ int mw_policy_reconcile(struct mw_policy *p, bool table_ok)
 
 		if (!was[i] || e->active)
 			continue;
-		e->active = true;
+		set_active(p, e, true);
 		/* without a table, mw_policy_rebuild() puts every active block back */
 		if (table_ok)
 			queue(p, false, e,

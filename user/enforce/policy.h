@@ -67,11 +67,33 @@ struct mw_policy {
 	struct mw_allow *allow;
 	int block_fd, block_net_fd; /* XDP fast-drop maps; -1 when absent */
 	volatile __u32 *nr_blocked, *nr_blocked_net;
+	/* every entry in the order it came (the ledger, the listings walk
+	 * it), inactive ones kept for escalation until forget_ms */
 	struct mw_block_entry *entries;
 	size_t n, cap;
+	/* The index by prefix, so that a request is O(1) however many entries
+	 * there are: open addressing, linear probing, slot = entry number + 1
+	 * (0: empty), at most half full. Entries are only ever removed by the
+	 * tick's compaction, which rebuilds it: no tombstones. NULL after a
+	 * failed allocation: lookups then walk the array (slow, still right). */
+	uint32_t *index;
+	size_t index_cap; /* a power of two */
+	uint64_t hash_key[2]; /* random: sources cannot be chosen to collide */
+	uint32_t n_len[129]; /* entries by prefix length: an unblock by address
+			      * probes only the lengths in use */
+	/* active entries, kept as entries change, read in O(1) by the cap and
+	 * the share: in all, with prefix length 128 (the XDP exact map), and by
+	 * method (enum mw_method; MW_M_MAX: MANUAL, never held to a share and
+	 * so not counted against the other unnamed methods) */
+	size_t n_active, n_active_exact;
+	size_t active_by[MW_M_MAX + 1];
 	struct mw_nft_op *pending;
 	size_t n_pending, cap_pending;
 	bool dirty; /* the ledger must be written */
+	/* the tick writes the ledger no sooner than this (mw_now_ns): 20
+	 * times its last write took, when that was long (at 100k entries a
+	 * write takes ~0.5 s, and during an attack every tick has a change) */
+	uint64_t ledger_next_ns;
 	char ledger_path[PATH_MAX];
 	mw_policy_notify_fn notify;
 	void *notify_arg;
@@ -120,6 +142,13 @@ void mw_policy_tick(struct mw_policy *p);
 int mw_policy_save(struct mw_policy *p);
 /* Active entries. */
 size_t mw_policy_active(const struct mw_policy *p);
+/* Active entries of @method (as a share counts them: names that are not one
+ * of enum mw_method's count together, MANUAL apart). */
+size_t mw_policy_active_method(const struct mw_policy *p, const char *method);
+/* A debug check (the unit tests): walks every entry and compares the index
+ * and the kept counts with what it finds. Returns 0, or -EUCLEAN with what
+ * differs in @why. O(n). */
+int mw_policy_check(const struct mw_policy *p, char *why, size_t len);
 /* How many entries one method may hold: enforce.method_share percent of
  * max_blocks, at least one. */
 uint64_t mw_policy_share_limit(const struct mw_config *cfg);

@@ -1,0 +1,515 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* test_policy.c - the block policy at scale, without nftables (nft NULL) and
+ * without BPF maps: the index by prefix and the active counts kept as
+ * entries come and go, checked against a walk after every step; and the time
+ * a block request takes at 10k and 100k entries.
+ *
+ * Built with -DMW_POLICY_OLD against the policy before the index (see
+ * selftests/bench_policy.sh), only the timing is compiled: it fills the
+ * entries by hand, as the old code takes O(n) a request to do it. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "config.h"
+#include "enforce/policy.h"
+#include "test.h"
+#include "util.h"
+
+struct fixture {
+	char dir[64];
+	struct mw_config cfg;
+	struct mw_allow allow;
+	struct mw_policy p;
+};
+
+static bool fixture_init(struct fixture *f, uint64_t max_blocks, uint64_t share)
+{
+	memset(f, 0, sizeof(*f));
+	snprintf(f->dir, sizeof(f->dir), "/tmp/mw-policy-XXXXXX");
+	mw_config_defaults(&f->cfg);
+	if (!ASSERT_TRUE(mkdtemp(f->dir), "temporary state directory"))
+		return false;
+	snprintf(f->cfg.state_dir, sizeof(f->cfg.state_dir), "%s", f->dir);
+	f->cfg.max_blocks = max_blocks;
+	f->cfg.method_share = share;
+	return ASSERT_EQ(mw_policy_init(&f->p, &f->cfg, NULL, &f->allow, -1, -1), 0, "policy");
+}
+
+static void fixture_free(struct fixture *f)
+{
+	char path[PATH_MAX];
+
+	mw_policy_free(&f->p);
+	snprintf(path, sizeof(path), "%s/ledger.json", f->dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/ledger.json.tmp", f->dir);
+	unlink(path);
+	rmdir(f->dir);
+}
+
+/* The @i-th test address: 0..59999 IPv4 in 198.18.0.0/15 (RFC 2544, for
+ * benchmarks), then IPv6 in 2001:db8::/32, each in a /64 of its own: even
+ * ones blocked as their /64 (ipv6_prefix), odd ones exact (/128). */
+#define N_V4 60000u
+static void nth_addr(unsigned i, char *buf, size_t len, bool *exact)
+{
+	*exact = false;
+	if (i < N_V4) {
+		snprintf(buf, len, "198.%u.%u.%u", 18 + (i >> 16), (i >> 8) & 0xff, i & 0xff);
+		return;
+	}
+	i -= N_V4;
+	*exact = i & 1;
+	snprintf(buf, len, "2001:db8:%x:%x::%x", i >> 16, i & 0xffff, 0x10 + (i & 0xff));
+}
+
+static enum mw_block_result block_nth(struct mw_policy *p, unsigned i, const char *method,
+				      uint64_t timeout_ms)
+{
+	struct mw_block_req req = { .method = method, .reason = "test", .timeout_ms = timeout_ms };
+	char addr[64], msg[256];
+
+	nth_addr(i, addr, sizeof(addr), &req.exact);
+	if (mw_prefix_parse(addr, &req.target))
+		return MW_REFUSED_CAP;
+	return mw_policy_block(p, &req, msg, sizeof(msg));
+}
+
+static double now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+#ifdef MW_POLICY_OLD
+/* The old policy takes O(n) a request: filling 100k by requests would take
+ * minutes. Its entries are a plain array: write them. */
+static void fill(struct mw_policy *p, unsigned n)
+{
+	unsigned i;
+
+	p->entries = calloc(n + 16384, sizeof(*p->entries));
+	p->cap = n + 16384;
+	for (i = 0; i < n; i++) {
+		struct mw_block_entry *e = &p->entries[i];
+		char addr[64];
+		bool exact;
+
+		nth_addr(i, addr, sizeof(addr), &exact);
+		mw_prefix_parse(addr, &e->prefix);
+		if (!exact && e->prefix.len == 128 && !mw_addr_is_v4(&e->prefix.addr)) {
+			memset(&e->prefix.addr.addr[8], 0, 8);
+			e->prefix.len = 64;
+		}
+		e->seen = e->prefix.addr;
+		snprintf(e->method, sizeof(e->method), "%s", i % 2 ? "SSHDICT" : "BPATTERNS");
+		snprintf(e->reason, sizeof(e->reason), "test");
+		e->count = 1;
+		e->active = true;
+		e->expires_s = time(NULL) + 3600;
+	}
+	p->n = n;
+}
+#else
+static void fill(struct mw_policy *p, unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		block_nth(p, i, i % 2 ? "SSHDICT" : "BPATTERNS", 0);
+}
+#endif
+
+/* Time per block request (a new address each) and per unblock, at @n
+ * entries already held. */
+static void bench_at(unsigned n)
+{
+	const unsigned reqs = 2000;
+	struct fixture f;
+	char msg[256];
+	double t0, t_block, t_unblock, t_tick, t_save;
+	unsigned i;
+
+	if (!fixture_init(&f, 1000000, 50))
+		return;
+	fill(&f.p, n);
+	ASSERT_EQ(mw_policy_active(&f.p), n, "filled");
+	t0 = now_us();
+	for (i = 0; i < reqs; i++)
+		ASSERT_EQ(block_nth(&f.p, 200000 + i, "SSHDICT", 0), MW_BLOCKED, "bench block");
+	t_block = (now_us() - t0) / reqs;
+	t0 = now_us();
+	for (i = 0; i < reqs; i++) {
+		struct mw_prefix pf;
+		char addr[64];
+		bool exact;
+
+		nth_addr(200000 + i, addr, sizeof(addr), &exact);
+		mw_prefix_parse(addr, &pf);
+		ASSERT_EQ(mw_policy_unblock(&f.p, &pf, msg, sizeof(msg)), 0, "bench unblock");
+	}
+	t_unblock = (now_us() - t0) / reqs;
+	/* the periodic costs, O(n) both: the tick's walk for expiry, and the
+	 * ledger written when something changed */
+	mw_policy_save(&f.p);
+	t0 = now_us();
+	mw_policy_tick(&f.p);
+	t_tick = now_us() - t0;
+	t0 = now_us();
+	mw_policy_save(&f.p);
+	t_save = now_us() - t0;
+#ifndef MW_POLICY_OLD
+	ASSERT_TRUE(t_save < 50000 || f.p.ledger_next_ns >= mw_now_ns() + 19 * t_save * 1000,
+		    "a long ledger write holds the next one back");
+#endif
+	printf("    policy: at %6u entries: %8.2f us per block request, %8.2f us per unblock, tick %.0f us, ledger write %.0f us (%s)\n",
+	       n, t_block, t_unblock, t_tick, t_save,
+#ifdef MW_POLICY_OLD
+	       "before: a walk per request"
+#else
+	       "after: indexed"
+#endif
+	);
+	fixture_free(&f);
+}
+
+static void t_bench(void *arg)
+{
+	bench_at(10000);
+	bench_at(100000);
+}
+
+#ifndef MW_POLICY_OLD
+
+static bool check(struct mw_policy *p, const char *step)
+{
+	char why[200] = "";
+	int ret = mw_policy_check(p, why, sizeof(why));
+
+	if (ret)
+		fprintf(stderr, "    self-check after %s: %s\n", step, why);
+	return ASSERT_EQ(ret, 0, step);
+}
+
+static const char *const methods[] = { "SSHDICT", "HTTPDICT", "BPATTERNS", "CROWDSEC",
+				       MW_METHOD_MANUAL };
+#define N_METHODS (sizeof(methods) / sizeof(methods[0]))
+
+static const char *method_of(unsigned i)
+{
+	return methods[i % N_METHODS];
+}
+
+/* What a walk of the entries counts, for comparison with the kept counts
+ * through the public functions. */
+static size_t walk_active(const struct mw_policy *p, const char *method)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < p->n; i++)
+		n += p->entries[i].active && (!method || !strcmp(p->entries[i].method, method));
+	return n;
+}
+
+static bool counts_right(struct mw_policy *p, size_t want, const char *step)
+{
+	bool ok = ASSERT_EQ(mw_policy_active(p), want, step);
+	unsigned m;
+
+	ok &= ASSERT_EQ(walk_active(p, NULL), want, step);
+	for (m = 0; m < N_METHODS; m++)
+		ok &= ASSERT_EQ(mw_policy_active_method(p, methods[m]), walk_active(p, methods[m]),
+				methods[m]);
+	return ok && check(p, step);
+}
+
+/* The entry that holds the @i-th test address (a walk: for a few only). */
+static struct mw_block_entry *entry_of(struct mw_policy *p, unsigned i)
+{
+	struct mw_prefix pf;
+	char addr[64];
+	bool exact;
+	size_t k;
+
+	nth_addr(i, addr, sizeof(addr), &exact);
+	mw_prefix_parse(addr, &pf);
+	for (k = 0; k < p->n; k++)
+		if (!memcmp(&p->entries[k].seen, &pf.addr, sizeof(pf.addr)))
+			return &p->entries[k];
+	return NULL;
+}
+
+#define N_BIG 100000u
+
+static void t_scale(void *arg)
+{
+	struct fixture f;
+	struct mw_policy *p = &f.p;
+	char msg[256];
+	unsigned i, expired = 0;
+	int64_t now = time(NULL);
+	size_t active, n_before;
+	bool ok = true;
+
+	/* the cap far above, a share no method reaches */
+	if (!fixture_init(&f, 1000000, 50))
+		return;
+	for (i = 0; i < N_BIG && ok; i++)
+		ok = ASSERT_EQ(block_nth(p, i, method_of(i), 0), MW_BLOCKED, "a new block");
+	ASSERT_EQ(p->n, N_BIG, "one entry each");
+	if (!counts_right(p, N_BIG, "100k blocks"))
+		goto out;
+	ASSERT_EQ(p->n_len[128], N_V4 + (N_BIG - N_V4) / 2, "v4 and exact v6: length 128");
+	ASSERT_EQ(p->n_len[64], (N_BIG - N_V4) / 2, "v6 by its /64");
+
+	/* each found again: a shorter ban keeps the longer one, no new entry */
+	for (i = 0, ok = true; i < N_BIG && ok; i++)
+		ok = ASSERT_EQ(block_nth(p, i, method_of(i), 1000), MW_BLOCK_KEPT, "found");
+	ASSERT_EQ(p->n, N_BIG, "no entry added by a lookup");
+	ASSERT_EQ(entry_of(p, 12345)->count, 2, "the offence counted");
+	if (!counts_right(p, N_BIG, "100k lookups"))
+		goto out;
+
+	/* half unblocked: the even ones, IPv6 /64s by the address seen */
+	for (i = 0, ok = true; i < N_BIG && ok; i += 2) {
+		struct mw_prefix pf;
+		char addr[64];
+		bool exact;
+
+		nth_addr(i, addr, sizeof(addr), &exact);
+		mw_prefix_parse(addr, &pf);
+		ok = ASSERT_EQ(mw_policy_unblock(p, &pf, msg, sizeof(msg)), 0, msg);
+		ok &= ASSERT_EQ(mw_policy_unblock(p, &pf, msg, sizeof(msg)), -ENOENT, "only once");
+	}
+	if (!counts_right(p, N_BIG / 2, "half unblocked"))
+		goto out;
+
+	/* some expire: every 10th of the odd ones, due a second ago (the
+	 * entries are in the order they came, one per address so far) */
+	ASSERT_TRUE(entry_of(p, N_BIG - 1) == &p->entries[N_BIG - 1], "entries in order");
+	for (i = 1; i < N_BIG; i += 20) {
+		p->entries[i].expires_s = now - 1;
+		expired++;
+	}
+	mw_policy_tick(p);
+	ASSERT_EQ(p->n, N_BIG, "expired entries are kept for escalation");
+	if (!counts_right(p, N_BIG / 2 - expired, "expiry"))
+		goto out;
+
+	/* the unblocked ones stayed away long enough: forgotten, the entries
+	 * compacted and the index rebuilt */
+	for (i = 0; i < N_BIG; i += 2)
+		p->entries[i].last_s = now - (int64_t)(f.cfg.forget_ms / 1000) - 10;
+	mw_policy_tick(p);
+	ASSERT_EQ(p->n, N_BIG / 2, "the forgotten are gone");
+	if (!counts_right(p, N_BIG / 2 - expired, "compaction"))
+		goto out;
+
+	/* the expired come back: their count goes on (2 -> 3), the ban escalates;
+	 * the forgotten come back as first offenders */
+	n_before = p->n;
+	ASSERT_EQ(block_nth(p, 1, method_of(1), 0), MW_BLOCKED, "an expired one again");
+	ASSERT_EQ(entry_of(p, 1)->count, 3, "escalation count kept");
+	ASSERT_EQ(entry_of(p, 1)->timeout_ms, mw_policy_ban_ms(&f.cfg, 3), "escalated ban");
+	ASSERT_EQ(block_nth(p, 2, method_of(2), 0), MW_BLOCKED, "a forgotten one again");
+	ASSERT_EQ(entry_of(p, 2)->count, 1, "a first offence again");
+	ASSERT_EQ(p->n, n_before + 1, "only the forgotten one is new");
+	active = N_BIG / 2 - expired + 2;
+	if (!counts_right(p, active, "re-block"))
+		goto out;
+
+	/* a method change moves an active entry between the counts */
+	{
+		size_t ssh = mw_policy_active_method(p, "SSHDICT");
+
+		ASSERT_STREQ(method_of(5), "SSHDICT", "entry 5");
+		ASSERT_EQ(block_nth(p, 5, "BPATTERNS", 1000), MW_BLOCK_KEPT, "another method");
+		ASSERT_EQ(mw_policy_active_method(p, "SSHDICT"), ssh - 1, "out of SSHDICT");
+		if (!counts_right(p, active, "method change"))
+			goto out;
+	}
+
+	/* the ledger holds the same: counts loaded with it */
+	ASSERT_EQ(mw_policy_save(p), 0, "ledger written");
+	mw_policy_free(p);
+	if (!ASSERT_EQ(mw_policy_init(p, &f.cfg, NULL, &f.allow, -1, -1), 0, "reloaded"))
+		goto out;
+	ASSERT_EQ(p->n, n_before + 1, "every entry back");
+	ASSERT_EQ(entry_of(p, 1)->count, 3, "the count back");
+	if (!counts_right(p, active, "ledger load"))
+		goto out;
+
+	/* without an index (no memory for it) lookups walk, and stay right */
+	free(p->index);
+	p->index = NULL;
+	p->index_cap = 0;
+	ASSERT_EQ(block_nth(p, 3, method_of(3), 1000), MW_BLOCK_KEPT, "found by a walk");
+	ASSERT_EQ(block_nth(p, 200001, "SSHDICT", 0), MW_BLOCKED, "added, the index rebuilt");
+	ASSERT_TRUE(p->index != NULL, "index back");
+	if (!counts_right(p, active + 1, "index rebuilt"))
+		goto out;
+
+	ASSERT_EQ(mw_policy_flush(p), 0, "flush");
+	ASSERT_EQ(p->n_active_exact, 0, "no exact entry left");
+	if (!counts_right(p, 0, "flush"))
+		goto out;
+
+	/* at start, what nftables holds wins over the ledger: without
+	 * nftables, nothing is in force */
+	ASSERT_EQ(block_nth(p, 7, "SSHDICT", 0), MW_BLOCKED, "blocked again");
+	ASSERT_EQ(mw_policy_reconcile(p, true), 0, "reconciled");
+	counts_right(p, 0, "reconcile");
+out:
+	fixture_free(&f);
+}
+
+static enum mw_block_result block_str(struct mw_policy *p, const char *addr, const char *method,
+				      bool exact)
+{
+	struct mw_block_req req = { .method = method, .reason = "test", .exact = exact };
+	char msg[256];
+
+	if (mw_prefix_parse(addr, &req.target))
+		return MW_REFUSED_CAP;
+	return mw_policy_block(p, &req, msg, sizeof(msg));
+}
+
+static int unblock_str(struct mw_policy *p, const char *addr)
+{
+	struct mw_prefix pf;
+	char msg[256];
+
+	if (mw_prefix_parse(addr, &pf))
+		return -EINVAL;
+	return mw_policy_unblock(p, &pf, msg, sizeof(msg));
+}
+
+static void t_share(void *arg)
+{
+	struct fixture f;
+	struct mw_policy *p = &f.p;
+	char addr[64];
+	unsigned i;
+
+	/* as the share test of test_unit: a cap of 100, 20% a method */
+	if (!fixture_init(&f, 100, 20))
+		return;
+	for (i = 0; i < 25; i++) {
+		snprintf(addr, sizeof(addr), "198.51.100.%u", i + 1);
+		ASSERT_EQ(block_str(p, addr, "SSHDICT", false),
+			  i < 20 ? MW_BLOCKED : MW_REFUSED_SHARE, "SSHDICT up to its share");
+	}
+	ASSERT_EQ(mw_policy_active_method(p, "SSHDICT"), 20, "20 held");
+	ASSERT_EQ(p->refused_share[MW_M_SSHDICT], 5, "5 refused");
+	/* a block in force is renewed, never refused */
+	ASSERT_EQ(block_str(p, "198.51.100.1", "SSHDICT", false), MW_BLOCKED, "repeat offender");
+	/* one freed: one more fits, then refused again */
+	ASSERT_EQ(unblock_str(p, "198.51.100.2"), 0, "unblocked");
+	ASSERT_EQ(block_str(p, "198.51.100.30", "SSHDICT", false), MW_BLOCKED, "room again");
+	ASSERT_EQ(block_str(p, "198.51.100.31", "SSHDICT", false), MW_REFUSED_SHARE, "full again");
+	/* the operator's blocks do not count against the unnamed methods */
+	for (i = 0; i < 30; i++) {
+		snprintf(addr, sizeof(addr), "192.0.2.%u", i + 1);
+		ASSERT_EQ(block_str(p, addr, MW_METHOD_MANUAL, false), MW_BLOCKED, "MANUAL");
+	}
+	for (i = 0; i < 21; i++) {
+		snprintf(addr, sizeof(addr), "203.0.113.%u", i + 1);
+		ASSERT_EQ(block_str(p, addr, "CROWDSEC", false),
+			  i < 20 ? MW_BLOCKED : MW_REFUSED_SHARE, "an unnamed method's share");
+	}
+	ASSERT_EQ(mw_policy_active_method(p, MW_METHOD_MANUAL), 30, "MANUAL apart");
+	ASSERT_EQ(mw_policy_active_method(p, "CROWDSEC"), 20, "CROWDSEC its own");
+	/* an entry that changes method frees room in the old one */
+	ASSERT_EQ(block_str(p, "198.51.100.3", "BPATTERNS", false), MW_BLOCKED, "BPATTERNS");
+	ASSERT_EQ(mw_policy_active_method(p, "SSHDICT"), 19, "out of SSHDICT's share");
+	ASSERT_EQ(block_str(p, "198.51.100.31", "SSHDICT", false), MW_BLOCKED, "room in SSHDICT");
+	/* the cap: 100 in all */
+	for (i = 0; i < 40; i++) {
+		snprintf(addr, sizeof(addr), "192.0.2.%u", 100 + i);
+		block_str(p, addr, MW_METHOD_MANUAL, false);
+	}
+	ASSERT_EQ(mw_policy_active(p), 100, "the cap holds");
+	ASSERT_EQ(block_str(p, "192.0.2.250", MW_METHOD_MANUAL, false), MW_REFUSED_CAP, "capped");
+	check(p, "share");
+	fixture_free(&f);
+}
+
+static void t_ipv6(void *arg)
+{
+	struct fixture f;
+	struct mw_policy *p = &f.p;
+	size_t n;
+
+	if (!fixture_init(&f, 1000, 100))
+		return;
+	ASSERT_EQ(f.cfg.ipv6_prefix, 64, "default: an IPv6 attacker owns its /64");
+	/* an address brings its /64; another address of that /64 finds it */
+	ASSERT_EQ(block_str(p, "2001:db8:1:1::7", "SSHDICT", false), MW_BLOCKED, "/64");
+	n = p->n;
+	ASSERT_EQ(p->entries[n - 1].prefix.len, 64, "blocked as /64");
+	ASSERT_EQ(block_str(p, "2001:db8:1:1::8", "SSHDICT", false), MW_BLOCKED,
+		  "same /64, escalated");
+	ASSERT_EQ(p->n, n, "the same entry");
+	ASSERT_EQ(p->entries[n - 1].count, 2, "two offences");
+	/* an exact /128 inside that /64 is an entry of its own */
+	ASSERT_EQ(block_str(p, "2001:db8:1:1::5", MW_METHOD_MANUAL, true), MW_BLOCKED, "/128");
+	ASSERT_EQ(p->n, n + 1, "a second entry");
+	ASSERT_EQ(p->n_active_exact, 1, "one exact");
+	ASSERT_EQ(block_str(p, "2001:db8:1:2::/64", "SSHDICT", false), MW_BLOCKED, "a /64");
+	check(p, "v6 blocks");
+	/* unblock ::5 lifts the /128 only; ::7 (no longer the address seen)
+	 * nothing; ::8 (seen) the /64; the /64 by its prefix */
+	ASSERT_EQ(unblock_str(p, "2001:db8:1:1::5"), 0, "the /128");
+	ASSERT_EQ(mw_policy_active(p), 2, "the /64s stay");
+	ASSERT_EQ(unblock_str(p, "2001:db8:1:1::7"), -ENOENT, "not the address seen");
+	ASSERT_EQ(unblock_str(p, "2001:db8:1:1::8"), 0, "the /64 by its address seen");
+	ASSERT_EQ(unblock_str(p, "2001:db8:1:2::/64"), 0, "the /64 by its prefix");
+	ASSERT_EQ(mw_policy_active(p), 0, "none left");
+	check(p, "v6 unblocks");
+	/* a /64 by the address seen when both it and an exact entry of that
+	 * very address are blocked: both go */
+	ASSERT_EQ(block_str(p, "2001:db8:1:3::9", "SSHDICT", false), MW_BLOCKED, "/64");
+	ASSERT_EQ(block_str(p, "2001:db8:1:3::9", MW_METHOD_MANUAL, true), MW_BLOCKED, "/128");
+	ASSERT_EQ(unblock_str(p, "2001:db8:1:3::9"), 0, "both");
+	ASSERT_EQ(mw_policy_active(p), 0, "both lifted");
+	/* IPv4 prefixes in the mapped space: found by prefix and by address */
+	ASSERT_EQ(block_str(p, "198.51.100.0/24", MW_METHOD_MANUAL, false), MW_BLOCKED, "v4 /24");
+	ASSERT_EQ(p->n_len[120], 1, "a /24 is /120 mapped");
+	ASSERT_EQ(unblock_str(p, "198.51.100.0/24"), 0, "by prefix");
+	check(p, "v4 prefix");
+	/* the tick writes the ledger when it changed, but not sooner than its
+	 * last write's cost allows */
+	ASSERT_TRUE(p->dirty, "changed");
+	p->ledger_next_ns = UINT64_MAX;
+	mw_policy_tick(p);
+	ASSERT_TRUE(p->dirty, "not written before its time");
+	p->ledger_next_ns = 0;
+	mw_policy_tick(p);
+	ASSERT_TRUE(!p->dirty, "written");
+	ASSERT_TRUE(p->ledger_next_ns < mw_now_ns() + 1000000000ULL,
+		    "the next write after a small ledger: soon");
+	fixture_free(&f);
+}
+
+#endif /* MW_POLICY_OLD */
+
+int main(int argc, char **argv)
+{
+	if (argc > 1)
+		test_filter = argv[1];
+#ifndef MW_POLICY_OLD
+	test_run("policy: 100k blocks, lookups, unblocks, expiry, re-block, flush", t_scale, NULL);
+	test_run("policy: the share per method from the kept counts", t_share, NULL);
+	test_run("policy: IPv6 /64 and /128, unblock by prefix and by address", t_ipv6, NULL);
+#endif
+	test_run("policy: time per request at 10k and 100k entries", t_bench, NULL);
+	return test_summary("test_policy");
+}
