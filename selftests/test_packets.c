@@ -189,6 +189,7 @@ struct fixture {
 	__u32 gso_segs; /* TC: pretend a GSO super-packet */
 	__u64 want_packets; /* EXP_FLOW: when not 1 */
 	__u64 want_bytes; /* EXP_FLOW: when not the frame's IP bytes */
+	bool host_opened; /* EXP_FLOW: the packet opened the flow from the host (tc) */
 };
 
 #define V4(...) .family = 4, .src = "198.51.100.10", .dst = "192.0.2.1", __VA_ARGS__
@@ -402,9 +403,35 @@ static const struct fixture fixtures[] = {
 	  XDP_PASS,
 	  EXP_ERR,
 	  .err = MW_PE_BAD_IP6_HDR },
-	{ "tc tcp4 syn", TC, { V4(TCPSYN) }, TC_ACT_OK, EXP_FLOW, .l2_len = 14 },
-	{ "tc udp6", TC, { V6(UDP53) }, TC_ACT_OK, EXP_FLOW, .l2_len = 14 },
-	{ "tc 802.1q tcp6", TC, { V6(TCPSYN, .vlans = 1) }, TC_ACT_OK, EXP_FLOW, .l2_len = 18 },
+	{ "tc tcp4 syn", TC, { V4(TCPSYN) }, TC_ACT_OK, EXP_FLOW, .l2_len = 14, .host_opened = true },
+	{ "tc udp6", TC, { V6(UDP53) }, TC_ACT_OK, EXP_FLOW, .l2_len = 14, .host_opened = true },
+	{ "tc 802.1q tcp6",
+	  TC,
+	  { V6(TCPSYN, .vlans = 1) },
+	  TC_ACT_OK,
+	  EXP_FLOW,
+	  .l2_len = 18,
+	  .host_opened = true },
+	{ "tc icmp4 echo request: the host opened it",
+	  TC,
+	  { V4(.proto = IPPROTO_ICMP, .icmp_type = 8, .icmp_id = 77) },
+	  TC_ACT_OK,
+	  EXP_FLOW,
+	  .l2_len = 14,
+	  .host_opened = true },
+	{ "tc icmp6 echo reply: an answer, not opened by the host",
+	  TC,
+	  { V6(.proto = IPPROTO_ICMPV6, .icmp_type = 129, .icmp_id = 77) },
+	  TC_ACT_OK,
+	  EXP_FLOW,
+	  .l2_len = 14 },
+	{ "tc icmp4 port unreachable: an answer, not opened by the host",
+	  TC,
+	  { V4(.proto = IPPROTO_ICMP, .icmp_type = 3) },
+	  TC_ACT_OK,
+	  EXP_FLOW,
+	  .l2_len = 14,
+	  .no_ports = true },
 	{ "tc arp", TC, { .family = 0 }, TC_ACT_OK, EXP_NON_IP },
 	{ "tc ipv4 length past the frame",
 	  TC,
@@ -486,6 +513,7 @@ static void run_fixture(void *arg)
 		ASSERT_EQ(f->data_packets[dir],
 			  fx->spec.payload_len > 0 && !fx->spec.frag_later && fx->spec.proto != 47,
 			  "data packets");
+		ASSERT_EQ(f->host_opened, fx->host_opened, "host_opened");
 		break;
 	}
 	}

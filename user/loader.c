@@ -112,14 +112,49 @@ struct pinned_btf {
 	struct btf *btf;
 };
 
+/* The kernel's BTF object @id, read into a zeroed buffer of our own:
+ * btf__load_from_kernel_by_id() hands the kernel a buffer that valgrind
+ * cannot see being written, and the agent runs under valgrind in tests. */
+static struct btf *btf_from_kernel(__u32 id)
+{
+	struct bpf_btf_info info;
+	struct btf *btf = NULL;
+	__u32 len = sizeof(info), size;
+	void *data = NULL;
+	int fd = bpf_btf_get_fd_by_id(id);
+
+	if (fd < 0)
+		return NULL;
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) || !info.btf_size)
+		goto out;
+	size = info.btf_size;
+	data = calloc(1, size);
+	if (!data)
+		goto out;
+	memset(&info, 0, sizeof(info));
+	info.btf = (__u64)(unsigned long)data;
+	info.btf_size = size;
+	len = sizeof(info);
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.btf_size == size) {
+		btf = btf__new(data, size);
+		if (libbpf_get_error(btf))
+			btf = NULL;
+	}
+out:
+	free(data);
+	close(fd);
+	return btf;
+}
+
 static const struct btf *pinned_btf_get(struct pinned_btf *pb, __u32 id)
 {
 	if (pb->btf && pb->id == id)
 		return pb->btf;
 	btf__free(pb->btf);
-	pb->btf = btf__load_from_kernel_by_id(id);
+	pb->btf = btf_from_kernel(id);
 	pb->id = id;
-	return libbpf_get_error(pb->btf) ? (pb->btf = NULL) : pb->btf;
+	return pb->btf;
 }
 
 /* Why pinned map @info cannot serve as @map, or NULL when it can. */
