@@ -17,7 +17,10 @@ No frame goes to port 22 (the attack's service: the flood is noise beside
 it, not a SYN flood on it). The DNS messages are built by scapy; the headers
 by hand, with their checksums, so that 100k frames take a second or two.
 
-    dnsflood.py OUT.pcap DST_MAC SRC_MAC DST4 DST6 RESOLVER4 COUNT FORGED,.. NAME,..
+With MIX "syn" (default "mixed"), every frame is a SYN from port 53: each
+one a flow that opens and closes, the heaviest load on the ring of flow ends.
+
+    dnsflood.py OUT.pcap DST_MAC SRC_MAC DST4 DST6 RESOLVER4 COUNT FORGED,.. NAME,.. [MIX]
 """
 import os
 import random
@@ -89,12 +92,13 @@ def port():
 
 def main():
     out, dmac, smac, dst4, dst6, resolver, count, forged, names = sys.argv[1:10]
+    mix = sys.argv[10] if len(sys.argv) > 10 else "mixed"
     msgs = answers(forged.split(","), names.split(","))
     eth = mac(dmac) + mac(smac)
     d4, d6, res = ip4(dst4), ip6(dst6), ip4(resolver)
     frames = []
     for i in range(int(count)):
-        kind = i % 10
+        kind = 8 if mix == "syn" else i % 10
         msg = with_id(random.choice(msgs))
         if kind < 6:  # UDP answers: 0-1 from the resolver, 2-5 from anyone
             src = res if kind < 2 else ip4(random.choice(SOURCES4))

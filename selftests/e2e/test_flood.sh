@@ -9,11 +9,15 @@
 # port 53 carrying an answer in no connection.
 #   1. during the flood, hydra -t 4 on the real sshd: blocked as SSHDICT
 #      within 5 s; the ring of the events that decide blocks (mw_events)
-#      lost nothing, the peeks' ring may have; nothing was learned from the
-#      forged answers and no forged address is listed or blocked; the
-#      agent's heartbeat kept advancing;
+#      lost nothing, the peeks' ring may have; the host's own lookup of a
+#      listed name, through a real resolver amid the flood, is learned, and
+#      nothing of the forged answers; no forged address is listed or
+#      blocked; the agent's heartbeat kept advancing;
 #   2. the flood alone for some seconds, then a clean hydra run from another
-#      source: blocked as usual, and the flood made the agent act on nothing.
+#      source: blocked as usual, and the flood made the agent act on nothing;
+#   3. SYNs only, beside hydra: every frame a flow that opens and closes
+#      (the host's RST), the heaviest load on the ring of flow ends.
+# A baseline hydra run with no flood comes first, for comparison.
 # The figures (rates, counters, tries, seconds) are printed as "# " lines.
 # MW_FLOOD_PPS caps the rate (default: top speed).
 # shellcheck source=selftests/e2e/lib.sh
@@ -22,9 +26,11 @@
 PY=/usr/bin/python3            # the distribution's: scapy, and no pyenv shim to start
 RESOLVER4=198.51.100.53        # the host's resolver, as configured
 FORGED=203.0.113.200,203.0.113.201
+REAL4=203.0.113.210            # the resolver's real answer for pool.flood.example
 NAMES=la01.supportxmr.com,pool.flood.example # both listed below
 CLI4B=192.0.2.3                # the second case's attacker
 CLI4C=192.0.2.4                # the baseline's attacker
+CLI4D=192.0.2.5                # the SYN flood's
 ROUTER4=192.0.2.254            # the host's router (not the attacker: a gateway is allowlisted)
 ROUTER6=2001:db8::fe
 FLOOD_FRAMES=100000
@@ -37,6 +43,14 @@ in_cli ip addr add "$ROUTER4/24" dev "$CLI_IF"
 in_cli ip addr add "$ROUTER6/64" dev "$CLI_IF" nodad
 in_srv ip route add default via "$ROUTER4"
 in_srv ip -6 route add default via "$ROUTER6"
+# a real resolver (dnsmasq) on the remote side, the host's through its
+# resolv.conf (`ip netns exec` mounts /etc/netns/NS/resolv.conf over it)
+mkdir -p "/etc/netns/$SRV_NS"
+at_exit rm -rf "/etc/netns/$SRV_NS"
+printf 'nameserver %s\noptions timeout:2 attempts:2\n' "$RESOLVER4" >"/etc/netns/$SRV_NS/resolv.conf"
+in_cli ip addr add "$RESOLVER4/32" dev "$CLI_IF"
+bg_cli dnsmasq --no-daemon --no-resolv --no-hosts --listen-address="$RESOLVER4" --bind-interfaces \
+	--address="/pool.flood.example/$REAL4" --log-facility="$RUN_DIR/dnsmasq.log" 2>>"$RUN_DIR/dnsmasq.log"
 start_sshd 'PasswordAuthentication yes' 'MaxStartups 100' 'MaxAuthTries 6' || exit 1
 printf '# the flood names these\n%s\n' ${NAMES//,/ } >"$RUN_DIR/flood-names.txt"
 cat >"$RUN_DIR/flood.conf" <<CONF
@@ -75,22 +89,22 @@ tx_frames() { in_cli cat "/sys/class/net/$CLI_IF/statistics/tx_packets"; }
 learned_now() { mw blacklist list -j | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["learned_now"])'; }
 failed_tries() { grep -c "Failed password for nobody from $1 " "$SSHD_DIR/sshd.log"; }
 
-# flood_start SECONDS: tcpreplay loops the pcap for SECONDS at most; returns
-# once it sends (loading the pcap takes a few seconds on a busy machine)
+# flood_start SECONDS [PCAP]: tcpreplay loops the pcap (flood.pcap) for
+# SECONDS at most; returns once it sends (loading the pcap takes a few
+# seconds on a busy machine). The rate is taken from its first frame.
 FLOOD_PID=
 flood_start() {
-	local rate=(--topspeed) tx
+	local rate=(--topspeed)
 	[ -n "${MW_FLOOD_PPS:-}" ] && rate=(--pps="$MW_FLOOD_PPS")
-	tx=$(tx_frames)
+	FLOOD_TX0=$(tx_frames)
 	bg_cli tcpreplay -q "${rate[@]}" --preload-pcap --loop=0 --duration="$1" \
-		-i "$CLI_IF" "$RUN_DIR/flood.pcap" >>"$RUN_DIR/tcpreplay.log" 2>&1
+		-i "$CLI_IF" "$RUN_DIR/${2:-flood.pcap}" >>"$RUN_DIR/tcpreplay.log" 2>&1
 	FLOOD_PID=$BG_PID
-	for _ in $(seq 1 150); do
-		[ "$(tx_frames)" -gt $((tx + 10000)) ] && break
-		sleep 0.1
+	for _ in $(seq 1 300); do
+		[ "$(tx_frames)" -gt "$FLOOD_TX0" ] && break
+		sleep 0.05
 	done
 	FLOOD_T0=$(date +%s%N)
-	FLOOD_TX0=$(tx_frames)
 }
 # flood_stop: stops it; FLOOD_SENT and FLOOD_PPS say what it sent
 flood_stop() {
@@ -129,8 +143,9 @@ check_flood_outcome() { # CASE BEFORE AFTER
 	check "$c: a flood (over 50k frames sent)" test "$FLOOD_SENT" -gt 50000
 	check "$c: the datapath saw every frame" test "$(delta "$b" "$a" packets_in)" -ge "$FLOOD_SENT"
 	check_eq "$c: no event of the decisive kinds lost (events_lost)" "$(counter "$a" events_lost)" 0
-	check_eq "$c: nothing learned from the forged answers" "$(learned_now)" 0
-	check_fails "$c: the agent logged nothing learned" grep -q "learned 203.0.113.20" "$RUN_DIR/agent.log"
+	check_eq "$c: only the real answer is learned, none of the forged ones" "$(learned_now)" 1
+	check_fails "$c: the agent learned no forged address" \
+		grep -E -q "learned (${FORGED//,/|}) " "$RUN_DIR/agent.log"
 	check "$c: a forged address is not listed" \
 		bash -c "MINEWALL_PIN_PATH=$PIN MINEWALL_RUN_DIR=$RUN_DIR/run $BIN/minewall blacklist test ${FORGED%%,*} -j | grep -q '\"listed\":false'"
 	check "$c: the heartbeat was sampled during the flood" test "${HB_N:-0}" -ge 3
@@ -182,6 +197,11 @@ status "$RUN_DIR/s0"
 hb_start 1
 flood_start 20
 sleep 1 # the flood in full swing before the attack
+# the host's own lookup of a listed name, amid forged answers for it
+in_srv getent ahostsv4 pool.flood.example >"$RUN_DIR/getent"
+check "flood+hydra: the host resolves pool.flood.example" grep -q "^$REAL4 " "$RUN_DIR/getent"
+check "flood+hydra: the real answer is learned" \
+	wait_until 5 grep -q "learned $REAL4 for pool.flood.example" "$RUN_DIR/agent.log"
 hydra_case flood+hydra $CLI4
 flood_stop
 hb_stop 1
@@ -202,6 +222,19 @@ check_flood_outcome "flood alone" "$RUN_DIR/s1" "$RUN_DIR/s2"
 check_eq "flood alone: no detection or block" "$((ev1 - ev0))" 0
 check_eq "flood alone: nothing else blocked" "$(other_blocks $CLI4 $CLI4C)" 0
 hydra_case "after the flood" $CLI4B
+
+# --- 3. SYNs only: every frame a flow that opens and closes ----------------
+n=$("$PY" "$(dirname "$0")/dnsflood.py" "$RUN_DIR/syn.pcap" "$srv_mac" "$cli_mac" \
+	"$SRV4" "$SRV6" "$RESOLVER4" "$FLOOD_FRAMES" "$FORGED" "$NAMES" syn 2>>"$RUN_DIR/dnsflood.err")
+status "$RUN_DIR/s3"
+hb_start 3
+flood_start 20 syn.pcap
+sleep 1
+hydra_case "SYN flood+hydra" $CLI4D
+flood_stop
+hb_stop 3
+status "$RUN_DIR/s4"
+check_flood_outcome "SYN flood+hydra" "$RUN_DIR/s3" "$RUN_DIR/s4"
 log "the suite took $SECONDS s"
 
 finish
