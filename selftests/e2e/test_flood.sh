@@ -140,7 +140,7 @@ check_flood_outcome() { # CASE BEFORE AFTER
 	log "$c: flood sent $FLOOD_SENT frames ($FLOOD_PPS/s); the datapath saw $(delta "$b" "$a" packets_in) in, $(delta "$b" "$a" packets_out) out"
 	log "$c: events $(delta "$b" "$a" events) (lost $(counter "$a" events_lost)), peeks $(delta "$b" "$a" peeks) (lost $(counter "$a" peeks_lost)), flow ends $(delta "$b" "$a" flow_ends), flows created $(delta "$b" "$a" flow_inserts) (failed $(delta "$b" "$a" flow_insert_failures), mid-stream $(delta "$b" "$a" flow_midstream)), evictions $(counter "$a" flow_evictions)"
 	log "$c: heartbeat sampled $HB_N times, oldest ${HB_MAX:-?} ms"
-	check "$c: a flood (over 50k frames sent)" test "$FLOOD_SENT" -gt 50000
+	check "$c: a flood (over 20k frames sent)" test "$FLOOD_SENT" -gt 20000
 	check "$c: the datapath saw every frame" test "$(delta "$b" "$a" packets_in)" -ge "$FLOOD_SENT"
 	check_eq "$c: no event of the decisive kinds lost (events_lost)" "$(counter "$a" events_lost)" 0
 	check_eq "$c: only the real answer is learned, none of the forged ones" "$(learned_now)" 1
@@ -226,6 +226,7 @@ hydra_case "after the flood" $CLI4B
 # --- 3. SYNs only: every frame a flow that opens and closes ----------------
 n=$("$PY" "$(dirname "$0")/dnsflood.py" "$RUN_DIR/syn.pcap" "$srv_mac" "$cli_mac" \
 	"$SRV4" "$SRV6" "$RESOLVER4" "$FLOOD_FRAMES" "$FORGED" "$NAMES" syn 2>>"$RUN_DIR/dnsflood.err")
+check_eq "dnsflood.py wrote $FLOOD_FRAMES SYNs" "$n" "$FLOOD_FRAMES"
 status "$RUN_DIR/s3"
 hb_start 3
 flood_start 20 syn.pcap
