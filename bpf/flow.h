@@ -86,16 +86,37 @@ static __always_inline int mw_is_local(const __u8 *addr)
 	return bpf_map_lookup_elem(&mw_local, addr) != NULL;
 }
 
+/*
+ * Whether an event about @flow may decide a block: the agent blocks only on
+ * flows the host opened, or on connections to a protected service whose
+ * handshake was seen in order. Those go to mw_events; the rest (a forger's
+ * flows, whose ends and hits are only ever reported or exported) go to the
+ * best-effort ring with the payload copies, so that a flood of spoofed SYNs
+ * or of packets from listed sources cannot push the deciding ones out.
+ */
+static __always_inline int mw_flow_decisive(const struct mw_flow *flow)
+{
+	return flow->host_opened || (flow->svc && flow->handshake);
+}
+
 static __always_inline void mw_emit_flow(struct mw_ctx *c, struct mw_stats *st, __u16 type, int dir,
 					 __u8 reason, const struct mw_flow_key *key,
 					 const struct mw_flow *flow)
 {
 	struct mw_event_flow *ev;
 
-	ev = bpf_ringbuf_reserve(&mw_events, sizeof(*ev), 0);
-	if (!ev) {
-		st->events_lost++;
-		return;
+	if (mw_flow_decisive(flow)) {
+		ev = bpf_ringbuf_reserve(&mw_events, sizeof(*ev), 0);
+		if (!ev) {
+			st->events_lost++;
+			return;
+		}
+	} else {
+		ev = bpf_ringbuf_reserve(&mw_peeks, sizeof(*ev), 0);
+		if (!ev) {
+			st->peeks_lost++;
+			return;
+		}
 	}
 	ev->hdr.type = type;
 	ev->hdr.dir = dir;

@@ -33,9 +33,11 @@
  * max_entries from the config before load. */
 #define MW_FLOWS_DEFAULT 262144
 #define MW_EVENTS_BYTES (4U << 20)
-/* Payload copies go to a ring of their own: a flood of them (DNS, TLS,
- * anything a remote can send) can fill it, never the ring of the events
- * that decide blocks (flow ends, bursts, blacklist hits). */
+/* Payload copies, and the flow events of flows nothing is decided on (not
+ * opened by the host, not a verified connection to a protected service),
+ * go to a best-effort ring of their own: a flood of them (DNS, spoofed
+ * SYNs, packets from listed sources) can fill it, never the ring of the
+ * events that decide blocks. */
 #define MW_PEEKS_BYTES (4U << 20)
 #define MW_LOCAL_MAX 1024
 #define MW_INTERNAL_MAX 256
@@ -231,7 +233,8 @@ enum mw_parse_err {
  * @blacklist_hits: flows whose remote address is on a blacklist
  * @blacklist_drops: packets of such flows dropped (enforce mode)
  * @new_public:     locally initiated flows to public addresses
- * @peeks_lost:     peek events lost because mw_peeks was full
+ * @peeks_lost:     events lost because mw_peeks was full (payload copies,
+ *                  and the flow events of flows nothing is decided on)
  * @rst_ignored:    RSTs that did not fit their direction's sequence space
  *                  (the flow was left open, as the host's stack leaves it)
  * @fin_ignored:    FINs outside their direction's window (left out)

@@ -1855,14 +1855,16 @@ static void seq_consumer(void *arg)
 	s = dns(true, IPPROTO_UDP, 0, 100);
 	for (i = 0; i < n_answers; i++)
 		send_spec(XDP, &s);
-	s = tcp(true, MW_TCP_SYN, 0), send_spec(XDP, &s);
-	s = tcp(false, MW_TCP_RST | MW_TCP_ACK, 0), s.ack = 1, send_spec(TC, &s);
+	/* a connection the host opens, refused: its end decides (a
+	 * forger's flow would end in the best-effort ring) */
+	s = tcp(false, MW_TCP_SYN, 0), send_spec(TC, &s);
+	s = tcp(true, MW_TCP_RST | MW_TCP_ACK, 0), s.ack = 1, send_spec(XDP, &s);
 	keep_in_rings = false;
 
 	got = mw_events_consume(&ev);
-	ASSERT_EQ(got, 2 + MW_PEEKS_PER_CONSUME,
-		  "first call: both decisive events, a batch of peeks");
-	ASSERT_EQ(c.new_public, 1, "the new public flow");
+	ASSERT_EQ(got, 3 + MW_PEEKS_PER_CONSUME,
+		  "first call: the three decisive events, a batch of peeks");
+	ASSERT_EQ(c.new_public, 2, "the new public flows (the query's, the connection's)");
 	ASSERT_EQ(c.ends, 1, "the flow end, sent after the peeks");
 	ASSERT_TRUE(c.first_end_at < c.first_peek_at, "handed over before any peek");
 	ASSERT_EQ(c.peeks, MW_PEEKS_PER_CONSUME, "peeks: one batch");
