@@ -17,6 +17,7 @@ make -s -j2 all build/selftests/test_policy >/dev/null
 mkdir -p "$tmp/user/enforce"
 git show "$BASE:user/enforce/policy.c" >"$tmp/user/enforce/policy.c"
 git show "$BASE:user/enforce/policy.h" >"$tmp/user/enforce/policy.h"
+# shellcheck disable=SC2016 # $(LIB_OBJS) is for make to expand
 objs="$(make -s --eval 'print-libobjs: ; @echo $(LIB_OBJS)' print-libobjs)
 	build/user/enforce/allow.o build/user/localaddr.o build/user/output/eve.o"
 # the old header first: both the test and the old policy.c read it

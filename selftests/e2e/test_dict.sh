@@ -75,7 +75,7 @@ check "at start: the peer of an established session is allowlisted" sh -c "MINEW
 check "at start: a connection still authenticating is not" sh -c "! MINEWALL_RUN_DIR=$RUN_DIR/run $BIN/minewall allowlist | grep -q '^192.0.2.3 '"
 kill "$session_pid" "$guesser_pid" 2>/dev/null
 wait "$session_pid" "$guesser_pid" 2>/dev/null
-allowed() { MINEWALL_RUN_DIR=$RUN_DIR/run $BIN/minewall allowlist | grep -q "^$CLI4 .*SSH session"; }
+allowed() { MINEWALL_RUN_DIR=$RUN_DIR/run "$BIN/minewall" allowlist | grep -q "^$CLI4 .*SSH session"; }
 for _ in $(seq 1 80); do allowed || break; sleep 0.1; done
 check "the session over, its peer is no longer allowlisted" sh -c "! MINEWALL_RUN_DIR=$RUN_DIR/run $BIN/minewall allowlist | grep -q '^$CLI4 '"
 ok=0

@@ -22,7 +22,8 @@ enum mw_reply_kind {
 /* The protocol a reply was recognised as, for the evidence. */
 struct mw_reply {
 	enum mw_reply_kind kind;
-	const char *proto; /* "http", "ftp", "smtp", "pop3", "imap", "redis", "mysql", "pgsql" or NULL */
+	const char *
+		proto; /* "http", "ftp", "smtp", "pop3", "imap", "redis", "mysql", "pgsql" or NULL */
 	unsigned code; /* HTTP status, FTP/SMTP code, MySQL error number; 0 otherwise */
 };
 
