@@ -803,7 +803,7 @@ static json_t *list_lists(struct mw_agent_bl *a)
 			(json_int_t)a->dns_refused_allowed, "learned_evicted",
 			(json_int_t)a->bl.learned_evicted, "learned_refused_per_name",
 			(json_int_t)a->bl.learned_refused, "resolvers",
-			(json_int_t)(a->n_resolvers + a->cfg->n_bl_resolvers));
+			(json_int_t)a->n_resolvers + (json_int_t)a->cfg->n_bl_resolvers);
 	return json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "lists", arr, "ipv4_prefixes",
 			 (json_int_t)a->k.n_v4, "ipv6_prefixes", (json_int_t)a->k.n_v6,
 			 "learned_now", (json_int_t)a->bl.n_learned, "learned_max",

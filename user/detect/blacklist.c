@@ -660,7 +660,7 @@ int mw_bl_learned_limits(struct mw_blacklist *bl, size_t max, size_t per_name)
 		buckets <<= 1;
 	bl->n_buckets = buckets;
 	bl->addr_buckets = malloc(buckets * sizeof(*bl->addr_buckets));
-	bl->name_buckets = calloc(buckets, sizeof(*bl->name_buckets));
+	bl->name_buckets = calloc(buckets, sizeof(struct mw_bl_lname *));
 	bl->heap = malloc(bl->learned_max * sizeof(*bl->heap));
 	if (!bl->addr_buckets || !bl->name_buckets || !bl->heap) {
 		free(bl->addr_buckets);
@@ -770,8 +770,11 @@ static void learned_remove(struct mw_blacklist *bl, int32_t i)
 	if (--l->lname->n_addrs == 0) {
 		struct mw_bl_lname **s = lname_slot(bl, l->lname->name), *gone = *s;
 
-		*s = gone->hnext;
-		free(gone);
+		/* the name of an address is always in the index */
+		if (gone) {
+			*s = gone->hnext;
+			free(gone);
+		}
 	}
 	if (i != last) {
 		bl->learned[i] = bl->learned[last];
