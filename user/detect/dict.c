@@ -831,6 +831,8 @@ void mw_dict_flow_end(struct mw_dict *d, const struct mw_event_flow *ev)
 	}
 	if (c != &tmp)
 		conn_drop(d, pp);
+	else if (tmp.src)
+		tmp.src->refs--; /* taken by conn_src() for a connection never kept */
 }
 
 void mw_dict_tick(struct mw_dict *d, uint64_t now)
