@@ -88,15 +88,16 @@ static __always_inline int mw_is_local(const __u8 *addr)
 
 /*
  * Whether an event about @flow may decide a block: the agent blocks only on
- * flows the host opened, or on connections to a protected service whose
- * handshake was seen in order. Those go to mw_events; the rest (a forger's
- * flows, whose ends and hits are only ever reported or exported) go to the
- * best-effort ring with the payload copies, so that a flood of spoofed SYNs
- * or of packets from listed sources cannot push the deciding ones out.
+ * flows the host opened, or on connections whose handshake was seen in
+ * order (a real peer, which no forger can multiply). Those go to mw_events;
+ * the rest (a forger's flows, whose ends and hits are only ever reported or
+ * exported) go to the best-effort ring with the payload copies, or are left
+ * to the sweep, so that a flood of spoofed SYNs or of packets from listed
+ * sources cannot push the deciding ones out.
  */
 static __always_inline int mw_flow_decisive(const struct mw_flow *flow)
 {
-	return flow->host_opened || (flow->svc && flow->handshake);
+	return flow->host_opened || flow->handshake;
 }
 
 static __always_inline void mw_emit_flow(struct mw_ctx *c, struct mw_stats *st, __u16 type, int dir,
@@ -643,7 +644,13 @@ static __always_inline void mw_update(struct mw_ctx *c, struct mw_stats *st, con
 		f->state = mw_tcp_state(f);
 		/* two CPUs closing one flow at once may both report it: the agent
 		 * drops the second report (same key and first_ns) */
-		if (f->state == MW_STATE_CLOSED && !f->ended) {
+		/* only the ends that may decide something go out now; the
+		 * others (a forger's flows: a SYN refused, a segment met
+		 * mid-stream) are reported by the agent's sweep after the closed
+		 * linger, so that
+		 * a flood of spoofed SYNs, each answered by a RST, costs the
+		 * agent nothing at once and crowds out no ring */
+		if (f->state == MW_STATE_CLOSED && !f->ended && mw_flow_decisive(f)) {
 			f->ended = 1;
 			st->flow_ends++;
 			mw_emit_flow(c, st, MW_EV_FLOW_END, dir,

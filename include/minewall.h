@@ -34,7 +34,7 @@
 #define MW_FLOWS_DEFAULT 262144
 #define MW_EVENTS_BYTES (4U << 20)
 /* Payload copies, and the flow events of flows nothing is decided on (not
- * opened by the host, not a verified connection to a protected service),
+ * opened by the host, no handshake seen in order),
  * go to a best-effort ring of their own: a flood of them (DNS, spoofed
  * SYNs, packets from listed sources) can fill it, never the ring of the
  * events that decide blocks. */
