@@ -183,6 +183,21 @@ static const struct step ssh_key_batch[] = {
 	SSH_KEX,      { -60 },	{ 76 }, { -140 }, { 100 }, { -308 }, { 28 },	  { -112 },
 	{ 472, 272 }, { -120 }, { 72 }, { -88 },  { 28 },  { -52 },  { 196, 28 }, { -96 },
 };
+/* paramiko (no "none" probe): its key accepted at once, SUCCESS the first
+ * reply, then an SFTP session whose small replies repeat (measured against
+ * OpenSSH 9.2) */
+static const struct step ssh_paramiko_sftp[] = {
+	SSH_KEX, { -400 }, { 48 },  { -112 }, { 272 }, { -120 }, { 112 }, { -300 }, { 384 },
+	{ -96 }, { 80 },   { -96 }, { 80 },   { -96 }, { 80 },	 { -96 }, { 80 },   { -96 },
+	{ 80 },	 { -96 },  { 80 },  { -96 },  { 80 },  { -96 },	 { 80 },  { -96 },  { 80 },
+};
+/* an ssh-agent with five keys refused before the sixth, within sshd's
+ * MaxAuthTries */
+static const struct step ssh_six_keys[] = {
+	SSH_KEX, { -60 },  { 52 },	 { -140 }, { 52 }, { -140 }, { 52 },  { -140 },
+	{ 52 },	 { -140 }, { 52 },	 { -140 }, { 52 }, { -140 }, { 100 }, { -308 },
+	{ 28 },	 { -112 }, { 472, 272 }, { -112 }, { 72 }, { -36 },  { 224 }, { -96 },
+};
 /* an interactive login: a typo, then the right password */
 static const struct step ssh_typo[] = {
 	SSH_KEX,  { -68 },	{ 52 },	  { -148 }, { 52 },  { -148 }, { 28 },
@@ -253,7 +268,32 @@ static void t_ssh_benign(void *arg)
 		PLAY(d, "198.51.100.22", 42001 + 2 * i, MW_SVC_SSH, 22, ssh_password_ok, 5 * MS);
 		PLAY(d, "198.51.100.22", 42100 + i, MW_SVC_SSH, 22, ssh_typo, 5 * MS);
 	}
-	ASSERT_EQ(ds.n, 0, "automation, keys, typos then logins: no detection");
+	for (i = 0; i < 10; i++)
+		PLAY(d, "198.51.100.23", 43000 + i, MW_SVC_SSH, 22, ssh_paramiko_sftp, 5 * MS);
+	for (i = 0; i < 3; i++)
+		PLAY(d, "198.51.100.24", 43100 + i, MW_SVC_SSH, 22, ssh_six_keys, 5 * MS);
+	{
+		/* three clients of one address at once, a refused key each
+		 * before the right one (git submodule --jobs 3, pssh) */
+		static const struct step one_key[] = {
+			SSH_KEX,  { -60 }, { 52 },   { -140 },	   { 52 },   { -140 }, { 100 },
+			{ -308 }, { 28 },  { -112 }, { 472, 272 }, { -112 }, { 72 },   { -96 },
+		};
+		struct conn c[3];
+		bool more = true;
+
+		for (i = 0; i < 3; i++)
+			conn_open(&c[i], d, "198.51.100.25", 44000 + i, MW_SVC_SSH, 22, one_key,
+				  ARRAY_SIZE(one_key));
+		while (more) {
+			more = false;
+			for (i = 0; i < 3; i++)
+				more |= conn_step(&c[i], MS);
+		}
+	}
+	ASSERT_EQ(
+		ds.n, 0,
+		"automation, keys, typos, paramiko SFTP, five refused keys, parallel clients: no detection");
 	mw_dict_free(d);
 }
 

@@ -208,7 +208,7 @@ void mw_config_defaults(struct mw_config *cfg)
 	cfg->dict_dist_sources = 10;
 	cfg->dict_dist_attempts = 20;
 	cfg->dict_success_attempts = 3;
-	cfg->dict_grace = 5;
+	cfg->dict_grace = 6;
 	cfg->dict_block = true;
 	cfg->hook_timeout_ms = 10000;
 	cfg->element_counters = false;

@@ -11,6 +11,8 @@
 #define KEXINIT_GROWTH 64 /* SSH: a KEXINIT sent again, encrypted, gains a MAC and padding */
 #define TLS_HTTP_REPLY 4096 /* HTTPS: a refused login's page is no larger */
 #define TLS_HTTP_REQ_DELTA 32 /* HTTPS: requests that differ by a password's length */
+#define TLS_HTTP_REQ_MIN 500 /* HTTPS: a login form's POST, headers and body */
+#define TLS_HTTP_REPLY_MIN 400 /* HTTPS: a page that says no, not a 304 or a bare JSON */
 #define MAX_SIZES 8 /* distinct small reply sizes remembered per connection */
 #define CONFIRM_EXCHANGES 8 /* SSH: exchanges in which a login must show its session */
 #define CONN_BUCKETS 4096
@@ -93,6 +95,7 @@ struct mw_dict {
 	unsigned active_tries[MW_SVC_MAX];
 	struct conn last_conn[MW_SVC_MAX]; /* where the latest try was: the target */
 	uint64_t logins;
+	uint64_t evicted; /* connections that gave way to new ones */
 };
 
 const char *mw_dict_method(unsigned svc)
@@ -201,7 +204,8 @@ static unsigned src_count(const struct mw_dict *d, const struct src *s, uint64_t
 	for (i = 0; i < s->n; i++) {
 		uint64_t t = s->tries[(s->head + MAX_TRIES - 1 - i) % MAX_TRIES];
 
-		if (now - t > window_ns(d))
+		/* events of two CPUs may come a little out of order */
+		if (t < now && now - t > window_ns(d))
 			break;
 		n++;
 		*first = t;
@@ -392,6 +396,23 @@ static void finalize(struct mw_dict *d, struct conn *c, uint64_t now)
 		add_final(d, c, now);
 }
 
+/* Connections of one source, each refused while another is: a guesser
+ * working in parallel (hydra's tasks) once the source has a try counted
+ * already (hydra's first connection asks for the methods and leaves), or
+ * once two of them hold half the grace each; a few clients of one address
+ * offering a refused key each before the right one are not. */
+static bool parallel_guess(const struct mw_dict *d, const struct src *s, uint64_t now)
+{
+	uint64_t first;
+	unsigned i, deep = 0;
+
+	if (src_count(d, s, now, &first))
+		return true;
+	for (i = 0; i < s->n_pend; i++)
+		deep += s->pend[i]->pending * 2 >= d->cfg->dict_grace;
+	return deep >= 2;
+}
+
 /* A try of a connection whose login may still come: pending, unless the
  * source guesses on other connections at once or this one holds too many. */
 static void add_pending(struct mw_dict *d, struct conn *c, uint64_t now)
@@ -417,7 +438,7 @@ static void add_pending(struct mw_dict *d, struct conn *c, uint64_t now)
 			finalize(d, s->pend[0], now);
 		s->pend[s->n_pend++] = c;
 	}
-	if (s->n_pend >= 2) {
+	if (s->n_pend >= 2 && parallel_guess(d, s, now)) {
 		/* a parallel guesser: every pending try counts now */
 		s->parallel_ns = now;
 		while (s->n_pend)
@@ -447,7 +468,9 @@ static unsigned forgive(struct mw_dict *d, struct src *s, unsigned n, uint64_t n
 		s->forgiven_ns = now;
 		s->forgiven = 0;
 	}
-	if (n > budget - s->forgiven)
+	if (s->forgiven >= budget)
+		n = 0;
+	else if (n > budget - s->forgiven)
 		n = budget - s->forgiven;
 	s->forgiven += n;
 	return n;
@@ -486,7 +509,9 @@ static void login(struct mw_dict *d, struct conn *c, uint64_t now)
 	/* a client offering its keys one by one, a typo or two before: a
 	 * user, not a guesser; within a budget per window, so that a login
 	 * (or what looks like one) cannot launder a guesser's tries */
-	n = forgive(d, s, c->final + FORGIVE_FINAL, now);
+	/* on the other authenticated services one address may hold an account
+	 * on one (anonymous FTP) and guess on another: only its own tries */
+	n = forgive(d, s, c->final + (c->svc == MW_SVC_AUTH ? 0 : FORGIVE_FINAL), now);
 	src_retract(s, n);
 	n = forgive(d, s, pending, now);
 	while (pending-- > n)
@@ -544,8 +569,19 @@ static void ssh_reply(struct mw_dict *d, struct conn *c, uint32_t size, bool mor
 		login(d, c, now);
 		return;
 	}
-	if (size > SMALL_REPLY)
+	if (size > SMALL_REPLY) {
+		/* a large one-message reply that is no re-exchange, after the
+		 * first reply of the authentication: the session (a client
+		 * such as paramiko logs in with its first request, so that
+		 * SUCCESS is the first reply). Nothing pending is forgiven by
+		 * it and nothing allowlisted: tries before it stay counted */
+		if (c->first_reply) {
+			finalize(d, c, now);
+			c->over = true;
+			c->candidate = false;
+		}
 		return;
+	}
 	if (c->candidate && --c->cand_left == 0)
 		c->candidate = false;
 	for (i = 0; i < c->n_sizes && c->sizes[i].size != size; i++)
@@ -633,7 +669,7 @@ static void tls_http_reply(struct mw_dict *d, struct conn *c, uint32_t size, boo
 		c->replies++;
 		return;
 	}
-	if (size > TLS_HTTP_REPLY)
+	if (size > TLS_HTTP_REPLY || size < TLS_HTTP_REPLY_MIN || c->last_client < TLS_HTTP_REQ_MIN)
 		return;
 	s = conn_src(d, c);
 	if (!s)
@@ -716,6 +752,34 @@ static struct conn **conn_slot(struct mw_dict *d, const struct mw_flow_key *key,
 	return pp;
 }
 
+/*
+ * The table is full (connections whose ends never came: evicted from the
+ * flow table, or a client that kept them open on purpose): the least
+ * recently active connection of a few buckets near @key's gives way, its
+ * pending tries counted, so that no one can blind the detector by filling
+ * the table, nor hide its own tries by getting them evicted.
+ */
+static void evict_one(struct mw_dict *d, const struct mw_flow_key *key, uint64_t now)
+{
+	uint32_t h = hash_bytes(key, sizeof(*key)) % CONN_BUCKETS;
+	struct conn **best = NULL, **pp;
+	unsigned i;
+
+	for (i = 0; i < 8; i++)
+		for (pp = &d->conns[(h + i) % CONN_BUCKETS]; *pp; pp = &(*pp)->next)
+			if (!best || (*pp)->last_ns < (*best)->last_ns)
+				best = pp;
+	for (i = 8; !best && i < CONN_BUCKETS; i++) /* sparse table: look further */
+		if (d->conns[(h + i) % CONN_BUCKETS])
+			best = &d->conns[(h + i) % CONN_BUCKETS];
+	if (!best)
+		return;
+	if (!(*best)->logged_in)
+		finalize(d, *best, now);
+	conn_drop(d, best);
+	d->evicted++;
+}
+
 /* Internal clients are exempt from HTTPDICT unless configured: a load
  * balancer, a monitoring system and an office proxy are many users. */
 static bool exempt(const struct mw_dict *d, unsigned svc, const struct mw_flow_key *key)
@@ -740,7 +804,7 @@ void mw_dict_burst(struct mw_dict *d, const struct mw_event_burst *ev)
 	c = *pp;
 	if (!c) {
 		if (d->n_conns >= MAX_CONNS)
-			return; /* bounded; the tick frees the idle ones */
+			evict_one(d, &ev->key, now);
 		c = calloc(1, sizeof(*c));
 		if (!c)
 			return;
@@ -890,11 +954,14 @@ uint32_t mw_dict_attempts(const struct mw_dict *d, const struct mw_addr *src, un
 	uint64_t first, last = 0;
 	unsigned i;
 
-	if (!s)
+	if (!s || !s->n)
 		return 0;
-	for (i = 0; i < s->n; i++)
-		if (s->tries[i] > last)
-			last = s->tries[i];
+	for (i = 0; i < s->n; i++) {
+		uint64_t t = s->tries[(s->head + MAX_TRIES - 1 - i) % MAX_TRIES];
+
+		if (t > last)
+			last = t;
+	}
 	return src_count(d, s, last, &first);
 }
 

@@ -131,6 +131,28 @@ static ssize_t read_proc(const char *proc, const char *pid, const char *what, ch
 	return len;
 }
 
+/* "sshd: USER@pts/N" or "sshd: USER@notty" ("sshd-session:" from OpenSSH
+ * 9.8), and nothing after: "sshd: alice@corp.example [priv]" (a user name
+ * with an '@') is still authenticating. */
+static bool session_title(const char *t)
+{
+	const char *at, *tty;
+
+	if (!strncmp(t, "sshd: ", 6))
+		t += 6;
+	else if (!strncmp(t, "sshd-session: ", 14))
+		t += 14;
+	else
+		return false;
+	if (strchr(t, ' '))
+		return false;
+	at = strrchr(t, '@');
+	if (!at || at == t)
+		return false;
+	tty = at + 1;
+	return !strcmp(tty, "notty") || !strncmp(tty, "pts/", 4);
+}
+
 static bool sshd_session(const char *proc, const char *pid)
 {
 	char buf[256];
@@ -139,7 +161,7 @@ static bool sshd_session(const char *proc, const char *pid)
 		return false;
 	if (read_proc(proc, pid, "cmdline", buf, sizeof(buf)) <= 0)
 		return false;
-	return !strncmp(buf, "sshd: ", 6) && strchr(buf + 6, '@') != NULL;
+	return session_title(buf);
 }
 
 static void session_inodes(const char *proc, struct inodes *out)
