@@ -581,6 +581,7 @@ static __always_inline void mw_update(struct mw_ctx *c, struct mw_stats *st, con
 				      const struct mw_flow_key *key, struct mw_flow *f, int dir)
 {
 	int odir = !dir; /* the other direction */
+	int seq_fit = 2;
 	__u8 flags = 0;
 
 	/* hide the indexes' range from clang: knowing they are 0 or 1, it
@@ -603,14 +604,30 @@ static __always_inline void mw_update(struct mw_ctx *c, struct mw_stats *st, con
 		return;
 	}
 
+	/* Where the sequence is known, the remote's payload counts only where
+	 * its sequence number fits (a retransmission, data overtaken, the
+	 * next byte), and is copied for the agent only at the next byte
+	 * exactly: a blind forger spraying a line of Stratum or a DNS answer
+	 * into connections it cannot see is left out. 2: exact or not known,
+	 * 1: in the window, 0: outside */
+	if (p->proto == IPPROTO_TCP && !p->later_fragment && p->payload_len &&
+	    c->hook == MW_HOOK_XDP && mw_seq_known(f, dir)) {
+		__s32 d = mw_seq_diff(p->tcp_seq, f->seq_next[dir]);
+
+		if (d != 0)
+			seq_fit = d > -(__s32)MW_SEQ_WINDOW && d <= (__s32)MW_SEQ_WINDOW;
+	}
+
 	if (p->proto == IPPROTO_TCP && !p->later_fragment)
 		flags = mw_tcp_track(c, st, p, key, f, dir, odir);
 
 	f->packets[dir] += c->segs;
 	f->bytes[dir] += c->l3_bytes;
 	f->last_ns = c->now;
+	if (!seq_fit)
+		st->data_out_of_window++;
 
-	if (p->payload_len) {
+	if (p->payload_len && seq_fit) {
 		__u32 n = ++f->data_packets[dir];
 
 		if (f->last_data_dir != dir && f->data_packets[odir]) {
@@ -628,9 +645,10 @@ static __always_inline void mw_update(struct mw_ctx *c, struct mw_stats *st, con
 		if ((p->proto == IPPROTO_UDP || p->proto == IPPROTO_TCP) &&
 		    key->remote_port == bpf_htons(MW_DNS_PORT)) {
 			/* every query and answer matters, not only the first few */
-			if (mw_dns_peek(c, f, dir))
+			if (seq_fit == 2 && mw_dns_peek(c, f, dir))
 				mw_peek(c, st, p, key, f, dir, n - 1);
-		} else if (n <= mw_cfg.peek_packets && f->peeked[dir] < mw_cfg.peek_packets &&
+		} else if (seq_fit == 2 && n <= mw_cfg.peek_packets &&
+			   f->peeked[dir] < mw_cfg.peek_packets &&
 			   mw_peek_wanted(p, mw_first_payload_byte(c, p))) {
 			f->peeked[dir]++;
 			mw_peek(c, st, p, key, f, dir, n - 1);

@@ -240,6 +240,8 @@ enum mw_parse_err {
  * @fin_ignored:    FINs outside their direction's window (left out)
  * @syn_on_live:    SYNs on a flow whose handshake was under way or done
  *                  (the entry was kept as it was)
+ * @data_out_of_window: remote payload outside its connection's sequence
+ *                  window (counted as packets, its payload left out)
  * @local_src_in:   packets that arrived at XDP with one of the host's
  *                  addresses as their source: counted in their flow's
  *                  packets and bytes, never taken as the host's (no
@@ -268,6 +270,7 @@ struct mw_stats {
 	__u64 fin_ignored;
 	__u64 syn_on_live;
 	__u64 local_src_in;
+	__u64 data_out_of_window;
 	__u64 parse_err[MW_PE_MAX];
 };
 

@@ -1147,6 +1147,39 @@ static void seq_handshake_and_close(void *arg)
 	free(recs);
 }
 
+/* Payload sprayed into a verified connection by someone who cannot see it:
+ * outside the sequence window it is counted as a packet, never as data */
+static void seq_blind_data(void *arg)
+{
+	struct mw_flow_rec *recs = NULL;
+	const struct mw_flow *f;
+
+	reset();
+	cv_start();
+	cv_send(&(struct step){ C, SYN });
+	cv_send(&(struct step){ S, SA });
+	cv_send(&(struct step){ C, ACK });
+	cv_send(&(struct step){ C, PA, 100, .seq_off = 5000000, .resend = true });
+	cv_send(&(struct step){ C, PA, 100, .seq_off = -5000000, .resend = true });
+	f = only_flow(&recs);
+	if (f) {
+		ASSERT_EQ(f->handshake, 1, "verified");
+		ASSERT_EQ(f->packets[MW_DIR_IN], 4, "counted as packets");
+		ASSERT_EQ(f->data_packets[MW_DIR_IN], 0, "not as data");
+		ASSERT_EQ(f->exchanges, 0, "no exchange");
+	}
+	ASSERT_EQ(stats().data_out_of_window, 2, "stats.data_out_of_window");
+	free(recs);
+	recs = NULL;
+	/* the real next bytes, and a retransmission of them, are data */
+	cv_send(&(struct step){ C, PA, 100 });
+	cv_send(&(struct step){ C, PA, 100, .seq_off = -100, .resend = true });
+	f = only_flow(&recs);
+	if (f)
+		ASSERT_EQ(f->data_packets[MW_DIR_IN], 2, "in the window: data");
+	free(recs);
+}
+
 static void seq_rst(void *arg)
 {
 	struct mw_flow_rec *recs = NULL;
@@ -2068,6 +2101,7 @@ int main(int argc, char **argv)
 	test_run("fuzz: random and mutated packets through both programs", seq_fuzz, NULL);
 	test_run("seq handshake, close, reuse", seq_handshake_and_close, NULL);
 	test_run("seq rst", seq_rst, NULL);
+	test_run("seq blind payload outside the window", seq_blind_data, NULL);
 	test_run("seq mid-stream", seq_midstream, NULL);
 	test_run("seq new outbound to public", seq_new_public, NULL);
 	test_run("seq payload peek", seq_peek, NULL);

@@ -81,6 +81,7 @@ static void add_counters(json_t *o, const struct mw_stats *st)
 	json_object_set_new(o, "fin_ignored", json_integer(st->fin_ignored));
 	json_object_set_new(o, "syn_on_live", json_integer(st->syn_on_live));
 	json_object_set_new(o, "local_src_in", json_integer(st->local_src_in));
+	json_object_set_new(o, "data_out_of_window", json_integer(st->data_out_of_window));
 	json_object_set_new(o, "block_drops", json_integer(st->block_drops));
 	json_object_set_new(o, "blacklist_hits", json_integer(st->blacklist_hits));
 	json_object_set_new(o, "blacklist_drops", json_integer(st->blacklist_drops));
@@ -166,9 +167,10 @@ static void print_text(const struct mw_agent *agent, bool alive, const struct mw
 	printf("peeks:      %llu sent, %llu lost (their ring full)\n",
 	       (unsigned long long)st->peeks, (unsigned long long)st->peeks_lost);
 	printf("ignored:    %llu RSTs and %llu FINs out of sequence, %llu SYNs on live flows, "
-	       "%llu packets in with a local source\n",
+	       "%llu packets in with a local source, %llu payloads out of their window\n",
 	       (unsigned long long)st->rst_ignored, (unsigned long long)st->fin_ignored,
-	       (unsigned long long)st->syn_on_live, (unsigned long long)st->local_src_in);
+	       (unsigned long long)st->syn_on_live, (unsigned long long)st->local_src_in,
+	       (unsigned long long)st->data_out_of_window);
 	printf("drops:      %llu packets from blocked sources\n",
 	       (unsigned long long)st->block_drops);
 	printf("non-IP:     %llu frames, %llu later fragments\n", (unsigned long long)st->non_ip,
