@@ -604,6 +604,17 @@ static __always_inline void mw_update(struct mw_ctx *c, struct mw_stats *st, con
 		return;
 	}
 
+	/* The host's DNS query on a 5-tuple that forged "answers" reached
+	 * first (sprayed from its resolver's address to every port): the
+	 * host asks all the same, and its answer must be learnable; what
+	 * came before the question was never looked at */
+	if (p->proto == IPPROTO_UDP && c->hook == MW_HOOK_TC && dir == MW_DIR_OUT &&
+	    !f->host_opened && !f->packets[MW_DIR_OUT] &&
+	    key->remote_port == bpf_htons(MW_DNS_PORT)) {
+		f->host_opened = 1;
+		f->initiator = MW_DIR_OUT;
+	}
+
 	/* Where the sequence is known, the remote's payload counts only where
 	 * its sequence number fits (a retransmission, data overtaken, the
 	 * next byte), and is copied for the agent only at the next byte

@@ -1392,6 +1392,15 @@ static void seq_dns(void *arg)
 	s = dns(false, IPPROTO_UDP, 0, 40), send_spec(XDP, &s);
 	s = dns(true, IPPROTO_UDP, 0, 600), send_spec(XDP, &s);
 	ASSERT_EQ(count_events(MW_EV_PEEK), 0, "a query that did not leave through tc: no peek");
+
+	/* forged answers sprayed first onto the port the host's query will
+	 * use: the query and its answer are still seen */
+	reset();
+	s = dns(true, IPPROTO_UDP, 0, 120), send_spec(XDP, &s);
+	ASSERT_EQ(count_events(MW_EV_PEEK), 0, "the forged answer first: no peek");
+	s = dns(false, IPPROTO_UDP, 0, 40), send_spec(TC, &s);
+	s = dns(true, IPPROTO_UDP, 0, 120), send_spec(XDP, &s);
+	ASSERT_EQ(count_events(MW_EV_PEEK), 2, "then the host's query and its answer: peeked");
 	ASSERT_EQ(peeks_in_events, 0, "no peek ever in mw_events");
 }
 
