@@ -69,14 +69,15 @@ s.sendall(b"SSH-2.0-guesser\r\n")
 time.sleep(30)'
 guesser_pid=$BG_PID
 session_up() { in_srv pgrep -f "^sshd: root@notty" >/dev/null && in_srv ss -Htn "dport = :22 or sport = :22" | grep -q 192.0.2.3; }
-for _ in $(seq 1 50); do session_up && break; sleep 0.1; done
+wait_until 5 session_up
 start_agent -c "$RUN_DIR/dict.conf" || exit 1
 check "at start: the peer of an established session is allowlisted" sh -c "MINEWALL_RUN_DIR=$RUN_DIR/run $BIN/minewall allowlist | grep -q '^$CLI4 .*SSH session'"
 check "at start: a connection still authenticating is not" sh -c "! MINEWALL_RUN_DIR=$RUN_DIR/run $BIN/minewall allowlist | grep -q '^192.0.2.3 '"
 kill "$session_pid" "$guesser_pid" 2>/dev/null
 wait "$session_pid" "$guesser_pid" 2>/dev/null
 allowed() { MINEWALL_RUN_DIR=$RUN_DIR/run "$BIN/minewall" allowlist | grep -q "^$CLI4 .*SSH session"; }
-for _ in $(seq 1 80); do allowed || break; sleep 0.1; done
+gone() { ! allowed; }
+wait_until 8 gone
 check "the session over, its peer is no longer allowlisted" sh -c "! MINEWALL_RUN_DIR=$RUN_DIR/run $BIN/minewall allowlist | grep -q '^$CLI4 '"
 ok=0
 for i in $(seq 1 10); do

@@ -94,8 +94,6 @@ struct mw_dict {
 	unsigned active_sources[MW_SVC_MAX];
 	unsigned active_tries[MW_SVC_MAX];
 	struct conn last_conn[MW_SVC_MAX]; /* where the latest try was: the target */
-	uint64_t logins;
-	uint64_t evicted; /* connections that gave way to new ones */
 };
 
 const char *mw_dict_method(unsigned svc)
@@ -487,7 +485,6 @@ static void login(struct mw_dict *d, struct conn *c, uint64_t now)
 	c->over = true;
 	c->logged_in = true;
 	c->candidate = false;
-	d->logins++;
 	memcpy(a.addr, c->key.remote_addr, 16);
 	s = c->src ? c->src : src_get(d, &a, c->svc, false);
 	pend_remove(c);
@@ -777,7 +774,6 @@ static void evict_one(struct mw_dict *d, const struct mw_flow_key *key, uint64_t
 	if (!(*best)->logged_in)
 		finalize(d, *best, now);
 	conn_drop(d, best);
-	d->evicted++;
 }
 
 /* Internal clients are exempt from HTTPDICT unless configured: a load
@@ -963,9 +959,4 @@ uint32_t mw_dict_attempts(const struct mw_dict *d, const struct mw_addr *src, un
 			last = t;
 	}
 	return src_count(d, s, last, &first);
-}
-
-uint64_t mw_dict_logins(const struct mw_dict *d)
-{
-	return d->logins;
 }

@@ -76,7 +76,5 @@ void mw_dict_tick(struct mw_dict *d, uint64_t now_ns);
 const char *mw_dict_method(unsigned svc);
 /* Final tries counted for a source (tests). */
 uint32_t mw_dict_attempts(const struct mw_dict *d, const struct mw_addr *src, unsigned svc);
-/* Logins recognised so far (tests, metrics). */
-uint64_t mw_dict_logins(const struct mw_dict *d);
 
 #endif
