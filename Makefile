@@ -65,7 +65,7 @@ AGENT_SRCS := user/minewalld.c user/loader.c user/events.c user/localaddr.c \
 	user/agent_flows.c user/enforce/policy.c user/enforce/allow.c user/enforce/hook.c \
 	user/agent_control.c user/agent_detect.c user/agent_blacklist.c user/bl_kernel.c \
 	user/agent_bpatterns.c user/owner.c user/agent_dirnet.c \
-	user/agent_metrics.c user/output/metrics.c user/agent_ipfix.c user/output/ipfix.c user/detect/dict.c user/output/eve.c \
+	user/agent_metrics.c user/output/metrics.c user/agent_ipfix.c user/output/ipfix.c user/detect/dict.c user/detect/dict_tries.c user/output/eve.c \
 	user/privs.c
 CLI_SRCS := user/cli/main.c user/cli/cmd_flows.c user/cli/cmd_status.c \
 	user/cli/cmd_blocks.c user/cli/cmd_blacklist.c user/cli/cmd_dirnet.c user/cli/cmd_events.c \
@@ -126,7 +126,7 @@ $(BUILD)/selftests/test_packets: $(BUILD)/selftests/test_packets.o \
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/selftests/test_dict: $(BUILD)/selftests/test_dict.o $(BUILD)/selftests/test.o \
-		$(BUILD)/user/detect/dict.o $(LIB_OBJS)
+		$(BUILD)/user/detect/dict.o $(BUILD)/user/detect/dict_tries.o $(LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
@@ -137,7 +137,7 @@ $(BUILD)/selftests/test_policy: $(BUILD)/selftests/test_policy.o $(BUILD)/selfte
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/selftests/test_unit: $(BUILD)/selftests/test_unit.o $(BUILD)/selftests/test.o \
-		$(BUILD)/user/events.o $(BUILD)/user/agent_flows.o $(BUILD)/user/detect/dict.o \
+		$(BUILD)/user/events.o $(BUILD)/user/agent_flows.o $(BUILD)/user/detect/dict.o $(BUILD)/user/detect/dict_tries.o \
 		$(BUILD)/user/enforce/policy.o $(BUILD)/user/enforce/allow.o $(BUILD)/user/localaddr.o \
 		$(BUILD)/user/output/eve.o $(LIB_OBJS)
 	$(call msg,LD,$@)
@@ -171,7 +171,7 @@ $(BUILD)/selftests/bench_nft: $(BUILD)/selftests/bench_nft.o $(LIB_OBJS)
 $(BUILD)/selftests/bench_agent.o: $(BUILD)/bench_gen.skel.h
 
 $(BUILD)/selftests/bench_agent: $(BUILD)/selftests/bench_agent.o $(BUILD)/user/events.o \
-		$(BUILD)/user/agent_flows.o $(BUILD)/user/detect/dict.o $(LIB_OBJS)
+		$(BUILD)/user/agent_flows.o $(BUILD)/user/detect/dict.o $(BUILD)/user/detect/dict_tries.o $(LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 

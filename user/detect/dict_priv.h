@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * dict_priv.h - what the two halves of the dictionary-attack detector share:
+ * dict.c reads each watched connection's replies and decides which are
+ * refusals and which a login; dict_tries.c keeps each source's tries, in
+ * their windows, and decides when they make a detection. Private to them.
+ */
+#ifndef MW_DICT_PRIV_H
+#define MW_DICT_PRIV_H
+
+#include "detect/dict.h"
+
+#define SMALL_REPLY 256 /* SSH/RDP: a refusal is a small server burst */
+#define KEXINIT_GROWTH 64 /* SSH: a KEXINIT sent again, encrypted, gains a MAC and padding */
+#define TLS_HTTP_REPLY 4096 /* HTTPS: a refused login's page is no larger */
+#define TLS_HTTP_REQ_DELTA 32 /* HTTPS: requests that differ by a password's length */
+#define TLS_HTTP_REQ_MIN 500 /* HTTPS: a login form's POST, headers and body */
+#define TLS_HTTP_REPLY_MIN 400 /* HTTPS: a page that says no, not a 304 or a bare JSON */
+#define MAX_SIZES 8 /* distinct small reply sizes remembered per connection */
+#define CONFIRM_EXCHANGES 8 /* SSH: exchanges in which a login must show its session */
+#define CONN_BUCKETS 4096
+#define SRC_BUCKETS 4096
+#define MAX_CONNS 65536 /* watched connections kept at once */
+#define MAX_SRCS 65536 /* sources kept at once */
+#define MAX_TRIES 64 /* remembered per source: the window rarely needs more */
+#define MAX_PENDING_CONNS 4 /* open connections of one source with pending tries */
+#define FORGIVE_FINAL 2 /* earlier tries a recognised login takes back: typos */
+#define FORGIVE_BUDGET_CONNS 20 /* logins' worth of tries (grace each) forgiven per window */
+#define DIST_JOIN_MIN 2 /* final tries that make a source part of a distributed attack */
+#define LONG_CONN_NS (60ULL * 1000000000ULL)
+#define LOGIN_EXCHANGES 48 /* a login is over by then: later bursts are a session */
+
+struct src;
+
+struct conn {
+	struct mw_flow_key key;
+	uint64_t first_ns, last_ns;
+	uint32_t ifindex;
+	uint8_t svc;
+	uint8_t big; /* server bursts > SMALL_REPLY before the authentication */
+	uint8_t kex_left; /* SSH: replies that belong to a key re-exchange */
+	uint8_t cand_left; /* SSH: exchanges left for a login to show its session */
+	bool auth; /* SSH: the authentication began (the service was accepted) */
+	bool candidate; /* SSH: a reply smaller than every other, a login if a session follows */
+	bool over; /* the login phase is over */
+	bool logged_in; /* a login was recognised */
+	bool clear; /* replies in clear text: their codes decide, sizes do not */
+	bool guessing; /* its tries count at once: it went past its grace */
+	uint8_t n_sizes;
+	uint8_t replies; /* HTTPS: server replies seen, the TLS handshake's first */
+	uint16_t pending; /* tries not final yet */
+	uint16_t final; /* tries of this connection made final */
+	uint16_t max_count;
+	uint32_t eager; /* the server reply classified at its first packet */
+	uint32_t last_client; /* the client's latest burst */
+	uint32_t max_small; /* SSH: the largest small reply of the authentication */
+	uint32_t kexinit; /* SSH: the server's KEXINIT, its first large reply */
+	uint32_t first_reply; /* SSH: the first reply of the authentication */
+	uint16_t exchanges; /* the latest event's exchange count */
+	uint16_t first_reply_at; /* SSH: @exchanges at the first reply */
+	struct {
+		uint32_t size;
+		uint16_t count;
+	} sizes[MAX_SIZES];
+	const char *evidence;
+	struct src *src; /* set once the connection has a try */
+	struct conn *next;
+};
+
+struct src {
+	struct mw_addr addr;
+	uint8_t svc;
+	uint64_t reported_ns; /* when the latest detection was sent */
+	uint64_t tries[MAX_TRIES]; /* final tries' timestamps, a ring */
+	unsigned head, n;
+	struct conn *pend[MAX_PENDING_CONNS]; /* its open connections with pending tries */
+	unsigned n_pend;
+	uint32_t tls_req, tls_reply; /* HTTPS: its latest request and reply sizes */
+	uint64_t parallel_ns; /* when it was seen guessing on two connections at once */
+	uint64_t forgiven_ns; /* start of the window of @forgiven */
+	unsigned forgiven; /* tries taken back by logins in that window */
+	unsigned refs; /* connections that point here */
+	uint64_t seen_ns;
+	struct src *next;
+};
+
+struct mw_dict {
+	const struct mw_config *cfg;
+	mw_dict_fn fn;
+	mw_dict_login_fn login;
+	void *arg;
+	struct conn *conns[CONN_BUCKETS];
+	struct src *srcs[SRC_BUCKETS];
+	size_t n_conns, n_srcs;
+	uint64_t dist_reported_ns[MW_SVC_MAX];
+	/* per service, as of the latest tick: sources with tries, their tries */
+	unsigned active_sources[MW_SVC_MAX];
+	unsigned active_tries[MW_SVC_MAX];
+	struct conn last_conn[MW_SVC_MAX]; /* where the latest try was: the target */
+};
+
+static inline uint32_t hash_bytes(const void *p, size_t len)
+{
+	const uint8_t *b = p;
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ b[i]) * 16777619u;
+	return h;
+}
+
+static inline uint64_t window_ns(const struct mw_dict *d)
+{
+	return d->cfg->dict_window_ms * 1000000ULL;
+}
+
+/* dict_tries.c: a source's tries */
+struct src *dict_conn_src(struct mw_dict *d, struct conn *c);
+void dict_pend_remove(struct conn *c);
+void dict_add_final(struct mw_dict *d, struct conn *c, uint64_t now);
+void dict_add_pending(struct mw_dict *d, struct conn *c, uint64_t now);
+void dict_add_try(struct mw_dict *d, struct conn *c, uint64_t now);
+void dict_finalize(struct mw_dict *d, struct conn *c, uint64_t now);
+void dict_login(struct mw_dict *d, struct conn *c, uint64_t now);
+void dict_tries_tick(struct mw_dict *d, uint64_t now);
+
+#endif
