@@ -16,7 +16,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 export MW_BIN=$BUILD_DIR
-export MW_DATA=${MW_DATA:-$(cd .. && pwd)/shared/data}
+export MW_DATA=${MW_DATA:-$(pwd)/selftests/data}
 # the sanitizers must fail a test, not only print
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
@@ -52,6 +52,7 @@ run_suite() {
 }
 
 start=$(date +%s)
+run_suite data bash selftests/check_data.sh
 run_suite unit "$BUILD_DIR/selftests/test_unit"
 run_suite dict "$BUILD_DIR/selftests/test_dict"
 run_suite policy "$BUILD_DIR/selftests/test_policy"

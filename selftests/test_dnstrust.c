@@ -646,7 +646,7 @@ int main(int argc, char **argv)
 	mw_log_prog = "test_dnstrust";
 	mw_log_level = MW_LOG_WARN;
 	mw_log_setup_libbpf();
-	snprintf(data_dir, sizeof(data_dir), "%s", d ? d : "../shared/data");
+	snprintf(data_dir, sizeof(data_dir), "%s", d ? d : "selftests/data");
 	if (argc > 1)
 		test_filter = argv[1];
 	snprintf(tmp_dir, sizeof(tmp_dir), "/tmp/mw-dnstrust-XXXXXX");

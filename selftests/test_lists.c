@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * test_lists.c - the blacklist side that needs no kernel: the real lists in
- * ../shared/data/blocklists parsed with the counts their SOURCES.md gives,
+ * selftests/data/blocklists parsed with the counts their SOURCES.md gives,
  * malformed lines named, files that are not lists refused, and the
  * compilation that keeps private, own and shared addresses out of the
  * kernel's tries. Built with ASan and UBSan.
@@ -36,7 +36,7 @@ struct expect {
 	unsigned prefixes, domains, unsupported, malformed;
 };
 
-/* Counts from ../shared/data/blocklists/SOURCES.md, measured there with
+/* Counts from selftests/data/blocklists/SOURCES.md, measured there with
  * wc and grep on these exact files. */
 static const struct expect real_lists[] = {
 	{ "maltrail/crypto_mining.txt", 721 + 18, 445, 1 },
@@ -842,7 +842,7 @@ int main(int argc, char **argv)
 {
 	const char *d = getenv("MW_DATA");
 
-	snprintf(data_dir, sizeof(data_dir), "%s", d ? d : "../shared/data");
+	snprintf(data_dir, sizeof(data_dir), "%s", d ? d : "selftests/data");
 	if (argc > 1)
 		test_filter = argv[1];
 	test_run("real lists: counts, names", t_real_lists, NULL);

@@ -954,7 +954,7 @@ int main(int argc, char **argv)
 {
 	const char *d = getenv("MW_DATA");
 
-	snprintf(data_dir, sizeof(data_dir), "%s", d ? d : "../shared/data");
+	snprintf(data_dir, sizeof(data_dir), "%s", d ? d : "selftests/data");
 	if (argc > 1)
 		test_filter = argv[1];
 	test_run("stratum: the captures, as the datapath copies them", t_captures, NULL);

@@ -14,7 +14,7 @@
 set -u
 
 BIN=${MW_BIN:-build}
-DATA=${MW_DATA:-../shared/data}
+DATA=${MW_DATA:-selftests/data}
 ID=${MW_TEST_ID:-$$}
 SRV_NS=mw-$ID-srv
 CLI_NS=mw-$ID-cli

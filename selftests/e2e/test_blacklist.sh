@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# BLACKLIST end to end: real lists from ../shared/data/blocklists in force in
+# BLACKLIST end to end: real lists from selftests/data/blocklists in force in
 # the kernel; the protected host connecting to a listed address (IPv4, IPv6)
 # is stopped at the first packet and the address blocked; a listed name
 # resolved through a real DNS server (dnsmasq) is learned and blocked; TLS

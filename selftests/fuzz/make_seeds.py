@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """Writes the fuzzers' seed corpora (selftests/fuzz/corpus/NAME/) from real
 third-party data: DNS answers, TLS ClientHellos and Stratum payloads taken
-from the captures in ../shared/data/pcaps (read with tshark), the first lines of each published
+from the captures in selftests/data/pcaps (read with tshark), the first lines of each published
 blocklist, the example config, and hand-written control requests. Run once
 and commit the output; the fuzzers only read it.
 
@@ -15,7 +15,7 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DATA = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "../../../shared/data")
+DATA = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "../data")
 OUT = os.path.join(HERE, "corpus")
 
 
