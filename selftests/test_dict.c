@@ -7,6 +7,7 @@
  * connection as its bursts: positive from the server, negative from the
  * client, with the first packet's size and bytes where they matter.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
@@ -30,6 +31,12 @@ static void on_det(void *arg, const struct mw_dict_detection *det)
 {
 	struct dets *ds = arg;
 
+	if (getenv("TEST_DICT_VERBOSE")) {
+		char a[MW_ADDRSTRLEN];
+
+		fprintf(stderr, "detection: %s %s attempts %u (%s)\n", det->method,
+			mw_addr_str(&det->src, a, sizeof(a)), det->attempts, det->evidence);
+	}
 	if (ds->n < 64)
 		ds->d[ds->n++] = *det;
 }
@@ -183,13 +190,16 @@ static const struct step ssh_key_batch[] = {
 	SSH_KEX,      { -60 },	{ 76 }, { -140 }, { 100 }, { -308 }, { 28 },	  { -112 },
 	{ 472, 272 }, { -120 }, { 72 }, { -88 },  { 28 },  { -52 },  { 196, 28 }, { -96 },
 };
-/* paramiko (no "none" probe): its key accepted at once, SUCCESS the first
- * reply, then an SFTP session whose small replies repeat (measured against
- * OpenSSH 9.2) */
+/* paramiko 2.12 (aes128-ctr, hmac-sha2-256: SERVICE_ACCEPT 64, SUCCESS 48,
+ * no "none" probe): its key accepted at once, SUCCESS the first reply, the
+ * host keys and the channel, then an SFTP session (measured against OpenSSH
+ * 9.2: put, get, ls) */
 static const struct step ssh_paramiko_sftp[] = {
-	SSH_KEX, { -400 }, { 48 },  { -112 }, { 272 }, { -120 }, { 112 }, { -300 }, { 384 },
-	{ -96 }, { 80 },   { -96 }, { 80 },   { -96 }, { 80 },	 { -96 }, { 80 },   { -96 },
-	{ 80 },	 { -96 },  { 80 },  { -96 },  { 80 },  { -96 },	 { 80 },  { -96 },  { 80 },
+	{ -25 },   { 41 },  { -1168 },	  { 1088 }, { -48 }, { 544 }, { -80 }, { 64 },	{ -240 },
+	{ 48 },	   { -80 }, { 352, 288 }, { -80 },  { 112 }, { -64 }, { 384 }, { -96 }, { 80 },
+	{ -3088 }, { 80 },  { -80 },	  { 80 },   { -80 }, { 96 },  { -80 }, { 96 },	{ -96 },
+	{ 80 },	   { -80 }, { 3072 },	  { -80 },  { 96 },  { -80 }, { 96 },  { -80 }, { 80 },
+	{ -80 },   { 80 },  { -80 },	  { 1376 }, { -80 }, { 96 },  { -80 }, { 80 },
 };
 /* an ssh-agent with five keys refused before the sixth, within sshd's
  * MaxAuthTries */
