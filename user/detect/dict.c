@@ -92,7 +92,7 @@ void mw_dict_free(struct mw_dict *d)
 enum ssh_login {
 	LOGIN_NONE = 0,
 	LOGIN_SUCCESS, /* a reply of SUCCESS's size: the host keys must follow */
-	LOGIN_HOSTKEYS, /* and then the announcement: one more reply of the session */
+	LOGIN_HOSTKEYS, /* and the announcement came: one more reply of the session */
 };
 
 enum ssh_part {
@@ -100,15 +100,17 @@ enum ssh_part {
 	PART_SMALL, /* smaller than a refusal: UNIMPLEMENTED, or nothing known */
 	PART_ANSWER, /* an answer to an authentication request */
 	PART_SUCCESS, /* SUCCESS's size */
+	PART_HOSTKEYS, /* the host keys' size, after SUCCESS: more packets must follow */
 	PART_KEX, /* a key re-exchange */
-	PART_SESSION, /* after SUCCESS: the host keys, the session */
+	PART_SESSION, /* after the host keys: the session */
 };
 
-/* SSH: the server's KEXINIT again, or more: a key re-exchange, which a
+/* SSH: the server's KEXINIT again (a little smaller without the first
+ * one's markers, larger encrypted), or more: a key re-exchange, which a
  * client can start at any time, even before it logged in. */
 static bool ssh_rekey(const struct conn *c, uint32_t size)
 {
-	return c->kexinit && size >= c->kexinit;
+	return c->kexinit && size + KEXINIT_GROWTH * 2 >= c->kexinit;
 }
 
 static uint32_t ssh_success_size(const struct conn *c)
@@ -152,6 +154,14 @@ static void ssh_login(struct mw_dict *d, struct conn *c, uint64_t now)
 	c->candidate = false;
 	c->login = LOGIN_NONE;
 	dict_login(d, c, now);
+}
+
+/* No session followed a reply of SUCCESS's size: junk's answer (its size
+ * under 16-byte blocks), or a server that does not announce its keys. */
+static void ssh_no_login(struct conn *c)
+{
+	c->login = LOGIN_NONE;
+	c->candidate = false;
 }
 
 /*
@@ -212,14 +222,13 @@ static void ssh_first(struct mw_dict *d, struct conn *c, uint32_t size, uint64_t
 	}
 	if (c->login == LOGIN_SUCCESS) {
 		if (ssh_hostkeys(c, size)) {
-			c->login = LOGIN_HOSTKEYS;
-			c->part = PART_SESSION;
+			/* OpenSSH's host keys, and the channel's answer in
+			 * further packets: a reply a client provokes (PK_OK,
+			 * junk's answers) is written at once */
+			c->part = PART_HOSTKEYS;
 			return;
 		}
-		/* no host keys: junk's answer, or a server that does not
-		 * announce them; this reply is read as any other */
-		c->login = LOGIN_NONE;
-		c->candidate = false;
+		ssh_no_login(c); /* this reply is read as any other */
 	} else if (c->login == LOGIN_HOSTKEYS) {
 		c->part = PART_SESSION;
 		ssh_login(d, c, now);
@@ -240,22 +249,33 @@ static void ssh_first(struct mw_dict *d, struct conn *c, uint32_t size, uint64_t
 	c->part = PART_SMALL;
 }
 
-/* SSH: the whole of a reply of @size bytes whose first packet, read
- * already, was @first bytes: the rest came in further packets. */
+/* SSH: the reply whose first packet, @first bytes, was read already ended
+ * at @size bytes. */
 static void ssh_rest(struct mw_dict *d, struct conn *c, uint32_t size, uint32_t first, uint64_t now)
 {
 	uint32_t rest = size > first ? size - first : 0;
 
 	switch (c->part) {
 	case PART_SUCCESS:
+		if (!rest)
+			return; /* SUCCESS alone: the host keys come next */
 		/* SUCCESS and the host keys in one burst */
 		if (ssh_hostkeys(c, rest)) {
 			c->login = LOGIN_HOSTKEYS;
 			return;
 		}
-		c->login = LOGIN_NONE;
-		c->candidate = false;
+		ssh_no_login(c);
 		break;
+	case PART_HOSTKEYS:
+		if (rest) {
+			c->login = LOGIN_HOSTKEYS;
+			return;
+		}
+		/* one packet of that size: an answer the client provoked */
+		ssh_no_login(c);
+		if (first >= c->accept)
+			ssh_answer(d, c, first, now);
+		return;
 	case PART_KEX:
 	case PART_SESSION:
 		return;
@@ -549,7 +569,10 @@ void mw_dict_burst(struct mw_dict *d, const struct mw_event_burst *ev)
 								      MW_HEAD_MAX) :
 				0;
 		if (!ev->bytes || (c->eager && c->eager == ev->bytes)) {
-			c->eager = 0; /* the one-packet reply seen at its start */
+			/* the one-packet reply seen at its start; SSH reads its end */
+			if (ev->bytes && c->svc == MW_SVC_SSH && !c->over && c->auth)
+				ssh_rest(d, c, ev->bytes, c->eager, now);
+			c->eager = 0;
 			return;
 		}
 		server_reply(d, c, ev->bytes, NULL, 0, c->eager != 0, ev->exchanges, now);
@@ -600,6 +623,8 @@ void mw_dict_flow_end(struct mw_dict *d, const struct mw_event_flow *ev)
 		else if (c->eager != f->burst_bytes)
 			server_reply(d, c, f->burst_bytes, NULL, 0, c->eager != 0, f->exchanges,
 				     now);
+		else if (c->svc == MW_SVC_SSH && !c->over && c->auth)
+			ssh_rest(d, c, f->burst_bytes, c->eager, now);
 	}
 	/* RDP puts one try in a connection: a short one that completed its
 	 * handshake and got no further than the TLS and CredSSP exchange (two
