@@ -69,7 +69,7 @@ struct conn {
 	unsigned svc;
 	bool handshake;
 	uint64_t first_ns;
-	uint16_t exchanges;
+	uint32_t exchanges;
 };
 
 static uint64_t T; /* the test's clock, ns */
@@ -119,8 +119,24 @@ static bool conn_step(struct conn *c, uint64_t step_ns)
 		return false;
 	}
 	cur = &c->s[c->i++];
-	if (c->i == 1)
+	if (c->i == 1) {
+		/* a client's first bytes given: the datapath's event at a
+		 * watched flow's first data packet */
+		if (cur->size < 0 && cur->text) {
+			b.hdr.ts_ns = T;
+			b.hdr.dir = MW_DIR_OUT;
+			b.key = c->key;
+			b.svc = c->svc;
+			b.handshake = c->handshake;
+			b.first_ns = c->first_ns;
+			b.next_bytes = abs(cur->size);
+			b.next_head_len = strlen(cur->text) < MW_HEAD_MAX ? strlen(cur->text) :
+									    MW_HEAD_MAX;
+			memcpy(b.next_head, cur->text, b.next_head_len);
+			mw_dict_burst(c->d, &b);
+		}
 		return true;
+	}
 	prev = cur - 1;
 	b.hdr.ts_ns = T;
 	b.key = c->key;
@@ -398,6 +414,167 @@ static void t_ssh_tricks(void *arg)
 	mw_dict_free(d);
 }
 
+/* --- SSH under each cipher: sizes measured against OpenSSH 9.2 ---------- */
+
+/* The sizes a cipher gives the messages that matter (SERVICE_ACCEPT,
+ * SUCCESS, UNIMPLEMENTED, FAILURE for "publickey,password", PK_OK of an
+ * ed25519 and of an RSA-3072 key) and the burst after SUCCESS that holds
+ * OpenSSH's host keys (measured: ssh -c CIPHER -m MAC, paramiko). */
+struct cipher {
+	const char *name;
+	int accept, success, junk, refusal, pk_ok, pk_ok_rsa;
+	struct step hostkeys;
+};
+
+static const struct cipher ciphers[] = {
+	{ "chacha20-poly1305", 44, 28, 36, 52, 100, 460, { 456, 264 } },
+	{ "aes128-gcm", 52, 36, 36, 52, 100, 468, { 464, 264 } },
+	{ "aes128-ctr hmac-sha2-256-etm", 68, 52, 52, 68, 116, 484, { 528, 296 } },
+	{ "aes128-ctr hmac-sha2-256 (paramiko)", 64, 48, 48, 96, 112, 480, { 352, 288 } },
+};
+
+/*
+ * Builds a connection under cipher @ci from @plan, one letter a step:
+ * K the key exchange and the service accepted; N the "none" probe refused;
+ * P a password refused; J junk answered by UNIMPLEMENTED; j four junk
+ * messages at once (one packet); C and D a password sent with one or two
+ * junk messages; O and Q PK_OK (ed25519, RSA), one packet; R a key
+ * re-exchange the client starts, r one whose KEXINIT is a little smaller;
+ * B the "none" probe answered with a 400-byte banner; W a signature
+ * accepted (SUCCESS); H OpenSSH's host keys with the channel's answer;
+ * X the session's replies.
+ */
+static int ssh_build(struct step *out, int max, const struct cipher *ci, const char *plan)
+{
+	int n = 0, r = ci->refusal, u = ci->junk;
+
+#define ADD(...)                                                          \
+	do {                                                              \
+		struct step s_[] = { __VA_ARGS__ };                       \
+		for (size_t k_ = 0; k_ < ARRAY_SIZE(s_) && n < max; k_++) \
+			out[n++] = s_[k_];                                \
+	} while (0)
+	for (; *plan; plan++) {
+		switch (*plan) {
+		case 'K':
+			ADD({ -41 }, { 41 }, { -1400 }, { 1088 }, { -1208 }, { 1564 }, { -60 },
+			    { ci->accept });
+			break;
+		case 'N':
+			ADD({ -60 }, { r });
+			break;
+		case 'B':
+			ADD({ -60 }, { 436 + r });
+			break;
+		case 'P':
+			ADD({ -76 }, { r });
+			break;
+		case 'J':
+			ADD({ -40 }, { u });
+			break;
+		case 'j':
+			ADD({ -160 }, { 4 * u });
+			break;
+		case 'C':
+			ADD({ -116 }, { r + u });
+			break;
+		case 'D':
+			ADD({ -156 }, { r + 2 * u });
+			break;
+		case 'O':
+			ADD({ -140 }, { ci->pk_ok });
+			break;
+		case 'Q':
+			ADD({ -500 }, { ci->pk_ok_rsa });
+			break;
+		case 'R':
+			ADD({ -1400 }, { 1100 }, { -80 }, { 250 });
+			break;
+		case 'r':
+			ADD({ -1400 }, { 1040 }, { -80 }, { 250 });
+			break;
+		case 'W':
+			ADD({ -308 }, { ci->success });
+			break;
+		case 'H':
+			ADD({ -112 }, ci->hostkeys);
+			break;
+		case 'X':
+			ADD({ -112 }, { 72 }, { -36 }, { 168, 44 }, { -96 });
+			break;
+		}
+	}
+#undef ADD
+	return n;
+}
+
+static void play_plan(struct mw_dict *d, const char *src, uint16_t sport, const struct cipher *ci,
+		      const char *plan)
+{
+	struct step rows[128];
+	int n = ssh_build(rows, ARRAY_SIZE(rows), ci, plan);
+
+	play(d, src, sport, MW_SVC_SSH, 22, rows, n, MS);
+}
+
+/* Each trick, under each cipher: detected, never a login; and the logins
+ * of users (a typo, refused keys, a re-exchange in the session) still
+ * recognised. */
+static void t_ssh_ciphers(void *arg)
+{
+	static const struct {
+		const char *plan, *what;
+	} tricks[] = {
+		{ "KNPPJJPPPP", "junk between passwords" },
+		{ "KNPPJOPPPP", "junk, then PK_OK of a known key" },
+		{ "KNPPJQPPPP", "junk, then PK_OK of an RSA key" },
+		{ "KNPPJRPPPP", "junk, then a key re-exchange" },
+		{ "KNPPJrPPPP", "junk, then a re-exchange with a smaller KEXINIT" },
+		{ "KNPJjPPPP", "junk, then four junk messages at once" },
+		{ "KNPCDCDCD", "passwords sent with junk" },
+		{ "KNPPJRJOPPPP", "junk, a re-exchange, junk, PK_OK" },
+		{ "KBPJPJPJ", "a banner, junk between passwords" },
+	};
+	static const char *const users[] = { "KNPOWHX", "KNPPPOWHX", "KNPOWHRX", "KNOWHXRX" };
+	char src[32], what[160];
+	unsigned ci, i, k;
+
+	for (ci = 0; ci < ARRAY_SIZE(ciphers); ci++) {
+		struct mw_config cfg;
+		struct dets ds = { .n = 0 };
+		struct mw_dict *d;
+
+		mw_config_defaults(&cfg);
+		d = mw_dict_new(&cfg, on_det, &ds);
+		mw_dict_on_login(d, on_login);
+		T = 1000 * MS;
+		for (i = 0; i < ARRAY_SIZE(tricks); i++) {
+			int before = ds.n;
+
+			snprintf(src, sizeof(src), "198.51.100.%u", 100 + i);
+			/* one connection (sshd's MaxAuthTries), then a second */
+			play_plan(d, src, 50000, &ciphers[ci], tricks[i].plan);
+			play_plan(d, src, 50001, &ciphers[ci], tricks[i].plan);
+			snprintf(what, sizeof(what), "%s, %s: detected", ciphers[ci].name,
+				 tricks[i].what);
+			ASSERT_EQ(ds.n, before + 1, what);
+		}
+		snprintf(what, sizeof(what), "%s: no trick is a login", ciphers[ci].name);
+		ASSERT_EQ(ds.logins, 0, what);
+		for (i = 0; i < ARRAY_SIZE(users); i++)
+			for (k = 0; k < 6; k++) {
+				snprintf(src, sizeof(src), "203.0.113.%u", 10 + i);
+				play_plan(d, src, 40000 + k, &ciphers[ci], users[i]);
+			}
+		snprintf(what, sizeof(what), "%s: typos, refused keys, re-exchanges: 24 logins",
+			 ciphers[ci].name);
+		ASSERT_EQ(ds.logins, 24, what);
+		snprintf(what, sizeof(what), "%s: and no detection of users", ciphers[ci].name);
+		ASSERT_EQ(ds.n, (int)ARRAY_SIZE(tricks), what);
+		mw_dict_free(d);
+	}
+}
+
 static void t_distributed(void *arg)
 {
 	struct mw_config cfg;
@@ -610,6 +787,7 @@ int main(int argc, char **argv)
 	test_run("ssh: automation, keys, typos are no attack", t_ssh_benign, NULL);
 	test_run("ssh: hydra -t 4, -t 1, zeek sshguess", t_ssh_hydra, NULL);
 	test_run("ssh: junk and re-exchange tricks, forged connections", t_ssh_tricks, NULL);
+	test_run("ssh: each trick under each cipher's sizes, users' logins", t_ssh_ciphers, NULL);
 	test_run("ssh: distributed attack, a typo does not join", t_distributed, NULL);
 	test_run("clear text: reply codes, HTTP codes, internal exemption", t_clear_text, NULL);
 	test_run("https: a login form by sizes", t_https_form, NULL);

@@ -79,8 +79,8 @@ void mw_dict_free(struct mw_dict *d)
  * USERAUTH_FAILURE is at least SERVICE_ACCEPT's size; UNIMPLEMENTED is
  * smaller. A login is recognised only from SUCCESS followed by OpenSSH's
  * unsolicited host-key announcement (hostkeys-00@openssh.com, 100 bytes and
- * more, smaller than a KEXINIT, not a multiple of a junk reply nor of the
- * refusal), then one more reply of the session.
+ * more, smaller than a KEXINIT, with the channel's answer in further
+ * packets), then one more reply of the session.
  */
 #define SSH_SUCCESS_DELTA 16
 #define SSH_CHACHA_ACCEPT 44 /* 8-byte blocks: UNIMPLEMENTED is 8 bytes larger than SUCCESS */
@@ -119,12 +119,11 @@ static uint32_t ssh_success_size(const struct conn *c)
 }
 
 /* What OpenSSH sends unsolicited after SUCCESS: its host keys, smaller
- * than a KEXINIT; refusals pipelined into one reply are excluded. */
+ * than a KEXINIT (a multiple of nothing: 288 is three refusals of 96 and
+ * paramiko's host keys on one server). */
 static bool ssh_hostkeys(const struct conn *c, uint32_t size)
 {
-	if (size < SSH_HOSTKEYS_MIN || ssh_rekey(c, size) || !ssh_success_size(c))
-		return false;
-	return !c->refusal || size % c->refusal != 0;
+	return size >= SSH_HOSTKEYS_MIN && !ssh_rekey(c, size) && ssh_success_size(c);
 }
 
 /* The size of UNIMPLEMENTED, a junk message's answer (5-byte payload). */
