@@ -575,6 +575,194 @@ static void t_ssh_ciphers(void *arg)
 	}
 }
 
+/* sshd with a 400-byte Banner (measured): the banner comes with the first
+ * refusal, in one 512-byte answer, then hydra's passwords are refused (76) */
+#define SSH_KEX_HYDRA                                                   \
+	{ -23 }, { 41 }, { -904 }, { 1088 }, { -48 }, { 524 }, { -60 }, \
+	{                                                               \
+		44                                                      \
+	}
+static const struct step ssh_banner_hydra[] = {
+	SSH_KEX_HYDRA, { -60 }, { 512 }, { -76 }, { 76 }, { -76 }, { 76 }, { -76 },
+	{ 76 },	       { -76 }, { 76 },	 { -76 }, { 76 }, { -76 }, { 76 },
+};
+/* ... two passwords a connection, then the next connection */
+static const struct step ssh_banner_two[] = {
+	SSH_KEX_HYDRA, { -60 }, { 512 }, { -76 }, { 76 }, { -76 }, { 76 },
+};
+/* a user against that sshd: a refused key, then the right one */
+static const struct step ssh_banner_key[] = {
+	SSH_KEX, { -60 },  { 512 },	 { -140 }, { 76 }, { -140 }, { 100 }, { -308 },
+	{ 28 },	 { -112 }, { 456, 264 }, { -112 }, { 72 }, { -36 },  { 124 }, { -96 },
+};
+
+static void t_ssh_banner(void *arg)
+{
+	struct mw_config cfg;
+	struct dets ds = { .n = 0 };
+	struct mw_dict *d;
+	int i;
+
+	mw_config_defaults(&cfg);
+	d = mw_dict_new(&cfg, on_det, &ds);
+	mw_dict_on_login(d, on_login);
+	T = 1000 * MS;
+	for (i = 0; i < 10; i++)
+		PLAY(d, "198.51.100.80", 41000 + i, MW_SVC_SSH, 22, ssh_banner_key, 5 * MS);
+	ASSERT_EQ(ds.logins, 10, "banner: a refused key, then the right one: logins");
+	ASSERT_EQ(ds.n, 0, "banner: users are no attack");
+	PLAY(d, "198.51.100.81", 42000, MW_SVC_SSH, 22, ssh_banner_hydra, MS);
+	if (ASSERT_EQ(ds.n, 1, "banner: hydra -t 1 detected in its first connection"))
+		ASSERT_EQ(ds.d[0].attempts, 3, "at its third password");
+	PLAY(d, "198.51.100.82", 42001, MW_SVC_SSH, 22, ssh_banner_two, MS);
+	ASSERT_EQ(ds.n, 1, "banner: two passwords, below the threshold");
+	PLAY(d, "198.51.100.82", 42002, MW_SVC_SSH, 22, ssh_banner_two, MS);
+	if (ASSERT_EQ(ds.n, 2, "banner: two passwords a connection: every one counted"))
+		ASSERT_EQ(ds.d[1].attempts, 3, "at the third password");
+	ASSERT_EQ(ds.logins, 10, "no attacker logged in");
+	mw_dict_free(d);
+}
+
+/* One password a connection, each connection held open long after its
+ * refusal, in parallel or one after another. */
+static void t_ssh_long_held(void *arg)
+{
+	static const struct step one[] = { SSH_KEX_HYDRA, { -60 }, { 52 }, { -76 }, { 52 } };
+	struct mw_config cfg;
+	struct dets ds = { .n = 0 };
+	struct mw_dict *d;
+	struct conn c[8];
+	int i, tries = 0;
+
+	mw_config_defaults(&cfg);
+	d = mw_dict_new(&cfg, on_det, &ds);
+	T = 1000 * MS;
+	/* four at once, each held 70 s */
+	for (i = 0; i < 4; i++) {
+		conn_open(&c[i], d, "198.51.100.90", 43000 + i, MW_SVC_SSH, 22, one,
+			  ARRAY_SIZE(one));
+		while (c[i].i < c[i].n)
+			conn_step(&c[i], MS);
+	}
+	for (i = 0; i < 20; i++) {
+		T += 1000 * MS;
+		mw_dict_tick(d, T);
+	}
+	if (ASSERT_EQ(ds.n, 1, "four held connections: detected while they are held"))
+		ASSERT_TRUE(ds.d[0].attempts >= 3, "their tries counted");
+	T += 50000 * MS;
+	for (i = 0; i < 4; i++)
+		conn_step(&c[i], MS);
+	mw_dict_free(d);
+
+	/* one after another, a new one every 15 s, each held 70 s: the tries
+	 * count when they are made, not when the connections end */
+	ds.n = 0;
+	d = mw_dict_new(&cfg, on_det, &ds);
+	T = 1000 * MS;
+	for (i = 0; i < 8 && !ds.n; i++) {
+		conn_open(&c[i], d, "198.51.100.91", 44000 + i, MW_SVC_SSH, 22, one,
+			  ARRAY_SIZE(one));
+		while (c[i].i < c[i].n)
+			conn_step(&c[i], MS);
+		tries++;
+		for (int k = 0; k < 15 && !ds.n; k++) {
+			T += 1000 * MS;
+			mw_dict_tick(d, T);
+		}
+	}
+	if (ASSERT_EQ(ds.n, 1, "one held connection every 15 s: detected"))
+		ASSERT_EQ(tries, 3, "at the third password");
+	mw_dict_free(d);
+}
+
+/* paramiko (SERVICE_ACCEPT 64, refusal 96, UNIMPLEMENTED 48 = SUCCESS's
+ * size, measured): one password a connection, with junk after it */
+static void t_ssh_paramiko_guess(void *arg)
+{
+	static const struct step one[] = {
+		{ -25 }, { 41 },  { -1168 }, { 1088 }, { -48 },
+		{ 544 }, { -80 }, { 64 },    { -96 },  { 96 },
+	};
+	static const struct step junk[] = {
+		{ -25 }, { 41 },  { -1168 }, { 1088 }, { -48 }, { 544 }, { -80 }, { 64 },  { -96 },
+		{ 96 },	 { -64 }, { 48 },    { -64 },  { 48 },	{ -80 }, { 64 },  { -96 }, { 96 },
+		{ -64 }, { 48 },  { -64 },   { 48 },   { -80 }, { 64 },	 { -96 }, { 96 },
+	};
+	struct mw_config cfg;
+	struct dets ds = { .n = 0 };
+	struct mw_dict *d;
+	int i;
+
+	mw_config_defaults(&cfg);
+	d = mw_dict_new(&cfg, on_det, &ds);
+	mw_dict_on_login(d, on_login);
+	T = 1000 * MS;
+	for (i = 0; i < 3; i++)
+		PLAY(d, "198.51.100.95", 45000 + i, MW_SVC_SSH, 22, one, MS);
+	ASSERT_EQ(ds.n, 1, "one password a connection: the third detected");
+	for (i = 0; i < 2; i++)
+		PLAY(d, "198.51.100.96", 45100 + i, MW_SVC_SSH, 22, junk, MS);
+	ASSERT_EQ(ds.n, 2, "three passwords a connection with junk: detected in the second");
+	ASSERT_EQ(ds.logins, 0, "junk's answers, of SUCCESS's size: no login");
+	mw_dict_free(d);
+}
+
+/* HTTP login page refusing with 200 and a 2.5 KiB page, one POST a
+ * connection (the datapath gives the request's first bytes) */
+static void t_http_form(void *arg)
+{
+	static const struct step form[] = {
+		{ -310, 0, "POST /login HTTP/1.1\r\nHost: x" },
+		{ 2600, 1448, "HTTP/1.1 200 OK\r\nServer: nginx" },
+	};
+	static const struct step form_other[] = {
+		{ -318, 0, "POST /login?next=/a HTTP/1.1\r\n" },
+		{ 2604, 1448, "HTTP/1.1 200 OK\r\nServer: nginx" },
+	};
+	static const struct step icon[] = {
+		{ -420, 0, "GET /static/icon7.png HTTP/1.1\r\n" },
+		{ 1400, 0, "HTTP/1.1 200 OK\r\nServer: nginx" },
+	};
+	static const struct step webhook[] = {
+		{ -600, 0, "POST /hooks/build HTTP/1.1\r\nHost" },
+		{ 180, 0, "HTTP/1.1 200 OK\r\nServer: nginx" },
+	};
+	static const struct step search[] = {
+		{ -330, 0, "POST /search HTTP/1.1\r\nHost: x" },
+		{ 5000, 1448, "HTTP/1.1 200 OK\r\nServer: nginx" },
+	};
+	struct mw_config cfg;
+	struct dets ds = { .n = 0 };
+	struct mw_dict *d;
+	int i;
+
+	mw_config_defaults(&cfg);
+	d = mw_dict_new(&cfg, on_det, &ds);
+	T = 1000 * MS;
+	for (i = 0; i < 50; i++) {
+		struct step s[ARRAY_SIZE(search)];
+
+		PLAY(d, "198.51.100.60", 36000 + i, MW_SVC_HTTP, 80, icon, MS);
+		PLAY(d, "198.51.100.61", 36100 + i, MW_SVC_HTTP, 80, webhook, MS);
+		memcpy(s, search, sizeof(s));
+		s[1].size += 37 * i; /* each search's results */
+		PLAY(d, "198.51.100.62", 36200 + i, MW_SVC_HTTP, 80, s, MS);
+	}
+	ASSERT_EQ(ds.n, 0, "icons of one size, webhooks answered 200, searches: nothing");
+	for (i = 0; i < 12; i++) {
+		if (i % 3)
+			PLAY(d, "198.51.100.63", 37000 + i, MW_SVC_HTTP, 80, form, MS);
+		else
+			PLAY(d, "198.51.100.63", 37000 + i, MW_SVC_HTTP, 80, form_other, MS);
+	}
+	if (ASSERT_EQ(ds.n, 1, "a login page refusing with 200: HTTPDICT")) {
+		ASSERT_STREQ(ds.d[0].method, "HTTPDICT", "method");
+		ASSERT_EQ(ds.d[0].attempts, 10, "at the tenth refusal after the first");
+	}
+	mw_dict_free(d);
+}
+
 static void t_distributed(void *arg)
 {
 	struct mw_config cfg;
@@ -788,6 +976,10 @@ int main(int argc, char **argv)
 	test_run("ssh: hydra -t 4, -t 1, zeek sshguess", t_ssh_hydra, NULL);
 	test_run("ssh: junk and re-exchange tricks, forged connections", t_ssh_tricks, NULL);
 	test_run("ssh: each trick under each cipher's sizes, users' logins", t_ssh_ciphers, NULL);
+	test_run("ssh: a 400-byte banner", t_ssh_banner, NULL);
+	test_run("ssh: connections held open", t_ssh_long_held, NULL);
+	test_run("ssh: paramiko, one password a connection, junk", t_ssh_paramiko_guess, NULL);
+	test_run("http: a login page that refuses with 200", t_http_form, NULL);
 	test_run("ssh: distributed attack, a typo does not join", t_distributed, NULL);
 	test_run("clear text: reply codes, HTTP codes, internal exemption", t_clear_text, NULL);
 	test_run("https: a login form by sizes", t_https_form, NULL);

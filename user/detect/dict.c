@@ -467,6 +467,8 @@ static void server_reply(struct mw_dict *d, struct conn *c, uint32_t size, const
 	}
 }
 
+#define PENDING_IDLE_NS (10ULL * 1000000000ULL)
+
 /* --- connections --------------------------------------------------------- */
 
 static void conn_drop(struct mw_dict *d, struct conn **pp)
@@ -685,6 +687,13 @@ void mw_dict_tick(struct mw_dict *d, uint64_t now)
 				conn_drop(d, pp);
 				continue;
 			}
+			/* refused, then quiet: no login came to take these
+			 * back (a user retypes in seconds, and a login later
+			 * takes back its connection's final tries too). A
+			 * connection held open must not keep its tries out
+			 * of the window */
+			if (c->pending && !c->logged_in && now - c->last_ns > PENDING_IDLE_NS)
+				dict_finalize(d, c, now);
 			pp = &c->next;
 		}
 	}
