@@ -155,12 +155,29 @@ static void ssh_login(struct mw_dict *d, struct conn *c, uint64_t now)
 	dict_login(d, c, now);
 }
 
+/* An answer no client that logs in the ordinary way gets: junk's
+ * UNIMPLEMENTED. No login is coming to take this connection's tries back:
+ * they count at once. */
+static void ssh_junk(struct mw_dict *d, struct conn *c, uint64_t now)
+{
+	if (c->guessing)
+		return;
+	c->guessing = true;
+	dict_finalize(d, c, now);
+	/* and its first answer was a refusal too, not a probe's */
+	if (c->first_reply) {
+		c->evidence = "SSH USERAUTH_FAILURE with junk";
+		dict_add_try(d, c, now);
+	}
+}
+
 /* No session followed a reply of SUCCESS's size: junk's answer (its size
  * under 16-byte blocks), or a server that does not announce its keys. */
-static void ssh_no_login(struct conn *c)
+static void ssh_no_login(struct mw_dict *d, struct conn *c, uint64_t now)
 {
 	c->login = LOGIN_NONE;
 	c->candidate = false;
+	ssh_junk(d, c, now);
 }
 
 /*
@@ -178,6 +195,10 @@ static void ssh_answer(struct mw_dict *d, struct conn *c, uint32_t size, uint64_
 	if (!c->first_reply) {
 		c->first_reply = size;
 		c->first_reply_at = c->exchanges;
+		if (c->guessing) {
+			c->evidence = "SSH USERAUTH_FAILURE with junk";
+			dict_add_try(d, c, now);
+		}
 		return;
 	}
 	if (!c->refusal && (size == c->first_reply || size + SSH_BANNER_GAP <= c->first_reply)) {
@@ -227,7 +248,7 @@ static void ssh_first(struct mw_dict *d, struct conn *c, uint32_t size, uint64_t
 			c->part = PART_HOSTKEYS;
 			return;
 		}
-		ssh_no_login(c); /* this reply is read as any other */
+		ssh_no_login(d, c, now); /* this reply is read as any other */
 	} else if (c->login == LOGIN_HOSTKEYS) {
 		c->part = PART_SESSION;
 		ssh_login(d, c, now);
@@ -246,6 +267,7 @@ static void ssh_first(struct mw_dict *d, struct conn *c, uint32_t size, uint64_t
 		return;
 	}
 	c->part = PART_SMALL;
+	ssh_junk(d, c, now);
 }
 
 /* SSH: the reply whose first packet, @first bytes, was read already ended
@@ -263,7 +285,7 @@ static void ssh_rest(struct mw_dict *d, struct conn *c, uint32_t size, uint32_t 
 			c->login = LOGIN_HOSTKEYS;
 			return;
 		}
-		ssh_no_login(c);
+		ssh_no_login(d, c, now);
 		break;
 	case PART_HOSTKEYS:
 		if (rest) {
@@ -271,7 +293,7 @@ static void ssh_rest(struct mw_dict *d, struct conn *c, uint32_t size, uint32_t 
 			return;
 		}
 		/* one packet of that size: an answer the client provoked */
-		ssh_no_login(c);
+		ssh_no_login(d, c, now);
 		if (first >= c->accept)
 			ssh_answer(d, c, first, now);
 		return;
@@ -467,7 +489,21 @@ static void server_reply(struct mw_dict *d, struct conn *c, uint32_t size, const
 	}
 }
 
-#define PENDING_IDLE_NS (10ULL * 1000000000ULL)
+#define PENDING_IDLE_NS (5ULL * 1000000000ULL)
+
+/* Refused, then quiet: no login came to take these back (a user retypes
+ * in seconds, and a login later takes back its connection's final tries
+ * too). A connection held open must not keep its tries out of the window. */
+static void conn_quiet(struct mw_dict *d, struct conn *c, uint64_t now)
+{
+	if (c->pending)
+		dict_finalize(d, c, now);
+	/* SSH: its one answer was a refusal (one password a connection) */
+	if (c->svc == MW_SVC_SSH && c->first_reply && !c->success && !c->final) {
+		c->evidence = "SSH authentication refused, then the client went quiet";
+		dict_add_try(d, c, now);
+	}
+}
 
 /* --- connections --------------------------------------------------------- */
 
@@ -687,13 +723,8 @@ void mw_dict_tick(struct mw_dict *d, uint64_t now)
 				conn_drop(d, pp);
 				continue;
 			}
-			/* refused, then quiet: no login came to take these
-			 * back (a user retypes in seconds, and a login later
-			 * takes back its connection's final tries too). A
-			 * connection held open must not keep its tries out
-			 * of the window */
-			if (c->pending && !c->logged_in && now - c->last_ns > PENDING_IDLE_NS)
-				dict_finalize(d, c, now);
+			if (!c->logged_in && now - c->last_ns > PENDING_IDLE_NS)
+				conn_quiet(d, c, now);
 			pp = &c->next;
 		}
 	}
