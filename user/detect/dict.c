@@ -79,8 +79,9 @@ void mw_dict_free(struct mw_dict *d)
  * USERAUTH_FAILURE is at least SERVICE_ACCEPT's size; UNIMPLEMENTED is
  * smaller. A login is recognised only from SUCCESS followed by OpenSSH's
  * unsolicited host-key announcement (hostkeys-00@openssh.com, 100 bytes and
- * more, smaller than a KEXINIT, with the channel's answer in further
- * packets), then one more reply of the session.
+ * more, smaller than a KEXINIT, and under 16-byte blocks neither a
+ * multiple of junk's answer nor PK_OK's size), then one more reply of the
+ * session.
  */
 #define SSH_SUCCESS_DELTA 16
 #define SSH_CHACHA_ACCEPT 44 /* 8-byte blocks: UNIMPLEMENTED is 8 bytes larger than SUCCESS */
@@ -100,7 +101,6 @@ enum ssh_part {
 	PART_SMALL, /* smaller than a refusal: UNIMPLEMENTED, or nothing known */
 	PART_ANSWER, /* an answer to an authentication request */
 	PART_SUCCESS, /* SUCCESS's size */
-	PART_HOSTKEYS, /* the host keys' size, after SUCCESS: more packets must follow */
 	PART_KEX, /* a key re-exchange */
 	PART_SESSION, /* after the host keys: the session */
 };
@@ -118,12 +118,54 @@ static uint32_t ssh_success_size(const struct conn *c)
 	return c->accept > SSH_SUCCESS_DELTA ? c->accept - SSH_SUCCESS_DELTA : 0;
 }
 
+/* The size on the wire of a message with a @payload-byte payload, under
+ * the 16-byte-block framing SERVICE_ACCEPT's size shows, the length outside
+ * the blocks (AEAD, etm) or inside them: both, when @accept fits both. */
+static bool ssh_framed(uint32_t accept, uint32_t payload, uint32_t size)
+{
+	uint32_t etm = 4 + (payload + 5 + 15) / 16 * 16, plain = (payload + 9 + 15) / 16 * 16;
+
+	return (accept >= 36 && size == etm + accept - 36) ||
+	       (accept >= 32 && size == plain + accept - 32);
+}
+
+/* PK_OK's payloads for the common key types: ed25519, ecdsa 256/384/521,
+ * RSA 2048/3072/4096 as rsa-sha2-* and as ssh-rsa */
+static const uint16_t ssh_pk_ok_payloads[] = { 71, 132, 164, 200, 300, 428, 556, 295, 423, 551 };
+
+/* @size is junk's answers at once, with up to two refusals (the host keys
+ * of OpenSSH's default key sets are none of these). */
+static bool ssh_composite(const struct conn *c, uint32_t size)
+{
+	uint32_t u = ssh_success_size(c), m;
+
+	for (m = 0; m <= 2 && size >= m * c->refusal; m++)
+		if ((size - m * c->refusal) % u == 0)
+			return true;
+	return false;
+}
+
 /* What OpenSSH sends unsolicited after SUCCESS: its host keys, smaller
- * than a KEXINIT (a multiple of nothing: 288 is three refusals of 96 and
- * paramiko's host keys on one server). */
+ * than a KEXINIT. Where junk's answer is SUCCESS's size (16-byte blocks),
+ * PK_OK of a key the client knows is excluded: it can provoke it. */
 static bool ssh_hostkeys(const struct conn *c, uint32_t size)
 {
-	return size >= SSH_HOSTKEYS_MIN && !ssh_rekey(c, size) && ssh_success_size(c);
+	unsigned i;
+
+	if (size < SSH_HOSTKEYS_MIN || ssh_rekey(c, size) || !ssh_success_size(c))
+		return false;
+	if (c->accept == SSH_CHACHA_ACCEPT)
+		return true; /* 8-byte blocks: no junk answer is SUCCESS's size */
+	/* junk's answers at once, with a refusal or two, where sizes are 4
+	 * more than a multiple of 16 (aes-gcm, etm MACs) and few are such
+	 * sums; under the other MACs every size is a multiple of 16 and most
+	 * are (paramiko's host keys are 288: six answers of 48) */
+	if (c->accept % 16 == 4 && ssh_composite(c, size))
+		return false;
+	for (i = 0; i < ARRAY_SIZE(ssh_pk_ok_payloads); i++)
+		if (ssh_framed(c->accept, ssh_pk_ok_payloads[i], size))
+			return false;
+	return true;
 }
 
 /* The size of UNIMPLEMENTED, a junk message's answer (5-byte payload). */
@@ -134,15 +176,16 @@ static uint32_t ssh_junk_size(const struct conn *c)
 
 /* After a reply of SUCCESS's size that no session followed (junk's answer,
  * or a server that does not announce its host keys): the refusals in an
- * answer of @size, whatever junk's answers came with them; 0 when it holds
- * none (a session's reply). */
+ * answer of @size, refusals pipelined, and with junk's answers where the
+ * connection showed junk; 0 when it holds none (a session's reply). */
 static unsigned ssh_refusals_in(const struct conn *c, uint32_t size)
 {
-	uint32_t r = c->refusal ? c->refusal : c->first_reply, u = ssh_junk_size(c);
+	uint32_t r = c->refusal ? c->refusal : c->first_reply;
+	uint32_t u = c->guessing ? ssh_junk_size(c) : 0;
 	unsigned m;
 
-	for (m = 1; r && u && m <= SSH_PIPELINED_MAX && size >= m * r; m++)
-		if ((size - m * r) % u == 0)
+	for (m = 1; r && m <= SSH_PIPELINED_MAX && size >= m * r; m++)
+		if (size == m * r || (u && (size - m * r) % u == 0))
 			return m;
 	return 0;
 }
@@ -177,7 +220,9 @@ static void ssh_no_login(struct mw_dict *d, struct conn *c, uint64_t now)
 {
 	c->login = LOGIN_NONE;
 	c->candidate = false;
-	ssh_junk(d, c, now);
+	/* under 16-byte blocks, most likely junk's answer */
+	if (c->accept != SSH_CHACHA_ACCEPT)
+		ssh_junk(d, c, now);
 }
 
 /*
@@ -210,8 +255,14 @@ static void ssh_answer(struct mw_dict *d, struct conn *c, uint32_t size, uint64_
 		return;
 	}
 	if (c->success) {
-		/* a login may have come: only what holds a refusal counts */
+		/* a login may have come: only what holds a refusal counts,
+		 * and no more than sshd lets one connection try */
 		n = ssh_refusals_in(c, size);
+		if (c->after + n > SSH_PIPELINED_MAX) {
+			c->over = true; /* a session: no guesser gets this far */
+			return;
+		}
+		c->after += n;
 		if (size == c->odd && !n)
 			return;
 	} else if (c->refusal && size >= 2 * c->refusal && size != c->odd) {
@@ -242,10 +293,8 @@ static void ssh_first(struct mw_dict *d, struct conn *c, uint32_t size, uint64_t
 	}
 	if (c->login == LOGIN_SUCCESS) {
 		if (ssh_hostkeys(c, size)) {
-			/* OpenSSH's host keys, and the channel's answer in
-			 * further packets: a reply a client provokes (PK_OK,
-			 * junk's answers) is written at once */
-			c->part = PART_HOSTKEYS;
+			c->login = LOGIN_HOSTKEYS;
+			c->part = PART_SESSION;
 			return;
 		}
 		ssh_no_login(d, c, now); /* this reply is read as any other */
@@ -287,16 +336,6 @@ static void ssh_rest(struct mw_dict *d, struct conn *c, uint32_t size, uint32_t 
 		}
 		ssh_no_login(d, c, now);
 		break;
-	case PART_HOSTKEYS:
-		if (rest) {
-			c->login = LOGIN_HOSTKEYS;
-			return;
-		}
-		/* one packet of that size: an answer the client provoked */
-		ssh_no_login(d, c, now);
-		if (first >= c->accept)
-			ssh_answer(d, c, first, now);
-		return;
 	case PART_KEX:
 	case PART_SESSION:
 		return;

@@ -40,6 +40,7 @@ struct conn {
 	uint8_t kex_left; /* SSH: replies that belong to a key re-exchange */
 	uint8_t login; /* SSH: enum ssh_login, how far a login has shown */
 	uint8_t part; /* SSH: enum ssh_part, what the current reply's first packet was */
+	uint8_t after; /* SSH: tries counted after a reply of SUCCESS's size */
 	bool auth; /* SSH: the authentication began (the service was accepted) */
 	bool success; /* SSH: a reply of USERAUTH_SUCCESS's size was seen */
 	bool candidate; /* SSH: a possible login awaits its session */
