@@ -744,6 +744,35 @@ static void t_ssh_paramiko_guess(void *arg)
 		PLAY(d, "198.51.100.96", 45100 + i, MW_SVC_SSH, 22, junk, MS);
 	ASSERT_EQ(ds.n, 2, "three passwords a connection with junk: detected in the second");
 	ASSERT_EQ(ds.logins, 0, "junk's answers, of SUCCESS's size: no login");
+	{
+		/* measured: ssh_tricks.py --junk 2, paramiko asking for the
+		 * service again (64) before each password (96), two junk
+		 * messages answered (48) after each */
+		struct step rows[64] = {
+			/* its version line and KEXINIT in one burst */
+			{ -25 }, { 1129, 41 }, { -1216 }, { 544 }, { -80 }, { 64 },
+		};
+		int n = 6, k, tries = 0, at = -1;
+		struct conn c;
+
+		for (k = 0; k < 6; k++) {
+			static const struct step round[] = {
+				{ -96 }, { 96 }, { -64 }, { 48 }, { -64 }, { 48 }, { -64 }, { 64 },
+			};
+
+			memcpy(&rows[n], round, sizeof(round));
+			n += ARRAY_SIZE(round);
+		}
+		conn_open(&c, d, "198.51.100.97", 45200, MW_SVC_SSH, 22, rows, n - 2);
+		while (conn_step(&c, MS)) {
+			if (c.i > 0 && c.i <= c.n && c.s[c.i - 1].size == 96)
+				tries++;
+			if (ds.n == 3 && at < 0)
+				at = tries;
+		}
+		if (ASSERT_EQ(ds.n, 3, "junk between passwords, the service asked again: detected"))
+			ASSERT_TRUE(at > 0 && at <= 3, "by the third password");
+	}
 	mw_dict_free(d);
 }
 

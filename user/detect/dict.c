@@ -139,7 +139,7 @@ static bool ssh_composite(const struct conn *c, uint32_t size)
 {
 	uint32_t u = ssh_success_size(c), m;
 
-	for (m = 0; m <= 2 && size >= m * c->refusal; m++)
+	for (m = 0; u && m <= 2 && size >= m * c->refusal; m++)
 		if ((size - m * c->refusal) % u == 0)
 			return true;
 	return false;
@@ -174,20 +174,36 @@ static uint32_t ssh_junk_size(const struct conn *c)
 	return ssh_success_size(c) + (c->accept == SSH_CHACHA_ACCEPT ? 8 : 0);
 }
 
-/* After a reply of SUCCESS's size that no session followed (junk's answer,
- * or a server that does not announce its host keys): the refusals in an
- * answer of @size, refusals pipelined, and with junk's answers where the
- * connection showed junk; 0 when it holds none (a session's reply). */
-static unsigned ssh_refusals_in(const struct conn *c, uint32_t size)
+/* The refusals in an answer of @size, if the refusal is @r: pipelined, and
+ * with junk's answers (@u bytes each) where the connection showed junk. */
+static unsigned ssh_refusals_of(uint32_t size, uint32_t r, uint32_t u)
 {
-	uint32_t r = c->refusal ? c->refusal : c->first_reply;
-	uint32_t u = c->guessing ? ssh_junk_size(c) : 0;
 	unsigned m;
 
 	for (m = 1; r && m <= SSH_PIPELINED_MAX && size >= m * r; m++)
 		if (size == m * r || (u && (size - m * r) % u == 0))
 			return m;
 	return 0;
+}
+
+/* After a reply of SUCCESS's size that no session followed (junk's answer,
+ * or a server that does not announce its host keys): the refusals in an
+ * answer of @size; 0 when it holds none (a session's reply). Where junk
+ * was seen, the refusal may be any answer's size: a client that asks for
+ * the service again before each try (paramiko) gets SERVICE_ACCEPT first. */
+static unsigned ssh_refusals_in(const struct conn *c, uint32_t size)
+{
+	uint32_t r = c->refusal ? c->refusal : c->first_reply;
+	unsigned n;
+
+	if (!c->guessing)
+		return ssh_refusals_of(size, r, 0);
+	n = ssh_refusals_of(size, r, ssh_junk_size(c));
+	if (!n && c->first_reply != r)
+		n = ssh_refusals_of(size, c->first_reply, ssh_junk_size(c));
+	if (!n)
+		n = ssh_refusals_of(size, c->odd, ssh_junk_size(c));
+	return n;
 }
 
 /* The server let the client in, as far as sizes can tell. */
@@ -353,7 +369,14 @@ static void ssh_rest(struct mw_dict *d, struct conn *c, uint32_t size, uint32_t 
 static void ssh_reply(struct mw_dict *d, struct conn *c, uint32_t size, bool more, uint64_t now)
 {
 	if (!c->auth) {
-		if (size > SMALL_REPLY && !more) {
+		/* the version line and KEXINIT may come in one burst, the
+		 * line its first packet */
+		if (more && c->eager <= SMALL_REPLY && size > c->eager + SMALL_REPLY) {
+			if (!c->kexinit)
+				c->kexinit = size - c->eager;
+			if (c->big < 255)
+				c->big++;
+		} else if (size > SMALL_REPLY && !more) {
 			if (!c->kexinit)
 				c->kexinit = size;
 			if (c->big < 255)
