@@ -14,6 +14,9 @@
 #      every 2 s (three at once first).
 # Each must be detected and blocked with fewer than 10 passwords refused by
 # sshd (its log counts them). The account is "nobody": no try can succeed.
+# Meanwhile users offer three refused keys before the right one, under
+# aes128-gcm and under aes128-ctr with hmac-sha2-256-etm (the framings where
+# junk's answer is SUCCESS's size), four times each: never blocked.
 # shellcheck source=selftests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=selftests/e2e/lib_dict_tricks.sh
@@ -29,8 +32,27 @@ start_agent -c "$RUN_DIR/agent.conf" || exit 1
 seq -f "wrong-%g" 1 40 >"$RUN_DIR/passwords"
 check "sshd shows its banner" sh -c "ip netns exec $CLI_NS ssh -v ${SSH_CLIENT_OPTS[*]} -o PreferredAuthentications=none nobody@$SRV4 true 2>&1 | grep -q 'all activity is logged'"
 
-JUNK=192.0.2.21 JUNK1=192.0.2.22 HYDRA=192.0.2.23 HELD=192.0.2.24
-add_client $JUNK $JUNK1 $HYDRA $HELD
+JUNK=192.0.2.21 JUNK1=192.0.2.22 HYDRA=192.0.2.23 HELD=192.0.2.24 GCM=192.0.2.31 ETM=192.0.2.32
+add_client $JUNK $JUNK1 $HYDRA $HELD $GCM $ETM
+
+# users: three refused keys, then the right one (aes-gcm against the banner)
+for k in k1 k2 k3; do ssh-keygen -q -t ed25519 -N '' -f "$RUN_DIR/$k"; done
+keys_user() { # NAME ADDR CIPHER-OPTIONS...
+	local name=$1 addr=$2 i
+	shift 2
+	for i in 1 2 3 4; do
+		if in_cli ssh "${SSH_CLIENT_OPTS[@]}" -o IdentitiesOnly=yes "$@" -i "$RUN_DIR/k1" \
+			-i "$RUN_DIR/k2" -i "$RUN_DIR/k3" -i "$SSHD_DIR/client_key" -b "$addr" \
+			root@$SRV4 true; then
+			echo ok >>"$RUN_DIR/$name.res"
+		fi
+		sleep 1
+	done
+}
+keys_user gcm $GCM -p 22 -c aes128-gcm@openssh.com &
+users=($!)
+keys_user etm $ETM -p 2222 -c aes128-ctr -m hmac-sha2-256-etm@openssh.com &
+users+=($!)
 
 # 1 and 2: paramiko with junk, on the port without a banner
 tricks_bg junk $JUNK --junk 2 --port 2222
@@ -48,6 +70,7 @@ for i in $(seq 4 12); do
 	tricks_bg "held$i" $HELD --per-conn 1 --hold 70
 done
 
+wait "${users[@]}"
 until_blocked $JUNK 20
 until_blocked $JUNK1 20
 until_blocked $HELD 20
@@ -58,6 +81,11 @@ check "paramiko, junk between passwords: it sent junk" grep -q "^refused 2" "$RU
 check_tricked "paramiko, junk, one password a connection" $JUNK1
 check_tricked "hydra against a 400-byte banner" $HYDRA
 check_tricked "one password a connection, held open" $HELD
+for u in gcm etm; do
+	check_eq "$u: all 4 logins worked" "$(grep -c '^ok$' "$RUN_DIR/$u.res" 2>/dev/null)" 4
+done
+check_never_blocked "three refused keys, then the right one, aes128-gcm" $GCM
+check_never_blocked "three refused keys, then the right one, etm" $ETM
 log "wall time $((SECONDS - T0)) s"
 
 finish
