@@ -156,7 +156,9 @@ static bool conn_step(struct conn *c, uint64_t step_ns)
 	b.next_bytes = cur->first ? cur->first : abs(cur->size);
 	if (cur->text)
 		step_head(&b, cur);
-	mw_dict_burst(c->d, &b);
+	/* the datapath reports the first exchanges only */
+	if (b.exchanges <= MW_BURST_EVENTS_MAX)
+		mw_dict_burst(c->d, &b);
 	return true;
 }
 
@@ -636,6 +638,28 @@ static void t_ssh_banner(void *arg)
 	if (ASSERT_EQ(ds.n, 2, "banner: two passwords a connection: every one counted"))
 		ASSERT_EQ(ds.d[1].attempts, 3, "at the third password");
 	ASSERT_EQ(ds.logins, 10, "no attacker logged in");
+	mw_dict_free(d);
+}
+
+/* Junk until the datapath stops reporting the connection's exchanges, then
+ * passwords it does not see: the exchanges past them count at its end. */
+static void t_ssh_past_horizon(void *arg)
+{
+	struct step rows[160];
+	struct mw_config cfg;
+	struct dets ds = { .n = 0 };
+	struct mw_dict *d;
+	int n, i;
+
+	n = ssh_build(rows, ARRAY_SIZE(rows), &ciphers[0],
+		      "KNJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJPPPPPP");
+	mw_config_defaults(&cfg);
+	d = mw_dict_new(&cfg, on_det, &ds);
+	T = 1000 * MS;
+	for (i = 0; i < 2 && !ds.n; i++)
+		play(d, "198.51.100.98", 47000 + i, MW_SVC_SSH, 22, rows, n, MS);
+	if (ASSERT_EQ(ds.n, 1, "passwords past the exchanges reported: detected"))
+		ASSERT_EQ(i, 1, "in the first connection");
 	mw_dict_free(d);
 }
 
@@ -1121,6 +1145,7 @@ int main(int argc, char **argv)
 	test_run("ssh: each trick under each cipher's sizes, users' logins", t_ssh_ciphers, NULL);
 	test_run("ssh: a 400-byte banner", t_ssh_banner, NULL);
 	test_run("ssh: connections held open", t_ssh_long_held, NULL);
+	test_run("ssh: passwords past the exchanges reported", t_ssh_past_horizon, NULL);
 	test_run("ssh: paramiko, one password a connection, junk", t_ssh_paramiko_guess, NULL);
 	test_run("http: a login page that refuses with 200", t_http_form, NULL);
 	test_run("ssh: distributed attack, a typo does not join", t_distributed, NULL);
