@@ -16,7 +16,6 @@
 #define TLS_HTTP_REQ_DELTA 32 /* HTTPS: requests that differ by a password's length */
 #define TLS_HTTP_REQ_MIN 500 /* HTTPS: a login form's POST, headers and body */
 #define TLS_HTTP_REPLY_MIN 400 /* HTTPS: a page that says no, not a 304 or a bare JSON */
-#define LOGIN_EXCHANGES 48 /* RDP: a login is over by then: later bursts are a session */
 #define MAX_SIZES 8 /* distinct small reply sizes remembered per connection */
 #define CONN_BUCKETS 4096
 #define SRC_BUCKETS 4096
@@ -28,6 +27,7 @@
 #define FORGIVE_BUDGET_CONNS 20 /* logins' worth of tries (grace each) forgiven per window */
 #define DIST_JOIN_MIN 2 /* final tries that make a source part of a distributed attack */
 #define LONG_CONN_NS (60ULL * 1000000000ULL)
+#define LOGIN_EXCHANGES 48 /* RDP: a login is over by then: later bursts are a session */
 
 struct src;
 
