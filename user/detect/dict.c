@@ -120,9 +120,10 @@ static uint32_t ssh_success_size(const struct conn *c)
 	return c->accept > SSH_SUCCESS_DELTA ? c->accept - SSH_SUCCESS_DELTA : 0;
 }
 
-/* The size on the wire of a message with a @payload-byte payload, under
- * the 16-byte-block framing SERVICE_ACCEPT's size shows, the length outside
- * the blocks (AEAD, etm) or inside them: both, when @accept fits both. */
+/* Whether @size is the size on the wire of a message with a @payload-byte
+ * payload, under the 16-byte-block framing SERVICE_ACCEPT's size (@accept)
+ * shows: the length outside the blocks (AEAD, etm) or inside them, either
+ * when @accept fits both. */
 static bool ssh_framed(uint32_t accept, uint32_t payload, uint32_t size)
 {
 	uint32_t etm = 4 + (payload + 5 + 15) / 16 * 16, plain = (payload + 9 + 15) / 16 * 16;
