@@ -69,21 +69,299 @@ void mw_dict_free(struct mw_dict *d)
 
 /* --- the replies --------------------------------------------------------- */
 
-/* SSH: the server's KEXINIT again: a key re-exchange, which a client can
- * start at any time, even before it logged in. */
+/*
+ * SSH, read from sizes alone (RFC 4253 framing, any cipher): SERVICE_ACCEPT
+ * (17-byte payload) and USERAUTH_SUCCESS (1 byte) are 16 bytes apart under
+ * every cipher and MAC (chacha20-poly1305 44/28, aes-gcm 52/36, aes-ctr with
+ * hmac-sha2-256-etm 68/52), and no message a client can provoke before it
+ * logged in is as small as SUCCESS except SSH_MSG_UNIMPLEMENTED under
+ * 16-byte blocks (its size there) and NEWKEYS inside a re-exchange.
+ * USERAUTH_FAILURE is at least SERVICE_ACCEPT's size; UNIMPLEMENTED is
+ * smaller. A login is recognised only from SUCCESS followed by OpenSSH's
+ * unsolicited host-key announcement (hostkeys-00@openssh.com, 100 bytes and
+ * more, smaller than a KEXINIT, and under 16-byte blocks not PK_OK's
+ * size), then one more reply of the session. Under 16-byte blocks junk's
+ * answers sent at once can still take the shape of the host keys (their
+ * sums collide with real announcements, which often share a packet with
+ * the channel's answer: 312 bytes is six answers of 52 under etm).
+ */
+#define SSH_SUCCESS_DELTA 16
+#define SSH_CHACHA_ACCEPT 44 /* 8-byte blocks: UNIMPLEMENTED is 8 bytes larger than SUCCESS */
+#define SSH_HOSTKEYS_MIN 100
+#define SSH_BANNER_GAP 32 /* a first answer this much larger than a refusal held a banner */
+#define SSH_PIPELINED_MAX 6 /* refusals in one reply: sshd's MaxAuthTries */
+#define SSH_LEFT_EXCHANGES 6 /* refused, then gone within three round trips */
+
+enum ssh_login {
+	LOGIN_NONE = 0,
+	LOGIN_SUCCESS, /* a reply of SUCCESS's size: the host keys must follow */
+	LOGIN_HOSTKEYS, /* and the announcement came: one more reply of the session */
+};
+
+enum ssh_part {
+	PART_NONE = 0,
+	PART_SMALL, /* smaller than a refusal: UNIMPLEMENTED, or nothing known */
+	PART_ANSWER, /* an answer to an authentication request */
+	PART_SUCCESS, /* SUCCESS's size */
+	PART_KEX, /* a key re-exchange */
+	PART_SESSION, /* after the host keys: the session */
+};
+
+/* SSH: the server's KEXINIT again (a little smaller without the first
+ * one's markers, larger encrypted), or more: a key re-exchange, which a
+ * client can start at any time, even before it logged in. */
 static bool ssh_rekey(const struct conn *c, uint32_t size)
 {
-	return c->kexinit && size >= c->kexinit && size <= c->kexinit + KEXINIT_GROWTH;
+	return c->kexinit && size + KEXINIT_GROWTH * 2 >= c->kexinit;
+}
+
+static uint32_t ssh_success_size(const struct conn *c)
+{
+	return c->accept > SSH_SUCCESS_DELTA ? c->accept - SSH_SUCCESS_DELTA : 0;
+}
+
+/* Whether @size is the size on the wire of a message with a @payload-byte
+ * payload, under the 16-byte-block framing SERVICE_ACCEPT's size (@accept)
+ * shows: the length outside the blocks (AEAD, etm) or inside them, either
+ * when @accept fits both. */
+static bool ssh_framed(uint32_t accept, uint32_t payload, uint32_t size)
+{
+	uint32_t etm = 4 + (payload + 5 + 15) / 16 * 16, plain = (payload + 9 + 15) / 16 * 16;
+
+	return (accept >= 36 && size == etm + accept - 36) ||
+	       (accept >= 32 && size == plain + accept - 32);
+}
+
+/* PK_OK's payloads for the common key types: ed25519, ecdsa 256/384/521,
+ * RSA 2048/3072/4096 as rsa-sha2-* and as ssh-rsa */
+static const uint16_t ssh_pk_ok_payloads[] = { 71, 132, 164, 200, 300, 428, 556, 295, 423, 551 };
+
+/* What OpenSSH sends unsolicited after SUCCESS: its host keys, smaller
+ * than a KEXINIT. Where junk's answer is SUCCESS's size (16-byte blocks),
+ * PK_OK of a key the client knows is excluded: it can provoke it. */
+static bool ssh_hostkeys(const struct conn *c, uint32_t size)
+{
+	unsigned i;
+
+	if (size < SSH_HOSTKEYS_MIN || ssh_rekey(c, size) || !ssh_success_size(c))
+		return false;
+	if (c->accept == SSH_CHACHA_ACCEPT)
+		return true; /* 8-byte blocks: no junk answer is SUCCESS's size */
+	for (i = 0; i < ARRAY_SIZE(ssh_pk_ok_payloads); i++)
+		if (ssh_framed(c->accept, ssh_pk_ok_payloads[i], size))
+			return false;
+	return true;
+}
+
+/* The size of UNIMPLEMENTED, a junk message's answer (5-byte payload). */
+static uint32_t ssh_junk_size(const struct conn *c)
+{
+	return ssh_success_size(c) + (c->accept == SSH_CHACHA_ACCEPT ? 8 : 0);
+}
+
+/* The refusals in an answer of @size, if the refusal is @r: pipelined, and
+ * with junk's answers (@u bytes each) where the connection showed junk. */
+static unsigned ssh_refusals_of(uint32_t size, uint32_t r, uint32_t u)
+{
+	unsigned m;
+
+	for (m = 1; r && m <= SSH_PIPELINED_MAX && size >= m * r; m++)
+		if (size == m * r || (u && (size - m * r) % u == 0))
+			return m;
+	return 0;
+}
+
+/* After a reply of SUCCESS's size that no session followed (junk's answer,
+ * or a server that does not announce its host keys): the refusals in an
+ * answer of @size; 0 when it holds none (a session's reply). Where junk
+ * was seen, the refusal may be any answer's size: a client that asks for
+ * the service again before each try (paramiko) gets SERVICE_ACCEPT first. */
+static unsigned ssh_refusals_in(const struct conn *c, uint32_t size)
+{
+	uint32_t r = c->refusal ? c->refusal : c->first_reply;
+	unsigned n;
+
+	if (!c->guessing)
+		return ssh_refusals_of(size, r, 0);
+	n = ssh_refusals_of(size, r, ssh_junk_size(c));
+	if (!n && c->first_reply != r)
+		n = ssh_refusals_of(size, c->first_reply, ssh_junk_size(c));
+	if (!n)
+		n = ssh_refusals_of(size, c->odd, ssh_junk_size(c));
+	return n;
+}
+
+/* The server let the client in, as far as sizes can tell. */
+static void ssh_login(struct mw_dict *d, struct conn *c, uint64_t now)
+{
+	c->candidate = false;
+	c->login = LOGIN_NONE;
+	dict_login(d, c, now);
+}
+
+/* An answer no client that logs in the ordinary way gets: junk's
+ * UNIMPLEMENTED. No login is coming to take this connection's tries back:
+ * they count at once. */
+static void ssh_junk(struct mw_dict *d, struct conn *c, uint64_t now)
+{
+	if (c->guessing)
+		return;
+	c->guessing = true;
+	dict_finalize(d, c, now);
+	/* and its first answer was a refusal too, not a probe's */
+	if (c->first_reply) {
+		c->evidence = "SSH USERAUTH_FAILURE with junk";
+		dict_add_try(d, c, now);
+	}
+}
+
+/* No session followed a reply of SUCCESS's size: junk's answer (its size
+ * under 16-byte blocks), or a server that does not announce its keys. */
+static void ssh_no_login(struct mw_dict *d, struct conn *c, uint64_t now)
+{
+	c->login = LOGIN_NONE;
+	c->candidate = false;
+	/* under 16-byte blocks, most likely junk's answer */
+	if (c->accept != SSH_CHACHA_ACCEPT)
+		ssh_junk(d, c, now);
+}
+
+/*
+ * An answer of @size bytes to an authentication request (at least
+ * SERVICE_ACCEPT's size): every one is a try but the first (the "none"
+ * probe each client starts with, with the banner if there is one) and one
+ * other of another size (PK_OK before a key's signature, a keyboard-
+ * interactive prompt). A reply holding several refusals (pipelined
+ * requests) is as many tries. Pending: a login may still take them back.
+ */
+static void ssh_answer(struct mw_dict *d, struct conn *c, uint32_t size, uint64_t now)
+{
+	unsigned n = 1;
+
+	if (!c->first_reply) {
+		c->first_reply = size;
+		c->first_reply_at = c->exchanges;
+		if (c->guessing) {
+			c->evidence = "SSH USERAUTH_FAILURE with junk";
+			dict_add_try(d, c, now);
+		}
+		return;
+	}
+	if (!c->refusal && (size == c->first_reply || size + SSH_BANNER_GAP <= c->first_reply)) {
+		/* a refusal again, or one smaller than the first answer:
+		 * that one held a banner (USERAUTH_BANNER comes with it) */
+		c->refusal = size;
+	} else if (size != c->refusal && size != c->first_reply && !c->odd) {
+		c->odd = size;
+		return;
+	}
+	if (c->success) {
+		/* a login may have come: only what holds a refusal counts,
+		 * and no more than sshd lets one connection try */
+		n = ssh_refusals_in(c, size);
+		if (c->after + n > SSH_PIPELINED_MAX) {
+			c->over = true; /* a session: no guesser gets this far */
+			return;
+		}
+		c->after += n;
+		if (size == c->odd && !n)
+			return;
+	} else if (c->refusal && size >= 2 * c->refusal && size != c->odd) {
+		n = size / c->refusal;
+		if (n > SSH_PIPELINED_MAX)
+			n = SSH_PIPELINED_MAX;
+	}
+	if (n)
+		c->evidence = "SSH USERAUTH_FAILURE repeated";
+	while (n--)
+		dict_add_pending(d, c, now);
+}
+
+/* SSH: the first packet of a server reply, @size bytes (the whole reply
+ * when it is one packet). */
+static void ssh_first(struct mw_dict *d, struct conn *c, uint32_t size, uint64_t now)
+{
+	c->part = PART_NONE;
+	if (ssh_rekey(c, size)) {
+		c->kex_left = 2; /* its KEX reply and NEWKEYS may follow apart */
+		c->part = PART_KEX;
+		return;
+	}
+	if (c->kex_left) {
+		c->kex_left--;
+		c->part = PART_KEX;
+		return;
+	}
+	if (c->login == LOGIN_SUCCESS) {
+		if (ssh_hostkeys(c, size)) {
+			c->login = LOGIN_HOSTKEYS;
+			c->part = PART_SESSION;
+			return;
+		}
+		ssh_no_login(d, c, now); /* this reply is read as any other */
+	} else if (c->login == LOGIN_HOSTKEYS) {
+		c->part = PART_SESSION;
+		ssh_login(d, c, now);
+		return;
+	}
+	if (size == ssh_success_size(c)) {
+		c->login = LOGIN_SUCCESS;
+		c->candidate = true;
+		c->success = true;
+		c->part = PART_SUCCESS;
+		return;
+	}
+	if (size >= c->accept) {
+		c->part = PART_ANSWER;
+		ssh_answer(d, c, size, now);
+		return;
+	}
+	c->part = PART_SMALL;
+	ssh_junk(d, c, now);
+}
+
+/* SSH: the reply whose first packet, @first bytes, was read already ended
+ * at @size bytes. */
+static void ssh_rest(struct mw_dict *d, struct conn *c, uint32_t size, uint32_t first, uint64_t now)
+{
+	uint32_t rest = size > first ? size - first : 0;
+
+	switch (c->part) {
+	case PART_SUCCESS:
+		if (!rest)
+			return; /* SUCCESS alone: the host keys come next */
+		/* SUCCESS and the host keys in one burst */
+		if (ssh_hostkeys(c, rest)) {
+			c->login = LOGIN_HOSTKEYS;
+			return;
+		}
+		ssh_no_login(d, c, now);
+		break;
+	case PART_KEX:
+	case PART_SESSION:
+		return;
+	default:
+		break;
+	}
+	/* more answers after the first packet: requests the client sent
+	 * apart, answered apart (a refusal after junk's UNIMPLEMENTED) */
+	if (rest >= c->accept && !ssh_rekey(c, rest))
+		ssh_answer(d, c, rest, now);
 }
 
 /* SSH: @size of a server reply (or, @more, the whole of one whose first
  * packet was seen) in connection @c. */
 static void ssh_reply(struct mw_dict *d, struct conn *c, uint32_t size, bool more, uint64_t now)
 {
-	unsigned i;
-
 	if (!c->auth) {
-		if (size > SMALL_REPLY && !more) {
+		/* the version line and KEXINIT may come in one burst, the
+		 * line its first packet */
+		if (more && c->eager <= SMALL_REPLY && size > c->eager + SMALL_REPLY) {
+			if (!c->kexinit)
+				c->kexinit = size - c->eager;
+			if (c->big < 255)
+				c->big++;
+		} else if (size > SMALL_REPLY && !more) {
 			if (!c->kexinit)
 				c->kexinit = size;
 			if (c->big < 255)
@@ -92,79 +370,14 @@ static void ssh_reply(struct mw_dict *d, struct conn *c, uint32_t size, bool mor
 			/* the first small reply after the key exchange accepts
 			 * the "ssh-userauth" service: the authentication starts */
 			c->auth = true;
+			c->accept = size;
 		}
 		return;
 	}
-	if (more) {
-		/* the whole of a burst: several messages, which a client can
-		 * make of anything by sending several at once; it only shows
-		 * that a re-exchange may have started */
-		if (c->kexinit && size >= c->kexinit)
-			c->kex_left = 2;
-		return;
-	}
-	if (ssh_rekey(c, size)) {
-		c->kex_left = 2; /* its KEX reply and NEWKEYS follow */
-		return;
-	}
-	if (c->kex_left) {
-		c->kex_left--;
-		return;
-	}
-	/* no unauthenticated client gets a one-message reply larger than
-	 * every one of the authentication (re-exchanges aside): that is the
-	 * session, after the smallest reply, USERAUTH_SUCCESS */
-	if (c->candidate && size > c->max_small) {
-		dict_login(d, c, now);
-		return;
-	}
-	if (size > SMALL_REPLY) {
-		/* a large one-message reply that is no re-exchange, after the
-		 * first reply of the authentication: the session (a client
-		 * such as paramiko logs in with its first request, so that
-		 * SUCCESS is the first reply). Nothing pending is forgiven by
-		 * it and nothing allowlisted: tries before it stay counted */
-		if (c->first_reply) {
-			dict_finalize(d, c, now);
-			c->over = true;
-			c->candidate = false;
-		}
-		return;
-	}
-	if (c->candidate && --c->cand_left == 0)
-		c->candidate = false;
-	for (i = 0; i < c->n_sizes && c->sizes[i].size != size; i++)
-		;
-	if (i == c->n_sizes) {
-		if (c->n_sizes == MAX_SIZES)
-			return;
-		c->sizes[c->n_sizes].size = size;
-		c->sizes[c->n_sizes++].count = 0;
-	}
-	c->sizes[i].count++;
-	if (!c->first_reply) {
-		/* the answer to the first request, mostly the "none" probe
-		 * every client starts with: USERAUTH_FAILURE */
-		c->first_reply = size;
-		c->first_reply_at = c->exchanges;
-	} else if (size < c->first_reply) {
-		/* smaller than a refusal: USERAUTH_SUCCESS is the smallest
-		 * message there is (and an answer to junk may be as small) */
-		if (c->sizes[i].count == 1) {
-			c->candidate = true;
-			c->cand_left = CONFIRM_EXCHANGES;
-		}
-	} else if (c->sizes[i].count > c->max_count) {
-		/* each repeat of the refusal is one more try: the most
-		 * repeated reply at least as large as the first */
-		c->max_count = c->sizes[i].count;
-		if (c->max_count >= 2) {
-			c->evidence = "SSH USERAUTH_FAILURE repeated";
-			dict_add_pending(d, c, now);
-		}
-	}
-	if (size > c->max_small)
-		c->max_small = size;
+	if (more)
+		ssh_rest(d, c, size, c->eager, now);
+	else
+		ssh_first(d, c, size, now);
 }
 
 /* RDP and other encrypted services: a small reply that repeats is a
@@ -233,18 +446,63 @@ static void tls_http_reply(struct mw_dict *d, struct conn *c, uint32_t size, boo
 	s->tls_reply = size;
 }
 
+/*
+ * HTTP in clear text: a login form refused with 200 answers a POST to its
+ * path with the same page again. The request's method and path are the
+ * first bytes of the client's burst; a browser's GETs of objects of one
+ * size, a poller's GETs and a webhook's POSTs answered 204 are none of it.
+ * The latest POST's path and the size of the page that answered it are
+ * kept with the source (in the fields its HTTPS requests use: one source
+ * rarely mixes both, and a mix only loses a match).
+ */
+#define HTTP_FORM_PAGE_MIN 400 /* a page that says no, headers included: not an API's ack */
+#define HTTP_FORM_PAGE_DELTA 16 /* the page may echo the user name or a counter */
+
+static uint32_t http_post_path(const uint8_t *head, unsigned len)
+{
+	unsigned i;
+
+	if (len < 6 || memcmp(head, "POST /", 6))
+		return 0;
+	for (i = 5; i < len && head[i] != ' ' && head[i] != '?'; i++)
+		;
+	return hash_bytes(head, i) | 1;
+}
+
+static void http_form_reply(struct mw_dict *d, struct conn *c, uint32_t size, uint64_t now)
+{
+	struct src *s;
+	uint32_t delta;
+
+	c->http_200 = false;
+	if (!c->http_req || size < HTTP_FORM_PAGE_MIN)
+		return;
+	s = dict_conn_src(d, c);
+	if (!s)
+		return;
+	delta = s->tls_reply > size ? s->tls_reply - size : size - s->tls_reply;
+	if (s->tls_req == c->http_req && delta <= HTTP_FORM_PAGE_DELTA) {
+		c->evidence = "HTTP: the same 200 page answering POSTs to one path";
+		dict_add_final(d, c, now);
+	}
+	s->tls_req = c->http_req;
+	s->tls_reply = size;
+}
+
 static void server_reply(struct mw_dict *d, struct conn *c, uint32_t size, const uint8_t *head,
 			 unsigned head_len, bool more, unsigned exchanges, uint64_t now)
 {
 	if (c->over)
 		return;
-	if (exchanges > LOGIN_EXCHANGES) {
+	if (c->svc == MW_SVC_RDP && exchanges > LOGIN_EXCHANGES) {
 		/* no login takes this long: a session, or no login at all */
 		dict_finalize(d, c, now);
 		c->over = true;
 		return;
 	}
-	if (!more && head_len) {
+	/* SSH is encrypted after its version lines: its bytes are never a
+	 * clear-text reply code, whatever they happen to look like */
+	if (!more && head_len && c->svc != MW_SVC_SSH) {
 		struct mw_reply r = mw_login_reply(head, head_len, ntohs(c->key.local_port));
 
 		if (r.kind != MW_REPLY_OPAQUE)
@@ -258,6 +516,7 @@ static void server_reply(struct mw_dict *d, struct conn *c, uint32_t size, const
 			dict_login(d, c, now);
 			return;
 		case MW_REPLY_OTHER:
+			c->http_200 = c->svc == MW_SVC_HTTP && r.code == 200;
 			return;
 		case MW_REPLY_OPAQUE:
 			break;
@@ -274,6 +533,22 @@ static void server_reply(struct mw_dict *d, struct conn *c, uint32_t size, const
 		break;
 	default:
 		size_reply(d, c, size, more, now);
+	}
+}
+
+#define PENDING_IDLE_NS (5ULL * 1000000000ULL)
+
+/* Refused, then quiet: no login came to take these back (a user retypes
+ * in seconds, and a login later takes back its connection's final tries
+ * too). A connection held open must not keep its tries out of the window. */
+static void conn_quiet(struct mw_dict *d, struct conn *c, uint64_t now)
+{
+	if (c->pending)
+		dict_finalize(d, c, now);
+	/* SSH: its one answer was a refusal (one password a connection) */
+	if (c->svc == MW_SVC_SSH && c->first_reply && !c->success && !c->final) {
+		c->evidence = "SSH authentication refused, then the client went quiet";
+		dict_add_try(d, c, now);
 	}
 }
 
@@ -367,8 +642,21 @@ void mw_dict_burst(struct mw_dict *d, const struct mw_event_burst *ev)
 	c->exchanges = ev->exchanges;
 	/* the server is the local side: its bursts go out */
 	if (ev->hdr.dir == MW_DIR_OUT) {
-		if (c->eager && c->eager == ev->bytes) {
-			c->eager = 0; /* the one-packet reply seen at its start */
+		if (c->http_200 && !c->over)
+			http_form_reply(d, c, ev->bytes, now);
+		/* the client speaks next: its request's first bytes, if the
+		 * datapath sent them (the method and path of an HTTP request) */
+		c->http_req =
+			c->svc == MW_SVC_HTTP ?
+				http_post_path(ev->next_head, ev->next_head_len < MW_HEAD_MAX ?
+								      ev->next_head_len :
+								      MW_HEAD_MAX) :
+				0;
+		if (!ev->bytes || (c->eager && c->eager == ev->bytes)) {
+			/* the one-packet reply seen at its start; SSH reads its end */
+			if (ev->bytes && c->svc == MW_SVC_SSH && !c->over && c->auth)
+				ssh_rest(d, c, ev->bytes, c->eager, now);
+			c->eager = 0;
 			return;
 		}
 		server_reply(d, c, ev->bytes, NULL, 0, c->eager != 0, ev->exchanges, now);
@@ -413,8 +701,15 @@ void mw_dict_flow_end(struct mw_dict *d, const struct mw_event_flow *ev)
 	}
 	/* the last burst, if the server had the last word */
 	if (f->last_data_dir == MW_DIR_OUT && f->burst_bytes &&
-	    f->exchanges <= MW_BURST_EVENTS_MAX && c->eager != f->burst_bytes)
-		server_reply(d, c, f->burst_bytes, NULL, 0, c->eager != 0, f->exchanges, now);
+	    f->exchanges <= MW_BURST_EVENTS_MAX) {
+		if (c->http_200 && !c->over)
+			http_form_reply(d, c, f->burst_bytes, now);
+		else if (c->eager != f->burst_bytes)
+			server_reply(d, c, f->burst_bytes, NULL, 0, c->eager != 0, f->exchanges,
+				     now);
+		else if (c->svc == MW_SVC_SSH && !c->over && c->auth)
+			ssh_rest(d, c, f->burst_bytes, c->eager, now);
+	}
 	/* RDP puts one try in a connection: a short one that completed its
 	 * handshake and got no further than the TLS and CredSSP exchange (two
 	 * large bursts at most) is one try */
@@ -423,14 +718,24 @@ void mw_dict_flow_end(struct mw_dict *d, const struct mw_event_flow *ev)
 		c->evidence = "short connection without a session";
 		dict_add_try(d, c, now);
 	}
-	/* SSH: asked for the methods (the "none" probe, refused) and left
-	 * without trying any: a failed login as well (hydra's first
-	 * connection, a client with no usable key); a session that was not
-	 * recognised would have gone on much longer */
+	/* SSH: refused and gone without a counted try: asked for the methods
+	 * and left (hydra's first connection, a client with no usable key),
+	 * or one password a connection. A session that was not recognised
+	 * showed SUCCESS's size and went on longer */
 	if (c->svc == MW_SVC_SSH && c->first_reply && !c->logged_in && !c->final && !c->pending &&
-	    f->exchanges <= c->first_reply_at + 2) {
+	    (!c->success || f->exchanges <= c->first_reply_at + SSH_LEFT_EXCHANGES)) {
 		c->evidence = "SSH authentication refused, then the client left";
 		dict_add_try(d, c, now);
+	}
+	/* SSH: past the exchanges the datapath reports, with never a reply of
+	 * SUCCESS's size: whatever the client did there, it did not log in.
+	 * Its round trips there may each have been a refused password */
+	if (c->svc == MW_SVC_SSH && c->auth && !c->success && f->exchanges > MW_BURST_EVENTS_MAX) {
+		unsigned n = (f->exchanges - MW_BURST_EVENTS_MAX) / 2;
+
+		c->evidence = "SSH authentication past the exchanges seen, without a login";
+		for (n = n < SSH_PIPELINED_MAX ? n : SSH_PIPELINED_MAX; n; n--)
+			dict_add_pending(d, c, now);
 	}
 	/* ended without a login: its pending tries were refusals */
 	if (!c->logged_in)
@@ -465,6 +770,8 @@ void mw_dict_tick(struct mw_dict *d, uint64_t now)
 				conn_drop(d, pp);
 				continue;
 			}
+			if (!c->logged_in && now - c->last_ns > PENDING_IDLE_NS)
+				conn_quiet(d, c, now);
 			pp = &c->next;
 		}
 	}

@@ -5,16 +5,25 @@
  * decrypting anything. Plain C over the datapath's events; no kernel needed.
  *
  * A try is a refusal of an authentication request, taken from what the
- * protocol fixes for it, never "a short connection that got nowhere":
+ * protocol fixes for it, never "a short connection that got nowhere"; a
+ * login is recognised, never inferred from a new reply size, and only a
+ * recognised login takes tries back or ends the counting. Replies to junk
+ * (SSH's UNIMPLEMENTED, FTP NOOP's 200, HTTP 404) are neither.
  * - clear-text protocols (HTTP, FTP, SMTP, POP3, IMAP, Redis, MySQL,
  *   PostgreSQL): the reply code in the first bytes of the server's reply
- *   (401/403, 530, 535, -ERR, tagged NO, error 1045, SQLSTATE 28P01);
- * - SSH: the USERAUTH_FAILURE, the reply that repeats during the
- *   authentication; a USERAUTH_SUCCESS is the smallest reply there is, and
- *   a login is recognised only when it is followed by what no unauthenticated
- *   client can get: a server burst larger than every reply seen before the
- *   login, answering a small client message (the session: OpenSSH's host-key
- *   announcement, the channel, the command's output);
+ *   (401/403, 530, 535, -ERR, tagged NO, error 1045, SQLSTATE 28P01), one
+ *   a connection or many; a login only from a success code (230, 235,
+ *   MySQL's OK, AuthenticationOk). HTTP login pages that refuse with 200:
+ *   the same page (400 bytes and more) answering POSTs to one path, read
+ *   from the request's first bytes when the datapath sends them;
+ * - SSH, from sizes alone (see dict.c): every answer to an authentication
+ *   request after the first (the "none" probe, a banner with it) is a try,
+ *   one other answer aside (PK_OK, a keyboard-interactive prompt), a reply
+ *   holding several refusals as many. A login is USERAUTH_SUCCESS (16
+ *   bytes smaller than SERVICE_ACCEPT under every cipher) followed by
+ *   OpenSSH's unsolicited host-key announcement and one more reply; a
+ *   client that provokes a reply no ordinary client gets (UNIMPLEMENTED)
+ *   has its tries counted at once. Re-exchanges are neither;
  * - other encrypted services (RDP): a refusal that repeats inside a
  *   connection, and a short connection that went no further than its
  *   handshake (RDP puts one try in each connection).
@@ -22,8 +31,9 @@
  * are evidence. Tries of an SSH connection still in its authentication are
  * pending: a client offering keys one by one gets refusals before the key
  * that works, so they become final only when that connection ends without a
- * login, holds `grace` of them, or the same source has another connection
- * with pending tries at once (a parallel guesser).
+ * login, goes quiet for 5 s without one (a connection held open), holds
+ * `grace` of them, or the same source has another connection with pending
+ * tries at once (a parallel guesser).
  */
 #ifndef MW_DICT_H
 #define MW_DICT_H

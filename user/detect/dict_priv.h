@@ -17,7 +17,6 @@
 #define TLS_HTTP_REQ_MIN 500 /* HTTPS: a login form's POST, headers and body */
 #define TLS_HTTP_REPLY_MIN 400 /* HTTPS: a page that says no, not a 304 or a bare JSON */
 #define MAX_SIZES 8 /* distinct small reply sizes remembered per connection */
-#define CONFIRM_EXCHANGES 8 /* SSH: exchanges in which a login must show its session */
 #define CONN_BUCKETS 4096
 #define SRC_BUCKETS 4096
 #define MAX_CONNS 65536 /* watched connections kept at once */
@@ -28,7 +27,7 @@
 #define FORGIVE_BUDGET_CONNS 20 /* logins' worth of tries (grace each) forgiven per window */
 #define DIST_JOIN_MIN 2 /* final tries that make a source part of a distributed attack */
 #define LONG_CONN_NS (60ULL * 1000000000ULL)
-#define LOGIN_EXCHANGES 48 /* a login is over by then: later bursts are a session */
+#define LOGIN_EXCHANGES 48 /* RDP: a login is over by then: later bursts are a session */
 
 struct src;
 
@@ -39,13 +38,17 @@ struct conn {
 	uint8_t svc;
 	uint8_t big; /* server bursts > SMALL_REPLY before the authentication */
 	uint8_t kex_left; /* SSH: replies that belong to a key re-exchange */
-	uint8_t cand_left; /* SSH: exchanges left for a login to show its session */
+	uint8_t login; /* SSH: enum ssh_login, how far a login has shown */
+	uint8_t part; /* SSH: enum ssh_part, what the current reply's first packet was */
+	uint8_t after; /* SSH: tries counted after a reply of SUCCESS's size */
 	bool auth; /* SSH: the authentication began (the service was accepted) */
-	bool candidate; /* SSH: a reply smaller than every other, a login if a session follows */
-	bool over; /* the login phase is over */
+	bool success; /* SSH: a reply of USERAUTH_SUCCESS's size was seen */
+	bool candidate; /* SSH: a possible login awaits its session */
+	bool over; /* the login phase is over: a login was recognised */
 	bool logged_in; /* a login was recognised */
 	bool clear; /* replies in clear text: their codes decide, sizes do not */
 	bool guessing; /* its tries count at once: it went past its grace */
+	bool http_200; /* HTTP: the reply under way says 200 */
 	uint8_t n_sizes;
 	uint8_t replies; /* HTTPS: server replies seen, the TLS handshake's first */
 	uint16_t pending; /* tries not final yet */
@@ -53,11 +56,14 @@ struct conn {
 	uint16_t max_count;
 	uint32_t eager; /* the server reply classified at its first packet */
 	uint32_t last_client; /* the client's latest burst */
-	uint32_t max_small; /* SSH: the largest small reply of the authentication */
+	uint32_t http_req; /* HTTP: hash of the latest request's method and path, 0 none */
 	uint32_t kexinit; /* SSH: the server's KEXINIT, its first large reply */
-	uint32_t first_reply; /* SSH: the first reply of the authentication */
-	uint16_t exchanges; /* the latest event's exchange count */
-	uint16_t first_reply_at; /* SSH: @exchanges at the first reply */
+	uint32_t accept; /* SSH: SERVICE_ACCEPT's size, which gives the cipher's framing */
+	uint32_t first_reply; /* SSH: the first answer of the authentication */
+	uint32_t refusal; /* SSH: USERAUTH_FAILURE's size, once known */
+	uint32_t odd; /* SSH: the one other answer let pass (PK_OK, INFO_REQUEST) */
+	uint32_t exchanges; /* the latest event's exchange count */
+	uint32_t first_reply_at; /* SSH: @exchanges at the first answer */
 	struct {
 		uint32_t size;
 		uint16_t count;
