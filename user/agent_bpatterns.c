@@ -147,7 +147,8 @@ static void on_peek(void *arg, const struct mw_event_peek *ev)
 		.key = &ev->key, .ifindex = ev->hdr.ifindex, .match = "stratum", .dec = &dec
 	};
 
-	if (ev->key.proto != IPPROTO_TCP || !ev->len || ev->data[0] != '{')
+	if (ev->key.proto != IPPROTO_TCP || !ev->len || ev->cont ||
+	    !mw_stratum_may_start(ev->data, ev->len))
 		return;
 	have_flow = flow_now(a, &ev->key, &f);
 	if (!mw_bp_judge_peek(ev, have_flow ? &f : NULL, &m, &dec) || reported(a, &ev->key))
