@@ -1,0 +1,93 @@
+#!/bin/bash
+# shellcheck disable=SC2034 # the scripts' names are for the test that sources this
+# SPDX-License-Identifier: GPL-2.0-only
+# lib_payload.sh - the clients and servers of test_payload.sh, written to
+# $RUN_DIR: a fake pool that answers lines, a client that sends its lines as
+# separate segments (each after the previous one's answer), and a TLS client
+# whose ClientHello goes out in two segments, cut before its SNI.
+
+# The "internet" side's line server: answers a Stratum login (or a mining.*
+# call) with a job, any other line with "OK".
+PAYLOAD_POOL=$RUN_DIR/pool.py
+cat >"$PAYLOAD_POOL" <<'PY'
+import socket, sys, threading
+def serve(c):
+    f = c.makefile("rb")
+    for line in f:
+        if b'"method":"login"' in line or b"mining." in line:
+            c.sendall(b'{"id":1,"jsonrpc":"2.0","error":null,"result":{"id":"1","job":{"blob":"0707","job_id":"a","target":"711b0d00"},"status":"OK"}}\n')
+        else:
+            c.sendall(b"OK\n")
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(16)
+open(sys.argv[3], "w").write("up\n")
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+PY
+
+# ADDR PORT CHUNK...: each CHUNK (Python string escapes allowed) in its own
+# segment, sent once the previous one was answered; then holds the
+# connection a while (a blocked pool stops answering: that ends it).
+PAYLOAD_LINES=$RUN_DIR/lines.py
+cat >"$PAYLOAD_LINES" <<'PY'
+import codecs, socket, sys, time
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=3)
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+try:
+    for n, chunk in enumerate(sys.argv[3:], 1):
+        s.sendall(codecs.decode(chunk, "unicode_escape").encode("latin-1"))
+        if s.recv(4096):
+            print("answer", n, flush=True)
+    print("answered")
+except OSError as e:
+    print("cut:", e)
+time.sleep(5)
+PY
+
+# ADDR PORT NAME [whole]: a TLS handshake with SNI NAME whose ClientHello
+# goes out in two send() calls, TCP_NODELAY and 0.3 s apart, cut 8 bytes
+# before the name (so the first segment holds no SNI); "whole": in one.
+PAYLOAD_TLS=$RUN_DIR/tls_split.py
+cat >"$PAYLOAD_TLS" <<'PY'
+import socket, ssl, sys, time
+addr, port, name = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+tls = ctx.wrap_bio(inc, out, server_hostname=name)
+s = socket.create_connection((addr, port), timeout=3)
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+try:
+    tls.do_handshake()
+except ssl.SSLWantReadError:
+    pass
+hello = out.read()
+cut = hello.find(name.encode()) - 8
+if len(sys.argv) > 4:
+    s.sendall(hello)
+else:
+    s.sendall(hello[:cut]); time.sleep(0.3); s.sendall(hello[cut:])
+print("hello", len(hello), "bytes, cut at", cut)
+try:
+    while True:
+        try:
+            tls.do_handshake()
+            break
+        except ssl.SSLWantReadError:
+            pass
+        s.sendall(out.read())
+        d = s.recv(65536)
+        if not d:
+            break
+        inc.write(d)
+    s.sendall(out.read())
+    print("handshake done")
+except (OSError, ssl.SSLError) as e:
+    print("cut:", e)
+time.sleep(3)
+PY
+
+# payload_events METHOD ADDR: the detections of METHOD about ADDR.
+payload_events() {
+	grep "\"method\":\"$1\"" "$RUN_DIR/events.json" 2>/dev/null | grep "\"dest_ip\":\"$2\""
+}
