@@ -663,10 +663,11 @@ static void on_peek(void *arg, const struct mw_event_peek *ev)
 			learn_answer(a, ev);
 		return;
 	}
-	/* a ClientHello starts the host's first data packet; the datapath
-	 * copies what follows of it (cont) on flows the host opened */
+	/* a ClientHello starts one of the host's first data packets (the
+	 * first, or after a proxy's CONNECT); the datapath copies what
+	 * follows of it (cont) on flows the host opened */
 	if (ev->key.proto == IPPROTO_TCP && ev->hdr.dir == MW_DIR_OUT && ev->len > 0 &&
-	    (ev->cont || (ev->index == 0 && ev->data[0] == 0x16)))
+	    (ev->cont || ev->data[0] == 0x16))
 		match_sni(a, ev);
 }
 

@@ -20,26 +20,31 @@ TLS_BAD=203.0.113.73  # reached as a listed pool name, ClientHello split
 TLS_OK=203.0.113.74   # an ordinary HTTPS server
 API=203.0.113.75      # a JSON API
 TLS_ODD=203.0.113.76  # reached as an unlisted name, ClientHello split
-BAD_NAME=at01.supportxmr.com # listed by coinblockerlists
+TLS_BAD2=203.0.113.77 # a listed name again, after a flood of unfinished ClientHellos
+SINK=203.0.113.78     # where the flood goes
+BAD_NAME=at01.supportxmr.com  # listed by coinblockerlists
+BAD_NAME2=at02.supportxmr.com # listed by coinblockerlists
 
 setup_topology || exit 1
-for a in $POOL_NL $POOL_3RD $TLS_BAD $TLS_OK $API $TLS_ODD; do
+for a in $POOL_NL $POOL_3RD $TLS_BAD $TLS_OK $API $TLS_ODD $TLS_BAD2 $SINK; do
 	in_cli ip addr add "$a/32" dev "$CLI_IF"
 done
 in_srv ip route add 203.0.113.0/24 via "$CLI4"
 
-for a in $POOL_NL $POOL_3RD $API; do
+for a in $POOL_NL $POOL_3RD $API $SINK; do
 	bg_cli python3 "$PAYLOAD_POOL" "$a" 3333 "$RUN_DIR/up.$a"
 done
 openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=pool -days 1 \
 	-keyout "$RUN_DIR/tls.key" -out "$RUN_DIR/tls.crt" >/dev/null 2>&1
-for a in $TLS_BAD $TLS_OK $TLS_ODD; do
+for a in $TLS_BAD $TLS_OK $TLS_ODD $TLS_BAD2; do
 	bg_cli openssl s_server -quiet -www -accept "$a:443" -cert "$RUN_DIR/tls.crt" -key "$RUN_DIR/tls.key"
 done
 check "the servers are up" wait_until 10 bash -c "[ -f $RUN_DIR/up.$POOL_NL ] && [ -f $RUN_DIR/up.$POOL_3RD ] && [ -f $RUN_DIR/up.$API ] &&
-	[ \$(ip netns exec $CLI_NS ss -Htln 'sport = :443' | wc -l) -eq 3 ]"
+	[ -f $RUN_DIR/up.$SINK ] && [ \$(ip netns exec $CLI_NS ss -Htln 'sport = :443' | wc -l) -eq 4 ]"
 
 cat >"$RUN_DIR/payload.conf" <<CONF
+[agent]
+metrics = 127.0.0.1:$PAYLOAD_METRICS_PORT
 [blacklist]
 lists = $DATA/blocklists/coinblockerlists/list.txt
 CONF
@@ -75,7 +80,20 @@ check "the split ClientHello: two segments, the first without the name" \
 check "  detected as BLACKLIST by its SNI $BAD_NAME" wait_until 5 bash -c \
 	"grep '\"method\":\"BLACKLIST\"' $RUN_DIR/events.json | grep '\"dest_ip\":\"$TLS_BAD\"' | grep '\"match\":\"sni\"' | grep -q '$BAD_NAME'"
 check "  the server blocked" wait_until 5 blocked $TLS_BAD
-mw status -j >"$RUN_DIR/status.json" 2>/dev/null
+
+# --- 300 flows start a ClientHello and never finish it, then a real one ----
+in_srv /usr/bin/python3 "$PAYLOAD_TLS_FLOOD" $SINK 3333 300 >"$RUN_DIR/flood.out" 2>&1 &
+bg_pid $!
+check "300 unfinished ClientHellos sent" wait_until 20 grep -q "sent 300" "$RUN_DIR/flood.out"
+check "  the reassembly table gave way: its oldest evicted (counted)" wait_until 5 bash -c \
+	"[ \"\$(payload_metric 'minewall_tls_reassembly_total{outcome=\"evicted\"}')\" -ge 44 ]"
+check "  and holds at most 256" bash -c \
+	"[ \"\$(payload_metric minewall_tls_reassembly_pending)\" -le 256 ]"
+in_srv /usr/bin/python3 "$PAYLOAD_TLS" $TLS_BAD2 443 $BAD_NAME2 >"$RUN_DIR/tls_bad2.out" 2>&1
+check "a split ClientHello after the flood: still detected by its SNI $BAD_NAME2" \
+	wait_until 5 bash -c "payload_events BLACKLIST $TLS_BAD2 | grep -q '$BAD_NAME2'"
+check "  the server blocked" wait_until 5 blocked $TLS_BAD2
+check_never_blocked "the flood's destination (a host-opened flow, no name)" $SINK
 
 # --- benign ----------------------------------------------------------------
 check "curl over HTTPS to an ordinary server works" \
