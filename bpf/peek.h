@@ -10,6 +10,9 @@
 #define MW_PEEK_H
 
 #define MW_TLS_HANDSHAKE 0x16
+/* mw_flow.follow */
+#define MW_FOLLOW_TLS 1
+#define MW_FOLLOW_JSON 2
 #define MW_TLS_CLIENT_HELLO 0x01
 
 /* Bytes of a payload's start read to decide whether it is worth a copy. */
@@ -165,39 +168,62 @@ static __always_inline __u32 mw_tls_span(const __u8 *head, __u32 hlen)
 	return rec < MW_TLS_REASM_MAX ? rec : MW_TLS_REASM_MAX;
 }
 
+/* Whether @p's payload ends a line. */
+static __always_inline int mw_ends_line(struct mw_ctx *c, const struct mw_pkt *p)
+{
+	__u8 last = '\n';
+
+	if (p->payload_len)
+		mw_load_bytes(c, p->payload_off + p->payload_len - 1, &last, 1);
+	return last == '\n';
+}
+
+/* Bytes of the host's outbound JSON line starting @p's payload worth
+ * following: MW_PEEK_MAX when the segment is shorter and does not end the
+ * line (Stratum sent a few bytes at a time); 0 when it is whole. */
+static __always_inline __u32 mw_json_span(struct mw_ctx *c, const struct mw_pkt *p)
+{
+	if (p->payload_len >= MW_PEEK_MAX || mw_ends_line(c, p))
+		return 0;
+	return MW_PEEK_MAX;
+}
+
 /*
- * The first segment of the host's own ClientHello, on a flow it opened
- * (seen leaving through tc: no remote can start this): its bytes up to the
- * record's end are copied, and when the record goes on past the segment,
- * the flow follows it (@tls_end) so that its next segments are copied too.
+ * The first segment of the host's first message (a ClientHello, a JSON
+ * line), on a flow it opened (seen leaving through tc: no remote can start
+ * this): its bytes up to @span are copied, and when the message goes on
+ * past the segment, the flow follows it (@follow_end) so that its next
+ * segments are copied too.
  */
-static __always_inline void mw_tls_start(struct mw_ctx *c, struct mw_stats *st,
-					 const struct mw_pkt *p, const struct mw_flow_key *key,
-					 struct mw_flow *f, int dir, __u32 index, __u32 span)
+static __always_inline void mw_follow_start(struct mw_ctx *c, struct mw_stats *st,
+					    const struct mw_pkt *p, const struct mw_flow_key *key,
+					    struct mw_flow *f, int dir, __u32 index, __u32 span,
+					    __u8 what)
 {
 	mw_peek_span(c, st, p, key, f, dir, index, span, 0);
 	if (span > p->payload_len) {
-		f->tls_follow = 1;
-		f->tls_end = p->tcp_seq + span;
+		f->follow = what;
+		f->follow_end = p->tcp_seq + span;
 	}
 }
 
-/* A later segment of the host's outbound stream while a ClientHello record
- * is followed: its bytes up to the record's end. A retransmission of what
+/* A later segment of the host's outbound stream while its first message is
+ * followed: its bytes up to the message's end. A retransmission of what
  * was copied is copied again (the agent keeps the first), never more than
- * MW_TLS_REASM_MAX; the record's end, or a segment past it, ends it. */
-static __always_inline void mw_tls_more(struct mw_ctx *c, struct mw_stats *st,
-					const struct mw_pkt *p, const struct mw_flow_key *key,
-					struct mw_flow *f, int dir, __u32 index)
+ * MW_TLS_REASM_MAX; the message's end, a segment past it, or for a JSON
+ * line a segment that ends a line, ends it. */
+static __always_inline void mw_follow_more(struct mw_ctx *c, struct mw_stats *st,
+					   const struct mw_pkt *p, const struct mw_flow_key *key,
+					   struct mw_flow *f, int dir, __u32 index)
 {
-	__s32 left = (__s32)(f->tls_end - p->tcp_seq);
+	__s32 left = (__s32)(f->follow_end - p->tcp_seq);
 
 	if (left <= 0 || left > MW_TLS_REASM_MAX) {
-		f->tls_follow = 0;
+		f->follow = 0;
 		return;
 	}
-	if ((__u32)left <= p->payload_len)
-		f->tls_follow = 0;
+	if ((__u32)left <= p->payload_len || (f->follow == MW_FOLLOW_JSON && mw_ends_line(c, p)))
+		f->follow = 0;
 	mw_peek_span(c, st, p, key, f, dir, index, left, 1);
 }
 
@@ -218,8 +244,8 @@ static __always_inline void mw_payload_peek(struct mw_ctx *c, struct mw_stats *s
 		return;
 	}
 	/* only the host's own packets on its own flow: set at tc egress */
-	if (f->tls_follow && dir == MW_DIR_OUT && c->hook == MW_HOOK_TC) {
-		mw_tls_more(c, st, p, key, f, dir, n - 1);
+	if (f->follow && dir == MW_DIR_OUT && c->hook == MW_HOOK_TC) {
+		mw_follow_more(c, st, p, key, f, dir, n - 1);
 		return;
 	}
 	if (n > mw_cfg.peek_packets || f->peeked[dir] >= mw_cfg.peek_packets)
@@ -229,11 +255,12 @@ static __always_inline void mw_payload_peek(struct mw_ctx *c, struct mw_stats *s
 	    !mw_peek_wanted(p, head, hlen))
 		return;
 	f->peeked[dir]++;
-	if (head[0] == MW_TLS_HANDSHAKE && dir == MW_DIR_OUT && c->hook == MW_HOOK_TC &&
-	    f->host_opened) {
-		span = mw_tls_span(head, hlen);
+	if (dir == MW_DIR_OUT && c->hook == MW_HOOK_TC && f->host_opened) {
+		__u8 what = head[0] == MW_TLS_HANDSHAKE ? MW_FOLLOW_TLS : MW_FOLLOW_JSON;
+
+		span = what == MW_FOLLOW_TLS ? mw_tls_span(head, hlen) : mw_json_span(c, p);
 		if (span) {
-			mw_tls_start(c, st, p, key, f, dir, n - 1, span);
+			mw_follow_start(c, st, p, key, f, dir, n - 1, span, what);
 			return;
 		}
 	}

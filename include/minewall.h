@@ -56,7 +56,8 @@
 
 /* Bytes of a host's outbound TLS ClientHello the datapath follows across
  * segments (in peek events of at most MW_PEEK_MAX bytes each) for the
- * agent to reassemble: its SNI may lie anywhere in it. */
+ * agent to reassemble: its SNI may lie anywhere in it. A JSON line cut
+ * short is followed to MW_PEEK_MAX bytes. */
 #define MW_TLS_REASM_MAX 2048
 
 /* Whitespace bytes skipped before a JSON payload's '{' (Stratum sent after
@@ -159,10 +160,13 @@ enum mw_flow_state {
  * @sock_cookie:  cookie of the local socket that sent the first packet (tc
  *                egress; 0 for flows the remote side opened): the key of
  *                mw_owner, the process behind the flow
- * @tls_follow:   1 while the datapath copies the continuation of the host's
- *                outbound TLS ClientHello record, up to @tls_end
- * @tls_end:      sequence number (host order) just past the last byte of
- *                that record to copy (at most MW_TLS_REASM_MAX from its start)
+ * @follow:       while the datapath copies the continuation of the host's
+ *                first outbound message, up to @follow_end, what it is:
+ *                1 a TLS ClientHello record, 2 a JSON line cut short (until
+ *                a segment ends it); 0 otherwise
+ * @follow_end:   sequence number (host order) just past the last byte of
+ *                that message to copy (at most MW_TLS_REASM_MAX from its
+ *                start)
  * @seq_next:     TCP, per direction: the sequence number that direction's
  *                next new byte will carry (host order), from its SYN on.
  *                A RST or FIN is taken only when its sequence number fits
@@ -197,9 +201,9 @@ struct mw_flow {
 	__u8 hs_stage;
 	__u32 burst_bytes;
 	__u8 host_opened;
-	__u8 tls_follow;
-	__u8 pad[2]; /* explicit: no hole before @tls_end */
-	__u32 tls_end;
+	__u8 follow;
+	__u8 pad[2]; /* explicit: no hole before @follow_end */
+	__u32 follow_end;
 	__u64 sock_cookie;
 	__u32 seq_next[2];
 };
@@ -468,9 +472,10 @@ struct mw_event_burst {
  * @seq:      TCP sequence number of the payload (host order), 0 for UDP
  * @index:    0 for the first data packet of this direction, 1 next, ...
  *            (at most 0xffff)
- * @cont:     1 when the copy continues a TLS ClientHello record: a later
- *            segment of it, or a segment's bytes past its first copy (@seq
- *            tells where they go); 0 when it starts at a packet's payload
+ * @cont:     1 when the copy continues the host's first message (a TLS
+ *            ClientHello record, a JSON line): a later segment of it, or a
+ *            segment's bytes past its first copy (@seq tells where they
+ *            go); 0 when it starts at a packet's payload
  * @initiator, @handshake, @host_opened: the flow's fields of those names
  * @answered: 1 when the flow has packets in both directions
  */

@@ -1387,15 +1387,35 @@ static void seq_peek_stratum_late(void *arg)
 	/* whitespace as far as the datapath looks, and one byte more */
 	ho_open(3334);
 	memset(ws, ' ', sizeof(ws));
-	ws[MW_PEEK_WS_MAX - 1] = '{';
-	ho_send(MW_DIR_OUT, PA, ws, MW_PEEK_WS_MAX, 0);
+	memcpy(ws + MW_PEEK_WS_MAX - 1, "{}\n", 3);
+	ho_send(MW_DIR_OUT, PA, ws, MW_PEEK_WS_MAX + 2, 0);
 	ASSERT_EQ(count_events(MW_EV_PEEK), 1, "'{' after 15 blanks: peeked");
-	ws[MW_PEEK_WS_MAX - 1] = '\t';
-	ws[MW_PEEK_WS_MAX] = '{';
-	ho_send(MW_DIR_OUT, PA, ws, MW_PEEK_WS_MAX + 1, 0);
-	ASSERT_EQ(count_events(MW_EV_PEEK), 1, "'{' after 16: not");
-	ho_send(MW_DIR_OUT, PA, "   x{", 5, 0);
-	ASSERT_EQ(count_events(MW_EV_PEEK), 1, "another byte first: not");
+	ho_open(3334);
+	memset(ws, '\t', sizeof(ws));
+	memcpy(ws + MW_PEEK_WS_MAX, "{}\n", 3);
+	ho_send(MW_DIR_OUT, PA, ws, MW_PEEK_WS_MAX + 3, 0);
+	ASSERT_EQ(count_events(MW_EV_PEEK), 0, "'{' after 16: not");
+	ho_open(3334);
+	ho_send(MW_DIR_OUT, PA, "   x{}\n", 7, 0);
+	ASSERT_EQ(count_events(MW_EV_PEEK), 0, "another byte first: not");
+
+	/* a line sent a byte at first: the rest of it followed, no more */
+	ho_open(3335);
+	ho_send(MW_DIR_OUT, PA, login + 1, 1, 0);
+	ho_send(MW_DIR_OUT, PA, login + 2, 30, 0);
+	ho_send(MW_DIR_OUT, PA, login + 32, sizeof(login) - 33, 0);
+	ho_send(MW_DIR_OUT, PA, "HELLO", 5, 0);
+	if (ASSERT_EQ(count_events(MW_EV_PEEK), 3, "'{' alone, then the rest of its line")) {
+		ASSERT_TRUE(peek_at(0, NULL)->len == 1 && !peek_at(0, NULL)->cont, "'{'");
+		ASSERT_TRUE(peek_at(1, NULL)->len == 30 && peek_at(1, NULL)->cont, "30 more");
+		ASSERT_TRUE(peek_at(2, NULL)->cont, "the rest");
+	}
+	ASSERT_EQ(stats().peeks, 3, "what follows the line: not copied");
+	/* a whole line: nothing followed */
+	ho_open(3336);
+	ho_send(MW_DIR_OUT, PA, login + 1, sizeof(login) - 2, 0);
+	ho_send(MW_DIR_OUT, PA, "x", 1, 0);
+	ASSERT_EQ(count_events(MW_EV_PEEK), 1, "a whole line: its copy only");
 }
 
 /* @len bytes of @payload from @who, at its next sequence number. */
@@ -1432,7 +1452,8 @@ static void seq_peek_clienthello(void *arg)
 	seq0 = ho_next[MW_DIR_OUT];
 	ho_send(MW_DIR_OUT, PA, hello, 200, 0);
 	f = only_flow(&recs);
-	ASSERT_TRUE(f && f->tls_follow && f->tls_end == seq0 + n, "the flow follows the record");
+	ASSERT_TRUE(f && f->follow == 1 && f->follow_end == seq0 + n,
+		    "the flow follows the record");
 	free(recs), recs = NULL;
 	ho_send(MW_DIR_OUT, PA, hello + 200, (int)n - 200, 0);
 	if (ASSERT_EQ(count_events(MW_EV_PEEK), 2, "split in two: both copied")) {
@@ -1444,7 +1465,7 @@ static void seq_peek_clienthello(void *arg)
 			    "second: a continuation at its sequence number");
 	}
 	f = only_flow(&recs);
-	ASSERT_TRUE(f && !f->tls_follow, "record complete: no longer followed");
+	ASSERT_TRUE(f && !f->follow, "record complete: no longer followed");
 	free(recs), recs = NULL;
 	ho_send(MW_DIR_OUT, PA, "GET / HTTP/1.1\r\n", 16, 0);
 	ASSERT_EQ(count_events(MW_EV_PEEK), 2, "what follows the record: not copied");

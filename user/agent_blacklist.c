@@ -638,7 +638,7 @@ static void match_sni(struct mw_agent_bl *a, const struct mw_event_peek *ev)
 			 .ifindex = ev->hdr.ifindex,
 			 .match = "sni" };
 
-	if (mw_tls_reasm_feed(&a->tls, ev, mw_now_ns(), sni))
+	if (mw_reasm_tls(&a->tls, ev, mw_now_ns(), sni))
 		return;
 	match = mw_bl_match_name(&a->bl, sni);
 	if (!match)
@@ -678,7 +678,7 @@ static void on_flow_end(void *arg, const struct mw_event_flow *ev)
 	struct mw_agent_bl *a = arg;
 
 	if (ev->key.proto == IPPROTO_TCP && ev->flow.host_opened)
-		mw_tls_reasm_forget(&a->tls, &ev->key, mw_now_ns());
+		mw_reasm_forget(&a->tls, &ev->key, mw_now_ns());
 }
 
 /* --- life cycle ---------------------------------------------------------- */
@@ -706,7 +706,7 @@ int mw_agent_bl_init(struct mw_agent_bl *a, const struct mw_config *cfg, struct 
 	read_resolvers(a);
 	err = mw_dnsq_init(&a->queries, MW_DNSQ_CAP_DEFAULT, MW_DNSQ_TTL_DEFAULT_NS);
 	if (!err)
-		err = mw_tls_reasm_init(&a->tls, MW_TLS_REASM_FLOWS, MW_TLS_REASM_TTL_NS);
+		err = mw_reasm_init(&a->tls, MW_REASM_FLOWS, MW_REASM_TTL_NS);
 	if (!err)
 		err = mw_bl_learned_limits(&a->bl, cfg->bl_learned_max, 0);
 	if (err)
@@ -732,7 +732,7 @@ void mw_agent_bl_free(struct mw_agent_bl *a)
 	mw_bl_kernel_close(&a->k);
 	mw_bl_free(&a->bl);
 	mw_dnsq_free(&a->queries);
-	mw_tls_reasm_free(&a->tls);
+	mw_reasm_free(&a->tls);
 }
 
 void mw_agent_bl_on_dns_answer(struct mw_agent_bl *a, mw_bl_dns_answer_fn fn, void *arg)
@@ -761,7 +761,7 @@ void mw_agent_bl_tick(struct mw_agent_bl *a, uint64_t now_ns)
 {
 	mw_bl_expire(&a->bl, now_ns, expired, a);
 	mw_dnsq_expire(&a->queries, now_ns);
-	mw_tls_reasm_expire(&a->tls, now_ns);
+	mw_reasm_expire(&a->tls, now_ns);
 	read_resolvers(a);
 }
 

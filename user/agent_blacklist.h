@@ -19,7 +19,7 @@
 #include "bl_kernel.h"
 #include "detect/blacklist.h"
 #include "detect/dnsq.h"
-#include "detect/tls_reasm.h"
+#include "detect/reasm.h"
 #include "enforce/policy.h"
 #include "events.h"
 #include "output/eve.h"
@@ -49,7 +49,7 @@ struct mw_agent_bl {
 	char state_path[PATH_MAX]; /* run-time lists: "NAME PATH" lines */
 	uint64_t detections, learned, sni_matches, build_ms;
 	/* the host's ClientHellos whose SNI lies past their first copy */
-	struct mw_tls_reasm tls;
+	struct mw_reasm tls;
 	/* DNS: the host's queries waiting for their answer, and the resolvers
 	 * whose answers are believed (resolv.conf, re-read on every tick) */
 	struct mw_dnsq queries;

@@ -32,24 +32,20 @@ static void map_fill(FILE *out, const char *map, uint64_t entries, uint64_t max)
 
 /* The endpoints' clients: a peer that holds a connection without finishing
  * its request, or without taking its answer, is dropped; this says how often. */
-/* The host's ClientHellos reassembled for their SNI: a flood of unfinished
- * ones shows as evictions. */
-static void tls_reasm(FILE *out, const struct mw_tls_reasm *r)
+/* The host's first messages reassembled (@kind "tls": ClientHellos for
+ * their SNI, "json": Stratum lines): a flood of unfinished ones shows as
+ * evictions. */
+static void reasm(FILE *out, const char *kind, const struct mw_reasm *r)
 {
-	head(out, "minewall_tls_reassembly_total", "counter",
-	     "The host's ClientHellos reassembled past their first copy, by outcome.");
-	fprintf(out, "minewall_tls_reassembly_total{outcome=\"started\"} %llu\n",
-		(unsigned long long)r->started);
-	fprintf(out, "minewall_tls_reassembly_total{outcome=\"completed\"} %llu\n",
-		(unsigned long long)r->completed);
-	fprintf(out, "minewall_tls_reassembly_total{outcome=\"evicted\"} %llu\n",
-		(unsigned long long)r->evicted);
-	fprintf(out, "minewall_tls_reassembly_total{outcome=\"expired\"} %llu\n",
-		(unsigned long long)r->expired);
-	fprintf(out, "minewall_tls_reassembly_total{outcome=\"gap\"} %llu\n",
-		(unsigned long long)r->gaps);
-	one(out, "minewall_tls_reassembly_pending", "gauge",
-	    "ClientHellos waiting for their next segments.", (double)mw_tls_reasm_pending(r));
+	static const char *const outcomes[] = { "started", "completed", "evicted", "expired",
+						"gap" };
+	const uint64_t n[] = { r->started, r->completed, r->evicted, r->expired, r->gaps };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(n); i++)
+		fprintf(out, "minewall_reassembly_total{kind=\"%s\",outcome=\"%s\"} %llu\n", kind,
+			outcomes[i], (unsigned long long)n[i]);
+	fprintf(out, "minewall_reassembly_pending{kind=\"%s\"} %u\n", kind, mw_reasm_pending(r));
 }
 
 static void clients(FILE *out, const struct mw_metrics_view *v)
@@ -196,8 +192,15 @@ void mw_agent_metrics(void *arg, FILE *out)
 		one(out, "minewall_blacklist_learned", "gauge",
 		    "Addresses learned for listed names from DNS answers.",
 		    (double)v->bl->bl.n_learned);
-		tls_reasm(out, &v->bl->tls);
 	}
+	head(out, "minewall_reassembly_total", "counter",
+	     "The host's first messages reassembled past their first copy, by kind and outcome.");
+	head(out, "minewall_reassembly_pending", "gauge",
+	     "The host's first messages waiting for their next segments, by kind.");
+	if (v->bl)
+		reasm(out, "tls", &v->bl->tls);
+	if (v->bp)
+		reasm(out, "json", &v->bp->json);
 	one(out, "minewall_syslog_failures_total", "counter", "Events syslog did not take.",
 	    (double)e->syslog_failed);
 	one(out, "minewall_events_unencodable_total", "counter",

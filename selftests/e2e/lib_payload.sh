@@ -29,8 +29,8 @@ while True:
 PY
 
 # ADDR PORT CHUNK...: each CHUNK (Python string escapes allowed) in its own
-# segment, sent once the previous one was answered ("answer N" printed
-# for each; a blocked pool stops answering, which ends it).
+# segment; one that ends a line waits for its answer ("answer N" printed;
+# a blocked pool stops answering, which ends it), another for 0.2 s.
 PAYLOAD_LINES=$RUN_DIR/lines.py
 cat >"$PAYLOAD_LINES" <<'PY'
 import codecs, socket, sys, time
@@ -38,8 +38,11 @@ s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=3)
 s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 try:
     for n, chunk in enumerate(sys.argv[3:], 1):
-        s.sendall(codecs.decode(chunk, "unicode_escape").encode("latin-1"))
-        if s.recv(4096):
+        data = codecs.decode(chunk, "unicode_escape").encode("latin-1")
+        s.sendall(data)
+        if not data.endswith(b"\n"):
+            time.sleep(0.2)
+        elif s.recv(4096):
             print("answer", n, flush=True)
     print("answered")
 except OSError as e:

@@ -2,13 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Payload matching that one byte cannot defeat (issue 16, item 7). Live, from
 # the protected host to the "internet" namespace: an XMRig login sent after a
-# newline, and one first sent in the client's third data packet, are each
-# detected as BPATTERNS and their pools blocked; a ClientHello split in two
-# segments before its SNI (a listed pool name), toward a real openssl
-# s_server, is detected as BLACKLIST by SNI and the server blocked. Benign: a
-# normal HTTPS client (curl), a ClientHello split the same way to an unlisted
-# name, and a JSON API client whose bodies start with whitespace are not
-# flagged.
+# newline, one first sent in the client's third data packet, and one whose
+# '{' goes alone in its first segment, are each detected as BPATTERNS and
+# their pools blocked; a ClientHello split in two segments before its SNI (a
+# listed pool name), toward a real openssl s_server, is detected as
+# BLACKLIST by SNI and the server blocked, also after 300 flows that start a
+# ClientHello and never finish it. Benign: a normal HTTPS client (curl), a
+# ClientHello split the same way to an unlisted name, and a JSON API client
+# whose bodies start with whitespace are not flagged.
 # shellcheck source=selftests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=selftests/e2e/lib_payload.sh
@@ -22,16 +23,17 @@ API=203.0.113.75      # a JSON API
 TLS_ODD=203.0.113.76  # reached as an unlisted name, ClientHello split
 TLS_BAD2=203.0.113.77 # a listed name again, after a flood of unfinished ClientHellos
 SINK=203.0.113.78     # where the flood goes
+POOL_BYTE=203.0.113.79 # Stratum whose first segment is its '{' alone
 BAD_NAME=at01.supportxmr.com  # listed by coinblockerlists
 BAD_NAME2=at02.supportxmr.com # listed by coinblockerlists
 
 setup_topology || exit 1
-for a in $POOL_NL $POOL_3RD $TLS_BAD $TLS_OK $API $TLS_ODD $TLS_BAD2 $SINK; do
+for a in $POOL_NL $POOL_3RD $TLS_BAD $TLS_OK $API $TLS_ODD $TLS_BAD2 $SINK $POOL_BYTE; do
 	in_cli ip addr add "$a/32" dev "$CLI_IF"
 done
 in_srv ip route add 203.0.113.0/24 via "$CLI4"
 
-for a in $POOL_NL $POOL_3RD $API $SINK; do
+for a in $POOL_NL $POOL_3RD $API $SINK $POOL_BYTE; do
 	bg_cli python3 "$PAYLOAD_POOL" "$a" 3333 "$RUN_DIR/up.$a"
 done
 openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=pool -days 1 \
@@ -40,7 +42,7 @@ for a in $TLS_BAD $TLS_OK $TLS_ODD $TLS_BAD2; do
 	bg_cli openssl s_server -quiet -www -accept "$a:443" -cert "$RUN_DIR/tls.crt" -key "$RUN_DIR/tls.key"
 done
 check "the servers are up" wait_until 10 bash -c "[ -f $RUN_DIR/up.$POOL_NL ] && [ -f $RUN_DIR/up.$POOL_3RD ] && [ -f $RUN_DIR/up.$API ] &&
-	[ -f $RUN_DIR/up.$SINK ] && [ \$(ip netns exec $CLI_NS ss -Htln 'sport = :443' | wc -l) -eq 4 ]"
+	[ -f $RUN_DIR/up.$SINK ] && [ -f $RUN_DIR/up.$POOL_BYTE ] && [ \$(ip netns exec $CLI_NS ss -Htln 'sport = :443' | wc -l) -eq 4 ]"
 
 cat >"$RUN_DIR/payload.conf" <<CONF
 [agent]
@@ -72,6 +74,14 @@ check "Stratum in the third data packet: detected as BPATTERNS" \
 check "  its pool blocked" wait_until 5 blocked $POOL_3RD
 check "  the two lines before it were sent and answered first (a third segment)" \
 	grep -q "answer 2" "$RUN_DIR/third.out"
+in_srv "$RUN_DIR/bin/xmrig" "$PAYLOAD_LINES" $POOL_BYTE 3333 '{' "${LOGIN#\{}" \
+	>"$RUN_DIR/byte.out" 2>&1 &
+bg_pid $!
+check "Stratum whose '{' goes alone first: detected as BPATTERNS" \
+	wait_until 10 payload_events BPATTERNS $POOL_BYTE
+check "  its pool blocked" wait_until 5 blocked $POOL_BYTE
+check "  the line was reassembled (metrics: one json message completed)" bash -c \
+	"[ \"\$(payload_metric 'minewall_reassembly_total{kind=\"json\",outcome=\"completed\"}')\" -ge 1 ]"
 
 # --- a ClientHello split before its SNI -----------------------------------
 in_srv /usr/bin/python3 "$PAYLOAD_TLS" $TLS_BAD 443 $BAD_NAME >"$RUN_DIR/tls_bad.out" 2>&1
@@ -86,9 +96,9 @@ in_srv /usr/bin/python3 "$PAYLOAD_TLS_FLOOD" $SINK 3333 300 >"$RUN_DIR/flood.out
 bg_pid $!
 check "300 unfinished ClientHellos sent" wait_until 20 grep -q "sent 300" "$RUN_DIR/flood.out"
 check "  the reassembly table gave way: its oldest evicted (counted)" wait_until 5 bash -c \
-	"[ \"\$(payload_metric 'minewall_tls_reassembly_total{outcome=\"evicted\"}')\" -ge 44 ]"
+	"[ \"\$(payload_metric 'minewall_reassembly_total{kind=\"tls\",outcome=\"evicted\"}')\" -ge 44 ]"
 check "  and holds at most 256" bash -c \
-	"[ \"\$(payload_metric minewall_tls_reassembly_pending)\" -le 256 ]"
+	"[ \"\$(payload_metric 'minewall_reassembly_pending{kind=\"tls\"}')\" -le 256 ]"
 in_srv /usr/bin/python3 "$PAYLOAD_TLS" $TLS_BAD2 443 $BAD_NAME2 >"$RUN_DIR/tls_bad2.out" 2>&1
 check "a split ClientHello after the flood: still detected by its SNI $BAD_NAME2" \
 	wait_until 5 bash -c "payload_events BLACKLIST $TLS_BAD2 | grep -q '$BAD_NAME2'"
