@@ -25,9 +25,10 @@ static __always_inline int mw_json_ws(__u8 b)
 }
 
 /* Payload worth a look by the agent, among the first data packets of a
- * direction: JSON-RPC (Stratum), after at most MW_PEEK_WS_MAX - 1 bytes of
- * whitespace (a newline first hides nothing), or a TLS handshake record
- * (ClientHello and its SNI). DNS is mw_dns_peek's. */
+ * direction: JSON-RPC (Stratum) after any whitespace (a newline first hides
+ * nothing; past MW_PEEK_WS_MAX bytes of it, what follows is the agent's to
+ * find), or a TLS handshake record (ClientHello and its SNI). DNS is
+ * mw_dns_peek's. */
 static __always_inline int mw_peek_wanted(const struct mw_pkt *p, const __u8 *head, __u32 hlen)
 {
 	__u32 i;
@@ -42,7 +43,7 @@ static __always_inline int mw_peek_wanted(const struct mw_pkt *p, const __u8 *he
 		if (!mw_json_ws(head[i]))
 			return head[i] == '{';
 	}
-	return 0;
+	return 1;
 }
 
 /*

@@ -60,8 +60,9 @@
  * short is followed to MW_PEEK_MAX bytes. */
 #define MW_TLS_REASM_MAX 2048
 
-/* Whitespace bytes skipped before a JSON payload's '{' (Stratum sent after
- * a newline or a space). */
+/* Bytes of a payload's start the datapath reads for JSON's '{' after
+ * whitespace (Stratum sent after a newline or a space); a payload that is
+ * whitespace for all of them is copied as well. */
 #define MW_PEEK_WS_MAX 16
 
 /* Authenticated services whose connections are watched for login tries

@@ -1364,7 +1364,7 @@ static void seq_peek_stratum_late(void *arg)
 	static const char login[] =
 		"\n{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"login\",\"params\":{\"login\":\"x\",\"agent\":\"XMRig/6.21.0\"}}\n";
 	const struct mw_event_peek *pk;
-	char ws[40];
+	char ws[64];
 
 	/* Stratum after a newline, in the host's third data packet */
 	ho_open(3333);
@@ -1392,9 +1392,12 @@ static void seq_peek_stratum_late(void *arg)
 	ASSERT_EQ(count_events(MW_EV_PEEK), 1, "'{' after 15 blanks: peeked");
 	ho_open(3334);
 	memset(ws, '\t', sizeof(ws));
-	memcpy(ws + MW_PEEK_WS_MAX, "{}\n", 3);
-	ho_send(MW_DIR_OUT, PA, ws, MW_PEEK_WS_MAX + 3, 0);
-	ASSERT_EQ(count_events(MW_EV_PEEK), 0, "'{' after 16: not");
+	memcpy(ws + 30, "{}\n", 3);
+	ho_send(MW_DIR_OUT, PA, ws, 33, 0);
+	ASSERT_EQ(count_events(MW_EV_PEEK), 1, "'{' after 30: peeked (16 blanks looked at)");
+	ho_open(3334);
+	ho_send(MW_DIR_OUT, PA, "\r\n", 2, 0);
+	ASSERT_EQ(count_events(MW_EV_PEEK), 0, "a blank line alone: not");
 	ho_open(3334);
 	ho_send(MW_DIR_OUT, PA, "   x{}\n", 7, 0);
 	ASSERT_EQ(count_events(MW_EV_PEEK), 0, "another byte first: not");

@@ -1005,10 +1005,13 @@ static void t_stratum_ws(void *arg)
 	snprintf(buf + MW_PEEK_WS_MAX - 1, sizeof(buf) - MW_PEEK_WS_MAX, "%s", login);
 	ASSERT_EQ(mw_stratum_may_start((const uint8_t *)buf, strlen(buf)), 1,
 		  "'{' at the last byte looked at");
-	memset(buf, ' ', MW_PEEK_WS_MAX);
-	snprintf(buf + MW_PEEK_WS_MAX, sizeof(buf) - MW_PEEK_WS_MAX, "%s", login);
-	ASSERT_EQ(mw_stratum_may_start((const uint8_t *)buf, strlen(buf)), 0,
-		  "'{' past the bytes looked at (as the datapath: never copied)");
+	memset(buf, ' ', 40);
+	snprintf(buf + 40, sizeof(buf) - 40, "%s", login);
+	ev = host_peek(buf, strlen(buf), 1, false);
+	ASSERT_EQ(mw_stratum_may_start(ev.data, ev.len), 1,
+		  "'{' past the bytes looked at, whitespace all through them: looked at");
+	ASSERT_EQ(mw_bp_judge_peek(&ev, NULL, &m, &d), 1, "Stratum after 40 blanks");
+	ASSERT_EQ(mw_stratum_may_start((const uint8_t *)"\n\n", 2), 0, "whitespace alone");
 	ASSERT_EQ(mw_stratum_may_start((const uint8_t *)"x{", 2), 0, "other bytes first");
 	ASSERT_EQ(mw_stratum_may_start((const uint8_t *)"\0{", 2), 0, "a NUL is no whitespace");
 	ASSERT_EQ(mw_stratum_may_start((const uint8_t *)"  ", 2), 0, "whitespace only");

@@ -222,7 +222,7 @@ int mw_stratum_may_start(const uint8_t *buf, size_t len)
 	for (i = 0; i < len && i < MW_PEEK_WS_MAX; i++)
 		if (!strchr(" \t\r\n", buf[i]) || !buf[i])
 			return buf[i] == '{';
-	return 0;
+	return i == MW_PEEK_WS_MAX; /* more whitespace: the lines after it tell */
 }
 
 int mw_stratum_match(const uint8_t *buf, size_t len, struct mw_stratum *m)
