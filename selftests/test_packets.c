@@ -1473,6 +1473,19 @@ static void seq_peek_clienthello(void *arg)
 	ho_send(MW_DIR_OUT, PA, "GET / HTTP/1.1\r\n", 16, 0);
 	ASSERT_EQ(count_events(MW_EV_PEEK), 2, "what follows the record: not copied");
 
+	/* its first byte alone: the record's length unknown, 2 KiB followed */
+	ho_open(443);
+	seq0 = ho_next[MW_DIR_OUT];
+	ho_send(MW_DIR_OUT, PA, hello, 1, 0);
+	ho_send(MW_DIR_OUT, PA, hello + 1, (int)n - 1, 0);
+	f = only_flow(&recs);
+	ASSERT_TRUE(f && f->follow == 1 && f->follow_end == seq0 + MW_TLS_REASM_MAX,
+		    "one byte first: followed to 2 KiB");
+	free(recs), recs = NULL;
+	if (ASSERT_EQ(count_events(MW_EV_PEEK), 2, "one byte, then the rest: both copied"))
+		ASSERT_TRUE(peek_at(1, NULL)->cont && peek_at(1, NULL)->len == n - 1,
+			    "the rest, a continuation");
+
 	/* a GSO super-packet larger than a peek: copied in chunks */
 	n = tls_hello(hello, "pool.example.org", 1400, 0);
 	ho_open(443);
