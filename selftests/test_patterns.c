@@ -1089,6 +1089,31 @@ static void t_tls_split(void *arg)
 	}
 	ASSERT_EQ(mw_reasm_pending(&r), 0, "nothing kept past 2 KiB");
 
+	/* a piece of a ClientHello whose start is gone: its SNI found by scan */
+	n = tls_hello(hello, name, 300, 0);
+	ASSERT_EQ(mw_tls_sni_scan(hello + 200, n - 200, sni), 0, "scan: the SNI in a piece");
+	ASSERT_STREQ(sni, name, "scan: the name");
+	ASSERT_EQ(mw_tls_sni_scan(hello + n - strlen(name) - 5, strlen(name) + 5, sni), 0,
+		  "scan: a piece cut 5 bytes before the name");
+	ASSERT_EQ(mw_tls_sni_scan(hello + n - strlen(name) - 4, strlen(name) + 4, sni), -ENOENT,
+		  "scan: 4 bytes before it, none (the weakness an eviction leaves)");
+	ASSERT_EQ(mw_tls_sni_scan(hello, n - strlen(name) + 3, sni), -ENOENT,
+		  "scan: a name cut short is none");
+	{
+		uint8_t junk[2048];
+		size_t i, found = 0;
+
+		srand(5);
+		for (i = 0; i < 2000; i++) {
+			size_t j;
+
+			for (j = 0; j < sizeof(junk); j++)
+				junk[j] = (uint8_t)(rand() % 4 ? 0 : rand());
+			found += !mw_tls_sni_scan(junk, sizeof(junk), sni);
+		}
+		ASSERT_EQ(found, 0, "scan: no name in 2000 x 2 KiB of random, mostly zero, bytes");
+	}
+
 	/* only the host's own ClientHello on a flow it opened gets a slot */
 	n = tls_hello(hello, name, 300, 0);
 	ev = host_peek(hello, 200, 1, false);

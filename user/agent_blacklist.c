@@ -637,8 +637,13 @@ static void match_sni(struct mw_agent_bl *a, const struct mw_event_peek *ev)
 			 .handshake = ev->handshake,
 			 .ifindex = ev->hdr.ifindex,
 			 .match = "sni" };
+	int err = mw_reasm_tls(&a->tls, ev, mw_now_ns(), sni);
 
-	if (mw_reasm_tls(&a->tls, ev, mw_now_ns(), sni))
+	/* the host's ClientHello whose first part is gone (a flood took its
+	 * slot): its SNI, when this piece holds it */
+	if (err == -EINVAL && ev->cont && ev->host_opened)
+		err = mw_tls_sni_scan(ev->data, ev->len, sni);
+	if (err)
 		return;
 	match = mw_bl_match_name(&a->bl, sni);
 	if (!match)

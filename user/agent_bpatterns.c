@@ -179,8 +179,17 @@ static void on_peek(void *arg, const struct mw_event_peek *ev)
 		return;
 	/* the host's line sent a few bytes at a time: read once whole */
 	if (ev->cont) {
-		if (!mw_reasm_json(&a->json, ev, mw_now_ns(), &whole))
+		int err = mw_reasm_json(&a->json, ev, mw_now_ns(), &whole);
+
+		if (!err) {
 			judge(a, &whole);
+		} else if (err == -EINVAL && mw_stratum_may_start(ev->data, ev->len)) {
+			/* its first part gone (a flood took its slot): a
+			 * line this copy starts is read on its own */
+			whole = *ev;
+			whole.cont = 0;
+			judge(a, &whole);
+		}
 		return;
 	}
 	if (mw_stratum_may_start(ev->data, ev->len) && !judge(a, ev))

@@ -50,12 +50,12 @@ except OSError as e:
 time.sleep(0.5)
 PY
 
-# ADDR PORT NAME: a TLS handshake with SNI NAME whose ClientHello goes out
-# in two send() calls, TCP_NODELAY and 0.3 s apart, cut 8 bytes before the
-# name (so the first segment holds no SNI).
+# ADDR PORT NAME [FILE]: a TLS handshake with SNI NAME whose ClientHello
+# goes out in two send() calls, TCP_NODELAY and 0.3 s apart (or once FILE
+# exists), cut 8 bytes before the name (so the first segment holds no SNI).
 PAYLOAD_TLS=$RUN_DIR/tls_split.py
 cat >"$PAYLOAD_TLS" <<'PY'
-import socket, ssl, sys, time
+import os, socket, ssl, sys, time
 addr, port, name = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
 inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
@@ -68,8 +68,12 @@ except ssl.SSLWantReadError:
     pass
 hello = out.read()
 cut = hello.find(name.encode()) - 8
-s.sendall(hello[:cut]); time.sleep(0.3); s.sendall(hello[cut:])
-print("hello", len(hello), "bytes, cut at", cut)
+s.sendall(hello[:cut])
+print("hello", len(hello), "bytes, cut at", cut, flush=True)
+time.sleep(0.3)
+while len(sys.argv) > 4 and not os.path.exists(sys.argv[4]):
+    time.sleep(0.1)
+s.sendall(hello[cut:])
 try:
     while True:
         try:

@@ -6,10 +6,11 @@
 # '{' goes alone in its first segment, are each detected as BPATTERNS and
 # their pools blocked; a ClientHello split in two segments before its SNI (a
 # listed pool name), toward a real openssl s_server, is detected as
-# BLACKLIST by SNI and the server blocked, also after 300 flows that start a
-# ClientHello and never finish it. Benign: a normal HTTPS client (curl), a
-# ClientHello split the same way to an unlisted name, and a JSON API client
-# whose bodies start with whitespace are not flagged.
+# BLACKLIST by SNI and the server blocked, also when 300 flows that start a
+# ClientHello and never finish it come between its two segments (its slot
+# is taken: the second segment is searched for the name). Benign: a normal
+# HTTPS client (curl), a ClientHello split the same way to an unlisted name,
+# and a JSON API client whose bodies start with whitespace are not flagged.
 # shellcheck source=selftests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=selftests/e2e/lib_payload.sh
@@ -91,16 +92,21 @@ check "  detected as BLACKLIST by its SNI $BAD_NAME" wait_until 5 bash -c \
 	"grep '\"method\":\"BLACKLIST\"' $RUN_DIR/events.json | grep '\"dest_ip\":\"$TLS_BAD\"' | grep '\"match\":\"sni\"' | grep -q '$BAD_NAME'"
 check "  the server blocked" wait_until 5 blocked $TLS_BAD
 
-# --- 300 flows start a ClientHello and never finish it, then a real one ----
+# --- a real ClientHello's first segment, then 300 flows that start one and
+# never finish it (its slot is taken), then its second segment --------------
+in_srv /usr/bin/python3 "$PAYLOAD_TLS" $TLS_BAD2 443 $BAD_NAME2 "$RUN_DIR/flood.done" \
+	>"$RUN_DIR/tls_bad2.out" 2>&1 &
+bg_pid $!
+check "a real ClientHello: its first segment sent" wait_until 10 grep -q hello "$RUN_DIR/tls_bad2.out"
 in_srv /usr/bin/python3 "$PAYLOAD_TLS_FLOOD" $SINK 3333 300 >"$RUN_DIR/flood.out" 2>&1 &
 bg_pid $!
 check "300 unfinished ClientHellos sent" wait_until 20 grep -q "sent 300" "$RUN_DIR/flood.out"
 check "  the reassembly table gave way: its oldest evicted (counted)" wait_until 5 bash -c \
-	"[ \"\$(payload_metric 'minewall_reassembly_total{kind=\"tls\",outcome=\"evicted\"}')\" -ge 44 ]"
+	"[ \"\$(payload_metric 'minewall_reassembly_total{kind=\"tls\",outcome=\"evicted\"}')\" -ge 45 ]"
 check "  and holds at most 256" bash -c \
 	"[ \"\$(payload_metric 'minewall_reassembly_pending{kind=\"tls\"}')\" -le 256 ]"
-in_srv /usr/bin/python3 "$PAYLOAD_TLS" $TLS_BAD2 443 $BAD_NAME2 >"$RUN_DIR/tls_bad2.out" 2>&1
-check "a split ClientHello after the flood: still detected by its SNI $BAD_NAME2" \
+touch "$RUN_DIR/flood.done"
+check "the real ClientHello's second segment: its SNI $BAD_NAME2 still read" \
 	wait_until 5 bash -c "payload_events BLACKLIST $TLS_BAD2 | grep -q '$BAD_NAME2'"
 check "  the server blocked" wait_until 5 blocked $TLS_BAD2
 check_never_blocked "the flood's destination (a host-opened flow, no name)" $SINK

@@ -128,3 +128,22 @@ int mw_tls_sni(const uint8_t *b, size_t len, char *sni)
 		return split_hello_sni(b, len, hs_end, sni);
 	return hello_sni(b + REC_HDR, (len < rec_end ? len : rec_end) - REC_HDR, hs_end, sni);
 }
+
+int mw_tls_sni_scan(const uint8_t *b, size_t len, char *sni)
+{
+	size_t i, nlen;
+
+	/* server_name_list: its length, name type 0, name length, the name
+	 * (a dotted one): what a cut before it leaves the fewest bytes of */
+	for (i = 0; i + 5 <= len; i++) {
+		if (b[i + 2] != SNI_HOST_NAME)
+			continue;
+		nlen = get16(b + i + 3);
+		if (nlen < 3 || get16(b + i) != nlen + 3 || i + 5 + nlen > len ||
+		    !memchr(b + i + 5, '.', nlen))
+			continue;
+		if (!mw_name_normalise((const char *)b + i + 5, nlen, sni))
+			return 0;
+	}
+	return -ENOENT;
+}
