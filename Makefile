@@ -60,7 +60,8 @@ SKEL := $(BUILD)/minewall.skel.h
 LIB_SRCS := user/log.c user/util.c user/addr.c user/config.c user/pinned.c \
 	user/flowtable.c user/stats.c user/enforce/nft.c user/control.c user/server.c \
 	user/parse/list.c user/parse/dns.c user/parse/tls.c user/parse/stratum.c user/parse/login_reply.c \
-	user/detect/blacklist.c user/detect/dnsq.c user/detect/bpatterns.c user/detect/dirnet.c
+	user/detect/blacklist.c user/detect/dnsq.c user/detect/bpatterns.c user/detect/dirnet.c \
+	user/detect/reasm.c
 AGENT_SRCS := user/minewalld.c user/loader.c user/events.c user/localaddr.c \
 	user/agent_flows.c user/enforce/policy.c user/enforce/allow.c user/enforce/hook.c \
 	user/agent_control.c user/agent_detect.c user/agent_blacklist.c user/bl_kernel.c \

@@ -9,14 +9,41 @@
 #ifndef MW_PEEK_H
 #define MW_PEEK_H
 
-/* Payload worth a look by the agent, among the first data packets of a
- * direction: JSON-RPC (Stratum) or a TLS handshake record (ClientHello and
- * its SNI). DNS is mw_dns_peek's. */
-static __always_inline int mw_peek_wanted(const struct mw_pkt *p, __u8 first)
+#define MW_TLS_HANDSHAKE 0x16
+/* mw_flow.follow */
+#define MW_FOLLOW_TLS 1
+#define MW_FOLLOW_JSON 2
+#define MW_TLS_CLIENT_HELLO 0x01
+
+/* Bytes of a payload's start read to decide whether it is worth a copy. */
+#define MW_PEEK_HEAD MW_PEEK_WS_MAX
+
+/* Whether @b is JSON whitespace (RFC 8259: space, tab, CR, LF). */
+static __always_inline int mw_json_ws(__u8 b)
 {
-	if (p->proto != IPPROTO_TCP)
+	return b == ' ' || b == '\t' || b == '\r' || b == '\n';
+}
+
+/* Payload worth a look by the agent, among the first data packets of a
+ * direction: JSON-RPC (Stratum) after any whitespace (a newline first hides
+ * nothing; past MW_PEEK_WS_MAX bytes of it, what follows is the agent's to
+ * find), or a TLS handshake record (ClientHello and its SNI). DNS is
+ * mw_dns_peek's. */
+static __always_inline int mw_peek_wanted(const struct mw_pkt *p, const __u8 *head, __u32 hlen)
+{
+	__u32 i;
+
+	if (p->proto != IPPROTO_TCP || hlen == 0)
 		return 0;
-	return first == '{' || first == 0x16;
+	if (head[0] == MW_TLS_HANDSHAKE)
+		return 1;
+	for (i = 0; i < MW_PEEK_HEAD; i++) {
+		if (i >= hlen)
+			return 0;
+		if (!mw_json_ws(head[i]))
+			return head[i] == '{';
+	}
+	return 1;
 }
 
 /*
@@ -41,15 +68,15 @@ static __always_inline int mw_load_bytes(struct mw_ctx *c, __u32 off, void *to, 
 	return bpf_skb_load_bytes(c->ctx, off, to, len);
 }
 
-static __always_inline void mw_peek(struct mw_ctx *c, struct mw_stats *st, const struct mw_pkt *p,
-				    const struct mw_flow_key *key, const struct mw_flow *f, int dir,
-				    __u32 index)
+/* Copies @len payload bytes of @p from @off (at most MW_PEEK_MAX) into one
+ * peek event; @cont as in struct mw_event_peek. */
+static __always_inline void mw_peek_chunk(struct mw_ctx *c, struct mw_stats *st,
+					  const struct mw_pkt *p, const struct mw_flow_key *key,
+					  const struct mw_flow *f, int dir, __u32 index, __u32 off,
+					  __u32 len, __u8 cont)
 {
 	struct mw_event_peek *ev;
-	__u32 len = p->payload_len;
 
-	if (len > mw_cfg.peek_bytes)
-		len = mw_cfg.peek_bytes;
 	/* the verifier needs a constant upper bound on the copy length */
 	if (len > MW_PEEK_MAX)
 		len = MW_PEEK_MAX;
@@ -63,7 +90,7 @@ static __always_inline void mw_peek(struct mw_ctx *c, struct mw_stats *st, const
 		st->peeks_lost++;
 		return;
 	}
-	if (mw_load_bytes(c, p->payload_off, ev->data, len) < 0) {
+	if (mw_load_bytes(c, p->payload_off + off, ev->data, len) < 0) {
 		bpf_ringbuf_discard(ev, 0);
 		return;
 	}
@@ -75,8 +102,10 @@ static __always_inline void mw_peek(struct mw_ctx *c, struct mw_stats *st, const
 	__builtin_memcpy(&ev->key, key, sizeof(*key));
 	ev->len = len;
 	ev->orig_len = p->payload_len > 0xffff ? 0xffff : p->payload_len;
-	ev->seq = p->tcp_seq;
-	ev->index = index;
+	ev->seq = p->tcp_seq + off;
+	ev->index = index > 0xffff ? 0xffff : index;
+	ev->cont = cont;
+	ev->pad = 0;
 	/* the evidence the agent weighs the payload by */
 	ev->initiator = f->initiator;
 	ev->handshake = f->handshake;
@@ -86,12 +115,117 @@ static __always_inline void mw_peek(struct mw_ctx *c, struct mw_stats *st, const
 	st->peeks++;
 }
 
-static __always_inline __u8 mw_first_payload_byte(struct mw_ctx *c, const struct mw_pkt *p)
+/* The first peek_bytes of @p's payload, in one event. */
+static __always_inline void mw_peek(struct mw_ctx *c, struct mw_stats *st, const struct mw_pkt *p,
+				    const struct mw_flow_key *key, const struct mw_flow *f, int dir,
+				    __u32 index)
 {
-	__u8 b = 0;
+	__u32 len = p->payload_len;
 
-	mw_load_bytes(c, p->payload_off, &b, 1);
-	return b;
+	if (len > mw_cfg.peek_bytes)
+		len = mw_cfg.peek_bytes;
+	mw_peek_chunk(c, st, p, key, f, dir, index, 0, len, 0);
+}
+
+/* The first @len bytes of @p's payload (at most MW_TLS_REASM_MAX), in
+ * events of MW_PEEK_MAX bytes; all but the first are @cont, the first is
+ * when @cont is. */
+static __always_inline void mw_peek_span(struct mw_ctx *c, struct mw_stats *st,
+					 const struct mw_pkt *p, const struct mw_flow_key *key,
+					 const struct mw_flow *f, int dir, __u32 index, __u32 len,
+					 __u8 cont)
+{
+	__u32 i, off;
+
+	if (len > p->payload_len)
+		len = p->payload_len;
+	for (i = 0; i < MW_TLS_REASM_MAX / MW_PEEK_MAX; i++) {
+		off = i * MW_PEEK_MAX;
+		if (off >= len)
+			break;
+		mw_peek_chunk(c, st, p, key, f, dir, index, off, len - off, cont || i);
+	}
+}
+
+/*
+ * Bytes of the host's outbound TLS record starting @p's payload worth
+ * following (from the payload's first byte, at most MW_TLS_REASM_MAX): the
+ * record, when it holds a ClientHello; up to the cap when the ClientHello
+ * goes on in later records, or the segment is too short to tell. 0 when
+ * the record is something else.
+ */
+static __always_inline __u32 mw_tls_span(const __u8 *head, __u32 hlen)
+{
+	__u32 rec, hs;
+
+	if (hlen < 9)
+		return MW_TLS_REASM_MAX;
+	if (head[1] != 3 || head[5] != MW_TLS_CLIENT_HELLO)
+		return 0;
+	rec = 5 + ((__u32)head[3] << 8 | head[4]);
+	hs = 9 + ((__u32)head[6] << 16 | (__u32)head[7] << 8 | head[8]);
+	if (hs > rec)
+		return MW_TLS_REASM_MAX;
+	return rec < MW_TLS_REASM_MAX ? rec : MW_TLS_REASM_MAX;
+}
+
+/* Whether @p's payload ends a line. */
+static __always_inline int mw_ends_line(struct mw_ctx *c, const struct mw_pkt *p)
+{
+	__u8 last = '\n';
+
+	if (p->payload_len)
+		mw_load_bytes(c, p->payload_off + p->payload_len - 1, &last, 1);
+	return last == '\n';
+}
+
+/* Bytes of the host's outbound JSON line starting @p's payload worth
+ * following: MW_PEEK_MAX when the segment is shorter and does not end the
+ * line (Stratum sent a few bytes at a time); 0 when it is whole. */
+static __always_inline __u32 mw_json_span(struct mw_ctx *c, const struct mw_pkt *p)
+{
+	if (p->payload_len >= MW_PEEK_MAX || mw_ends_line(c, p))
+		return 0;
+	return MW_PEEK_MAX;
+}
+
+/*
+ * The first segment of the host's first message (a ClientHello, a JSON
+ * line), on a flow it opened (seen leaving through tc: no remote can start
+ * this): its bytes up to @span are copied, and when the message goes on
+ * past the segment, the flow follows it (@follow_end) so that its next
+ * segments are copied too.
+ */
+static __always_inline void mw_follow_start(struct mw_ctx *c, struct mw_stats *st,
+					    const struct mw_pkt *p, const struct mw_flow_key *key,
+					    struct mw_flow *f, int dir, __u32 index, __u32 span,
+					    __u8 what)
+{
+	mw_peek_span(c, st, p, key, f, dir, index, span, 0);
+	if (span > p->payload_len) {
+		f->follow = what;
+		f->follow_end = p->tcp_seq + span;
+	}
+}
+
+/* A later segment of the host's outbound stream while its first message is
+ * followed: its bytes up to the message's end. A retransmission of what
+ * was copied is copied again (the agent keeps the first), never more than
+ * MW_TLS_REASM_MAX; the message's end, a segment past it, or for a JSON
+ * line a segment that ends a line, ends it. */
+static __always_inline void mw_follow_more(struct mw_ctx *c, struct mw_stats *st,
+					   const struct mw_pkt *p, const struct mw_flow_key *key,
+					   struct mw_flow *f, int dir, __u32 index)
+{
+	__s32 left = (__s32)(f->follow_end - p->tcp_seq);
+
+	if (left <= 0 || left > MW_TLS_REASM_MAX) {
+		f->follow = 0;
+		return;
+	}
+	if ((__u32)left <= p->payload_len || (f->follow == MW_FOLLOW_JSON && mw_ends_line(c, p)))
+		f->follow = 0;
+	mw_peek_span(c, st, p, key, f, dir, index, left, 1);
 }
 
 /* Copies the payload of @p, the @n-th data packet of @f in @dir, for the
@@ -100,16 +234,38 @@ static __always_inline void mw_payload_peek(struct mw_ctx *c, struct mw_stats *s
 					    const struct mw_pkt *p, const struct mw_flow_key *key,
 					    struct mw_flow *f, int dir, __u32 n)
 {
+	__u8 head[MW_PEEK_HEAD] = {};
+	__u32 hlen, span;
+
 	if ((p->proto == IPPROTO_UDP || p->proto == IPPROTO_TCP) &&
 	    key->remote_port == bpf_htons(MW_DNS_PORT)) {
 		/* every query and answer matters, not only the first few */
 		if (mw_dns_peek(c, f, dir))
 			mw_peek(c, st, p, key, f, dir, n - 1);
-	} else if (n <= mw_cfg.peek_packets && f->peeked[dir] < mw_cfg.peek_packets &&
-		   mw_peek_wanted(p, mw_first_payload_byte(c, p))) {
-		f->peeked[dir]++;
-		mw_peek(c, st, p, key, f, dir, n - 1);
+		return;
 	}
+	/* only the host's own packets on its own flow: set at tc egress */
+	if (f->follow && dir == MW_DIR_OUT && c->hook == MW_HOOK_TC) {
+		mw_follow_more(c, st, p, key, f, dir, n - 1);
+		return;
+	}
+	if (n > mw_cfg.peek_packets || f->peeked[dir] >= mw_cfg.peek_packets)
+		return;
+	hlen = p->payload_len < MW_PEEK_HEAD ? p->payload_len : MW_PEEK_HEAD;
+	if (hlen == 0 || mw_load_bytes(c, p->payload_off, head, hlen) < 0 ||
+	    !mw_peek_wanted(p, head, hlen))
+		return;
+	f->peeked[dir]++;
+	if (dir == MW_DIR_OUT && c->hook == MW_HOOK_TC && f->host_opened) {
+		__u8 what = head[0] == MW_TLS_HANDSHAKE ? MW_FOLLOW_TLS : MW_FOLLOW_JSON;
+
+		span = what == MW_FOLLOW_TLS ? mw_tls_span(head, hlen) : mw_json_span(c, p);
+		if (span) {
+			mw_follow_start(c, st, p, key, f, dir, n - 1, span, what);
+			return;
+		}
+	}
+	mw_peek(c, st, p, key, f, dir, n - 1);
 }
 
 #endif /* MW_PEEK_H */

@@ -54,6 +54,17 @@
  * side masks the copy length with MW_PEEK_MAX - 1 for the verifier. */
 #define MW_PEEK_MAX 512
 
+/* Bytes of a host's outbound TLS ClientHello the datapath follows across
+ * segments (in peek events of at most MW_PEEK_MAX bytes each) for the
+ * agent to reassemble: its SNI may lie anywhere in it. A JSON line cut
+ * short is followed to MW_PEEK_MAX bytes. */
+#define MW_TLS_REASM_MAX 2048
+
+/* Bytes of a payload's start the datapath reads for JSON's '{' after
+ * whitespace (Stratum sent after a newline or a space); a payload that is
+ * whitespace for all of them is copied as well. */
+#define MW_PEEK_WS_MAX 16
+
 /* Authenticated services whose connections are watched for login tries
  * (value of mw_svc, indexed by local port). Keep in sync with detect/dict.c. */
 enum mw_svc {
@@ -150,6 +161,13 @@ enum mw_flow_state {
  * @sock_cookie:  cookie of the local socket that sent the first packet (tc
  *                egress; 0 for flows the remote side opened): the key of
  *                mw_owner, the process behind the flow
+ * @follow:       while the datapath copies the continuation of the host's
+ *                first outbound message, up to @follow_end, what it is:
+ *                1 a TLS ClientHello record, 2 a JSON line cut short (until
+ *                a segment ends it); 0 otherwise
+ * @follow_end:   sequence number (host order) just past the last byte of
+ *                that message to copy (at most MW_TLS_REASM_MAX from its
+ *                start)
  * @seq_next:     TCP, per direction: the sequence number that direction's
  *                next new byte will carry (host order), from its SYN on.
  *                A RST or FIN is taken only when its sequence number fits
@@ -184,7 +202,9 @@ struct mw_flow {
 	__u8 hs_stage;
 	__u32 burst_bytes;
 	__u8 host_opened;
-	__u8 pad[7]; /* explicit: no hole before @sock_cookie */
+	__u8 follow;
+	__u8 pad[2]; /* explicit: no hole before @follow_end */
+	__u32 follow_end;
 	__u64 sock_cookie;
 	__u32 seq_next[2];
 };
@@ -452,6 +472,11 @@ struct mw_event_burst {
  * @orig_len: payload length of the packet (may exceed @len)
  * @seq:      TCP sequence number of the payload (host order), 0 for UDP
  * @index:    0 for the first data packet of this direction, 1 next, ...
+ *            (at most 0xffff)
+ * @cont:     1 when the copy continues the host's first message (a TLS
+ *            ClientHello record, a JSON line): a later segment of it, or a
+ *            segment's bytes past its first copy (@seq tells where they
+ *            go); 0 when it starts at a packet's payload
  * @initiator, @handshake, @host_opened: the flow's fields of those names
  * @answered: 1 when the flow has packets in both directions
  */
@@ -461,7 +486,9 @@ struct mw_event_peek {
 	__u16 len;
 	__u16 orig_len;
 	__u32 seq;
-	__u32 index;
+	__u16 index;
+	__u8 cont;
+	__u8 pad;
 	__u8 initiator;
 	__u8 handshake;
 	__u8 host_opened;
@@ -485,7 +512,7 @@ struct mw_bpf_config {
 
 #define MW_BPF_CONFIG_DEFAULT                                      \
 	{                                                          \
-		.peek_packets = 2, .peek_bytes = 256, .enforce = 1 \
+		.peek_packets = 4, .peek_bytes = 256, .enforce = 1 \
 	}
 
 #endif /* MINEWALL_H */

@@ -31,6 +31,7 @@
 #include "log.h"
 #include "minewall.skel.h"
 #include "pktgen.h"
+#include "tls_build.h"
 #include "stats.h"
 #include "test.h"
 #include "util.h"
@@ -1278,7 +1279,9 @@ static void seq_peek(void *arg)
 	}
 	send_spec(TC, &s);
 	send_spec(TC, &s);
-	ASSERT_EQ(count_events(MW_EV_PEEK), 2, "only the first two data packets");
+	send_spec(TC, &s);
+	send_spec(TC, &s);
+	ASSERT_EQ(count_events(MW_EV_PEEK), 4, "only the first four data packets");
 
 	reset();
 	s.payload = "GET / HTTP/1.1\r\n";
@@ -1314,6 +1317,215 @@ static const struct mw_event_peek *peek_at(int k, enum ring *ring)
 		return &events[i].peek;
 	}
 	return NULL;
+}
+
+/* --- the host's own connections to a remote (a pool, a TLS server) ---- */
+
+#define POOL "203.0.113.50"
+
+static __u32 ho_next[2]; /* by enum mw_dir: IN the remote, OUT the host */
+static __u16 ho_port;
+
+/* A segment of the host's connection SRV:50000 -> POOL:@ho_port, each side
+ * with its own next sequence number; @gso: a GSO super-packet at tc. */
+static void ho_send(int dir, __u8 flags, const void *payload, int len, __u32 gso)
+{
+	struct pkt_spec s = { .family = 4,
+			      .proto = IPPROTO_TCP,
+			      .tcp_flags = flags,
+			      .payload_len = len,
+			      .payload = payload,
+			      .src = dir == MW_DIR_OUT ? SRV : POOL,
+			      .dst = dir == MW_DIR_OUT ? POOL : SRV,
+			      .sport = dir == MW_DIR_OUT ? 50000 : ho_port,
+			      .dport = dir == MW_DIR_OUT ? ho_port : 50000 };
+	static uint8_t buf[PKT_MAX];
+
+	s.seq = ho_next[dir];
+	if (flags & MW_TCP_ACK)
+		s.ack = ho_next[!dir];
+	ho_next[dir] += len + !!(flags & MW_TCP_SYN);
+	run(dir == MW_DIR_OUT ? TC : XDP, buf, pkt_build(&s, buf, sizeof(buf)), gso);
+}
+
+static void ho_open(__u16 port)
+{
+	reset();
+	ho_port = port;
+	ho_next[MW_DIR_OUT] = 0xfffffe00u; /* across the wrap */
+	ho_next[MW_DIR_IN] = 0x12345678u;
+	ho_send(MW_DIR_OUT, SYN, NULL, 0, 0);
+	ho_send(MW_DIR_IN, SA, NULL, 0, 0);
+	ho_send(MW_DIR_OUT, ACK, NULL, 0, 0);
+}
+
+static void seq_peek_stratum_late(void *arg)
+{
+	static const char login[] =
+		"\n{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"login\",\"params\":{\"login\":\"x\",\"agent\":\"XMRig/6.21.0\"}}\n";
+	const struct mw_event_peek *pk;
+	char ws[64];
+
+	/* Stratum after a newline, in the host's third data packet */
+	ho_open(3333);
+	ho_send(MW_DIR_OUT, PA, "PING\r\n", 6, 0);
+	ho_send(MW_DIR_IN, PA, "PONG\r\n", 6, 0);
+	ho_send(MW_DIR_OUT, PA, "HELO\r\n", 6, 0);
+	ho_send(MW_DIR_OUT, PA, login, sizeof(login) - 1, 0);
+	pk = peek_at(0, NULL);
+	if (ASSERT_EQ(count_events(MW_EV_PEEK), 1, "the third packet, after a newline: peeked")) {
+		ASSERT_EQ(pk->index, 2, "its index");
+		ASSERT_EQ(pk->cont, 0, "not a continuation");
+		ASSERT_TRUE(pk->len == sizeof(login) - 1 && !memcmp(pk->data, login, pk->len),
+			    "its bytes, the newline first");
+	}
+	ho_send(MW_DIR_OUT, PA, login, sizeof(login) - 1, 0);
+	ASSERT_EQ(count_events(MW_EV_PEEK), 2, "the fourth: peeked");
+	ho_send(MW_DIR_OUT, PA, login, sizeof(login) - 1, 0);
+	ASSERT_EQ(count_events(MW_EV_PEEK), 2, "the fifth: not (peek_packets = 4)");
+
+	/* whitespace as far as the datapath looks, and one byte more */
+	ho_open(3334);
+	memset(ws, ' ', sizeof(ws));
+	memcpy(ws + MW_PEEK_WS_MAX - 1, "{}\n", 3);
+	ho_send(MW_DIR_OUT, PA, ws, MW_PEEK_WS_MAX + 2, 0);
+	ASSERT_EQ(count_events(MW_EV_PEEK), 1, "'{' after 15 blanks: peeked");
+	ho_open(3334);
+	memset(ws, '\t', sizeof(ws));
+	memcpy(ws + 30, "{}\n", 3);
+	ho_send(MW_DIR_OUT, PA, ws, 33, 0);
+	ASSERT_EQ(count_events(MW_EV_PEEK), 1, "'{' after 30: peeked (16 blanks looked at)");
+	ho_open(3334);
+	ho_send(MW_DIR_OUT, PA, "\r\n", 2, 0);
+	ASSERT_EQ(count_events(MW_EV_PEEK), 0, "a blank line alone: not");
+	ho_open(3334);
+	ho_send(MW_DIR_OUT, PA, "   x{}\n", 7, 0);
+	ASSERT_EQ(count_events(MW_EV_PEEK), 0, "another byte first: not");
+
+	/* a line sent a byte at first: the rest of it followed, no more */
+	ho_open(3335);
+	ho_send(MW_DIR_OUT, PA, login + 1, 1, 0);
+	ho_send(MW_DIR_OUT, PA, login + 2, 30, 0);
+	ho_send(MW_DIR_OUT, PA, login + 32, sizeof(login) - 33, 0);
+	ho_send(MW_DIR_OUT, PA, "HELLO", 5, 0);
+	if (ASSERT_EQ(count_events(MW_EV_PEEK), 3, "'{' alone, then the rest of its line")) {
+		ASSERT_TRUE(peek_at(0, NULL)->len == 1 && !peek_at(0, NULL)->cont, "'{'");
+		ASSERT_TRUE(peek_at(1, NULL)->len == 30 && peek_at(1, NULL)->cont, "30 more");
+		ASSERT_TRUE(peek_at(2, NULL)->cont, "the rest");
+	}
+	ASSERT_EQ(stats().peeks, 3, "what follows the line: not copied");
+	/* a whole line: nothing followed */
+	ho_open(3336);
+	ho_send(MW_DIR_OUT, PA, login + 1, sizeof(login) - 2, 0);
+	ho_send(MW_DIR_OUT, PA, "x", 1, 0);
+	ASSERT_EQ(count_events(MW_EV_PEEK), 1, "a whole line: its copy only");
+}
+
+/* @len bytes of @payload from @who, at its next sequence number. */
+static void cv_data(enum who who, const void *payload, int len)
+{
+	int d = who == C ? MW_DIR_IN : MW_DIR_OUT;
+	struct pkt_spec s = tcp(who == C, PA, len);
+
+	s.payload = payload;
+	s.seq = cv_next[d];
+	s.ack = cv_next[!d];
+	cv_next[d] += len;
+	send_spec(who == S ? TC : XDP, &s);
+}
+
+static void seq_peek_clienthello(void *arg)
+{
+	static uint8_t hello[4096];
+	const struct mw_event_peek *pk;
+	size_t n = tls_hello(hello, "pool.example.org", 300, 0), i;
+	struct mw_flow_rec *recs = NULL;
+	const struct mw_flow *f;
+	__u32 seq0;
+
+	/* one segment: the whole record, not only peek_bytes */
+	ho_open(443);
+	ho_send(MW_DIR_OUT, PA, hello, (int)n, 0);
+	pk = peek_at(0, NULL);
+	if (ASSERT_EQ(count_events(MW_EV_PEEK), 1, "one segment: one copy"))
+		ASSERT_EQ(pk->len, n, "the whole record, its SNI past byte 256");
+
+	/* two segments: the first, then the rest, in order */
+	ho_open(443);
+	seq0 = ho_next[MW_DIR_OUT];
+	ho_send(MW_DIR_OUT, PA, hello, 200, 0);
+	f = only_flow(&recs);
+	ASSERT_TRUE(f && f->follow == 1 && f->follow_end == seq0 + n,
+		    "the flow follows the record");
+	free(recs), recs = NULL;
+	ho_send(MW_DIR_OUT, PA, hello + 200, (int)n - 200, 0);
+	if (ASSERT_EQ(count_events(MW_EV_PEEK), 2, "split in two: both copied")) {
+		pk = peek_at(0, NULL);
+		ASSERT_TRUE(pk->len == 200 && pk->seq == seq0 && !pk->cont, "first segment");
+		pk = peek_at(1, NULL);
+		ASSERT_TRUE(pk->len == n - 200 && pk->seq == seq0 + 200 && pk->cont &&
+				    !memcmp(pk->data, hello + 200, n - 200),
+			    "second: a continuation at its sequence number");
+	}
+	f = only_flow(&recs);
+	ASSERT_TRUE(f && !f->follow, "record complete: no longer followed");
+	free(recs), recs = NULL;
+	ho_send(MW_DIR_OUT, PA, "GET / HTTP/1.1\r\n", 16, 0);
+	ASSERT_EQ(count_events(MW_EV_PEEK), 2, "what follows the record: not copied");
+
+	/* its first byte alone: the record's length unknown, 2 KiB followed */
+	ho_open(443);
+	seq0 = ho_next[MW_DIR_OUT];
+	ho_send(MW_DIR_OUT, PA, hello, 1, 0);
+	ho_send(MW_DIR_OUT, PA, hello + 1, (int)n - 1, 0);
+	f = only_flow(&recs);
+	ASSERT_TRUE(f && f->follow == 1 && f->follow_end == seq0 + MW_TLS_REASM_MAX,
+		    "one byte first: followed to 2 KiB");
+	free(recs), recs = NULL;
+	if (ASSERT_EQ(count_events(MW_EV_PEEK), 2, "one byte, then the rest: both copied"))
+		ASSERT_TRUE(peek_at(1, NULL)->cont && peek_at(1, NULL)->len == n - 1,
+			    "the rest, a continuation");
+
+	/* a GSO super-packet larger than a peek: copied in chunks */
+	n = tls_hello(hello, "pool.example.org", 1400, 0);
+	ho_open(443);
+	seq0 = ho_next[MW_DIR_OUT];
+	ho_send(MW_DIR_OUT, PA, hello, (int)n, 2);
+	if (ASSERT_EQ(count_events(MW_EV_PEEK), 3, "1.5 KiB: three chunks"))
+		for (i = 0; i < 3; i++) {
+			pk = peek_at((int)i, NULL);
+			ASSERT_TRUE(pk->seq == (__u32)(seq0 + i * MW_PEEK_MAX) &&
+					    pk->cont == (i > 0) &&
+					    !memcmp(pk->data, hello + i * MW_PEEK_MAX, pk->len),
+				    "chunk at its place");
+		}
+
+	/* a record that claims 16 KiB: followed for 2 KiB only */
+	ho_open(443);
+	hello[3] = 0x40, hello[4] = 0;
+	ho_send(MW_DIR_OUT, PA, hello, 1000, 0);
+	for (i = 0; i < 5; i++)
+		ho_send(MW_DIR_OUT, PA, NULL, 1000, 0);
+	ASSERT_EQ(stats().peeks, 2 + 2 + 1, "2 KiB: 1000 + 1000 + 48 bytes, then nothing");
+
+	/* the remote's ClientHello (an inbound connection): one copy of
+	 * peek_bytes, nothing followed, whoever sends it */
+	n = tls_hello(hello, "pool.example.org", 300, 0);
+	reset();
+	cv_start();
+	{
+		const struct step st[] = { HANDSHAKE };
+
+		for (i = 0; i < 3; i++)
+			cv_send(&st[i]);
+	}
+	cv_data(C, hello, 200);
+	cv_data(C, hello + 200, (int)n - 200);
+	cv_data(S, hello, 200);
+	cv_data(S, hello + 200, (int)n - 200);
+	ASSERT_EQ(count_events(MW_EV_PEEK), 2, "inbound flow: each side's first segment only");
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(peek_at((int)i, NULL)->cont, 0, "no continuation");
 }
 
 static void seq_dns(void *arg)
@@ -2114,6 +2326,10 @@ int main(int argc, char **argv)
 	test_run("seq mid-stream", seq_midstream, NULL);
 	test_run("seq new outbound to public", seq_new_public, NULL);
 	test_run("seq payload peek", seq_peek, NULL);
+	test_run("seq payload peek: Stratum after whitespace, in a later packet",
+		 seq_peek_stratum_late, NULL);
+	test_run("seq payload peek: the host's ClientHello followed over its segments",
+		 seq_peek_clienthello, NULL);
 	test_run("seq DNS peeked only where the host asked", seq_dns, NULL);
 	test_run("seq xdp fast drop", seq_block, NULL);
 	test_run("seq blacklist hit", seq_blacklist, NULL);

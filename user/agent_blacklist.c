@@ -637,8 +637,13 @@ static void match_sni(struct mw_agent_bl *a, const struct mw_event_peek *ev)
 			 .handshake = ev->handshake,
 			 .ifindex = ev->hdr.ifindex,
 			 .match = "sni" };
+	int err = mw_reasm_tls(&a->tls, ev, mw_now_ns(), sni);
 
-	if (mw_tls_sni(ev->data, ev->len, sni))
+	/* the host's ClientHello whose first part is gone (a flood took its
+	 * slot): its SNI, when this piece holds it */
+	if (err == -EINVAL && ev->cont && ev->host_opened)
+		err = mw_tls_sni_scan(ev->data, ev->len, sni);
+	if (err)
 		return;
 	match = mw_bl_match_name(&a->bl, sni);
 	if (!match)
@@ -663,9 +668,22 @@ static void on_peek(void *arg, const struct mw_event_peek *ev)
 			learn_answer(a, ev);
 		return;
 	}
-	if (ev->key.proto == IPPROTO_TCP && ev->hdr.dir == MW_DIR_OUT && ev->index == 0 &&
-	    ev->len > 0 && ev->data[0] == 0x16)
+	/* a ClientHello starts one of the host's first data packets (the
+	 * first, or after a proxy's CONNECT); the datapath copies what
+	 * follows of it (cont) on flows the host opened */
+	if (ev->key.proto == IPPROTO_TCP && ev->hdr.dir == MW_DIR_OUT && ev->len > 0 &&
+	    (ev->cont || ev->data[0] == 0x16))
 		match_sni(a, ev);
+}
+
+/* A ClientHello still awaited when its flow ends never completes: its
+ * record goes soon after. */
+static void on_flow_end(void *arg, const struct mw_event_flow *ev)
+{
+	struct mw_agent_bl *a = arg;
+
+	if (ev->key.proto == IPPROTO_TCP && ev->flow.host_opened)
+		mw_reasm_forget(&a->tls, &ev->key, mw_now_ns());
 }
 
 /* --- life cycle ---------------------------------------------------------- */
@@ -675,9 +693,11 @@ int mw_agent_bl_init(struct mw_agent_bl *a, const struct mw_config *cfg, struct 
 		     struct mw_policy *policy, struct mw_allow *allow, struct mw_eve *eve,
 		     struct mw_events *events)
 {
-	struct mw_event_sink sink = {
-		.blacklist = on_blacklist, .new_public = on_new_public, .peek = on_peek, .arg = a
-	};
+	struct mw_event_sink sink = { .blacklist = on_blacklist,
+				      .new_public = on_new_public,
+				      .peek = on_peek,
+				      .flow_end = on_flow_end,
+				      .arg = a };
 	int err;
 
 	memset(a, 0, sizeof(*a));
@@ -690,6 +710,8 @@ int mw_agent_bl_init(struct mw_agent_bl *a, const struct mw_config *cfg, struct 
 	a->resolved_conf = MW_RESOLVED_CONF;
 	read_resolvers(a);
 	err = mw_dnsq_init(&a->queries, MW_DNSQ_CAP_DEFAULT, MW_DNSQ_TTL_DEFAULT_NS);
+	if (!err)
+		err = mw_reasm_init(&a->tls, MW_REASM_FLOWS, MW_REASM_TTL_NS);
 	if (!err)
 		err = mw_bl_learned_limits(&a->bl, cfg->bl_learned_max, 0);
 	if (err)
@@ -715,6 +737,7 @@ void mw_agent_bl_free(struct mw_agent_bl *a)
 	mw_bl_kernel_close(&a->k);
 	mw_bl_free(&a->bl);
 	mw_dnsq_free(&a->queries);
+	mw_reasm_free(&a->tls);
 }
 
 void mw_agent_bl_on_dns_answer(struct mw_agent_bl *a, mw_bl_dns_answer_fn fn, void *arg)
@@ -743,6 +766,7 @@ void mw_agent_bl_tick(struct mw_agent_bl *a, uint64_t now_ns)
 {
 	mw_bl_expire(&a->bl, now_ns, expired, a);
 	mw_dnsq_expire(&a->queries, now_ns);
+	mw_reasm_expire(&a->tls, now_ns);
 	read_resolvers(a);
 }
 

@@ -19,6 +19,7 @@
 #include "bl_kernel.h"
 #include "detect/blacklist.h"
 #include "detect/dnsq.h"
+#include "detect/reasm.h"
 #include "enforce/policy.h"
 #include "events.h"
 #include "output/eve.h"
@@ -47,6 +48,8 @@ struct mw_agent_bl {
 	struct mw_eve *eve;
 	char state_path[PATH_MAX]; /* run-time lists: "NAME PATH" lines */
 	uint64_t detections, learned, sni_matches, build_ms;
+	/* the host's ClientHellos whose SNI lies past their first copy */
+	struct mw_reasm tls;
 	/* DNS: the host's queries waiting for their answer, and the resolvers
 	 * whose answers are believed (resolv.conf, re-read on every tick) */
 	struct mw_dnsq queries;

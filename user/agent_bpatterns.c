@@ -136,9 +136,9 @@ static bool flow_now(const struct mw_agent_bp *a, const struct mw_flow_key *key,
 	return a->flows_fd >= 0 && !bpf_map_lookup_elem(a->flows_fd, key, f);
 }
 
-static void on_peek(void *arg, const struct mw_event_peek *ev)
+/* Reports the Stratum in @ev, if any; false when there is none. */
+static bool judge(struct mw_agent_bp *a, const struct mw_event_peek *ev)
 {
-	struct mw_agent_bp *a = arg;
 	struct mw_bp_decision dec;
 	struct mw_stratum m;
 	struct mw_flow f;
@@ -147,18 +147,18 @@ static void on_peek(void *arg, const struct mw_event_peek *ev)
 		.key = &ev->key, .ifindex = ev->hdr.ifindex, .match = "stratum", .dec = &dec
 	};
 
-	if (ev->key.proto != IPPROTO_TCP || !ev->len || ev->data[0] != '{')
-		return;
 	have_flow = flow_now(a, &ev->key, &f);
-	if (!mw_bp_judge_peek(ev, have_flow ? &f : NULL, &m, &dec) || reported(a, &ev->key))
-		return;
+	if (!mw_bp_judge_peek(ev, have_flow ? &f : NULL, &m, &dec))
+		return false;
+	if (reported(a, &ev->key))
+		return true;
 	a->stratum++;
 	/* a remote can send any number of these from any address: what no
 	 * handshake backs is reported at a bounded rate */
 	if (!mw_evidence_verified(dec.evidence) &&
 	    !mw_report_limit_take(&a->unverified, MW_BP_UNVERIFIED_PER_MIN, mw_now_ns())) {
 		a->unverified_dropped++;
-		return;
+		return true;
 	}
 	if (have_flow && mw_evidence_host_opened(dec.evidence))
 		fd.sock_cookie = f.sock_cookie;
@@ -167,6 +167,43 @@ static void on_peek(void *arg, const struct mw_event_peek *ev)
 				mw_stratum_dialect_name(m.dialect), "message", m.method, "agent",
 				m.agent, "sent_by", dec.sent_by);
 	report(a, &fd);
+	return true;
+}
+
+static void on_peek(void *arg, const struct mw_event_peek *ev)
+{
+	struct mw_agent_bp *a = arg;
+	struct mw_event_peek whole;
+
+	if (ev->key.proto != IPPROTO_TCP || !ev->len)
+		return;
+	/* the host's line sent a few bytes at a time: read once whole */
+	if (ev->cont) {
+		int err = mw_reasm_json(&a->json, ev, mw_now_ns(), &whole);
+
+		if (!err) {
+			judge(a, &whole);
+		} else if (err == -EINVAL && mw_stratum_may_start(ev->data, ev->len)) {
+			/* its first part gone (a flood took its slot): a
+			 * line this copy starts is read on its own */
+			whole = *ev;
+			whole.cont = 0;
+			judge(a, &whole);
+		}
+		return;
+	}
+	if (mw_stratum_may_start(ev->data, ev->len) && !judge(a, ev))
+		mw_reasm_json(&a->json, ev, mw_now_ns(), &whole);
+}
+
+/* A line still awaited when its flow ends never completes: it goes soon
+ * after. */
+static void on_flow_end(void *arg, const struct mw_event_flow *ev)
+{
+	struct mw_agent_bp *a = arg;
+
+	if (ev->key.proto == IPPROTO_TCP && ev->flow.host_opened)
+		mw_reasm_forget(&a->json, &ev->key, mw_now_ns());
 }
 
 /* One sample of a connection the host opened, and its verdict. */
@@ -248,7 +285,9 @@ int mw_agent_bp_init(struct mw_agent_bp *a, const struct mw_config *cfg, int own
 		     struct mw_policy *policy, struct mw_eve *eve, struct mw_events *events,
 		     struct mw_flow_scan *scan)
 {
-	struct mw_event_sink sink = { .peek = on_peek, .new_public = on_new_public, .arg = a };
+	struct mw_event_sink sink = {
+		.peek = on_peek, .new_public = on_new_public, .flow_end = on_flow_end, .arg = a
+	};
 	struct mw_rhythm_cfg rc = rhythm_cfg(cfg);
 
 	memset(a, 0, sizeof(*a));
@@ -260,6 +299,8 @@ int mw_agent_bp_init(struct mw_agent_bp *a, const struct mw_config *cfg, int own
 	a->keys = calloc(MW_RHYTHM_CYCLE_MAX, sizeof(*a->keys));
 	a->first = calloc(MW_RHYTHM_CYCLE_MAX, sizeof(*a->first));
 	if (!a->keys || !a->first)
+		return -ENOMEM;
+	if (mw_reasm_init(&a->json, MW_REASM_FLOWS, MW_REASM_TTL_NS))
 		return -ENOMEM;
 	if (cfg->bp_rhythm) {
 		a->rhythm = mw_rhythm_new(&rc);
@@ -275,6 +316,7 @@ void mw_agent_bp_free(struct mw_agent_bp *a)
 {
 	mw_rhythm_free(a->rhythm);
 	a->rhythm = NULL;
+	mw_reasm_free(&a->json);
 	free(a->keys);
 	free(a->first);
 	a->keys = NULL;
@@ -293,6 +335,7 @@ int mw_agent_bp_reload(struct mw_agent_bp *a)
 
 void mw_agent_bp_tick(struct mw_agent_bp *a, uint64_t now_ns)
 {
+	mw_reasm_expire(&a->json, now_ns);
 	/* flows not sampled for a minute have ended or gone */
 	if (a->rhythm && now_ns > 60000000000ULL)
 		mw_rhythm_expire(a->rhythm, now_ns - 60000000000ULL);

@@ -14,6 +14,7 @@
 #include "agent_flows.h"
 #include "config.h"
 #include "detect/bpatterns.h"
+#include "detect/reasm.h"
 #include "enforce/policy.h"
 #include "events.h"
 #include "output/eve.h"
@@ -34,6 +35,8 @@ struct mw_agent_bp {
 		uint64_t ns;
 	} recent[128];
 	unsigned recent_pos;
+	/* the host's JSON lines sent a few bytes at a time, put back together */
+	struct mw_reasm json;
 	/* the tracked connections, read by key each cycle */
 	struct mw_flow_key *keys;
 	uint64_t *first;

@@ -32,6 +32,32 @@ static void map_fill(FILE *out, const char *map, uint64_t entries, uint64_t max)
 
 /* The endpoints' clients: a peer that holds a connection without finishing
  * its request, or without taking its answer, is dropped; this says how often. */
+/* The host's first messages reassembled (@kind "tls": ClientHellos for
+ * their SNI, "json": Stratum lines): a flood of unfinished ones shows as
+ * evictions. NULL @r: that detector is not running. */
+static void reasm_total(FILE *out, const char *kind, const struct mw_reasm *r)
+{
+	static const char *const outcomes[] = { "started", "completed", "evicted", "expired",
+						"gap" };
+	uint64_t n[ARRAY_SIZE(outcomes)];
+	size_t i;
+
+	if (!r)
+		return;
+	n[0] = r->started, n[1] = r->completed, n[2] = r->evicted, n[3] = r->expired;
+	n[4] = r->gaps;
+	for (i = 0; i < ARRAY_SIZE(n); i++)
+		fprintf(out, "minewall_reassembly_total{kind=\"%s\",outcome=\"%s\"} %llu\n", kind,
+			outcomes[i], (unsigned long long)n[i]);
+}
+
+static void reasm_pending(FILE *out, const char *kind, const struct mw_reasm *r)
+{
+	if (r)
+		fprintf(out, "minewall_reassembly_pending{kind=\"%s\"} %u\n", kind,
+			mw_reasm_pending(r));
+}
+
 static void clients(FILE *out, const struct mw_metrics_view *v)
 {
 	const struct mw_server *srv[] = { v->metrics_srv, v->control_srv };
@@ -177,6 +203,14 @@ void mw_agent_metrics(void *arg, FILE *out)
 		    "Addresses learned for listed names from DNS answers.",
 		    (double)v->bl->bl.n_learned);
 	}
+	head(out, "minewall_reassembly_total", "counter",
+	     "The host's first messages reassembled past their first copy, by kind and outcome.");
+	reasm_total(out, "tls", v->bl ? &v->bl->tls : NULL);
+	reasm_total(out, "json", v->bp ? &v->bp->json : NULL);
+	head(out, "minewall_reassembly_pending", "gauge",
+	     "The host's first messages waiting for their next segments, by kind.");
+	reasm_pending(out, "tls", v->bl ? &v->bl->tls : NULL);
+	reasm_pending(out, "json", v->bp ? &v->bp->json : NULL);
 	one(out, "minewall_syslog_failures_total", "counter", "Events syslog did not take.",
 	    (double)e->syslog_failed);
 	one(out, "minewall_events_unencodable_total", "counter",

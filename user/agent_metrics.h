@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "agent_blacklist.h"
+#include "agent_bpatterns.h"
 #include "agent_flows.h"
 #include "config.h"
 #include "enforce/policy.h"
@@ -21,6 +22,7 @@ struct mw_metrics_view {
 	const struct mw_policy *policy;
 	const struct mw_eve *eve;
 	const struct mw_agent_bl *bl;
+	const struct mw_agent_bp *bp; /* NULL: BPATTERNS off */
 	/* the metrics endpoint and the control socket (NULL: not counted) */
 	const struct mw_server *metrics_srv, *control_srv;
 	volatile const uint32_t *nr_blocked, *nr_blocked_net;

@@ -183,7 +183,7 @@ void mw_config_defaults(struct mw_config *cfg)
 	cfg->udp_idle_ms = 120000;
 	cfg->halfopen_ms = 30000;
 	cfg->closed_linger_ms = 5000;
-	cfg->peek_packets = 2;
+	cfg->peek_packets = 4;
 	cfg->peek_bytes = 256;
 	for (i = 0; i < ARRAY_SIZE(internal_defaults); i++)
 		mw_prefix_parse(internal_defaults[i], &cfg->internal[cfg->n_internal++]);

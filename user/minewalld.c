@@ -743,6 +743,7 @@ static int start_enforcement(struct agent *a)
 					     .policy = &a->policy,
 					     .eve = &a->eve,
 					     .bl = &a->bl,
+					     .bp = &a->bp,
 					     .metrics_srv = &a->metrics.srv,
 					     .control_srv = &a->control.srv,
 					     .nr_blocked = a->policy.nr_blocked,

@@ -2,7 +2,8 @@
 /*
  * fuzz_tls.c - the ClientHello SNI reader on any bytes: never a read past
  * the copy, a name it returns is normalised, and a cut copy of a hello
- * whose SNI was found says "more needed" or finds the same name.
+ * whose SNI was found says "more needed" or finds the same name; the search
+ * of a ClientHello's piece finds a normalised name or none.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -34,6 +35,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (ret != -ENOENT && ret != -EAGAIN && ret != -EINVAL) {
 		abort();
 	}
+	/* the search of a ClientHello's piece: a normalised name or none */
+	ret = mw_tls_sni_scan(copy, size, sni);
+	if (ret == 0 && (strnlen(sni, MW_NAME_MAX) == MW_NAME_MAX ||
+			 mw_name_normalise(sni, strlen(sni), norm) || strcmp(norm, sni)))
+		abort();
+	if (ret != 0 && ret != -ENOENT)
+		abort();
 	free(copy);
 	return 0;
 }

@@ -281,8 +281,9 @@ int mw_bp_judge_peek(const struct mw_event_peek *ev, const struct mw_flow *table
 	uint8_t handshake = ev->handshake;
 	enum mw_evidence e;
 
-	if (ev->key.proto != IPPROTO_TCP || !ev->len || ev->len > MW_PEEK_MAX ||
-	    ev->data[0] != '{' || !mw_stratum_match(ev->data, ev->len, m))
+	/* a continuation of a ClientHello is no message of its own */
+	if (ev->key.proto != IPPROTO_TCP || !ev->len || ev->len > MW_PEEK_MAX || ev->cont ||
+	    !mw_stratum_may_start(ev->data, ev->len) || !mw_stratum_match(ev->data, ev->len, m))
 		return 0;
 	if (ev->host_opened && !handshake && table && table->host_opened)
 		handshake = table->handshake;

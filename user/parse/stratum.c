@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "minewall.h"
 #include "parse/stratum.h"
 
 #define LINE_MAX_BYTES 4096
@@ -212,6 +213,16 @@ static int match_text(const char *line, struct mw_stratum *m)
 		return 1;
 	}
 	return 0;
+}
+
+int mw_stratum_may_start(const uint8_t *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len && i < MW_PEEK_WS_MAX; i++)
+		if (!strchr(" \t\r\n", buf[i]) || !buf[i])
+			return buf[i] == '{';
+	return i == MW_PEEK_WS_MAX; /* more whitespace: the lines after it tell */
 }
 
 int mw_stratum_match(const uint8_t *buf, size_t len, struct mw_stratum *m)

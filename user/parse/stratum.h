@@ -36,6 +36,10 @@ struct mw_stratum {
 	char agent[64]; /* the miner's name, when the message carries it */
 };
 
+/* Returns 1 when @buf may start a JSON-RPC message: '{' after whitespace
+ * (space, tab, CR, LF), or MW_PEEK_WS_MAX bytes of whitespace first; the
+ * same test the datapath makes before it copies a payload. */
+int mw_stratum_may_start(const uint8_t *buf, size_t len);
 /* Returns 1 when @buf holds a Stratum message (and fills @m), else 0. */
 int mw_stratum_match(const uint8_t *buf, size_t len, struct mw_stratum *m);
 const char *mw_stratum_dialect_name(enum mw_stratum_dialect d);

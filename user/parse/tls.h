@@ -19,4 +19,12 @@
  */
 int mw_tls_sni(const uint8_t *buf, size_t len, char *sni);
 
+/*
+ * Finds a server_name list anywhere in @buf, a piece of a ClientHello whose
+ * start is missing (lengths that agree, a valid dotted name), and writes the
+ * name into @sni. Returns 0 or -ENOENT. Only for the host's own ClientHello:
+ * whoever writes the bytes chooses what this finds.
+ */
+int mw_tls_sni_scan(const uint8_t *buf, size_t len, char *sni);
+
 #endif
