@@ -25,6 +25,7 @@
 #define MW_MAP_AGENT "mw_agent"
 #define MW_MAP_SVC "mw_svc"
 #define MW_MAP_OWNER "mw_owner"
+#define MW_MAP_SSH_WRITER "mw_ssh_writer"
 #define MW_MAP_PEEKS "mw_peeks"
 
 #define MW_PIN_PATH_DEFAULT "/sys/fs/bpf/minewall"
@@ -46,6 +47,7 @@
 #define MW_BLOCK_NET_MAX 16384
 #define MW_MAX_IFACES 16
 #define MW_OWNER_MAX 65536
+#define MW_SSH_WRITER_MAX 16384 /* SSH connections whose writer is known */
 
 /* Bytes of a reply's first packet copied into a burst event (a reply code). */
 #define MW_HEAD_MAX 32
@@ -369,6 +371,22 @@ struct mw_owner {
 	__u64 cgroup_id;
 	__u64 ts_ns;
 	char comm[16];
+};
+
+/**
+ * struct mw_ssh_writer - value of mw_ssh_writer, keyed by the connection's
+ * struct mw_flow_key: who wrote the latest bytes an SSH server (a local
+ * port of MW_SVC_SSH) sent on it. OpenSSH writes as its privilege-separation
+ * user ("sshd") until a client authenticated, then as the logged-in user: the
+ * host's own word that a login happened, which no client can forge.
+ * @uid:   real uid of the writing task
+ * @pid:   its thread group id
+ * @ts_ns: CLOCK_MONOTONIC time of the write
+ */
+struct mw_ssh_writer {
+	__u32 uid;
+	__u32 pid;
+	__u64 ts_ns;
 };
 
 /* Interface attachment as the agent records it in mw_agent. */

@@ -44,6 +44,11 @@ void mw_dict_on_login(struct mw_dict *d, mw_dict_login_fn fn)
 	d->login = fn;
 }
 
+void mw_dict_on_confirm(struct mw_dict *d, mw_dict_confirm_fn fn)
+{
+	d->confirm = fn;
+}
+
 void mw_dict_free(struct mw_dict *d)
 {
 	size_t i;
@@ -191,11 +196,24 @@ static unsigned ssh_refusals_in(const struct conn *c, uint32_t size)
 	return n;
 }
 
-/* The server let the client in, as far as sizes can tell. */
+static void ssh_junk(struct mw_dict *d, struct conn *c, uint64_t now);
+
+/* The server let the client in, as far as sizes can tell: the host says
+ * whether it did where it can. A client can provoke replies of a login's
+ * sizes (under 16-byte blocks, junk's answers sent at once); it cannot make
+ * sshd change its user. */
 static void ssh_login(struct mw_dict *d, struct conn *c, uint64_t now)
 {
 	c->candidate = false;
 	c->login = LOGIN_NONE;
+	if (d->confirm && d->confirm(d->arg, c->svc, &c->key) == 0) {
+		/* a forged login: no session, every answer counts again */
+		c->success = false;
+		c->after = 0;
+		ssh_junk(d, c, now);
+		c->evidence = "SSH login's shape forged (sshd still unauthenticated)";
+		return;
+	}
 	dict_login(d, c, now);
 }
 

@@ -23,7 +23,10 @@
  *   bytes smaller than SERVICE_ACCEPT under every cipher) followed by
  *   OpenSSH's unsolicited host-key announcement and one more reply; a
  *   client that provokes a reply no ordinary client gets (UNIMPLEMENTED)
- *   has its tries counted at once. Re-exchanges are neither;
+ *   has its tries counted at once. Re-exchanges are neither. Where the host
+ *   can tell (mw_dict_on_confirm: sshd still writing as its unprivileged
+ *   user has let no one in), a login's shape without its word is a forgery,
+ *   and the connection's tries count at once;
  * - other encrypted services (RDP): a refusal that repeats inside a
  *   connection, and a short connection that went no further than its
  *   handshake (RDP puts one try in each connection).
@@ -73,11 +76,18 @@ typedef void (*mw_dict_fn)(void *arg, const struct mw_dict_detection *d);
 typedef void (*mw_dict_login_fn)(void *arg, unsigned svc, const struct mw_addr *src,
 				 uint16_t src_port, bool up);
 
+/* The host's word on a login the replies' shape shows on connection @key
+ * (the local side is the server): 1 a login happened, 0 none did (the shape
+ * was forged), -ENOENT the host cannot tell (not a local server, no
+ * record): the shape is taken then. */
+typedef int (*mw_dict_confirm_fn)(void *arg, unsigned svc, const struct mw_flow_key *key);
+
 struct mw_dict;
 
 struct mw_dict *mw_dict_new(const struct mw_config *cfg, mw_dict_fn fn, void *arg);
 void mw_dict_free(struct mw_dict *d);
 void mw_dict_on_login(struct mw_dict *d, mw_dict_login_fn fn);
+void mw_dict_on_confirm(struct mw_dict *d, mw_dict_confirm_fn fn);
 /* The datapath's events for watched connections. */
 void mw_dict_burst(struct mw_dict *d, const struct mw_event_burst *ev);
 void mw_dict_flow_end(struct mw_dict *d, const struct mw_event_flow *ev);
