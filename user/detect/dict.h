@@ -24,6 +24,11 @@
  * that works, so they become final only when that connection ends without a
  * login, holds `grace` of them, or the same source has another connection
  * with pending tries at once (a parallel guesser).
+ *
+ * Tries are counted in the unit that is banned: an IPv4 address, an IPv6
+ * [enforce] ipv6_prefix (a /64), so that addresses rotated inside it add up;
+ * over the window and a long window (a slow guesser); and per prefix (an
+ * IPv4 /24, an IPv6 /48) whose sources, each with tries of its own, add up.
  */
 #ifndef MW_DICT_H
 #define MW_DICT_H
@@ -42,7 +47,11 @@ struct mw_dict_detection {
 	unsigned svc; /* enum mw_svc */
 	const char *method; /* SSHDICT, RDPDICT, HTTPDICT, DICTATTACK */
 	const char *evidence; /* what the tries were read from */
-	struct mw_addr src; /* the attacker (a listed source when distributed) */
+	struct mw_addr src; /* the attacker's latest address (a listed one when distributed) */
+	/* where the tries were counted, what a block covers: @src's address
+	 * (IPv4), its ipv6_prefix (IPv6), or the prefix of an aggregate */
+	struct mw_prefix src_prefix;
+	uint64_t window_ms; /* the window the tries were counted in */
 	struct mw_addr dst;
 	uint16_t dst_port;
 	uint16_t src_port; /* of the connection that crossed the threshold */
@@ -51,7 +60,8 @@ struct mw_dict_detection {
 	uint64_t first_ns, last_ns;
 	bool successful; /* a recognised login after failed tries */
 	bool distributed;
-	struct mw_addr sources[MW_DICT_MAX_LISTED];
+	bool aggregate; /* many sources of @src_prefix, each below the threshold */
+	struct mw_addr sources[MW_DICT_MAX_LISTED]; /* distributed, aggregate */
 	unsigned n_sources;
 	unsigned total_sources;
 };
