@@ -54,6 +54,7 @@ run_suite() {
 start=$(date +%s)
 run_suite unit "$BUILD_DIR/selftests/test_unit"
 run_suite dict "$BUILD_DIR/selftests/test_dict"
+run_suite dict_tries "$BUILD_DIR/selftests/test_dict_tries"
 run_suite policy "$BUILD_DIR/selftests/test_policy"
 run_suite lists "$BUILD_DIR/selftests/test_lists"
 run_suite dnstrust "$BUILD_DIR/selftests/test_dnstrust"
