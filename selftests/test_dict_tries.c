@@ -94,10 +94,30 @@ static void refused(struct mw_dict *d, const char *src, uint16_t sport, unsigned
 	ftp(d, src, sport, r, tries);
 }
 
-static struct mw_dict *dict_new(struct mw_config *cfg, struct dets *ds)
+static struct mw_dict *dict_new(const struct mw_config *cfg, struct dets *ds)
 {
 	memset(ds, 0, sizeof(*ds));
 	return mw_dict_new(cfg, on_det, ds);
+}
+
+/* A detector over @cfg that sees up to @n sources (@fmt with @step times
+ * 1..@n: an address), @tries refused passwords each, @gap apart, until the
+ * first detection; returns the sources played. */
+static int attack(const struct mw_config *cfg, struct dets *ds, const char *fmt, int step, int n,
+		  unsigned tries, uint64_t gap)
+{
+	struct mw_dict *d = dict_new(cfg, ds);
+	char src[64];
+	int i;
+
+	for (i = 1; i <= n && !ds->n; i++) {
+		snprintf(src, sizeof(src), fmt, step * i);
+		refused(d, src, (uint16_t)(40000 + i), tries);
+		mw_dict_tick(d, T);
+		T += gap;
+	}
+	mw_dict_free(d);
+	return i - 1;
 }
 
 static bool prefix_is(const struct mw_prefix *p, const char *want)
@@ -111,128 +131,73 @@ static void t_ipv6_rotation(void *arg)
 {
 	struct mw_config cfg;
 	struct dets ds;
-	struct mw_dict *d;
-	char src[64];
-	int i;
+	int n;
 
 	mw_config_defaults(&cfg);
-	d = dict_new(&cfg, &ds);
 	/* 30 addresses of one /64, one refusal each: the /64 is the source */
-	for (i = 1; i <= 30 && !ds.n; i++) {
-		snprintf(src, sizeof(src), "2001:db8:1:2::%x", 0x100 + i);
-		refused(d, src, 40000, 1);
-	}
+	n = attack(&cfg, &ds, "2001:db8:1:2::%x", 1, 30, 1, MS);
 	if (ASSERT_EQ(ds.n, 1, "addresses rotated inside a /64 add up")) {
-		ASSERT_EQ(i - 1, 3, "detected at the threshold's try (auth_attempts 3)");
+		ASSERT_EQ(n, 3, "detected at the threshold's try (auth_attempts 3)");
 		ASSERT_TRUE(prefix_is(&ds.d[0].src_prefix, "2001:db8:1:2::/64"),
 			    "src_prefix is the /64");
 		ASSERT_TRUE(!ds.d[0].aggregate && !ds.d[0].distributed, "one source");
 		ASSERT_EQ(ds.d[0].attempts, 3, "its tries");
 	}
-	mw_dict_free(d);
-
 	/* ipv6_prefix = 128: each address apart, as before */
 	cfg.ipv6_prefix = 128;
-	d = dict_new(&cfg, &ds);
-	for (i = 1; i <= 30; i++) {
-		snprintf(src, sizeof(src), "2001:db8:1:2::%x", 0x100 + i);
-		refused(d, src, 40000, 1);
-	}
+	attack(&cfg, &ds, "2001:db8:1:2::%x", 1, 30, 1, MS);
 	ASSERT_EQ(ds.n, 0, "ipv6_prefix 128: one refusal each is nothing");
-	mw_dict_free(d);
-
 	/* IPv4 counts per address: neighbours of a /24 do not add up this way */
 	mw_config_defaults(&cfg);
-	d = dict_new(&cfg, &ds);
-	for (i = 1; i <= 30; i++) {
-		snprintf(src, sizeof(src), "198.51.100.%d", i);
-		refused(d, src, 40000, 1);
-	}
+	attack(&cfg, &ds, "198.51.100.%d", 1, 30, 1, MS);
 	ASSERT_EQ(ds.n, 0, "IPv4: one refusal from each of 30 addresses is nothing");
-	mw_dict_free(d);
 }
 
 static void t_long_window(void *arg)
 {
 	struct mw_config cfg;
 	struct dets ds;
-	struct mw_dict *d;
-	int i;
+	int n;
 
 	mw_config_defaults(&cfg);
 	cfg.dict_long_window_ms = 10 * 60000;
 	cfg.dict_long_attempts = 4;
-	d = dict_new(&cfg, &ds);
 	/* one try every 40 s: never 3 in a minute */
-	for (i = 1; i <= 10 && !ds.n; i++) {
-		refused(d, "203.0.113.5", (uint16_t)(40000 + i), 1);
-		mw_dict_tick(d, T);
-		T += 40 * SEC;
-	}
+	n = attack(&cfg, &ds, "203.0.113.5", 0, 10, 1, 40 * SEC);
 	if (ASSERT_EQ(ds.n, 1, "a try every 40 s: detected over the long window")) {
-		ASSERT_EQ(i - 1, 4, "at long_attempts");
+		ASSERT_EQ(n, 4, "at long_attempts");
 		ASSERT_EQ(ds.d[0].attempts, 4, "its tries");
 		ASSERT_EQ(ds.d[0].window_ms, 600000, "counted over the long window");
 		ASSERT_TRUE(prefix_is(&ds.d[0].src_prefix, "203.0.113.5"),
 			    "src_prefix: the address");
 	}
-	mw_dict_free(d);
-
 	/* slower than long_attempts in long_window: never */
-	d = dict_new(&cfg, &ds);
-	for (i = 1; i <= 12; i++) {
-		refused(d, "203.0.113.6", (uint16_t)(40000 + i), 1);
-		mw_dict_tick(d, T);
-		T += 4 * 60 * SEC;
-	}
+	attack(&cfg, &ds, "203.0.113.6", 0, 12, 1, 4 * 60 * SEC);
 	ASSERT_EQ(ds.n, 0, "a try every 4 minutes: 3 in 10 minutes at most, nothing");
-	mw_dict_free(d);
-
 	/* the long window never counts a service to fewer tries than its own
 	 * threshold: auth_attempts 6 beats long_attempts 4 */
 	cfg.dict[MW_SVC_AUTH].attempts = 6;
-	d = dict_new(&cfg, &ds);
-	for (i = 1; i <= 10 && !ds.n; i++) {
-		refused(d, "203.0.113.7", (uint16_t)(40000 + i), 1);
-		mw_dict_tick(d, T);
-		T += 40 * SEC;
-	}
-	ASSERT_EQ(i - 1, 6, "a service's own higher threshold holds over the long window");
-	mw_dict_free(d);
-
+	n = attack(&cfg, &ds, "203.0.113.7", 0, 10, 1, 40 * SEC);
+	ASSERT_EQ(n, 6, "a service's own higher threshold holds over the long window");
 	/* long_window = 0: off */
 	mw_config_defaults(&cfg);
 	cfg.dict_long_window_ms = 0;
 	cfg.dict_long_attempts = 4;
-	d = dict_new(&cfg, &ds);
-	for (i = 1; i <= 10; i++) {
-		refused(d, "203.0.113.8", (uint16_t)(40000 + i), 1);
-		mw_dict_tick(d, T);
-		T += 40 * SEC;
-	}
+	attack(&cfg, &ds, "203.0.113.8", 0, 10, 1, 40 * SEC);
 	ASSERT_EQ(ds.n, 0, "long_window 0: off");
-	mw_dict_free(d);
 }
 
 static void t_aggregate(void *arg)
 {
 	struct mw_config cfg;
 	struct dets ds;
-	struct mw_dict *d;
-	char src[64];
-	int i;
+	int n;
 
 	mw_config_defaults(&cfg);
-	d = dict_new(&cfg, &ds);
 	/* 20 addresses of one /24, 2 tries each: each below auth_attempts */
-	for (i = 1; i <= 20 && !ds.n; i++) {
-		snprintf(src, sizeof(src), "198.51.100.%d", 10 * i);
-		refused(d, src, 41000, 2);
-		mw_dict_tick(d, T);
-		T += 5 * SEC;
-	}
+	n = attack(&cfg, &ds, "198.51.100.%d", 10, 20, 2, 5 * SEC);
 	if (ASSERT_EQ(ds.n, 1, "a /24 whose sources each stay below: detected")) {
-		ASSERT_EQ(i - 1, 4, "at aggregate_sources, aggregate_attempts");
+		ASSERT_EQ(n, 4, "at aggregate_sources, aggregate_attempts");
 		ASSERT_TRUE(ds.d[0].aggregate, "aggregate");
 		ASSERT_TRUE(prefix_is(&ds.d[0].src_prefix, "198.51.100.0/24"),
 			    "src_prefix: the /24");
@@ -241,72 +206,43 @@ static void t_aggregate(void *arg)
 		ASSERT_EQ(ds.d[0].attempts, 8, "their tries");
 		ASSERT_EQ(ds.d[0].window_ms, 3600000, "over the long window");
 	}
-	mw_dict_free(d);
-
-	/* the same, spread over 40 minutes: within the long window */
-	d = dict_new(&cfg, &ds);
-	for (i = 1; i <= 20 && !ds.n; i++) {
-		snprintf(src, sizeof(src), "198.51.100.%d", 10 * i);
-		refused(d, src, 41000, 1);
-		T += 5 * 60 * SEC;
-		refused(d, src, 41001, 1);
-		mw_dict_tick(d, T);
-		T += 5 * 60 * SEC;
-	}
-	ASSERT_EQ(ds.n, 1, "a /24, a try every 5 minutes: detected within the hour");
-	mw_dict_free(d);
-
+	/* the same, a source every 10 minutes: within the long window */
+	n = attack(&cfg, &ds, "198.51.100.%d", 10, 20, 2, 10 * 60 * SEC);
+	ASSERT_TRUE(ds.n == 1 && n == 4,
+		    "a /24, a source every 10 minutes: detected within the hour");
+	/* slower than that: never */
+	attack(&cfg, &ds, "198.51.100.%d", 10, 20, 2, 25 * 60 * SEC);
+	ASSERT_EQ(ds.n, 0, "a source every 25 minutes: 3 in the hour at most, nothing");
 	/* IPv6: /64 sources of one /48 */
-	d = dict_new(&cfg, &ds);
-	for (i = 1; i <= 20 && !ds.n; i++) {
-		snprintf(src, sizeof(src), "2001:db8:7:%x::1", i);
-		refused(d, src, 41000, 2);
-	}
+	attack(&cfg, &ds, "2001:db8:7:%x::1", 1, 20, 2, MS);
 	if (ASSERT_EQ(ds.n, 1, "/64s of one /48: detected"))
 		ASSERT_TRUE(prefix_is(&ds.d[0].src_prefix, "2001:db8:7::/48"),
 			    "src_prefix: the /48");
-	mw_dict_free(d);
-
 	/* aggregate_v4 = 32: off (8 sources: fewer than distributed_sources) */
 	cfg.dict_agg_v4 = 32;
-	d = dict_new(&cfg, &ds);
-	for (i = 1; i <= 8; i++) {
-		snprintf(src, sizeof(src), "198.51.100.%d", 10 * i);
-		refused(d, src, 41000, 2);
-	}
+	attack(&cfg, &ds, "198.51.100.%d", 10, 8, 2, MS);
 	ASSERT_EQ(ds.n, 0, "aggregate_v4 32: off");
-	mw_dict_free(d);
 }
 
 static void t_exempt(void *arg)
 {
 	struct mw_config cfg;
 	struct dets ds;
-	struct mw_dict *d;
-	char src[64];
-	int i;
 
 	/* internal prefixes are never aggregated (8 sources with 2 tries
 	 * each: twice aggregate_sources, fewer than distributed_sources) */
 	mw_config_defaults(&cfg);
-	d = dict_new(&cfg, &ds);
-	for (i = 1; i <= 8; i++) {
-		snprintf(src, sizeof(src), "10.1.2.%d", i);
-		refused(d, src, 42000, 2);
-	}
+	attack(&cfg, &ds, "10.1.2.%d", 1, 8, 2, MS);
 	ASSERT_EQ(ds.n, 0, "[network] internal: never aggregated");
-	mw_dict_free(d);
-
 	/* nor a prefix that holds an allowlisted address */
 	ASSERT_EQ(mw_prefix_parse("198.51.100.200/32", &cfg.allow[0]), 0, "allow");
 	cfg.n_allow = 1;
-	d = dict_new(&cfg, &ds);
-	for (i = 1; i <= 8; i++) {
-		snprintf(src, sizeof(src), "198.51.100.%d", i);
-		refused(d, src, 42000, 2);
-	}
+	attack(&cfg, &ds, "198.51.100.%d", 1, 8, 2, MS);
 	ASSERT_EQ(ds.n, 0, "a /24 holding an [enforce] allow address: never aggregated");
-	mw_dict_free(d);
+	/* the same sources without it: detected (the two above could fail) */
+	cfg.n_allow = 0;
+	attack(&cfg, &ds, "198.51.100.%d", 1, 8, 2, MS);
+	ASSERT_EQ(ds.n, 1, "without the allowlisted address: detected");
 }
 
 static void t_typos(void *arg)
