@@ -100,6 +100,20 @@ static struct mw_dict *dict_new(const struct mw_config *cfg, struct dets *ds)
 	return mw_dict_new(cfg, on_det, ds);
 }
 
+static bool prefix_is(const struct mw_prefix *p, const char *want)
+{
+	char buf[MW_ADDRSTRLEN];
+
+	return !strcmp(mw_prefix_str(p, buf, sizeof(buf)), want);
+}
+
+static const char *host_prefix; /* the agent says: holds the host's own address */
+
+static bool may_aggregate(void *arg, const struct mw_prefix *p)
+{
+	return !host_prefix || !prefix_is(p, host_prefix);
+}
+
 /* A detector over @cfg that sees up to @n sources (@fmt with @step times
  * 1..@n: an address), @tries refused passwords each, @gap apart, until the
  * first detection; returns the sources played. */
@@ -110,6 +124,7 @@ static int attack(const struct mw_config *cfg, struct dets *ds, const char *fmt,
 	char src[64];
 	int i;
 
+	mw_dict_on_prefix(d, may_aggregate);
 	for (i = 1; i <= n && !ds->n; i++) {
 		snprintf(src, sizeof(src), fmt, step * i);
 		refused(d, src, (uint16_t)(40000 + i), tries);
@@ -118,13 +133,6 @@ static int attack(const struct mw_config *cfg, struct dets *ds, const char *fmt,
 	}
 	mw_dict_free(d);
 	return i - 1;
-}
-
-static bool prefix_is(const struct mw_prefix *p, const char *want)
-{
-	char buf[MW_ADDRSTRLEN];
-
-	return !strcmp(mw_prefix_str(p, buf, sizeof(buf)), want);
 }
 
 static void t_ipv6_rotation(void *arg)
@@ -239,8 +247,13 @@ static void t_exempt(void *arg)
 	cfg.n_allow = 1;
 	attack(&cfg, &ds, "198.51.100.%d", 1, 8, 2, MS);
 	ASSERT_EQ(ds.n, 0, "a /24 holding an [enforce] allow address: never aggregated");
-	/* the same sources without it: detected (the two above could fail) */
+	/* nor one the agent refuses: the host's own /24 */
 	cfg.n_allow = 0;
+	host_prefix = "198.51.100.0/24";
+	attack(&cfg, &ds, "198.51.100.%d", 1, 8, 2, MS);
+	host_prefix = NULL;
+	ASSERT_EQ(ds.n, 0, "a /24 holding the host's own address: never aggregated");
+	/* the same sources without either: detected (the three above could fail) */
 	attack(&cfg, &ds, "198.51.100.%d", 1, 8, 2, MS);
 	ASSERT_EQ(ds.n, 1, "without the allowlisted address: detected");
 }

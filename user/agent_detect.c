@@ -130,6 +130,14 @@ static void on_login(void *arg, unsigned svc, const struct mw_addr *src, uint16_
 		 port, up ? "allowlisted while this connection lasts" : "connection ended");
 }
 
+/* A prefix whose sources may add up: it holds nothing never blocked. */
+static bool may_aggregate(void *arg, const struct mw_prefix *p)
+{
+	struct mw_agent_detect *ad = arg;
+
+	return !ad->allow || !mw_allow_match(ad->allow, p);
+}
+
 int mw_agent_detect_init(struct mw_agent_detect *ad, const struct mw_config *cfg,
 			 struct mw_policy *policy, struct mw_allow *allow, struct mw_events *events)
 {
@@ -143,6 +151,7 @@ int mw_agent_detect_init(struct mw_agent_detect *ad, const struct mw_config *cfg
 	if (!ad->dict)
 		return -ENOMEM;
 	mw_dict_on_login(ad->dict, on_login);
+	mw_dict_on_prefix(ad->dict, may_aggregate);
 	return mw_events_add_sink(events, &sink);
 }
 

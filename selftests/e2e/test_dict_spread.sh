@@ -43,10 +43,14 @@ expect_block() {
 
 # --- the slow guesser, all along: one password every 40 s, up to 15 min ---
 (
+	nap=
+	trap '[ -n "$nap" ] && kill "$nap" 2>/dev/null; exit 0' TERM
 	for _ in $(seq 1 22); do
 		blocked "$SLOW" && exit 0
 		ssh_guess "$SLOW" 1
-		sleep 40 # the attacker's pace, not a wait for a condition
+		sleep 40 & # the attacker's pace, not a wait for a condition
+		nap=$!
+		wait "$nap"
 	done
 ) &
 slow_pid=$!

@@ -73,11 +73,17 @@ typedef void (*mw_dict_fn)(void *arg, const struct mw_dict_detection *d);
 typedef void (*mw_dict_login_fn)(void *arg, unsigned svc, const struct mw_addr *src,
 				 uint16_t src_port, bool up);
 
+/* Whether the sources of @p may add up to one attacker (the agent: @p holds
+ * no address that is never blocked, such as the host's own). */
+typedef bool (*mw_dict_prefix_fn)(void *arg, const struct mw_prefix *p);
+
 struct mw_dict;
 
 struct mw_dict *mw_dict_new(const struct mw_config *cfg, mw_dict_fn fn, void *arg);
 void mw_dict_free(struct mw_dict *d);
 void mw_dict_on_login(struct mw_dict *d, mw_dict_login_fn fn);
+/* Without it, a prefix holding no internal or [enforce] allow address may. */
+void mw_dict_on_prefix(struct mw_dict *d, mw_dict_prefix_fn fn);
 /* The datapath's events for watched connections. */
 void mw_dict_burst(struct mw_dict *d, const struct mw_event_burst *ev);
 void mw_dict_flow_end(struct mw_dict *d, const struct mw_event_flow *ev);

@@ -114,6 +114,7 @@ struct mw_dict {
 	const struct mw_config *cfg;
 	mw_dict_fn fn;
 	mw_dict_login_fn login;
+	mw_dict_prefix_fn may_aggregate;
 	void *arg;
 	struct conn *conns[CONN_BUCKETS];
 	struct src *srcs[SRC_BUCKETS];

@@ -71,10 +71,15 @@ static void long_retract(struct src *s, unsigned n)
 
 /* --- prefixes: the sources of one /24 or /48 add up ------------------------ */
 
+void mw_dict_on_prefix(struct mw_dict *d, mw_dict_prefix_fn fn)
+{
+	d->may_aggregate = fn;
+}
+
 /* Where @s's tries add up with its neighbours': the aggregate prefix, unless
- * it is off, no wider than one source, or would cover an internal or
- * allowlisted address (the host's own and its sessions' the policy refuses
- * to block as well). */
+ * it is off, no wider than one source, or holds an internal or allowlisted
+ * address (and, as the agent says, the host's own, its gateway's, an SSH
+ * session's peer's: the policy refuses to block those whole as well). */
 static bool agg_prefix(const struct mw_dict *d, const struct src *s, struct mw_prefix *p)
 {
 	const struct mw_config *cfg = d->cfg;
@@ -86,7 +91,8 @@ static bool agg_prefix(const struct mw_dict *d, const struct src *s, struct mw_p
 	p->len = (uint8_t)len;
 	mw_addr_mask(&p->addr, len);
 	return !mw_prefixes_overlap(cfg->internal, cfg->n_internal, p) &&
-	       !mw_prefixes_overlap(cfg->allow, cfg->n_allow, p);
+	       !mw_prefixes_overlap(cfg->allow, cfg->n_allow, p) &&
+	       (!d->may_aggregate || d->may_aggregate(d->arg, p));
 }
 
 static struct agg **agg_slot(struct mw_dict *d, const struct mw_prefix *p, unsigned svc)
