@@ -77,6 +77,7 @@ AGENT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(AGENT_SRCS))
 CLI_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRCS))
 
 TEST_PROGS := $(BUILD)/selftests/test_packets $(BUILD)/selftests/test_unit $(BUILD)/selftests/test_dict \
+	$(BUILD)/selftests/test_dict_tries \
 	$(BUILD)/selftests/test_lists $(BUILD)/selftests/test_dnstrust \
 	$(BUILD)/selftests/test_patterns $(BUILD)/selftests/test_nft $(BUILD)/selftests/bench_sendmmsg \
 	$(BUILD)/selftests/test_policy
@@ -127,6 +128,11 @@ $(BUILD)/selftests/test_packets: $(BUILD)/selftests/test_packets.o \
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/selftests/test_dict: $(BUILD)/selftests/test_dict.o $(BUILD)/selftests/test.o \
+		$(BUILD)/user/detect/dict.o $(BUILD)/user/detect/dict_tries.o $(LIB_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/selftests/test_dict_tries: $(BUILD)/selftests/test_dict_tries.o $(BUILD)/selftests/test.o \
 		$(BUILD)/user/detect/dict.o $(BUILD)/user/detect/dict_tries.o $(LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@

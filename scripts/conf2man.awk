@@ -21,7 +21,7 @@ BEGIN {
 }
 /^\[.*\]$/ { flush_text(); header = 0; print ".SH SECTION " toupper($0); next }
 header { next }
-/^#[a-z_]+ =( |$)/ {
+/^#[a-z_][a-z0-9_]* =( |$)/ {
 	flush_text()
 	sub(/^#/, "")
 	print ".TP"

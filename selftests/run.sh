@@ -55,6 +55,7 @@ start=$(date +%s)
 run_suite data bash selftests/check_data.sh
 run_suite unit "$BUILD_DIR/selftests/test_unit"
 run_suite dict "$BUILD_DIR/selftests/test_dict"
+run_suite dict_tries "$BUILD_DIR/selftests/test_dict_tries"
 run_suite policy "$BUILD_DIR/selftests/test_policy"
 run_suite lists "$BUILD_DIR/selftests/test_lists"
 run_suite dnstrust "$BUILD_DIR/selftests/test_dnstrust"

@@ -866,6 +866,7 @@ static void t_distributed(void *arg)
 
 	mw_config_defaults(&cfg);
 	cfg.dict[MW_SVC_SSH].attempts = 10; /* each source stays below */
+	cfg.dict_agg_v4 = 32; /* the sources share a /24: this is the service-wide rule alone */
 	d = mw_dict_new(&cfg, on_det, &ds);
 	T = 1000 * MS;
 	for (i = 0; i < 12; i++) {
@@ -1122,7 +1123,8 @@ static void t_bounded(void *arg)
 	for (i = 0; i < 100000; i++) {
 		struct conn c;
 
-		snprintf(src, sizeof(src), "2001:db8:%x::%x", i >> 12, i & 0xfff);
+		/* a /64 each: addresses of one /64 add up */
+		snprintf(src, sizeof(src), "2001:db8:%x:%x::1", i >> 12, i & 0xfff);
 		conn_open(&c, d, src, 1024 + i % 60000, MW_SVC_SSH, 22, ssh_password_bad,
 			  ARRAY_SIZE(ssh_password_bad));
 		/* open connections only: their ends never come (evicted) */

@@ -43,7 +43,7 @@ int mw_addr_parse(const char *s, struct mw_addr *a)
 	return -EINVAL;
 }
 
-static void prefix_mask(struct mw_addr *a, unsigned len)
+void mw_addr_mask(struct mw_addr *a, unsigned len)
 {
 	unsigned i;
 
@@ -89,7 +89,7 @@ int mw_prefix_parse(const char *s, struct mw_prefix *p)
 		return -EINVAL;
 	p->len = (uint8_t)(max == 32 ? len + 96 : len);
 	masked = p->addr;
-	prefix_mask(&masked, p->len);
+	mw_addr_mask(&masked, p->len);
 	if (memcmp(&masked, &p->addr, sizeof(masked)))
 		return -EINVAL; /* 10.0.0.1/8: host bits set, most likely a typo */
 	return 0;
@@ -121,7 +121,7 @@ bool mw_prefix_contains(const struct mw_prefix *p, const struct mw_addr *a)
 {
 	struct mw_addr masked = *a;
 
-	prefix_mask(&masked, p->len);
+	mw_addr_mask(&masked, p->len);
 	return !memcmp(&masked, &p->addr, sizeof(masked));
 }
 
@@ -190,6 +190,16 @@ bool mw_prefixes_contain(const struct mw_prefix *set, size_t n, const struct mw_
 
 	for (i = 0; i < n; i++)
 		if (mw_prefix_contains(&set[i], a))
+			return true;
+	return false;
+}
+
+bool mw_prefixes_overlap(const struct mw_prefix *set, size_t n, const struct mw_prefix *p)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (mw_prefix_overlap(&set[i], p))
 			return true;
 	return false;
 }

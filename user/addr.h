@@ -28,9 +28,13 @@ int mw_addr_parse(const char *s, struct mw_addr *a);
 int mw_prefix_parse(const char *s, struct mw_prefix *p);
 char *mw_addr_str(const struct mw_addr *a, char *buf, size_t len);
 char *mw_prefix_str(const struct mw_prefix *p, char *buf, size_t len);
+/* Clears the bits of @a past the first @len (the mapped space for IPv4). */
+void mw_addr_mask(struct mw_addr *a, unsigned len);
 bool mw_prefix_contains(const struct mw_prefix *p, const struct mw_addr *a);
 /* True when one of the @n prefixes of @set holds @a. */
 bool mw_prefixes_contain(const struct mw_prefix *set, size_t n, const struct mw_addr *a);
+/* True when one of the @n prefixes of @set shares an address with @p. */
+bool mw_prefixes_overlap(const struct mw_prefix *set, size_t n, const struct mw_prefix *p);
 /* True when the prefixes share any address. */
 bool mw_prefix_overlap(const struct mw_prefix *a, const struct mw_prefix *b);
 /* Parses IPV4:PORT or [IPV6]:PORT. Returns 0 or -EINVAL. */

@@ -13,20 +13,53 @@
 #include "log.h"
 #include "util.h"
 
+/* Blocks @target (an address, or a prefix that is the attacker) for @det. */
+static void block_target(struct mw_agent_detect *ad, const struct mw_dict_detection *det,
+			 const struct mw_prefix *target, const char **action)
+{
+	struct mw_block_req req = { .method = det->method, .target = *target };
+	char reason[MW_REASON_MAX], pfx[MW_ADDRSTRLEN];
+	int at;
+
+	at = snprintf(reason, sizeof(reason), "%s", det->distributed ? "distributed attack, " : "");
+	if (det->aggregate && at >= 0 && (size_t)at < sizeof(reason))
+		at += snprintf(reason + at, sizeof(reason) - at, "%u sources of %s, ",
+			       det->total_sources,
+			       mw_prefix_str(&det->src_prefix, pfx, sizeof(pfx)));
+	if (at >= 0 && (size_t)at < sizeof(reason))
+		snprintf(reason + at, sizeof(reason) - at, "%u tries on port %u in %llus%s",
+			 det->attempts, det->dst_port, (unsigned long long)(det->window_ms / 1000),
+			 det->successful ? ", then a session" : "");
+	req.reason = reason;
+	*action = mw_policy_block_detection(ad->policy, &req);
+}
+
+/* An address: the policy bans an IPv6 one by its ipv6_prefix, the unit
+ * its tries were counted in, unless that would cover an allowlisted one. */
 static void block_source(struct mw_agent_detect *ad, const struct mw_dict_detection *det,
 			 const struct mw_addr *src, const char **action)
 {
-	struct mw_block_req req = { .method = det->method };
-	char reason[MW_REASON_MAX];
+	struct mw_prefix target = { .addr = *src, .len = 128 };
 
-	snprintf(reason, sizeof(reason), "%s%u tries on port %u in %llus%s",
-		 det->distributed ? "distributed attack, " : "", det->attempts, det->dst_port,
-		 (unsigned long long)(ad->cfg->dict_window_ms / 1000),
-		 det->successful ? ", then a session" : "");
-	req.target.addr = *src;
-	req.target.len = 128;
-	req.reason = reason;
-	*action = mw_policy_block_detection(ad->policy, &req);
+	block_target(ad, det, &target, action);
+}
+
+static void block(struct mw_agent_detect *ad, const struct mw_dict_detection *det,
+		  const char **action)
+{
+	unsigned i;
+
+	/* a prefix that holds an address never blocked (the host's own, its
+	 * gateway, an SSH session's peer): its attacking sources only */
+	if (det->aggregate && !(ad->allow && mw_allow_match(ad->allow, &det->src_prefix))) {
+		block_target(ad, det, &det->src_prefix, action);
+		return;
+	}
+	if (det->distributed || det->aggregate)
+		for (i = 0; i < det->n_sources; i++)
+			block_source(ad, det, &det->sources[i], action);
+	else
+		block_source(ad, det, &det->src, action);
 }
 
 static void on_detection(void *arg, const struct mw_dict_detection *det)
@@ -38,24 +71,24 @@ static void on_detection(void *arg, const struct mw_dict_detection *det)
 	unsigned i;
 
 	ad->detections++;
-	if (ad->cfg->dict_block) {
-		if (det->distributed)
-			for (i = 0; i < det->n_sources; i++)
-				block_source(ad, det, &det->sources[i], &action);
-		else
-			block_source(ad, det, &det->src, &action);
-	}
+	if (ad->cfg->dict_block)
+		block(ad, det, &action);
 	mw_eve_timestamp(ts, sizeof(ts));
-	detail = json_pack("{s:i, s:I, s:b, s:b}", "attempts", (int)det->attempts, "window_s",
-			   (json_int_t)(ad->cfg->dict_window_ms / 1000), "successful",
-			   det->successful, "distributed", det->distributed);
+	detail = json_pack("{s:i, s:I, s:b, s:b, s:b}", "attempts", (int)det->attempts, "window_s",
+			   (json_int_t)(det->window_ms / 1000), "successful", det->successful,
+			   "distributed", det->distributed, "aggregate", det->aggregate);
+	/* where the tries were counted, and what a block covers: the address,
+	 * its IPv6 prefix, or the prefix whose sources add up */
+	if (det->src_prefix.len)
+		json_object_set_new(detail, "src_prefix",
+				    json_string(mw_prefix_str(&det->src_prefix, src, sizeof(src))));
 	/* every try rests on a connection whose handshake was seen in order */
 	json_object_set_new(detail, "evidence",
 			    json_pack("{s:s, s:s}", "flows", "tcp-handshake-verified", "tries",
 				      det->evidence ? det->evidence : ""));
 	json_object_set_new(detail, "first_attempt_s_ago",
 			    json_real((double)(det->last_ns - det->first_ns) / 1e9));
-	if (det->distributed) {
+	if (det->distributed || det->aggregate) {
 		sources = json_array();
 		for (i = 0; i < det->n_sources; i++)
 			json_array_append_new(sources, json_string(mw_addr_str(&det->sources[i],
@@ -97,6 +130,14 @@ static void on_login(void *arg, unsigned svc, const struct mw_addr *src, uint16_
 		 port, up ? "allowlisted while this connection lasts" : "connection ended");
 }
 
+/* A prefix whose sources may add up: it holds nothing never blocked. */
+static bool may_aggregate(void *arg, const struct mw_prefix *p)
+{
+	struct mw_agent_detect *ad = arg;
+
+	return !ad->allow || !mw_allow_match(ad->allow, p);
+}
+
 int mw_agent_detect_init(struct mw_agent_detect *ad, const struct mw_config *cfg,
 			 struct mw_policy *policy, struct mw_allow *allow, struct mw_events *events)
 {
@@ -110,6 +151,7 @@ int mw_agent_detect_init(struct mw_agent_detect *ad, const struct mw_config *cfg
 	if (!ad->dict)
 		return -ENOMEM;
 	mw_dict_on_login(ad->dict, on_login);
+	mw_dict_on_prefix(ad->dict, may_aggregate);
 	return mw_events_add_sink(events, &sink);
 }
 

@@ -91,6 +91,12 @@ static const struct opt opts[] = {
 	{ "dict", "success_attempts", OPT_U64, OFF(dict_success_attempts), 1, 1000, NULL },
 	{ "dict", "connection_grace", OPT_U64, OFF(dict_grace), 1, 1000, NULL },
 	{ "dict", "http_internal", OPT_BOOL, OFF(dict_http_internal), 0, 0, NULL },
+	{ "dict", "long_window", OPT_DURATION, OFF(dict_long_window_ms), 0, 7 * 86400000ULL, NULL },
+	{ "dict", "long_attempts", OPT_U64, OFF(dict_long_attempts), 2, 100000, NULL },
+	{ "dict", "aggregate_v4", OPT_U64, OFF(dict_agg_v4), 8, 32, NULL },
+	{ "dict", "aggregate_v6", OPT_U64, OFF(dict_agg_v6), 16, 128, NULL },
+	{ "dict", "aggregate_sources", OPT_U64, OFF(dict_agg_sources), 2, 100000, NULL },
+	{ "dict", "aggregate_attempts", OPT_U64, OFF(dict_agg_attempts), 2, 1000000, NULL },
 	{ "dict", "block", OPT_BOOL, OFF(dict_block), 0, 0, NULL },
 	{ "blacklist", "lists", OPT_LIST, OFF(bl_lists), 0, 0, NULL },
 	{ "blacklist", "block", OPT_BOOL, OFF(bl_block), 0, 0, NULL },
@@ -209,6 +215,12 @@ void mw_config_defaults(struct mw_config *cfg)
 	cfg->dict_dist_attempts = 20;
 	cfg->dict_success_attempts = 3;
 	cfg->dict_grace = 6;
+	cfg->dict_long_window_ms = 3600000;
+	cfg->dict_long_attempts = 10;
+	cfg->dict_agg_v4 = 24;
+	cfg->dict_agg_v6 = 48;
+	cfg->dict_agg_sources = 4;
+	cfg->dict_agg_attempts = 8;
 	cfg->dict_block = true;
 	cfg->hook_timeout_ms = 10000;
 	cfg->element_counters = false;

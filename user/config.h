@@ -88,6 +88,11 @@ struct mw_config {
 	uint64_t dict_success_attempts;
 	uint64_t dict_grace; /* SSH: pending tries one connection may hold */
 	bool dict_http_internal; /* count HTTPDICT for internal clients too */
+	uint64_t dict_long_window_ms; /* a slow source's window; 0: off */
+	uint64_t dict_long_attempts; /* tries from one source in it that make an attack */
+	uint64_t dict_agg_v4, dict_agg_v6; /* prefixes whose sources add up (32, 128: off) */
+	uint64_t dict_agg_sources; /* sources of one prefix, each with tries, that make an attack */
+	uint64_t dict_agg_attempts; /* and their tries together */
 	bool dict_block;
 	/* [blacklist] */
 	char bl_lists[PATH_MAX]; /* [NAME=]PATH, ...; a directory loads each file in it */

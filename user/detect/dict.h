@@ -37,6 +37,11 @@
  * login, goes quiet for 5 s without one (a connection held open), holds
  * `grace` of them, or the same source has another connection with pending
  * tries at once (a parallel guesser).
+ *
+ * Tries are counted in the unit that is banned: an IPv4 address, an IPv6
+ * [enforce] ipv6_prefix (a /64), so that addresses rotated inside it add up;
+ * over the window and a long window (a slow guesser); and per prefix (an
+ * IPv4 /24, an IPv6 /48) whose sources, each with tries of its own, add up.
  */
 #ifndef MW_DICT_H
 #define MW_DICT_H
@@ -55,7 +60,11 @@ struct mw_dict_detection {
 	unsigned svc; /* enum mw_svc */
 	const char *method; /* SSHDICT, RDPDICT, HTTPDICT, DICTATTACK */
 	const char *evidence; /* what the tries were read from */
-	struct mw_addr src; /* the attacker (a listed source when distributed) */
+	struct mw_addr src; /* the attacker's latest address (a listed one when distributed) */
+	/* where the tries were counted, what a block covers: @src's address
+	 * (IPv4), its ipv6_prefix (IPv6), or the prefix of an aggregate */
+	struct mw_prefix src_prefix;
+	uint64_t window_ms; /* the window the tries were counted in */
 	struct mw_addr dst;
 	uint16_t dst_port;
 	uint16_t src_port; /* of the connection that crossed the threshold */
@@ -64,7 +73,8 @@ struct mw_dict_detection {
 	uint64_t first_ns, last_ns;
 	bool successful; /* a recognised login after failed tries */
 	bool distributed;
-	struct mw_addr sources[MW_DICT_MAX_LISTED];
+	bool aggregate; /* many sources of @src_prefix, each below the threshold */
+	struct mw_addr sources[MW_DICT_MAX_LISTED]; /* distributed, aggregate */
 	unsigned n_sources;
 	unsigned total_sources;
 };
@@ -81,6 +91,9 @@ typedef void (*mw_dict_login_fn)(void *arg, unsigned svc, const struct mw_addr *
  * was forged), -ENOENT the host cannot tell (not a local server, no
  * record): the shape is taken then. */
 typedef int (*mw_dict_confirm_fn)(void *arg, unsigned svc, const struct mw_flow_key *key);
+/* Whether the sources of @p may add up to one attacker (the agent: @p holds
+ * no address that is never blocked, such as the host's own). */
+typedef bool (*mw_dict_prefix_fn)(void *arg, const struct mw_prefix *p);
 
 struct mw_dict;
 
@@ -88,6 +101,8 @@ struct mw_dict *mw_dict_new(const struct mw_config *cfg, mw_dict_fn fn, void *ar
 void mw_dict_free(struct mw_dict *d);
 void mw_dict_on_login(struct mw_dict *d, mw_dict_login_fn fn);
 void mw_dict_on_confirm(struct mw_dict *d, mw_dict_confirm_fn fn);
+/* Without it, a prefix holding no internal or [enforce] allow address may. */
+void mw_dict_on_prefix(struct mw_dict *d, mw_dict_prefix_fn fn);
 /* The datapath's events for watched connections. */
 void mw_dict_burst(struct mw_dict *d, const struct mw_event_burst *ev);
 void mw_dict_flow_end(struct mw_dict *d, const struct mw_event_flow *ev);

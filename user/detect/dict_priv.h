@@ -22,6 +22,10 @@
 #define MAX_CONNS 65536 /* watched connections kept at once */
 #define MAX_SRCS 65536 /* sources kept at once */
 #define MAX_TRIES 64 /* remembered per source: the window rarely needs more */
+#define LONG_SLICES 16 /* the long window as counters of a slice each: bounded for hours */
+#define MAX_AGGS MAX_SRCS /* a prefix per source at most */
+#define AGG_BUCKETS 4096
+#define EVICT_SCAN 8 /* buckets searched for a source to give way to a new one */
 #define MAX_PENDING_CONNS 4 /* open connections of one source with pending tries */
 #define FORGIVE_FINAL 2 /* earlier tries a recognised login takes back: typos */
 #define FORGIVE_BUDGET_CONNS 20 /* logins' worth of tries (grace each) forgiven per window */
@@ -73,12 +77,20 @@ struct conn {
 	struct conn *next;
 };
 
+struct agg;
+
 struct src {
-	struct mw_addr addr;
+	struct mw_addr addr; /* the unit counted: an IPv4 address, an IPv6 ipv6_prefix */
+	struct mw_addr last; /* the latest address seen in it: named in reports */
+	uint8_t len; /* of the unit, in the mapped space (IPv4: 128) */
 	uint8_t svc;
 	uint64_t reported_ns; /* when the latest detection was sent */
 	uint64_t tries[MAX_TRIES]; /* final tries' timestamps, a ring */
 	unsigned head, n;
+	uint16_t long_tries[LONG_SLICES]; /* final tries per slice of the long window */
+	uint64_t long_slice; /* the slice of the newest counter */
+	struct agg *agg; /* its prefix for aggregation; NULL: never aggregated */
+	struct src *agg_next, **agg_pprev; /* the other sources of that prefix */
 	struct conn *pend[MAX_PENDING_CONNS]; /* its open connections with pending tries */
 	unsigned n_pend;
 	uint32_t tls_req, tls_reply; /* HTTPS: its latest request and reply sizes */
@@ -90,11 +102,26 @@ struct src {
 	struct src *next;
 };
 
+/* Sources of one prefix (an IPv4 /24, an IPv6 /48) on one service: many
+ * each below the threshold, together above it, are one attacker. */
+struct agg {
+	struct mw_prefix prefix;
+	uint8_t svc;
+	unsigned members; /* sources that point here */
+	/* as of the latest tick, then counted up as tries come: sources with
+	 * DIST_JOIN_MIN tries in the long window, and their tries */
+	unsigned sources, tries;
+	uint64_t reported_ns;
+	struct src *first; /* its sources, through agg_next */
+	struct agg *next; /* in its bucket, or in the free list */
+};
+
 struct mw_dict {
 	const struct mw_config *cfg;
 	mw_dict_fn fn;
 	mw_dict_login_fn login;
 	mw_dict_confirm_fn confirm;
+	mw_dict_prefix_fn may_aggregate;
 	void *arg;
 	struct conn *conns[CONN_BUCKETS];
 	struct src *srcs[SRC_BUCKETS];
@@ -104,6 +131,11 @@ struct mw_dict {
 	unsigned active_sources[MW_SVC_MAX];
 	unsigned active_tries[MW_SVC_MAX];
 	struct conn last_conn[MW_SVC_MAX]; /* where the latest try was: the target */
+	/* prefixes, from a slab freed with the detector: as many as sources */
+	struct agg *aggs[AGG_BUCKETS];
+	struct agg *agg_free;
+	size_t n_aggs, agg_used;
+	struct agg agg_slab[MAX_AGGS];
 };
 
 static inline uint32_t hash_bytes(const void *p, size_t len)
@@ -120,6 +152,16 @@ static inline uint32_t hash_bytes(const void *p, size_t len)
 static inline uint64_t window_ns(const struct mw_dict *d)
 {
 	return d->cfg->dict_window_ms * 1000000ULL;
+}
+
+/* The long window: [dict] long_window, never shorter than the window. */
+static inline uint64_t long_window_ns(const struct mw_dict *d)
+{
+	uint64_t ms = d->cfg->dict_long_window_ms > d->cfg->dict_window_ms ?
+			      d->cfg->dict_long_window_ms :
+			      d->cfg->dict_window_ms;
+
+	return ms * 1000000ULL;
 }
 
 /* dict_tries.c: a source's tries */
