@@ -7,7 +7,7 @@
  * process of any outbound flow. Attached to the cgroup v2 root, they see
  * every process; they never refuse anything.
  *
- * An fentry on tcp_sendmsg records, for connections to the host's SSH
+ * A cgroup egress program records, for connections to the host's SSH
  * ports only, the uid that writes the server's bytes: OpenSSH's
  * unauthenticated child runs as its privilege-separation user, the session
  * after a login as the user. The dictionary detector asks it before it takes
@@ -18,8 +18,6 @@
 #include <linux/in.h>
 #include <linux/in6.h>
 #include <bpf/bpf_helpers.h>
-#include <bpf/bpf_tracing.h>
-#include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 
 #include "maps.h"
@@ -77,21 +75,6 @@ int mw_sendmsg6(struct bpf_sock_addr *ctx)
 	return 1;
 }
 
-/* The fields of the kernel's struct sock this reads, relocated by CO-RE. */
-struct sock_common {
-	__be32 skc_daddr;
-	__be32 skc_rcv_saddr;
-	__be16 skc_dport;
-	__u16 skc_num;
-	unsigned short skc_family;
-	struct in6_addr skc_v6_daddr;
-	struct in6_addr skc_v6_rcv_saddr;
-} __attribute__((preserve_access_index));
-
-struct sock {
-	struct sock_common __sk_common;
-} __attribute__((preserve_access_index));
-
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, MW_SSH_WRITER_MAX);
@@ -100,7 +83,7 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } mw_ssh_writer __weak SEC(".maps");
 
-static __always_inline void mw_v4_mapped(__u8 *to, __be32 a)
+static __always_inline void mw_v4_mapped(__u8 *to, __u32 a)
 {
 	__builtin_memset(to, 0, 10);
 	to[10] = 0xff;
@@ -108,36 +91,77 @@ static __always_inline void mw_v4_mapped(__u8 *to, __be32 a)
 	__builtin_memcpy(to + 12, &a, 4);
 }
 
-SEC("fentry/tcp_sendmsg")
-int BPF_PROG(mw_tcp_sendmsg, struct sock *sk)
+/* Whether the TCP segment @skb (from its IP header on) carries payload. */
+static __always_inline int mw_has_payload(struct __sk_buff *skb)
 {
-	__u32 lport = sk->__sk_common.skc_num;
+	__u32 l3 = 40, doff = 0;
+	__u8 b;
+
+	if (skb->family == 2 /* AF_INET */) {
+		if (bpf_skb_load_bytes(skb, 0, &b, 1))
+			return 0;
+		l3 = (b & 0xf) * 4;
+	}
+	if (bpf_skb_load_bytes(skb, l3 + 12, &b, 1))
+		return 0;
+	doff = (b >> 4) * 4;
+	return skb->len > l3 + doff;
+}
+
+/*
+ * Each segment a local SSH server sends (cgroup egress, in the writer's
+ * context when it writes: the host's SSH replies are small and leave at
+ * once): which sshd process wrote it, by uid. Only tasks named sshd* are
+ * taken, and only segments with payload, so that a segment sent later from
+ * softirq (a window that opened, a retransmission), whose current task is
+ * whatever ran then, is never taken for the writer.
+ */
+SEC("cgroup_skb/egress")
+int mw_ssh_egress(struct __sk_buff *skb)
+{
+	__u32 lport = skb->local_port;
 	struct mw_ssh_writer w = {}, *known;
 	struct mw_flow_key key = {};
+	char comm[16];
 	__u8 *svc;
 
-	/* only the host's SSH servers: any other send costs one array read */
+	/* only the host's SSH servers: any other packet costs one array read */
 	svc = bpf_map_lookup_elem(&mw_svc, &lport);
-	if (!svc || *svc != MW_SVC_SSH)
-		return 0;
-	if (sk->__sk_common.skc_family == 2 /* AF_INET */) {
-		mw_v4_mapped(key.local_addr, sk->__sk_common.skc_rcv_saddr);
-		mw_v4_mapped(key.remote_addr, sk->__sk_common.skc_daddr);
+	if (!svc || *svc != MW_SVC_SSH || !mw_has_payload(skb))
+		return 1;
+	bpf_get_current_comm(comm, sizeof(comm));
+	if (comm[0] != 's' || comm[1] != 's' || comm[2] != 'h' || comm[3] != 'd')
+		return 1;
+	if (skb->family == 2 /* AF_INET */) {
+		mw_v4_mapped(key.local_addr, *(volatile __u32 *)&skb->local_ip4);
+		mw_v4_mapped(key.remote_addr, *(volatile __u32 *)&skb->remote_ip4);
 	} else {
-		BPF_CORE_READ_INTO(&key.local_addr, sk, __sk_common.skc_v6_rcv_saddr);
-		BPF_CORE_READ_INTO(&key.remote_addr, sk, __sk_common.skc_v6_daddr);
+		/* the context is read a 32-bit word at a time */
+		for (int i = 0; i < 4; i++) {
+			__u32 l = *(volatile __u32 *)&skb->local_ip6[i];
+			__u32 r = *(volatile __u32 *)&skb->remote_ip6[i];
+
+			__builtin_memcpy(key.local_addr + 4 * i, &l, 4);
+			__builtin_memcpy(key.remote_addr + 4 * i, &r, 4);
+		}
 	}
 	key.local_port = bpf_htons(lport);
-	key.remote_port = sk->__sk_common.skc_dport;
+	/* the port's two bytes in network order, in the word's upper half on a
+	 * little-endian host (the kernel shifts them there) */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	key.remote_port = *(volatile __u32 *)&skb->remote_port >> 16;
+#else
+	key.remote_port = *(volatile __u32 *)&skb->remote_port;
+#endif
 	key.proto = IPPROTO_TCP;
 	w.uid = (__u32)bpf_get_current_uid_gid();
 	known = bpf_map_lookup_elem(&mw_ssh_writer, &key);
 	if (known && known->uid == w.uid)
-		return 0;
+		return 1;
 	w.pid = bpf_get_current_pid_tgid() >> 32;
 	w.ts_ns = bpf_ktime_get_coarse_ns();
 	bpf_map_update_elem(&mw_ssh_writer, &key, &w, BPF_ANY);
-	return 0;
+	return 1;
 }
 
 char LICENSE[] SEC("license") = "GPL";

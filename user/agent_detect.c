@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
 #include <net/if.h>
+#include <pwd.h>
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,6 +133,47 @@ static void on_login(void *arg, unsigned svc, const struct mw_addr *src, uint16_
 }
 
 /* A prefix whose sources may add up: it holds nothing never blocked. */
+/*
+ * The host's word on an SSH login (dict.h): OpenSSH's unauthenticated child
+ * writes as its privilege-separation user; after a login the session writes
+ * as the user. The kernel records the writer of every SSH connection
+ * (mw_ssh_writer): the latest still the privsep user means no login.
+ */
+static int confirm_login(void *arg, unsigned svc, const struct mw_flow_key *key)
+{
+	struct mw_agent_detect *ad = arg;
+	struct mw_ssh_writer w;
+
+	if (svc != MW_SVC_SSH || ad->writer_fd < 0 || !ad->has_privsep)
+		return -ENOENT;
+	if (bpf_map_lookup_elem(ad->writer_fd, key, &w))
+		return -ENOENT; /* not a local server's connection, or no record */
+	ad->login_checks++;
+	if (w.uid != ad->privsep_uid)
+		return 1;
+	ad->logins_refuted++;
+	if (ad->logins_refuted <= 10 || !(ad->logins_refuted & (ad->logins_refuted - 1))) {
+		char buf[MW_ADDRSTRLEN];
+
+		pr_info("SSH login's shape from %s port %u, but sshd still writes as its unprivileged user: no login (%llu so far)\n",
+			mw_addr_str((const struct mw_addr *)key->remote_addr, buf, sizeof(buf)),
+			ntohs(key->remote_port), (unsigned long long)ad->logins_refuted);
+	}
+	return 0;
+}
+
+void mw_agent_detect_writers(struct mw_agent_detect *ad, int writer_fd)
+{
+	/* OpenSSH's privilege-separation user: "sshd" everywhere it ships */
+	struct passwd *pw = getpwnam("sshd");
+
+	ad->writer_fd = writer_fd;
+	ad->has_privsep = pw != NULL;
+	ad->privsep_uid = pw ? pw->pw_uid : 0;
+	if (writer_fd >= 0 && !pw)
+		pr_info("no 'sshd' user: SSH logins are judged by their shape alone\n");
+}
+
 static bool may_aggregate(void *arg, const struct mw_prefix *p)
 {
 	struct mw_agent_detect *ad = arg;
@@ -144,6 +187,7 @@ int mw_agent_detect_init(struct mw_agent_detect *ad, const struct mw_config *cfg
 	struct mw_event_sink sink = { .burst = on_burst, .flow_end = on_flow_end, .arg = ad };
 
 	memset(ad, 0, sizeof(*ad));
+	ad->writer_fd = -1;
 	ad->cfg = cfg;
 	ad->policy = policy;
 	ad->allow = allow;
@@ -152,6 +196,7 @@ int mw_agent_detect_init(struct mw_agent_detect *ad, const struct mw_config *cfg
 		return -ENOMEM;
 	mw_dict_on_login(ad->dict, on_login);
 	mw_dict_on_prefix(ad->dict, may_aggregate);
+	mw_dict_on_confirm(ad->dict, confirm_login);
 	return mw_events_add_sink(events, &sink);
 }
 

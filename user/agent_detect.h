@@ -17,11 +17,19 @@ struct mw_agent_detect {
 	struct mw_eve *eve; /* the events file, or NULL */
 	struct mw_dict *dict;
 	uint64_t detections;
+	int writer_fd; /* mw_ssh_writer, or -1 */
+	bool has_privsep;
+	uint32_t privsep_uid; /* OpenSSH's unauthenticated child's */
+	uint64_t login_checks; /* SSH logins the host was asked about */
+	uint64_t logins_refuted; /* of those, shapes the host said were no login */
 };
 
 int mw_agent_detect_init(struct mw_agent_detect *ad, const struct mw_config *cfg,
 			 struct mw_policy *policy, struct mw_allow *allow,
 			 struct mw_events *events);
+/* The map of SSH connections' writers (mw_ssh_writer), -1 for none: the
+ * host's word on the logins the detector sees. */
+void mw_agent_detect_writers(struct mw_agent_detect *ad, int writer_fd);
 void mw_agent_detect_free(struct mw_agent_detect *ad);
 void mw_agent_detect_tick(struct mw_agent_detect *ad, uint64_t now_ns);
 /* Writes enum mw_svc of every local port into the mw_svc map. */

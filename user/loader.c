@@ -536,8 +536,11 @@ static int cgroup2_root(char *path, size_t len)
 
 int mw_loader_attach_owner(struct mw_loader *l)
 {
+	/* the last: which sshd process writes each SSH connection's bytes,
+	 * the host's word on a login (agent_detect.c) */
 	struct bpf_program *progs[] = { l->skel->progs.mw_connect4, l->skel->progs.mw_connect6,
-					l->skel->progs.mw_sendmsg4, l->skel->progs.mw_sendmsg6 };
+					l->skel->progs.mw_sendmsg4, l->skel->progs.mw_sendmsg6,
+					l->skel->progs.mw_ssh_egress };
 	char root[PATH_MAX];
 	unsigned i;
 	int fd, err;

@@ -25,7 +25,8 @@ struct mw_loader {
 	struct minewall_bpf *skel;
 	struct mw_attachment att[MW_MAX_IFACES];
 	unsigned n_att;
-	struct bpf_link *owner_links[4]; /* cgroup connect4/6, sendmsg4/6 */
+	/* cgroup connect4/6, sendmsg4/6; egress: SSH servers' writers */
+	struct bpf_link *owner_links[5];
 };
 
 /*

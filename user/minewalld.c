@@ -717,6 +717,7 @@ static int start_enforcement(struct agent *a)
 	a->detect.eve = &a->eve;
 	if (err)
 		return err;
+	mw_agent_detect_writers(&a->detect, mw_loader_map_fd(&a->loader, MW_MAP_SSH_WRITER));
 	err = mw_agent_bl_init(&a->bl, &a->cfg, a->loader.skel->obj,
 			       &a->loader.skel->bss->mw_bl_enforce,
 			       &a->loader.skel->bss->mw_bl_entries, &a->policy, &a->allow, &a->eve,

@@ -6,8 +6,14 @@ answered by SSH_MSG_UNIMPLEMENTED) between its passwords, connections held
 open, one password per connection. Prints one line per password the server
 refused ("refused N"), so that the test counts the tries that reached sshd.
 
+With --forge, after each refused password it plays a login's shape with
+junk alone: one junk message (its UNIMPLEMENTED is USERAUTH_SUCCESS's size
+under 16-byte-block ciphers), four at once (their answers, in one burst,
+the size of OpenSSH's host-key announcement), then one more.
+
 usage: ssh_tricks.py HOST USER PASSWORD-FILE [--per-conn N] [--junk N]
-       [--hold S] [--mac MAC] [--cipher C] [--bind ADDR] [--port P] [--key FILE]
+       [--forge] [--hold S] [--mac MAC] [--cipher C] [--bind ADDR] [--port P]
+       [--key FILE]
 """
 import argparse
 import socket
@@ -26,6 +32,35 @@ def junk(t, n):
         m.add_string("x" * 8)
         t._send_message(m)
         time.sleep(0.05)  # its UNIMPLEMENTED comes back on its own
+
+
+def forge(t):
+    """A login's shape from junk's answers: SUCCESS, the host keys, a reply."""
+    junk(t, 1)
+    m = paramiko.Message()
+    m.add_byte(bytes([JUNK_TYPE]))
+    m.add_string("x" * 8)
+    # four in one segment: sshd reads them in one go and answers in one
+    # segment (paramiko would write each apart)
+    pk = t.packetizer
+    sock = pk._Packetizer__socket
+    held = []
+
+    class Hold:
+        def send(self, b):
+            held.append(bytes(b))
+            return len(b)
+
+    with t.lock:
+        pk._Packetizer__socket = Hold()
+        try:
+            for _ in range(4):
+                pk.send_message(m)
+        finally:
+            pk._Packetizer__socket = sock
+        sock.sendall(b"".join(held))
+    time.sleep(0.1)
+    junk(t, 1)
 
 
 def connect(a):
@@ -51,6 +86,7 @@ def main():
     p.add_argument("passwords")
     p.add_argument("--per-conn", type=int, default=6)
     p.add_argument("--junk", type=int, default=0)
+    p.add_argument("--forge", action="store_true")
     p.add_argument("--hold", type=float, default=0)
     p.add_argument("--cipher")
     p.add_argument("--mac")
@@ -79,6 +115,8 @@ def main():
                     refused += 1
                     print("refused %d" % refused, flush=True)
                 junk(t, a.junk)
+                if a.forge:
+                    forge(t)
             if a.key:
                 t.auth_publickey(a.user, paramiko.Ed25519Key.from_private_key_file(a.key))
                 print("logged in with the key", flush=True)

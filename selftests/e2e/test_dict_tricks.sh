@@ -11,7 +11,11 @@
 #   2. the same, one password a connection;
 #   3. hydra -t 4 against the banner;
 #   4. one password a connection, each connection held open 70 s, a new one
-#      every 2 s (three at once first).
+#      every 2 s (three at once first);
+#   5. paramiko under aes128-ctr with hmac-sha2-256 that plays a login's
+#      shape with junk after each password (SUCCESS's size, the host keys'
+#      size, one more reply): the host's word (the writer of sshd's bytes
+#      is still its unprivileged user) refutes it.
 # Each must be detected and blocked with fewer than 10 passwords refused by
 # sshd (its log counts them). The account is "nobody": no try can succeed.
 # Meanwhile users offer three refused keys before the right one, under
@@ -32,8 +36,9 @@ start_agent -c "$RUN_DIR/agent.conf" || exit 1
 seq -f "wrong-%g" 1 40 >"$RUN_DIR/passwords"
 check "sshd shows its banner" sh -c "ip netns exec $CLI_NS ssh -v ${SSH_CLIENT_OPTS[*]} -o PreferredAuthentications=none nobody@$SRV4 true 2>&1 | grep -q 'all activity is logged'"
 
-JUNK=192.0.2.21 JUNK1=192.0.2.22 HYDRA=192.0.2.23 HELD=192.0.2.24 GCM=192.0.2.31 ETM=192.0.2.32
-add_client $JUNK $JUNK1 $HYDRA $HELD $GCM $ETM
+JUNK=192.0.2.21 JUNK1=192.0.2.22 HYDRA=192.0.2.23 HELD=192.0.2.24 FORGE=192.0.2.25
+GCM=192.0.2.31 ETM=192.0.2.32
+add_client $JUNK $JUNK1 $HYDRA $HELD $FORGE $GCM $ETM
 
 # users: three refused keys, then the right one (aes-gcm against the banner)
 for k in k1 k2 k3; do ssh-keygen -q -t ed25519 -N '' -f "$RUN_DIR/$k"; done
@@ -57,6 +62,8 @@ users+=($!)
 # 1 and 2: paramiko with junk, on the port without a banner
 tricks_bg junk $JUNK --junk 2 --port 2222
 tricks_bg junk1 $JUNK1 --junk 3 --per-conn 1 --port 2222
+# 5: a forged login's shape after each password
+tricks_bg forge $FORGE --forge --per-conn 3 --port 2222 --cipher aes128-ctr --mac hmac-sha2-256
 
 # 3: hydra against the banner (a route gives it its source address)
 in_cli ip route replace "$SRV4/32" dev "$CLI_IF" src $HYDRA
@@ -74,12 +81,16 @@ wait "${users[@]}"
 until_blocked $JUNK 20
 until_blocked $JUNK1 20
 until_blocked $HELD 20
+until_blocked $FORGE 20
 stop_clients
 
 check_tricked "paramiko, junk between passwords" $JUNK
 check "paramiko, junk between passwords: it sent junk" grep -q "^refused 2" "$RUN_DIR/junk.out"
 check_tricked "paramiko, junk, one password a connection" $JUNK1
 check_tricked "hydra against a 400-byte banner" $HYDRA
+check_tricked "paramiko, a login's shape forged with junk" $FORGE
+check "the forged login's shape reached the detector, and the host refuted it" \
+	grep -q "from $FORGE port .*sshd still writes as its unprivileged user" "$RUN_DIR/agent.log"
 check_tricked "one password a connection, held open" $HELD
 for u in gcm etm; do
 	check_eq "$u: all 4 logins worked" "$(grep -c '^ok$' "$RUN_DIR/$u.res" 2>/dev/null)" 4
