@@ -1,0 +1,96 @@
+#!/bin/bash
+# shellcheck disable=SC2034 # SVC_* are for the test scripts
+# SPDX-License-Identifier: GPL-2.0-only
+# lib_services.sh - helpers for the tests that attack real clear-text
+# servers from Debian (Redis, MariaDB, PostgreSQL, Dovecot): each server runs
+# in the protected namespace with its own data directory, configuration and
+# logs under the run directory (never the host's instance or ports). Source
+# after lib.sh.
+#
+# Each suite: a benign client (correct logins and one typo) from BENIGN4,
+# then attacks, each from its own address: the client namespace's connected
+# route picks the source (use_source), so that any client tool can be used.
+
+SVC_DIR=$RUN_DIR/svc
+BENIGN4=192.0.2.60
+mkdir -p "$SVC_DIR"
+chmod 755 "$RUN_DIR" "$SVC_DIR"
+
+# use_source ADDR: the client namespace's connections to the server go out
+# from ADDR (added to its veth the first time).
+use_source() {
+	in_cli ip -4 addr show dev "$CLI_IF" | grep -q "inet $1/" ||
+		in_cli ip addr add "$1/24" dev "$CLI_IF"
+	in_cli ip route replace 192.0.2.0/24 dev "$CLI_IF" src "$1"
+}
+
+# wait_listen PORT NAME: waits until the protected host listens on PORT.
+wait_listen() {
+	wait_until 30 sh -c "ip netns exec $SRV_NS ss -Htln 'sport = :$1' | grep -q ." && return 0
+	echo "$2 did not start on port $1" >&2
+	return 1
+}
+
+# svc_agent: the agent with flows scanned often (a connection's end is read soon).
+svc_agent() {
+	printf '[flows]\nscan_interval = 500ms\n' >"$RUN_DIR/svc.conf"
+	start_agent -c "$RUN_DIR/svc.conf"
+}
+
+# detected ADDR: a DICTATTACK detection names ADDR.
+detected() { events_about "$1" | grep -q '^detection DICTATTACK '; }
+
+# check_attack NAME ADDR TRIES: ADDR was detected as DICTATTACK and blocked,
+# and TRIES (counted by the server itself) is below 10.
+check_attack() {
+	wait_until 5 detected "$2"
+	check "$1: DICTATTACK detected" detected "$2"
+	check "$1: blocked" blocked "$2"
+	log "$1: $3 tries reached the server before the block"
+	check "$1: fewer than 10 tries reached the server" test "$3" -lt 10
+}
+
+# hydra_attack NAME ADDR TRIES-FN HYDRA-ARGS...: hydra from ADDR until it is
+# blocked; TRIES-FN prints the refusals the server counted so far.
+hydra_attack() {
+	local name=$1 addr=$2 fn=$3 before
+	shift 3
+	use_source "$addr"
+	before=$($fn)
+	hydra_until_blocked "$addr" "$@"
+	check_attack "$name" "$addr" $(($($fn) - before))
+	[ "$FAILED" -eq 0 ] || log "hydra: $(tail -5 "$RUN_DIR/hydra.out" | tr '\n' ';')"
+}
+
+# loop_attack NAME ADDR TRIES-FN CMD...: CMD (one login with the wrong
+# password "$PW", one connection) from ADDR, again and again with another
+# password until ADDR is blocked (20 at most).
+loop_attack() {
+	local name=$1 addr=$2 fn=$3 before i
+	shift 3
+	use_source "$addr"
+	before=$($fn)
+	for i in $(seq 1 20); do
+		blocked "$addr" && break
+		PW=wrong-$i in_cli timeout 5 "$@" >/dev/null 2>&1
+	done
+	check_attack "$name" "$addr" $(($($fn) - before))
+}
+
+# benign NAME CMD...: from BENIGN4, CMD logs in with the right password
+# ("$PW") 10 times, once after a typo: never blocked, no detection.
+benign() {
+	local name=$1 i ok=0
+	shift
+	use_source $BENIGN4
+	for i in $(seq 1 10); do
+		[ "$i" = 4 ] && PW=$SVC_TYPO in_cli timeout 5 "$@" >/dev/null 2>&1
+		PW=$SVC_PW in_cli timeout 5 "$@" >/dev/null 2>&1 && ok=$((ok + 1))
+	done
+	check_eq "$name: the right password logs in 10 times" "$ok" 10
+	sleep 1 # a last reply's flow end is read
+	check_never_blocked "$name" $BENIGN4
+}
+
+SVC_PW=Right-Pass-42
+SVC_TYPO=Right-Pass-24
