@@ -67,6 +67,10 @@ static struct mw_reply pgsql_reply(const uint8_t *h, size_t len)
 
 	if (len >= 9 && h[0] == 'R' && !memcmp(h + 1, "\0\0\0\x08\0\0\0\0", 8)) {
 		r.kind = MW_REPLY_ACCEPTED; /* AuthenticationOk */
+	} else if (len >= 9 && h[0] == 'R' && !memcmp(h + 5, "\0\0\0\x0c", 4)) {
+		/* AuthenticationSASLFinal: the server proves itself once it
+		 * accepted the client's proof (SCRAM); AuthenticationOk follows */
+		r.kind = MW_REPLY_ACCEPTED;
 	} else if (len >= 5 && h[0] == 'E') {
 		/* ErrorResponse fields: 'C' then the SQLSTATE */
 		for (i = 5; i + 6 <= len; i++)
