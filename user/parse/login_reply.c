@@ -141,8 +141,11 @@ static struct mw_reply mysql_reply(const uint8_t *h, size_t len)
 		r.code = h[5] | h[6] << 8;
 		if (r.code == 1045) /* ER_ACCESS_DENIED_ERROR */
 			r.kind = MW_REPLY_REFUSED;
-	} else if (len >= 5 && h[4] == 0x00 && h[3] == 2) {
-		r.kind = MW_REPLY_ACCEPTED; /* the OK answering the login packet */
+	} else if (len >= 5 && h[4] == 0x00 && h[3] >= 2) {
+		/* an OK in the login's exchange (sequence 2, or later after an
+		 * auth switch): before a login the server sends no OK at all,
+		 * after it a command's OK starts again from 1 */
+		r.kind = MW_REPLY_ACCEPTED;
 	}
 	return r;
 }
