@@ -108,5 +108,20 @@ benign() {
 	check_never_blocked "$name" $BENIGN4
 }
 
+# svc_attacks NAME LOGIN TRIES-FN URL [HYDRA-ARGS...]: the checks of a
+# service whose clients log in once per connection with the shell command
+# LOGIN ("$PW" its password): it logs in; a benign client; hydra on URL
+# (41 passwords, the right one last); LOGIN in a loop from another address.
+svc_attacks() {
+	local name=$1 login=$2 fn=$3 url=$4
+	shift 4
+	check "$name answers the right password" env PW="$SVC_PW" ip netns exec "$CLI_NS" sh -c "$login"
+	benign "$name client" sh -c "$login"
+	seq -f "wrong-%g" 1 40 >"$RUN_DIR/passwords"
+	echo "$SVC_PW" >>"$RUN_DIR/passwords"
+	hydra_attack "hydra $name" "$CLI4" "$fn" "$@" -P "$RUN_DIR/passwords" -t 4 -w 5 "$url"
+	loop_attack "$name loop" 192.0.2.61 "$fn" sh -c "$login"
+}
+
 SVC_PW=Right-Pass-42
 SVC_TYPO=Right-Pass-24

@@ -31,12 +31,6 @@ mysql_refusals() { sql "SHOW GLOBAL STATUS LIKE 'Access_denied_errors'" | awk '{
 # shellcheck disable=SC2016 # $PW is the inner shell's (see lib_services.sh)
 login='mariadb --no-defaults --connect-timeout=4 -h '$SRV4' -ualice -p"$PW" -Nse "select 1" | grep -q 1'
 
-check "mariadb answers the right password" env PW="$SVC_PW" ip netns exec "$CLI_NS" sh -c "$login"
-benign "mariadb client" sh -c "$login"
-
-seq -f "wrong-%g" 1 40 >"$RUN_DIR/passwords"
-echo "$SVC_PW" >>"$RUN_DIR/passwords"
-hydra_attack "hydra mysql" "$CLI4" mysql_refusals -l alice -P "$RUN_DIR/passwords" -t 4 -w 5 "mysql://$SRV4"
-loop_attack "mariadb client loop" 192.0.2.61 mysql_refusals sh -c "$login"
+svc_attacks mysql "$login" mysql_refusals "mysql://$SRV4" -l alice
 
 finish

@@ -35,12 +35,6 @@ pg_refusals() { grep -c 'password authentication failed for user "alice"' "$P/po
 # shellcheck disable=SC2016 # $PW is the inner shell's (see lib_services.sh)
 login='PGPASSWORD=$PW '$PGBIN'/psql -w -h '$SRV4' -U alice -d postgres -qAtc "select 1" | grep -q 1'
 
-check "postgres answers the right password" env PW="$SVC_PW" ip netns exec "$CLI_NS" sh -c "$login"
-benign "psql client" sh -c "$login"
-
-seq -f "wrong-%g" 1 40 >"$RUN_DIR/passwords"
-echo "$SVC_PW" >>"$RUN_DIR/passwords"
-hydra_attack "hydra postgres" "$CLI4" pg_refusals -l alice -P "$RUN_DIR/passwords" -t 4 -w 5 "postgres://$SRV4"
-loop_attack "psql loop" 192.0.2.61 pg_refusals sh -c "$login"
+svc_attacks postgres "$login" pg_refusals "postgres://$SRV4" -l alice
 
 finish

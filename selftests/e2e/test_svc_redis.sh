@@ -29,12 +29,6 @@ redis_refusals() {
 }
 login="redis-cli -h $SRV4 --no-auth-warning -a \"\$PW\" ping | grep -q PONG"
 
-check "redis answers the right password" env PW="$SVC_PW" ip netns exec "$CLI_NS" sh -c "$login"
-benign "redis client" sh -c "$login"
-
-seq -f "wrong-%g" 1 40 >"$RUN_DIR/passwords"
-echo "$SVC_PW" >>"$RUN_DIR/passwords"
-hydra_attack "hydra redis" "$CLI4" redis_refusals -P "$RUN_DIR/passwords" -t 4 -w 5 "redis://$SRV4"
-loop_attack "redis-cli loop" 192.0.2.61 redis_refusals sh -c "$login"
+svc_attacks redis "$login" redis_refusals "redis://$SRV4"
 
 finish

@@ -58,6 +58,10 @@ static int has_any(const uint8_t *h, size_t len, const char *const *words)
 	return 0;
 }
 
+/* Words of refusals that refuse no password: a command or mechanism the
+ * server lacks, TLS it does not offer. */
+static const char *const other[] = { "command", "support", "mechanism", "tls", NULL };
+
 /*
  * POP3 answers -ERR to anything it refuses: a password, but also STLS on a
  * server without TLS, an unknown command or a mechanism it lacks, which a
@@ -70,11 +74,11 @@ static enum mw_reply_kind pop3_err(const uint8_t *h, size_t len)
 	static const char *const refusal[] = { "fail",	"invalid",  "incorrect",  "denied",
 					       "wrong", "bad pass", "bad login",  "password",
 					       "login", "logon",    "credential", NULL };
-	static const char *const other[] = { "command", "support", "mechanism", "tls", NULL };
-
+	if (has_any(h, len, other)) /* "-ERR [AUTH] Unsupported authentication mechanism." */
+		return MW_REPLY_OTHER;
 	if (starts(h, len, "-ERR [AUTH]"))
 		return MW_REPLY_REFUSED;
-	if (starts(h, len, "-ERR [") || has_any(h, len, other))
+	if (starts(h, len, "-ERR ["))
 		return MW_REPLY_OTHER;
 	return has_any(h, len, refusal) ? MW_REPLY_REFUSED : MW_REPLY_OTHER;
 }
@@ -124,7 +128,8 @@ static enum mw_reply_kind imap_tagged(const uint8_t *h, size_t len)
 	    starts(h, len, "NO [AUTHORIZATIONFAILED]"))
 		return MW_REPLY_REFUSED;
 	if (starts(h, len, "NO "))
-		return starts(h, len, "NO [") ? MW_REPLY_OTHER : MW_REPLY_REFUSED;
+		return starts(h, len, "NO [") || has_any(h, len, other) ? MW_REPLY_OTHER :
+									  MW_REPLY_REFUSED;
 	if (starts(h, len, "OK "))
 		return starts(h, len, "OK [CAPABILITY ") || has_any(h, len, login) ?
 			       MW_REPLY_ACCEPTED :
@@ -155,11 +160,11 @@ static struct mw_reply pgsql_reply(const uint8_t *h, size_t len)
 	struct mw_reply r = { MW_REPLY_OTHER, "pgsql", 0 };
 	size_t i;
 
-	if (len >= 9 && h[0] == 'R' && !memcmp(h + 1, "\0\0\0\x08\0\0\0\0", 8)) {
-		r.kind = MW_REPLY_ACCEPTED; /* AuthenticationOk */
-	} else if (len >= 9 && h[0] == 'R' && !memcmp(h + 5, "\0\0\0\x0c", 4)) {
-		/* AuthenticationSASLFinal: the server proves itself once it
-		 * accepted the client's proof (SCRAM); AuthenticationOk follows */
+	if (len >= 9 && h[0] == 'R' &&
+	    (!memcmp(h + 1, "\0\0\0\x08\0\0\0\0", 8) || !memcmp(h + 5, "\0\0\0\x0c", 4))) {
+		/* AuthenticationOk, or AuthenticationSASLFinal: the server
+		 * proves itself once it accepted the client's proof (SCRAM),
+		 * and AuthenticationOk follows it */
 		r.kind = MW_REPLY_ACCEPTED;
 	} else if (len >= 5 && h[0] == 'E') {
 		/* ErrorResponse fields: 'C' then the SQLSTATE */
