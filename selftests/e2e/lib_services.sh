@@ -108,6 +108,88 @@ benign() {
 	check_never_blocked "$name" $BENIGN4
 }
 
+# start_dovecot PROTOCOLS: a Dovecot serving PROTOCOLS ("imap pop3", or
+# "none": its auth service only, for Postfix's SASL at
+# $DOVECOT_DIR/auth-client) on $SRV4, user alice with $SVC_PW (a
+# passwd-file), each refusal logged ("Password mismatch").
+DOVECOT_DIR=$SVC_DIR/dovecot
+start_dovecot() {
+	local d=$DOVECOT_DIR
+	mkdir -p "$d/home"
+	chown nobody:nogroup "$d/home"
+	echo "alice:{PLAIN}$SVC_PW:65534:65534::$d/home/alice" >"$d/passwd"
+	cat >"$d/dovecot.conf" <<-CONF
+		base_dir = $d/run
+		state_dir = $d/state
+		log_path = $d/dovecot.log
+		protocols = $1
+		listen = $SRV4
+		ssl = no
+		disable_plaintext_auth = no
+		auth_verbose = yes
+		auth_mechanisms = plain login
+		mail_location = maildir:~/Maildir
+		passdb {
+		  driver = passwd-file
+		  args = $d/passwd
+		}
+		userdb {
+		  driver = passwd-file
+		  args = $d/passwd
+		}
+		service auth {
+		  unix_listener $d/auth-client {
+		    mode = 0666
+		  }
+		}
+	CONF
+	bg_srv dovecot -F -c "$d/dovecot.conf"
+}
+
+# dovecot_refusals: the refused passwords Dovecot checked so far.
+dovecot_refusals() { grep -c "passwd-file(alice,.*Password mismatch" "$DOVECOT_DIR/dovecot.log"; }
+
+# start_postfix: a Postfix on $SRV4:25 that offers SMTP AUTH through the
+# Dovecot above (start_dovecot first), with its own configuration and
+# queue; chroot off, so that it needs no copy of the host's files.
+POSTFIX_DIR=$SVC_DIR/postfix
+start_postfix() {
+	local p=$POSTFIX_DIR s
+	mkdir -p "$p/conf" "$p/queue" "$p/data"
+	chown postfix: "$p/data"
+	cat >"$p/conf/main.cf" <<-CONF
+		compatibility_level = 3.6
+		queue_directory = $p/queue
+		data_directory = $p/data
+		maillog_file = $p/maillog
+		maillog_file_prefixes = $p
+		inet_interfaces = $SRV4
+		inet_protocols = ipv4
+		myhostname = mail.example.org
+		mydestination =
+		alias_maps =
+		alias_database =
+		mynetworks = 127.0.0.0/8
+		smtpd_tls_security_level = none
+		smtpd_sasl_auth_enable = yes
+		smtpd_sasl_type = dovecot
+		smtpd_sasl_path = $DOVECOT_DIR/auth-client
+		smtpd_relay_restrictions = permit_sasl_authenticated, reject_unauth_destination
+	CONF
+	for s in "smtp inet n - n - - smtpd" "postlog unix-dgram n - n - 1 postlogd" \
+		"anvil unix - - n - 1 anvil" "proxymap unix - - n - - proxymap" \
+		"rewrite unix - - n - - trivial-rewrite" "cleanup unix n - n - 0 cleanup" \
+		"qmgr unix n - n 300 1 qmgr" "pickup unix n - n 60 1 pickup" \
+		"bounce unix - - n - 0 bounce" "defer unix - - n - 0 bounce" \
+		"trace unix - - n - 0 bounce" "error unix - - n - - error" \
+		"retry unix - - n - - error" "scache unix - - n - 1 scache" \
+		"tlsmgr unix - - n 1000? 1 tlsmgr" "verify unix - - n - 1 verify" \
+		"showq unix n - n - - showq" "flush unix n - n 1000? 0 flush"; do
+		echo "$s"
+	done >"$p/conf/master.cf"
+	bg_srv postfix -c "$p/conf" start-fg
+}
+
 # svc_attacks NAME LOGIN TRIES-FN URL [HYDRA-ARGS...]: the checks of a
 # service whose clients log in once per connection with the shell command
 # LOGIN ("$PW" its password): it logs in; a benign client; hydra on URL

@@ -17,35 +17,11 @@
 . "$(dirname "$0")/lib_services.sh"
 
 setup_topology || exit 1
-D=$SVC_DIR/dovecot
-mkdir -p "$D/home"
-chown nobody:nogroup "$D/home"
-echo "alice:{PLAIN}$SVC_PW:65534:65534::$D/home/alice" >"$D/passwd"
-cat >"$D/dovecot.conf" <<CONF
-base_dir = $D/run
-state_dir = $D/state
-log_path = $D/dovecot.log
-protocols = imap pop3
-listen = $SRV4
-ssl = no
-disable_plaintext_auth = no
-auth_verbose = yes
-mail_location = maildir:~/Maildir
-passdb {
-  driver = passwd-file
-  args = $D/passwd
-}
-userdb {
-  driver = passwd-file
-  args = $D/passwd
-}
-CONF
-bg_srv dovecot -F -c "$D/dovecot.conf"
+start_dovecot "imap pop3" || exit 1
 wait_listen 143 dovecot || exit 1
 wait_listen 110 dovecot || exit 1
 svc_agent || exit 1
 
-mail_refusals() { grep -c "passwd-file(alice,.*Password mismatch" "$D/dovecot.log"; }
 # shellcheck disable=SC2016 # $PW is the inner shell's (see lib_services.sh)
 imap='curl -sf --max-time 9 -u "alice:$PW" imap://'$SRV4'/INBOX -X "EXAMINE INBOX"'
 # shellcheck disable=SC2016
@@ -57,8 +33,8 @@ benign "POP3 client" sh -c "$pop3"
 
 seq -f "wrong-%g" 1 40 >"$RUN_DIR/passwords"
 echo "$SVC_PW" >>"$RUN_DIR/passwords"
-hydra_attack "hydra imap" "$CLI4" mail_refusals -l alice -P "$RUN_DIR/passwords" -t 4 -w 5 "imap://$SRV4"
-hydra_attack "hydra pop3" 192.0.2.62 mail_refusals -l alice -P "$RUN_DIR/passwords" -t 4 -w 5 "pop3://$SRV4"
-loop_attack "curl imap loop" 192.0.2.61 mail_refusals sh -c "$imap"
+hydra_attack "hydra imap" "$CLI4" dovecot_refusals -l alice -P "$RUN_DIR/passwords" -t 4 -w 5 "imap://$SRV4"
+hydra_attack "hydra pop3" 192.0.2.62 dovecot_refusals -l alice -P "$RUN_DIR/passwords" -t 4 -w 5 "pop3://$SRV4"
+loop_attack "curl imap loop" 192.0.2.61 dovecot_refusals sh -c "$imap"
 
 finish
