@@ -10,7 +10,8 @@
 #   - hydra's pop3 module (AUTH PLAIN, -ERR [AUTH]): the same;
 #   - curl in a loop over IMAP (LOGIN, one try per connection): the same.
 # The tries that reached Dovecot are its auth process's "Password mismatch"
-# lines (auth_verbose). Dovecot's own 2-s delay after a refusal is kept.
+# lines (auth_verbose). Dovecot's own 2-s delay after a refusal is kept, its
+# growing penalty for an address that failed before is off (start_dovecot).
 # shellcheck source=selftests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=selftests/e2e/lib_services.sh
