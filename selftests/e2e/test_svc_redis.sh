@@ -5,7 +5,8 @@
 #     typo: never blocked;
 #   - hydra's redis module (several AUTHs per connection, 4 tasks): detected
 #     and blocked with fewer than 10 tries reaching Redis;
-#   - redis-cli in a loop, one AUTH per connection: the same.
+#   - redis-cli in a loop, one AUTH per connection: the same;
+#   - socat sending AUTH and its FIN at once, in a loop: the same.
 # The tries that reached Redis are its own count of refused AUTHs (ACL LOG).
 # shellcheck source=selftests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -30,5 +31,10 @@ redis_refusals() {
 login="redis-cli -h $SRV4 --no-auth-warning -a \"\$PW\" ping | grep -q PONG"
 
 svc_attacks redis "$login" redis_refusals "redis://$SRV4"
+# AUTH and the client's FIN together, Redis's refusal and its own FIN back:
+# the refusal is read from the request's burst, not lost with the flow's end
+# shellcheck disable=SC2016
+loop_attack "redis AUTH then FIN" 192.0.2.63 redis_refusals \
+	sh -c 'printf "AUTH %s\r\n" "$PW" | socat -t 2 - TCP4:'$SRV4':6379'
 
 finish
