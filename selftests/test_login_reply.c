@@ -143,6 +143,15 @@ static void t_imap(void *arg)
 		  143, MW_REPLY_ACCEPTED, "imap"),
 		R("LOGIN accepted, no code", "A0002 OK User logged in\r\n", 143, MW_REPLY_ACCEPTED,
 		  "imap"),
+		/* after a CAPABILITY command Dovecot sends the session's
+		 * capabilities untagged, then the OK: the head is no more than
+		 * the answer to CAPABILITY itself, which an attacker can ask for
+		 * between its tries, so no login (the datapath's head is short
+		 * of the OK) */
+		R("LOGIN accepted after CAPABILITY",
+		  "* CAPABILITY IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT SORT=DISPLAY "
+		  "THREAD=REFERENCES\r\nKMHD2 OK Logged in\r\n",
+		  143, MW_REPLY_OTHER, "imap"),
 		R("continuation", "+ \r\n", 143, MW_REPLY_OTHER, "imap"),
 		R("CAPABILITY",
 		  "* CAPABILITY IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ "

@@ -198,6 +198,23 @@ start_postfix() {
 	bg_srv postfix -c "$p/conf" start-fg
 }
 
+# typo_then_login NAME ADDR CMD...: CMD makes one connection in which a typo
+# ("$TYPO") is refused, then the right password ("$PW") logs in (CMD fails
+# otherwise); 4 times from ADDR, more typos than the threshold (3): the
+# recognised logins take them back, ADDR is never blocked.
+typo_then_login() {
+	local name=$1 addr=$2 i ok=0
+	shift 2
+	use_source "$addr"
+	for i in 1 2 3 4; do
+		TYPO=$SVC_TYPO PW=$SVC_PW in_cli timeout 10 "$@" >"$RUN_DIR/typo.out" 2>&1 && ok=$((ok + 1))
+	done
+	check_eq "$name: a typo then the right password, in one connection, 4 times" "$ok" 4
+	[ "$ok" = 4 ] || log "$(tail -3 "$RUN_DIR/typo.out")"
+	sleep 1 # a last reply's flow end is read
+	check_never_blocked "$name" "$addr"
+}
+
 # svc_attacks NAME LOGIN TRIES-FN URL [HYDRA-ARGS...]: the checks of a
 # service whose clients log in once per connection with the shell command
 # LOGIN ("$PW" its password): it logs in; a benign client; hydra on URL
@@ -205,6 +222,7 @@ start_postfix() {
 svc_attacks() {
 	local name=$1 login=$2 fn=$3 url=$4
 	shift 4
+	use_source $BENIGN4
 	check "$name answers the right password" env PW="$SVC_PW" ip netns exec "$CLI_NS" sh -c "$login"
 	benign "$name client" sh -c "$login"
 	seq -f "wrong-%g" 1 40 >"$RUN_DIR/passwords"

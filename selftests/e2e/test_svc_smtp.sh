@@ -4,6 +4,8 @@
 # Dovecot's auth service) in the protected namespace:
 #   - a mail client (Python's smtplib) logging in 10 times with the right
 #     password, once after a typo: never blocked;
+#   - smtplib refused a typo, then logging in in the same connection, 4
+#     times: the logins (235) take the typos back, never blocked;
 #   - hydra's smtp module (AUTH LOGIN, several per connection, 4 tasks):
 #     detected and blocked with fewer than 10 tries reaching the server;
 #   - smtplib in a loop, one AUTH per connection: the same.
@@ -27,6 +29,15 @@ s = smtplib.SMTP(\"'$SRV4'\", 25, timeout=8)
 s.login(\"alice\", os.environ[\"PW\"])
 s.quit()"'
 
+typo_then_login "SMTP, typo then login" 192.0.2.64 /usr/bin/python3 -c 'import smtplib, os
+s = smtplib.SMTP("'$SRV4'", 25, timeout=8)
+try:
+    s.login("alice", os.environ["TYPO"])
+    raise SystemExit("the typo logged in")
+except smtplib.SMTPAuthenticationError:
+    pass
+s.login("alice", os.environ["PW"])
+s.quit()'
 svc_attacks smtp "$login" dovecot_refusals "smtp://$SRV4" -l alice
 
 finish
