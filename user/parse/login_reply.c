@@ -59,8 +59,9 @@ static int has_any(const uint8_t *h, size_t len, const char *const *words)
 }
 
 /* Words of refusals that refuse no password: a command or mechanism the
- * server lacks, TLS it does not offer. */
-static const char *const other[] = { "command", "support", "mechanism", "tls", NULL };
+ * server lacks, TLS it does not offer, a password it would not read in
+ * clear text (a client set up without TLS meets that on every poll). */
+static const char *const other[] = { "command", "support", "mechanism", "tls", "plaintext", NULL };
 
 /*
  * POP3 answers -ERR to anything it refuses: a password, but also STLS on a
