@@ -3,7 +3,7 @@
  * test_login_reply - what the detector makes of real servers' replies,
  * each cut to the head the datapath copies (MW_HEAD_MAX bytes). The bytes
  * are those of Debian 12's servers (Redis 7.0, MariaDB 10.11, PostgreSQL 15,
- * Dovecot 2.3), captured with tcpdump while hydra, curl, psql and the
+ * Dovecot 2.3, Postfix 3.7), captured with tcpdump while hydra, curl, psql and the
  * mariadb client logged in (selftests/e2e/test_svc_*.sh), or typed at them
  * with socat.
  */
@@ -224,6 +224,30 @@ static void t_pop3(void *arg)
 	check_replies(r, sizeof(r) / sizeof(r[0]));
 }
 
+static void t_smtp(void *arg)
+{
+	static const struct reply r[] = {
+		R("AUTH refused",
+		  "535 5.7.8 Error: authentication failed: (reason unavailable)\r\n", 25,
+		  MW_REPLY_REFUSED, "smtp"),
+		R("AUTH accepted", "235 2.7.0 Authentication successful\r\n", 25, MW_REPLY_ACCEPTED,
+		  "smtp"),
+		R("AUTH LOGIN's prompt", "334 VXNlcm5hbWU6\r\n", 587, MW_REPLY_OTHER, NULL),
+		R("TLS required first", "530 5.7.0 Must issue a STARTTLS command first\r\n", 587,
+		  MW_REPLY_OTHER, NULL),
+		/* Postfix refuses a mechanism it does not offer with the same
+		 * 535; the words that tell it apart start at byte 41, beyond the
+		 * head: a client that tries one is counted (mail clients pick
+		 * from the EHLO's list) */
+		R("a mechanism the server lacks",
+		  "535 5.7.8 Error: authentication failed: Invalid authentication mechanism\r\n",
+		  25, MW_REPLY_REFUSED, "smtp"),
+	};
+
+	(void)arg;
+	check_replies(r, sizeof(r) / sizeof(r[0]));
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
@@ -233,5 +257,6 @@ int main(int argc, char **argv)
 	test_run("pgsql: 28P01, SCRAM's final message and AuthenticationOk", t_pgsql, NULL);
 	test_run("imap: tagged NO and OK, by response code", t_imap, NULL);
 	test_run("pop3: -ERR of a login and of anything else", t_pop3, NULL);
+	test_run("smtp: 535 and 235 of Postfix's AUTH", t_smtp, NULL);
 	return test_summary("login_reply");
 }
