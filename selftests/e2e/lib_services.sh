@@ -108,8 +108,8 @@ benign() {
 	check_never_blocked "$name" $BENIGN4
 }
 
-# start_dovecot PROTOCOLS: a Dovecot serving PROTOCOLS ("imap pop3", or
-# "none": its auth service only, for Postfix's SASL at
+# start_dovecot PROTOCOLS [CONFIG-LINE...]: a Dovecot serving PROTOCOLS
+# ("imap pop3", or "none": its auth service only, for Postfix's SASL at
 # $DOVECOT_DIR/auth-client) on $SRV4, user alice with $SVC_PW (a
 # passwd-file), each refusal logged ("Password mismatch"). Its auth penalty
 # (up to 15 s more for each try of an address that failed before) is off, as
@@ -151,6 +151,8 @@ start_dovecot() {
 		  }
 		}
 	CONF
+	shift
+	printf '%s\n' "$@" >>"$d/dovecot.conf"
 	bg_srv dovecot -F -c "$d/dovecot.conf"
 }
 
