@@ -80,7 +80,7 @@ TEST_PROGS := $(BUILD)/selftests/test_packets $(BUILD)/selftests/test_unit $(BUI
 	$(BUILD)/selftests/test_dict_tries \
 	$(BUILD)/selftests/test_lists $(BUILD)/selftests/test_dnstrust \
 	$(BUILD)/selftests/test_patterns $(BUILD)/selftests/test_nft $(BUILD)/selftests/bench_sendmmsg \
-	$(BUILD)/selftests/test_policy
+	$(BUILD)/selftests/test_policy $(BUILD)/selftests/test_login_reply
 
 all: $(BUILD)/minewalld $(BUILD)/minewall
 
@@ -164,6 +164,11 @@ $(BUILD)/selftests/test_dnstrust: $(BUILD)/selftests/test_dnstrust.o $(BUILD)/se
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/selftests/test_patterns: $(BUILD)/selftests/test_patterns.o $(BUILD)/selftests/test.o $(LIB_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/selftests/test_login_reply: $(BUILD)/selftests/test_login_reply.o $(BUILD)/selftests/test.o \
+		$(LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 

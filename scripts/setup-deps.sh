@@ -10,7 +10,8 @@ BUILD_PKGS=(make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev
 	linux-libc-dev libclang-rt-14-dev)
 TEST_PKGS=(iproute2 ethtool nftables tshark tcpreplay tcpdump openssh-server openssh-client hydra sshpass
 	nginx-light openssl vsftpd dnsmasq-base prometheus nfdump
-	socat curl iputils-ping procps python3 python3-scapy python3-paramiko kmod valgrind util-linux)
+	socat curl iputils-ping procps python3 python3-scapy python3-paramiko kmod valgrind util-linux
+	redis-server redis-tools mariadb-server mariadb-client postgresql dovecot-imapd dovecot-pop3d postfix)
 LINT_PKGS=(clang-format clang-tidy cppcheck shellcheck)
 BENCH_PKGS=(xdp-tools fail2ban sshguard bc gnuplot-nox softflowd)
 

@@ -60,6 +60,7 @@ run_suite policy "$BUILD_DIR/selftests/test_policy"
 run_suite lists "$BUILD_DIR/selftests/test_lists"
 run_suite dnstrust "$BUILD_DIR/selftests/test_dnstrust"
 run_suite patterns "$BUILD_DIR/selftests/test_patterns"
+run_suite login_reply "$BUILD_DIR/selftests/test_login_reply"
 run_suite packets "$BUILD_DIR/selftests/test_packets"
 run_suite nft "$BUILD_DIR/selftests/test_nft"
 # the libFuzzer harnesses (make FUZZ=1 fuzzers): seeds replayed, a short run each

@@ -4,7 +4,11 @@
  * first bytes of its first packet: the reply codes of clear-text protocols
  * (HTTP, FTP, SMTP, POP3, IMAP, Redis, MySQL, PostgreSQL). A refusal or a
  * success is taken only from a code the protocol fixes for it; anything
- * else (a greeting, NOOP's answer, a 404) is neither.
+ * else (a greeting, NOOP's answer, a 404) is neither. Where a protocol's
+ * refusal also answers what a user's client does on every connection
+ * (POP3's -ERR to STLS, IMAP's NO to a missing mailbox), only a refusal of
+ * a password counts; where its success also answers what any client can
+ * send (Redis's +OK to QUIT, IMAP's untagged CAPABILITY) there is none.
  */
 #ifndef MW_PARSE_LOGIN_REPLY_H
 #define MW_PARSE_LOGIN_REPLY_H
