@@ -159,7 +159,7 @@ static __always_inline void mw_emit_burst(struct mw_ctx *c, struct mw_stats *st,
 	ev->first_ns = f->first_ns;
 	ev->next_bytes = p->payload_len;
 	ev->next_head_len = 0;
-	ev->pad2[0] = ev->pad2[1] = ev->pad2[2] = 0;
+	ev->pad2 = 0;
 	/* the verifier needs a constant bound on the copy */
 	if (head > MW_HEAD_MAX)
 		head = MW_HEAD_MAX;
@@ -554,10 +554,16 @@ static __always_inline void mw_update(struct mw_ctx *c, struct mw_stats *st, con
 		st->data_out_of_window++;
 
 	if (p->payload_len && seq_fit) {
-		__u32 n = ++f->data_packets[dir];
+		__u32 n = f->data_packets[dir];
 
+		/* counters stop at their top rather than wrap: a wrapped count
+		 * would make a long session look like a new one (its first data
+		 * packets peeked again, its exchanges a login phase again) */
+		if (n != ~0U)
+			f->data_packets[dir] = ++n;
 		if (f->last_data_dir != dir && f->data_packets[odir]) {
-			f->exchanges++;
+			if (f->exchanges != ~0U)
+				f->exchanges++;
 			/* the other side's burst ended: a login try shows in its
 			 * size. Only flows whose handshake was seen in order: the
 			 * agent blocks on nothing else, and a ring slot is worth
@@ -567,7 +573,10 @@ static __always_inline void mw_update(struct mw_ctx *c, struct mw_stats *st, con
 			f->burst_bytes = 0;
 		}
 		f->last_data_dir = dir;
-		f->burst_bytes += p->payload_len;
+		if (f->burst_bytes + p->payload_len >= f->burst_bytes)
+			f->burst_bytes += p->payload_len;
+		else
+			f->burst_bytes = ~0U;
 		/* payload is copied for the agent only at the next byte */
 		if (seq_fit == 2)
 			mw_payload_peek(c, st, p, key, f, dir, n);

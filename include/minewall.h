@@ -122,7 +122,8 @@ enum mw_flow_state {
  * @data_packets: per direction, packets carrying L4 payload
  * @ifindex:      interface that saw the first packet
  * @exchanges:    times the direction of data packets changed: one
- *                request/response round trip counts two
+ *                request/response round trip counts two; 32 bits, and
+ *                stops at the top rather than wrap to a fresh login phase
  * @tcp_flags:    per direction, OR of the TCP flags of the packets taken (a
  *                RST or FIN that did not fit the sequence space, or a SYN on
  *                a live flow, is counted in mw_stats and left out)
@@ -170,7 +171,6 @@ struct mw_flow {
 	__u64 bytes[2];
 	__u32 data_packets[2];
 	__u32 ifindex;
-	__u16 exchanges;
 	__u8 tcp_flags[2];
 	__u8 initiator;
 	__u8 handshake;
@@ -182,9 +182,11 @@ struct mw_flow {
 	__u16 blacklist;
 	__u8 bl_flags;
 	__u8 hs_stage;
-	__u32 burst_bytes;
 	__u8 host_opened;
-	__u8 pad[7]; /* explicit: no hole before @sock_cookie */
+	__u8 pad;
+	__u32 burst_bytes;
+	__u32 exchanges;
+	__u8 pad2[4]; /* explicit: no hole before @sock_cookie */
 	__u64 sock_cookie;
 	__u32 seq_next[2];
 };
@@ -436,13 +438,13 @@ struct mw_event_burst {
 	struct mw_event_hdr hdr;
 	struct mw_flow_key key;
 	__u32 bytes;
-	__u16 exchanges;
-	__u8 svc;
-	__u8 handshake;
+	__u32 exchanges;
 	__u64 first_ns;
 	__u32 next_bytes;
+	__u8 svc;
+	__u8 handshake;
 	__u8 next_head_len;
-	__u8 pad2[3];
+	__u8 pad2;
 	__u8 next_head[MW_HEAD_MAX];
 };
 

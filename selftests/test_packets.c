@@ -615,6 +615,26 @@ static int cv_send(const struct step *st)
 		C, ACK         \
 	}
 
+/* A client's connection to the watched SSH port, its handshake seen in
+ * order; the caller clears the port with watch_ssh(false). */
+static void watch_ssh(bool on)
+{
+	__u8 v = on ? MW_SVC_SSH : 0;
+	__u32 port = 22;
+
+	bpf_map_update_elem(mw_loader_map_fd(&L, MW_MAP_SVC), &port, &v, 0);
+}
+
+static void watched_handshake(void)
+{
+	reset();
+	cv_start();
+	watch_ssh(true);
+	cv_send(&(struct step){ C, SYN });
+	cv_send(&(struct step){ S, SA });
+	cv_send(&(struct step){ C, ACK });
+}
+
 struct tcp_row {
 	const char *name;
 	struct step steps[10]; /* up to the first with no flags */
@@ -1078,20 +1098,12 @@ static void run_tcp_row(void *arg)
 
 static void seq_handshake_and_close(void *arg)
 {
-	int svc_fd = mw_loader_map_fd(&L, MW_MAP_SVC);
-	__u8 ssh = MW_SVC_SSH, none = 0;
 	struct mw_flow_rec *recs = NULL;
 	const struct mw_flow *f;
 	struct pkt_spec s;
-	__u32 port = 22;
 
-	reset();
-	cv_start();
 	/* a watched service: its end decides, so it goes out at once */
-	bpf_map_update_elem(svc_fd, &port, &ssh, 0);
-	cv_send(&(struct step){ C, SYN });
-	cv_send(&(struct step){ S, SA });
-	cv_send(&(struct step){ C, ACK });
+	watched_handshake();
 	cv_send(&(struct step){ C, PA, 100 });
 	cv_send(&(struct step){ S, PA, 300 });
 	cv_send(&(struct step){ C, PA, 100 });
@@ -1143,7 +1155,7 @@ static void seq_handshake_and_close(void *arg)
 	}
 	ASSERT_EQ(stats().flow_inserts, 1, "reused: flow_inserts");
 	ASSERT_EQ(stats().flow_reused, 1, "reused: flow_reused");
-	bpf_map_update_elem(svc_fd, &port, &none, 0);
+	watch_ssh(false);
 	free(recs);
 }
 
@@ -1602,6 +1614,48 @@ static void seq_bursts(void *arg)
 	s = tcp(false, MW_TCP_ACK | MW_TCP_PSH, 10), send_spec(TC, &s);
 	ASSERT_EQ(count_events(MW_EV_BURST), 0, "locally initiated: no burst events");
 	bpf_map_update_elem(svc_fd, &port, &none, 0);
+}
+
+/* A long session's counters: past 16 bits they go on (a wrap would start
+ * a new login phase: burst events again, exchange counting from 0), and at
+ * their top they stay there. */
+static void seq_wide_counters(void *arg)
+{
+	struct mw_flow_rec *recs = NULL;
+	struct mw_flow_key key;
+	struct mw_flow f;
+
+	watched_handshake();
+	cv_send(&(struct step){ C, PA, 21 });
+	if (!ASSERT_EQ(read_flows(&recs), 1, "one flow"))
+		goto out;
+	key = recs[0].key;
+	f = recs[0].flow;
+	f.exchanges = 0xffff;
+	f.data_packets[MW_DIR_OUT] = 1;
+	bpf_map_update_elem(flows_fd, &key, &f, BPF_EXIST);
+	n_events = 0;
+	cv_send(&(struct step){ S, PA, 40 });
+	cv_send(&(struct step){ C, PA, 40 });
+	ASSERT_TRUE(!bpf_map_lookup_elem(flows_fd, &key, &f) && f.exchanges == 0x10001,
+		    "exchanges go past 65535");
+	ASSERT_EQ(count_events(MW_EV_BURST), 0, "no burst events: not a login phase again");
+
+	f.exchanges = ~0U;
+	f.data_packets[MW_DIR_IN] = ~0U;
+	f.burst_bytes = ~0U - 10;
+	bpf_map_update_elem(flows_fd, &key, &f, BPF_EXIST);
+	cv_send(&(struct step){ C, PA, 40 });
+	ASSERT_TRUE(!bpf_map_lookup_elem(flows_fd, &key, &f) && f.burst_bytes == ~0U,
+		    "a burst past 4 GiB stays at the top");
+	cv_send(&(struct step){ S, PA, 40 });
+	ASSERT_TRUE(!bpf_map_lookup_elem(flows_fd, &key, &f) && f.exchanges == ~0U &&
+			    f.data_packets[MW_DIR_IN] == ~0U,
+		    "at their top they stay");
+	ASSERT_EQ(count_events(MW_EV_BURST), 0, "and raise no burst event");
+out:
+	watch_ssh(false);
+	free(recs);
 }
 
 static void seq_local_addresses(void *arg)
@@ -2119,6 +2173,8 @@ int main(int argc, char **argv)
 	test_run("seq blacklist hit", seq_blacklist, NULL);
 	test_run("seq local addresses decide direction", seq_local_addresses, NULL);
 	test_run("seq burst events of a watched service", seq_bursts, NULL);
+	test_run("seq counters of a long session neither wrap nor restart", seq_wide_counters,
+		 NULL);
 	test_run("seq the agent's consumer: decisive ring first, peeks in batches", seq_consumer,
 		 NULL);
 	test_run("seq pinned maps of another layout are replaced, the same adopted", seq_pinned,
