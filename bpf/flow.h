@@ -577,8 +577,9 @@ static __always_inline void mw_update(struct mw_ctx *c, struct mw_stats *st, con
 			f->burst_bytes += p->payload_len;
 		else
 			f->burst_bytes = ~0U;
-		/* payload is copied for the agent only at the next byte */
-		if (seq_fit == 2)
+		/* payload is copied for the agent only at the next byte; a
+		 * UDP datagram's later fragment is no message of its own */
+		if (seq_fit == 2 && !(p->frag == MW_FRAG_LATER && p->proto == IPPROTO_UDP))
 			mw_payload_peek(c, st, p, key, f, dir, n);
 	}
 
@@ -645,6 +646,57 @@ static __always_inline int mw_flow_create(struct mw_ctx *c, struct mw_stats *st,
 		mw_emit_flow(c, st, MW_EV_NEW_PUBLIC, dir, 0, key, &nf);
 	}
 	return mw_bl_drop(st, &nf);
+}
+
+/*
+ * IP fragments of TCP and UDP: the first fragment's ports are remembered by
+ * datagram (addresses, identification, protocol), so that the later ones,
+ * which carry payload only, count in their flow as data segments: bytes,
+ * data packets, bursts and exchanges, as the host will see them once it
+ * has reassembled the datagram. A TCP later fragment gets the sequence
+ * number its first byte has in the stream, so that it is held to its
+ * connection's window like any segment (a blind forger's fragments are not
+ * data). Fragments that overtook their first, and those of a first fragment
+ * too short for its ports (parse.h), stay portless, without payload.
+ */
+static __always_inline void mw_frag_track(struct mw_stats *st, struct mw_pkt *p)
+{
+	struct mw_frag_key k;
+	struct mw_frag_val *v;
+
+	if (!p->frag)
+		return;
+	if (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP) {
+		p->payload_len = 0;
+		return;
+	}
+	__builtin_memcpy(k.saddr, p->saddr, 16);
+	__builtin_memcpy(k.daddr, p->daddr, 16);
+	k.id = p->frag_id;
+	k.proto = p->proto;
+	k.pad[0] = k.pad[1] = k.pad[2] = 0;
+	if (p->frag == MW_FRAG_FIRST) {
+		struct mw_frag_val nv = {
+			.sport = p->sport,
+			.dport = p->dport,
+			.seq_base = p->tcp_seq - (p->payload_off - p->l4_off),
+		};
+
+		bpf_map_update_elem(&mw_frags, &k, &nv, BPF_ANY);
+		return;
+	}
+	v = bpf_map_lookup_elem(&mw_frags, &k);
+	if (!v) {
+		p->payload_len = 0;
+		return;
+	}
+	p->sport = v->sport;
+	p->dport = v->dport;
+	p->later_fragment = 0;
+	/* a TCP later fragment is bare payload: no flags, no ACK */
+	p->tcp_flags = 0;
+	p->tcp_seq = v->seq_base + p->frag_off;
+	st->frag_attributed++;
 }
 
 /*

@@ -55,6 +55,7 @@ int mw_xdp_ingress(struct xdp_md *ctx)
 	}
 	if (p.later_fragment)
 		st->fragments++;
+	mw_frag_track(st, &p);
 
 	c.ctx = ctx;
 	c.hook = MW_HOOK_XDP;

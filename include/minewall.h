@@ -46,6 +46,10 @@
 #define MW_BLOCK_NET_MAX 16384
 #define MW_MAX_IFACES 16
 #define MW_OWNER_MAX 65536
+/* Datagrams in flight whose first fragment's ports are remembered for the
+ * later ones (mw_frags): reassembly takes the host at most ipfrag_time,
+ * 30 s; 8192 covers 270 fragmented datagrams a second. */
+#define MW_FRAGS_MAX 8192
 
 /* Bytes of a reply's first packet copied into a burst event (a reply code). */
 #define MW_HEAD_MAX 32
@@ -220,7 +224,7 @@ enum mw_parse_err {
  * struct mw_stats - global counters, one per CPU (summed in user space).
  * @packets, @bytes: per direction, every packet seen (bytes at L2)
  * @non_ip:         frames that are not IPv4/IPv6 (ARP, LLDP, ...)
- * @fragments:      IP fragments after the first (counted without ports)
+ * @fragments:      IP fragments after the first
  * @flow_inserts:   flows created
  * @flow_insert_fail: flows that could not be created
  * @flow_midstream: TCP flows created from a packet other than a SYN
@@ -248,6 +252,8 @@ enum mw_parse_err {
  *                  addresses as their source: counted in their flow's
  *                  packets and bytes, never taken as the host's (no
  *                  handshake, burst, payload or close of the host's side)
+ * @frag_attributed: later IP fragments of TCP/UDP counted in their flow,
+ *                  by the ports their first fragment carried
  * @parse_err:      per enum mw_parse_err
  */
 struct mw_stats {
@@ -273,6 +279,7 @@ struct mw_stats {
 	__u64 syn_on_live;
 	__u64 local_src_in;
 	__u64 data_out_of_window;
+	__u64 frag_attributed;
 	__u64 parse_err[MW_PE_MAX];
 };
 

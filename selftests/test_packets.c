@@ -98,11 +98,15 @@ static void reset(void)
 	struct mw_flow_key key;
 	int ncpu = libbpf_num_possible_cpus();
 	struct mw_stats *zero = calloc(ncpu, sizeof(*zero));
+	int frags_fd = bpf_map__fd(L.skel->maps.mw_frags);
 	struct mw_addr a;
+	__u8 fk[64];
 	__u32 k = 0;
 
 	while (!bpf_map_get_next_key(flows_fd, NULL, &key))
 		bpf_map_delete_elem(flows_fd, &key);
+	while (!bpf_map_get_next_key(frags_fd, NULL, fk))
+		bpf_map_delete_elem(frags_fd, fk);
 	while (!bpf_map_get_next_key(local_fd, NULL, &a))
 		bpf_map_delete_elem(local_fd, &a);
 	while (!bpf_map_get_next_key(block_fd, NULL, &a))
@@ -1658,6 +1662,153 @@ out:
 	free(recs);
 }
 
+/*
+ * Splits @s, a TCP or UDP packet without IP options built as a first
+ * fragment (IPv4: frag_first; IPv6: a fragment header), into the first
+ * fragment holding the L4 header and @split - header bytes of payload, and
+ * the later fragment holding the rest; sends @order (1: first then later,
+ * 2: the later only, 3: later, then first).
+ */
+static void send_fragments(enum hook hook, const struct pkt_spec *s, size_t split, int order)
+{
+	uint8_t whole[PKT_MAX], a[PKT_MAX], b[PKT_MAX];
+	size_t len = pkt_build(s, whole, sizeof(whole));
+	size_t hdr = s->family == 4 ? 14 + 20 : 14 + 40 + 8; /* up to L4 */
+	size_t la = hdr + split, lb = len - split;
+
+	memcpy(a, whole, la);
+	memcpy(b, whole, hdr);
+	memcpy(b + hdr, whole + la, len - la);
+	if (s->family == 4) {
+		a[16] = (la - 14) >> 8, a[17] = (la - 14) & 0xff;
+		b[16] = (lb - 14) >> 8, b[17] = (lb - 14) & 0xff;
+		b[20] = (split / 8) >> 8, b[21] = (split / 8) & 0xff; /* offset, MF clear */
+	} else {
+		a[18] = (la - 54) >> 8, a[19] = (la - 54) & 0xff;
+		b[18] = (lb - 54) >> 8, b[19] = (lb - 54) & 0xff;
+		b[56] = split >> 8, b[57] = split & 0xf8; /* offset, M clear */
+	}
+	if (order == 3)
+		run(hook, b, lb, 0);
+	if (order != 2)
+		run(hook, a, la, 0);
+	if (order != 3)
+		run(hook, b, lb, 0);
+}
+
+/* cv_send for family @fam: IPv6 between 2001:db8::10 and 2001:db8::1. */
+static struct pkt_spec cv_spec(int fam, enum who who, __u8 flags, int payload)
+{
+	int d = who == C ? MW_DIR_IN : MW_DIR_OUT;
+	struct pkt_spec s = tcp(who == C, flags, payload);
+
+	if (fam == 6) {
+		s.family = 6;
+		s.src = who == C ? "2001:db8::10" : "2001:db8::1";
+		s.dst = who == C ? "2001:db8::1" : "2001:db8::10";
+		s.ext[0] = IPPROTO_FRAGMENT; /* a first fragment, or nothing */
+		s.n_ext = payload ? 1 : 0;
+	} else {
+		s.frag_first = payload != 0;
+	}
+	s.seq = cv_next[d];
+	s.ack = cv_next[!d];
+	cv_next[d] += payload + !!(flags & MW_TCP_SYN);
+	return s;
+}
+
+/* A login try sent as a first fragment holding the TCP header and 4 bytes,
+ * and a later fragment with the rest: counted in its flow as data, one
+ * burst of the client's; IPv4 and IPv6. */
+static void seq_fragments(void *arg)
+{
+	struct mw_flow_rec *recs = NULL;
+	struct pkt_spec s;
+	long n;
+	int fam;
+
+	for (fam = 4; fam <= 6; fam += 2) {
+		reset();
+		cv_start();
+		watch_ssh(true);
+		s = cv_spec(fam, C, SYN, 0), send_spec(XDP, &s);
+		s = cv_spec(fam, S, SA, 0), send_spec(TC, &s);
+		s = cv_spec(fam, C, ACK, 0), send_spec(XDP, &s);
+		s = cv_spec(fam, C, PA, 96);
+		send_fragments(XDP, &s, 24, 1);
+		n = read_flows(&recs);
+		if (ASSERT_EQ(n, 1, "fragments: one flow, no portless one")) {
+			ASSERT_EQ(recs[0].flow.handshake, 1, "the verified connection");
+			ASSERT_EQ(recs[0].flow.data_packets[MW_DIR_IN], 2,
+				  "both fragments are data");
+			ASSERT_EQ(recs[0].flow.packets[MW_DIR_IN], 4, "and packets");
+		}
+		free(recs);
+		recs = NULL;
+		ASSERT_EQ(stats().frag_attributed, 1, "stats.frag_attributed");
+		/* the server's refusal: the client's burst ends, with all its bytes */
+		n_events = 0;
+		s = cv_spec(fam, S, PA, 0), s.payload_len = 30, send_spec(TC, &s);
+		cv_next[MW_DIR_OUT] += 30;
+		if (ASSERT_EQ(count_events(MW_EV_BURST), 1, "a burst event")) {
+			const struct mw_event_burst *b = (const void *)&events[0].flow;
+
+			ASSERT_EQ(b->bytes, 96, "the try's bytes, both fragments");
+			ASSERT_EQ(b->exchanges, 1, "one exchange");
+		}
+		/* the next try's fragments with a sequence outside the window
+		 * (a blind forger): packets, not data */
+		s = cv_spec(fam, C, PA, 96);
+		s.seq += 5000000;
+		send_fragments(XDP, &s, 24, 1);
+		n = read_flows(&recs);
+		if (ASSERT_EQ(n, 1, "still one flow"))
+			ASSERT_EQ(recs[0].flow.data_packets[MW_DIR_IN], 2,
+				  "out-of-window fragments are no data");
+		free(recs);
+		recs = NULL;
+		watch_ssh(false);
+	}
+
+	/* a later fragment whose first was never seen: portless, no payload */
+	reset();
+	s = tcp(true, MW_TCP_ACK | MW_TCP_PSH, 96);
+	s.frag_first = true;
+	send_fragments(XDP, &s, 24, 2);
+	n = read_flows(&recs);
+	if (ASSERT_EQ(n, 1, "one portless flow")) {
+		ASSERT_EQ(recs[0].key.local_port, 0, "no port");
+		ASSERT_EQ(recs[0].flow.data_packets[MW_DIR_IN], 0, "no data");
+	}
+	free(recs);
+	recs = NULL;
+
+	/* UDP: the later fragment counts in the datagram's flow */
+	reset();
+	s = (struct pkt_spec){ V4(.proto = IPPROTO_UDP, .sport = 5353, .dport = 9999,
+				  .payload_len = 600, .frag_first = true) };
+	send_fragments(XDP, &s, 208, 1);
+	n = read_flows(&recs);
+	if (ASSERT_EQ(n, 1, "udp: one flow")) {
+		ASSERT_EQ(recs[0].flow.packets[MW_DIR_IN], 2, "udp: both fragments");
+		ASSERT_EQ(recs[0].flow.bytes[MW_DIR_IN], 20 + 208 + 20 + 400, "udp: all bytes");
+	}
+	free(recs);
+	recs = NULL;
+
+	/* a first fragment too short for its TCP header: portless, not malformed */
+	reset();
+	s = tcp(true, MW_TCP_ACK | MW_TCP_PSH, 96);
+	s.frag_first = true;
+	send_fragments(XDP, &s, 8, 1);
+	ASSERT_EQ(stats().parse_err[MW_PE_BAD_TCP_HDR] + stats().parse_err[MW_PE_TRUNC_L4], 0,
+		  "tiny first fragment: no parse error");
+	n = read_flows(&recs);
+	if (ASSERT_EQ(n, 1, "tiny: one portless flow"))
+		ASSERT_EQ(recs[0].key.local_port, 0, "tiny: no port");
+	free(recs);
+}
+
 static void seq_local_addresses(void *arg)
 {
 	struct mw_addr a;
@@ -2175,6 +2326,7 @@ int main(int argc, char **argv)
 	test_run("seq burst events of a watched service", seq_bursts, NULL);
 	test_run("seq counters of a long session neither wrap nor restart", seq_wide_counters,
 		 NULL);
+	test_run("seq IP fragments counted in their flow", seq_fragments, NULL);
 	test_run("seq the agent's consumer: decisive ring first, peeks in batches", seq_consumer,
 		 NULL);
 	test_run("seq pinned maps of another layout are replaced, the same adopted", seq_pinned,

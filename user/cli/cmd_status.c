@@ -68,6 +68,7 @@ static void add_counters(json_t *o, const struct mw_stats *st)
 	json_object_set_new(o, "bytes_out", json_integer(st->bytes[MW_DIR_OUT]));
 	json_object_set_new(o, "non_ip", json_integer(st->non_ip));
 	json_object_set_new(o, "fragments", json_integer(st->fragments));
+	json_object_set_new(o, "fragments_attributed", json_integer(st->frag_attributed));
 	json_object_set_new(o, "flow_inserts", json_integer(st->flow_inserts));
 	json_object_set_new(o, "flow_insert_failures", json_integer(st->flow_insert_fail));
 	json_object_set_new(o, "flow_midstream", json_integer(st->flow_midstream));
@@ -173,8 +174,9 @@ static void print_text(const struct mw_agent *agent, bool alive, const struct mw
 	       (unsigned long long)st->data_out_of_window);
 	printf("drops:      %llu packets from blocked sources\n",
 	       (unsigned long long)st->block_drops);
-	printf("non-IP:     %llu frames, %llu later fragments\n", (unsigned long long)st->non_ip,
-	       (unsigned long long)st->fragments);
+	printf("non-IP:     %llu frames, %llu later fragments (%llu counted in their flow)\n",
+	       (unsigned long long)st->non_ip, (unsigned long long)st->fragments,
+	       (unsigned long long)st->frag_attributed);
 	for (i = 0; i < MW_PE_MAX; i++)
 		errs += st->parse_err[i];
 	printf("malformed:  %llu", (unsigned long long)errs);
