@@ -605,6 +605,69 @@ static __always_inline void mw_update(struct mw_ctx *c, struct mw_stats *st, con
 	}
 }
 
+/* Whether @f is under observation: a protected service's connection,
+ * verified, open, in its login phase (mw_watched). */
+static __always_inline int mw_flow_watched(const struct mw_flow *f)
+{
+	return f->svc && f->handshake && f->state != MW_STATE_CLOSED &&
+	       f->exchanges <= MW_BURST_EVENTS_MAX;
+}
+
+/* Keeps mw_watched's copy of @f current (its sequence numbers, its
+ * exchanges, its counters), or drops it once @f left observation. Costs
+ * nothing for the flows that never were under it. */
+static __always_inline void mw_watch_sync(const struct mw_flow_key *key, const struct mw_flow *f,
+					  int was_watched)
+{
+	if (mw_flow_watched(f))
+		bpf_map_update_elem(&mw_watched, key, f, BPF_ANY);
+	else if (was_watched)
+		bpf_map_delete_elem(&mw_watched, key);
+}
+
+/* mw_update for an entry of mw_flows. */
+static __always_inline void mw_update_entry(struct mw_ctx *c, struct mw_stats *st,
+					    const struct mw_pkt *p, const struct mw_flow_key *key,
+					    struct mw_flow *f, int dir)
+{
+	int was_watched = mw_flow_watched(f);
+
+	mw_update(c, st, p, key, f, dir);
+	mw_watch_sync(key, f, was_watched || mw_flow_watched(f));
+}
+
+/*
+ * A TCP packet of a flow under observation that mw_flows lost (evicted by a
+ * flood of new flows): the flow comes back from its copy, as it was, and
+ * the packet counts in it (a SYN or a RST that does not fit changes
+ * nothing, as on any live flow). Returns -1 when @key is not watched,
+ * else whether the packet is dropped (mw_bl_drop).
+ */
+static __always_inline int mw_flow_restore(struct mw_ctx *c, struct mw_stats *st,
+					   const struct mw_pkt *p, const struct mw_flow_key *key,
+					   int dir)
+{
+	struct mw_flow nf;
+	struct mw_flow *w, *f;
+
+	w = bpf_map_lookup_elem(&mw_watched, key);
+	if (!w)
+		return -1;
+	__builtin_memcpy(&nf, w, sizeof(nf));
+	mw_update(c, st, p, key, &nf, dir);
+	if (bpf_map_update_elem(&mw_flows, key, &nf, BPF_NOEXIST) < 0) {
+		/* another CPU restored it a moment ago: count the packet there */
+		f = bpf_map_lookup_elem(&mw_flows, key);
+		if (!f)
+			return mw_bl_drop(st, &nf);
+		mw_update_entry(c, st, p, key, f, dir);
+		return mw_bl_drop(st, f);
+	}
+	st->flow_restored++;
+	mw_watch_sync(key, &nf, 1);
+	return mw_bl_drop(st, &nf);
+}
+
 /*
  * A packet of a flow the table does not hold: build the entry on the stack,
  * count the packet in it, then insert it, so that a new flow costs one
@@ -625,7 +688,7 @@ static __always_inline int mw_flow_create(struct mw_ctx *c, struct mw_stats *st,
 		/* another CPU created it a moment ago: count the packet there */
 		f = bpf_map_lookup_elem(&mw_flows, key);
 		if (f) {
-			mw_update(c, st, p, key, f, dir);
+			mw_update_entry(c, st, p, key, f, dir);
 			return mw_bl_drop(st, f);
 		}
 		st->flow_insert_fail++;
@@ -719,7 +782,7 @@ static __always_inline int mw_account(struct mw_ctx *c, struct mw_stats *st, con
 	mw_key_set(&key, p, dir);
 	f = bpf_map_lookup_elem(&mw_flows, &key);
 	if (f) {
-		mw_update(c, st, p, &key, f, dir);
+		mw_update_entry(c, st, p, &key, f, dir);
 		return mw_bl_drop(st, f);
 	}
 	if (!mw_is_local(hook_local)) {
@@ -727,7 +790,7 @@ static __always_inline int mw_account(struct mw_ctx *c, struct mw_stats *st, con
 		mw_key_set(&key, p, !hook_dir);
 		f = bpf_map_lookup_elem(&mw_flows, &key);
 		if (f) {
-			mw_update(c, st, p, &key, f, !hook_dir);
+			mw_update_entry(c, st, p, &key, f, !hook_dir);
 			return mw_bl_drop(st, f);
 		}
 		if (mw_is_local(hook_remote)) {
@@ -735,6 +798,16 @@ static __always_inline int mw_account(struct mw_ctx *c, struct mw_stats *st, con
 		} else {
 			mw_key_set(&key, p, dir); /* neither side is ours: keep the hook's view */
 		}
+	}
+	/* only a protected port's connections can be under observation: a
+	 * flood to any other port costs one array read more, not a lookup */
+	if (p->proto == IPPROTO_TCP && !p->later_fragment) {
+		__u32 port = bpf_ntohs(key.local_port);
+		__u8 *svc = bpf_map_lookup_elem(&mw_svc, &port);
+		int ret = svc && *svc ? mw_flow_restore(c, st, p, &key, dir) : -1;
+
+		if (ret >= 0)
+			return ret;
 	}
 	return mw_flow_create(c, st, p, &key, dir);
 }

@@ -26,12 +26,16 @@
 #define MW_MAP_SVC "mw_svc"
 #define MW_MAP_OWNER "mw_owner"
 #define MW_MAP_PEEKS "mw_peeks"
+#define MW_MAP_WATCHED "mw_watched"
 
 #define MW_PIN_PATH_DEFAULT "/sys/fs/bpf/minewall"
 
 /* Map sizes. MW_FLOWS_DEFAULT is only the default: the agent sets
  * max_entries from the config before load. */
 #define MW_FLOWS_DEFAULT 262144
+/* Copies of the flows under observation (mw_watched): by default a quarter
+ * of the flow table; the agent sets it from max_flows before load. */
+#define MW_WATCHED_DEFAULT (MW_FLOWS_DEFAULT / 4)
 #define MW_EVENTS_BYTES (4U << 20)
 /* Payload copies, and the flow events of flows nothing is decided on (not
  * opened by the host, no handshake seen in order),
@@ -252,6 +256,8 @@ enum mw_parse_err {
  *                  addresses as their source: counted in their flow's
  *                  packets and bytes, never taken as the host's (no
  *                  handshake, burst, payload or close of the host's side)
+ * @flow_restored:  flows under observation that the flow table had lost
+ *                  (evicted by a flood) brought back from mw_watched
  * @frag_attributed: later IP fragments of TCP/UDP counted in their flow,
  *                  by the ports their first fragment carried
  * @parse_err:      per enum mw_parse_err
@@ -280,6 +286,7 @@ struct mw_stats {
 	__u64 local_src_in;
 	__u64 data_out_of_window;
 	__u64 frag_attributed;
+	__u64 flow_restored;
 	__u64 parse_err[MW_PE_MAX];
 };
 

@@ -99,6 +99,7 @@ static void reset(void)
 	int ncpu = libbpf_num_possible_cpus();
 	struct mw_stats *zero = calloc(ncpu, sizeof(*zero));
 	int frags_fd = bpf_map__fd(L.skel->maps.mw_frags);
+	int watched_fd = mw_loader_map_fd(&L, MW_MAP_WATCHED);
 	struct mw_addr a;
 	__u8 fk[64];
 	__u32 k = 0;
@@ -107,6 +108,8 @@ static void reset(void)
 		bpf_map_delete_elem(flows_fd, &key);
 	while (!bpf_map_get_next_key(frags_fd, NULL, fk))
 		bpf_map_delete_elem(frags_fd, fk);
+	while (!bpf_map_get_next_key(watched_fd, NULL, &key))
+		bpf_map_delete_elem(watched_fd, &key);
 	while (!bpf_map_get_next_key(local_fd, NULL, &a))
 		bpf_map_delete_elem(local_fd, &a);
 	while (!bpf_map_get_next_key(block_fd, NULL, &a))
@@ -1696,6 +1699,82 @@ static void send_fragments(enum hook hook, const struct pkt_spec *s, size_t spli
 		run(hook, b, lb, 0);
 }
 
+/*
+ * A slow brute force's connection, then a flood of spoofed new flows that
+ * cycles the flow table (SYNs from random sources, mid-stream segments,
+ * UDP): the connection comes back from mw_watched as it was, a RST with the
+ * wrong sequence and a SYN on it change nothing, its exchanges go on.
+ */
+static void seq_flood_eviction(void *arg)
+{
+	int watched_fd = mw_loader_map_fd(&L, MW_MAP_WATCHED);
+	struct mw_flow_rec *recs = NULL;
+	struct mw_flow_key key;
+	struct mw_flow f, w;
+	struct mw_stats st;
+	struct pkt_spec s;
+	char src[32];
+	int i;
+
+	watched_handshake();
+	cv_send(&(struct step){ C, PA, 21 });
+	cv_send(&(struct step){ S, PA, 32 });
+	cv_send(&(struct step){ C, PA, 76 });
+	cv_send(&(struct step){ S, PA, 76 });
+	if (!ASSERT_EQ(read_flows(&recs), 1, "the watched connection"))
+		goto out;
+	key = recs[0].key;
+	ASSERT_TRUE(!bpf_map_lookup_elem(watched_fd, &key, &w) && w.exchanges == 3 &&
+			    w.svc == MW_SVC_SSH,
+		    "its copy in mw_watched, current");
+
+	for (i = 0; i < 6000; i++) {
+		snprintf(src, sizeof(src), "203.0.%d.%d", (i >> 8) & 255, i & 255);
+		s = tcp(true, i % 3 == 0 ? MW_TCP_ACK : MW_TCP_SYN, 0);
+		if (i % 3 == 2)
+			s.proto = IPPROTO_UDP, s.payload_len = 20;
+		s.src = src;
+		s.sport = 1024 + i;
+		send_spec(XDP, &s);
+	}
+	/* the LRU picks what it evicts: make sure this one went, as a
+	 * longer flood would do */
+	bpf_map_delete_elem(flows_fd, &key);
+	st = stats();
+	ASSERT_TRUE(st.flow_inserts >= 6000, "the flood made its flows");
+
+	n_events = 0;
+	/* the attacker resets its own connection's entry: a RST off by one,
+	 * then a SYN on the same 4-tuple */
+	cv_send(&(struct step){ C, RST, .seq_off = 1, .resend = true });
+	cv_send(&(struct step){ C, SYN, .seq_off = 12345, .resend = true });
+	cv_send(&(struct step){ C, PA, 76 });
+	cv_send(&(struct step){ S, PA, 76 });
+	st = stats();
+	ASSERT_EQ(st.flow_restored, 1, "stats.flow_restored");
+	ASSERT_EQ(st.rst_ignored, 1, "the RST ignored");
+	ASSERT_EQ(st.syn_on_live, 1, "the SYN ignored");
+	if (ASSERT_TRUE(!bpf_map_lookup_elem(flows_fd, &key, &f), "back in mw_flows")) {
+		ASSERT_EQ(f.svc, MW_SVC_SSH, "still watched");
+		ASSERT_EQ(f.handshake, 1, "still verified");
+		ASSERT_EQ(f.state, MW_STATE_OPEN, "still open");
+		ASSERT_EQ(f.exchanges, 5, "its exchanges go on");
+	}
+	if (ASSERT_EQ(count_events(MW_EV_BURST), 2, "its tries still raise burst events")) {
+		const struct mw_event_burst *b = (const void *)&events[n_events - 1].flow;
+
+		ASSERT_EQ(b->exchanges, 5, "numbered on");
+	}
+	/* closed: out of observation, its copy gone */
+	cv_send(&(struct step){ C, FA });
+	cv_send(&(struct step){ S, FA });
+	ASSERT_TRUE(bpf_map_lookup_elem(watched_fd, &key, &w) && errno == ENOENT,
+		    "closed: no copy left");
+out:
+	watch_ssh(false);
+	free(recs);
+}
+
 /* cv_send for family @fam: IPv6 between 2001:db8::10 and 2001:db8::1. */
 static struct pkt_spec cv_spec(int fam, enum who who, __u8 flags, int payload)
 {
@@ -2327,6 +2406,8 @@ int main(int argc, char **argv)
 	test_run("seq counters of a long session neither wrap nor restart", seq_wide_counters,
 		 NULL);
 	test_run("seq IP fragments counted in their flow", seq_fragments, NULL);
+	test_run("seq a flood of new flows does not lose a watched connection", seq_flood_eviction,
+		 NULL);
 	test_run("seq the agent's consumer: decisive ring first, peeks in batches", seq_consumer,
 		 NULL);
 	test_run("seq pinned maps of another layout are replaced, the same adopted", seq_pinned,

@@ -73,6 +73,7 @@ static void add_counters(json_t *o, const struct mw_stats *st)
 	json_object_set_new(o, "flow_insert_failures", json_integer(st->flow_insert_fail));
 	json_object_set_new(o, "flow_midstream", json_integer(st->flow_midstream));
 	json_object_set_new(o, "flow_reused", json_integer(st->flow_reused));
+	json_object_set_new(o, "flow_restored", json_integer(st->flow_restored));
 	json_object_set_new(o, "flow_ends", json_integer(st->flow_ends));
 	json_object_set_new(o, "events", json_integer(st->events));
 	json_object_set_new(o, "events_lost", json_integer(st->events_lost));
@@ -159,10 +160,10 @@ static void print_text(const struct mw_agent *agent, bool alive, const struct mw
 	       mw_format_bytes(st->bytes[MW_DIR_IN], b2, sizeof(b2)),
 	       mw_format_count(st->packets[MW_DIR_OUT], b3, sizeof(b3)),
 	       mw_format_bytes(st->bytes[MW_DIR_OUT], b4, sizeof(b4)));
-	printf("flows:      %llu created, %llu ended, %llu mid-stream, %llu insert failures, ~%llu evicted\n",
+	printf("flows:      %llu created, %llu ended, %llu mid-stream, %llu insert failures, ~%llu evicted, %llu watched ones restored\n",
 	       (unsigned long long)st->flow_inserts, (unsigned long long)st->flow_ends,
 	       (unsigned long long)st->flow_midstream, (unsigned long long)st->flow_insert_fail,
-	       (unsigned long long)agent->evictions);
+	       (unsigned long long)agent->evictions, (unsigned long long)st->flow_restored);
 	printf("events:     %llu sent, %llu lost (ring buffer full)\n",
 	       (unsigned long long)st->events, (unsigned long long)st->events_lost);
 	printf("peeks:      %llu sent, %llu lost (their ring full)\n",
