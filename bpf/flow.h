@@ -633,6 +633,11 @@ static __always_inline void mw_update_entry(struct mw_ctx *c, struct mw_stats *s
 	int was_watched = mw_flow_watched(f);
 
 	mw_update(c, st, p, key, f, dir);
+	/* a bare ACK moves no sequence, no exchange, no state: the copy may
+	 * lag on its packet counts, never on what the tracking rests on */
+	if (was_watched == mw_flow_watched(f) && !p->payload_len &&
+	    !(p->tcp_flags & (MW_TCP_SYN | MW_TCP_FIN | MW_TCP_RST)))
+		return;
 	mw_watch_sync(key, f, was_watched || mw_flow_watched(f));
 }
 

@@ -254,7 +254,8 @@ static void bench_variant(const char *label, double empty)
 }
 
 /* A TCP packet of connection number @i, from the remote client to the
- * watched SSH port (or back, @egress), with @flags and sequence numbers. */
+ * watched SSH port (or back, @egress), with @flags and sequence numbers;
+ * 64 bytes of payload with PSH. */
 static size_t make_conn_packet(unsigned i, bool egress, __u8 flags, __u32 seq, __u32 ack,
 			       uint8_t *buf)
 {
@@ -265,6 +266,7 @@ static size_t make_conn_packet(unsigned i, bool egress, __u8 flags, __u32 seq, _
 		.tcp_flags = flags,
 		.seq = seq,
 		.ack = ack,
+		.payload_len = flags & MW_TCP_PSH ? 64 : 0,
 	};
 
 	snprintf(remote, sizeof(remote), "198.51.%u.%u", 100 + (i >> 16) % 100, (i >> 8) & 255);
@@ -352,6 +354,29 @@ static void bench_new_flow(double empty_xdp)
 		bench_gen__destroy(gm);
 		mw_loader_destroy(&l);
 	}
+	/* a packet of a verified connection to the watched port, in its
+	 * login phase (its copy in mw_watched kept current), and the same
+	 * with the port not watched */
+	for (i = 0; i < 2; i++) {
+		uint8_t syn[PKT_MAX], sa[PKT_MAX], ack[PKT_MAX];
+		size_t l1 = make_conn_packet(7, false, MW_TCP_SYN, 1000, 0, syn);
+		size_t l2 = make_conn_packet(7, true, MW_TCP_SYN | MW_TCP_ACK, 5000, 1001, sa);
+		size_t l3 = make_conn_packet(7, false, MW_TCP_ACK, 1001, 5001, ack);
+
+		load_mw(&l);
+		if (!i)
+			bpf_map_update_elem(mw_loader_map_fd(&l, MW_MAP_SVC), &port, &ssh, 0);
+		measure(mw_loader_xdp_fd(&l), syn, l1, 1);
+		measure(mw_loader_tc_fd(&l), sa, l2, 1);
+		measure(mw_loader_xdp_fd(&l), ack, l3, 1);
+		/* the client's data, resent again and again: in the window */
+		len = make_conn_packet(7, false, MW_TCP_ACK | MW_TCP_PSH, 1001, 5001, pkt);
+		t = measure(mw_loader_xdp_fd(&l), pkt, len, repeat);
+		add(i ? "data of a flow, port not watched" : "data of a watched flow, login phase",
+		    t, empty_xdp);
+		mw_loader_destroy(&l);
+	}
+
 	/* a server whose flow table is full (flows it opened, which every
 	 * design keeps): each new entry evicts one */
 	load_mw(&l);
