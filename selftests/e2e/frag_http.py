@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-only
 """An HTTP client written in scapy whose every request leaves as two IP
-fragments: the first holds the TCP header and 4 bytes, the second the rest
-of the request. One kept-alive connection; each request carries HTTP basic
+fragments: the first holds the TCP header and nothing else, the second the
+whole request. One kept-alive connection; each request carries HTTP basic
 credentials, "admin:PASSWORD-PREFIXn" for n = 1, 2, ... The client's own
 kernel knows nothing of the connection: the caller keeps it quiet (an nft
 rule dropping its RSTs).
@@ -49,9 +49,11 @@ class Conn:
             self.data[t.seq] = bytes(t.payload)
 
     def tcp(self, flags, payload=b""):
+        # 4 NOPs: a 24-byte header, so that a first fragment (a multiple of
+        # 8 bytes) can hold the header and nothing else
         return IP(src=self.cli, dst=self.srv, id=self.ipid) / TCP(
             sport=self.sport, dport=self.port, flags=flags, seq=self.seq, ack=self.rcv or 0,
-            window=65535) / payload
+            window=65535, options=[("NOP", None)] * 4) / payload
 
     def connect(self):
         send(IP(src=self.cli, dst=self.srv) /

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Login tries sent as IP fragments, against a real nginx with HTTP basic
 # auth: a scapy client (frag_http.py) whose every request leaves as a first
-# fragment holding only the TCP header and 4 bytes, and a later fragment
-# with the rest; its own kernel, which knows nothing of the connection, is
+# fragment holding only the TCP header, and a later fragment with the whole
+# request; its own kernel, which knows nothing of the connection, is
 # kept quiet by an nft rule in its namespace dropping its RSTs.
 #   1. wrong passwords over one kept-alive connection: HTTPDICT detected and
 #      blocked at the configured threshold (5 tries; fewer than 10 reach
