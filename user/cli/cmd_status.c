@@ -202,8 +202,8 @@ static void print_text(const struct mw_agent *agent, bool alive, const struct mw
 
 int do_status(int argc, char **argv)
 {
-	static const char *const maps[] = { MW_MAP_FLOWS, MW_MAP_LOCAL, MW_MAP_INTERNAL,
-					    MW_MAP_BLOCK };
+	static const char *const maps[] = { MW_MAP_FLOWS, MW_MAP_WATCHED, MW_MAP_LOCAL,
+					    MW_MAP_INTERNAL, MW_MAP_BLOCK };
 	struct map_fill fill[ARRAY_SIZE(maps)];
 	struct mw_agent agent;
 	json_t *summary = NULL;
