@@ -642,35 +642,23 @@ static __always_inline void mw_update_entry(struct mw_ctx *c, struct mw_stats *s
 }
 
 /*
- * A TCP packet of a flow under observation that mw_flows lost (evicted by a
- * flood of new flows): the flow comes back from its copy, as it was, and
- * the packet counts in it (a SYN or a RST that does not fit changes
- * nothing, as on any live flow). Returns -1 when @key is not watched,
- * else whether the packet is dropped (mw_bl_drop).
+ * A flow under observation that mw_flows lost (evicted by a flood of new
+ * flows) comes back from its copy, as it was; the caller counts the packet
+ * in it like in any entry (a SYN or a RST that does not fit changes nothing,
+ * as on any live flow). Returns the entry, or NULL when @key is not
+ * watched.
  */
-static __always_inline int mw_flow_restore(struct mw_ctx *c, struct mw_stats *st,
-					   const struct mw_pkt *p, const struct mw_flow_key *key,
-					   int dir)
+static __always_inline struct mw_flow *mw_flow_restore(struct mw_stats *st,
+						       const struct mw_flow_key *key)
 {
-	struct mw_flow nf;
-	struct mw_flow *w, *f;
+	struct mw_flow *w = bpf_map_lookup_elem(&mw_watched, key);
 
-	w = bpf_map_lookup_elem(&mw_watched, key);
 	if (!w)
-		return -1;
-	__builtin_memcpy(&nf, w, sizeof(nf));
-	mw_update(c, st, p, key, &nf, dir);
-	if (bpf_map_update_elem(&mw_flows, key, &nf, BPF_NOEXIST) < 0) {
-		/* another CPU restored it a moment ago: count the packet there */
-		f = bpf_map_lookup_elem(&mw_flows, key);
-		if (!f)
-			return mw_bl_drop(st, &nf);
-		mw_update_entry(c, st, p, key, f, dir);
-		return mw_bl_drop(st, f);
-	}
-	st->flow_restored++;
-	mw_watch_sync(key, &nf, 1);
-	return mw_bl_drop(st, &nf);
+		return NULL;
+	/* another CPU may have restored it a moment ago */
+	if (!bpf_map_update_elem(&mw_flows, key, w, BPF_NOEXIST))
+		st->flow_restored++;
+	return bpf_map_lookup_elem(&mw_flows, key);
 }
 
 /*
@@ -693,7 +681,7 @@ static __always_inline int mw_flow_create(struct mw_ctx *c, struct mw_stats *st,
 		/* another CPU created it a moment ago: count the packet there */
 		f = bpf_map_lookup_elem(&mw_flows, key);
 		if (f) {
-			mw_update_entry(c, st, p, key, f, dir);
+			mw_update(c, st, p, key, f, dir);
 			return mw_bl_drop(st, f);
 		}
 		st->flow_insert_fail++;
@@ -726,17 +714,22 @@ static __always_inline int mw_flow_create(struct mw_ctx *c, struct mw_stats *st,
  * connection's window like any segment (a blind forger's fragments are not
  * data). Fragments that overtook their first, and those of a first fragment
  * too short for its ports (parse.h), stay portless, without payload.
+ *
+ * A global function (weak: both programs include it), verified once on its
+ * own: inlined, the fragment cases multiplied the verifier's work on every
+ * path after it (three times main's, and the agent's start by a second).
+ * Returns 0.
  */
-static __always_inline void mw_frag_track(struct mw_stats *st, struct mw_pkt *p)
+__weak __noinline int mw_frag_track(struct mw_stats *st, struct mw_pkt *p)
 {
 	struct mw_frag_key k;
 	struct mw_frag_val *v;
 
-	if (!p->frag)
-		return;
+	if (!st || !p || !p->frag)
+		return 0;
 	if (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP) {
 		p->payload_len = 0;
-		return;
+		return 0;
 	}
 	__builtin_memcpy(k.saddr, p->saddr, 16);
 	__builtin_memcpy(k.daddr, p->daddr, 16);
@@ -751,12 +744,12 @@ static __always_inline void mw_frag_track(struct mw_stats *st, struct mw_pkt *p)
 		};
 
 		bpf_map_update_elem(&mw_frags, &k, &nv, BPF_ANY);
-		return;
+		return 0;
 	}
 	v = bpf_map_lookup_elem(&mw_frags, &k);
 	if (!v) {
 		p->payload_len = 0;
-		return;
+		return 0;
 	}
 	p->sport = v->sport;
 	p->dport = v->dport;
@@ -765,6 +758,7 @@ static __always_inline void mw_frag_track(struct mw_stats *st, struct mw_pkt *p)
 	p->tcp_flags = 0;
 	p->tcp_seq = v->seq_base + p->frag_off;
 	st->frag_attributed++;
+	return 0;
 }
 
 /*
@@ -786,33 +780,27 @@ static __always_inline int mw_account(struct mw_ctx *c, struct mw_stats *st, con
 
 	mw_key_set(&key, p, dir);
 	f = bpf_map_lookup_elem(&mw_flows, &key);
-	if (f) {
-		mw_update_entry(c, st, p, &key, f, dir);
-		return mw_bl_drop(st, f);
-	}
-	if (!mw_is_local(hook_local)) {
+	if (!f && !mw_is_local(hook_local)) {
 		/* the other orientation may be known already */
 		mw_key_set(&key, p, !hook_dir);
 		f = bpf_map_lookup_elem(&mw_flows, &key);
-		if (f) {
-			mw_update_entry(c, st, p, &key, f, !hook_dir);
-			return mw_bl_drop(st, f);
-		}
-		if (mw_is_local(hook_remote)) {
+		if (f || mw_is_local(hook_remote))
 			dir = !hook_dir;
-		} else {
+		else
 			mw_key_set(&key, p, dir); /* neither side is ours: keep the hook's view */
-		}
 	}
 	/* only a protected port's connections can be under observation: a
 	 * flood to any other port costs one array read more, not a lookup */
-	if (p->proto == IPPROTO_TCP && !p->later_fragment) {
+	if (!f && p->proto == IPPROTO_TCP && !p->later_fragment) {
 		__u32 port = bpf_ntohs(key.local_port);
 		__u8 *svc = bpf_map_lookup_elem(&mw_svc, &port);
-		int ret = svc && *svc ? mw_flow_restore(c, st, p, &key, dir) : -1;
 
-		if (ret >= 0)
-			return ret;
+		if (svc && *svc)
+			f = mw_flow_restore(st, &key);
+	}
+	if (f) {
+		mw_update_entry(c, st, p, &key, f, dir);
+		return mw_bl_drop(st, f);
 	}
 	return mw_flow_create(c, st, p, &key, dir);
 }

@@ -247,8 +247,9 @@ static __always_inline int mw_parse_ip4(struct mw_pkt *p, void *data, void *l3, 
 		p->frag_off = (bpf_ntohs(iph->frag_off) & 0x1fff) * 8;
 		return mw_later_fragment(p, p->l3_off + hdr_len, p->l3_off + tot_len);
 	}
-	if (iph->frag_off & bpf_htons(0x2000))
-		p->frag = MW_FRAG_FIRST;
+	/* MF as a value, not a branch: one path for whole datagrams and
+	 * first fragments keeps the verifier's work what it was */
+	p->frag = (bpf_ntohs(iph->frag_off) >> 13) & MW_FRAG_FIRST;
 	return mw_parse_l4_frag(p, l3 + hdr_len, p->l3_off + tot_len, data_end, p->l3_off + hdr_len,
 				err);
 }
@@ -323,8 +324,7 @@ static __always_inline int mw_parse_ip6(struct mw_pkt *p, void *data, void *l3, 
 				p->frag_off = bpf_ntohs(fh->frag_off) & 0xfff8;
 				return mw_later_fragment(p, cur - data, l3_end);
 			}
-			if (fh->frag_off & bpf_htons(1))
-				p->frag = MW_FRAG_FIRST;
+			p->frag = bpf_ntohs(fh->frag_off) & MW_FRAG_FIRST; /* M */
 			break;
 		default:
 			p->proto = nexthdr;
