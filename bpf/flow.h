@@ -159,7 +159,7 @@ static __always_inline void mw_emit_burst(struct mw_ctx *c, struct mw_stats *st,
 	ev->first_ns = f->first_ns;
 	ev->next_bytes = p->payload_len;
 	ev->next_head_len = 0;
-	ev->pad2[0] = ev->pad2[1] = ev->pad2[2] = 0;
+	ev->pad2 = 0;
 	/* the verifier needs a constant bound on the copy */
 	if (head > MW_HEAD_MAX)
 		head = MW_HEAD_MAX;
@@ -554,10 +554,16 @@ static __always_inline void mw_update(struct mw_ctx *c, struct mw_stats *st, con
 		st->data_out_of_window++;
 
 	if (p->payload_len && seq_fit) {
-		__u32 n = ++f->data_packets[dir];
+		__u32 n = f->data_packets[dir];
 
+		/* counters stop at their top rather than wrap: a wrapped count
+		 * would make a long session look like a new one (its first data
+		 * packets peeked again, its exchanges a login phase again) */
+		if (n != ~0U)
+			f->data_packets[dir] = ++n;
 		if (f->last_data_dir != dir && f->data_packets[odir]) {
-			f->exchanges++;
+			if (f->exchanges != ~0U)
+				f->exchanges++;
 			/* the other side's burst ended: a login try shows in its
 			 * size. Only flows whose handshake was seen in order: the
 			 * agent blocks on nothing else, and a ring slot is worth
@@ -567,9 +573,13 @@ static __always_inline void mw_update(struct mw_ctx *c, struct mw_stats *st, con
 			f->burst_bytes = 0;
 		}
 		f->last_data_dir = dir;
-		f->burst_bytes += p->payload_len;
-		/* payload is copied for the agent only at the next byte */
-		if (seq_fit == 2)
+		if (f->burst_bytes + p->payload_len >= f->burst_bytes)
+			f->burst_bytes += p->payload_len;
+		else
+			f->burst_bytes = ~0U;
+		/* payload is copied for the agent only at the next byte; a
+		 * UDP datagram's later fragment is no message of its own */
+		if (seq_fit == 2 && !(p->frag == MW_FRAG_LATER && p->proto == IPPROTO_UDP))
 			mw_payload_peek(c, st, p, key, f, dir, n);
 	}
 
@@ -593,6 +603,62 @@ static __always_inline void mw_update(struct mw_ctx *c, struct mw_stats *st, con
 				     (flags & MW_TCP_RST) ? MW_END_RST : MW_END_FIN, key, f);
 		}
 	}
+}
+
+/* Whether @f is under observation: a protected service's connection,
+ * verified, open, in its login phase (mw_watched). */
+static __always_inline int mw_flow_watched(const struct mw_flow *f)
+{
+	return f->svc && f->handshake && f->state != MW_STATE_CLOSED &&
+	       f->exchanges <= MW_BURST_EVENTS_MAX;
+}
+
+/* Keeps mw_watched's copy of @f current (its sequence numbers, its
+ * exchanges, its counters), or drops it once @f left observation. Costs
+ * nothing for the flows that never were under it. */
+static __always_inline void mw_watch_sync(const struct mw_flow_key *key, const struct mw_flow *f,
+					  int was_watched)
+{
+	if (mw_flow_watched(f))
+		bpf_map_update_elem(&mw_watched, key, f, BPF_ANY);
+	else if (was_watched)
+		bpf_map_delete_elem(&mw_watched, key);
+}
+
+/* mw_update for an entry of mw_flows. */
+static __always_inline void mw_update_entry(struct mw_ctx *c, struct mw_stats *st,
+					    const struct mw_pkt *p, const struct mw_flow_key *key,
+					    struct mw_flow *f, int dir)
+{
+	int was_watched = mw_flow_watched(f);
+
+	mw_update(c, st, p, key, f, dir);
+	/* a bare ACK moves no sequence, no exchange, no state: the copy may
+	 * lag on its packet counts, never on what the tracking rests on */
+	if (was_watched == mw_flow_watched(f) && !p->payload_len &&
+	    !(p->tcp_flags & (MW_TCP_SYN | MW_TCP_FIN | MW_TCP_RST)))
+		return;
+	mw_watch_sync(key, f, was_watched || mw_flow_watched(f));
+}
+
+/*
+ * A flow under observation that mw_flows lost (evicted by a flood of new
+ * flows) comes back from its copy, as it was; the caller counts the packet
+ * in it like in any entry (a SYN or a RST that does not fit changes nothing,
+ * as on any live flow). Returns the entry, or NULL when @key is not
+ * watched.
+ */
+static __always_inline struct mw_flow *mw_flow_restore(struct mw_stats *st,
+						       const struct mw_flow_key *key)
+{
+	struct mw_flow *w = bpf_map_lookup_elem(&mw_watched, key);
+
+	if (!w)
+		return NULL;
+	/* another CPU may have restored it a moment ago */
+	if (!bpf_map_update_elem(&mw_flows, key, w, BPF_NOEXIST))
+		st->flow_restored++;
+	return bpf_map_lookup_elem(&mw_flows, key);
 }
 
 /*
@@ -639,6 +705,63 @@ static __always_inline int mw_flow_create(struct mw_ctx *c, struct mw_stats *st,
 }
 
 /*
+ * IP fragments of TCP and UDP: the first fragment's ports are remembered by
+ * datagram (addresses, identification, protocol), so that the later ones,
+ * which carry payload only, count in their flow as data segments: bytes,
+ * data packets, bursts and exchanges, as the host will see them once it
+ * has reassembled the datagram. A TCP later fragment gets the sequence
+ * number its first byte has in the stream, so that it is held to its
+ * connection's window like any segment (a blind forger's fragments are not
+ * data). Fragments that overtook their first, and those of a first fragment
+ * too short for its ports (parse.h), stay portless, without payload.
+ *
+ * A global function (weak: both programs include it), verified once on its
+ * own: inlined, the fragment cases multiplied the verifier's work on every
+ * path after it (three times main's, and the agent's start by a second).
+ * Returns 0.
+ */
+__weak __noinline int mw_frag_track(struct mw_stats *st, struct mw_pkt *p)
+{
+	struct mw_frag_key k;
+	struct mw_frag_val *v;
+
+	if (!st || !p || !p->frag)
+		return 0;
+	if (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP) {
+		p->payload_len = 0;
+		return 0;
+	}
+	__builtin_memcpy(k.saddr, p->saddr, 16);
+	__builtin_memcpy(k.daddr, p->daddr, 16);
+	k.id = p->frag_id;
+	k.proto = p->proto;
+	k.pad[0] = k.pad[1] = k.pad[2] = 0;
+	if (p->frag == MW_FRAG_FIRST) {
+		struct mw_frag_val nv = {
+			.sport = p->sport,
+			.dport = p->dport,
+			.seq_base = p->tcp_seq - (p->payload_off - p->l4_off),
+		};
+
+		bpf_map_update_elem(&mw_frags, &k, &nv, BPF_ANY);
+		return 0;
+	}
+	v = bpf_map_lookup_elem(&mw_frags, &k);
+	if (!v) {
+		p->payload_len = 0;
+		return 0;
+	}
+	p->sport = v->sport;
+	p->dport = v->dport;
+	p->later_fragment = 0;
+	/* a TCP later fragment is bare payload: no flags, no ACK */
+	p->tcp_flags = 0;
+	p->tcp_seq = v->seq_base + p->frag_off;
+	st->frag_attributed++;
+	return 0;
+}
+
+/*
  * Counts the packet in its flow; returns 1 when the packet must be dropped
  * (a blacklisted remote, enforced). @hook_dir is the hook's usual direction
  * (ingress: the destination is the host). The host's own addresses decide
@@ -657,23 +780,27 @@ static __always_inline int mw_account(struct mw_ctx *c, struct mw_stats *st, con
 
 	mw_key_set(&key, p, dir);
 	f = bpf_map_lookup_elem(&mw_flows, &key);
-	if (f) {
-		mw_update(c, st, p, &key, f, dir);
-		return mw_bl_drop(st, f);
-	}
-	if (!mw_is_local(hook_local)) {
+	if (!f && !mw_is_local(hook_local)) {
 		/* the other orientation may be known already */
 		mw_key_set(&key, p, !hook_dir);
 		f = bpf_map_lookup_elem(&mw_flows, &key);
-		if (f) {
-			mw_update(c, st, p, &key, f, !hook_dir);
-			return mw_bl_drop(st, f);
-		}
-		if (mw_is_local(hook_remote)) {
+		if (f || mw_is_local(hook_remote))
 			dir = !hook_dir;
-		} else {
+		else
 			mw_key_set(&key, p, dir); /* neither side is ours: keep the hook's view */
-		}
+	}
+	/* only a protected port's connections can be under observation: a
+	 * flood to any other port costs one array read more, not a lookup */
+	if (!f && p->proto == IPPROTO_TCP && !p->later_fragment) {
+		__u32 port = bpf_ntohs(key.local_port);
+		__u8 *svc = bpf_map_lookup_elem(&mw_svc, &port);
+
+		if (svc && *svc)
+			f = mw_flow_restore(st, &key);
+	}
+	if (f) {
+		mw_update_entry(c, st, p, &key, f, dir);
+		return mw_bl_drop(st, f);
 	}
 	return mw_flow_create(c, st, p, &key, dir);
 }

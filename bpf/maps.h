@@ -36,6 +36,52 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } mw_flows __weak SEC(".maps");
 
+/* An IP datagram in fragments: its addresses, identification, protocol. */
+struct mw_frag_key {
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__u32 id;
+	__u8 proto;
+	__u8 pad[3];
+};
+
+/* What a later fragment needs of its first: the ports, and the sequence
+ * number of the datagram's L4 byte 0 (TCP: its seq minus its header). */
+struct mw_frag_val {
+	__be16 sport;
+	__be16 dport;
+	__u32 seq_base;
+};
+
+/* First fragments' ports, by datagram, for the later fragments. Not pinned:
+ * a datagram lives for seconds, an agent's restart may forget it. An LRU,
+ * so that a flood of first fragments only pushes out other fragments. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MW_FRAGS_MAX);
+	__type(key, struct mw_frag_key);
+	__type(value, struct mw_frag_val);
+} mw_frags __weak SEC(".maps");
+
+/*
+ * A copy of every flow under observation: a protected service's connection
+ * whose handshake was seen in order, open, still in its login phase (the
+ * exchanges burst events are sent for). mw_flows is one LRU that anyone can
+ * fill with new flows (spoofed SYNs, mid-stream segments, UDP); a flood
+ * that pushes a watched connection out of it must not bring it back as an
+ * unwatched mid-stream flow. Only connections a real peer completed enter
+ * this table, so a forger cannot cycle it; an LRU all the same, so that a
+ * connection gone without a trace (the agent also deletes what it ages out)
+ * never fills it.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MW_WATCHED_DEFAULT);
+	__type(key, struct mw_flow_key);
+	__type(value, struct mw_flow);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} mw_watched __weak SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);

@@ -66,12 +66,24 @@ struct mw_pkt {
 	__u8 tcp_flags;
 	__u8 later_fragment; /* no L4 header in this packet */
 	__u8 icmp_type; /* ICMP/ICMPv6 type, 0 for other protocols */
+	__u8 frag; /* enum mw_frag */
+	__u8 frag_pad[3];
+	__u32 frag_id; /* IPv4 identification, or the IPv6 fragment header's */
+	__u32 frag_off; /* bytes from the start of the L4 header (later fragments) */
 	__u32 l3_off; /* offset of the IP header */
 	__u32 l3_bytes; /* IP header + payload, as the IP header says */
+	__u32 l4_off; /* offset of the L4 header (0 for a later fragment) */
 	__u32 payload_off; /* offset of the L4 payload */
 	__u32 payload_len;
 	__u32 tcp_seq; /* host order */
 	__u32 tcp_ack; /* host order, meaningful when MW_TCP_ACK is set */
+};
+
+/* mw_pkt.frag: where an IP fragment sits in its datagram. */
+enum mw_frag {
+	MW_FRAG_NONE = 0, /* a whole datagram */
+	MW_FRAG_FIRST = 1, /* offset 0, more to come: holds the L4 header */
+	MW_FRAG_LATER = 2, /* offset > 0: payload only */
 };
 
 enum mw_parse_result {
@@ -155,6 +167,7 @@ static __always_inline int mw_parse_l4(struct mw_pkt *p, void *l4, __u32 l3_end,
 		return MW_PARSE_OK; /* other protocols: flows without ports */
 	}
 
+	p->l4_off = l4_off;
 	p->payload_off = l4_off + hdr_len;
 	if (p->payload_off > l3_end) {
 		*err = MW_PE_TRUNC_L4; /* the IP length ends inside the L4 header */
@@ -162,6 +175,36 @@ static __always_inline int mw_parse_l4(struct mw_pkt *p, void *l4, __u32 l3_end,
 	}
 	p->payload_len = l3_end - p->payload_off;
 	return MW_PARSE_OK;
+}
+
+/* A fragment after the first: no L4 header, its bytes are payload. */
+static __always_inline int mw_later_fragment(struct mw_pkt *p, __u32 off, __u32 l3_end)
+{
+	p->later_fragment = 1;
+	if (off > l3_end)
+		return MW_PARSE_OK; /* extension headers past the IP length */
+	p->payload_off = off;
+	p->payload_len = l3_end - off;
+	return MW_PARSE_OK;
+}
+
+/* mw_parse_l4, where a first fragment too short for its L4 header (a tiny
+ * fragment no real stack sends, RFC 1858) is counted as a portless packet,
+ * not as a malformed one: the host reassembles it all the same. */
+static __always_inline int mw_parse_l4_frag(struct mw_pkt *p, void *l4, __u32 l3_end,
+					    void *data_end, __u32 l4_off, int *err)
+{
+	int ret = mw_parse_l4(p, l4, l3_end, data_end, l4_off, err);
+
+	if (ret == MW_PARSE_ERR && p->frag == MW_FRAG_FIRST) {
+		p->frag = MW_FRAG_NONE;
+		p->later_fragment = 1;
+		p->sport = p->dport = 0;
+		p->tcp_flags = 0;
+		p->payload_off = p->payload_len = 0;
+		return MW_PARSE_OK;
+	}
+	return ret;
 }
 
 static __always_inline int mw_parse_ip4(struct mw_pkt *p, void *data, void *l3, void *data_end,
@@ -196,13 +239,19 @@ static __always_inline int mw_parse_ip4(struct mw_pkt *p, void *data, void *l3, 
 	mw_map_v4(p->saddr, iph->saddr);
 	mw_map_v4(p->daddr, iph->daddr);
 
-	/* a later fragment carries no L4 header: count it without ports */
+	p->frag_id = bpf_ntohs(iph->id);
+	/* a later fragment carries no L4 header: flow.h finds its ports from
+	 * the first fragment's, else it counts without them */
 	if (iph->frag_off & bpf_htons(0x1fff)) {
-		p->later_fragment = 1;
-		return MW_PARSE_OK;
+		p->frag = MW_FRAG_LATER;
+		p->frag_off = (bpf_ntohs(iph->frag_off) & 0x1fff) * 8;
+		return mw_later_fragment(p, p->l3_off + hdr_len, p->l3_off + tot_len);
 	}
-	return mw_parse_l4(p, l3 + hdr_len, p->l3_off + tot_len, data_end, p->l3_off + hdr_len,
-			   err);
+	/* MF as a value, not a branch: one path for whole datagrams and
+	 * first fragments keeps the verifier's work what it was */
+	p->frag = (bpf_ntohs(iph->frag_off) >> 13) & MW_FRAG_FIRST;
+	return mw_parse_l4_frag(p, l3 + hdr_len, p->l3_off + tot_len, data_end, p->l3_off + hdr_len,
+				err);
 }
 
 static __always_inline int mw_parse_ip6(struct mw_pkt *p, void *data, void *l3, void *data_end,
@@ -268,11 +317,14 @@ static __always_inline int mw_parse_ip6(struct mw_pkt *p, void *data, void *l3, 
 			}
 			nexthdr = fh->nexthdr;
 			cur += sizeof(*fh);
+			p->frag_id = bpf_ntohl(fh->identification);
 			if (fh->frag_off & bpf_htons(0xfff8)) {
 				p->proto = nexthdr;
-				p->later_fragment = 1;
-				return MW_PARSE_OK;
+				p->frag = MW_FRAG_LATER;
+				p->frag_off = bpf_ntohs(fh->frag_off) & 0xfff8;
+				return mw_later_fragment(p, cur - data, l3_end);
 			}
+			p->frag = bpf_ntohs(fh->frag_off) & MW_FRAG_FIRST; /* M */
 			break;
 		default:
 			p->proto = nexthdr;
@@ -280,7 +332,7 @@ static __always_inline int mw_parse_ip6(struct mw_pkt *p, void *data, void *l3, 
 				*err = MW_PE_TRUNC_IP6_EXT;
 				return MW_PARSE_ERR;
 			}
-			return mw_parse_l4(p, cur, l3_end, data_end, cur - data, err);
+			return mw_parse_l4_frag(p, cur, l3_end, data_end, cur - data, err);
 		}
 	}
 	*err = MW_PE_IP6_EXT_DEPTH;

@@ -45,6 +45,7 @@ int mw_tc_egress(struct __sk_buff *skb)
 	}
 	if (p.later_fragment)
 		st->fragments++;
+	mw_frag_track(st, &p);
 
 	c.ctx = skb;
 	c.hook = MW_HOOK_TC;

@@ -65,6 +65,8 @@ int mw_xdp_ingress(struct xdp_md *ctx)
 
 	if (mw_blocked(&c, &p, st))
 		return XDP_DROP;
+	/* after the block check: a blocked source's fragments cost nothing */
+	mw_frag_track(st, &p);
 	if (mw_account(&c, st, &p, MW_DIR_IN))
 		return XDP_DROP;
 	return XDP_PASS;

@@ -27,12 +27,16 @@
 #define MW_MAP_OWNER "mw_owner"
 #define MW_MAP_SSH_WRITER "mw_ssh_writer"
 #define MW_MAP_PEEKS "mw_peeks"
+#define MW_MAP_WATCHED "mw_watched"
 
 #define MW_PIN_PATH_DEFAULT "/sys/fs/bpf/minewall"
 
 /* Map sizes. MW_FLOWS_DEFAULT is only the default: the agent sets
  * max_entries from the config before load. */
 #define MW_FLOWS_DEFAULT 262144
+/* Copies of the flows under observation (mw_watched): by default a quarter
+ * of the flow table; the agent sets it from max_flows before load. */
+#define MW_WATCHED_DEFAULT (MW_FLOWS_DEFAULT / 4)
 #define MW_EVENTS_BYTES (4U << 20)
 /* Payload copies, and the flow events of flows nothing is decided on (not
  * opened by the host, no handshake seen in order),
@@ -48,6 +52,10 @@
 #define MW_MAX_IFACES 16
 #define MW_OWNER_MAX 65536
 #define MW_SSH_WRITER_MAX 16384 /* SSH connections whose writer is known */
+/* Datagrams in flight whose first fragment's ports are remembered for the
+ * later ones (mw_frags): reassembly takes the host at most ipfrag_time,
+ * 30 s; 8192 covers 270 fragmented datagrams a second. */
+#define MW_FRAGS_MAX 8192
 
 /* Bytes of a reply's first packet copied into a burst event (a reply code). */
 #define MW_HEAD_MAX 32
@@ -135,7 +143,8 @@ enum mw_flow_state {
  * @data_packets: per direction, packets carrying L4 payload
  * @ifindex:      interface that saw the first packet
  * @exchanges:    times the direction of data packets changed: one
- *                request/response round trip counts two
+ *                request/response round trip counts two; 32 bits, and
+ *                stops at the top rather than wrap to a fresh login phase
  * @tcp_flags:    per direction, OR of the TCP flags of the packets taken (a
  *                RST or FIN that did not fit the sequence space, or a SYN on
  *                a live flow, is counted in mw_stats and left out)
@@ -190,7 +199,6 @@ struct mw_flow {
 	__u64 bytes[2];
 	__u32 data_packets[2];
 	__u32 ifindex;
-	__u16 exchanges;
 	__u8 tcp_flags[2];
 	__u8 initiator;
 	__u8 handshake;
@@ -202,10 +210,10 @@ struct mw_flow {
 	__u16 blacklist;
 	__u8 bl_flags;
 	__u8 hs_stage;
-	__u32 burst_bytes;
 	__u8 host_opened;
 	__u8 follow;
-	__u8 pad[2]; /* explicit: no hole before @follow_end */
+	__u32 burst_bytes;
+	__u32 exchanges;
 	__u32 follow_end;
 	__u64 sock_cookie;
 	__u32 seq_next[2];
@@ -240,7 +248,7 @@ enum mw_parse_err {
  * struct mw_stats - global counters, one per CPU (summed in user space).
  * @packets, @bytes: per direction, every packet seen (bytes at L2)
  * @non_ip:         frames that are not IPv4/IPv6 (ARP, LLDP, ...)
- * @fragments:      IP fragments after the first (counted without ports)
+ * @fragments:      IP fragments after the first
  * @flow_inserts:   flows created
  * @flow_insert_fail: flows that could not be created
  * @flow_midstream: TCP flows created from a packet other than a SYN
@@ -268,6 +276,10 @@ enum mw_parse_err {
  *                  addresses as their source: counted in their flow's
  *                  packets and bytes, never taken as the host's (no
  *                  handshake, burst, payload or close of the host's side)
+ * @flow_restored:  flows under observation that the flow table had lost
+ *                  (evicted by a flood) brought back from mw_watched
+ * @frag_attributed: later IP fragments of TCP/UDP counted in their flow,
+ *                  by the ports their first fragment carried
  * @parse_err:      per enum mw_parse_err
  */
 struct mw_stats {
@@ -293,6 +305,8 @@ struct mw_stats {
 	__u64 syn_on_live;
 	__u64 local_src_in;
 	__u64 data_out_of_window;
+	__u64 frag_attributed;
+	__u64 flow_restored;
 	__u64 parse_err[MW_PE_MAX];
 };
 
@@ -474,13 +488,13 @@ struct mw_event_burst {
 	struct mw_event_hdr hdr;
 	struct mw_flow_key key;
 	__u32 bytes;
-	__u16 exchanges;
-	__u8 svc;
-	__u8 handshake;
+	__u32 exchanges;
 	__u64 first_ns;
 	__u32 next_bytes;
+	__u8 svc;
+	__u8 handshake;
 	__u8 next_head_len;
-	__u8 pad2[3];
+	__u8 pad2;
 	__u8 next_head[MW_HEAD_MAX];
 };
 

@@ -9,11 +9,16 @@
  * that rewrites the source port and address before tail-calling the
  * program under test; its own cost (generator + empty program) is measured
  * too and taken off.
+ *
+ * bench_packets REPEAT --new-flow: only the new-flow path (a spoofed SYN, a
+ * mid-stream segment of an unknown flow, a completed handshake), for a
+ * quick comparison of two builds.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
 #include <linux/bpf.h>
@@ -246,6 +251,154 @@ static void bench_variant(const char *label, double empty)
 		snprintf(name, sizeof(name), "%s: %s", label, rows[i].name + 9);
 		snprintf(rows[i].name, sizeof(rows[i].name), "%s", name);
 	}
+}
+
+/* A TCP packet of connection number @i, from the remote client to the
+ * watched SSH port (or back, @egress), with @flags and sequence numbers;
+ * 64 bytes of payload with PSH. */
+static size_t make_conn_packet(unsigned i, bool egress, __u8 flags, __u32 seq, __u32 ack,
+			       uint8_t *buf)
+{
+	char remote[32];
+	struct pkt_spec s = {
+		.family = 4,
+		.proto = IPPROTO_TCP,
+		.tcp_flags = flags,
+		.seq = seq,
+		.ack = ack,
+		.payload_len = flags & MW_TCP_PSH ? 64 : 0,
+	};
+
+	snprintf(remote, sizeof(remote), "198.51.%u.%u", 100 + (i >> 16) % 100, (i >> 8) & 255);
+	s.sport = egress ? 22 : 1024 + (i & 255) * 200 + (i >> 24);
+	s.dport = egress ? 1024 + (i & 255) * 200 + (i >> 24) : 22;
+	s.src = egress ? "192.0.2.1" : remote;
+	s.dst = egress ? remote : "192.0.2.1";
+	return pkt_build(&s, buf, PKT_MAX);
+}
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+#define HANDSHAKES 20000
+
+/* bench_new_flow's completed handshake, ns above empty programs. */
+static double handshake_ns;
+
+/* Wall time of @n three-way handshakes (SYN in at XDP, SYN-ACK out at tc,
+ * ACK in at XDP), one BPF_PROG_TEST_RUN per packet, in ns per handshake. */
+static double handshakes(int xdp_fd, int tc_fd, unsigned first, unsigned n)
+{
+	uint8_t syn[PKT_MAX], sa[PKT_MAX], ack[PKT_MAX];
+	double t0 = now_ns();
+	unsigned i;
+
+	for (i = first; i < first + n; i++) {
+		size_t l1 = make_conn_packet(i, false, MW_TCP_SYN, 1000, 0, syn);
+		size_t l2 = make_conn_packet(i, true, MW_TCP_SYN | MW_TCP_ACK, 5000, 1001, sa);
+		size_t l3 = make_conn_packet(i, false, MW_TCP_ACK, 1001, 5001, ack);
+		LIBBPF_OPTS(bpf_test_run_opts, o1, .data_in = syn, .data_size_in = l1, .repeat = 1);
+		LIBBPF_OPTS(bpf_test_run_opts, o2, .data_in = sa, .data_size_in = l2, .repeat = 1);
+		LIBBPF_OPTS(bpf_test_run_opts, o3, .data_in = ack, .data_size_in = l3, .repeat = 1);
+
+		if (bpf_prog_test_run_opts(xdp_fd, &o1) || bpf_prog_test_run_opts(tc_fd, &o2) ||
+		    bpf_prog_test_run_opts(xdp_fd, &o3)) {
+			fprintf(stderr, "bench: test run failed: %s\n", strerror(errno));
+			exit(1);
+		}
+	}
+	return (now_ns() - t0) / n;
+}
+
+/*
+ * The new-flow path: what a flow costs before anything is known of it. A
+ * spoofed SYN to a watched service (a SYN flood: one new source per packet,
+ * the handshake never completed), a mid-stream segment of an unknown flow
+ * (a spoofed ACK flood), and a real client's completed handshake (three
+ * packets, timed from user space one by one, the same loop through empty
+ * programs taken off).
+ */
+static void bench_new_flow(double empty_xdp)
+{
+	static const struct {
+		const char *name;
+		__u8 flags;
+	} cases[] = {
+		{ "new flow: spoofed SYN to a watched service", MW_TCP_SYN },
+		{ "new flow: mid-stream ACK of an unknown flow", MW_TCP_ACK | MW_TCP_PSH },
+	};
+	uint8_t pkt[PKT_MAX];
+	struct bench_gen *g, *ge, *gm;
+	struct mw_loader l;
+	double t, t_empty, r[ROUNDS];
+	__u8 ssh = MW_SVC_SSH;
+	__u32 port = 22;
+	size_t len, i;
+
+	g = load_gen(0, 0, -1, -1);
+	ge = load_gen(0, 0, bpf_program__fd(g->progs.bench_empty_xdp),
+		      bpf_program__fd(g->progs.bench_empty_tc));
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		len = make_conn_packet(0, false, cases[i].flags, 1000, 1, pkt);
+		t_empty = measure(bpf_program__fd(ge->progs.bench_gen_xdp), pkt, len, repeat);
+		load_mw(&l);
+		bpf_map_update_elem(mw_loader_map_fd(&l, MW_MAP_SVC), &port, &ssh, 0);
+		gm = load_gen(0, 0, mw_loader_xdp_fd(&l), -1);
+		t = measure(bpf_program__fd(gm->progs.bench_gen_xdp), pkt, len, repeat);
+		add(cases[i].name, t - t_empty + empty_xdp, empty_xdp);
+		bench_gen__destroy(gm);
+		mw_loader_destroy(&l);
+	}
+	/* a packet of a verified connection to the watched port, in its
+	 * login phase (its copy in mw_watched kept current), and the same
+	 * with the port not watched */
+	for (i = 0; i < 2; i++) {
+		uint8_t syn[PKT_MAX], sa[PKT_MAX], ack[PKT_MAX];
+		size_t l1 = make_conn_packet(7, false, MW_TCP_SYN, 1000, 0, syn);
+		size_t l2 = make_conn_packet(7, true, MW_TCP_SYN | MW_TCP_ACK, 5000, 1001, sa);
+		size_t l3 = make_conn_packet(7, false, MW_TCP_ACK, 1001, 5001, ack);
+
+		load_mw(&l);
+		if (!i)
+			bpf_map_update_elem(mw_loader_map_fd(&l, MW_MAP_SVC), &port, &ssh, 0);
+		measure(mw_loader_xdp_fd(&l), syn, l1, 1);
+		measure(mw_loader_tc_fd(&l), sa, l2, 1);
+		measure(mw_loader_xdp_fd(&l), ack, l3, 1);
+		/* the client's data, resent again and again: in the window */
+		len = make_conn_packet(7, false, MW_TCP_ACK | MW_TCP_PSH, 1001, 5001, pkt);
+		t = measure(mw_loader_xdp_fd(&l), pkt, len, repeat);
+		add(i ? "data of a flow, port not watched" : "data of a watched flow, login phase",
+		    t, empty_xdp);
+		mw_loader_destroy(&l);
+	}
+
+	/* a server whose flow table is full (flows it opened, which every
+	 * design keeps): each new entry evicts one */
+	load_mw(&l);
+	bpf_map_update_elem(mw_loader_map_fd(&l, MW_MAP_SVC), &port, &ssh, 0);
+	gm = load_gen(0, 0, -1, mw_loader_tc_fd(&l));
+	len = make_packet(4, true, pkt);
+	measure(bpf_program__fd(gm->progs.bench_gen_tc), pkt, len, MW_FLOWS_DEFAULT / ROUNDS + 1);
+	bench_gen__destroy(gm);
+	/* user-space timing is noisy: the median of rounds, each beside the
+	 * same loop through the empty programs */
+	for (i = 0; i < ROUNDS; i++) {
+		t = handshakes(mw_loader_xdp_fd(&l), mw_loader_tc_fd(&l), i * HANDSHAKES,
+			       HANDSHAKES);
+		t_empty = handshakes(bpf_program__fd(g->progs.bench_empty_xdp),
+				     bpf_program__fd(g->progs.bench_empty_tc), 0, HANDSHAKES);
+		r[i] = t - t_empty;
+	}
+	qsort(r, ROUNDS, sizeof(r[0]), cmp_double);
+	handshake_ns = r[ROUNDS / 2];
+	mw_loader_destroy(&l);
+	bench_gen__destroy(ge);
+	bench_gen__destroy(g);
 }
 
 /* A list of @n public IPv4 prefixes (3 in 4 single addresses, the rest
@@ -572,6 +725,7 @@ static void bench_scaling(const char *dir)
 
 int main(int argc, char **argv)
 {
+	bool new_flow_only;
 	struct bench_gen *g;
 	uint8_t pkt[PKT_MAX];
 	size_t len;
@@ -583,6 +737,7 @@ int main(int argc, char **argv)
 	mw_log_setup_libbpf();
 	if (argc > 1)
 		repeat = strtoul(argv[1], NULL, 10);
+	new_flow_only = argc > 2 && !strcmp(argv[2], "--new-flow");
 	if (argc > 2 && !strcmp(argv[2], "--scaling")) {
 		bench_scaling(argc > 3 ? argv[3] : ".");
 		return 0;
@@ -602,6 +757,9 @@ int main(int argc, char **argv)
 	}
 	add("tc  empty program", empty_tc, empty_tc);
 
+	bench_new_flow(empty_xdp);
+	if (new_flow_only)
+		goto print;
 	bench_family(4, false, empty_xdp);
 	bench_family(6, false, empty_xdp);
 	bench_family(4, true, empty_tc);
@@ -620,6 +778,7 @@ int main(int argc, char **argv)
 	bench_variant("per-CPU LRU hash", empty_xdp);
 	flows_type = 0;
 
+print:
 	printf("BPF_PROG_TEST_RUN, %u packets x %d rounds (median), TCP with 64 B payload\n",
 	       repeat, ROUNDS);
 	printf("%-42s %10s %12s %14s\n", "case", "ns/packet", "x empty", "x xdp-filter");
@@ -633,5 +792,7 @@ int main(int argc, char **argv)
 			       rows[i].ns / (strstr(rows[i].name, "blocked") ? filt_drop : filt));
 		putchar('\n');
 	}
+	printf("new flow: a completed handshake (SYN in, SYN-ACK out, ACK in), full table: %.0f ns above empty programs\n",
+	       handshake_ns);
 	return 0;
 }

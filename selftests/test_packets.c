@@ -99,11 +99,18 @@ static void reset(void)
 	struct mw_flow_key key;
 	int ncpu = libbpf_num_possible_cpus();
 	struct mw_stats *zero = calloc(ncpu, sizeof(*zero));
+	int frags_fd = bpf_map__fd(L.skel->maps.mw_frags);
+	int watched_fd = mw_loader_map_fd(&L, MW_MAP_WATCHED);
 	struct mw_addr a;
+	__u8 fk[64];
 	__u32 k = 0;
 
 	while (!bpf_map_get_next_key(flows_fd, NULL, &key))
 		bpf_map_delete_elem(flows_fd, &key);
+	while (!bpf_map_get_next_key(frags_fd, NULL, fk))
+		bpf_map_delete_elem(frags_fd, fk);
+	while (!bpf_map_get_next_key(watched_fd, NULL, &key))
+		bpf_map_delete_elem(watched_fd, &key);
 	while (!bpf_map_get_next_key(local_fd, NULL, &a))
 		bpf_map_delete_elem(local_fd, &a);
 	while (!bpf_map_get_next_key(block_fd, NULL, &a))
@@ -616,6 +623,26 @@ static int cv_send(const struct step *st)
 		C, ACK         \
 	}
 
+/* A client's connection to the watched SSH port, its handshake seen in
+ * order; the caller clears the port with watch_ssh(false). */
+static void watch_ssh(bool on)
+{
+	__u8 v = on ? MW_SVC_SSH : 0;
+	__u32 port = 22;
+
+	bpf_map_update_elem(mw_loader_map_fd(&L, MW_MAP_SVC), &port, &v, 0);
+}
+
+static void watched_handshake(void)
+{
+	reset();
+	cv_start();
+	watch_ssh(true);
+	cv_send(&(struct step){ C, SYN });
+	cv_send(&(struct step){ S, SA });
+	cv_send(&(struct step){ C, ACK });
+}
+
 struct tcp_row {
 	const char *name;
 	struct step steps[10]; /* up to the first with no flags */
@@ -1079,20 +1106,12 @@ static void run_tcp_row(void *arg)
 
 static void seq_handshake_and_close(void *arg)
 {
-	int svc_fd = mw_loader_map_fd(&L, MW_MAP_SVC);
-	__u8 ssh = MW_SVC_SSH, none = 0;
 	struct mw_flow_rec *recs = NULL;
 	const struct mw_flow *f;
 	struct pkt_spec s;
-	__u32 port = 22;
 
-	reset();
-	cv_start();
 	/* a watched service: its end decides, so it goes out at once */
-	bpf_map_update_elem(svc_fd, &port, &ssh, 0);
-	cv_send(&(struct step){ C, SYN });
-	cv_send(&(struct step){ S, SA });
-	cv_send(&(struct step){ C, ACK });
+	watched_handshake();
 	cv_send(&(struct step){ C, PA, 100 });
 	cv_send(&(struct step){ S, PA, 300 });
 	cv_send(&(struct step){ C, PA, 100 });
@@ -1144,7 +1163,7 @@ static void seq_handshake_and_close(void *arg)
 	}
 	ASSERT_EQ(stats().flow_inserts, 1, "reused: flow_inserts");
 	ASSERT_EQ(stats().flow_reused, 1, "reused: flow_reused");
-	bpf_map_update_elem(svc_fd, &port, &none, 0);
+	watch_ssh(false);
 	free(recs);
 }
 
@@ -1816,6 +1835,276 @@ static void seq_bursts(void *arg)
 	bpf_map_update_elem(svc_fd, &port, &none, 0);
 }
 
+/* A long session's counters: past 16 bits they go on (a wrap would start
+ * a new login phase: burst events again, exchange counting from 0), and at
+ * their top they stay there. */
+static void seq_wide_counters(void *arg)
+{
+	struct mw_flow_rec *recs = NULL;
+	struct mw_flow_key key;
+	struct mw_flow f;
+
+	watched_handshake();
+	cv_send(&(struct step){ C, PA, 21 });
+	if (!ASSERT_EQ(read_flows(&recs), 1, "one flow"))
+		goto out;
+	key = recs[0].key;
+	f = recs[0].flow;
+	f.exchanges = 0xffff;
+	f.data_packets[MW_DIR_OUT] = 1;
+	bpf_map_update_elem(flows_fd, &key, &f, BPF_EXIST);
+	n_events = 0;
+	cv_send(&(struct step){ S, PA, 40 });
+	cv_send(&(struct step){ C, PA, 40 });
+	ASSERT_TRUE(!bpf_map_lookup_elem(flows_fd, &key, &f) && f.exchanges == 0x10001,
+		    "exchanges go past 65535");
+	ASSERT_EQ(count_events(MW_EV_BURST), 0, "no burst events: not a login phase again");
+
+	f.exchanges = ~0U;
+	f.data_packets[MW_DIR_IN] = ~0U;
+	f.burst_bytes = ~0U - 10;
+	bpf_map_update_elem(flows_fd, &key, &f, BPF_EXIST);
+	cv_send(&(struct step){ C, PA, 40 });
+	ASSERT_TRUE(!bpf_map_lookup_elem(flows_fd, &key, &f) && f.burst_bytes == ~0U,
+		    "a burst past 4 GiB stays at the top");
+	cv_send(&(struct step){ S, PA, 40 });
+	ASSERT_TRUE(!bpf_map_lookup_elem(flows_fd, &key, &f) && f.exchanges == ~0U &&
+			    f.data_packets[MW_DIR_IN] == ~0U,
+		    "at their top they stay");
+	ASSERT_EQ(count_events(MW_EV_BURST), 0, "and raise no burst event");
+out:
+	watch_ssh(false);
+	free(recs);
+}
+
+/*
+ * Splits @s, a TCP or UDP packet without IP options built as a first
+ * fragment (IPv4: frag_first; IPv6: a fragment header), into the first
+ * fragment holding the L4 header and @split - header bytes of payload, and
+ * the later fragment holding the rest; sends @order (1: first then later,
+ * 2: the later only, 3: later, then first).
+ */
+static void send_fragments(enum hook hook, const struct pkt_spec *s, size_t split, int order)
+{
+	uint8_t whole[PKT_MAX], a[PKT_MAX], b[PKT_MAX];
+	size_t len = pkt_build(s, whole, sizeof(whole));
+	size_t hdr = s->family == 4 ? 14 + 20 : 14 + 40 + 8; /* up to L4 */
+	size_t la = hdr + split, lb = len - split;
+
+	memcpy(a, whole, la);
+	memcpy(b, whole, hdr);
+	memcpy(b + hdr, whole + la, len - la);
+	if (s->family == 4) {
+		a[16] = (la - 14) >> 8, a[17] = (la - 14) & 0xff;
+		b[16] = (lb - 14) >> 8, b[17] = (lb - 14) & 0xff;
+		b[20] = (split / 8) >> 8, b[21] = (split / 8) & 0xff; /* offset, MF clear */
+	} else {
+		a[18] = (la - 54) >> 8, a[19] = (la - 54) & 0xff;
+		b[18] = (lb - 54) >> 8, b[19] = (lb - 54) & 0xff;
+		b[56] = split >> 8, b[57] = split & 0xf8; /* offset, M clear */
+	}
+	if (order == 3)
+		run(hook, b, lb, 0);
+	if (order != 2)
+		run(hook, a, la, 0);
+	if (order != 3)
+		run(hook, b, lb, 0);
+}
+
+/*
+ * A slow brute force's connection, then a flood of spoofed new flows that
+ * cycles the flow table (SYNs from random sources, mid-stream segments,
+ * UDP): the connection comes back from mw_watched as it was, a RST with the
+ * wrong sequence and a SYN on it change nothing, its exchanges go on.
+ */
+static void seq_flood_eviction(void *arg)
+{
+	int watched_fd = mw_loader_map_fd(&L, MW_MAP_WATCHED);
+	struct mw_flow_rec *recs = NULL;
+	struct mw_flow_key key;
+	struct mw_flow f, w;
+	struct mw_stats st;
+	struct pkt_spec s;
+	char src[32];
+	int i;
+
+	watched_handshake();
+	cv_send(&(struct step){ C, PA, 21 });
+	cv_send(&(struct step){ S, PA, 32 });
+	cv_send(&(struct step){ C, PA, 76 });
+	cv_send(&(struct step){ S, PA, 76 });
+	if (!ASSERT_EQ(read_flows(&recs), 1, "the watched connection"))
+		goto out;
+	key = recs[0].key;
+	ASSERT_TRUE(!bpf_map_lookup_elem(watched_fd, &key, &w) && w.exchanges == 3 &&
+			    w.svc == MW_SVC_SSH,
+		    "its copy in mw_watched, current");
+
+	for (i = 0; i < 6000; i++) {
+		snprintf(src, sizeof(src), "203.0.%d.%d", (i >> 8) & 255, i & 255);
+		s = tcp(true, i % 3 == 0 ? MW_TCP_ACK : MW_TCP_SYN, 0);
+		if (i % 3 == 2)
+			s.proto = IPPROTO_UDP, s.payload_len = 20;
+		s.src = src;
+		s.sport = 1024 + i;
+		send_spec(XDP, &s);
+	}
+	/* the LRU picks what it evicts: make sure this one went, as a
+	 * longer flood would do */
+	bpf_map_delete_elem(flows_fd, &key);
+	st = stats();
+	ASSERT_TRUE(st.flow_inserts >= 6000, "the flood made its flows");
+
+	n_events = 0;
+	/* the attacker resets its own connection's entry: a RST off by one,
+	 * then a SYN on the same 4-tuple */
+	cv_send(&(struct step){ C, RST, .seq_off = 1, .resend = true });
+	cv_send(&(struct step){ C, SYN, .seq_off = 12345, .resend = true });
+	cv_send(&(struct step){ C, PA, 76 });
+	cv_send(&(struct step){ S, PA, 76 });
+	st = stats();
+	ASSERT_EQ(st.flow_restored, 1, "stats.flow_restored");
+	ASSERT_EQ(st.rst_ignored, 1, "the RST ignored");
+	ASSERT_EQ(st.syn_on_live, 1, "the SYN ignored");
+	if (ASSERT_TRUE(!bpf_map_lookup_elem(flows_fd, &key, &f), "back in mw_flows")) {
+		ASSERT_EQ(f.svc, MW_SVC_SSH, "still watched");
+		ASSERT_EQ(f.handshake, 1, "still verified");
+		ASSERT_EQ(f.state, MW_STATE_OPEN, "still open");
+		ASSERT_EQ(f.exchanges, 5, "its exchanges go on");
+	}
+	if (ASSERT_EQ(count_events(MW_EV_BURST), 2, "its tries still raise burst events")) {
+		const struct mw_event_burst *b = (const void *)&events[n_events - 1].flow;
+
+		ASSERT_EQ(b->exchanges, 5, "numbered on");
+	}
+	/* closed: out of observation, its copy gone */
+	cv_send(&(struct step){ C, FA });
+	cv_send(&(struct step){ S, FA });
+	ASSERT_TRUE(bpf_map_lookup_elem(watched_fd, &key, &w) && errno == ENOENT,
+		    "closed: no copy left");
+out:
+	watch_ssh(false);
+	free(recs);
+}
+
+/* cv_send for family @fam: IPv6 between 2001:db8::10 and 2001:db8::1. */
+static struct pkt_spec cv_spec(int fam, enum who who, __u8 flags, int payload)
+{
+	int d = who == C ? MW_DIR_IN : MW_DIR_OUT;
+	struct pkt_spec s = tcp(who == C, flags, payload);
+
+	if (fam == 6) {
+		s.family = 6;
+		s.src = who == C ? "2001:db8::10" : "2001:db8::1";
+		s.dst = who == C ? "2001:db8::1" : "2001:db8::10";
+		s.ext[0] = IPPROTO_FRAGMENT; /* a first fragment, or nothing */
+		s.n_ext = payload ? 1 : 0;
+	} else {
+		s.frag_first = payload != 0;
+	}
+	if (payload) {
+		/* a 24-byte header (pktgen writes its 4 option bytes as the
+		 * payload's first): a first fragment of 24 bytes holds it alone */
+		s.tcp_doff = 6;
+		s.payload_len = payload + 4;
+	}
+	s.seq = cv_next[d];
+	s.ack = cv_next[!d];
+	cv_next[d] += payload + !!(flags & MW_TCP_SYN);
+	return s;
+}
+
+/* A login try sent as a first fragment holding only the TCP header, and a
+ * later fragment with the payload: counted in its flow as data, one burst
+ * of the client's; IPv4 and IPv6. */
+static void seq_fragments(void *arg)
+{
+	struct mw_flow_rec *recs = NULL;
+	struct pkt_spec s;
+	long n;
+	int fam;
+
+	for (fam = 4; fam <= 6; fam += 2) {
+		reset();
+		cv_start();
+		watch_ssh(true);
+		s = cv_spec(fam, C, SYN, 0), send_spec(XDP, &s);
+		s = cv_spec(fam, S, SA, 0), send_spec(TC, &s);
+		s = cv_spec(fam, C, ACK, 0), send_spec(XDP, &s);
+		s = cv_spec(fam, C, PA, 96);
+		send_fragments(XDP, &s, 24, 1); /* the TCP header alone, then the payload */
+		n = read_flows(&recs);
+		if (ASSERT_EQ(n, 1, "fragments: one flow, no portless one")) {
+			ASSERT_EQ(recs[0].flow.handshake, 1, "the verified connection");
+			ASSERT_EQ(recs[0].flow.data_packets[MW_DIR_IN], 1, "the payload is data");
+			ASSERT_EQ(recs[0].flow.packets[MW_DIR_IN], 4, "and packets");
+		}
+		free(recs);
+		recs = NULL;
+		ASSERT_EQ(stats().frag_attributed, 1, "stats.frag_attributed");
+		/* the server's refusal: the client's burst ends, with all its bytes */
+		n_events = 0;
+		s = cv_spec(fam, S, PA, 0), s.payload_len = 30, send_spec(TC, &s);
+		cv_next[MW_DIR_OUT] += 30;
+		if (ASSERT_EQ(count_events(MW_EV_BURST), 1, "a burst event")) {
+			const struct mw_event_burst *b = (const void *)&events[0].flow;
+
+			ASSERT_EQ(b->bytes, 96, "the try's bytes, both fragments");
+			ASSERT_EQ(b->exchanges, 1, "one exchange");
+		}
+		/* the next try's fragments with a sequence outside the window
+		 * (a blind forger): packets, not data */
+		s = cv_spec(fam, C, PA, 96);
+		s.seq += 5000000;
+		send_fragments(XDP, &s, 24, 1);
+		n = read_flows(&recs);
+		if (ASSERT_EQ(n, 1, "still one flow"))
+			ASSERT_EQ(recs[0].flow.data_packets[MW_DIR_IN], 1,
+				  "out-of-window fragments are no data");
+		free(recs);
+		recs = NULL;
+		watch_ssh(false);
+	}
+
+	/* a later fragment whose first was never seen: portless, no payload */
+	reset();
+	s = tcp(true, MW_TCP_ACK | MW_TCP_PSH, 96);
+	s.frag_first = true;
+	send_fragments(XDP, &s, 24, 2);
+	n = read_flows(&recs);
+	if (ASSERT_EQ(n, 1, "one portless flow")) {
+		ASSERT_EQ(recs[0].key.local_port, 0, "no port");
+		ASSERT_EQ(recs[0].flow.data_packets[MW_DIR_IN], 0, "no data");
+	}
+	free(recs);
+	recs = NULL;
+
+	/* UDP: the later fragment counts in the datagram's flow */
+	reset();
+	s = (struct pkt_spec){ V4(.proto = IPPROTO_UDP, .sport = 5353, .dport = 9999,
+				  .payload_len = 600, .frag_first = true) };
+	send_fragments(XDP, &s, 208, 1);
+	n = read_flows(&recs);
+	if (ASSERT_EQ(n, 1, "udp: one flow")) {
+		ASSERT_EQ(recs[0].flow.packets[MW_DIR_IN], 2, "udp: both fragments");
+		ASSERT_EQ(recs[0].flow.bytes[MW_DIR_IN], 20 + 208 + 20 + 400, "udp: all bytes");
+	}
+	free(recs);
+	recs = NULL;
+
+	/* a first fragment too short for its TCP header: portless, not malformed */
+	reset();
+	s = tcp(true, MW_TCP_ACK | MW_TCP_PSH, 96);
+	s.frag_first = true;
+	send_fragments(XDP, &s, 8, 1);
+	ASSERT_EQ(stats().parse_err[MW_PE_BAD_TCP_HDR] + stats().parse_err[MW_PE_TRUNC_L4], 0,
+		  "tiny first fragment: no parse error");
+	n = read_flows(&recs);
+	if (ASSERT_EQ(n, 1, "tiny: one portless flow"))
+		ASSERT_EQ(recs[0].key.local_port, 0, "tiny: no port");
+	free(recs);
+}
+
 static void seq_local_addresses(void *arg)
 {
 	struct mw_addr a;
@@ -2335,6 +2624,11 @@ int main(int argc, char **argv)
 	test_run("seq blacklist hit", seq_blacklist, NULL);
 	test_run("seq local addresses decide direction", seq_local_addresses, NULL);
 	test_run("seq burst events of a watched service", seq_bursts, NULL);
+	test_run("seq counters of a long session neither wrap nor restart", seq_wide_counters,
+		 NULL);
+	test_run("seq IP fragments counted in their flow", seq_fragments, NULL);
+	test_run("seq a flood of new flows does not lose a watched connection", seq_flood_eviction,
+		 NULL);
 	test_run("seq the agent's consumer: decisive ring first, peeks in batches", seq_consumer,
 		 NULL);
 	test_run("seq pinned maps of another layout are replaced, the same adopted", seq_pinned,

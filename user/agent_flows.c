@@ -98,6 +98,9 @@ int mw_flow_scan_run(struct mw_flow_scan *fs, const struct mw_config *cfg, uint6
 	if (ret >= 0 && sc.err)
 		ret = sc.err;
 	if (ret >= 0 && sc.n_dead) {
+		/* a copy of a flow aged out must not bring it back later */
+		if (fs->watched_fd > 0)
+			mw_flowtable_delete(fs->watched_fd, sc.dead, sc.n_dead);
 		ret = mw_flowtable_delete(fs->flows_fd, sc.dead, sc.n_dead);
 		if (ret > 0) {
 			fs->deleted += ret;

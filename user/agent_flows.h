@@ -14,6 +14,7 @@
 
 struct mw_flow_scan {
 	int flows_fd;
+	int watched_fd; /* mw_watched: copies of the flows under observation; 0 none */
 	struct mw_events *events;
 	/* called for every flow that stays, for detectors that watch flows
 	 * over time */

@@ -267,6 +267,10 @@ int mw_loader_load_variant(struct mw_loader *l, const struct mw_config *cfg, con
 	l->skel->rodata->mw_cfg.peek_bytes = cfg->peek_bytes;
 	l->skel->rodata->mw_cfg.enforce = 1;
 	err = bpf_map__set_max_entries(l->skel->maps.mw_flows, cfg->max_flows);
+	/* the flows under observation: a quarter of the table, as by default */
+	if (!err)
+		err = bpf_map__set_max_entries(l->skel->maps.mw_watched,
+					       cfg->max_flows / 4 ? cfg->max_flows / 4 : 1);
 	if (!err && flows_type)
 		err = bpf_map__set_type(l->skel->maps.mw_flows, flows_type);
 	if (!err && flows_flags)

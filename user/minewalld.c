@@ -841,6 +841,7 @@ static int start(struct agent *a)
 	struct mw_event_sink log_sink = { .flow_end = on_flow_end, .arg = a };
 	mw_events_add_sink(&a->events, &log_sink);
 	a->scan.flows_fd = mw_loader_map_fd(&a->loader, MW_MAP_FLOWS);
+	a->scan.watched_fd = mw_loader_map_fd(&a->loader, MW_MAP_WATCHED);
 	a->scan.events = &a->events;
 
 	for (i = 0; i < a->cfg.n_interfaces; i++) {

@@ -68,10 +68,12 @@ static void add_counters(json_t *o, const struct mw_stats *st)
 	json_object_set_new(o, "bytes_out", json_integer(st->bytes[MW_DIR_OUT]));
 	json_object_set_new(o, "non_ip", json_integer(st->non_ip));
 	json_object_set_new(o, "fragments", json_integer(st->fragments));
+	json_object_set_new(o, "fragments_attributed", json_integer(st->frag_attributed));
 	json_object_set_new(o, "flow_inserts", json_integer(st->flow_inserts));
 	json_object_set_new(o, "flow_insert_failures", json_integer(st->flow_insert_fail));
 	json_object_set_new(o, "flow_midstream", json_integer(st->flow_midstream));
 	json_object_set_new(o, "flow_reused", json_integer(st->flow_reused));
+	json_object_set_new(o, "flow_restored", json_integer(st->flow_restored));
 	json_object_set_new(o, "flow_ends", json_integer(st->flow_ends));
 	json_object_set_new(o, "events", json_integer(st->events));
 	json_object_set_new(o, "events_lost", json_integer(st->events_lost));
@@ -158,10 +160,10 @@ static void print_text(const struct mw_agent *agent, bool alive, const struct mw
 	       mw_format_bytes(st->bytes[MW_DIR_IN], b2, sizeof(b2)),
 	       mw_format_count(st->packets[MW_DIR_OUT], b3, sizeof(b3)),
 	       mw_format_bytes(st->bytes[MW_DIR_OUT], b4, sizeof(b4)));
-	printf("flows:      %llu created, %llu ended, %llu mid-stream, %llu insert failures, ~%llu evicted\n",
+	printf("flows:      %llu created, %llu ended, %llu mid-stream, %llu insert failures, ~%llu evicted, %llu watched ones restored\n",
 	       (unsigned long long)st->flow_inserts, (unsigned long long)st->flow_ends,
 	       (unsigned long long)st->flow_midstream, (unsigned long long)st->flow_insert_fail,
-	       (unsigned long long)agent->evictions);
+	       (unsigned long long)agent->evictions, (unsigned long long)st->flow_restored);
 	printf("events:     %llu sent, %llu lost (ring buffer full)\n",
 	       (unsigned long long)st->events, (unsigned long long)st->events_lost);
 	printf("peeks:      %llu sent, %llu lost (their ring full)\n",
@@ -173,8 +175,9 @@ static void print_text(const struct mw_agent *agent, bool alive, const struct mw
 	       (unsigned long long)st->data_out_of_window);
 	printf("drops:      %llu packets from blocked sources\n",
 	       (unsigned long long)st->block_drops);
-	printf("non-IP:     %llu frames, %llu later fragments\n", (unsigned long long)st->non_ip,
-	       (unsigned long long)st->fragments);
+	printf("non-IP:     %llu frames, %llu later fragments (%llu counted in their flow)\n",
+	       (unsigned long long)st->non_ip, (unsigned long long)st->fragments,
+	       (unsigned long long)st->frag_attributed);
 	for (i = 0; i < MW_PE_MAX; i++)
 		errs += st->parse_err[i];
 	printf("malformed:  %llu", (unsigned long long)errs);
@@ -199,8 +202,8 @@ static void print_text(const struct mw_agent *agent, bool alive, const struct mw
 
 int do_status(int argc, char **argv)
 {
-	static const char *const maps[] = { MW_MAP_FLOWS, MW_MAP_LOCAL, MW_MAP_INTERNAL,
-					    MW_MAP_BLOCK };
+	static const char *const maps[] = { MW_MAP_FLOWS, MW_MAP_WATCHED, MW_MAP_LOCAL,
+					    MW_MAP_INTERNAL, MW_MAP_BLOCK };
 	struct map_fill fill[ARRAY_SIZE(maps)];
 	struct mw_agent agent;
 	json_t *summary = NULL;
