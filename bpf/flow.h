@@ -132,11 +132,12 @@ static __always_inline void mw_emit_flow(struct mw_ctx *c, struct mw_stats *st, 
 	st->events++;
 }
 
-/* @p starts the other side's burst: its size and, when it is the host's
- * reply, its first bytes (a clear-text protocol's reply code). */
+/* @p starts the other side's burst (or, for HTTP, the connection's first
+ * request): the size of the burst that ended and @p's first bytes when
+ * they say something (the host's reply code, an HTTP request line). */
 static __always_inline void mw_emit_burst(struct mw_ctx *c, struct mw_stats *st,
 					  const struct mw_flow_key *key, const struct mw_flow *f,
-					  const struct mw_pkt *p, int dir)
+					  const struct mw_pkt *p, int dir, int first)
 {
 	struct mw_event_burst *ev;
 	__u32 head = p->payload_len;
@@ -147,7 +148,8 @@ static __always_inline void mw_emit_burst(struct mw_ctx *c, struct mw_stats *st,
 		return;
 	}
 	ev->hdr.type = MW_EV_BURST;
-	ev->hdr.dir = f->last_data_dir;
+	/* the burst that ended; none yet at a connection's first request */
+	ev->hdr.dir = first ? !dir : f->last_data_dir;
 	ev->hdr.reason = 0;
 	ev->hdr.ifindex = c->ifindex;
 	ev->hdr.ts_ns = c->now;
@@ -163,7 +165,10 @@ static __always_inline void mw_emit_burst(struct mw_ctx *c, struct mw_stats *st,
 	/* the verifier needs a constant bound on the copy */
 	if (head > MW_HEAD_MAX)
 		head = MW_HEAD_MAX;
-	if (dir == MW_DIR_OUT && head > 0 && !mw_load_bytes(c, p->payload_off, ev->next_head, head))
+	/* the host's reply code; for HTTP, the client's method and path too
+	 * (a login form's POSTs) */
+	if ((dir == MW_DIR_OUT || f->svc == MW_SVC_HTTP) && head > 0 &&
+	    !mw_load_bytes(c, p->payload_off, ev->next_head, head))
 		ev->next_head_len = head;
 	bpf_ringbuf_submit(ev, 0);
 	st->events++;
@@ -569,8 +574,13 @@ static __always_inline void mw_update(struct mw_ctx *c, struct mw_stats *st, con
 			 * agent blocks on nothing else, and a ring slot is worth
 			 * more than an event it would ignore */
 			if (f->svc && f->handshake && f->exchanges <= MW_BURST_EVENTS_MAX)
-				mw_emit_burst(c, st, key, f, p, dir);
+				mw_emit_burst(c, st, key, f, p, dir, 0);
 			f->burst_bytes = 0;
+		} else if (n == 1 && dir == MW_DIR_IN && !f->data_packets[odir] &&
+			   f->svc == MW_SVC_HTTP && f->handshake) {
+			/* an HTTP connection's first request: its method and
+			 * path (one POST a connection, a login form's tries) */
+			mw_emit_burst(c, st, key, f, p, dir, 1);
 		}
 		f->last_data_dir = dir;
 		if (f->burst_bytes + p->payload_len >= f->burst_bytes)

@@ -885,6 +885,16 @@ static void t_http_form(void *arg)
 		{ -330, 0, "POST /search HTTP/1.1\r\nHost: x" },
 		{ 5000, 1448, "HTTP/1.1 200 OK\r\nServer: nginx" },
 	};
+	/* a poller that posts the same request to a session endpoint */
+	static const struct step poller[] = {
+		{ -350, 0, "POST /api/session HTTP/1.1\r\nHo" },
+		{ 900, 0, "HTTP/1.1 200 OK\r\nServer: nginx" },
+	};
+	/* comments of every length, each answered by the same page */
+	static const struct step comment[] = {
+		{ -400, 0, "POST /comment HTTP/1.1\r\nHost: " },
+		{ 3000, 1448, "HTTP/1.1 200 OK\r\nServer: nginx" },
+	};
 	struct mw_config cfg;
 	struct dets ds = { .n = 0 };
 	struct mw_dict *d;
@@ -901,13 +911,20 @@ static void t_http_form(void *arg)
 		memcpy(s, search, sizeof(s));
 		s[1].size += 37 * i; /* each search's results */
 		PLAY(d, "198.51.100.62", 36200 + i, MW_SVC_HTTP, 80, s, MS);
+		PLAY(d, "198.51.100.64", 36300 + i, MW_SVC_HTTP, 80, poller, MS);
+		memcpy(s, comment, sizeof(s));
+		s[0].size -= 13 * (i % 7); /* each comment's length */
+		PLAY(d, "198.51.100.65", 36400 + i, MW_SVC_HTTP, 80, s, MS);
 	}
-	ASSERT_EQ(ds.n, 0, "icons of one size, webhooks answered 200, searches: nothing");
+	ASSERT_EQ(
+		ds.n, 0,
+		"icons of one size, webhooks answered 200, searches, a session poller, comments: nothing");
 	for (i = 0; i < 12; i++) {
-		if (i % 3)
-			PLAY(d, "198.51.100.63", 37000 + i, MW_SVC_HTTP, 80, form, MS);
-		else
-			PLAY(d, "198.51.100.63", 37000 + i, MW_SVC_HTTP, 80, form_other, MS);
+		struct step f[ARRAY_SIZE(form)];
+
+		memcpy(f, i % 3 ? form : form_other, sizeof(f));
+		f[0].size -= i % 4; /* the passwords' lengths */
+		PLAY(d, "198.51.100.63", 37000 + i, MW_SVC_HTTP, 80, f, MS);
 	}
 	if (ASSERT_EQ(ds.n, 1, "a login page refusing with 200: HTTPDICT")) {
 		ASSERT_STREQ(ds.d[0].method, "HTTPDICT", "method");

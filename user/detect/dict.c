@@ -476,6 +476,27 @@ static void tls_http_reply(struct mw_dict *d, struct conn *c, uint32_t size, boo
 #define HTTP_FORM_PAGE_MIN 400 /* a page that says no, headers included: not an API's ack */
 #define HTTP_FORM_PAGE_DELTA 16 /* the page may echo the user name or a counter */
 
+/* Words of a login endpoint's path (/login, /wp-login.php, /user/signin,
+ * /api/auth, /admin/session...): a search or a comment form answered by
+ * pages of one size is no login, and is left alone. */
+static const char *const http_login_words[] = { "login", "logon",   "signin", "sign_in", "sign-in",
+						"auth",	 "session", "passw",  "admin" };
+
+static bool http_login_path(const uint8_t *path, unsigned len)
+{
+	char low[MW_HEAD_MAX + 1];
+	unsigned i;
+
+	for (i = 0; i < len && i < MW_HEAD_MAX; i++)
+		low[i] = (char)(path[i] >= 'A' && path[i] <= 'Z' ? path[i] + 32 : path[i]);
+	low[i] = '\0';
+	for (i = 0; i < ARRAY_SIZE(http_login_words); i++)
+		if (strstr(low, http_login_words[i]))
+			return true;
+	return false;
+}
+
+/* A hash of a login POST's method and path, 0 for any other request. */
 static uint32_t http_post_path(const uint8_t *head, unsigned len)
 {
 	unsigned i;
@@ -484,6 +505,8 @@ static uint32_t http_post_path(const uint8_t *head, unsigned len)
 		return 0;
 	for (i = 5; i < len && head[i] != ' ' && head[i] != '?'; i++)
 		;
+	if (!http_login_path(head + 5, i - 5))
+		return 0;
 	return hash_bytes(head, i) | 1;
 }
 
@@ -499,12 +522,19 @@ static void http_form_reply(struct mw_dict *d, struct conn *c, uint32_t size, ui
 	if (!s)
 		return;
 	delta = s->tls_reply > size ? s->tls_reply - size : size - s->tls_reply;
-	if (s->tls_req == c->http_req && delta <= HTTP_FORM_PAGE_DELTA) {
-		c->evidence = "HTTP: the same 200 page answering POSTs to one path";
+	/* a guesser's POSTs differ by their passwords' lengths; a client that
+	 * posts the same form again and again (a poller) does not */
+	if (s->tls_req == c->http_req && c->last_client != s->http_req_size)
+		s->http_varied = true;
+	else if (s->tls_req != c->http_req)
+		s->http_varied = false;
+	if (s->tls_req == c->http_req && delta <= HTTP_FORM_PAGE_DELTA && s->http_varied) {
+		c->evidence = "HTTP: the same 200 page answering POSTs to one login path";
 		dict_add_final(d, c, now);
 	}
 	s->tls_req = c->http_req;
 	s->tls_reply = size;
+	s->http_req_size = c->last_client;
 }
 
 static void server_reply(struct mw_dict *d, struct conn *c, uint32_t size, const uint8_t *head,

@@ -94,6 +94,8 @@ struct src {
 	struct conn *pend[MAX_PENDING_CONNS]; /* its open connections with pending tries */
 	unsigned n_pend;
 	uint32_t tls_req, tls_reply; /* HTTPS: its latest request and reply sizes */
+	uint32_t http_req_size; /* HTTP: the size of its latest login POST */
+	bool http_varied; /* HTTP: its login POSTs to that path differ in size */
 	uint64_t parallel_ns; /* when it was seen guessing on two connections at once */
 	uint64_t forgiven_ns; /* start of the window of @forgiven */
 	unsigned forgiven; /* tries taken back by logins in that window */
