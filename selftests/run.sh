@@ -26,15 +26,17 @@ total_fail=0
 failed_suites=()
 
 run_suite() {
-	local name=$1 out rc line p f
+	local name=$1 out rc line p f t0
 	shift
 	[ -n "$FILTER" ] && [[ $name != *"$FILTER"* ]] && return
 	echo "=== $name"
+	t0=$SECONDS
 	out=$(mktemp)
 	timeout 600 "$@" 2>&1 | tee "$out"
 	rc=${PIPESTATUS[0]}
 	line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$out" | tail -1)
 	rm -f "$out"
+	echo "--- $name: $((SECONDS - t0)) s"
 	if [ -z "$line" ]; then
 		echo "$name: no summary (exit status $rc)"
 		total_fail=$((total_fail + 1))

@@ -4,7 +4,7 @@
 # sshd with a real OpenSSH client: 30 IPv6 addresses of one /64 with 2
 # passwords each (counted per /64, the unit that is banned); 20 addresses of
 # one /24 with 2 passwords each (the /24 aggregated); one password every
-# 40 s (the long window, shortened here to 10 minutes with 4 tries). Each is
+# 40 s (the long window, shortened here to 10 minutes with 3 tries). Each is
 # detected and blocked with fewer than 10 passwords reaching sshd. And
 # neighbours of one /24 each mistyping a password once, then logging in with
 # their key, are never blocked.
@@ -23,7 +23,7 @@ for i in $(seq 1 6); do add_client_addr "203.0.113.$((10 + i))"; done
 add_client_addr "$SLOW"
 
 start_sshd "ListenAddress $SRV6" || exit 1
-printf '[flows]\nscan_interval = 500ms\n[dict]\nlong_window = 10m\nlong_attempts = 4\n' \
+printf '[flows]\nscan_interval = 500ms\n[dict]\nlong_window = 10m\nlong_attempts = 3\n' \
 	>"$RUN_DIR/spread.conf"
 start_agent -c "$RUN_DIR/spread.conf" || exit 1
 start=$SECONDS
@@ -91,7 +91,7 @@ for i in 11 16; do check_never_blocked "typos" "203.0.113.$i"; done
 
 # --- the slow guesser: blocked within the long window ---
 expect_block slow 400 "$SLOW" 'e["method"] == "SSHDICT" and d["window_s"] == 600' \
-	"${SLOW//./\\.}" 4 9
+	"${SLOW//./\\.}" 3 9
 check_fails "slow: its next connection fails" ssh_login "$SLOW"
 kill "$slow_pid" 2>/dev/null
 wait "$slow_pid" 2>/dev/null

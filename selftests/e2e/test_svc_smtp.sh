@@ -17,7 +17,7 @@
 . "$(dirname "$0")/lib_services.sh"
 
 setup_topology || exit 1
-# refusals without Dovecot's 2-s delay (test_svc_mail keeps it): hydra's
+# refusals without Dovecot's 2-s delay (as test_svc_mail): hydra's
 # tries come as fast as Postfix answers
 start_dovecot none "auth_failure_delay = 0" || exit 1
 wait_until 10 test -S "$DOVECOT_DIR/auth-client" || { echo "dovecot's auth did not start" >&2; exit 1; }
