@@ -51,11 +51,14 @@ def main():
         t.banner_timeout = t.auth_timeout = 4
         try:
             t.start_client(timeout=4)
-            while tries < max_tries:
+            while tries < max_tries and time.time() < deadline:
+                asked = time.time()
                 try:
                     t.auth_password("nobody", "wrong-%d" % tries)
                 except paramiko.AuthenticationException:
-                    pass
+                    if time.time() - asked >= t.auth_timeout - 0.5:
+                        print(tries)  # no answer: blocked, stop here
+                        return
                 tries += 1
                 time.sleep(0.1)
                 if do_inject and "p" in last:
