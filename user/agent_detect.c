@@ -117,7 +117,14 @@ static void on_burst(void *arg, const struct mw_event_burst *ev)
 
 static void on_flow_end(void *arg, const struct mw_event_flow *ev)
 {
-	mw_dict_flow_end(((struct mw_agent_detect *)arg)->dict, ev);
+	struct mw_agent_detect *ad = arg;
+
+	mw_dict_flow_end(ad->dict, ev);
+	/* its writer's record is done with: the LRU then holds only open
+	 * connections, which sshd's MaxStartups keeps few while unauthenticated,
+	 * so that no churn of closed ones evicts a guesser's record */
+	if (ev->flow.svc == MW_SVC_SSH && ad->writer_fd >= 0)
+		bpf_map_delete_elem(ad->writer_fd, &ev->key);
 }
 
 static void on_login(void *arg, unsigned svc, const struct mw_addr *src, uint16_t port, bool up)
@@ -148,7 +155,6 @@ static int confirm_login(void *arg, unsigned svc, const struct mw_flow_key *key)
 		return -ENOENT;
 	if (bpf_map_lookup_elem(ad->writer_fd, key, &w))
 		return -ENOENT; /* not a local server's connection, or no record */
-	ad->login_checks++;
 	if (w.uid != ad->privsep_uid)
 		return 1;
 	ad->logins_refuted++;

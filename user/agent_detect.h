@@ -20,8 +20,7 @@ struct mw_agent_detect {
 	int writer_fd; /* mw_ssh_writer, or -1 */
 	bool has_privsep;
 	uint32_t privsep_uid; /* OpenSSH's unauthenticated child's */
-	uint64_t login_checks; /* SSH logins the host was asked about */
-	uint64_t logins_refuted; /* of those, shapes the host said were no login */
+	uint64_t logins_refuted; /* SSH login shapes the host said were no login */
 };
 
 int mw_agent_detect_init(struct mw_agent_detect *ad, const struct mw_config *cfg,
