@@ -22,26 +22,26 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
-#include "addr.h"
-#include "bl_kernel.h"
-#include "config.h"
-#include "events.h"
-#include "flowtable.h"
-#include "loader.h"
-#include "log.h"
+#include "lib/addr.h"
+#include "agent/blacklist_maps.h"
+#include "parse/config.h"
+#include "agent/events.h"
+#include "lib/flowtable.h"
+#include "agent/loader.h"
+#include "lib/log.h"
 #include "minewall.skel.h"
 #include "pktgen.h"
 #include "tls_build.h"
-#include "stats.h"
+#include "lib/stats.h"
 #include "test.h"
-#include "util.h"
+#include "lib/util.h"
 
 enum hook { XDP, TC };
 enum expect { EXP_FLOW, EXP_NON_IP, EXP_ERR };
 
 static struct mw_loader L;
 static int flows_fd, stats_fd, local_fd, block_fd;
-static struct mw_bl_kernel blk;
+static struct mw_blacklist_maps blk;
 static struct ring_buffer *rb;
 
 #define MAX_EVENTS 64
@@ -1702,7 +1702,7 @@ static int bl_install(const char *text, const char *alert)
 	if (ret > 0)
 		ret = mw_bl_compile(&bl, NULL, 0, &a, alert ? 1 : 0, &c);
 	if (ret == 0) {
-		ret = mw_bl_kernel_install(&blk, &c, &bl, NULL, 0);
+		ret = mw_blacklist_maps_install(&blk, &c, &bl, NULL, 0);
 		mw_bl_compiled_free(&c);
 	}
 	mw_bl_free(&bl);
@@ -1713,7 +1713,7 @@ static __u64 bl_hits(void)
 {
 	static uint64_t hits[MW_BL_LISTS_MAX];
 
-	mw_bl_kernel_hits(&blk, hits);
+	mw_blacklist_maps_hits(&blk, hits);
 	return hits[1];
 }
 
@@ -2593,7 +2593,7 @@ int main(int argc, char **argv)
 	stats_fd = mw_loader_map_fd(&L, MW_MAP_STATS);
 	local_fd = mw_loader_map_fd(&L, MW_MAP_LOCAL);
 	block_fd = mw_loader_map_fd(&L, MW_MAP_BLOCK);
-	err = mw_bl_kernel_open(&blk, L.skel->obj, &L.skel->bss->mw_bl_entries);
+	err = mw_blacklist_maps_open(&blk, L.skel->obj, &L.skel->bss->mw_bl_entries);
 	if (!err)
 		err = mw_loader_set_internal(&L, &cfg);
 	rb = ring_buffer__new(mw_loader_map_fd(&L, MW_MAP_EVENTS), on_event, NULL, NULL);
