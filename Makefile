@@ -58,13 +58,13 @@ SKEL := $(BUILD)/minewall.skel.h
 
 # user-space code shared by the agent, the CLI and the tests
 LIB_SRCS := user/lib/log.c user/lib/util.c user/lib/addr.c user/lib/pinned.c user/lib/flowtable.c \
-	user/lib/stats.c user/lib/control.c user/parse/config.c user/enforce/nft.c \
+	user/lib/stats.c user/lib/control.c user/lib/statefile.c user/parse/config.c user/enforce/nft.c \
 	user/parse/list.c user/parse/dns.c user/parse/tls.c user/parse/stratum.c user/parse/login_reply.c \
 	user/detect/blacklist.c user/detect/dnsq.c user/detect/bpatterns.c user/detect/dirnet.c \
 	user/detect/reasm.c
 # the daemon: its own modules (user/agent/) and what only it links
 AGENT_SRCS := $(wildcard user/agent/*.c) user/enforce/policy.c user/enforce/allow.c \
-	user/enforce/hook.c user/output/metrics.c user/output/ipfix.c user/output/eve.c \
+	user/enforce/ledger.c user/enforce/hook.c user/output/metrics.c user/output/ipfix.c user/output/eve.c \
 	user/detect/dict.c user/detect/dict_tries.c
 CLI_SRCS := user/cli/main.c user/cli/cmd_flows.c user/cli/cmd_status.c \
 	user/cli/cmd_blocks.c user/cli/cmd_blacklist.c user/cli/cmd_dirnet.c user/cli/cmd_events.c \
@@ -136,14 +136,14 @@ $(BUILD)/selftests/test_dict_tries: $(BUILD)/selftests/test_dict_tries.o $(BUILD
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/selftests/test_policy: $(BUILD)/selftests/test_policy.o $(BUILD)/selftests/test.o \
-		$(BUILD)/user/enforce/policy.o $(BUILD)/user/enforce/allow.o \
+		$(BUILD)/user/enforce/policy.o $(BUILD)/user/enforce/ledger.o $(BUILD)/user/enforce/allow.o \
 		$(BUILD)/user/agent/localaddr.o $(BUILD)/user/output/eve.o $(LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/selftests/test_unit: $(BUILD)/selftests/test_unit.o $(BUILD)/selftests/test.o \
 		$(BUILD)/user/agent/server.o $(BUILD)/user/agent/events.o $(BUILD)/user/agent/flow_scan.o $(BUILD)/user/detect/dict.o $(BUILD)/user/detect/dict_tries.o \
-		$(BUILD)/user/enforce/policy.o $(BUILD)/user/enforce/allow.o $(BUILD)/user/agent/localaddr.o \
+		$(BUILD)/user/enforce/policy.o $(BUILD)/user/enforce/ledger.o $(BUILD)/user/enforce/allow.o $(BUILD)/user/agent/localaddr.o \
 		$(BUILD)/user/output/eve.o $(LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
@@ -156,7 +156,7 @@ $(BUILD)/selftests/test_lists: $(BUILD)/selftests/test_lists.o $(BUILD)/selftest
 $(BUILD)/selftests/test_dnstrust: $(BUILD)/selftests/test_dnstrust.o $(BUILD)/selftests/test.o \
 		$(BUILD)/user/agent/blacklist.o $(BUILD)/user/agent/blacklist_maps.o $(BUILD)/user/agent/loader.o \
 		$(BUILD)/user/agent/events.o $(BUILD)/user/agent/localaddr.o $(BUILD)/user/enforce/allow.o \
-		$(BUILD)/user/enforce/policy.o $(BUILD)/user/enforce/hook.o $(BUILD)/user/output/eve.o \
+		$(BUILD)/user/enforce/policy.o $(BUILD)/user/enforce/ledger.o $(BUILD)/user/enforce/hook.o $(BUILD)/user/output/eve.o \
 		$(LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@

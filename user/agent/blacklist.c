@@ -13,6 +13,7 @@
 #include "lib/flowtable.h"
 #include "agent/localaddr.h"
 #include "lib/log.h"
+#include "lib/statefile.h"
 #include "parse/dns.h"
 #include "parse/tls.h"
 #include "lib/util.h"
@@ -239,22 +240,20 @@ static void load_runtime_lists(struct mw_agent_blacklist *a, bool *seen)
 	fclose(f);
 }
 
-static int save_runtime_lists(struct mw_agent_blacklist *a)
+static int write_runtime_lists(FILE *f, void *arg)
 {
-	char tmp[PATH_MAX + 8];
+	const struct mw_agent_blacklist *a = arg;
 	unsigned id;
-	FILE *f;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", a->state_path);
-	f = fopen(tmp, "w");
-	if (!f)
-		return -errno;
 	for (id = 1; id < MW_BL_LISTS_MAX; id++)
 		if (a->bl.lists[id].used && a->bl.lists[id].runtime)
 			fprintf(f, "%s\t%s\n", a->bl.lists[id].name, a->bl.lists[id].path);
-	if (fclose(f) || rename(tmp, a->state_path))
-		return -errno;
 	return 0;
+}
+
+static int save_runtime_lists(struct mw_agent_blacklist *a)
+{
+	return mw_statefile_write(a->state_path, write_runtime_lists, a);
 }
 
 static void load_all(struct mw_agent_blacklist *a)

@@ -11,6 +11,7 @@
 #include "agent/dirnet.h"
 #include "lib/flowtable.h"
 #include "lib/log.h"
+#include "lib/statefile.h"
 #include "agent/process.h"
 #include "detect/evidence.h"
 #include "lib/util.h"
@@ -126,18 +127,22 @@ static bool is_resolver(const struct mw_agent_dirnet *a, const struct mw_addr *d
 	return false;
 }
 
+static int write_baseline(FILE *f, void *arg)
+{
+	json_t *j = mw_dirnet_baseline_json(arg);
+	int ret = j ? json_dumpf(j, f, JSON_INDENT(1)) : -1;
+
+	json_decref(j);
+	return ret ? -ENOMEM : 0;
+}
+
 static int save(struct mw_agent_dirnet *a)
 {
-	char tmp[PATH_MAX + 8];
-	json_t *j = mw_dirnet_baseline_json(&a->d);
-	int ret;
+	int err = mw_statefile_write(a->path, write_baseline, &a->d);
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", a->path);
-	ret = json_dump_file(j, tmp, JSON_INDENT(1));
-	json_decref(j);
-	if (ret || rename(tmp, a->path)) {
-		pr_warn("cannot save %s: %s\n", a->path, strerror(errno));
-		return -errno;
+	if (err) {
+		pr_warn("cannot save %s: %s\n", a->path, strerror(-err));
+		return err;
 	}
 	a->d.dirty = false;
 	return 0;

@@ -13,6 +13,7 @@
 #include "enforce/allow.h"
 #include "agent/localaddr.h"
 #include "lib/log.h"
+#include "lib/statefile.h"
 #include "lib/util.h"
 
 static const char *const builtin[] = { "127.0.0.0/8", "::1", "169.254.0.0/16", "fe80::/10" };
@@ -316,28 +317,22 @@ static void read_runtime(struct mw_allow *a)
 	fclose(f);
 }
 
-static int save_runtime(const struct mw_allow *a)
+static int write_runtime(FILE *f, void *arg)
 {
-	char tmp[PATH_MAX + 8], buf[MW_ADDRSTRLEN];
-	FILE *f;
+	const struct mw_allow *a = arg;
+	char buf[MW_ADDRSTRLEN];
 	size_t i;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", a->runtime_path);
-	f = fopen(tmp, "we");
-	if (!f)
-		return -errno;
 	fprintf(f, "# minewall runtime allowlist (minewall allow CIDR); one prefix a line\n");
 	for (i = 0; i < a->n; i++)
 		if (a->e[i].source == MW_ALLOW_RUNTIME)
 			fprintf(f, "%s\n", mw_prefix_str(&a->e[i].prefix, buf, sizeof(buf)));
-	if (fflush(f) || fsync(fileno(f))) {
-		int err = -errno;
+	return 0;
+}
 
-		fclose(f);
-		return err;
-	}
-	fclose(f);
-	return rename(tmp, a->runtime_path) ? -errno : 0;
+static int save_runtime(const struct mw_allow *a)
+{
+	return mw_statefile_write(a->runtime_path, write_runtime, (void *)a);
 }
 
 int mw_allow_init(struct mw_allow *a, const struct mw_config *cfg)

@@ -664,73 +664,11 @@ void mw_policy_tick(struct mw_policy *p)
 		mw_policy_save(p);
 }
 
-/* The method and reason of a block found in nftables without a ledger
- * entry (the agent was killed before it saved one, or the ledger is gone),
- * from the element's comment "METHOD: reason" that minewall writes. */
-static void adopt_comment(struct mw_block_entry *e, const char *comment)
-{
-	size_t m = strspn(comment, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_");
-
-	if (m && m < sizeof(e->method) && !strncmp(comment + m, ": ", 2)) {
-		snprintf(e->method, sizeof(e->method), "%.*s", (int)m, comment);
-		mw_sanitize_str(e->reason, sizeof(e->reason), comment + m + 2);
-		return;
-	}
-	snprintf(e->method, sizeof(e->method), "ADOPTED");
-	mw_sanitize_str(e->reason, sizeof(e->reason), comment[0] ? comment : "found in nftables");
-}
-
-/* --- the ledger: JSON lines under the state directory --- */
-
-static json_t *entry_json(const struct mw_block_entry *e)
-{
-	char a[MW_ADDRSTRLEN], s[MW_ADDRSTRLEN];
-
-	return json_pack("{s:s, s:s, s:s, s:s, s:i, s:I, s:I, s:I, s:I, s:b}", "prefix",
-			 mw_prefix_str(&e->prefix, a, sizeof(a)), "seen",
-			 mw_addr_str(&e->seen, s, sizeof(s)), "method", e->method, "reason",
-			 e->reason, "count", (int)e->count, "first", (json_int_t)e->first_s, "last",
-			 (json_int_t)e->last_s, "expires", (json_int_t)e->expires_s, "timeout_ms",
-			 (json_int_t)e->timeout_ms, "active", e->active);
-}
-
 int mw_policy_save(struct mw_policy *p)
 {
-	char tmp[PATH_MAX + 8];
 	uint64_t start = mw_now_ns(), cost;
-	size_t i;
-	FILE *f;
-	int err = 0;
+	int err = mw_ledger_save(p->ledger_path, p->entries, p->n);
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", p->ledger_path);
-	f = fopen(tmp, "we");
-	if (!f) {
-		err = -errno;
-		pr_warn("cannot write %s: %s\n", tmp, strerror(-err));
-		return err;
-	}
-	for (i = 0; i < p->n; i++) {
-		json_t *o = entry_json(&p->entries[i]);
-
-		if (!o) {
-			/* never drop a block from the ledger for its text */
-			struct mw_block_entry plain = p->entries[i];
-
-			snprintf(plain.reason, sizeof(plain.reason), "(not encodable)");
-			snprintf(plain.method, sizeof(plain.method), "ADOPTED");
-			o = entry_json(&plain);
-		}
-		if (o) {
-			json_dumpf(o, f, JSON_COMPACT | JSON_PRESERVE_ORDER);
-			fputc('\n', f);
-			json_decref(o);
-		}
-	}
-	if (fflush(f) || fsync(fileno(f)))
-		err = -errno;
-	fclose(f);
-	if (!err && rename(tmp, p->ledger_path))
-		err = -errno;
 	if (err)
 		pr_warn("cannot write %s: %s\n", p->ledger_path, strerror(-err));
 	else
@@ -745,104 +683,28 @@ int mw_policy_save(struct mw_policy *p)
 	return err;
 }
 
-/* Parses one ledger line; returns 0 or a message in @why. */
-static int parse_entry(const char *line, struct mw_block_entry *e, char *why, size_t len)
+/* An entry of the ledger at start; the first line for a prefix wins. */
+static void add_loaded(void *arg, const struct mw_block_entry *e)
 {
-	const char *prefix = NULL, *seen = NULL, *method = "", *reason = "";
-	json_int_t count = 0, first = 0, last = 0, expires = 0, timeout = 0;
-	int active = 0;
-	json_error_t jerr;
-	json_t *o = json_loads(line, 0, &jerr);
+	struct mw_policy *p = arg;
+	struct mw_block_entry *slot;
 
-	if (!o) {
-		snprintf(why, len, "not JSON: %s", jerr.text);
-		return -EINVAL;
+	if (find(p, &e->prefix))
+		return;
+	slot = add_entry(p, &e->prefix);
+	if (slot) {
+		*slot = *e;
+		slot->active = false;
+		set_active(p, slot, e->active);
 	}
-	memset(e, 0, sizeof(*e));
-	if (json_unpack_ex(o, &jerr, 0, "{s:s, s:s, s?s, s?s, s:I, s?I, s:I, s:I, s?I, s:b}",
-			   "prefix", &prefix, "seen", &seen, "method", &method, "reason", &reason,
-			   "count", &count, "first", &first, "last", &last, "expires", &expires,
-			   "timeout_ms", &timeout, "active", &active)) {
-		snprintf(why, len, "%s", jerr.text);
-		json_decref(o);
-		return -EINVAL;
-	}
-	if (mw_prefix_parse(prefix, &e->prefix) || mw_addr_parse(seen, &e->seen) || count < 1 ||
-	    count > 1000000 || expires < 0 || timeout < 0) {
-		snprintf(why, len, "bad prefix, address, count or time");
-		json_decref(o);
-		return -EINVAL;
-	}
-	mw_sanitize_str(e->method, sizeof(e->method), method);
-	mw_sanitize_str(e->reason, sizeof(e->reason), reason);
-	e->count = count;
-	e->first_s = first;
-	e->last_s = last;
-	e->expires_s = expires;
-	e->timeout_ms = timeout;
-	e->active = active;
-	json_decref(o);
-	return 0;
-}
-
-static int load_ledger(struct mw_policy *p)
-{
-	FILE *f = fopen(p->ledger_path, "re");
-	char *line = NULL, why[200];
-	size_t cap = 0;
-	int lineno = 0, bad = 0;
-	ssize_t len;
-
-	if (!f)
-		return errno == ENOENT ? 0 : -errno;
-	while ((len = getline(&line, &cap, f)) >= 0) {
-		struct mw_block_entry e, *slot;
-
-		lineno++;
-		if (len <= 1)
-			continue;
-		if (parse_entry(line, &e, why, sizeof(why))) {
-			pr_warn("%s:%d: %s; line skipped\n", p->ledger_path, lineno, why);
-			bad++;
-			continue;
-		}
-		if (!mw_prefix_contains(&e.prefix, &e.seen)) {
-			/* the unblock by address relies on it */
-			pr_warn("%s:%d: the address seen is outside the prefix; the prefix's own address is used\n",
-				p->ledger_path, lineno);
-			e.seen = e.prefix.addr;
-			p->dirty = true;
-		}
-		if (find(p, &e.prefix))
-			continue;
-		slot = add_entry(p, &e.prefix);
-		if (slot) {
-			bool active = e.active;
-
-			e.active = false;
-			*slot = e;
-			set_active(p, slot, active);
-		}
-	}
-	free(line);
-	fclose(f);
-	if (bad) {
-		/* keep the original for the operator; we rewrite the good lines */
-		char aside[PATH_MAX + 32];
-
-		snprintf(aside, sizeof(aside), "%s.corrupt-%lld", p->ledger_path,
-			 (long long)now_s());
-		if (!link(p->ledger_path, aside))
-			pr_warn("%s had %d bad lines; the original is kept as %s\n", p->ledger_path,
-				bad, aside);
-		p->dirty = true;
-	}
-	return 0;
 }
 
 int mw_policy_init(struct mw_policy *p, const struct mw_config *cfg, struct mw_nft *nft,
 		   struct mw_allow *allow, int block_fd, int block_net_fd)
 {
+	bool rewrite = false;
+	int err;
+
 	memset(p, 0, sizeof(*p));
 	p->cfg = cfg;
 	p->nft = nft;
@@ -855,13 +717,15 @@ int mw_policy_init(struct mw_policy *p, const struct mw_config *cfg, struct mw_n
 		p->hash_key[1] = mix64(mw_now_ns() ^ (uintptr_t)p);
 	}
 	if (mkdir(cfg->state_dir, 0750) && errno != EEXIST) {
-		int err = -errno;
-
+		err = -errno;
 		pr_warn("cannot create %s: %s\n", cfg->state_dir, strerror(-err));
 		return err;
 	}
 	snprintf(p->ledger_path, sizeof(p->ledger_path), "%s/ledger.json", cfg->state_dir);
-	return load_ledger(p);
+	err = mw_ledger_load(p->ledger_path, add_loaded, p, &rewrite);
+	if (rewrite)
+		p->dirty = true;
+	return err;
 }
 
 void mw_policy_free(struct mw_policy *p)
@@ -919,7 +783,7 @@ int mw_policy_reconcile(struct mw_policy *p, bool table_ok)
 					break;
 				e->count = 1;
 				e->first_s = e->last_s = now;
-				adopt_comment(e, els[i].comment);
+				mw_ledger_adopt_comment(e, els[i].comment);
 				adopted++;
 				p->dirty = true;
 			}

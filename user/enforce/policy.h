@@ -17,23 +17,9 @@
 #include "lib/addr.h"
 #include "parse/config.h"
 #include "enforce/allow.h"
+#include "enforce/ledger.h"
 #include "enforce/nft.h"
 #include "output/eve.h"
-
-#define MW_REASON_MAX 96
-#define MW_METHOD_MAX 16
-
-struct mw_block_entry {
-	struct mw_prefix prefix; /* what is blocked */
-	struct mw_addr seen; /* the address that offended (inside prefix) */
-	char reason[MW_REASON_MAX];
-	char method[MW_METHOD_MAX];
-	uint32_t count; /* offences, for escalation */
-	int64_t first_s, last_s; /* wall clock */
-	int64_t expires_s; /* wall clock; 0: permanent */
-	uint64_t timeout_ms; /* the ban given last time */
-	bool active;
-};
 
 struct mw_block_req {
 	struct mw_prefix target; /* an address (len 128) or a prefix */

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "enforce/ledger.h"
+#include "lib/log.h"
+#include "lib/statefile.h"
+#include "lib/util.h"
+
+void mw_ledger_adopt_comment(struct mw_block_entry *e, const char *comment)
+{
+	size_t m = strspn(comment, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_");
+
+	if (m && m < sizeof(e->method) && !strncmp(comment + m, ": ", 2)) {
+		snprintf(e->method, sizeof(e->method), "%.*s", (int)m, comment);
+		mw_sanitize_str(e->reason, sizeof(e->reason), comment + m + 2);
+		return;
+	}
+	snprintf(e->method, sizeof(e->method), "ADOPTED");
+	mw_sanitize_str(e->reason, sizeof(e->reason), comment[0] ? comment : "found in nftables");
+}
+
+static json_t *entry_json(const struct mw_block_entry *e)
+{
+	char a[MW_ADDRSTRLEN], s[MW_ADDRSTRLEN];
+
+	return json_pack("{s:s, s:s, s:s, s:s, s:i, s:I, s:I, s:I, s:I, s:b}", "prefix",
+			 mw_prefix_str(&e->prefix, a, sizeof(a)), "seen",
+			 mw_addr_str(&e->seen, s, sizeof(s)), "method", e->method, "reason",
+			 e->reason, "count", (int)e->count, "first", (json_int_t)e->first_s, "last",
+			 (json_int_t)e->last_s, "expires", (json_int_t)e->expires_s, "timeout_ms",
+			 (json_int_t)e->timeout_ms, "active", e->active);
+}
+
+struct entries {
+	const struct mw_block_entry *v;
+	size_t n;
+};
+
+static int write_entries(FILE *f, void *arg)
+{
+	const struct entries *es = arg;
+	size_t i;
+
+	for (i = 0; i < es->n; i++) {
+		json_t *o = entry_json(&es->v[i]);
+
+		if (!o) {
+			/* never drop a block from the ledger for its text */
+			struct mw_block_entry plain = es->v[i];
+
+			snprintf(plain.reason, sizeof(plain.reason), "(not encodable)");
+			snprintf(plain.method, sizeof(plain.method), "ADOPTED");
+			o = entry_json(&plain);
+		}
+		if (o) {
+			json_dumpf(o, f, JSON_COMPACT | JSON_PRESERVE_ORDER);
+			fputc('\n', f);
+			json_decref(o);
+		}
+	}
+	return 0;
+}
+
+int mw_ledger_save(const char *path, const struct mw_block_entry *entries, size_t n)
+{
+	struct entries es = { entries, n };
+
+	return mw_statefile_write(path, write_entries, &es);
+}
+
+/* Parses one ledger line; returns 0 or a message in @why. */
+static int parse_entry(const char *line, struct mw_block_entry *e, char *why, size_t len)
+{
+	const char *prefix = NULL, *seen = NULL, *method = "", *reason = "";
+	json_int_t count = 0, first = 0, last = 0, expires = 0, timeout = 0;
+	int active = 0;
+	json_error_t jerr;
+	json_t *o = json_loads(line, 0, &jerr);
+
+	if (!o) {
+		snprintf(why, len, "not JSON: %s", jerr.text);
+		return -EINVAL;
+	}
+	memset(e, 0, sizeof(*e));
+	if (json_unpack_ex(o, &jerr, 0, "{s:s, s:s, s?s, s?s, s:I, s?I, s:I, s:I, s?I, s:b}",
+			   "prefix", &prefix, "seen", &seen, "method", &method, "reason", &reason,
+			   "count", &count, "first", &first, "last", &last, "expires", &expires,
+			   "timeout_ms", &timeout, "active", &active)) {
+		snprintf(why, len, "%s", jerr.text);
+		json_decref(o);
+		return -EINVAL;
+	}
+	if (mw_prefix_parse(prefix, &e->prefix) || mw_addr_parse(seen, &e->seen) || count < 1 ||
+	    count > 1000000 || expires < 0 || timeout < 0) {
+		snprintf(why, len, "bad prefix, address, count or time");
+		json_decref(o);
+		return -EINVAL;
+	}
+	mw_sanitize_str(e->method, sizeof(e->method), method);
+	mw_sanitize_str(e->reason, sizeof(e->reason), reason);
+	e->count = count;
+	e->first_s = first;
+	e->last_s = last;
+	e->expires_s = expires;
+	e->timeout_ms = timeout;
+	e->active = active;
+	json_decref(o);
+	return 0;
+}
+
+int mw_ledger_load(const char *path, mw_ledger_add_fn add, void *arg, bool *rewrite)
+{
+	FILE *f = fopen(path, "re");
+	char *line = NULL, why[200];
+	size_t cap = 0;
+	int lineno = 0, bad = 0;
+	ssize_t len;
+
+	*rewrite = false;
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		struct mw_block_entry e;
+
+		lineno++;
+		if (len <= 1)
+			continue;
+		if (parse_entry(line, &e, why, sizeof(why))) {
+			pr_warn("%s:%d: %s; line skipped\n", path, lineno, why);
+			bad++;
+			continue;
+		}
+		if (!mw_prefix_contains(&e.prefix, &e.seen)) {
+			/* the unblock by address relies on it */
+			pr_warn("%s:%d: the address seen is outside the prefix; the prefix's own address is used\n",
+				path, lineno);
+			e.seen = e.prefix.addr;
+			*rewrite = true;
+		}
+		add(arg, &e);
+	}
+	free(line);
+	fclose(f);
+	if (bad) {
+		/* keep the original for the operator; we rewrite the good lines */
+		char aside[PATH_MAX + 32];
+
+		snprintf(aside, sizeof(aside), "%s.corrupt-%lld", path, (long long)time(NULL));
+		if (!link(path, aside))
+			pr_warn("%s had %d bad lines; the original is kept as %s\n", path, bad,
+				aside);
+		*rewrite = true;
+	}
+	return 0;
+}
