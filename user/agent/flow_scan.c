@@ -71,16 +71,9 @@ static int scan_batch(void *arg, const struct mw_flow_key *keys, const struct mw
 			mw_events_dispatch(fs->events, &ev, sizeof(ev));
 			fs->idle_ended++;
 		}
-		if (sc->n_dead == sc->cap_dead) {
-			size_t cap = sc->cap_dead ? sc->cap_dead * 2 : 1024;
-			struct mw_flow_key *d = realloc(sc->dead, cap * sizeof(*d));
-
-			if (!d) {
-				sc->err = -ENOMEM;
-				return 1;
-			}
-			sc->dead = d;
-			sc->cap_dead = cap;
+		if (mw_grow(&sc->dead, &sc->cap_dead, sc->n_dead, sizeof(*sc->dead), 1024)) {
+			sc->err = -ENOMEM;
+			return 1;
 		}
 		sc->dead[sc->n_dead++] = keys[i];
 	}

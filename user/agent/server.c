@@ -201,25 +201,19 @@ static void read_some(struct mw_server *s, struct mw_server_conn *c, mw_server_a
 		      void *arg, uint64_t now)
 {
 	for (;;) {
-		size_t from = c->len, room;
+		size_t from = c->len, room, want;
 		ssize_t n;
 
 		if (c->len == s->max_request) {
 			answer_now(s, c, true, answer, arg, now);
 			return;
 		}
-		if (c->cap - c->len < READ_CHUNK && c->cap < s->max_request + 1) {
-			size_t cap = c->cap + READ_CHUNK * 4;
-			char *b;
-
-			cap = cap > s->max_request + 1 ? s->max_request + 1 : cap;
-			b = realloc(c->buf, cap);
-			if (!b) {
-				drop(c);
-				return;
-			}
-			c->buf = b;
-			c->cap = cap;
+		/* room for a chunk and the NUL, up to the longest request */
+		want = c->len + READ_CHUNK < s->max_request ? c->len + READ_CHUNK : s->max_request;
+		if (c->cap < s->max_request + 1 &&
+		    mw_grow(&c->buf, &c->cap, want, 1, READ_CHUNK * 4)) {
+			drop(c);
+			return;
 		}
 		/* one byte of the buffer stays free: the request is text for the answer */
 		room = c->cap - 1 - c->len;

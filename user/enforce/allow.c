@@ -36,15 +36,8 @@ static int push_port(struct mw_allow *a, const struct mw_prefix *p, unsigned sou
 		if (a->e[i].source == source && a->e[i].peer_port == port &&
 		    !memcmp(&a->e[i].prefix, p, sizeof(*p)))
 			return 0;
-	if (a->n == a->cap) {
-		size_t cap = a->cap ? a->cap * 2 : 64;
-		struct mw_allow_entry *e = realloc(a->e, cap * sizeof(*e));
-
-		if (!e)
-			return -ENOMEM;
-		a->e = e;
-		a->cap = cap;
-	}
+	if (mw_grow(&a->e, &a->cap, a->n, sizeof(*a->e), 64))
+		return -ENOMEM;
 	/* whole entries are compared with memcmp: no stale padding */
 	memset(&a->e[a->n], 0, sizeof(a->e[a->n]));
 	a->e[a->n].prefix = *p;

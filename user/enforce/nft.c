@@ -153,10 +153,10 @@ struct batch {
 	int *errs; /* per message, filled by batch_talk */
 };
 
-static int batch_init(struct batch *b, struct mw_nft *n, size_t msgs)
+static int batch_init(struct batch *b, struct mw_nft *n, size_t msgs, size_t elem_bytes)
 {
 	memset(b, 0, sizeof(*b));
-	b->cap = (msgs + 2) * MSG_ROOM;
+	b->cap = (msgs + 2) * MSG_ROOM + elem_bytes;
 	b->buf = calloc(1, b->cap); /* padding inside messages goes out too */
 	b->errs = calloc(msgs + 1, sizeof(*b->errs));
 	if (!b->buf || !b->errs)
@@ -389,9 +389,9 @@ int mw_nft_create(struct mw_nft *n, bool replace)
 	size_t i, j;
 	int ret;
 
-	ret = batch_init(&b, n,
-			 2 + ARRAY_SIZE(counters) + MW_SET_MAX + ARRAY_SIZE(chains) +
-				 n_rules_total());
+	ret = batch_init(
+		&b, n, 2 + ARRAY_SIZE(counters) + MW_SET_MAX + ARRAY_SIZE(chains) + n_rules_total(),
+		0);
 	if (ret)
 		goto out;
 	if (replace) {
@@ -428,7 +428,7 @@ int mw_nft_destroy(struct mw_nft *n)
 	struct batch b;
 	int ret;
 
-	ret = batch_init(&b, n, 2);
+	ret = batch_init(&b, n, 2, 0);
 	if (!ret) {
 		add_table(&b, n, NFT_MSG_NEWTABLE);
 		add_table(&b, n, NFT_MSG_DELTABLE);
@@ -712,21 +712,7 @@ int mw_nft_apply(struct mw_nft *n, struct mw_nft_op *ops, size_t n_ops)
 		size_t kept = 0, start;
 
 		/* room: every element twice (ranges), plus message headers */
-		ret = batch_init(&b, n, n_idx);
-		if (!ret) {
-			size_t need = 2 * n_idx * ELEM_ROOM + (n_idx + 2) * MSG_ROOM;
-
-			if (need > b.cap) {
-				char *grown = realloc(b.buf, need);
-
-				if (!grown)
-					ret = -ENOMEM;
-				else {
-					b.buf = grown;
-					b.cap = need;
-				}
-			}
-		}
+		ret = batch_init(&b, n, n_idx, 2 * n_idx * ELEM_ROOM);
 		if (ret) {
 			batch_free(&b);
 			break;
@@ -863,16 +849,9 @@ static int elems_cb(const struct nlmsghdr *nlh, void *arg)
 
 		if (!key || klen != key_len(c->set))
 			continue;
-		if (c->n == c->cap) {
-			size_t cap = c->cap ? c->cap * 2 : 256;
-			struct raw_elem *p = realloc(c->raw, cap * sizeof(*p));
-
-			if (!p) {
-				c->err = -ENOMEM;
-				break;
-			}
-			c->raw = p;
-			c->cap = cap;
+		if (mw_grow(&c->raw, &c->cap, c->n, sizeof(*c->raw), 256)) {
+			c->err = -ENOMEM;
+			break;
 		}
 		r = &c->raw[c->n++];
 		memset(r, 0, sizeof(*r));

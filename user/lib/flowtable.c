@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 
 #include "lib/flowtable.h"
+#include "lib/util.h"
 
 long mw_flowtable_walk(int fd, size_t batch, mw_flow_batch_fn fn, void *arg)
 {
@@ -60,16 +61,9 @@ static int collect_batch(void *arg, const struct mw_flow_key *keys, const struct
 	struct collect *c = arg;
 	size_t i;
 
-	if (c->n + n > c->cap) {
-		size_t cap = (c->cap ? c->cap * 2 : 1024) + n;
-		struct mw_flow_rec *r = realloc(c->recs, cap * sizeof(*r));
-
-		if (!r) {
-			c->err = -ENOMEM;
-			return 1;
-		}
-		c->recs = r;
-		c->cap = cap;
+	if (n && mw_grow(&c->recs, &c->cap, c->n + n - 1, sizeof(*c->recs), 1024)) {
+		c->err = -ENOMEM;
+		return 1;
 	}
 	for (i = 0; i < n; i++) {
 		c->recs[c->n].key = keys[i];

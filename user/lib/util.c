@@ -137,11 +137,19 @@ uint64_t mw_now_ns(void)
 int mw_grow(void *arr, size_t *cap, size_t n, size_t size, size_t first)
 {
 	void **p = arr, *q;
-	size_t c;
+	size_t c = *cap ? *cap : first;
 
 	if (n < *cap)
 		return 0;
-	c = *cap ? *cap * 2 : first;
+	if (!c || !size)
+		return -EINVAL;
+	while (c <= n) {
+		if (c > SIZE_MAX / 2)
+			return -ENOMEM;
+		c *= 2;
+	}
+	if (c > SIZE_MAX / size)
+		return -ENOMEM;
 	q = realloc(*p, c * size);
 	if (!q)
 		return -ENOMEM;

@@ -26,8 +26,10 @@ char *mw_format_bytes(uint64_t n, char *buf, size_t len);
 uint64_t mw_now_ns(void);
 
 /* Makes room for element @n of the array *@arr (a pointer to the array
- * pointer) of *@cap elements of @size bytes: doubles it, starting at @first.
- * Returns 0 or -ENOMEM (the array is then unchanged). */
+ * pointer) of *@cap elements of @size bytes: doubles it, starting at @first,
+ * as often as @n needs. The new elements are not initialised. Returns 0,
+ * -ENOMEM (out of memory, or a size that would overflow; the array is then
+ * unchanged) or -EINVAL (@first or @size 0). */
 int mw_grow(void *arr, size_t *cap, size_t n, size_t size, size_t first);
 
 /* Copies @srclen bytes of @src (any bytes: a process name, a DNS name, a
