@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <arpa/inet.h>
 #include <errno.h>
-#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,7 +88,9 @@ static const char *block_pool(struct mw_agent_bpatterns *a, const struct finding
 static void report(struct mw_agent_bpatterns *a, const struct finding *fd)
 {
 	const struct mw_flow_key *k = fd->key;
-	char ts[40], local[MW_ADDRSTRLEN], remote[MW_ADDRSTRLEN], ifname[IF_NAMESIZE];
+	const struct mw_addr *local = (const struct mw_addr *)k->local_addr,
+			     *remote = (const struct mw_addr *)k->remote_addr;
+	char remote_str[MW_ADDRSTRLEN];
 	/* the host is the client unless the remote side opened the flow */
 	bool out = fd->dec->evidence != MW_EVID_REMOTE_HANDSHAKE &&
 		   fd->dec->evidence != MW_EVID_REMOTE,
@@ -102,8 +103,6 @@ static void report(struct mw_agent_bpatterns *a, const struct finding *fd)
 
 	a->detections++;
 	action = block_pool(a, fd, &proc, have_proc);
-	mw_addr_str((const struct mw_addr *)k->local_addr, local, sizeof(local));
-	mw_addr_str((const struct mw_addr *)k->remote_addr, remote, sizeof(remote));
 	detail = json_pack("{s:s, s:i, s:b, s:s, s:s, s:b, s:o, s:o}", "match", fd->match, "score",
 			   score > 100 ? 100 : (int)score, "pool_port", port_hint, "role",
 			   fd->dec->role, "evidence", mw_evidence_name(fd->dec->evidence),
@@ -116,17 +115,21 @@ static void report(struct mw_agent_bpatterns *a, const struct finding *fd)
 				    json_integer((json_int_t)a->unverified.suppressed));
 		a->unverified.suppressed = 0;
 	}
-	mw_eve_timestamp(ts, sizeof(ts));
-	ev = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:i, s:s, s:s, s:s, s:o}", "timestamp",
-		       ts, "event_type", "detection", "method", "BPATTERNS", "severity",
-		       fd->dec->block ? "high" : "medium", "src_ip", out ? local : remote,
-		       "src_port", ntohs(out ? k->local_port : k->remote_port), "dest_ip",
-		       out ? remote : local, "dest_port",
-		       ntohs(out ? k->remote_port : k->local_port), "proto", "TCP", "in_iface",
-		       if_indextoname(fd->ifindex, ifname) ? ifname : "", "action", action,
-		       "detail", detail);
+	ev = mw_eve_detection(&(struct mw_eve_rec){
+		.method = "BPATTERNS",
+		.severity = fd->dec->block ? "high" : "medium",
+		.src = out ? local : remote,
+		.src_port = ntohs(out ? k->local_port : k->remote_port),
+		.dst = out ? remote : local,
+		.dest_port = ntohs(out ? k->remote_port : k->local_port),
+		.proto = "TCP",
+		.ifindex = fd->ifindex,
+		.action = action,
+		.detail = detail,
+	});
 	if (!ev)
-		pr_warn("bpatterns: cannot build the event for %s (out of memory)\n", remote);
+		pr_warn("bpatterns: cannot build the event for %s (out of memory)\n",
+			mw_addr_str(remote, remote_str, sizeof(remote_str)));
 	mw_eve_emit(a->eve, ev);
 }
 

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
-#include <net/if.h>
 #include <pwd.h>
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -67,15 +66,15 @@ static void block(struct mw_agent_detect *ad, const struct mw_dict_detection *de
 static void on_detection(void *arg, const struct mw_dict_detection *det)
 {
 	struct mw_agent_detect *ad = arg;
-	char ts[40], src[MW_ADDRSTRLEN], dst[MW_ADDRSTRLEN], ifname[IF_NAMESIZE];
+	char src[MW_ADDRSTRLEN];
 	const char *action = "alert";
-	json_t *ev, *detail, *sources;
+	struct mw_eve_rec rec;
+	json_t *detail, *sources;
 	unsigned i;
 
 	ad->detections++;
 	if (ad->cfg->dict_block)
 		block(ad, det, &action);
-	mw_eve_timestamp(ts, sizeof(ts));
 	detail = json_pack("{s:i, s:I, s:b, s:b, s:b}", "attempts", (int)det->attempts, "window_s",
 			   (json_int_t)(det->window_ms / 1000), "successful", det->successful,
 			   "distributed", det->distributed, "aggregate", det->aggregate);
@@ -98,16 +97,19 @@ static void on_detection(void *arg, const struct mw_dict_detection *det)
 		json_object_set_new(detail, "sources", sources);
 		json_object_set_new(detail, "total_sources", json_integer(det->total_sources));
 	}
-	ev = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:i, s:s, s:s, s:s, s:o}", "timestamp",
-		       ts, "event_type", "detection", "method", det->method, "severity",
-		       det->successful ? "critical" : "high", "src_ip",
-		       det->distributed ? "" : mw_addr_str(&det->src, src, sizeof(src)), "src_port",
-		       det->distributed ? 0 : det->src_port, "dest_ip",
-		       mw_addr_str(&det->dst, dst, sizeof(dst)), "dest_port", det->dst_port,
-		       "proto", "TCP", "in_iface",
-		       if_indextoname(det->ifindex, ifname) ? ifname : "", "action", action,
-		       "detail", detail);
-	mw_eve_emit(ad->eve, ev);
+	rec = (struct mw_eve_rec){
+		.method = det->method,
+		.severity = det->successful ? "critical" : "high",
+		.src = det->distributed ? NULL : &det->src,
+		.src_port = det->distributed ? 0 : det->src_port,
+		.dst = &det->dst,
+		.dest_port = det->dst_port,
+		.proto = "TCP",
+		.ifindex = det->ifindex,
+		.action = action,
+		.detail = detail,
+	};
+	mw_eve_emit(ad->eve, mw_eve_detection(&rec));
 }
 
 static void on_burst(void *arg, const struct mw_event_burst *ev)

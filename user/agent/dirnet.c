@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <arpa/inet.h>
 #include <errno.h>
-#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,13 +152,13 @@ static void report(struct mw_agent_dirnet *a, const struct mw_event_flow *ev,
 		   const struct mw_process *proc, bool have_proc)
 {
 	const struct mw_flow_key *k = &ev->key;
-	char ts[40], local[MW_ADDRSTRLEN], remote[MW_ADDRSTRLEN], ifname[IF_NAMESIZE], pb[8];
+	const struct mw_addr *local = (const struct mw_addr *)k->local_addr,
+			     *remote = (const struct mw_addr *)k->remote_addr;
+	char remote_str[MW_ADDRSTRLEN], pb[8];
 	const char *action = "alert";
 	json_t *detail, *e;
 
 	a->detections++;
-	mw_addr_str((const struct mw_addr *)k->local_addr, local, sizeof(local));
-	mw_addr_str((const struct mw_addr *)k->remote_addr, remote, sizeof(remote));
 	/* a destination is blocked only for a flow the host itself opened: a
 	 * packet from the wire that claims the host's address proves nothing */
 	if (a->cfg->dn_block && a->policy && mw_evidence_host_opened(evid)) {
@@ -185,16 +184,21 @@ static void report(struct mw_agent_dirnet *a, const struct mw_event_flow *ev,
 				    json_integer((json_int_t)a->unverified.suppressed));
 		a->unverified.suppressed = 0;
 	}
-	mw_eve_timestamp(ts, sizeof(ts));
-	e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:i, s:s, s:s, s:s, s:o}", "timestamp",
-		      ts, "event_type", "detection", "method", "DIRNET", "severity", v->severity,
-		      "src_ip", local, "src_port", ntohs(k->local_port), "dest_ip", remote,
-		      "dest_port", ntohs(k->remote_port), "proto",
-		      mw_proto_name(k->proto, pb, sizeof(pb)), "in_iface",
-		      if_indextoname(ev->hdr.ifindex, ifname) ? ifname : "", "action", action,
-		      "detail", detail);
+	e = mw_eve_detection(&(struct mw_eve_rec){
+		.method = "DIRNET",
+		.severity = v->severity,
+		.src = local,
+		.src_port = ntohs(k->local_port),
+		.dst = remote,
+		.dest_port = ntohs(k->remote_port),
+		.proto = mw_proto_name(k->proto, pb, sizeof(pb)),
+		.ifindex = ev->hdr.ifindex,
+		.action = action,
+		.detail = detail,
+	});
 	if (!e)
-		pr_warn("dirnet: cannot build the event for %s (out of memory)\n", remote);
+		pr_warn("dirnet: cannot build the event for %s (out of memory)\n",
+			mw_addr_str(remote, remote_str, sizeof(remote_str)));
 	mw_eve_emit(a->eve, e);
 }
 

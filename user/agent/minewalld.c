@@ -641,13 +641,13 @@ static int parse_args(struct agent *a, int argc, char **argv, bool *check, bool 
 }
 
 /* Every block and unblock that takes effect: logged and passed to the hook. */
-static void on_block_event(void *arg, const char *ev_json)
+static void on_block_event(void *arg, json_t *ev)
 {
 	struct agent *a = arg;
+	char *line = mw_eve_record(&a->eve, ev);
 
-	pr_info("event: %s\n", ev_json);
-	mw_eve_write(&a->eve, ev_json);
-	mw_hook_run(&a->hook, ev_json);
+	mw_hook_run(&a->hook, line);
+	free(line);
 }
 
 static int start_enforcement(struct agent *a)

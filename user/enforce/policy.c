@@ -356,38 +356,19 @@ static void xdp_counts(struct mw_policy *p)
 static void notify(struct mw_policy *p, const char *type, const struct mw_block_entry *e,
 		   const char *action)
 {
-	char ts[40], addr[MW_ADDRSTRLEN], prefix[MW_ADDRSTRLEN];
-	struct timespec now;
-	struct tm tm;
-	json_t *ev;
-	char *text;
+	char prefix[MW_ADDRSTRLEN];
 
 	if (!p->notify)
 		return;
-	clock_gettime(CLOCK_REALTIME, &now);
-	gmtime_r(&now.tv_sec, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(ts + strlen(ts), sizeof(ts) - strlen(ts), ".%06ldZ", now.tv_nsec / 1000);
-	ev = json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s, s:i, s:I, s:b}}", "timestamp", ts,
-		       "event_type", type, "method", e->method[0] ? e->method : "MANUAL", "src_ip",
-		       mw_addr_str(&e->seen, addr, sizeof(addr)), "action", action, "detail",
-		       "prefix", mw_prefix_str(&e->prefix, prefix, sizeof(prefix)), "reason",
-		       e->reason, "count", (int)e->count, "timeout_s",
-		       (json_int_t)(e->timeout_ms / 1000), "permanent", e->expires_s == 0);
-	text = ev ? json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-	/* the fields are sanitized text: only memory can fail us here; the
-	 * block took effect, so the events and the hook hear of it anyway */
-	if (!text &&
-	    asprintf(
-		    &text,
-		    "{\"timestamp\":\"%s\",\"event_type\":\"%s\",\"src_ip\":\"%s\",\"action\":\"%s\",\"detail\":{\"prefix\":\"%s\",\"reason\":\"(not encodable)\"}}",
-		    ts, type, mw_addr_str(&e->seen, addr, sizeof(addr)), action,
-		    mw_prefix_str(&e->prefix, prefix, sizeof(prefix))) < 0)
-		text = NULL;
-	if (text)
-		p->notify(p->notify_arg, text);
-	free(text);
-	json_decref(ev);
+	/* the fields are sanitized text: only memory can fail us here, and
+	 * the events then keep a record of the loss */
+	p->notify(p->notify_arg,
+		  mw_eve_enforcement(type, e->method[0] ? e->method : "MANUAL", &e->seen, action,
+				     json_pack("{s:s, s:s, s:i, s:I, s:b}", "prefix",
+					       mw_prefix_str(&e->prefix, prefix, sizeof(prefix)),
+					       "reason", e->reason, "count", (int)e->count,
+					       "timeout_s", (json_int_t)(e->timeout_ms / 1000),
+					       "permanent", e->expires_s == 0)));
 }
 
 /* --- requests --- */

@@ -44,8 +44,9 @@ enum mw_block_result {
 #define MW_METHOD_MANUAL "MANUAL"
 
 /* Called for every block and unblock that takes effect (the response hook,
- * the events file). @ev is an EVE-style JSON object as text. */
-typedef void (*mw_policy_notify_fn)(void *arg, const char *ev_json);
+ * the events file) with its EVE record (mw_eve_enforcement), which it
+ * takes over; NULL when that could not be built (out of memory). */
+typedef void (*mw_policy_notify_fn)(void *arg, json_t *ev);
 
 struct mw_policy {
 	const struct mw_config *cfg;

@@ -134,6 +134,19 @@ uint64_t mw_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+char *mw_format_rfc3339_now(char *buf, size_t len)
+{
+	struct timespec now;
+	struct tm tm;
+	size_t n;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%06ldZ", now.tv_nsec / 1000);
+	return buf;
+}
+
 int mw_grow(void *arr, size_t *cap, size_t n, size_t size, size_t first)
 {
 	void **p = arr, *q;

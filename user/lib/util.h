@@ -21,6 +21,10 @@ char *mw_format_duration_exact(uint64_t ms, char *buf, size_t len);
 char *mw_format_count(uint64_t n, char *buf, size_t len);
 char *mw_format_bytes(uint64_t n, char *buf, size_t len);
 
+/* The wall clock now as RFC 3339 in UTC with microseconds
+ * ("2026-12-05T12:30:58.123456Z"), as the events and the hook read it. */
+char *mw_format_rfc3339_now(char *buf, size_t len);
+
 /* CLOCK_MONOTONIC and CLOCK_MONOTONIC_COARSE in ns (the BPF programs use
  * bpf_ktime_get_coarse_ns(), which reads the latter's time base). */
 uint64_t mw_now_ns(void);

@@ -5,12 +5,14 @@
 #include <string.h>
 #include <stdlib.h>
 #include <stdbool.h>
+#include <net/if.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/addr.h"
 #include "lib/log.h"
 #include "output/eve.h"
 #include "lib/util.h"
@@ -111,7 +113,7 @@ static void send_syslog(struct mw_eve *e, const char *json, bool detection)
 	if (e->syslog_fd < 0 && syslog_connect(e))
 		goto fail;
 	gethostname(host, sizeof(host) - 1);
-	mw_eve_timestamp(ts, sizeof(ts));
+	mw_format_rfc3339_now(ts, sizeof(ts));
 	n = snprintf(msg, sizeof(msg), "<%d>1 %s %s minewalld %d %s - %s",
 		     3 * 8 + (detection ? 4 : 5), ts, host, (int)getpid(),
 		     detection ? "detection" : "block", json);
@@ -125,9 +127,9 @@ fail:
 		pr_warn("cannot send events to syslog at %s\n", e->syslog_path);
 }
 
-static void count(struct mw_eve *e, const char *json)
+/* The counters and the latest events, from the record itself. */
+static void count(struct mw_eve *e, json_t *o)
 {
-	json_t *o = json_loads(json, 0, NULL);
 	const char *type = json_string_value(json_object_get(o, "event_type"));
 	const char *src = json_string_value(json_object_get(o, "src_ip"));
 	enum mw_method m = mw_method_from_name(json_string_value(json_object_get(o, "method")));
@@ -147,7 +149,6 @@ static void count(struct mw_eve *e, const char *json)
 	}
 	if (det && e->on_detection)
 		e->on_detection(e->on_detection_arg, o);
-	json_decref(o);
 }
 
 void mw_eve_recent(const struct mw_eve *e, int64_t since_s, uint64_t *detections, uint64_t *blocks)
@@ -166,10 +167,9 @@ void mw_eve_recent(const struct mw_eve *e, int64_t since_s, uint64_t *detections
 	}
 }
 
-void mw_eve_write(struct mw_eve *e, const char *json)
+static void write_line(struct mw_eve *e, const char *json, bool detection)
 {
-	count(e, json);
-	send_syslog(e, json, strstr(json, "\"event_type\":\"detection\"") != NULL);
+	send_syslog(e, json, detection);
 	if (!e->f || fprintf(e->f, "%s\n", json) < 0) {
 		if (!e->failed++)
 			pr_warn("cannot write the events file %s\n", e->path);
@@ -188,15 +188,32 @@ void mw_eve_close(struct mw_eve *e)
 	e->syslog_fd = -1;
 }
 
-void mw_eve_timestamp(char *buf, size_t len)
+json_t *mw_eve_detection(const struct mw_eve_rec *r)
 {
-	struct timespec now;
-	struct tm tm;
+	char ts[40], src[MW_ADDRSTRLEN] = "", dst[MW_ADDRSTRLEN] = "", ifname[IF_NAMESIZE];
 
-	clock_gettime(CLOCK_REALTIME, &now);
-	gmtime_r(&now.tv_sec, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + strlen(buf), len - strlen(buf), ".%06ldZ", now.tv_nsec / 1000);
+	if (r->src)
+		mw_addr_str(r->src, src, sizeof(src));
+	if (r->dst)
+		mw_addr_str(r->dst, dst, sizeof(dst));
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:i, s:s, s:s, s:s, s:o}",
+			 "timestamp", mw_format_rfc3339_now(ts, sizeof(ts)), "event_type",
+			 "detection", "method", r->method, "severity", r->severity, "src_ip", src,
+			 "src_port", (int)r->src_port, "dest_ip", dst, "dest_port",
+			 (int)r->dest_port, "proto", r->proto, "in_iface",
+			 r->ifindex && if_indextoname(r->ifindex, ifname) ? ifname : "", "action",
+			 r->action, "detail", r->detail);
+}
+
+json_t *mw_eve_enforcement(const char *event_type, const char *method, const struct mw_addr *src,
+			   const char *action, json_t *detail)
+{
+	char ts[40], addr[MW_ADDRSTRLEN];
+
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "timestamp",
+			 mw_format_rfc3339_now(ts, sizeof(ts)), "event_type", event_type, "method",
+			 method, "src_ip", mw_addr_str(src, addr, sizeof(addr)), "action", action,
+			 "detail", detail);
 }
 
 json_t *mw_eve_str(const char *s)
@@ -268,7 +285,7 @@ static char *fallback(json_t *ev, const char *where)
 	char ts[40], *text;
 	size_t i;
 
-	mw_eve_timestamp(ts, sizeof(ts));
+	mw_format_rfc3339_now(ts, sizeof(ts));
 	for (i = 0; ev && i < ARRAY_SIZE(keys); i++) {
 		json_t *v = json_object_get(ev, keys[i]);
 
@@ -291,9 +308,13 @@ static char *fallback(json_t *ev, const char *where)
 	return text;
 }
 
-void mw_eve_emit_at(struct mw_eve *e, json_t *ev, const char *where)
+char *mw_eve_record_at(struct mw_eve *e, json_t *ev, const char *where)
 {
 	char *text = ev ? json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	const char *type = json_string_value(json_object_get(ev, "event_type"));
+	bool detection = type && !strcmp(type, "detection");
+	/* the log says "event:" for what the policy did, "detection:" else */
+	bool enforcement = type && (!strcmp(type, "block") || !strcmp(type, "unblock"));
 
 	if (!text && ev) {
 		/* a string that is not valid UTF-8 (set without a check), a NaN */
@@ -302,17 +323,26 @@ void mw_eve_emit_at(struct mw_eve *e, json_t *ev, const char *where)
 		text = copy ? json_dumps(copy, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 		json_decref(copy);
 	}
+	if (text && e)
+		count(e, ev);
 	if (!text) {
+		/* what is written is the record of a loss: nothing to count */
+		detection = false;
 		text = fallback(ev, where);
 		if (e && !e->unencodable++)
 			pr_warn("an event from %s could not be encoded; a record of its loss is written instead\n",
 				where);
 	}
 	if (text) {
-		pr_info("detection: %s\n", text);
+		pr_info("%s: %s\n", enforcement ? "event" : "detection", text);
 		if (e)
-			mw_eve_write(e, text);
+			write_line(e, text, detection);
 	}
-	free(text);
 	json_decref(ev);
+	return text;
+}
+
+void mw_eve_emit_at(struct mw_eve *e, json_t *ev, const char *where)
+{
+	free(mw_eve_record_at(e, ev, where));
 }

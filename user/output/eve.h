@@ -12,6 +12,10 @@
 
 #include <jansson.h>
 
+#include "lib/util.h"
+
+struct mw_addr;
+
 #define MW_EVENTS_PATH_DEFAULT "/var/log/minewall/events.json"
 
 /* The detection methods, in the order of the counters below. */
@@ -60,8 +64,6 @@ struct mw_eve {
 int mw_eve_open(struct mw_eve *e, const char *path);
 /* Reopens the same path (after rotation). */
 int mw_eve_reopen(struct mw_eve *e);
-/* Appends one event (a JSON object as text, without a newline). */
-void mw_eve_write(struct mw_eve *e, const char *json);
 void mw_eve_close(struct mw_eve *e);
 /* Sends every event to the syslog socket @path as well (RFC 5424, facility
  * daemon). Returns 0 or -errno; a socket that goes away is retried. */
@@ -69,16 +71,54 @@ int mw_eve_syslog(struct mw_eve *e, const char *path);
 /* Detections and blocks of each method since @since_s (wall clock). */
 void mw_eve_recent(const struct mw_eve *e, int64_t since_s, uint64_t *detections, uint64_t *blocks);
 enum mw_method mw_method_from_name(const char *name);
-/* The time now as EVE writes it: RFC 3339, microseconds, UTC. */
-void mw_eve_timestamp(char *buf, size_t len);
-/* Logs detection @ev, appends it to @e (may be NULL) and releases it.
- * Never loses it silently: an event json_dumps() refuses is written with
- * its text sanitized; a NULL @ev (json_pack failed) or one that still
- * cannot be written leaves a record {"event_type":"error", "lost": {...},
- * "source": "file:line"} in its place. */
-void mw_eve_emit_at(struct mw_eve *e, json_t *ev, const char *where);
+/* The time now as EVE writes it (for agent/blacklist.c until its event is
+ * built by mw_eve_detection). */
+static inline void mw_eve_timestamp(char *buf, size_t len)
+{
+	mw_format_rfc3339_now(buf, len);
+}
+
+/*
+ * The one builder of EVE records: what every detection carries, typed; the
+ * record is made with the timestamp and the fields in this order:
+ * timestamp, event_type "detection", method, severity, src_ip, src_port,
+ * dest_ip, dest_port, proto, in_iface, action, detail.
+ */
+struct mw_eve_rec {
+	const char *method; /* "SSHDICT", "BPATTERNS"... */
+	const char *severity; /* "critical", "high", "medium" */
+	const struct mw_addr *src; /* NULL: "" (many sources: a distributed attack) */
+	const struct mw_addr *dst;
+	uint16_t src_port, dest_port; /* host byte order */
+	/* as each method has always written it: "TCP" (the DICT methods,
+	 * BPATTERNS) or the flow table's lower-case name (mw_proto_name) */
+	const char *proto;
+	unsigned ifindex; /* in_iface by name; "" when it is gone */
+	const char *action; /* "blocked", "alert", "dry-run" */
+	json_t *detail; /* the method's own object; taken over */
+};
+/* The record of a detection, or NULL (out of memory, a field not UTF-8:
+ * mw_eve_emit then writes a record of the loss). Releases @r->detail. */
+json_t *mw_eve_detection(const struct mw_eve_rec *r);
+/* The record of a block or unblock taking effect (@event_type "block",
+ * "unblock"): timestamp, event_type, method, src_ip, action, detail.
+ * Releases @detail. */
+json_t *mw_eve_enforcement(const char *event_type, const char *method, const struct mw_addr *src,
+			   const char *action, json_t *detail);
+
+/* Logs event @ev ("detection: " or "event: " and the record), appends it
+ * to @e (may be NULL), counts it and releases it. Never loses it silently:
+ * an event json_dumps() refuses is written with its text sanitized; a NULL
+ * @ev (its builder failed) or one that still cannot be written leaves a
+ * record {"event_type":"error", "lost": {...}, "source": "file:line"} in
+ * its place. Returns the line written (for the response hook; the caller
+ * frees it), NULL when even that failed. */
+char *mw_eve_record_at(struct mw_eve *e, json_t *ev, const char *where);
 #define MW_EVE_STR2(x) #x
 #define MW_EVE_STR(x) MW_EVE_STR2(x)
+#define mw_eve_record(e, ev) mw_eve_record_at((e), (ev), __FILE__ ":" MW_EVE_STR(__LINE__))
+/* mw_eve_record for who has no use for the line. */
+void mw_eve_emit_at(struct mw_eve *e, json_t *ev, const char *where);
 #define mw_eve_emit(e, ev) mw_eve_emit_at((e), (ev), __FILE__ ":" MW_EVE_STR(__LINE__))
 /* A JSON string of any bytes (a process name, a DNS name, a list entry):
  * sanitized (util.h mw_sanitize_utf8), never NULL but out of memory; for
