@@ -46,7 +46,7 @@ static uint64_t xdp_drops(const struct mw_agent_ctl *c, const struct mw_prefix *
 	return v.drops;
 }
 
-static json_t *list_blocks(struct mw_agent_ctl *c)
+static json_t *list_blocks(struct mw_agent_ctl *c, json_t *req, char *err, size_t len)
 {
 	struct mw_nft_elem *e4 = NULL, *e6 = NULL;
 	long n4 = c->nft ? mw_nft_list(c->nft, MW_SET_BLOCK4, &e4) : 0;
@@ -193,7 +193,7 @@ static json_t *do_allow(struct mw_agent_ctl *c, json_t *req, bool del, char *err
 			 mw_prefix_str(&p, buf, sizeof(buf)));
 }
 
-static json_t *list_allow(struct mw_agent_ctl *c)
+static json_t *list_allow(struct mw_agent_ctl *c, json_t *req, char *err, size_t len)
 {
 	json_t *arr = json_array();
 	size_t i;
@@ -220,7 +220,7 @@ static int cmp_offence(const void *x, const void *y)
 
 /* The operator's first look: the last hour by method, the worst offenders,
  * set fill, and what needs attention. */
-static json_t *summary(struct mw_agent_ctl *c)
+static json_t *summary(struct mw_agent_ctl *c, json_t *req, char *err, size_t len)
 {
 	uint64_t det[MW_M_MAX], blk[MW_M_MAX];
 	json_t *dj = json_object(), *bj = json_object(), *top = json_array(), *warn = json_array();
@@ -281,38 +281,80 @@ static json_t *summary(struct mw_agent_ctl *c)
 			 "warnings", warn);
 }
 
+static json_t *do_flush(struct mw_agent_ctl *c, json_t *req, char *err, size_t len)
+{
+	size_t n = mw_policy_active(c->policy);
+
+	mw_policy_flush(c->policy);
+	pr_info("control: flushed %zu blocks\n", n);
+	return json_pack("{s:s, s:I}", "result", "flushed", "unblocked", (json_int_t)n);
+}
+
+static json_t *do_ping(struct mw_agent_ctl *c, json_t *req, char *err, size_t len)
+{
+	return json_pack("{s:i, s:s}", "pid", (int)getpid(), "events_file",
+			 c->events_file ? c->events_file : "");
+}
+
+static json_t *do_allow_add(struct mw_agent_ctl *c, json_t *req, char *err, size_t len)
+{
+	return do_allow(c, req, false, err, len);
+}
+
+static json_t *do_allow_del(struct mw_agent_ctl *c, json_t *req, char *err, size_t len)
+{
+	return do_allow(c, req, true, err, len);
+}
+
+static const struct {
+	const char *name;
+	json_t *(*run)(struct mw_agent_ctl *c, json_t *req, char *err, size_t len);
+} commands[] = {
+	{ "blocks", list_blocks }, { "block", do_block },	  { "unblock", do_unblock },
+	{ "allow", do_allow_add }, { "allow_del", do_allow_del }, { "allowlist", list_allow },
+	{ "flush", do_flush },	   { "summary", summary },	  { "ping", do_ping },
+};
+
+static json_t *unknown(const char *cmd, char *err, size_t len)
+{
+	snprintf(err, len, "unknown command '%.64s'", cmd);
+	return NULL;
+}
+
+/* The commands of a method's own module, by their prefix ("blacklist_*"):
+ * unknown while the module does not run. */
+static json_t *blacklist_cmd(struct mw_agent_ctl *c, const char *cmd, json_t *req, char *err,
+			     size_t len)
+{
+	return c->bl ? mw_agent_blacklist_control(c->bl, cmd, req, err, len) :
+		       unknown(cmd, err, len);
+}
+
+static json_t *dirnet_cmd(struct mw_agent_ctl *c, const char *cmd, json_t *req, char *err,
+			  size_t len)
+{
+	return c->dirnet ? mw_agent_dirnet_control(c->dirnet, cmd, req, err, len) :
+			   unknown(cmd, err, len);
+}
+
+static const struct {
+	const char *prefix;
+	json_t *(*run)(struct mw_agent_ctl *c, const char *cmd, json_t *req, char *err, size_t len);
+} families[] = {
+	{ "blacklist_", blacklist_cmd },
+	{ "dirnet_", dirnet_cmd },
+};
+
 json_t *mw_agent_control(void *arg, const char *cmd, json_t *req, char *err, size_t len)
 {
 	struct mw_agent_ctl *c = arg;
+	size_t i;
 
-	if (!strcmp(cmd, "blocks"))
-		return list_blocks(c);
-	if (!strcmp(cmd, "block"))
-		return do_block(c, req, err, len);
-	if (!strcmp(cmd, "unblock"))
-		return do_unblock(c, req, err, len);
-	if (!strcmp(cmd, "allow"))
-		return do_allow(c, req, false, err, len);
-	if (!strcmp(cmd, "allow_del"))
-		return do_allow(c, req, true, err, len);
-	if (!strcmp(cmd, "allowlist"))
-		return list_allow(c);
-	if (!strcmp(cmd, "flush")) {
-		size_t n = mw_policy_active(c->policy);
-
-		mw_policy_flush(c->policy);
-		pr_info("control: flushed %zu blocks\n", n);
-		return json_pack("{s:s, s:I}", "result", "flushed", "unblocked", (json_int_t)n);
-	}
-	if (!strncmp(cmd, "blacklist_", 10) && c->bl)
-		return mw_agent_blacklist_control(c->bl, cmd, req, err, len);
-	if (!strncmp(cmd, "dirnet_", 7) && c->dirnet)
-		return mw_agent_dirnet_control(c->dirnet, cmd, req, err, len);
-	if (!strcmp(cmd, "summary"))
-		return summary(c);
-	if (!strcmp(cmd, "ping"))
-		return json_pack("{s:i, s:s}", "pid", (int)getpid(), "events_file",
-				 c->events_file ? c->events_file : "");
-	snprintf(err, len, "unknown command '%.64s'", cmd);
-	return NULL;
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(cmd, commands[i].name))
+			return commands[i].run(c, req, err, len);
+	for (i = 0; i < ARRAY_SIZE(families); i++)
+		if (!strncmp(cmd, families[i].prefix, strlen(families[i].prefix)))
+			return families[i].run(c, cmd, req, err, len);
+	return unknown(cmd, err, len);
 }

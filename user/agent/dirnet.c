@@ -340,34 +340,50 @@ void mw_agent_dirnet_tick(struct mw_agent_dirnet *a, uint64_t now_ns)
 	}
 }
 
+static json_t *show_baseline(struct mw_agent_dirnet *a, json_t *req, char *err, size_t len)
+{
+	json_t *j = mw_dirnet_baseline_json(&a->d);
+
+	json_object_set_new(j, "now", json_integer((json_int_t)time(NULL)));
+	json_object_set_new(j, "detections", json_integer((json_int_t)a->detections));
+	/* addresses allowed names hold now, from verified DNS answers */
+	json_object_set_new(j, "resolved", json_integer((json_int_t)a->d.n_resolved));
+	return j;
+}
+
+static json_t *learn_again(struct mw_agent_dirnet *a, json_t *req, char *err, size_t len)
+{
+	json_int_t ms = json_integer_value(json_object_get(req, "duration_ms"));
+
+	if (ms < 0 || ms > 365LL * 86400000) {
+		snprintf(err, len, "duration_ms %lld is out of range", (long long)ms);
+		return NULL;
+	}
+	if (!ms)
+		ms = (json_int_t)(a->cfg->dn_learn_ms ? a->cfg->dn_learn_ms : 86400000);
+	mw_dirnet_learn(&a->d, (uint64_t)ms, time(NULL));
+	save(a);
+	pr_info("dirnet: learning again for %llds (control request)\n", (long long)(ms / 1000));
+	return json_pack("{s:s, s:I}", "result", "learning", "until",
+			 (json_int_t)a->d.learn_until_s);
+}
+
+static const struct {
+	const char *name;
+	json_t *(*run)(struct mw_agent_dirnet *a, json_t *req, char *err, size_t len);
+} commands[] = {
+	{ "dirnet_baseline", show_baseline },
+	{ "dirnet_learn", learn_again },
+};
+
 json_t *mw_agent_dirnet_control(struct mw_agent_dirnet *a, const char *cmd, json_t *req, char *err,
 				size_t len)
 {
-	if (!strcmp(cmd, "dirnet_baseline")) {
-		json_t *j = mw_dirnet_baseline_json(&a->d);
+	size_t i;
 
-		json_object_set_new(j, "now", json_integer((json_int_t)time(NULL)));
-		json_object_set_new(j, "detections", json_integer((json_int_t)a->detections));
-		/* addresses allowed names hold now, from verified DNS answers */
-		json_object_set_new(j, "resolved", json_integer((json_int_t)a->d.n_resolved));
-		return j;
-	}
-	if (!strcmp(cmd, "dirnet_learn")) {
-		json_int_t ms = json_integer_value(json_object_get(req, "duration_ms"));
-
-		if (ms < 0 || ms > 365LL * 86400000) {
-			snprintf(err, len, "duration_ms %lld is out of range", (long long)ms);
-			return NULL;
-		}
-		if (!ms)
-			ms = (json_int_t)(a->cfg->dn_learn_ms ? a->cfg->dn_learn_ms : 86400000);
-		mw_dirnet_learn(&a->d, (uint64_t)ms, time(NULL));
-		save(a);
-		pr_info("dirnet: learning again for %llds (control request)\n",
-			(long long)(ms / 1000));
-		return json_pack("{s:s, s:I}", "result", "learning", "until",
-				 (json_int_t)a->d.learn_until_s);
-	}
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(cmd, commands[i].name))
+			return commands[i].run(a, req, err, len);
 	snprintf(err, len, "unknown command '%.64s'", cmd);
 	return NULL;
 }
