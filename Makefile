@@ -121,7 +121,9 @@ $(BUILD)/minewall: $(CLI_OBJS) $(LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/selftests/test_packets: $(BUILD)/selftests/test_packets.o \
+PACKET_TESTS := test_packets test_packets_parse test_packets_tcp test_packets_watched \
+	test_packets_peek test_packets_block test_packets_fuzz test_packets_agent pkt_harness
+$(BUILD)/selftests/test_packets: $(patsubst %,$(BUILD)/selftests/%.o,$(PACKET_TESTS)) \
 		$(BUILD)/selftests/pktgen.o $(BUILD)/selftests/test.o $(BUILD)/user/loader.o \
 		$(BUILD)/user/bl_kernel.o $(BUILD)/user/events.o $(LIB_OBJS)
 	$(call msg,LD,$@)
