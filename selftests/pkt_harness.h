@@ -153,73 +153,40 @@ struct want {
 	const char *what;
 };
 
+/* The expectations a step states; kept one a line. */
+/* clang-format off */
 #define FIELD_SIZE(type, field) sizeof(((type *)0)->field)
-#define VERDICT(x)                                                 \
-	{                                                          \
-		.kind = W_VERDICT, .v = (x), .what = "verdict " #x \
-	}
-#define FLOWS(n)                                           \
-	{                                                  \
-		.kind = W_FLOWS, .v = (n), .what = "flows" \
-	}
-#define FL(field, x)                                                                        \
-	{                                                                                   \
-		.kind = W_FLOW, .off = offsetof(struct mw_flow, field),                     \
-		.size = FIELD_SIZE(struct mw_flow, field), .v = (x), .what = "flow." #field \
-	}
-#define FL_KEY(field, x)                                                              \
-	{                                                                             \
-		.kind = W_FLOW_KEY, .off = offsetof(struct mw_flow_key, field),       \
-		.size = FIELD_SIZE(struct mw_flow_key, field), .net = true, .v = (x), \
-		.what = "key." #field                                                 \
-	}
-#define FL_HOST_SEQ(field, x)                                                    \
-	{                                                                        \
-		.kind = W_FLOW_HOST_SEQ, .off = offsetof(struct mw_flow, field), \
-		.size = FIELD_SIZE(struct mw_flow, field), .v = (x),             \
-		.what = "flow." #field " - host ISN - 1"                         \
-	}
-#define FL_LOCAL(addr)                                                               \
-	{                                                                            \
-		.kind = W_FLOW_LOCAL, .bytes = (addr), .what = "local address " addr \
-	}
-#define ST(field, x)                                                                          \
-	{                                                                                     \
-		.kind = W_STAT, .off = offsetof(struct mw_stats, field),                      \
-		.size = FIELD_SIZE(struct mw_stats, field), .v = (x), .what = "stats." #field \
-	}
-#define EVS(t, n)                                                             \
-	{                                                                     \
-		.kind = W_EVENTS, .type = (t), .v = (n), .what = "events " #t \
-	}
-#define ALL_EVENTS(n)                                                               \
-	{                                                                           \
-		.kind = W_EVENTS, .type = 0, .v = (n), .what = "events of any type" \
-	}
-#define EV_FIELD(t, st, i, field, x, be)                                              \
-	{                                                                             \
-		.kind = W_EVENT, .type = (t), .idx = (i), .off = offsetof(st, field), \
-		.size = FIELD_SIZE(st, field), .net = (be), .v = (x),                 \
-		.what = #t "[" #i "]." #field                                         \
-	}
+#define VERDICT(x) { .kind = W_VERDICT, .v = (x), .what = "verdict " #x }
+#define FLOWS(n) { .kind = W_FLOWS, .v = (n), .what = "flows" }
+#define FL(field, x) \
+	{ .kind = W_FLOW, .off = offsetof(struct mw_flow, field), \
+	  .size = FIELD_SIZE(struct mw_flow, field), .v = (x), .what = "flow." #field }
+#define FL_KEY(field, x) \
+	{ .kind = W_FLOW_KEY, .off = offsetof(struct mw_flow_key, field), \
+	  .size = FIELD_SIZE(struct mw_flow_key, field), .net = true, .v = (x), .what = "key." #field }
+#define FL_HOST_SEQ(field, x) \
+	{ .kind = W_FLOW_HOST_SEQ, .off = offsetof(struct mw_flow, field), \
+	  .size = FIELD_SIZE(struct mw_flow, field), .v = (x), .what = "flow." #field " - host ISN - 1" }
+#define FL_LOCAL(addr) { .kind = W_FLOW_LOCAL, .bytes = (addr), .what = "local address " addr }
+#define ST(field, x) \
+	{ .kind = W_STAT, .off = offsetof(struct mw_stats, field), \
+	  .size = FIELD_SIZE(struct mw_stats, field), .v = (x), .what = "stats." #field }
+#define EVS(t, n) { .kind = W_EVENTS, .type = (t), .v = (n), .what = "events " #t }
+#define ALL_EVENTS(n) { .kind = W_EVENTS, .type = 0, .v = (n), .what = "events of any type" }
+#define EV_FIELD(t, st, i, field, x, be) \
+	{ .kind = W_EVENT, .type = (t), .idx = (i), .off = offsetof(st, field), \
+	  .size = FIELD_SIZE(st, field), .net = (be), .v = (x), .what = #t "[" #i "]." #field }
 #define END_EV(i, field, x) EV_FIELD(MW_EV_FLOW_END, struct mw_event_flow, i, field, x, false)
 #define PUBLIC_EV(i, field, x) EV_FIELD(MW_EV_NEW_PUBLIC, struct mw_event_flow, i, field, x, true)
 #define PEEK(i, field, x) EV_FIELD(MW_EV_PEEK, struct mw_event_peek, i, field, x, false)
 #define PEEK_NET(i, field, x) EV_FIELD(MW_EV_PEEK, struct mw_event_peek, i, field, x, true)
 #define BURST(i, field, x) EV_FIELD(MW_EV_BURST, struct mw_event_burst, i, field, x, false)
-#define PEEK_RING(i, r)                                                                  \
-	{                                                                                \
-		.kind = W_PEEK_RING, .idx = (i), .v = (r), .what = "peek[" #i "] in " #r \
-	}
-#define PEEK_BYTES(i, buf, at)                                               \
-	{                                                                    \
-		.kind = W_PEEK_BYTES, .idx = (i), .bytes = (buf), .v = (at), \
-		.what = "peek[" #i "] bytes are " #buf " from " #at          \
-	}
-#define CALL(f, x)                                                   \
-	{                                                            \
-		.kind = W_CALL, .fn = (f), .v = (x), .what = #f "()" \
-	}
+#define PEEK_RING(i, r) { .kind = W_PEEK_RING, .idx = (i), .v = (r), .what = "peek[" #i "] in " #r }
+#define PEEK_BYTES(i, buf, at) \
+	{ .kind = W_PEEK_BYTES, .idx = (i), .bytes = (buf), .v = (at), \
+	  .what = "peek[" #i "] bytes are " #buf " from " #at }
+#define CALL(f, x) { .kind = W_CALL, .fn = (f), .v = (x), .what = #f "()" }
+/* clang-format on */
 
 #define STEP_WANTS 8
 
@@ -249,6 +216,7 @@ struct step {
 	struct want want[STEP_WANTS];
 };
 
+/* clang-format off */
 #define SYN MW_TCP_SYN
 #define SA (MW_TCP_SYN | MW_TCP_ACK)
 #define ACK MW_TCP_ACK
@@ -256,26 +224,19 @@ struct step {
 #define FA (MW_TCP_FIN | MW_TCP_ACK)
 #define RST MW_TCP_RST
 #define RA (MW_TCP_RST | MW_TCP_ACK)
-/* Checks only: what the steps before it left. */
-#define THEN(...)                           \
-	{                                   \
-		DO, .want = { __VA_ARGS__ } \
-	}
-#define ACT(fn)                 \
-	{                       \
-		DO, .act = (fn) \
-	}
 /* The remote opens, in order; the host opens, in order. */
-#define HANDSHAKE              \
-	{ R, SYN }, { H, SA }, \
-	{                      \
-		R, ACK         \
-	}
-#define HOST_OPENS             \
-	{ H, SYN }, { R, SA }, \
-	{                      \
-		H, ACK         \
-	}
+#define HANDSHAKE { R, SYN }, { H, SA }, { R, ACK }
+#define HOST_OPENS { H, SYN }, { R, SA }, { H, ACK }
+/* Checks only: what the steps before it left. */
+#define THEN(...) { DO, .want = { __VA_ARGS__ } }
+#define ACT(fn) { DO, .act = (fn) }
+/* A SYN from @from:@fport to @to:@tport as it is, at @who (XDP_PKT or
+ * TC_PKT), then the wants. */
+#define SYN_PKT(who, fam, from, fport, to, tport, ...) \
+	{ (who), .spec = { .family = (fam), .proto = IPPROTO_TCP, .src = (from), .dst = (to), \
+			   .sport = (fport), .dport = (tport), .tcp_flags = MW_TCP_SYN }, \
+	  .want = { __VA_ARGS__ } }
+/* clang-format on */
 
 /* What a row puts in place before its first step. */
 enum setup {

@@ -81,20 +81,7 @@ static long long cli_net_drops(void)
 }
 
 /* A SYN from @from to the host's SSH port, at XDP, then the wants. */
-#define SYN_FROM(from, ...)                                  \
-	{                                                    \
-		XDP_PKT,                                     \
-			.spec = { .family = 4,               \
-				  .proto = IPPROTO_TCP,      \
-				  .src = (from),             \
-				  .dst = SRV,                \
-				  .sport = 40000,            \
-				  .dport = 22,               \
-				  .tcp_flags = MW_TCP_SYN }, \
-			.want = {                            \
-				__VA_ARGS__                  \
-			}                                    \
-	}
+#define SYN_FROM(from, ...) SYN_PKT(XDP_PKT, 4, from, 40000, SRV, 22, __VA_ARGS__)
 
 /* clang-format off */
 static const struct seq_row block_seqs[] = {
@@ -186,34 +173,9 @@ static void report_only(void)
 
 /* The host's SYN from @from:@fport to @to:@tport at tc, then the wants;
  * the remote's to the host at XDP. */
-#define BL_OUT(fam, from, fport, to, tport, ...)             \
-	{                                                    \
-		TC_PKT,                                      \
-			.spec = { .family = (fam),           \
-				  .proto = IPPROTO_TCP,      \
-				  .src = (from),             \
-				  .dst = (to),               \
-				  .sport = (fport),          \
-				  .dport = (tport),          \
-				  .tcp_flags = MW_TCP_SYN }, \
-			.want = {                            \
-				__VA_ARGS__                  \
-			}                                    \
-	}
-#define BL_IN(from, fport, tport, ...)                       \
-	{                                                    \
-		XDP_PKT,                                     \
-			.spec = { .family = 4,               \
-				  .proto = IPPROTO_TCP,      \
-				  .src = (from),             \
-				  .dst = SRV,                \
-				  .sport = (fport),          \
-				  .dport = (tport),          \
-				  .tcp_flags = MW_TCP_SYN }, \
-			.want = {                            \
-				__VA_ARGS__                  \
-			}                                    \
-	}
+#define BL_OUT(fam, from, fport, to, tport, ...) \
+	SYN_PKT(TC_PKT, fam, from, fport, to, tport, __VA_ARGS__)
+#define BL_IN(from, fport, tport, ...) SYN_PKT(XDP_PKT, 4, from, fport, SRV, tport, __VA_ARGS__)
 
 /* clang-format off */
 static const struct seq_row blacklist_seqs[] = {

@@ -33,19 +33,8 @@ static long long decisive_peeks(void)
 	return peeks_in_events;
 }
 
-/* The host's SYN from SRV:50000 to @dst:3333, at tc. */
-#define SYN_OUT(fam, from, to)                  \
-	{                                       \
-		TC_PKT, .spec = {               \
-			.family = (fam),        \
-			.proto = IPPROTO_TCP,   \
-			.src = (from),          \
-			.dst = (to),            \
-			.sport = 50000,         \
-			.dport = 3333,          \
-			.tcp_flags = MW_TCP_SYN \
-		}                               \
-	}
+/* The host's SYN from @from:50000 to @to:3333, at tc. */
+#define SYN_OUT(fam, from, to) SYN_PKT(TC_PKT, fam, from, 50000, to, 3333)
 
 /* clang-format off */
 static const struct seq_row peek_seqs[] = {

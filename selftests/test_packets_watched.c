@@ -14,30 +14,28 @@
 #include "test.h"
 #include "util.h"
 
-/* The same client over IPv6. */
-static const struct conv conv_ssh6 = { 6,  IPPROTO_TCP, "2001:db8::1", "2001:db8::10",
-				       22, 40000,	ISN_SRV,       ISN_CLI };
-/* A UDP datagram to a port of the host. */
-static const struct conv conv_udp = { 4, IPPROTO_UDP, SRV, CLI, 9999, 5353, 0, 0 };
-
 static void forget_events(void)
 {
 	n_events = 0;
 }
 
+/* clang-format off */
+/* The same client over IPv6. */
+static const struct conv conv_ssh6 = { 6, IPPROTO_TCP, "2001:db8::1", "2001:db8::10", 22, 40000, ISN_SRV, ISN_CLI };
+/* A UDP datagram to a port of the host. */
+static const struct conv conv_udp = { 4, IPPROTO_UDP, SRV, CLI, 9999, 5353, 0, 0 };
+
 /* A login try as a first fragment holding only the TCP header and a later
  * fragment with the payload: counted in its flow as data, one burst of the
  * client's; then a forger's fragments outside the window: no data. */
-#define FRAGMENTED_TRY                                                                  \
-	HANDSHAKE, { R, PA, 96, .frag = 24 },                                           \
-		THEN(FL(handshake, 1), FL(data_packets[IN], 1), FL(packets[IN], 4),     \
-		     ST(frag_attributed, 1)),                                           \
-		ACT(forget_events), /* the server's refusal ends the client's burst */  \
-		{ H, PA, 30 },                                                          \
-		THEN(EVS(MW_EV_BURST, 1), BURST(0, bytes, 96), BURST(0, exchanges, 1)), \
-		{ R, PA, 96, .seq_off = 5000000, .frag = 24 }, THEN(FL(data_packets[IN], 1))
+#define FRAGMENTED_TRY \
+	HANDSHAKE, { R, PA, 96, .frag = 24 }, \
+	THEN(FL(handshake, 1), FL(data_packets[IN], 1), FL(packets[IN], 4), ST(frag_attributed, 1)), \
+	ACT(forget_events), \
+	{ H, PA, 30 } /* the server's refusal ends the client's burst */, \
+	THEN(EVS(MW_EV_BURST, 1), BURST(0, bytes, 96), BURST(0, exchanges, 1)), \
+	{ R, PA, 96, .seq_off = 5000000, .frag = 24 }, THEN(FL(data_packets[IN], 1))
 
-/* clang-format off */
 static const struct seq_row watched_seqs[] = {
 	{ "seq burst events of a watched service", &conv_ssh, WATCH, {
 	  HANDSHAKE, { R, PA, 21 } /* client banner */, { H, PA, 32 } /* server banner */,
