@@ -57,17 +57,15 @@ BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 SKEL := $(BUILD)/minewall.skel.h
 
 # user-space code shared by the agent, the CLI and the tests
-LIB_SRCS := user/log.c user/util.c user/addr.c user/config.c user/pinned.c \
-	user/flowtable.c user/stats.c user/enforce/nft.c user/control.c user/server.c \
+LIB_SRCS := user/lib/log.c user/lib/util.c user/lib/addr.c user/lib/pinned.c user/lib/flowtable.c \
+	user/lib/stats.c user/lib/control.c user/parse/config.c user/enforce/nft.c \
 	user/parse/list.c user/parse/dns.c user/parse/tls.c user/parse/stratum.c user/parse/login_reply.c \
 	user/detect/blacklist.c user/detect/dnsq.c user/detect/bpatterns.c user/detect/dirnet.c \
 	user/detect/reasm.c
-AGENT_SRCS := user/minewalld.c user/loader.c user/events.c user/localaddr.c \
-	user/agent_flows.c user/enforce/policy.c user/enforce/allow.c user/enforce/hook.c \
-	user/agent_control.c user/agent_detect.c user/agent_blacklist.c user/bl_kernel.c \
-	user/agent_bpatterns.c user/owner.c user/agent_dirnet.c \
-	user/agent_metrics.c user/output/metrics.c user/agent_ipfix.c user/output/ipfix.c user/detect/dict.c user/detect/dict_tries.c user/output/eve.c \
-	user/privs.c
+# the daemon: its own modules (user/agent/) and what only it links
+AGENT_SRCS := $(wildcard user/agent/*.c) user/enforce/policy.c user/enforce/allow.c \
+	user/enforce/hook.c user/output/metrics.c user/output/ipfix.c user/output/eve.c \
+	user/detect/dict.c user/detect/dict_tries.c
 CLI_SRCS := user/cli/main.c user/cli/cmd_flows.c user/cli/cmd_status.c \
 	user/cli/cmd_blocks.c user/cli/cmd_blacklist.c user/cli/cmd_dirnet.c user/cli/cmd_events.c \
 	user/cli/output.c
@@ -79,7 +77,7 @@ CLI_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRCS))
 TEST_PROGS := $(BUILD)/selftests/test_packets $(BUILD)/selftests/test_unit $(BUILD)/selftests/test_dict \
 	$(BUILD)/selftests/test_dict_tries \
 	$(BUILD)/selftests/test_lists $(BUILD)/selftests/test_dnstrust \
-	$(BUILD)/selftests/test_patterns $(BUILD)/selftests/test_nft $(BUILD)/selftests/bench_sendmmsg \
+	$(BUILD)/selftests/test_patterns $(BUILD)/selftests/test_nft $(BUILD)/selftests/bench/bench_sendmmsg \
 	$(BUILD)/selftests/test_policy $(BUILD)/selftests/test_login_reply
 
 all: $(BUILD)/minewalld $(BUILD)/minewall
@@ -97,16 +95,16 @@ $(SKEL): $(BUILD)/minewall.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name minewall_bpf > $@
 
-$(BUILD)/selftests/bench_gen.bpf.o: selftests/bench_gen.bpf.c
+$(BUILD)/selftests/bench/bench_gen.bpf.o: selftests/bench/bench_gen.bpf.c
 	$(call msg,BPF,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(BUILD)/bench_gen.skel.h: $(BUILD)/selftests/bench_gen.bpf.o
+$(BUILD)/bench_gen.skel.h: $(BUILD)/selftests/bench/bench_gen.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name bench_gen > $@
 
-$(BUILD)/selftests/bench_packets.o: $(BUILD)/bench_gen.skel.h
+$(BUILD)/selftests/bench/bench_packets.o: $(BUILD)/bench_gen.skel.h
 
 $(BUILD)/%.o: %.c | $(SKEL)
 	$(call msg,CC,$@)
@@ -124,8 +122,8 @@ $(BUILD)/minewall: $(CLI_OBJS) $(LIB_OBJS)
 PACKET_TESTS := test_packets test_packets_parse test_packets_tcp test_packets_watched \
 	test_packets_peek test_packets_block test_packets_fuzz test_packets_agent pkt_harness
 $(BUILD)/selftests/test_packets: $(patsubst %,$(BUILD)/selftests/%.o,$(PACKET_TESTS)) \
-		$(BUILD)/selftests/pktgen.o $(BUILD)/selftests/test.o $(BUILD)/user/loader.o \
-		$(BUILD)/user/bl_kernel.o $(BUILD)/user/events.o $(LIB_OBJS)
+		$(BUILD)/selftests/pktgen.o $(BUILD)/selftests/test.o $(BUILD)/user/agent/loader.o \
+		$(BUILD)/user/agent/blacklist_maps.o $(BUILD)/user/agent/events.o $(LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
@@ -141,13 +139,13 @@ $(BUILD)/selftests/test_dict_tries: $(BUILD)/selftests/test_dict_tries.o $(BUILD
 
 $(BUILD)/selftests/test_policy: $(BUILD)/selftests/test_policy.o $(BUILD)/selftests/test.o \
 		$(BUILD)/user/enforce/policy.o $(BUILD)/user/enforce/allow.o \
-		$(BUILD)/user/localaddr.o $(BUILD)/user/output/eve.o $(LIB_OBJS)
+		$(BUILD)/user/agent/localaddr.o $(BUILD)/user/output/eve.o $(LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/selftests/test_unit: $(BUILD)/selftests/test_unit.o $(BUILD)/selftests/test.o \
-		$(BUILD)/user/events.o $(BUILD)/user/agent_flows.o $(BUILD)/user/detect/dict.o $(BUILD)/user/detect/dict_tries.o \
-		$(BUILD)/user/enforce/policy.o $(BUILD)/user/enforce/allow.o $(BUILD)/user/localaddr.o \
+		$(BUILD)/user/agent/server.o $(BUILD)/user/agent/events.o $(BUILD)/user/agent/flow_scan.o $(BUILD)/user/detect/dict.o $(BUILD)/user/detect/dict_tries.o \
+		$(BUILD)/user/enforce/policy.o $(BUILD)/user/enforce/allow.o $(BUILD)/user/agent/localaddr.o \
 		$(BUILD)/user/output/eve.o $(LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
@@ -158,8 +156,8 @@ $(BUILD)/selftests/test_lists: $(BUILD)/selftests/test_lists.o $(BUILD)/selftest
 
 # the agent's blacklist module on the real programs' tries
 $(BUILD)/selftests/test_dnstrust: $(BUILD)/selftests/test_dnstrust.o $(BUILD)/selftests/test.o \
-		$(BUILD)/user/agent_blacklist.o $(BUILD)/user/bl_kernel.o $(BUILD)/user/loader.o \
-		$(BUILD)/user/events.o $(BUILD)/user/localaddr.o $(BUILD)/user/enforce/allow.o \
+		$(BUILD)/user/agent/blacklist.o $(BUILD)/user/agent/blacklist_maps.o $(BUILD)/user/agent/loader.o \
+		$(BUILD)/user/agent/events.o $(BUILD)/user/agent/localaddr.o $(BUILD)/user/enforce/allow.o \
 		$(BUILD)/user/enforce/policy.o $(BUILD)/user/enforce/hook.o $(BUILD)/user/output/eve.o \
 		$(LIB_OBJS)
 	$(call msg,LD,$@)
@@ -178,31 +176,31 @@ $(BUILD)/selftests/test_nft: $(BUILD)/selftests/test_nft.o $(BUILD)/selftests/te
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/selftests/bench_nft: $(BUILD)/selftests/bench_nft.o $(LIB_OBJS)
+$(BUILD)/selftests/bench/bench_nft: $(BUILD)/selftests/bench/bench_nft.o $(LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/selftests/bench_agent.o: $(BUILD)/bench_gen.skel.h
+$(BUILD)/selftests/bench/bench_agent.o: $(BUILD)/bench_gen.skel.h
 
-$(BUILD)/selftests/bench_agent: $(BUILD)/selftests/bench_agent.o $(BUILD)/user/events.o \
-		$(BUILD)/user/agent_flows.o $(BUILD)/user/detect/dict.o $(BUILD)/user/detect/dict_tries.o $(LIB_OBJS)
+$(BUILD)/selftests/bench/bench_agent: $(BUILD)/selftests/bench/bench_agent.o $(BUILD)/user/agent/events.o \
+		$(BUILD)/user/agent/flow_scan.o $(BUILD)/user/detect/dict.o $(BUILD)/user/detect/dict_tries.o $(LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/selftests/bench_sendmmsg: $(BUILD)/selftests/bench_sendmmsg.o
+$(BUILD)/selftests/bench/bench_sendmmsg: $(BUILD)/selftests/bench/bench_sendmmsg.o
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@
 
-$(BUILD)/selftests/bench_packets: $(BUILD)/selftests/bench_packets.o \
-		$(BUILD)/selftests/pktgen.o $(BUILD)/selftests/test.o $(BUILD)/user/loader.o \
-		$(BUILD)/user/bl_kernel.o $(LIB_OBJS)
+$(BUILD)/selftests/bench/bench_packets: $(BUILD)/selftests/bench/bench_packets.o \
+		$(BUILD)/selftests/pktgen.o $(BUILD)/selftests/test.o $(BUILD)/user/agent/loader.o \
+		$(BUILD)/user/agent/blacklist_maps.o $(LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # 10 minutes (SOAK_SECONDS) of mixed traffic and attacks: RSS and CPU.
 soak: deps
-	$(Q)$(MAKE) --no-print-directory all $(BUILD)/selftests/bench_sendmmsg
-	$(Q)MW_BIN=$(BUILD) bash selftests/soak.sh
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/selftests/bench/bench_sendmmsg
+	$(Q)MW_BIN=$(BUILD) bash selftests/bench/soak.sh
 
 # libFuzzer harnesses (selftests/fuzz/), one per parser of outside bytes;
 # `make fuzz FUZZ_SECONDS=N` runs each for N seconds from the seed corpora.
@@ -239,12 +237,12 @@ test: deps
 	$(Q)MW_FUZZ_BIN=$(BUILD_ROOT)/fuzz MW_PLAIN_BIN=$(BUILD_ROOT) bash selftests/run.sh $(BUILD_ROOT)/san
 
 bench: deps
-	$(Q)$(MAKE) --no-print-directory all $(BUILD)/selftests/bench_packets $(BUILD)/selftests/bench_nft \
-		$(BUILD)/selftests/bench_agent $(BUILD)/selftests/bench_sendmmsg
-	$(Q)bash selftests/bench.sh $(BUILD)
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/selftests/bench/bench_packets $(BUILD)/selftests/bench/bench_nft \
+		$(BUILD)/selftests/bench/bench_agent $(BUILD)/selftests/bench/bench_sendmmsg
+	$(Q)bash selftests/bench/bench.sh $(BUILD)
 
-SHELL_SCRIPTS := $(wildcard scripts/*.sh selftests/*.sh selftests/e2e/*.sh selftests/fuzz/*.sh .ci/run)
-C_SRCS := $(wildcard user/*.c user/*/*.c include/*.h bpf/*.c bpf/*.h selftests/*.c selftests/*.h \
+SHELL_SCRIPTS := $(wildcard scripts/*.sh selftests/*.sh selftests/bench/*.sh selftests/e2e/*.sh selftests/fuzz/*.sh .ci/run)
+C_SRCS := $(wildcard user/*.c user/*/*.c include/*.h bpf/*.c bpf/*.h selftests/*.c selftests/*.h selftests/bench/*.c \
 	selftests/fuzz/*.c user/*.h user/*/*.h)
 
 # clang-tidy: the analyzer and bugprone checks, less those that flag idioms

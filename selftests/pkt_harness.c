@@ -12,11 +12,11 @@
 
 #include <bpf/bpf.h>
 
-#include "addr.h"
-#include "config.h"
+#include "lib/addr.h"
+#include "parse/config.h"
 #include "pkt_harness.h"
 #include "test.h"
-#include "util.h"
+#include "lib/util.h"
 
 struct pkt_env env;
 struct caught events[MAX_EVENTS];
@@ -74,7 +74,7 @@ int pkt_env_open(const char *prog)
 	env.stats_fd = mw_loader_map_fd(L, MW_MAP_STATS);
 	env.local_fd = mw_loader_map_fd(L, MW_MAP_LOCAL);
 	env.block_fd = mw_loader_map_fd(L, MW_MAP_BLOCK);
-	err = mw_bl_kernel_open(&env.blk, L->skel->obj, &L->skel->bss->mw_bl_entries);
+	err = mw_blacklist_maps_open(&env.blk, L->skel->obj, &L->skel->bss->mw_bl_entries);
 	if (!err)
 		err = mw_loader_set_internal(L, &cfg);
 	env.rb = ring_buffer__new(mw_loader_map_fd(L, MW_MAP_EVENTS), on_event, NULL, NULL);

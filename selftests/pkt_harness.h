@@ -20,12 +20,12 @@
 
 #include <bpf/libbpf.h>
 
-#include "bl_kernel.h"
-#include "flowtable.h"
-#include "loader.h"
+#include "agent/blacklist_maps.h"
+#include "lib/flowtable.h"
+#include "agent/loader.h"
 #include "minewall.skel.h"
 #include "pktgen.h"
-#include "stats.h"
+#include "lib/stats.h"
 
 enum hook { XDP, TC };
 
@@ -37,7 +37,7 @@ enum hook { XDP, TC };
 struct pkt_env {
 	struct mw_loader L;
 	int flows_fd, stats_fd, local_fd, block_fd;
-	struct mw_bl_kernel blk;
+	struct mw_blacklist_maps blk;
 	struct ring_buffer *rb;
 	/* the kernel's test harness refuses skbs shorter than their
 	 * EtherType's header (such a frame cannot reach tc on a real path):

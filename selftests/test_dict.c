@@ -13,11 +13,11 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
-#include "addr.h"
-#include "config.h"
+#include "lib/addr.h"
+#include "parse/config.h"
 #include "detect/dict.h"
 #include "test.h"
-#include "util.h"
+#include "lib/util.h"
 
 #define MS 1000000ULL
 

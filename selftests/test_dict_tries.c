@@ -13,12 +13,12 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
-#include "addr.h"
-#include "config.h"
+#include "lib/addr.h"
+#include "parse/config.h"
 #include "detect/dict.h"
 #include "detect/dict_priv.h" /* the table's counts: memory stays bounded */
 #include "test.h"
-#include "util.h"
+#include "lib/util.h"
 
 #define MS 1000000ULL
 #define SEC (1000 * MS)

@@ -15,17 +15,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "agent_blacklist.h"
+#include "agent/blacklist.h"
 #include "detect/dirnet.h"
 #include "dns_build.h"
 #include "enforce/allow.h"
-#include "events.h"
-#include "loader.h"
-#include "localaddr.h"
-#include "log.h"
+#include "agent/events.h"
+#include "agent/loader.h"
+#include "agent/localaddr.h"
+#include "lib/log.h"
 #include "minewall.skel.h"
 #include "test.h"
-#include "util.h"
+#include "lib/util.h"
 
 #define LOCAL "192.0.2.1"
 #define RESOLVER "198.51.100.53"
@@ -38,7 +38,7 @@ static char data_dir[512], tmp_dir[256];
 
 struct fx {
 	struct mw_config cfg;
-	struct mw_agent_bl a;
+	struct mw_agent_blacklist a;
 	struct mw_allow allow;
 	struct mw_eve eve;
 	struct mw_events events;
@@ -66,8 +66,9 @@ static int fx_init(struct fx *f, const char *lists, uint64_t learned_max)
 	snprintf(f->events_path, sizeof(f->events_path), "%s/events.json", tmp_dir);
 	unlink(f->events_path);
 	mw_eve_open(&f->eve, f->events_path);
-	err = mw_agent_bl_init(&f->a, &f->cfg, L.skel->obj, &L.skel->bss->mw_bl_enforce,
-			       &L.skel->bss->mw_bl_entries, NULL, &f->allow, &f->eve, &f->events);
+	err = mw_agent_blacklist_init(&f->a, &f->cfg, L.skel->obj, &L.skel->bss->mw_bl_enforce,
+				      &L.skel->bss->mw_bl_entries, NULL, &f->allow, &f->eve,
+				      &f->events);
 	if (err)
 		return err;
 	/* the host's resolver, as its resolv.conf names it */
@@ -79,14 +80,14 @@ static int fx_init(struct fx *f, const char *lists, uint64_t learned_max)
 	fclose(rc);
 	f->a.resolv_conf = strdup(path);
 	f->a.resolved_conf = NULL;
-	mw_agent_bl_tick(&f->a, mw_now_ns());
+	mw_agent_blacklist_tick(&f->a, mw_now_ns());
 	return 0;
 }
 
 static void fx_free(struct fx *f)
 {
 	free((char *)f->a.resolv_conf);
-	mw_agent_bl_free(&f->a);
+	mw_agent_blacklist_free(&f->a);
 	mw_eve_close(&f->eve);
 	mw_allow_free(&f->allow);
 }
@@ -153,7 +154,7 @@ static bool learned(struct fx *f, const char *addr)
 	struct mw_addr a;
 
 	mw_addr_parse(addr, &a);
-	return mw_bl_learned_find(&f->a.bl, &a) && !mw_bl_kernel_lookup(&f->a.k, &a, &v) &&
+	return mw_bl_learned_find(&f->a.bl, &a) && !mw_blacklist_maps_lookup(&f->a.k, &a, &v) &&
 	       (v.flags & MW_BL_LEARNED);
 }
 
@@ -164,7 +165,7 @@ static bool absent(struct fx *f, const char *addr)
 	struct mw_addr a;
 
 	mw_addr_parse(addr, &a);
-	return !mw_bl_learned_find(&f->a.bl, &a) && mw_bl_kernel_lookup(&f->a.k, &a, &v);
+	return !mw_bl_learned_find(&f->a.bl, &a) && mw_blacklist_maps_lookup(&f->a.k, &a, &v);
 }
 
 static const char *coinblocker(void)
@@ -243,7 +244,7 @@ static void t_forged(void *arg)
 
 	/* expired: the resolver answered after the query was forgotten */
 	query(&f, RESOLVER, 40015, 0x4000, POOL, T_A, 1, 0);
-	mw_agent_bl_tick(&f.a, mw_now_ns() + MW_DNSQ_TTL_DEFAULT_NS + 1);
+	mw_agent_blacklist_tick(&f.a, mw_now_ns() + MW_DNSQ_TTL_DEFAULT_NS + 1);
 	answer(&f, RESOLVER, 40015, 0x4000, POOL, T_A, &a, 1, 0);
 	ASSERT_TRUE(absent(&f, "203.0.113.20"), "an answer after the query expired");
 	fx_free(&f);
@@ -325,15 +326,15 @@ static void t_caps_expiry(void *arg)
 
 			snprintf(s, sizeof(s), "203.0.113.%u", 100 + q * 28 + i);
 			mw_addr_parse(s, &a);
-			total += !mw_bl_kernel_lookup(&f.a.k, &a, &v);
+			total += !mw_blacklist_maps_lookup(&f.a.k, &a, &v);
 		}
 	ASSERT_EQ(total, MW_BL_LEARNED_PER_NAME, "the kernel holds exactly those");
 	ASSERT_EQ(f.a.k.n_learned, MW_BL_LEARNED_PER_NAME, "and counts them");
 
 	/* TTL 120 s, inside [dns_ttl_min, dns_ttl_max]: kept that long */
-	mw_agent_bl_tick(&f.a, mw_now_ns() + 119ULL * 1000000000ULL);
+	mw_agent_blacklist_tick(&f.a, mw_now_ns() + 119ULL * 1000000000ULL);
 	ASSERT_EQ(f.a.bl.n_learned, MW_BL_LEARNED_PER_NAME, "not before their TTL");
-	mw_agent_bl_tick(&f.a, mw_now_ns() + 121ULL * 1000000000ULL);
+	mw_agent_blacklist_tick(&f.a, mw_now_ns() + 121ULL * 1000000000ULL);
 	ASSERT_EQ(f.a.bl.n_learned, 0, "expired after their TTL");
 	ASSERT_TRUE(absent(&f, "203.0.113.100"), "and out of the kernel");
 	ASSERT_EQ(f.a.k.n_learned, 0, "the kernel holds none");
@@ -388,13 +389,13 @@ static void t_allowlist(void *arg)
 	ASSERT_TRUE(learned(&f, "203.0.113.51"), "learned before it is allowed");
 	mw_prefix_parse("203.0.113.48/29", &p);
 	ASSERT_EQ(mw_allow_add(&f.allow, &p), 0, "minewall allow 203.0.113.48/29");
-	mw_agent_bl_allow_changed(&f.a); /* what the allow command does */
+	mw_agent_blacklist_allow_changed(&f.a); /* what the allow command does */
 	ASSERT_TRUE(absent(&f, "203.0.113.51"), "allowing it lifts the learned drop at once");
 
 	query(&f, RESOLVER, 40042, 0x7002, POOL, T_A, 1, 0);
 	answer(&f, RESOLVER, 40042, 0x7002, POOL, T_A, &a2, 1, 0);
 	ASSERT_TRUE(absent(&f, "203.0.113.51"), "and a later answer does not put it back");
-	mw_agent_bl_apply(&f.a);
+	mw_agent_blacklist_apply(&f.a);
 	ASSERT_TRUE(absent(&f, "203.0.113.51"), "nor does a rebuild of the tries");
 	fx_free(&f);
 }
@@ -529,7 +530,7 @@ static void t_no_lists_dirnet(void *arg)
 	ASSERT_TRUE(!f.a.bl.lists[1].used, "no list is loaded");
 	mw_dirnet_init(&s.d, &cfg);
 	mw_dirnet_allow_parse("api.example.com", &r), mw_dirnet_allow_add(&s.d, &r);
-	mw_agent_bl_on_dns_answer(&f.a, dn_answer, &s);
+	mw_agent_blacklist_on_dns_answer(&f.a, dn_answer, &s);
 
 	answer(&f, RESOLVER, 40060, 0x8100, "api.example.com", T_A, forged, 1, 0);
 	ASSERT_EQ(s.answers, 0, "an unsolicited answer is not handed on");

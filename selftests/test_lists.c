@@ -11,15 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "addr.h"
-#include "config.h"
+#include "lib/addr.h"
+#include "parse/config.h"
 #include "detect/blacklist.h"
 #include "detect/dnsq.h"
 #include "parse/dns.h"
 #include "parse/list.h"
 #include "parse/tls.h"
 #include "test.h"
-#include "util.h"
+#include "lib/util.h"
 
 static char data_dir[512];
 

@@ -19,7 +19,7 @@
 
 #include "enforce/nft.h"
 #include "test.h"
-#include "util.h"
+#include "lib/util.h"
 
 static struct mw_nft nft;
 

@@ -6,7 +6,7 @@
  * side. Each row of their tables is a subtest stating what it expects; see
  * pkt_harness.h for the step tables.
  */
-#include "log.h"
+#include "lib/log.h"
 #include "pkt_harness.h"
 #include "test.h"
 

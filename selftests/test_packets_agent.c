@@ -14,12 +14,12 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 
-#include "addr.h"
-#include "config.h"
-#include "events.h"
+#include "lib/addr.h"
+#include "parse/config.h"
+#include "agent/events.h"
 #include "pkt_harness.h"
 #include "test.h"
-#include "util.h"
+#include "lib/util.h"
 
 /* --- the agent's consumer of both rings ---------------------------------- */
 

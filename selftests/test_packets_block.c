@@ -9,10 +9,10 @@
 
 #include <bpf/bpf.h>
 
-#include "addr.h"
+#include "lib/addr.h"
 #include "pkt_harness.h"
 #include "test.h"
-#include "util.h"
+#include "lib/util.h"
 
 /* --- blocked sources ----------------------------------------------------- */
 
@@ -108,7 +108,7 @@ static __u64 bl_hits(void)
 {
 	static uint64_t hits[MW_BL_LISTS_MAX];
 
-	mw_bl_kernel_hits(&env.blk, hits);
+	mw_blacklist_maps_hits(&env.blk, hits);
 	return hits[1];
 }
 
@@ -127,7 +127,7 @@ static int bl_install(const char *text, const char *alert)
 	if (ret > 0)
 		ret = mw_bl_compile(&bl, NULL, 0, &a, alert ? 1 : 0, &c);
 	if (ret == 0) {
-		ret = mw_bl_kernel_install(&env.blk, &c, &bl, NULL, 0);
+		ret = mw_blacklist_maps_install(&env.blk, &c, &bl, NULL, 0);
 		mw_bl_compiled_free(&c);
 	}
 	mw_bl_free(&bl);

@@ -9,7 +9,7 @@
 
 #include <bpf/bpf.h>
 
-#include "addr.h"
+#include "lib/addr.h"
 #include "pkt_harness.h"
 #include "test.h"
 

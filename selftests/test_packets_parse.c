@@ -10,7 +10,7 @@
 
 #include "pkt_harness.h"
 #include "test.h"
-#include "util.h"
+#include "lib/util.h"
 
 enum outcome { FLOW_MADE, NON_IP, PARSE_ERR };
 

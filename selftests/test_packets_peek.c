@@ -10,7 +10,7 @@
 #include "pkt_harness.h"
 #include "test.h"
 #include "tls_build.h"
-#include "util.h"
+#include "lib/util.h"
 
 static const char stratum[] =
 	"{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"login\",\"params\":{\"login\":\"x\",\"agent\":\"XMRig/6.21.0\"}}\n";

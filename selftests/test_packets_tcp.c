@@ -11,7 +11,7 @@
 
 #include "pkt_harness.h"
 #include "test.h"
-#include "util.h"
+#include "lib/util.h"
 
 /* What a conversation leaves: the only flow's evidence, its packets both
  * ways, and the counters. What a row does not name is 0 (MW_DIR_IN,

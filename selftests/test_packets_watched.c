@@ -12,7 +12,7 @@
 
 #include "pkt_harness.h"
 #include "test.h"
-#include "util.h"
+#include "lib/util.h"
 
 static void forget_events(void)
 {

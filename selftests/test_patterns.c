@@ -26,7 +26,7 @@
 #include "parse/tls.h"
 #include "test.h"
 #include "tls_build.h"
-#include "util.h"
+#include "lib/util.h"
 
 #define PEEK 256
 
@@ -246,7 +246,7 @@ static void t_benign(void *arg)
 	}
 }
 
-static const struct mw_rhythm_cfg rcfg = {
+static const struct mw_bpatterns_rhythm_cfg rcfg = {
 	.min_age_ms = 60000,
 	.min_pushes = 8,
 	.push_min_bytes = 100,
@@ -265,9 +265,9 @@ static const struct mw_rhythm_cfg rcfg = {
  * each way; returns whether the rhythm was reported, with @v. */
 static int play(unsigned scan_s, unsigned total_s, unsigned push_every_s, unsigned push_bytes,
 		unsigned ping_every_s, unsigned ping_bytes, unsigned submit_every_s,
-		struct mw_rhythm_verdict *v)
+		struct mw_bpatterns_rhythm_verdict *v)
 {
-	struct mw_rhythm *r = mw_rhythm_new(&rcfg);
+	struct mw_rhythm *r = mw_bpatterns_rhythm_new(&rcfg);
 	struct mw_flow_key k = { .remote_addr = { [10] = 0xff, [11] = 0xff, 203, 0, 113, 7 },
 				 .proto = 6 };
 	struct mw_flow f = { .first_ns = 1 * SEC_NS, .initiator = MW_DIR_OUT };
@@ -292,15 +292,15 @@ static int play(unsigned scan_s, unsigned total_s, unsigned push_every_s, unsign
 			f.bytes[MW_DIR_OUT] += 52 + 180;
 		}
 		if (t % scan_s == 0)
-			hit = mw_rhythm_sample(r, &k, &f, f.last_ns, v);
+			hit = mw_bpatterns_rhythm_sample(r, &k, &f, f.last_ns, v);
 	}
-	mw_rhythm_free(r);
+	mw_bpatterns_rhythm_free(r);
 	return hit;
 }
 
 static void t_rhythm(void *arg)
 {
-	struct mw_rhythm_verdict v;
+	struct mw_bpatterns_rhythm_verdict v;
 
 	/* XMR over TLS: a 300-B job every 30 s, a share every 47 s */
 	ASSERT_EQ(play(2, 600, 30, 300, 0, 0, 47, &v), 1, "jobs every 30 s: a miner");
@@ -436,7 +436,7 @@ static void t_evidence(void *arg)
 
 	/* the host sent the SYN, the handshake completed in order */
 	peek_of(&ev, subscribe, MW_DIR_OUT, MW_DIR_OUT, 1, 1);
-	ASSERT_EQ(mw_bp_judge_peek(&ev, NULL, &m, &d), 1, "host-opened: Stratum");
+	ASSERT_EQ(mw_bpatterns_judge_peek(&ev, NULL, &m, &d), 1, "host-opened: Stratum");
 	ASSERT_TRUE(d.block, "host-opened, handshake in order: block the pool");
 	ASSERT_STREQ(mw_evidence_name(d.evidence), "host-opened, tcp-handshake", "evidence");
 	ASSERT_STREQ(d.role, "host is the miner", "role");
@@ -444,70 +444,70 @@ static void t_evidence(void *arg)
 
 	/* the spoof of issue 15: one PA packet, no handshake, initiator unknown */
 	peek_of(&ev, subscribe, MW_DIR_IN, MW_INIT_UNKNOWN, 0, 0);
-	ASSERT_EQ(mw_bp_judge_peek(&ev, NULL, &m, &d), 1, "midstream: still Stratum");
+	ASSERT_EQ(mw_bpatterns_judge_peek(&ev, NULL, &m, &d), 1, "midstream: still Stratum");
 	ASSERT_TRUE(!d.block, "midstream: never a block");
 	ASSERT_STREQ(mw_evidence_name(d.evidence), "midstream", "evidence midstream");
 	ASSERT_STREQ(d.role, "unverified", "unverified");
 	/* a table entry saying otherwise does not help a flow the host did not open */
 	table.host_opened = 1, table.handshake = 1;
-	mw_bp_judge_peek(&ev, &table, &m, &d);
+	mw_bpatterns_judge_peek(&ev, &table, &m, &d);
 	ASSERT_TRUE(!d.block, "midstream, whatever the table says now: no block");
 
 	/* a forged SYN then the payload: remote-opened, half-open */
 	peek_of(&ev, subscribe, MW_DIR_IN, MW_DIR_IN, 0, 0);
-	mw_bp_judge_peek(&ev, NULL, &m, &d);
+	mw_bpatterns_judge_peek(&ev, NULL, &m, &d);
 	ASSERT_TRUE(!d.block, "remote-opened without a handshake: no block");
 	ASSERT_STREQ(mw_evidence_name(d.evidence), "remote-opened, unverified", "evidence");
 
 	/* a real miner connected to a pool this host runs */
 	peek_of(&ev, subscribe, MW_DIR_IN, MW_DIR_IN, 1, 0);
-	mw_bp_judge_peek(&ev, NULL, &m, &d);
+	mw_bpatterns_judge_peek(&ev, NULL, &m, &d);
 	ASSERT_TRUE(!d.block, "the host serves Stratum: its clients are not blocked");
 	ASSERT_STREQ(d.role, "this host serves Stratum", "reported as serving");
 	ASSERT_STREQ(d.sent_by, "client", "the remote client sent it");
 
 	/* a packet claiming the host's own address, from the wire (a replay) */
 	peek_of(&ev, subscribe, MW_DIR_OUT, MW_DIR_OUT, 1, 0);
-	mw_bp_judge_peek(&ev, NULL, &m, &d);
+	mw_bpatterns_judge_peek(&ev, NULL, &m, &d);
 	ASSERT_TRUE(!d.block, "replayed: no block, even with a handshake");
 	ASSERT_STREQ(mw_evidence_name(d.evidence), "replayed", "evidence replayed");
 
 	/* the host's SYN, data on the handshake's last ACK: the table has the
 	 * completed handshake by the time the agent reads it */
 	peek_of(&ev, subscribe, MW_DIR_OUT, MW_DIR_OUT, 0, 1);
-	mw_bp_judge_peek(&ev, NULL, &m, &d);
+	mw_bpatterns_judge_peek(&ev, NULL, &m, &d);
 	ASSERT_TRUE(!d.block, "host-opened, handshake not seen: no block");
 	ASSERT_STREQ(mw_evidence_name(d.evidence), "host-opened, tcp-syn", "evidence tcp-syn");
 	table.host_opened = 1, table.handshake = 1;
-	mw_bp_judge_peek(&ev, &table, &m, &d);
+	mw_bpatterns_judge_peek(&ev, &table, &m, &d);
 	ASSERT_TRUE(d.block, "host-opened, handshake complete in the table: block");
 	table.handshake = 0;
-	mw_bp_judge_peek(&ev, &table, &m, &d);
+	mw_bpatterns_judge_peek(&ev, &table, &m, &d);
 	ASSERT_TRUE(!d.block, "still half-open in the table: no block");
 
 	/* the pool's answer on the host's verified connection */
 	peek_of(&ev,
 		"{\"id\":1,\"jsonrpc\":\"2.0\",\"error\":null,\"result\":{\"id\":\"1\",\"job\":{\"blob\":\"0707\",\"job_id\":\"a\"},\"status\":\"OK\"}}\n",
 		MW_DIR_IN, MW_DIR_OUT, 1, 1);
-	ASSERT_EQ(mw_bp_judge_peek(&ev, NULL, &m, &d), 1, "the pool's login answer");
+	ASSERT_EQ(mw_bpatterns_judge_peek(&ev, NULL, &m, &d), 1, "the pool's login answer");
 	ASSERT_TRUE(d.block, "blocks");
 	ASSERT_STREQ(d.sent_by, "pool", "sent by the pool");
 
 	/* not Stratum, UDP, or no payload: nothing */
 	peek_of(&ev, "{\"jsonrpc\":\"2.0\",\"method\":\"eth_blockNumber\",\"params\":[],\"id\":1}",
 		MW_DIR_OUT, MW_DIR_OUT, 1, 1);
-	ASSERT_EQ(mw_bp_judge_peek(&ev, NULL, &m, &d), 0, "JSON-RPC is not Stratum");
+	ASSERT_EQ(mw_bpatterns_judge_peek(&ev, NULL, &m, &d), 0, "JSON-RPC is not Stratum");
 	peek_of(&ev, subscribe, MW_DIR_OUT, MW_DIR_OUT, 0, 1);
 	ev.key.proto = IPPROTO_UDP;
-	ASSERT_EQ(mw_bp_judge_peek(&ev, NULL, &m, &d), 0, "UDP: not judged");
+	ASSERT_EQ(mw_bpatterns_judge_peek(&ev, NULL, &m, &d), 0, "UDP: not judged");
 	peek_of(&ev, subscribe, MW_DIR_OUT, MW_DIR_OUT, 1, 1);
 	ev.len = MW_PEEK_MAX + 1;
-	ASSERT_EQ(mw_bp_judge_peek(&ev, NULL, &m, &d), 0, "a length past the copy: refused");
+	ASSERT_EQ(mw_bpatterns_judge_peek(&ev, NULL, &m, &d), 0, "a length past the copy: refused");
 
 	/* the rhythm's flows: only the host's verified connections block */
-	mw_bp_decide(IPPROTO_TCP, MW_DIR_OUT, 1, 1, &d);
+	mw_bpatterns_decide(IPPROTO_TCP, MW_DIR_OUT, 1, 1, &d);
 	ASSERT_TRUE(d.block, "rhythm on a host-opened verified flow: block");
-	mw_bp_decide(IPPROTO_TCP, MW_DIR_OUT, 1, 0, &d);
+	mw_bpatterns_decide(IPPROTO_TCP, MW_DIR_OUT, 1, 0, &d);
 	ASSERT_TRUE(!d.block, "rhythm on a replayed flow: no block");
 }
 
@@ -996,7 +996,7 @@ static void t_stratum_ws(void *arg)
 			 strlen(lead[i]));
 		ev = host_peek(buf, strlen(buf), 1, false);
 		ASSERT_EQ(mw_stratum_may_start(ev.data, ev.len), 1, what);
-		ASSERT_EQ(mw_bp_judge_peek(&ev, NULL, &m, &d), 1, what);
+		ASSERT_EQ(mw_bpatterns_judge_peek(&ev, NULL, &m, &d), 1, what);
 		ASSERT_STREQ(m.method, "login", what);
 		ASSERT_TRUE(d.block, "the host's verified flow: blocked");
 	}
@@ -1010,7 +1010,7 @@ static void t_stratum_ws(void *arg)
 	ev = host_peek(buf, strlen(buf), 1, false);
 	ASSERT_EQ(mw_stratum_may_start(ev.data, ev.len), 1,
 		  "'{' past the bytes looked at, whitespace all through them: looked at");
-	ASSERT_EQ(mw_bp_judge_peek(&ev, NULL, &m, &d), 1, "Stratum after 40 blanks");
+	ASSERT_EQ(mw_bpatterns_judge_peek(&ev, NULL, &m, &d), 1, "Stratum after 40 blanks");
 	ASSERT_EQ(mw_stratum_may_start((const uint8_t *)"\n\n", 2), 0, "whitespace alone");
 	ASSERT_EQ(mw_stratum_may_start((const uint8_t *)"x{", 2), 0, "other bytes first");
 	ASSERT_EQ(mw_stratum_may_start((const uint8_t *)"\0{", 2), 0, "a NUL is no whitespace");
@@ -1019,10 +1019,11 @@ static void t_stratum_ws(void *arg)
 	/* an ordinary JSON API call after whitespace is still not Stratum */
 	ev = host_peek(api, strlen(api), 1, false);
 	ASSERT_EQ(mw_stratum_may_start(ev.data, ev.len), 1, "JSON API after whitespace: looked at");
-	ASSERT_EQ(mw_bp_judge_peek(&ev, NULL, &m, &d), 0, "and not Stratum");
+	ASSERT_EQ(mw_bpatterns_judge_peek(&ev, NULL, &m, &d), 0, "and not Stratum");
 	/* the bytes of a ClientHello's continuation are no message */
 	ev = host_peek(login, strlen(login), 1, true);
-	ASSERT_EQ(mw_bp_judge_peek(&ev, NULL, &m, &d), 0, "a continuation copy is not parsed");
+	ASSERT_EQ(mw_bpatterns_judge_peek(&ev, NULL, &m, &d), 0,
+		  "a continuation copy is not parsed");
 }
 
 static void t_tls_split(void *arg)
@@ -1152,14 +1153,14 @@ static void t_json_split(void *arg)
 		return;
 	/* one byte, then the rest */
 	ev = host_peek(login, 1, 500, false);
-	ASSERT_EQ(mw_bp_judge_peek(&ev, NULL, &m, &d), 0, "'{' alone: nothing to read");
+	ASSERT_EQ(mw_bpatterns_judge_peek(&ev, NULL, &m, &d), 0, "'{' alone: nothing to read");
 	ASSERT_EQ(mw_reasm_json(&r, &ev, 1, &whole), -EAGAIN, "'{' alone: kept");
 	ev = host_peek(login + 1, n - 1, 501, true);
 	ASSERT_EQ(mw_reasm_json(&r, &ev, 2, &whole), 0, "the rest: a whole line");
 	ASSERT_TRUE(whole.len == n && !memcmp(whole.data, login, n) && !whole.cont &&
 			    whole.seq == 500,
 		    "the line as sent");
-	ASSERT_EQ(mw_bp_judge_peek(&whole, NULL, &m, &d), 1, "read whole: Stratum");
+	ASSERT_EQ(mw_bpatterns_judge_peek(&whole, NULL, &m, &d), 1, "read whole: Stratum");
 	ASSERT_STREQ(m.method, "login", "the login");
 
 	/* ten bytes at a time */
@@ -1172,7 +1173,7 @@ static void t_json_split(void *arg)
 		ASSERT_EQ(mw_reasm_json(&r, &ev, 4, &whole), off + len < n ? -EAGAIN : 0,
 			  "ten more bytes");
 	}
-	ASSERT_EQ(mw_bp_judge_peek(&whole, NULL, &m, &d), 1, "ten bytes at a time: Stratum");
+	ASSERT_EQ(mw_bpatterns_judge_peek(&whole, NULL, &m, &d), 1, "ten bytes at a time: Stratum");
 
 	/* a whole line, a copy cut by the datapath, a remote's flow: no slot */
 	ev = host_peek(login, n, 1, false);

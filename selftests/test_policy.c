@@ -5,7 +5,7 @@
  * a block request takes at 10k and 100k entries.
  *
  * Built with -DMW_POLICY_OLD against the policy before the index (see
- * selftests/bench_policy.sh), only the timing is compiled: it fills the
+ * selftests/bench/bench_policy.sh), only the timing is compiled: it fills the
  * entries by hand, as the old code takes O(n) a request to do it. */
 #include <errno.h>
 #include <limits.h>
@@ -15,11 +15,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "addr.h"
-#include "config.h"
+#include "lib/addr.h"
+#include "parse/config.h"
 #include "enforce/policy.h"
 #include "test.h"
-#include "util.h"
+#include "lib/util.h"
 
 struct fixture {
 	char dir[64];

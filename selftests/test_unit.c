@@ -16,15 +16,15 @@
 
 #include <jansson.h>
 
-#include "addr.h"
-#include "agent_flows.h"
-#include "config.h"
+#include "lib/addr.h"
+#include "agent/flow_scan.h"
+#include "parse/config.h"
 #include "enforce/policy.h"
-#include "events.h"
-#include "server.h"
-#include "flowtable.h"
+#include "agent/events.h"
+#include "agent/server.h"
+#include "lib/flowtable.h"
 #include "test.h"
-#include "util.h"
+#include "lib/util.h"
 
 /* Parses @text; returns the error stream's contents (free it). */
 #define MS 1000000ULL
@@ -326,17 +326,17 @@ static void t_flow_timeouts(void *arg)
 
 	mw_config_defaults(&cfg);
 	f.handshake = 1;
-	ASSERT_EQ(mw_flow_timeout_ms(&cfg, &k, &f), cfg.tcp_idle_ms, "established tcp");
+	ASSERT_EQ(mw_flow_scan_timeout_ms(&cfg, &k, &f), cfg.tcp_idle_ms, "established tcp");
 	f.state = MW_STATE_CLOSED;
-	ASSERT_EQ(mw_flow_timeout_ms(&cfg, &k, &f), cfg.closed_linger_ms, "closed tcp");
+	ASSERT_EQ(mw_flow_scan_timeout_ms(&cfg, &k, &f), cfg.closed_linger_ms, "closed tcp");
 	f.state = MW_STATE_OPEN;
 	f.handshake = 0;
 	f.initiator = MW_DIR_IN;
-	ASSERT_EQ(mw_flow_timeout_ms(&cfg, &k, &f), cfg.halfopen_ms, "half-open tcp");
+	ASSERT_EQ(mw_flow_scan_timeout_ms(&cfg, &k, &f), cfg.halfopen_ms, "half-open tcp");
 	f.initiator = MW_INIT_UNKNOWN;
-	ASSERT_EQ(mw_flow_timeout_ms(&cfg, &k, &f), cfg.tcp_idle_ms, "mid-stream tcp");
+	ASSERT_EQ(mw_flow_scan_timeout_ms(&cfg, &k, &f), cfg.tcp_idle_ms, "mid-stream tcp");
 	k.proto = IPPROTO_UDP;
-	ASSERT_EQ(mw_flow_timeout_ms(&cfg, &k, &f), cfg.udp_idle_ms, "udp");
+	ASSERT_EQ(mw_flow_scan_timeout_ms(&cfg, &k, &f), cfg.udp_idle_ms, "udp");
 }
 
 static void t_names(void *arg)

@@ -163,7 +163,7 @@ start_agent -c "$RUN_DIR/robust.conf" || exit 1
 # --- faults --------------------------------------------------------------------
 # 1M new flows from random sources of 198.18.0.0/15 into a table of 16384
 rss0=$(rss_kib)
-bg_cli "$BIN/selftests/bench_sendmmsg" "$CLI_IF" "$SRV_MAC" 198.18.0.1 $SRV4 5 1 random >"$RUN_DIR/flood.out"
+bg_cli "$BIN/selftests/bench/bench_sendmmsg" "$CLI_IF" "$SRV_MAC" 198.18.0.1 $SRV4 5 1 random >"$RUN_DIR/flood.out"
 FLOOD=$BG_PID
 sleep 2
 check "flood: the agent answers during it" timeout 5 env MINEWALL_RUN_DIR="$RUN_DIR/run" "$BIN/minewall" blocks -j

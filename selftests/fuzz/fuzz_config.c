@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "parse/config.h"
 
 static char *show(const struct mw_config *cfg)
 {

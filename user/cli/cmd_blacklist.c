@@ -9,7 +9,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
-#include "util.h"
+#include "lib/util.h"
 
 #define USAGE                                                      \
 	"Usage: minewall blacklist list\n"                         \

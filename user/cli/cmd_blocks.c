@@ -10,11 +10,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "addr.h"
+#include "lib/addr.h"
 #include "cli/cli.h"
-#include "control.h"
+#include "lib/control.h"
 #include "enforce/nft.h"
-#include "util.h"
+#include "lib/util.h"
 
 /* Prints a simple answer: JSON as is, or its "message". */
 static int simple(json_t *req)

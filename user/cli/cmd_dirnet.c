@@ -8,7 +8,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
-#include "util.h"
+#include "lib/util.h"
 
 static int dn_baseline(int argc, char **argv)
 {

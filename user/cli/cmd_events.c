@@ -12,9 +12,9 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
-#include "control.h"
+#include "lib/control.h"
 #include "output/eve.h"
-#include "util.h"
+#include "lib/util.h"
 
 struct filter {
 	const char *method;

@@ -7,11 +7,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "addr.h"
+#include "lib/addr.h"
 #include "cli/cli.h"
-#include "flowtable.h"
-#include "pinned.h"
-#include "util.h"
+#include "lib/flowtable.h"
+#include "lib/pinned.h"
+#include "lib/util.h"
 
 enum sort_key { SORT_BYTES, SORT_PACKETS, SORT_AGE };
 

@@ -8,11 +8,11 @@
 #include <bpf/bpf.h>
 
 #include "cli/cli.h"
-#include "control.h"
-#include "flowtable.h"
-#include "pinned.h"
-#include "stats.h"
-#include "util.h"
+#include "lib/control.h"
+#include "lib/flowtable.h"
+#include "lib/pinned.h"
+#include "lib/stats.h"
+#include "lib/util.h"
 
 struct map_fill {
 	const char *name;

@@ -8,7 +8,7 @@
 
 #include "minewall.h"
 #include "cli/cli.h"
-#include "log.h"
+#include "lib/log.h"
 
 #define MW_VERSION "0.1.0"
 

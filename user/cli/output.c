@@ -6,9 +6,9 @@
 
 #include "minewall.h"
 #include "cli/cli.h"
-#include "control.h"
-#include "pinned.h"
-#include "util.h"
+#include "lib/control.h"
+#include "lib/pinned.h"
+#include "lib/util.h"
 
 const char *cli_text(const char *s)
 {

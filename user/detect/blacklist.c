@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "detect/blacklist.h"
-#include "util.h"
+#include "lib/util.h"
 
 #define LIST_FILE_MAX (512UL << 20)
 

@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "addr.h"
+#include "lib/addr.h"
 #include "minewall.h"
 #include "parse/list.h"
 

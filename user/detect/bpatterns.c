@@ -24,12 +24,12 @@ struct track {
 };
 
 struct mw_rhythm {
-	struct mw_rhythm_cfg cfg;
+	struct mw_bpatterns_rhythm_cfg cfg;
 	struct track *t;
 	unsigned cap, n;
 };
 
-struct mw_rhythm *mw_rhythm_new(const struct mw_rhythm_cfg *cfg)
+struct mw_rhythm *mw_bpatterns_rhythm_new(const struct mw_bpatterns_rhythm_cfg *cfg)
 {
 	struct mw_rhythm *r = calloc(1, sizeof(*r));
 
@@ -45,7 +45,7 @@ struct mw_rhythm *mw_rhythm_new(const struct mw_rhythm_cfg *cfg)
 	return r;
 }
 
-void mw_rhythm_free(struct mw_rhythm *r)
+void mw_bpatterns_rhythm_free(struct mw_rhythm *r)
 {
 	if (!r)
 		return;
@@ -53,7 +53,7 @@ void mw_rhythm_free(struct mw_rhythm *r)
 	free(r);
 }
 
-unsigned mw_rhythm_tracked(const struct mw_rhythm *r)
+unsigned mw_bpatterns_rhythm_tracked(const struct mw_rhythm *r)
 {
 	return r->n;
 }
@@ -119,13 +119,14 @@ static struct track *find(struct mw_rhythm *r, const struct mw_flow_key *k, uint
 	return &r->t[j];
 }
 
-bool mw_rhythm_tracks(const struct mw_rhythm *r, const struct mw_flow_key *key, uint64_t first_ns)
+bool mw_bpatterns_rhythm_tracks(const struct mw_rhythm *r, const struct mw_flow_key *key,
+				uint64_t first_ns)
 {
 	return find((struct mw_rhythm *)r, key, first_ns, false) != NULL;
 }
 
-unsigned mw_rhythm_list(const struct mw_rhythm *r, struct mw_flow_key *keys, uint64_t *first,
-			unsigned max)
+unsigned mw_bpatterns_rhythm_list(const struct mw_rhythm *r, struct mw_flow_key *keys,
+				  uint64_t *first, unsigned max)
 {
 	unsigned i, n = 0;
 
@@ -147,9 +148,9 @@ static bool is_v4(const struct mw_flow_key *k)
 
 /* The verdict so far; 1 when every condition of a miner's rhythm holds. */
 static int judge(const struct mw_rhythm *r, const struct track *t, const struct mw_flow *f,
-		 struct mw_rhythm_verdict *v)
+		 struct mw_bpatterns_rhythm_verdict *v)
 {
-	const struct mw_rhythm_cfg *c = &r->cfg;
+	const struct mw_bpatterns_rhythm_cfg *c = &r->cfg;
 	double age_min, mean, var;
 
 	memset(v, 0, sizeof(*v));
@@ -186,8 +187,9 @@ static int judge(const struct mw_rhythm *r, const struct track *t, const struct 
 	return 1;
 }
 
-int mw_rhythm_sample(struct mw_rhythm *r, const struct mw_flow_key *key, const struct mw_flow *f,
-		     uint64_t now_ns, struct mw_rhythm_verdict *v)
+int mw_bpatterns_rhythm_sample(struct mw_rhythm *r, const struct mw_flow_key *key,
+			       const struct mw_flow *f, uint64_t now_ns,
+			       struct mw_bpatterns_rhythm_verdict *v)
 {
 	struct track *t = find(r, key, f->first_ns, true);
 	uint64_t d_in, d_out, p_in, b_in, payload;
@@ -238,7 +240,7 @@ int mw_rhythm_sample(struct mw_rhythm *r, const struct mw_flow_key *key, const s
 	return 1;
 }
 
-void mw_rhythm_expire(struct mw_rhythm *r, uint64_t before_ns)
+void mw_bpatterns_rhythm_expire(struct mw_rhythm *r, uint64_t before_ns)
 {
 	struct track *old = r->t;
 	unsigned cap = r->cap, i, j;
@@ -261,8 +263,8 @@ void mw_rhythm_expire(struct mw_rhythm *r, uint64_t before_ns)
 	free(old);
 }
 
-void mw_bp_decide(uint8_t proto, uint8_t initiator, uint8_t handshake, uint8_t host_opened,
-		  struct mw_bp_decision *d)
+void mw_bpatterns_decide(uint8_t proto, uint8_t initiator, uint8_t handshake, uint8_t host_opened,
+			 struct mw_bp_decision *d)
 {
 	d->evidence = mw_evidence_of(proto, initiator, handshake, host_opened);
 	d->block = d->evidence == MW_EVID_HOST_HANDSHAKE;
@@ -275,8 +277,8 @@ void mw_bp_decide(uint8_t proto, uint8_t initiator, uint8_t handshake, uint8_t h
 		d->role = "unverified";
 }
 
-int mw_bp_judge_peek(const struct mw_event_peek *ev, const struct mw_flow *table,
-		     struct mw_stratum *m, struct mw_bp_decision *d)
+int mw_bpatterns_judge_peek(const struct mw_event_peek *ev, const struct mw_flow *table,
+			    struct mw_stratum *m, struct mw_bp_decision *d)
 {
 	uint8_t handshake = ev->handshake;
 	enum mw_evidence e;
@@ -287,7 +289,7 @@ int mw_bp_judge_peek(const struct mw_event_peek *ev, const struct mw_flow *table
 		return 0;
 	if (ev->host_opened && !handshake && table && table->host_opened)
 		handshake = table->handshake;
-	mw_bp_decide(ev->key.proto, ev->initiator, handshake, ev->host_opened, d);
+	mw_bpatterns_decide(ev->key.proto, ev->initiator, handshake, ev->host_opened, d);
 	e = d->evidence;
 	/* the client is the side that opened the connection */
 	if (mw_evidence_host_opened(e))

@@ -17,7 +17,7 @@
 #include "minewall.h"
 #include "parse/stratum.h"
 
-struct mw_rhythm_cfg {
+struct mw_bpatterns_rhythm_cfg {
 	uint64_t min_age_ms; /* connection age before a verdict */
 	unsigned min_pushes; /* unsolicited server pushes seen */
 	unsigned push_min_bytes, push_max_bytes; /* payload of one push */
@@ -26,7 +26,7 @@ struct mw_rhythm_cfg {
 	uint64_t max_bytes_per_min; /* server-to-client volume */
 };
 
-struct mw_rhythm_verdict {
+struct mw_bpatterns_rhythm_verdict {
 	unsigned pushes; /* unsolicited server pushes */
 	unsigned exchanges; /* scan intervals where both sides sent data */
 	unsigned client_only; /* intervals where only the client sent (submits) */
@@ -39,24 +39,26 @@ struct mw_rhythm_verdict {
 
 struct mw_rhythm;
 
-struct mw_rhythm *mw_rhythm_new(const struct mw_rhythm_cfg *cfg);
-void mw_rhythm_free(struct mw_rhythm *r);
+struct mw_rhythm *mw_bpatterns_rhythm_new(const struct mw_bpatterns_rhythm_cfg *cfg);
+void mw_bpatterns_rhythm_free(struct mw_rhythm *r);
 /*
  * Feeds one sample of a flow the host opened (TCP, open). Returns 1 the
  * first time the flow shows a miner's rhythm, with @v filled; else 0.
  */
-int mw_rhythm_sample(struct mw_rhythm *r, const struct mw_flow_key *key, const struct mw_flow *f,
-		     uint64_t now_ns, struct mw_rhythm_verdict *v);
+int mw_bpatterns_rhythm_sample(struct mw_rhythm *r, const struct mw_flow_key *key,
+			       const struct mw_flow *f, uint64_t now_ns,
+			       struct mw_bpatterns_rhythm_verdict *v);
 /* Whether the flow has been sampled before. */
-bool mw_rhythm_tracks(const struct mw_rhythm *r, const struct mw_flow_key *key, uint64_t first_ns);
+bool mw_bpatterns_rhythm_tracks(const struct mw_rhythm *r, const struct mw_flow_key *key,
+				uint64_t first_ns);
 /* Copies the tracked flows' keys and first_ns into @keys / @first (at most
  * @max); returns how many. */
-unsigned mw_rhythm_list(const struct mw_rhythm *r, struct mw_flow_key *keys, uint64_t *first,
-			unsigned max);
+unsigned mw_bpatterns_rhythm_list(const struct mw_rhythm *r, struct mw_flow_key *keys,
+				  uint64_t *first, unsigned max);
 /* Forgets flows not sampled since @before_ns. */
-void mw_rhythm_expire(struct mw_rhythm *r, uint64_t before_ns);
+void mw_bpatterns_rhythm_expire(struct mw_rhythm *r, uint64_t before_ns);
 /* Flows tracked. */
-unsigned mw_rhythm_tracked(const struct mw_rhythm *r);
+unsigned mw_bpatterns_rhythm_tracked(const struct mw_rhythm *r);
 
 /*
  * What a finding on a flow allows: a pool is blocked only on a connection
@@ -71,15 +73,15 @@ struct mw_bp_decision {
 	const char *sent_by; /* who sent the payload: "client", "pool", "unknown" */
 };
 
-void mw_bp_decide(uint8_t proto, uint8_t initiator, uint8_t handshake, uint8_t host_opened,
-		  struct mw_bp_decision *d);
+void mw_bpatterns_decide(uint8_t proto, uint8_t initiator, uint8_t handshake, uint8_t host_opened,
+			 struct mw_bp_decision *d);
 /*
  * Judges a payload peek. Returns 1 when it holds Stratum, with @m and @d
  * filled, else 0. @table: the flow table's entry for the same key now, or
  * NULL; a handshake of the same host-opened flow completed since the peek
  * was sent (its data rode on the handshake's last ACK) counts.
  */
-int mw_bp_judge_peek(const struct mw_event_peek *ev, const struct mw_flow *table,
-		     struct mw_stratum *m, struct mw_bp_decision *d);
+int mw_bpatterns_judge_peek(const struct mw_event_peek *ev, const struct mw_flow *table,
+			    struct mw_stratum *m, struct mw_bp_decision *d);
 
 #endif

@@ -10,7 +10,7 @@
 
 #include "detect/dict_priv.h"
 #include "parse/login_reply.h"
-#include "util.h"
+#include "lib/util.h"
 
 const char *mw_dict_method(unsigned svc)
 {

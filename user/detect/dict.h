@@ -50,8 +50,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "addr.h"
-#include "config.h"
+#include "lib/addr.h"
+#include "parse/config.h"
 #include "minewall.h"
 
 #define MW_DICT_MAX_LISTED 32 /* sources named in a distributed detection */

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "detect/dirnet.h"
-#include "util.h"
+#include "lib/util.h"
 
 #define REPORT_QUIET_NS (3600ULL * 1000000000ULL)
 #define FANOUT_WINDOW_NS (60ULL * 1000000000ULL)

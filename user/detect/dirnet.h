@@ -19,7 +19,7 @@
 
 #include <jansson.h>
 
-#include "addr.h"
+#include "lib/addr.h"
 #include "parse/dns.h"
 #include "parse/list.h"
 

@@ -11,9 +11,9 @@
 #include <bpf/bpf.h>
 
 #include "enforce/allow.h"
-#include "localaddr.h"
-#include "log.h"
-#include "util.h"
+#include "agent/localaddr.h"
+#include "lib/log.h"
+#include "lib/util.h"
 
 static const char *const builtin[] = { "127.0.0.0/8", "::1", "169.254.0.0/16", "fe80::/10" };
 

@@ -16,8 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "addr.h"
-#include "config.h"
+#include "lib/addr.h"
+#include "parse/config.h"
 
 enum mw_allow_source {
 	MW_ALLOW_BUILTIN = 0, /* loopback, link-local */

@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "enforce/hook.h"
-#include "log.h"
-#include "util.h"
+#include "lib/log.h"
+#include "lib/util.h"
 
 void mw_hook_run(struct mw_hook *h, const char *json)
 {

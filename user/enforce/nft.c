@@ -27,8 +27,8 @@
 #include <libnftnl/udata.h>
 
 #include "enforce/nft.h"
-#include "log.h"
-#include "util.h"
+#include "lib/log.h"
+#include "lib/util.h"
 
 #define TYPE_IPADDR 7 /* nft's datatype ids, as `nft list` prints them */
 #define TYPE_IP6ADDR 8

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "addr.h"
+#include "lib/addr.h"
 
 #define MW_NFT_TABLE "minewall"
 #define MW_NFT_BLOCK_SIZE (1 << 20) /* elements of block4 / block6 */

@@ -12,8 +12,8 @@
 #include <jansson.h>
 
 #include "enforce/policy.h"
-#include "log.h"
-#include "util.h"
+#include "lib/log.h"
+#include "lib/util.h"
 
 /* A ledger write quicker than this does not hold the next one back. */
 #define LEDGER_QUICK_NS (50 * 1000000ULL)

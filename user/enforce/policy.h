@@ -14,8 +14,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "addr.h"
-#include "config.h"
+#include "lib/addr.h"
+#include "parse/config.h"
 #include "enforce/allow.h"
 #include "enforce/nft.h"
 #include "output/eve.h"

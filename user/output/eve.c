@@ -11,9 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "lib/log.h"
 #include "output/eve.h"
-#include "util.h"
+#include "lib/util.h"
 
 static int open_file(struct mw_eve *e)
 {

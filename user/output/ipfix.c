@@ -4,7 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "lib/log.h"
 #include "output/ipfix.h"
 
 #define TEMPLATE_REFRESH_S 60

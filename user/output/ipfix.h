@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "addr.h"
+#include "lib/addr.h"
 
 #define MW_IPFIX_PEN 32473
 #define MW_IPFIX_TEMPLATE_V4 256

@@ -5,8 +5,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "addr.h"
-#include "log.h"
+#include "lib/addr.h"
+#include "lib/log.h"
 #include "output/metrics.h"
 
 /* A request is its head: up to the blank line. */

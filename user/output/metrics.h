@@ -9,7 +9,7 @@
 
 #include <stdio.h>
 
-#include "server.h"
+#include "agent/server.h"
 
 #define MW_METRICS_REQUEST_MAX 4096 /* bytes of a request's head */
 

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "addr.h"
+#include "lib/addr.h"
 #include "parse/list.h"
 
 #define MW_DNS_MAX_NAMES 8 /* the question and CNAME targets kept */

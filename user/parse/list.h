@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "addr.h"
+#include "lib/addr.h"
 
 #define MW_NAME_MAX 254 /* a DNS name in text, without the final dot, plus NUL */
 #define MW_LIST_LINE_MAX 4096

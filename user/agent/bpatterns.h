@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * agent_bpatterns.h - the agent's side of BPATTERNS: Stratum in payload
+ * peeks, the miner's rhythm in the periodic flow scan, the process behind
+ * the connection, and the detection and block that follow. Each detection
+ * says the evidence it rests on (detect/evidence.h); only a connection the
+ * host opened, its handshake seen in order, blocks a pool.
+ */
+#ifndef MW_AGENT_BPATTERNS_H
+#define MW_AGENT_BPATTERNS_H
+
+#include <stdint.h>
+
+#include "agent/flow_scan.h"
+#include "parse/config.h"
+#include "detect/bpatterns.h"
+#include "detect/reasm.h"
+#include "enforce/policy.h"
+#include "agent/events.h"
+#include "output/eve.h"
+
+struct mw_agent_bpatterns {
+	const struct mw_config *cfg;
+	struct mw_policy *policy; /* NULL: detect only */
+	struct mw_eve *eve;
+	int owner_fd, flows_fd;
+	struct mw_rhythm *rhythm;
+	uint64_t detections, stratum, rhythms;
+	/* reports that cannot lead to a block, capped (evidence.h) */
+	struct mw_report_limit unverified;
+	uint64_t unverified_dropped;
+	/* flows already reported (a login and its reply are one detection) */
+	struct {
+		struct mw_flow_key key;
+		uint64_t ns;
+	} recent[128];
+	unsigned recent_pos;
+	/* the host's JSON lines sent a few bytes at a time, put back together */
+	struct mw_reasm json;
+	/* the tracked connections, read by key each cycle */
+	struct mw_flow_key *keys;
+	uint64_t *first;
+};
+
+/* Stratum reports on unverified flows (remote-opened without a handshake,
+ * mid-stream, replayed) a minute at most; the rest are counted. */
+#define MW_BP_UNVERIFIED_PER_MIN 20
+
+/* Connections sampled by key every cycle, at most; beyond, at each sweep. */
+#define MW_RHYTHM_CYCLE_MAX 4096
+
+int mw_agent_bpatterns_init(struct mw_agent_bpatterns *a, const struct mw_config *cfg, int owner_fd,
+			    int flows_fd, struct mw_policy *policy, struct mw_eve *eve,
+			    struct mw_events *events, struct mw_flow_scan *scan);
+void mw_agent_bpatterns_free(struct mw_agent_bpatterns *a);
+/* Every agent cycle: samples the tracked connections. */
+void mw_agent_bpatterns_cycle(struct mw_agent_bpatterns *a, uint64_t now_ns);
+/* After a config reload: the rhythm thresholds. */
+int mw_agent_bpatterns_reload(struct mw_agent_bpatterns *a);
+void mw_agent_bpatterns_tick(struct mw_agent_bpatterns *a, uint64_t now_ns);
+
+#endif

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* agent_control.h - the agent's answers to control-socket requests. */
+#ifndef MW_AGENT_CONTROL_H
+#define MW_AGENT_CONTROL_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "agent/blacklist.h"
+#include "agent/dirnet.h"
+#include "enforce/policy.h"
+#include "output/eve.h"
+
+struct mw_agent_ctl {
+	struct mw_policy *policy;
+	struct mw_allow *allow;
+	struct mw_nft *nft;
+	int block_fd, block_net_fd;
+	struct mw_agent_blacklist *bl;
+	struct mw_agent_dirnet *dirnet;
+	const char *events_file;
+	const struct mw_eve *eve;
+};
+
+/* mw_control_fn for the agent: blocks, block, unblock, allow, allow_del,
+ * allowlist, flush, ping, blacklist_*, dirnet_*. */
+json_t *mw_agent_control(void *arg, const char *cmd, json_t *req, char *err, size_t len);
+
+#endif

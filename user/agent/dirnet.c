@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent/dirnet.h"
+#include "lib/flowtable.h"
+#include "lib/log.h"
+#include "agent/process.h"
+#include "detect/evidence.h"
+#include "lib/util.h"
+
+#define SAVE_EVERY_NS (5ULL * 1000000000ULL)
+#define NTP_PORT 123
+
+/* NTP servers the host's time daemon uses: names or addresses on port 123.
+ * systemd-timesyncd with no NTP= line uses its built-in Debian pool. */
+static const char *const ntp_files[] = {
+	"/etc/chrony/chrony.conf",
+	"/etc/chrony.conf",
+	"/etc/ntp.conf",
+	"/etc/ntpsec/ntp.conf",
+	"/etc/systemd/timesyncd.conf",
+	NULL,
+};
+
+static void add_rule(struct mw_agent_dirnet *a, const char *text, const char *where)
+{
+	struct mw_dirnet_allow r;
+
+	if (mw_dirnet_allow_parse(text, &r)) {
+		pr_warn("%s: '%s' is not ADDR[/LEN][:PORT], [IPV6]:PORT, NAME[:PORT], *.NAME or *:PORT; ignored\n",
+			where, text);
+		return;
+	}
+	mw_dirnet_allow_add(&a->d, &r);
+}
+
+static void add_ntp(struct mw_agent_dirnet *a)
+{
+	char line[512], rule[MW_NAME_MAX + 8], *tok, *save;
+	bool any = false;
+	unsigned i;
+
+	for (i = 0; ntp_files[i]; i++) {
+		FILE *f = fopen(ntp_files[i], "r");
+
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f)) {
+			bool timesyncd = !strncmp(line, "NTP=", 4) ||
+					 !strncmp(line, "FallbackNTP=", 12);
+
+			save = NULL;
+			if (timesyncd) {
+				for (tok = strtok_r(strchr(line, '=') + 1, " \t\n", &save); tok;
+				     tok = strtok_r(NULL, " \t\n", &save)) {
+					snprintf(rule, sizeof(rule), "%s:%d", tok, NTP_PORT);
+					add_rule(a, rule, ntp_files[i]);
+					any = true;
+				}
+				continue;
+			}
+			tok = strtok_r(line, " \t\n", &save);
+			if (!tok ||
+			    (strcmp(tok, "server") && strcmp(tok, "pool") && strcmp(tok, "peer")))
+				continue;
+			tok = strtok_r(NULL, " \t\n", &save);
+			if (!tok)
+				continue;
+			snprintf(rule, sizeof(rule), "%s:%d", tok, NTP_PORT);
+			add_rule(a, rule, ntp_files[i]);
+			any = true;
+		}
+		fclose(f);
+	}
+	if (!any) /* timesyncd's compiled-in default on Debian */
+		add_rule(a, "*.debian.pool.ntp.org:123", "ntp default");
+}
+
+static void set_rules(struct mw_agent_dirnet *a)
+{
+	char buf[PATH_MAX], *save = NULL, *tok;
+
+	mw_dirnet_allow_clear(&a->d);
+	snprintf(buf, sizeof(buf), "%s", a->cfg->dn_allow);
+	for (tok = strtok_r(buf, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save))
+		add_rule(a, tok, "dirnet.allow");
+	add_ntp(a);
+}
+
+static void set_cfg(struct mw_agent_dirnet *a)
+{
+	unsigned i;
+
+	a->d.cfg.n_sensitive = 0;
+	for (i = 0; i < a->cfg->dn_sensitive_ports.n; i++)
+		a->d.cfg.sensitive_ports[a->d.cfg.n_sensitive++] =
+			a->cfg->dn_sensitive_ports.port[i];
+	/* the pool ports of BPATTERNS count as well */
+	for (i = 0; i < a->cfg->bp_pool_ports.n && a->d.cfg.n_sensitive < 64; i++)
+		a->d.cfg.sensitive_ports[a->d.cfg.n_sensitive++] = a->cfg->bp_pool_ports.port[i];
+	a->d.cfg.fanout = (unsigned)a->cfg->dn_fanout;
+	/* an answer's TTL is the resolver's word: a day at most by default,
+	 * as for the blacklist's learned addresses */
+	a->d.cfg.ttl_max_s = (uint32_t)(a->cfg->bl_ttl_max_ms / 1000);
+	if (a->d.cfg.ttl_max_s < a->d.cfg.ttl_min_s)
+		a->d.cfg.ttl_max_s = a->d.cfg.ttl_min_s;
+}
+
+static bool is_resolver(const struct mw_agent_dirnet *a, const struct mw_addr *dst)
+{
+	size_t i;
+
+	if (!a->allow)
+		return false;
+	for (i = 0; i < a->allow->n; i++)
+		if (a->allow->e[i].source == MW_ALLOW_RESOLVER &&
+		    mw_prefix_contains(&a->allow->e[i].prefix, dst))
+			return true;
+	return false;
+}
+
+static int save(struct mw_agent_dirnet *a)
+{
+	char tmp[PATH_MAX + 8];
+	json_t *j = mw_dirnet_baseline_json(&a->d);
+	int ret;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", a->path);
+	ret = json_dump_file(j, tmp, JSON_INDENT(1));
+	json_decref(j);
+	if (ret || rename(tmp, a->path)) {
+		pr_warn("cannot save %s: %s\n", a->path, strerror(errno));
+		return -errno;
+	}
+	a->d.dirty = false;
+	return 0;
+}
+
+static void report(struct mw_agent_dirnet *a, const struct mw_event_flow *ev,
+		   const struct mw_dirnet_verdict *v, enum mw_evidence evid,
+		   const struct mw_process *proc, bool have_proc)
+{
+	const struct mw_flow_key *k = &ev->key;
+	char ts[40], local[MW_ADDRSTRLEN], remote[MW_ADDRSTRLEN], ifname[IF_NAMESIZE], pb[8];
+	const char *action = "alert";
+	json_t *detail, *e;
+
+	a->detections++;
+	mw_addr_str((const struct mw_addr *)k->local_addr, local, sizeof(local));
+	mw_addr_str((const struct mw_addr *)k->remote_addr, remote, sizeof(remote));
+	/* a destination is blocked only for a flow the host itself opened: a
+	 * packet from the wire that claims the host's address proves nothing */
+	if (a->cfg->dn_block && a->policy && mw_evidence_host_opened(evid)) {
+		struct mw_block_req req = { .method = "DIRNET", .exact = true };
+		char reason[MW_REASON_MAX];
+
+		snprintf(reason, sizeof(reason), "new outbound destination%s%s",
+			 have_proc ? " of " : "", have_proc ? proc->comm : "");
+		memcpy(&req.target.addr, k->remote_addr, sizeof(req.target.addr));
+		req.target.len = 128;
+		req.reason = reason;
+		action = mw_policy_block_detection(a->policy, &req);
+	}
+	detail = json_pack(
+		"{s:s, s:s, s:b, s:b, s:b, s:b, s:i, s:o}", "reason",
+		a->d.learned ? "not in the learned baseline" : "not an expected destination",
+		"evidence", mw_evidence_name(evid), "verified", mw_evidence_verified(evid),
+		"sensitive_port", v->sensitive_port, "new_process", v->new_process, "baseline",
+		a->d.learned, "new_destinations_last_minute", (int)v->recent_new, "process",
+		have_proc ? mw_process_json(proc) : json_null());
+	if (detail && a->unverified.suppressed) {
+		json_object_set_new(detail, "unverified_suppressed",
+				    json_integer((json_int_t)a->unverified.suppressed));
+		a->unverified.suppressed = 0;
+	}
+	mw_eve_timestamp(ts, sizeof(ts));
+	e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:i, s:s, s:s, s:s, s:o}", "timestamp",
+		      ts, "event_type", "detection", "method", "DIRNET", "severity", v->severity,
+		      "src_ip", local, "src_port", ntohs(k->local_port), "dest_ip", remote,
+		      "dest_port", ntohs(k->remote_port), "proto",
+		      mw_proto_name(k->proto, pb, sizeof(pb)), "in_iface",
+		      if_indextoname(ev->hdr.ifindex, ifname) ? ifname : "", "action", action,
+		      "detail", detail);
+	if (!e)
+		pr_warn("dirnet: cannot build the event for %s (out of memory)\n", remote);
+	mw_eve_emit(a->eve, e);
+}
+
+static void judge(struct mw_agent_dirnet *a, const struct mw_event_flow *ev)
+{
+	const struct mw_addr *dst = (const struct mw_addr *)ev->key.remote_addr;
+	enum mw_evidence evid = mw_evidence_of(ev->key.proto, ev->flow.initiator,
+					       ev->flow.handshake, ev->flow.host_opened);
+	struct mw_dirnet_verdict v;
+	struct mw_process proc;
+	bool have_proc = false;
+
+	if (!a->cfg->dn_enable || is_resolver(a, dst))
+		return;
+	if (!mw_evidence_host_opened(evid)) {
+		/* a frame from the wire with the host's address as source (a
+		 * replay, a spoof): never learned into the baseline, never
+		 * blocked, reported at a bounded rate */
+		if (a->d.learn_until_s ||
+		    !mw_report_limit_take(&a->unverified, MW_DIRNET_UNVERIFIED_PER_MIN,
+					  mw_now_ns()))
+			return;
+	} else {
+		have_proc = !mw_process_lookup(a->owner_fd, ev->flow.sock_cookie, &proc);
+	}
+	mw_dirnet_check(&a->d, dst, ntohs(ev->key.remote_port), have_proc ? proc.comm : "",
+			mw_now_ns(), time(NULL), &v);
+	if (v.report)
+		report(a, ev, &v, evid, &proc, have_proc);
+}
+
+/*
+ * New flows are judged once the payload copies read in the same round are:
+ * those come from a ring of their own, read after the flow events, and the
+ * DNS answer that made a destination expected (a name in dirnet.allow)
+ * arrived before the flow it led to.
+ */
+static void on_new_public(void *arg, const struct mw_event_flow *ev)
+{
+	struct mw_agent_dirnet *a = arg;
+
+	if (!a->cfg->dn_enable)
+		return;
+	if (a->n_pending == MW_DIRNET_PENDING_MAX)
+		mw_agent_dirnet_flush(a);
+	a->pending[a->n_pending++] = *ev;
+}
+
+void mw_agent_dirnet_flush(struct mw_agent_dirnet *a)
+{
+	unsigned i;
+
+	for (i = 0; i < a->n_pending; i++)
+		judge(a, &a->pending[i]);
+	a->n_pending = 0;
+}
+
+void mw_agent_dirnet_dns_answer(struct mw_agent_dirnet *a, const struct mw_dns_msg *msg,
+				const bool *on_chain, uint64_t now_ns)
+{
+	if (!a->cfg->dn_enable || !a->d.n_allow)
+		return;
+	mw_dirnet_dns_answer(&a->d, msg, on_chain, now_ns);
+}
+
+int mw_agent_dirnet_init(struct mw_agent_dirnet *a, const struct mw_config *cfg, int owner_fd,
+			 struct mw_policy *policy, struct mw_allow *allow, struct mw_eve *eve,
+			 struct mw_events *events)
+{
+	struct mw_event_sink sink = { .new_public = on_new_public, .arg = a };
+	struct mw_dirnet_cfg dc = { 0 };
+	json_error_t jerr;
+	json_t *j;
+
+	memset(a, 0, sizeof(*a));
+	a->cfg = cfg;
+	a->owner_fd = owner_fd;
+	a->policy = policy;
+	a->allow = allow;
+	a->eve = eve;
+	a->pending = calloc(MW_DIRNET_PENDING_MAX, sizeof(*a->pending));
+	if (!a->pending)
+		return -ENOMEM;
+	mw_dirnet_init(&a->d, &dc);
+	set_cfg(a);
+	set_rules(a);
+	snprintf(a->path, sizeof(a->path), "%s/dirnet-baseline.json", cfg->state_dir);
+	j = json_load_file(a->path, 0, &jerr);
+	if (j) {
+		int ret = mw_dirnet_baseline_load(&a->d, j, a->path, stderr);
+
+		if (ret == -EINVAL)
+			pr_warn("%s: some entries were unreadable and are forgotten\n", a->path);
+		else if (ret == -E2BIG)
+			pr_warn("%s: more than %u destinations; the rest are forgotten\n", a->path,
+				MW_DIRNET_KNOWN_MAX);
+		json_decref(j);
+		pr_info("dirnet: baseline of %zu destinations from %s%s\n", a->d.n_known, a->path,
+			a->d.learn_until_s ? " (still learning)" : "");
+	} else if (access(a->path, F_OK) == 0) {
+		pr_warn("%s:%d: %s; learning again\n", a->path, jerr.line, jerr.text);
+		if (cfg->dn_learn_ms)
+			mw_dirnet_learn(&a->d, cfg->dn_learn_ms, time(NULL));
+	} else if (cfg->dn_learn_ms) {
+		mw_dirnet_learn(&a->d, cfg->dn_learn_ms, time(NULL));
+	}
+	if (a->d.learn_until_s)
+		pr_info("dirnet: learning the host's outbound destinations for %llds\n",
+			(long long)(a->d.learn_until_s - time(NULL)));
+	return mw_events_add_sink(events, &sink);
+}
+
+void mw_agent_dirnet_free(struct mw_agent_dirnet *a)
+{
+	/* the main loop flushed the last round; the outputs are closed by now */
+	free(a->pending);
+	a->pending = NULL;
+	a->n_pending = 0;
+	if (a->d.dirty)
+		save(a);
+	mw_dirnet_free(&a->d);
+}
+
+void mw_agent_dirnet_reload(struct mw_agent_dirnet *a)
+{
+	set_cfg(a);
+	set_rules(a);
+}
+
+void mw_agent_dirnet_tick(struct mw_agent_dirnet *a, uint64_t now_ns)
+{
+	mw_agent_dirnet_flush(a);
+	if (mw_dirnet_tick(&a->d, now_ns, time(NULL)))
+		pr_info("dirnet: learning ended with %zu destinations; new ones are reported from now on\n",
+			a->d.n_known);
+	if (a->d.dirty && now_ns - a->last_save_ns >= SAVE_EVERY_NS) {
+		a->last_save_ns = now_ns;
+		save(a);
+	}
+}
+
+json_t *mw_agent_dirnet_control(struct mw_agent_dirnet *a, const char *cmd, json_t *req, char *err,
+				size_t len)
+{
+	if (!strcmp(cmd, "dirnet_baseline")) {
+		json_t *j = mw_dirnet_baseline_json(&a->d);
+
+		json_object_set_new(j, "now", json_integer((json_int_t)time(NULL)));
+		json_object_set_new(j, "detections", json_integer((json_int_t)a->detections));
+		/* addresses allowed names hold now, from verified DNS answers */
+		json_object_set_new(j, "resolved", json_integer((json_int_t)a->d.n_resolved));
+		return j;
+	}
+	if (!strcmp(cmd, "dirnet_learn")) {
+		json_int_t ms = json_integer_value(json_object_get(req, "duration_ms"));
+
+		if (ms < 0 || ms > 365LL * 86400000) {
+			snprintf(err, len, "duration_ms %lld is out of range", (long long)ms);
+			return NULL;
+		}
+		if (!ms)
+			ms = (json_int_t)(a->cfg->dn_learn_ms ? a->cfg->dn_learn_ms : 86400000);
+		mw_dirnet_learn(&a->d, (uint64_t)ms, time(NULL));
+		save(a);
+		pr_info("dirnet: learning again for %llds (control request)\n",
+			(long long)(ms / 1000));
+		return json_pack("{s:s, s:I}", "result", "learning", "until",
+				 (json_int_t)a->d.learn_until_s);
+	}
+	snprintf(err, len, "unknown command '%.64s'", cmd);
+	return NULL;
+}

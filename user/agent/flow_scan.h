@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * agent_flows.h - the agent's periodic walk of the flow table: ends flows
+ * that went idle (reporting them like datapath flow ends), removes closed
+ * ones after a short linger, and estimates LRU evictions.
+ */
+#ifndef MW_AGENT_FLOWS_H
+#define MW_AGENT_FLOWS_H
+
+#include <stdint.h>
+
+#include "parse/config.h"
+#include "agent/events.h"
+
+struct mw_flow_scan {
+	int flows_fd;
+	int watched_fd; /* mw_watched: copies of the flows under observation; 0 none */
+	struct mw_events *events;
+	/* called for every flow that stays, for detectors that watch flows
+	 * over time */
+	void (*visit)(void *arg, const struct mw_flow_key *key, const struct mw_flow *f,
+		      uint64_t now_ns);
+	void *visit_arg;
+	/* totals since the agent started */
+	uint64_t idle_ended;
+	uint64_t deleted;
+	uint64_t scans;
+	/* from the latest scan */
+	uint64_t live;
+	uint64_t open, closing, closed;
+	uint64_t scan_ns;
+	/* baseline for the eviction estimate */
+	uint64_t inserts0, live0;
+	int have_baseline;
+};
+
+/* Expiry time of a flow in ms, by its protocol and state. */
+uint64_t mw_flow_scan_timeout_ms(const struct mw_config *cfg, const struct mw_flow_key *key,
+				 const struct mw_flow *f);
+/* One scan at CLOCK_MONOTONIC time @now_ns. Returns 0 or -errno. */
+int mw_flow_scan_run(struct mw_flow_scan *fs, const struct mw_config *cfg, uint64_t now_ns);
+/* Flows the LRU evicted since the first scan, given the datapath's
+ * flow_inserts counter. */
+uint64_t mw_flow_scan_evictions(const struct mw_flow_scan *fs, uint64_t inserts);
+
+#endif

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * agent_ipfix.h - the agent's side of the IPFIX export: every finished flow
+ * (FIN, RST, idle) becomes its records, marked with the method of a
+ * detection that concerned either endpoint.
+ */
+#ifndef MW_AGENT_IPFIX_H
+#define MW_AGENT_IPFIX_H
+
+#include <stdint.h>
+
+#include "agent/events.h"
+#include "output/eve.h"
+#include "output/ipfix.h"
+
+struct mw_agent_ipfix {
+	struct mw_ipfix x;
+	struct {
+		struct mw_addr addr;
+		char method[MW_IPFIX_METHOD_LEN];
+	} marks[256]; /* addresses of recent detections */
+	unsigned mark_pos;
+};
+
+/* Exports to @endpoint; registers on @events and on @eve's detections. */
+int mw_agent_ipfix_init(struct mw_agent_ipfix *a, const char *endpoint, struct mw_events *events,
+			struct mw_eve *eve);
+void mw_agent_ipfix_tick(struct mw_agent_ipfix *a);
+void mw_agent_ipfix_free(struct mw_agent_ipfix *a);
+
+#endif

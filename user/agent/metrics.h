@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* agent_metrics.h - what the agent exposes to Prometheus, from its parts. */
+#ifndef MW_AGENT_METRICS_H
+#define MW_AGENT_METRICS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "agent/blacklist.h"
+#include "agent/bpatterns.h"
+#include "agent/flow_scan.h"
+#include "parse/config.h"
+#include "enforce/policy.h"
+#include "agent/events.h"
+#include "output/eve.h"
+#include "agent/server.h"
+
+struct mw_metrics_view {
+	const struct mw_config *cfg;
+	const struct mw_events *events;
+	const struct mw_flow_scan *scan;
+	const struct mw_policy *policy;
+	const struct mw_eve *eve;
+	const struct mw_agent_blacklist *bl;
+	const struct mw_agent_bpatterns *bp; /* NULL: BPATTERNS off */
+	/* the metrics endpoint and the control socket (NULL: not counted) */
+	const struct mw_server *metrics_srv, *control_srv;
+	volatile const uint32_t *nr_blocked, *nr_blocked_net;
+	int stats_fd;
+	uint64_t start_ns, lag_ns, evictions;
+};
+
+/* mw_metrics_fn: writes every metric of the view @arg. */
+void mw_agent_metrics(void *arg, FILE *out);
+
+#endif

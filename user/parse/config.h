@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * config.h - the agent's configuration: INI file (/etc/minewall/minewall.conf)
+ * parsed by inih, checked against one table of options that also drives
+ * defaults, --show-config and the documentation.
+ */
+#ifndef MW_CONFIG_H
+#define MW_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "lib/addr.h"
+
+#define MW_CONFIG_PATH_DEFAULT "/etc/minewall/minewall.conf"
+#define MW_RUN_DIR_DEFAULT "/run/minewall"
+#define MW_MAX_PREFIXES 64
+#define MW_MAX_PORTS 32
+#define MW_STATE_DIR_DEFAULT "/var/lib/minewall"
+#define MW_BL_DIR_DEFAULT "/etc/minewall/blacklist.d"
+
+enum mw_xdp_mode_cfg {
+	MW_XDP_CFG_AUTO = 0, /* native, falling back to generic */
+	MW_XDP_CFG_NATIVE,
+	MW_XDP_CFG_GENERIC,
+};
+
+struct mw_port_list {
+	uint16_t port[MW_MAX_PORTS];
+	unsigned n;
+};
+
+/* Dictionary-attack detection, per protected service (index enum mw_svc). */
+struct mw_dict_svc {
+	struct mw_port_list ports;
+	uint64_t attempts; /* tries from one source in the window that make an attack */
+};
+
+struct mw_config {
+	/* [agent] */
+	char interfaces[MW_MAX_IFACES][16];
+	unsigned n_interfaces;
+	unsigned xdp_mode; /* enum mw_xdp_mode_cfg */
+	uint64_t status_interval_ms;
+	char pin_path[PATH_MAX];
+	char run_dir[PATH_MAX];
+	char events_file[PATH_MAX];
+	bool syslog;
+	char syslog_socket[PATH_MAX];
+	char metrics[PATH_MAX]; /* ADDR:PORT of the Prometheus endpoint, "" off */
+	char ipfix[PATH_MAX]; /* ADDR:PORT of the IPFIX collector, "" off */
+	/* [flows] */
+	uint64_t max_flows;
+	uint64_t scan_interval_ms;
+	uint64_t tcp_idle_ms;
+	uint64_t udp_idle_ms;
+	uint64_t halfopen_ms;
+	uint64_t closed_linger_ms;
+	uint64_t peek_packets;
+	uint64_t peek_bytes;
+	/* [network] */
+	struct mw_prefix internal[MW_MAX_PREFIXES];
+	unsigned n_internal;
+	/* [enforce] */
+	uint64_t ban_ms;
+	uint64_t ban_max_ms;
+	uint64_t escalation;
+	uint64_t forget_ms;
+	uint64_t max_blocks;
+	uint64_t method_share; /* percent of max_blocks one method may hold */
+	uint64_t ipv6_prefix;
+	struct mw_prefix allow[MW_MAX_PREFIXES];
+	unsigned n_allow;
+	struct mw_port_list ssh_ports;
+	bool dry_run;
+	bool flush_on_exit;
+	char hook[PATH_MAX];
+	uint64_t hook_timeout_ms;
+	char state_dir[PATH_MAX];
+	bool element_counters;
+	/* [dict] */
+	struct mw_dict_svc dict[MW_SVC_MAX];
+	uint64_t dict_window_ms;
+	uint64_t dict_dist_sources;
+	uint64_t dict_dist_attempts;
+	uint64_t dict_success_attempts;
+	uint64_t dict_grace; /* SSH: pending tries one connection may hold */
+	bool dict_http_internal; /* count HTTPDICT for internal clients too */
+	uint64_t dict_long_window_ms; /* a slow source's window; 0: off */
+	uint64_t dict_long_attempts; /* tries from one source in it that make an attack */
+	uint64_t dict_agg_v4, dict_agg_v6; /* prefixes whose sources add up (32, 128: off) */
+	uint64_t dict_agg_sources; /* sources of one prefix, each with tries, that make an attack */
+	uint64_t dict_agg_attempts; /* and their tries together */
+	bool dict_block;
+	/* [blacklist] */
+	char bl_lists[PATH_MAX]; /* [NAME=]PATH, ...; a directory loads each file in it */
+	bool bl_block;
+	bool bl_block_private;
+	struct mw_prefix bl_alert_only[MW_MAX_PREFIXES];
+	unsigned n_bl_alert_only;
+	uint64_t bl_ttl_min_ms;
+	uint64_t bl_ttl_max_ms;
+	/* resolvers besides resolv.conf's whose answers are believed */
+	struct mw_prefix bl_resolvers[MW_MAX_PREFIXES];
+	unsigned n_bl_resolvers;
+	uint64_t bl_learned_max; /* learned addresses in force at most */
+	/* [bpatterns] */
+	struct mw_port_list bp_pool_ports;
+	bool bp_block;
+	bool bp_rhythm;
+	uint64_t bp_min_age_ms;
+	uint64_t bp_min_pushes;
+	uint64_t bp_push_min, bp_push_max;
+	uint64_t bp_gap_min_ms, bp_gap_max_ms;
+	uint64_t bp_max_cv; /* percent */
+	uint64_t bp_max_rate; /* bytes per minute, server to client */
+	/* [dirnet] */
+	bool dn_enable;
+	char dn_allow[PATH_MAX]; /* expected destinations, comma-separated */
+	uint64_t dn_learn_ms;
+	struct mw_port_list dn_sensitive_ports;
+	uint64_t dn_fanout;
+	bool dn_block;
+};
+
+/* Fills @cfg with the defaults. */
+void mw_config_defaults(struct mw_config *cfg);
+/*
+ * Reads @path over the values already in @cfg. Every bad line is reported on
+ * @err as "PATH:LINE: message"; returns 0, -ENOENT when the file does not
+ * exist, or -EINVAL after reporting at least one error.
+ */
+int mw_config_load(struct mw_config *cfg, const char *path, FILE *err);
+/* Same, from a string (for tests and fuzzing); @name is used in messages. */
+int mw_config_load_string(struct mw_config *cfg, const char *name, const char *text, FILE *err);
+/* Sets one option as if read from a file; for command-line overrides. */
+int mw_config_set(struct mw_config *cfg, const char *section, const char *key, const char *value,
+		  const char *where, FILE *err);
+/* Writes the effective configuration in the file's own format. */
+void mw_config_write(const struct mw_config *cfg, FILE *out);
+
+#endif
