@@ -206,8 +206,10 @@ void addr_of(const char *s, __u8 *out)
 
 const struct conv conv_ssh = { 4, IPPROTO_TCP, SRV, CLI, 22, 40000, ISN_SRV, ISN_CLI };
 
-const struct conv *conv_cur;
-__u32 conv_next[2];
+/* The conversation of the last conv_begin(), each side's next sequence
+ * number (by enum mw_dir: IN the remote), the port it watched. */
+static const struct conv *conv_cur;
+static __u32 conv_next[2];
 static __u16 conv_watched;
 
 void conv_begin(const struct conv *cv, unsigned setup)

@@ -266,10 +266,6 @@ void run_steps(const struct step *steps, size_t max);
 /* The subtest of one struct seq_row: reset, begin, steps, end. */
 void run_seq_row(void *row);
 void run_seq_table(const struct seq_row *rows, size_t n);
-/* The sender's next sequence number (by enum mw_dir: IN the remote). */
-extern __u32 conv_next[2];
-/* The conversation of the last conv_begin(). */
-extern const struct conv *conv_cur;
 
 /* The suites, in the order main() runs them. */
 void test_packets_parse(void);

@@ -6,6 +6,7 @@
  * connections to public addresses.
  */
 #include <stdint.h>
+#include <string.h>
 
 #include "pkt_harness.h"
 #include "test.h"
