@@ -533,18 +533,15 @@ struct mw_event_peek {
  * object, set by the agent before load.
  * @peek_packets: data packets per direction whose payload may be peeked
  * @peek_bytes:   bytes copied per peek (<= MW_PEEK_MAX)
- * @enforce:      1 to drop blocked sources in XDP; 0 to only count them
  */
 struct mw_bpf_config {
 	__u32 peek_packets;
 	__u32 peek_bytes;
-	__u32 enforce;
-	__u32 pad;
 };
 
-#define MW_BPF_CONFIG_DEFAULT                                      \
-	{                                                          \
-		.peek_packets = 4, .peek_bytes = 256, .enforce = 1 \
+#define MW_BPF_CONFIG_DEFAULT                        \
+	{                                            \
+		.peek_packets = 4, .peek_bytes = 256 \
 	}
 
 #endif /* MINEWALL_H */
