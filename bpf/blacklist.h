@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * blacklist.h - address matching: the blacklist tries a new flow's remote
- * is looked up in once, the verdict its packets are dropped by, and the
- * blocked sources (mw_block, mw_block_net) XDP drops.
+ * blacklist.h - listed and blocked addresses: blacklist and block matching.
+ *
+ * A new flow's remote is looked up once, at creation, in the blacklist
+ * tries in force; its packets are dropped by the verdict the flow keeps.
+ * XDP drops a blocked source (mw_block, mw_block_net) before any accounting.
  */
 #ifndef MW_BLACKLIST_H
 #define MW_BLACKLIST_H

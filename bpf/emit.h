@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * emit.h - every ring-buffer record the datapath writes: flow events
- * (end, blacklist hit, new public flow), burst events and payload peeks,
- * each on the ring its weight as evidence calls for.
+ * emit.h - ring-buffer emitters: flow events, bursts and payload peeks.
+ *
+ * Each record goes to the ring its weight as evidence calls for: mw_events
+ * for what may decide a block, the best-effort mw_peeks for the rest.
  */
 #ifndef MW_EMIT_H
 #define MW_EMIT_H

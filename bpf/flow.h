@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * flow.h - flow accounting shared by the XDP ingress and tc egress programs:
- * find or create the connection's entry, count the packet in its direction
- * (its state in flow_state.h), keep the copies of the flows under
- * observation, and raise the events the agent must know now (emit.h: flow
- * end, blacklist hit, new outbound flow to a public address; peek.h:
- * payload worth parsing).
+ * flow.h - flow accounting: find or create a packet's flow and count it there.
+ *
+ * Shared by the XDP ingress and tc egress programs: the entry is looked up
+ * both ways round, a flow under observation that the table lost comes back
+ * from its copy, and the packet is counted in its direction. The flow's
+ * state is flow_state.h's; the events the agent must know now go out
+ * through emit.h (flow end, blacklist hit, new outbound flow to a public
+ * address, bursts) and peek.h (payload worth parsing).
  */
 #ifndef MW_FLOW_H
 #define MW_FLOW_H

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * flow_state.h - the flow state machine: what a flow learns at its start,
- * the TCP handshake seen in order, each direction's sequence space, and
- * which SYN, RST or FIN is taken.
+ * flow_state.h - the flow state machine: a flow's start, TCP handshake and sequence.
+ *
+ * What a flow learns at its start, the TCP handshake seen in order, each
+ * direction's sequence space, and which SYN, RST or FIN is taken.
  *
  * What an outsider can forge is never taken as evidence. The TCP handshake
  * counts only when seen in order (SYN; SYN-ACK acknowledging it; ACK

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * frag.h - IP fragments of TCP and UDP counted in their flow: the first
- * fragment's ports and sequence base remembered for the later ones.
+ * frag.h - later IP fragments of TCP and UDP counted in their flow.
  */
 #ifndef MW_FRAG_H
 #define MW_FRAG_H

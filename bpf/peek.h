@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * peek.h - copies of payload for the agent's parsers (Stratum, TLS
- * ClientHello and its SNI, DNS): which packets are worth a copy, and which
- * of the host's first messages to follow across segments; the copies go
- * out through emit.h. flow.h decides whether a packet's payload may be
- * trusted at all (its sequence fits) and calls mw_payload_peek().
+ * peek.h - which payload is worth a copy for the agent's parsers.
+ *
+ * Stratum, TLS ClientHello and its SNI, DNS: which packets are worth a
+ * copy, and which of the host's first messages to follow across segments;
+ * the copies go out through emit.h. flow.h decides whether a packet's
+ * payload may be trusted at all (its sequence fits) and calls
+ * mw_payload_peek().
  */
 #ifndef MW_PEEK_H
 #define MW_PEEK_H

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * pkt_ctx.h - what lets one code path serve the XDP and tc programs: the
- * packet's context (which program sees it, its counts, its time), the byte
- * reads each program type allows, and the preamble both programs run before
- * flow accounting (count the packet, parse it).
+ * pkt_ctx.h - one code path for XDP and tc: the packet context and the preamble.
+ *
+ * The context says which program sees the packet (so that the compiler
+ * drops the helper calls the other program type may not use), its wire
+ * packets and bytes, and its time; the preamble both programs run counts
+ * the packet and parses it.
  */
 #ifndef MW_PKT_CTX_H
 #define MW_PKT_CTX_H
