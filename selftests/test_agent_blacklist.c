@@ -96,16 +96,7 @@ static void fx_free(struct fx *f)
 
 static void set_key(struct mw_flow_key *k, const char *remote, uint16_t lport, int tcp)
 {
-	struct mw_addr a;
-
-	memset(k, 0, sizeof(*k));
-	mw_addr_parse(LOCAL, &a);
-	memcpy(k->local_addr, a.addr, 16);
-	mw_addr_parse(remote, &a);
-	memcpy(k->remote_addr, a.addr, 16);
-	k->local_port = htons(lport);
-	k->remote_port = htons(53);
-	k->proto = tcp ? IPPROTO_TCP : IPPROTO_UDP;
+	dns_flow_key(k, LOCAL, remote, lport, tcp ? IPPROTO_TCP : IPPROTO_UDP);
 }
 
 static void peek(struct fx *f, const struct mw_flow_key *k, int dir, int host_opened,

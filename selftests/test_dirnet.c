@@ -335,16 +335,7 @@ static void t_dirnet_baseline_bound(void *arg)
 
 static void dns_key(struct mw_flow_key *k, uint16_t lport)
 {
-	struct mw_addr a;
-
-	memset(k, 0, sizeof(*k));
-	mw_addr_parse(DNS_LOCAL, &a);
-	memcpy(k->local_addr, a.addr, 16);
-	mw_addr_parse(DNS_RESOLVER, &a);
-	memcpy(k->remote_addr, a.addr, 16);
-	k->local_port = htons(lport);
-	k->remote_port = htons(53);
-	k->proto = IPPROTO_UDP;
+	dns_flow_key(k, DNS_LOCAL, DNS_RESOLVER, lport, IPPROTO_UDP);
 }
 
 /* The host's query, as the blacklist agent records it (note_query). */
