@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <stdlib.h>
+
+#include "data.h"
+
+const char *test_data_dir(void)
+{
+	const char *d = getenv("MW_DATA");
+
+	return d ? d : "selftests/data";
+}
+
+const char *test_data_path(const char *rel)
+{
+	static char path[1024];
+
+	snprintf(path, sizeof(path), "%s/%s", test_data_dir(), rel);
+	return path;
+}
+
+FILE *test_tshark(const char *pcap, const char *filter, const char *fields)
+{
+	char cmd[2048];
+
+	snprintf(cmd, sizeof(cmd),
+		 "tshark -n -r '%s/pcaps/%s' -Y '%s' -T fields -E separator='|' %s 2>/dev/null",
+		 test_data_dir(), pcap, filter, fields);
+	return popen(cmd, "r");
+}
+
+size_t test_unhex(const char *hex, uint8_t *out, size_t max)
+{
+	size_t n = 0;
+	unsigned v;
+
+	while (n < max && sscanf(hex + 2 * n, "%2x", &v) == 1)
+		out[n++] = (uint8_t)v;
+	return n;
+}
