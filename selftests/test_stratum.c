@@ -35,14 +35,15 @@ static int scan_capture(const char *pcap, struct stream_hits *h)
 	} dirs[512];
 	unsigned n_dirs = 0, last_stream = ~0u;
 	bool stream_matched = false;
-	char cmd[1024];
+	char cmd[1024], rel[256];
 	FILE *f;
 
 	memset(h, 0, sizeof(*h));
+	snprintf(rel, sizeof(rel), "pcaps/%s", pcap);
 	snprintf(
 		cmd, sizeof(cmd),
-		"tshark -n -r '%s/pcaps/%s' -Y 'tcp.len>0' -T fields -E separator='|' -e tcp.stream -e ip.src -e tcp.srcport -e tcp.payload 2>/dev/null | sort -t'|' -k1,1n -s",
-		test_data_dir(), pcap);
+		"tshark -n -r '%s' -Y 'tcp.len>0' -T fields -E separator='|' -e tcp.stream -e ip.src -e tcp.srcport -e tcp.payload 2>/dev/null | sort -t'|' -k1,1n -s",
+		test_data_path(rel));
 	f = popen(cmd, "r");
 	if (!f)
 		return -1;
