@@ -58,14 +58,14 @@ SKEL := $(BUILD)/minewall.skel.h
 
 # user-space code shared by the agent, the CLI and the tests
 LIB_SRCS := user/lib/log.c user/lib/util.c user/lib/addr.c user/lib/pinned.c user/lib/flowtable.c \
-	user/lib/stats.c user/lib/control.c user/lib/statefile.c user/parse/config.c user/enforce/nft.c \
+	user/lib/stats.c user/lib/control.c user/parse/config.c user/enforce/nft.c \
 	user/parse/list.c user/parse/dns.c user/parse/tls.c user/parse/stratum.c user/parse/login_reply.c \
 	user/detect/blacklist.c user/detect/dnsq.c user/detect/bpatterns.c user/detect/dirnet.c \
 	user/detect/reasm.c
 # the daemon: its own modules (user/agent/) and what only it links
-AGENT_SRCS := $(wildcard user/agent/*.c) user/enforce/policy.c user/enforce/allow.c \
-	user/enforce/ledger.c user/enforce/hook.c user/output/metrics.c user/output/ipfix.c user/output/eve.c \
-	user/detect/dict.c user/detect/dict_tries.c
+AGENT_SRCS := $(wildcard user/agent/*.c) user/enforce/policy.c user/enforce/ledger.c \
+	user/enforce/allow.c user/enforce/hook.c user/output/metrics.c user/output/ipfix.c \
+	user/output/eve.c user/lib/statefile.c user/detect/dict.c user/detect/dict_tries.c
 CLI_SRCS := user/cli/main.c user/cli/cmd_flows.c user/cli/cmd_status.c \
 	user/cli/cmd_blocks.c user/cli/cmd_blacklist.c user/cli/cmd_dirnet.c user/cli/cmd_events.c \
 	user/cli/output.c
@@ -74,11 +74,11 @@ LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
 AGENT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(AGENT_SRCS))
 CLI_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRCS))
 
-TEST_PROGS := $(BUILD)/selftests/test_packets $(BUILD)/selftests/test_unit $(BUILD)/selftests/test_dict \
-	$(BUILD)/selftests/test_dict_tries \
-	$(BUILD)/selftests/test_lists $(BUILD)/selftests/test_dnstrust \
-	$(BUILD)/selftests/test_patterns $(BUILD)/selftests/test_nft $(BUILD)/selftests/bench/bench_sendmmsg \
-	$(BUILD)/selftests/test_policy $(BUILD)/selftests/test_login_reply
+# the unit suites, each named after the module it tests (test_X.c tests X.c)
+UNIT_TESTS := config util events flow_scan server eve policy stratum bpatterns reasm dirnet list \
+	blacklist dns dnsq tls agent_blacklist dict dict_tries login_reply nft
+UNIT_TEST_PROGS := $(addprefix $(BUILD)/selftests/test_,$(UNIT_TESTS))
+TEST_PROGS := $(BUILD)/selftests/test_packets $(UNIT_TEST_PROGS) $(BUILD)/selftests/bench/bench_sendmmsg
 
 all: $(BUILD)/minewalld $(BUILD)/minewall
 
@@ -119,60 +119,57 @@ $(BUILD)/minewall: $(CLI_OBJS) $(LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/selftests/test_packets: $(BUILD)/selftests/test_packets.o \
+PACKET_TESTS := test_packets test_packets_parse test_packets_tcp test_packets_watched \
+	test_packets_peek test_packets_block test_packets_fuzz test_packets_agent pkt_harness
+$(BUILD)/selftests/test_packets: $(patsubst %,$(BUILD)/selftests/%.o,$(PACKET_TESTS)) \
 		$(BUILD)/selftests/pktgen.o $(BUILD)/selftests/test.o $(BUILD)/user/agent/loader.o \
 		$(BUILD)/user/agent/blacklist_maps.o $(BUILD)/user/agent/events.o $(LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/selftests/test_dict: $(BUILD)/selftests/test_dict.o $(BUILD)/selftests/test.o \
-		$(BUILD)/user/detect/dict.o $(BUILD)/user/detect/dict_tries.o $(LIB_OBJS)
+# A unit suite links its module and what that calls, nothing more; the
+# objects of each follow.
+$(UNIT_TEST_PROGS): $(BUILD)/selftests/test_%: $(BUILD)/selftests/test_%.o $(BUILD)/selftests/test.o
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/selftests/test_dict_tries: $(BUILD)/selftests/test_dict_tries.o $(BUILD)/selftests/test.o \
-		$(BUILD)/user/detect/dict.o $(BUILD)/user/detect/dict_tries.o $(LIB_OBJS)
-	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+user_objs = $(patsubst %,$(BUILD)/user/%.o,$(1))
+TEST_DATA_OBJ := $(BUILD)/selftests/data.o
 
-$(BUILD)/selftests/test_policy: $(BUILD)/selftests/test_policy.o $(BUILD)/selftests/test.o \
-		$(BUILD)/user/enforce/policy.o $(BUILD)/user/enforce/ledger.o $(BUILD)/user/enforce/allow.o \
-		$(BUILD)/user/agent/localaddr.o $(BUILD)/user/output/eve.o $(LIB_OBJS)
-	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
-
-$(BUILD)/selftests/test_unit: $(BUILD)/selftests/test_unit.o $(BUILD)/selftests/test.o \
-		$(BUILD)/user/agent/server.o $(BUILD)/user/agent/events.o $(BUILD)/user/agent/flow_scan.o $(BUILD)/user/detect/dict.o $(BUILD)/user/detect/dict_tries.o \
-		$(BUILD)/user/enforce/policy.o $(BUILD)/user/enforce/ledger.o $(BUILD)/user/enforce/allow.o $(BUILD)/user/agent/localaddr.o \
-		$(BUILD)/user/output/eve.o $(LIB_OBJS)
-	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
-
-$(BUILD)/selftests/test_lists: $(BUILD)/selftests/test_lists.o $(BUILD)/selftests/test.o $(LIB_OBJS)
-	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
-
+$(BUILD)/selftests/test_config: $(call user_objs,parse/config lib/addr lib/util)
+$(BUILD)/selftests/test_util: $(call user_objs,lib/util lib/addr lib/flowtable)
+$(BUILD)/selftests/test_events: $(call user_objs,agent/events lib/log)
+$(BUILD)/selftests/test_flow_scan: $(call user_objs,agent/flow_scan agent/events parse/config \
+	lib/addr lib/flowtable lib/log lib/util)
+$(BUILD)/selftests/test_server: $(call user_objs,agent/server lib/log lib/util)
+$(BUILD)/selftests/test_eve: $(call user_objs,output/eve lib/addr lib/log lib/util)
+$(BUILD)/selftests/test_policy: $(call user_objs,enforce/policy enforce/ledger enforce/allow \
+	enforce/nft agent/localaddr output/eve parse/config lib/addr lib/log lib/statefile lib/util)
+$(BUILD)/selftests/test_stratum: $(TEST_DATA_OBJ) $(call user_objs,parse/stratum)
+$(BUILD)/selftests/test_bpatterns: $(call user_objs,detect/bpatterns parse/stratum)
+$(BUILD)/selftests/test_reasm: $(call user_objs,detect/reasm detect/bpatterns parse/stratum \
+	parse/tls parse/list lib/addr)
+$(BUILD)/selftests/test_dirnet: $(call user_objs,detect/dirnet detect/dnsq parse/dns parse/list \
+	lib/addr lib/util)
+$(BUILD)/selftests/test_list: $(TEST_DATA_OBJ) $(call user_objs,parse/list detect/blacklist \
+	lib/addr lib/util)
+$(BUILD)/selftests/test_blacklist: $(TEST_DATA_OBJ) $(call user_objs,detect/blacklist parse/list \
+	parse/config lib/addr lib/util)
+$(BUILD)/selftests/test_dns: $(TEST_DATA_OBJ) $(call user_objs,parse/dns parse/list lib/addr)
+$(BUILD)/selftests/test_dnsq: $(call user_objs,detect/dnsq)
+$(BUILD)/selftests/test_tls: $(TEST_DATA_OBJ) $(call user_objs,parse/tls parse/list lib/addr)
 # the agent's blacklist module on the real programs' tries
-$(BUILD)/selftests/test_dnstrust: $(BUILD)/selftests/test_dnstrust.o $(BUILD)/selftests/test.o \
-		$(BUILD)/user/agent/blacklist.o $(BUILD)/user/agent/blacklist_maps.o $(BUILD)/user/agent/loader.o \
-		$(BUILD)/user/agent/events.o $(BUILD)/user/agent/localaddr.o $(BUILD)/user/enforce/allow.o \
-		$(BUILD)/user/enforce/policy.o $(BUILD)/user/enforce/ledger.o $(BUILD)/user/enforce/hook.o $(BUILD)/user/output/eve.o \
-		$(LIB_OBJS)
-	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
-
-$(BUILD)/selftests/test_patterns: $(BUILD)/selftests/test_patterns.o $(BUILD)/selftests/test.o $(LIB_OBJS)
-	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
-
-$(BUILD)/selftests/test_login_reply: $(BUILD)/selftests/test_login_reply.o $(BUILD)/selftests/test.o \
-		$(LIB_OBJS)
-	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
-
-$(BUILD)/selftests/test_nft: $(BUILD)/selftests/test_nft.o $(BUILD)/selftests/test.o $(LIB_OBJS)
-	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+$(BUILD)/selftests/test_agent_blacklist: $(TEST_DATA_OBJ) $(call user_objs,agent/blacklist \
+	agent/blacklist_maps agent/loader agent/events agent/localaddr detect/blacklist \
+	detect/dirnet detect/dnsq detect/reasm enforce/allow enforce/nft enforce/policy \
+	enforce/ledger output/eve parse/config parse/dns parse/list parse/tls lib/addr lib/flowtable \
+	lib/log lib/pinned lib/statefile lib/util)
+$(BUILD)/selftests/test_dict: $(call user_objs,detect/dict detect/dict_tries parse/login_reply \
+	parse/config lib/addr lib/util)
+$(BUILD)/selftests/test_dict_tries: $(call user_objs,detect/dict detect/dict_tries \
+	parse/login_reply parse/config lib/addr lib/util)
+$(BUILD)/selftests/test_login_reply: $(call user_objs,parse/login_reply)
+$(BUILD)/selftests/test_nft: $(call user_objs,enforce/nft lib/addr lib/log lib/util)
 
 $(BUILD)/selftests/bench/bench_nft: $(BUILD)/selftests/bench/bench_nft.o $(LIB_OBJS)
 	$(call msg,LD,$@)

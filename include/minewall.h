@@ -374,7 +374,6 @@ struct mw_block {
  * @pid, @tid:  thread group and thread id
  * @uid, @gid:  real ids
  * @cgroup_id:  cgroup v2 id (the inode of its directory under /sys/fs/cgroup)
- * @ts_ns:      CLOCK_MONOTONIC time of the call
  * @comm:       the task's command name
  */
 struct mw_owner {
@@ -383,7 +382,6 @@ struct mw_owner {
 	__u32 uid;
 	__u32 gid;
 	__u64 cgroup_id;
-	__u64 ts_ns;
 	char comm[16];
 };
 
@@ -395,12 +393,10 @@ struct mw_owner {
  * host's own word that a login happened, which no client can forge.
  * @uid:   real uid of the writing task
  * @pid:   its thread group id
- * @ts_ns: CLOCK_MONOTONIC time of the write
  */
 struct mw_ssh_writer {
 	__u32 uid;
 	__u32 pid;
-	__u64 ts_ns;
 };
 
 /* Interface attachment as the agent records it in mw_agent. */
@@ -451,7 +447,6 @@ enum mw_end_reason {
 	MW_END_FIN = 1,
 	MW_END_RST = 2,
 	MW_END_IDLE = 3, /* synthesised by the agent's idle scan */
-	MW_END_EVICTED = 4, /* reserved: the LRU gives no notice */
 };
 
 struct mw_event_hdr {
@@ -533,18 +528,15 @@ struct mw_event_peek {
  * object, set by the agent before load.
  * @peek_packets: data packets per direction whose payload may be peeked
  * @peek_bytes:   bytes copied per peek (<= MW_PEEK_MAX)
- * @enforce:      1 to drop blocked sources in XDP; 0 to only count them
  */
 struct mw_bpf_config {
 	__u32 peek_packets;
 	__u32 peek_bytes;
-	__u32 enforce;
-	__u32 pad;
 };
 
-#define MW_BPF_CONFIG_DEFAULT                                      \
-	{                                                          \
-		.peek_packets = 4, .peek_bytes = 256, .enforce = 1 \
+#define MW_BPF_CONFIG_DEFAULT                        \
+	{                                            \
+		.peek_packets = 4, .peek_bytes = 256 \
 	}
 
 #endif /* MINEWALL_H */
