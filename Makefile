@@ -75,7 +75,7 @@ AGENT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(AGENT_SRCS))
 CLI_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRCS))
 
 # the unit suites, each named after the module it tests (test_X.c tests X.c)
-UNIT_TESTS := config util events flow_scan server eve policy stratum bpatterns reasm dirnet list \
+UNIT_TESTS := config util statefile events flow_scan server eve policy stratum bpatterns reasm dirnet list \
 	blacklist dns dnsq tls agent_blacklist dict dict_tries login_reply nft
 UNIT_TEST_PROGS := $(addprefix $(BUILD)/selftests/test_,$(UNIT_TESTS))
 TEST_PROGS := $(BUILD)/selftests/test_packets $(UNIT_TEST_PROGS) $(BUILD)/selftests/bench/bench_sendmmsg
@@ -138,6 +138,7 @@ TEST_DATA_OBJ := $(BUILD)/selftests/data.o
 
 $(BUILD)/selftests/test_config: $(call user_objs,parse/config lib/addr lib/util)
 $(BUILD)/selftests/test_util: $(call user_objs,lib/util lib/addr lib/flowtable)
+$(BUILD)/selftests/test_statefile: $(call user_objs,lib/statefile)
 $(BUILD)/selftests/test_events: $(call user_objs,agent/events lib/log)
 $(BUILD)/selftests/test_flow_scan: $(call user_objs,agent/flow_scan agent/events parse/config \
 	lib/addr lib/flowtable lib/log lib/util)

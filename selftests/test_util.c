@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* test_util.c - what the agent and the CLI share (lib/util.c, lib/addr.c,
  * lib/flowtable.c's names): durations, addresses and prefixes, names of
- * flags and states, any bytes made safe UTF-8. Built with ASan and UBSan. */
+ * flags and states, any bytes made safe UTF-8, arrays that grow, the
+ * time as the events write it. Built with ASan and UBSan. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -181,6 +183,51 @@ static void t_sanitize(void *arg)
 	}
 }
 
+static void t_grow(void *arg)
+{
+	size_t cap = 0, before, i;
+	int *v = NULL;
+
+	for (i = 0; i < 1000; i++) {
+		if (!ASSERT_EQ(mw_grow(&v, &cap, i, sizeof(*v), 4), 0, "room for the next"))
+			break;
+		v[i] = (int)i;
+	}
+	ASSERT_EQ(cap, 1024, "doubled from the first size");
+	/* an index far past the end takes one call */
+	ASSERT_EQ(mw_grow(&v, &cap, 100000, sizeof(*v), 4), 0, "an index far past the end");
+	ASSERT_TRUE(cap > 100000, "room for it");
+	v[100000] = 1;
+	/* sizes that would wrap around are refused and the array kept */
+	before = cap;
+	ASSERT_EQ(mw_grow(&v, &cap, SIZE_MAX / 2, sizeof(*v), 4), -ENOMEM, "bytes overflow");
+	ASSERT_EQ(mw_grow(&v, &cap, SIZE_MAX, 1, 4), -ENOMEM, "count overflow");
+	ASSERT_EQ(cap, before, "the array unchanged");
+	ASSERT_EQ(v[999] + v[100000], 1000, "its elements kept");
+	free(v);
+}
+
+static void t_rfc3339(void *arg)
+{
+	char buf[40];
+	struct tm tm = { 0 };
+	const char *end;
+	time_t t;
+
+	mw_format_rfc3339_now(buf, sizeof(buf));
+	ASSERT_EQ(strlen(buf), 27, "2026-12-05T12:30:58.123456Z");
+	end = strptime(buf, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!ASSERT_TRUE(end, "date and time"))
+		return;
+	ASSERT_TRUE(end[0] == '.' && strspn(end + 1, "0123456789") == 6 && !strcmp(end + 7, "Z"),
+		    "microseconds, UTC");
+	t = timegm(&tm);
+	ASSERT_TRUE(t <= time(NULL) && time(NULL) - t < 5, "now");
+	/* a short buffer is cut, never overrun */
+	mw_format_rfc3339_now(buf, 5);
+	ASSERT_TRUE(strlen(buf) < 5, "cut");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
@@ -189,5 +236,7 @@ int main(int argc, char **argv)
 	test_run("addresses and prefixes", t_addresses, NULL);
 	test_run("names", t_names, NULL);
 	test_run("sanitize: any bytes to safe UTF-8", t_sanitize, NULL);
+	test_run("mw_grow: doubling, far indexes, overflow", t_grow, NULL);
+	test_run("RFC 3339 time", t_rfc3339, NULL);
 	return test_summary("util");
 }
