@@ -126,3 +126,9 @@ uint64_t mw_flow_scan_evictions(const struct mw_flow_scan *fs, uint64_t inserts)
 
 	return ev > 0 ? (uint64_t)ev : 0;
 }
+
+void mw_flow_scan_on_visit(struct mw_flow_scan *fs, mw_flow_visit_fn fn, void *arg)
+{
+	fs->visit = fn;
+	fs->visit_arg = arg;
+}
