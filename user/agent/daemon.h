@@ -19,6 +19,7 @@
 #include "agent/env.h"
 #include "agent/events.h"
 #include "agent/flow_scan.h"
+#include "agent/heartbeat.h"
 #include "agent/ipfix.h"
 #include "agent/loader.h"
 #include "agent/localaddr.h"
@@ -57,8 +58,8 @@ struct mw_daemon {
 	struct mw_status_line status;
 	bool enforcing; /* nft, allowlist, policy and detectors are set up */
 	int epfd, sigfd, timerfd, lockfd; /* 0: not open */
-	int stats_fd, agent_fd;
-	struct mw_agent hb; /* the heartbeat, in the mw_agent map */
+	int stats_fd;
+	struct mw_heartbeat hb;
 	uint64_t next_scan_ns, next_cycle_ns, next_status_ns;
 	bool stop;
 };

@@ -17,8 +17,6 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include <bpf/bpf.h>
-
 #include "agent/daemon.h"
 #include "agent/pidlock.h"
 #include "agent/privs.h"
@@ -37,28 +35,6 @@ static int failed(int err, const char *what)
 {
 	pr_warn("cannot %s: %s\n", what, strerror(-err));
 	return err;
-}
-
-static void heartbeat(struct mw_daemon *d, uint64_t now)
-{
-	__u32 zero = 0;
-
-	d->hb.heartbeat_ns = now;
-	if (bpf_map_update_elem(d->agent_fd, &zero, &d->hb, 0))
-		pr_debug("cannot update the heartbeat: %s\n", strerror(errno));
-}
-
-static void record_attachments(struct mw_daemon *d)
-{
-	unsigned i;
-
-	d->hb.n_ifaces = d->loader.n_att;
-	memset(d->hb.ifaces, 0, sizeof(d->hb.ifaces));
-	for (i = 0; i < d->loader.n_att; i++) {
-		d->hb.ifaces[i].ifindex = d->loader.att[i].ifindex;
-		d->hb.ifaces[i].xdp_mode = d->loader.att[i].xdp_mode;
-		memcpy(d->hb.ifaces[i].name, d->loader.att[i].name, sizeof(d->hb.ifaces[i].name));
-	}
 }
 
 static void on_flow_end(void *arg, const struct mw_event_flow *ev)
@@ -138,15 +114,15 @@ static void periodic(struct mw_daemon *d)
 				d->scan.deleted = 0;
 				d->scan.have_baseline = 1;
 			}
-			d->hb.evictions = mw_flow_scan_evictions(&d->scan, st.flow_inserts);
-			d->mview.evictions = d->hb.evictions;
+			d->hb.rec.evictions = mw_flow_scan_evictions(&d->scan, st.flow_inserts);
+			d->mview.evictions = d->hb.rec.evictions;
 		}
 	}
 	if (now >= d->next_cycle_ns) {
 		d->mview.lag_ns = d->next_cycle_ns ? now - d->next_cycle_ns : 0;
 		d->next_cycle_ns = now + cycle_ms(&d->cfg) * 1000000ULL;
 		if (mw_loader_heal(&d->loader, d->cfg.xdp_mode))
-			record_attachments(d);
+			mw_heartbeat_attachments(&d->hb, &d->loader);
 		mw_agent_bpatterns_cycle(&d->bp, now);
 		enforcement_cycle(d);
 		if (!mw_stats_read(d->stats_fd, &st))
@@ -156,9 +132,10 @@ static void periodic(struct mw_daemon *d)
 		d->next_status_ns = now + d->cfg.status_interval_ms * 1000000ULL;
 		if (!mw_stats_read(d->stats_fd, &st))
 			mw_status_line_print(&d->status, &st, d->scan.live, d->cfg.max_flows,
-					     d->events.received[MW_EV_FLOW_END], d->hb.evictions);
+					     d->events.received[MW_EV_FLOW_END],
+					     d->hb.rec.evictions);
 	}
-	heartbeat(d, now);
+	mw_heartbeat_beat(&d->hb, now);
 }
 
 static void handle_signal(struct mw_daemon *d)
@@ -263,7 +240,7 @@ static int run_loop(struct mw_daemon *d)
 					mw_localaddr_sync(&d->local);
 					/* a link that came back is re-attached now */
 					if (mw_loader_heal(&d->loader, d->cfg.xdp_mode))
-						record_attachments(d);
+						mw_heartbeat_attachments(&d->hb, &d->loader);
 				}
 			}
 		}
@@ -464,7 +441,7 @@ static int start(struct mw_daemon *d)
 	if (err)
 		return err;
 	d->stats_fd = mw_loader_map_fd(&d->loader, MW_MAP_STATS);
-	d->agent_fd = mw_loader_map_fd(&d->loader, MW_MAP_AGENT);
+	mw_heartbeat_init(&d->hb, mw_loader_map_fd(&d->loader, MW_MAP_AGENT));
 	err = mw_loader_set_internal(&d->loader, &d->cfg);
 	if (err)
 		return err;
@@ -500,11 +477,7 @@ static int start(struct mw_daemon *d)
 	d->enforcing = true;
 	if (d->cfg.dry_run)
 		pr_info("dry run: blocks are decided and reported, never applied\n");
-	d->hb.pid = getpid();
-	d->hb.start_ns = mw_now_ns();
-	d->hb.flows_max = d->cfg.max_flows;
-	record_attachments(d);
-	heartbeat(d, d->hb.start_ns);
+	mw_heartbeat_start(&d->hb, &d->loader, d->cfg.max_flows);
 	err = setup_loop(d);
 	if (err)
 		return failed(err, "set up the event loop");

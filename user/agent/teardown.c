@@ -5,8 +5,6 @@
  */
 #include <unistd.h>
 
-#include <bpf/bpf.h>
-
 #include "agent/daemon.h"
 #include "lib/log.h"
 
@@ -18,8 +16,6 @@ static void close_fd(int fd)
 
 void mw_daemon_teardown(struct mw_daemon *d)
 {
-	__u32 zero = 0;
-
 	if (d->enforcing) {
 		if (d->cfg.flush_on_exit) {
 			pr_info("flushing %zu blocks (flush_on_exit)\n",
@@ -42,10 +38,7 @@ void mw_daemon_teardown(struct mw_daemon *d)
 	mw_nft_close(&d->nft);
 	if (d->loader.skel) {
 		mw_loader_detach_all(&d->loader);
-		/* tells `minewall status` that nobody runs */
-		d->hb.pid = 0;
-		d->hb.n_ifaces = 0;
-		bpf_map_update_elem(d->agent_fd, &zero, &d->hb, 0);
+		mw_heartbeat_stop(&d->hb); /* `minewall status`: nobody runs */
 	}
 	mw_events_close(&d->events);
 	mw_localaddr_close(&d->local);
