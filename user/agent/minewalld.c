@@ -284,8 +284,11 @@ static int start_policy(struct mw_daemon *d)
 	err = mw_policy_init(&d->policy, &d->cfg, &d->nft, &d->allow,
 			     mw_loader_map_fd(&d->loader, MW_MAP_BLOCK),
 			     mw_loader_map_fd(&d->loader, MW_MAP_BLOCK_NET));
-	if (err)
-		return failed(err, "read the ledger of blocks");
+	if (err) {
+		pr_warn("cannot set up the blocks' ledger in %s: %s\n", d->cfg.state_dir,
+			strerror(-err));
+		return err;
+	}
 	/* the policy's counters of the datapath and its listener */
 	d->policy.nr_blocked = &d->loader.skel->bss->mw_nr_blocked;
 	d->policy.nr_blocked_net = &d->loader.skel->bss->mw_nr_blocked_net;
