@@ -61,6 +61,7 @@ struct mw_daemon {
 	int stats_fd;
 	struct mw_heartbeat hb;
 	uint64_t next_scan_ns, next_cycle_ns, next_status_ns;
+	uint64_t lag_ns; /* how late the latest periodic cycle ran */
 	bool stop;
 };
 

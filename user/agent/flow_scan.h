@@ -42,8 +42,9 @@ uint64_t mw_flow_scan_timeout_ms(const struct mw_config *cfg, const struct mw_fl
 void mw_flow_scan_on_visit(struct mw_flow_scan *fs, mw_flow_visit_fn fn, void *arg);
 /* One scan at CLOCK_MONOTONIC time @now_ns. Returns 0 or -errno. */
 int mw_flow_scan_run(struct mw_flow_scan *fs, const struct mw_config *cfg, uint64_t now_ns);
-/* Flows the LRU evicted since the first scan, given the datapath's
- * flow_inserts counter. */
-uint64_t mw_flow_scan_evictions(const struct mw_flow_scan *fs, uint64_t inserts);
+/* Flows the LRU evicted since the first call, given the datapath's
+ * flow_inserts counter: call after each scan (the first call takes the
+ * baseline). */
+uint64_t mw_flow_scan_evictions(struct mw_flow_scan *fs, uint64_t inserts);
 
 #endif

@@ -107,19 +107,11 @@ static void periodic(struct mw_daemon *d)
 	if (now >= d->next_scan_ns) {
 		d->next_scan_ns = now + d->cfg.scan_interval_ms * 1000000ULL;
 		mw_flow_scan_run(&d->scan, &d->cfg, now);
-		if (!mw_stats_read(d->stats_fd, &st)) {
-			if (!d->scan.have_baseline) {
-				d->scan.inserts0 = st.flow_inserts;
-				d->scan.live0 = d->scan.live;
-				d->scan.deleted = 0;
-				d->scan.have_baseline = 1;
-			}
+		if (!mw_stats_read(d->stats_fd, &st))
 			d->hb.rec.evictions = mw_flow_scan_evictions(&d->scan, st.flow_inserts);
-			d->mview.evictions = d->hb.rec.evictions;
-		}
 	}
 	if (now >= d->next_cycle_ns) {
-		d->mview.lag_ns = d->next_cycle_ns ? now - d->next_cycle_ns : 0;
+		d->lag_ns = d->next_cycle_ns ? now - d->next_cycle_ns : 0;
 		d->next_cycle_ns = now + cycle_ms(&d->cfg) * 1000000ULL;
 		if (mw_loader_heal(&d->loader, d->cfg.xdp_mode))
 			mw_heartbeat_attachments(&d->hb, &d->loader);
@@ -367,7 +359,9 @@ static int start_detectors(struct mw_daemon *d)
 					     .nr_blocked = d->policy.nr_blocked,
 					     .nr_blocked_net = d->policy.nr_blocked_net,
 					     .stats_fd = d->stats_fd,
-					     .start_ns = mw_now_ns() };
+					     .start_ns = mw_now_ns(),
+					     .lag_ns = &d->lag_ns,
+					     .heartbeat = &d->hb.rec };
 	/* IPFIX and metrics are reports: the agent protects without them */
 	if (d->cfg.ipfix[0]) {
 		err = mw_agent_ipfix_init(&d->ipfix, env);
