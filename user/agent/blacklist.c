@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "agent/blacklist.h"
+#include "agent/env.h"
+#include "agent/loader.h"
 #include "lib/flowtable.h"
 #include "agent/localaddr.h"
 #include "lib/log.h"
@@ -17,6 +19,7 @@
 #include "parse/dns.h"
 #include "parse/tls.h"
 #include "lib/util.h"
+#include "minewall.skel.h"
 
 #define REPORT_QUIET_NS (10ULL * 1000000000ULL) /* one report per remote per 10 s */
 #define MAX_PROTECT 1024
@@ -687,11 +690,10 @@ static void on_flow_end(void *arg, const struct mw_event_flow *ev)
 
 /* --- life cycle ---------------------------------------------------------- */
 
-int mw_agent_blacklist_init(struct mw_agent_blacklist *a, const struct mw_config *cfg,
-			    struct bpf_object *obj, volatile uint32_t *enforce,
-			    volatile uint32_t *entries, struct mw_policy *policy,
-			    struct mw_allow *allow, struct mw_eve *eve, struct mw_events *events)
+int mw_agent_blacklist_init(struct mw_agent_blacklist *a, const struct mw_env *env)
 {
+	const struct mw_config *cfg = env->cfg;
+	struct minewall_bpf *skel = env->loader->skel;
 	struct mw_event_sink sink = { .blacklist = on_blacklist,
 				      .new_public = on_new_public,
 				      .peek = on_peek,
@@ -701,9 +703,9 @@ int mw_agent_blacklist_init(struct mw_agent_blacklist *a, const struct mw_config
 
 	memset(a, 0, sizeof(*a));
 	a->cfg = cfg;
-	a->policy = policy;
-	a->allow = allow;
-	a->eve = eve;
+	a->policy = env->policy;
+	a->allow = env->allow;
+	a->eve = env->eve;
 	mw_bl_init(&a->bl);
 	a->resolv_conf = MW_RESOLV_CONF;
 	a->resolved_conf = MW_RESOLVED_CONF;
@@ -716,19 +718,19 @@ int mw_agent_blacklist_init(struct mw_agent_blacklist *a, const struct mw_config
 	if (err)
 		return err;
 	snprintf(a->state_path, sizeof(a->state_path), "%s/blacklists", cfg->state_dir);
-	err = mw_blacklist_maps_open(&a->k, obj, entries);
+	err = mw_blacklist_maps_open(&a->k, skel->obj, &skel->bss->mw_bl_entries);
 	a->k.learned_room = a->bl.learned_max;
 	if (err) {
 		pr_warn("blacklist maps missing from the BPF object\n");
 		return err;
 	}
-	a->enforce = enforce;
-	*enforce = cfg->bl_block && !cfg->dry_run;
+	a->enforce = &skel->bss->mw_bl_enforce;
+	*a->enforce = cfg->bl_block && !cfg->dry_run;
 	load_all(a);
 	err = mw_agent_blacklist_apply(a);
 	if (err)
 		return err;
-	return mw_events_add_sink(events, &sink);
+	return mw_events_add_sink(env->events, &sink);
 }
 
 void mw_agent_blacklist_free(struct mw_agent_blacklist *a)
