@@ -65,7 +65,8 @@ LIB_SRCS := user/lib/log.c user/lib/util.c user/lib/addr.c user/lib/pinned.c use
 # the daemon: its own modules (user/agent/) and what only it links
 AGENT_SRCS := $(wildcard user/agent/*.c) user/enforce/policy.c user/enforce/allow.c \
 	user/enforce/hook.c user/output/metrics.c user/output/ipfix.c user/output/eve.c \
-	user/detect/dict.c user/detect/dict_tries.c
+	user/detect/dict.c user/detect/dict_tries.c user/parse/resolv_conf.c user/parse/ntp_conf.c \
+	user/parse/proc_net_tcp.c
 CLI_SRCS := user/cli/main.c user/cli/cmd_flows.c user/cli/cmd_status.c \
 	user/cli/cmd_blocks.c user/cli/cmd_blacklist.c user/cli/cmd_dirnet.c user/cli/cmd_events.c \
 	user/cli/output.c
@@ -76,7 +77,7 @@ CLI_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRCS))
 
 # the unit suites, each named after the module it tests (test_X.c tests X.c)
 UNIT_TESTS := config util events flow_scan server eve policy stratum bpatterns reasm dirnet list \
-	blacklist dns dnsq tls agent_blacklist dict dict_tries login_reply nft
+	blacklist dns dnsq tls agent_blacklist dict dict_tries login_reply nft proc_net_tcp ntp_conf
 UNIT_TEST_PROGS := $(addprefix $(BUILD)/selftests/test_,$(UNIT_TESTS))
 TEST_PROGS := $(BUILD)/selftests/test_packets $(UNIT_TEST_PROGS) $(BUILD)/selftests/bench/bench_sendmmsg
 
@@ -144,7 +145,7 @@ $(BUILD)/selftests/test_flow_scan: $(call user_objs,agent/flow_scan agent/events
 $(BUILD)/selftests/test_server: $(call user_objs,agent/server lib/log lib/util)
 $(BUILD)/selftests/test_eve: $(call user_objs,output/eve lib/log lib/util)
 $(BUILD)/selftests/test_policy: $(call user_objs,enforce/policy enforce/allow enforce/nft \
-	agent/localaddr output/eve parse/config lib/addr lib/log lib/util)
+	parse/resolv_conf parse/proc_net_tcp agent/localaddr output/eve parse/config lib/addr lib/log lib/util)
 $(BUILD)/selftests/test_stratum: $(TEST_DATA_OBJ) $(call user_objs,parse/stratum)
 $(BUILD)/selftests/test_bpatterns: $(call user_objs,detect/bpatterns parse/stratum)
 $(BUILD)/selftests/test_reasm: $(call user_objs,detect/reasm detect/bpatterns parse/stratum \
@@ -162,13 +163,15 @@ $(BUILD)/selftests/test_tls: $(TEST_DATA_OBJ) $(call user_objs,parse/tls parse/l
 $(BUILD)/selftests/test_agent_blacklist: $(TEST_DATA_OBJ) $(call user_objs,agent/blacklist \
 	agent/blacklist_maps agent/loader agent/events agent/localaddr detect/blacklist \
 	detect/dirnet detect/dnsq detect/reasm enforce/allow enforce/nft enforce/policy \
-	output/eve parse/config parse/dns parse/list parse/tls lib/addr lib/flowtable lib/log \
+	output/eve parse/config parse/resolv_conf parse/proc_net_tcp parse/dns parse/list parse/tls lib/addr lib/flowtable lib/log \
 	lib/pinned lib/util)
 $(BUILD)/selftests/test_dict: $(call user_objs,detect/dict detect/dict_tries parse/login_reply \
 	parse/config lib/addr lib/util)
 $(BUILD)/selftests/test_dict_tries: $(call user_objs,detect/dict detect/dict_tries \
 	parse/login_reply parse/config lib/addr lib/util)
 $(BUILD)/selftests/test_login_reply: $(call user_objs,parse/login_reply)
+$(BUILD)/selftests/test_proc_net_tcp: $(call user_objs,parse/proc_net_tcp lib/addr)
+$(BUILD)/selftests/test_ntp_conf: $(call user_objs,parse/ntp_conf)
 $(BUILD)/selftests/test_nft: $(call user_objs,enforce/nft lib/addr lib/log lib/util)
 
 $(BUILD)/selftests/bench/bench_nft: $(BUILD)/selftests/bench/bench_nft.o $(LIB_OBJS)

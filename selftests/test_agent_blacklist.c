@@ -26,6 +26,7 @@
 #include "agent/loader.h"
 #include "agent/localaddr.h"
 #include "lib/log.h"
+#include "parse/resolv_conf.h"
 #include "minewall.skel.h"
 #include "test.h"
 #include "lib/util.h"
@@ -620,7 +621,7 @@ static void t_resolv_conf(void *arg)
 	fprintf(f, "# upstreams\nnameserver 192.0.2.53\nnameserver fe80::1%%eth0\n"
 		   "nameserver not-an-address\n  nameserver 2001:db8::53\n");
 	fclose(f);
-	n = mw_resolvers_read(rc, rd, out, ARRAY_SIZE(out));
+	n = mw_resolv_conf_read(rc, rd, out, ARRAY_SIZE(out));
 	ASSERT_EQ(n, 4, "the stub, then resolved's three upstreams");
 	ASSERT_STREQ(mw_addr_str(&out[1], buf, sizeof(buf)), "192.0.2.53", "upstream 1");
 	ASSERT_STREQ(mw_addr_str(&out[2], buf, sizeof(buf)), "fe80::1", "zone cut off");
@@ -628,9 +629,9 @@ static void t_resolv_conf(void *arg)
 	f = fopen(rc, "w");
 	fprintf(f, "nameserver 198.51.100.1\n");
 	fclose(f);
-	n = mw_resolvers_read(rc, rd, out, ARRAY_SIZE(out));
+	n = mw_resolv_conf_read(rc, rd, out, ARRAY_SIZE(out));
 	ASSERT_EQ(n, 1, "no stub: resolved's upstreams are not ours");
-	ASSERT_EQ(mw_resolvers_read("/nonexistent", rd, out, 8), 0, "no file, no resolver");
+	ASSERT_EQ(mw_resolv_conf_read("/nonexistent", rd, out, 8), 0, "no file, no resolver");
 }
 
 int main(int argc, char **argv)

@@ -15,6 +15,7 @@
 #include "lib/flowtable.h"
 #include "agent/localaddr.h"
 #include "lib/log.h"
+#include "parse/resolv_conf.h"
 #include "parse/dns.h"
 #include "parse/tls.h"
 #include "lib/util.h"
@@ -484,7 +485,7 @@ static bool is_resolver(const struct mw_agent_blacklist *a, const struct mw_addr
 static void read_resolvers(struct mw_agent_blacklist *a)
 {
 	struct mw_addr r[ARRAY_SIZE(a->resolvers)];
-	size_t n = mw_resolvers_read(a->resolv_conf, a->resolved_conf, r, ARRAY_SIZE(r)), i;
+	size_t n = mw_resolv_conf_read(a->resolv_conf, a->resolved_conf, r, ARRAY_SIZE(r)), i;
 	char list[512] = "", buf[MW_ADDRSTRLEN];
 	size_t off = 0;
 
