@@ -77,7 +77,7 @@ CLI_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRCS))
 
 # the unit suites, each named after the module it tests (test_X.c tests X.c)
 UNIT_TESTS := config util events flow_scan server eve policy stratum bpatterns reasm dirnet list \
-	blacklist dns dnsq tls agent_blacklist dict dict_tries login_reply nft proc_net_tcp ntp_conf
+	blacklist dns dnsq tls agent_blacklist dict dict_tries login_reply nft proc_net_tcp ntp_conf resolv_conf
 UNIT_TEST_PROGS := $(addprefix $(BUILD)/selftests/test_,$(UNIT_TESTS))
 TEST_PROGS := $(BUILD)/selftests/test_packets $(UNIT_TEST_PROGS) $(BUILD)/selftests/bench/bench_sendmmsg
 
@@ -172,6 +172,7 @@ $(BUILD)/selftests/test_dict_tries: $(call user_objs,detect/dict detect/dict_tri
 $(BUILD)/selftests/test_login_reply: $(call user_objs,parse/login_reply)
 $(BUILD)/selftests/test_proc_net_tcp: $(call user_objs,parse/proc_net_tcp lib/addr)
 $(BUILD)/selftests/test_ntp_conf: $(call user_objs,parse/ntp_conf)
+$(BUILD)/selftests/test_resolv_conf: $(call user_objs,parse/resolv_conf lib/addr)
 $(BUILD)/selftests/test_nft: $(call user_objs,enforce/nft lib/addr lib/log lib/util)
 
 $(BUILD)/selftests/bench/bench_nft: $(BUILD)/selftests/bench/bench_nft.o $(LIB_OBJS)
