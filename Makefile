@@ -59,7 +59,7 @@ SKEL := $(BUILD)/minewall.skel.h
 # user-space code shared by the agent, the CLI and the tests
 LIB_SRCS := user/lib/log.c user/lib/util.c user/lib/addr.c user/lib/pinned.c user/lib/flowtable.c \
 	user/lib/stats.c user/lib/control.c user/parse/config.c user/enforce/nft.c \
-	user/parse/list.c user/parse/dns.c user/parse/tls.c user/parse/stratum.c user/parse/login_reply.c \
+	user/parse/name.c user/parse/list.c user/parse/dns.c user/parse/tls.c user/parse/stratum.c user/parse/login_reply.c \
 	user/detect/blacklist.c user/detect/dnsq.c user/detect/bpatterns.c user/detect/dirnet.c \
 	user/detect/reasm.c
 # the daemon: its own modules (user/agent/) and what only it links
@@ -202,11 +202,23 @@ soak: deps
 
 # libFuzzer harnesses (selftests/fuzz/), one per parser of outside bytes;
 # `make fuzz FUZZ_SECONDS=N` runs each for N seconds from the seed corpora.
-FUZZERS := config list dns tls stratum control ipfix
+# Each links only the parser it tests (and the helpers that parser needs),
+# so that a parser that grows a dependency on another module shows here.
+FUZZERS := config list dns tls stratum control ipfix login_reply name
 FUZZ_BINS := $(addprefix $(BUILD)/fuzz_,$(FUZZERS))
 FUZZ_SECONDS ?= 60
+FUZZ_OBJS_config := user/parse/config.o user/lib/addr.o user/lib/util.o
+FUZZ_OBJS_list := user/parse/list.o user/parse/name.o user/lib/addr.o
+FUZZ_OBJS_dns := user/parse/dns.o user/parse/name.o user/lib/addr.o
+FUZZ_OBJS_tls := user/parse/tls.o user/parse/name.o
+FUZZ_OBJS_stratum := user/parse/stratum.o
+FUZZ_OBJS_control := user/lib/control.o
+FUZZ_OBJS_ipfix := user/output/ipfix.o user/lib/addr.o user/lib/log.o
+FUZZ_OBJS_login_reply := user/parse/login_reply.o
+FUZZ_OBJS_name := user/parse/name.o
 
-$(BUILD)/fuzz_%: $(BUILD)/selftests/fuzz/fuzz_%.o $(LIB_OBJS) $(BUILD)/user/output/ipfix.o
+.SECONDEXPANSION:
+$(BUILD)/fuzz_%: $(BUILD)/selftests/fuzz/fuzz_%.o $$(addprefix $(BUILD)/,$$(FUZZ_OBJS_$$*))
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -fsanitize=fuzzer $^ $(LDLIBS) -o $@
 
