@@ -148,13 +148,15 @@ $(BUILD)/selftests/test_unit: $(BUILD)/selftests/test_unit.o $(BUILD)/selftests/
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/selftests/test_lists: $(BUILD)/selftests/test_lists.o $(BUILD)/selftests/test.o $(LIB_OBJS)
+$(BUILD)/selftests/test_lists: $(BUILD)/selftests/test_lists.o $(BUILD)/selftests/test.o \
+		$(BUILD)/user/agent/blacklist_lists.o $(LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # the agent's blacklist module on the real programs' tries
+BLACKLIST_AGENT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard user/agent/blacklist*.c))
 $(BUILD)/selftests/test_dnstrust: $(BUILD)/selftests/test_dnstrust.o $(BUILD)/selftests/test.o \
-		$(BUILD)/user/agent/blacklist.o $(BUILD)/user/agent/blacklist_maps.o $(BUILD)/user/agent/loader.o \
+		$(BLACKLIST_AGENT_OBJS) $(BUILD)/user/agent/blacklist_maps.o $(BUILD)/user/agent/loader.o \
 		$(BUILD)/user/agent/events.o $(BUILD)/user/agent/localaddr.o $(BUILD)/user/enforce/allow.o \
 		$(BUILD)/user/enforce/policy.o $(BUILD)/user/enforce/hook.o $(BUILD)/user/output/eve.o \
 		$(LIB_OBJS)

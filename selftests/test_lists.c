@@ -13,6 +13,7 @@
 
 #include "lib/addr.h"
 #include "parse/config.h"
+#include "agent/blacklist_lists.h"
 #include "detect/blacklist.h"
 #include "detect/dnsq.h"
 #include "parse/dns.h"
@@ -63,10 +64,10 @@ static void t_real_lists(void *arg)
 	FILE *err = open_memstream(&errs, &errlen);
 	size_t i;
 
-	mw_bl_init(&bl);
+	mw_bl_init(&bl, NULL);
 	for (i = 0; i < sizeof(real_lists) / sizeof(real_lists[0]); i++) {
 		const struct expect *x = &real_lists[i];
-		int id = mw_bl_load(&bl, NULL, data(x->file), false, err);
+		int id = mw_agent_blacklist_lists_read(&bl, NULL, data(x->file), false, err);
 		char what[128];
 
 		snprintf(what, sizeof(what), "%s loads", x->file);
@@ -107,8 +108,9 @@ static void t_abp_list(void *arg)
 	struct mw_blacklist bl;
 	int id;
 
-	mw_bl_init(&bl);
-	id = mw_bl_load(&bl, "nocoin-abp", data("nocoin/nocoin.txt"), false, NULL);
+	mw_bl_init(&bl, NULL);
+	id = mw_agent_blacklist_lists_read(&bl, "nocoin-abp", data("nocoin/nocoin.txt"), false,
+					   NULL);
 	if (ASSERT_TRUE(id > 0, "the Adblock Plus list loads")) {
 		/* 212 || rules: 7 IPv4 addresses, 9 URL patterns (a path or
 		 * a wildcard: nothing a packet shows), 196 names */
@@ -129,7 +131,8 @@ static char *load_text(struct mw_blacklist *bl, const char *name, const char *te
 	size_t len = 0;
 	FILE *err = open_memstream(&errs, &len);
 
-	*ret = mw_bl_load_buf(bl, name, "t.list", text, strlen(text), false, err);
+	*ret = mw_bl_load(bl, &(struct mw_bl_source){ .name = name, .path = "t.list" }, text,
+			  strlen(text), err);
 	fclose(err);
 	return errs;
 }
@@ -140,7 +143,7 @@ static void t_malformed(void *arg)
 	char *errs;
 	int id;
 
-	mw_bl_init(&bl);
+	mw_bl_init(&bl, NULL);
 	errs = load_text(&bl, "t",
 			 "# a list\n"
 			 "198.51.100.7\n"
@@ -179,7 +182,8 @@ static void t_malformed(void *arg)
 		size_t len = 0;
 		FILE *err = open_memstream(&e2, &len);
 
-		id = mw_bl_load_buf(&bl, "bin", "b.list", bin, sizeof(bin), false, err);
+		id = mw_bl_load(&bl, &(struct mw_bl_source){ .name = "bin", .path = "b.list" }, bin,
+				sizeof(bin), err);
 		fclose(err);
 		ASSERT_EQ(id, -EINVAL, "binary data is refused");
 		ASSERT_TRUE(e2 && strstr(e2, "not a list") != NULL, "and said so");
@@ -223,9 +227,11 @@ static void t_compile_hazards(void *arg)
 	mw_config_defaults(&cfg);
 	n_protect = cfg.n_internal;
 	mw_prefix_parse("104.16.0.0/12", &alert[0]); /* Cloudflare anycast */
-	mw_bl_init(&bl);
-	fh = mw_bl_load(&bl, NULL, data("firehol/firehol_level1.netset"), false, NULL);
-	cb = mw_bl_load(&bl, NULL, data("firehol/coinbl_ips.ipset"), false, NULL);
+	mw_bl_init(&bl, NULL);
+	fh = mw_agent_blacklist_lists_read(&bl, NULL, data("firehol/firehol_level1.netset"), false,
+					   NULL);
+	cb = mw_agent_blacklist_lists_read(&bl, NULL, data("firehol/coinbl_ips.ipset"), false,
+					   NULL);
 	ASSERT_TRUE(fh > 0 && cb > 0, "firehol_level1 and coinbl_ips load");
 	if (fh <= 0 || cb <= 0 ||
 	    !ASSERT_EQ(mw_bl_compile(&bl, protect, n_protect, alert, 1, &c), 0, "compile"))
@@ -267,7 +273,7 @@ static void t_compile_ports(void *arg)
 	char *errs;
 	const struct mw_bl_kentry *e = NULL;
 
-	mw_bl_init(&bl);
+	mw_bl_init(&bl, NULL);
 	errs = load_text(&bl, "ports",
 			 "192.0.2.1:3333\n192.0.2.1:4444\n192.0.2.1:3333\n"
 			 "192.0.2.2:1\n192.0.2.2:2\n192.0.2.2:3\n192.0.2.2:4\n"
@@ -337,7 +343,7 @@ static void t_learned(void *arg)
 	int id;
 	char *errs;
 
-	mw_bl_init(&bl);
+	mw_bl_init(&bl, NULL);
 	errs = load_text(&bl, "names", "pool.example.com\n", &id);
 	free(errs);
 	mw_addr_parse("203.0.113.5", &a);
@@ -357,8 +363,7 @@ static void t_learned(void *arg)
 	mw_bl_free(&bl);
 
 	/* bounds: 4 per name, 64 in all; the closest to its end gives way */
-	mw_bl_init(&bl);
-	ASSERT_EQ(mw_bl_learned_limits(&bl, 64, 4), 0, "limits");
+	mw_bl_init(&bl, &(struct mw_bl_cfg){ .learned_max = 64, .learned_per_name = 4 });
 	for (i = 0; i < 6; i++) {
 		struct in_addr in = { htonl(0xcb007100 + i) }; /* 203.0.113.i */
 
@@ -385,8 +390,7 @@ static void t_learned(void *arg)
 	mw_bl_free(&bl);
 
 	/* random work against a model */
-	mw_bl_init(&bl);
-	ASSERT_EQ(mw_bl_learned_limits(&bl, 8192, 8192), 0, "limits");
+	mw_bl_init(&bl, &(struct mw_bl_cfg){ .learned_max = 8192, .learned_per_name = 8192 });
 	memset(model, 0, sizeof(model));
 	srand(11);
 	for (step = 0; step < 40000; step++) {
@@ -430,7 +434,7 @@ static void t_learned(void *arg)
 
 	/* cost at the default bound: no walk over what is learned (the old
 	 * linear list took 460 us an insert at 200k) */
-	mw_bl_init(&bl);
+	mw_bl_init(&bl, NULL);
 	{
 		uint64_t t0 = mw_now_ns(), t1;
 		unsigned total = MW_BL_LEARNED_MAX_DEFAULT * 2;
