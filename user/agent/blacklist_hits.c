@@ -149,19 +149,26 @@ static void report(struct mw_agent_blacklist *a, const struct hit *h)
 	mw_eve_emit(a->eve, ev);
 }
 
+/* A hit on flow event @ev, matched as @match. */
+static struct hit flow_hit(const struct mw_event_flow *ev, const char *match)
+{
+	return (struct hit){ .key = &ev->key,
+			     .dir = ev->hdr.dir,
+			     .initiator = ev->flow.initiator,
+			     .host_opened = ev->flow.host_opened,
+			     .handshake = ev->flow.handshake,
+			     .ifindex = ev->hdr.ifindex,
+			     .match = match };
+}
+
 void mw_agent_blacklist_hits_flow(void *arg, const struct mw_event_flow *ev)
 {
-	struct hit h = { .key = &ev->key,
-			 .dir = ev->hdr.dir,
-			 .initiator = ev->flow.initiator,
-			 .host_opened = ev->flow.host_opened,
-			 .handshake = ev->flow.handshake,
-			 .ifindex = ev->hdr.ifindex,
-			 .list = ev->flow.blacklist,
-			 .alert_only = ev->flow.bl_flags & MW_BL_ALERT,
-			 .match = ev->flow.bl_flags & MW_BL_LEARNED ? "dns" : "address" };
+	struct hit h = flow_hit(ev, ev->flow.bl_flags & MW_BL_LEARNED ? "dns" : "address");
 	struct mw_agent_blacklist *a = arg;
 	const struct mw_bl_learned *l = NULL;
+
+	h.list = ev->flow.blacklist;
+	h.alert_only = ev->flow.bl_flags & MW_BL_ALERT;
 
 	if (ev->flow.bl_flags & MW_BL_LEARNED) {
 		l = mw_bl_learned_find(&a->bl, (const struct mw_addr *)ev->key.remote_addr);
@@ -176,13 +183,7 @@ void mw_agent_blacklist_hits_new_public(void *arg, const struct mw_event_flow *e
 {
 	struct mw_agent_blacklist *a = arg;
 	const struct mw_bl_learned *l;
-	struct hit h = { .key = &ev->key,
-			 .dir = ev->hdr.dir,
-			 .initiator = ev->flow.initiator,
-			 .host_opened = ev->flow.host_opened,
-			 .handshake = ev->flow.handshake,
-			 .ifindex = ev->hdr.ifindex,
-			 .match = "dns" };
+	struct hit h = flow_hit(ev, "dns");
 
 	if (ev->flow.blacklist)
 		return;

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "agent/dict.h"
+#include "agent/dict_cfg.h"
 #include "lib/log.h"
 #include "lib/util.h"
 
@@ -187,40 +188,11 @@ static bool may_aggregate(void *arg, const struct mw_prefix *p)
 	return !ad->allow || !mw_allow_match(ad->allow, p);
 }
 
-/* The detector's settings, from the configuration in force. */
-static struct mw_dict_cfg dict_cfg(const struct mw_config *cfg)
-{
-	struct mw_dict_cfg dc = {
-		.window_ms = cfg->dict_window_ms,
-		.long_window_ms = cfg->dict_long_window_ms,
-		.long_attempts = cfg->dict_long_attempts,
-		.dist_sources = cfg->dict_dist_sources,
-		.dist_attempts = cfg->dict_dist_attempts,
-		.success_attempts = cfg->dict_success_attempts,
-		.grace = cfg->dict_grace,
-		.agg_v4 = cfg->dict_agg_v4,
-		.agg_v6 = cfg->dict_agg_v6,
-		.agg_sources = cfg->dict_agg_sources,
-		.agg_attempts = cfg->dict_agg_attempts,
-		.ipv6_prefix = cfg->ipv6_prefix,
-		.http_internal = cfg->dict_http_internal,
-		.internal = cfg->internal,
-		.n_internal = cfg->n_internal,
-		.allow = cfg->allow,
-		.n_allow = cfg->n_allow,
-	};
-	unsigned svc;
-
-	for (svc = 0; svc < MW_SVC_MAX; svc++)
-		dc.attempts[svc] = cfg->dict[svc].attempts;
-	return dc;
-}
-
 int mw_agent_dict_init(struct mw_agent_detect *ad, const struct mw_config *cfg,
 		       struct mw_policy *policy, struct mw_allow *allow, struct mw_events *events)
 {
 	struct mw_event_sink sink = { .burst = on_burst, .flow_end = on_flow_end, .arg = ad };
-	struct mw_dict_cfg dc = dict_cfg(cfg);
+	struct mw_dict_cfg dc = mw_agent_dict_cfg(cfg);
 
 	memset(ad, 0, sizeof(*ad));
 	ad->writer_fd = -1;
@@ -249,7 +221,7 @@ void mw_agent_dict_tick(struct mw_agent_detect *ad, uint64_t now_ns)
 	if (!ad->dict)
 		return;
 	/* a reload rewrites the configuration in place: follow it */
-	dc = dict_cfg(ad->cfg);
+	dc = mw_agent_dict_cfg(ad->cfg);
 	mw_dict_set_cfg(ad->dict, &dc);
 	mw_dict_tick(ad->dict, now_ns);
 }
