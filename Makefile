@@ -74,11 +74,11 @@ LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
 AGENT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(AGENT_SRCS))
 CLI_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRCS))
 
-TEST_PROGS := $(BUILD)/selftests/test_packets $(BUILD)/selftests/test_unit $(BUILD)/selftests/test_dict \
-	$(BUILD)/selftests/test_dict_tries \
-	$(BUILD)/selftests/test_lists $(BUILD)/selftests/test_dnstrust \
-	$(BUILD)/selftests/test_patterns $(BUILD)/selftests/test_nft $(BUILD)/selftests/bench/bench_sendmmsg \
-	$(BUILD)/selftests/test_policy $(BUILD)/selftests/test_login_reply
+# the unit suites, each named after the module it tests (test_X.c tests X.c)
+UNIT_TESTS := config util events flow_scan server eve policy stratum bpatterns reasm dirnet list \
+	blacklist dns dnsq tls agent_blacklist dict dict_tries login_reply nft
+UNIT_TEST_PROGS := $(addprefix $(BUILD)/selftests/test_,$(UNIT_TESTS))
+TEST_PROGS := $(BUILD)/selftests/test_packets $(UNIT_TEST_PROGS) $(BUILD)/selftests/bench/bench_sendmmsg
 
 all: $(BUILD)/minewalld $(BUILD)/minewall
 
@@ -119,62 +119,58 @@ $(BUILD)/minewall: $(CLI_OBJS) $(LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/selftests/test_packets: $(BUILD)/selftests/test_packets.o \
+PACKET_TESTS := test_packets test_packets_parse test_packets_tcp test_packets_watched \
+	test_packets_peek test_packets_block test_packets_fuzz test_packets_agent pkt_harness
+$(BUILD)/selftests/test_packets: $(patsubst %,$(BUILD)/selftests/%.o,$(PACKET_TESTS)) \
 		$(BUILD)/selftests/pktgen.o $(BUILD)/selftests/test.o $(BUILD)/user/agent/loader.o \
 		$(BUILD)/user/agent/blacklist_maps.o $(BUILD)/user/agent/events.o $(LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/selftests/test_dict: $(BUILD)/selftests/test_dict.o $(BUILD)/selftests/test.o \
-		$(BUILD)/user/detect/dict.o $(BUILD)/user/detect/dict_tries.o $(LIB_OBJS)
+# A unit suite links its module and what that calls, nothing more; the
+# objects of each follow.
+$(UNIT_TEST_PROGS): $(BUILD)/selftests/test_%: $(BUILD)/selftests/test_%.o $(BUILD)/selftests/test.o
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/selftests/test_dict_tries: $(BUILD)/selftests/test_dict_tries.o $(BUILD)/selftests/test.o \
-		$(BUILD)/user/detect/dict.o $(BUILD)/user/detect/dict_tries.o $(LIB_OBJS)
-	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+user_objs = $(patsubst %,$(BUILD)/user/%.o,$(1))
+TEST_DATA_OBJ := $(BUILD)/selftests/data.o
 
-$(BUILD)/selftests/test_policy: $(BUILD)/selftests/test_policy.o $(BUILD)/selftests/test.o \
-		$(BUILD)/user/enforce/policy.o $(BUILD)/user/enforce/allow.o \
-		$(BUILD)/user/agent/localaddr.o $(BUILD)/user/output/eve.o $(LIB_OBJS)
-	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
-
-$(BUILD)/selftests/test_unit: $(BUILD)/selftests/test_unit.o $(BUILD)/selftests/test.o \
-		$(BUILD)/user/agent/server.o $(BUILD)/user/agent/events.o $(BUILD)/user/agent/flow_scan.o $(BUILD)/user/detect/dict.o $(BUILD)/user/detect/dict_tries.o \
-		$(BUILD)/user/enforce/policy.o $(BUILD)/user/enforce/allow.o $(BUILD)/user/agent/localaddr.o \
-		$(BUILD)/user/output/eve.o $(LIB_OBJS)
-	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
-
-$(BUILD)/selftests/test_lists: $(BUILD)/selftests/test_lists.o $(BUILD)/selftests/test.o \
-		$(BUILD)/user/agent/blacklist_lists.o $(LIB_OBJS)
-	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
-
+$(BUILD)/selftests/test_config: $(call user_objs,parse/config lib/addr lib/util)
+$(BUILD)/selftests/test_util: $(call user_objs,lib/util lib/addr lib/flowtable)
+$(BUILD)/selftests/test_events: $(call user_objs,agent/events lib/log)
+$(BUILD)/selftests/test_flow_scan: $(call user_objs,agent/flow_scan agent/events parse/config \
+	lib/addr lib/flowtable lib/log lib/util)
+$(BUILD)/selftests/test_server: $(call user_objs,agent/server lib/log lib/util)
+$(BUILD)/selftests/test_eve: $(call user_objs,output/eve lib/log lib/util)
+$(BUILD)/selftests/test_policy: $(call user_objs,enforce/policy enforce/allow enforce/nft \
+	agent/localaddr output/eve parse/config lib/addr lib/log lib/util)
+$(BUILD)/selftests/test_stratum: $(TEST_DATA_OBJ) $(call user_objs,parse/stratum)
+$(BUILD)/selftests/test_bpatterns: $(call user_objs,detect/bpatterns parse/stratum)
+$(BUILD)/selftests/test_reasm: $(call user_objs,detect/reasm detect/bpatterns parse/stratum \
+	parse/tls parse/name lib/addr)
+$(BUILD)/selftests/test_dirnet: $(call user_objs,detect/dirnet detect/dnsq parse/dns parse/name \
+	lib/addr lib/util)
+$(BUILD)/selftests/test_list: $(TEST_DATA_OBJ) $(call user_objs,parse/list parse/name \
+	detect/blacklist agent/blacklist_lists lib/addr lib/log lib/util)
+$(BUILD)/selftests/test_blacklist: $(TEST_DATA_OBJ) $(call user_objs,detect/blacklist parse/list \
+	parse/name agent/blacklist_lists parse/config lib/addr lib/log lib/util)
+$(BUILD)/selftests/test_dns: $(TEST_DATA_OBJ) $(call user_objs,parse/dns parse/name lib/addr)
+$(BUILD)/selftests/test_dnsq: $(call user_objs,detect/dnsq)
+$(BUILD)/selftests/test_tls: $(TEST_DATA_OBJ) $(call user_objs,parse/tls parse/name lib/addr)
 # the agent's blacklist module on the real programs' tries
-BLACKLIST_AGENT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard user/agent/blacklist*.c))
-$(BUILD)/selftests/test_dnstrust: $(BUILD)/selftests/test_dnstrust.o $(BUILD)/selftests/test.o \
-		$(BLACKLIST_AGENT_OBJS) $(BUILD)/user/agent/blacklist_maps.o $(BUILD)/user/agent/loader.o \
-		$(BUILD)/user/agent/events.o $(BUILD)/user/agent/localaddr.o $(BUILD)/user/enforce/allow.o \
-		$(BUILD)/user/enforce/policy.o $(BUILD)/user/enforce/hook.o $(BUILD)/user/output/eve.o \
-		$(LIB_OBJS)
-	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
-
-$(BUILD)/selftests/test_patterns: $(BUILD)/selftests/test_patterns.o $(BUILD)/selftests/test.o $(LIB_OBJS)
-	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
-
-$(BUILD)/selftests/test_login_reply: $(BUILD)/selftests/test_login_reply.o $(BUILD)/selftests/test.o \
-		$(LIB_OBJS)
-	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
-
-$(BUILD)/selftests/test_nft: $(BUILD)/selftests/test_nft.o $(BUILD)/selftests/test.o $(LIB_OBJS)
-	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+$(BUILD)/selftests/test_agent_blacklist: $(TEST_DATA_OBJ) $(call user_objs,agent/blacklist \
+	agent/blacklist_lists agent/blacklist_dns agent/blacklist_hits agent/blacklist_control \
+	agent/blacklist_maps agent/loader agent/events agent/localaddr detect/blacklist \
+	detect/dirnet detect/dnsq detect/reasm enforce/allow enforce/nft enforce/policy \
+	output/eve parse/config parse/dns parse/list parse/name parse/tls lib/addr lib/flowtable \
+	lib/log lib/pinned lib/util)
+$(BUILD)/selftests/test_dict: $(call user_objs,detect/dict detect/dict_tries parse/login_reply \
+	parse/config lib/addr lib/util)
+$(BUILD)/selftests/test_dict_tries: $(call user_objs,detect/dict detect/dict_tries \
+	parse/login_reply parse/config lib/addr lib/util)
+$(BUILD)/selftests/test_login_reply: $(call user_objs,parse/login_reply)
+$(BUILD)/selftests/test_nft: $(call user_objs,enforce/nft lib/addr lib/log lib/util)
 
 $(BUILD)/selftests/bench/bench_nft: $(BUILD)/selftests/bench/bench_nft.o $(LIB_OBJS)
 	$(call msg,LD,$@)
@@ -209,18 +205,18 @@ soak: deps
 FUZZERS := config list dns tls stratum control ipfix login_reply name
 FUZZ_BINS := $(addprefix $(BUILD)/fuzz_,$(FUZZERS))
 FUZZ_SECONDS ?= 60
-FUZZ_OBJS_config := user/parse/config.o user/lib/addr.o user/lib/util.o
-FUZZ_OBJS_list := user/parse/list.o user/parse/name.o user/lib/addr.o
-FUZZ_OBJS_dns := user/parse/dns.o user/parse/name.o user/lib/addr.o
-FUZZ_OBJS_tls := user/parse/tls.o user/parse/name.o
-FUZZ_OBJS_stratum := user/parse/stratum.o
-FUZZ_OBJS_control := user/lib/control.o
-FUZZ_OBJS_ipfix := user/output/ipfix.o user/lib/addr.o user/lib/log.o
-FUZZ_OBJS_login_reply := user/parse/login_reply.o
-FUZZ_OBJS_name := user/parse/name.o
+FUZZ_OBJS_config := parse/config lib/addr lib/util
+FUZZ_OBJS_list := parse/list parse/name lib/addr
+FUZZ_OBJS_dns := parse/dns parse/name lib/addr
+FUZZ_OBJS_tls := parse/tls parse/name
+FUZZ_OBJS_stratum := parse/stratum
+FUZZ_OBJS_control := lib/control
+FUZZ_OBJS_ipfix := output/ipfix lib/addr lib/log
+FUZZ_OBJS_login_reply := parse/login_reply
+FUZZ_OBJS_name := parse/name
 
 .SECONDEXPANSION:
-$(BUILD)/fuzz_%: $(BUILD)/selftests/fuzz/fuzz_%.o $$(addprefix $(BUILD)/,$$(FUZZ_OBJS_$$*))
+$(BUILD)/fuzz_%: $(BUILD)/selftests/fuzz/fuzz_%.o $$(call user_objs,$$(FUZZ_OBJS_$$*))
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -fsanitize=fuzzer $^ $(LDLIBS) -o $@
 

@@ -1,14 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * peek.h - copies of payload for the agent's parsers (Stratum, TLS
- * ClientHello and its SNI, DNS): which packets are worth a copy, and the
- * copy itself, on the best-effort ring mw_peeks. flow.h decides whether a
- * packet's payload may be trusted at all (its sequence fits) and calls
+ * peek.h - which payload is worth a copy for the agent's parsers.
+ *
+ * Stratum, TLS ClientHello and its SNI, DNS: which packets are worth a
+ * copy, and which of the host's first messages to follow across segments;
+ * the copies go out through emit.h. flow.h decides whether a packet's
+ * payload may be trusted at all (its sequence fits) and calls
  * mw_payload_peek().
  */
 #ifndef MW_PEEK_H
 #define MW_PEEK_H
 
+#include "pkt_ctx.h"
+#include "emit.h"
+
+#define MW_DNS_PORT 53
 #define MW_TLS_HANDSHAKE 0x16
 /* mw_flow.follow */
 #define MW_FOLLOW_TLS 1
@@ -54,83 +60,29 @@ static __always_inline int mw_peek_wanted(const struct mw_pkt *p, const __u8 *he
  * peeked: unsolicited "answers" are not worth a look, and a flood of them
  * must not cost the agent anything.
  */
-static __always_inline int mw_dns_peek(const struct mw_ctx *c, const struct mw_flow *f, int dir)
+static __always_inline int mw_dns_peek(const struct mw_pkt_ctx *c, const struct mw_flow *f, int dir)
 {
 	if (!f->host_opened)
 		return 0;
-	return dir == MW_DIR_IN || c->hook == MW_HOOK_TC;
-}
-
-static __always_inline int mw_load_bytes(struct mw_ctx *c, __u32 off, void *to, __u32 len)
-{
-	if (c->hook == MW_HOOK_XDP)
-		return bpf_xdp_load_bytes(c->ctx, off, to, len);
-	return bpf_skb_load_bytes(c->ctx, off, to, len);
-}
-
-/* Copies @len payload bytes of @p from @off (at most MW_PEEK_MAX) into one
- * peek event; @cont as in struct mw_event_peek. */
-static __always_inline void mw_peek_chunk(struct mw_ctx *c, struct mw_stats *st,
-					  const struct mw_pkt *p, const struct mw_flow_key *key,
-					  const struct mw_flow *f, int dir, __u32 index, __u32 off,
-					  __u32 len, __u8 cont)
-{
-	struct mw_event_peek *ev;
-
-	/* the verifier needs a constant upper bound on the copy length */
-	if (len > MW_PEEK_MAX)
-		len = MW_PEEK_MAX;
-	if (len == 0)
-		return;
-
-	/* peeks have a ring of their own: a flood of them never takes the
-	 * room of the events that decide blocks */
-	ev = bpf_ringbuf_reserve(&mw_peeks, sizeof(*ev), 0);
-	if (!ev) {
-		st->peeks_lost++;
-		return;
-	}
-	if (mw_load_bytes(c, p->payload_off + off, ev->data, len) < 0) {
-		bpf_ringbuf_discard(ev, 0);
-		return;
-	}
-	ev->hdr.type = MW_EV_PEEK;
-	ev->hdr.dir = dir;
-	ev->hdr.reason = 0;
-	ev->hdr.ifindex = c->ifindex;
-	ev->hdr.ts_ns = c->now;
-	__builtin_memcpy(&ev->key, key, sizeof(*key));
-	ev->len = len;
-	ev->orig_len = p->payload_len > 0xffff ? 0xffff : p->payload_len;
-	ev->seq = p->tcp_seq + off;
-	ev->index = index > 0xffff ? 0xffff : index;
-	ev->cont = cont;
-	ev->pad = 0;
-	/* the evidence the agent weighs the payload by */
-	ev->initiator = f->initiator;
-	ev->handshake = f->handshake;
-	ev->host_opened = f->host_opened;
-	ev->answered = f->packets[MW_DIR_IN] && f->packets[MW_DIR_OUT];
-	bpf_ringbuf_submit(ev, 0);
-	st->peeks++;
+	return dir == MW_DIR_IN || c->prog == MW_PROG_TC;
 }
 
 /* The first peek_bytes of @p's payload, in one event. */
-static __always_inline void mw_peek(struct mw_ctx *c, struct mw_stats *st, const struct mw_pkt *p,
-				    const struct mw_flow_key *key, const struct mw_flow *f, int dir,
-				    __u32 index)
+static __always_inline void mw_peek(struct mw_pkt_ctx *c, struct mw_stats *st,
+				    const struct mw_pkt *p, const struct mw_flow_key *key,
+				    const struct mw_flow *f, int dir, __u32 index)
 {
 	__u32 len = p->payload_len;
 
 	if (len > mw_cfg.peek_bytes)
 		len = mw_cfg.peek_bytes;
-	mw_peek_chunk(c, st, p, key, f, dir, index, 0, len, 0);
+	mw_emit_peek(c, st, p, key, f, dir, index, 0, len, 0);
 }
 
 /* The first @len bytes of @p's payload (at most MW_TLS_REASM_MAX), in
  * events of MW_PEEK_MAX bytes; all but the first are @cont, the first is
  * when @cont is. */
-static __always_inline void mw_peek_span(struct mw_ctx *c, struct mw_stats *st,
+static __always_inline void mw_peek_span(struct mw_pkt_ctx *c, struct mw_stats *st,
 					 const struct mw_pkt *p, const struct mw_flow_key *key,
 					 const struct mw_flow *f, int dir, __u32 index, __u32 len,
 					 __u8 cont)
@@ -143,7 +95,7 @@ static __always_inline void mw_peek_span(struct mw_ctx *c, struct mw_stats *st,
 		off = i * MW_PEEK_MAX;
 		if (off >= len)
 			break;
-		mw_peek_chunk(c, st, p, key, f, dir, index, off, len - off, cont || i);
+		mw_emit_peek(c, st, p, key, f, dir, index, off, len - off, cont || i);
 	}
 }
 
@@ -170,7 +122,7 @@ static __always_inline __u32 mw_tls_span(const __u8 *head, __u32 hlen)
 }
 
 /* Whether @p's payload ends a line. */
-static __always_inline int mw_ends_line(struct mw_ctx *c, const struct mw_pkt *p)
+static __always_inline int mw_ends_line(struct mw_pkt_ctx *c, const struct mw_pkt *p)
 {
 	__u8 last = '\n';
 
@@ -182,7 +134,7 @@ static __always_inline int mw_ends_line(struct mw_ctx *c, const struct mw_pkt *p
 /* Bytes of the host's outbound JSON line starting @p's payload worth
  * following: MW_PEEK_MAX when the segment is shorter and does not end the
  * line (Stratum sent a few bytes at a time); 0 when it is whole. */
-static __always_inline __u32 mw_json_span(struct mw_ctx *c, const struct mw_pkt *p)
+static __always_inline __u32 mw_json_span(struct mw_pkt_ctx *c, const struct mw_pkt *p)
 {
 	if (p->payload_len >= MW_PEEK_MAX || mw_ends_line(c, p))
 		return 0;
@@ -196,7 +148,7 @@ static __always_inline __u32 mw_json_span(struct mw_ctx *c, const struct mw_pkt 
  * past the segment, the flow follows it (@follow_end) so that its next
  * segments are copied too.
  */
-static __always_inline void mw_follow_start(struct mw_ctx *c, struct mw_stats *st,
+static __always_inline void mw_follow_start(struct mw_pkt_ctx *c, struct mw_stats *st,
 					    const struct mw_pkt *p, const struct mw_flow_key *key,
 					    struct mw_flow *f, int dir, __u32 index, __u32 span,
 					    __u8 what)
@@ -213,7 +165,7 @@ static __always_inline void mw_follow_start(struct mw_ctx *c, struct mw_stats *s
  * was copied is copied again (the agent keeps the first), never more than
  * MW_TLS_REASM_MAX; the message's end, a segment past it, or for a JSON
  * line a segment that ends a line, ends it. */
-static __always_inline void mw_follow_more(struct mw_ctx *c, struct mw_stats *st,
+static __always_inline void mw_follow_more(struct mw_pkt_ctx *c, struct mw_stats *st,
 					   const struct mw_pkt *p, const struct mw_flow_key *key,
 					   struct mw_flow *f, int dir, __u32 index)
 {
@@ -230,7 +182,7 @@ static __always_inline void mw_follow_more(struct mw_ctx *c, struct mw_stats *st
 
 /* Copies the payload of @p, the @n-th data packet of @f in @dir, for the
  * agent when it may hold what the agent parses. */
-static __always_inline void mw_payload_peek(struct mw_ctx *c, struct mw_stats *st,
+static __always_inline void mw_payload_peek(struct mw_pkt_ctx *c, struct mw_stats *st,
 					    const struct mw_pkt *p, const struct mw_flow_key *key,
 					    struct mw_flow *f, int dir, __u32 n)
 {
@@ -245,7 +197,7 @@ static __always_inline void mw_payload_peek(struct mw_ctx *c, struct mw_stats *s
 		return;
 	}
 	/* only the host's own packets on its own flow: set at tc egress */
-	if (f->follow && dir == MW_DIR_OUT && c->hook == MW_HOOK_TC) {
+	if (f->follow && dir == MW_DIR_OUT && c->prog == MW_PROG_TC) {
 		mw_follow_more(c, st, p, key, f, dir, n - 1);
 		return;
 	}
@@ -256,7 +208,7 @@ static __always_inline void mw_payload_peek(struct mw_ctx *c, struct mw_stats *s
 	    !mw_peek_wanted(p, head, hlen))
 		return;
 	f->peeked[dir]++;
-	if (dir == MW_DIR_OUT && c->hook == MW_HOOK_TC && f->host_opened) {
+	if (dir == MW_DIR_OUT && c->prog == MW_PROG_TC && f->host_opened) {
 		__u8 what = head[0] == MW_TLS_HANDSHAKE ? MW_FOLLOW_TLS : MW_FOLLOW_JSON;
 
 		span = what == MW_FOLLOW_TLS ? mw_tls_span(head, hlen) : mw_json_span(c, p);

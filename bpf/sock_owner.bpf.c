@@ -41,7 +41,6 @@ static __always_inline void mw_record_owner(void *ctx)
 	o.uid = (__u32)id;
 	o.gid = id >> 32;
 	o.cgroup_id = bpf_get_current_cgroup_id();
-	o.ts_ns = bpf_ktime_get_coarse_ns();
 	bpf_get_current_comm(o.comm, sizeof(o.comm));
 	bpf_map_update_elem(&mw_owner, &cookie, &o, BPF_ANY);
 }
@@ -159,7 +158,6 @@ int mw_ssh_egress(struct __sk_buff *skb)
 	if (known && known->uid == w.uid)
 		return 1;
 	w.pid = bpf_get_current_pid_tgid() >> 32;
-	w.ts_ns = bpf_ktime_get_coarse_ns();
 	bpf_map_update_elem(&mw_ssh_writer, &key, &w, BPF_ANY);
 	return 1;
 }

@@ -375,7 +375,6 @@ struct mw_block {
  * @pid, @tid:  thread group and thread id
  * @uid, @gid:  real ids
  * @cgroup_id:  cgroup v2 id (the inode of its directory under /sys/fs/cgroup)
- * @ts_ns:      CLOCK_MONOTONIC time of the call
  * @comm:       the task's command name
  */
 struct mw_owner {
@@ -384,7 +383,6 @@ struct mw_owner {
 	__u32 uid;
 	__u32 gid;
 	__u64 cgroup_id;
-	__u64 ts_ns;
 	char comm[16];
 };
 
@@ -396,12 +394,10 @@ struct mw_owner {
  * host's own word that a login happened, which no client can forge.
  * @uid:   real uid of the writing task
  * @pid:   its thread group id
- * @ts_ns: CLOCK_MONOTONIC time of the write
  */
 struct mw_ssh_writer {
 	__u32 uid;
 	__u32 pid;
-	__u64 ts_ns;
 };
 
 /* Interface attachment as the agent records it in mw_agent. */
@@ -452,7 +448,6 @@ enum mw_end_reason {
 	MW_END_FIN = 1,
 	MW_END_RST = 2,
 	MW_END_IDLE = 3, /* synthesised by the agent's idle scan */
-	MW_END_EVICTED = 4, /* reserved: the LRU gives no notice */
 };
 
 struct mw_event_hdr {
@@ -534,18 +529,15 @@ struct mw_event_peek {
  * object, set by the agent before load.
  * @peek_packets: data packets per direction whose payload may be peeked
  * @peek_bytes:   bytes copied per peek (<= MW_PEEK_MAX)
- * @enforce:      1 to drop blocked sources in XDP; 0 to only count them
  */
 struct mw_bpf_config {
 	__u32 peek_packets;
 	__u32 peek_bytes;
-	__u32 enforce;
-	__u32 pad;
 };
 
-#define MW_BPF_CONFIG_DEFAULT                                      \
-	{                                                          \
-		.peek_packets = 4, .peek_bytes = 256, .enforce = 1 \
+#define MW_BPF_CONFIG_DEFAULT                        \
+	{                                            \
+		.peek_packets = 4, .peek_bytes = 256 \
 	}
 
 /*
@@ -592,11 +584,11 @@ MW_ASSERT_OFF(struct mw_bl_value, nports, 3);
 MW_ASSERT_OFF(struct mw_bl_value, ports, 4);
 MW_ASSERT_SIZE(struct mw_block, 16);
 MW_ASSERT_OFF(struct mw_block, drops, 8);
-MW_ASSERT_SIZE(struct mw_owner, 48);
+MW_ASSERT_SIZE(struct mw_owner, 40);
 MW_ASSERT_OFF(struct mw_owner, cgroup_id, 16);
-MW_ASSERT_OFF(struct mw_owner, comm, 32);
-MW_ASSERT_SIZE(struct mw_ssh_writer, 16);
-MW_ASSERT_OFF(struct mw_ssh_writer, ts_ns, 8);
+MW_ASSERT_OFF(struct mw_owner, comm, 24);
+MW_ASSERT_SIZE(struct mw_ssh_writer, 8);
+MW_ASSERT_OFF(struct mw_ssh_writer, pid, 4);
 MW_ASSERT_SIZE(struct mw_iface, 24);
 MW_ASSERT_OFF(struct mw_iface, name, 8);
 MW_ASSERT_SIZE(struct mw_agent, 40 + 24 * MW_MAX_IFACES);
@@ -625,6 +617,7 @@ MW_ASSERT_OFF(struct mw_event_peek, initiator, 68);
 MW_ASSERT_OFF(struct mw_event_peek, data, 72);
 
 /* the load-time knobs: set by name in the skeleton's rodata */
+MW_ASSERT_SIZE(struct mw_bpf_config, 8);
 MW_ASSERT_OFF(struct mw_bpf_config, peek_packets, 0);
 MW_ASSERT_OFF(struct mw_bpf_config, peek_bytes, 4);
 

@@ -2,7 +2,7 @@
 /*
  * dns_build.h - DNS queries and answers written byte by byte for the
  * tests (RFC 1035 layout, names uncompressed), so that each case says
- * exactly what is on the wire.
+ * exactly what is on the wire, and the key of the flow that carries them.
  */
 #ifndef MW_DNS_BUILD_H
 #define MW_DNS_BUILD_H
@@ -11,6 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+
+#include "lib/addr.h"
+#include "minewall.h"
 
 #define T_A 1
 #define T_CNAME 5
@@ -97,6 +100,22 @@ static inline size_t dns_build(uint8_t *buf, int tcp, uint16_t id, int qr, const
 	if (tcp)
 		put16(buf, (uint16_t)off);
 	return off + (tcp ? 2 : 0);
+}
+
+/* The key of the DNS flow from @local:@lport to @server:53 over @proto. */
+static inline void dns_flow_key(struct mw_flow_key *k, const char *local, const char *server,
+				uint16_t lport, uint8_t proto)
+{
+	struct mw_addr a;
+
+	memset(k, 0, sizeof(*k));
+	mw_addr_parse(local, &a);
+	memcpy(k->local_addr, a.addr, 16);
+	mw_addr_parse(server, &a);
+	memcpy(k->remote_addr, a.addr, 16);
+	k->local_port = htons(lport);
+	k->remote_port = htons(53);
+	k->proto = proto;
 }
 
 #endif

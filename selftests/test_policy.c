@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* test_policy.c - the block policy at scale, without nftables (nft NULL) and
  * without BPF maps: the index by prefix and the active counts kept as
- * entries come and go, checked against a walk after every step; and the time
- * a block request takes at 10k and 100k entries.
+ * entries come and go, checked against a walk after every step; each
+ * method's share of the cap; and the time a block request takes at 10k and
+ * 100k entries.
  *
  * Built with -DMW_POLICY_OLD against the policy before the index (see
  * selftests/bench/bench_policy.sh), only the timing is compiled: it fills the
@@ -499,6 +500,116 @@ static void t_ipv6(void *arg)
 	fixture_free(&f);
 }
 
+static enum mw_block_result share_block(struct mw_policy *p, const char *addr, const char *method)
+{
+	struct mw_block_req req = { .method = method, .reason = "unit" };
+	char msg[256];
+
+	mw_prefix_parse(addr, &req.target);
+	return mw_policy_block(p, &req, msg, sizeof(msg));
+}
+
+static void t_policy_share(void *arg)
+{
+	char dir[] = "/tmp/mw-unit-share-XXXXXX", addr[64], path[PATH_MAX], *line = NULL;
+	struct mw_allow allow = { 0 };
+	struct mw_policy p;
+	struct mw_config cfg;
+	struct mw_prefix pf;
+	enum mw_block_result r;
+	size_t cap = 0, lines = 0;
+	unsigned i;
+	FILE *f;
+
+	mw_config_defaults(&cfg);
+	ASSERT_EQ(cfg.method_share, 50, "default share: half the cap");
+	cfg.max_blocks = 3;
+	ASSERT_EQ(mw_policy_share_limit(&cfg), 1, "3 at 50%: one");
+	cfg.max_blocks = 1;
+	cfg.method_share = 1;
+	ASSERT_EQ(mw_policy_share_limit(&cfg), 1, "never less than one");
+	if (!ASSERT_TRUE(mkdtemp(dir), "temporary state directory"))
+		return;
+	snprintf(cfg.state_dir, sizeof(cfg.state_dir), "%s", dir);
+	cfg.max_blocks = 100;
+	cfg.method_share = 20;
+	if (!ASSERT_EQ(mw_policy_init(&p, &cfg, NULL, &allow, -1, -1), 0, "policy"))
+		return;
+	/* SSHDICT floods: 20 blocks, then its share is full */
+	for (i = 0; i < 25; i++) {
+		snprintf(addr, sizeof(addr), "198.51.100.%u", i + 1);
+		r = share_block(&p, addr, "SSHDICT");
+		ASSERT_EQ(r, i < 20 ? MW_BLOCKED : MW_REFUSED_SHARE, "SSHDICT up to its share");
+	}
+	ASSERT_EQ(p.refused_share[MW_M_SSHDICT], 5, "refusals counted under SSHDICT");
+	ASSERT_TRUE(p.share_warned[MW_M_SSHDICT], "warned");
+	/* a block in force is extended, never refused */
+	ASSERT_EQ(share_block(&p, "198.51.100.1", "SSHDICT"), MW_BLOCKED, "a repeat offender");
+	/* the other methods keep their room */
+	ASSERT_EQ(share_block(&p, "203.0.113.1", "BPATTERNS"), MW_BLOCKED, "BPATTERNS has room");
+	ASSERT_EQ(share_block(&p, "203.0.113.2", "DIRNET"), MW_BLOCKED, "DIRNET has room");
+	ASSERT_EQ(p.refused_share[MW_M_BPATTERNS], 0, "nothing refused to BPATTERNS");
+	/* the operator is held to the cap only */
+	for (i = 0; i < 80; i++) {
+		snprintf(addr, sizeof(addr), "192.0.2.%u", i + 1);
+		r = share_block(&p, addr, MW_METHOD_MANUAL);
+		ASSERT_EQ(r, i < 78 ? MW_BLOCKED : MW_REFUSED_CAP, "the operator up to the cap");
+	}
+	ASSERT_EQ(mw_policy_active(&p), 100, "the cap holds");
+	/* easing below 90% of the share warns again next time */
+	for (i = 0; i < 3; i++) {
+		char msg[256];
+
+		snprintf(addr, sizeof(addr), "198.51.100.%u", i + 1);
+		mw_prefix_parse(addr, &pf);
+		mw_policy_unblock(&p, &pf, msg, sizeof(msg));
+	}
+	share_block(&p, "198.51.100.200", "SSHDICT");
+	ASSERT_TRUE(!p.share_warned[MW_M_SSHDICT], "17 of 20: the warning is re-armed");
+	/* share 100: one pool */
+	cfg.method_share = 100;
+	for (i = 0; i < 4; i++) {
+		char msg[256];
+
+		snprintf(addr, sizeof(addr), "192.0.2.%u", i + 1);
+		mw_prefix_parse(addr, &pf);
+		mw_policy_unblock(&p, &pf, msg, sizeof(msg));
+	}
+	for (i = 0; i < 3; i++) {
+		snprintf(addr, sizeof(addr), "198.51.100.%u", 210 + i);
+		ASSERT_EQ(share_block(&p, addr, "SSHDICT"), MW_BLOCKED, "share 100: no share");
+	}
+	/* any bytes in a reason: kept as text, and the ledger line written */
+	{
+		struct mw_block_req req = { .method = "SSHDICT",
+					    .reason = "\x1b[2Jcomm \xff\xfe\xc3" };
+		char msg[256];
+
+		mw_prefix_parse("198.51.100.250", &req.target);
+		ASSERT_EQ(mw_policy_block(&p, &req, msg, sizeof(msg)), MW_BLOCKED, "evil reason");
+		ASSERT_STREQ(p.entries[p.n - 1].reason,
+			     "\\x1b[2Jcomm \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd",
+			     "reason sanitized");
+	}
+	ASSERT_EQ(mw_policy_save(&p), 0, "ledger written");
+	snprintf(path, sizeof(path), "%s/ledger.json", dir);
+	f = fopen(path, "r");
+	while (f && getline(&line, &cap, f) > 0) {
+		json_t *o = json_loads(line, 0, NULL);
+
+		ASSERT_TRUE(o, "ledger line is JSON");
+		json_decref(o);
+		lines++;
+	}
+	ASSERT_EQ(lines, p.n, "one ledger line per entry, none lost");
+	if (f)
+		fclose(f);
+	free(line);
+	unlink(path);
+	rmdir(dir);
+	mw_policy_free(&p);
+}
+
 #endif /* MW_POLICY_OLD */
 
 int main(int argc, char **argv)
@@ -508,6 +619,7 @@ int main(int argc, char **argv)
 #ifndef MW_POLICY_OLD
 	test_run("policy: 100k blocks, lookups, unblocks, expiry, re-block, flush", t_scale, NULL);
 	test_run("policy: the share per method from the kept counts", t_share, NULL);
+	test_run("policy: a share of the cap per method", t_policy_share, NULL);
 	test_run("policy: IPv6 /64 and /128, unblock by prefix and by address", t_ipv6, NULL);
 #endif
 	test_run("policy: time per request at 10k and 100k entries", t_bench, NULL);

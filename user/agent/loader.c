@@ -265,7 +265,6 @@ int mw_loader_load_variant(struct mw_loader *l, const struct mw_config *cfg, con
 
 	l->skel->rodata->mw_cfg.peek_packets = cfg->peek_packets;
 	l->skel->rodata->mw_cfg.peek_bytes = cfg->peek_bytes;
-	l->skel->rodata->mw_cfg.enforce = 1;
 	err = bpf_map__set_max_entries(l->skel->maps.mw_flows, cfg->max_flows);
 	/* the flows under observation: a quarter of the table, as by default */
 	if (!err)

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * test_dnstrust.c - BLACKLIST learns a listed name's addresses only from
- * the answer to a query the host sent its resolver, and only what lies on
- * the question's CNAME chain; learned addresses are bounded, expire, and
- * never enter the kernel's tries when allowlisted; a hit blocks only on a
- * flow the host opened. The agent's blacklist module runs on the real
- * programs' tries (loaded, not attached) with synthetic peek and flow
- * events, the lists from $MW_DATA. Needs root (BPF). Built with ASan.
+ * test_agent_blacklist.c - the agent's blacklist module (agent/blacklist.c)
+ * on the real programs' tries (loaded, not attached), with synthetic peek
+ * and flow events and the lists from $MW_DATA. BLACKLIST learns a listed
+ * name's addresses only from the answer to a query the host sent its
+ * resolver, and only what lies on the question's CNAME chain; learned
+ * addresses are bounded, expire, and never enter the kernel's tries when
+ * allowlisted; a hit blocks only on a flow the host opened. Needs root
+ * (BPF). Built with ASan.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -17,6 +18,7 @@
 
 #include "agent/blacklist.h"
 #include "detect/dirnet.h"
+#include "data.h"
 #include "dns_build.h"
 #include "enforce/allow.h"
 #include "agent/events.h"
@@ -34,7 +36,7 @@
 #define POOL "la01.supportxmr.com" /* coinblockerlists/list.txt:2347 */
 
 static struct mw_loader L;
-static char data_dir[512], tmp_dir[256];
+static char tmp_dir[256];
 
 struct fx {
 	struct mw_config cfg;
@@ -94,16 +96,7 @@ static void fx_free(struct fx *f)
 
 static void set_key(struct mw_flow_key *k, const char *remote, uint16_t lport, int tcp)
 {
-	struct mw_addr a;
-
-	memset(k, 0, sizeof(*k));
-	mw_addr_parse(LOCAL, &a);
-	memcpy(k->local_addr, a.addr, 16);
-	mw_addr_parse(remote, &a);
-	memcpy(k->remote_addr, a.addr, 16);
-	k->local_port = htons(lport);
-	k->remote_port = htons(53);
-	k->proto = tcp ? IPPROTO_TCP : IPPROTO_UDP;
+	dns_flow_key(k, LOCAL, remote, lport, tcp ? IPPROTO_TCP : IPPROTO_UDP);
 }
 
 static void peek(struct fx *f, const struct mw_flow_key *k, int dir, int host_opened,
@@ -170,10 +163,7 @@ static bool absent(struct fx *f, const char *addr)
 
 static const char *coinblocker(void)
 {
-	static char path[700];
-
-	snprintf(path, sizeof(path), "%s/blocklists/coinblockerlists/list.txt", data_dir);
-	return path;
+	return test_data_path("blocklists/coinblockerlists/list.txt");
 }
 
 static void t_query_answer(void *arg)
@@ -640,28 +630,26 @@ static void t_resolv_conf(void *arg)
 
 int main(int argc, char **argv)
 {
-	const char *d = getenv("MW_DATA");
 	struct mw_config cfg;
 	int err;
 
-	mw_log_prog = "test_dnstrust";
+	mw_log_prog = "test_agent_blacklist";
 	mw_log_level = MW_LOG_WARN;
 	mw_log_setup_libbpf();
-	snprintf(data_dir, sizeof(data_dir), "%s", d ? d : "selftests/data");
 	if (argc > 1)
 		test_filter = argv[1];
-	snprintf(tmp_dir, sizeof(tmp_dir), "/tmp/mw-dnstrust-XXXXXX");
+	snprintf(tmp_dir, sizeof(tmp_dir), "/tmp/mw-agent-blacklist-XXXXXX");
 	if (!mkdtemp(tmp_dir)) {
-		printf("test_dnstrust: cannot make a temporary directory\n0 passed, 1 failed\n");
+		printf("test_agent_blacklist: cannot make a temporary directory\n0 passed, 1 failed\n");
 		return 1;
 	}
 	mw_config_defaults(&cfg);
 	cfg.max_flows = 4096;
 	err = mw_loader_load(&L, &cfg, NULL);
 	if (err) {
-		printf("test_dnstrust: cannot load the programs (%s); are we root?\n",
+		printf("test_agent_blacklist: cannot load the programs (%s); are we root?\n",
 		       strerror(-err));
-		printf("test_dnstrust: 0 passed, 1 failed\n");
+		printf("test_agent_blacklist: 0 passed, 1 failed\n");
 		return 1;
 	}
 	test_run("query then its answer; a second answer; TCP; case", t_query_answer, NULL);
@@ -682,5 +670,5 @@ int main(int argc, char **argv)
 		if (system(cmd))
 			fprintf(stderr, "cannot remove %s\n", tmp_dir);
 	}
-	return test_summary("dnstrust");
+	return test_summary("agent_blacklist");
 }

@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * test_bpatterns.c - BPATTERNS' judge (detect/bpatterns.c) without a
+ * kernel: the rhythm scorer on flow samples of miners and of long-lived
+ * benign connections; the evidence a block needs (the host opened the
+ * flow, handshake in order) against forged, mid-stream, replayed and
+ * served flows; Stratum after leading whitespace. Built with ASan and
+ * UBSan.
+ */
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "detect/bpatterns.h"
+#include "parse/stratum.h"
+#include "peek_build.h"
+#include "test.h"
+
+static const struct mw_bpatterns_rhythm_cfg rcfg = {
+	.min_age_ms = 60000,
+	.min_pushes = 8,
+	.push_min_bytes = 100,
+	.push_max_bytes = 4096,
+	.gap_min_ms = 1000,
+	.gap_max_ms = 300000,
+	.max_cv_pct = 100,
+	.max_bytes_per_min = 65536,
+};
+
+#define SEC_NS 1000000000ULL
+
+/* A connection the host opened, sampled every @scan_s seconds for @total_s:
+ * @push_every_s: server push of @push_bytes payload (0: none); @ping_every_s:
+ * client request answered by the server in the same interval, @ping_bytes
+ * each way; returns whether the rhythm was reported, with @v. */
+static int play(unsigned scan_s, unsigned total_s, unsigned push_every_s, unsigned push_bytes,
+		unsigned ping_every_s, unsigned ping_bytes, unsigned submit_every_s,
+		struct mw_bpatterns_rhythm_verdict *v)
+{
+	struct mw_rhythm *r = mw_bpatterns_rhythm_new(&rcfg);
+	struct mw_flow_key k = { .remote_addr = { [10] = 0xff, [11] = 0xff, 203, 0, 113, 7 },
+				 .proto = 6 };
+	struct mw_flow f = { .first_ns = 1 * SEC_NS, .initiator = MW_DIR_OUT };
+	unsigned t;
+	int hit = 0;
+
+	for (t = 1; t <= total_s && !hit; t++) {
+		f.last_ns = (1 + t) * SEC_NS;
+		if (push_every_s && t % push_every_s == 0) {
+			f.data_packets[MW_DIR_IN]++, f.packets[MW_DIR_IN]++;
+			f.bytes[MW_DIR_IN] += 52 + push_bytes;
+			f.packets[MW_DIR_OUT]++, f.bytes[MW_DIR_OUT] += 52; /* the ACK */
+		}
+		if (ping_every_s && t % ping_every_s == 0) {
+			f.data_packets[MW_DIR_OUT]++, f.packets[MW_DIR_OUT]++;
+			f.bytes[MW_DIR_OUT] += 52 + ping_bytes;
+			f.data_packets[MW_DIR_IN]++, f.packets[MW_DIR_IN]++;
+			f.bytes[MW_DIR_IN] += 52 + ping_bytes;
+		}
+		if (submit_every_s && t % submit_every_s == 0) {
+			f.data_packets[MW_DIR_OUT]++, f.packets[MW_DIR_OUT]++;
+			f.bytes[MW_DIR_OUT] += 52 + 180;
+		}
+		if (t % scan_s == 0)
+			hit = mw_bpatterns_rhythm_sample(r, &k, &f, f.last_ns, v);
+	}
+	mw_bpatterns_rhythm_free(r);
+	return hit;
+}
+
+static void t_rhythm(void *arg)
+{
+	struct mw_bpatterns_rhythm_verdict v;
+
+	/* XMR over TLS: a 300-B job every 30 s, a share every 47 s */
+	ASSERT_EQ(play(2, 600, 30, 300, 0, 0, 47, &v), 1, "jobs every 30 s: a miner");
+	ASSERT_TRUE(v.mean_gap_s > 28 && v.mean_gap_s < 32, "mean gap about 30 s");
+	ASSERT_TRUE(v.mean_push_bytes >= 290 && v.mean_push_bytes <= 310, "push size about 300 B");
+	ASSERT_TRUE(v.score >= 60, "scored");
+	/* jobs faster than the scans: several per interval */
+	ASSERT_EQ(play(2, 120, 1, 250, 0, 0, 0, &v), 1, "a job every second, scanned every 2 s");
+	/* not yet: too young */
+	ASSERT_EQ(play(2, 50, 5, 300, 0, 0, 0, &v), 0, "younger than min_age: nothing yet");
+
+	/* a websocket-like keep-alive: the client pings, the server answers */
+	ASSERT_EQ(play(2, 900, 0, 0, 10, 40, 0, &v), 0, "ping/pong keep-alive is not a miner");
+	/* server pings (tiny), client pongs in the same interval */
+	ASSERT_EQ(play(2, 900, 15, 30, 0, 0, 0, &v), 0, "tiny server keep-alives are not jobs");
+	/* an SSH session left open: nothing at all, then a few keystrokes */
+	ASSERT_EQ(play(2, 900, 0, 0, 0, 0, 0, &v), 0, "an idle session is nothing");
+	/* a database pool: queries from the client, answers in the same interval */
+	ASSERT_EQ(play(2, 900, 0, 0, 7, 600, 0, &v), 0, "queries and answers are not jobs");
+	/* a video or file stream: big pushes, high volume */
+	ASSERT_EQ(play(2, 900, 1, 60000, 0, 0, 0, &v), 0, "a stream is not a miner");
+}
+
+/* A peek of @msg as the datapath sends it, with the flow's evidence. */
+static void peek_of(struct mw_event_peek *ev, const char *msg, uint8_t dir, uint8_t initiator,
+		    uint8_t handshake, uint8_t host_opened)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->hdr.type = MW_EV_PEEK;
+	ev->hdr.dir = dir;
+	ev->key.proto = IPPROTO_TCP;
+	ev->len = (uint16_t)strlen(msg);
+	memcpy(ev->data, msg, ev->len);
+	ev->initiator = initiator;
+	ev->handshake = handshake;
+	ev->host_opened = host_opened;
+}
+
+/* Issue 15: one forged packet carrying mining.subscribe must not name a
+ * pool; the host's own verified login must. */
+static void t_evidence(void *arg)
+{
+	static const char subscribe[] =
+		"{\"id\":1,\"method\":\"mining.subscribe\",\"params\":[]}\n";
+	struct mw_event_peek ev;
+	struct mw_bp_decision d;
+	struct mw_stratum m;
+	struct mw_flow table = { 0 };
+
+	/* the host sent the SYN, the handshake completed in order */
+	peek_of(&ev, subscribe, MW_DIR_OUT, MW_DIR_OUT, 1, 1);
+	ASSERT_EQ(mw_bpatterns_judge_peek(&ev, NULL, &m, &d), 1, "host-opened: Stratum");
+	ASSERT_TRUE(d.block, "host-opened, handshake in order: block the pool");
+	ASSERT_STREQ(mw_evidence_name(d.evidence), "host-opened, tcp-handshake", "evidence");
+	ASSERT_STREQ(d.role, "host is the miner", "role");
+	ASSERT_STREQ(d.sent_by, "client", "the host sent it");
+
+	/* the spoof of issue 15: one PA packet, no handshake, initiator unknown */
+	peek_of(&ev, subscribe, MW_DIR_IN, MW_INIT_UNKNOWN, 0, 0);
+	ASSERT_EQ(mw_bpatterns_judge_peek(&ev, NULL, &m, &d), 1, "midstream: still Stratum");
+	ASSERT_TRUE(!d.block, "midstream: never a block");
+	ASSERT_STREQ(mw_evidence_name(d.evidence), "midstream", "evidence midstream");
+	ASSERT_STREQ(d.role, "unverified", "unverified");
+	/* a table entry saying otherwise does not help a flow the host did not open */
+	table.host_opened = 1, table.handshake = 1;
+	mw_bpatterns_judge_peek(&ev, &table, &m, &d);
+	ASSERT_TRUE(!d.block, "midstream, whatever the table says now: no block");
+
+	/* a forged SYN then the payload: remote-opened, half-open */
+	peek_of(&ev, subscribe, MW_DIR_IN, MW_DIR_IN, 0, 0);
+	mw_bpatterns_judge_peek(&ev, NULL, &m, &d);
+	ASSERT_TRUE(!d.block, "remote-opened without a handshake: no block");
+	ASSERT_STREQ(mw_evidence_name(d.evidence), "remote-opened, unverified", "evidence");
+
+	/* a real miner connected to a pool this host runs */
+	peek_of(&ev, subscribe, MW_DIR_IN, MW_DIR_IN, 1, 0);
+	mw_bpatterns_judge_peek(&ev, NULL, &m, &d);
+	ASSERT_TRUE(!d.block, "the host serves Stratum: its clients are not blocked");
+	ASSERT_STREQ(d.role, "this host serves Stratum", "reported as serving");
+	ASSERT_STREQ(d.sent_by, "client", "the remote client sent it");
+
+	/* a packet claiming the host's own address, from the wire (a replay) */
+	peek_of(&ev, subscribe, MW_DIR_OUT, MW_DIR_OUT, 1, 0);
+	mw_bpatterns_judge_peek(&ev, NULL, &m, &d);
+	ASSERT_TRUE(!d.block, "replayed: no block, even with a handshake");
+	ASSERT_STREQ(mw_evidence_name(d.evidence), "replayed", "evidence replayed");
+
+	/* the host's SYN, data on the handshake's last ACK: the table has the
+	 * completed handshake by the time the agent reads it */
+	peek_of(&ev, subscribe, MW_DIR_OUT, MW_DIR_OUT, 0, 1);
+	mw_bpatterns_judge_peek(&ev, NULL, &m, &d);
+	ASSERT_TRUE(!d.block, "host-opened, handshake not seen: no block");
+	ASSERT_STREQ(mw_evidence_name(d.evidence), "host-opened, tcp-syn", "evidence tcp-syn");
+	table.host_opened = 1, table.handshake = 1;
+	mw_bpatterns_judge_peek(&ev, &table, &m, &d);
+	ASSERT_TRUE(d.block, "host-opened, handshake complete in the table: block");
+	table.handshake = 0;
+	mw_bpatterns_judge_peek(&ev, &table, &m, &d);
+	ASSERT_TRUE(!d.block, "still half-open in the table: no block");
+
+	/* the pool's answer on the host's verified connection */
+	peek_of(&ev,
+		"{\"id\":1,\"jsonrpc\":\"2.0\",\"error\":null,\"result\":{\"id\":\"1\",\"job\":{\"blob\":\"0707\",\"job_id\":\"a\"},\"status\":\"OK\"}}\n",
+		MW_DIR_IN, MW_DIR_OUT, 1, 1);
+	ASSERT_EQ(mw_bpatterns_judge_peek(&ev, NULL, &m, &d), 1, "the pool's login answer");
+	ASSERT_TRUE(d.block, "blocks");
+	ASSERT_STREQ(d.sent_by, "pool", "sent by the pool");
+
+	/* not Stratum, UDP, or no payload: nothing */
+	peek_of(&ev, "{\"jsonrpc\":\"2.0\",\"method\":\"eth_blockNumber\",\"params\":[],\"id\":1}",
+		MW_DIR_OUT, MW_DIR_OUT, 1, 1);
+	ASSERT_EQ(mw_bpatterns_judge_peek(&ev, NULL, &m, &d), 0, "JSON-RPC is not Stratum");
+	peek_of(&ev, subscribe, MW_DIR_OUT, MW_DIR_OUT, 0, 1);
+	ev.key.proto = IPPROTO_UDP;
+	ASSERT_EQ(mw_bpatterns_judge_peek(&ev, NULL, &m, &d), 0, "UDP: not judged");
+	peek_of(&ev, subscribe, MW_DIR_OUT, MW_DIR_OUT, 1, 1);
+	ev.len = MW_PEEK_MAX + 1;
+	ASSERT_EQ(mw_bpatterns_judge_peek(&ev, NULL, &m, &d), 0, "a length past the copy: refused");
+
+	/* the rhythm's flows: only the host's verified connections block */
+	mw_bpatterns_decide(IPPROTO_TCP, MW_DIR_OUT, 1, 1, &d);
+	ASSERT_TRUE(d.block, "rhythm on a host-opened verified flow: block");
+	mw_bpatterns_decide(IPPROTO_TCP, MW_DIR_OUT, 1, 0, &d);
+	ASSERT_TRUE(!d.block, "rhythm on a replayed flow: no block");
+}
+
+static void t_stratum_ws(void *arg)
+{
+	static const char login[] =
+		"{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"login\",\"params\":{\"login\":\"4x\",\"pass\":\"x\",\"agent\":\"XMRig/6.21.0\"}}\n";
+	static const char *const lead[] = { "\n",    " ",	 "\r\n",
+					    "\t \n", "\n\n\n\n", "               " };
+	static const char api[] =
+		"\n  {\"jsonrpc\":\"2.0\",\"method\":\"eth_blockNumber\",\"params\":[],\"id\":1}\n";
+	struct mw_bp_decision d;
+	struct mw_event_peek ev;
+	struct mw_stratum m;
+	char buf[256], what[80];
+	size_t i;
+
+	for (i = 0; i < sizeof(lead) / sizeof(lead[0]); i++) {
+		snprintf(buf, sizeof(buf), "%s%s", lead[i], login);
+		snprintf(what, sizeof(what), "Stratum after %zu bytes of whitespace",
+			 strlen(lead[i]));
+		ev = host_peek(buf, strlen(buf), 1, false);
+		ASSERT_EQ(mw_stratum_may_start(ev.data, ev.len), 1, what);
+		ASSERT_EQ(mw_bpatterns_judge_peek(&ev, NULL, &m, &d), 1, what);
+		ASSERT_STREQ(m.method, "login", what);
+		ASSERT_TRUE(d.block, "the host's verified flow: blocked");
+	}
+	/* the datapath looks at MW_PEEK_WS_MAX bytes: '{' must be among them */
+	memset(buf, ' ', MW_PEEK_WS_MAX);
+	snprintf(buf + MW_PEEK_WS_MAX - 1, sizeof(buf) - MW_PEEK_WS_MAX, "%s", login);
+	ASSERT_EQ(mw_stratum_may_start((const uint8_t *)buf, strlen(buf)), 1,
+		  "'{' at the last byte looked at");
+	memset(buf, ' ', 40);
+	snprintf(buf + 40, sizeof(buf) - 40, "%s", login);
+	ev = host_peek(buf, strlen(buf), 1, false);
+	ASSERT_EQ(mw_stratum_may_start(ev.data, ev.len), 1,
+		  "'{' past the bytes looked at, whitespace all through them: looked at");
+	ASSERT_EQ(mw_bpatterns_judge_peek(&ev, NULL, &m, &d), 1, "Stratum after 40 blanks");
+	ASSERT_EQ(mw_stratum_may_start((const uint8_t *)"\n\n", 2), 0, "whitespace alone");
+	ASSERT_EQ(mw_stratum_may_start((const uint8_t *)"x{", 2), 0, "other bytes first");
+	ASSERT_EQ(mw_stratum_may_start((const uint8_t *)"\0{", 2), 0, "a NUL is no whitespace");
+	ASSERT_EQ(mw_stratum_may_start((const uint8_t *)"  ", 2), 0, "whitespace only");
+
+	/* an ordinary JSON API call after whitespace is still not Stratum */
+	ev = host_peek(api, strlen(api), 1, false);
+	ASSERT_EQ(mw_stratum_may_start(ev.data, ev.len), 1, "JSON API after whitespace: looked at");
+	ASSERT_EQ(mw_bpatterns_judge_peek(&ev, NULL, &m, &d), 0, "and not Stratum");
+	/* the bytes of a ClientHello's continuation are no message */
+	ev = host_peek(login, strlen(login), 1, true);
+	ASSERT_EQ(mw_bpatterns_judge_peek(&ev, NULL, &m, &d), 0,
+		  "a continuation copy is not parsed");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1)
+		test_filter = argv[1];
+	test_run("rhythm: miners and long-lived benign connections", t_rhythm, NULL);
+	test_run("evidence: a pool is blocked only on the host's verified flow", t_evidence, NULL);
+	test_run("stratum: after leading whitespace", t_stratum_ws, NULL);
+	return test_summary("bpatterns");
+}
