@@ -201,9 +201,9 @@ int mw_agent_blacklist_init(struct mw_agent_blacklist *a, const struct mw_config
 	a->resolv_conf = MW_RESOLV_CONF;
 	a->resolved_conf = MW_RESOLVED_CONF;
 	mw_agent_blacklist_dns_resolvers(a);
-	err = mw_dnsq_init(&a->queries, MW_DNSQ_CAP_DEFAULT, MW_DNSQ_TTL_DEFAULT_NS);
+	err = mw_dnsq_init(&a->queries, NULL);
 	if (!err)
-		err = mw_reasm_init(&a->tls, MW_REASM_FLOWS, MW_REASM_TTL_NS);
+		err = mw_reasm_init(&a->tls, NULL);
 	if (err)
 		return err;
 	snprintf(a->state_path, sizeof(a->state_path), "%s/blacklists", cfg->state_dir);
