@@ -6,6 +6,7 @@
  * blacklist_lists.c, DNS answers: blacklist_dns.c, hits and detections:
  * blacklist_hits.c, control requests: blacklist_control.c).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
