@@ -22,6 +22,7 @@
 #include "dns_build.h"
 #include "enforce/allow.h"
 #include "agent/events.h"
+#include "agent/env.h"
 #include "agent/loader.h"
 #include "agent/localaddr.h"
 #include "lib/log.h"
@@ -49,6 +50,7 @@ struct fx {
 
 static int fx_init(struct fx *f, const char *lists, uint64_t learned_max)
 {
+	struct mw_env env;
 	char path[600];
 	FILE *rc;
 	int err;
@@ -68,9 +70,12 @@ static int fx_init(struct fx *f, const char *lists, uint64_t learned_max)
 	snprintf(f->events_path, sizeof(f->events_path), "%s/events.json", tmp_dir);
 	unlink(f->events_path);
 	mw_eve_open(&f->eve, f->events_path);
-	err = mw_agent_blacklist_init(&f->a, &f->cfg, L.skel->obj, &L.skel->bss->mw_bl_enforce,
-				      &L.skel->bss->mw_bl_entries, NULL, &f->allow, &f->eve,
-				      &f->events);
+	env = (struct mw_env){ .cfg = &f->cfg,
+			       .loader = &L,
+			       .allow = &f->allow,
+			       .eve = &f->eve,
+			       .events = &f->events };
+	err = mw_agent_blacklist_init(&f->a, &env);
 	if (err)
 		return err;
 	/* the host's resolver, as its resolv.conf names it */

@@ -14,9 +14,12 @@
 
 #include "agent/blacklist.h"
 #include "agent/blacklist_priv.h"
+#include "agent/env.h"
+#include "agent/loader.h"
 #include "agent/localaddr.h"
 #include "lib/log.h"
 #include "lib/util.h"
+#include "minewall.skel.h"
 
 #define MAX_PROTECT 1024
 
@@ -180,11 +183,10 @@ static struct mw_bl_cfg bl_cfg(const struct mw_config *cfg)
 	return (struct mw_bl_cfg){ .learned_max = cfg->bl_learned_max };
 }
 
-int mw_agent_blacklist_init(struct mw_agent_blacklist *a, const struct mw_config *cfg,
-			    struct bpf_object *obj, volatile uint32_t *enforce,
-			    volatile uint32_t *entries, struct mw_policy *policy,
-			    struct mw_allow *allow, struct mw_eve *eve, struct mw_events *events)
+int mw_agent_blacklist_init(struct mw_agent_blacklist *a, const struct mw_env *env)
 {
+	const struct mw_config *cfg = env->cfg;
+	struct minewall_bpf *skel = env->loader->skel;
 	struct mw_event_sink sink = { .blacklist = mw_agent_blacklist_hits_flow,
 				      .new_public = mw_agent_blacklist_hits_new_public,
 				      .peek = on_peek,
@@ -195,9 +197,9 @@ int mw_agent_blacklist_init(struct mw_agent_blacklist *a, const struct mw_config
 
 	memset(a, 0, sizeof(*a));
 	a->cfg = cfg;
-	a->policy = policy;
-	a->allow = allow;
-	a->eve = eve;
+	a->policy = env->policy;
+	a->allow = env->allow;
+	a->eve = env->eve;
 	mw_bl_init(&a->bl, &bc);
 	a->resolv_conf = MW_RESOLV_CONF;
 	a->resolved_conf = MW_RESOLVED_CONF;
@@ -208,19 +210,19 @@ int mw_agent_blacklist_init(struct mw_agent_blacklist *a, const struct mw_config
 	if (err)
 		return err;
 	snprintf(a->state_path, sizeof(a->state_path), "%s/blacklists", cfg->state_dir);
-	err = mw_blacklist_maps_open(&a->k, obj, entries);
+	err = mw_blacklist_maps_open(&a->k, skel->obj, &skel->bss->mw_bl_entries);
 	a->k.learned_room = a->bl.learned_max;
 	if (err) {
 		pr_warn("blacklist maps missing from the BPF object\n");
 		return err;
 	}
-	a->enforce = enforce;
-	*enforce = cfg->bl_block && !cfg->dry_run;
+	a->enforce = &skel->bss->mw_bl_enforce;
+	*a->enforce = cfg->bl_block && !cfg->dry_run;
 	mw_agent_blacklist_lists_load(a);
 	err = mw_agent_blacklist_apply(a);
 	if (err)
 		return err;
-	return mw_events_add_sink(events, &sink);
+	return mw_events_add_sink(env->events, &sink);
 }
 
 void mw_agent_blacklist_free(struct mw_agent_blacklist *a)

@@ -25,7 +25,7 @@
 #include "output/eve.h"
 #include "parse/dns.h"
 
-struct bpf_object;
+struct mw_env;
 
 /*
  * Called with every DNS answer the agent verified: it answers a query the
@@ -80,14 +80,12 @@ struct mw_agent_blacklist {
 };
 
 /*
- * Finds the maps in @obj, loads the lists (config, then run-time ones from
- * the state directory), puts them in force and registers on @events.
- * Returns 0 or -errno; a list that fails to load is reported and skipped.
+ * Finds the maps in @env's programs, loads the lists (config, then run-time
+ * ones from the state directory), puts them in force and registers on
+ * @env's events. Returns 0 or -errno; a list that fails to load is reported
+ * and skipped.
  */
-int mw_agent_blacklist_init(struct mw_agent_blacklist *a, const struct mw_config *cfg,
-			    struct bpf_object *obj, volatile uint32_t *enforce,
-			    volatile uint32_t *entries, struct mw_policy *policy,
-			    struct mw_allow *allow, struct mw_eve *eve, struct mw_events *events);
+int mw_agent_blacklist_init(struct mw_agent_blacklist *a, const struct mw_env *env);
 void mw_agent_blacklist_free(struct mw_agent_blacklist *a);
 /* Hands every verified DNS answer to @fn(@arg, ...) from now on. */
 void mw_agent_blacklist_on_dns_answer(struct mw_agent_blacklist *a, mw_bl_dns_answer_fn fn,

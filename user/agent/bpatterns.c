@@ -9,6 +9,8 @@
 #include <bpf/bpf.h>
 
 #include "agent/bpatterns.h"
+#include "agent/env.h"
+#include "agent/loader.h"
 #include "lib/flowtable.h"
 #include "lib/log.h"
 #include "agent/process.h"
@@ -282,10 +284,9 @@ void mw_agent_bpatterns_cycle(struct mw_agent_bpatterns *a, uint64_t now_ns)
 	}
 }
 
-int mw_agent_bpatterns_init(struct mw_agent_bpatterns *a, const struct mw_config *cfg, int owner_fd,
-			    int flows_fd, struct mw_policy *policy, struct mw_eve *eve,
-			    struct mw_events *events, struct mw_flow_scan *scan)
+int mw_agent_bpatterns_init(struct mw_agent_bpatterns *a, const struct mw_env *env)
 {
+	const struct mw_config *cfg = env->cfg;
 	struct mw_event_sink sink = {
 		.peek = on_peek, .new_public = on_new_public, .flow_end = on_flow_end, .arg = a
 	};
@@ -293,10 +294,10 @@ int mw_agent_bpatterns_init(struct mw_agent_bpatterns *a, const struct mw_config
 
 	memset(a, 0, sizeof(*a));
 	a->cfg = cfg;
-	a->owner_fd = owner_fd;
-	a->flows_fd = flows_fd;
-	a->policy = policy;
-	a->eve = eve;
+	a->owner_fd = mw_loader_map_fd(env->loader, MW_MAP_OWNER);
+	a->flows_fd = mw_loader_map_fd(env->loader, MW_MAP_FLOWS);
+	a->policy = env->policy;
+	a->eve = env->eve;
 	a->keys = calloc(MW_RHYTHM_CYCLE_MAX, sizeof(*a->keys));
 	a->first = calloc(MW_RHYTHM_CYCLE_MAX, sizeof(*a->first));
 	if (!a->keys || !a->first)
@@ -308,9 +309,8 @@ int mw_agent_bpatterns_init(struct mw_agent_bpatterns *a, const struct mw_config
 		if (!a->rhythm)
 			return -ENOMEM;
 	}
-	scan->visit = visit;
-	scan->visit_arg = a;
-	return mw_events_add_sink(events, &sink);
+	mw_flow_scan_on_visit(env->scan, visit, a);
+	return mw_events_add_sink(env->events, &sink);
 }
 
 void mw_agent_bpatterns_free(struct mw_agent_bpatterns *a)

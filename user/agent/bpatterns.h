@@ -49,9 +49,11 @@ struct mw_agent_bpatterns {
 /* Connections sampled by key every cycle, at most; beyond, at each sweep. */
 #define MW_RHYTHM_CYCLE_MAX 4096
 
-int mw_agent_bpatterns_init(struct mw_agent_bpatterns *a, const struct mw_config *cfg, int owner_fd,
-			    int flows_fd, struct mw_policy *policy, struct mw_eve *eve,
-			    struct mw_events *events, struct mw_flow_scan *scan);
+struct mw_env;
+
+/* Registers on @env's events and, for the rhythm, on its sweep. Returns 0
+ * or -errno. */
+int mw_agent_bpatterns_init(struct mw_agent_bpatterns *a, const struct mw_env *env);
 void mw_agent_bpatterns_free(struct mw_agent_bpatterns *a);
 /* Every agent cycle: samples the tracked connections. */
 void mw_agent_bpatterns_cycle(struct mw_agent_bpatterns *a, uint64_t now_ns);

@@ -13,6 +13,8 @@
 
 #include "agent/dict.h"
 #include "agent/dict_cfg.h"
+#include "agent/env.h"
+#include "agent/loader.h"
 #include "lib/log.h"
 #include "lib/util.h"
 
@@ -169,7 +171,9 @@ static int confirm_login(void *arg, unsigned svc, const struct mw_flow_key *key)
 	return 0;
 }
 
-void mw_agent_dict_writers(struct mw_agent_detect *ad, int writer_fd)
+/* The map of SSH connections' writers, -1 for none: the host's word on the
+ * logins the detector sees. */
+static void read_writers(struct mw_agent_detect *ad, int writer_fd)
 {
 	/* OpenSSH's privilege-separation user: "sshd" everywhere it ships */
 	struct passwd *pw = getpwnam("sshd");
@@ -188,24 +192,29 @@ static bool may_aggregate(void *arg, const struct mw_prefix *p)
 	return !ad->allow || !mw_allow_match(ad->allow, p);
 }
 
-int mw_agent_dict_init(struct mw_agent_detect *ad, const struct mw_config *cfg,
-		       struct mw_policy *policy, struct mw_allow *allow, struct mw_events *events)
+int mw_agent_dict_init(struct mw_agent_detect *ad, const struct mw_env *env)
 {
 	struct mw_event_sink sink = { .burst = on_burst, .flow_end = on_flow_end, .arg = ad };
+	const struct mw_config *cfg = env->cfg;
 	struct mw_dict_cfg dc = mw_agent_dict_cfg(cfg);
+	int err;
 
 	memset(ad, 0, sizeof(*ad));
-	ad->writer_fd = -1;
+	err = mw_agent_dict_ports(cfg, mw_loader_map_fd(env->loader, MW_MAP_SVC));
+	if (err)
+		return err;
 	ad->cfg = cfg;
-	ad->policy = policy;
-	ad->allow = allow;
+	ad->policy = env->policy;
+	ad->allow = env->allow;
+	ad->eve = env->eve;
 	ad->dict = mw_dict_new(&dc, on_detection, ad);
 	if (!ad->dict)
 		return -ENOMEM;
 	mw_dict_on_login(ad->dict, on_login);
 	mw_dict_on_prefix(ad->dict, may_aggregate);
 	mw_dict_on_confirm(ad->dict, confirm_login);
-	return mw_events_add_sink(events, &sink);
+	read_writers(ad, mw_loader_map_fd(env->loader, MW_MAP_SSH_WRITER));
+	return mw_events_add_sink(env->events, &sink);
 }
 
 void mw_agent_dict_free(struct mw_agent_detect *ad)

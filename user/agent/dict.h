@@ -23,11 +23,12 @@ struct mw_agent_detect {
 	uint64_t logins_refuted; /* SSH login shapes the host said were no login */
 };
 
-int mw_agent_dict_init(struct mw_agent_detect *ad, const struct mw_config *cfg,
-		       struct mw_policy *policy, struct mw_allow *allow, struct mw_events *events);
-/* The map of SSH connections' writers (mw_ssh_writer), -1 for none: the
- * host's word on the logins the detector sees. */
-void mw_agent_dict_writers(struct mw_agent_detect *ad, int writer_fd);
+struct mw_env;
+
+/* Sets the protected ports, reads the host's word on SSH logins from the map
+ * of SSH connections' writers (mw_ssh_writer) and registers on @env's events.
+ * Returns 0 or -errno. */
+int mw_agent_dict_init(struct mw_agent_detect *ad, const struct mw_env *env);
 void mw_agent_dict_free(struct mw_agent_detect *ad);
 void mw_agent_dict_tick(struct mw_agent_detect *ad, uint64_t now_ns);
 /* Writes enum mw_svc of every local port into the mw_svc map. */

@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "agent/dirnet.h"
+#include "agent/env.h"
+#include "agent/loader.h"
 #include "lib/flowtable.h"
 #include "lib/log.h"
 #include "agent/process.h"
@@ -255,10 +257,9 @@ void mw_agent_dirnet_dns_answer(struct mw_agent_dirnet *a, const struct mw_dns_m
 	mw_dirnet_dns_answer(&a->d, msg, on_chain, now_ns);
 }
 
-int mw_agent_dirnet_init(struct mw_agent_dirnet *a, const struct mw_config *cfg, int owner_fd,
-			 struct mw_policy *policy, struct mw_allow *allow, struct mw_eve *eve,
-			 struct mw_events *events)
+int mw_agent_dirnet_init(struct mw_agent_dirnet *a, const struct mw_env *env)
 {
+	const struct mw_config *cfg = env->cfg;
 	struct mw_event_sink sink = { .new_public = on_new_public, .arg = a };
 	struct mw_dirnet_cfg dc = { 0 };
 	json_error_t jerr;
@@ -266,10 +267,10 @@ int mw_agent_dirnet_init(struct mw_agent_dirnet *a, const struct mw_config *cfg,
 
 	memset(a, 0, sizeof(*a));
 	a->cfg = cfg;
-	a->owner_fd = owner_fd;
-	a->policy = policy;
-	a->allow = allow;
-	a->eve = eve;
+	a->owner_fd = mw_loader_map_fd(env->loader, MW_MAP_OWNER);
+	a->policy = env->policy;
+	a->allow = env->allow;
+	a->eve = env->eve;
 	a->pending = calloc(MW_DIRNET_PENDING_MAX, sizeof(*a->pending));
 	if (!a->pending)
 		return -ENOMEM;
@@ -299,7 +300,7 @@ int mw_agent_dirnet_init(struct mw_agent_dirnet *a, const struct mw_config *cfg,
 	if (a->d.learn_until_s)
 		pr_info("dirnet: learning the host's outbound destinations for %llds\n",
 			(long long)(a->d.learn_until_s - time(NULL)));
-	return mw_events_add_sink(events, &sink);
+	return mw_events_add_sink(env->events, &sink);
 }
 
 void mw_agent_dirnet_free(struct mw_agent_dirnet *a)

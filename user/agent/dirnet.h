@@ -44,9 +44,11 @@ struct mw_agent_dirnet {
 /* DIRNET reports a minute at most for flows the host did not open. */
 #define MW_DIRNET_UNVERIFIED_PER_MIN 20
 
-int mw_agent_dirnet_init(struct mw_agent_dirnet *a, const struct mw_config *cfg, int owner_fd,
-			 struct mw_policy *policy, struct mw_allow *allow, struct mw_eve *eve,
-			 struct mw_events *events);
+struct mw_env;
+
+/* Loads the baseline from the state directory (or starts learning) and
+ * registers on @env's events. Returns 0 or -errno. */
+int mw_agent_dirnet_init(struct mw_agent_dirnet *a, const struct mw_env *env);
 /* Saves the baseline if it changed. */
 void mw_agent_dirnet_free(struct mw_agent_dirnet *a);
 void mw_agent_dirnet_reload(struct mw_agent_dirnet *a);

@@ -117,12 +117,26 @@ int mw_flow_scan_run(struct mw_flow_scan *fs, const struct mw_config *cfg, uint6
 	return 0;
 }
 
-uint64_t mw_flow_scan_evictions(const struct mw_flow_scan *fs, uint64_t inserts)
+uint64_t mw_flow_scan_evictions(struct mw_flow_scan *fs, uint64_t inserts)
 {
+	int64_t ev;
+
+	if (!fs->have_baseline) {
+		fs->inserts0 = inserts;
+		fs->live0 = fs->live;
+		fs->deleted = 0;
+		fs->have_baseline = 1;
+	}
 	/* every insert since the baseline is either still live, deleted by
 	 * us, or was evicted by the LRU */
-	int64_t ev = (int64_t)(inserts - fs->inserts0) - (int64_t)fs->deleted -
-		     ((int64_t)fs->live - (int64_t)fs->live0);
+	ev = (int64_t)(inserts - fs->inserts0) - (int64_t)fs->deleted -
+	     ((int64_t)fs->live - (int64_t)fs->live0);
 
 	return ev > 0 ? (uint64_t)ev : 0;
+}
+
+void mw_flow_scan_on_visit(struct mw_flow_scan *fs, mw_flow_visit_fn fn, void *arg)
+{
+	fs->visit = fn;
+	fs->visit_arg = arg;
 }

@@ -12,14 +12,15 @@
 #include "parse/config.h"
 #include "agent/events.h"
 
+/* Called for every flow that stays, for detectors that watch flows over time. */
+typedef void (*mw_flow_visit_fn)(void *arg, const struct mw_flow_key *key, const struct mw_flow *f,
+				 uint64_t now_ns);
+
 struct mw_flow_scan {
 	int flows_fd;
 	int watched_fd; /* mw_watched: copies of the flows under observation; 0 none */
 	struct mw_events *events;
-	/* called for every flow that stays, for detectors that watch flows
-	 * over time */
-	void (*visit)(void *arg, const struct mw_flow_key *key, const struct mw_flow *f,
-		      uint64_t now_ns);
+	mw_flow_visit_fn visit; /* mw_flow_scan_on_visit */
 	void *visit_arg;
 	/* totals since the agent started */
 	uint64_t idle_ended;
@@ -37,10 +38,13 @@ struct mw_flow_scan {
 /* Expiry time of a flow in ms, by its protocol and state. */
 uint64_t mw_flow_scan_timeout_ms(const struct mw_config *cfg, const struct mw_flow_key *key,
 				 const struct mw_flow *f);
+/* Calls @fn(@arg, ...) for every flow that stays, from the next scan on. */
+void mw_flow_scan_on_visit(struct mw_flow_scan *fs, mw_flow_visit_fn fn, void *arg);
 /* One scan at CLOCK_MONOTONIC time @now_ns. Returns 0 or -errno. */
 int mw_flow_scan_run(struct mw_flow_scan *fs, const struct mw_config *cfg, uint64_t now_ns);
-/* Flows the LRU evicted since the first scan, given the datapath's
- * flow_inserts counter. */
-uint64_t mw_flow_scan_evictions(const struct mw_flow_scan *fs, uint64_t inserts);
+/* Flows the LRU evicted since the first call, given the datapath's
+ * flow_inserts counter: call after each scan (the first call takes the
+ * baseline). */
+uint64_t mw_flow_scan_evictions(struct mw_flow_scan *fs, uint64_t inserts);
 
 #endif

@@ -4,7 +4,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent/env.h"
 #include "agent/ipfix.h"
+#include "parse/config.h"
 #include "lib/log.h"
 
 /* RFC 5102 flowEndReason */
@@ -86,20 +88,19 @@ static void on_flow_end(void *arg, const struct mw_event_flow *ev)
 	}
 }
 
-int mw_agent_ipfix_init(struct mw_agent_ipfix *a, const char *endpoint, struct mw_events *events,
-			struct mw_eve *eve)
+int mw_agent_ipfix_init(struct mw_agent_ipfix *a, const struct mw_env *env)
 {
 	struct mw_event_sink sink = { .flow_end = on_flow_end, .arg = a };
 	int err;
 
 	memset(a, 0, sizeof(*a));
-	err = mw_ipfix_open(&a->x, endpoint, (uint32_t)getpid());
+	err = mw_ipfix_open(&a->x, env->cfg->ipfix, (uint32_t)getpid());
 	if (err)
 		return err;
-	eve->on_detection = on_detection;
-	eve->on_detection_arg = a;
+	env->eve->on_detection = on_detection;
+	env->eve->on_detection_arg = a;
 	mw_ipfix_flush(&a->x, time(NULL)); /* the templates, at once */
-	return mw_events_add_sink(events, &sink);
+	return mw_events_add_sink(env->events, &sink);
 }
 
 void mw_agent_ipfix_tick(struct mw_agent_ipfix *a)

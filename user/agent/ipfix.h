@@ -22,9 +22,11 @@ struct mw_agent_ipfix {
 	unsigned mark_pos;
 };
 
-/* Exports to @endpoint; registers on @events and on @eve's detections. */
-int mw_agent_ipfix_init(struct mw_agent_ipfix *a, const char *endpoint, struct mw_events *events,
-			struct mw_eve *eve);
+struct mw_env;
+
+/* Exports to the configured collector; registers on @env's events and on
+ * the detections its eve writes. Returns 0 or -errno. */
+int mw_agent_ipfix_init(struct mw_agent_ipfix *a, const struct mw_env *env);
 void mw_agent_ipfix_tick(struct mw_agent_ipfix *a);
 void mw_agent_ipfix_free(struct mw_agent_ipfix *a);
 

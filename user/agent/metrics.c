@@ -119,7 +119,7 @@ void mw_agent_metrics(void *arg, FILE *out)
 	one(out, "minewall_flows_ended_total", "counter", "Flows that ended (FIN, RST, idle).",
 	    (double)(v->events->received[MW_EV_FLOW_END]));
 	one(out, "minewall_flow_evictions_total", "counter",
-	    "Flows the LRU table evicted (estimate).", (double)v->evictions);
+	    "Flows the LRU table evicted (estimate).", (double)v->heartbeat->evictions);
 
 	head(out, "minewall_detections_total", "counter", "Detections, by method.");
 	for (i = 0; i < MW_M_OTHER; i++)
@@ -193,7 +193,7 @@ void mw_agent_metrics(void *arg, FILE *out)
 	fprintf(out, "minewall_events_total{type=\"burst\"} %llu\n",
 		(unsigned long long)v->events->received[MW_EV_BURST]);
 	one(out, "minewall_poll_lag_seconds", "gauge",
-	    "How late the agent's latest periodic cycle ran.", (double)v->lag_ns / 1e9);
+	    "How late the agent's latest periodic cycle ran.", (double)*v->lag_ns / 1e9);
 	one(out, "minewall_flow_scan_seconds", "gauge", "Duration of the latest flow-table scan.",
 	    (double)v->scan->scan_ns / 1e9);
 	if (v->bl) {

@@ -27,7 +27,11 @@ struct mw_metrics_view {
 	const struct mw_server *metrics_srv, *control_srv;
 	volatile const uint32_t *nr_blocked, *nr_blocked_net;
 	int stats_fd;
-	uint64_t start_ns, lag_ns, evictions;
+	uint64_t start_ns;
+	/* kept current by the loop: how late its latest cycle ran, and the
+	 * heartbeat record (the LRU's evictions) */
+	const uint64_t *lag_ns;
+	const struct mw_agent *heartbeat;
 };
 
 /* mw_metrics_fn: writes every metric of the view @arg. */

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * env.h - what the agent's modules are built from: every mw_agent_*_init
+ * takes its module and this, and keeps the pointers it needs.
+ */
+#ifndef MW_AGENT_ENV_H
+#define MW_AGENT_ENV_H
+
+struct mw_config;
+struct mw_loader;
+struct mw_policy;
+struct mw_allow;
+struct mw_eve;
+struct mw_events;
+struct mw_flow_scan;
+
+struct mw_env {
+	/* the running configuration: a reload changes it in place */
+	const struct mw_config *cfg;
+	/* the loaded datapath: its maps (mw_loader_map_fd) and globals */
+	const struct mw_loader *loader;
+	struct mw_policy *policy; /* blocks; NULL: detect only (tests) */
+	struct mw_allow *allow; /* NULL: nothing allowlisted */
+	struct mw_eve *eve; /* the events file and syslog; NULL: none */
+	/* the ring buffers' consumer and the table's sweep: modules register
+	 * their sinks and visitors on them */
+	struct mw_events *events;
+	struct mw_flow_scan *scan;
+};
+
+#endif
