@@ -59,13 +59,14 @@ SKEL := $(BUILD)/minewall.skel.h
 # user-space code shared by the agent, the CLI and the tests
 LIB_SRCS := user/lib/log.c user/lib/util.c user/lib/addr.c user/lib/pinned.c user/lib/flowtable.c \
 	user/lib/stats.c user/lib/control.c user/parse/config.c user/enforce/nft.c \
-	user/parse/list.c user/parse/dns.c user/parse/tls.c user/parse/stratum.c user/parse/login_reply.c \
+	user/parse/name.c user/parse/list.c user/parse/dns.c user/parse/tls.c user/parse/stratum.c user/parse/login_reply.c \
 	user/detect/blacklist.c user/detect/dnsq.c user/detect/bpatterns.c user/detect/dirnet.c \
 	user/detect/reasm.c
 # the daemon: its own modules (user/agent/) and what only it links
 AGENT_SRCS := $(wildcard user/agent/*.c) user/enforce/policy.c user/enforce/ledger.c \
 	user/enforce/allow.c user/enforce/hook.c user/output/metrics.c user/output/ipfix.c \
-	user/output/eve.c user/lib/statefile.c user/detect/dict.c user/detect/dict_tries.c
+	user/output/eve.c user/lib/statefile.c user/detect/dict.c user/detect/dict_tries.c \
+	user/parse/resolv_conf.c user/parse/ntp_conf.c user/parse/proc_net_tcp.c
 CLI_SRCS := user/cli/main.c user/cli/cmd_flows.c user/cli/cmd_status.c \
 	user/cli/cmd_blocks.c user/cli/cmd_blacklist.c user/cli/cmd_dirnet.c user/cli/cmd_events.c \
 	user/cli/output.c
@@ -75,8 +76,9 @@ AGENT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(AGENT_SRCS))
 CLI_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRCS))
 
 # the unit suites, each named after the module it tests (test_X.c tests X.c)
-UNIT_TESTS := config util statefile events flow_scan server eve policy stratum bpatterns reasm dirnet list \
-	blacklist dns dnsq tls agent_blacklist dict dict_tries login_reply nft
+UNIT_TESTS := config util statefile events flow_scan server eve policy stratum bpatterns reasm \
+	dirnet list blacklist dns dnsq tls agent_blacklist dict dict_tries login_reply nft proc_net_tcp \
+	ntp_conf resolv_conf
 UNIT_TEST_PROGS := $(addprefix $(BUILD)/selftests/test_,$(UNIT_TESTS))
 TEST_PROGS := $(BUILD)/selftests/test_packets $(UNIT_TEST_PROGS) $(BUILD)/selftests/bench/bench_sendmmsg
 
@@ -145,31 +147,37 @@ $(BUILD)/selftests/test_flow_scan: $(call user_objs,agent/flow_scan agent/events
 $(BUILD)/selftests/test_server: $(call user_objs,agent/server lib/log lib/util)
 $(BUILD)/selftests/test_eve: $(call user_objs,output/eve lib/addr lib/log lib/util)
 $(BUILD)/selftests/test_policy: $(call user_objs,enforce/policy enforce/ledger enforce/allow \
-	enforce/nft agent/localaddr output/eve parse/config lib/addr lib/log lib/statefile lib/util)
+	enforce/nft parse/resolv_conf parse/proc_net_tcp agent/localaddr output/eve parse/config \
+	lib/addr lib/log lib/statefile lib/util)
 $(BUILD)/selftests/test_stratum: $(TEST_DATA_OBJ) $(call user_objs,parse/stratum)
 $(BUILD)/selftests/test_bpatterns: $(call user_objs,detect/bpatterns parse/stratum)
 $(BUILD)/selftests/test_reasm: $(call user_objs,detect/reasm detect/bpatterns parse/stratum \
-	parse/tls parse/list lib/addr)
-$(BUILD)/selftests/test_dirnet: $(call user_objs,detect/dirnet detect/dnsq parse/dns parse/list \
+	parse/tls parse/name lib/addr)
+$(BUILD)/selftests/test_dirnet: $(call user_objs,detect/dirnet detect/dnsq parse/dns parse/name \
 	lib/addr lib/util)
-$(BUILD)/selftests/test_list: $(TEST_DATA_OBJ) $(call user_objs,parse/list detect/blacklist \
-	lib/addr lib/util)
+$(BUILD)/selftests/test_list: $(TEST_DATA_OBJ) $(call user_objs,parse/list parse/name \
+	detect/blacklist agent/blacklist_lists lib/addr lib/log lib/util)
 $(BUILD)/selftests/test_blacklist: $(TEST_DATA_OBJ) $(call user_objs,detect/blacklist parse/list \
-	parse/config lib/addr lib/util)
-$(BUILD)/selftests/test_dns: $(TEST_DATA_OBJ) $(call user_objs,parse/dns parse/list lib/addr)
+	parse/name agent/blacklist_lists parse/config lib/addr lib/log lib/util)
+$(BUILD)/selftests/test_dns: $(TEST_DATA_OBJ) $(call user_objs,parse/dns parse/name lib/addr)
 $(BUILD)/selftests/test_dnsq: $(call user_objs,detect/dnsq)
-$(BUILD)/selftests/test_tls: $(TEST_DATA_OBJ) $(call user_objs,parse/tls parse/list lib/addr)
+$(BUILD)/selftests/test_tls: $(TEST_DATA_OBJ) $(call user_objs,parse/tls parse/name lib/addr)
 # the agent's blacklist module on the real programs' tries
 $(BUILD)/selftests/test_agent_blacklist: $(TEST_DATA_OBJ) $(call user_objs,agent/blacklist \
+	agent/blacklist_lists agent/blacklist_dns agent/blacklist_hits agent/blacklist_control \
 	agent/blacklist_maps agent/loader agent/events agent/localaddr detect/blacklist \
 	detect/dirnet detect/dnsq detect/reasm enforce/allow enforce/nft enforce/policy \
-	enforce/ledger output/eve parse/config parse/dns parse/list parse/tls lib/addr lib/flowtable \
-	lib/log lib/pinned lib/statefile lib/util)
+	enforce/ledger output/eve parse/config parse/resolv_conf parse/proc_net_tcp parse/dns \
+	parse/list parse/name parse/tls lib/addr lib/flowtable lib/log lib/pinned lib/statefile \
+	lib/util)
 $(BUILD)/selftests/test_dict: $(call user_objs,detect/dict detect/dict_tries parse/login_reply \
 	parse/config lib/addr lib/util)
 $(BUILD)/selftests/test_dict_tries: $(call user_objs,detect/dict detect/dict_tries \
 	parse/login_reply parse/config lib/addr lib/util)
 $(BUILD)/selftests/test_login_reply: $(call user_objs,parse/login_reply)
+$(BUILD)/selftests/test_proc_net_tcp: $(call user_objs,parse/proc_net_tcp lib/addr)
+$(BUILD)/selftests/test_ntp_conf: $(call user_objs,parse/ntp_conf)
+$(BUILD)/selftests/test_resolv_conf: $(call user_objs,parse/resolv_conf lib/addr)
 $(BUILD)/selftests/test_nft: $(call user_objs,enforce/nft lib/addr lib/log lib/util)
 
 $(BUILD)/selftests/bench/bench_nft: $(BUILD)/selftests/bench/bench_nft.o $(LIB_OBJS)
@@ -200,11 +208,23 @@ soak: deps
 
 # libFuzzer harnesses (selftests/fuzz/), one per parser of outside bytes;
 # `make fuzz FUZZ_SECONDS=N` runs each for N seconds from the seed corpora.
-FUZZERS := config list dns tls stratum control ipfix
+# Each links only the parser it tests (and the helpers that parser needs),
+# so that a parser that grows a dependency on another module shows here.
+FUZZERS := config list dns tls stratum control ipfix login_reply name
 FUZZ_BINS := $(addprefix $(BUILD)/fuzz_,$(FUZZERS))
 FUZZ_SECONDS ?= 60
+FUZZ_OBJS_config := parse/config lib/addr lib/util
+FUZZ_OBJS_list := parse/list parse/name lib/addr
+FUZZ_OBJS_dns := parse/dns parse/name lib/addr
+FUZZ_OBJS_tls := parse/tls parse/name
+FUZZ_OBJS_stratum := parse/stratum
+FUZZ_OBJS_control := lib/control
+FUZZ_OBJS_ipfix := output/ipfix lib/addr lib/log
+FUZZ_OBJS_login_reply := parse/login_reply
+FUZZ_OBJS_name := parse/name
 
-$(BUILD)/fuzz_%: $(BUILD)/selftests/fuzz/fuzz_%.o $(LIB_OBJS) $(BUILD)/user/output/ipfix.o
+.SECONDEXPANSION:
+$(BUILD)/fuzz_%: $(BUILD)/selftests/fuzz/fuzz_%.o $$(call user_objs,$$(FUZZ_OBJS_$$*))
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -fsanitize=fuzzer $^ $(LDLIBS) -o $@
 

@@ -4,7 +4,8 @@
  *
  * Only fixed-width UAPI types, explicit padding, no pointers, no bool: the
  * same bytes must mean the same thing on both sides of the map interface.
- * Every struct size is checked by _Static_assert in user space.
+ * Every struct size is checked by _Static_assert at the end of this file,
+ * on both sides.
  */
 #ifndef MINEWALL_H
 #define MINEWALL_H
@@ -538,5 +539,86 @@ struct mw_bpf_config {
 	{                                            \
 		.peek_packets = 4, .peek_bytes = 256 \
 	}
+
+/*
+ * Layout checks: this header compiles into the BPF programs and into user
+ * space, so both sides check the same sizes and offsets; a field added or
+ * moved on one side without the other fails the build here, not at run time
+ * as garbage in a map or an event. The sizes state "no hidden padding": every
+ * hole is an explicit pad field.
+ */
+#define MW_ASSERT_SIZE(type, size) \
+	_Static_assert(sizeof(type) == (size), "sizeof(" #type ") != " #size)
+#define MW_ASSERT_OFF(type, field, off)                          \
+	_Static_assert(__builtin_offsetof(type, field) == (off), \
+		       "offsetof(" #type ", " #field ") != " #off)
+
+MW_ASSERT_SIZE(struct mw_flow_key, 40);
+MW_ASSERT_OFF(struct mw_flow_key, remote_addr, 16);
+MW_ASSERT_OFF(struct mw_flow_key, local_port, 32);
+MW_ASSERT_OFF(struct mw_flow_key, remote_port, 34);
+MW_ASSERT_OFF(struct mw_flow_key, proto, 36);
+
+MW_ASSERT_SIZE(struct mw_flow, 104);
+MW_ASSERT_OFF(struct mw_flow, packets, 16);
+MW_ASSERT_OFF(struct mw_flow, data_packets, 48);
+MW_ASSERT_OFF(struct mw_flow, tcp_flags, 60);
+MW_ASSERT_OFF(struct mw_flow, blacklist, 70);
+MW_ASSERT_OFF(struct mw_flow, burst_bytes, 76);
+MW_ASSERT_OFF(struct mw_flow, exchanges, 80);
+MW_ASSERT_OFF(struct mw_flow, follow_end, 84);
+MW_ASSERT_OFF(struct mw_flow, sock_cookie, 88);
+MW_ASSERT_OFF(struct mw_flow, seq_next, 96);
+
+/* user space sums the per-CPU copies as an array of __u64 */
+MW_ASSERT_SIZE(struct mw_stats, 8 * (26 + MW_PE_MAX));
+MW_ASSERT_OFF(struct mw_stats, parse_err, 208);
+
+MW_ASSERT_SIZE(struct mw_addr, 16);
+MW_ASSERT_SIZE(struct mw_lpm_key, 20);
+MW_ASSERT_OFF(struct mw_lpm_key, addr, 4);
+MW_ASSERT_SIZE(struct mw_lpm4_key, 8);
+MW_ASSERT_OFF(struct mw_lpm4_key, addr, 4);
+MW_ASSERT_SIZE(struct mw_bl_value, 4 + 2 * MW_BL_PORTS);
+MW_ASSERT_OFF(struct mw_bl_value, nports, 3);
+MW_ASSERT_OFF(struct mw_bl_value, ports, 4);
+MW_ASSERT_SIZE(struct mw_block, 16);
+MW_ASSERT_OFF(struct mw_block, drops, 8);
+MW_ASSERT_SIZE(struct mw_owner, 40);
+MW_ASSERT_OFF(struct mw_owner, cgroup_id, 16);
+MW_ASSERT_OFF(struct mw_owner, comm, 24);
+MW_ASSERT_SIZE(struct mw_ssh_writer, 8);
+MW_ASSERT_OFF(struct mw_ssh_writer, pid, 4);
+MW_ASSERT_SIZE(struct mw_iface, 24);
+MW_ASSERT_OFF(struct mw_iface, name, 8);
+MW_ASSERT_SIZE(struct mw_agent, 40 + 24 * MW_MAX_IFACES);
+MW_ASSERT_OFF(struct mw_agent, start_ns, 8);
+MW_ASSERT_OFF(struct mw_agent, ifaces, 40);
+
+MW_ASSERT_SIZE(struct mw_event_hdr, 16);
+MW_ASSERT_OFF(struct mw_event_hdr, ifindex, 4);
+MW_ASSERT_OFF(struct mw_event_hdr, ts_ns, 8);
+MW_ASSERT_SIZE(struct mw_event_flow, 160);
+MW_ASSERT_OFF(struct mw_event_flow, key, 16);
+MW_ASSERT_OFF(struct mw_event_flow, flow, 56);
+MW_ASSERT_SIZE(struct mw_event_burst, 80 + MW_HEAD_MAX);
+MW_ASSERT_OFF(struct mw_event_burst, key, 16);
+MW_ASSERT_OFF(struct mw_event_burst, bytes, 56);
+MW_ASSERT_OFF(struct mw_event_burst, first_ns, 64);
+MW_ASSERT_OFF(struct mw_event_burst, next_bytes, 72);
+MW_ASSERT_OFF(struct mw_event_burst, next_head_len, 78);
+MW_ASSERT_OFF(struct mw_event_burst, next_head, 80);
+MW_ASSERT_SIZE(struct mw_event_peek, 72 + MW_PEEK_MAX);
+MW_ASSERT_OFF(struct mw_event_peek, key, 16);
+MW_ASSERT_OFF(struct mw_event_peek, len, 56);
+MW_ASSERT_OFF(struct mw_event_peek, seq, 60);
+MW_ASSERT_OFF(struct mw_event_peek, index, 64);
+MW_ASSERT_OFF(struct mw_event_peek, initiator, 68);
+MW_ASSERT_OFF(struct mw_event_peek, data, 72);
+
+/* the load-time knobs: set by name in the skeleton's rodata */
+MW_ASSERT_SIZE(struct mw_bpf_config, 8);
+MW_ASSERT_OFF(struct mw_bpf_config, peek_packets, 0);
+MW_ASSERT_OFF(struct mw_bpf_config, peek_bytes, 4);
 
 #endif /* MINEWALL_H */

@@ -11,7 +11,7 @@
 
 #include "detect/blacklist.h"
 
-/* Loads @text as list @name into @bl; *@ret is mw_bl_load_buf()'s answer.
+/* Loads @text as list @name into @bl; *@ret is mw_bl_load()'s answer.
  * Returns what it wrote to its error stream (free it). */
 static inline char *load_text(struct mw_blacklist *bl, const char *name, const char *text, int *ret)
 {
@@ -19,7 +19,8 @@ static inline char *load_text(struct mw_blacklist *bl, const char *name, const c
 	size_t len = 0;
 	FILE *err = open_memstream(&errs, &len);
 
-	*ret = mw_bl_load_buf(bl, name, "t.list", text, strlen(text), false, err);
+	*ret = mw_bl_load(bl, &(struct mw_bl_source){ .name = name, .path = "t.list" }, text,
+			  strlen(text), err);
 	fclose(err);
 	return errs;
 }

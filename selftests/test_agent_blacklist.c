@@ -604,35 +604,6 @@ static void t_evidence(void *arg)
 	fx_free(&f);
 }
 
-static void t_resolv_conf(void *arg)
-{
-	char rc[600], rd[600], buf[MW_ADDRSTRLEN];
-	struct mw_addr out[8];
-	size_t n;
-	FILE *f;
-
-	snprintf(rc, sizeof(rc), "%s/resolv.stub", tmp_dir);
-	snprintf(rd, sizeof(rd), "%s/resolved.conf", tmp_dir);
-	f = fopen(rc, "w");
-	fprintf(f, "nameserver 127.0.0.53\noptions edns0 trust-ad\nsearch .\n");
-	fclose(f);
-	f = fopen(rd, "w");
-	fprintf(f, "# upstreams\nnameserver 192.0.2.53\nnameserver fe80::1%%eth0\n"
-		   "nameserver not-an-address\n  nameserver 2001:db8::53\n");
-	fclose(f);
-	n = mw_resolvers_read(rc, rd, out, ARRAY_SIZE(out));
-	ASSERT_EQ(n, 4, "the stub, then resolved's three upstreams");
-	ASSERT_STREQ(mw_addr_str(&out[1], buf, sizeof(buf)), "192.0.2.53", "upstream 1");
-	ASSERT_STREQ(mw_addr_str(&out[2], buf, sizeof(buf)), "fe80::1", "zone cut off");
-	ASSERT_STREQ(mw_addr_str(&out[3], buf, sizeof(buf)), "2001:db8::53", "indented line");
-	f = fopen(rc, "w");
-	fprintf(f, "nameserver 198.51.100.1\n");
-	fclose(f);
-	n = mw_resolvers_read(rc, rd, out, ARRAY_SIZE(out));
-	ASSERT_EQ(n, 1, "no stub: resolved's upstreams are not ours");
-	ASSERT_EQ(mw_resolvers_read("/nonexistent", rd, out, 8), 0, "no file, no resolver");
-}
-
 int main(int argc, char **argv)
 {
 	struct mw_config cfg;
@@ -665,7 +636,6 @@ int main(int argc, char **argv)
 	test_run("allowlist: never installed; allow lifts at once", t_allowlist, NULL);
 	test_run("evidence: host-opened blocks, others reported", t_evidence, NULL);
 	test_run("a flow opened before its answer was read", t_flow_before_answer, NULL);
-	test_run("resolv.conf and systemd-resolved upstreams", t_resolv_conf, NULL);
 	test_run("no list: verified answers still reach DIRNET", t_no_lists_dirnet, NULL);
 	mw_loader_destroy(&L);
 	{

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "bl_text.h"
+#include "agent/blacklist_lists.h"
 #include "data.h"
 #include "detect/blacklist.h"
 #include "lib/addr.h"
@@ -43,11 +44,11 @@ static void t_compile_hazards(void *arg)
 	mw_config_defaults(&cfg);
 	n_protect = cfg.n_internal;
 	mw_prefix_parse("104.16.0.0/12", &alert[0]); /* Cloudflare anycast */
-	mw_bl_init(&bl);
-	fh = mw_bl_load(&bl, NULL, test_data_path("blocklists/firehol/firehol_level1.netset"),
-			false, NULL);
-	cb = mw_bl_load(&bl, NULL, test_data_path("blocklists/firehol/coinbl_ips.ipset"), false,
-			NULL);
+	mw_bl_init(&bl, NULL);
+	fh = mw_agent_blacklist_lists_read(
+		&bl, NULL, test_data_path("blocklists/firehol/firehol_level1.netset"), false, NULL);
+	cb = mw_agent_blacklist_lists_read(
+		&bl, NULL, test_data_path("blocklists/firehol/coinbl_ips.ipset"), false, NULL);
 	ASSERT_TRUE(fh > 0 && cb > 0, "firehol_level1 and coinbl_ips load");
 	if (fh <= 0 || cb <= 0 ||
 	    !ASSERT_EQ(mw_bl_compile(&bl, protect, n_protect, alert, 1, &c), 0, "compile"))
@@ -89,7 +90,7 @@ static void t_compile_ports(void *arg)
 	char *errs;
 	const struct mw_bl_kentry *e = NULL;
 
-	mw_bl_init(&bl);
+	mw_bl_init(&bl, NULL);
 	errs = load_text(&bl, "ports",
 			 "192.0.2.1:3333\n192.0.2.1:4444\n192.0.2.1:3333\n"
 			 "192.0.2.2:1\n192.0.2.2:2\n192.0.2.2:3\n192.0.2.2:4\n"
@@ -159,7 +160,7 @@ static void t_learned(void *arg)
 	int id;
 	char *errs;
 
-	mw_bl_init(&bl);
+	mw_bl_init(&bl, NULL);
 	errs = load_text(&bl, "names", "pool.example.com\n", &id);
 	free(errs);
 	mw_addr_parse("203.0.113.5", &a);
@@ -179,8 +180,7 @@ static void t_learned(void *arg)
 	mw_bl_free(&bl);
 
 	/* bounds: 4 per name, 64 in all; the closest to its end gives way */
-	mw_bl_init(&bl);
-	ASSERT_EQ(mw_bl_learned_limits(&bl, 64, 4), 0, "limits");
+	mw_bl_init(&bl, &(struct mw_bl_cfg){ .learned_max = 64, .learned_per_name = 4 });
 	for (i = 0; i < 6; i++) {
 		struct in_addr in = { htonl(0xcb007100 + i) }; /* 203.0.113.i */
 
@@ -207,8 +207,7 @@ static void t_learned(void *arg)
 	mw_bl_free(&bl);
 
 	/* random work against a model */
-	mw_bl_init(&bl);
-	ASSERT_EQ(mw_bl_learned_limits(&bl, 8192, 8192), 0, "limits");
+	mw_bl_init(&bl, &(struct mw_bl_cfg){ .learned_max = 8192, .learned_per_name = 8192 });
 	memset(model, 0, sizeof(model));
 	srand(11);
 	for (step = 0; step < 40000; step++) {
@@ -252,7 +251,7 @@ static void t_learned(void *arg)
 
 	/* cost at the default bound: no walk over what is learned (the old
 	 * linear list took 460 us an insert at 200k) */
-	mw_bl_init(&bl);
+	mw_bl_init(&bl, NULL);
 	{
 		uint64_t t0 = mw_now_ns(), t1;
 		unsigned total = MW_BL_LEARNED_MAX_DEFAULT * 2;

@@ -16,6 +16,7 @@
 #include "lib/addr.h"
 #include "parse/config.h"
 #include "detect/dict.h"
+#include "dict_cfg.h"
 #include "test.h"
 #include "lib/util.h"
 
@@ -279,7 +280,7 @@ static void t_ssh_benign(void *arg)
 	int i;
 
 	mw_config_defaults(&cfg);
-	d = mw_dict_new(&cfg, on_det, &ds);
+	d = test_dict_new(&cfg, on_det, &ds);
 	mw_dict_on_login(d, on_login);
 	T = 1000 * MS;
 	for (i = 0; i < 20; i++)
@@ -341,7 +342,7 @@ static void t_ssh_hydra(void *arg)
 	int i, tries_at_detection = -1, tries = 0;
 
 	mw_config_defaults(&cfg);
-	d = mw_dict_new(&cfg, on_det, &ds);
+	d = test_dict_new(&cfg, on_det, &ds);
 	T = 1000 * MS;
 	PLAY(d, "198.51.100.66", 49999, MW_SVC_SSH, 22, ssh_hydra_probe, MS);
 	for (i = 0; i < 4; i++)
@@ -369,7 +370,7 @@ static void t_ssh_hydra(void *arg)
 
 	/* hydra -t 1: one connection at a time, up to sshd's limit each */
 	ds.n = 0;
-	d = mw_dict_new(&cfg, on_det, &ds);
+	d = test_dict_new(&cfg, on_det, &ds);
 	PLAY(d, "198.51.100.67", 51000, MW_SVC_SSH, 22, ssh_hydra, MS);
 	if (ASSERT_EQ(ds.n, 1, "one connection of 6 refusals: detected"))
 		ASSERT_TRUE(ds.d[0].attempts >= 3 && ds.d[0].attempts <= 5,
@@ -377,7 +378,7 @@ static void t_ssh_hydra(void *arg)
 	mw_dict_free(d);
 
 	ds.n = 0;
-	d = mw_dict_new(&cfg, on_det, &ds);
+	d = test_dict_new(&cfg, on_det, &ds);
 	PLAY(d, "192.168.56.1", 55470, MW_SVC_SSH, 22, ssh_sshguess, 300 * MS);
 	ASSERT_EQ(ds.n, 1, "zeek sshguess: one connection of the capture is enough");
 	mw_dict_free(d);
@@ -391,7 +392,7 @@ static void t_ssh_tricks(void *arg)
 	int i;
 
 	mw_config_defaults(&cfg);
-	d = mw_dict_new(&cfg, on_det, &ds);
+	d = test_dict_new(&cfg, on_det, &ds);
 	mw_dict_on_login(d, on_login);
 	T = 1000 * MS;
 	PLAY(d, "198.51.100.70", 52000, MW_SVC_SSH, 22, ssh_junk, MS);
@@ -407,7 +408,7 @@ static void t_ssh_tricks(void *arg)
 
 	/* forged connections (no handshake seen in order) are no evidence */
 	ds.n = 0;
-	d = mw_dict_new(&cfg, on_det, &ds);
+	d = test_dict_new(&cfg, on_det, &ds);
 	for (i = 0; i < 20; i++) {
 		struct conn c;
 
@@ -556,7 +557,7 @@ static void t_ssh_ciphers(void *arg)
 		struct mw_dict *d;
 
 		mw_config_defaults(&cfg);
-		d = mw_dict_new(&cfg, on_det, &ds);
+		d = test_dict_new(&cfg, on_det, &ds);
 		mw_dict_on_login(d, on_login);
 		T = 1000 * MS;
 		for (i = 0; i < ARRAY_SIZE(tricks); i++) {
@@ -617,8 +618,8 @@ static void t_ssh_host_word(void *arg)
 		struct mw_dict *d, *nd;
 
 		mw_config_defaults(&cfg);
-		d = mw_dict_new(&cfg, on_det, &ds);
-		nd = mw_dict_new(&cfg, on_det, &blind); /* without the host's word */
+		d = test_dict_new(&cfg, on_det, &ds);
+		nd = test_dict_new(&cfg, on_det, &blind); /* without the host's word */
 		mw_dict_on_login(d, on_login);
 		mw_dict_on_login(nd, on_login);
 		mw_dict_on_confirm(d, host_word);
@@ -682,7 +683,7 @@ static void t_ssh_banner(void *arg)
 	int i;
 
 	mw_config_defaults(&cfg);
-	d = mw_dict_new(&cfg, on_det, &ds);
+	d = test_dict_new(&cfg, on_det, &ds);
 	mw_dict_on_login(d, on_login);
 	T = 1000 * MS;
 	for (i = 0; i < 10; i++)
@@ -714,7 +715,7 @@ static void t_ssh_past_horizon(void *arg)
 	n = ssh_build(rows, ARRAY_SIZE(rows), &ciphers[0],
 		      "KNJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJPPPPPP");
 	mw_config_defaults(&cfg);
-	d = mw_dict_new(&cfg, on_det, &ds);
+	d = test_dict_new(&cfg, on_det, &ds);
 	T = 1000 * MS;
 	for (i = 0; i < 2 && !ds.n; i++)
 		play(d, "198.51.100.98", 47000 + i, MW_SVC_SSH, 22, rows, n, MS);
@@ -735,7 +736,7 @@ static void t_ssh_long_held(void *arg)
 	int i, tries = 0;
 
 	mw_config_defaults(&cfg);
-	d = mw_dict_new(&cfg, on_det, &ds);
+	d = test_dict_new(&cfg, on_det, &ds);
 	T = 1000 * MS;
 	/* four at once, each held 70 s */
 	for (i = 0; i < 4; i++) {
@@ -758,7 +759,7 @@ static void t_ssh_long_held(void *arg)
 	/* one after another, a new one every 15 s, each held 70 s: the tries
 	 * count when they are made, not when the connections end */
 	ds.n = 0;
-	d = mw_dict_new(&cfg, on_det, &ds);
+	d = test_dict_new(&cfg, on_det, &ds);
 	T = 1000 * MS;
 	for (i = 0; i < 8 && !ds.n; i++) {
 		conn_open(&c[i], d, "198.51.100.91", 44000 + i, MW_SVC_SSH, 22, one,
@@ -784,7 +785,7 @@ static void t_ssh_long_held(void *arg)
 		};
 
 		ds.n = 0;
-		d = mw_dict_new(&cfg, on_det, &ds);
+		d = test_dict_new(&cfg, on_det, &ds);
 		for (i = 0; i < 3; i++) {
 			conn_open(&c[i], d, "198.51.100.92", 44100 + i, MW_SVC_SSH, 22, pw,
 				  ARRAY_SIZE(pw));
@@ -819,7 +820,7 @@ static void t_ssh_paramiko_guess(void *arg)
 	int i;
 
 	mw_config_defaults(&cfg);
-	d = mw_dict_new(&cfg, on_det, &ds);
+	d = test_dict_new(&cfg, on_det, &ds);
 	mw_dict_on_login(d, on_login);
 	T = 1000 * MS;
 	for (i = 0; i < 3; i++)
@@ -901,7 +902,7 @@ static void t_http_form(void *arg)
 	int i;
 
 	mw_config_defaults(&cfg);
-	d = mw_dict_new(&cfg, on_det, &ds);
+	d = test_dict_new(&cfg, on_det, &ds);
 	T = 1000 * MS;
 	for (i = 0; i < 50; i++) {
 		struct step s[ARRAY_SIZE(search)];
@@ -944,7 +945,7 @@ static void t_distributed(void *arg)
 	mw_config_defaults(&cfg);
 	cfg.dict[MW_SVC_SSH].attempts = 10; /* each source stays below */
 	cfg.dict_agg_v4 = 32; /* the sources share a /24: this is the service-wide rule alone */
-	d = mw_dict_new(&cfg, on_det, &ds);
+	d = test_dict_new(&cfg, on_det, &ds);
 	T = 1000 * MS;
 	for (i = 0; i < 12; i++) {
 		snprintf(src, sizeof(src), "203.0.113.%d", 10 + i);
@@ -958,7 +959,7 @@ static void t_distributed(void *arg)
 	/* the same without a tick in between: the counts follow the tries */
 	{
 		struct dets ds2 = { .n = 0 };
-		struct mw_dict *d2 = mw_dict_new(&cfg, on_det, &ds2);
+		struct mw_dict *d2 = test_dict_new(&cfg, on_det, &ds2);
 
 		for (i = 0; i < 12; i++) {
 			snprintf(src, sizeof(src), "203.0.114.%d", 10 + i);
@@ -1020,7 +1021,7 @@ static void t_clear_text(void *arg)
 	int i;
 
 	mw_config_defaults(&cfg);
-	d = mw_dict_new(&cfg, on_det, &ds);
+	d = test_dict_new(&cfg, on_det, &ds);
 	T = 1000 * MS;
 	PLAY(d, "198.51.100.40", 46000, MW_SVC_AUTH, 21, ftp_bad, 10 * MS);
 	ASSERT_EQ(ds.n, 0, "two 530s: below the threshold");
@@ -1052,7 +1053,7 @@ static void t_clear_text(void *arg)
 
 	cfg.dict_http_internal = true;
 	ds.n = 0;
-	d = mw_dict_new(&cfg, on_det, &ds);
+	d = test_dict_new(&cfg, on_det, &ds);
 	for (i = 0; i < 10; i++)
 		PLAY(d, "10.1.2.3", 34000 + i, MW_SVC_HTTP, 80, http_401, MS);
 	ASSERT_EQ(ds.n, 1, "http_internal = yes: counted");
@@ -1117,7 +1118,7 @@ static void t_one_per_conn(void *arg)
 	mw_config_defaults(&cfg);
 	for (i = 0; i < ARRAY_SIZE(svcs); i++) {
 		struct dets ds = { .n = 0 };
-		struct mw_dict *d = mw_dict_new(&cfg, on_det, &ds);
+		struct mw_dict *d = test_dict_new(&cfg, on_det, &ds);
 
 		T = 1000 * MS;
 		snprintf(src, sizeof(src), "198.51.100.%u", 120 + i);
@@ -1143,7 +1144,7 @@ static void t_https_form(void *arg)
 	int i;
 
 	mw_config_defaults(&cfg);
-	d = mw_dict_new(&cfg, on_det, &ds);
+	d = test_dict_new(&cfg, on_det, &ds);
 	T = 1000 * MS;
 	for (i = 0; i < 12; i++) {
 		struct step form[] = { { -517 }, { 1400 },	     { -64 },
@@ -1171,7 +1172,7 @@ static void t_rdp(void *arg)
 	int i;
 
 	mw_config_defaults(&cfg);
-	d = mw_dict_new(&cfg, on_det, &ds);
+	d = test_dict_new(&cfg, on_det, &ds);
 	T = 1000 * MS;
 	for (i = 0; i < 10; i++)
 		PLAY(d, "198.51.100.50", 47000 + i, MW_SVC_RDP, 3389, rdp_ok, 100 * MS);
@@ -1195,7 +1196,7 @@ static void t_bounded(void *arg)
 	int i;
 
 	mw_config_defaults(&cfg);
-	d = mw_dict_new(&cfg, on_det, &ds);
+	d = test_dict_new(&cfg, on_det, &ds);
 	T = 1000 * MS;
 	for (i = 0; i < 100000; i++) {
 		struct conn c;

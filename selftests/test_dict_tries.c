@@ -16,6 +16,7 @@
 #include "lib/addr.h"
 #include "parse/config.h"
 #include "detect/dict.h"
+#include "dict_cfg.h"
 #include "detect/dict_priv.h" /* the table's counts: memory stays bounded */
 #include "test.h"
 #include "lib/util.h"
@@ -97,7 +98,7 @@ static void refused(struct mw_dict *d, const char *src, uint16_t sport, unsigned
 static struct mw_dict *dict_new(const struct mw_config *cfg, struct dets *ds)
 {
 	memset(ds, 0, sizeof(*ds));
-	return mw_dict_new(cfg, on_det, ds);
+	return test_dict_new(cfg, on_det, ds);
 }
 
 static bool prefix_is(const struct mw_prefix *p, const char *want)

@@ -399,7 +399,7 @@ static bool dns_fx(struct mw_dnsq *q, struct mw_dirnet *d, const char *rules)
 
 	/* both first, so that the caller may free both whatever fails */
 	mw_dirnet_init(d, &cfg);
-	if (!ASSERT_EQ(mw_dnsq_init(q, 64, MW_DNSQ_TTL_DEFAULT_NS), 0, "query table"))
+	if (!ASSERT_EQ(mw_dnsq_init(q, &(struct mw_dnsq_cfg){ .cap = 64 }), 0, "query table"))
 		return false;
 	snprintf(buf, sizeof(buf), "%s", rules);
 	for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save))

@@ -34,7 +34,8 @@ static void t_dnsq(void *arg)
 	struct mw_dnsq q;
 	unsigned i;
 
-	ASSERT_EQ(mw_dnsq_init(&q, 4, 1000), 0, "4 pending at most, 1000 ns");
+	ASSERT_EQ(mw_dnsq_init(&q, &(struct mw_dnsq_cfg){ .cap = 4, .ttl_ns = 1000 }), 0,
+		  "4 pending at most, 1000 ns");
 	snprintf(dq.name, sizeof(dq.name), "a.example");
 	snprintf(m.question, sizeof(m.question), "a.example");
 	for (i = 0; i < 6; i++) {
@@ -69,7 +70,8 @@ static void t_dnsq(void *arg)
 	ASSERT_EQ(mw_dnsq_add(&q, &k, &dq, 300), -EINVAL, "no host name, nothing to wait for");
 	/* many, through the hash, with removals in between */
 	mw_dnsq_free(&q);
-	ASSERT_EQ(mw_dnsq_init(&q, 4096, 1ULL << 40), 0, "4096");
+	ASSERT_EQ(mw_dnsq_init(&q, &(struct mw_dnsq_cfg){ .cap = 4096, .ttl_ns = 1ULL << 40 }), 0,
+		  "4096");
 	snprintf(dq.name, sizeof(dq.name), "a.example");
 	for (i = 0; i < 20000; i++) {
 		key_of(&k, i % 5000);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "bl_text.h"
+#include "agent/blacklist_lists.h"
 #include "data.h"
 #include "detect/blacklist.h"
 #include "test.h"
@@ -47,10 +48,11 @@ static void t_real_lists(void *arg)
 	FILE *err = open_memstream(&errs, &errlen);
 	size_t i;
 
-	mw_bl_init(&bl);
+	mw_bl_init(&bl, NULL);
 	for (i = 0; i < sizeof(real_lists) / sizeof(real_lists[0]); i++) {
 		const struct expect *x = &real_lists[i];
-		int id = mw_bl_load(&bl, NULL, test_data_path(x->file), false, err);
+		int id = mw_agent_blacklist_lists_read(&bl, NULL, test_data_path(x->file), false,
+						       err);
 		char what[128];
 
 		snprintf(what, sizeof(what), "%s loads", x->file);
@@ -91,9 +93,9 @@ static void t_abp_list(void *arg)
 	struct mw_blacklist bl;
 	int id;
 
-	mw_bl_init(&bl);
-	id = mw_bl_load(&bl, "nocoin-abp", test_data_path("blocklists/nocoin/nocoin.txt"), false,
-			NULL);
+	mw_bl_init(&bl, NULL);
+	id = mw_agent_blacklist_lists_read(
+		&bl, "nocoin-abp", test_data_path("blocklists/nocoin/nocoin.txt"), false, NULL);
 	if (ASSERT_TRUE(id > 0, "the Adblock Plus list loads")) {
 		/* 212 || rules: 7 IPv4 addresses, 9 URL patterns (a path or
 		 * a wildcard: nothing a packet shows), 196 names */
@@ -114,7 +116,7 @@ static void t_malformed(void *arg)
 	char *errs;
 	int id;
 
-	mw_bl_init(&bl);
+	mw_bl_init(&bl, NULL);
 	errs = load_text(&bl, "t",
 			 "# a list\n"
 			 "198.51.100.7\n"
@@ -153,7 +155,8 @@ static void t_malformed(void *arg)
 		size_t len = 0;
 		FILE *err = open_memstream(&e2, &len);
 
-		id = mw_bl_load_buf(&bl, "bin", "b.list", bin, sizeof(bin), false, err);
+		id = mw_bl_load(&bl, &(struct mw_bl_source){ .name = "bin", .path = "b.list" }, bin,
+				sizeof(bin), err);
 		fclose(err);
 		ASSERT_EQ(id, -EINVAL, "binary data is refused");
 		ASSERT_TRUE(e2 && strstr(e2, "not a list") != NULL, "and said so");

@@ -120,8 +120,9 @@ static int bl_install(const char *text, const char *alert)
 	struct mw_blacklist bl;
 	int ret;
 
-	mw_bl_init(&bl);
-	ret = mw_bl_load_buf(&bl, "t", "t.list", text, strlen(text), false, stderr);
+	mw_bl_init(&bl, NULL);
+	ret = mw_bl_load(&bl, &(struct mw_bl_source){ .name = "t", .path = "t.list" }, text,
+			 strlen(text), stderr);
 	if (alert)
 		mw_prefix_parse(alert, &a);
 	if (ret > 0)

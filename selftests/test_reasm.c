@@ -27,7 +27,7 @@ static void t_tls_split(void *arg)
 	char sni[MW_NAME_MAX];
 	size_t n, off;
 
-	if (!ASSERT_EQ(mw_reasm_init(&r, 8, MW_REASM_TTL_NS), 0, "init"))
+	if (!ASSERT_EQ(mw_reasm_init(&r, &(struct mw_reasm_cfg){ .max = 8 }), 0, "init"))
 		return;
 	/* the SNI at byte 400 and more, past a 256-byte copy */
 	n = tls_hello(hello, name, 300, 0);
@@ -141,7 +141,7 @@ static void t_json_split(void *arg)
 	struct mw_stratum m;
 	size_t n = strlen(login), off;
 
-	if (!ASSERT_EQ(mw_reasm_init(&r, 8, MW_REASM_TTL_NS), 0, "init"))
+	if (!ASSERT_EQ(mw_reasm_init(&r, &(struct mw_reasm_cfg){ .max = 8 }), 0, "init"))
 		return;
 	/* one byte, then the rest */
 	ev = host_peek(login, 1, 500, false);
@@ -193,7 +193,7 @@ static void t_tls_flood(void *arg)
 	unsigned i, flood = 20000;
 	size_t n = tls_hello(hello, name, 600, 0);
 
-	if (!ASSERT_EQ(mw_reasm_init(&r, MW_REASM_FLOWS, MW_REASM_TTL_NS), 0, "init"))
+	if (!ASSERT_EQ(mw_reasm_init(&r, NULL), 0, "init"))
 		return;
 	for (i = 0; i < flood; i++) {
 		ev = host_peek(hello, 100, i, false);

@@ -22,6 +22,7 @@
 #include "bench_gen.skel.h"
 #include "parse/config.h"
 #include "detect/dict.h"
+#include "../dict_cfg.h"
 #include "agent/events.h"
 #include "lib/log.h"
 #include "minewall.h"
@@ -176,7 +177,7 @@ static void ring_rate(const struct mw_config *cfg)
 		fprintf(stderr, "bench_agent: cannot load the event generator\n");
 		return;
 	}
-	dict = mw_dict_new(cfg, on_det, &dets);
+	dict = test_dict_new(cfg, on_det, &dets);
 	mw_events_open(&ev, bpf_map__fd(g->maps.bench_events));
 	sink.flow_end = dict_flow_end;
 	sink.arg = dict;

@@ -438,10 +438,11 @@ static void load_prefixes(struct mw_loader *l, size_t n, bool print)
 	size_t len;
 	char *text = make_list(n, &len);
 
-	mw_bl_init(&bl);
+	mw_bl_init(&bl, NULL);
 	mw_blacklist_maps_open(&k, l->skel->obj, &l->skel->bss->mw_bl_entries);
 	t0 = mw_now_ns();
-	if (mw_bl_load_buf(&bl, "bench", "bench.list", text, len, false, stderr) < 0)
+	if (mw_bl_load(&bl, &(struct mw_bl_source){ .name = "bench", .path = "bench.list" }, text,
+		       len, stderr) < 0)
 		exit(1);
 	t1 = mw_now_ns();
 	if (mw_bl_compile(&bl, NULL, 0, NULL, 0, &c))

@@ -77,6 +77,26 @@ def main():
     # IPFIX: a record count byte for each family, then record bytes
     for n4, n6 in ((1, 0), (0, 1), (3, 2), (24, 24)):
         put("ipfix", bytes([n4, n6]) + bytes(range(256)) * 20)
+    # login replies: the local port (2 bytes, big-endian), then the reply
+    for port, reply in (
+        (80, b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic\r\n"),
+        (80, b"HTTP/1.1 200 OK\r\nContent-Length: 512\r\n"),
+        (21, b"530 Login incorrect.\r\n"),
+        (21, b"230 Login successful.\r\n"),
+        (25, b"535 5.7.8 Error: authentication failed\r\n"),
+        (110, b"-ERR [AUTH] Authentication failed.\r\n"),
+        (110, b"+OK Logged in.\r\n"),
+        (143, b"a1 NO [AUTHENTICATIONFAILED] Authentication failed.\r\n"),
+        (143, b"a1 OK [CAPABILITY IMAP4rev1] Logged in\r\n"),
+        (6379, b"-WRONGPASS invalid username-password pair\r\n"),
+        (3306, b"I\x00\x00\x02\xff\x15\x04#28000Access denied for user"),
+        (3306, b"\x07\x00\x00\x02\x00\x00\x00\x02\x00\x00\x00"),
+        (5432, b"E\x00\x00\x00\x65SFATAL\x00C28P01\x00Mpassword authentication failed"),
+    ):
+        put("login_reply", struct.pack(">H", port) + reply)
+    for name in (b"pool.minexmr.com", b"XMR.Pool.Example.", b"a-b_c.d1.example.org",
+                 b"192.0.2.1", b"-bad.example", b"x" * 63 + b".com"):
+        put("name", name)
 
 
 if __name__ == "__main__":

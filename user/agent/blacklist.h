@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * agent_blacklist.h - the agent's side of BLACKLIST: loads the configured
+ * blacklist.h - the agent's side of BLACKLIST: loads the configured
  * and run-time lists, puts them into the kernel's tries (a new trie beside
  * the one in force, then one swap), learns the addresses of listed names
  * from the answers to the host's own DNS queries, matches TLS SNI, and

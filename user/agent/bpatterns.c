@@ -305,7 +305,7 @@ int mw_agent_bpatterns_init(struct mw_agent_bpatterns *a, const struct mw_env *e
 	a->first = calloc(MW_RHYTHM_CYCLE_MAX, sizeof(*a->first));
 	if (!a->keys || !a->first)
 		return -ENOMEM;
-	if (mw_reasm_init(&a->json, MW_REASM_FLOWS, MW_REASM_TTL_NS))
+	if (mw_reasm_init(&a->json, NULL))
 		return -ENOMEM;
 	if (cfg->bp_rhythm) {
 		a->rhythm = mw_bpatterns_rhythm_new(&rc);

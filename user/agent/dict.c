@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "agent/dict.h"
+#include "agent/dict_cfg.h"
 #include "agent/env.h"
 #include "agent/loader.h"
 #include "lib/log.h"
@@ -197,6 +198,7 @@ int mw_agent_dict_init(struct mw_agent_detect *ad, const struct mw_env *env)
 {
 	struct mw_event_sink sink = { .burst = on_burst, .flow_end = on_flow_end, .arg = ad };
 	const struct mw_config *cfg = env->cfg;
+	struct mw_dict_cfg dc = mw_agent_dict_cfg(cfg);
 	int err;
 
 	memset(ad, 0, sizeof(*ad));
@@ -207,7 +209,7 @@ int mw_agent_dict_init(struct mw_agent_detect *ad, const struct mw_env *env)
 	ad->policy = env->policy;
 	ad->allow = env->allow;
 	ad->eve = env->eve;
-	ad->dict = mw_dict_new(cfg, on_detection, ad);
+	ad->dict = mw_dict_new(&dc, on_detection, ad);
 	if (!ad->dict)
 		return -ENOMEM;
 	mw_dict_on_login(ad->dict, on_login);
@@ -225,8 +227,14 @@ void mw_agent_dict_free(struct mw_agent_detect *ad)
 
 void mw_agent_dict_tick(struct mw_agent_detect *ad, uint64_t now_ns)
 {
-	if (ad->dict)
-		mw_dict_tick(ad->dict, now_ns);
+	struct mw_dict_cfg dc;
+
+	if (!ad->dict)
+		return;
+	/* a reload rewrites the configuration in place: follow it */
+	dc = mw_agent_dict_cfg(ad->cfg);
+	mw_dict_set_cfg(ad->dict, &dc);
+	mw_dict_tick(ad->dict, now_ns);
 }
 
 int mw_agent_dict_ports(const struct mw_config *cfg, int svc_fd)

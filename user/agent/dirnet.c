@@ -13,6 +13,7 @@
 #include "lib/flowtable.h"
 #include "lib/log.h"
 #include "lib/statefile.h"
+#include "parse/ntp_conf.h"
 #include "agent/process.h"
 #include "detect/evidence.h"
 #include "lib/util.h"
@@ -45,9 +46,10 @@ static void add_rule(struct mw_agent_dirnet *a, const char *text, const char *wh
 
 static void add_ntp(struct mw_agent_dirnet *a)
 {
-	char line[512], rule[MW_NAME_MAX + 8], *tok, *save;
+	char line[512], rule[MW_NAME_MAX + 8];
+	const char *servers[MW_NTP_CONF_MAX];
+	unsigned i, k, n;
 	bool any = false;
-	unsigned i;
 
 	for (i = 0; ntp_files[i]; i++) {
 		FILE *f = fopen(ntp_files[i], "r");
@@ -55,29 +57,12 @@ static void add_ntp(struct mw_agent_dirnet *a)
 		if (!f)
 			continue;
 		while (fgets(line, sizeof(line), f)) {
-			bool timesyncd = !strncmp(line, "NTP=", 4) ||
-					 !strncmp(line, "FallbackNTP=", 12);
-
-			save = NULL;
-			if (timesyncd) {
-				for (tok = strtok_r(strchr(line, '=') + 1, " \t\n", &save); tok;
-				     tok = strtok_r(NULL, " \t\n", &save)) {
-					snprintf(rule, sizeof(rule), "%s:%d", tok, NTP_PORT);
-					add_rule(a, rule, ntp_files[i]);
-					any = true;
-				}
-				continue;
+			n = mw_ntp_conf_line(line, servers);
+			for (k = 0; k < n; k++) {
+				snprintf(rule, sizeof(rule), "%s:%d", servers[k], NTP_PORT);
+				add_rule(a, rule, ntp_files[i]);
+				any = true;
 			}
-			tok = strtok_r(line, " \t\n", &save);
-			if (!tok ||
-			    (strcmp(tok, "server") && strcmp(tok, "pool") && strcmp(tok, "peer")))
-				continue;
-			tok = strtok_r(NULL, " \t\n", &save);
-			if (!tok)
-				continue;
-			snprintf(rule, sizeof(rule), "%s:%d", tok, NTP_PORT);
-			add_rule(a, rule, ntp_files[i]);
-			any = true;
 		}
 		fclose(f);
 	}

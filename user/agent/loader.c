@@ -51,14 +51,6 @@ int mw_loader_preflight(void)
 	return 0;
 }
 
-/* The map values as both sides of the map interface see them: a change
- * here must come with a change of layout that the pin check below sees. */
-_Static_assert(sizeof(struct mw_flow) == 104, "struct mw_flow is 104 bytes, no hole");
-_Static_assert(sizeof(struct mw_stats) % sizeof(__u64) == 0, "mw_stats is summed as __u64s");
-_Static_assert(sizeof(struct mw_event_burst) == 80 + MW_HEAD_MAX,
-	       "struct mw_event_burst: a reply's first bytes after the 80 of before");
-_Static_assert(sizeof(struct mw_event_peek) == 72 + MW_PEEK_MAX, "struct mw_event_peek");
-
 /* Deepest nesting of the map value types (mw_agent: ifaces[].name). */
 #define LAYOUT_DEPTH_MAX 8
 

@@ -2,8 +2,7 @@
 /*
  * localaddr.h - the host's own addresses, kept in the datapath's mw_local
  * map, and the interface of the default route. Uses rtnetlink via libmnl;
- * address and link changes arrive on a subscribed socket. Also the
- * resolvers the host sends its DNS queries to.
+ * address and link changes arrive on a subscribed socket.
  */
 #ifndef MW_LOCALADDR_H
 #define MW_LOCALADDR_H
@@ -38,19 +37,5 @@ void mw_localaddr_close(struct mw_localaddr *la);
 int mw_default_route_iface(char name[IF_NAMESIZE]);
 /* The gateways of the default routes (both families). Returns the count. */
 int mw_default_gateways(struct mw_addr *out, size_t max);
-
-#define MW_RESOLV_CONF "/etc/resolv.conf"
-/* systemd-resolved's own upstreams, where its stub forwards to */
-#define MW_RESOLVED_CONF "/run/systemd/resolve/resolv.conf"
-
-/*
- * The addresses the host's DNS queries leave for: the nameserver lines of
- * @resolv_conf (fe80::1%eth0 without its zone); when one of them is the
- * systemd-resolved stub (127.0.0.53 or 127.0.0.54), whose queries never
- * leave the host, the upstreams in @resolved_conf too (NULL: not read).
- * A file that cannot be read adds nothing. Returns the count (at most @max).
- */
-size_t mw_resolvers_read(const char *resolv_conf, const char *resolved_conf, struct mw_addr *out,
-			 size_t max);
 
 #endif

@@ -1,24 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "detect/blacklist.h"
 #include "lib/util.h"
 
-#define LIST_FILE_MAX (512UL << 20)
+#define MAX_ERRORS_DEFAULT 20
 
-void mw_bl_init(struct mw_blacklist *bl)
+void mw_bl_init(struct mw_blacklist *bl, const struct mw_bl_cfg *cfg)
 {
 	memset(bl, 0, sizeof(*bl));
-	bl->max_errors = 20;
-	bl->learned_max = MW_BL_LEARNED_MAX_DEFAULT;
-	bl->learned_per_name = MW_BL_LEARNED_PER_NAME;
+	bl->max_errors = cfg && cfg->max_errors ? cfg->max_errors : MAX_ERRORS_DEFAULT;
+	bl->learned_max = cfg && cfg->learned_max ? cfg->learned_max : MW_BL_LEARNED_MAX_DEFAULT;
+	bl->learned_per_name = cfg && cfg->learned_per_name ? cfg->learned_per_name :
+							      MW_BL_LEARNED_PER_NAME;
 }
 
 static void list_clear(struct mw_bl_list *l)
@@ -218,9 +215,10 @@ static int check_list_name(const char *name)
 	return 0;
 }
 
-int mw_bl_load_buf(struct mw_blacklist *bl, const char *name, const char *path, const char *buf,
-		   size_t len, bool runtime, FILE *err)
+int mw_bl_load(struct mw_blacklist *bl, const struct mw_bl_source *src, const char *buf, size_t len,
+	       FILE *err)
 {
+	const char *name = src->name, *path = src->path;
 	char lname[MW_BL_NAME_MAX];
 	struct mw_bl_list fresh = { 0 };
 	struct load_ctx c = { .l = &fresh, .path = path, .err = err, .max_shown = bl->max_errors };
@@ -267,55 +265,14 @@ int mw_bl_load_buf(struct mw_blacklist *bl, const char *name, const char *path, 
 		return ret;
 	}
 	fresh.used = true;
-	fresh.runtime = runtime;
-	fresh.loaded_s = time(NULL);
+	fresh.runtime = src->runtime;
+	fresh.loaded_s = src->loaded_s;
 	snprintf(fresh.name, sizeof(fresh.name), "%s", lname);
 	snprintf(fresh.path, sizeof(fresh.path), "%s", path);
 	list_clear(&bl->lists[id]);
 	bl->lists[id] = fresh;
 	ret = index_rebuild(bl);
 	return ret ? ret : id;
-}
-
-int mw_bl_load(struct mw_blacklist *bl, const char *name, const char *path, bool runtime, FILE *err)
-{
-	struct stat st;
-	char *buf;
-	ssize_t got;
-	size_t off = 0;
-	int fd, ret;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st)) {
-		ret = -errno;
-		if (err)
-			fprintf(err, "%s: %s\n", path, strerror(-ret));
-		if (fd >= 0)
-			close(fd);
-		return ret;
-	}
-	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > LIST_FILE_MAX) {
-		if (err)
-			fprintf(err, "%s: %s\n", path,
-				S_ISREG(st.st_mode) ? "larger than 512 MiB" : "not a regular file");
-		close(fd);
-		return -EINVAL;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while (off < (size_t)st.st_size) {
-		got = read(fd, buf + off, (size_t)st.st_size - off);
-		if (got <= 0)
-			break;
-		off += (size_t)got;
-	}
-	close(fd);
-	ret = mw_bl_load_buf(bl, name, path, buf, off, runtime, err);
-	free(buf);
-	return ret;
 }
 
 static bool of_list(void *arg, const struct mw_bl_learned *l)
@@ -645,17 +602,11 @@ static uint32_t addr_hash(const struct mw_addr *a)
 	return h;
 }
 
-int mw_bl_learned_limits(struct mw_blacklist *bl, size_t max, size_t per_name)
+/* The indexes of learned addresses, sized by the bounds, on the first. */
+static int learned_alloc(struct mw_blacklist *bl)
 {
 	size_t buckets = 64;
 
-	if (bl->n_learned)
-		return -EBUSY;
-	free(bl->addr_buckets);
-	free(bl->name_buckets);
-	free(bl->heap);
-	bl->learned_max = max ? max : MW_BL_LEARNED_MAX_DEFAULT;
-	bl->learned_per_name = per_name ? per_name : MW_BL_LEARNED_PER_NAME;
 	while (buckets < bl->learned_max)
 		buckets <<= 1;
 	bl->n_buckets = buckets;
@@ -797,7 +748,7 @@ int mw_bl_learn(struct mw_blacklist *bl, const struct mw_addr *addr, uint16_t li
 	int err;
 
 	if (!bl->n_buckets) {
-		err = mw_bl_learned_limits(bl, bl->learned_max, bl->learned_per_name);
+		err = learned_alloc(bl);
 		if (err)
 			return err;
 	}

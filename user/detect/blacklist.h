@@ -4,7 +4,8 @@
  * with their source lines, domain names), the addresses learned for listed
  * names from DNS answers, and the compilation of all of it into the entries
  * of the kernel's tries, minus what must never be blocked. Plain C over
- * plain data; user/agent_blacklist.c puts the result into the kernel.
+ * plain data: no file, no clock of its own (the glue, user/agent/blacklist*.c,
+ * reads the files, hands in the time and puts the result into the kernel).
  */
 #ifndef MW_DETECT_BLACKLIST_H
 #define MW_DETECT_BLACKLIST_H
@@ -108,20 +109,33 @@ struct mw_blacklist {
 	unsigned max_errors; /* malformed lines shown per file */
 };
 
-void mw_bl_init(struct mw_blacklist *bl);
+/* The detector's settings; 0 in a field means its default. */
+struct mw_bl_cfg {
+	size_t learned_max; /* learned addresses in all (MW_BL_LEARNED_MAX_DEFAULT) */
+	size_t learned_per_name; /* learned addresses per name (MW_BL_LEARNED_PER_NAME) */
+	unsigned max_errors; /* malformed lines shown per list (20) */
+};
+
+/* @cfg NULL: every default. */
+void mw_bl_init(struct mw_blacklist *bl, const struct mw_bl_cfg *cfg);
 void mw_bl_free(struct mw_blacklist *bl);
 
+/* Where a list's bytes come from, as the glue that read them says. */
+struct mw_bl_source {
+	const char *name; /* NULL: the file name of @path without its extension */
+	const char *path; /* names it in messages and in `minewall blacklist list` */
+	bool runtime; /* loaded by `minewall blacklist load`, not by the config */
+	int64_t loaded_s; /* wall clock time of the read */
+};
+
 /*
- * Loads the list in @path under @name (the file name without its extension
- * when @name is NULL), replacing a list of that name. Malformed lines go to
- * @err as "PATH:LINE: why: text". Returns the list id, or -errno after
- * saying why (-EINVAL: not a list; the list in force stays).
+ * Loads the list in @buf under @src's name, replacing a list of that name.
+ * Malformed lines go to @err as "PATH:LINE: why: text". Returns the list
+ * id, or -errno after saying why (-EINVAL: not a list; the list in force
+ * stays).
  */
-int mw_bl_load(struct mw_blacklist *bl, const char *name, const char *path, bool runtime,
+int mw_bl_load(struct mw_blacklist *bl, const struct mw_bl_source *src, const char *buf, size_t len,
 	       FILE *err);
-/* Same from memory (tests, fuzzing); @path only names it in messages. */
-int mw_bl_load_buf(struct mw_blacklist *bl, const char *name, const char *path, const char *buf,
-		   size_t len, bool runtime, FILE *err);
 /* Removes list @name (and what was learned for its names). 0 or -ENOENT. */
 int mw_bl_unload(struct mw_blacklist *bl, const char *name);
 int mw_bl_find(const struct mw_blacklist *bl, const char *name);
@@ -139,11 +153,9 @@ int mw_bl_compile(struct mw_blacklist *bl, const struct mw_prefix *protect, size
 		  const struct mw_prefix *alert, size_t n_alert, struct mw_bl_compiled *out);
 void mw_bl_compiled_free(struct mw_bl_compiled *c);
 
-/* Sets the bounds on learned addresses (0: the default); call before the
- * first mw_bl_learn. Returns 0 or -ENOMEM. */
-int mw_bl_learned_limits(struct mw_blacklist *bl, size_t max, size_t per_name);
 /*
- * Records (or renews) a learned address. When the total bound is reached,
+ * Records (or renews) a learned address (the first sizes the indexes by the
+ * bounds of struct mw_bl_cfg). When the total bound is reached,
  * the address closest to its expiry gives way, and @gone is called for it
  * (it must leave the kernel too). Returns 1 when new, 0 when renewed,
  * -ENOSPC when @name already has its bound of addresses, -ENOMEM.

@@ -27,16 +27,21 @@ const char *mw_dict_method(unsigned svc)
 	return "?";
 }
 
-struct mw_dict *mw_dict_new(const struct mw_config *cfg, mw_dict_fn fn, void *arg)
+struct mw_dict *mw_dict_new(const struct mw_dict_cfg *cfg, mw_dict_fn fn, void *arg)
 {
 	struct mw_dict *d = calloc(1, sizeof(*d));
 
 	if (d) {
-		d->cfg = cfg;
+		d->cfg = *cfg;
 		d->fn = fn;
 		d->arg = arg;
 	}
 	return d;
+}
+
+void mw_dict_set_cfg(struct mw_dict *d, const struct mw_dict_cfg *cfg)
+{
+	d->cfg = *cfg;
 }
 
 void mw_dict_on_login(struct mw_dict *d, mw_dict_login_fn fn)
@@ -655,8 +660,8 @@ static void evict_one(struct mw_dict *d, const struct mw_flow_key *key, uint64_t
  * balancer, a monitoring system and an office proxy are many users. */
 static bool exempt(const struct mw_dict *d, unsigned svc, const struct mw_flow_key *key)
 {
-	return svc == MW_SVC_HTTP && !d->cfg->dict_http_internal &&
-	       mw_prefixes_contain(d->cfg->internal, d->cfg->n_internal,
+	return svc == MW_SVC_HTTP && !d->cfg.http_internal &&
+	       mw_prefixes_contain(d->cfg.internal, d->cfg.n_internal,
 				   (const struct mw_addr *)key->remote_addr);
 }
 

@@ -51,7 +51,6 @@
 #include <stdint.h>
 
 #include "lib/addr.h"
-#include "parse/config.h"
 #include "minewall.h"
 
 #define MW_DICT_MAX_LISTED 32 /* sources named in a distributed detection */
@@ -95,9 +94,34 @@ typedef int (*mw_dict_confirm_fn)(void *arg, unsigned svc, const struct mw_flow_
  * no address that is never blocked, such as the host's own). */
 typedef bool (*mw_dict_prefix_fn)(void *arg, const struct mw_prefix *p);
 
+/* The detector's settings, filled by its glue from the [dict], [network]
+ * and [enforce] sections of the configuration. */
+struct mw_dict_cfg {
+	uint64_t attempts[MW_SVC_MAX]; /* tries from one source in the window that make an attack */
+	uint64_t window_ms;
+	uint64_t long_window_ms; /* a slow source's window; 0: off */
+	uint64_t long_attempts; /* tries from one source in it that make an attack */
+	uint64_t dist_sources, dist_attempts; /* sources and tries that make a distributed attack */
+	uint64_t success_attempts; /* failed tries before a login that make it a success */
+	uint64_t grace; /* SSH: pending tries one connection may hold */
+	uint64_t agg_v4, agg_v6; /* prefixes whose sources add up (32, 128: off) */
+	uint64_t agg_sources; /* sources of one prefix, each with tries, that make an attack */
+	uint64_t agg_attempts; /* and their tries together */
+	uint64_t ipv6_prefix; /* an IPv6 source's tries add up over this prefix */
+	bool http_internal; /* count HTTPDICT for internal clients too */
+	/* never aggregated; internal clients make no HTTPDICT (unless
+	 * @http_internal). The arrays must outlive the detector. */
+	const struct mw_prefix *internal;
+	unsigned n_internal;
+	const struct mw_prefix *allow;
+	unsigned n_allow;
+};
+
 struct mw_dict;
 
-struct mw_dict *mw_dict_new(const struct mw_config *cfg, mw_dict_fn fn, void *arg);
+struct mw_dict *mw_dict_new(const struct mw_dict_cfg *cfg, mw_dict_fn fn, void *arg);
+/* New settings (a reload); what was counted stays. */
+void mw_dict_set_cfg(struct mw_dict *d, const struct mw_dict_cfg *cfg);
 void mw_dict_free(struct mw_dict *d);
 void mw_dict_on_login(struct mw_dict *d, mw_dict_login_fn fn);
 void mw_dict_on_confirm(struct mw_dict *d, mw_dict_confirm_fn fn);

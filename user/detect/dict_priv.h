@@ -119,7 +119,7 @@ struct agg {
 };
 
 struct mw_dict {
-	const struct mw_config *cfg;
+	struct mw_dict_cfg cfg;
 	mw_dict_fn fn;
 	mw_dict_login_fn login;
 	mw_dict_confirm_fn confirm;
@@ -153,15 +153,14 @@ static inline uint32_t hash_bytes(const void *p, size_t len)
 
 static inline uint64_t window_ns(const struct mw_dict *d)
 {
-	return d->cfg->dict_window_ms * 1000000ULL;
+	return d->cfg.window_ms * 1000000ULL;
 }
 
 /* The long window: [dict] long_window, never shorter than the window. */
 static inline uint64_t long_window_ns(const struct mw_dict *d)
 {
-	uint64_t ms = d->cfg->dict_long_window_ms > d->cfg->dict_window_ms ?
-			      d->cfg->dict_long_window_ms :
-			      d->cfg->dict_window_ms;
+	uint64_t ms = d->cfg.long_window_ms > d->cfg.window_ms ? d->cfg.long_window_ms :
+								 d->cfg.window_ms;
 
 	return ms * 1000000ULL;
 }

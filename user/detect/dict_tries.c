@@ -82,8 +82,8 @@ void mw_dict_on_prefix(struct mw_dict *d, mw_dict_prefix_fn fn)
  * session's peer's: the policy refuses to block those whole as well). */
 static bool agg_prefix(const struct mw_dict *d, const struct src *s, struct mw_prefix *p)
 {
-	const struct mw_config *cfg = d->cfg;
-	unsigned len = mw_addr_is_v4(&s->addr) ? 96 + cfg->dict_agg_v4 : cfg->dict_agg_v6;
+	const struct mw_dict_cfg *cfg = &d->cfg;
+	unsigned len = mw_addr_is_v4(&s->addr) ? 96 + cfg->agg_v4 : cfg->agg_v6;
 
 	if (len >= s->len)
 		return false;
@@ -205,7 +205,7 @@ static bool src_evict(struct mw_dict *d, uint32_t h, uint64_t now)
 static struct src *src_get(struct mw_dict *d, const struct mw_addr *a, unsigned svc, bool create,
 			   uint64_t now)
 {
-	uint8_t len = mw_addr_is_v4(a) ? 128 : (uint8_t)d->cfg->ipv6_prefix;
+	uint8_t len = mw_addr_is_v4(a) ? 128 : (uint8_t)d->cfg.ipv6_prefix;
 	struct mw_addr unit = *a;
 	uint32_t h;
 	struct src *s;
@@ -271,9 +271,9 @@ static struct mw_prefix src_prefix(const struct src *s)
  * the long window: never fewer than its service's own threshold. */
 static unsigned long_threshold(const struct mw_dict *d, unsigned svc, bool agg)
 {
-	uint64_t n = agg ? d->cfg->dict_agg_attempts : d->cfg->dict_long_attempts;
+	uint64_t n = agg ? d->cfg.agg_attempts : d->cfg.long_attempts;
 
-	return (unsigned)(n > d->cfg->dict[svc].attempts ? n : d->cfg->dict[svc].attempts);
+	return (unsigned)(n > d->cfg.attempts[svc] ? n : d->cfg.attempts[svc]);
 }
 
 static void detection_init(struct mw_dict_detection *det, const struct conn *c, unsigned svc)
@@ -328,7 +328,7 @@ static bool detect_aggregate(struct mw_dict *d, struct src *s, const struct conn
 
 	if (!g || (g->reported_ns && now - g->reported_ns <= window_ns(d)))
 		return false;
-	if (g->sources < d->cfg->dict_agg_sources || g->tries < min_tries)
+	if (g->sources < d->cfg.agg_sources || g->tries < min_tries)
 		return false;
 	detection_init(&det, c, g->svc);
 	for (m = g->first; m; m = m->agg_next) {
@@ -344,7 +344,7 @@ static bool detect_aggregate(struct mw_dict *d, struct src *s, const struct conn
 	}
 	g->sources = sources;
 	g->tries = tries;
-	if (sources < d->cfg->dict_agg_sources || tries < min_tries)
+	if (sources < d->cfg.agg_sources || tries < min_tries)
 		return false;
 	g->reported_ns = now;
 	for (m = g->first; m; m = m->agg_next)
@@ -374,8 +374,8 @@ static void detect_distributed(struct mw_dict *d, unsigned svc, const struct con
 
 	if (d->dist_reported_ns[svc] && now - d->dist_reported_ns[svc] < window_ns(d))
 		return;
-	if (d->active_sources[svc] < d->cfg->dict_dist_sources ||
-	    d->active_tries[svc] < d->cfg->dict_dist_attempts)
+	if (d->active_sources[svc] < d->cfg.dist_sources ||
+	    d->active_tries[svc] < d->cfg.dist_attempts)
 		return;
 	detection_init(&det, c, svc);
 	for (i = 0; i < SRC_BUCKETS; i++) {
@@ -395,7 +395,7 @@ static void detect_distributed(struct mw_dict *d, unsigned svc, const struct con
 				det.sources[det.n_sources++] = s->last;
 		}
 	}
-	if (sources < d->cfg->dict_dist_sources || attempts < d->cfg->dict_dist_attempts)
+	if (sources < d->cfg.dist_sources || attempts < d->cfg.dist_attempts)
 		return;
 	d->dist_reported_ns[svc] = now;
 	for (i = 0; i < SRC_BUCKETS; i++) {
@@ -454,13 +454,13 @@ void dict_add_final(struct mw_dict *d, struct conn *c, uint64_t now)
 	} else if (n > DIST_JOIN_MIN) {
 		d->active_tries[c->svc]++;
 	}
-	if (n >= d->cfg->dict[c->svc].attempts) {
+	if (n >= d->cfg.attempts[c->svc]) {
 		s->reported_ns = now;
 		report(d, s, c, now, false, false);
 		return;
 	}
 	/* a slow guesser: below the threshold in every window, not in an hour */
-	if (d->cfg->dict_long_window_ms && nl >= long_threshold(d, c->svc, false)) {
+	if (d->cfg.long_window_ms && nl >= long_threshold(d, c->svc, false)) {
 		s->reported_ns = now;
 		report(d, s, c, now, false, true);
 		return;
@@ -545,7 +545,7 @@ static bool parallel_guess(const struct mw_dict *d, const struct src *s, uint64_
 	if (src_count(d, s, now, &first))
 		return true;
 	for (i = 0; i < s->n_pend; i++)
-		deep += s->pend[i]->pending * 2 >= d->cfg->dict_grace;
+		deep += s->pend[i]->pending * 2 >= d->cfg.grace;
 	return deep >= 2;
 }
 
@@ -581,7 +581,7 @@ void dict_add_pending(struct mw_dict *d, struct conn *c, uint64_t now)
 			dict_finalize(d, s->pend[0], now);
 		return;
 	}
-	if (c->pending >= d->cfg->dict_grace) {
+	if (c->pending >= d->cfg.grace) {
 		c->guessing = true;
 		dict_finalize(d, c, now);
 	}
@@ -598,7 +598,7 @@ void dict_add_try(struct mw_dict *d, struct conn *c, uint64_t now)
 /* Takes back up to @n tries of @s within its budget; returns those taken. */
 static unsigned forgive(struct mw_dict *d, struct src *s, unsigned n, uint64_t now)
 {
-	unsigned budget = FORGIVE_BUDGET_CONNS * d->cfg->dict_grace;
+	unsigned budget = FORGIVE_BUDGET_CONNS * d->cfg.grace;
 
 	if (now - s->forgiven_ns > window_ns(d)) {
 		s->forgiven_ns = now;
@@ -629,8 +629,7 @@ void dict_login(struct mw_dict *d, struct conn *c, uint64_t now)
 	c->pending = 0;
 	if (s)
 		before = src_count(d, s, now, &first);
-	if (s &&
-	    before - (c->final < before ? c->final : before) >= d->cfg->dict_success_attempts) {
+	if (s && before - (c->final < before ? c->final : before) >= d->cfg.success_attempts) {
 		/* failed tries on other connections, then a way in */
 		while (pending--)
 			dict_add_final(d, c, now);

@@ -24,13 +24,13 @@ static bool same_key(const struct mw_flow_key *a, const struct mw_flow_key *b)
 	return !memcmp(a, b, offsetof(struct mw_flow_key, pad));
 }
 
-int mw_dnsq_init(struct mw_dnsq *q, uint32_t cap, uint64_t ttl_ns)
+int mw_dnsq_init(struct mw_dnsq *q, const struct mw_dnsq_cfg *cfg)
 {
+	uint32_t cap = cfg && cfg->cap ? cfg->cap : MW_DNSQ_CAP_DEFAULT;
+	uint64_t ttl_ns = cfg && cfg->ttl_ns ? cfg->ttl_ns : MW_DNSQ_TTL_DEFAULT_NS;
 	uint32_t i;
 
 	memset(q, 0, sizeof(*q));
-	if (!cap)
-		return -EINVAL;
 	q->n_buckets = 1;
 	while (q->n_buckets < cap)
 		q->n_buckets <<= 1;

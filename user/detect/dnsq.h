@@ -39,7 +39,14 @@ struct mw_dnsq {
 	uint64_t queries, answered, unsolicited, wrong_question, evicted, expired;
 };
 
-int mw_dnsq_init(struct mw_dnsq *q, uint32_t cap, uint64_t ttl_ns);
+/* The table's settings; 0 in a field means its default. */
+struct mw_dnsq_cfg {
+	uint32_t cap; /* queries waiting at most (MW_DNSQ_CAP_DEFAULT) */
+	uint64_t ttl_ns; /* how long one waits for its answer (MW_DNSQ_TTL_DEFAULT_NS) */
+};
+
+/* @cfg NULL: every default. Returns 0 or -ENOMEM. */
+int mw_dnsq_init(struct mw_dnsq *q, const struct mw_dnsq_cfg *cfg);
 void mw_dnsq_free(struct mw_dnsq *q);
 /* Records the query @dq the host sent on @key at @now_ns (a resend of the
  * same one renews it). Returns 0 or -EINVAL for a question that is no host

@@ -7,8 +7,11 @@
 #include "detect/reasm.h"
 #include "parse/tls.h"
 
-int mw_reasm_init(struct mw_reasm *r, unsigned max, uint64_t ttl_ns)
+int mw_reasm_init(struct mw_reasm *r, const struct mw_reasm_cfg *cfg)
 {
+	unsigned max = cfg && cfg->max ? cfg->max : MW_REASM_FLOWS;
+	uint64_t ttl_ns = cfg && cfg->ttl_ns ? cfg->ttl_ns : MW_REASM_TTL_NS;
+
 	memset(r, 0, sizeof(*r));
 	r->slots = calloc(max, sizeof(*r->slots));
 	if (!r->slots)

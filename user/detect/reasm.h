@@ -51,7 +51,14 @@ struct mw_reasm {
 	uint64_t started, completed, evicted, expired, gaps;
 };
 
-int mw_reasm_init(struct mw_reasm *r, unsigned max, uint64_t ttl_ns);
+/* The table's settings; 0 in a field means its default. */
+struct mw_reasm_cfg {
+	unsigned max; /* messages followed at once (MW_REASM_FLOWS) */
+	uint64_t ttl_ns; /* how long one waits for its rest (MW_REASM_TTL_NS) */
+};
+
+/* @cfg NULL: every default. Returns 0 or -ENOMEM. */
+int mw_reasm_init(struct mw_reasm *r, const struct mw_reasm_cfg *cfg);
 void mw_reasm_free(struct mw_reasm *r);
 
 /*

@@ -14,6 +14,8 @@
 #include "agent/localaddr.h"
 #include "lib/log.h"
 #include "lib/statefile.h"
+#include "parse/proc_net_tcp.h"
+#include "parse/resolv_conf.h"
 #include "lib/util.h"
 
 static const char *const builtin[] = { "127.0.0.0/8", "::1", "169.254.0.0/16", "fe80::/10" };
@@ -72,7 +74,7 @@ static void drop_source(struct mw_allow *a, unsigned source)
 static void read_resolvers(struct mw_allow *a)
 {
 	struct mw_addr r[32];
-	size_t i, n = mw_resolvers_read(a->resolv_conf, MW_RESOLVED_CONF, r, ARRAY_SIZE(r));
+	size_t i, n = mw_resolv_conf_read(a->resolv_conf, MW_RESOLVED_CONF, r, ARRAY_SIZE(r));
 
 	for (i = 0; i < n; i++)
 		push_addr(a, &r[i], MW_ALLOW_RESOLVER);
@@ -209,9 +211,8 @@ static bool has_inode(const struct inodes *set, unsigned long ino)
 static void read_ssh_peers(struct mw_allow *a, struct mw_allow *out, const struct mw_config *cfg,
 			   bool v6, const struct inodes *sessions)
 {
-	char path[PATH_MAX], line[512], local[64], remote[64];
-	unsigned lport, rport, state;
-	unsigned long inode;
+	char path[PATH_MAX], line[512];
+	struct mw_proc_tcp sk;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", a->proc_net, v6 ? "tcp6" : "tcp");
@@ -219,50 +220,16 @@ static void read_ssh_peers(struct mw_allow *a, struct mw_allow *out, const struc
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f)) {
-		struct mw_addr peer;
-		char *colon;
+		struct mw_prefix p;
 
-		if (sscanf(line, " %*u: %63s %63s %x %*s %*s %*s %*u %*u %lu", local, remote,
-			   &state, &inode) != 4)
+		if (mw_proc_net_tcp_line(line, &sk) || sk.state != MW_TCP_ESTABLISHED)
 			continue;
-		if (state != 1) /* TCP_ESTABLISHED */
+		if (sessions && !has_inode(sessions, sk.inode))
 			continue;
-		if (sessions && !has_inode(sessions, inode))
+		if (!is_ssh_port(cfg, sk.local_port))
 			continue;
-		colon = strchr(local, ':');
-		if (!colon || sscanf(colon + 1, "%x", &lport) != 1 || !is_ssh_port(cfg, lport))
-			continue;
-		colon = strchr(remote, ':');
-		if (!colon || sscanf(colon + 1, "%x", &rport) != 1)
-			continue;
-		*colon = '\0';
-		/* the kernel prints each 32-bit word of the address in host order */
-		if (!v6 && strlen(remote) == 8) {
-			struct in_addr in = { .s_addr = (uint32_t)strtoul(remote, NULL, 16) };
-
-			mw_addr_from_v4(&peer, &in);
-		} else if (v6 && strlen(remote) == 32) {
-			struct in6_addr in6;
-			int w;
-
-			for (w = 0; w < 4; w++) {
-				char word[9];
-				uint32_t v;
-
-				memcpy(word, remote + 8 * w, 8);
-				word[8] = '\0';
-				v = (uint32_t)strtoul(word, NULL, 16);
-				memcpy(&in6.s6_addr[4 * w], &v, 4);
-			}
-			mw_addr_from_v6(&peer, &in6);
-		} else {
-			continue;
-		}
-		{
-			struct mw_prefix p = { .addr = peer, .len = 128 };
-
-			push_port(out, &p, MW_ALLOW_SSH, (uint16_t)rport);
-		}
+		p = (struct mw_prefix){ .addr = sk.remote, .len = 128 };
+		push_port(out, &p, MW_ALLOW_SSH, sk.remote_port);
 	}
 	fclose(f);
 }

@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #include "lib/addr.h"
-#include "parse/list.h"
+#include "parse/name.h"
 
 #define MW_DNS_MAX_NAMES 8 /* the question and CNAME targets kept */
 #define MW_DNS_MAX_ADDRS 32

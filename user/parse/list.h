@@ -14,8 +14,8 @@
 #include <stdint.h>
 
 #include "lib/addr.h"
+#include "parse/name.h"
 
-#define MW_NAME_MAX 254 /* a DNS name in text, without the final dot, plus NUL */
 #define MW_LIST_LINE_MAX 4096
 
 enum mw_list_kind {
@@ -51,9 +51,5 @@ typedef void (*mw_list_error_fn)(void *arg, unsigned line, const char *why, cons
  */
 int mw_list_parse(const char *buf, size_t len, mw_list_entry_fn on_entry, mw_list_error_fn on_error,
 		  void *arg, struct mw_list_report *rep);
-
-/* Checks and normalises a DNS name in text (lower case, final dot removed).
- * Returns 0 or -EINVAL. @out has MW_NAME_MAX bytes. */
-int mw_name_normalise(const char *in, size_t len, char *out);
 
 #endif

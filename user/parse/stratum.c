@@ -227,7 +227,7 @@ int mw_stratum_may_start(const uint8_t *buf, size_t len)
 
 int mw_stratum_match(const uint8_t *buf, size_t len, struct mw_stratum *m)
 {
-	static char line[LINE_MAX_BYTES + 1];
+	char line[LINE_MAX_BYTES + 1]; /* on the stack: callers on any thread */
 	size_t pos = 0, n;
 
 	memset(m, 0, sizeof(*m));

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "parse/list.h"
+#include "parse/name.h"
 
 /*
  * Finds the host_name in a ClientHello's server_name extension and writes
