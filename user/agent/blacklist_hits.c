@@ -7,7 +7,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -114,19 +113,19 @@ static void report(struct mw_agent_blacklist *a, const struct hit *h)
 {
 	const struct mw_flow_key *k = h->key;
 	const struct mw_bl_list *l = &a->bl.lists[h->list < MW_BL_LISTS_MAX ? h->list : 0];
-	char ts[40], local[MW_ADDRSTRLEN], remote[MW_ADDRSTRLEN], ifname[IF_NAMESIZE], pb[8];
-	char evidence[128], path[PATH_MAX];
-	const char *action;
+	const struct mw_addr *local = (const struct mw_addr *)k->local_addr,
+			     *remote = (const struct mw_addr *)k->remote_addr;
+	char evidence[128], path[PATH_MAX], pb[8];
 	bool in = h->dir == MW_DIR_IN, may_block;
-	json_t *ev, *detail;
+	struct mw_eve_rec rec;
+	const char *action;
+	json_t *detail;
 
 	may_block = hit_evidence(h, evidence, sizeof(evidence));
-	if (quiet(a, (const struct mw_addr *)k->remote_addr, may_block))
+	if (quiet(a, remote, may_block))
 		return;
 	a->detections++;
 	action = block_remote(a, h, may_block);
-	mw_addr_str((const struct mw_addr *)k->local_addr, local, sizeof(local));
-	mw_addr_str((const struct mw_addr *)k->remote_addr, remote, sizeof(remote));
 	detail = json_pack("{s:s, s:s, s:s, s:s, s:b, s:s}", "list", l->used ? l->name : "",
 			   "list_file", printable(l->used ? l->path : "", path, sizeof(path)),
 			   "match", h->match, "initiator",
@@ -137,16 +136,19 @@ static void report(struct mw_agent_blacklist *a, const struct hit *h)
 	/* names come normalised ([a-z0-9-_.]) from the DNS, TLS and list parsers */
 	if (h->name)
 		json_object_set_new(detail, "name", json_string(h->name));
-	mw_eve_timestamp(ts, sizeof(ts));
-	ev = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:i, s:s, s:s, s:s, s:o}", "timestamp",
-		       ts, "event_type", "detection", "method", "BLACKLIST", "severity",
-		       h->alert_only ? "medium" : "high", "src_ip", in ? remote : local, "src_port",
-		       ntohs(in ? k->remote_port : k->local_port), "dest_ip", in ? local : remote,
-		       "dest_port", ntohs(in ? k->local_port : k->remote_port), "proto",
-		       mw_proto_name(k->proto, pb, sizeof(pb)), "in_iface",
-		       if_indextoname(h->ifindex, ifname) ? ifname : "", "action", action, "detail",
-		       detail);
-	mw_eve_emit(a->eve, ev);
+	rec = (struct mw_eve_rec){
+		.method = "BLACKLIST",
+		.severity = h->alert_only ? "medium" : "high",
+		.src = in ? remote : local,
+		.src_port = ntohs(in ? k->remote_port : k->local_port),
+		.dst = in ? local : remote,
+		.dest_port = ntohs(in ? k->local_port : k->remote_port),
+		.proto = mw_proto_name(k->proto, pb, sizeof(pb)),
+		.ifindex = h->ifindex,
+		.action = action,
+		.detail = detail,
+	};
+	mw_eve_emit(a->eve, mw_eve_detection(&rec));
 }
 
 /* A hit on flow event @ev, matched as @match. */

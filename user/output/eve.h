@@ -12,8 +12,6 @@
 
 #include <jansson.h>
 
-#include "lib/util.h"
-
 struct mw_addr;
 
 #define MW_EVENTS_PATH_DEFAULT "/var/log/minewall/events.json"
@@ -71,13 +69,6 @@ int mw_eve_syslog(struct mw_eve *e, const char *path);
 /* Detections and blocks of each method since @since_s (wall clock). */
 void mw_eve_recent(const struct mw_eve *e, int64_t since_s, uint64_t *detections, uint64_t *blocks);
 enum mw_method mw_method_from_name(const char *name);
-/* The time now as EVE writes it (for agent/blacklist.c until its event is
- * built by mw_eve_detection). */
-static inline void mw_eve_timestamp(char *buf, size_t len)
-{
-	mw_format_rfc3339_now(buf, len);
-}
-
 /*
  * The one builder of EVE records: what every detection carries, typed; the
  * record is made with the timestamp and the fields in this order:
