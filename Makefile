@@ -210,7 +210,7 @@ soak: deps
 # `make fuzz FUZZ_SECONDS=N` runs each for N seconds from the seed corpora.
 # Each links only the parser it tests (and the helpers that parser needs),
 # so that a parser that grows a dependency on another module shows here.
-FUZZERS := config list dns tls stratum control ipfix login_reply name
+FUZZERS := config list dns tls stratum control ipfix login_reply name proc_net_tcp ntp_conf
 FUZZ_BINS := $(addprefix $(BUILD)/fuzz_,$(FUZZERS))
 FUZZ_SECONDS ?= 60
 FUZZ_OBJS_config := parse/config lib/addr lib/util
@@ -222,6 +222,8 @@ FUZZ_OBJS_control := lib/control
 FUZZ_OBJS_ipfix := output/ipfix lib/addr lib/log
 FUZZ_OBJS_login_reply := parse/login_reply
 FUZZ_OBJS_name := parse/name
+FUZZ_OBJS_proc_net_tcp := parse/proc_net_tcp lib/addr
+FUZZ_OBJS_ntp_conf := parse/ntp_conf
 
 .SECONDEXPANSION:
 $(BUILD)/fuzz_%: $(BUILD)/selftests/fuzz/fuzz_%.o $$(call user_objs,$$(FUZZ_OBJS_$$*))

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * bl_kernel.h - the blacklist tries in the kernel. A trie is never edited
+ * blacklist_maps.h - the blacklist tries in the kernel. A trie is never edited
  * into a new list: a new one is created with the room it needs, filled, and
  * put into slot 0 of mw_blacklist4/6 in one map update, so the datapath
  * sees the old lists or the new ones and never a half-built mix or nothing.
  * Learned addresses (DNS answers for listed names) are added to and removed
  * from the trie in force.
  */
-#ifndef MW_BL_KERNEL_H
-#define MW_BL_KERNEL_H
+#ifndef MW_AGENT_BLACKLIST_MAPS_H
+#define MW_AGENT_BLACKLIST_MAPS_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * agent_bpatterns.h - the agent's side of BPATTERNS: Stratum in payload
+ * bpatterns.h - the agent's side of BPATTERNS: Stratum in payload
  * peeks, the miner's rhythm in the periodic flow scan, the process behind
  * the connection, and the detection and block that follow. Each detection
  * says the evidence it rests on (detect/evidence.h); only a connection the

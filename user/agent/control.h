@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* agent_control.h - the agent's answers to control-socket requests. */
+/* control.h - the agent's answers to control-socket requests. */
 #ifndef MW_AGENT_CONTROL_H
 #define MW_AGENT_CONTROL_H
 

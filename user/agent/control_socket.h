@@ -3,8 +3,8 @@
  * control_socket.h - the agent's end of the control socket (lib/control.h),
  * served without blocking the agent (agent/server.h).
  */
-#ifndef MW_CONTROL_SOCKET_H
-#define MW_CONTROL_SOCKET_H
+#ifndef MW_AGENT_CONTROL_SOCKET_H
+#define MW_AGENT_CONTROL_SOCKET_H
 
 #include <limits.h>
 #include <stddef.h>

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* agent_detect.h - the agent's side of the detectors: feeding them, and
+/* dict.h - the agent's side of the detectors: feeding them, and
  * turning their detections into events and blocks. */
-#ifndef MW_AGENT_DETECT_H
-#define MW_AGENT_DETECT_H
+#ifndef MW_AGENT_DICT_H
+#define MW_AGENT_DICT_H
 
 #include "parse/config.h"
 #include "detect/dict.h"

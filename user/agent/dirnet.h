@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * agent_dirnet.h - the agent's side of DIRNET: new outbound flows to public
+ * dirnet.h - the agent's side of DIRNET: new outbound flows to public
  * addresses (the datapath reports each at its first packet) judged against
  * the expected destinations and the learned baseline, the baseline kept in
  * the state directory, and the detections that follow.

@@ -10,8 +10,8 @@
  * send, and at most MW_PEEKS_PER_CONSUME of them are handled per call, so
  * that a flood of them never delays the decisive ring or the agent's loop.
  */
-#ifndef MW_EVENTS_H
-#define MW_EVENTS_H
+#ifndef MW_AGENT_EVENTS_H
+#define MW_AGENT_EVENTS_H
 
 #include <stddef.h>
 #include <stdint.h>

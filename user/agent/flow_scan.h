@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * agent_flows.h - the agent's periodic walk of the flow table: ends flows
+ * flow_scan.h - the agent's periodic walk of the flow table: ends flows
  * that went idle (reporting them like datapath flow ends), removes closed
  * ones after a short linger, and estimates LRU evictions.
  */
-#ifndef MW_AGENT_FLOWS_H
-#define MW_AGENT_FLOWS_H
+#ifndef MW_AGENT_FLOW_SCAN_H
+#define MW_AGENT_FLOW_SCAN_H
 
 #include <stdint.h>
 

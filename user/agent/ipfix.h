@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * agent_ipfix.h - the agent's side of the IPFIX export: every finished flow
+ * ipfix.h - the agent's side of the IPFIX export: every finished flow
  * (FIN, RST, idle) becomes its records, marked with the method of a
  * detection that concerned either endpoint.
  */

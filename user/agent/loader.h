@@ -3,8 +3,8 @@
  * loader.h - open, configure and load the BPF object from its skeleton, pin
  * its maps, and attach XDP (ingress) and tc (egress) to interfaces.
  */
-#ifndef MW_LOADER_H
-#define MW_LOADER_H
+#ifndef MW_AGENT_LOADER_H
+#define MW_AGENT_LOADER_H
 
 #include <stdbool.h>
 

@@ -4,8 +4,8 @@
  * map, and the interface of the default route. Uses rtnetlink via libmnl;
  * address and link changes arrive on a subscribed socket.
  */
-#ifndef MW_LOCALADDR_H
-#define MW_LOCALADDR_H
+#ifndef MW_AGENT_LOCALADDR_H
+#define MW_AGENT_LOCALADDR_H
 
 #include <net/if.h>
 #include <stdbool.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* agent_metrics.h - what the agent exposes to Prometheus, from its parts. */
+/* metrics.h - what the agent exposes to Prometheus, from its parts. */
 #ifndef MW_AGENT_METRICS_H
 #define MW_AGENT_METRICS_H
 

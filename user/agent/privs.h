@@ -8,8 +8,8 @@
  * Everything else leaves the permitted, effective, inheritable, ambient and
  * bounding sets, so neither the agent nor a hook it runs can get it back.
  */
-#ifndef MW_PRIVS_H
-#define MW_PRIVS_H
+#ifndef MW_AGENT_PRIVS_H
+#define MW_AGENT_PRIVS_H
 
 /* Drops every other capability. Returns 0, or -errno when the permitted
  * and effective sets could not be cut (the agent runs on with what it had). */

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * owner.h - the process behind a connection the host opened: what the
+ * process.h - the process behind a connection the host opened: what the
  * kernel recorded at connect() (mw_owner), completed from /proc while the
  * process still runs (command line, cgroup path, user name).
  */
-#ifndef MW_OWNER_H
-#define MW_OWNER_H
+#ifndef MW_AGENT_PROCESS_H
+#define MW_AGENT_PROCESS_H
 
 #include <stdbool.h>
 #include <stdint.h>

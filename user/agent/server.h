@@ -10,8 +10,8 @@
  * bounded in size and connections in number (the oldest still sending its
  * request makes room for a new one).
  */
-#ifndef MW_SERVER_H
-#define MW_SERVER_H
+#ifndef MW_AGENT_SERVER_H
+#define MW_AGENT_SERVER_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -3,8 +3,8 @@
  * cli.h - minewall [OPTIONS] OBJECT { COMMAND | help }: one table of objects,
  * unambiguous prefixes, one printing path for text and JSON (jansson).
  */
-#ifndef MW_CLI_H
-#define MW_CLI_H
+#ifndef MW_CLI_CLI_H
+#define MW_CLI_CLI_H
 
 #include <stdbool.h>
 #include <stdio.h>

@@ -43,8 +43,8 @@
  * over the window and a long window (a slow guesser); and per prefix (an
  * IPv4 /24, an IPv6 /48) whose sources, each with tries of its own, add up.
  */
-#ifndef MW_DICT_H
-#define MW_DICT_H
+#ifndef MW_DETECT_DICT_H
+#define MW_DETECT_DICT_H
 
 #include <stdbool.h>
 #include <stddef.h>

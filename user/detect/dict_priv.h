@@ -5,8 +5,8 @@
  * refusals and which a login; dict_tries.c keeps each source's tries, in
  * their windows, and decides when they make a detection. Private to them.
  */
-#ifndef MW_DICT_PRIV_H
-#define MW_DICT_PRIV_H
+#ifndef MW_DETECT_DICT_PRIV_H
+#define MW_DETECT_DICT_PRIV_H
 
 #include "detect/dict.h"
 

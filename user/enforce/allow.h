@@ -8,8 +8,8 @@
  * configured list and what the operator allowed at run time (kept in the
  * state directory).
  */
-#ifndef MW_ALLOW_H
-#define MW_ALLOW_H
+#ifndef MW_ENFORCE_ALLOW_H
+#define MW_ENFORCE_ALLOW_H
 
 #include <limits.h>
 #include <stdbool.h>

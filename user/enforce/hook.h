@@ -6,8 +6,8 @@
  * never waits for it; it is killed when it overstays its timeout, and its
  * failures are logged.
  */
-#ifndef MW_HOOK_H
-#define MW_HOOK_H
+#ifndef MW_ENFORCE_HOOK_H
+#define MW_ENFORCE_HOOK_H
 
 #include <stdint.h>
 #include <sys/types.h>

@@ -5,8 +5,8 @@
  * elements in batched transactions whose every ACK is read and matched to
  * its element. No fork of nft.
  */
-#ifndef MW_NFT_H
-#define MW_NFT_H
+#ifndef MW_ENFORCE_NFT_H
+#define MW_ENFORCE_NFT_H
 
 #include <stdbool.h>
 #include <stddef.h>

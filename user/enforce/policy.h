@@ -7,8 +7,8 @@
  * under the state directory keeps reasons and offence counts across
  * restarts; the nft sets keep the blocks themselves.
  */
-#ifndef MW_POLICY_H
-#define MW_POLICY_H
+#ifndef MW_ENFORCE_POLICY_H
+#define MW_ENFORCE_POLICY_H
 
 #include <stdbool.h>
 #include <stdint.h>

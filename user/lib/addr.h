@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* addr.h - addresses in the datapath's encoding (IPv4 as IPv4-mapped IPv6). */
-#ifndef MW_ADDR_H
-#define MW_ADDR_H
+#ifndef MW_LIB_ADDR_H
+#define MW_LIB_ADDR_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -5,8 +5,8 @@
  * line each way: a request with "cmd", an answer that is either the result
  * or {"error": "..."}. The agent's end is agent/control_socket.h.
  */
-#ifndef MW_CONTROL_H
-#define MW_CONTROL_H
+#ifndef MW_LIB_CONTROL_H
+#define MW_LIB_CONTROL_H
 
 #include <stddef.h>
 #include <sys/un.h>

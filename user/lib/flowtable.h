@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* flowtable.h - walking the flow table with batched map operations. */
-#ifndef MW_FLOWTABLE_H
-#define MW_FLOWTABLE_H
+#ifndef MW_LIB_FLOWTABLE_H
+#define MW_LIB_FLOWTABLE_H
 
 #include <stddef.h>
 

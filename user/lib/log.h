@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* log.h - leveled logging to stderr; libbpf's chatter demoted one level. */
-#ifndef MW_LOG_H
-#define MW_LOG_H
+#ifndef MW_LIB_LOG_H
+#define MW_LIB_LOG_H
 
 enum mw_log_level {
 	MW_LOG_WARN = 0,

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* pinned.h - the pinned maps under the pin path, for the agent and the CLI. */
-#ifndef MW_PINNED_H
-#define MW_PINNED_H
+#ifndef MW_LIB_PINNED_H
+#define MW_LIB_PINNED_H
 
 #include <stdbool.h>
 #include <stddef.h>

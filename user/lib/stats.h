@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* stats.h - the per-CPU global counters, summed. */
-#ifndef MW_STATS_H
-#define MW_STATS_H
+#ifndef MW_LIB_STATS_H
+#define MW_LIB_STATS_H
 
 #include "minewall.h"
 

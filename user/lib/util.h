@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* util.h - small helpers: durations, sizes, clocks, safe text. */
-#ifndef MW_UTIL_H
-#define MW_UTIL_H
+#ifndef MW_LIB_UTIL_H
+#define MW_LIB_UTIL_H
 
 #include <stddef.h>
 #include <stdint.h>

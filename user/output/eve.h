@@ -3,8 +3,8 @@
  * eve.h - the events file: one JSON object per line (Suricata EVE field
  * names), appended, reopened on SIGHUP/SIGUSR1 for log rotation.
  */
-#ifndef MW_EVE_H
-#define MW_EVE_H
+#ifndef MW_OUTPUT_EVE_H
+#define MW_OUTPUT_EVE_H
 
 #include <limits.h>
 #include <stdint.h>

@@ -9,8 +9,8 @@
  * number of RFC 5612, element 1, 16 bytes of text). Templates go out with
  * the first message and then every minute, as UDP transport requires.
  */
-#ifndef MW_IPFIX_H
-#define MW_IPFIX_H
+#ifndef MW_OUTPUT_IPFIX_H
+#define MW_OUTPUT_IPFIX_H
 
 #include <stdbool.h>
 #include <stddef.h>

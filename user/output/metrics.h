@@ -4,8 +4,8 @@
  * the agent's event loop without ever blocking it (server.h), answering
  * GET /metrics with the text exposition format (version 0.0.4).
  */
-#ifndef MW_METRICS_H
-#define MW_METRICS_H
+#ifndef MW_OUTPUT_METRICS_H
+#define MW_OUTPUT_METRICS_H
 
 #include <stdio.h>
 

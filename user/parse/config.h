@@ -4,8 +4,8 @@
  * parsed by inih, checked against one table of options that also drives
  * defaults, --show-config and the documentation.
  */
-#ifndef MW_CONFIG_H
-#define MW_CONFIG_H
+#ifndef MW_PARSE_CONFIG_H
+#define MW_PARSE_CONFIG_H
 
 #include <limits.h>
 #include <stdbool.h>

@@ -4,8 +4,8 @@
  * and ntpd's `server`/`pool`/`peer` lines, systemd-timesyncd's `NTP=` and
  * `FallbackNTP=` lists.
  */
-#ifndef MW_NTP_CONF_H
-#define MW_NTP_CONF_H
+#ifndef MW_PARSE_NTP_CONF_H
+#define MW_PARSE_NTP_CONF_H
 
 #define MW_NTP_CONF_MAX 16 /* servers taken from one line */
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* proc_net_tcp.h - one line of /proc/net/tcp or /proc/net/tcp6. */
-#ifndef MW_PROC_NET_TCP_H
-#define MW_PROC_NET_TCP_H
+#ifndef MW_PARSE_PROC_NET_TCP_H
+#define MW_PARSE_PROC_NET_TCP_H
 
 #include <stdint.h>
 

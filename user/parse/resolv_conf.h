@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* resolv_conf.h - the resolvers named in resolv.conf. */
-#ifndef MW_RESOLV_CONF_H
-#define MW_RESOLV_CONF_H
+#ifndef MW_PARSE_RESOLV_CONF_H
+#define MW_PARSE_RESOLV_CONF_H
 
 #include <stddef.h>
 
