@@ -5,8 +5,8 @@
  * sets keep the blocks themselves). The policy owns the entries; this file
  * only writes and reads them.
  */
-#ifndef MW_LEDGER_H
-#define MW_LEDGER_H
+#ifndef MW_ENFORCE_LEDGER_H
+#define MW_ENFORCE_LEDGER_H
 
 #include <stdbool.h>
 #include <stddef.h>

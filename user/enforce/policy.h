@@ -4,8 +4,8 @@
  * (a detector's or the CLI's) goes through the allowlist, escalation, the
  * cap and dry-run; accepted changes are queued and applied once per cycle:
  * one nftables transaction, and the XDP fast-drop maps at once. A ledger
- * under the state directory keeps reasons and offence counts across
- * restarts; the nft sets keep the blocks themselves.
+ * under the state directory (enforce/ledger.c) keeps reasons and offence
+ * counts across restarts; the nft sets keep the blocks themselves.
  */
 #ifndef MW_ENFORCE_POLICY_H
 #define MW_ENFORCE_POLICY_H

@@ -4,8 +4,8 @@
  * the blacklist's runtime lists, the DIRNET baseline) are written: a crash
  * or a full disk leaves the old file or the new one, never a mix or nothing.
  */
-#ifndef MW_STATEFILE_H
-#define MW_STATEFILE_H
+#ifndef MW_LIB_STATEFILE_H
+#define MW_LIB_STATEFILE_H
 
 #include <stdio.h>
 
