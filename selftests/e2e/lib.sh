@@ -161,6 +161,15 @@ start_agent() {
 # agent_running: the agent's heartbeat says it runs.
 agent_running() { mw status -j 2>/dev/null | grep -q '"running":true'; }
 
+# reload_agent: SIGHUP, then waits (5 s at most) until the agent says it
+# reloaded its configuration.
+reload_agent() {
+	local n
+	n=$(grep -c "reloaded " "$RUN_DIR/agent.log")
+	kill -HUP "$AGENT_PID"
+	wait_until 5 sh -c "[ \$(grep -c 'reloaded ' '$RUN_DIR/agent.log') -gt $n ]"
+}
+
 stop_agent() {
 	[ -n "$AGENT_PID" ] || return 0
 	kill -TERM "$AGENT_PID" 2>/dev/null
