@@ -161,13 +161,13 @@ start_agent() {
 # agent_running: the agent's heartbeat says it runs.
 agent_running() { mw status -j 2>/dev/null | grep -q '"running":true'; }
 
-# reload_agent: SIGHUP, then waits (5 s at most) until the agent says it
-# reloaded its configuration.
+# reload_agent [SECONDS]: SIGHUP, then waits (5 s by default) until the
+# agent says it reloaded its configuration.
 reload_agent() {
 	local n
 	n=$(grep -c "reloaded " "$RUN_DIR/agent.log")
 	kill -HUP "$AGENT_PID"
-	wait_until 5 sh -c "[ \$(grep -c 'reloaded ' '$RUN_DIR/agent.log') -gt $n ]"
+	wait_until "${1:-5}" sh -c "[ \$(grep -c 'reloaded ' '$RUN_DIR/agent.log') -gt $n ]"
 }
 
 stop_agent() {
@@ -313,6 +313,25 @@ listening() { "in_$1" ss -Hln"${2:0:1}" "sport = :$3" | grep -q .; }
 # wait_listening srv|cli tcp|udp PORT: a server started in the background
 # listens (5 s at most).
 wait_listening() { wait_until 5 listening "$@"; }
+
+# wait_steady SECONDS CMD...: waits until CMD prints the same twice in a row,
+# 0.1 s apart (what was sent has gone through), SECONDS at most.
+wait_steady() {
+	local secs=$1
+	shift
+	STEADY_LAST=
+	wait_until "$secs" steady "$@"
+}
+steady() {
+	local now
+	now=$("$@")
+	[ -n "$now" ] && [ "$now" = "$STEADY_LAST" ] && return 0
+	STEADY_LAST=$now
+	return 1
+}
+
+# packets_seen: the datapath's packet counters, both ways.
+packets_seen() { mw status -j | grep -o '"packets_\(in\|out\)":[0-9]*' | tr '\n' ' '; }
 
 # agent_sync: returns once the agent has read what the datapath reported
 # before the call, and committed what it decided on it. Its one loop serves

@@ -19,20 +19,14 @@ capture_start() {
 	wait_until 5 grep -q listening "$RUN_DIR/$1.tcpdump"
 }
 
-# flows_quiet: the flow table's counts did not change since the previous call
-flows_quiet() {
-	mw flows -j | sed -E 's/"(age|idle)_ms":[0-9]+//g' >"$RUN_DIR/flows.now"
-	cmp -s "$RUN_DIR/flows.now" "$RUN_DIR/flows.before" && return 0
-	mv "$RUN_DIR/flows.now" "$RUN_DIR/flows.before"
-	return 1
-}
+# flow_counts: the flow table without its ages
+flow_counts() { mw flows -j | sed -E 's/"(age|idle)_ms":[0-9]+//g'; }
 
 # capture_stop [ADDR]: stops the capture once ADDR's TCP connections have
 # ended and the flow table is quiet (the last ACK of a close is in)
 capture_stop() {
 	[ $# -gt 0 ] && wait_until 3 tcp_ended "$1"
-	rm -f "$RUN_DIR/flows.before"
-	wait_until 3 flows_quiet
+	wait_steady 3 flow_counts
 	kill -INT "$CAP_PID" 2>/dev/null
 	wait "$CAP_PID" 2>/dev/null
 }
