@@ -144,30 +144,29 @@ start_agent() {
 		--status-interval 0 "$@" \
 		>>"$RUN_DIR/agent.log" 2>&1 &
 	AGENT_PID=$!
-	for _ in $(seq 1 100); do
-		agent_running && return 0
-		if ! kill -0 "$AGENT_PID" 2>/dev/null; then
-			echo "agent exited:" >&2
-			cat "$RUN_DIR/agent.log" >&2
-			AGENT_PID=
-			return 1
-		fi
-		sleep 0.1
-	done
+	wait_until 10 agent_up_or_gone 2>/dev/null
+	agent_running && return 0
+	if ! kill -0 "$AGENT_PID" 2>/dev/null; then
+		echo "agent exited:" >&2
+		cat "$RUN_DIR/agent.log" >&2
+		AGENT_PID=
+		return 1
+	fi
 	echo "agent did not come up" >&2
 	return 1
 }
+agent_up_or_gone() { agent_running || ! kill -0 "$AGENT_PID" 2>/dev/null; }
 
 # agent_running: the agent's heartbeat says it runs.
 agent_running() { mw status -j 2>/dev/null | grep -q '"running":true'; }
 
-# reload_agent [SECONDS]: SIGHUP, then waits (5 s by default) until the
-# agent says it reloaded its configuration.
+# reload_agent SECONDS: SIGHUP, then waits (SECONDS at most) until the agent
+# says it reloaded its configuration.
 reload_agent() {
 	local n
 	n=$(grep -c "reloaded " "$RUN_DIR/agent.log")
 	kill -HUP "$AGENT_PID"
-	wait_until "${1:-5}" sh -c "[ \$(grep -c 'reloaded ' '$RUN_DIR/agent.log') -gt $n ]"
+	wait_until "$1" sh -c "[ \$(grep -c 'reloaded ' '$RUN_DIR/agent.log') -gt $n ]"
 }
 
 stop_agent() {

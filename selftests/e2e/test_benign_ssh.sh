@@ -178,6 +178,7 @@ for c in auto keys typo sftp tunnel combo; do
 done
 wait "${pids[@]}"
 log "benign clients: $((SECONDS - t)) s"
+# shellcheck disable=SC2086 # one address a word
 wait_ended $BENIGN
 
 # --- 6a: hydra from another address (a route gives it its source) ---

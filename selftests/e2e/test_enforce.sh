@@ -205,7 +205,7 @@ check "refusal names the SSH session" grep -q "SSH session" "$RUN_DIR/out"
 
 # --- SIGHUP reloads the policy ---
 printf '[enforce]\nallow = 192.0.2.99/32\nban_time = 7s\n' >>"$RUN_DIR/enforce.conf"
-reload_agent
+reload_agent 5
 mw block 192.0.2.99 >"$RUN_DIR/out" 2>&1
 check_eq "after SIGHUP: the new configured allowlist holds" $? 1
 check "after SIGHUP: refusal names the config" grep -q "allowlisted (config" "$RUN_DIR/out"
@@ -219,7 +219,7 @@ start_agent -c "$RUN_DIR/enforce.conf" --dry-run || exit 1
 mw block 192.0.2.90 >"$RUN_DIR/out" 2>&1
 check "dry run: the decision is reported" grep -q "dry run: would block 192.0.2.90" "$RUN_DIR/out"
 check "dry run: nothing in nft" sh -c "! ip netns exec $SRV_NS nft list set inet minewall block4 | grep -q 192.0.2.90"
-reload_agent
+reload_agent 5
 mw block 192.0.2.91 >"$RUN_DIR/out" 2>&1
 check "dry run: a reload keeps --dry-run from the command line" grep -q "dry run: would block 192.0.2.91" "$RUN_DIR/out"
 
