@@ -338,13 +338,14 @@ packets_seen() { mw status -j | grep -o '"packets_\(in\|out\)":[0-9]*' | tr '\n'
 # request comes after the turn that found both ready.
 agent_sync() { mw blocks -j >/dev/null 2>&1 && mw blocks -j >/dev/null 2>&1; }
 
-# tcp_ended ADDR: every TCP flow with ADDR in the flow table has ended (its
-# end went to the agent), or there is none.
+# tcp_ended ADDR: every TCP flow with ADDR whose handshake the datapath saw
+# has ended (its end went to the agent), or there is none. (A flow met
+# midstream, as one open before the agent started, may never be seen end.)
 tcp_ended() {
 	mw flows -j | python3 -c '
 import json, sys
-sys.exit(any(f["proto"] == "tcp" and f["remote_addr"] == sys.argv[1] and f["state"] != "closed"
-             for f in json.load(sys.stdin)))' "$1"
+sys.exit(any(f["proto"] == "tcp" and f["remote_addr"] == sys.argv[1] and f["handshake"]
+             and f["state"] != "closed" for f in json.load(sys.stdin)))' "$1"
 }
 
 # wait_ended ADDR...: waits until the TCP connections of each ADDR have ended
@@ -353,7 +354,7 @@ sys.exit(any(f["proto"] == "tcp" and f["remote_addr"] == sys.argv[1] and f["stat
 # something did NOT happen, this is the proof that the agent saw the traffic.
 wait_ended() {
 	local a
-	for a in "$@"; do wait_until 3 tcp_ended "$a" 2>/dev/null; done
+	for a in "$@"; do wait_until 3 tcp_ended "$a"; done
 	agent_sync
 }
 
