@@ -310,8 +310,8 @@ check_within() {
 listening() { "in_$1" ss -Hln"${2:0:1}" "sport = :$3" | grep -q .; }
 
 # wait_listening srv|cli tcp|udp PORT: a server started in the background
-# listens (5 s at most).
-wait_listening() { wait_until 5 listening "$@"; }
+# listens (10 s at most: python's start on a loaded machine takes seconds).
+wait_listening() { wait_until 10 listening "$@"; }
 
 # wait_steady SECONDS CMD...: waits until CMD prints the same twice in a row,
 # 0.1 s apart (what was sent has gone through), SECONDS at most.

@@ -53,8 +53,6 @@ printf 'ListenAddress %s\nHostKey %s\nAuthorizedKeysFile %s\nStrictModes no\nUse
 	$SSHD "$RUN_DIR/sshd/host_key" "$RUN_DIR/sshd/authorized_keys" >"$RUN_DIR/sshd/config"
 bg_cli /usr/sbin/sshd -D -f "$RUN_DIR/sshd/config" -E "$RUN_DIR/sshd/log"
 wait_listening cli tcp 22
-wait_listening cli tcp 80
-wait_listening srv tcp 8080
 wait_listening cli udp 53
 
 # the agent runs through nsenter and reads the machine's resolv.conf: the
