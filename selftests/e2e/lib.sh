@@ -342,10 +342,8 @@ agent_sync() { mw blocks -j >/dev/null 2>&1 && mw blocks -j >/dev/null 2>&1; }
 # has ended (its end went to the agent), or there is none. (A flow met
 # midstream, as one open before the agent started, may never be seen end.)
 tcp_ended() {
-	mw flows -j | python3 -c '
-import json, sys
-sys.exit(any(f["proto"] == "tcp" and f["remote_addr"] == sys.argv[1] and f["handshake"]
-             and f["state"] != "closed" for f in json.load(sys.stdin)))' "$1"
+	! mw flows -j | grep -o '{[^{}]*}' | grep -F "\"remote_addr\":\"$1\"" | grep -F '"proto":"tcp"' |
+		grep -F '"handshake":true' | grep -qv '"state":"closed"'
 }
 
 # wait_ended ADDR...: waits until the TCP connections of each ADDR have ended
