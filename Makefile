@@ -243,6 +243,10 @@ deps:
 deps-run:
 	$(Q)bash scripts/setup-deps.sh run
 
+# The build's packages and the linters only: no test tool chain.
+deps-lint:
+	$(Q)bash scripts/setup-deps.sh lint
+
 # Builds and runs the agent in the foreground on the default-route interface.
 run: deps-run
 	$(Q)$(MAKE) --no-print-directory all
@@ -267,7 +271,10 @@ C_SRCS := $(wildcard user/*.c user/*/*.c include/*.h bpf/*.c bpf/*.h selftests/*
 # of C itself (memcpy, snprintf) or are known false positives on clang 14 (va_list)
 TIDY_CHECKS := -*,clang-analyzer-*,bugprone-*,-clang-analyzer-security.insecureAPI.DeprecatedOrUnsafeBufferHandling,-clang-analyzer-valist.Uninitialized,-clang-analyzer-unix.Malloc,-bugprone-easily-swappable-parameters,-bugprone-reserved-identifier,-bugprone-narrowing-conversions,-bugprone-assignment-in-if-condition,-bugprone-suspicious-string-compare,-bugprone-implicit-widening-of-multiplication-result
 
-lint: deps
+# clang-tidy compiles user/*.c, and some include the BPF skeleton: it is
+# generated first (clang and bpftool, no link of anything).
+lint: deps-lint
+	$(Q)$(MAKE) --no-print-directory $(SKEL)
 	$(Q)clang-format --dry-run --Werror $(C_SRCS)
 	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--suppress=missingIncludeSystem --suppress=unknownMacro --inline-suppr \
@@ -327,6 +334,6 @@ clean:
 	$(call msg,CLEAN,$(BUILD_ROOT))
 	$(Q)rm -rf $(BUILD_ROOT)
 
-.PHONY: all deps deps-run run test bench soak fuzz fuzzers lint format install uninstall demo clean
+.PHONY: all deps deps-run deps-lint run test bench soak fuzz fuzzers lint format install uninstall demo clean
 
 -include $(shell find $(BUILD_ROOT) -name '*.d' 2>/dev/null)

@@ -1,8 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# Installs every Debian package that minewall's build, tests and benchmarks
-# use. Idempotent: installs only what is missing, and runs `apt-get update`
-# only when something is.
+# Installs the Debian packages that minewall's build, tests and benchmarks
+# use: `run` what building and running takes, `lint` that and the linters
+# (clang-tidy compiles the sources, so it needs their headers and the BPF
+# skeleton), `all` everything. Idempotent: installs only what is missing, and
+# runs `apt-get update` only when something is.
 set -euo pipefail
 
 BUILD_PKGS=(make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev
@@ -18,8 +20,9 @@ BENCH_PKGS=(xdp-tools fail2ban sshguard bc gnuplot-nox softflowd)
 want=("${BUILD_PKGS[@]}")
 case "${1:-all}" in
 run) ;;
+lint) want+=("${LINT_PKGS[@]}") ;;
 all) want+=("${TEST_PKGS[@]}" "${LINT_PKGS[@]}" "${BENCH_PKGS[@]}") ;;
-*) echo "usage: $0 [run|all]" >&2; exit 2 ;;
+*) echo "usage: $0 [run|lint|all]" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -17,6 +17,7 @@ import base64
 import random
 import re
 import sys
+import threading
 import time
 
 from scapy.all import IP, TCP, Raw, AsyncSniffer, conf, send
@@ -32,13 +33,14 @@ class Conn:
         self.rcv = None
         self.data = {}  # server's payload by sequence number
         self.ipid = random.randint(1, 60000)
+        listening = threading.Event()
         self.sniffer = AsyncSniffer(
             iface=iface, store=False,
             lfilter=lambda p: TCP in p and IP in p and p[IP].src == srv and
             p[TCP].sport == port and p[TCP].dport == self.sport,
-            prn=self.on_packet)
+            prn=self.on_packet, started_callback=listening.set)
         self.sniffer.start()
-        time.sleep(0.3)
+        listening.wait(3)  # its socket is open: no answer is missed
         self.synack = None
 
     def on_packet(self, p):

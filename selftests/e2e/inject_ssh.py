@@ -14,6 +14,7 @@ stops answering (blocked).
 """
 import socket
 import sys
+import threading
 import time
 
 import paramiko
@@ -42,11 +43,13 @@ def main():
             break  # blocked: the SYN is dropped
         lport = s.getsockname()[1]
         last = {}
+        listening = threading.Event()
         sniffer = AsyncSniffer(iface=iface, store=False,
                                lfilter=lambda p: TCP in p and p[TCP].sport == lport,
-                               prn=lambda p: last.__setitem__("p", p))
+                               prn=lambda p: last.__setitem__("p", p),
+                               started_callback=listening.set)
         sniffer.start()
-        time.sleep(0.2)
+        listening.wait(3)  # its socket is open: no segment is missed
         t = paramiko.Transport(s)
         t.banner_timeout = t.auth_timeout = 4
         try:

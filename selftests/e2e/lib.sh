@@ -144,20 +144,29 @@ start_agent() {
 		--status-interval 0 "$@" \
 		>>"$RUN_DIR/agent.log" 2>&1 &
 	AGENT_PID=$!
-	for _ in $(seq 1 100); do
-		if mw status -j 2>/dev/null | grep -q '"running":true'; then
-			return 0
-		fi
-		if ! kill -0 "$AGENT_PID" 2>/dev/null; then
-			echo "agent exited:" >&2
-			cat "$RUN_DIR/agent.log" >&2
-			AGENT_PID=
-			return 1
-		fi
-		sleep 0.1
-	done
+	wait_until 10 agent_up_or_gone 2>/dev/null
+	agent_running && return 0
+	if ! kill -0 "$AGENT_PID" 2>/dev/null; then
+		echo "agent exited:" >&2
+		cat "$RUN_DIR/agent.log" >&2
+		AGENT_PID=
+		return 1
+	fi
 	echo "agent did not come up" >&2
 	return 1
+}
+agent_up_or_gone() { agent_running || ! kill -0 "$AGENT_PID" 2>/dev/null; }
+
+# agent_running: the agent's heartbeat says it runs.
+agent_running() { mw status -j 2>/dev/null | grep -q '"running":true'; }
+
+# reload_agent SECONDS: SIGHUP, then waits (SECONDS at most) until the agent
+# says it reloaded its configuration.
+reload_agent() {
+	local n
+	n=$(grep -c "reloaded " "$RUN_DIR/agent.log")
+	kill -HUP "$AGENT_PID"
+	wait_until "$1" sh -c "[ \$(grep -c 'reloaded ' '$RUN_DIR/agent.log') -gt $n ]"
 }
 
 stop_agent() {
@@ -212,10 +221,7 @@ start_sshd() {
 		printf '%s\n' "$@"
 	} >"$SSHD_DIR/sshd_config"
 	bg_srv /usr/sbin/sshd -D -f "$SSHD_DIR/sshd_config" -E "$SSHD_DIR/sshd.log"
-	for _ in $(seq 1 50); do
-		in_srv ss -Htln "sport = :22" | grep -q . && return 0
-		sleep 0.1
-	done
+	wait_until 5 listening srv tcp 22 && return 0
 	echo "sshd did not start" >&2
 	return 1
 }
@@ -231,7 +237,7 @@ hydra_until_blocked() {
 	shift
 	(cd "$RUN_DIR" && exec ip netns exec "$CLI_NS" timeout 60 hydra -I "$@" >"$RUN_DIR/hydra.out" 2>&1) &
 	hydra=$!
-	for _ in $(seq 1 100); do blocked "$addr" && break; sleep 0.1; done
+	wait_until 10 blocked "$addr"
 	kill "$hydra" 2>/dev/null
 	wait "$hydra" 2>/dev/null
 	ip netns pids "$CLI_NS" | xargs -r ps -o pid=,comm= -p | awk '$2 == "hydra" { print $1 }' | xargs -r kill 2>/dev/null
@@ -274,15 +280,82 @@ replay_split() {
 }
 
 # wait_until SECONDS CMD...: polls CMD every 0.1 s until it succeeds (0) or
-# SECONDS have passed (1).
+# SECONDS (whole seconds) have passed (1, after saying on stderr what did
+# not happen). Tests wait this way for what they expect, never a fixed time.
 wait_until() {
-	local end=$((SECONDS + $1))
+	local secs=$1 end=$((${EPOCHREALTIME/./} + $1 * 1000000))
 	shift
 	until "$@" >/dev/null 2>&1; do
-		[ "$SECONDS" -ge "$end" ] && return 1
+		if [ "${EPOCHREALTIME/./}" -ge "$end" ]; then
+			echo "  # not within $secs s: $*" >&2
+			return 1
+		fi
 		sleep 0.1
 	done
-	return 0
+}
+
+# check_within SECONDS DESC CMD...: passes as soon as CMD succeeds; fails,
+# naming the command, when SECONDS pass first.
+check_within() {
+	local secs=$1 desc=$2
+	shift 2
+	if wait_until "$secs" "$@" 2>/dev/null; then
+		pass "$desc"
+	else
+		fail "$desc" "not within $secs s: $*"
+	fi
+}
+
+# listening srv|cli tcp|udp PORT: a socket of that namespace listens on PORT.
+listening() { "in_$1" ss -Hln"${2:0:1}" "sport = :$3" | grep -q .; }
+
+# wait_listening srv|cli tcp|udp PORT: a server started in the background
+# listens (10 s at most: python's start on a loaded machine takes seconds).
+wait_listening() { wait_until 10 listening "$@"; }
+
+# wait_steady SECONDS CMD...: waits until CMD prints the same twice in a row,
+# 0.1 s apart (what was sent has gone through), SECONDS at most.
+wait_steady() {
+	local secs=$1
+	shift
+	STEADY_LAST=
+	wait_until "$secs" steady "$@"
+}
+steady() {
+	local now
+	now=$("$@")
+	[ -n "$now" ] && [ "$now" = "$STEADY_LAST" ] && return 0
+	STEADY_LAST=$now
+	return 1
+}
+
+# packets_seen: the datapath's packet counters, both ways.
+packets_seen() { mw status -j | grep -o '"packets_\(in\|out\)":[0-9]*' | tr '\n' ' '; }
+
+# agent_sync: returns once the agent has read what the datapath reported
+# before the call, and committed what it decided on it. Its one loop serves
+# the control socket beside the ring buffer, so the answer to a second
+# request comes after the turn that found both ready. (socat: a CLI run
+# under the sanitizers costs ten times as much.)
+agent_ping() { echo '{"cmd":"ping"}' | socat -t 5 - UNIX-CONNECT:"$RUN_DIR/run/control.sock" | grep -q pid; }
+agent_sync() { agent_ping && agent_ping; }
+
+# tcp_ended ADDR: every TCP flow with ADDR whose handshake the datapath saw
+# has ended (its end went to the agent), or there is none. (A flow met
+# midstream, as one open before the agent started, may never be seen end.)
+tcp_ended() {
+	! mw flows -j | grep -o '{[^{}]*}' | grep -F "\"remote_addr\":\"$1\"" | grep -F '"proto":"tcp"' |
+		grep -F '"handshake":true' | grep -qv '"state":"closed"'
+}
+
+# wait_ended ADDR...: waits until the TCP connections of each ADDR have ended
+# (3 s at most: a test may keep one open) and the agent has read those ends,
+# so that what it would decide on them is decided. Before checking that
+# something did NOT happen, this is the proof that the agent saw the traffic.
+wait_ended() {
+	local a
+	for a in "$@"; do wait_until 3 tcp_ended "$a"; done
+	agent_sync
 }
 
 # start_nginx CONF PORT: a real nginx in the protected namespace with its own
@@ -290,7 +363,7 @@ wait_until() {
 # never the host's service); waits until it listens on PORT of $SRV4.
 start_nginx() {
 	bg_srv nginx -c "$1" -g 'daemon off;'
-	wait_until 5 sh -c "ip netns exec $SRV_NS ss -Htln 'sport = :$2' | grep -q ." && return 0
+	wait_listening srv tcp "$2" && return 0
 	echo "nginx did not start on port $2" >&2
 	return 1
 }
@@ -317,10 +390,13 @@ for line in open(sys.argv[1]):
 PY
 }
 
-# check_never_blocked DESC ADDR: ADDR is not blocked and no detection or
-# block event names it; on failure the events say why it was.
+# check_never_blocked DESC ADDR [held]: once ADDR's connections have ended
+# (with "held": they are held open on purpose, so once what came is read)
+# and the agent has read them, ADDR is not blocked and no detection or block
+# event names it; on failure the events say why it was.
 check_never_blocked() {
 	local ev
+	if [ "${3:-}" = held ]; then agent_sync; else wait_ended "$2"; fi
 	ev=$(events_about "$2")
 	if blocked "$2"; then
 		fail "$1: $2 never blocked" "blocked: $(echo "$ev" | tr '\n' ';')"

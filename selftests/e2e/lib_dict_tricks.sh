@@ -25,7 +25,7 @@ tricks_bg() {
 }
 
 # until_blocked ADDR SECONDS: waits for ADDR's block; 1 if it never came.
-until_blocked() { wait_until "$2" blocked "$1"; }
+until_blocked() { wait_until "$2" blocked "$1" 2>/dev/null; } # a loop condition: quiet
 
 # stop_clients: ends the guessers still running (the ones this test started).
 stop_clients() {

@@ -75,7 +75,7 @@ check_eq "CLI bad argument: exit status 2" $? 2
 in_srv ip route add default via $CLI4
 "${AGENT[@]}" -c "$RUN_DIR/good.conf" >"$RUN_DIR/noif.log" 2>&1 &
 NOIF_PID=$!
-sleep 1.5
+wait_until 10 agent_running
 check "no -i: attaches to the default route's interface" grep -q "protecting $SRV_IF, the interface of the default route" "$RUN_DIR/noif.log"
 kill -TERM $NOIF_PID
 wait $NOIF_PID
@@ -91,34 +91,35 @@ check "tc egress filter attached" sh -c "tc -n $SRV_NS filter show dev $SRV_IF e
 
 # --- the host's addresses follow changes ---
 local_count() { mw status -j | python3 -c 'import json,sys; print(json.load(sys.stdin)["maps"]["mw_local"]["entries"])'; }
+local_count_is() { [ "$(local_count)" = "$1" ]; }
 n0=$(local_count)
 in_srv ip addr add 203.0.113.77/32 dev "$SRV_IF"
-sleep 0.5
-check_eq "an address added while running reaches mw_local" "$(local_count)" $((n0 + 1))
+check_within 3 "an address added while running reaches mw_local" local_count_is $((n0 + 1))
 in_srv ip addr del 203.0.113.77/32 dev "$SRV_IF"
-sleep 0.5
-check_eq "an address removed while running leaves mw_local" "$(local_count)" "$n0"
+check_within 3 "an address removed while running leaves mw_local" local_count_is "$n0"
 
 # --- idle expiry and closed-flow linger ---
 echo ping | in_cli socat -u - UDP4-SENDTO:$SRV4:7777,sourceport=42000
 check "UDP flow recorded" sh -c "MINEWALL_PIN_PATH=$PIN $BIN/minewall flows -j | grep -q '\"remote_port\":42000'"
-sleep 2
-check "idle UDP flow removed after udp_idle_timeout" sh -c "! MINEWALL_PIN_PATH=$PIN $BIN/minewall flows -j | grep -q '\"remote_port\":42000'"
+# flow_has PATTERN: a flow of the table matches PATTERN (its JSON text)
+flow_has() { mw flows -j | grep -q "$1"; }
+no_flow_has() { ! flow_has "$1"; }
+check_within 5 "idle UDP flow removed after udp_idle_timeout" no_flow_has '"remote_port":42000'
 check "idle end reported by the agent" grep -q "flow end (idle): udp 192.0.2.1:7777 <-> 192.0.2.2:42000" "$RUN_DIR/agent.log"
 bg_srv socat -u TCP4-LISTEN:7778,reuseaddr OPEN:/dev/null
-sleep 0.2
+wait_listening srv tcp 7778
 echo hello | in_cli socat -u - TCP4:$SRV4:7778,sourceport=42001
-sleep 0.3
-check "closed TCP flow present right after close" sh -c "MINEWALL_PIN_PATH=$PIN $BIN/minewall flows -j | grep -q '\"remote_port\":42001,\"initiator\":\"remote\",\"state\":\"closed\"'"
-check "datapath flow end reported" grep -q "flow end (fin): tcp 192.0.2.1:7778 <-> 192.0.2.2:42001" "$RUN_DIR/agent.log"
-sleep 1.5
-check "closed TCP flow removed after closed_linger" sh -c "! MINEWALL_PIN_PATH=$PIN $BIN/minewall flows -j | grep -q '\"remote_port\":42001'"
+check_within 3 "closed TCP flow present right after close" \
+	flow_has '"remote_port":42001,"initiator":"remote","state":"closed"'
+check_within 3 "datapath flow end reported" grep -q "flow end (fin): tcp 192.0.2.1:7778 <-> 192.0.2.2:42001" "$RUN_DIR/agent.log"
+check_within 5 "closed TCP flow removed after closed_linger" no_flow_has '"remote_port":42001'
 
 # --- restart adopts the pinned state ---
 bg_srv socat -u TCP4-LISTEN:7779,reuseaddr OPEN:/dev/null
-sleep 0.2
+wait_listening srv tcp 7779
+# the client holds its connection open for the restart below
 bg_cli sh -c "sleep 30 | socat -u - TCP4:$SRV4:7779,sourceport=42002"
-sleep 0.5
+wait_until 3 flow_has '"remote_port":42002,"initiator":"remote","state":"open"'
 stop_agent
 check "after SIGTERM: XDP detached" sh -c "! ip -n $SRV_NS link show $SRV_IF | grep -q xdp"
 check "after SIGTERM: tc filter detached" sh -c "! tc -n $SRV_NS filter show dev $SRV_IF egress | grep -q mw_tc_egress"
@@ -142,18 +143,16 @@ check "restart after SIGKILL: counters kept" test "$(mw status -j | python3 -c '
 
 # --- the interface disappears and comes back ---
 ip -n "$SRV_NS" link del "$SRV_IF"
-sleep 0.5
-check "interface gone: reported" grep -q "$SRV_IF: interface is gone" "$RUN_DIR/agent.log"
+check_within 3 "interface gone: reported" grep -q "$SRV_IF: interface is gone" "$RUN_DIR/agent.log"
 ip link add "$SRV_IF" netns "$SRV_NS" type veth peer name "$CLI_IF" netns "$CLI_NS"
 in_srv ip link set "$SRV_IF" up
 in_cli ip link set "$CLI_IF" up
-sleep 1
-check "interface back: re-attached" grep -q "$SRV_IF: interface re-appeared; attached again" "$RUN_DIR/agent.log"
+check_within 5 "interface back: re-attached" grep -q "$SRV_IF: interface re-appeared; attached again" "$RUN_DIR/agent.log"
 check "interface back: XDP attached again" sh -c "ip -n $SRV_NS link show $SRV_IF | grep -q xdp"
 stop_agent
 
 # --- bpffs inside `ip netns exec` (which remounts /sys) ---
-in_srv sh -c "$BIN/minewalld -i $SRV_IF --run-dir $RUN_DIR/run2 --state-dir $RUN_DIR/state2 --events $RUN_DIR/events2.json --pin-path /sys/fs/bpf/mw-nsexec & p=\$!; sleep 1.5; MINEWALL_PIN_PATH=/sys/fs/bpf/mw-nsexec $BIN/minewall status -j; kill \$p; wait \$p" >"$RUN_DIR/nsexec.out" 2>&1
+in_srv sh -c "$BIN/minewalld -i $SRV_IF --run-dir $RUN_DIR/run2 --state-dir $RUN_DIR/state2 --events $RUN_DIR/events2.json --pin-path /sys/fs/bpf/mw-nsexec & p=\$!; for i in \$(seq 50); do MINEWALL_PIN_PATH=/sys/fs/bpf/mw-nsexec $BIN/minewall status -j | grep -q running.:true && break; sleep 0.1; done; MINEWALL_PIN_PATH=/sys/fs/bpf/mw-nsexec $BIN/minewall status -j; kill \$p; wait \$p" >"$RUN_DIR/nsexec.out" 2>&1
 check "under ip netns exec: bpffs mounted and the agent runs" grep -q '"running":true' "$RUN_DIR/nsexec.out"
 
 finish

@@ -136,6 +136,8 @@ fetch_keep() { # CASE ADDR CURL-ARGS -- PATH...
 	awk '{ n += $2 } END { print n + 0 }' "$RUN_DIR/$c.out" >>"$RUN_DIR/$c.conns"
 }
 
+# The pauses in the cases below are the clients' pace (a reader's, a
+# health checker's once a second), the behaviour under test: fixed on purpose.
 case_browser() {
 	for _ in 1 2 3; do
 		req browser $BROWSER "$URL/"

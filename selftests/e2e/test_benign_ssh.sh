@@ -92,6 +92,8 @@ typo_login() { # CASE ADDR
 	ok "$1" sshpass -p "$PASS" ssh "${PW[@]}" -b "$2" "$U@$SRV4" true
 }
 
+# The pauses in the cases below are the clients' pace (a script's, a
+# user's), the behaviour under test: fixed on purpose.
 case_auto() {
 	for i in $(seq 1 10); do
 		auto_uptime
@@ -134,7 +136,7 @@ case_tunnel() {
 		>>"$RUN_DIR/tunnel.out" 2>&1 &
 	tpid=$!
 	bg_pid $tpid
-	wait_until 10 sh -c "ip netns exec $CLI_NS ss -Htln 'sport = :17777' | grep -q ."
+	wait_until 10 listening cli tcp 17777
 	for i in $(seq 1 10); do
 		sleep 2
 		msg="through the tunnel $i $(head -c 2000 /dev/urandom | base64 -w0)"
@@ -176,7 +178,8 @@ for c in auto keys typo sftp tunnel combo; do
 done
 wait "${pids[@]}"
 log "benign clients: $((SECONDS - t)) s"
-sleep 1 # the last connections' ends reach the agent
+# shellcheck disable=SC2086 # one address a word
+wait_ended $BENIGN
 
 # --- 6a: hydra from another address (a route gives it its source) ---
 seq -f "wrong-%g" 1 40 >"$RUN_DIR/passwords"
@@ -226,7 +229,7 @@ ok combo sshpass -p "$PASS" ssh "${BASE[@]}" -o NumberOfPasswordPrompts=1 \
 	-i "$RUN_DIR/k1" -b $COMBO "$U@$SRV4" true &
 pids+=($!)
 wait "${pids[@]}"
-sleep 1
+wait_ended $KEYS $TYPO $LATE $AUTO $COMBO
 # once more after the agent saw those connections end: still let in
 keys_login keys $KEYS
 typo_login typo $TYPO

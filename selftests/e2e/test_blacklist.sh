@@ -80,11 +80,12 @@ try: s.connect((sys.argv[1], int(sys.argv[2]))); print("connected")
 except OSError as e: print("failed", e)
 ' "$1" "$2"
 }
-wait_blocked() { for _ in $(seq 1 30); do blocked "$1" && return 0; sleep 0.1; done; return 1; }
+wait_blocked() { wait_until 3 blocked "$1"; }
 
 listen 3333 "$RUN_DIR/accepted4"
 listen 3334 "$RUN_DIR/accepted6" "::"
-sleep 0.3
+wait_listening cli tcp 3333
+wait_listening cli tcp 3334
 
 # --- listed address, first packet ------------------------------------------
 drops0=$(mw status -j | py 'import json,sys; print(json.load(sys.stdin)["counters"]["blacklist_drops"])')
@@ -112,7 +113,7 @@ check_fails "and is not blocked" blocked "$OPEN4"
 bg_cli dnsmasq --no-daemon --no-resolv --no-hosts --listen-address="$DNS4" --bind-interfaces \
 	--address="/la01.supportxmr.com/$NAMED4" --address="/www.debian.org/$BENIGN4" \
 	--log-facility="$RUN_DIR/dnsmasq.log" 2>>"$RUN_DIR/dnsmasq.log"
-sleep 0.5
+wait_listening cli udp 53
 resolve_connect() { # NAME PORT: asks dnsmasq for NAME's A record, connects at once
 	in_srv python3 -c '
 import socket, struct, sys
@@ -129,7 +130,7 @@ except OSError as e: print(addr, "failed", e)
 }
 resolve_connect la01.supportxmr.com 3333 >"$RUN_DIR/c4"
 check "dnsmasq answered la01.supportxmr.com with $NAMED4" grep -q "^$NAMED4 " "$RUN_DIR/c4"
-check "the answer was learned" grep -q "learned $NAMED4 for la01.supportxmr.com" "$RUN_DIR/agent.log"
+check_within 3 "the answer was learned" grep -q "learned $NAMED4 for la01.supportxmr.com" "$RUN_DIR/agent.log"
 check "the learned pool is blocked" wait_blocked "$NAMED4"
 check "BLACKLIST detection by DNS, with the name" \
 	bash -c "grep '\"dest_ip\":\"$NAMED4\"' '$RUN_DIR/events.json' | grep '\"match\":\"dns\"' | grep -q la01.supportxmr.com"
@@ -143,17 +144,17 @@ check_fails "and is not blocked" blocked "$BENIGN4"
 openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=pool -days 1 \
 	-keyout "$RUN_DIR/tls.key" -out "$RUN_DIR/tls.crt" >/dev/null 2>&1
 bg_cli openssl s_server -quiet -accept "$TLS4:8555" -cert "$RUN_DIR/tls.crt" -key "$RUN_DIR/tls.key"
-sleep 0.5
+wait_listening cli tcp 8555
 in_srv timeout 3 openssl s_client -connect "$TLS4:8555" -servername us1.bitminter.com </dev/null >/dev/null 2>&1
-check "TLS to us1.bitminter.com on port 8555 is detected by SNI" \
+check_within 3 "TLS to us1.bitminter.com on port 8555 is detected by SNI" \
 	bash -c "grep '\"dest_ip\":\"$TLS4\"' '$RUN_DIR/events.json' | grep '\"match\":\"sni\"' | grep -q us1.bitminter.com"
 check "and the server is blocked" wait_blocked "$TLS4"
 
 # --- alert-only addresses: reported, never blocked or dropped -------------
 in_srv python3 -c "import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.sendto(b'x', ('$ALERT4', 9999))"
-sleep 0.3
-check "a shared (alert_only) listed address is reported" \
+check_within 3 "a shared (alert_only) listed address is reported" \
 	bash -c "grep '\"dest_ip\":\"$ALERT4\"' '$RUN_DIR/events.json' | grep -q '\"alert_only\":true'"
+agent_sync
 check_fails "and not blocked" blocked "$ALERT4"
 
 # --- reload under traffic: no gap ------------------------------------------
@@ -174,7 +175,8 @@ for i in $(seq 1 10); do
 	[ "$i" = 5 ] && kill -HUP "$AGENT_PID"
 done
 wait "$sender"
-sleep 0.3
+hits_since() { [ $(($(hits) - h0)) = "$1" ]; }
+wait_until 3 hits_since 400
 check_eq "every one of 400 new flows matched during 10 swaps and a SIGHUP" "$(($(hits) - h0))" 400
 
 # --- the hazards of real lists ---------------------------------------------
@@ -202,9 +204,9 @@ start_agent -c "$RUN_DIR/replay.conf" || exit 1
 check "tcpreplay sends coinhive-stratum.pcap" replay_capture "$DATA/pcaps/zeek-cryptomining/coinhive-stratum.pcap"
 # the capture's DNS answers arrive with no query of ours before them: the
 # agent used to learn (and drop for a day) whatever such an answer named.
-# The datapath no longer even hands them over (no flow the host opened), so
-# there is nothing to wait for: a second gives the agent its chance to err.
-sleep 1
+# The datapath no longer even hands them over (no flow the host opened):
+# once the agent has read all the replay brought, it must have learned nothing.
+agent_sync
 check_fails "its DNS answer for la01.supportxmr.com, replayed from outside, is not learned" \
 	grep -q "learned 192.110.160.114" "$RUN_DIR/agent.log"
 check_fails "nor coinhive.com's Cloudflare address learned" grep -q "learned 104.20.208.59" "$RUN_DIR/agent.log"

@@ -19,7 +19,7 @@ PCAPS=$DATA/pcaps
 events_for() { grep '"method":"BPATTERNS"' "$RUN_DIR/events.json" | grep "\"dest_ip\":\"$1\""; }
 export RUN_DIR
 export -f events_for
-wait_event() { for _ in $(seq 1 "${2:-30}"); do events_for "$1" >/dev/null && return 0; sleep 0.2; done; return 1; }
+wait_event() { wait_until "${2:-6}" events_for "$1"; } # ADDR [SECONDS]
 
 setup_topology || exit 1
 
@@ -38,7 +38,7 @@ start_agent -c "$RUN_DIR/replay.conf" || exit 1
 for c in "${CAPTURES[@]}"; do
 	check "forged: tcpreplay sends $c" replay_capture "$PCAPS/$c"
 done
-sleep 1
+agent_sync # all the replays brought is read: what it decided is out
 check "forged: every detection is a report (evidence replayed or midstream, action alert)" \
 	python3 -c '
 import json, sys
@@ -61,13 +61,12 @@ start_agent -c "$RUN_DIR/replay.conf" -i "$REPLAY_IF" || exit 1
 for c in "${CAPTURES[@]}"; do
 	check "tcpreplay sends $c as it happened" replay_split "$PCAPS/$c" "${LOCALS[@]/%//32}"
 done
-sleep 1
-check "mining.pcapng: eth-proxy to 185.71.66.39:9999" bash -c "events_for 185.71.66.39 | grep -q '\"dialect\":\"ethereum\"'"
-check "mining.pcapng: Stratum v1 to 94.23.199.191:3333" bash -c "events_for 94.23.199.191 | grep -q '\"dialect\":\"stratum-v1\"'"
-check "mining.pcapng: Stratum v1 to 116.211.167.195:3333" bash -c "events_for 116.211.167.195 | grep -q stratum-v1"
-check "mining.pcapng: xmr-stak login to 178.32.196.217:9050" bash -c "events_for 178.32.196.217 | grep -q '\"agent\":\"xmr-stak-cpu/1.3.0-1.5.0\"'"
-check "bitcoin-mining.pcap: bfgminer to BitMinter 74.84.128.158:3333" bash -c "events_for 74.84.128.158 | grep -q 'bfgminer/5.2.0'"
-check "coinhive-stratum.pcap: the login to 192.110.160.114:3333" bash -c "events_for 192.110.160.114 | grep -q xmr-login"
+check_within 5 "mining.pcapng: eth-proxy to 185.71.66.39:9999" bash -c "events_for 185.71.66.39 | grep -q '\"dialect\":\"ethereum\"'"
+check_within 3 "mining.pcapng: Stratum v1 to 94.23.199.191:3333" bash -c "events_for 94.23.199.191 | grep -q '\"dialect\":\"stratum-v1\"'"
+check_within 3 "mining.pcapng: Stratum v1 to 116.211.167.195:3333" bash -c "events_for 116.211.167.195 | grep -q stratum-v1"
+check_within 3 "mining.pcapng: xmr-stak login to 178.32.196.217:9050" bash -c "events_for 178.32.196.217 | grep -q '\"agent\":\"xmr-stak-cpu/1.3.0-1.5.0\"'"
+check_within 3 "bitcoin-mining.pcap: bfgminer to BitMinter 74.84.128.158:3333" bash -c "events_for 74.84.128.158 | grep -q 'bfgminer/5.2.0'"
+check_within 3 "coinhive-stratum.pcap: the login to 192.110.160.114:3333" bash -c "events_for 192.110.160.114 | grep -q xmr-login"
 check_fails "monero.pcap: a Monero node is not a miner" bash -c "grep BPATTERNS '$RUN_DIR/events.json' | grep -qE '159.69.36.66|78.56.22.89|62.210.127.86|100.42.27.58'"
 check "bitcoin-mining-in-progress.pcap: the notify stream met mid-session is reported as such" \
 	bash -c "grep BPATTERNS '$RUN_DIR/events.json' | grep '\"src_port\":53266' | grep -q '\"evidence\":\"midstream\"'"
@@ -93,6 +92,8 @@ in_srv ip route add 203.0.113.0/24 via "$CLI4"
 
 # the "internet" side: a pool that answers each dialect, a TLS pool that
 # pushes a job every 2 s, a keep-alive echo, a database, a JSON-RPC node
+# the sleeps of these servers and of the clients below are their pace (a
+# pool's jobs every 2 s, a keep-alive every 2 s) or a connection held open
 cat >"$RUN_DIR/servers.py" <<'PY'
 import json, socket, ssl, sys, threading, time
 def serve(addr, port, handler, tls=None):
@@ -147,7 +148,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=pool -days 1 \
 	-keyout "$RUN_DIR/tls.key" -out "$RUN_DIR/tls.crt" >/dev/null 2>&1
 bg_cli python3 "$RUN_DIR/servers.py" "$RUN_DIR/tls.crt" "$RUN_DIR/tls.key" \
 	$POOL_XMR $POOL_V1 $POOL_ETH $POOL_TLS $KEEPALIVE $DB $RPC "$RUN_DIR/servers.up"
-for _ in $(seq 1 50); do [ -f "$RUN_DIR/servers.up" ] && break; sleep 0.1; done
+wait_until 5 test -f "$RUN_DIR/servers.up"
 
 cat >"$RUN_DIR/live.conf" <<EOF
 [flows]
@@ -188,13 +189,13 @@ check "XMRig: the process that connected (comm xmrig, pid $xmrig_pid)" \
 	bash -c "events_for $POOL_XMR | grep '\"comm\":\"xmrig\"' | grep -q '\"pid\":$xmrig_pid,'"
 check "XMRig: on evidence the host opened it, handshake in order" \
 	bash -c "events_for $POOL_XMR | grep -q '\"evidence\":\"host-opened, tcp-handshake\"'"
-check "XMRig: the pool is blocked" bash -c "for i in \$(seq 30); do MINEWALL_PIN_PATH=$PIN MINEWALL_RUN_DIR=$RUN_DIR/run $BIN/minewall blocks -j | grep -q '\"prefix\":\"$POOL_XMR\"' && exit 0; sleep 0.1; done; exit 1"
+check_within 3 "XMRig: the pool is blocked" blocked $POOL_XMR
 check "cpuminer on 443: detected as Stratum v1, process cpuminer" wait_event $POOL_V1
 check "cpuminer: dialect and process" bash -c "events_for $POOL_V1 | grep stratum-v1 | grep -q '\"comm\":\"cpuminer\"'"
 check "ethminer on port 47123: detected as Ethereum, process ethminer" wait_event $POOL_ETH
 check "ethminer: dialect and process" bash -c "events_for $POOL_ETH | grep '\"dialect\":\"ethereum\"' | grep -q '\"comm\":\"ethminer\"'"
 check "ethminer: a random high port is no pool port" bash -c "events_for $POOL_ETH | grep -q '\"pool_port\":false'"
-check "the Ethereum pool is blocked" blocked $POOL_ETH
+check_within 3 "the Ethereum pool is blocked" blocked $POOL_ETH
 
 # --- TLS-wrapped Stratum by its rhythm, benign long-lived connections beside it
 bg_srv "$RUN_DIR/bin/minerd" -c '
@@ -234,14 +235,14 @@ cp "$RUN_DIR/sshd/client_key.pub" "$RUN_DIR/sshd/authorized_keys"
 printf 'ListenAddress %s\nHostKey %s\nAuthorizedKeysFile %s\nStrictModes no\nUsePAM no\nPidFile none\n' \
 	$SSHD "$RUN_DIR/sshd/host_key" "$RUN_DIR/sshd/authorized_keys" >"$RUN_DIR/sshd/config"
 bg_cli /usr/sbin/sshd -D -f "$RUN_DIR/sshd/config" -E "$RUN_DIR/sshd/log"
-sleep 0.5
+wait_listening cli tcp 22
 bg_srv ssh -i "$RUN_DIR/sshd/client_key" "${SSH_CLIENT_OPTS[@]}" -o ServerAliveInterval=2 root@$SSHD sleep 60
 
-check "TLS Stratum, jobs every 2 s: detected by its rhythm" wait_event $POOL_TLS 150
+check "TLS Stratum, jobs every 2 s: detected by its rhythm" wait_event $POOL_TLS 30
 check "rhythm: evidence and the process (comm minerd, pid $minerd_pid)" \
 	bash -c "events_for $POOL_TLS | grep '\"match\":\"rhythm\"' | grep '\"pushes\":' | grep -q '\"pid\":$minerd_pid,'"
 check "rhythm: on evidence the host opened it" bash -c "events_for $POOL_TLS | grep -q '\"evidence\":\"host-opened, tcp-handshake\"'"
-check "the TLS pool is blocked" blocked $POOL_TLS
+check_within 3 "the TLS pool is blocked" blocked $POOL_TLS
 check_fails "keep-alive pings: not a miner" bash -c "grep BPATTERNS '$RUN_DIR/events.json' | grep -q $KEEPALIVE"
 check_fails "a database pool: not a miner" bash -c "grep BPATTERNS '$RUN_DIR/events.json' | grep -q $DB"
 check_fails "JSON-RPC to an Ethereum node: not Stratum" bash -c "grep BPATTERNS '$RUN_DIR/events.json' | grep -q $RPC"

@@ -17,7 +17,7 @@ SUBSCRIBE='{"id":1,"method":"mining.subscribe","params":[]}'
 export RUN_DIR
 bp_for() { grep '"method":"BPATTERNS"' "$RUN_DIR/events.json" 2>/dev/null | grep "$1"; }
 export -f bp_for
-wait_for() { for _ in $(seq 1 "${2:-50}"); do eval "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done; return 1; }
+wait_for() { wait_until "${2:-5}" eval "$1"; } # EXPR [SECONDS]
 n_blocks() { mw blocks -j | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
 
 setup_topology || exit 1
@@ -60,8 +60,8 @@ check "scapy forges one PA packet from $SPOOF to the closed port 3333" \
 	in_cli /usr/bin/python3 "$RUN_DIR/forge.py" "$SRV4" "$SRV6" "$SUBSCRIBE" 1 $SPOOF
 check "the forged packet reached the datapath (a flow from $SPOOF)" \
 	wait_for "mw flows -j | grep -q '\"remote_addr\":\"$SPOOF\"'"
-# the agent reads the payload copy; a report, if any, comes within a cycle
-wait_for "bp_for $SPOOF" 20
+# the agent reads the payload copy as it comes: a report, if any, is out
+agent_sync
 check_fails "the forged source is not blocked" blocked $SPOOF
 check_eq "no block at all" "$(n_blocks)" 0
 check_fails "no BPATTERNS block of it" bash -c "bp_for $SPOOF | grep -v '\"action\":\"alert\"'"
@@ -76,8 +76,8 @@ check "scapy forges 2000 from random IPv4 and IPv6 sources" \
 	in_cli /usr/bin/python3 "$RUN_DIR/forge.py" "$SRV4" "$SRV6" "$SUBSCRIBE" 2000
 # shellcheck disable=SC2016 # wait_for evaluates it
 check "the datapath saw them (flows from 1000 forged sources or more)" \
-	wait_for '[ "$(forged_flows)" -ge 1000 ]' 100
-sleep 1
+	wait_for '[ "$(forged_flows)" -ge 1000 ]' 10
+agent_sync # the payload copies of all 2000 are read
 check_eq "still no block at all" "$(n_blocks)" 0
 check_fails "max_blocks untouched: no 'cap ... is reached' in the log" \
 	grep -q "blocked entries is reached" "$RUN_DIR/agent.log"

@@ -19,9 +19,8 @@ replay_and_expect() { # NAME CAPTURE SERVER ATTACKER METHOD
 	in_srv ip addr add "$3/32" dev "$REPLAY_IF"
 	start_agent -c "$RUN_DIR/dict.conf" -i "$REPLAY_IF" || return 1
 	check "$1: replayed" replay_split "$2" "$3/32"
-	sleep 1
-	check "$1: $5 detected" grep -q "detection: .*\"method\":\"$5\".*\"src_ip\":\"$4\"" "$RUN_DIR/agent.log"
-	check "$1: the attacker is blocked" sh -c "MINEWALL_RUN_DIR=$RUN_DIR/run $BIN/minewall blocks -j | grep -q '\"prefix\":\"$4\",.*\"method\":\"$5\"'"
+	check_within 3 "$1: $5 detected" grep -q "detection: .*\"method\":\"$5\".*\"src_ip\":\"$4\"" "$RUN_DIR/agent.log"
+	check_within 3 "$1: the attacker is blocked" sh -c "MINEWALL_RUN_DIR=$RUN_DIR/run $BIN/minewall blocks -j | grep -q '\"prefix\":\"$4\",.*\"method\":\"$5\"'"
 	mw flush >/dev/null
 	stop_agent
 	in_srv ip addr del "$3/32" dev "$REPLAY_IF"
@@ -39,7 +38,7 @@ SSH_SERVER=$(tshark -r "$DATA/pcaps/ndpi/ssh.pcap" -T fields -e ip.dst -Y "tcp.f
 declare_local "$SSH_SERVER"
 start_agent -c "$RUN_DIR/dict.conf" || exit 1
 check "ssh.pcap: replayed" replay_capture "$DATA/pcaps/ndpi/ssh.pcap"
-sleep 1
+agent_sync # what the replay brought is read: a detection would be out
 check "ssh.pcap: one normal session is no attack" sh -c "! grep -q detection: $RUN_DIR/agent.log"
 check_eq "ssh.pcap: nothing blocked" "$(mw blocks -j)" "[]"
 stop_agent
@@ -49,7 +48,7 @@ RDP_SERVER=$(tshark -r "$DATA/pcaps/ndpi/rdp.pcap" -T fields -e ip.dst -Y "tcp.d
 declare_local "$RDP_SERVER"
 start_agent -c "$RUN_DIR/dict.conf" || exit 1
 check "rdp.pcap: replayed" replay_capture "$DATA/pcaps/ndpi/rdp.pcap"
-sleep 1
+agent_sync
 check "rdp.pcap: one RDP session is no attack" sh -c "! grep -q detection: $RUN_DIR/agent.log"
 stop_agent
 
@@ -85,6 +84,7 @@ for i in $(seq 1 10); do
 	[ "$out" = "run-$i" ] && ok=$((ok + 1))
 done
 check_eq "automation: 10 key-based logins in a row all worked" "$ok" 10
+wait_ended $CLI4
 check "automation: no detection" sh -c "! grep -q detection: $RUN_DIR/agent.log"
 check_eq "automation: nothing blocked" "$(mw blocks -j)" "[]"
 
@@ -92,9 +92,8 @@ check_eq "automation: nothing blocked" "$(mw blocks -j)" "[]"
 for i in $(seq 1 6); do
 	in_cli timeout 10 ssh -i "$RUN_DIR/wrong_key" "${SSH_CLIENT_OPTS[@]}" -o IdentitiesOnly=yes -b $CLI4 root@$SRV4 true >/dev/null 2>&1
 done
-sleep 1
-check "guesser: SSHDICT detected" grep -q "detection: .*\"method\":\"SSHDICT\".*\"src_ip\":\"$CLI4\"" "$RUN_DIR/agent.log"
-check "guesser: blocked" blocked $CLI4
+check_within 3 "guesser: SSHDICT detected" grep -q "detection: .*\"method\":\"SSHDICT\".*\"src_ip\":\"$CLI4\"" "$RUN_DIR/agent.log"
+check_within 3 "guesser: blocked" blocked $CLI4
 check "events file: detection and block lines with the EVE fields" python3 -c '
 import json, sys
 evs = [json.loads(l) for l in open(sys.argv[1])]

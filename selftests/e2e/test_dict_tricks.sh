@@ -51,7 +51,7 @@ keys_user() { # NAME ADDR CIPHER-OPTIONS...
 			root@$SRV4 true; then
 			echo ok >>"$RUN_DIR/$name.res"
 		fi
-		sleep 1
+		sleep 1 # a user's pace, not a wait
 	done
 }
 keys_user gcm $GCM -p 22 -c aes128-gcm@openssh.com &

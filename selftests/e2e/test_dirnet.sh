@@ -36,7 +36,7 @@ printf 'nameserver %s\noptions timeout:2 attempts:2\n' "$DNS4" >"$NETNS_ETC/reso
 export RUN_DIR
 dirnet_for() { grep '"method":"DIRNET"' "$RUN_DIR/events.json" | grep "\"dest_ip\":\"$1\""; }
 export -f dirnet_for
-wait_dirnet() { for _ in $(seq 1 30); do dirnet_for "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done; return 1; }
+wait_dirnet() { wait_until 3 dirnet_for "$1"; }
 
 # the "internet": web servers, an sshd, a DNS server, and a host that
 # connects to a web server on the protected host
@@ -52,7 +52,8 @@ ssh-keygen -q -t ed25519 -N '' -f "$RUN_DIR/sshd/client_key"
 printf 'ListenAddress %s\nHostKey %s\nAuthorizedKeysFile %s\nStrictModes no\nUsePAM no\nPidFile none\n' \
 	$SSHD "$RUN_DIR/sshd/host_key" "$RUN_DIR/sshd/authorized_keys" >"$RUN_DIR/sshd/config"
 bg_cli /usr/sbin/sshd -D -f "$RUN_DIR/sshd/config" -E "$RUN_DIR/sshd/log"
-sleep 0.5
+wait_listening cli tcp 22
+wait_listening cli udp 53
 
 # the agent runs through nsenter and reads the machine's resolv.conf: the
 # test's resolver is given in the config, as for a local forwarder's upstream
@@ -118,6 +119,7 @@ except OSError: pass" "$1"
 }
 dirnet_resolved() { mw dirnet baseline -j | python3 -c 'import json,sys; print(json.load(sys.stdin)["resolved"])'; }
 dns_answered() { mw blacklist list -j | python3 -c 'import json,sys; print(json.load(sys.stdin)["dns"]["answered"])'; }
+answered_above() { [ "$(dns_answered)" -gt "$1" ]; }
 # the host resolves the allowed name as any program would (glibc, through
 # its resolv.conf and the real dnsmasq), then connects to what it got
 in_srv getent ahostsv4 api.example.test >"$RUN_DIR/getent1"
@@ -128,7 +130,7 @@ in_srv getent ahostsv4 alias.example.test >"$RUN_DIR/getent2"
 check "alias.example.test resolves through a CNAME" grep -q "^$CHAINED " "$RUN_DIR/getent2"
 connect80 $CHAINED
 in_cli curl -s -o /dev/null --max-time 3 "http://$SRV4:8080/"
-sleep 0.5
+agent_sync # the connections above are read: a report would be out
 check_fails "an allowed address and port: quiet" bash -c "dirnet_for $ALLOWED"
 check_fails "the allowed DNS server: quiet" bash -c "dirnet_for $DNS4"
 check_fails "an allowed name (api.example.test, via dnsmasq): quiet" bash -c "dirnet_for $NAMED"
@@ -157,7 +159,7 @@ check "scapy forged 50 answers: api.example.test is $FORGED" grep -q "sent 50" "
 # a real lookup after them: once it is verified, the forgeries were read too
 answered=$(dns_answered)
 in_srv getent ahostsv4 api.example.test >/dev/null
-for _ in $(seq 1 50); do [ "$(dns_answered)" -gt "$answered" ] && break; sleep 0.1; done
+wait_until 5 answered_above "$answered"
 check "a later real lookup is verified" test "$(dns_answered)" -gt "$answered"
 check_eq "the forged answers taught DIRNET nothing" "$(dirnet_resolved)" 2
 
@@ -202,11 +204,11 @@ PY
 in_cli "$SCAPY" "$RUN_DIR/forge_tuple.py" "$SRV4" $DNS4 $MUTE $FORGED_TUPLE $FORGED_EXTRA \
 	>"$RUN_DIR/scapy2.out" 2>&1
 check "scapy forged answers on the host's own DNS flows" grep -q sent "$RUN_DIR/scapy2.out"
-for _ in $(seq 1 50); do [ "$(dns_answered)" -gt "$answered" ] && break; sleep 0.1; done
+wait_until 5 answered_above "$answered"
 check_eq "the on-path forger's exact answer, and only it, is verified" "$(dns_answered)" $((answered + 1))
 answered=$(dns_answered)
 in_srv getent ahostsv4 api.example.test >/dev/null
-for _ in $(seq 1 50); do [ "$(dns_answered)" -gt "$answered" ] && break; sleep 0.1; done
+wait_until 5 answered_above "$answered"
 check "a later real lookup is verified" test "$(dns_answered)" -gt "$answered"
 check_eq "the forgeries on the host's flows taught DIRNET nothing" "$(dirnet_resolved)" 2
 connect80 $NAMED
@@ -228,10 +230,9 @@ in_srv python3 -c "
 import socket
 for i in range(25):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.sendto(b'x', ('198.18.0.%d' % (10 + i), 7000)); s.close()"
-sleep 0.5
-check "25 new destinations in a minute: the first is medium" \
+check_within 3 "25 new destinations in a minute: the first is medium" \
 	bash -c "grep '\"method\":\"DIRNET\"' '$RUN_DIR/events.json' | grep '\"dest_ip\":\"198.18.0.10\"' | grep -q '\"severity\":\"medium\"'"
-check "the later ones are high" \
+check_within 3 "the later ones are high" \
 	bash -c "grep '\"method\":\"DIRNET\"' '$RUN_DIR/events.json' | grep '\"dest_ip\":\"198.18.0.34\"' | grep -q '\"severity\":\"high\"'"
 
 # --- learning, baseline, restart ---------------------------------------------
@@ -241,12 +242,11 @@ printf '[dirnet]\nlearn = 3s\nallow = %s\n' "$DNS4" >"$RUN_DIR/learn.conf"
 start_agent -c "$RUN_DIR/learn.conf" || exit 1
 check "learning has begun" grep -q "dirnet: learning the host's outbound destinations" "$RUN_DIR/agent.log"
 in_srv curl -s -o /dev/null --max-time 3 "http://$WEB/"
-sleep 0.3
+agent_sync
 check_fails "while learning: recorded, not reported" bash -c "dirnet_for $WEB"
-sleep 3.5
-check "learning ended" bash -c "for i in \$(seq 20); do grep -q 'dirnet: learning ended' '$RUN_DIR/agent.log' && exit 0; sleep 0.2; done; exit 1"
+check_within 8 "learning ended" grep -q 'dirnet: learning ended' "$RUN_DIR/agent.log"
 in_srv curl -s -o /dev/null --max-time 3 "http://$WEB2/"
-sleep 0.3
+agent_sync
 check_fails "after learning: the same /24, port and process stays quiet" bash -c "dirnet_for $WEB2"
 in_srv curl -s -o /dev/null --max-time 3 "http://$NEWNET/"
 check "a new destination is reported" wait_dirnet $NEWNET
@@ -256,7 +256,8 @@ check "dirnet baseline shows 203.0.113.0/24 port 80 by curl" \
 check "the baseline is saved in the state directory" test -s "$RUN_DIR/state/dirnet-baseline.json"
 stop_agent
 start_agent -c "$RUN_DIR/learn.conf" || exit 1
-in_srv curl -s -o /dev/null --max-time 3 "http://$WEB2/" && sleep 0.3
+in_srv curl -s -o /dev/null --max-time 3 "http://$WEB2/"
+agent_sync
 check_fails "after a restart the baseline still speaks: quiet" bash -c "dirnet_for $WEB2"
 check_eq "and learning did not start again" "$(grep -c 'learning the host' "$RUN_DIR/agent.log")" 1
 check "dirnet learn starts over" mw dirnet learn 1h

@@ -50,10 +50,7 @@ bg_cli dnsmasq --no-daemon --no-resolv --no-hosts --listen-address="$DNS4" --bin
 	--address="/la01.supportxmr.com/$NAMED4" --address="/pool.supportxmr.com/$MARK4" \
 	--address="/aeon.pool.minergate.com/$TCP4" --address="/xmr.pool.minergate.com/$POOL6" \
 	--log-queries --log-facility="$RUN_DIR/dnsmasq.log" 2>>"$RUN_DIR/dnsmasq.log"
-for _ in $(seq 1 50); do
-	in_cli ss -Hlun "sport = :53" | grep -q "$DNS4" && break
-	sleep 0.1
-done
+wait_listening cli udp 53
 
 # listeners that record the connections they accept
 bg_cli python3 -c '
@@ -71,14 +68,8 @@ try: s.connect((sys.argv[1], 3333)); print("connected")
 except OSError as e: print("failed", e)
 ' "$1"
 }
-wait_log() { # PATTERN: the agent logged it within 5 s
-	for _ in $(seq 1 50); do
-		grep -q "$1" "$RUN_DIR/agent.log" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-wait_blocked() { for _ in $(seq 1 30); do blocked "$1" && return 0; sleep 0.1; done; return 1; }
+wait_log() { wait_until 5 grep -q "$1" "$RUN_DIR/agent.log"; } # PATTERN
+wait_blocked() { wait_until 3 blocked "$1"; }
 learned_now() { mw blacklist list -j | py 'import json,sys; print(json.load(sys.stdin)["learned_now"])'; }
 
 # --- the host's own lookup, through glibc and its resolv.conf --------------

@@ -36,7 +36,10 @@ bg_srv socat -u TCP4-LISTEN:8001,reuseaddr,fork OPEN:/dev/null
 bg_srv socat -u TCP6-LISTEN:8002,reuseaddr,fork OPEN:/dev/null
 bg_srv socat -u UDP4-RECV:8003 CREATE:"/tmp/mw-udp-$ID.out"
 bg_cli socat -u TCP4-LISTEN:8004,reuseaddr,fork OPEN:/dev/null
-sleep 0.3
+wait_listening srv tcp 8001
+wait_listening srv tcp 8002
+wait_listening srv udp 8003
+wait_listening cli tcp 8004
 
 tcp4_from() { echo x | in_cli timeout 2 socat -u - "TCP4:$SRV4:8001,bind=$1,connect-timeout=1" 2>/dev/null; }
 tcp6_from() { echo x | in_cli timeout 2 socat -u - "TCP6:[$SRV6]:8002,bind=[$1],connect-timeout=1" 2>/dev/null; }
@@ -52,9 +55,9 @@ check_fails "blocked: $CLI4 cannot connect (TCP)" tcp4_from $CLI4
 check "others: $CLI4B still connects" tcp4_from $CLI4B
 for i in 1 2 3; do echo "udp-$i" | in_cli socat -u - "UDP4-SENDTO:$SRV4:8003,bind=$CLI4" 2>/dev/null; done
 echo "udp-ok" | in_cli socat -u - "UDP4-SENDTO:$SRV4:8003,bind=$CLI4B"
-sleep 0.3
+# the blocked datagrams went first: once the last one is in, they would be
+check_within 3 "others: UDP from $CLI4B arrives" grep -q udp-ok "/tmp/mw-udp-$ID.out"
 check "blocked: UDP from $CLI4 never arrives" sh -c "! grep -q udp-1 /tmp/mw-udp-$ID.out"
-check "others: UDP from $CLI4B arrives" grep -q udp-ok "/tmp/mw-udp-$ID.out"
 rm -f "/tmp/mw-udp-$ID.out"
 check "the element is in nft set block4 with its reason" \
 	sh -c "ip netns exec $SRV_NS nft list set inet minewall block4 | grep -q '192.0.2.2 .*comment \"MANUAL: test block\"'"
@@ -95,12 +98,11 @@ check "the IPv6 ban holds the whole /64 of the address" grep -q '"prefix":"2001:
 check_fails "blocked: $CLI6X cannot connect over IPv6" tcp6_from $CLI6X
 check "the /64 is in nft set block6net" sh -c "ip netns exec $SRV_NS nft list set inet minewall block6net | grep -q '2001:db8:77::/64'"
 bg_srv socat -u UDP6-RECV:8005 CREATE:"/tmp/mw-udp6-$ID.out"
-sleep 0.2
+wait_listening srv udp 8005
 echo "udp6-blocked" | in_cli socat -u - "UDP6-SENDTO:[$SRV6]:8005,bind=[$CLI6X]" 2>/dev/null
 echo "udp6-ok" | in_cli socat -u - "UDP6-SENDTO:[$SRV6]:8005,bind=[$CLI6]" 2>/dev/null
-sleep 0.3
+check_within 3 "others: UDP over IPv6 from $CLI6 arrives" grep -q udp6-ok "/tmp/mw-udp6-$ID.out"
 check "blocked: UDP over IPv6 from $CLI6X never arrives" sh -c "! grep -q udp6-blocked /tmp/mw-udp6-$ID.out"
-check "others: UDP over IPv6 from $CLI6 arrives" grep -q udp6-ok "/tmp/mw-udp6-$ID.out"
 rm -f "/tmp/mw-udp6-$ID.out"
 mw unblock $CLI6X >/dev/null
 check "unblocked: $CLI6X connects" tcp6_from $CLI6X
@@ -131,8 +133,7 @@ check_eq "prefix with host bits: exit 2" $? 2
 # --- timeouts expire, bans escalate ---
 mw block 192.0.2.61 >/dev/null
 check "first offence: the default ban (3s)" sh -c "MINEWALL_RUN_DIR=$RUN_DIR/run $BIN/minewall blocks -j | grep -q '\"prefix\":\"192.0.2.61\".*\"timeout_s\":3'"
-sleep 4.5
-check "expired: gone from nft" sh -c "! ip netns exec $SRV_NS nft list set inet minewall block4 | grep -q 192.0.2.61"
+check_within 8 "expired: gone from nft" sh -c "! ip netns exec $SRV_NS nft list set inet minewall block4 | grep -q 192.0.2.61"
 check "expired: gone from the list" sh -c "! MINEWALL_RUN_DIR=$RUN_DIR/run $BIN/minewall blocks -j | grep -q 192.0.2.61"
 mw block 192.0.2.61 >/dev/null
 check "second offence: twice as long (6s)" sh -c "MINEWALL_RUN_DIR=$RUN_DIR/run $BIN/minewall blocks -j | grep -q '\"prefix\":\"192.0.2.61\".*\"count\":2.*\"timeout_s\":6'"
@@ -178,11 +179,11 @@ check "corrupt ledger: the good block is still in force" sh -c "ip netns exec $S
 
 # --- a deleted or flushed table is healed while running ---
 in_srv nft delete table inet minewall
-sleep 1.5
-check "deleted table: rebuilt" sh -c "ip netns exec $SRV_NS nft list set inet minewall block4 | grep -q 192.0.2.2"
+check_within 5 "deleted table: rebuilt" sh -c "ip netns exec $SRV_NS nft list set inet minewall block4 | grep -q 192.0.2.2"
 check "deleted table: reported" grep -q "was deleted or changed by someone else" "$RUN_DIR/agent.log"
 in_srv nft flush chain inet minewall input
-sleep 1.5
+input_drops() { in_srv nft list chain inet minewall input | grep -q '@block4 '; }
+wait_until 5 input_drops
 check_fails "flushed chain: rebuilt, still blocked" tcp4_from $CLI4
 mw unblock $CLI4 >/dev/null
 
@@ -196,15 +197,15 @@ assert any(e["event_type"]=="unblock" for e in evs)' "$RUN_DIR/hook.out"
 # --- an established SSH session's peer is never blocked ---
 start_sshd 'PermitRootLogin prohibit-password' || exit 1
 bg_cli ssh -i "$SSHD_DIR/client_key" "${SSH_CLIENT_OPTS[@]}" -b $CLI4B root@$SRV4 'sleep 30'
-sleep 2.5 # one refresh of the allowlist
+ssh_allowed() { mw allowlist | grep -q "^$CLI4B .*SSH session"; }
+wait_until 8 ssh_allowed # a refresh of the allowlist found the session
 mw block $CLI4B >"$RUN_DIR/out" 2>&1
 check_eq "the admin's SSH peer: refused" $? 1
 check "refusal names the SSH session" grep -q "SSH session" "$RUN_DIR/out"
 
 # --- SIGHUP reloads the policy ---
 printf '[enforce]\nallow = 192.0.2.99/32\nban_time = 7s\n' >>"$RUN_DIR/enforce.conf"
-kill -HUP "$AGENT_PID"
-sleep 0.5
+reload_agent 5
 mw block 192.0.2.99 >"$RUN_DIR/out" 2>&1
 check_eq "after SIGHUP: the new configured allowlist holds" $? 1
 check "after SIGHUP: refusal names the config" grep -q "allowlisted (config" "$RUN_DIR/out"
@@ -218,8 +219,7 @@ start_agent -c "$RUN_DIR/enforce.conf" --dry-run || exit 1
 mw block 192.0.2.90 >"$RUN_DIR/out" 2>&1
 check "dry run: the decision is reported" grep -q "dry run: would block 192.0.2.90" "$RUN_DIR/out"
 check "dry run: nothing in nft" sh -c "! ip netns exec $SRV_NS nft list set inet minewall block4 | grep -q 192.0.2.90"
-kill -HUP "$AGENT_PID"
-sleep 0.5
+reload_agent 5
 mw block 192.0.2.91 >"$RUN_DIR/out" 2>&1
 check "dry run: a reload keeps --dry-run from the command line" grep -q "dry run: would block 192.0.2.91" "$RUN_DIR/out"
 

@@ -96,6 +96,7 @@ failed_tries() { grep -c "Failed password for nobody from $1 " "$SSHD_DIR/sshd.l
 # SECONDS at most; returns once it sends (loading the pcap takes a few
 # seconds on a busy machine). The rate is taken from its first frame.
 FLOOD_PID=
+flood_sends() { [ "$(tx_frames)" -gt "$FLOOD_TX0" ]; }
 flood_start() {
 	local rate=(--topspeed)
 	[ -n "${MW_FLOOD_PPS:-}" ] && rate=(--pps="$MW_FLOOD_PPS")
@@ -103,10 +104,7 @@ flood_start() {
 	bg_cli tcpreplay -q "${rate[@]}" --preload-pcap --loop=0 --duration="$1" \
 		-i "$CLI_IF" "$RUN_DIR/${2:-flood.pcap}" >>"$RUN_DIR/tcpreplay.log" 2>&1
 	FLOOD_PID=$BG_PID
-	for _ in $(seq 1 300); do
-		[ "$(tx_frames)" -gt "$FLOOD_TX0" ] && break
-		sleep 0.05
-	done
+	wait_until 15 flood_sends
 	FLOOD_T0=$(date +%s%N)
 }
 # flood_stop: stops it; FLOOD_SENT and FLOOD_PPS say what it sent
@@ -233,7 +231,7 @@ check_eq "dnsflood.py wrote $FLOOD_FRAMES SYNs" "$n" "$FLOOD_FRAMES"
 status "$RUN_DIR/s3"
 hb_start 3
 flood_start 20 syn.pcap
-sleep 1
+sleep 1 # the flood in full swing before the attack
 hydra_case "SYN flood+hydra" $CLI4D
 flood_stop
 hb_stop 3
@@ -255,11 +253,12 @@ if [ -n "${MW_FLOOD_HEAVY:-}" ]; then
 	check_eq "dnsflood.py wrote 400000 SYNs" "$n" 400000
 	status "$RUN_DIR/s5"
 	flood_start "$HEAVY_S" syn400k.pcap
-	sleep 1
+	sleep 1 # the flood in full swing before the pause
 	kill -STOP "$AGENT_PID"
-	sleep 2
+	sleep 2 # the pause under test
 	kill -CONT "$AGENT_PID"
-	sleep 0.5 # its first turn: the heartbeat of the pause is not the point here
+	# its first turn: the heartbeat of the pause is not the point here
+	wait_until 5 sh -c "MINEWALL_PIN_PATH=$PIN $BIN/minewall status -j | grep -q '\"heartbeat_age_ms\":[0-9]\{1,3\},'"
 	hb_start 5
 	hydra_case "heavy SYN flood, agent held 2 s, then hydra" $CLI4E
 	wait "$FLOOD_PID" 2>/dev/null # runs its course

@@ -16,14 +16,17 @@ start_agent "--status-interval" 0 || exit 1
 capture_start() {
 	bg_srv tcpdump -i "$SRV_IF" -Z root -U --immediate-mode -s 128 -w "$RUN_DIR/$1.pcap" "$2" 2>"$RUN_DIR/$1.tcpdump"
 	CAP_PID=$BG_PID
-	for _ in $(seq 1 50); do
-		grep -q listening "$RUN_DIR/$1.tcpdump" 2>/dev/null && return 0
-		sleep 0.1
-	done
+	wait_until 5 grep -q listening "$RUN_DIR/$1.tcpdump"
 }
 
+# flow_counts: the flow table without its ages
+flow_counts() { mw flows -j | sed -E 's/"(age|idle)_ms":[0-9]+//g'; }
+
+# capture_stop [ADDR]: stops the capture once ADDR's TCP connections have
+# ended and the flow table is quiet (the last ACK of a close is in)
 capture_stop() {
-	sleep 0.5 # the last ACK of a close
+	[ $# -gt 0 ] && wait_until 3 tcp_ended "$1"
+	wait_steady 3 flow_counts
 	kill -INT "$CAP_PID" 2>/dev/null
 	wait "$CAP_PID" 2>/dev/null
 }
@@ -47,9 +50,9 @@ print(m[0][sys.argv[5]] if len(m) == 1 else "no-single-flow")' "$RUN_DIR/$1.json
 # --- TCP over IPv4, remote client uploads to the host ---
 capture_start tcp4 "tcp port 5001"
 bg_srv socat -u TCP4-LISTEN:5001,reuseaddr OPEN:/dev/null
-sleep 0.3
+wait_listening srv tcp 5001
 head -c 200000 /dev/urandom | in_cli socat -u - TCP4:$SRV4:5001,sourceport=41001
-capture_stop
+capture_stop $CLI4
 compare tcp4 tcp $SRV4 5001 $CLI4 41001
 check_eq "tcp4: initiator is the remote side" "$(field tcp4 tcp 5001 41001 initiator)" remote
 check_eq "tcp4: handshake completed" "$(field tcp4 tcp 5001 41001 handshake)" True
@@ -58,9 +61,9 @@ check_eq "tcp4: closed after FIN both ways" "$(field tcp4 tcp 5001 41001 state)"
 # --- TCP over IPv6, the host connects out and downloads ---
 capture_start tcp6 "tcp port 5003"
 bg_cli socat -u SYSTEM:"head -c 300000 /dev/zero" TCP6-LISTEN:5003,reuseaddr
-sleep 0.3
+wait_listening cli tcp 5003
 in_srv socat -u "TCP6:[$CLI6]:5003,sourceport=41003" OPEN:/dev/null
-capture_stop
+capture_stop $CLI6
 compare tcp6 tcp $SRV6 41003 $CLI6 5003
 check_eq "tcp6: initiator is the host" "$(field tcp6 tcp 41003 5003 initiator)" local
 check_eq "tcp6: closed" "$(field tcp6 tcp 41003 5003 state)" closed
@@ -70,7 +73,8 @@ check_eq "tcp6: bytes in well above 300000" "$(( $(field tcp6 tcp 41003 5003 byt
 capture_start udp "udp port 5002 or udp port 5004"
 bg_srv socat -u UDP4-RECV:5002 OPEN:/dev/null
 bg_cli socat -u UDP6-RECV:5004 OPEN:/dev/null
-sleep 0.3
+wait_listening srv udp 5002
+wait_listening cli udp 5004
 for i in 1 2 3 4 5; do
 	echo "datagram $i" | in_cli socat -u - UDP4-SENDTO:$SRV4:5002,sourceport=41002
 	head -c 1000 /dev/zero | in_srv socat -u - "UDP6-SENDTO:[$CLI6]:5004,sourceport=41004"
@@ -86,7 +90,7 @@ check_eq "udp6: 5 datagrams of 1048 IP bytes out" "$(field udp udp 41004 5004 by
 start_sshd 'PermitRootLogin prohibit-password' || exit 1
 capture_start ssh "tcp port 22"
 out=$(in_cli ssh -i "$SSHD_DIR/client_key" "${SSH_CLIENT_OPTS[@]}" -b $CLI4 root@$SRV4 'echo minewall-ssh-ok' 2>&1)
-capture_stop
+capture_stop $CLI4
 check_eq "ssh: the session ran" "$out" minewall-ssh-ok
 SSH_PORT=$(tshark -r "$RUN_DIR/ssh.pcap" -T fields -e tcp.srcport -Y "tcp.flags.syn==1 && tcp.flags.ack==0" 2>/dev/null | head -1)
 compare ssh tcp $SRV4 22 $CLI4 "$SSH_PORT"

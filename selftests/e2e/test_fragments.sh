@@ -56,7 +56,7 @@ for _ in 1 2 3; do
 		>>"$RUN_DIR/frag2.out" 2>>"$RUN_DIR/frag2.err"
 done
 check_eq "good client: its 6 fragmented logins answered 200" "$(grep -c '^200$' "$RUN_DIR/frag2.out")" 6
-sleep 1
-check_never_blocked "good client" "$GOOD"
+# scapy's connections are never closed (its kernel knows nothing of them)
+check_never_blocked "good client" "$GOOD" held
 
 finish

@@ -28,7 +28,7 @@ CONF
 bg_srv vsftpd "$F/vsftpd.conf"
 printf '[flows]\nscan_interval = 500ms\n' >"$RUN_DIR/ftp.conf"
 start_agent -c "$RUN_DIR/ftp.conf" || exit 1
-sleep 0.5
+wait_listening srv tcp 21
 
 check "vsftpd answers" sh -c "echo QUIT | ip netns exec $CLI_NS timeout 5 socat - TCP4:$SRV4:21 | grep -q '^220'"
 seq -f "wrong-%g" 1 60 >"$RUN_DIR/passwords"

@@ -36,7 +36,7 @@ CONF
 bg_srv nginx -c "$W/nginx.conf" -g 'daemon off;'
 printf '[flows]\nscan_interval = 500ms\n' >"$RUN_DIR/http.conf"
 start_agent -c "$RUN_DIR/http.conf" || exit 1
-sleep 0.3
+wait_listening srv tcp 8080
 
 check "nginx answers with the right password" sh -c "ip netns exec $CLI_NS curl -sf -u admin:S3cret-pass http://$SRV4:8080/ | grep -q secret"
 
@@ -45,7 +45,7 @@ BROWSER=192.0.2.40
 in_cli ip addr add $BROWSER/24 dev "$CLI_IF"
 for i in $(seq 1 30); do in_cli curl -s --interface $BROWSER -o /dev/null "http://$SRV4:8080/static/f$i.txt"; done
 in_cli curl -s --interface $BROWSER -o /dev/null -u admin:S3cret-pass "http://$SRV4:8080/"
-sleep 1
+wait_ended $BROWSER
 check "browser: 30 pages and a login are no attack" sh -c "! grep -q 'detection:.*\"src_ip\":\"$BROWSER\"' $RUN_DIR/agent.log"
 
 # --- curl, 20 passwords over one kept-alive connection ---
@@ -54,9 +54,8 @@ in_cli ip addr add $KEEP/24 dev "$CLI_IF"
 args=()
 for i in $(seq 1 20); do args+=(-u "admin:wrong-$i" -o /dev/null "http://$SRV4:8080/" --next); done
 in_cli timeout 20 curl -s --interface $KEEP --max-time 15 "${args[@]}" -o /dev/null "http://$SRV4:8080/static/f1.txt"
-sleep 1
-check "keep-alive: HTTPDICT detected" grep -q "detection: .*\"method\":\"HTTPDICT\".*\"src_ip\":\"$KEEP\"" "$RUN_DIR/agent.log"
-check "keep-alive: blocked" blocked $KEEP
+check_within 3 "keep-alive: HTTPDICT detected" grep -q "detection: .*\"method\":\"HTTPDICT\".*\"src_ip\":\"$KEEP\"" "$RUN_DIR/agent.log"
+check_within 3 "keep-alive: blocked" blocked $KEEP
 n=$(grep -c "^$KEEP .* 401 " "$W/access.log")
 log "keep-alive: $n refused requests reached nginx"
 

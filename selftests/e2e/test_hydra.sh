@@ -41,7 +41,7 @@ for i in $(seq 1 8); do
 	blocked $SLOW && break
 	in_cli timeout 8 sshpass -p "wrong-$i" ssh "${SSHPASS_OPTS[@]}" -b $SLOW nobody@$SRV4 true >/dev/null 2>&1
 	tries=$((tries + 1))
-	sleep 2
+	sleep 2 # the guesser's pace, the behaviour under test
 done
 check "slow guesser: blocked" blocked $SLOW
 n=$(failed_tries $SLOW)
@@ -62,8 +62,8 @@ for i in $(seq 100 119); do
 	done
 done
 wait "${pids[@]}" # not the servers started in the background
-sleep 1
-check "distributed: detected" grep -q 'detection: .*"method":"SSHDICT".*"distributed":true' "$RUN_DIR/agent.log"
+check_within 3 "distributed: detected" grep -q 'detection: .*"method":"SSHDICT".*"distributed":true' "$RUN_DIR/agent.log"
+wait_ended $(seq -f "192.0.2.%g" 100 119)
 nb=0
 for i in $(seq 100 119); do blocked "192.0.2.$i" && nb=$((nb + 1)); done
 log "distributed: $nb of 20 sources blocked"
@@ -79,8 +79,7 @@ for i in 1 2 3 4; do
 	in_cli timeout 8 sshpass -p "wrong-$i" ssh "${SSHPASS_OPTS[@]}" -b $GOOD nobody@$SRV4 true >/dev/null 2>&1
 done
 in_cli timeout 8 ssh -i "$SSHD_DIR/client_key" "${SSH_CLIENT_OPTS[@]}" -b $GOOD root@$SRV4 'echo in' >/dev/null 2>&1
-sleep 1
-check "successful attack: critical detection" grep -q "detection: .*\"severity\":\"critical\".*\"src_ip\":\"$GOOD\".*\"successful\":true" "$RUN_DIR/agent.log"
-check "successful attack: blocked" blocked $GOOD
+check_within 3 "successful attack: critical detection" grep -q "detection: .*\"severity\":\"critical\".*\"src_ip\":\"$GOOD\".*\"successful\":true" "$RUN_DIR/agent.log"
+check_within 3 "successful attack: blocked" blocked $GOOD
 
 finish

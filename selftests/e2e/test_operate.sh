@@ -39,7 +39,8 @@ lists = pools=$RUN_DIR/pools.txt
 [dirnet]
 learn = 0
 EOF
-sleep 0.5
+wait_until 5 test -S "$RUN_DIR/syslog.sock"
+wait_listening srv udp 9995
 start_agent -c "$RUN_DIR/op.conf" || exit 1
 
 # --- traffic: 5 connections with known ports, a blacklist hit, a block ------
@@ -50,7 +51,7 @@ s.bind(("192.0.2.1", 8080)); s.listen(16)
 while True:
     c, _ = s.accept(); c.recv(100); c.sendall(b"pong"); c.close()
 '
-sleep 0.3
+wait_listening srv tcp 8080
 in_cli python3 -c '
 import socket
 for port in range(41001, 41006):
@@ -62,7 +63,14 @@ in_srv python3 -c "import socket; s=socket.socket(); s.settimeout(1)
 try: s.connect(('$POOL', 3333))
 except OSError: pass"
 mw block 198.51.100.99 --reason "demo block" >/dev/null
-sleep 3 # a scan or two: flow ends are exported, the block takes effect
+# what the checks below read: the detections in syslog, the DIRNET report,
+# the 5 connections ended (their IPFIX records go out at the agent's stop)
+reported() {
+	grep -q 'detection - .*BLACKLIST' "$RUN_DIR/syslog.txt" && grep -q 'block - .*198.51.100.99' "$RUN_DIR/syslog.txt" &&
+		grep -q '"method":"DIRNET"' "$RUN_DIR/events.json"
+}
+wait_until 5 reported
+wait_ended $CLI4
 
 # --- events ------------------------------------------------------------------
 check "events: every line is JSON with the documented fields" python3 -c '
@@ -83,6 +91,8 @@ check_eq "minewall events --since 1h --method DIRNET: only DIRNET" \
 	"$(mw events -n 0 -j --since 1h --method DIRNET | python3 -c 'import json,sys; print(sorted({json.loads(l)["method"] for l in sys.stdin}))')" "['DIRNET']"
 timeout 4 env MINEWALL_PIN_PATH="$PIN" MINEWALL_RUN_DIR="$RUN_DIR/run" "$BIN/minewall" events -f -n 0 --method OTHER-NONE >/dev/null &
 follow=$!
+# the new event a second after the follower started: nothing tells when it
+# reads, so a fixed wait, well inside its 4 s
 (sleep 1; mw block 198.51.100.98 >/dev/null) &
 timeout 4 env MINEWALL_PIN_PATH="$PIN" MINEWALL_RUN_DIR="$RUN_DIR/run" "$BIN/minewall" events -f -n 0 >"$RUN_DIR/follow.txt" 2>&1
 wait $follow 2>/dev/null

@@ -19,7 +19,7 @@ printf '[dict]\nblock = no\n' >"$RUN_DIR/replay.conf"
 start_agent -c "$RUN_DIR/replay.conf" || exit 1
 
 check "tcpreplay sends the capture" replay_capture "$CAPTURE"
-sleep 0.5
+wait_steady 3 packets_seen
 mw flows -j >"$RUN_DIR/flows.json"
 tshark -r "$CAPTURE" -q -z conv,tcp >"$RUN_DIR/conv.txt" 2>/dev/null
 

@@ -68,13 +68,14 @@ in_srv python3 "$HERE/drip.py" tcp 127.0.0.1:9477 5 0.3 25 >"$RUN_DIR/drip_metri
 DRIP1=$!
 in_srv python3 "$HERE/drip.py" unix "$CTL" 5 0.3 25 >"$RUN_DIR/drip_control.json" &
 DRIP2=$!
-sleep 3 # every drip connected and dripping
+drips_on() { [ "$(in_srv ss -Htn state established '( dport = :9477 )' | wc -l)" -ge 5 ]; }
+wait_until 5 drips_on # every drip connected and dripping
 
 worst=0
 for _ in $(seq 1 8); do
 	age=$(heartbeat_age)
 	[ "$age" -gt "$worst" ] && worst=$age
-	sleep 0.4
+	sleep 0.4 # the sampling of the heartbeat during the drips
 done
 log "drips: the heartbeat was at most $worst ms old (the loop ticks every 250 ms)"
 check "drips: the loop keeps its heartbeat (< 1000 ms old)" test "$worst" -lt 1000
@@ -144,7 +145,10 @@ s.sendall(json.dumps({"cmd": "block", "target": sys.argv[2], "timeout_ms": 36000
 print(s.recv(4096).decode())
 PY
 check "control characters sent as JSON escapes: blocked" blocked $EVIL2
-sleep 1.5 # the hook runs, the ledger is written on the cycle
+# the hook runs, the ledger is written on the cycle
+both_in() { grep -q "\"$1\":\"$EVIL\"" "$2" && grep -q "\"$1\":\"$EVIL2\"" "$2"; }
+written() { both_in prefix "$RUN_DIR/state/ledger.json" && both_in src_ip "$RUN_DIR/hook.out"; }
+wait_until 5 written
 all_json() { python3 -c '
 import json, sys
 n = 0
