@@ -3,11 +3,7 @@
  * without BPF maps: the index by prefix and the active counts kept as
  * entries come and go, checked against a walk after every step; each
  * method's share of the cap; and the time a block request takes at 10k and
- * 100k entries.
- *
- * Built with -DMW_POLICY_OLD against the policy before the index (see
- * selftests/bench/bench_policy.sh), only the timing is compiled: it fills the
- * entries by hand, as the old code takes O(n) a request to do it. */
+ * 100k entries. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -90,36 +86,6 @@ static double now_us(void)
 	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
 }
 
-#ifdef MW_POLICY_OLD
-/* The old policy takes O(n) a request: filling 100k by requests would take
- * minutes. Its entries are a plain array: write them. */
-static void fill(struct mw_policy *p, unsigned n)
-{
-	unsigned i;
-
-	p->entries = calloc(n + 16384, sizeof(*p->entries));
-	p->cap = n + 16384;
-	for (i = 0; i < n; i++) {
-		struct mw_block_entry *e = &p->entries[i];
-		char addr[64];
-		bool exact;
-
-		nth_addr(i, addr, sizeof(addr), &exact);
-		mw_prefix_parse(addr, &e->prefix);
-		if (!exact && e->prefix.len == 128 && !mw_addr_is_v4(&e->prefix.addr)) {
-			memset(&e->prefix.addr.addr[8], 0, 8);
-			e->prefix.len = 64;
-		}
-		e->seen = e->prefix.addr;
-		snprintf(e->method, sizeof(e->method), "%s", i % 2 ? "SSHDICT" : "BPATTERNS");
-		snprintf(e->reason, sizeof(e->reason), "test");
-		e->count = 1;
-		e->active = true;
-		e->expires_s = time(NULL) + 3600;
-	}
-	p->n = n;
-}
-#else
 static void fill(struct mw_policy *p, unsigned n)
 {
 	unsigned i;
@@ -127,7 +93,6 @@ static void fill(struct mw_policy *p, unsigned n)
 	for (i = 0; i < n; i++)
 		block_nth(p, i, i % 2 ? "SSHDICT" : "BPATTERNS", 0);
 }
-#endif
 
 /* Time per block request (a new address each) and per unblock, at @n
  * entries already held. */
@@ -167,18 +132,10 @@ static void bench_at(unsigned n)
 	t0 = now_us();
 	mw_policy_save(&f.p);
 	t_save = now_us() - t0;
-#ifndef MW_POLICY_OLD
 	ASSERT_TRUE(t_save < 50000 || f.p.ledger_next_ns >= mw_now_ns() + 19 * t_save * 1000,
 		    "a long ledger write holds the next one back");
-#endif
 	printf("    policy: at %6u entries: %8.2f us per block request, %8.2f us per unblock, tick %.0f us, ledger write %.0f us (%s)\n",
-	       n, t_block, t_unblock, t_tick, t_save,
-#ifdef MW_POLICY_OLD
-	       "before: a walk per request"
-#else
-	       "after: indexed"
-#endif
-	);
+	       n, t_block, t_unblock, t_tick, t_save, "after: indexed");
 	fixture_free(&f);
 }
 
@@ -187,8 +144,6 @@ static void t_bench(void *arg)
 	bench_at(10000);
 	bench_at(100000);
 }
-
-#ifndef MW_POLICY_OLD
 
 static bool check(struct mw_policy *p, const char *step)
 {
@@ -610,18 +565,14 @@ static void t_policy_share(void *arg)
 	mw_policy_free(&p);
 }
 
-#endif /* MW_POLICY_OLD */
-
 int main(int argc, char **argv)
 {
 	if (argc > 1)
 		test_filter = argv[1];
-#ifndef MW_POLICY_OLD
 	test_run("policy: 100k blocks, lookups, unblocks, expiry, re-block, flush", t_scale, NULL);
 	test_run("policy: the share per method from the kept counts", t_share, NULL);
 	test_run("policy: a share of the cap per method", t_policy_share, NULL);
 	test_run("policy: IPv6 /64 and /128, unblock by prefix and by address", t_ipv6, NULL);
-#endif
 	test_run("policy: time per request at 10k and 100k entries", t_bench, NULL);
 	return test_summary("test_policy");
 }

@@ -47,7 +47,7 @@ static void t_rows(void *arg)
 
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		const struct row *r = &rows[i];
-		struct mw_proc_tcp sk;
+		struct mw_proc_tcp sk = { 0 };
 
 		snprintf(what, sizeof(what), "row %u: result", i);
 		if (!ASSERT_EQ(mw_proc_net_tcp_line(r->line, &sk), r->ret, what) || r->ret)

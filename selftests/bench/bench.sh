@@ -3,7 +3,7 @@
 # make bench: prints figures measured side by side in one run. A benchmark
 # never fails on a number; it fails only when it cannot measure.
 set -eu
-cd "$(dirname "$0")/.." || exit 1
+cd "$(dirname "$0")/../.." || exit 1
 BUILD_DIR=${1:-build}
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -4,7 +4,7 @@
 # 10 s (utime + stime from /proc): with the shipped settings (a 1 s cycle,
 # the table swept every 5 s) and with a sweep every second. A figure only.
 set -u
-cd "$(dirname "$0")/.." || exit 1
+cd "$(dirname "$0")/../.." || exit 1
 BIN=${MW_BIN:-build}
 ID=$$
 NS=mwc-$ID

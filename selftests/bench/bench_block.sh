@@ -5,7 +5,7 @@
 # commits the nft transaction before it answers, so the round trip bounds
 # request-to-enforcement from above. Printed as median and p99 of 50.
 # shellcheck source=selftests/e2e/lib.sh
-. "$(dirname "$0")/e2e/lib.sh"
+. "$(dirname "$0")/../e2e/lib.sh"
 
 setup_topology || exit 1
 printf '[enforce]\nmax_blocks = 1000\n' >"$RUN_DIR/bench.conf"

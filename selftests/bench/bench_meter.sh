@@ -5,7 +5,7 @@
 # softflowd (Debian; libpcap on the same interface) on the same replayed
 # traffic, in one run. A figure, never a failure.
 set -u
-cd "$(dirname "$0")/.." || exit 1
+cd "$(dirname "$0")/../.." || exit 1
 BIN=${MW_BIN:-build}
 # shellcheck source=selftests/bench/bench_pair.sh
 . selftests/bench/bench_pair.sh mwm

@@ -6,7 +6,7 @@
 # other in one run: wrong passwords that reached sshd before the block, and
 # seconds from hydra's first try (its first logged failure) to the block.
 # shellcheck source=selftests/e2e/lib.sh
-. "$(dirname "$0")/e2e/lib.sh"
+. "$(dirname "$0")/../e2e/lib.sh"
 
 setup_topology || exit 1
 SSHD_DIR=$RUN_DIR/sshd

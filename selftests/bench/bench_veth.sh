@@ -6,7 +6,7 @@
 # flows; and the rate at which a flood from a blocked source is dropped,
 # beside an XDP program that only drops. Figures only.
 set -u
-cd "$(dirname "$0")/.." || exit 1
+cd "$(dirname "$0")/../.." || exit 1
 BIN=${MW_BIN:-build}
 # shellcheck source=selftests/bench/bench_pair.sh
 . selftests/bench/bench_pair.sh mwv

@@ -10,7 +10,7 @@
 set -u
 SUITE=soak
 # shellcheck source=selftests/e2e/lib.sh
-. "$(dirname "$0")/e2e/lib.sh"
+. "$(dirname "$0")/../e2e/lib.sh"
 SECS=${SOAK_SECONDS:-600}
 POOL=203.0.113.70
 
