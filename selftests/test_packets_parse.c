@@ -169,7 +169,7 @@ static void run_parse_row(void *arg)
 	ASSERT_EQ(st.non_ip, row->outcome == NON_IP, "stats.non_ip");
 	for (i = 0; i < MW_PE_MAX; i++)
 		ASSERT_EQ(st.parse_err[i], row->outcome == PARSE_ERR && i == row->err,
-			  mw_parse_err_name(i));
+			  mw_stats_parse_err_name(i));
 	if (row->outcome != FLOW_MADE) {
 		ASSERT_EQ(n, 0, "flows");
 		goto out;

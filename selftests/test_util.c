@@ -82,10 +82,11 @@ static void t_names(void *arg)
 {
 	char buf[16];
 
-	ASSERT_STREQ(mw_tcp_flags_str(MW_TCP_SYN | MW_TCP_ACK | MW_TCP_FIN, buf, sizeof(buf)),
+	ASSERT_STREQ(mw_flowtable_tcp_flags_str(MW_TCP_SYN | MW_TCP_ACK | MW_TCP_FIN, buf,
+						sizeof(buf)),
 		     "FSA", "flags");
-	ASSERT_STREQ(mw_proto_name(47, buf, sizeof(buf)), "47", "gre by number");
-	ASSERT_STREQ(mw_flow_state_name(MW_STATE_CLOSING), "closing", "state name");
+	ASSERT_STREQ(mw_flowtable_proto_name(47, buf, sizeof(buf)), "47", "gre by number");
+	ASSERT_STREQ(mw_flowtable_state_name(MW_STATE_CLOSING), "closing", "state name");
 }
 
 /* One row: bytes in (with their length: they may hold NUL), the room, the

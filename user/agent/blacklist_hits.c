@@ -143,7 +143,7 @@ static void report(struct mw_agent_blacklist *a, const struct hit *h)
 		.src_port = ntohs(in ? k->remote_port : k->local_port),
 		.dst = in ? local : remote,
 		.dest_port = ntohs(in ? k->local_port : k->remote_port),
-		.proto = mw_proto_name(k->proto, pb, sizeof(pb)),
+		.proto = mw_flowtable_proto_name(k->proto, pb, sizeof(pb)),
 		.ifindex = h->ifindex,
 		.action = action,
 		.detail = detail,

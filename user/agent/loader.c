@@ -434,7 +434,7 @@ int mw_loader_attach(struct mw_loader *l, const char *ifname, unsigned xdp_mode_
 	}
 	a->tc_attached = true;
 	l->n_att++;
-	pr_info("%s: attached (XDP %s, tc egress)\n", ifname, mw_xdp_mode_name(a->xdp_mode));
+	pr_info("%s: attached (XDP %s, tc egress)\n", ifname, mw_pinned_xdp_mode_name(a->xdp_mode));
 	return 0;
 }
 
@@ -478,7 +478,7 @@ int mw_loader_heal(struct mw_loader *l, unsigned xdp_mode_cfg)
 		pr_warn("%s: %s; attached again (XDP %s)\n", a->name,
 			ifindex != a->ifindex ? "interface re-appeared" :
 						"our program was detached",
-			mw_xdp_mode_name(a->xdp_mode));
+			mw_pinned_xdp_mode_name(a->xdp_mode));
 		a->ifindex = ifindex;
 		a->tc_attached = true;
 		healed++;

@@ -217,7 +217,7 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int mw_default_route_iface(char name[IF_NAMESIZE])
+int mw_localaddr_default_iface(char name[IF_NAMESIZE])
 {
 	static const int families[] = { AF_INET, AF_INET6 };
 	unsigned i;
@@ -258,7 +258,7 @@ static int gateway_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int mw_default_gateways(struct mw_addr *out, size_t max)
+int mw_localaddr_gateways(struct mw_addr *out, size_t max)
 {
 	struct gw_list g = { .out = out, .max = max };
 

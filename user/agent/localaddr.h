@@ -34,8 +34,8 @@ void mw_localaddr_close(struct mw_localaddr *la);
 
 /* Name of the interface of the default route (IPv4 first, then IPv6).
  * Returns 0 or -ENOENT when there is no default route. */
-int mw_default_route_iface(char name[IF_NAMESIZE]);
+int mw_localaddr_default_iface(char name[IF_NAMESIZE]);
 /* The gateways of the default routes (both families). Returns the count. */
-int mw_default_gateways(struct mw_addr *out, size_t max);
+int mw_localaddr_gateways(struct mw_addr *out, size_t max);
 
 #endif

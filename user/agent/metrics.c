@@ -110,7 +110,7 @@ void mw_agent_metrics(void *arg, FILE *out)
 	     "Packets the parser could not follow (passed), by reason.");
 	for (i = 0; i < MW_PE_MAX; i++)
 		fprintf(out, "minewall_parse_errors_total{reason=\"%s\"} %llu\n",
-			mw_parse_err_name(i), (unsigned long long)st.parse_err[i]);
+			mw_stats_parse_err_name(i), (unsigned long long)st.parse_err[i]);
 
 	one(out, "minewall_flows_active", "gauge", "Flows in the flow table at the latest scan.",
 	    (double)v->scan->live);

@@ -47,7 +47,7 @@ static void on_flow_end(void *arg, const struct mw_event_flow *ev)
 		 ev->hdr.reason == MW_END_IDLE ? "idle" :
 		 ev->hdr.reason == MW_END_RST  ? "rst" :
 						 "fin",
-		 mw_proto_name(ev->key.proto, pb, sizeof(pb)),
+		 mw_flowtable_proto_name(ev->key.proto, pb, sizeof(pb)),
 		 mw_addr_str((const struct mw_addr *)ev->key.local_addr, l, sizeof(l)),
 		 ntohs(ev->key.local_port),
 		 mw_addr_str((const struct mw_addr *)ev->key.remote_addr, r, sizeof(r)),
@@ -398,7 +398,7 @@ static int preflight(struct mw_daemon *d)
 	if (err < 0)
 		return err; /* said why */
 	d->lockfd = err;
-	err = mw_bpffs_ensure(d->cfg.pin_path);
+	err = mw_pinned_bpffs_ensure(d->cfg.pin_path);
 	if (err)
 		return failed(err, "mount bpffs on /sys/fs/bpf");
 	if (mkdir(d->cfg.pin_path, 0700) && errno != EEXIST) {
@@ -407,7 +407,7 @@ static int preflight(struct mw_daemon *d)
 		return err;
 	}
 	if (!d->cfg.n_interfaces) {
-		if (mw_default_route_iface(ifname)) {
+		if (mw_localaddr_default_iface(ifname)) {
 			pr_warn("no interface given and no default route: use -i IFACE\n");
 			return -ENODEV;
 		}

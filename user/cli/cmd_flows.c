@@ -58,12 +58,12 @@ static json_t *flow_json(const struct mw_flow_rec *r, __u64 now)
 	json_t *o;
 
 	o = json_pack("{s:s, s:s, s:i, s:s, s:i, s:s, s:s, s:b}", "proto",
-		      mw_proto_name(r->key.proto, pb, sizeof(pb)), "local_addr",
+		      mw_flowtable_proto_name(r->key.proto, pb, sizeof(pb)), "local_addr",
 		      mw_addr_str((const struct mw_addr *)r->key.local_addr, la, sizeof(la)),
 		      "local_port", ntohs(r->key.local_port), "remote_addr",
 		      mw_addr_str((const struct mw_addr *)r->key.remote_addr, ra, sizeof(ra)),
 		      "remote_port", ntohs(r->key.remote_port), "initiator",
-		      initiator_name(f->initiator), "state", mw_flow_state_name(f->state),
+		      initiator_name(f->initiator), "state", mw_flowtable_state_name(f->state),
 		      "handshake", f->handshake);
 	if (!o)
 		return NULL;
@@ -74,11 +74,12 @@ static json_t *flow_json(const struct mw_flow_rec *r, __u64 now)
 	json_object_set_new(o, "data_packets_in", json_integer(f->data_packets[MW_DIR_IN]));
 	json_object_set_new(o, "data_packets_out", json_integer(f->data_packets[MW_DIR_OUT]));
 	json_object_set_new(o, "exchanges", json_integer(f->exchanges));
-	json_object_set_new(o, "tcp_flags_in",
-			    json_string(mw_tcp_flags_str(f->tcp_flags[MW_DIR_IN], fi, sizeof(fi))));
+	json_object_set_new(
+		o, "tcp_flags_in",
+		json_string(mw_flowtable_tcp_flags_str(f->tcp_flags[MW_DIR_IN], fi, sizeof(fi))));
 	json_object_set_new(
 		o, "tcp_flags_out",
-		json_string(mw_tcp_flags_str(f->tcp_flags[MW_DIR_OUT], fo, sizeof(fo))));
+		json_string(mw_flowtable_tcp_flags_str(f->tcp_flags[MW_DIR_OUT], fo, sizeof(fo))));
 	json_object_set_new(o, "age_ms",
 			    json_integer(now > f->first_ns ? (now - f->first_ns) / 1000000 : 0));
 	json_object_set_new(o, "idle_ms",
@@ -105,8 +106,8 @@ static void flow_text(const struct mw_flow_rec *r, __u64 now)
 	snprintf(by, sizeof(by), "%s/%s", mw_format_bytes(f->bytes[MW_DIR_IN], b1, sizeof(b1)),
 		 mw_format_bytes(f->bytes[MW_DIR_OUT], b2, sizeof(b2)));
 	printf("%-5s %-28s %-28s %-7s %-7s %13s %19s %7s %7s\n",
-	       mw_proto_name(r->key.proto, pb, sizeof(pb)), ep1, ep2, initiator_name(f->initiator),
-	       mw_flow_state_name(f->state), pk, by,
+	       mw_flowtable_proto_name(r->key.proto, pb, sizeof(pb)), ep1, ep2,
+	       initiator_name(f->initiator), mw_flowtable_state_name(f->state), pk, by,
 	       mw_format_duration(now > f->first_ns ? (now - f->first_ns) / 1000000 : 0, age,
 				  sizeof(age)),
 	       mw_format_duration(now > f->last_ns ? (now - f->last_ns) / 1000000 : 0, idle,

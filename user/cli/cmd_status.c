@@ -89,7 +89,7 @@ static void add_counters(json_t *o, const struct mw_stats *st)
 	json_object_set_new(o, "blacklist_drops", json_integer(st->blacklist_drops));
 	json_object_set_new(o, "new_public", json_integer(st->new_public));
 	for (i = 0; i < MW_PE_MAX; i++)
-		json_object_set_new(pe, mw_parse_err_name(i), json_integer(st->parse_err[i]));
+		json_object_set_new(pe, mw_stats_parse_err_name(i), json_integer(st->parse_err[i]));
 	json_object_set_new(o, "parse_errors", pe);
 }
 
@@ -154,7 +154,8 @@ static void print_text(const struct mw_agent *agent, bool alive, const struct mw
 		printf("agent:      not running\n");
 	for (i = 0; i < agent->n_ifaces && i < MW_MAX_IFACES; i++)
 		printf("interface:  %s (ifindex %u): XDP %s, tc egress\n", ifname(agent, i),
-		       agent->ifaces[i].ifindex, mw_xdp_mode_name(agent->ifaces[i].xdp_mode));
+		       agent->ifaces[i].ifindex,
+		       mw_pinned_xdp_mode_name(agent->ifaces[i].xdp_mode));
 	printf("traffic:    in %s packets, %s; out %s packets, %s\n",
 	       mw_format_count(st->packets[MW_DIR_IN], b1, sizeof(b1)),
 	       mw_format_bytes(st->bytes[MW_DIR_IN], b2, sizeof(b2)),
@@ -183,7 +184,7 @@ static void print_text(const struct mw_agent *agent, bool alive, const struct mw
 	printf("malformed:  %llu", (unsigned long long)errs);
 	for (i = 0; i < MW_PE_MAX; i++)
 		if (st->parse_err[i])
-			printf(" %s=%llu", mw_parse_err_name(i),
+			printf(" %s=%llu", mw_stats_parse_err_name(i),
 			       (unsigned long long)st->parse_err[i]);
 	printf(" (passed, never dropped)\n");
 	for (i = 0; i < n_fill; i++) {
@@ -266,10 +267,11 @@ int do_status(int argc, char **argv)
 		o, "heartbeat_age_ms",
 		json_integer(now > agent.heartbeat_ns ? (now - agent.heartbeat_ns) / 1000000 : 0));
 	for (i = 0; i < agent.n_ifaces && i < MW_MAX_IFACES; i++)
-		json_array_append_new(
-			ifs, json_pack("{s:s, s:i, s:s, s:b}", "name", ifname(&agent, i), "ifindex",
-				       agent.ifaces[i].ifindex, "xdp_mode",
-				       mw_xdp_mode_name(agent.ifaces[i].xdp_mode), "tc_egress", 1));
+		json_array_append_new(ifs,
+				      json_pack("{s:s, s:i, s:s, s:b}", "name", ifname(&agent, i),
+						"ifindex", agent.ifaces[i].ifindex, "xdp_mode",
+						mw_pinned_xdp_mode_name(agent.ifaces[i].xdp_mode),
+						"tc_egress", 1));
 	json_object_set_new(o, "interfaces", ifs);
 	add_counters(counters, &st);
 	json_object_set_new(counters, "flow_evictions", json_integer(agent.evictions));

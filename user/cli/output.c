@@ -97,7 +97,7 @@ int cli_dispatch(const struct cmd *cmds, const char *object, int argc, char **ar
 
 int cli_check_agent(struct mw_agent *agent, bool *alive)
 {
-	int err = mw_agent_read(cli.pin_path, agent);
+	int err = mw_pinned_agent_read(cli.pin_path, agent);
 
 	if (err == -ENOENT) {
 		cli_error("minewalld is not running: no state pinned under %s", cli.pin_path);
@@ -108,7 +108,7 @@ int cli_check_agent(struct mw_agent *agent, bool *alive)
 			  err == -EPERM || err == -EACCES ? " (run as root)" : "");
 		return EXIT_FAIL;
 	}
-	*alive = mw_agent_alive(agent);
+	*alive = mw_pinned_agent_alive(agent);
 	if (!*alive && !cli.json)
 		fprintf(stderr, "minewall: minewalld is not running; showing the state it left\n");
 	return 0;

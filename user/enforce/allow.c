@@ -396,7 +396,7 @@ addresses:
 			prev = &key;
 		}
 	}
-	n_gw = mw_default_gateways(gw, ARRAY_SIZE(gw));
+	n_gw = mw_localaddr_gateways(gw, ARRAY_SIZE(gw));
 	for (i = 0; i < n_gw; i++)
 		push_addr(a, &gw[i], MW_ALLOW_GATEWAY);
 	read_resolvers(a);

@@ -44,7 +44,7 @@ static unsigned method_slot(const char *method)
 {
 	if (method && !strcmp(method, MW_METHOD_MANUAL))
 		return MW_M_MAX;
-	return mw_method_from_name(method);
+	return mw_eve_method_from_name(method);
 }
 
 static inline uint64_t mix64(uint64_t h)
@@ -244,7 +244,7 @@ uint64_t mw_policy_share_limit(const struct mw_config *cfg)
  * and lock out what the others would block. The operator is not limited. */
 static bool over_share(struct mw_policy *p, const char *method, size_t *held)
 {
-	enum mw_method m = mw_method_from_name(method);
+	enum mw_method m = mw_eve_method_from_name(method);
 	uint64_t limit = mw_policy_share_limit(p->cfg);
 	size_t n;
 

@@ -100,7 +100,7 @@ long mw_flowtable_delete(int fd, const struct mw_flow_key *keys, size_t n)
 	return count;
 }
 
-const char *mw_flow_state_name(unsigned state)
+const char *mw_flowtable_state_name(unsigned state)
 {
 	switch (state) {
 	case MW_STATE_OPEN:
@@ -113,7 +113,7 @@ const char *mw_flow_state_name(unsigned state)
 	return "unknown";
 }
 
-const char *mw_proto_name(unsigned proto, char *buf, size_t len)
+const char *mw_flowtable_proto_name(unsigned proto, char *buf, size_t len)
 {
 	switch (proto) {
 	case IPPROTO_TCP:
@@ -129,7 +129,7 @@ const char *mw_proto_name(unsigned proto, char *buf, size_t len)
 	return buf;
 }
 
-char *mw_tcp_flags_str(unsigned flags, char *buf, size_t len)
+char *mw_flowtable_tcp_flags_str(unsigned flags, char *buf, size_t len)
 {
 	static const char letters[] = "FSRPAUEC";
 	size_t i, n = 0;

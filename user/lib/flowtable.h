@@ -25,10 +25,10 @@ long mw_flowtable_read(int fd, struct mw_flow_rec **out);
 long mw_flowtable_delete(int fd, const struct mw_flow_key *keys, size_t n);
 
 /* enum mw_flow_state as text. */
-const char *mw_flow_state_name(unsigned state);
+const char *mw_flowtable_state_name(unsigned state);
 /* IPPROTO_* as text ("tcp", "udp", "icmp", "icmp6", or the number). */
-const char *mw_proto_name(unsigned proto, char *buf, size_t len);
+const char *mw_flowtable_proto_name(unsigned proto, char *buf, size_t len);
 /* TCP flags as "SAFR..." letters. */
-char *mw_tcp_flags_str(unsigned flags, char *buf, size_t len);
+char *mw_flowtable_tcp_flags_str(unsigned flags, char *buf, size_t len);
 
 #endif

@@ -16,7 +16,7 @@
 
 #define BPFFS_ROOT "/sys/fs/bpf"
 
-int mw_bpffs_ensure(const char *pin_path)
+int mw_pinned_bpffs_ensure(const char *pin_path)
 {
 	struct statfs st;
 
@@ -42,7 +42,7 @@ int mw_pinned_open(const char *pin_path, const char *name)
 	return fd < 0 ? -errno : fd;
 }
 
-int mw_agent_read(const char *pin_path, struct mw_agent *agent)
+int mw_pinned_agent_read(const char *pin_path, struct mw_agent *agent)
 {
 	__u32 zero = 0;
 	int fd, ret = 0;
@@ -56,14 +56,14 @@ int mw_agent_read(const char *pin_path, struct mw_agent *agent)
 	return ret;
 }
 
-bool mw_agent_alive(const struct mw_agent *agent)
+bool mw_pinned_agent_alive(const struct mw_agent *agent)
 {
 	if (!agent->pid)
 		return false;
 	return kill((pid_t)agent->pid, 0) == 0 || errno == EPERM;
 }
 
-const char *mw_xdp_mode_name(unsigned mode)
+const char *mw_pinned_xdp_mode_name(unsigned mode)
 {
 	switch (mode) {
 	case MW_XDP_NATIVE:

@@ -10,14 +10,14 @@
 
 /* Mounts bpffs on /sys/fs/bpf when the pin path lives there and nothing is
  * mounted yet (e.g. inside `ip netns exec`). Returns 0 or -errno. */
-int mw_bpffs_ensure(const char *pin_path);
+int mw_pinned_bpffs_ensure(const char *pin_path);
 /* Opens the pinned map @name under @pin_path. Returns an fd or -errno. */
 int mw_pinned_open(const char *pin_path, const char *name);
 /* Reads the agent heartbeat. Returns 0 or -errno (-ENOENT: no pinned state). */
-int mw_agent_read(const char *pin_path, struct mw_agent *agent);
+int mw_pinned_agent_read(const char *pin_path, struct mw_agent *agent);
 /* enum mw_xdp_mode as text. */
-const char *mw_xdp_mode_name(unsigned mode);
+const char *mw_pinned_xdp_mode_name(unsigned mode);
 /* True when the heartbeat belongs to a live agent process. */
-bool mw_agent_alive(const struct mw_agent *agent);
+bool mw_pinned_agent_alive(const struct mw_agent *agent);
 
 #endif

@@ -40,7 +40,7 @@ out:
 	return ret;
 }
 
-const char *mw_parse_err_name(unsigned err)
+const char *mw_stats_parse_err_name(unsigned err)
 {
 	static const char *const names[MW_PE_MAX] = {
 		[MW_PE_TRUNC_ETH] = "truncated_eth",

@@ -48,7 +48,7 @@ const char *const mw_method_names[MW_M_MAX] = {
 	"BLACKLIST", "BPATTERNS", "DIRNET", "SSHDICT", "RDPDICT", "HTTPDICT", "DICTATTACK", "OTHER",
 };
 
-enum mw_method mw_method_from_name(const char *name)
+enum mw_method mw_eve_method_from_name(const char *name)
 {
 	unsigned i;
 
@@ -132,7 +132,7 @@ static void count(struct mw_eve *e, json_t *o)
 {
 	const char *type = json_string_value(json_object_get(o, "event_type"));
 	const char *src = json_string_value(json_object_get(o, "src_ip"));
-	enum mw_method m = mw_method_from_name(json_string_value(json_object_get(o, "method")));
+	enum mw_method m = mw_eve_method_from_name(json_string_value(json_object_get(o, "method")));
 	bool det = type && !strcmp(type, "detection"), blk = type && !strcmp(type, "block");
 
 	if (det)

@@ -68,7 +68,7 @@ void mw_eve_close(struct mw_eve *e);
 int mw_eve_syslog(struct mw_eve *e, const char *path);
 /* Detections and blocks of each method since @since_s (wall clock). */
 void mw_eve_recent(const struct mw_eve *e, int64_t since_s, uint64_t *detections, uint64_t *blocks);
-enum mw_method mw_method_from_name(const char *name);
+enum mw_method mw_eve_method_from_name(const char *name);
 /*
  * The one builder of EVE records: what every detection carries, typed; the
  * record is made with the timestamp and the fields in this order:
@@ -82,7 +82,7 @@ struct mw_eve_rec {
 	const struct mw_addr *dst;
 	uint16_t src_port, dest_port; /* host byte order */
 	/* as each method has always written it: "TCP" (the DICT methods,
-	 * BPATTERNS) or the flow table's lower-case name (mw_proto_name) */
+	 * BPATTERNS) or the flow table's lower-case name (mw_flowtable_proto_name) */
 	const char *proto;
 	unsigned ifindex; /* in_iface by name; "" when it is gone */
 	const char *action; /* "blocked", "alert", "dry-run" */
