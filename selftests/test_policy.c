@@ -25,6 +25,14 @@ struct fixture {
 	struct mw_policy p;
 };
 
+/* A policy with no nftables and no XDP maps: the ledger and the counts only. */
+static int policy_init(struct mw_policy *p, const struct mw_config *cfg, struct mw_allow *allow)
+{
+	struct mw_policy_deps deps = { .allow = allow, .block_fd = -1, .block_net_fd = -1 };
+
+	return mw_policy_init(p, cfg, &deps);
+}
+
 static bool fixture_init(struct fixture *f, uint64_t max_blocks, uint64_t share)
 {
 	memset(f, 0, sizeof(*f));
@@ -35,7 +43,7 @@ static bool fixture_init(struct fixture *f, uint64_t max_blocks, uint64_t share)
 	snprintf(f->cfg.state_dir, sizeof(f->cfg.state_dir), "%s", f->dir);
 	f->cfg.max_blocks = max_blocks;
 	f->cfg.method_share = share;
-	return ASSERT_EQ(mw_policy_init(&f->p, &f->cfg, NULL, &f->allow, -1, -1), 0, "policy");
+	return ASSERT_EQ(policy_init(&f->p, &f->cfg, &f->allow), 0, "policy");
 }
 
 static void fixture_free(struct fixture *f)
@@ -296,7 +304,7 @@ static void t_scale(void *arg)
 	/* the ledger holds the same: counts loaded with it */
 	ASSERT_EQ(mw_policy_save(p), 0, "ledger written");
 	mw_policy_free(p);
-	if (!ASSERT_EQ(mw_policy_init(p, &f.cfg, NULL, &f.allow, -1, -1), 0, "reloaded"))
+	if (!ASSERT_EQ(policy_init(p, &f.cfg, &f.allow), 0, "reloaded"))
 		goto out;
 	ASSERT_EQ(p->n, n_before + 1, "every entry back");
 	ASSERT_EQ(entry_of(p, 1)->count, 3, "the count back");
@@ -488,7 +496,7 @@ static void t_policy_share(void *arg)
 	snprintf(cfg.state_dir, sizeof(cfg.state_dir), "%s", dir);
 	cfg.max_blocks = 100;
 	cfg.method_share = 20;
-	if (!ASSERT_EQ(mw_policy_init(&p, &cfg, NULL, &allow, -1, -1), 0, "policy"))
+	if (!ASSERT_EQ(policy_init(&p, &cfg, &allow), 0, "policy"))
 		return;
 	/* SSHDICT floods: 20 blocks, then its share is full */
 	for (i = 0; i < 25; i++) {

@@ -273,19 +273,22 @@ static int start_policy(struct mw_daemon *d)
 	if (err)
 		return failed(err, "read the allowlist");
 	mw_allow_refresh(&d->allow, &d->cfg, mw_loader_map_fd(&d->loader, MW_MAP_LOCAL));
-	err = mw_policy_init(&d->policy, &d->cfg, &d->nft, &d->allow,
-			     mw_loader_map_fd(&d->loader, MW_MAP_BLOCK),
-			     mw_loader_map_fd(&d->loader, MW_MAP_BLOCK_NET));
+	err = mw_policy_init(&d->policy, &d->cfg,
+			     &(struct mw_policy_deps){
+				     .nft = &d->nft,
+				     .allow = &d->allow,
+				     .block_fd = mw_loader_map_fd(&d->loader, MW_MAP_BLOCK),
+				     .block_net_fd = mw_loader_map_fd(&d->loader, MW_MAP_BLOCK_NET),
+				     .nr_blocked = &d->loader.skel->bss->mw_nr_blocked,
+				     .nr_blocked_net = &d->loader.skel->bss->mw_nr_blocked_net,
+				     .notify = on_block_event,
+				     .notify_arg = d,
+			     });
 	if (err) {
 		pr_warn("cannot set up the blocks' ledger in %s: %s\n", d->cfg.state_dir,
 			strerror(-err));
 		return err;
 	}
-	/* the policy's counters of the datapath and its listener */
-	d->policy.nr_blocked = &d->loader.skel->bss->mw_nr_blocked;
-	d->policy.nr_blocked_net = &d->loader.skel->bss->mw_nr_blocked_net;
-	d->policy.notify = on_block_event;
-	d->policy.notify_arg = d;
 	d->hook = (struct mw_hook){ .cmd = d->cfg.hook, .timeout_ms = d->cfg.hook_timeout_ms };
 
 	check = mw_nft_check(&d->nft);

@@ -680,18 +680,22 @@ static void add_loaded(void *arg, const struct mw_block_entry *e)
 	}
 }
 
-int mw_policy_init(struct mw_policy *p, const struct mw_config *cfg, struct mw_nft *nft,
-		   struct mw_allow *allow, int block_fd, int block_net_fd)
+int mw_policy_init(struct mw_policy *p, const struct mw_config *cfg,
+		   const struct mw_policy_deps *deps)
 {
 	bool rewrite = false;
 	int err;
 
 	memset(p, 0, sizeof(*p));
 	p->cfg = cfg;
-	p->nft = nft;
-	p->allow = allow;
-	p->block_fd = block_fd;
-	p->block_net_fd = block_net_fd;
+	p->nft = deps->nft;
+	p->allow = deps->allow;
+	p->block_fd = deps->block_fd;
+	p->block_net_fd = deps->block_net_fd;
+	p->nr_blocked = deps->nr_blocked;
+	p->nr_blocked_net = deps->nr_blocked_net;
+	p->notify = deps->notify;
+	p->notify_arg = deps->notify_arg;
 	if (getrandom(p->hash_key, sizeof(p->hash_key), GRND_NONBLOCK) != sizeof(p->hash_key)) {
 		/* too early in boot for the pool: still different per run */
 		p->hash_key[0] = mix64((uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32));

@@ -93,11 +93,20 @@ struct mw_policy {
 	bool share_warned[MW_M_MAX];
 };
 
-/* Loads the ledger; @nft may be NULL (no nftables: nothing is enforced but
- * the XDP maps). Returns 0 or -errno; a corrupt ledger is reported line by
- * line, kept aside, and the good lines used. */
-int mw_policy_init(struct mw_policy *p, const struct mw_config *cfg, struct mw_nft *nft,
-		   struct mw_allow *allow, int block_fd, int block_net_fd);
+/* What the policy acts through, given once at init. */
+struct mw_policy_deps {
+	struct mw_nft *nft; /* NULL: no nftables, nothing enforced but the XDP maps */
+	struct mw_allow *allow;
+	int block_fd, block_net_fd; /* XDP fast-drop maps; -1 when absent */
+	volatile __u32 *nr_blocked, *nr_blocked_net; /* the datapath's counts; NULL: none */
+	mw_policy_notify_fn notify; /* NULL: nobody listens */
+	void *notify_arg;
+};
+
+/* Loads the ledger. Returns 0 or -errno; a corrupt ledger is reported line
+ * by line, kept aside, and the good lines used. */
+int mw_policy_init(struct mw_policy *p, const struct mw_config *cfg,
+		   const struct mw_policy_deps *deps);
 void mw_policy_free(struct mw_policy *p);
 /* Reconciles the ledger with the nft sets at start: adopts blocks found in
  * the sets, re-adds ledger blocks missing from them (when @table_ok; else the
