@@ -1,13 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
+
 #include "agent/env.h"
 #include "agent/ipfix.h"
+#include "agent/loader.h"
 #include "parse/config.h"
 #include "lib/log.h"
+#include "lib/util.h"
 
 /* RFC 5102 flowEndReason */
 #define END_IDLE 1
@@ -54,9 +59,8 @@ static uint64_t to_epoch_ms(uint64_t mono_ns)
 	return (uint64_t)((int64_t)(mono_ns / 1000000) + off);
 }
 
-static void on_flow_end(void *arg, const struct mw_event_flow *ev)
+static void export_flow(struct mw_agent_ipfix *a, const struct mw_event_flow *ev)
 {
-	struct mw_agent_ipfix *a = arg;
 	const struct mw_flow *f = &ev->flow;
 	const struct mw_addr *local = (const struct mw_addr *)ev->key.local_addr;
 	const struct mw_addr *remote = (const struct mw_addr *)ev->key.remote_addr;
@@ -88,12 +92,62 @@ static void on_flow_end(void *arg, const struct mw_event_flow *ev)
 	}
 }
 
+/* The flow's counts now, when its entry is still the same connection (a
+ * new connection on the same ports would have another start); else those
+ * of its close. */
+static void export_final(struct mw_agent_ipfix *a, struct mw_event_flow *ev)
+{
+	struct mw_flow now;
+
+	if (a->flows_fd >= 0 && !bpf_map_lookup_elem(a->flows_fd, &ev->key, &now) &&
+	    now.first_ns == ev->flow.first_ns)
+		ev->flow = now;
+	export_flow(a, ev);
+}
+
+static void on_flow_end(void *arg, const struct mw_event_flow *ev)
+{
+	struct mw_agent_ipfix *a = arg;
+	struct mw_ipfix_pending *p;
+
+	/* an idle end has nothing more to come; a close may have its last ACK */
+	if (ev->hdr.reason == MW_END_IDLE || !a->cfg->ipfix_linger_ms || !a->pending) {
+		export_flow(a, ev);
+		return;
+	}
+	if (a->count == MW_IPFIX_LINGER_MAX) {
+		a->linger_full++;
+		export_flow(a, ev);
+		return;
+	}
+	p = &a->pending[(a->head + a->count++) % MW_IPFIX_LINGER_MAX];
+	p->ev = *ev;
+	p->due_ns = mw_now_ns() + a->cfg->ipfix_linger_ms * 1000000ULL;
+}
+
+/* Exports the waiting connections due by @now_ns (all: UINT64_MAX). */
+static void export_due(struct mw_agent_ipfix *a, uint64_t now_ns)
+{
+	while (a->count && a->pending[a->head].due_ns <= now_ns) {
+		export_final(a, &a->pending[a->head].ev);
+		a->lingered++;
+		a->head = (a->head + 1) % MW_IPFIX_LINGER_MAX;
+		a->count--;
+	}
+}
+
 int mw_agent_ipfix_init(struct mw_agent_ipfix *a, const struct mw_env *env)
 {
 	struct mw_event_sink sink = { .flow_end = on_flow_end, .arg = a };
 	int err;
 
 	memset(a, 0, sizeof(*a));
+	a->cfg = env->cfg;
+	a->flows_fd = env->loader ? mw_loader_map_fd(env->loader, MW_MAP_FLOWS) : -1;
+	/* without room to wait, every flow is exported at its close, as before */
+	a->pending = calloc(MW_IPFIX_LINGER_MAX, sizeof(*a->pending));
+	if (!a->pending)
+		pr_warn("IPFIX: no memory to hold closed connections for their last packets; exported at their close\n");
 	err = mw_ipfix_open(&a->x, env->cfg->ipfix, (uint32_t)getpid());
 	if (err)
 		return err;
@@ -105,10 +159,14 @@ int mw_agent_ipfix_init(struct mw_agent_ipfix *a, const struct mw_env *env)
 
 void mw_agent_ipfix_tick(struct mw_agent_ipfix *a)
 {
+	export_due(a, mw_now_ns());
 	mw_ipfix_flush(&a->x, time(NULL));
 }
 
 void mw_agent_ipfix_free(struct mw_agent_ipfix *a)
 {
+	export_due(a, UINT64_MAX);
+	free(a->pending);
+	a->pending = NULL;
 	mw_ipfix_close(&a->x);
 }

@@ -53,6 +53,7 @@ static const struct opt opts[] = {
 	{ "agent", "syslog_socket", OPT_PATH, OFF(syslog_socket), 0, 0, NULL },
 	{ "agent", "metrics", OPT_ENDPOINT, OFF(metrics), 0, 0, NULL },
 	{ "agent", "ipfix", OPT_ENDPOINT, OFF(ipfix), 0, 0, NULL },
+	{ "agent", "ipfix_linger", OPT_DURATION, OFF(ipfix_linger_ms), 0, 60000, NULL },
 	{ "flows", "max_flows", OPT_U64, OFF(max_flows), 1024, 1 << 24, NULL },
 	{ "flows", "scan_interval", OPT_DURATION, OFF(scan_interval_ms), 100, 3600000, NULL },
 	{ "flows", "tcp_idle_timeout", OPT_DURATION, OFF(tcp_idle_ms), 1000, 86400000, NULL },
@@ -189,6 +190,7 @@ void mw_config_defaults(struct mw_config *cfg)
 	cfg->udp_idle_ms = 120000;
 	cfg->halfopen_ms = 30000;
 	cfg->closed_linger_ms = 5000;
+	cfg->ipfix_linger_ms = 2000;
 	cfg->peek_packets = 4;
 	cfg->peek_bytes = 256;
 	for (i = 0; i < ARRAY_SIZE(internal_defaults); i++)

@@ -51,6 +51,7 @@ struct mw_config {
 	char syslog_socket[PATH_MAX];
 	char metrics[PATH_MAX]; /* ADDR:PORT of the Prometheus endpoint, "" off */
 	char ipfix[PATH_MAX]; /* ADDR:PORT of the IPFIX collector, "" off */
+	uint64_t ipfix_linger_ms; /* a closed connection's wait for its last packets */
 	/* [flows] */
 	uint64_t max_flows;
 	uint64_t scan_interval_ms;
