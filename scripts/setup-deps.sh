@@ -8,12 +8,13 @@
 set -euo pipefail
 
 BUILD_PKGS=(make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev
-	zlib1g-dev libnftnl-dev libmnl-dev libinih-dev libjansson-dev
+	zlib1g-dev libnftnl-dev libmnl-dev libinih-dev libjansson-dev libcurl4-openssl-dev
 	linux-libc-dev libclang-rt-14-dev)
 TEST_PKGS=(iproute2 ethtool nftables tshark tcpreplay tcpdump openssh-server openssh-client hydra sshpass
 	nginx-light openssl vsftpd dnsmasq-base prometheus nfdump
 	socat curl iputils-ping procps python3 python3-scapy python3-paramiko kmod valgrind util-linux
-	redis-server redis-tools mariadb-server mariadb-client postgresql dovecot-imapd dovecot-pop3d postfix)
+	redis-server redis-tools mariadb-server mariadb-client postgresql dovecot-imapd dovecot-pop3d postfix
+	crowdsec crowdsec-firewall-bouncer)
 LINT_PKGS=(clang-format clang-tidy cppcheck shellcheck)
 BENCH_PKGS=(xdp-tools fail2ban sshguard bc gnuplot-nox softflowd)
 
@@ -49,5 +50,11 @@ if [ ! -e "$policy" ]; then
 	created_policy=1
 fi
 trap '[ "$created_policy" = 1 ] && rm -f "$policy"' EXIT
+# crowdsec registers with CrowdSec's online API when it is installed unless
+# this file exists; the tests run their own LAPI offline
+if printf '%s\n' "${missing[@]}" | grep -qx crowdsec && [ ! -e /etc/crowdsec/online_api_credentials.yaml ]; then
+	mkdir -p /etc/crowdsec
+	echo '# offline: minewall tests run their own Local API' >/etc/crowdsec/online_api_credentials.yaml
+fi
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${missing[@]}"

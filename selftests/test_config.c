@@ -187,6 +187,75 @@ static void t_config_continuation(void *arg)
 	free(errs);
 }
 
+/* [crowdsec] and [agent] eve_format: values, errors, secrets never shown */
+static void t_config_crowdsec(void *arg)
+{
+	struct mw_config cfg;
+	char *err, *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int ret;
+
+	err = parse_config(&cfg, "", &ret);
+	ASSERT_STREQ(cfg.cs_url, "", "off by default");
+	ASSERT_EQ(cfg.cs_push, MW_CS_PUSH_INBOUND, "push inbound by default");
+	ASSERT_EQ(cfg.cs_pull, MW_CS_PULL_AUTO, "pull auto by default");
+	ASSERT_EQ(cfg.cs_pull_interval_ms, 10000, "pull every 10s");
+	ASSERT_EQ(cfg.cs_scopes, MW_CS_SCOPE_IP | MW_CS_SCOPE_RANGE, "scopes ip, range");
+	ASSERT_EQ(cfg.eve_format, MW_EVE_FORMAT_MINEWALL, "minewall events by default");
+	free(err);
+
+	err = parse_config(&cfg,
+			   "[agent]\neve_format = suricata\n"
+			   "[crowdsec]\nurl = https://192.0.2.1:8080/\nmachine_id = web-17\n"
+			   "password = s3cret;x\nbouncer_key_file = /etc/minewall/cs.key\n"
+			   "push = all\npull = yes\npull_interval = 30s\nscopes = range\n"
+			   "tls_cert = /c.pem\ntls_key = /k.pem\n",
+			   &ret);
+	ASSERT_EQ(ret, 0, "a full [crowdsec] section parses");
+	ASSERT_STREQ(err, "", "no messages");
+	ASSERT_EQ(cfg.eve_format, MW_EVE_FORMAT_SURICATA, "eve_format suricata");
+	ASSERT_STREQ(cfg.cs_url, "https://192.0.2.1:8080/", "url");
+	ASSERT_STREQ(cfg.cs_password, "s3cret;x", "password");
+	ASSERT_EQ(cfg.cs_push, MW_CS_PUSH_ALL, "push all");
+	ASSERT_EQ(cfg.cs_scopes, MW_CS_SCOPE_RANGE, "scopes range only");
+	free(err);
+
+	f = open_memstream(&text, &len);
+	mw_config_write(&cfg, f);
+	fclose(f);
+	ASSERT_TRUE(!strstr(text, "s3cret"), "--show-config never shows the password");
+	ASSERT_TRUE(strstr(text, "password = (hidden)") != NULL, "but says one is set");
+	ASSERT_TRUE(strstr(text, "scopes = range\n") != NULL, "scopes written back");
+	err = parse_config(&cfg, text, &ret);
+	ASSERT_EQ(ret, -EINVAL, "the hidden placeholder is not taken for a password");
+	ASSERT_TRUE(err && strstr(err, "crowdsec.password: (hidden) is what --show-config prints"),
+		    "and says so");
+	free(err);
+	free(text);
+
+	err = parse_config(&cfg,
+			   "[crowdsec]\nurl = ftp://x\nscopes = ip, country\npush = some\n"
+			   "password = a\npassword_file = /p\ntls_cert = /c.pem\n",
+			   &ret);
+	ASSERT_EQ(ret, -EINVAL, "bad [crowdsec] values refused");
+	ASSERT_TRUE(err && strstr(err, "t.conf:2: crowdsec.url: 'ftp://x' is not an http"),
+		    "url named by line");
+	ASSERT_TRUE(err && strstr(err, "t.conf:3: crowdsec.scopes: 'country' is not a scope"),
+		    "scope named by line");
+	ASSERT_TRUE(err && strstr(err, "t.conf:4: crowdsec.push: 'some' is not one of"),
+		    "push named by line");
+	ASSERT_TRUE(err && strstr(err, "password and password_file are both set"),
+		    "two passwords refused");
+	ASSERT_TRUE(err && strstr(err, "tls_cert and tls_key go together"), "cert without key");
+	free(err);
+
+	err = parse_config(&cfg, "[crowdsec]\nurl = http://192.0.2.1:8080\npull = yes\n", &ret);
+	ASSERT_EQ(ret, -EINVAL, "pull = yes with no key refused");
+	ASSERT_TRUE(err && strstr(err, "pull = yes needs bouncer_key"), "and says what it needs");
+	free(err);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
@@ -196,5 +265,6 @@ int main(int argc, char **argv)
 	test_run("config errors name file and line", t_config_errors, NULL);
 	test_run("config round trip", t_config_roundtrip, NULL);
 	test_run("config continuation lines, long lines", t_config_continuation, NULL);
+	test_run("config [crowdsec] and eve_format", t_config_crowdsec, NULL);
 	return test_summary("config");
 }

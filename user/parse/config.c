@@ -27,6 +27,10 @@ enum opt_type {
 	OPT_PORTS,
 	OPT_LIST, /* comma-separated items kept as text */
 	OPT_ENDPOINT, /* ADDR:PORT, [IPV6]:PORT, or empty for off */
+	OPT_FILE, /* an absolute path, or empty for none */
+	OPT_URL, /* http:// or https:// URL, or empty for off */
+	OPT_SECRET, /* a string that --show-config does not show */
+	OPT_SCOPES, /* CrowdSec decision scopes: ip, range */
 };
 
 struct opt {
@@ -39,8 +43,14 @@ struct opt {
 };
 
 static const char *const xdp_mode_names[] = { "auto", "native", "generic", NULL };
+static const char *const eve_format_names[] = { "minewall", "suricata", NULL };
+static const char *const cs_push_names[] = { "inbound", "all", "none", NULL };
+static const char *const cs_pull_names[] = { "auto", "yes", "no", NULL };
+static const char *const cs_scope_names[] = { "ip", "range", NULL };
 
 #define OFF(f) offsetof(struct mw_config, f)
+/* what --show-config writes for a secret that is set */
+#define MW_CONFIG_HIDDEN "(hidden)"
 
 static const struct opt opts[] = {
 	{ "agent", "interfaces", OPT_IFACES, OFF(interfaces), 0, 0, NULL },
@@ -54,6 +64,7 @@ static const struct opt opts[] = {
 	{ "agent", "metrics", OPT_ENDPOINT, OFF(metrics), 0, 0, NULL },
 	{ "agent", "ipfix", OPT_ENDPOINT, OFF(ipfix), 0, 0, NULL },
 	{ "agent", "ipfix_linger", OPT_DURATION, OFF(ipfix_linger_ms), 0, 60000, NULL },
+	{ "agent", "eve_format", OPT_ENUM, OFF(eve_format), 0, 0, eve_format_names },
 	{ "flows", "max_flows", OPT_U64, OFF(max_flows), 1024, 1 << 24, NULL },
 	{ "flows", "scan_interval", OPT_DURATION, OFF(scan_interval_ms), 100, 3600000, NULL },
 	{ "flows", "tcp_idle_timeout", OPT_DURATION, OFF(tcp_idle_ms), 1000, 86400000, NULL },
@@ -127,6 +138,21 @@ static const struct opt opts[] = {
 	{ "dirnet", "sensitive_ports", OPT_PORTS, OFF(dn_sensitive_ports), 1, 65535, NULL },
 	{ "dirnet", "fanout", OPT_U64, OFF(dn_fanout), 2, 64, NULL },
 	{ "dirnet", "block", OPT_BOOL, OFF(dn_block), 0, 0, NULL },
+	{ "crowdsec", "url", OPT_URL, OFF(cs_url), 0, 0, NULL },
+	{ "crowdsec", "machine_id", OPT_STRING, OFF(cs_machine_id), 0, 0, NULL },
+	{ "crowdsec", "password", OPT_SECRET, OFF(cs_password), 0, 0, NULL },
+	{ "crowdsec", "password_file", OPT_FILE, OFF(cs_password_file), 0, 0, NULL },
+	{ "crowdsec", "bouncer_key", OPT_SECRET, OFF(cs_bouncer_key), 0, 0, NULL },
+	{ "crowdsec", "bouncer_key_file", OPT_FILE, OFF(cs_bouncer_key_file), 0, 0, NULL },
+	{ "crowdsec", "push", OPT_ENUM, OFF(cs_push), 0, 0, cs_push_names },
+	{ "crowdsec", "pull", OPT_ENUM, OFF(cs_pull), 0, 0, cs_pull_names },
+	{ "crowdsec", "pull_interval", OPT_DURATION, OFF(cs_pull_interval_ms), 1000, 3600000,
+	  NULL },
+	{ "crowdsec", "scopes", OPT_SCOPES, OFF(cs_scopes), 0, 0, cs_scope_names },
+	{ "crowdsec", "tls_ca", OPT_FILE, OFF(cs_tls_ca), 0, 0, NULL },
+	{ "crowdsec", "tls_cert", OPT_FILE, OFF(cs_tls_cert), 0, 0, NULL },
+	{ "crowdsec", "tls_key", OPT_FILE, OFF(cs_tls_key), 0, 0, NULL },
+	{ "crowdsec", "queue_max", OPT_U64, OFF(cs_queue_max), 16, 1000000, NULL },
 };
 
 /* Internal networks by default: everything that is not "the internet". */
@@ -251,6 +277,9 @@ void mw_config_defaults(struct mw_config *cfg)
 	cfg->bl_ttl_max_ms = 86400000;
 	cfg->bl_learned_max = 65536;
 	snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s", MW_STATE_DIR_DEFAULT);
+	cfg->cs_pull_interval_ms = 10000;
+	cfg->cs_scopes = MW_CS_SCOPE_IP | MW_CS_SCOPE_RANGE;
+	cfg->cs_queue_max = 10000;
 }
 
 static const struct opt *opt_find(const char *section, const char *key)
@@ -409,6 +438,67 @@ static int opt_apply(struct mw_config *cfg, const struct opt *o, const char *val
 		}
 		*(uint64_t *)field = v;
 		return 0;
+	case OPT_SCOPES: {
+		unsigned mask = 0;
+		const char *p = value;
+
+		while (*p) {
+			size_t n;
+
+			p += strspn(p, ", \t");
+			n = strcspn(p, ", \t");
+			if (!n)
+				break;
+			for (i = 0; o->names[i]; i++)
+				if (strlen(o->names[i]) == n && !strncmp(o->names[i], p, n))
+					break;
+			if (!o->names[i]) {
+				fprintf(err, "%s: %s.%s: '%.*s' is not a scope (ip, range)\n",
+					where, o->section, o->key, (int)n, p);
+				return -EINVAL;
+			}
+			mask |= 1U << i;
+			p += n;
+		}
+		if (!mask) {
+			fprintf(err, "%s: %s.%s: name at least one scope (ip, range)\n", where,
+				o->section, o->key);
+			return -EINVAL;
+		}
+		*(unsigned *)field = append ? *(unsigned *)field | mask : mask;
+		return 0;
+	}
+	case OPT_URL:
+		if (*value && strncmp(value, "http://", 7) && strncmp(value, "https://", 8)) {
+			fprintf(err, "%s: %s.%s: '%s' is not an http:// or https:// URL\n", where,
+				o->section, o->key, value);
+			return -EINVAL;
+		}
+		if (strpbrk(value, " \t\"\\")) {
+			fprintf(err, "%s: %s.%s: a URL has no blanks, quotes or backslashes\n",
+				where, o->section, o->key);
+			return -EINVAL;
+		}
+		/* fall through */
+	case OPT_SECRET:
+		if (o->type == OPT_SECRET && !strcmp(value, MW_CONFIG_HIDDEN)) {
+			fprintf(err,
+				"%s: %s.%s: %s is what --show-config prints: write the secret itself\n",
+				where, o->section, o->key, MW_CONFIG_HIDDEN);
+			return -EINVAL;
+		}
+		if (strlen(value) >= PATH_MAX) {
+			fprintf(err, "%s: %s.%s: too long\n", where, o->section, o->key);
+			return -EINVAL;
+		}
+		snprintf(field, PATH_MAX, "%s", value);
+		return 0;
+	case OPT_FILE:
+		if (!*value) {
+			*(char *)field = '\0';
+			return 0;
+		}
+		/* fall through */
 	case OPT_PATH:
 		if (value[0] != '/' || strlen(value) >= PATH_MAX) {
 			fprintf(err, "%s: %s.%s: '%s' is not an absolute path\n", where, o->section,
@@ -622,6 +712,44 @@ static int handle(void *user, const char *section, const char *key, const char *
 	return 1; /* keep going: report every bad line, not only the first */
 }
 
+/* What one option cannot say alone: the [crowdsec] credentials come in
+ * pairs, one way each. */
+static int check_across(const struct mw_config *cfg, const char *name, FILE *err)
+{
+	int errors = 0;
+
+	if (*cfg->cs_password && *cfg->cs_password_file) {
+		fprintf(err, "%s: [crowdsec]: password and password_file are both set: keep one\n",
+			name);
+		errors++;
+	}
+	if (*cfg->cs_bouncer_key && *cfg->cs_bouncer_key_file) {
+		fprintf(err,
+			"%s: [crowdsec]: bouncer_key and bouncer_key_file are both set: keep one\n",
+			name);
+		errors++;
+	}
+	if (!*cfg->cs_tls_cert != !*cfg->cs_tls_key) {
+		fprintf(err, "%s: [crowdsec]: tls_cert and tls_key go together\n", name);
+		errors++;
+	}
+	if (*cfg->cs_machine_id && !*cfg->cs_password && !*cfg->cs_password_file &&
+	    !*cfg->cs_tls_cert) {
+		fprintf(err,
+			"%s: [crowdsec]: machine_id '%s' needs a password, password_file or tls_cert\n",
+			name, cfg->cs_machine_id);
+		errors++;
+	}
+	if (cfg->cs_pull == MW_CS_PULL_YES && !*cfg->cs_bouncer_key && !*cfg->cs_bouncer_key_file &&
+	    !*cfg->cs_tls_cert) {
+		fprintf(err,
+			"%s: [crowdsec]: pull = yes needs bouncer_key, bouncer_key_file or tls_cert\n",
+			name);
+		errors++;
+	}
+	return errors;
+}
+
 static int parse(struct parse_state *ps)
 {
 	int ret = ini_parse_stream(read_line, ps, handle, ps);
@@ -636,6 +764,7 @@ static int parse(struct parse_state *ps)
 		fprintf(ps->err, "%s: cannot parse: %s\n", ps->name, strerror(ENOMEM));
 		ps->errors++;
 	}
+	ps->errors += check_across(ps->cfg, ps->name, ps->err);
 	return ps->errors ? -EINVAL : 0;
 }
 
@@ -754,6 +883,27 @@ void mw_config_write(const struct mw_config *cfg, FILE *out)
 		case OPT_PATH:
 			fprintf(out, " %s", (const char *)field);
 			break;
+		case OPT_URL:
+		case OPT_FILE:
+			if (*(const char *)field)
+				fprintf(out, " %s", (const char *)field);
+			break;
+		case OPT_SECRET:
+			/* never printed: set it again from the file it came from */
+			if (*(const char *)field)
+				fprintf(out, " %s", MW_CONFIG_HIDDEN);
+			break;
+		case OPT_SCOPES: {
+			const char *sep = " ";
+
+			for (j = 0; o->names[j]; j++) {
+				if (*(const unsigned *)field & (1U << j)) {
+					fprintf(out, "%s%s", sep, o->names[j]);
+					sep = ", ";
+				}
+			}
+			break;
+		}
 		case OPT_ENUM:
 			fprintf(out, " %s", o->names[*(const unsigned *)field]);
 			break;

@@ -21,6 +21,30 @@
 #define MW_STATE_DIR_DEFAULT "/var/lib/minewall"
 #define MW_BL_DIR_DEFAULT "/etc/minewall/blacklist.d"
 
+/* [agent] eve_format */
+enum mw_eve_format {
+	MW_EVE_FORMAT_MINEWALL = 0, /* event_type detection/block/unblock (DESIGN) */
+	MW_EVE_FORMAT_SURICATA, /* detections as Suricata alerts */
+};
+
+/* [crowdsec] push: which of this host's blocks go to the LAPI */
+enum mw_cs_push {
+	MW_CS_PUSH_INBOUND = 0, /* sources that attacked this host (the DICT methods) */
+	MW_CS_PUSH_ALL, /* and blacklisted / pool addresses (BLACKLIST, BPATTERNS) */
+	MW_CS_PUSH_NONE,
+};
+
+/* [crowdsec] pull */
+enum mw_cs_pull {
+	MW_CS_PULL_AUTO = 0, /* yes when a bouncer key is set */
+	MW_CS_PULL_YES,
+	MW_CS_PULL_NO,
+};
+
+/* [crowdsec] scopes: which decisions are taken from the LAPI */
+#define MW_CS_SCOPE_IP (1U << 0)
+#define MW_CS_SCOPE_RANGE (1U << 1)
+
 enum mw_xdp_mode_cfg {
 	MW_XDP_CFG_AUTO = 0, /* native, falling back to generic */
 	MW_XDP_CFG_NATIVE,
@@ -52,6 +76,7 @@ struct mw_config {
 	char metrics[PATH_MAX]; /* ADDR:PORT of the Prometheus endpoint, "" off */
 	char ipfix[PATH_MAX]; /* ADDR:PORT of the IPFIX collector, "" off */
 	uint64_t ipfix_linger_ms; /* a closed connection's wait for its last packets */
+	unsigned eve_format; /* enum mw_eve_format */
 	/* [flows] */
 	uint64_t max_flows;
 	uint64_t scan_interval_ms;
@@ -124,6 +149,19 @@ struct mw_config {
 	struct mw_port_list dn_sensitive_ports;
 	uint64_t dn_fanout;
 	bool dn_block;
+	/* [crowdsec] the fleet: a CrowdSec Local API; cs_url "" is off */
+	char cs_url[PATH_MAX];
+	char cs_machine_id[PATH_MAX];
+	char cs_password[PATH_MAX]; /* secret: --show-config hides it */
+	char cs_password_file[PATH_MAX]; /* "" or an absolute path */
+	char cs_bouncer_key[PATH_MAX]; /* secret */
+	char cs_bouncer_key_file[PATH_MAX];
+	unsigned cs_push; /* enum mw_cs_push */
+	unsigned cs_pull; /* enum mw_cs_pull */
+	uint64_t cs_pull_interval_ms;
+	unsigned cs_scopes; /* MW_CS_SCOPE_* */
+	char cs_tls_ca[PATH_MAX], cs_tls_cert[PATH_MAX], cs_tls_key[PATH_MAX];
+	uint64_t cs_queue_max; /* alerts kept while the LAPI is away */
 };
 
 /* Fills @cfg with the defaults. */
