@@ -171,17 +171,29 @@ lapi_start() {
 		>>"$CS_DIR/stdout.log" 2>&1 &
 	LAPI_PID=$!
 	bg_pid "$LAPI_PID"
-	wait_until 15 lapi_answers && return 0
-	echo "the LAPI did not answer:" >&2
-	tail -5 "$CS_DIR/crowdsec_api.log" "$CS_DIR/crowdsec.log" "$CS_DIR/stdout.log" >&2 2>/dev/null
-	return 1
+	wait_until 15 lapi_answers ||
+		tell_failed "the LAPI did not answer" "$CS_DIR/crowdsec_api.log" "$CS_DIR/stdout.log"
 }
 
 lapi_stop() {
-	[ -n "$LAPI_PID" ] || return 0
-	kill -TERM "$LAPI_PID" 2>/dev/null
-	wait "$LAPI_PID" 2>/dev/null
+	kill_wait "$LAPI_PID"
 	LAPI_PID=
+}
+
+# tell_failed WHAT LOG...: says WHAT on stderr with the end of each LOG; 1.
+tell_failed() {
+	echo "$1:" >&2
+	shift
+	tail -5 "$@" >&2 2>/dev/null
+	return 1
+}
+
+# kill_wait PID: ends a process the test started and reaps it.
+kill_wait() {
+	[ -n "$1" ] || return 0
+	kill -TERM "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	return 0
 }
 
 # lapi_add_machine NAME PASSWORD / lapi_add_bouncer NAME KEY
@@ -289,16 +301,13 @@ fwb_start() {
 	FWB_PID=$!
 	bg_pid "$FWB_PID"
 	at_exit fwb_stop
-	wait_until 10 in_c nft list set ip "$FWB_TABLE4" "$FWB_SET4" && return 0
-	echo "crowdsec-firewall-bouncer did not set up its table:" >&2
-	tail -5 "$CS_DIR/crowdsec-firewall-bouncer.log" "$CS_DIR/fw-bouncer.out" >&2 2>/dev/null
-	return 1
+	wait_until 10 in_c nft list set ip "$FWB_TABLE4" "$FWB_SET4" ||
+		tell_failed "crowdsec-firewall-bouncer did not set up its table" \
+			"$CS_DIR/crowdsec-firewall-bouncer.log" "$CS_DIR/fw-bouncer.out"
 }
 
 fwb_stop() {
-	[ -n "$FWB_PID" ] || return 0
-	kill -TERM "$FWB_PID" 2>/dev/null
-	wait "$FWB_PID" 2>/dev/null
+	kill_wait "$FWB_PID"
 	FWB_PID=
 	in_c nft delete table ip "$FWB_TABLE4" 2>/dev/null
 	in_c nft delete table ip6 mwtest-cs6 2>/dev/null
