@@ -22,7 +22,8 @@
 #     SIGTERM; the sqlite database outlives it, so a restart keeps every
 #     machine, bouncer, alert and decision;
 #   - `cscli machines add` and `bouncers add` write the database directly
-#     (no LAPI needed); `cscli alerts` and `decisions` go through the LAPI
+#     (no LAPI needed, but the profiles file must exist: "Local API is
+#     disabled" otherwise); `cscli alerts` and `decisions` go through the LAPI
 #     as the machine of config.yaml's api.client.credentials_path, which
 #     `machines add NAME --password P --force` (without -f) writes;
 #   - `cscli alerts list` and `decisions list` hide every decision whose
