@@ -205,14 +205,18 @@ lapi_add_bouncer() { cs bouncers add "$1" -k "$2" >>"$CS_DIR/cscli.log" 2>&1; }
 
 # lapi_alerts_json: every alert the LAPI holds (-a: whatever the origin of
 # its decisions), as JSON.
-lapi_alerts_json() { cs alerts list -a -l 0 -o json 2>/dev/null; }
+# What cscli said when it failed is in $CS_DIR/cscli-alerts.err.
+lapi_alerts_json() { cs alerts list -a -l 0 -o json 2>"$CS_DIR/cscli-alerts.err"; }
 
 # lapi_alert_count SCENARIO ADDR: how many alerts of SCENARIO name ADDR as
 # their source (with a decision of type ban on it).
 lapi_alert_count() {
 	lapi_alerts_json | python3 -c '
 import json, sys
-alerts = json.load(sys.stdin) or []
+try:
+    alerts = json.load(sys.stdin) or []
+except ValueError:
+    alerts = []  # cscli failed: none seen
 n = 0
 for a in alerts:
     src = a.get("source") or {}
@@ -400,3 +404,16 @@ events_count() {
 
 # unblocked ADDR: `minewall blocks` has no entry for ADDR.
 unblocked() { [ -z "$(block_field "$1" method)" ]; }
+
+# when_true FILE CMD...: in the background, polls CMD every 0.1 s and
+# writes to FILE the time (epoch seconds) it first succeeded: the moment
+# something took effect, whatever the test checks meanwhile.
+when_true() {
+	local f=$1
+	shift
+	(
+		until "$@" >/dev/null 2>&1; do sleep 0.1; done
+		echo "${EPOCHREALTIME}" >"$f"
+	) &
+	bg_pid $!
+}
