@@ -29,6 +29,12 @@
 #   - `cscli alerts list` and `decisions list` hide every decision whose
 #     origin is not "crowdsec" or "cscli" (minewall's, an import's) unless
 #     given -a;
+#   - an alert's decisions keep the origin the machine gave them
+#     ("minewall"); POST /v1/alerts of one alert with 50,000 decisions takes
+#     3-9 s (bulks of 50 rows), and a bouncer that pulls the stream meanwhile
+#     misses for good the bulk that commits during its pull (its rows were
+#     stamped before its "since"); a JWT does not survive a restart (401:
+#     log in again);
 #   - `cscli console disable --all` fails ("requires at least 1 arg"):
 #     name the flags (custom tainted manual).
 
