@@ -9,7 +9,7 @@
 #     B drops the attacker in XDP before B's sshd sees it, and C's
 #     firewall bouncer drops it too;
 #   - `cscli decisions add` is enforced on A and B, `decisions delete`
-#     lifts it on both;
+#     lifts it on both; a Range decision is a prefix blocked on B;
 #   - a decision for an address B allowlists is refused, reported once;
 #   - the LAPI stopped during attacks, A restarted while it is away: every
 #     alert arrives once it is back (alerts lost: 0);
@@ -120,6 +120,11 @@ check_eq "B's block has the decision's reason" "$(on_b block_field "$MANUAL" rea
 cs decisions delete -i "$MANUAL" >/dev/null 2>&1
 check_within 3 "cscli decisions delete: A lifts it" unblocked "$MANUAL"
 check_within 3 "cscli decisions delete: B lifts it" on_b unblocked "$MANUAL"
+RANGE=203.0.113.0/24
+cs decisions add -r "$RANGE" -d 10m -R test/range >/dev/null 2>&1
+check_within 3 "a decision of scope Range: B blocks the prefix" on_b blocked_by "$RANGE" CROWDSEC
+cs decisions delete -r "$RANGE" >/dev/null 2>&1
+check_within 3 "a decision of scope Range deleted: B lifts it" on_b unblocked "$RANGE"
 
 # --- the allowlist wins over a decision ---
 refusals() { on_b events_count crowdsec action=refused_allow src_ip="$ALLOWED"; }
