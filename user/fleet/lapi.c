@@ -69,6 +69,17 @@ static bool set(const char *s)
 	return s && *s;
 }
 
+/* The LAPI (1.4.6) refuses a login whose User-Agent is not NAME/VERSION
+ * with exactly one slash ("bad user agent"), and logs it for bouncers. */
+static const char *user_agent(const struct mw_lapi *l)
+{
+	const char *ua = l->cfg.user_agent, *slash = ua ? strchr(ua, '/') : NULL;
+
+	if (!slash || slash == ua || !slash[1] || strchr(slash + 1, '/'))
+		return "minewall/unknown";
+	return ua;
+}
+
 /* The URL without its trailing slashes, as printed in the messages. */
 static int url_base_len(const struct mw_lapi *l)
 {
@@ -136,8 +147,7 @@ static long request(struct mw_lapi *l, const char *path, const char *body, const
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, a);
 	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, ""); /* a big stream compresses well */
-	if (set(l->cfg.user_agent))
-		curl_easy_setopt(c, CURLOPT_USERAGENT, l->cfg.user_agent);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, user_agent(l));
 	if (set(l->cfg.tls_ca))
 		curl_easy_setopt(c, CURLOPT_CAINFO, l->cfg.tls_ca);
 	if (set(l->cfg.tls_cert))
