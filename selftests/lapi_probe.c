@@ -7,7 +7,9 @@
  *   lapi_probe URL stream KEY true|false [SCOPES]
  * push builds the alert with fleet/alert.c; stream parses the answer with
  * fleet/decision.c and prints one line per decision ("new ID SCOPE
- * PREFIX DURATION_MS ORIGIN SCENARIO") and the counts. Exit status: 0,
+ * PREFIX DURATION_MS ORIGIN SCENARIO") and the counts. With
+ * PROBE_PUSH_AGAIN_WHEN=FILE, push pushes a second time, with the same
+ * client, once FILE exists. Exit status: 0,
  * or the error's errno (EACCES, EHOSTUNREACH...), @l->error on stderr.
  */
 #include <errno.h>
@@ -15,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "fleet/alert.h"
 #include "fleet/decision.h"
@@ -38,6 +41,7 @@ static int push(struct mw_lapi *l, char **argv)
 		.at_s = time(NULL),
 		.machine = l->cfg.machine_id,
 	};
+	const char *again = getenv("PROBE_PUSH_AGAIN_WHEN");
 	json_t *alert, *list;
 	char *body;
 	int err;
@@ -53,11 +57,21 @@ static int push(struct mw_lapi *l, char **argv)
 	if (!body)
 		return ENOMEM;
 	err = mw_lapi_push(l, body);
+	if (!err) {
+		printf("pushed (%ld)\n", l->last_status);
+		fflush(stdout);
+	}
+	if (!err && again) {
+		/* the same client (and token) once @again exists: the LAPI
+		 * may have restarted meanwhile, with a new JWT secret */
+		while (access(again, F_OK))
+			usleep(20000);
+		err = mw_lapi_push(l, body);
+		if (!err)
+			printf("pushed again (%ld)\n", l->last_status);
+	}
 	free(body);
-	if (err)
-		return fail(l, err);
-	printf("pushed (%ld)\n", l->last_status);
-	return 0;
+	return err ? fail(l, err) : 0;
 }
 
 static void print_list(const char *what, const struct mw_cs_decision *d, size_t n)
