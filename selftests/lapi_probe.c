@@ -4,6 +4,7 @@
  * selftests/e2e/test_lapi_client.sh:
  *   lapi_probe URL login MACHINE PASSWORD
  *   lapi_probe URL push MACHINE PASSWORD METHOD ADDR|PREFIX SEEN DURATION_MS [REASON]
+ *   lapi_probe URL push-raw MACHINE PASSWORD BODY
  *   lapi_probe URL stream KEY true|false [SCOPES]
  * push builds the alert with fleet/alert.c; stream parses the answer with
  * fleet/decision.c and prints one line per decision ("new ID SCOPE
@@ -149,6 +150,9 @@ int main(int argc, char **argv)
 			    (printf("logged in, token expires at %lld\n",
 				    (long long)l.token_expire_s),
 			     0);
+	} else if (!strcmp(argv[2], "push-raw") && argc >= 6) {
+		ret = mw_lapi_push(&l, argv[5]);
+		ret = ret ? fail(&l, ret) : (printf("pushed (%ld)\n", l.last_status), 0);
 	} else if (!strcmp(argv[2], "push") && argc >= 9) {
 		ret = push(&l, argv + 5);
 	} else if (!strcmp(argv[2], "stream") && argc >= 5) {

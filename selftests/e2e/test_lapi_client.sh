@@ -181,6 +181,10 @@ check "wrong password: a clear message" \
 probe "$LAPI_URL" push "$MACHINE" wrong-password SSHDICT 198.51.100.52 198.51.100.52 1000 \
 	>"$RUN_DIR/bad_pw2" 2>&1
 check_eq "wrong password: a push fails with EACCES" $? 13
+probe "$LAPI_URL" push-raw "$MACHINE" "$PASSWORD" '[{"scenario":"minewall/X"}]' \
+	>"$RUN_DIR/bad_alert" 2>&1
+check_eq "an alert the LAPI's schema refuses: EBADMSG (not worth sending again)" $? 74
+check "an alert refused: the LAPI's reason" grep -q "validation failure list" "$RUN_DIR/bad_alert"
 probe "$LAPI_URL" stream wrong-key true >"$RUN_DIR/bad_key" 2>&1
 check_eq "wrong bouncer key: EACCES" $? 13
 check "wrong bouncer key: a clear message" \

@@ -204,7 +204,11 @@ static int refused(struct mw_lapi *l, const char *what, long status, const struc
 	}
 	snprintf(l->error, sizeof(l->error), "LAPI %.*s: %s: unexpected answer (%ld): %s",
 		 url_base_len(l), l->cfg.url, what, status, says);
-	return status == 400 || status == 422 ? -EBADMSG : -EPROTO;
+	/* LAPI 1.4.6 answers a body its schema refuses with a 500 */
+	if (status == 400 || status == 422 ||
+	    (status == 500 && !strncmp(says, "validation failure", 18)))
+		return -EBADMSG;
+	return -EPROTO;
 }
 
 /* "2026-12-05T16:19:09Z" or with an offset ("+01:00"), as gin-jwt writes. */
