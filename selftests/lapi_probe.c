@@ -10,7 +10,8 @@
  * fleet/decision.c and prints one line per decision ("new ID SCOPE
  * PREFIX DURATION_MS ORIGIN SCENARIO") and the counts. With
  * PROBE_PUSH_AGAIN_WHEN=FILE, push pushes a second time, with the same
- * client, once FILE exists. LAPI_CA, LAPI_CERT, LAPI_KEY: the TLS files.
+ * client, once FILE exists. LAPI_CA, LAPI_CERT, LAPI_KEY: the TLS files;
+ * LAPI_TIMEOUT_MS: the whole request's timeout.
  * Exit status: 0,
  * or the error's errno (EACCES, EHOSTUNREACH...), @l->error on stderr.
  */
@@ -134,6 +135,8 @@ int main(int argc, char **argv)
 	cfg.tls_ca = getenv("LAPI_CA");
 	cfg.tls_cert = getenv("LAPI_CERT");
 	cfg.tls_key = getenv("LAPI_KEY");
+	if (getenv("LAPI_TIMEOUT_MS"))
+		cfg.timeout_ms = strtoul(getenv("LAPI_TIMEOUT_MS"), NULL, 10);
 	if (!strcmp(argv[2], "stream")) {
 		cfg.bouncer_key = argv[3];
 	} else if (argc >= 5) {

@@ -198,6 +198,52 @@ probe "http://198.51.100.1:8080" stream "$KEY" true >"$RUN_DIR/noroute" 2>&1
 check_eq "no route to the LAPI: EHOSTUNREACH" $? 113
 check "LAPI down: answered within 2 s" test $((SECONDS - s0)) -le 2
 
+# --- a LAPI that misbehaves: a huge answer, no token, not JSON, silence ---
+bg_srv python3 -c '
+import http.server, sys, time
+class H(http.server.BaseHTTPRequestHandler):
+    def answer(self, code, body):
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        try:
+            self.wfile.write(body)
+        except OSError:
+            pass
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        if self.path.startswith("/huge/"):
+            self.answer(200, b"{\"token\":\"" + b"x" * (2 << 20) + b"\"}")
+        elif self.path.startswith("/silent/"):
+            time.sleep(30)
+        else:
+            self.answer(200, b"{\"code\":200}")
+    def do_GET(self):
+        self.answer(200, b"<html>not a stream</html>")
+    def log_message(self, *a):
+        pass
+http.server.ThreadingHTTPServer((sys.argv[1], 8081), H).serve_forever()
+' "$SRV4"
+wait_listening srv tcp 8081
+FAKE=http://$SRV4:8081
+probe "$FAKE/huge/" login "$MACHINE" "$PASSWORD" >"$RUN_DIR/huge" 2>&1
+check_eq "a huge answer: EPROTO" $? 71
+check "a huge answer: cut at its cap" grep -q "answer to /v1/watchers/login larger than 1 MiB" \
+	"$RUN_DIR/huge"
+probe "$FAKE" login "$MACHINE" "$PASSWORD" >"$RUN_DIR/notoken" 2>&1
+check_eq "an answer without a token: EPROTO" $? 71
+check "an answer without a token: said" grep -q "login: no usable token" "$RUN_DIR/notoken"
+probe "$FAKE" stream "$KEY" true >"$RUN_DIR/nostream" 2>&1
+check_eq "a stream that is not JSON: EINVAL from the parser" $? 22
+check "a stream that is not JSON: said" grep -q "not JSON" "$RUN_DIR/nostream"
+s0=$SECONDS
+LAPI_TIMEOUT_MS=1000 in_cli "$PROBE" "$FAKE/silent/" login "$MACHINE" "$PASSWORD" \
+	>"$RUN_DIR/silent" 2>&1
+check_eq "a LAPI that never answers: EHOSTUNREACH" $? 113
+check "a LAPI that never answers: given up at the timeout" test $((SECONDS - s0)) -le 3
+check "a LAPI that never answers: said" grep -q "no answer: Operation timed out" "$RUN_DIR/silent"
+
 # --- HTTPS: the LAPI's certificate checked against tls_ca; a bouncer
 # known by its client certificate (OU bouncer-ou), no key ---
 tls_files() {

@@ -177,8 +177,10 @@ static long request(struct mw_lapi *l, const char *path, const char *body, const
 		return -EPROTO;
 	}
 	if (rc != CURLE_OK) {
-		snprintf(l->error, sizeof(l->error), "LAPI %.*s: cannot connect: %s",
-			 url_base_len(l), l->cfg.url, errbuf[0] ? errbuf : curl_easy_strerror(rc));
+		snprintf(l->error, sizeof(l->error), "LAPI %.*s: %s: %s", url_base_len(l),
+			 l->cfg.url,
+			 rc == CURLE_OPERATION_TIMEDOUT ? "no answer" : "cannot connect",
+			 errbuf[0] ? errbuf : curl_easy_strerror(rc));
 		return rc == CURLE_OUT_OF_MEMORY ? -ENOMEM : -EHOSTUNREACH;
 	}
 	return status;
