@@ -377,6 +377,13 @@ static void t_alert(void *arg)
 	ASSERT_STREQ(jstr(a, "decisions", "scenario"), "minewall/SSHDICT", "decision scenario");
 	json_decref(a);
 
+	/* a permanent ban: Go's longest duration, which the LAPI still reads */
+	b.duration_ms = UINT64_MAX;
+	a = mw_cs_alert(&b);
+	if (ASSERT_TRUE(a, "built (permanent)"))
+		ASSERT_STREQ(jstr(a, "decisions", "duration"), "2562047h47m16.854s", "Go's limit");
+	json_decref(a);
+
 	/* an IPv6 /64 ban: scope Range */
 	mw_addr_parse("2001:db8:1:2::55", &b.seen);
 	mw_prefix_parse("2001:db8:1:2::/64", &b.target);
