@@ -115,6 +115,8 @@ check "push: an Ip alert is taken (201)" probe "$LAPI_URL/" push "$MACHINE" "$PA
 	198.51.100.50 198.51.100.50 14400000 "12 failed logins in 60s"
 check "push: a Range alert for an IPv6 /64 is taken (201)" probe "$LAPI_URL" push "$MACHINE" \
 	"$PASSWORD" HTTPDICT 2001:db8:1:2::/64 2001:db8:1:2::55 5400000 "bad logins from a /64"
+check "push: a permanent ban, as Go's longest duration, is taken" probe "$LAPI_URL" push \
+	"$MACHINE" "$PASSWORD" BLACKLIST 198.51.100.60 198.51.100.60 18446744073709551615 "pool"
 
 # cscli lists decisions of other origins than crowdsec and cscli only with -a
 cs alerts list -a -o json >"$RUN_DIR/alerts.json" 2>/dev/null
@@ -149,7 +151,9 @@ check "stream: our IPv6 Range back" \
 check "stream: cscli's range with host bits, masked" \
 	grep -q "^new [0-9]* Range 203.0.113.0/24 3[0-9]* cscli manual range$" "$RUN_DIR/stream1"
 check "stream: the captcha skipped, nothing bad" \
-	grep -q "^counts new=3 deleted=0 skipped_scope=0 skipped_type=1 bad=0$" "$RUN_DIR/stream1"
+	grep -q "^counts new=4 deleted=0 skipped_scope=0 skipped_type=1 bad=0$" "$RUN_DIR/stream1"
+check "stream: the permanent ban, 292 years" \
+	grep -q "^new [0-9]* Ip 198.51.100.60 92233720[0-9]* minewall minewall/BLACKLIST$" "$RUN_DIR/stream1"
 cs decisions delete -i 198.51.100.50 >/dev/null 2>&1
 probe "$LAPI_URL" stream "$KEY" false >"$RUN_DIR/stream2" 2>&1
 check "stream: a deletion, with a negative duration" \
