@@ -115,6 +115,26 @@ static void t_stream_shapes(void *arg)
 		mw_cs_stream_free(&s);
 	}
 
+	/* ranges as cscli lets them through: host bits, one address, mapped */
+	if (ASSERT_EQ(parse("{\"new\":[{\"duration\":\"1h\",\"scope\":\"Range\",\"type\":\"ban\","
+			    "\"value\":\"2001:db8:0:7::5/64\"},{\"duration\":\"1h\",\"scope\":"
+			    "\"Range\",\"type\":\"ban\",\"value\":\"192.0.2.9/32\"},{\"duration\":"
+			    "\"1h\",\"scope\":\"range\",\"type\":\"ban\",\"value\":"
+			    "\"::ffff:198.51.100.7/120\"}],\"deleted\":null}",
+			    SCOPES, &s, err),
+		      0, "ranges")) {
+		if (ASSERT_EQ(s.n_added, 3, "all three")) {
+			ASSERT_STREQ(pfx(&s.added[0], p), "2001:db8:0:7::/64",
+				     "IPv6 host bits masked");
+			ASSERT_STREQ(pfx(&s.added[1], p), "192.0.2.9",
+				     "a /32 range is one address");
+			ASSERT_EQ(s.added[1].scope, MW_CS_SCOPE_RANGE, "still of scope Range");
+			ASSERT_STREQ(pfx(&s.added[2], p), "198.51.100.0/24",
+				     "a mapped /120 is a /24");
+		}
+		mw_cs_stream_free(&s);
+	}
+
 	/* an expired new one is handed on: the caller decides */
 	if (ASSERT_EQ(parse("{\"new\":[{\"duration\":\"-1ms\",\"scope\":\"Ip\",\"type\":\"ban\","
 			    "\"value\":\"192.0.2.1\"}],\"deleted\":null}",
@@ -160,9 +180,12 @@ static void t_stream_bad(void *arg)
 		{ "{\"duration\":\"1h\",\"scope\":\"Range\",\"type\":\"ban\",\"value\":\"10.0.0.0/33\"}",
 		  "new[1]: value '10.0.0.0/33' is not a prefix" },
 		{ "{\"duration\":\"1h\",\"scope\":\"Range\",\"type\":\"ban\",\"value\":\"::/0\"}",
-		  "new[1]: value '::/0' is every address: refused" },
+		  "new[1]: value '::/0' is all of IPv4 or IPv6: refused" },
 		{ "{\"duration\":\"1h\",\"scope\":\"Range\",\"type\":\"ban\",\"value\":\"0.0.0.0/0\"}",
-		  "new[1]: value '0.0.0.0/0' is every address: refused" },
+		  "new[1]: value '0.0.0.0/0' is all of IPv4 or IPv6: refused" },
+		{ "{\"duration\":\"1h\",\"scope\":\"Range\",\"type\":\"ban\",\"value\":"
+		  "\"::ffff:1.2.3.4/90\"}",
+		  "new[1]: value '::ffff:1.2.3.4/90' is all of IPv4 or IPv6: refused" },
 		{ "{\"duration\":\"forever\",\"scope\":\"Ip\",\"type\":\"ban\",\"value\":\"192.0.2.1\"}",
 		  "new[1]: duration 'forever' is not a Go duration" },
 		{ "{\"duration\":\"1h\",\"scope\":\"Ip\",\"type\":\"ban\",\"value\":\"192.0.2.1\","

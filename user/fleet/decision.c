@@ -163,36 +163,39 @@ static const char *quoted(const char *s, char *buf, size_t len)
  * A Range value as the LAPI hands it on: it accepts "203.0.113.9/24" from
  * cscli and means the /24 (its own start_ip/end_ip are the network's, and
  * the nftables and ipset bouncers enforce the network), so host bits are
- * masked here rather than the ban refused. A /0 is refused: one decision
- * must not cut a host off from everyone.
+ * masked here rather than the ban refused. A /0, or a prefix holding every
+ * IPv4 address, is refused: one decision must not cut a host off from
+ * everyone.
  */
 static int parse_range(const char *value, struct mw_prefix *p)
 {
-	char masked[MW_ADDRSTRLEN + 8], addr[MW_ADDRSTRLEN];
 	const char *slash = strchr(value, '/');
-	struct mw_addr a;
+	char addr[MW_ADDRSTRLEN];
+	struct mw_addr v4_any;
 	unsigned long len;
+	bool v4;
 	char *end;
 
 	if (!slash)
 		return -EINVAL; /* a Range is a prefix: the address alone is scope Ip */
 	if (mw_prefix_parse(value, p)) {
+		/* only host bits can make a prefix with a good address and
+		 * length fail there; anything else fails here too */
 		if ((size_t)(slash - value) >= sizeof(addr))
 			return -EINVAL;
 		memcpy(addr, value, slash - value);
 		addr[slash - value] = '\0';
+		v4 = !strchr(addr, ':');
 		len = strtoul(slash + 1, &end, 10);
-		if (mw_addr_parse(addr, &a) || slash[1] < '0' || slash[1] > '9' || *end ||
-		    len > 128)
+		if (mw_addr_parse(addr, &p->addr) || slash[1] < '0' || slash[1] > '9' || *end ||
+		    len > (v4 ? 32 : 128))
 			return -EINVAL;
-		/* mw_prefix_parse checks the length against the family */
-		mw_addr_mask(&a, (unsigned)len + (strchr(addr, ':') ? 0 : 96));
-		mw_addr_str(&a, masked, sizeof(masked));
-		snprintf(masked + strlen(masked), sizeof(masked) - strlen(masked), "/%lu", len);
-		if (mw_prefix_parse(masked, p))
-			return -EINVAL;
+		p->len = (uint8_t)(v4 ? len + 96 : len);
+		mw_addr_mask(&p->addr, p->len);
 	}
-	if (p->len == 0 || (mw_addr_is_v4(&p->addr) && p->len == 96))
+	/* every address, or every IPv4 one (the mapped space, ::ffff:0:0/96) */
+	mw_addr_parse("0.0.0.0", &v4_any);
+	if (p->len == 0 || (p->len <= 96 && mw_prefix_contains(p, &v4_any)))
 		return -ERANGE;
 	return 0;
 }
@@ -271,7 +274,7 @@ static int parse_one(struct parse_ctx *c, json_t *o, struct mw_cs_decision *d)
 		err = parse_range(value, &d->target);
 		if (err) {
 			bad(c, "value '%s' is %s", quoted(value, q, sizeof(q)),
-			    err == -ERANGE ? "every address: refused" : "not a prefix");
+			    err == -ERANGE ? "all of IPv4 or IPv6: refused" : "not a prefix");
 			return 0;
 		}
 	}
