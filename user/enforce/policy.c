@@ -362,7 +362,7 @@ static void notify(struct mw_policy *p, const char *type, const struct mw_block_
 		return;
 	/* the fields are sanitized text: only memory can fail us here, and
 	 * the events then keep a record of the loss */
-	p->notify(p->notify_arg,
+	p->notify(p->notify_arg, type, e, action,
 		  mw_eve_enforcement(type, e->method[0] ? e->method : "MANUAL", &e->seen, action,
 				     json_pack("{s:s, s:s, s:i, s:I, s:b}", "prefix",
 					       mw_prefix_str(&e->prefix, prefix, sizeof(prefix)),
@@ -520,6 +520,25 @@ static void unblock_one(struct mw_policy *p, struct mw_block_entry *e)
 	end_block(p, e, true);
 	p->unblocks++;
 	notify(p, "unblock", e, "unblocked");
+}
+
+const struct mw_block_entry *mw_policy_find(const struct mw_policy *p,
+					    const struct mw_prefix *prefix)
+{
+	const struct mw_block_entry *e = find(p, prefix);
+
+	return e && e->active ? e : NULL;
+}
+
+int mw_policy_unblock_exact(struct mw_policy *p, const struct mw_prefix *prefix, const char *method)
+{
+	struct mw_block_entry *e = find(p, prefix);
+
+	if (!e || !e->active || strcmp(e->method, method))
+		return -ENOENT;
+	unblock_one(p, e);
+	xdp_counts(p);
+	return 0;
 }
 
 int mw_policy_unblock(struct mw_policy *p, const struct mw_prefix *target, char *msg, size_t msglen)
