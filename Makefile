@@ -78,7 +78,7 @@ CLI_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRCS))
 # the unit suites, each named after the module it tests (test_X.c tests X.c)
 UNIT_TESTS := config util statefile events flow_scan server eve policy stratum bpatterns reasm \
 	dirnet list blacklist dns dnsq tls agent_blacklist dict dict_tries login_reply nft proc_net_tcp \
-	ntp_conf resolv_conf
+	ntp_conf resolv_conf cs_ids
 UNIT_TEST_PROGS := $(addprefix $(BUILD)/selftests/test_,$(UNIT_TESTS))
 TEST_PROGS := $(BUILD)/selftests/test_packets $(UNIT_TEST_PROGS) $(BUILD)/selftests/bench/bench_sendmmsg
 
@@ -139,6 +139,7 @@ user_objs = $(patsubst %,$(BUILD)/user/%.o,$(1))
 TEST_DATA_OBJ := $(BUILD)/selftests/data.o
 
 $(BUILD)/selftests/test_config: $(call user_objs,parse/config lib/addr lib/util)
+$(BUILD)/selftests/test_cs_ids: $(call user_objs,fleet/ids lib/addr)
 $(BUILD)/selftests/test_util: $(call user_objs,lib/util lib/addr lib/flowtable)
 $(BUILD)/selftests/test_statefile: $(call user_objs,lib/statefile)
 $(BUILD)/selftests/test_events: $(call user_objs,agent/events lib/log)
