@@ -301,7 +301,8 @@ static void lift_forgotten(struct mw_agent_crowdsec *c)
 	free(gone);
 }
 
-static void apply_stream(struct mw_agent_crowdsec *c, const struct mw_cs_stream *s, bool startup)
+void mw_agent_crowdsec_apply(struct mw_agent_crowdsec *c, const struct mw_cs_stream *s,
+			     bool startup)
 {
 	uint64_t t0 = mw_now_ns();
 	size_t i;
@@ -372,7 +373,7 @@ static void settle_pull(struct mw_agent_crowdsec *c, struct mw_cs_job *j)
 		say_error(c, "pull", j->error);
 		return;
 	}
-	apply_stream(c, j->stream, j->startup);
+	mw_agent_crowdsec_apply(c, j->stream, j->startup);
 	c->startup_done = true;
 	c->n.last_pull_s = wall_now();
 }

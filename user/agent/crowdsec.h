@@ -107,6 +107,12 @@ void mw_agent_crowdsec_tick(struct mw_agent_crowdsec *c, uint64_t now_ns);
  * applies the pulled decisions (one nft transaction), settles the queue. */
 int mw_agent_crowdsec_fd(const struct mw_agent_crowdsec *c);
 void mw_agent_crowdsec_done(struct mw_agent_crowdsec *c);
+/* Applies a pulled stream: deletions, then new decisions as CROWDSEC
+ * blocks, in one nft transaction; a @startup stream replaces what was
+ * known and lifts CROWDSEC blocks it no longer holds. (The loop calls it
+ * when a pull is done; public for the tests.) */
+void mw_agent_crowdsec_apply(struct mw_agent_crowdsec *c, const struct mw_cs_stream *s,
+			     bool startup);
 /* "crowdsec_status": the link as minewall status shows it. */
 json_t *mw_agent_crowdsec_control(struct mw_agent_crowdsec *c, const char *cmd, json_t *req,
 				  char *err, size_t len);
