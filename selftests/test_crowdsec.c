@@ -227,10 +227,10 @@ static void t_push(void *arg)
 	snprintf(e.method, sizeof(e.method), "BPATTERNS");
 	mw_agent_crowdsec_on_block(&f.c, "block", &e, "blocked");
 	ASSERT_EQ(f.c.queue.n, 1, "push = inbound: a pool is not pushed");
-	f.cfg.cs_push = MW_CS_PUSH_ALL;
+	f.cfg.cs.push = MW_CS_PUSH_ALL;
 	mw_agent_crowdsec_on_block(&f.c, "block", &e, "blocked");
 	ASSERT_EQ(f.c.queue.n, 2, "push = all: it is");
-	f.cfg.cs_push = MW_CS_PUSH_NONE;
+	f.cfg.cs.push = MW_CS_PUSH_NONE;
 	snprintf(e.method, sizeof(e.method), "SSHDICT");
 	mw_agent_crowdsec_on_block(&f.c, "block", &e, "blocked");
 	ASSERT_EQ(f.c.queue.n, 2, "push = none: nothing");

@@ -47,12 +47,12 @@ static void run_job(struct mw_agent_crowdsec *c, struct mw_cs_job *j)
 	}
 	if (j->pull) {
 		snprintf(scopes, sizeof(scopes), "%s%s%s",
-			 c->cfg->cs_scopes & MW_CS_SCOPE_IP ? "ip" : "",
-			 (c->cfg->cs_scopes & MW_CS_SCOPE_IP) &&
-					 (c->cfg->cs_scopes & MW_CS_SCOPE_RANGE) ?
+			 c->cfg->cs.scopes & MW_CS_SCOPE_IP ? "ip" : "",
+			 (c->cfg->cs.scopes & MW_CS_SCOPE_IP) &&
+					 (c->cfg->cs.scopes & MW_CS_SCOPE_RANGE) ?
 				 "," :
 				 "",
-			 c->cfg->cs_scopes & MW_CS_SCOPE_RANGE ? "range" : "");
+			 c->cfg->cs.scopes & MW_CS_SCOPE_RANGE ? "range" : "");
 		j->pull_err =
 			mw_lapi_stream(&c->lapi, j->startup, scopes, &j->pull_body, &j->pull_len);
 		if (j->pull_err) {
@@ -63,7 +63,7 @@ static void run_job(struct mw_agent_crowdsec *c, struct mw_cs_job *j)
 				j->pull_err = -ENOMEM;
 			else
 				j->pull_err = mw_cs_stream_parse(j->pull_body, j->pull_len,
-								 c->cfg->cs_scopes, j->stream,
+								 c->cfg->cs.scopes, j->stream,
 								 j->error, sizeof(j->error));
 			free(j->pull_body);
 			j->pull_body = NULL;
@@ -116,7 +116,7 @@ static void say_error(struct mw_agent_crowdsec *c, const char *what, const char 
 static void say_ok(struct mw_agent_crowdsec *c)
 {
 	if (c->last_error[0])
-		pr_info("crowdsec: the LAPI at %s answers again\n", c->cfg->cs_url);
+		pr_info("crowdsec: the LAPI at %s answers again\n", c->cfg->cs.url);
 	c->last_error[0] = '\0';
 }
 
@@ -173,12 +173,12 @@ static bool pushes_method(const struct mw_config *cfg, const char *method)
 	static const char *const pools[] = { "BLACKLIST", "BPATTERNS" };
 	size_t i;
 
-	if (cfg->cs_push == MW_CS_PUSH_NONE)
+	if (cfg->cs.push == MW_CS_PUSH_NONE)
 		return false;
 	for (i = 0; i < ARRAY_SIZE(inbound); i++)
 		if (!strcmp(method, inbound[i]))
 			return true;
-	for (i = 0; cfg->cs_push == MW_CS_PUSH_ALL && i < ARRAY_SIZE(pools); i++)
+	for (i = 0; cfg->cs.push == MW_CS_PUSH_ALL && i < ARRAY_SIZE(pools); i++)
 		if (!strcmp(method, pools[i]))
 			return true;
 	return false;
@@ -206,7 +206,7 @@ void mw_agent_crowdsec_on_block(struct mw_agent_crowdsec *c, const char *event_t
 				(uint64_t)(e->expires_s > now ? e->expires_s - now : 1) * 1000 :
 				c->cfg->ban_max_ms,
 		.at_s = now,
-		.machine = c->cfg->cs_machine_id,
+		.machine = c->cfg->cs.machine_id,
 	};
 	alert = mw_cs_alert(&b);
 	text = alert ? json_dumps(alert, JSON_COMPACT) : NULL;
@@ -441,7 +441,7 @@ void mw_agent_crowdsec_tick(struct mw_agent_crowdsec *c, uint64_t now_ns)
 	j->pull = pull;
 	j->startup = !c->startup_done;
 	if (pull)
-		c->next_pull_ns = now_ns + c->cfg->cs_pull_interval_ms * 1000000ULL;
+		c->next_pull_ns = now_ns + c->cfg->cs.pull_interval_ms * 1000000ULL;
 	if (!j->push_body && !pull)
 		return;
 	pthread_mutex_lock(&c->lock);
@@ -468,11 +468,11 @@ static json_t *status(struct mw_agent_crowdsec *c)
 {
 	json_t *o = json_object();
 
-	json_object_set_new(o, "url", json_string(c->cfg->cs_url));
+	json_object_set_new(o, "url", json_string(c->cfg->cs.url));
 	json_object_set_new(o, "push",
-			    json_string(c->push_on ? push_names[c->cfg->cs_push] : "none"));
+			    json_string(c->push_on ? push_names[c->cfg->cs.push] : "none"));
 	json_object_set_new(o, "pull", json_boolean(c->pull_on));
-	json_object_set_new(o, "machine_id", mw_eve_str(c->cfg->cs_machine_id));
+	json_object_set_new(o, "machine_id", mw_eve_str(c->cfg->cs.machine_id));
 	json_object_set_new(o, "logged_in", json_boolean(c->logged_in));
 	json_object_set_new(o, "last_push", time_or_null(c->n.last_push_s));
 	json_object_set_new(o, "last_pull", time_or_null(c->n.last_pull_s));
@@ -519,22 +519,22 @@ static void read_credentials(struct mw_agent_crowdsec *c)
 {
 	const struct mw_config *cfg = c->cfg;
 
-	snprintf(c->password, sizeof(c->password), "%s", cfg->cs_password);
-	if (*cfg->cs_password_file &&
-	    read_secret(cfg->cs_password_file, "password", c->password, sizeof(c->password)))
+	snprintf(c->password, sizeof(c->password), "%s", cfg->cs.password);
+	if (*cfg->cs.password_file &&
+	    read_secret(cfg->cs.password_file, "password", c->password, sizeof(c->password)))
 		c->password[0] = '\0';
-	snprintf(c->bouncer_key, sizeof(c->bouncer_key), "%s", cfg->cs_bouncer_key);
-	if (*cfg->cs_bouncer_key_file && read_secret(cfg->cs_bouncer_key_file, "bouncer key",
+	snprintf(c->bouncer_key, sizeof(c->bouncer_key), "%s", cfg->cs.bouncer_key);
+	if (*cfg->cs.bouncer_key_file && read_secret(cfg->cs.bouncer_key_file, "bouncer key",
 						     c->bouncer_key, sizeof(c->bouncer_key)))
 		c->bouncer_key[0] = '\0';
-	c->push_on = cfg->cs_push != MW_CS_PUSH_NONE && *cfg->cs_machine_id &&
-		     (*c->password || *cfg->cs_tls_cert);
-	c->pull_on = cfg->cs_pull != MW_CS_PULL_NO && (*c->bouncer_key || *cfg->cs_tls_cert);
-	if (cfg->cs_push != MW_CS_PUSH_NONE && !c->push_on)
+	c->push_on = cfg->cs.push != MW_CS_PUSH_NONE && *cfg->cs.machine_id &&
+		     (*c->password || *cfg->cs.tls_cert);
+	c->pull_on = cfg->cs.pull != MW_CS_PULL_NO && (*c->bouncer_key || *cfg->cs.tls_cert);
+	if (cfg->cs.push != MW_CS_PUSH_NONE && !c->push_on)
 		pr_warn("crowdsec: not pushing alerts: %s\n",
-			*cfg->cs_machine_id ? "no password (password or password_file)" :
+			*cfg->cs.machine_id ? "no password (password or password_file)" :
 					      "no machine_id");
-	if (cfg->cs_pull == MW_CS_PULL_YES && !c->pull_on)
+	if (cfg->cs.pull == MW_CS_PULL_YES && !c->pull_on)
 		pr_warn("crowdsec: not pulling decisions: no bouncer key\n");
 }
 
@@ -549,16 +549,16 @@ int mw_agent_crowdsec_init(struct mw_agent_crowdsec *c, const struct mw_env *env
 					 .eve = env->eve,
 					 .done_fd = -1,
 					 .batch = PUSH_BATCH_MAX };
-	if (!*cfg->cs_url || !env->policy)
+	if (!*cfg->cs.url || !env->policy)
 		return 0;
 	read_credentials(c);
 	if (!c->push_on && !c->pull_on) {
 		pr_warn("crowdsec: %s: neither pushing nor pulling: the link is off\n",
-			cfg->cs_url);
+			cfg->cs.url);
 		return 0;
 	}
 	snprintf(path, sizeof(path), "%s/%s", cfg->state_dir, QUEUE_FILE);
-	err = mw_cs_pushq_init(&c->queue, path, cfg->cs_queue_max, stderr);
+	err = mw_cs_pushq_init(&c->queue, path, cfg->cs.queue_max, stderr);
 	if (err)
 		return err;
 	if (c->queue.n)
@@ -568,13 +568,13 @@ int mw_agent_crowdsec_init(struct mw_agent_crowdsec *c, const struct mw_env *env
 	if (!c->ids)
 		return -ENOMEM;
 	err = mw_lapi_init(&c->lapi, &(struct mw_lapi_cfg){
-					     .url = cfg->cs_url,
-					     .machine_id = c->push_on ? cfg->cs_machine_id : NULL,
+					     .url = cfg->cs.url,
+					     .machine_id = c->push_on ? cfg->cs.machine_id : NULL,
 					     .password = c->password,
 					     .bouncer_key = c->bouncer_key,
-					     .tls_ca = cfg->cs_tls_ca,
-					     .tls_cert = cfg->cs_tls_cert,
-					     .tls_key = cfg->cs_tls_key,
+					     .tls_ca = cfg->cs.tls_ca,
+					     .tls_cert = cfg->cs.tls_cert,
+					     .tls_key = cfg->cs.tls_key,
 					     .user_agent = "minewall/0.1.0",
 					     .abort = &c->job.stop,
 				     });
@@ -589,8 +589,8 @@ int mw_agent_crowdsec_init(struct mw_agent_crowdsec *c, const struct mw_env *env
 	if (err)
 		return -err;
 	c->thread_running = true;
-	pr_info("crowdsec: LAPI %s: %s%s%s\n", cfg->cs_url, c->push_on ? "pushing alerts as " : "",
-		c->push_on ? cfg->cs_machine_id : "",
+	pr_info("crowdsec: LAPI %s: %s%s%s\n", cfg->cs.url, c->push_on ? "pushing alerts as " : "",
+		c->push_on ? cfg->cs.machine_id : "",
 		c->pull_on ? (c->push_on ? ", pulling decisions" : "pulling decisions") : "");
 	return 0;
 }

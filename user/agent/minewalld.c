@@ -527,7 +527,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	mw_log_setup_libbpf();
-	if (*d.cfg.cs_url && mw_lapi_global_init())
+	if (*d.cfg.cs.url && mw_lapi_global_init())
 		pr_warn("cannot initialise libcurl: the CrowdSec link will fail\n");
 	/* nothing the agent writes (state, events, pins) is for other users */
 	umask(027);
