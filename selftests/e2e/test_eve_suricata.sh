@@ -180,6 +180,7 @@ for l in alerts:
     print("parsed:", json.dumps(got))
 print(len(alerts), "alert lines parsed")
 ' "$EVENTS" "$CS/dump"
+sed 's/^/  # /' "$RUN_DIR/check.out" # what CrowdSec extracted, for the record
 check "minewall's own format is not taken for Suricata alerts" /usr/bin/python3 -c '
 import json, sys, yaml
 events, dump = sys.argv[1], sys.argv[2]
