@@ -17,19 +17,41 @@
 #include "parse/config.h"
 #include "test.h"
 
-static void t_eve_never_lost(void *arg)
+/* Opens @e on a new temporary file, its name put in @path (a template). */
+static bool open_temp(struct mw_eve *e, char *path)
 {
-	char path[] = "/tmp/mw-unit-eve-XXXXXX", *line = NULL;
-	struct mw_eve e;
-	json_t *ev, *o[3] = { NULL };
-	size_t cap = 0, n = 0;
-	FILE *f;
 	int fd = mkstemp(path);
 
 	if (!ASSERT_TRUE(fd >= 0, "temporary file"))
-		return;
+		return false;
 	close(fd);
-	if (!ASSERT_EQ(mw_eve_open(&e, path), 0, "open"))
+	return ASSERT_TRUE(mw_eve_open(e, path) == 0, "open");
+}
+
+/* The first @max lines of @path parsed, then the file removed; their count. */
+static size_t read_back(const char *path, json_t **o, size_t max)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0, n = 0;
+
+	while (f && n < max && getline(&line, &cap, f) > 0)
+		o[n++] = json_loads(line, 0, NULL);
+	if (f)
+		fclose(f);
+	free(line);
+	unlink(path);
+	return n;
+}
+
+static void t_eve_never_lost(void *arg)
+{
+	char path[] = "/tmp/mw-unit-eve-XXXXXX";
+	struct mw_eve e;
+	json_t *ev, *o[3] = { NULL };
+	size_t n;
+
+	if (!open_temp(&e, path))
 		return;
 	/* a string jansson was told not to check: json_dumps() refuses it */
 	ev = json_pack("{s:s, s:s, s:o}", "event_type", "detection", "method", "DIRNET", "detail",
@@ -41,13 +63,7 @@ static void t_eve_never_lost(void *arg)
 	mw_eve_emit(&e, json_pack("{s:s, s:o}", "event_type", "detection", "comm",
 				  mw_eve_str("\x01name\xe2\x82")));
 	mw_eve_close(&e);
-	f = fopen(path, "r");
-	while (f && getline(&line, &cap, f) > 0 && n < 3)
-		o[n++] = json_loads(line, 0, NULL);
-	if (f)
-		fclose(f);
-	free(line);
-	unlink(path);
+	n = read_back(path, o, 3);
 	if (!ASSERT_EQ(n, 3, "three lines written") || !ASSERT_TRUE(o[0] && o[1] && o[2], "JSON"))
 		goto out;
 	ASSERT_STREQ(json_string_value(json_object_get(json_object_get(o[0], "detail"), "comm")),
@@ -336,7 +352,7 @@ static void on_detection(void *arg, json_t *ev)
  * blocks as before; a name that is not UTF-8 does not lose the alert. */
 static void t_suricata_written(void *arg)
 {
-	char path[] = "/tmp/mw-unit-eve-XXXXXX", *line = NULL;
+	char path[] = "/tmp/mw-unit-eve-XXXXXX";
 	struct mw_addr a4, a6;
 	struct mw_eve e;
 	struct mw_eve_rec rec = { .method = "DIRNET",
@@ -346,14 +362,9 @@ static void t_suricata_written(void *arg)
 				  .proto = "tcp",
 				  .action = "blocked" };
 	json_t *o[4] = { NULL }, *alert;
-	size_t cap = 0, n = 0;
-	FILE *f;
-	int fd = mkstemp(path);
+	size_t n;
 
-	if (!ASSERT_TRUE(fd >= 0, "temporary file"))
-		return;
-	close(fd);
-	if (!ASSERT_EQ(mw_eve_open(&e, path), 0, "open"))
+	if (!open_temp(&e, path))
 		return;
 	mw_eve_set_format(&e, MW_EVE_FORMAT_SURICATA);
 	e.on_detection = on_detection;
@@ -369,14 +380,8 @@ static void t_suricata_written(void *arg)
 	mw_eve_set_format(&e, MW_EVE_FORMAT_MINEWALL);
 	mw_eve_emit(&e, ssh_detection(&a4, &a6, "high", "alert"));
 	mw_eve_close(&e);
-	f = fopen(path, "r");
-	while (f && getline(&line, &cap, f) > 0 && n < 4)
-		o[n++] = json_loads(line, 0, NULL);
-	if (f)
-		fclose(f);
-	free(line);
-	unlink(path);
-	if (!ASSERT_EQ(n, 4, "four lines written") ||
+	n = read_back(path, o, 4);
+	if (!ASSERT_TRUE(n == 4, "four lines written") ||
 	    !ASSERT_TRUE(o[0] && o[1] && o[2] && o[3], "JSON"))
 		goto out;
 	ASSERT_STREQ(json_string_value(json_object_get(o[0], "event_type")), "alert",

@@ -130,7 +130,7 @@ static json_t *proto(const char *p)
 
 	if (!strcasecmp(p, "icmpv6") || !strcasecmp(p, "ipv6-icmp") || !strcasecmp(p, "icmp6"))
 		return json_string("IPv6-ICMP");
-	for (i = 0; p[i] && i < sizeof(buf) - 1; i++)
+	for (i = 0; i < sizeof(buf) - 1 && p[i]; i++)
 		buf[i] = (char)toupper((unsigned char)p[i]);
 	buf[i] = '\0';
 	return mw_eve_str(buf);
