@@ -65,7 +65,7 @@ LIB_SRCS := user/lib/log.c user/lib/util.c user/lib/addr.c user/lib/pinned.c use
 # the daemon: its own modules (user/agent/) and what only it links
 AGENT_SRCS := $(wildcard user/agent/*.c) user/enforce/policy.c user/enforce/ledger.c \
 	user/enforce/allow.c user/enforce/hook.c user/output/metrics.c user/output/ipfix.c \
-	user/output/eve.c user/lib/statefile.c user/detect/dict.c user/detect/dict_tries.c \
+	user/output/eve.c user/output/eve_suricata.c user/lib/statefile.c user/detect/dict.c user/detect/dict_tries.c \
 	user/parse/resolv_conf.c user/parse/ntp_conf.c user/parse/proc_net_tcp.c
 CLI_SRCS := user/cli/main.c user/cli/cmd_flows.c user/cli/cmd_status.c \
 	user/cli/cmd_blocks.c user/cli/cmd_blacklist.c user/cli/cmd_dirnet.c user/cli/cmd_events.c \
@@ -146,9 +146,9 @@ $(BUILD)/selftests/test_events: $(call user_objs,agent/events lib/log)
 $(BUILD)/selftests/test_flow_scan: $(call user_objs,agent/flow_scan agent/events parse/config \
 	lib/addr lib/flowtable lib/log lib/util)
 $(BUILD)/selftests/test_server: $(call user_objs,agent/server lib/log lib/util)
-$(BUILD)/selftests/test_eve: $(call user_objs,output/eve lib/addr lib/log lib/util)
+$(BUILD)/selftests/test_eve: $(call user_objs,output/eve output/eve_suricata lib/addr lib/log lib/util)
 $(BUILD)/selftests/test_policy: $(call user_objs,enforce/policy enforce/ledger enforce/allow \
-	enforce/nft parse/resolv_conf parse/proc_net_tcp agent/localaddr output/eve parse/config \
+	enforce/nft parse/resolv_conf parse/proc_net_tcp agent/localaddr output/eve output/eve_suricata parse/config \
 	lib/addr lib/log lib/statefile lib/util)
 $(BUILD)/selftests/test_stratum: $(TEST_DATA_OBJ) $(call user_objs,parse/stratum)
 $(BUILD)/selftests/test_bpatterns: $(call user_objs,detect/bpatterns parse/stratum)
@@ -168,7 +168,7 @@ $(BUILD)/selftests/test_agent_blacklist: $(TEST_DATA_OBJ) $(call user_objs,agent
 	agent/blacklist_lists agent/blacklist_dns agent/blacklist_hits agent/blacklist_control \
 	agent/blacklist_maps agent/loader agent/events agent/localaddr detect/blacklist \
 	detect/dirnet detect/dnsq detect/reasm enforce/allow enforce/nft enforce/policy \
-	enforce/ledger output/eve parse/config parse/resolv_conf parse/proc_net_tcp parse/dns \
+	enforce/ledger output/eve output/eve_suricata parse/config parse/resolv_conf parse/proc_net_tcp parse/dns \
 	parse/list parse/name parse/tls lib/addr lib/flowtable lib/log lib/pinned lib/statefile \
 	lib/util)
 $(BUILD)/selftests/test_dict: $(call user_objs,detect/dict detect/dict_tries parse/login_reply \

@@ -270,6 +270,7 @@ static int start_policy(struct mw_daemon *d)
 	if (err)
 		pr_warn("cannot open the events file %s: %s; events go to stderr only\n",
 			d->cfg.events_file, strerror(-err));
+	mw_eve_set_format(&d->eve, d->cfg.eve_format);
 	if (d->cfg.syslog && mw_eve_syslog(&d->eve, d->cfg.syslog_socket))
 		pr_warn("cannot reach syslog at %s yet: events go to it once it listens\n",
 			d->cfg.syslog_socket);

@@ -52,6 +52,7 @@ void mw_daemon_reload(struct mw_daemon *d)
 
 	mw_loader_set_internal(&d->loader, &d->cfg);
 	d->hook.timeout_ms = d->cfg.hook_timeout_ms;
+	mw_eve_set_format(&d->eve, d->cfg.eve_format);
 	if (d->enforcing) {
 		mw_agent_dict_ports(&d->cfg, mw_loader_map_fd(&d->loader, MW_MAP_SVC));
 		mw_allow_set_config(&d->allow, &d->cfg);
