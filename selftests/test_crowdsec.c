@@ -108,7 +108,9 @@ static void t_decisions(void *arg)
 	struct mw_cs_decision del1[] = { decision(1, "203.0.113.7", "") };
 	struct mw_cs_decision del2[] = { decision(2, "203.0.113.7", ""),
 					 decision(4, "198.51.100.9", "") };
-	struct mw_block_req local = { .reason = "5 logins", .method = "SSHDICT" };
+	struct mw_block_req local = { .reason = "5 logins",
+				      .method = "SSHDICT",
+				      .timeout_ms = 2 * 3600000 };
 	const struct mw_block_entry *e;
 
 	(void)arg;
@@ -136,8 +138,27 @@ static void t_decisions(void *arg)
 	apply(&f, NULL, 0, del2, 2, false);
 	ASSERT_TRUE(blocked(&f, "203.0.113.7") == NULL, "the last one deleted: lifted");
 	e = blocked(&f, "198.51.100.9");
-	ASSERT_TRUE(e && !strcmp(e->method, "SSHDICT"),
-		    "a block this host decided itself stays when the fleet's decision goes");
+	ASSERT_TRUE(e && !strcmp(e->method, "SSHDICT") && !strcmp(e->reason, "5 logins"),
+		    "a longer block this host decided itself keeps its method and reason");
+	ASSERT_TRUE(e && e->count == 1, "a decision is not an offence of this host's");
+
+	/* a shorter local block: the fleet's longer ban takes it over, and
+	 * the fleet lifts it (the operator's cscli decisions delete) */
+	{
+		struct mw_cs_decision over[] = { decision(5, "198.51.100.10", "fleet/longer") };
+		struct mw_block_req shorter = { .reason = "3 logins",
+						.method = "SSHDICT",
+						.timeout_ms = 60000 };
+		char msg[128];
+
+		mw_prefix_parse("198.51.100.10", &shorter.target);
+		mw_policy_block(&f.p, &shorter, msg, sizeof(msg));
+		apply(&f, over, 1, NULL, 0, false);
+		e = blocked(&f, "198.51.100.10");
+		ASSERT_TRUE(e && !strcmp(e->method, "CROWDSEC"), "the longer ban owns the block");
+		apply(&f, NULL, 0, over, 1, false);
+		ASSERT_TRUE(blocked(&f, "198.51.100.10") == NULL, "and its deletion lifts it");
+	}
 
 	/* the agent restarts: a full stream without the /64 lifts it */
 	apply(&f, NULL, 0, NULL, 0, true);

@@ -226,6 +226,7 @@ static void apply_added(struct mw_agent_crowdsec *c, const struct mw_cs_decision
 		.target = d->target,
 		.timeout_ms = (uint64_t)d->duration_ms,
 		.exact = true, /* the fleet decided on this address or prefix */
+		.elsewhere = true,
 		.reason = d->scenario,
 		.method = MW_METHOD_CROWDSEC,
 	};

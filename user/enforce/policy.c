@@ -454,16 +454,25 @@ enum mw_block_result mw_policy_block(struct mw_policy *p, const struct mw_block_
 		}
 		e->first_s = now;
 	}
+	ban_ms = req->timeout_ms ? req->timeout_ms : mw_policy_ban_ms(p->cfg, e->count + 1);
+	expires = req->permanent ? 0 : now + (int64_t)((ban_ms + 999) / 1000);
+	if (req->elsewhere && e->active &&
+	    !(e->expires_s && (expires == 0 || expires > e->expires_s))) {
+		/* decided elsewhere and no longer: the block stays whose it is */
+		snprintf(msg, msglen, "%s is already blocked %s",
+			 mw_prefix_str(&target, buf, sizeof(buf)),
+			 e->expires_s ? "at least as long" : "permanently");
+		return MW_BLOCK_KEPT;
+	}
 	e->seen = req->target.addr;
-	e->count++;
+	if (!req->elsewhere)
+		e->count++;
 	e->last_s = now;
 	/* whatever bytes a reason carries (a process name, a name from a
 	 * packet, the operator's text), what is kept is text: the event, the
 	 * ledger line, the nft comment and the hook's input are always written */
 	mw_sanitize_str(e->reason, sizeof(e->reason), req->reason);
 	set_method(p, e, req->method);
-	ban_ms = req->timeout_ms ? req->timeout_ms : mw_policy_ban_ms(p->cfg, e->count);
-	expires = req->permanent ? 0 : now + (int64_t)((ban_ms + 999) / 1000);
 	p->dirty = true;
 
 	if (e->active) {

@@ -26,6 +26,10 @@ struct mw_block_req {
 	uint64_t timeout_ms; /* 0: the policy decides (ban_time, escalation) */
 	bool permanent;
 	bool exact; /* an IPv6 address stays /128 (the CLI asked for it) */
+	/* decided elsewhere (the fleet's LAPI): not an offence of this host's
+	 * (no escalation), and an active block at least as long stays as it
+	 * is, its method and reason untouched */
+	bool elsewhere;
 	const char *reason;
 	const char *method;
 };

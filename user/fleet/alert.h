@@ -15,7 +15,9 @@
 
 /* The scenario of minewall's alerts: "minewall/" and the method. */
 #define MW_CS_SCENARIO_PREFIX "minewall/"
-/* The origin written in the decisions minewall pushes. */
+/* The origin written in the decisions minewall pushes. The LAPI (1.4.6)
+ * keeps it as is; cscli alerts/decisions list show it only with -a (their
+ * default is the origins crowdsec and cscli), bouncers get it like any. */
 #define MW_CS_ORIGIN "minewall"
 
 struct mw_cs_block {
