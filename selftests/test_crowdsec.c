@@ -185,12 +185,20 @@ static void t_allow_and_share(void *arg)
 	}
 	add[11].duration_ms = -5; /* expired before it came */
 	apply(&f, add, 12, NULL, 0, true);
+	{
+		struct mw_cs_decision wide[] = { decision(300, "8.0.0.0/5", "abuse/wide"),
+						 decision(301, "2000::/3", "abuse/wide") };
+
+		apply(&f, wide, 2, NULL, 0, false);
+		ASSERT_TRUE(!blocked(&f, "8.0.0.0/5") && !blocked(&f, "2000::/3"),
+			    "a range wider than IPv4 /8 or IPv6 /32 is never enforced");
+	}
 	ASSERT_TRUE(blocked(&f, "192.0.2.50") == NULL, "an allowlisted address is never blocked");
 	ASSERT_EQ(f.c.n.refused_allow, 1, "and the refusal counted once");
 	ASSERT_EQ(mw_policy_active_method(&f.p, "CROWDSEC"), 10,
 		  "CROWDSEC holds its share of the cap (50% of 20), no more");
 	ASSERT_EQ(f.c.n.refused_cap, 0, "ten fit");
-	ASSERT_EQ(f.c.n.skipped, 1, "the expired one skipped");
+	ASSERT_EQ(f.c.n.skipped, 3, "the expired one and the wide ones skipped");
 	fixture_free(&f);
 
 	if (!fixture_init(&f, NULL))

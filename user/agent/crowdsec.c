@@ -31,6 +31,10 @@
 #define PUSH_BATCH_MAX 500 /* alerts a POST carries at most */
 #define BACKOFF_MAX_S 60 /* the longest wait before trying an absent LAPI again */
 #define QUEUE_FILE "crowdsec-queue.json"
+/* The widest ranges enforced: a decision for more (a /4 of the internet,
+ * ::/0) is a mistake or an abuse of the LAPI, never a ban to apply. */
+#define RANGE_MIN_V4 8
+#define RANGE_MIN_V6 32
 
 /* --- the thread: HTTP only, one job at a time --- */
 
@@ -234,6 +238,14 @@ static void apply_added(struct mw_agent_crowdsec *c, const struct mw_cs_decision
 
 	if (d->duration_ms <= 0) {
 		c->n.skipped++;
+		return;
+	}
+	if (mw_addr_is_v4(&d->target.addr) ? d->target.len < 96 + RANGE_MIN_V4 :
+					     d->target.len < RANGE_MIN_V6) {
+		c->n.skipped++;
+		pr_warn("crowdsec: decision %lld bans %s, wider than /%d (IPv4) or /%d (IPv6): not enforced\n",
+			(long long)d->id, mw_prefix_str(&d->target, buf, sizeof(buf)), RANGE_MIN_V4,
+			RANGE_MIN_V6);
 		return;
 	}
 	switch (mw_policy_block(c->policy, &req, msg, sizeof(msg))) {
