@@ -389,6 +389,9 @@ static void settle_pull(struct mw_agent_crowdsec *c, struct mw_cs_job *j)
 	mw_agent_crowdsec_apply(c, j->stream, j->startup);
 	c->startup_done = true;
 	c->n.last_pull_s = wall_now();
+	/* the LAPI answers again: what waits goes now, not at the back-off's end */
+	c->push_backoff = 0;
+	c->next_push_ns = 0;
 }
 
 int mw_agent_crowdsec_fd(const struct mw_agent_crowdsec *c)
