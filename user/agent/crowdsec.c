@@ -345,6 +345,7 @@ void mw_agent_crowdsec_apply(struct mw_agent_crowdsec *c, const struct mw_cs_str
  * refused are sent one by one until the bad one is found and dropped. */
 static void settle_push(struct mw_agent_crowdsec *c, struct mw_cs_job *j, uint64_t now_ns)
 {
+	c->last_push_err = j->push_err;
 	if (!j->push_err) {
 		mw_cs_pushq_pop(&c->queue, j->push_n);
 		c->n.pushed += j->push_n;
@@ -389,9 +390,12 @@ static void settle_pull(struct mw_agent_crowdsec *c, struct mw_cs_job *j)
 	mw_agent_crowdsec_apply(c, j->stream, j->startup);
 	c->startup_done = true;
 	c->n.last_pull_s = wall_now();
-	/* the LAPI answers again: what waits goes now, not at the back-off's end */
-	c->push_backoff = 0;
-	c->next_push_ns = 0;
+	/* the LAPI answers again: what waits goes now, not at the back-off's
+	 * end (unless it was the LAPI refusing the login: that waits) */
+	if (c->last_push_err == -EHOSTUNREACH) {
+		c->push_backoff = 0;
+		c->next_push_ns = 0;
+	}
 }
 
 int mw_agent_crowdsec_fd(const struct mw_agent_crowdsec *c)
