@@ -4,12 +4,14 @@
  * selftests/e2e/test_lapi_client.sh:
  *   lapi_probe URL login MACHINE PASSWORD
  *   lapi_probe URL push MACHINE PASSWORD METHOD ADDR|PREFIX SEEN DURATION_MS [REASON]
+ *   lapi_probe URL push-raw MACHINE PASSWORD BODY
  *   lapi_probe URL stream KEY true|false [SCOPES]
  * push builds the alert with fleet/alert.c; stream parses the answer with
  * fleet/decision.c and prints one line per decision ("new ID SCOPE
  * PREFIX DURATION_MS ORIGIN SCENARIO") and the counts. With
  * PROBE_PUSH_AGAIN_WHEN=FILE, push pushes a second time, with the same
- * client, once FILE exists. Exit status: 0,
+ * client, once FILE exists. LAPI_CA, LAPI_CERT, LAPI_KEY: the TLS files.
+ * Exit status: 0,
  * or the error's errno (EACCES, EHOSTUNREACH...), @l->error on stderr.
  */
 #include <errno.h>
@@ -130,6 +132,8 @@ int main(int argc, char **argv)
 		goto usage;
 	cfg.url = argv[1];
 	cfg.tls_ca = getenv("LAPI_CA");
+	cfg.tls_cert = getenv("LAPI_CERT");
+	cfg.tls_key = getenv("LAPI_KEY");
 	if (!strcmp(argv[2], "stream")) {
 		cfg.bouncer_key = argv[3];
 	} else if (argc >= 5) {
@@ -146,6 +150,9 @@ int main(int argc, char **argv)
 			    (printf("logged in, token expires at %lld\n",
 				    (long long)l.token_expire_s),
 			     0);
+	} else if (!strcmp(argv[2], "push-raw") && argc >= 6) {
+		ret = mw_lapi_push(&l, argv[5]);
+		ret = ret ? fail(&l, ret) : (printf("pushed (%ld)\n", l.last_status), 0);
 	} else if (!strcmp(argv[2], "push") && argc >= 9) {
 		ret = push(&l, argv + 5);
 	} else if (!strcmp(argv[2], "stream") && argc >= 5) {

@@ -6,8 +6,9 @@
 # the probe in the client namespace. A login, alerts of scope Ip and of
 # scope Range (an IPv6 /64) that cscli then shows with their decisions,
 # the decisions stream at startup and its deletions, a re-login after the
-# LAPI restarted with a new JWT secret, and the errors: a wrong password, a
-# wrong bouncer key, a LAPI that is down.
+# LAPI restarted with a new JWT secret, the errors (a wrong password, a
+# wrong bouncer key, a LAPI that is down), and HTTPS with a CA and a
+# bouncer's client certificate.
 # shellcheck source=selftests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -180,6 +181,10 @@ check "wrong password: a clear message" \
 probe "$LAPI_URL" push "$MACHINE" wrong-password SSHDICT 198.51.100.52 198.51.100.52 1000 \
 	>"$RUN_DIR/bad_pw2" 2>&1
 check_eq "wrong password: a push fails with EACCES" $? 13
+probe "$LAPI_URL" push-raw "$MACHINE" "$PASSWORD" '[{"scenario":"minewall/X"}]' \
+	>"$RUN_DIR/bad_alert" 2>&1
+check_eq "an alert the LAPI's schema refuses: EBADMSG (not worth sending again)" $? 74
+check "an alert refused: the LAPI's reason" grep -q "validation failure list" "$RUN_DIR/bad_alert"
 probe "$LAPI_URL" stream wrong-key true >"$RUN_DIR/bad_key" 2>&1
 check_eq "wrong bouncer key: EACCES" $? 13
 check "wrong bouncer key: a clear message" \
@@ -192,5 +197,45 @@ check "LAPI down: a clear message" grep -q "LAPI $LAPI_URL: cannot connect: " "$
 probe "http://198.51.100.1:8080" stream "$KEY" true >"$RUN_DIR/noroute" 2>&1
 check_eq "no route to the LAPI: EHOSTUNREACH" $? 113
 check "LAPI down: answered within 2 s" test $((SECONDS - s0)) -le 2
-log "$((SECONDS - t0)) s with the LAPI up"
+
+# --- HTTPS: the LAPI's certificate checked against tls_ca; a bouncer
+# known by its client certificate (OU bouncer-ou), no key ---
+tls_files() {
+	local t=$RUN_DIR/tls
+	mkdir -p "$t"
+	ssl() { openssl "$@" >/dev/null 2>&1; }
+	ssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
+		-keyout "$t/ca.key" -out "$t/ca.pem" -subj "/CN=minewall test CA"
+	printf 'subjectAltName=IP:%s\nextendedKeyUsage=serverAuth\n' "$SRV4" >"$t/srv.ext"
+	printf 'extendedKeyUsage=clientAuth\n' >"$t/cli.ext"
+	ssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$t/srv.key" \
+		-out "$t/srv.csr" -subj "/CN=lapi"
+	ssl x509 -req -in "$t/srv.csr" -CA "$t/ca.pem" -CAkey "$t/ca.key" -CAcreateserial \
+		-days 1 -extfile "$t/srv.ext" -out "$t/srv.pem"
+	ssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$t/bouncer.key" \
+		-out "$t/bouncer.csr" -subj "/OU=bouncer-ou/CN=mw-bouncer"
+	ssl x509 -req -in "$t/bouncer.csr" -CA "$t/ca.pem" -CAkey "$t/ca.key" -CAcreateserial \
+		-days 1 -extfile "$t/cli.ext" -out "$t/bouncer.pem"
+	[ -s "$t/srv.pem" ] && [ -s "$t/bouncer.pem" ] || return 1
+	sed -i "s|^    listen_uri: .*|&\n    tls:\n      cert_file: $t/srv.pem\n      key_file: $t/srv.key\n      client_verification: VerifyClientCertIfGiven\n      ca_cert_path: $t/ca.pem\n      bouncers_allowed_ou: [bouncer-ou]|" \
+		"$LAPI_DIR/config.yaml"
+}
+T=$RUN_DIR/tls
+if tls_files && start_lapi; then
+	LAPI_CA=$T/ca.pem in_cli "$PROBE" "https://$SRV4:8080" login "$MACHINE" "$PASSWORD" \
+		>"$RUN_DIR/tls_login" 2>&1
+	check_eq "HTTPS: a login, the LAPI's certificate checked against tls_ca" $? 0
+	probe "https://$SRV4:8080" login "$MACHINE" "$PASSWORD" >"$RUN_DIR/tls_noca" 2>&1
+	check_eq "HTTPS: an unknown issuer refused: EHOSTUNREACH" $? 113
+	check "HTTPS: the message says why" grep -q "cannot connect: SSL certificate problem" \
+		"$RUN_DIR/tls_noca"
+	LAPI_CA=$T/ca.pem LAPI_CERT=$T/bouncer.pem LAPI_KEY=$T/bouncer.key in_cli "$PROBE" \
+		"https://$SRV4:8080" stream "" true >"$RUN_DIR/tls_stream" 2>&1
+	check "HTTPS: a bouncer known by its client certificate streams" \
+		grep -q "^new [0-9]* Range 2001:db8:1:2::/64 " "$RUN_DIR/tls_stream"
+	stop_lapi
+else
+	fail "HTTPS: the LAPI starts with TLS" "$(tail -3 "$LAPI_DIR/crowdsec.log" 2>/dev/null)"
+fi
+log "$((SECONDS - t0)) s in all"
 finish

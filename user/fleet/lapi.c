@@ -219,7 +219,11 @@ static int refused(struct mw_lapi *l, const char *what, long status, const struc
 	}
 	snprintf(l->error, sizeof(l->error), "LAPI %.*s: %s: unexpected answer (%ld): %s",
 		 url_base_len(l), l->cfg.url, what, status, says);
-	return status == 400 || status == 422 ? -EBADMSG : -EPROTO;
+	/* LAPI 1.4.6 answers a body its schema refuses with a 500 */
+	if (status == 400 || status == 422 ||
+	    (status == 500 && !strncmp(says, "validation failure", 18)))
+		return -EBADMSG;
+	return -EPROTO;
 }
 
 /* "2026-12-05T16:19:09Z" or with an offset ("+01:00"), as gin-jwt writes. */
@@ -358,15 +362,17 @@ int mw_lapi_stream(struct mw_lapi *l, bool startup, const char *scopes, char **b
 	snprintf(path, sizeof(path), "/v1/decisions/stream?startup=%s&scopes=%s",
 		 startup ? "true" : "false", esc);
 	curl_free(esc);
+	/* no key: the client certificate (tls_cert) is the bouncer's identity */
 	snprintf(auth, sizeof(auth), "X-Api-Key: %s", l->cfg.bouncer_key ?: "");
-	status = request(l, path, NULL, auth, &a);
+	status = request(l, path, NULL, set(l->cfg.bouncer_key) ? auth : NULL, &a);
 	if (status < 0) {
 		err = (int)status;
 	} else if (status != 200) {
 		err = refused(l, "decisions stream", status, &a);
 		if (err == -EACCES)
 			snprintf(l->error + strlen(l->error), sizeof(l->error) - strlen(l->error),
-				 " (the bouncer key)");
+				 " (the bouncer %s)",
+				 set(l->cfg.bouncer_key) ? "key" : "certificate");
 	} else {
 		err = 0;
 		*body = a.data ? a.data : strdup("");
