@@ -65,7 +65,7 @@ LIB_SRCS := user/lib/log.c user/lib/util.c user/lib/addr.c user/lib/pinned.c use
 # the daemon: its own modules (user/agent/) and what only it links
 AGENT_SRCS := $(wildcard user/agent/*.c) user/enforce/policy.c user/enforce/ledger.c \
 	user/enforce/allow.c user/enforce/hook.c user/output/metrics.c user/output/ipfix.c \
-	user/output/eve.c user/lib/statefile.c user/detect/dict.c user/detect/dict_tries.c \
+	user/output/eve.c user/output/eve_suricata.c user/lib/statefile.c user/detect/dict.c user/detect/dict_tries.c \
 	user/parse/resolv_conf.c user/parse/ntp_conf.c user/parse/proc_net_tcp.c
 # the CrowdSec LAPI client (user/fleet/), linked by the daemon only
 FLEET_SRCS := $(wildcard user/fleet/*.c)
@@ -83,7 +83,7 @@ CLI_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRCS))
 # the unit suites, each named after the module it tests (test_X.c tests X.c)
 UNIT_TESTS := config util statefile events flow_scan server eve policy stratum bpatterns reasm \
 	dirnet list blacklist dns dnsq tls agent_blacklist dict dict_tries login_reply nft proc_net_tcp \
-	ntp_conf resolv_conf fleet
+	ntp_conf resolv_conf fleet cs_ids crowdsec
 UNIT_TEST_PROGS := $(addprefix $(BUILD)/selftests/test_,$(UNIT_TESTS))
 TEST_PROGS := $(BUILD)/selftests/test_packets $(UNIT_TEST_PROGS) $(BUILD)/selftests/bench/bench_sendmmsg \
 	$(BUILD)/selftests/lapi_probe
@@ -145,15 +145,16 @@ user_objs = $(patsubst %,$(BUILD)/user/%.o,$(1))
 TEST_DATA_OBJ := $(BUILD)/selftests/data.o
 
 $(BUILD)/selftests/test_config: $(call user_objs,parse/config lib/addr lib/util)
+$(BUILD)/selftests/test_cs_ids: $(call user_objs,fleet/ids lib/addr)
 $(BUILD)/selftests/test_util: $(call user_objs,lib/util lib/addr lib/flowtable)
 $(BUILD)/selftests/test_statefile: $(call user_objs,lib/statefile)
 $(BUILD)/selftests/test_events: $(call user_objs,agent/events lib/log)
 $(BUILD)/selftests/test_flow_scan: $(call user_objs,agent/flow_scan agent/events parse/config \
 	lib/addr lib/flowtable lib/log lib/util)
 $(BUILD)/selftests/test_server: $(call user_objs,agent/server lib/log lib/util)
-$(BUILD)/selftests/test_eve: $(call user_objs,output/eve lib/addr lib/log lib/util)
+$(BUILD)/selftests/test_eve: $(call user_objs,output/eve output/eve_suricata lib/addr lib/log lib/util)
 $(BUILD)/selftests/test_policy: $(call user_objs,enforce/policy enforce/ledger enforce/allow \
-	enforce/nft parse/resolv_conf parse/proc_net_tcp agent/localaddr output/eve parse/config \
+	enforce/nft parse/resolv_conf parse/proc_net_tcp agent/localaddr output/eve output/eve_suricata parse/config \
 	lib/addr lib/log lib/statefile lib/util)
 $(BUILD)/selftests/test_stratum: $(TEST_DATA_OBJ) $(call user_objs,parse/stratum)
 $(BUILD)/selftests/test_bpatterns: $(call user_objs,detect/bpatterns parse/stratum)
@@ -173,7 +174,7 @@ $(BUILD)/selftests/test_agent_blacklist: $(TEST_DATA_OBJ) $(call user_objs,agent
 	agent/blacklist_lists agent/blacklist_dns agent/blacklist_hits agent/blacklist_control \
 	agent/blacklist_maps agent/loader agent/events agent/localaddr detect/blacklist \
 	detect/dirnet detect/dnsq detect/reasm enforce/allow enforce/nft enforce/policy \
-	enforce/ledger output/eve parse/config parse/resolv_conf parse/proc_net_tcp parse/dns \
+	enforce/ledger output/eve output/eve_suricata parse/config parse/resolv_conf parse/proc_net_tcp parse/dns \
 	parse/list parse/name parse/tls lib/addr lib/flowtable lib/log lib/pinned lib/statefile \
 	lib/util)
 $(BUILD)/selftests/test_dict: $(call user_objs,detect/dict detect/dict_tries parse/login_reply \
@@ -187,6 +188,13 @@ $(BUILD)/selftests/test_resolv_conf: $(call user_objs,parse/resolv_conf lib/addr
 $(BUILD)/selftests/test_nft: $(call user_objs,enforce/nft lib/addr lib/log lib/util)
 $(BUILD)/selftests/test_fleet: $(call user_objs,fleet/decision fleet/alert fleet/pushq \
 	lib/statefile lib/addr lib/util)
+
+# the fleet link's decisions on a real policy (no thread, no HTTP)
+$(BUILD)/selftests/test_crowdsec: LDLIBS += $(CURL_LIBS)
+$(BUILD)/selftests/test_crowdsec: $(call user_objs,agent/crowdsec agent/privs fleet/lapi fleet/alert fleet/decision fleet/pushq \
+	fleet/ids enforce/policy enforce/ledger enforce/allow enforce/nft parse/resolv_conf \
+	parse/proc_net_tcp agent/localaddr output/eve output/eve_suricata parse/config lib/addr \
+	lib/log lib/statefile lib/util)
 
 # logs in, pushes and streams against a real LAPI (selftests/e2e/test_lapi_client.sh)
 $(BUILD)/selftests/lapi_probe: $(BUILD)/selftests/lapi_probe.o $(call user_objs,fleet/lapi \

@@ -28,6 +28,10 @@ static void keep_restart_only(struct mw_config *next, const struct mw_config *cu
 	memcpy(next->run_dir, cur->run_dir, sizeof(next->run_dir));
 	memcpy(next->state_dir, cur->state_dir, sizeof(next->state_dir));
 	memcpy(next->events_file, cur->events_file, sizeof(next->events_file));
+	/* the fleet's thread reads these while it talks to the LAPI */
+	if (memcmp(&next->cs, &cur->cs, sizeof(next->cs)))
+		pr_warn("reload: [crowdsec] changes only on restart\n");
+	next->cs = cur->cs;
 }
 
 void mw_daemon_reload(struct mw_daemon *d)
@@ -48,6 +52,7 @@ void mw_daemon_reload(struct mw_daemon *d)
 
 	mw_loader_set_internal(&d->loader, &d->cfg);
 	d->hook.timeout_ms = d->cfg.hook_timeout_ms;
+	mw_eve_set_format(&d->eve, d->cfg.eve_format);
 	if (d->enforcing) {
 		mw_agent_dict_ports(&d->cfg, mw_loader_map_fd(&d->loader, MW_MAP_SVC));
 		mw_allow_set_config(&d->allow, &d->cfg);

@@ -119,6 +119,16 @@ static struct curl_slist *header(struct curl_slist *list, const char *line)
 	return l;
 }
 
+/* libcurl calls this at least once a second during a request: the agent
+ * stopping ends it then, not at its timeout. */
+static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		       curl_off_t ulnow)
+{
+	const struct mw_lapi *l = arg;
+
+	return *l->cfg.abort ? 1 : 0;
+}
+
 /*
  * One request: @body NULL is a GET. Fills @a; returns the HTTP status, or
  * -EHOSTUNREACH (no answer; @l->error says why) or -EPROTO (an answer too
@@ -139,6 +149,11 @@ static long request(struct mw_lapi *l, const char *path, const char *body, const
 	/* the LAPI is http or https; never file:, never a redirect elsewhere */
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L); /* on a thread: no SIGALRM */
+	if (l->cfg.abort) {
+		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+		curl_easy_setopt(c, CURLOPT_XFERINFODATA, l);
+		curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	}
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
 			 (long)(l->cfg.connect_timeout_ms ? l->cfg.connect_timeout_ms : 3000));
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS,

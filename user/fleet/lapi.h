@@ -21,6 +21,7 @@ struct mw_lapi_cfg {
 	const char *user_agent; /* "minewall/VERSION" */
 	unsigned connect_timeout_ms; /* 0: 3000 */
 	unsigned timeout_ms; /* a whole request; 0: 30000 (a startup stream is big) */
+	const volatile int *abort; /* NULL, or nonzero: end the request in flight now */
 };
 
 struct mw_lapi {
