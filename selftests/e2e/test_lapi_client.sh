@@ -117,16 +117,19 @@ check "push: a Range alert for an IPv6 /64 is taken (201)" probe "$LAPI_URL" pus
 	"$PASSWORD" HTTPDICT 2001:db8:1:2::/64 2001:db8:1:2::55 5400000 "bad logins from a /64"
 check "push: a permanent ban, as Go's longest duration, is taken" probe "$LAPI_URL" push \
 	"$MACHINE" "$PASSWORD" BLACKLIST 198.51.100.60 198.51.100.60 18446744073709551615 "pool"
+probe "$LAPI_URL" push-batch "$MACHINE" "$PASSWORD" 20 >"$RUN_DIR/batch" 2>&1
+check "push: 20 alerts from the queue in one POST" grep -q "^pushed 20 alerts, .* (201)" "$RUN_DIR/batch"
+log "$(cat "$RUN_DIR/batch")"
 
 # cscli lists decisions of other origins than crowdsec and cscli only with -a
 cs alerts list -a -o json >"$RUN_DIR/alerts.json" 2>/dev/null
 cs decisions list -a -o json >"$RUN_DIR/decisions.json" 2>/dev/null
 check_eq "cscli alerts: scenario minewall/SSHDICT, from the machine, its message" \
-	"$(jq -r '.[] | select(.scenario == "minewall/SSHDICT") |
+	"$(jq -r '.[] | select(.scenario == "minewall/SSHDICT" and .source.value == "198.51.100.50") |
 		"\(.machine_id) \(.source.scope) \(.source.value) \(.message)"' "$RUN_DIR/alerts.json")" \
 	"$MACHINE Ip 198.51.100.50 SSHDICT: 12 failed logins in 60s"
 check_eq "cscli decisions: the Ip ban as pushed (origin kept, 4h)" \
-	"$(jq -r '.[].decisions[]? | select(.scenario == "minewall/SSHDICT") |
+	"$(jq -r '.[].decisions[]? | select(.value == "198.51.100.50") |
 		"\(.origin) \(.type) \(.scope) \(.value) \(.duration | test("^3h59m"))"' \
 		"$RUN_DIR/decisions.json")" \
 	"minewall ban Ip 198.51.100.50 true"
@@ -151,7 +154,8 @@ check "stream: our IPv6 Range back" \
 check "stream: cscli's range with host bits, masked" \
 	grep -q "^new [0-9]* Range 203.0.113.0/24 3[0-9]* cscli manual range$" "$RUN_DIR/stream1"
 check "stream: the captcha skipped, nothing bad" \
-	grep -q "^counts new=4 deleted=0 skipped_scope=0 skipped_type=1 bad=0$" "$RUN_DIR/stream1"
+	grep -q "^counts new=24 deleted=0 skipped_scope=0 skipped_type=1 bad=0$" "$RUN_DIR/stream1"
+check_eq "stream: the batch's 20 bans" "$(grep -c "^new [0-9]* Ip 2001:db8:ffff::" "$RUN_DIR/stream1")" 20
 check "stream: the permanent ban, 292 years" \
 	grep -q "^new [0-9]* Ip 198.51.100.60 92233720[0-9]* minewall minewall/BLACKLIST$" "$RUN_DIR/stream1"
 cs decisions delete -i 198.51.100.50 >/dev/null 2>&1
