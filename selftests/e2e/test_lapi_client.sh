@@ -60,7 +60,7 @@ db_config:
   log_level: info
   type: sqlite
   db_path: $LAPI_DIR/data/crowdsec.db
-  use_wal: false
+  use_wal: true # false: an fsync per row, 40 ms an alert
 api:
   client:
     credentials_path: $LAPI_DIR/etc/local_api_credentials.yaml
