@@ -287,28 +287,168 @@ static int parse_one(struct parse_ctx *c, json_t *o, struct mw_cs_decision *d)
 	return 1;
 }
 
-/* Reads the list @key of @root into *@v; -EINVAL when it is not a list. */
-static int parse_list(struct parse_ctx *c, json_t *root, const char *key, struct mw_cs_decision **v,
-		      size_t *n)
-{
-	json_t *list = json_object_get(root, key), *o;
-	size_t i;
+/*
+ * The body is read one decision at a time: jansson decodes each element
+ * alone (JSON_DISABLE_EOF_CHECK, which reports where it stopped), and only
+ * the outer object and its lists are walked here. A startup stream of a
+ * community list is 50,000 decisions; as one tree it cost 60 MB of small
+ * allocations, one element at a time it costs one decision's worth.
+ */
+struct reader {
+	const char *p, *end;
+	char *err;
+	size_t errlen;
+};
 
-	if (!list || json_is_null(list))
-		return 0;
-	if (!json_is_array(list))
-		return -EINVAL;
-	if (!json_array_size(list))
-		return 0;
-	*v = calloc(json_array_size(list), sizeof(**v));
-	if (!*v)
-		return -ENOMEM;
-	c->list = key;
-	json_array_foreach(list, i, o)
-	{
-		c->index = i;
-		*n += parse_one(c, o, &(*v)[*n]);
+static void skip_space(struct reader *r)
+{
+	while (r->p < r->end && (*r->p == ' ' || *r->p == '\t' || *r->p == '\n' || *r->p == '\r'))
+		r->p++;
+}
+
+static int __attribute__((format(printf, 2, 3))) reader_fail(struct reader *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->err, r->errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* Decodes the JSON value at the reader (any type) and moves past it. */
+static json_t *next_value(struct reader *r, const char *body)
+{
+	json_error_t jerr;
+	json_t *v;
+
+	skip_space(r);
+	v = json_loadb(r->p, r->end - r->p, JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK, &jerr);
+	if (!v) {
+		reader_fail(r, "not JSON: %s (at byte %zu)", jerr.text,
+			    (size_t)(r->p - body) +
+				    (size_t)(jerr.position > 0 ? jerr.position : 0));
+		return NULL;
 	}
+	r->p += jerr.position; /* where the decoder stopped: just past the value */
+	return v;
+}
+
+/* Expects @ch (after blanks); consumes it. */
+static bool take(struct reader *r, char ch)
+{
+	skip_space(r);
+	if (r->p < r->end && *r->p == ch) {
+		r->p++;
+		return true;
+	}
+	return false;
+}
+
+static int keep(struct mw_cs_decision **v, size_t *n, size_t *cap)
+{
+	return mw_grow(v, cap, *n, sizeof(**v), 256);
+}
+
+/* Reads the list (or null) at the reader into *@v. */
+static int read_list(struct parse_ctx *c, struct reader *r, const char *body,
+		     struct mw_cs_decision **v, size_t *n)
+{
+	size_t cap = 0;
+	json_t *o;
+	int err;
+
+	skip_space(r);
+	if (r->p < r->end && *r->p != '[') {
+		o = next_value(r, body);
+		if (!o)
+			return -EINVAL;
+		err = json_is_null(o) ?
+			      0 :
+			      reader_fail(r, "not a decisions stream: '%s' is not a list", c->list);
+		json_decref(o);
+		return err;
+	}
+	if (!take(r, '['))
+		return reader_fail(r, "not JSON: the body ends early");
+	if (take(r, ']'))
+		return 0;
+	for (c->index = 0;; c->index++) {
+		o = next_value(r, body);
+		if (!o)
+			return -EINVAL;
+		err = keep(v, n, &cap);
+		if (err) {
+			json_decref(o);
+			return err;
+		}
+		*n += parse_one(c, o, &(*v)[*n]);
+		json_decref(o);
+		if (take(r, ']'))
+			return 0;
+		if (!take(r, ','))
+			return reader_fail(r, "not JSON: ',' or ']' expected at byte %zu",
+					   (size_t)(r->p - body));
+	}
+}
+
+static int read_stream(struct parse_ctx *c, struct reader *r, const char *body)
+{
+	bool seen_new = false, seen_deleted = false;
+	const char *key;
+	json_t *k, *v;
+	int err;
+
+	if (!take(r, '{'))
+		return reader_fail(r,
+				   r->p < r->end && *r->p == '[' ?
+					   "not a decisions stream: an array, not an object" :
+					   "not JSON: an object expected at byte %zu",
+				   (size_t)(r->p - body));
+	if (take(r, '}'))
+		goto end;
+	do {
+		k = next_value(r, body);
+		if (!k)
+			return -EINVAL;
+		key = json_string_value(k);
+		if (!key || !take(r, ':')) {
+			json_decref(k);
+			return reader_fail(r, "not JSON: a key and ':' expected at byte %zu",
+					   (size_t)(r->p - body));
+		}
+		if (!strcmp(key, "new") || !strcmp(key, "deleted")) {
+			bool added = !strcmp(key, "new");
+			bool *seen = added ? &seen_new : &seen_deleted;
+
+			c->list = added ? "new" : "deleted";
+			json_decref(k);
+			if (*seen)
+				return reader_fail(r, "not a decisions stream: '%s' twice",
+						   c->list);
+			*seen = true;
+			err = added ? read_list(c, r, body, &c->out->added, &c->out->n_added) :
+				      read_list(c, r, body, &c->out->deleted, &c->out->n_deleted);
+			if (err)
+				return err;
+		} else {
+			json_decref(k);
+			v = next_value(r, body); /* a field of a later LAPI: skipped */
+			if (!v)
+				return -EINVAL;
+			json_decref(v);
+		}
+	} while (take(r, ','));
+	if (!take(r, '}'))
+		return reader_fail(r, "not JSON: ',' or '}' expected at byte %zu",
+				   (size_t)(r->p - body));
+end:
+	skip_space(r);
+	if (r->p != r->end)
+		return reader_fail(r, "not JSON: more after the object, at byte %zu",
+				   (size_t)(r->p - body));
+	if (!seen_new && !seen_deleted)
+		return reader_fail(r, "not a decisions stream: no 'new' nor 'deleted' list");
 	return 0;
 }
 
@@ -316,31 +456,21 @@ int mw_cs_stream_parse(const char *body, size_t len, unsigned scopes, struct mw_
 		       char *err, size_t errlen)
 {
 	struct parse_ctx c = { .out = out, .scopes = scopes };
-	json_error_t jerr;
-	json_t *root;
+	struct reader r = { body, body + len, err, errlen };
 	int ret;
 
+	const char *nul = memchr(body, '\0', len);
+
 	memset(out, 0, sizeof(*out));
-	root = json_loadb(body, len, 0, &jerr);
-	if (!root) {
-		snprintf(err, errlen, "not JSON: %s (at byte %d)", jerr.text, jerr.position);
+	if (nul) {
+		/* JSON has no raw NUL, and jansson drops one after a number
+		 * without counting it: the offsets above would go wrong */
+		snprintf(err, errlen, "not JSON: a NUL byte at byte %zu", (size_t)(nul - body));
 		return -EINVAL;
 	}
-	if (!json_is_object(root) ||
-	    (!json_object_get(root, "new") && !json_object_get(root, "deleted"))) {
-		snprintf(err, errlen, "not a decisions stream: no 'new' nor 'deleted' list");
-		ret = -EINVAL;
-		goto out;
-	}
-	ret = parse_list(&c, root, "new", &out->added, &out->n_added);
-	if (!ret)
-		ret = parse_list(&c, root, "deleted", &out->deleted, &out->n_deleted);
-	if (ret == -EINVAL)
-		snprintf(err, errlen, "not a decisions stream: 'new' or 'deleted' is not a list");
-	else if (ret)
-		snprintf(err, errlen, "%s", strerror(-ret));
-out:
-	json_decref(root);
+	ret = read_stream(&c, &r, body);
+	if (ret == -ENOMEM)
+		snprintf(err, errlen, "%s", strerror(ENOMEM));
 	if (ret)
 		mw_cs_stream_free(out);
 	return ret;
