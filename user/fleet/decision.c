@@ -377,13 +377,19 @@ static int read_list(struct parse_ctx *c, struct reader *r, const char *body,
 		o = next_value(r, body);
 		if (!o)
 			return -EINVAL;
-		err = keep(v, n, &cap);
-		if (err) {
+		if (c->out->n_added + c->out->n_deleted >= MW_CS_STREAM_MAX) {
+			/* 256 MiB of tiny entries would be gigabytes of records */
+			bad(c, "past %d decisions: ignored", MW_CS_STREAM_MAX);
 			json_decref(o);
-			return err;
+		} else {
+			err = keep(v, n, &cap);
+			if (err) {
+				json_decref(o);
+				return err;
+			}
+			*n += parse_one(c, o, &(*v)[*n]);
+			json_decref(o);
 		}
-		*n += parse_one(c, o, &(*v)[*n]);
-		json_decref(o);
 		if (take(r, ']'))
 			return 0;
 		if (!take(r, ','))

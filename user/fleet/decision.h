@@ -15,6 +15,9 @@
 
 #define MW_CS_SCENARIO_MAX 96 /* = MW_REASON_MAX: it becomes the block's reason */
 #define MW_CS_ORIGIN_MAX 32
+/* Decisions kept from one stream (20 times a community list); a LAPI that
+ * sends more is broken or hostile: the rest are counted bad. */
+#define MW_CS_STREAM_MAX 1000000
 
 struct mw_cs_decision {
 	int64_t id; /* the LAPI's decision id */
