@@ -26,15 +26,15 @@
 
 /* The scenarios a login announces: those minewall pushes. */
 static const char *const scenarios[] = {
-	MW_CS_SCENARIO_PREFIX "SSHDICT",    MW_CS_SCENARIO_PREFIX "HTTPDICT",
-	MW_CS_SCENARIO_PREFIX "DICTATTACK", MW_CS_SCENARIO_PREFIX "BLACKLIST",
-	MW_CS_SCENARIO_PREFIX "BPATTERNS",
+	MW_CS_SCENARIO_PREFIX "SSHDICT",   MW_CS_SCENARIO_PREFIX "HTTPDICT",
+	MW_CS_SCENARIO_PREFIX "RDPDICT",   MW_CS_SCENARIO_PREFIX "DICTATTACK",
+	MW_CS_SCENARIO_PREFIX "BLACKLIST", MW_CS_SCENARIO_PREFIX "BPATTERNS",
 };
 
 struct answer {
 	char *data;
 	size_t len, cap, max;
-	bool too_big;
+	bool too_big, no_memory;
 };
 
 static size_t on_data(char *ptr, size_t size, size_t nmemb, void *arg)
@@ -53,8 +53,10 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *arg)
 		while (cap < a->len + n + 1)
 			cap *= 2;
 		p = realloc(a->data, cap);
-		if (!p)
+		if (!p) {
+			a->no_memory = true;
 			return 0;
+		}
 		a->data = p;
 		a->cap = cap;
 	}
@@ -190,6 +192,10 @@ static long request(struct mw_lapi *l, const char *path, const char *body, const
 		snprintf(l->error, sizeof(l->error), "LAPI %.*s: answer to %s larger than %zu MiB",
 			 url_base_len(l), l->cfg.url, path, a->max >> 20);
 		return -EPROTO;
+	}
+	if (a->no_memory) {
+		snprintf(l->error, sizeof(l->error), "out of memory");
+		return -ENOMEM;
 	}
 	if (rc != CURLE_OK) {
 		snprintf(l->error, sizeof(l->error), "LAPI %.*s: %s: %s", url_base_len(l),
