@@ -193,6 +193,7 @@ void mw_agent_crowdsec_on_block(struct mw_agent_crowdsec *c, const char *event_t
 {
 	struct mw_cs_block b;
 	int64_t now = wall_now();
+	uint64_t dropped;
 	json_t *alert;
 	char *text;
 
@@ -215,12 +216,23 @@ void mw_agent_crowdsec_on_block(struct mw_agent_crowdsec *c, const char *event_t
 	alert = mw_cs_alert(&b);
 	text = alert ? json_dumps(alert, JSON_COMPACT) : NULL;
 	json_decref(alert);
+	dropped = c->queue.dropped;
 	if (!text || mw_cs_pushq_add(&c->queue, text)) {
 		/* only memory fails here; the block itself stands */
 		c->n.push_rejected++;
 		pr_warn("crowdsec: out of memory: the alert for %s is lost\n", e->reason);
 	}
 	free(text);
+	/* the queue full: its oldest alert is lost for good; said once until
+	 * the queue drains */
+	if (c->queue.dropped > dropped && !c->drop_said) {
+		c->drop_said = true;
+		pr_warn("crowdsec: %zu alerts wait for the LAPI (queue_max): the oldest are dropped\n",
+			c->queue.n);
+		fleet_event(c, "push_dropped", NULL,
+			    json_pack("{s:s, s:I}", "reason", "the queue is full (queue_max)",
+				      "queue_max", (json_int_t)c->cfg->cs.queue_max));
+	}
 }
 
 /* One decision from the stream becomes a block of method CROWDSEC. */
@@ -349,6 +361,8 @@ static void settle_push(struct mw_agent_crowdsec *c, struct mw_cs_job *j, uint64
 	if (!j->push_err) {
 		mw_cs_pushq_pop(&c->queue, j->push_n);
 		c->n.pushed += j->push_n;
+		if (!c->queue.n)
+			c->drop_said = false;
 		c->n.last_push_s = wall_now();
 		c->push_backoff = 0;
 		if (c->batch < PUSH_BATCH_MAX)
