@@ -48,7 +48,7 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -Wall -Werror -D__TARGET_ARCH_$(ARCH) 
 	-Iinclude -Ibpf -I/usr/include/$(MULTIARCH)
 CFLAGS ?= -O2 -gdwarf-4 # valgrind 3.19 cannot read clang 14's DWARF 5
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -D_GNU_SOURCE \
-	-Iinclude -Iuser -I$(BUILD) $(PKG_CFLAGS) $(SANFLAGS) -MMD -MP
+	-Iinclude -Iuser -I$(BUILD) $(PKG_CFLAGS) $(CURL_CFLAGS) $(SANFLAGS) -MMD -MP
 LDFLAGS += $(SANFLAGS)
 LDLIBS += $(PKG_LIBS) -lm
 
@@ -65,22 +65,28 @@ LIB_SRCS := user/lib/log.c user/lib/util.c user/lib/addr.c user/lib/pinned.c use
 # the daemon: its own modules (user/agent/) and what only it links
 AGENT_SRCS := $(wildcard user/agent/*.c) user/enforce/policy.c user/enforce/ledger.c \
 	user/enforce/allow.c user/enforce/hook.c user/output/metrics.c user/output/ipfix.c \
-	user/output/eve.c user/lib/statefile.c user/detect/dict.c user/detect/dict_tries.c \
+	user/output/eve.c user/output/eve_suricata.c user/lib/statefile.c user/detect/dict.c user/detect/dict_tries.c \
 	user/parse/resolv_conf.c user/parse/ntp_conf.c user/parse/proc_net_tcp.c
+# the CrowdSec LAPI client (user/fleet/), linked by the daemon only
+FLEET_SRCS := $(wildcard user/fleet/*.c)
+CURL_CFLAGS := $(shell pkg-config --cflags libcurl 2>/dev/null)
+CURL_LIBS := $(shell pkg-config --libs libcurl 2>/dev/null) -pthread
 CLI_SRCS := user/cli/main.c user/cli/cmd_flows.c user/cli/cmd_status.c \
 	user/cli/cmd_blocks.c user/cli/cmd_blacklist.c user/cli/cmd_dirnet.c user/cli/cmd_events.c \
 	user/cli/output.c
 
 LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
 AGENT_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(AGENT_SRCS))
+FLEET_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(FLEET_SRCS))
 CLI_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRCS))
 
 # the unit suites, each named after the module it tests (test_X.c tests X.c)
 UNIT_TESTS := config util statefile events flow_scan server eve policy stratum bpatterns reasm \
 	dirnet list blacklist dns dnsq tls agent_blacklist dict dict_tries login_reply nft proc_net_tcp \
-	ntp_conf resolv_conf
+	ntp_conf resolv_conf fleet cs_ids crowdsec
 UNIT_TEST_PROGS := $(addprefix $(BUILD)/selftests/test_,$(UNIT_TESTS))
-TEST_PROGS := $(BUILD)/selftests/test_packets $(UNIT_TEST_PROGS) $(BUILD)/selftests/bench/bench_sendmmsg
+TEST_PROGS := $(BUILD)/selftests/test_packets $(UNIT_TEST_PROGS) $(BUILD)/selftests/bench/bench_sendmmsg \
+	$(BUILD)/selftests/lapi_probe
 
 all: $(BUILD)/minewalld $(BUILD)/minewall
 
@@ -113,9 +119,9 @@ $(BUILD)/%.o: %.c | $(SKEL)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/minewalld: $(AGENT_OBJS) $(LIB_OBJS)
+$(BUILD)/minewalld: $(AGENT_OBJS) $(FLEET_OBJS) $(LIB_OBJS)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) $(CURL_LIBS) -o $@
 
 $(BUILD)/minewall: $(CLI_OBJS) $(LIB_OBJS)
 	$(call msg,LD,$@)
@@ -139,15 +145,16 @@ user_objs = $(patsubst %,$(BUILD)/user/%.o,$(1))
 TEST_DATA_OBJ := $(BUILD)/selftests/data.o
 
 $(BUILD)/selftests/test_config: $(call user_objs,parse/config lib/addr lib/util)
+$(BUILD)/selftests/test_cs_ids: $(call user_objs,fleet/ids lib/addr)
 $(BUILD)/selftests/test_util: $(call user_objs,lib/util lib/addr lib/flowtable)
 $(BUILD)/selftests/test_statefile: $(call user_objs,lib/statefile)
 $(BUILD)/selftests/test_events: $(call user_objs,agent/events lib/log)
 $(BUILD)/selftests/test_flow_scan: $(call user_objs,agent/flow_scan agent/events parse/config \
 	lib/addr lib/flowtable lib/log lib/util)
 $(BUILD)/selftests/test_server: $(call user_objs,agent/server lib/log lib/util)
-$(BUILD)/selftests/test_eve: $(call user_objs,output/eve lib/addr lib/log lib/util)
+$(BUILD)/selftests/test_eve: $(call user_objs,output/eve output/eve_suricata lib/addr lib/log lib/util)
 $(BUILD)/selftests/test_policy: $(call user_objs,enforce/policy enforce/ledger enforce/allow \
-	enforce/nft parse/resolv_conf parse/proc_net_tcp agent/localaddr output/eve parse/config \
+	enforce/nft parse/resolv_conf parse/proc_net_tcp agent/localaddr output/eve output/eve_suricata parse/config \
 	lib/addr lib/log lib/statefile lib/util)
 $(BUILD)/selftests/test_stratum: $(TEST_DATA_OBJ) $(call user_objs,parse/stratum)
 $(BUILD)/selftests/test_bpatterns: $(call user_objs,detect/bpatterns parse/stratum)
@@ -167,7 +174,7 @@ $(BUILD)/selftests/test_agent_blacklist: $(TEST_DATA_OBJ) $(call user_objs,agent
 	agent/blacklist_lists agent/blacklist_dns agent/blacklist_hits agent/blacklist_control \
 	agent/blacklist_maps agent/loader agent/events agent/localaddr detect/blacklist \
 	detect/dirnet detect/dnsq detect/reasm enforce/allow enforce/nft enforce/policy \
-	enforce/ledger output/eve parse/config parse/resolv_conf parse/proc_net_tcp parse/dns \
+	enforce/ledger output/eve output/eve_suricata parse/config parse/resolv_conf parse/proc_net_tcp parse/dns \
 	parse/list parse/name parse/tls lib/addr lib/flowtable lib/log lib/pinned lib/statefile \
 	lib/util)
 $(BUILD)/selftests/test_dict: $(call user_objs,detect/dict detect/dict_tries parse/login_reply \
@@ -179,6 +186,21 @@ $(BUILD)/selftests/test_proc_net_tcp: $(call user_objs,parse/proc_net_tcp lib/ad
 $(BUILD)/selftests/test_ntp_conf: $(call user_objs,parse/ntp_conf)
 $(BUILD)/selftests/test_resolv_conf: $(call user_objs,parse/resolv_conf lib/addr)
 $(BUILD)/selftests/test_nft: $(call user_objs,enforce/nft lib/addr lib/log lib/util)
+$(BUILD)/selftests/test_fleet: $(call user_objs,fleet/decision fleet/alert fleet/pushq \
+	lib/statefile lib/addr lib/util)
+
+# the fleet link's decisions on a real policy (no thread, no HTTP)
+$(BUILD)/selftests/test_crowdsec: LDLIBS += $(CURL_LIBS)
+$(BUILD)/selftests/test_crowdsec: $(call user_objs,agent/crowdsec agent/privs fleet/lapi fleet/alert fleet/decision fleet/pushq \
+	fleet/ids enforce/policy enforce/ledger enforce/allow enforce/nft parse/resolv_conf \
+	parse/proc_net_tcp agent/localaddr output/eve output/eve_suricata parse/config lib/addr \
+	lib/log lib/statefile lib/util)
+
+# logs in, pushes and streams against a real LAPI (selftests/e2e/test_lapi_client.sh)
+$(BUILD)/selftests/lapi_probe: $(BUILD)/selftests/lapi_probe.o $(call user_objs,fleet/lapi \
+	fleet/alert fleet/decision fleet/pushq lib/statefile lib/addr lib/util)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) $(CURL_LIBS) -o $@
 
 $(BUILD)/selftests/bench/bench_nft: $(BUILD)/selftests/bench/bench_nft.o $(LIB_OBJS)
 	$(call msg,LD,$@)
@@ -210,7 +232,8 @@ soak: deps
 # `make fuzz FUZZ_SECONDS=N` runs each for N seconds from the seed corpora.
 # Each links only the parser it tests (and the helpers that parser needs),
 # so that a parser that grows a dependency on another module shows here.
-FUZZERS := config list dns tls stratum control ipfix login_reply name proc_net_tcp ntp_conf
+FUZZERS := config list dns tls stratum control ipfix login_reply name proc_net_tcp ntp_conf \
+	cs_stream
 FUZZ_BINS := $(addprefix $(BUILD)/fuzz_,$(FUZZERS))
 FUZZ_SECONDS ?= 60
 FUZZ_OBJS_config := parse/config lib/addr lib/util
@@ -224,6 +247,7 @@ FUZZ_OBJS_login_reply := parse/login_reply
 FUZZ_OBJS_name := parse/name
 FUZZ_OBJS_proc_net_tcp := parse/proc_net_tcp lib/addr
 FUZZ_OBJS_ntp_conf := parse/ntp_conf
+FUZZ_OBJS_cs_stream := fleet/decision lib/addr lib/util
 
 .SECONDEXPANSION:
 $(BUILD)/fuzz_%: $(BUILD)/selftests/fuzz/fuzz_%.o $$(call user_objs,$$(FUZZ_OBJS_$$*))

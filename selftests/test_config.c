@@ -197,11 +197,11 @@ static void t_config_crowdsec(void *arg)
 	int ret;
 
 	err = parse_config(&cfg, "", &ret);
-	ASSERT_STREQ(cfg.cs_url, "", "off by default");
-	ASSERT_EQ(cfg.cs_push, MW_CS_PUSH_INBOUND, "push inbound by default");
-	ASSERT_EQ(cfg.cs_pull, MW_CS_PULL_AUTO, "pull auto by default");
-	ASSERT_EQ(cfg.cs_pull_interval_ms, 10000, "pull every 10s");
-	ASSERT_EQ(cfg.cs_scopes, MW_CS_SCOPE_IP | MW_CS_SCOPE_RANGE, "scopes ip, range");
+	ASSERT_STREQ(cfg.cs.url, "", "off by default");
+	ASSERT_EQ(cfg.cs.push, MW_CS_PUSH_INBOUND, "push inbound by default");
+	ASSERT_EQ(cfg.cs.pull, MW_CS_PULL_AUTO, "pull auto by default");
+	ASSERT_EQ(cfg.cs.pull_interval_ms, 10000, "pull every 10s");
+	ASSERT_EQ(cfg.cs.scopes, MW_CS_SCOPE_IP | MW_CS_SCOPE_RANGE, "scopes ip, range");
 	ASSERT_EQ(cfg.eve_format, MW_EVE_FORMAT_MINEWALL, "minewall events by default");
 	free(err);
 
@@ -215,10 +215,10 @@ static void t_config_crowdsec(void *arg)
 	ASSERT_EQ(ret, 0, "a full [crowdsec] section parses");
 	ASSERT_STREQ(err, "", "no messages");
 	ASSERT_EQ(cfg.eve_format, MW_EVE_FORMAT_SURICATA, "eve_format suricata");
-	ASSERT_STREQ(cfg.cs_url, "https://192.0.2.1:8080/", "url");
-	ASSERT_STREQ(cfg.cs_password, "s3cret;x", "password");
-	ASSERT_EQ(cfg.cs_push, MW_CS_PUSH_ALL, "push all");
-	ASSERT_EQ(cfg.cs_scopes, MW_CS_SCOPE_RANGE, "scopes range only");
+	ASSERT_STREQ(cfg.cs.url, "https://192.0.2.1:8080/", "url");
+	ASSERT_STREQ(cfg.cs.password, "s3cret;x", "password");
+	ASSERT_EQ(cfg.cs.push, MW_CS_PUSH_ALL, "push all");
+	ASSERT_EQ(cfg.cs.scopes, MW_CS_SCOPE_RANGE, "scopes range only");
 	free(err);
 
 	f = open_memstream(&text, &len);

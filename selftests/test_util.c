@@ -76,6 +76,17 @@ static void t_addresses(void *arg)
 	ASSERT_EQ(mw_prefix_parse("10.0.0.0/8x", &p), -EINVAL, "junk after length");
 	ASSERT_EQ(mw_prefix_parse("192.0.2.7", &p), 0, "bare address");
 	ASSERT_EQ(p.len, 128, "bare address is a host");
+
+	/* the LAPI's address, never blocked (enforce/allow.c) */
+	ASSERT_EQ(mw_url_host_addr("http://192.0.2.1:8080", &a), 0, "URL with an IPv4 host");
+	ASSERT_STREQ(mw_addr_str(&a, buf, sizeof(buf)), "192.0.2.1", "its address");
+	ASSERT_EQ(mw_url_host_addr("https://[2001:db8::5]/v1", &a), 0, "URL with an IPv6 host");
+	ASSERT_STREQ(mw_addr_str(&a, buf, sizeof(buf)), "2001:db8::5", "its address");
+	ASSERT_EQ(mw_url_host_addr("http://198.51.100.4/", &a), 0, "no port");
+	ASSERT_EQ(mw_url_host_addr("http://lapi.example:8080", &a), -EINVAL, "a name");
+	ASSERT_EQ(mw_url_host_addr("http://user@192.0.2.1/", &a), -EINVAL, "credentials");
+	ASSERT_EQ(mw_url_host_addr("http://[2001:db8::5", &a), -EINVAL, "an unclosed bracket");
+	ASSERT_EQ(mw_url_host_addr("192.0.2.1", &a), -EINVAL, "not a URL");
 }
 
 static void t_names(void *arg)

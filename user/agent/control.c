@@ -68,10 +68,12 @@ static json_t *list_blocks(struct mw_agent_ctl *c, json_t *req, char *err, size_
 			continue;
 		json_array_append_new(
 			arr,
-			json_pack("{s:s, s:s, s:s, s:s, s:i, s:o, s:I, s:o, s:I, s:I}", "prefix",
-				  mw_prefix_str(&e->prefix, pb, sizeof(pb)), "seen",
-				  mw_addr_str(&e->seen, sb, sizeof(sb)), "method", e->method,
-				  "reason", e->reason, "count", (int)e->count, "remaining_s",
+			json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:o, s:I, s:o, s:I, s:I}",
+				  "prefix", mw_prefix_str(&e->prefix, pb, sizeof(pb)), "seen",
+				  mw_addr_str(&e->seen, sb, sizeof(sb)), "origin",
+				  strcmp(e->method, MW_METHOD_CROWDSEC) ? "local" : "crowdsec",
+				  "method", e->method, "reason", e->reason, "count", (int)e->count,
+				  "remaining_s",
 				  e->expires_s ?
 					  json_integer(e->expires_s > now ? e->expires_s - now :
 									    0) :
@@ -275,10 +277,16 @@ static json_t *summary(struct mw_agent_ctl *c, json_t *req, char *err, size_t le
 						   mw_method_names[i]));
 	if (c->policy->nft_errors)
 		json_array_append_new(warn, json_string("some nftables updates failed"));
-	return json_pack("{s:{s:o, s:o}, s:o, s:{s:I, s:I, s:I}, s:o}", "last_hour", "detections",
-			 dj, "blocks", bj, "top_offenders", top, "sets", "ipv4", (json_int_t)v4,
-			 "ipv6", (json_int_t)v6, "max", (json_int_t)c->policy->cfg->max_blocks,
-			 "warnings", warn);
+	if (c->cs && c->cs->thread_running && c->cs->last_error[0])
+		json_array_append_new(warn, json_sprintf("CrowdSec LAPI: %s", c->cs->last_error));
+	return json_pack("{s:{s:o, s:o}, s:o, s:{s:I, s:I, s:I}, s:o, s:o}", "last_hour",
+			 "detections", dj, "blocks", bj, "top_offenders", top, "sets", "ipv4",
+			 (json_int_t)v4, "ipv6", (json_int_t)v6, "max",
+			 (json_int_t)c->policy->cfg->max_blocks, "warnings", warn, "crowdsec",
+			 c->cs && c->cs->thread_running ?
+				 mw_agent_crowdsec_control(c->cs, "crowdsec_status", NULL, err,
+							   len) :
+				 json_null());
 }
 
 static json_t *do_flush(struct mw_agent_ctl *c, json_t *req, char *err, size_t len)
@@ -337,12 +345,20 @@ static json_t *dirnet_cmd(struct mw_agent_ctl *c, const char *cmd, json_t *req, 
 			   unknown(cmd, err, len);
 }
 
+static json_t *crowdsec_cmd(struct mw_agent_ctl *c, const char *cmd, json_t *req, char *err,
+			    size_t len)
+{
+	return c->cs ? mw_agent_crowdsec_control(c->cs, cmd, req, err, len) :
+		       unknown(cmd, err, len);
+}
+
 static const struct {
 	const char *prefix;
 	json_t *(*run)(struct mw_agent_ctl *c, const char *cmd, json_t *req, char *err, size_t len);
 } families[] = {
 	{ "blacklist_", blacklist_cmd },
 	{ "dirnet_", dirnet_cmd },
+	{ "crowdsec_", crowdsec_cmd },
 };
 
 json_t *mw_agent_control(void *arg, const char *cmd, json_t *req, char *err, size_t len)

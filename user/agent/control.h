@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "agent/blacklist.h"
+#include "agent/crowdsec.h"
 #include "agent/dirnet.h"
 #include "enforce/policy.h"
 #include "output/eve.h"
@@ -19,12 +20,13 @@ struct mw_agent_ctl {
 	int block_fd, block_net_fd;
 	struct mw_agent_blacklist *bl;
 	struct mw_agent_dirnet *dirnet;
+	struct mw_agent_crowdsec *cs;
 	const char *events_file;
 	const struct mw_eve *eve;
 };
 
 /* mw_control_fn for the agent: blocks, block, unblock, allow, allow_del,
- * allowlist, flush, ping, blacklist_*, dirnet_*. */
+ * allowlist, flush, ping, blacklist_*, dirnet_*, crowdsec_*. */
 json_t *mw_agent_control(void *arg, const char *cmd, json_t *req, char *err, size_t len);
 
 #endif

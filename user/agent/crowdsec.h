@@ -26,6 +26,10 @@
 
 struct mw_env;
 struct mw_cs_stream;
+struct mw_policy;
+struct mw_allow;
+struct mw_eve;
+struct mw_config;
 struct mw_cs_ids; /* decision id -> prefix, agent/crowdsec.c */
 
 /* What the operator sees (minewall status, metrics). */
@@ -36,6 +40,7 @@ struct mw_cs_counters {
 	uint64_t pulls, pull_failures;
 	uint64_t decisions_added, decisions_deleted; /* applied from the stream */
 	uint64_t refused_allow; /* decisions for allowlisted addresses */
+	uint64_t refused_cap; /* decisions beyond CROWDSEC's share of max_blocks */
 	uint64_t skipped; /* scope, type, malformed */
 	int64_t last_push_s, last_pull_s; /* wall clock of the latest success; 0: none */
 	double last_apply_s; /* how long the latest stream took to apply */
@@ -45,7 +50,6 @@ struct mw_cs_counters {
 struct mw_agent_crowdsec {
 	const struct mw_config *cfg;
 	struct mw_policy *policy;
-	struct mw_allow *allow;
 	struct mw_eve *eve;
 	bool push_on, pull_on;
 	char password[PATH_MAX], bouncer_key[PATH_MAX]; /* from the config or their files */
@@ -59,8 +63,11 @@ struct mw_agent_crowdsec {
 	pthread_cond_t wake;
 	int done_fd; /* eventfd: the job is done */
 	struct mw_cs_job {
-		bool busy; /* handed to the thread, not yet taken back */
-		bool stop;
+		/* under @lock: handed over (busy), begun by the thread (taken),
+		 * done (finished); the loop reads and writes the rest only
+		 * while the job is not busy, or busy and finished */
+		bool busy, taken, finished;
+		volatile int stop; /* the thread ends; a request in flight aborts */
 		/* in */
 		char *push_body;
 		size_t push_n;
@@ -69,6 +76,7 @@ struct mw_agent_crowdsec {
 		int push_err, pull_err;
 		char *pull_body;
 		size_t pull_len;
+		struct mw_cs_stream *stream; /* parsed by the thread */
 		bool logged_in;
 		long status;
 		char error[256];
@@ -77,6 +85,9 @@ struct mw_agent_crowdsec {
 	bool logged_in;
 	uint64_t next_pull_ns, next_push_ns; /* retry back-off when the LAPI is away */
 	unsigned push_backoff;
+	bool drop_said; /* the queue overflowed and it was said */
+	int last_push_err; /* of the latest push: 0, -EHOSTUNREACH, -EACCES... */
+	size_t batch; /* alerts a push carries: halved to one to find an alert the LAPI refuses */
 	char last_error[256];
 	struct mw_cs_counters n;
 };
@@ -90,7 +101,7 @@ int mw_agent_crowdsec_init(struct mw_agent_crowdsec *c, const struct mw_env *env
 /* A block or unblock took effect (the policy's notify): a block this host
  * decided is queued for the LAPI when [crowdsec] push says so. */
 void mw_agent_crowdsec_on_block(struct mw_agent_crowdsec *c, const char *event_type,
-				const struct mw_block_entry *e);
+				const struct mw_block_entry *e, const char *action);
 /* Every cycle: hands the thread its next job (push what is queued, pull
  * when due). */
 void mw_agent_crowdsec_tick(struct mw_agent_crowdsec *c, uint64_t now_ns);
@@ -98,6 +109,12 @@ void mw_agent_crowdsec_tick(struct mw_agent_crowdsec *c, uint64_t now_ns);
  * applies the pulled decisions (one nft transaction), settles the queue. */
 int mw_agent_crowdsec_fd(const struct mw_agent_crowdsec *c);
 void mw_agent_crowdsec_done(struct mw_agent_crowdsec *c);
+/* Applies a pulled stream: deletions, then new decisions as CROWDSEC
+ * blocks, in one nft transaction; a @startup stream replaces what was
+ * known and lifts CROWDSEC blocks it no longer holds. (The loop calls it
+ * when a pull is done; public for the tests.) */
+void mw_agent_crowdsec_apply(struct mw_agent_crowdsec *c, const struct mw_cs_stream *s,
+			     bool startup);
 /* "crowdsec_status": the link as minewall status shows it. */
 json_t *mw_agent_crowdsec_control(struct mw_agent_crowdsec *c, const char *cmd, json_t *req,
 				  char *err, size_t len);

@@ -14,6 +14,7 @@
 #include "agent/bpatterns.h"
 #include "agent/control.h"
 #include "agent/control_socket.h"
+#include "agent/crowdsec.h"
 #include "agent/dict.h"
 #include "agent/dirnet.h"
 #include "agent/env.h"
@@ -53,6 +54,7 @@ struct mw_daemon {
 	struct mw_agent_bpatterns bp;
 	struct mw_agent_dirnet dirnet;
 	struct mw_agent_ipfix ipfix;
+	struct mw_agent_crowdsec cs;
 	struct mw_metrics metrics;
 	struct mw_metrics_view mview;
 	struct mw_status_line status;

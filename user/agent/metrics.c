@@ -85,6 +85,39 @@ static void clients(FILE *out, const struct mw_metrics_view *v)
 				(unsigned long long)srv[i]->drops[k]);
 }
 
+/* The fleet link (agent/crowdsec.h), when it runs. */
+static void crowdsec(FILE *out, const struct mw_agent_crowdsec *c)
+{
+	one(out, "minewall_crowdsec_logged_in", "gauge",
+	    "1 when the CrowdSec LAPI accepted the machine's login.", c->logged_in);
+	one(out, "minewall_crowdsec_alerts_pushed_total", "counter",
+	    "Alerts the LAPI took from this host.", (double)c->n.pushed);
+	one(out, "minewall_crowdsec_push_failures_total", "counter",
+	    "Pushes that failed (the LAPI unreachable, a login refused...); retried.",
+	    (double)c->n.push_failures);
+	one(out, "minewall_crowdsec_alerts_rejected_total", "counter",
+	    "Alerts dropped for good: the LAPI refused them.", (double)c->n.push_rejected);
+	one(out, "minewall_crowdsec_alerts_queued", "gauge", "Alerts waiting for the LAPI.",
+	    (double)c->queue.n);
+	one(out, "minewall_crowdsec_alerts_dropped_total", "counter",
+	    "Alerts dropped from a full queue (queue_max).", (double)c->queue.dropped);
+	one(out, "minewall_crowdsec_pulls_total", "counter", "Pulls of the decisions stream.",
+	    (double)c->n.pulls);
+	one(out, "minewall_crowdsec_pull_failures_total", "counter",
+	    "Pulls that failed (the LAPI unreachable, the key refused, a bad answer).",
+	    (double)c->n.pull_failures);
+	head(out, "minewall_crowdsec_decisions_total", "counter",
+	     "Decisions of the LAPI applied, by operation.");
+	pair(out, "minewall_crowdsec_decisions_total", "op", "added", c->n.decisions_added,
+	     "deleted", c->n.decisions_deleted);
+	head(out, "minewall_crowdsec_decisions_refused_total", "counter",
+	     "Decisions not enforced: an allowlisted target, or CROWDSEC's share of the cap full.");
+	pair(out, "minewall_crowdsec_decisions_refused_total", "reason", "allowlist",
+	     c->n.refused_allow, "cap", c->n.refused_cap);
+	one(out, "minewall_crowdsec_decisions_skipped_total", "counter",
+	    "Decisions skipped: another scope or type, malformed, expired.", (double)c->n.skipped);
+}
+
 void mw_agent_metrics(void *arg, FILE *out)
 {
 	const struct mw_metrics_view *v = arg;
@@ -217,4 +250,6 @@ void mw_agent_metrics(void *arg, FILE *out)
 	    "Events that could not be encoded and were written as a record of their loss.",
 	    (double)e->unencodable);
 	clients(out, v);
+	if (v->cs && v->cs->thread_running)
+		crowdsec(out, v->cs);
 }

@@ -89,6 +89,7 @@ static void enforcement_cycle(struct mw_daemon *d)
 	mw_agent_bpatterns_tick(&d->bp, mw_now_ns());
 	mw_agent_dirnet_tick(&d->dirnet, mw_now_ns());
 	mw_agent_ipfix_tick(&d->ipfix);
+	mw_agent_crowdsec_tick(&d->cs, mw_now_ns());
 }
 
 /* The agent's cycle: a second, or the sweep's interval when shorter. */
@@ -191,6 +192,8 @@ static int setup_loop(struct mw_daemon *d)
 	    epoll_add(d->epfd, mw_events_fd(&d->events)) ||
 	    epoll_add(d->epfd, mw_localaddr_fd(&d->local)) || epoll_add(d->epfd, d->control.fd))
 		return -errno;
+	if (mw_agent_crowdsec_fd(&d->cs) >= 0 && epoll_add(d->epfd, mw_agent_crowdsec_fd(&d->cs)))
+		return -errno;
 	if (d->metrics.fd >= 0 && epoll_add(d->epfd, d->metrics.fd))
 		return -errno;
 	return 0;
@@ -225,6 +228,8 @@ static int run_loop(struct mw_daemon *d)
 				mw_policy_commit(&d->policy);
 			} else if (fd == d->control.fd) {
 				mw_control_socket_serve(&d->control, mw_agent_control, &d->ctl);
+			} else if (fd == mw_agent_crowdsec_fd(&d->cs)) {
+				mw_agent_crowdsec_done(&d->cs);
 			} else if (fd == d->metrics.fd) {
 				mw_metrics_serve(&d->metrics, mw_agent_metrics, &d->mview);
 			} else if (fd == mw_localaddr_fd(&d->local)) {
@@ -243,14 +248,17 @@ static int run_loop(struct mw_daemon *d)
 	return 0;
 }
 
-/* Every block and unblock that takes effect: logged and passed to the hook. */
-static void on_block_event(void *arg, json_t *ev)
+/* Every block and unblock that takes effect: logged, passed to the hook
+ * and to the fleet. */
+static void on_block_event(void *arg, const char *type, const struct mw_block_entry *e,
+			   const char *action, json_t *ev)
 {
 	struct mw_daemon *d = arg;
 	char *line = mw_eve_record(&d->eve, ev);
 
 	mw_hook_run(&d->hook, line);
 	free(line);
+	mw_agent_crowdsec_on_block(&d->cs, type, e, action);
 }
 
 /* The events file and syslog, nftables, the allowlist and the blocks. */
@@ -262,6 +270,7 @@ static int start_policy(struct mw_daemon *d)
 	if (err)
 		pr_warn("cannot open the events file %s: %s; events go to stderr only\n",
 			d->cfg.events_file, strerror(-err));
+	mw_eve_set_format(&d->eve, d->cfg.eve_format);
 	if (d->cfg.syslog && mw_eve_syslog(&d->eve, d->cfg.syslog_socket))
 		pr_warn("cannot reach syslog at %s yet: events go to it once it listens\n",
 			d->cfg.syslog_socket);
@@ -329,6 +338,7 @@ static int start_detectors(struct mw_daemon *d)
 						mw_loader_map_fd(&d->loader, MW_MAP_BLOCK_NET),
 					.bl = &d->bl,
 					.dirnet = &d->dirnet,
+					.cs = &d->cs,
 					.events_file = d->cfg.events_file,
 					.eve = &d->eve };
 	err = mw_control_socket_open(&d->control, d->cfg.run_dir);
@@ -357,6 +367,7 @@ static int start_detectors(struct mw_daemon *d)
 					     .eve = &d->eve,
 					     .bl = &d->bl,
 					     .bp = &d->bp,
+					     .cs = &d->cs,
 					     .metrics_srv = &d->metrics.srv,
 					     .control_srv = &d->control.srv,
 					     .nr_blocked = d->policy.nr_blocked,
@@ -374,6 +385,10 @@ static int start_detectors(struct mw_daemon *d)
 			pr_info("exporting finished flows to the IPFIX collector %s\n",
 				d->cfg.ipfix);
 	}
+	/* the fleet too: without the LAPI the host is protected all the same */
+	err = mw_agent_crowdsec_init(&d->cs, env);
+	if (err)
+		pr_warn("cannot start the CrowdSec link: %s\n", strerror(-err));
 	d->metrics.fd = -1;
 	if (d->cfg.metrics[0]) {
 		err = mw_metrics_open(&d->metrics, d->cfg.metrics);
@@ -494,6 +509,7 @@ int main(int argc, char **argv)
 	d.metrics.fd = -1;
 	d.ipfix.x.fd = -1;
 	d.eve.syslog_fd = -1;
+	d.cs.done_fd = -1;
 	err = mw_options_parse(&d.opts, argc, argv);
 	if (err == MW_OPTIONS_ANSWERED)
 		return 0;
@@ -512,6 +528,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	mw_log_setup_libbpf();
+	if (*d.cfg.cs.url && mw_lapi_global_init())
+		pr_warn("cannot initialise libcurl: the CrowdSec link will fail\n");
 	/* nothing the agent writes (state, events, pins) is for other users */
 	umask(027);
 	mw_status_line_init(&d.status);

@@ -67,3 +67,13 @@ int mw_privs_drop(void)
 	}
 	return 0;
 }
+
+int mw_privs_drop_thread(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+
+	/* capset acts on the calling thread alone */
+	memset(data, 0, sizeof(data));
+	return syscall(SYS_capset, &hdr, data) ? -errno : 0;
+}

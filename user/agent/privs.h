@@ -15,4 +15,8 @@
  * and effective sets could not be cut (the agent runs on with what it had). */
 int mw_privs_drop(void);
 
+/* Drops every capability of the calling thread (a thread that talks to
+ * the network and needs none). Returns 0 or -errno. */
+int mw_privs_drop_thread(void);
+
 #endif

@@ -10,6 +10,18 @@
 #include "agent/daemon.h"
 #include "lib/log.h"
 
+static bool crowdsec_same(const struct mw_crowdsec_cfg *a, const struct mw_crowdsec_cfg *b)
+{
+	return !strcmp(a->url, b->url) && !strcmp(a->machine_id, b->machine_id) &&
+	       !strcmp(a->password, b->password) && !strcmp(a->password_file, b->password_file) &&
+	       !strcmp(a->bouncer_key, b->bouncer_key) &&
+	       !strcmp(a->bouncer_key_file, b->bouncer_key_file) && a->push == b->push &&
+	       a->pull == b->pull && a->pull_interval_ms == b->pull_interval_ms &&
+	       a->scopes == b->scopes && !strcmp(a->tls_ca, b->tls_ca) &&
+	       !strcmp(a->tls_cert, b->tls_cert) && !strcmp(a->tls_key, b->tls_key) &&
+	       a->queue_max == b->queue_max;
+}
+
 /* What only a restart changes (the flow table, the pins, the files). */
 static void keep_restart_only(struct mw_config *next, const struct mw_config *cur)
 {
@@ -28,6 +40,10 @@ static void keep_restart_only(struct mw_config *next, const struct mw_config *cu
 	memcpy(next->run_dir, cur->run_dir, sizeof(next->run_dir));
 	memcpy(next->state_dir, cur->state_dir, sizeof(next->state_dir));
 	memcpy(next->events_file, cur->events_file, sizeof(next->events_file));
+	/* the fleet's thread reads these while it talks to the LAPI */
+	if (!crowdsec_same(&next->cs, &cur->cs))
+		pr_warn("reload: [crowdsec] changes only on restart\n");
+	next->cs = cur->cs;
 }
 
 void mw_daemon_reload(struct mw_daemon *d)
@@ -48,6 +64,7 @@ void mw_daemon_reload(struct mw_daemon *d)
 
 	mw_loader_set_internal(&d->loader, &d->cfg);
 	d->hook.timeout_ms = d->cfg.hook_timeout_ms;
+	mw_eve_set_format(&d->eve, d->cfg.eve_format);
 	if (d->enforcing) {
 		mw_agent_dict_ports(&d->cfg, mw_loader_map_fd(&d->loader, MW_MAP_SVC));
 		mw_allow_set_config(&d->allow, &d->cfg);

@@ -16,6 +16,8 @@ static void close_fd(int fd)
 
 void mw_daemon_teardown(struct mw_daemon *d)
 {
+	/* the fleet's thread first: it ends its request, the queue is saved */
+	mw_agent_crowdsec_free(&d->cs);
 	if (d->enforcing) {
 		if (d->cfg.flush_on_exit) {
 			pr_info("flushing %zu blocks (flush_on_exit)\n",

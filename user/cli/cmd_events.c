@@ -31,6 +31,16 @@ static int64_t parse_ts(const char *s)
 	return (int64_t)timegm(&tm);
 }
 
+/* Field @k of event @o; in a Suricata alert ([agent] eve_format = suricata)
+ * minewall's own fields (method, severity, action, detail) are under
+ * "minewall". */
+static json_t *field(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+
+	return v ? v : json_object_get(json_object_get(o, "minewall"), k);
+}
+
 /* The parsed event if @line passes @f, else NULL. */
 static json_t *keep(const char *line, const struct filter *f)
 {
@@ -41,7 +51,7 @@ static json_t *keep(const char *line, const struct filter *f)
 		json_decref(o);
 		return NULL;
 	}
-	m = json_string_value(json_object_get(o, "method"));
+	m = json_string_value(field(o, "method"));
 	if ((f->method && (!m || strcasecmp(m, f->method))) ||
 	    (f->since_s &&
 	     parse_ts(json_string_value(json_object_get(o, "timestamp"))) < f->since_s)) {
@@ -54,12 +64,13 @@ static json_t *keep(const char *line, const struct filter *f)
 /* A field as printable text (the events carry names from packets and processes). */
 static const char *str(json_t *o, const char *k)
 {
-	return cli_text(json_string_value(json_object_get(o, k)));
+	return cli_text(json_string_value(field(o, k)));
 }
 
 static void print(const char *line, json_t *o)
 {
-	json_t *d = json_object_get(o, "detail");
+	json_t *d = field(o, "detail");
+	const char *type = str(o, "event_type");
 	char *detail;
 
 	if (cli.json) {
@@ -75,7 +86,7 @@ static void print(const char *line, json_t *o)
 			printf("%s\n", line);
 		return;
 	}
-	if (strcmp(str(o, "event_type"), "detection")) {
+	if (strcmp(type, "detection") && strcmp(type, "alert")) {
 		/* blocks and unblocks: what, and why */
 		printf("%.19s  %-9s %-10s %-8s %s %s (%s)\n", str(o, "timestamp"),
 		       str(o, "event_type"), str(o, "method"), "", str(d, "prefix"),

@@ -118,6 +118,42 @@ static void print_counts(const char *what, json_t *by_method)
 	printf("%s\n", any ? "" : "none");
 }
 
+static long long int_of(json_t *o, const char *key)
+{
+	return (long long)json_integer_value(json_object_get(o, key));
+}
+
+static const char *when(json_t *o, const char *key)
+{
+	const char *t = json_string_value(json_object_get(o, key));
+
+	return t ? cli_text(t) : "never";
+}
+
+/* The fleet link: the LAPI, what went up and what came down. */
+static void print_crowdsec(json_t *c)
+{
+	const char *err;
+
+	if (!json_is_object(c))
+		return;
+	printf("crowdsec:   %s, %s; push %s, pull %s\n",
+	       cli_text(json_string_value(json_object_get(c, "url"))),
+	       json_is_true(json_object_get(c, "logged_in")) ? "logged in" : "not logged in",
+	       cli_text(json_string_value(json_object_get(c, "push"))),
+	       json_is_true(json_object_get(c, "pull")) ? "yes" : "no");
+	printf("            pushed %lld alerts (last %s), %lld queued, %lld failures, %lld refused\n",
+	       int_of(c, "pushed"), when(c, "last_push"), int_of(c, "queue"),
+	       int_of(c, "push_failures"), int_of(c, "push_rejected"));
+	printf("            pulled %lld times (last %s): %lld decisions in force, %lld blocks, "
+	       "%lld allowlisted, %lld over the share\n",
+	       int_of(c, "pulls"), when(c, "last_pull"), int_of(c, "decisions_in_force"),
+	       int_of(c, "active_blocks"), int_of(c, "refused_allow"), int_of(c, "refused_cap"));
+	err = json_string_value(json_object_get(c, "last_error"));
+	if (err && *err)
+		printf("            error: %s\n", cli_text(err));
+}
+
 static void print_summary(json_t *s)
 {
 	json_t *lh = json_object_get(s, "last_hour"), *sets = json_object_get(s, "sets"), *e;
@@ -138,6 +174,7 @@ static void print_summary(json_t *s)
 		       cli_text(json_string_value(json_object_get(e, "reason"))));
 	json_array_foreach(json_object_get(s, "warnings"), i, e)
 		printf("warning:    %s\n", cli_text(json_string_value(e)));
+	print_crowdsec(json_object_get(s, "crowdsec"));
 }
 
 static void print_text(const struct mw_agent *agent, bool alive, const struct mw_stats *st,
@@ -283,6 +320,13 @@ int do_status(int argc, char **argv)
 						      (json_int_t)fill[i].entries, "max",
 						      (json_int_t)fill[i].max));
 	json_object_set_new(o, "maps", mf);
+	/* the fleet link stands on its own in the JSON */
+	json_object_set(o, "crowdsec",
+			summary && json_object_get(summary, "crowdsec") ?
+				json_object_get(summary, "crowdsec") :
+				json_null());
+	if (summary)
+		json_object_del(summary, "crowdsec");
 	json_object_set_new(o, "summary", summary ? summary : json_null());
 	cli_json_print(o);
 	return EXIT_OK;

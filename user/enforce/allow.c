@@ -24,7 +24,7 @@ const char *mw_allow_source_name(unsigned source)
 {
 	static const char *const names[MW_ALLOW_SOURCES] = {
 		"builtin",     "local address", "default gateway", "resolver",
-		"SSH session", "config",	"runtime",
+		"SSH session", "config",	"runtime",	   "CrowdSec LAPI",
 	};
 
 	return source < MW_ALLOW_SOURCES ? names[source] : "?";
@@ -317,11 +317,15 @@ int mw_allow_init(struct mw_allow *a, const struct mw_config *cfg)
 
 void mw_allow_set_config(struct mw_allow *a, const struct mw_config *cfg)
 {
+	struct mw_addr lapi;
 	size_t i;
 
 	drop_source(a, MW_ALLOW_CONFIG);
 	for (i = 0; i < cfg->n_allow; i++)
 		push(a, &cfg->allow[i], MW_ALLOW_CONFIG);
+	drop_source(a, MW_ALLOW_FLEET);
+	if (*cfg->cs.url && !mw_url_host_addr(cfg->cs.url, &lapi))
+		push_addr(a, &lapi, MW_ALLOW_FLEET);
 }
 
 void mw_allow_free(struct mw_allow *a)

@@ -5,8 +5,9 @@
  * those established when the agent starts and those that log in while it
  * runs, each while it stays connected (a guesser's connections are
  * established too, so an established connection alone proves nothing), the
- * configured list and what the operator allowed at run time (kept in the
- * state directory).
+ * configured list, the CrowdSec LAPI of [crowdsec] url (when it is an
+ * address) and what the operator allowed at run time (kept in the state
+ * directory).
  */
 #ifndef MW_ENFORCE_ALLOW_H
 #define MW_ENFORCE_ALLOW_H
@@ -27,6 +28,7 @@ enum mw_allow_source {
 	MW_ALLOW_SSH, /* a peer of an established SSH session */
 	MW_ALLOW_CONFIG,
 	MW_ALLOW_RUNTIME, /* minewall allow CIDR */
+	MW_ALLOW_FLEET, /* the CrowdSec LAPI: blocking it would cut the fleet link */
 	MW_ALLOW_SOURCES,
 };
 

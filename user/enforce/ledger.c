@@ -116,48 +116,45 @@ static int parse_entry(const char *line, struct mw_block_entry *e, char *why, si
 	return 0;
 }
 
+struct load_ctx {
+	const char *path;
+	mw_ledger_add_fn add;
+	void *arg;
+	bool *rewrite;
+};
+
+static int load_line(void *arg, const char *line, int lineno, char *why, size_t whylen)
+{
+	struct load_ctx *c = arg;
+	struct mw_block_entry e;
+
+	if (parse_entry(line, &e, why, whylen))
+		return -EINVAL;
+	if (!mw_prefix_contains(&e.prefix, &e.seen)) {
+		/* the unblock by address relies on it */
+		pr_warn("%s:%d: the address seen is outside the prefix; the prefix's own address is used\n",
+			c->path, lineno);
+		e.seen = e.prefix.addr;
+		*c->rewrite = true;
+	}
+	c->add(c->arg, &e);
+	return 0;
+}
+
+static void load_warn(void *arg, const char *msg)
+{
+	pr_warn("%s\n", msg);
+}
+
 int mw_ledger_load(const char *path, mw_ledger_add_fn add, void *arg, bool *rewrite)
 {
-	FILE *f = fopen(path, "re");
-	char *line = NULL, why[200];
-	size_t cap = 0;
-	int lineno = 0, bad = 0;
-	ssize_t len;
+	struct load_ctx c = { path, add, arg, rewrite };
+	const struct mw_statefile_lines how = { load_line, load_warn, &c };
+	int bad;
 
 	*rewrite = false;
-	if (!f)
-		return errno == ENOENT ? 0 : -errno;
-	while ((len = getline(&line, &cap, f)) >= 0) {
-		struct mw_block_entry e;
-
-		lineno++;
-		if (len <= 1)
-			continue;
-		if (parse_entry(line, &e, why, sizeof(why))) {
-			pr_warn("%s:%d: %s; line skipped\n", path, lineno, why);
-			bad++;
-			continue;
-		}
-		if (!mw_prefix_contains(&e.prefix, &e.seen)) {
-			/* the unblock by address relies on it */
-			pr_warn("%s:%d: the address seen is outside the prefix; the prefix's own address is used\n",
-				path, lineno);
-			e.seen = e.prefix.addr;
-			*rewrite = true;
-		}
-		add(arg, &e);
-	}
-	free(line);
-	fclose(f);
-	if (bad) {
-		/* keep the original for the operator; we rewrite the good lines */
-		char aside[PATH_MAX + 32];
-
-		snprintf(aside, sizeof(aside), "%s.corrupt-%lld", path, (long long)time(NULL));
-		if (!link(path, aside))
-			pr_warn("%s had %d bad lines; the original is kept as %s\n", path, bad,
-				aside);
-		*rewrite = true;
-	}
-	return 0;
+	bad = mw_statefile_read_lines(path, &how);
+	if (bad > 0)
+		*rewrite = true; /* the original is kept aside; we rewrite the good lines */
+	return bad < 0 ? bad : 0;
 }

@@ -362,7 +362,7 @@ static void notify(struct mw_policy *p, const char *type, const struct mw_block_
 		return;
 	/* the fields are sanitized text: only memory can fail us here, and
 	 * the events then keep a record of the loss */
-	p->notify(p->notify_arg,
+	p->notify(p->notify_arg, type, e, action,
 		  mw_eve_enforcement(type, e->method[0] ? e->method : "MANUAL", &e->seen, action,
 				     json_pack("{s:s, s:s, s:i, s:I, s:b}", "prefix",
 					       mw_prefix_str(&e->prefix, prefix, sizeof(prefix)),
@@ -454,16 +454,25 @@ enum mw_block_result mw_policy_block(struct mw_policy *p, const struct mw_block_
 		}
 		e->first_s = now;
 	}
+	ban_ms = req->timeout_ms ? req->timeout_ms : mw_policy_ban_ms(p->cfg, e->count + 1);
+	expires = req->permanent ? 0 : now + (int64_t)((ban_ms + 999) / 1000);
+	if (req->elsewhere && e->active &&
+	    !(e->expires_s && (expires == 0 || expires > e->expires_s))) {
+		/* decided elsewhere and no longer: the block stays whose it is */
+		snprintf(msg, msglen, "%s is already blocked %s",
+			 mw_prefix_str(&target, buf, sizeof(buf)),
+			 e->expires_s ? "at least as long" : "permanently");
+		return MW_BLOCK_KEPT;
+	}
 	e->seen = req->target.addr;
-	e->count++;
+	if (!req->elsewhere)
+		e->count++;
 	e->last_s = now;
 	/* whatever bytes a reason carries (a process name, a name from a
 	 * packet, the operator's text), what is kept is text: the event, the
 	 * ledger line, the nft comment and the hook's input are always written */
 	mw_sanitize_str(e->reason, sizeof(e->reason), req->reason);
 	set_method(p, e, req->method);
-	ban_ms = req->timeout_ms ? req->timeout_ms : mw_policy_ban_ms(p->cfg, e->count);
-	expires = req->permanent ? 0 : now + (int64_t)((ban_ms + 999) / 1000);
 	p->dirty = true;
 
 	if (e->active) {
@@ -520,6 +529,25 @@ static void unblock_one(struct mw_policy *p, struct mw_block_entry *e)
 	end_block(p, e, true);
 	p->unblocks++;
 	notify(p, "unblock", e, "unblocked");
+}
+
+const struct mw_block_entry *mw_policy_find(const struct mw_policy *p,
+					    const struct mw_prefix *prefix)
+{
+	const struct mw_block_entry *e = find(p, prefix);
+
+	return e && e->active ? e : NULL;
+}
+
+int mw_policy_unblock_exact(struct mw_policy *p, const struct mw_prefix *prefix, const char *method)
+{
+	struct mw_block_entry *e = find(p, prefix);
+
+	if (!e || !e->active || strcmp(e->method, method))
+		return -ENOENT;
+	unblock_one(p, e);
+	xdp_counts(p);
+	return 0;
 }
 
 int mw_policy_unblock(struct mw_policy *p, const struct mw_prefix *target, char *msg, size_t msglen)

@@ -26,6 +26,10 @@ struct mw_block_req {
 	uint64_t timeout_ms; /* 0: the policy decides (ban_time, escalation) */
 	bool permanent;
 	bool exact; /* an IPv6 address stays /128 (the CLI asked for it) */
+	/* decided elsewhere (the fleet's LAPI): not an offence of this host's
+	 * (no escalation), and an active block at least as long stays as it
+	 * is, its method and reason untouched */
+	bool elsewhere;
 	const char *reason;
 	const char *method;
 };
@@ -44,9 +48,12 @@ enum mw_block_result {
 #define MW_METHOD_MANUAL "MANUAL"
 
 /* Called for every block and unblock that takes effect (the response hook,
- * the events file) with its EVE record (mw_eve_enforcement), which it
- * takes over; NULL when that could not be built (out of memory). */
-typedef void (*mw_policy_notify_fn)(void *arg, json_t *ev);
+ * the events file, the fleet) with @type "block" or "unblock", the entry
+ * as it now is, the EVE action ("blocked", "dry-run", "unblocked",
+ * "expired") and its EVE record (mw_eve_enforcement), which it takes
+ * over; @ev is NULL when that could not be built (out of memory). */
+typedef void (*mw_policy_notify_fn)(void *arg, const char *type, const struct mw_block_entry *e,
+				    const char *action, json_t *ev);
 
 struct mw_policy {
 	const struct mw_config *cfg;
@@ -128,6 +135,13 @@ const char *mw_policy_block_detection(struct mw_policy *p, const struct mw_block
  * Returns 0, or -ENOENT when nothing blocks it. */
 int mw_policy_unblock(struct mw_policy *p, const struct mw_prefix *target, char *msg,
 		      size_t msglen);
+/* The active entry that blocks exactly @prefix; NULL: none. */
+const struct mw_block_entry *mw_policy_find(const struct mw_policy *p,
+					    const struct mw_prefix *prefix);
+/* Unblocks the entry of exactly @prefix when it is active and of @method
+ * (the fleet lifts only what the fleet blocked). Returns 0 or -ENOENT. */
+int mw_policy_unblock_exact(struct mw_policy *p, const struct mw_prefix *prefix,
+			    const char *method);
 /* Unblocks everything. */
 int mw_policy_flush(struct mw_policy *p);
 /* Applies what is queued: one nft transaction. Returns failed ops or -errno. */

@@ -15,7 +15,9 @@
 
 /* The scenario of minewall's alerts: "minewall/" and the method. */
 #define MW_CS_SCENARIO_PREFIX "minewall/"
-/* The origin written in the decisions minewall pushes. */
+/* The origin written in the decisions minewall pushes. The LAPI (1.4.6)
+ * keeps it as is; cscli alerts/decisions list show it only with -a (their
+ * default is the origins crowdsec and cscli), bouncers get it like any. */
 #define MW_CS_ORIGIN "minewall"
 
 struct mw_cs_block {
@@ -33,7 +35,8 @@ struct mw_cs_block {
  * source scope "Ip" value the offending address (scope "Range" with the
  * prefix when @b->target is wider than one address, as an IPv6 /64 ban
  * is), one decision of type "ban" with origin "minewall", the same scope
- * and value, and duration @b->duration_ms; message "METHOD: reason";
+ * and value, and duration @b->duration_ms (at most Go's limit, 292 years,
+ * which a permanent ban becomes); message "METHOD: reason";
  * start_at/stop_at/created_at = @b->at_s in RFC 3339; capacity 0,
  * leakspeed "0", events_count 1 with one event, simulated false,
  * scenario_hash "" and scenario_version "". Text fields sanitized to

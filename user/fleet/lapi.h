@@ -21,6 +21,7 @@ struct mw_lapi_cfg {
 	const char *user_agent; /* "minewall/VERSION" */
 	unsigned connect_timeout_ms; /* 0: 3000 */
 	unsigned timeout_ms; /* a whole request; 0: 30000 (a startup stream is big) */
+	const volatile int *abort; /* NULL, or nonzero: end the request in flight now */
 };
 
 struct mw_lapi {
@@ -45,8 +46,9 @@ int mw_lapi_login(struct mw_lapi *l);
 /* POST /v1/alerts with @body (a JSON array), logging in first when there is
  * no token or it is about to expire, and once again on a 401. Returns 0
  * when the LAPI took them (201), -EACCES, -EHOSTUNREACH, -EPROTO, or
- * -EBADMSG when the LAPI refused the alerts themselves (400/422: sending
- * them again would not help; @l->error holds its message). */
+ * -EBADMSG when the LAPI refused the alerts themselves (400/422, or the 500
+ * "validation failure list" of LAPI 1.4.6: sending them again would not
+ * help; @l->error holds its message). */
 int mw_lapi_push(struct mw_lapi *l, const char *body);
 
 /* GET /v1/decisions/stream?startup=true|false&scopes=... with the bouncer

@@ -203,3 +203,27 @@ bool mw_prefixes_overlap(const struct mw_prefix *set, size_t n, const struct mw_
 			return true;
 	return false;
 }
+
+int mw_url_host_addr(const char *url, struct mw_addr *a)
+{
+	const char *host = strstr(url, "://"), *end;
+	char buf[64];
+	size_t n;
+
+	if (!host)
+		return -EINVAL;
+	host += 3;
+	if (*host == '[') {
+		end = strchr(++host, ']');
+		if (!end)
+			return -EINVAL;
+	} else {
+		end = host + strcspn(host, ":/?#");
+	}
+	n = (size_t)(end - host);
+	if (!n || n >= sizeof(buf) || memchr(host, '@', n))
+		return -EINVAL;
+	memcpy(buf, host, n);
+	buf[n] = '\0';
+	return mw_addr_parse(buf, a);
+}

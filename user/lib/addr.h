@@ -37,6 +37,10 @@ bool mw_prefixes_contain(const struct mw_prefix *set, size_t n, const struct mw_
 bool mw_prefixes_overlap(const struct mw_prefix *set, size_t n, const struct mw_prefix *p);
 /* True when the prefixes share any address. */
 bool mw_prefix_overlap(const struct mw_prefix *a, const struct mw_prefix *b);
+/* The address literal of an http(s) URL's host ("http://192.0.2.1:8080/",
+ * "https://[2001:db8::1]/"). Returns 0, or -EINVAL when the host is a name
+ * or the URL is not one. */
+int mw_url_host_addr(const char *url, struct mw_addr *a);
 /* Parses IPV4:PORT or [IPV6]:PORT. Returns 0 or -EINVAL. */
 int mw_endpoint_parse(const char *s, struct sockaddr_storage *ss, socklen_t *len);
 void mw_prefix_to_lpm(const struct mw_prefix *p, struct mw_lpm_key *k);

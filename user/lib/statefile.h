@@ -19,4 +19,21 @@ typedef int (*mw_statefile_fill_fn)(FILE *f, void *arg);
  * file removed. */
 int mw_statefile_write(const char *path, mw_statefile_fill_fn fill, void *arg);
 
+/* How mw_statefile_read_lines reads one kind of state file. */
+struct mw_statefile_lines {
+	/* Takes line @lineno (no newline, never empty). Returns 0, -EINVAL
+	 * with @why filled (the line is skipped), or another -errno (stops). */
+	int (*line)(void *arg, const char *line, int lineno, char *why, size_t whylen);
+	/* Tells the operator @msg (a line skipped, the file kept aside). */
+	void (*warn)(void *arg, const char *msg);
+	void *arg;
+};
+
+/* Reads @path line by line (a state file of JSON lines). A line refused is
+ * reported as "PATH:LINE: why; line skipped"; when any was, the original
+ * is kept aside as PATH.corrupt-TIME (a hard link) for the operator.
+ * Returns the number of lines refused (a missing file has none), or
+ * -errno: the file unreadable, or what @line stopped with. */
+int mw_statefile_read_lines(const char *path, const struct mw_statefile_lines *how);
+
 #endif

@@ -15,6 +15,8 @@
 #include "lib/addr.h"
 #include "lib/log.h"
 #include "output/eve.h"
+#include "output/eve_suricata.h"
+#include "parse/config.h"
 #include "lib/util.h"
 
 static int open_file(struct mw_eve *e)
@@ -45,7 +47,8 @@ static int open_file(struct mw_eve *e)
 }
 
 const char *const mw_method_names[MW_M_MAX] = {
-	"BLACKLIST", "BPATTERNS", "DIRNET", "SSHDICT", "RDPDICT", "HTTPDICT", "DICTATTACK", "OTHER",
+	"BLACKLIST", "BPATTERNS",  "DIRNET",   "SSHDICT", "RDPDICT",
+	"HTTPDICT",  "DICTATTACK", "CROWDSEC", "OTHER",
 };
 
 enum mw_method mw_eve_method_from_name(const char *name)
@@ -72,6 +75,11 @@ int mw_eve_reopen(struct mw_eve *e)
 		fclose(e->f);
 	e->f = NULL;
 	return open_file(e);
+}
+
+void mw_eve_set_format(struct mw_eve *e, unsigned format)
+{
+	e->format = format;
 }
 
 static int syslog_connect(struct mw_eve *e)
@@ -308,17 +316,28 @@ static char *fallback(json_t *ev, const char *where)
 	return text;
 }
 
+/* The record as written: a detection as a Suricata alert in that format
+ * (minewall's own when out of memory: the event is not lost for its form). */
+static json_t *as_written(const struct mw_eve *e, json_t *ev, bool detection)
+{
+	json_t *alert =
+		e && e->format == MW_EVE_FORMAT_SURICATA && detection ? mw_eve_suricata(ev) : NULL;
+
+	return alert ? alert : json_incref(ev);
+}
+
 char *mw_eve_record_at(struct mw_eve *e, json_t *ev, const char *where)
 {
-	char *text = ev ? json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	const char *type = json_string_value(json_object_get(ev, "event_type"));
 	bool detection = type && !strcmp(type, "detection");
+	json_t *out = ev ? as_written(e, ev, detection) : NULL;
+	char *text = out ? json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	/* the log says "event:" for what the policy did, "detection:" else */
 	bool enforcement = type && (!strcmp(type, "block") || !strcmp(type, "unblock"));
 
-	if (!text && ev) {
+	if (!text && out) {
 		/* a string that is not valid UTF-8 (set without a check), a NaN */
-		json_t *copy = sanitized(ev);
+		json_t *copy = sanitized(out);
 
 		text = copy ? json_dumps(copy, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 		json_decref(copy);
@@ -338,6 +357,7 @@ char *mw_eve_record_at(struct mw_eve *e, json_t *ev, const char *where)
 		if (e)
 			write_line(e, text, detection);
 	}
+	json_decref(out);
 	json_decref(ev);
 	return text;
 }

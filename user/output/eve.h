@@ -25,6 +25,7 @@ enum mw_method {
 	MW_M_RDPDICT,
 	MW_M_HTTPDICT,
 	MW_M_DICTATTACK,
+	MW_M_CROWDSEC, /* blocks pulled from a CrowdSec LAPI: never a detection */
 	MW_M_OTHER, /* blocks asked for by the operator (CLI) */
 	MW_M_MAX,
 };
@@ -37,6 +38,8 @@ struct mw_eve {
 	FILE *f;
 	unsigned long written, failed;
 	unsigned long unencodable; /* events replaced by a record of their loss */
+	/* enum mw_eve_format (parse/config.h): how detections are written */
+	unsigned format;
 	/* RFC 5424 syslog over a unix datagram socket; -1: off */
 	int syslog_fd;
 	char syslog_path[PATH_MAX];
@@ -63,6 +66,10 @@ int mw_eve_open(struct mw_eve *e, const char *path);
 /* Reopens the same path (after rotation). */
 int mw_eve_reopen(struct mw_eve *e);
 void mw_eve_close(struct mw_eve *e);
+/* Writes detections from now on as @format (enum mw_eve_format): minewall's
+ * own record, or a Suricata alert (eve_suricata.h); blocks, unblocks and the
+ * rest keep their shape. The counters and on_detection read minewall's. */
+void mw_eve_set_format(struct mw_eve *e, unsigned format);
 /* Sends every event to the syslog socket @path as well (RFC 5424, facility
  * daemon). Returns 0 or -errno; a socket that goes away is retried. */
 int mw_eve_syslog(struct mw_eve *e, const char *path);

@@ -138,21 +138,21 @@ static const struct opt opts[] = {
 	{ "dirnet", "sensitive_ports", OPT_PORTS, OFF(dn_sensitive_ports), 1, 65535, NULL },
 	{ "dirnet", "fanout", OPT_U64, OFF(dn_fanout), 2, 64, NULL },
 	{ "dirnet", "block", OPT_BOOL, OFF(dn_block), 0, 0, NULL },
-	{ "crowdsec", "url", OPT_URL, OFF(cs_url), 0, 0, NULL },
-	{ "crowdsec", "machine_id", OPT_STRING, OFF(cs_machine_id), 0, 0, NULL },
-	{ "crowdsec", "password", OPT_SECRET, OFF(cs_password), 0, 0, NULL },
-	{ "crowdsec", "password_file", OPT_FILE, OFF(cs_password_file), 0, 0, NULL },
-	{ "crowdsec", "bouncer_key", OPT_SECRET, OFF(cs_bouncer_key), 0, 0, NULL },
-	{ "crowdsec", "bouncer_key_file", OPT_FILE, OFF(cs_bouncer_key_file), 0, 0, NULL },
-	{ "crowdsec", "push", OPT_ENUM, OFF(cs_push), 0, 0, cs_push_names },
-	{ "crowdsec", "pull", OPT_ENUM, OFF(cs_pull), 0, 0, cs_pull_names },
-	{ "crowdsec", "pull_interval", OPT_DURATION, OFF(cs_pull_interval_ms), 1000, 3600000,
+	{ "crowdsec", "url", OPT_URL, OFF(cs.url), 0, 0, NULL },
+	{ "crowdsec", "machine_id", OPT_STRING, OFF(cs.machine_id), 0, 0, NULL },
+	{ "crowdsec", "password", OPT_SECRET, OFF(cs.password), 0, 0, NULL },
+	{ "crowdsec", "password_file", OPT_FILE, OFF(cs.password_file), 0, 0, NULL },
+	{ "crowdsec", "bouncer_key", OPT_SECRET, OFF(cs.bouncer_key), 0, 0, NULL },
+	{ "crowdsec", "bouncer_key_file", OPT_FILE, OFF(cs.bouncer_key_file), 0, 0, NULL },
+	{ "crowdsec", "push", OPT_ENUM, OFF(cs.push), 0, 0, cs_push_names },
+	{ "crowdsec", "pull", OPT_ENUM, OFF(cs.pull), 0, 0, cs_pull_names },
+	{ "crowdsec", "pull_interval", OPT_DURATION, OFF(cs.pull_interval_ms), 1000, 3600000,
 	  NULL },
-	{ "crowdsec", "scopes", OPT_SCOPES, OFF(cs_scopes), 0, 0, cs_scope_names },
-	{ "crowdsec", "tls_ca", OPT_FILE, OFF(cs_tls_ca), 0, 0, NULL },
-	{ "crowdsec", "tls_cert", OPT_FILE, OFF(cs_tls_cert), 0, 0, NULL },
-	{ "crowdsec", "tls_key", OPT_FILE, OFF(cs_tls_key), 0, 0, NULL },
-	{ "crowdsec", "queue_max", OPT_U64, OFF(cs_queue_max), 16, 1000000, NULL },
+	{ "crowdsec", "scopes", OPT_SCOPES, OFF(cs.scopes), 0, 0, cs_scope_names },
+	{ "crowdsec", "tls_ca", OPT_FILE, OFF(cs.tls_ca), 0, 0, NULL },
+	{ "crowdsec", "tls_cert", OPT_FILE, OFF(cs.tls_cert), 0, 0, NULL },
+	{ "crowdsec", "tls_key", OPT_FILE, OFF(cs.tls_key), 0, 0, NULL },
+	{ "crowdsec", "queue_max", OPT_U64, OFF(cs.queue_max), 16, 1000000, NULL },
 };
 
 /* Internal networks by default: everything that is not "the internet". */
@@ -277,9 +277,9 @@ void mw_config_defaults(struct mw_config *cfg)
 	cfg->bl_ttl_max_ms = 86400000;
 	cfg->bl_learned_max = 65536;
 	snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s", MW_STATE_DIR_DEFAULT);
-	cfg->cs_pull_interval_ms = 10000;
-	cfg->cs_scopes = MW_CS_SCOPE_IP | MW_CS_SCOPE_RANGE;
-	cfg->cs_queue_max = 10000;
+	cfg->cs.pull_interval_ms = 10000;
+	cfg->cs.scopes = MW_CS_SCOPE_IP | MW_CS_SCOPE_RANGE;
+	cfg->cs.queue_max = 10000;
 }
 
 static const struct opt *opt_find(const char *section, const char *key)
@@ -718,30 +718,30 @@ static int check_across(const struct mw_config *cfg, const char *name, FILE *err
 {
 	int errors = 0;
 
-	if (*cfg->cs_password && *cfg->cs_password_file) {
+	if (*cfg->cs.password && *cfg->cs.password_file) {
 		fprintf(err, "%s: [crowdsec]: password and password_file are both set: keep one\n",
 			name);
 		errors++;
 	}
-	if (*cfg->cs_bouncer_key && *cfg->cs_bouncer_key_file) {
+	if (*cfg->cs.bouncer_key && *cfg->cs.bouncer_key_file) {
 		fprintf(err,
 			"%s: [crowdsec]: bouncer_key and bouncer_key_file are both set: keep one\n",
 			name);
 		errors++;
 	}
-	if (!*cfg->cs_tls_cert != !*cfg->cs_tls_key) {
+	if (!*cfg->cs.tls_cert != !*cfg->cs.tls_key) {
 		fprintf(err, "%s: [crowdsec]: tls_cert and tls_key go together\n", name);
 		errors++;
 	}
-	if (*cfg->cs_machine_id && !*cfg->cs_password && !*cfg->cs_password_file &&
-	    !*cfg->cs_tls_cert) {
+	if (*cfg->cs.machine_id && !*cfg->cs.password && !*cfg->cs.password_file &&
+	    !*cfg->cs.tls_cert) {
 		fprintf(err,
 			"%s: [crowdsec]: machine_id '%s' needs a password, password_file or tls_cert\n",
-			name, cfg->cs_machine_id);
+			name, cfg->cs.machine_id);
 		errors++;
 	}
-	if (cfg->cs_pull == MW_CS_PULL_YES && !*cfg->cs_bouncer_key && !*cfg->cs_bouncer_key_file &&
-	    !*cfg->cs_tls_cert) {
+	if (cfg->cs.pull == MW_CS_PULL_YES && !*cfg->cs.bouncer_key && !*cfg->cs.bouncer_key_file &&
+	    !*cfg->cs.tls_cert) {
 		fprintf(err,
 			"%s: [crowdsec]: pull = yes needs bouncer_key, bouncer_key_file or tls_cert\n",
 			name);

@@ -62,6 +62,23 @@ struct mw_dict_svc {
 	uint64_t attempts; /* tries from one source in the window that make an attack */
 };
 
+/* [crowdsec] the fleet: a CrowdSec Local API; url "" is off. Read by the
+ * fleet's thread while it talks, so a reload never changes it in place. */
+struct mw_crowdsec_cfg {
+	char url[PATH_MAX];
+	char machine_id[PATH_MAX];
+	char password[PATH_MAX]; /* secret: --show-config hides it */
+	char password_file[PATH_MAX]; /* "" or an absolute path */
+	char bouncer_key[PATH_MAX]; /* secret */
+	char bouncer_key_file[PATH_MAX];
+	unsigned push; /* enum mw_cs_push */
+	unsigned pull; /* enum mw_cs_pull */
+	uint64_t pull_interval_ms;
+	unsigned scopes; /* MW_CS_SCOPE_* */
+	char tls_ca[PATH_MAX], tls_cert[PATH_MAX], tls_key[PATH_MAX];
+	uint64_t queue_max; /* alerts kept while the LAPI is away */
+};
+
 struct mw_config {
 	/* [agent] */
 	char interfaces[MW_MAX_IFACES][16];
@@ -149,19 +166,7 @@ struct mw_config {
 	struct mw_port_list dn_sensitive_ports;
 	uint64_t dn_fanout;
 	bool dn_block;
-	/* [crowdsec] the fleet: a CrowdSec Local API; cs_url "" is off */
-	char cs_url[PATH_MAX];
-	char cs_machine_id[PATH_MAX];
-	char cs_password[PATH_MAX]; /* secret: --show-config hides it */
-	char cs_password_file[PATH_MAX]; /* "" or an absolute path */
-	char cs_bouncer_key[PATH_MAX]; /* secret */
-	char cs_bouncer_key_file[PATH_MAX];
-	unsigned cs_push; /* enum mw_cs_push */
-	unsigned cs_pull; /* enum mw_cs_pull */
-	uint64_t cs_pull_interval_ms;
-	unsigned cs_scopes; /* MW_CS_SCOPE_* */
-	char cs_tls_ca[PATH_MAX], cs_tls_cert[PATH_MAX], cs_tls_key[PATH_MAX];
-	uint64_t cs_queue_max; /* alerts kept while the LAPI is away */
+	struct mw_crowdsec_cfg cs; /* [crowdsec] */
 };
 
 /* Fills @cfg with the defaults. */
