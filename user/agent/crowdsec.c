@@ -43,11 +43,11 @@ static void run_job(struct mw_agent_crowdsec *c, struct mw_cs_job *j)
 	char scopes[32];
 
 	j->push_err = j->pull_err = 0;
-	j->error[0] = '\0';
+	j->error[0] = j->push_error[0] = '\0';
 	if (j->push_body) {
 		j->push_err = mw_lapi_push(&c->lapi, j->push_body);
 		if (j->push_err)
-			snprintf(j->error, sizeof(j->error), "%s", c->lapi.error);
+			snprintf(j->push_error, sizeof(j->push_error), "%s", c->lapi.error);
 	}
 	if (j->pull) {
 		snprintf(scopes, sizeof(scopes), "%s%s%s",
@@ -376,15 +376,16 @@ static void settle_push(struct mw_agent_crowdsec *c, struct mw_cs_job *j, uint64
 			return;
 		}
 		c->n.push_rejected++;
-		pr_warn("crowdsec: the LAPI refused an alert for good: %s\n", j->error);
+		pr_warn("crowdsec: the LAPI refused an alert for good: %s\n", j->push_error);
 		fleet_event(c, "push_failed", NULL,
 			    json_pack("{s:o, s:o, s:I}", "alert",
 				      mw_eve_str(mw_cs_pushq_at(&c->queue, 0)), "error",
-				      mw_eve_str(j->error), "http_status", (json_int_t)j->status));
+				      mw_eve_str(j->push_error), "http_status",
+				      (json_int_t)j->status));
 		mw_cs_pushq_pop(&c->queue, 1);
 		return;
 	}
-	say_error(c, "push", j->error);
+	say_error(c, "push", j->push_error);
 	if (c->push_backoff < 6)
 		c->push_backoff++;
 	c->next_push_ns = now_ns + ((1ULL << c->push_backoff) < BACKOFF_MAX_S ?

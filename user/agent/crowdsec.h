@@ -79,7 +79,10 @@ struct mw_agent_crowdsec {
 		struct mw_cs_stream *stream; /* parsed by the thread */
 		bool logged_in;
 		long status;
-		char error[256];
+		char error[256]; /* the pull's */
+		/* the push's apart: a pull that fails in the same job must not
+		 * hide why the push failed (a refused login) */
+		char push_error[256];
 	} job;
 	bool startup_done; /* the first full stream was applied */
 	bool logged_in;
