@@ -214,25 +214,28 @@ lapi_add_bouncer() { cs bouncers add "$1" -k "$2" >>"$CS_DIR/cscli.log" 2>&1; }
 # What cscli said when it failed is in $CS_DIR/cscli-alerts.err.
 lapi_alerts_json() { cs alerts list -a -l 0 -o json 2>"$CS_DIR/cscli-alerts.err"; }
 
-# lapi_alert_count SCENARIO ADDR: how many alerts of SCENARIO name ADDR as
-# their source (with a decision of type ban on it).
-lapi_alert_count() {
+# lapi_alert_counts SCENARIO ADDR...: for each ADDR, how many alerts of
+# SCENARIO name it as their source with a decision of type ban on it (one
+# cscli call: each costs a login).
+lapi_alert_counts() {
 	lapi_alerts_json | python3 -c '
 import json, sys
 try:
     alerts = json.load(sys.stdin) or []
 except ValueError:
     alerts = []  # cscli failed: none seen
-n = 0
-for a in alerts:
-    src = a.get("source") or {}
-    if a.get("scenario") != sys.argv[1] or src.get("value") != sys.argv[2]:
-        continue
-    if any(d.get("type") == "ban" and d.get("value") == sys.argv[2] for d in a.get("decisions") or []):
-        n += 1
-print(n)' "$1" "$2"
+for addr in sys.argv[2:]:
+    n = 0
+    for a in alerts:
+        src = a.get("source") or {}
+        if a.get("scenario") != sys.argv[1] or src.get("value") != addr:
+            continue
+        if any(d.get("type") == "ban" and d.get("value") == addr for d in a.get("decisions") or []):
+            n += 1
+    print(n)' "$@"
 }
-lapi_has_alert() { [ "$(lapi_alert_count "$1" "$2")" -ge 1 ]; }
+# lapi_has_alerts SCENARIO ADDR...: the LAPI holds such an alert for each.
+lapi_has_alerts() { ! lapi_alert_counts "$@" | grep -qx 0; }
 
 # lapi_post_alerts MACHINE PASSWORD FILE: logs in as MACHINE and posts the
 # alerts of FILE (a JSON array) to POST /v1/alerts, as a machine does.
