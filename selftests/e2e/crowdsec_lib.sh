@@ -152,15 +152,15 @@ lapi_init() {
 		prometheus:
 		  enabled: false
 	EOF
-	# Debian's default profile: alerts without decisions of their own get a
-	# 4h ban (minewall's and cscli's carry theirs, which the LAPI keeps)
+	# the LAPI wants a profile; it acts only on alerts without decisions of
+	# their own (minewall's and cscli's carry theirs, which it keeps as is)
 	cat >"$CS_DIR/profiles.yaml" <<-'EOF'
-		name: default_ip_remediation
+		name: fleet_test_remediation
 		filters:
-		 - Alert.Remediation == true && Alert.GetScope() == "Ip"
+		 - Alert.Remediation == true && Alert.GetScope() in ["Ip", "Range"]
 		decisions:
 		 - type: ban
-		   duration: 4h
+		   duration: 1h
 		on_success: break
 	EOF
 	printf 'simulation: off\n' >"$CS_DIR/simulation.yaml"
