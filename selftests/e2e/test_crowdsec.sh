@@ -23,6 +23,13 @@
 . "$(dirname "$0")/crowdsec_lib.sh"
 
 T0=$SECONDS
+for tool in crowdsec cscli crowdsec-firewall-bouncer curl hydra sshpass socat; do
+	if ! command -v "$tool" >/dev/null; then
+		fail "setup: needs $tool (make deps)"
+		finish
+		exit 1
+	fi
+done
 setup_fleet_topology || exit 1
 lapi_init || exit 1
 if ! { lapi_add_machine mw-a "pw-a-$ID" && lapi_add_machine mw-b "pw-b-$ID" &&
