@@ -117,6 +117,10 @@ check_fails "B's sshd saw no connection from the attacker" \
 	grep -q "Connection from $ATK4 " "$RUN_DIR/b/sshd/sshd.log"
 check "B's sshd still serves others (C connects)" reaches in_c "$B4" 22
 fwb_stop # its 50,000 entries would only slow the last part down
+# status_link WHO: the fleet link's lines of `minewall status`, as a log
+status_link() { mw status | awk -v w="$1" '/^crowdsec:/ { p = 1 } p && /^[^ ]/ && !/^crowdsec:/ { p = 0 } p { print "  # " w ": " $0 }'; }
+status_link A
+on_b status_link B
 
 # --- cscli decisions add / delete, on both servers ---
 MANUAL=198.51.100.88
@@ -229,6 +233,7 @@ check_within 5 "wrong password: the log says the login was refused" log_says 'cr
 check_within 5 "wrong bouncer key: the log says the pull was refused" log_says 'crowdsec: pull: .*refused'
 check "wrong password: A keeps the alert queued" queue_has 1
 check "wrong secrets: A still runs" agent_running
+status_link A
 stop_agent
 
 # --- 50,000 decisions at once (a community blocklist), applied on B ---
