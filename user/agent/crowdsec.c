@@ -223,6 +223,20 @@ void mw_agent_crowdsec_on_block(struct mw_agent_crowdsec *c, const char *event_t
 	free(text);
 }
 
+/* Whether decision @d's id already bans something else here: a LAPI that
+ * reuses an id would otherwise leave a block that its deletion never lifts. */
+static bool id_bans_other(struct mw_agent_crowdsec *c, const struct mw_cs_decision *d)
+{
+	struct mw_prefix known;
+
+	if (mw_cs_ids_del(c->ids, d->id, &known) != 1)
+		return false;
+	/* looked up by taking it out: put back as it was (there is room) */
+	mw_cs_ids_add(c->ids, d->id, &known);
+	return known.len != d->target.len ||
+	       memcmp(&known.addr, &d->target.addr, sizeof(known.addr));
+}
+
 /* One decision from the stream becomes a block of method CROWDSEC. */
 static void apply_added(struct mw_agent_crowdsec *c, const struct mw_cs_decision *d)
 {
@@ -246,6 +260,12 @@ static void apply_added(struct mw_agent_crowdsec *c, const struct mw_cs_decision
 		pr_warn("crowdsec: decision %lld bans %s, wider than /%d (IPv4) or /%d (IPv6): not enforced\n",
 			(long long)d->id, mw_prefix_str(&d->target, buf, sizeof(buf)), RANGE_MIN_V4,
 			RANGE_MIN_V6);
+		return;
+	}
+	if (id_bans_other(c, d)) {
+		c->n.skipped++;
+		pr_warn("crowdsec: decision %lld bans %s, but that id already bans another address: not enforced\n",
+			(long long)d->id, mw_prefix_str(&d->target, buf, sizeof(buf)));
 		return;
 	}
 	switch (mw_policy_block(c->policy, &req, msg, sizeof(msg))) {

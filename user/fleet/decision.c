@@ -298,7 +298,10 @@ int mw_cs_stream_parse(const char *body, size_t len, unsigned scopes, struct mw_
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	root = json_loadb(body, len, 0, &jerr);
+	/* a \u0000 in one scenario must not make the whole stream unreadable
+	 * (one machine of the fleet could then blind every bouncer): the
+	 * strings are cut at it instead */
+	root = json_loadb(body, len, JSON_ALLOW_NUL, &jerr);
 	if (!root) {
 		snprintf(err, errlen, "not JSON: %s (at byte %d)", jerr.text, jerr.position);
 		return -EINVAL;

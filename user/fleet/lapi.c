@@ -18,9 +18,11 @@
 #include "fleet/lapi.h"
 #include "lib/util.h"
 
-/* A startup stream of a community list is a few MiB; a LAPI that sends
- * more is broken or hostile, and must not eat the agent's memory. */
-#define STREAM_MAX (256UL << 20)
+/* A startup stream of a community list is a few MiB (50,000 decisions:
+ * about 12 MiB); a LAPI that sends more is broken or hostile, and must not
+ * eat the agent's memory: the body and its parsed JSON cost about three
+ * times this. */
+#define STREAM_MAX (32UL << 20)
 #define ANSWER_MAX (1UL << 20) /* login, alerts: a short JSON */
 #define TOKEN_MARGIN_S 60 /* a token this close to its end is renewed first */
 
@@ -52,6 +54,8 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *arg)
 
 		while (cap < a->len + n + 1)
 			cap *= 2;
+		if (cap > a->max + 1) /* doubling must not overshoot the cap */
+			cap = a->max + 1;
 		p = realloc(a->data, cap);
 		if (!p)
 			return 0;
