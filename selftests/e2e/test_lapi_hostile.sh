@@ -137,10 +137,12 @@ check_eq "redirect: never followed to another host" "$(grep -c "\"to\": \"$OTHER
 check_fails "redirect: its ban not enforced" blocked 198.51.100.66
 stop_agent
 
-# --- malformed streams ---
+# --- malformed streams (push = none: the queue waits untouched) ---
 reset_log
 lapi_mode '{"stream": "ok"}'
 echo 'this is not JSON' >"$LDIR/startup.json"
+queue_lines 2 >"$QUEUE"
+conf 'push = none'
 start_agent -c "$CONF" || exit 1
 check_within 5 "not JSON: said, with where" said 'not JSON: .*at byte'
 echo '[{"id": 1, "scope": "Ip", "value": "198.51.100.66", "type": "ban", "duration": "1h"}]' \
@@ -210,6 +212,7 @@ check_within 5 "deleted id 1: lifted" unblocked 198.51.100.10
 check "deleted id \"2\" (a string): nothing lifted" blocked 198.51.100.128/25
 
 # --- bans of the host's own addresses, its gateway, the LAPI, the admin ---
+# shellcheck disable=SC2119 # no extra sshd_config lines
 start_sshd || exit 1
 bg_cli ssh "${SSH_CLIENT_OPTS[@]}" -b $PEER -i "$SSHD_DIR/client_key" root@"$SRV4" sleep 60
 check_within 5 "the admin's SSH session is allowlisted" allowlisted $PEER
@@ -232,6 +235,92 @@ for p in "$SRV4" "$SRV6" $GW $LAPI $PEER 192.0.2.0/24; do
 done
 check_eq "self-bans: each refused and counted" "$(($(cs refused_allow) - n))" 8
 check_within 3 "self-bans: the LAPI still reached" cs_ge pulls "$(($(cs pulls) + 2))"
+check_eq "push = none: no login, no alert sent" "$(requests login)/$(requests alerts)" 0/0
+check_eq "push = none: the queue file left as it was" "$(wc -l <"$QUEUE")" 2
 stop_agent
+
+# --- the machine's side; pull = no ---
+# a login answer without a token, then 401 on every push: the re-login
+# loop waits between attempts
+reset_log
+queue_lines 3 >"$QUEUE"
+lapi_mode '{"login": "notoken"}'
+conf 'pull = no'
+start_agent -c "$CONF" || exit 1
+check_fails "restart: the ledger's CROWDSEC blocks read back" grep -q 'ledger.json:[0-9]*: bad' \
+	"$RUN_DIR/agent.log"
+check_within 5 "login without a token: said" said 'no usable token'
+check_eq "pull = no: no stream asked for" "$(requests stream)" 0
+lapi_mode '{"alerts": "401"}'
+check_within 5 "401 on every push: said" said 'alerts refused \(401\)'
+reset_log
+sleep 5
+n=$(requests login)
+log "logins in 5 s of 401s: $n"
+check "401 on every push: at most 4 logins in 5 s ($n)" test "$n" -le 4
+check_eq "401 on every push: the alerts still queued" "$(cs queue)" 3
+stop_agent
+
+# the LAPI down (nothing listens on 8081) across a restart of minewalld
+reset_log
+conf 'pull = no'
+sed -i "s|:8080|:8081|" "$CONF"
+start_agent -c "$CONF" || exit 1
+check_within 5 "LAPI down: said" said 'cannot connect'
+stop_agent
+check_eq "LAPI down, minewalld stopped: the alerts kept on disk" "$(wc -l <"$QUEUE")" 3
+mkdir -p "$LDIR/up"
+echo '{"login": "expired"}' >"$LDIR/up/mode.json"
+bg_cli $PY "$(dirname "$0")/fake_lapi.py" "$LDIR/up" 8081
+up_pid=$BG_PID
+wait_listening cli tcp 8081
+start_agent -c "$CONF" || exit 1
+check_within 5 "LAPI back after the restart: every alert arrives" sh -c \
+	"jq -s '[.[] | select(.status == 201) | .n] | add' '$LDIR/up/requests.log' | grep -qx 3"
+check_within 2 "LAPI back: the queue empties" sh -c "[ ! -s '$QUEUE' ]"
+check_eq "an expired token: one login per push, no more" \
+	"$(grep -c '"login"' "$LDIR/up/requests.log")" "$(grep -c '"alerts"' "$LDIR/up/requests.log")"
+stop_agent
+kill "$up_pid"
+
+# a queue edited into garbage, and longer than queue_max; a URL with a path
+# prefix and a trailing slash
+reset_log
+{
+	queue_lines 10
+	echo 'garbage{'
+	echo '[1, 2]'
+	queue_lines 10
+} >"$QUEUE"
+lapi_mode '{"prefix": "/lapi"}'
+conf 'pull = no' 'queue_max = 16'
+sed -i "s|:8080|:8080/lapi/|" "$CONF"
+start_agent -c "$CONF" || exit 1
+check "garbage queue: the bad line said with file and line" in_log "$QUEUE:11: not JSON"
+check "garbage queue: the second bad line too" in_log "$QUEUE:12: not a JSON object"
+check "garbage queue: the original kept aside" sh -c "ls '$QUEUE'.corrupt-* >/dev/null"
+check_eq "queue_max 16: the 4 oldest dropped and counted" "$(cs queue_dropped)" 4
+check_within 5 "path prefix: the 16 alerts sent" alerts_taken_ge 16
+check_eq "path prefix: every request under it" "$(grep -c '"status": 404' "$LDIR/requests.log")" 0
+stop_agent
+
+# a FIFO in place of the queue file must not hang the start
+rm -f "$QUEUE"
+mkfifo "$QUEUE"
+if start_agent -c "$CONF"; then
+	pass "queue a FIFO: minewalld starts"
+else
+	fail "queue a FIFO: minewalld starts"
+	kill -KILL "$AGENT_PID"
+	AGENT_PID=
+fi
+check "queue a FIFO: said" in_log "$QUEUE: not a regular file (a FIFO)"
+stop_agent
+rm -f "$QUEUE"
+mkdir "$QUEUE"
+start_agent -c "$CONF" || exit 1
+check "queue a directory: said, with its path" in_log "$QUEUE: not a regular file (a directory)"
+stop_agent
+rmdir "$QUEUE"
 
 finish

@@ -131,6 +131,10 @@ char *mw_go_duration_str(int64_t ms, char *buf, size_t len)
 	return buf;
 }
 
+/* The memory a stream may take to read: a full 32 MiB stream of real
+ * decisions (about 250,000) takes about 310 MiB. */
+#define MW_CS_PARSE_BUDGET (384ULL << 20)
+
 struct parse_ctx {
 	struct mw_cs_stream *out;
 	unsigned scopes;
@@ -289,6 +293,39 @@ static int parse_list(struct parse_ctx *c, json_t *root, const char *key, struct
 	return 0;
 }
 
+/*
+ * What jansson would spend on @body, counted before it builds anything:
+ * an object or array costs about 256 bytes, a string or any other value
+ * about 48. A real decision costs about 1.3 KiB for its 140 bytes, but
+ * 32 MiB of "{}," would cost 3 GiB: the size cap alone does not bound the
+ * memory.
+ */
+static uint64_t parse_cost(const char *s, size_t len)
+{
+	uint64_t cost = 0;
+	bool in_str = false;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (in_str) {
+			if (s[i] == '\\')
+				i++;
+			else if (s[i] == '"')
+				in_str = false;
+			continue;
+		}
+		if (s[i] == '"') {
+			in_str = true;
+			cost += 48;
+		} else if (s[i] == '{' || s[i] == '[') {
+			cost += 256;
+		} else if (s[i] == ',') {
+			cost += 48;
+		}
+	}
+	return cost;
+}
+
 int mw_cs_stream_parse(const char *body, size_t len, unsigned scopes, struct mw_cs_stream *out,
 		       char *err, size_t errlen)
 {
@@ -298,6 +335,14 @@ int mw_cs_stream_parse(const char *body, size_t len, unsigned scopes, struct mw_
 	int ret;
 
 	memset(out, 0, sizeof(*out));
+	if (parse_cost(body, len) > MW_CS_PARSE_BUDGET) {
+		snprintf(
+			err, errlen,
+			"not a decisions stream: reading its %zu bytes would take %llu MiB (at most %llu)",
+			len, (unsigned long long)(parse_cost(body, len) >> 20),
+			(unsigned long long)(MW_CS_PARSE_BUDGET >> 20));
+		return -EINVAL;
+	}
 	/* a \u0000 in one scenario must not make the whole stream unreadable
 	 * (one machine of the fleet could then blind every bouncer): the
 	 * strings are cut at it instead */
