@@ -7,7 +7,7 @@ Usage: fake_lapi.py DIR [PORT]
 Listens on every address of its namespace (PORT, default 8080). Before each
 request it reads DIR/mode.json, so the test changes its behaviour on the fly:
   prefix  a path prefix the URL carries ("/lapi"): other paths get a 404
-  login   ok | notoken | expired | 401 | 500 | hang
+  login   ok | notoken | crlf | expired | 401 | 500 | hang
   alerts  ok | 401 | 500 | hang
   stream  ok | hang | trickle | huge | gzipbomb | 500 | 401 | redirect
   redirect_to  where "redirect" sends the client (a URL)
@@ -121,6 +121,9 @@ class Handler(BaseHTTPRequestHandler):
                 return self.hang()
             if how in ("401", "500"):
                 return self.reply(int(how), {"message": "login refused by the fake"})
+            if how == "crlf":  # a header smuggled into the next request
+                return self.reply(200, {"code": 200, "expire": iso(time.time() + 3600),
+                                        "token": "tok\r\nX-Injected: 1"})
             if how == "notoken":
                 return self.reply(200, {"code": 200, "expire": iso(time.time() + 3600)})
             TOKENS[0] += 1
@@ -134,6 +137,7 @@ class Handler(BaseHTTPRequestHandler):
             except ValueError:
                 rec["n"] = -1
             rec["auth"] = self.headers.get("Authorization", "")
+            rec["injected"] = "X-Injected" in self.headers
             how = m.get("alerts", "ok")
             rec["status"] = {"ok": 201}.get(how, how)
             log(rec)

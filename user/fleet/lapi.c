@@ -290,6 +290,14 @@ int mw_lapi_login(struct mw_lapi *l)
 		err = -EPROTO;
 		goto out;
 	}
+	/* it goes into a header line: CR LF would smuggle headers of its own */
+	if (token[strcspn(token, "\r\n")]) {
+		snprintf(l->error, sizeof(l->error),
+			 "LAPI %.*s: login: its token holds control characters", url_base_len(l),
+			 l->cfg.url);
+		err = -EPROTO;
+		goto out;
+	}
 	if (parse_expire(expire, &l->token_expire_s))
 		/* gin-jwt's default lifetime is an hour: assume less */
 		l->token_expire_s = (int64_t)time(NULL) + 15 * 60;
