@@ -280,12 +280,19 @@ check "failed logins and pushes: the attempts wait, no hammering ($n logins)" te
 check_eq "401 on every push: the alerts still queued" "$(cs queue)" 3
 stop_agent
 
-# the LAPI down (nothing listens on 8081) across a restart of minewalld
+# the LAPI down (nothing listens on 8081) across a restart of minewalld;
+# the queue file immutable a while (a bad line makes it to be saved at once)
 reset_log
+echo 'garbage' >>"$QUEUE"
+chattr +i "$QUEUE"
+at_exit chattr -i "$QUEUE"
 conf 'pull = no'
 sed -i "s|:8080|:8081|" "$CONF"
 start_agent -c "$CONF" || exit 1
 check_within 5 "LAPI down: said" said 'cannot connect'
+check_within 3 "queue file immutable: the failed save said" in_log "cannot save the queue to $QUEUE"
+chattr -i "$QUEUE"
+check_within 3 "queue file writable again: said" in_log "the queue is saved to $QUEUE again"
 stop_agent
 check_eq "LAPI down, minewalld stopped: the alerts kept on disk" "$(wc -l <"$QUEUE")" 3
 mkdir -p "$LDIR/up"

@@ -418,6 +418,20 @@ static void settle_pull(struct mw_agent_crowdsec *c, struct mw_cs_job *j)
 	}
 }
 
+/* A queue that cannot be saved is lost at the next restart: said once,
+ * tried again every cycle. */
+static void save_queue(struct mw_agent_crowdsec *c)
+{
+	int err = mw_cs_pushq_save(&c->queue);
+
+	if (err && err != c->save_err)
+		pr_warn("crowdsec: cannot save the queue to %s: %s; %zu alerts kept in memory only\n",
+			c->queue.path, strerror(-err), c->queue.n);
+	else if (!err && c->save_err)
+		pr_info("crowdsec: the queue is saved to %s again\n", c->queue.path);
+	c->save_err = err;
+}
+
 int mw_agent_crowdsec_fd(const struct mw_agent_crowdsec *c)
 {
 	return c->thread_running ? c->done_fd : -1;
@@ -454,7 +468,7 @@ void mw_agent_crowdsec_done(struct mw_agent_crowdsec *c)
 	pthread_mutex_lock(&c->lock);
 	j->busy = j->taken = j->finished = false;
 	pthread_mutex_unlock(&c->lock);
-	mw_cs_pushq_save(&c->queue);
+	save_queue(c);
 }
 
 void mw_agent_crowdsec_tick(struct mw_agent_crowdsec *c, uint64_t now_ns)
@@ -466,7 +480,7 @@ void mw_agent_crowdsec_tick(struct mw_agent_crowdsec *c, uint64_t now_ns)
 	if (!c->thread_running)
 		return;
 	/* what the blocks of this cycle queued is on disk before it is sent */
-	mw_cs_pushq_save(&c->queue);
+	save_queue(c);
 	if (j->busy)
 		return;
 	push = c->push_on && c->queue.n && now_ns >= c->next_push_ns;
@@ -655,7 +669,7 @@ void mw_agent_crowdsec_free(struct mw_agent_crowdsec *c)
 	if (c->done_fd >= 0)
 		close(c->done_fd);
 	c->done_fd = -1;
-	mw_cs_pushq_save(&c->queue);
+	save_queue(c);
 	mw_cs_pushq_free(&c->queue);
 	mw_lapi_free(&c->lapi);
 	mw_cs_ids_free(c->ids);
