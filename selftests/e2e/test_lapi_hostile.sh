@@ -251,6 +251,17 @@ for p in "$SRV4" "$SRV6" $GW $LAPI $PEER 192.0.2.0/24; do
 done
 check_eq "self-bans: each refused and counted" "$(($(cs refused_allow) - n))" 8
 check_within 3 "self-bans: the LAPI still reached" cs_ge pulls "$(($(cs pulls) + 2))"
+# a flood of refused decisions: counted, said a few times, not 2,000
+n=$(cs refused_allow)
+lines=$(grep -c 'which is allowlisted' "$RUN_DIR/agent.log")
+$PY -c 'import json, sys
+json.dump({"new": [{"id": 1000 + i, "scope": "Ip", "value": sys.argv[1], "type": "ban",
+                    "duration": "1h", "scenario": "hostile/flood"} for i in range(2000)]},
+          open(sys.argv[2], "w"))' "$SRV4" "$LDIR/delta.json"
+check_within 5 "a flood of 2,000 refused decisions: each counted" cs_ge refused_allow $((n + 2000))
+lines=$(($(grep -c 'which is allowlisted' "$RUN_DIR/agent.log") - lines))
+check "a flood of 2,000 refused decisions: the log says a few ($lines), then how many more" \
+	test "$lines" -le 10 -a "$(grep -c '1990 more decisions of this pull' "$RUN_DIR/agent.log")" = 1
 check_eq "push = none: no login, no alert sent" "$(requests login)/$(requests alerts)" 0/0
 check_eq "push = none: the queue file left as it was" "$(wc -l <"$QUEUE")" 2
 stop_agent

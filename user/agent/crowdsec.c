@@ -35,6 +35,7 @@
  * ::/0) is a mistake or an abuse of the LAPI, never a ban to apply. */
 #define RANGE_MIN_V4 8
 #define RANGE_MIN_V6 32
+#define SAY_PER_PULL 10 /* refused decisions said one by one in a pull */
 
 /* --- the thread: HTTP only, one job at a time --- */
 
@@ -237,6 +238,14 @@ static bool id_bans_other(struct mw_agent_crowdsec *c, const struct mw_cs_decisi
 	       memcmp(&known.addr, &d->target.addr, sizeof(known.addr));
 }
 
+/* Whether a refused decision is said one by one: the first few of a pull
+ * are, the rest only counted, so that a LAPI sending thousands of them
+ * every pull cannot flood the log and the events file. */
+static bool say_decision(struct mw_agent_crowdsec *c)
+{
+	return c->said++ < SAY_PER_PULL;
+}
+
 /* One decision from the stream becomes a block of method CROWDSEC. */
 static void apply_added(struct mw_agent_crowdsec *c, const struct mw_cs_decision *d)
 {
@@ -257,15 +266,17 @@ static void apply_added(struct mw_agent_crowdsec *c, const struct mw_cs_decision
 	if (mw_addr_is_v4(&d->target.addr) ? d->target.len < 96 + RANGE_MIN_V4 :
 					     d->target.len < RANGE_MIN_V6) {
 		c->n.skipped++;
-		pr_warn("crowdsec: decision %lld bans %s, wider than /%d (IPv4) or /%d (IPv6): not enforced\n",
-			(long long)d->id, mw_prefix_str(&d->target, buf, sizeof(buf)), RANGE_MIN_V4,
-			RANGE_MIN_V6);
+		if (say_decision(c))
+			pr_warn("crowdsec: decision %lld bans %s, wider than /%d (IPv4) or /%d (IPv6): not enforced\n",
+				(long long)d->id, mw_prefix_str(&d->target, buf, sizeof(buf)),
+				RANGE_MIN_V4, RANGE_MIN_V6);
 		return;
 	}
 	if (id_bans_other(c, d)) {
 		c->n.skipped++;
-		pr_warn("crowdsec: decision %lld bans %s, but that id already bans another address: not enforced\n",
-			(long long)d->id, mw_prefix_str(&d->target, buf, sizeof(buf)));
+		if (say_decision(c))
+			pr_warn("crowdsec: decision %lld bans %s, but that id already bans another address: not enforced\n",
+				(long long)d->id, mw_prefix_str(&d->target, buf, sizeof(buf)));
 		return;
 	}
 	switch (mw_policy_block(c->policy, &req, msg, sizeof(msg))) {
@@ -280,6 +291,8 @@ static void apply_added(struct mw_agent_crowdsec *c, const struct mw_cs_decision
 	case MW_REFUSED_ALLOW:
 		/* once per decision: the stream sends each one once */
 		c->n.refused_allow++;
+		if (!say_decision(c))
+			break;
 		pr_warn("crowdsec: decision %lld (%s) bans %s, which is allowlisted: not enforced\n",
 			(long long)d->id, d->scenario, mw_prefix_str(&d->target, buf, sizeof(buf)));
 		fleet_event(c, "refused_allow", mw_prefix_str(&d->target, buf, sizeof(buf)),
@@ -340,6 +353,7 @@ void mw_agent_crowdsec_apply(struct mw_agent_crowdsec *c, const struct mw_cs_str
 	uint64_t t0 = mw_now_ns();
 	size_t i;
 
+	c->said = 0;
 	if (startup)
 		mw_cs_ids_clear(c->ids);
 	for (i = 0; i < s->n_deleted; i++)
@@ -350,6 +364,9 @@ void mw_agent_crowdsec_apply(struct mw_agent_crowdsec *c, const struct mw_cs_str
 		lift_forgotten(c);
 	/* every change of this pull in one nft transaction */
 	mw_policy_commit(c->policy);
+	if (c->said > SAY_PER_PULL)
+		pr_warn("crowdsec: %zu more decisions of this pull refused or skipped, counted but not said one by one\n",
+			c->said - SAY_PER_PULL);
 	c->n.skipped += s->skipped_scope + s->skipped_type + s->bad;
 	if (s->bad)
 		pr_warn("crowdsec: %zu malformed decisions skipped; the first: %s\n", s->bad,
