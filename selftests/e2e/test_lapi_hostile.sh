@@ -214,9 +214,11 @@ check "absurd stream: a 10,000-character scenario kept short and printable" \
 check "absurd stream: the agent runs" agent_running
 
 # a scenario holding \u0000 must not poison the rest of the delta
-printf '{"new": [{"id": 30, "scope": "Ip", "value": "198.51.100.30", "type": "ban", "duration": "1h", "scenario": "a\\u0000b"}, {"id": 31, "scope": "Ip", "value": "198.51.100.31", "type": "ban", "duration": "1h"}]}' \
+printf '{"new": [{"id": 30, "scope": "Ip", "value": "198.51.100.30", "type": "ban", "duration": "1h", "scenario": "a\\u0000b"}, {"id": 33, "scope": "Ip", "value": "198.51.100.33\\u0000/0", "type": "ban", "duration": "1h"}, {"id": 31, "scope": "Ip", "value": "198.51.100.31", "type": "ban", "duration": "1h"}]}' \
 	>"$LDIR/delta.json"
 check_within 5 "a NUL in one scenario: the others in the delta enforced" blocked 198.51.100.31
+check_fails "a NUL in a value: not enforced" blocked 198.51.100.33
+check "a NUL in a value: said" in_log 'holds a \u0000'
 # raw bytes that are not UTF-8: jansson refuses the whole text; said
 printf '{"new": [{"id": 32, "scope": "Ip", "value": "198.51.100.32", "type": "ban", "duration": "1h", "scenario": "\xff\xfe"}]}' \
 	>"$LDIR/delta.json"

@@ -201,6 +201,15 @@ static int parse_range(const char *value, struct mw_prefix *p)
 	return 0;
 }
 
+/* Whether the string @key of @o holds a \u0000: such a value means
+ * something else to each reader (a bouncer, a log): never acted on. */
+static bool has_nul(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_string(v) && strlen(json_string_value(v)) != json_string_length(v);
+}
+
 /* Reads one decision; returns 1 when it is kept, 0 when skipped or bad. */
 static int parse_one(struct parse_ctx *c, json_t *o, struct mw_cs_decision *d)
 {
@@ -218,6 +227,11 @@ static int parse_one(struct parse_ctx *c, json_t *o, struct mw_cs_decision *d)
 			"value", &value, "duration", &duration, "scenario", &scenario, "origin",
 			&origin, "id", &id)) {
 		bad(c, "scope, type, value or duration missing or not a string");
+		return 0;
+	}
+	if (has_nul(o, "scope") || has_nul(o, "type") || has_nul(o, "value") ||
+	    has_nul(o, "duration")) {
+		bad(c, "scope, type, value or duration holds a \\u0000");
 		return 0;
 	}
 	if (!strcasecmp(scope, "ip")) {
