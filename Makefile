@@ -198,7 +198,7 @@ $(BUILD)/selftests/test_crowdsec: $(call user_objs,agent/crowdsec agent/privs fl
 
 # logs in, pushes and streams against a real LAPI (selftests/e2e/test_lapi_client.sh)
 $(BUILD)/selftests/lapi_probe: $(BUILD)/selftests/lapi_probe.o $(call user_objs,fleet/lapi \
-	fleet/alert fleet/decision lib/addr lib/util)
+	fleet/alert fleet/decision fleet/pushq lib/statefile lib/addr lib/util)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) $(CURL_LIBS) -o $@
 

@@ -4,12 +4,17 @@
  * selftests/e2e/test_lapi_client.sh:
  *   lapi_probe URL login MACHINE PASSWORD
  *   lapi_probe URL push MACHINE PASSWORD METHOD ADDR|PREFIX SEEN DURATION_MS [REASON]
+ *   lapi_probe URL push-raw MACHINE PASSWORD BODY
+ *   lapi_probe URL push-batch MACHINE PASSWORD N
  *   lapi_probe URL stream KEY true|false [SCOPES]
  * push builds the alert with fleet/alert.c; stream parses the answer with
- * fleet/decision.c and prints one line per decision ("new ID SCOPE
+ * fleet/decision.c and prints one line per decision; push-batch queues N
+ * alerts (2001:db8:ffff::1...) in fleet/pushq.c and sends them in one POST, ("new ID SCOPE
  * PREFIX DURATION_MS ORIGIN SCENARIO") and the counts. With
  * PROBE_PUSH_AGAIN_WHEN=FILE, push pushes a second time, with the same
- * client, once FILE exists. Exit status: 0,
+ * client, once FILE exists. LAPI_CA, LAPI_CERT, LAPI_KEY: the TLS files;
+ * LAPI_TIMEOUT_MS: the whole request's timeout.
+ * Exit status: 0,
  * or the error's errno (EACCES, EHOSTUNREACH...), @l->error on stderr.
  */
 #include <errno.h>
@@ -22,6 +27,7 @@
 #include "fleet/alert.h"
 #include "fleet/decision.h"
 #include "fleet/lapi.h"
+#include "fleet/pushq.h"
 #include "parse/config.h"
 
 #include <curl/curl.h>
@@ -70,6 +76,52 @@ static int push(struct mw_lapi *l, char **argv)
 		if (!err)
 			printf("pushed again (%ld)\n", l->last_status);
 	}
+	free(body);
+	return err ? fail(l, err) : 0;
+}
+
+static int push_batch(struct mw_lapi *l, size_t n)
+{
+	struct mw_cs_block b = {
+		.method = "SSHDICT",
+		.reason = "batch",
+		.duration_ms = 3600000,
+		.at_s = time(NULL),
+		.machine = l->cfg.machine_id,
+	};
+	struct mw_cs_pushq q;
+	struct timespec t0, t1;
+	char addr[64], *text, *body;
+	size_t i;
+	int err;
+
+	mw_cs_pushq_init(&q, NULL, n, stderr);
+	for (i = 0; i < n; i++) {
+		json_t *a;
+
+		snprintf(addr, sizeof(addr), "2001:db8:ffff::%zx", i + 1);
+		mw_addr_parse(addr, &b.seen);
+		b.target.addr = b.seen;
+		b.target.len = 128;
+		a = mw_cs_alert(&b);
+		text = a ? json_dumps(a, JSON_COMPACT) : NULL;
+		json_decref(a);
+		if (!text || mw_cs_pushq_add(&q, text))
+			return ENOMEM;
+		free(text);
+	}
+	body = mw_cs_pushq_body(&q, q.n);
+	if (!body)
+		return ENOMEM;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	err = mw_lapi_push(l, body);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (!err)
+		printf("pushed %zu alerts, %zu bytes (%ld) in %.1f ms\n", q.n, strlen(body),
+		       l->last_status,
+		       (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
+	mw_cs_pushq_pop(&q, q.n);
+	mw_cs_pushq_free(&q);
 	free(body);
 	return err ? fail(l, err) : 0;
 }
@@ -130,6 +182,10 @@ int main(int argc, char **argv)
 		goto usage;
 	cfg.url = argv[1];
 	cfg.tls_ca = getenv("LAPI_CA");
+	cfg.tls_cert = getenv("LAPI_CERT");
+	cfg.tls_key = getenv("LAPI_KEY");
+	if (getenv("LAPI_TIMEOUT_MS"))
+		cfg.timeout_ms = strtoul(getenv("LAPI_TIMEOUT_MS"), NULL, 10);
 	if (!strcmp(argv[2], "stream")) {
 		cfg.bouncer_key = argv[3];
 	} else if (argc >= 5) {
@@ -146,6 +202,11 @@ int main(int argc, char **argv)
 			    (printf("logged in, token expires at %lld\n",
 				    (long long)l.token_expire_s),
 			     0);
+	} else if (!strcmp(argv[2], "push-raw") && argc >= 6) {
+		ret = mw_lapi_push(&l, argv[5]);
+		ret = ret ? fail(&l, ret) : (printf("pushed (%ld)\n", l.last_status), 0);
+	} else if (!strcmp(argv[2], "push-batch") && argc >= 6) {
+		ret = push_batch(&l, strtoul(argv[5], NULL, 10));
 	} else if (!strcmp(argv[2], "push") && argc >= 9) {
 		ret = push(&l, argv + 5);
 	} else if (!strcmp(argv[2], "stream") && argc >= 5) {

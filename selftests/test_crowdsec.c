@@ -263,6 +263,22 @@ static void t_push(void *arg)
 	snprintf(e.method, sizeof(e.method), "SSHDICT");
 	mw_agent_crowdsec_on_block(&f.c, "block", &e, "blocked");
 	ASSERT_EQ(f.c.queue.n, 2, "push = none: nothing");
+
+	/* the LAPI away long enough: the queue (100 here) keeps the newest */
+	f.cfg.cs.push = MW_CS_PUSH_INBOUND;
+	{
+		int k;
+
+		for (k = 0; k < 120; k++) {
+			snprintf(e.reason, sizeof(e.reason), "attack %d", k);
+			mw_agent_crowdsec_on_block(&f.c, "block", &e, "blocked");
+		}
+	}
+	ASSERT_EQ(f.c.queue.n, 100, "the queue holds queue_max alerts");
+	ASSERT_EQ(f.c.queue.dropped, 22, "the oldest dropped and counted");
+	ASSERT_TRUE(f.c.drop_said, "and said");
+	a = mw_cs_pushq_at(&f.c.queue, 99);
+	ASSERT_TRUE(a && strstr(a, "attack 119"), "the newest is kept");
 	fixture_free(&f);
 }
 

@@ -85,6 +85,7 @@ struct mw_agent_crowdsec {
 	bool logged_in;
 	uint64_t next_pull_ns, next_push_ns; /* retry back-off when the LAPI is away */
 	unsigned push_backoff;
+	bool drop_said; /* the queue overflowed and it was said */
 	int last_push_err; /* of the latest push: 0, -EHOSTUNREACH, -EACCES... */
 	size_t batch; /* alerts a push carries: halved to one to find an alert the LAPI refuses */
 	char last_error[256];

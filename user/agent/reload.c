@@ -10,6 +10,18 @@
 #include "agent/daemon.h"
 #include "lib/log.h"
 
+static bool crowdsec_same(const struct mw_crowdsec_cfg *a, const struct mw_crowdsec_cfg *b)
+{
+	return !strcmp(a->url, b->url) && !strcmp(a->machine_id, b->machine_id) &&
+	       !strcmp(a->password, b->password) && !strcmp(a->password_file, b->password_file) &&
+	       !strcmp(a->bouncer_key, b->bouncer_key) &&
+	       !strcmp(a->bouncer_key_file, b->bouncer_key_file) && a->push == b->push &&
+	       a->pull == b->pull && a->pull_interval_ms == b->pull_interval_ms &&
+	       a->scopes == b->scopes && !strcmp(a->tls_ca, b->tls_ca) &&
+	       !strcmp(a->tls_cert, b->tls_cert) && !strcmp(a->tls_key, b->tls_key) &&
+	       a->queue_max == b->queue_max;
+}
+
 /* What only a restart changes (the flow table, the pins, the files). */
 static void keep_restart_only(struct mw_config *next, const struct mw_config *cur)
 {
@@ -29,7 +41,7 @@ static void keep_restart_only(struct mw_config *next, const struct mw_config *cu
 	memcpy(next->state_dir, cur->state_dir, sizeof(next->state_dir));
 	memcpy(next->events_file, cur->events_file, sizeof(next->events_file));
 	/* the fleet's thread reads these while it talks to the LAPI */
-	if (memcmp(&next->cs, &cur->cs, sizeof(next->cs)))
+	if (!crowdsec_same(&next->cs, &cur->cs))
 		pr_warn("reload: [crowdsec] changes only on restart\n");
 	next->cs = cur->cs;
 }

@@ -6,6 +6,7 @@
  * say (scenario_hash, leakspeed...).
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -13,6 +14,9 @@
 #include "fleet/alert.h"
 #include "fleet/decision.h"
 #include "lib/util.h"
+
+/* Go's time.Duration: int64 nanoseconds, about 292 years */
+#define GO_DURATION_MAX_MS (INT64_MAX / 1000000)
 
 static char *rfc3339(int64_t at_s, char *buf, size_t len)
 {
@@ -43,7 +47,9 @@ json_t *mw_cs_alert(const struct mw_cs_block *b)
 	else
 		snprintf(target, sizeof(target), "%s", seen);
 	rfc3339(b->at_s, at, sizeof(at));
-	mw_go_duration_str((int64_t)(b->duration_ms > INT64_MAX ? INT64_MAX : b->duration_ms),
+	/* past Go's limit the LAPI refuses the alert (500) again and again */
+	mw_go_duration_str(b->duration_ms > GO_DURATION_MAX_MS ? GO_DURATION_MAX_MS :
+								 (int64_t)b->duration_ms,
 			   duration, sizeof(duration));
 
 	source = range ? json_pack("{s:s, s:s, s:s, s:s}", "scope", scope, "value", target, "ip",

@@ -35,7 +35,8 @@ struct mw_cs_block {
  * source scope "Ip" value the offending address (scope "Range" with the
  * prefix when @b->target is wider than one address, as an IPv6 /64 ban
  * is), one decision of type "ban" with origin "minewall", the same scope
- * and value, and duration @b->duration_ms; message "METHOD: reason";
+ * and value, and duration @b->duration_ms (at most Go's limit, 292 years,
+ * which a permanent ban becomes); message "METHOD: reason";
  * start_at/stop_at/created_at = @b->at_s in RFC 3339; capacity 0,
  * leakspeed "0", events_count 1 with one event, simulated false,
  * scenario_hash "" and scenario_version "". Text fields sanitized to

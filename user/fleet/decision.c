@@ -131,10 +131,6 @@ char *mw_go_duration_str(int64_t ms, char *buf, size_t len)
 	return buf;
 }
 
-/* The memory a stream may take to read: a full 32 MiB stream of real
- * decisions (about 250,000) takes about 310 MiB. */
-#define MW_CS_PARSE_BUDGET (384ULL << 20)
-
 struct parse_ctx {
 	struct mw_cs_stream *out;
 	unsigned scopes;
@@ -167,38 +163,52 @@ static const char *quoted(const char *s, char *buf, size_t len)
  * A Range value as the LAPI hands it on: it accepts "203.0.113.9/24" from
  * cscli and means the /24 (its own start_ip/end_ip are the network's, and
  * the nftables and ipset bouncers enforce the network), so host bits are
- * masked here rather than the ban refused. A /0 is refused: one decision
- * must not cut a host off from everyone.
+ * masked here rather than the ban refused. A /0, or a prefix holding every
+ * IPv4 address, is refused: one decision must not cut a host off from
+ * everyone.
  */
 static int parse_range(const char *value, struct mw_prefix *p)
 {
-	char masked[MW_ADDRSTRLEN + 8], addr[MW_ADDRSTRLEN];
 	const char *slash = strchr(value, '/');
-	struct mw_addr a;
+	char addr[MW_ADDRSTRLEN];
+	struct mw_addr v4_any;
 	unsigned long len;
+	bool v4;
 	char *end;
 
 	if (!slash)
 		return -EINVAL; /* a Range is a prefix: the address alone is scope Ip */
 	if (mw_prefix_parse(value, p)) {
+		/* only host bits can make a prefix with a good address and
+		 * length fail there; anything else fails here too */
 		if ((size_t)(slash - value) >= sizeof(addr))
 			return -EINVAL;
 		memcpy(addr, value, slash - value);
 		addr[slash - value] = '\0';
+		v4 = !strchr(addr, ':');
 		len = strtoul(slash + 1, &end, 10);
-		if (mw_addr_parse(addr, &a) || slash[1] < '0' || slash[1] > '9' || *end ||
-		    len > 128)
+		if (mw_addr_parse(addr, &p->addr) || slash[1] < '0' || slash[1] > '9' || *end ||
+		    len > (v4 ? 32 : 128))
 			return -EINVAL;
-		/* mw_prefix_parse checks the length against the family */
-		mw_addr_mask(&a, (unsigned)len + (strchr(addr, ':') ? 0 : 96));
-		mw_addr_str(&a, masked, sizeof(masked));
-		snprintf(masked + strlen(masked), sizeof(masked) - strlen(masked), "/%lu", len);
-		if (mw_prefix_parse(masked, p))
-			return -EINVAL;
+		p->len = (uint8_t)(v4 ? len + 96 : len);
+		mw_addr_mask(&p->addr, p->len);
 	}
-	if (p->len == 0 || (mw_addr_is_v4(&p->addr) && p->len == 96))
+	/* every address, or every IPv4 one (the mapped space, ::ffff:0:0/96) */
+	mw_addr_parse("0.0.0.0", &v4_any);
+	if (p->len == 0 || (p->len <= 96 && mw_prefix_contains(p, &v4_any)))
 		return -ERANGE;
 	return 0;
+}
+
+/* An optional text field: absent or null leaves *@s; false when another type. */
+static bool optional_string(json_t *o, const char *key, const char **s)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!v || json_is_null(v))
+		return true;
+	*s = json_string_value(v);
+	return *s != NULL;
 }
 
 /* Whether the string @key of @o holds a \u0000: such a value means
@@ -214,7 +224,7 @@ static bool has_nul(json_t *o, const char *key)
 static int parse_one(struct parse_ctx *c, json_t *o, struct mw_cs_decision *d)
 {
 	const char *scope, *type, *value, *duration, *scenario = "", *origin = "";
-	json_t *id = NULL;
+	json_t *id;
 	char q[48];
 	unsigned bit;
 	int err;
@@ -223,9 +233,13 @@ static int parse_one(struct parse_ctx *c, json_t *o, struct mw_cs_decision *d)
 		bad(c, "not an object");
 		return 0;
 	}
-	if (json_unpack(o, "{s:s, s:s, s:s, s:s, s?s, s?s, s?o}", "scope", &scope, "type", &type,
-			"value", &value, "duration", &duration, "scenario", &scenario, "origin",
-			&origin, "id", &id)) {
+	/* json_object_get, not json_unpack: its format is parsed per call,
+	 * which shows at 50,000 decisions */
+	scope = json_string_value(json_object_get(o, "scope"));
+	type = json_string_value(json_object_get(o, "type"));
+	value = json_string_value(json_object_get(o, "value"));
+	duration = json_string_value(json_object_get(o, "duration"));
+	if (!scope || !type || !value || !duration) {
 		bad(c, "scope, type, value or duration missing or not a string");
 		return 0;
 	}
@@ -234,6 +248,11 @@ static int parse_one(struct parse_ctx *c, json_t *o, struct mw_cs_decision *d)
 		bad(c, "scope, type, value or duration holds a \\u0000");
 		return 0;
 	}
+	if (!optional_string(o, "scenario", &scenario) || !optional_string(o, "origin", &origin)) {
+		bad(c, "scenario or origin not a string");
+		return 0;
+	}
+	id = json_object_get(o, "id");
 	if (!strcasecmp(scope, "ip")) {
 		bit = MW_CS_SCOPE_IP;
 	} else if (!strcasecmp(scope, "range")) {
@@ -269,7 +288,7 @@ static int parse_one(struct parse_ctx *c, json_t *o, struct mw_cs_decision *d)
 		err = parse_range(value, &d->target);
 		if (err) {
 			bad(c, "value '%s' is %s", quoted(value, q, sizeof(q)),
-			    err == -ERANGE ? "every address: refused" : "not a prefix");
+			    err == -ERANGE ? "all of IPv4 or IPv6: refused" : "not a prefix");
 			return 0;
 		}
 	}
@@ -282,104 +301,211 @@ static int parse_one(struct parse_ctx *c, json_t *o, struct mw_cs_decision *d)
 	return 1;
 }
 
-/* Reads the list @key of @root into *@v; -EINVAL when it is not a list. */
-static int parse_list(struct parse_ctx *c, json_t *root, const char *key, struct mw_cs_decision **v,
-		      size_t *n)
-{
-	json_t *list = json_object_get(root, key), *o;
-	size_t i;
+/*
+ * The body is read one decision at a time: jansson decodes each element
+ * alone (JSON_DISABLE_EOF_CHECK, which reports where it stopped), and only
+ * the outer object and its lists are walked here. A startup stream of a
+ * community list is 50,000 decisions; as one tree it cost 60 MB of small
+ * allocations, one element at a time it costs one decision's worth.
+ */
+struct reader {
+	const char *p, *end;
+	char *err;
+	size_t errlen;
+};
 
-	if (!list || json_is_null(list))
-		return 0;
-	if (!json_is_array(list))
-		return -EINVAL;
-	if (!json_array_size(list))
-		return 0;
-	*v = calloc(json_array_size(list), sizeof(**v));
-	if (!*v)
-		return -ENOMEM;
-	c->list = key;
-	json_array_foreach(list, i, o)
-	{
-		c->index = i;
-		*n += parse_one(c, o, &(*v)[*n]);
-	}
-	return 0;
+static void skip_space(struct reader *r)
+{
+	while (r->p < r->end && (*r->p == ' ' || *r->p == '\t' || *r->p == '\n' || *r->p == '\r'))
+		r->p++;
+}
+
+static int __attribute__((format(printf, 2, 3))) reader_fail(struct reader *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->err, r->errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
 }
 
 /*
- * What jansson would spend on @body, counted before it builds anything:
- * an object or array costs about 256 bytes, a string or any other value
- * about 48. A real decision costs about 1.3 KiB for its 140 bytes, but
- * 32 MiB of "{}," would cost 3 GiB: the size cap alone does not bound the
- * memory.
+ * The longest value decoded at once. A decision is a few hundred bytes;
+ * one element may not hold the rest of the body: 32 MiB of "{}," inside
+ * one decision would be 3 GiB of jansson's objects, 256 KiB of it is 25 MiB.
  */
-static uint64_t parse_cost(const char *s, size_t len)
-{
-	uint64_t cost = 0;
-	bool in_str = false;
-	size_t i;
+#define VALUE_MAX (256 << 10)
 
-	for (i = 0; i < len; i++) {
-		if (in_str) {
-			if (s[i] == '\\')
-				i++;
-			else if (s[i] == '"')
-				in_str = false;
-			continue;
-		}
-		if (s[i] == '"') {
-			in_str = true;
-			cost += 48;
-		} else if (s[i] == '{' || s[i] == '[') {
-			cost += 256;
-		} else if (s[i] == ',') {
-			cost += 48;
-		}
+/* Decodes the JSON value at the reader (any type) and moves past it. */
+static json_t *next_value(struct reader *r, const char *body)
+{
+	size_t window;
+	json_error_t jerr;
+	json_t *v;
+
+	skip_space(r);
+	window = (size_t)(r->end - r->p) < VALUE_MAX ? (size_t)(r->end - r->p) : VALUE_MAX;
+	/* JSON_ALLOW_NUL: a \u0000 in one scenario must not make the whole
+	 * stream unreadable (one machine of the fleet could then blind every
+	 * bouncer); strings are cut at it, or refused (has_nul) */
+	v = json_loadb(r->p, window, JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK | JSON_ALLOW_NUL,
+		       &jerr);
+	if (!v) {
+		reader_fail(
+			r, "not JSON%s: %s (at byte %zu)",
+			window < (size_t)(r->end - r->p) ? ", or a value longer than 256 KiB" : "",
+			jerr.text,
+			(size_t)(r->p - body) + (size_t)(jerr.position > 0 ? jerr.position : 0));
+		return NULL;
 	}
-	return cost;
+	r->p += jerr.position; /* where the decoder stopped: just past the value */
+	return v;
+}
+
+/* Expects @ch (after blanks); consumes it. */
+static bool take(struct reader *r, char ch)
+{
+	skip_space(r);
+	if (r->p < r->end && *r->p == ch) {
+		r->p++;
+		return true;
+	}
+	return false;
+}
+
+static int keep(struct mw_cs_decision **v, size_t *n, size_t *cap)
+{
+	return mw_grow(v, cap, *n, sizeof(**v), 256);
+}
+
+/* Reads the list (or null) at the reader into *@v. */
+static int read_list(struct parse_ctx *c, struct reader *r, const char *body,
+		     struct mw_cs_decision **v, size_t *n)
+{
+	size_t cap = 0;
+	json_t *o;
+	int err;
+
+	skip_space(r);
+	if (r->p < r->end && *r->p != '[') {
+		o = next_value(r, body);
+		if (!o)
+			return -EINVAL;
+		err = json_is_null(o) ?
+			      0 :
+			      reader_fail(r, "not a decisions stream: '%s' is not a list", c->list);
+		json_decref(o);
+		return err;
+	}
+	if (!take(r, '['))
+		return reader_fail(r, "not JSON: the body ends early");
+	if (take(r, ']'))
+		return 0;
+	for (c->index = 0;; c->index++) {
+		o = next_value(r, body);
+		if (!o)
+			return -EINVAL;
+		if (c->out->n_added + c->out->n_deleted >= MW_CS_STREAM_MAX) {
+			/* 256 MiB of tiny entries would be gigabytes of records */
+			bad(c, "past %d decisions: ignored", MW_CS_STREAM_MAX);
+			json_decref(o);
+		} else {
+			err = keep(v, n, &cap);
+			if (err) {
+				json_decref(o);
+				return err;
+			}
+			*n += parse_one(c, o, &(*v)[*n]);
+			json_decref(o);
+		}
+		if (take(r, ']'))
+			return 0;
+		if (!take(r, ','))
+			return reader_fail(r, "not JSON: ',' or ']' expected at byte %zu",
+					   (size_t)(r->p - body));
+	}
+}
+
+static int read_stream(struct parse_ctx *c, struct reader *r, const char *body)
+{
+	bool seen_new = false, seen_deleted = false;
+	const char *key;
+	json_t *k, *v;
+	int err;
+
+	if (!take(r, '{'))
+		return reader_fail(r,
+				   r->p < r->end && *r->p == '[' ?
+					   "not a decisions stream: an array, not an object" :
+					   "not JSON: an object expected at byte %zu",
+				   (size_t)(r->p - body));
+	if (take(r, '}'))
+		goto end;
+	do {
+		k = next_value(r, body);
+		if (!k)
+			return -EINVAL;
+		key = json_string_value(k);
+		if (!key || !take(r, ':')) {
+			json_decref(k);
+			return reader_fail(r, "not JSON: a key and ':' expected at byte %zu",
+					   (size_t)(r->p - body));
+		}
+		if (!strcmp(key, "new") || !strcmp(key, "deleted")) {
+			bool added = !strcmp(key, "new");
+			bool *seen = added ? &seen_new : &seen_deleted;
+
+			c->list = added ? "new" : "deleted";
+			json_decref(k);
+			if (*seen)
+				return reader_fail(r, "not a decisions stream: '%s' twice",
+						   c->list);
+			*seen = true;
+			err = added ? read_list(c, r, body, &c->out->added, &c->out->n_added) :
+				      read_list(c, r, body, &c->out->deleted, &c->out->n_deleted);
+			if (err)
+				return err;
+		} else {
+			json_decref(k);
+			v = next_value(r, body); /* a field of a later LAPI: skipped */
+			if (!v)
+				return -EINVAL;
+			json_decref(v);
+		}
+	} while (take(r, ','));
+	if (!take(r, '}'))
+		return reader_fail(r, "not JSON: ',' or '}' expected at byte %zu",
+				   (size_t)(r->p - body));
+end:
+	skip_space(r);
+	if (r->p != r->end)
+		return reader_fail(r, "not JSON: more after the object, at byte %zu",
+				   (size_t)(r->p - body));
+	if (!seen_new && !seen_deleted)
+		return reader_fail(r, "not a decisions stream: no 'new' nor 'deleted' list");
+	return 0;
 }
 
 int mw_cs_stream_parse(const char *body, size_t len, unsigned scopes, struct mw_cs_stream *out,
 		       char *err, size_t errlen)
 {
 	struct parse_ctx c = { .out = out, .scopes = scopes };
-	json_error_t jerr;
-	json_t *root;
+	struct reader r = { body, body + len, err, errlen };
 	int ret;
 
+	const char *nul = memchr(body, '\0', len);
+
 	memset(out, 0, sizeof(*out));
-	if (parse_cost(body, len) > MW_CS_PARSE_BUDGET) {
-		snprintf(
-			err, errlen,
-			"not a decisions stream: reading its %zu bytes would take %llu MiB (at most %llu)",
-			len, (unsigned long long)(parse_cost(body, len) >> 20),
-			(unsigned long long)(MW_CS_PARSE_BUDGET >> 20));
+	if (nul) {
+		/* JSON has no raw NUL, and jansson drops one after a number
+		 * without counting it: the offsets above would go wrong */
+		snprintf(err, errlen, "not JSON: a NUL byte at byte %zu", (size_t)(nul - body));
 		return -EINVAL;
 	}
-	/* a \u0000 in one scenario must not make the whole stream unreadable
-	 * (one machine of the fleet could then blind every bouncer): the
-	 * strings are cut at it instead */
-	root = json_loadb(body, len, JSON_ALLOW_NUL, &jerr);
-	if (!root) {
-		snprintf(err, errlen, "not JSON: %s (at byte %d)", jerr.text, jerr.position);
-		return -EINVAL;
-	}
-	if (!json_is_object(root) ||
-	    (!json_object_get(root, "new") && !json_object_get(root, "deleted"))) {
-		snprintf(err, errlen, "not a decisions stream: no 'new' nor 'deleted' list");
-		ret = -EINVAL;
-		goto out;
-	}
-	ret = parse_list(&c, root, "new", &out->added, &out->n_added);
-	if (!ret)
-		ret = parse_list(&c, root, "deleted", &out->deleted, &out->n_deleted);
-	if (ret == -EINVAL)
-		snprintf(err, errlen, "not a decisions stream: 'new' or 'deleted' is not a list");
-	else if (ret)
-		snprintf(err, errlen, "%s", strerror(-ret));
-out:
-	json_decref(root);
+	ret = read_stream(&c, &r, body);
+	if (ret == -ENOMEM)
+		snprintf(err, errlen, "%s", strerror(ENOMEM));
 	if (ret)
 		mw_cs_stream_free(out);
 	return ret;

@@ -15,10 +15,16 @@
 
 #define MW_CS_SCENARIO_MAX 96 /* = MW_REASON_MAX: it becomes the block's reason */
 #define MW_CS_ORIGIN_MAX 32
+/* Decisions kept from one stream (20 times a community list); a LAPI that
+ * sends more is broken or hostile: the rest are counted bad. */
+#define MW_CS_STREAM_MAX 1000000
 
 struct mw_cs_decision {
 	int64_t id; /* the LAPI's decision id */
-	struct mw_prefix target; /* scope Ip: an address (len 128); Range: a prefix */
+	/* scope Ip: an address (len 128); Range: a prefix, its host bits
+	 * masked as the LAPI reads it ("203.0.113.9/24" bans the /24), never
+	 * all of IPv4 or IPv6 (such an entry is bad) */
+	struct mw_prefix target;
 	unsigned scope; /* MW_CS_SCOPE_IP or MW_CS_SCOPE_RANGE (parse/config.h) */
 	int64_t duration_ms; /* remaining; <= 0: already expired */
 	char scenario[MW_CS_SCENARIO_MAX]; /* sanitized, printable */

@@ -19,24 +19,23 @@
 #include "lib/util.h"
 
 /* A startup stream of a community list is a few MiB (50,000 decisions:
- * about 12 MiB); a LAPI that sends more is broken or hostile, and must not
- * eat the agent's memory: the body and its parsed JSON cost about three
- * times this. */
+ * about 7 MiB); a LAPI that sends more is broken or hostile, and must not
+ * eat the agent's memory (256 MiB here was 540 MiB of the agent's). */
 #define STREAM_MAX (32UL << 20)
 #define ANSWER_MAX (1UL << 20) /* login, alerts: a short JSON */
 #define TOKEN_MARGIN_S 60 /* a token this close to its end is renewed first */
 
 /* The scenarios a login announces: those minewall pushes. */
 static const char *const scenarios[] = {
-	MW_CS_SCENARIO_PREFIX "SSHDICT",    MW_CS_SCENARIO_PREFIX "HTTPDICT",
-	MW_CS_SCENARIO_PREFIX "DICTATTACK", MW_CS_SCENARIO_PREFIX "BLACKLIST",
-	MW_CS_SCENARIO_PREFIX "BPATTERNS",
+	MW_CS_SCENARIO_PREFIX "SSHDICT",   MW_CS_SCENARIO_PREFIX "HTTPDICT",
+	MW_CS_SCENARIO_PREFIX "RDPDICT",   MW_CS_SCENARIO_PREFIX "DICTATTACK",
+	MW_CS_SCENARIO_PREFIX "BLACKLIST", MW_CS_SCENARIO_PREFIX "BPATTERNS",
 };
 
 struct answer {
 	char *data;
 	size_t len, cap, max;
-	bool too_big;
+	bool too_big, no_memory;
 };
 
 static size_t on_data(char *ptr, size_t size, size_t nmemb, void *arg)
@@ -57,8 +56,10 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *arg)
 		if (cap > a->max + 1) /* doubling must not overshoot the cap */
 			cap = a->max + 1;
 		p = realloc(a->data, cap);
-		if (!p)
+		if (!p) {
+			a->no_memory = true;
 			return 0;
+		}
 		a->data = p;
 		a->cap = cap;
 	}
@@ -195,9 +196,15 @@ static long request(struct mw_lapi *l, const char *path, const char *body, const
 			 url_base_len(l), l->cfg.url, path, a->max >> 20);
 		return -EPROTO;
 	}
+	if (a->no_memory) {
+		snprintf(l->error, sizeof(l->error), "out of memory");
+		return -ENOMEM;
+	}
 	if (rc != CURLE_OK) {
-		snprintf(l->error, sizeof(l->error), "LAPI %.*s: cannot connect: %s",
-			 url_base_len(l), l->cfg.url, errbuf[0] ? errbuf : curl_easy_strerror(rc));
+		snprintf(l->error, sizeof(l->error), "LAPI %.*s: %s: %s", url_base_len(l),
+			 l->cfg.url,
+			 rc == CURLE_OPERATION_TIMEDOUT ? "no answer" : "cannot connect",
+			 errbuf[0] ? errbuf : curl_easy_strerror(rc));
 		return rc == CURLE_OUT_OF_MEMORY ? -ENOMEM : -EHOSTUNREACH;
 	}
 	return status;
@@ -223,7 +230,11 @@ static int refused(struct mw_lapi *l, const char *what, long status, const struc
 	}
 	snprintf(l->error, sizeof(l->error), "LAPI %.*s: %s: unexpected answer (%ld): %s",
 		 url_base_len(l), l->cfg.url, what, status, says);
-	return status == 400 || status == 422 ? -EBADMSG : -EPROTO;
+	/* LAPI 1.4.6 answers a body its schema refuses with a 500 */
+	if (status == 400 || status == 422 ||
+	    (status == 500 && !strncmp(says, "validation failure", 18)))
+		return -EBADMSG;
+	return -EPROTO;
 }
 
 /* "2026-12-05T16:19:09Z" or with an offset ("+01:00"), as gin-jwt writes. */
@@ -370,15 +381,17 @@ int mw_lapi_stream(struct mw_lapi *l, bool startup, const char *scopes, char **b
 	snprintf(path, sizeof(path), "/v1/decisions/stream?startup=%s&scopes=%s",
 		 startup ? "true" : "false", esc);
 	curl_free(esc);
+	/* no key: the client certificate (tls_cert) is the bouncer's identity */
 	snprintf(auth, sizeof(auth), "X-Api-Key: %s", l->cfg.bouncer_key ?: "");
-	status = request(l, path, NULL, auth, &a);
+	status = request(l, path, NULL, set(l->cfg.bouncer_key) ? auth : NULL, &a);
 	if (status < 0) {
 		err = (int)status;
 	} else if (status != 200) {
 		err = refused(l, "decisions stream", status, &a);
 		if (err == -EACCES)
 			snprintf(l->error + strlen(l->error), sizeof(l->error) - strlen(l->error),
-				 " (the bouncer key)");
+				 " (the bouncer %s)",
+				 set(l->cfg.bouncer_key) ? "key" : "certificate");
 	} else {
 		err = 0;
 		*body = a.data ? a.data : strdup("");

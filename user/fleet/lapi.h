@@ -46,8 +46,9 @@ int mw_lapi_login(struct mw_lapi *l);
 /* POST /v1/alerts with @body (a JSON array), logging in first when there is
  * no token or it is about to expire, and once again on a 401. Returns 0
  * when the LAPI took them (201), -EACCES, -EHOSTUNREACH, -EPROTO, or
- * -EBADMSG when the LAPI refused the alerts themselves (400/422: sending
- * them again would not help; @l->error holds its message). */
+ * -EBADMSG when the LAPI refused the alerts themselves (400/422, or the 500
+ * "validation failure list" of LAPI 1.4.6: sending them again would not
+ * help; @l->error holds its message). */
 int mw_lapi_push(struct mw_lapi *l, const char *body);
 
 /* GET /v1/decisions/stream?startup=true|false&scopes=... with the bouncer

@@ -175,12 +175,13 @@ static void load_warn(void *arg, const char *msg)
 
 int mw_cs_pushq_init(struct mw_cs_pushq *q, const char *path, size_t max, FILE *err)
 {
-	struct load_ctx c = { q, err };
+	struct load_ctx c = { .err = err };
 	const struct mw_statefile_lines how = { load_line, load_warn, &c };
 	struct stat st;
 	int ret;
 
 	memset(q, 0, sizeof(*q));
+	c.q = q;
 	q->max = max;
 	if (!path || !path[0])
 		return 0;

@@ -45,7 +45,7 @@ int mw_statefile_write(const char *path, mw_statefile_fill_fn fill, void *arg)
 		return -errno;
 	err = fill(f, arg);
 	if (!err && ferror(f))
-		err = -EIO;
+		err = errno ? -errno : -EIO; /* EISDIR... */
 	if (!err && (fflush(f) || fsync(fileno(f))))
 		err = -errno;
 	if (fclose(f) && !err)
@@ -69,6 +69,7 @@ int mw_statefile_read_lines(const char *path, const struct mw_statefile_lines *h
 
 	if (!f)
 		return errno == ENOENT ? 0 : -errno;
+	errno = 0;
 	while ((len = getline(&line, &cap, f)) >= 0) {
 		lineno++;
 		if (len && line[len - 1] == '\n')
@@ -87,7 +88,7 @@ int mw_statefile_read_lines(const char *path, const struct mw_statefile_lines *h
 		}
 	}
 	if (!err && ferror(f))
-		err = -EIO;
+		err = errno ? -errno : -EIO; /* EISDIR... */
 	free(line);
 	fclose(f);
 	if (bad) {
