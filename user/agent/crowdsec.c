@@ -28,8 +28,8 @@
 #include "output/eve.h"
 #include "parse/config.h"
 
-#define PUSH_BATCH_MAX \
-	100 /* alerts a POST carries at most: ~40 ms each on a LAPI with sqlite and no WAL */
+/* alerts a POST carries at most: ~40 ms each on a LAPI with sqlite and no WAL */
+#define PUSH_BATCH_MAX 100
 #define BACKOFF_MAX_S 60 /* the longest wait before trying an absent LAPI again */
 #define QUEUE_FILE "crowdsec-queue.json"
 /* The widest ranges enforced: a decision for more (a /4 of the internet,
