@@ -194,6 +194,11 @@ class Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
+    def handle_error(self, request, client_address):
+        # the agent hangs up on a hostile answer: that is the point
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            super().handle_error(request, client_address)
+
 
 if __name__ == "__main__":
     Server(("0.0.0.0", PORT), Handler).serve_forever()
