@@ -12,9 +12,9 @@ request it reads DIR/mode.json, so the test changes its behaviour on the fly:
   stream  ok | hang | trickle | huge | gzipbomb | 500 | 401 | redirect
   redirect_to  where "redirect" sends the client (a URL)
 The "ok" stream serves DIR/startup.json to startup=true and DIR/delta.json
-once (renamed .sent), an empty delta otherwise. Every request is logged, one JSON line each,
-to DIR/requests.log: time, the local address it came to, method, path, the
-number of alerts a POST carried.
+once (renamed .sent), an empty delta otherwise. Every request is logged,
+one JSON line each, to DIR/requests.log: time, the local address it came
+to, method, path, the number of alerts a POST carried and its status.
 """
 import json
 import os

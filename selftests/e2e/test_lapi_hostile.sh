@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # The fleet link (agent/crowdsec.c, fleet/*) against a hostile LAPI and a
 # careless operator: a fake LAPI (fake_lapi.py, in the remote namespace on
-# 192.0.2.10:8080) that never answers, trickles, sends 300 MiB or a gzip
-# bomb, malformed streams, absurd decisions, bans of the host's own
-# addresses, tokens that do not work, 500s and redirects; a queue file
-# edited into garbage, a FIFO, too long. The agent's loop keeps working,
+# 192.0.2.10:8080) that never answers, trickles, sends 300 MiB, a gzip
+# bomb or one decision of 30 MiB, malformed streams, absurd decisions, a
+# flood of refused ones, bans of the host's own addresses, tokens that do
+# not work or smuggle a header, 500s and redirects; a queue file edited into
+# garbage, too long, immutable, a FIFO, a directory; the LAPI down across a
+# restart. The agent's loop keeps working,
 # SIGTERM stops it within 2 s, memory stays bounded, nothing wrong is
 # blocked, every bad thing is counted and said.
 # shellcheck source=selftests/e2e/lib.sh
