@@ -144,6 +144,12 @@ static void t_sanitize(void *arg)
 		SAN("DEL", "a\x7f", 16, "a\\x7f"),
 		SAN("C1: U+0085 and U+009B (CSI)", "\xc2\x85\xc2\x9b", 16, "\\x85\\x9b"),
 		SAN("U+00A0 is not a control", "\xc2\xa0", 16, "\xc2\xa0"),
+		SAN("bidi overrides made visible (U+202E, U+2066)",
+		    "a\xe2\x80\xae"
+		    "b\xe2\x81\xa6",
+		    32, "a\\u202eb\\u2066"),
+		SAN("U+2069 escaped, U+206A kept", "\xe2\x81\xa9\xe2\x81\xaa", 32,
+		    "\\u2069\xe2\x81\xaa"),
 		SAN("exact fit: 3 bytes in 4", "abc", 4, "abc"),
 		SAN("one short: cut at a character", "abcd", 4, "abc"),
 		SAN("a multibyte that does not fit is left out whole", "ab\xe2\x82\xac", 5, "ab"),

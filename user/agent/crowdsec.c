@@ -28,13 +28,15 @@
 #include "output/eve.h"
 #include "parse/config.h"
 
-#define PUSH_BATCH_MAX 100 /* alerts a POST carries at most: ~40 ms each on a LAPI with sqlite and no WAL */
+/* alerts a POST carries at most: ~40 ms each on a LAPI with sqlite and no WAL */
+#define PUSH_BATCH_MAX 100
 #define BACKOFF_MAX_S 60 /* the longest wait before trying an absent LAPI again */
 #define QUEUE_FILE "crowdsec-queue.json"
 /* The widest ranges enforced: a decision for more (a /4 of the internet,
  * ::/0) is a mistake or an abuse of the LAPI, never a ban to apply. */
 #define RANGE_MIN_V4 8
 #define RANGE_MIN_V6 32
+#define SAY_PER_PULL 10 /* refused decisions said one by one in a pull */
 
 /* --- the thread: HTTP only, one job at a time --- */
 
@@ -235,6 +237,28 @@ void mw_agent_crowdsec_on_block(struct mw_agent_crowdsec *c, const char *event_t
 	}
 }
 
+/* Whether decision @d's id already bans something else here: a LAPI that
+ * reuses an id would otherwise leave a block that its deletion never lifts. */
+static bool id_bans_other(struct mw_agent_crowdsec *c, const struct mw_cs_decision *d)
+{
+	struct mw_prefix known;
+
+	if (mw_cs_ids_del(c->ids, d->id, &known) != 1)
+		return false;
+	/* looked up by taking it out: put back as it was (there is room) */
+	mw_cs_ids_add(c->ids, d->id, &known);
+	return known.len != d->target.len ||
+	       memcmp(&known.addr, &d->target.addr, sizeof(known.addr));
+}
+
+/* Whether a refused decision is said one by one: the first few of a pull
+ * are, the rest only counted, so that a LAPI sending thousands of them
+ * every pull cannot flood the log and the events file. */
+static bool say_decision(struct mw_agent_crowdsec *c)
+{
+	return c->said++ < SAY_PER_PULL;
+}
+
 /* One decision from the stream becomes a block of method CROWDSEC. */
 static void apply_added(struct mw_agent_crowdsec *c, const struct mw_cs_decision *d)
 {
@@ -255,9 +279,17 @@ static void apply_added(struct mw_agent_crowdsec *c, const struct mw_cs_decision
 	if (mw_addr_is_v4(&d->target.addr) ? d->target.len < 96 + RANGE_MIN_V4 :
 					     d->target.len < RANGE_MIN_V6) {
 		c->n.skipped++;
-		pr_warn("crowdsec: decision %lld bans %s, wider than /%d (IPv4) or /%d (IPv6): not enforced\n",
-			(long long)d->id, mw_prefix_str(&d->target, buf, sizeof(buf)), RANGE_MIN_V4,
-			RANGE_MIN_V6);
+		if (say_decision(c))
+			pr_warn("crowdsec: decision %lld bans %s, wider than /%d (IPv4) or /%d (IPv6): not enforced\n",
+				(long long)d->id, mw_prefix_str(&d->target, buf, sizeof(buf)),
+				RANGE_MIN_V4, RANGE_MIN_V6);
+		return;
+	}
+	if (id_bans_other(c, d)) {
+		c->n.skipped++;
+		if (say_decision(c))
+			pr_warn("crowdsec: decision %lld bans %s, but that id already bans another address: not enforced\n",
+				(long long)d->id, mw_prefix_str(&d->target, buf, sizeof(buf)));
 		return;
 	}
 	switch (mw_policy_block(c->policy, &req, msg, sizeof(msg))) {
@@ -272,6 +304,8 @@ static void apply_added(struct mw_agent_crowdsec *c, const struct mw_cs_decision
 	case MW_REFUSED_ALLOW:
 		/* once per decision: the stream sends each one once */
 		c->n.refused_allow++;
+		if (!say_decision(c))
+			break;
 		pr_warn("crowdsec: decision %lld (%s) bans %s, which is allowlisted: not enforced\n",
 			(long long)d->id, d->scenario, mw_prefix_str(&d->target, buf, sizeof(buf)));
 		fleet_event(c, "refused_allow", mw_prefix_str(&d->target, buf, sizeof(buf)),
@@ -332,6 +366,7 @@ void mw_agent_crowdsec_apply(struct mw_agent_crowdsec *c, const struct mw_cs_str
 	uint64_t t0 = mw_now_ns();
 	size_t i;
 
+	c->said = 0;
 	if (startup)
 		mw_cs_ids_clear(c->ids);
 	for (i = 0; i < s->n_deleted; i++)
@@ -342,6 +377,9 @@ void mw_agent_crowdsec_apply(struct mw_agent_crowdsec *c, const struct mw_cs_str
 		lift_forgotten(c);
 	/* every change of this pull in one nft transaction */
 	mw_policy_commit(c->policy);
+	if (c->said > SAY_PER_PULL)
+		pr_warn("crowdsec: %zu more decisions of this pull refused or skipped, counted but not said one by one\n",
+			c->said - SAY_PER_PULL);
 	c->n.skipped += s->skipped_scope + s->skipped_type + s->bad;
 	if (s->bad)
 		pr_warn("crowdsec: %zu malformed decisions skipped; the first: %s\n", s->bad,
@@ -413,6 +451,20 @@ static void settle_pull(struct mw_agent_crowdsec *c, struct mw_cs_job *j)
 	}
 }
 
+/* A queue that cannot be saved is lost at the next restart: said once,
+ * tried again every cycle. */
+static void save_queue(struct mw_agent_crowdsec *c)
+{
+	int err = mw_cs_pushq_save(&c->queue);
+
+	if (err && err != c->save_err)
+		pr_warn("crowdsec: cannot save the queue to %s: %s; %zu alerts kept in memory only\n",
+			c->queue.path, strerror(-err), c->queue.n);
+	else if (!err && c->save_err)
+		pr_info("crowdsec: the queue is saved to %s again\n", c->queue.path);
+	c->save_err = err;
+}
+
 int mw_agent_crowdsec_fd(const struct mw_agent_crowdsec *c)
 {
 	return c->thread_running ? c->done_fd : -1;
@@ -449,7 +501,7 @@ void mw_agent_crowdsec_done(struct mw_agent_crowdsec *c)
 	pthread_mutex_lock(&c->lock);
 	j->busy = j->taken = j->finished = false;
 	pthread_mutex_unlock(&c->lock);
-	mw_cs_pushq_save(&c->queue);
+	save_queue(c);
 }
 
 void mw_agent_crowdsec_tick(struct mw_agent_crowdsec *c, uint64_t now_ns)
@@ -461,7 +513,7 @@ void mw_agent_crowdsec_tick(struct mw_agent_crowdsec *c, uint64_t now_ns)
 	if (!c->thread_running)
 		return;
 	/* what the blocks of this cycle queued is on disk before it is sent */
-	mw_cs_pushq_save(&c->queue);
+	save_queue(c);
 	if (j->busy)
 		return;
 	push = c->push_on && c->queue.n && now_ns >= c->next_push_ns;
@@ -650,7 +702,7 @@ void mw_agent_crowdsec_free(struct mw_agent_crowdsec *c)
 	if (c->done_fd >= 0)
 		close(c->done_fd);
 	c->done_fd = -1;
-	mw_cs_pushq_save(&c->queue);
+	save_queue(c);
 	mw_cs_pushq_free(&c->queue);
 	mw_lapi_free(&c->lapi);
 	mw_cs_ids_free(c->ids);

@@ -92,6 +92,8 @@ struct mw_agent_crowdsec {
 	int last_push_err; /* of the latest push: 0, -EHOSTUNREACH, -EACCES... */
 	size_t batch; /* alerts a push carries: halved to one to find an alert the LAPI refuses */
 	char last_error[256];
+	int save_err; /* of the latest save of the queue, said when it changes */
+	size_t said; /* decisions of the pull being applied said one by one */
 	struct mw_cs_counters n;
 };
 

@@ -98,7 +98,7 @@ static int parse_entry(const char *line, struct mw_block_entry *e, char *why, si
 		json_decref(o);
 		return -EINVAL;
 	}
-	if (mw_prefix_parse(prefix, &e->prefix) || mw_addr_parse(seen, &e->seen) || count < 1 ||
+	if (mw_prefix_parse(prefix, &e->prefix) || mw_addr_parse(seen, &e->seen) || count < 0 ||
 	    count > 1000000 || expires < 0 || timeout < 0) {
 		snprintf(why, len, "bad prefix, address, count or time");
 		json_decref(o);

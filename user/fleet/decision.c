@@ -211,6 +211,15 @@ static bool optional_string(json_t *o, const char *key, const char **s)
 	return *s != NULL;
 }
 
+/* Whether the string @key of @o holds a \u0000: such a value means
+ * something else to each reader (a bouncer, a log): never acted on. */
+static bool has_nul(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_string(v) && strlen(json_string_value(v)) != json_string_length(v);
+}
+
 /* Reads one decision; returns 1 when it is kept, 0 when skipped or bad. */
 static int parse_one(struct parse_ctx *c, json_t *o, struct mw_cs_decision *d)
 {
@@ -232,6 +241,11 @@ static int parse_one(struct parse_ctx *c, json_t *o, struct mw_cs_decision *d)
 	duration = json_string_value(json_object_get(o, "duration"));
 	if (!scope || !type || !value || !duration) {
 		bad(c, "scope, type, value or duration missing or not a string");
+		return 0;
+	}
+	if (has_nul(o, "scope") || has_nul(o, "type") || has_nul(o, "value") ||
+	    has_nul(o, "duration")) {
+		bad(c, "scope, type, value or duration holds a \\u0000");
 		return 0;
 	}
 	if (!optional_string(o, "scenario", &scenario) || !optional_string(o, "origin", &origin)) {
@@ -316,18 +330,33 @@ static int __attribute__((format(printf, 2, 3))) reader_fail(struct reader *r, c
 	return -EINVAL;
 }
 
+/*
+ * The longest value decoded at once. A decision is a few hundred bytes;
+ * one element may not hold the rest of the body: 32 MiB of "{}," inside
+ * one decision would be 3 GiB of jansson's objects, 256 KiB of it is 25 MiB.
+ */
+#define VALUE_MAX (256 << 10)
+
 /* Decodes the JSON value at the reader (any type) and moves past it. */
 static json_t *next_value(struct reader *r, const char *body)
 {
+	size_t window;
 	json_error_t jerr;
 	json_t *v;
 
 	skip_space(r);
-	v = json_loadb(r->p, r->end - r->p, JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK, &jerr);
+	window = (size_t)(r->end - r->p) < VALUE_MAX ? (size_t)(r->end - r->p) : VALUE_MAX;
+	/* JSON_ALLOW_NUL: a \u0000 in one scenario must not make the whole
+	 * stream unreadable (one machine of the fleet could then blind every
+	 * bouncer); strings are cut at it, or refused (has_nul) */
+	v = json_loadb(r->p, window, JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK | JSON_ALLOW_NUL,
+		       &jerr);
 	if (!v) {
-		reader_fail(r, "not JSON: %s (at byte %zu)", jerr.text,
-			    (size_t)(r->p - body) +
-				    (size_t)(jerr.position > 0 ? jerr.position : 0));
+		reader_fail(
+			r, "not JSON%s: %s (at byte %zu)",
+			window < (size_t)(r->end - r->p) ? ", or a value longer than 256 KiB" : "",
+			jerr.text,
+			(size_t)(r->p - body) + (size_t)(jerr.position > 0 ? jerr.position : 0));
 		return NULL;
 	}
 	r->p += jerr.position; /* where the decoder stopped: just past the value */

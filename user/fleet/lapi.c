@@ -18,9 +18,10 @@
 #include "fleet/lapi.h"
 #include "lib/util.h"
 
-/* A startup stream of a community list is a few MiB; a LAPI that sends
- * more is broken or hostile, and must not eat the agent's memory. */
-#define STREAM_MAX (256UL << 20)
+/* A startup stream of a community list is a few MiB (50,000 decisions:
+ * about 7 MiB); a LAPI that sends more is broken or hostile, and must not
+ * eat the agent's memory (256 MiB here was 540 MiB of the agent's). */
+#define STREAM_MAX (32UL << 20)
 #define ANSWER_MAX (1UL << 20) /* login, alerts: a short JSON */
 #define TOKEN_MARGIN_S 60 /* a token this close to its end is renewed first */
 
@@ -52,6 +53,8 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *arg)
 
 		while (cap < a->len + n + 1)
 			cap *= 2;
+		if (cap > a->max + 1) /* doubling must not overshoot the cap */
+			cap = a->max + 1;
 		p = realloc(a->data, cap);
 		if (!p) {
 			a->no_memory = true;
@@ -294,6 +297,14 @@ int mw_lapi_login(struct mw_lapi *l)
 	    strlen(token) >= sizeof(l->token)) {
 		snprintf(l->error, sizeof(l->error),
 			 "LAPI %.*s: login: no usable token in its answer", url_base_len(l),
+			 l->cfg.url);
+		err = -EPROTO;
+		goto out;
+	}
+	/* it goes into a header line: CR LF would smuggle headers of its own */
+	if (token[strcspn(token, "\r\n")]) {
+		snprintf(l->error, sizeof(l->error),
+			 "LAPI %.*s: login: its token holds control characters", url_base_len(l),
 			 l->cfg.url);
 		err = -EPROTO;
 		goto out;

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 
@@ -176,6 +177,7 @@ int mw_cs_pushq_init(struct mw_cs_pushq *q, const char *path, size_t max, FILE *
 {
 	struct load_ctx c = { .err = err };
 	const struct mw_statefile_lines how = { load_line, load_warn, &c };
+	struct stat st;
 	int ret;
 
 	memset(q, 0, sizeof(*q));
@@ -186,6 +188,16 @@ int mw_cs_pushq_init(struct mw_cs_pushq *q, const char *path, size_t max, FILE *
 	if (snprintf(q->path, sizeof(q->path), "%s", path) >= (int)sizeof(q->path)) {
 		q->path[0] = '\0';
 		return -ENAMETOOLONG;
+	}
+	/* a FIFO would hang the start, /dev/zero fill the memory: only a
+	 * regular file is read (a save replaces what is there) */
+	if (!stat(path, &st) && !S_ISREG(st.st_mode)) {
+		if (err)
+			fprintf(err, "%s: not a regular file (%s); the queue starts empty\n", path,
+				S_ISDIR(st.st_mode)  ? "a directory" :
+				S_ISFIFO(st.st_mode) ? "a FIFO" :
+						       "a device or socket");
+		return 0;
 	}
 	ret = mw_statefile_read_lines(path, &how);
 	if (ret < 0) {

@@ -237,6 +237,10 @@ size_t mw_sanitize_utf8(char *dst, size_t dstlen, const char *src, size_t srclen
 			/* C0, DEL and C1: a terminal takes them as commands */
 			plen = (size_t)snprintf(esc, sizeof(esc), "\\x%02x", (unsigned)cp);
 			piece = esc;
+		} else if ((cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069)) {
+			/* bidi overrides: they make a terminal show text reversed */
+			plen = (size_t)snprintf(esc, sizeof(esc), "\\u%04x", (unsigned)cp);
+			piece = esc;
 		} else {
 			plen = len;
 		}
