@@ -199,6 +199,12 @@ static void t_allow_and_share(void *arg)
 		  "CROWDSEC holds its share of the cap (50% of 20), no more");
 	ASSERT_EQ(f.c.n.refused_cap, 0, "ten fit");
 	ASSERT_EQ(f.c.n.skipped, 3, "the expired one and the wide ones skipped");
+	/* the periodic full pull sends them all again: nothing counted twice */
+	f.c.startup_done = true;
+	apply(&f, add, 12, NULL, 0, true);
+	ASSERT_EQ(f.c.n.refused_allow, 1, "a full pull again: the refusal not counted again");
+	ASSERT_EQ(f.c.n.skipped, 3, "nor the skipped one");
+	ASSERT_EQ(mw_policy_active_method(&f.p, "CROWDSEC"), 10, "the blocks as they were");
 	fixture_free(&f);
 
 	if (!fixture_init(&f, NULL))

@@ -32,6 +32,7 @@
 #define PUSH_BATCH_MAX 100
 #define BACKOFF_MAX_S 60 /* the longest wait before trying an absent LAPI again */
 #define QUEUE_FILE "crowdsec-queue.json"
+#define FULL_PULL_EVERY_NS (600 * 1000000000ULL) /* a full stream every 10 minutes */
 /* The widest ranges enforced: a decision for more (a /4 of the internet,
  * ::/0) is a mistake or an abuse of the LAPI, never a ban to apply. */
 #define RANGE_MIN_V4 8
@@ -256,7 +257,15 @@ static bool id_bans_other(struct mw_agent_crowdsec *c, const struct mw_cs_decisi
  * every pull cannot flood the log and the events file. */
 static bool say_decision(struct mw_agent_crowdsec *c)
 {
-	return c->said++ < SAY_PER_PULL;
+	return !c->resync && c->said++ < SAY_PER_PULL;
+}
+
+/* Counts what a pull did; a periodic full pull (c->resync) sends again
+ * what was counted already: it is not counted twice. */
+static void tally(const struct mw_agent_crowdsec *c, uint64_t *counter)
+{
+	if (!c->resync)
+		(*counter)++;
 }
 
 /* One decision from the stream becomes a block of method CROWDSEC. */
@@ -271,14 +280,15 @@ static void apply_added(struct mw_agent_crowdsec *c, const struct mw_cs_decision
 		.method = MW_METHOD_CROWDSEC,
 	};
 	char msg[256], buf[MW_ADDRSTRLEN];
+	enum mw_block_result result;
 
 	if (d->duration_ms <= 0) {
-		c->n.skipped++;
+		tally(c, &c->n.skipped);
 		return;
 	}
 	if (mw_addr_is_v4(&d->target.addr) ? d->target.len < 96 + RANGE_MIN_V4 :
 					     d->target.len < RANGE_MIN_V6) {
-		c->n.skipped++;
+		tally(c, &c->n.skipped);
 		if (say_decision(c))
 			pr_warn("crowdsec: decision %lld bans %s, wider than /%d (IPv4) or /%d (IPv6): not enforced\n",
 				(long long)d->id, mw_prefix_str(&d->target, buf, sizeof(buf)),
@@ -286,24 +296,28 @@ static void apply_added(struct mw_agent_crowdsec *c, const struct mw_cs_decision
 		return;
 	}
 	if (id_bans_other(c, d)) {
-		c->n.skipped++;
+		tally(c, &c->n.skipped);
 		if (say_decision(c))
 			pr_warn("crowdsec: decision %lld bans %s, but that id already bans another address: not enforced\n",
 				(long long)d->id, mw_prefix_str(&d->target, buf, sizeof(buf)));
 		return;
 	}
-	switch (mw_policy_block(c->policy, &req, msg, sizeof(msg))) {
+	switch ((result = mw_policy_block(c->policy, &req, msg, sizeof(msg)))) {
 	case MW_BLOCKED:
 	case MW_BLOCK_KEPT:
 	case MW_DRY_RUN:
 		if (mw_cs_ids_add(c->ids, d->id, &d->target) < 0)
 			pr_warn("crowdsec: out of memory: decision %lld will not be lifted when deleted\n",
 				(long long)d->id);
-		c->n.decisions_added++;
+		/* a periodic full pull counts only what it adds */
+		if (result == MW_BLOCKED)
+			c->n.decisions_added++;
+		else
+			tally(c, &c->n.decisions_added);
 		break;
 	case MW_REFUSED_ALLOW:
 		/* once per decision: the stream sends each one once */
-		c->n.refused_allow++;
+		tally(c, &c->n.refused_allow);
 		if (!say_decision(c))
 			break;
 		pr_warn("crowdsec: decision %lld (%s) bans %s, which is allowlisted: not enforced\n",
@@ -316,7 +330,7 @@ static void apply_added(struct mw_agent_crowdsec *c, const struct mw_cs_decision
 	case MW_REFUSED_CAP:
 	case MW_REFUSED_SHARE:
 		/* the policy says so once, and counts */
-		c->n.refused_cap++;
+		tally(c, &c->n.refused_cap);
 		break;
 	}
 }
@@ -367,6 +381,7 @@ void mw_agent_crowdsec_apply(struct mw_agent_crowdsec *c, const struct mw_cs_str
 	size_t i;
 
 	c->said = 0;
+	c->resync = startup && c->startup_done;
 	if (startup)
 		mw_cs_ids_clear(c->ids);
 	for (i = 0; i < s->n_deleted; i++)
@@ -380,8 +395,9 @@ void mw_agent_crowdsec_apply(struct mw_agent_crowdsec *c, const struct mw_cs_str
 	if (c->said > SAY_PER_PULL)
 		pr_warn("crowdsec: %zu more decisions of this pull refused or skipped, counted but not said one by one\n",
 			c->said - SAY_PER_PULL);
-	c->n.skipped += s->skipped_scope + s->skipped_type + s->bad;
-	if (s->bad)
+	if (!c->resync)
+		c->n.skipped += s->skipped_scope + s->skipped_type + s->bad;
+	if (s->bad && !c->resync)
 		pr_warn("crowdsec: %zu malformed decisions skipped; the first: %s\n", s->bad,
 			s->first_bad);
 	c->n.last_apply_s = (double)(mw_now_ns() - t0) / 1e9;
@@ -442,6 +458,8 @@ static void settle_pull(struct mw_agent_crowdsec *c, struct mw_cs_job *j)
 	}
 	mw_agent_crowdsec_apply(c, j->stream, j->startup);
 	c->startup_done = true;
+	if (j->startup)
+		c->next_full_ns = mw_now_ns() + FULL_PULL_EVERY_NS;
 	c->n.last_pull_s = wall_now();
 	/* the LAPI answers again: what waits goes now, not at the back-off's
 	 * end (unless it was the LAPI refusing the login: that waits) */
@@ -526,7 +544,9 @@ void mw_agent_crowdsec_tick(struct mw_agent_crowdsec *c, uint64_t now_ns)
 		j->push_n = j->push_body ? n : 0;
 	}
 	j->pull = pull;
-	j->startup = !c->startup_done;
+	/* now and then the whole stream again: LAPI 1.4.6 can leave a bulk
+	 * insert that commits during a pull out of every later delta */
+	j->startup = !c->startup_done || now_ns >= c->next_full_ns;
 	if (pull)
 		c->next_pull_ns = now_ns + c->cfg->cs.pull_interval_ms * 1000000ULL;
 	if (!j->push_body && !pull)

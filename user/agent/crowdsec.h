@@ -85,7 +85,9 @@ struct mw_agent_crowdsec {
 		char push_error[256];
 	} job;
 	bool startup_done; /* the first full stream was applied */
+	bool resync; /* applying a periodic full stream: said and counted before */
 	bool logged_in;
+	uint64_t next_full_ns; /* the next pull of the whole stream (startup=true) */
 	uint64_t next_pull_ns, next_push_ns; /* retry back-off when the LAPI is away */
 	unsigned push_backoff;
 	bool drop_said; /* the queue overflowed and it was said */
