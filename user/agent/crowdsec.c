@@ -51,6 +51,7 @@ static void run_job(struct mw_agent_crowdsec *c, struct mw_cs_job *j)
 		j->push_err = mw_lapi_push(&c->lapi, j->push_body);
 		if (j->push_err)
 			snprintf(j->push_error, sizeof(j->push_error), "%s", c->lapi.error);
+		j->push_status = c->lapi.last_status;
 	}
 	if (j->pull) {
 		snprintf(scopes, sizeof(scopes), "%s%s%s",
@@ -109,14 +110,17 @@ static void *worker(void *arg)
 
 /* --- the loop's side --- */
 
-static void say_error(struct mw_agent_crowdsec *c, const char *what, const char *error)
+/* @said: what was said last of this role (push or pull): an error is said
+ * when it changes, not at every retry, nor when the other role's error
+ * came between. */
+static void say_error(struct mw_agent_crowdsec *c, char *said, const char *what, const char *error)
 {
 	char line[sizeof(c->last_error)];
 
 	snprintf(line, sizeof(line), "%s: %s", what, error);
-	/* said when it changes, not every retry */
-	if (strcmp(line, c->last_error))
+	if (strcmp(line, said))
 		pr_warn("crowdsec: %s\n", line);
+	snprintf(said, sizeof(c->last_error), "%s", line);
 	snprintf(c->last_error, sizeof(c->last_error), "%s", line);
 }
 
@@ -400,8 +404,11 @@ void mw_agent_crowdsec_apply(struct mw_agent_crowdsec *c, const struct mw_cs_str
 	if (s->bad && !c->resync)
 		pr_warn("crowdsec: %zu malformed decisions skipped; the first: %s\n", s->bad,
 			s->first_bad);
-	c->n.last_apply_s = (double)(mw_now_ns() - t0) / 1e9;
-	c->n.last_apply_n = s->n_added + s->n_deleted;
+	/* the latest pull that changed something, not the empty ones after it */
+	if (s->n_added + s->n_deleted) {
+		c->n.last_apply_s = (double)(mw_now_ns() - t0) / 1e9;
+		c->n.last_apply_n = s->n_added + s->n_deleted;
+	}
 	if (s->n_added + s->n_deleted > 1000)
 		pr_info("crowdsec: applied %zu new and %zu deleted decisions in %.3f s\n",
 			s->n_added, s->n_deleted, c->n.last_apply_s);
@@ -413,6 +420,7 @@ static void settle_push(struct mw_agent_crowdsec *c, struct mw_cs_job *j, uint64
 {
 	c->last_push_err = j->push_err;
 	if (!j->push_err) {
+		c->push_said[0] = '\0';
 		mw_cs_pushq_pop(&c->queue, j->push_n);
 		c->n.pushed += j->push_n;
 		if (!c->queue.n)
@@ -435,11 +443,11 @@ static void settle_push(struct mw_agent_crowdsec *c, struct mw_cs_job *j, uint64
 			    json_pack("{s:o, s:o, s:I}", "alert",
 				      mw_eve_str(mw_cs_pushq_at(&c->queue, 0)), "error",
 				      mw_eve_str(j->push_error), "http_status",
-				      (json_int_t)j->status));
+				      (json_int_t)j->push_status));
 		mw_cs_pushq_pop(&c->queue, 1);
 		return;
 	}
-	say_error(c, "push", j->push_error);
+	say_error(c, c->push_said, "push", j->push_error);
 	if (c->push_backoff < 6)
 		c->push_backoff++;
 	c->next_push_ns = now_ns + ((1ULL << c->push_backoff) < BACKOFF_MAX_S ?
@@ -453,9 +461,10 @@ static void settle_pull(struct mw_agent_crowdsec *c, struct mw_cs_job *j)
 	c->n.pulls++;
 	if (j->pull_err) {
 		c->n.pull_failures++;
-		say_error(c, "pull", j->error);
+		say_error(c, c->pull_said, "pull", j->error);
 		return;
 	}
+	c->pull_said[0] = '\0';
 	mw_agent_crowdsec_apply(c, j->stream, j->startup);
 	c->startup_done = true;
 	if (j->startup)

@@ -78,7 +78,7 @@ struct mw_agent_crowdsec {
 		size_t pull_len;
 		struct mw_cs_stream *stream; /* parsed by the thread */
 		bool logged_in;
-		long status;
+		long status, push_status; /* HTTP: of the job's last request, of its push */
 		char error[256]; /* the pull's */
 		/* the push's apart: a pull that fails in the same job must not
 		 * hide why the push failed (a refused login) */
@@ -94,6 +94,7 @@ struct mw_agent_crowdsec {
 	int last_push_err; /* of the latest push: 0, -EHOSTUNREACH, -EACCES... */
 	size_t batch; /* alerts a push carries: halved to one to find an alert the LAPI refuses */
 	char last_error[256];
+	char push_said[256], pull_said[256]; /* each role's error as said last */
 	int save_err; /* of the latest save of the queue, said when it changes */
 	size_t said; /* decisions of the pull being applied said one by one */
 	struct mw_cs_counters n;
