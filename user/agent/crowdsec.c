@@ -78,7 +78,6 @@ static void run_job(struct mw_agent_crowdsec *c, struct mw_cs_job *j)
 		}
 	}
 	j->logged_in = c->lapi.token[0] != '\0';
-	j->status = c->lapi.last_status;
 }
 
 static void *worker(void *arg)

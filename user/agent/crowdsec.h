@@ -78,7 +78,7 @@ struct mw_agent_crowdsec {
 		size_t pull_len;
 		struct mw_cs_stream *stream; /* parsed by the thread */
 		bool logged_in;
-		long status, push_status; /* HTTP: of the job's last request, of its push */
+		long push_status; /* HTTP status of the push */
 		char error[256]; /* the pull's */
 		/* the push's apart: a pull that fails in the same job must not
 		 * hide why the push failed (a refused login) */
