@@ -17,7 +17,7 @@ declare -A MAX_LEN=([config]=8192 [list]=16384 [dns]=1024 [tls]=2048 [stratum]=2
 	[control]=4096 [ipfix]=8192 [login_reply]=256 [name]=512 [proc_net_tcp]=512 [ntp_conf]=1024
 	[cs_stream]=8192)
 if [ "$MODE" = brief ]; then
-	SECONDS_EACH=4
+	SECONDS_EACH=3
 elif [[ $MODE =~ ^[0-9]+$ ]] && [ "$MODE" -gt 0 ]; then
 	SECONDS_EACH=$MODE
 else
