@@ -38,6 +38,9 @@
 #   - `cscli console disable --all` fails ("requires at least 1 arg"):
 #     name the flags (custom tainted manual).
 
+# shellcheck source=selftests/e2e/lapi_conf.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lapi_conf.sh"
+
 CS_DIR=$RUN_DIR/lapi
 LAPI_NS=mw-$ID-lapi
 B_NS=mw-$ID-b
@@ -117,52 +120,7 @@ setup_fleet_topology() {
 # lapi_init: the LAPI's configuration, in $CS_DIR only. cscli's own machine
 # ("cscli") is added and its credentials written where config.yaml says.
 lapi_init() {
-	cat >"$CS_DIR/config.yaml" <<-EOF
-		common:
-		  daemonize: false
-		  log_media: file
-		  log_level: info
-		  log_dir: $CS_DIR/
-		  working_dir: $CS_DIR
-		config_paths:
-		  config_dir: $CS_DIR/
-		  data_dir: $CS_DIR/data/
-		  simulation_path: $CS_DIR/simulation.yaml
-		  hub_dir: $CS_DIR/hub/
-		  index_path: $CS_DIR/hub/.index.json
-		  notification_dir: $CS_DIR/notifications/
-		  plugin_dir: /usr/lib/crowdsec/plugins/
-		db_config:
-		  log_level: info
-		  type: sqlite
-		  db_path: $CS_DIR/data/crowdsec.db
-		  use_wal: true
-		api:
-		  client:
-		    insecure_skip_verify: false
-		    credentials_path: $CS_DIR/local_api_credentials.yaml
-		  server:
-		    log_level: info
-		    listen_uri: $LAPI4:8080
-		    profiles_path: $CS_DIR/profiles.yaml
-		    console_path: $CS_DIR/console.yaml
-		    trusted_ips:
-		      - 127.0.0.1
-		prometheus:
-		  enabled: false
-	EOF
-	# the LAPI wants a profile; it acts only on alerts without decisions of
-	# their own (minewall's and cscli's carry theirs, which it keeps as is)
-	cat >"$CS_DIR/profiles.yaml" <<-'EOF'
-		name: fleet_test_remediation
-		filters:
-		 - Alert.Remediation == true && Alert.GetScope() in ["Ip", "Range"]
-		decisions:
-		 - type: ban
-		   duration: 1h
-		on_success: break
-	EOF
-	printf 'simulation: off\n' >"$CS_DIR/simulation.yaml"
+	lapi_write_config "$CS_DIR" "$LAPI4:8080"
 	cs machines add cscli --password "cscli-$ID" --force -u "$LAPI_URL" >"$CS_DIR/cscli.log" 2>&1
 }
 

@@ -11,6 +11,8 @@
 # bouncer's client certificate.
 # shellcheck source=selftests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=selftests/e2e/lapi_conf.sh
+. "$(dirname "$0")/lapi_conf.sh"
 
 PROBE=$BIN/selftests/lapi_probe
 LAPI_DIR=$RUN_DIR/lapi
@@ -26,54 +28,8 @@ if [ ! -x "$PROBE" ] || ! command -v crowdsec >/dev/null; then
 	exit 1
 fi
 
-# lapi_config: a LAPI of its own under $LAPI_DIR, the hub Debian ships.
-lapi_config() {
-	mkdir -p "$LAPI_DIR/data" "$LAPI_DIR/etc"
-	: >"$LAPI_DIR/etc/simulation.yaml"
-	cat >"$LAPI_DIR/etc/profiles.yaml" <<'EOF'
-name: default_ip_remediation
-filters:
- - Alert.Remediation == true && Alert.GetScope() == "Ip"
-decisions:
- - type: ban
-   duration: 4h
-on_success: break
-EOF
-	cat >"$LAPI_DIR/config.yaml" <<EOF
-common:
-  daemonize: false
-  log_media: file
-  log_level: info
-  log_dir: $LAPI_DIR/
-  working_dir: .
-config_paths:
-  config_dir: $LAPI_DIR/etc/
-  data_dir: $LAPI_DIR/data/
-  simulation_path: $LAPI_DIR/etc/simulation.yaml
-  hub_dir: /var/lib/crowdsec/hub/
-  index_path: /var/lib/crowdsec/hub/.index.json
-  notification_dir: $LAPI_DIR/etc/notifications/
-  plugin_dir: /usr/lib/crowdsec/plugins/
-crowdsec_service:
-  acquisition_path: $LAPI_DIR/etc/acquis.yaml
-db_config:
-  log_level: info
-  type: sqlite
-  db_path: $LAPI_DIR/data/crowdsec.db
-  use_wal: true # false: an fsync per row, 40 ms an alert
-api:
-  client:
-    credentials_path: $LAPI_DIR/etc/local_api_credentials.yaml
-  server:
-    log_level: info
-    listen_uri: $SRV4:8080
-    profiles_path: $LAPI_DIR/etc/profiles.yaml
-    trusted_ips:
-      - 127.0.0.1
-prometheus:
-  enabled: false
-EOF
-}
+# lapi_config: a LAPI of its own under $LAPI_DIR (lapi_conf.sh).
+lapi_config() { lapi_write_config "$LAPI_DIR" "$SRV4:8080"; }
 
 cs() { in_srv cscli -c "$LAPI_DIR/config.yaml" "$@"; }
 
@@ -106,7 +62,7 @@ t0=$SECONDS
 cs machines add "$MACHINE" --password "$PASSWORD" -f /dev/null >/dev/null 2>&1
 # cscli itself logs in as a machine of its own to add decisions
 cs machines add cscli --password cscli-password-0123456789 \
-	-f "$LAPI_DIR/etc/local_api_credentials.yaml" --url "http://$SRV4:8080" >/dev/null 2>&1
+	-f "$LAPI_DIR/local_api_credentials.yaml" --url "http://$SRV4:8080" >/dev/null 2>&1
 cs bouncers add probe -k "$KEY" >/dev/null 2>&1
 
 # --- the machine: login, alerts of scope Ip and Range ---
