@@ -244,6 +244,10 @@ static void t_rfc3339(void *arg)
 	/* a short buffer is cut, never overrun */
 	mw_format_rfc3339_now(buf, 5);
 	ASSERT_TRUE(strlen(buf) < 5, "cut");
+	ASSERT_STREQ(mw_format_rfc3339_s(1796482800, buf, sizeof(buf)), "2026-12-05T15:00:00Z",
+		     "a given second, UTC");
+	ASSERT_STREQ(mw_format_rfc3339_s(INT64_MAX, buf, sizeof(buf)), "1970-01-01T00:00:00Z",
+		     "a time gmtime cannot take: the epoch, never garbage");
 }
 
 int main(int argc, char **argv)

@@ -571,12 +571,8 @@ static const char *const push_names[] = { "inbound", "all", "none" };
 static json_t *time_or_null(int64_t s)
 {
 	char buf[64];
-	struct tm tm;
 
-	if (!s || !gmtime_r(&(time_t){ s }, &tm))
-		return json_null();
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return json_string(buf);
+	return s ? json_string(mw_format_rfc3339_s(s, buf, sizeof(buf))) : json_null();
 }
 
 static json_t *status(struct mw_agent_crowdsec *c)

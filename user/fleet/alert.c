@@ -9,7 +9,6 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "fleet/alert.h"
 #include "fleet/decision.h"
@@ -17,16 +16,6 @@
 
 /* Go's time.Duration: int64 nanoseconds, about 292 years */
 #define GO_DURATION_MAX_MS (INT64_MAX / 1000000)
-
-static char *rfc3339(int64_t at_s, char *buf, size_t len)
-{
-	time_t t = (time_t)at_s;
-	struct tm tm;
-
-	if (!gmtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		snprintf(buf, len, "1970-01-01T00:00:00Z");
-	return buf;
-}
 
 json_t *mw_cs_alert(const struct mw_cs_block *b)
 {
@@ -46,7 +35,7 @@ json_t *mw_cs_alert(const struct mw_cs_block *b)
 		mw_prefix_str(&b->target, target, sizeof(target));
 	else
 		snprintf(target, sizeof(target), "%s", seen);
-	rfc3339(b->at_s, at, sizeof(at));
+	mw_format_rfc3339_s(b->at_s, at, sizeof(at));
 	/* past Go's limit the LAPI refuses the alert (500) again and again */
 	mw_go_duration_str(b->duration_ms > GO_DURATION_MAX_MS ? GO_DURATION_MAX_MS :
 								 (int64_t)b->duration_ms,

@@ -147,6 +147,16 @@ char *mw_format_rfc3339_now(char *buf, size_t len)
 	return buf;
 }
 
+char *mw_format_rfc3339_s(int64_t s, char *buf, size_t len)
+{
+	time_t t = (time_t)s;
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, len, "1970-01-01T00:00:00Z");
+	return buf;
+}
+
 int mw_grow(void *arr, size_t *cap, size_t n, size_t size, size_t first)
 {
 	void **p = arr, *q;

@@ -24,6 +24,9 @@ char *mw_format_bytes(uint64_t n, char *buf, size_t len);
 /* The wall clock now as RFC 3339 in UTC with microseconds
  * ("2026-12-05T12:30:58.123456Z"), as the events and the hook read it. */
 char *mw_format_rfc3339_now(char *buf, size_t len);
+/* @s (wall clock, seconds) as RFC 3339 UTC, "2026-12-05T15:00:00Z";
+ * the epoch's for a time gmtime cannot take. */
+char *mw_format_rfc3339_s(int64_t s, char *buf, size_t len);
 
 /* CLOCK_MONOTONIC and CLOCK_MONOTONIC_COARSE in ns (the BPF programs use
  * bpf_ktime_get_coarse_ns(), which reads the latter's time base). */
