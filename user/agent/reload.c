@@ -44,6 +44,9 @@ static void keep_restart_only(struct mw_config *next, const struct mw_config *cu
 	if (!crowdsec_same(&next->cs, &cur->cs))
 		pr_warn("reload: [crowdsec] changes only on restart\n");
 	next->cs = cur->cs;
+	if (strcmp(next->bridges, cur->bridges))
+		pr_warn("reload: [network] bridges changes only on restart\n");
+	memcpy(next->bridges, cur->bridges, sizeof(next->bridges));
 }
 
 void mw_daemon_reload(struct mw_daemon *d)

@@ -47,6 +47,7 @@ static const char *const eve_format_names[] = { "minewall", "suricata", NULL };
 static const char *const cs_push_names[] = { "inbound", "all", "none", NULL };
 static const char *const cs_pull_names[] = { "auto", "yes", "no", NULL };
 static const char *const cs_scope_names[] = { "ip", "range", NULL };
+static const char *const block_scope_names[] = { "host", "container", NULL };
 
 #define OFF(f) offsetof(struct mw_config, f)
 /* what --show-config writes for a secret that is set */
@@ -74,6 +75,7 @@ static const struct opt opts[] = {
 	{ "flows", "peek_packets", OPT_U64, OFF(peek_packets), 0, 16, NULL },
 	{ "flows", "peek_bytes", OPT_U64, OFF(peek_bytes), 16, MW_PEEK_MAX, NULL },
 	{ "network", "internal", OPT_PREFIXES, OFF(internal), 0, 0, NULL },
+	{ "network", "bridges", OPT_LIST, OFF(bridges), 0, 0, NULL },
 	{ "enforce", "ban_time", OPT_DURATION, OFF(ban_ms), 1000, 365 * 86400000ULL, NULL },
 	{ "enforce", "ban_time_max", OPT_DURATION, OFF(ban_max_ms), 1000, 365 * 86400000ULL, NULL },
 	{ "enforce", "escalation", OPT_U64, OFF(escalation), 1, 100, NULL },
@@ -149,6 +151,11 @@ static const struct opt opts[] = {
 	{ "crowdsec", "pull_interval", OPT_DURATION, OFF(cs.pull_interval_ms), 1000, 3600000,
 	  NULL },
 	{ "crowdsec", "scopes", OPT_SCOPES, OFF(cs.scopes), 0, 0, cs_scope_names },
+	{ "containers", "docker_root", OPT_PATH, OFF(ct_docker_root), 0, 0, NULL },
+	{ "containers", "containerd_root", OPT_PATH, OFF(ct_containerd_root), 0, 0, NULL },
+	{ "containers", "storage_root", OPT_PATH, OFF(ct_storage_root), 0, 0, NULL },
+	{ "containers", "storage_run", OPT_PATH, OFF(ct_storage_run), 0, 0, NULL },
+	{ "containers", "block_scope", OPT_ENUM, OFF(ct_block_scope), 0, 0, block_scope_names },
 	{ "crowdsec", "tls_ca", OPT_FILE, OFF(cs.tls_ca), 0, 0, NULL },
 	{ "crowdsec", "tls_cert", OPT_FILE, OFF(cs.tls_cert), 0, 0, NULL },
 	{ "crowdsec", "tls_key", OPT_FILE, OFF(cs.tls_key), 0, 0, NULL },
@@ -280,6 +287,12 @@ void mw_config_defaults(struct mw_config *cfg)
 	cfg->cs.pull_interval_ms = 10000;
 	cfg->cs.scopes = MW_CS_SCOPE_IP | MW_CS_SCOPE_RANGE;
 	cfg->cs.queue_max = 10000;
+	snprintf(cfg->bridges, sizeof(cfg->bridges), "%s", "auto");
+	snprintf(cfg->ct_docker_root, sizeof(cfg->ct_docker_root), "%s", "/var/lib/docker");
+	snprintf(cfg->ct_containerd_root, sizeof(cfg->ct_containerd_root), "%s", "/run/containerd");
+	snprintf(cfg->ct_storage_root, sizeof(cfg->ct_storage_root), "%s",
+		 "/var/lib/containers/storage");
+	snprintf(cfg->ct_storage_run, sizeof(cfg->ct_storage_run), "%s", "/run/containers/storage");
 }
 
 static const struct opt *opt_find(const char *section, const char *key)

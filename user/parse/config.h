@@ -45,6 +45,13 @@ enum mw_cs_pull {
 #define MW_CS_SCOPE_IP (1U << 0)
 #define MW_CS_SCOPE_RANGE (1U << 1)
 
+/* [containers] block_scope: what a block of a destination that a container
+ * reached cuts off */
+enum mw_block_scope {
+	MW_SCOPE_HOST = 0, /* the address, for the whole host (and every container) */
+	MW_SCOPE_CONTAINER = 1, /* the address, for that container only */
+};
+
 enum mw_xdp_mode_cfg {
 	MW_XDP_CFG_AUTO = 0, /* native, falling back to generic */
 	MW_XDP_CFG_NATIVE,
@@ -106,6 +113,8 @@ struct mw_config {
 	/* [network] */
 	struct mw_prefix internal[MW_MAX_PREFIXES];
 	unsigned n_internal;
+	/* container bridges whose ports are watched: "auto", "none" or names */
+	char bridges[PATH_MAX];
 	/* [enforce] */
 	uint64_t ban_ms;
 	uint64_t ban_max_ms;
@@ -167,6 +176,12 @@ struct mw_config {
 	uint64_t dn_fanout;
 	bool dn_block;
 	struct mw_crowdsec_cfg cs; /* [crowdsec] */
+	/* [containers] where runtimes keep their state (names, images, pods) */
+	char ct_docker_root[PATH_MAX]; /* Docker: containers/<id>/config.v2.json */
+	char ct_containerd_root[PATH_MAX]; /* containerd: OCI bundles' config.json */
+	char ct_storage_root[PATH_MAX]; /* Podman, CRI-O: containers/storage */
+	char ct_storage_run[PATH_MAX]; /* their runtime copy (/run) */
+	unsigned ct_block_scope; /* enum mw_block_scope */
 };
 
 /* Fills @cfg with the defaults. */
