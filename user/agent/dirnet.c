@@ -14,6 +14,7 @@
 #include "lib/log.h"
 #include "lib/statefile.h"
 #include "parse/ntp_conf.h"
+#include "agent/nat_view.h"
 #include "agent/process.h"
 #include "detect/evidence.h"
 #include "lib/util.h"
@@ -171,6 +172,7 @@ static void report(struct mw_agent_dirnet *a, const struct mw_event_flow *ev,
 				    json_integer((json_int_t)a->unverified.suppressed));
 		a->unverified.suppressed = 0;
 	}
+	mw_nat_view_annotate(a->nat, ev->hdr.ifindex, k, detail);
 	e = mw_eve_detection(&(struct mw_eve_rec){
 		.method = "DIRNET",
 		.severity = v->severity,
@@ -199,6 +201,11 @@ static void judge(struct mw_agent_dirnet *a, const struct mw_event_flow *ev)
 	bool have_proc = false;
 
 	if (!a->cfg->dn_enable || is_resolver(a, dst))
+		return;
+	/* a container's connection NATed on the uplink: judged as the
+	 * container's, on its veth */
+	if (a->nat && mw_nat_view_is_twin(a->nat, ev->hdr.ifindex, &ev->key, ev->flow.sock_cookie,
+					  ev->flow.host_opened))
 		return;
 	if (!mw_evidence_host_opened(evid)) {
 		/* a frame from the wire with the host's address as source (a
@@ -265,6 +272,7 @@ int mw_agent_dirnet_init(struct mw_agent_dirnet *a, const struct mw_env *env)
 	a->policy = env->policy;
 	a->allow = env->allow;
 	a->eve = env->eve;
+	a->nat = env->nat;
 	a->pending = calloc(MW_DIRNET_PENDING_MAX, sizeof(*a->pending));
 	if (!a->pending)
 		return -ENOMEM;

@@ -119,3 +119,16 @@ json_t *mw_nat_view_host_json(struct mw_nat_view *v, const struct mw_flow_key *k
 	return json_pack("{s:s, s:i}", "src_ip", mw_addr_str(&reply.dst, a, sizeof(a)), "src_port",
 			 (int)reply.dport);
 }
+
+void mw_nat_view_annotate(struct mw_nat_view *v, unsigned ifindex, const struct mw_flow_key *key,
+			  json_t *detail)
+{
+	json_t *host;
+
+	if (!v || !detail || !mw_nat_view_is_container(v, ifindex, key, mw_now_ns()))
+		return;
+	json_object_set_new(detail, "view", json_string("container"));
+	host = mw_nat_view_host_json(v, key);
+	if (host)
+		json_object_set_new(detail, "host_view", host);
+}

@@ -64,4 +64,13 @@ bool mw_nat_view_is_twin(struct mw_nat_view *v, unsigned ifindex, const struct m
  * does not know it (no NAT, or none yet). */
 json_t *mw_nat_view_host_json(struct mw_nat_view *v, const struct mw_flow_key *key);
 
+/*
+ * Adds to the @detail of a detection on flow @key (seen on @ifindex) what a
+ * container's own view is: "view": "container" and, when conntrack knows
+ * it, "host_view" (the addresses it left the host with). Nothing for the
+ * host's own flows.
+ */
+void mw_nat_view_annotate(struct mw_nat_view *v, unsigned ifindex, const struct mw_flow_key *key,
+			  json_t *detail);
+
 #endif
