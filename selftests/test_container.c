@@ -404,7 +404,8 @@ static void t_broken(void *arg)
 	}
 	/* larger than the cap */
 	huge = malloc((2u << 20) + 1);
-	if (ASSERT_TRUE(huge, "memory")) {
+	ASSERT_TRUE(huge != NULL, "memory");
+	if (huge) {
 		memset(huge, ' ', 2u << 20);
 		huge[0] = '{';
 		memcpy(huge + (2u << 20) - 12, "\"Name\":\"/h\"}", 12);
