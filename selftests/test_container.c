@@ -518,6 +518,13 @@ static void t_real_cgroup(void *arg)
 	ASSERT_EQ(mw_cgroup_id_path(mnt, st.st_ino, path, sizeof(path)), 0, "id to path");
 	snprintf(rel, sizeof(rel), "%s/docker-%s.scope", made_slice + strlen(mnt), id);
 	ASSERT_STREQ(path, rel, "the path found from the id");
+	/* the same without privilege: a search of the hierarchy */
+	ASSERT_EQ(mw_cgroup_find_id(mnt, st.st_ino, path, sizeof(path)), 0, "id found by a search");
+	ASSERT_STREQ(path, rel, "the path found by a search");
+	ASSERT_EQ(mw_cgroup_find_id(mnt, FAKE_ID(7), path, sizeof(path)), -ENOENT,
+		  "no such id in the search");
+	ASSERT_EQ(mw_cgroup_find_id(mnt, 1, path, sizeof(path)), 0, "the root by a search");
+	ASSERT_STREQ(path, "/", "the root's path");
 	ASSERT_EQ(mw_cgroup_path_parse(path, strlen(path), &parsed), 0, "parsed");
 	ASSERT_TRUE(parsed.runtime == MW_CT_DOCKER && !strcmp(parsed.id, id), "Docker's id");
 	/* through the cache with no path: named from the fake Docker tree */

@@ -53,7 +53,7 @@ static ssize_t read_proc(unsigned pid, const char *what, char *buf, size_t len)
 
 int mw_process_lookup(int fd, uint64_t cookie, struct mw_process *p)
 {
-	char buf[512];
+	char buf[512], cg[4096], *line;
 	struct passwd pw, *res = NULL;
 	ssize_t n, i;
 
@@ -77,10 +77,15 @@ int mw_process_lookup(int fd, uint64_t cookie, struct mw_process *p)
 				buf[i] = ' ';
 		if (n > 0)
 			mw_sanitize_utf8(p->cmdline, sizeof(p->cmdline), buf, (size_t)n);
-		n = read_proc(p->o.pid, "cgroup", buf, sizeof(buf));
-		if (n > 3 && !strncmp(buf, "0::", 3))
-			mw_sanitize_utf8(p->cgroup, sizeof(p->cgroup), buf + 3,
-					 strcspn(buf + 3, "\n"));
+		n = read_proc(p->o.pid, "cgroup", cg, sizeof(cg));
+		/* on a hybrid host the v1 hierarchies come first: v2's is
+		 * the line "0::PATH" */
+		line = n > 0 ? (!strncmp(cg, "0::", 3) ? cg : strstr(cg, "\n0::")) : NULL;
+		if (line && line != cg)
+			line++;
+		if (line)
+			mw_sanitize_utf8(p->cgroup, sizeof(p->cgroup), line + 3,
+					 strcspn(line + 3, "\n"));
 	}
 	/* the cgroup the socket was made in, not where the pid is now */
 	p->in_container = containers &&

@@ -447,6 +447,66 @@ int mw_cgroup_id_path(const char *mnt, uint64_t cgroup_id, char *buf, size_t len
 	return 0;
 }
 
+#define CG_WALK_DEPTH 32
+
+/* Below the directory @dfd (closed here), whose path is @buf[0..@off), the
+ * cgroup whose inode is @id: kernfs gives each entry's inode in readdir,
+ * so no stat() is needed. */
+static int walk_id(int dfd, uint64_t id, char *buf, size_t len, size_t off, unsigned depth)
+{
+	DIR *d = fdopendir(dfd);
+	struct dirent *e;
+	int ret = -ENOENT, sub;
+	size_t n;
+
+	if (!d) {
+		close(dfd);
+		return -errno;
+	}
+	while (ret && (e = readdir(d))) {
+		if (e->d_type != DT_DIR || !strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		n = strlen(e->d_name);
+		if (off + 1 + n >= len)
+			continue;
+		buf[off] = '/';
+		memcpy(buf + off + 1, e->d_name, n + 1);
+		if (e->d_ino == id) {
+			ret = 0;
+			break;
+		}
+		if (depth >= CG_WALK_DEPTH)
+			continue;
+		sub = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+		if (sub >= 0)
+			ret = walk_id(sub, id, buf, len, off + 1 + n, depth + 1);
+	}
+	closedir(d);
+	if (ret)
+		buf[off] = '\0';
+	return ret;
+}
+
+int mw_cgroup_find_id(const char *mnt, uint64_t cgroup_id, char *buf, size_t len)
+{
+	int fd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0)
+		return -errno;
+	if (len < 2) {
+		close(fd);
+		return -ENAMETOOLONG;
+	}
+	if (!fstat(fd, &st) && st.st_ino == cgroup_id) {
+		close(fd);
+		snprintf(buf, len, "/");
+		return 0;
+	}
+	buf[0] = '\0';
+	return walk_id(fd, cgroup_id, buf, len, 0, 0);
+}
+
 /* ---- the cache ---- */
 
 static struct ct_entry *cache_find(struct mw_container_cache *c, uint64_t cgroup_id, bool *hit)
@@ -471,7 +531,8 @@ static struct ct_entry *cache_find(struct mw_container_cache *c, uint64_t cgroup
 /*
  * The cgroup's path: the kernel's answer for the id first, as a pid's
  * /proc entry may describe where the process moved to since it connected
- * (or, the pid reused, another process); @path when the kernel cannot say.
+ * (or, the pid reused, another process); without CAP_DAC_READ_SEARCH,
+ * @path, or else a search of the hierarchy for the id.
  */
 static int cgroup_path(struct mw_container_cache *c, uint64_t cgroup_id, const char *path,
 		       char *buf, size_t len)
@@ -483,16 +544,19 @@ static int cgroup_path(struct mw_container_cache *c, uint64_t cgroup_id, const c
 	if (!c->mnt_status && !c->resolve_denied) {
 		ret = mw_cgroup_id_path(c->mnt, cgroup_id, buf, len);
 		if (ret == -EPERM) {
-			pr_warn("cannot resolve cgroup ids to paths without CAP_DAC_READ_SEARCH; "
-				"containers are named from /proc while their process runs\n");
+			pr_debug("no CAP_DAC_READ_SEARCH: cgroup ids are found by their processes' "
+				 "/proc entries, or by a search of %s\n",
+				 c->mnt);
 			c->resolve_denied = true;
 		}
 	}
 	if (ret && path) {
 		if ((size_t)snprintf(buf, len, "%s", path) >= len)
 			return -ENAMETOOLONG;
-		ret = 0;
+		return 0;
 	}
+	if (ret && c->resolve_denied)
+		ret = mw_cgroup_find_id(c->mnt, cgroup_id, buf, len);
 	return ret;
 }
 
@@ -514,11 +578,13 @@ int mw_container_lookup(struct mw_container_cache *c, uint64_t cgroup_id, const 
 		}
 	} else {
 		ret = cgroup_path(c, cgroup_id, path, where, sizeof(where));
-		if (ret)
+		/* a cgroup gone from the hierarchy never comes back (ids are
+		 * not reused): no search again for it */
+		if (ret && ret != -ENOENT && ret != -ESTALE)
 			return ret;
 		memset(e, 0, sizeof(*e));
 		e->cgroup_id = cgroup_id;
-		e->status = mw_cgroup_path_parse(where, strlen(where), &parsed);
+		e->status = ret ? -ENOENT : mw_cgroup_path_parse(where, strlen(where), &parsed);
 		if (!e->status) {
 			struct mw_container *ct = &e->ct;
 

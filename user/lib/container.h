@@ -46,8 +46,9 @@ void mw_container_cache_set_retry(struct mw_container_cache *c, unsigned seconds
 /*
  * Fills @out with the container behind the cgroup @cgroup_id. @path is the
  * cgroup's path below the v2 root (/proc/PID/cgroup after "0::") when
- * known; NULL makes the cache find it from the id alone (needs
- * CAP_DAC_READ_SEARCH). Returns 0, -ENOENT when the cgroup is no
+ * known; NULL makes the cache find it from the id alone (at once with
+ * CAP_DAC_READ_SEARCH, else by a search of the hierarchy). The kernel's
+ * answer for the id is preferred to @path when it can be had. Returns 0, -ENOENT when the cgroup is no
  * container's (the host, an unknown layout: the path alone tells), or
  * -errno when the id cannot be resolved. A state file that cannot be read
  * is warned about once per container, which is still reported with its id
@@ -79,5 +80,11 @@ int mw_cgroup2_mount(char *buf, size_t len);
  * 0 or -errno (-ESTALE: no such cgroup, -EPERM: no CAP_DAC_READ_SEARCH).
  */
 int mw_cgroup_id_path(const char *mnt, uint64_t cgroup_id, char *buf, size_t len);
+/*
+ * The same by a search of the hierarchy under @mnt (no privilege needed;
+ * as many directory reads as there are cgroups, at most 32 deep). Returns
+ * 0 or -ENOENT.
+ */
+int mw_cgroup_find_id(const char *mnt, uint64_t cgroup_id, char *buf, size_t len);
 
 #endif
