@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <linux/capability.h>
 #include <unistd.h>
 
 #include "lib/container.h"
@@ -479,6 +482,43 @@ static void t_bounded(void *arg)
  * another test may make and remove one at the same time) */
 static char made_slice[300], made[512];
 
+/* In a child without CAP_DAC_READ_SEARCH (open_by_handle_at() then says
+ * EPERM), a fresh cache names the cgroup @cgroup_id @name: 0, or 1. */
+static int unprivileged_lookup(uint64_t cgroup_id, const char *id, const char *name)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+	struct mw_container_cache *c;
+	struct mw_container ct;
+	char mnt[256], path[512];
+	int status, ok;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid) {
+		if (waitpid(pid, &status, 0) != pid)
+			return -errno;
+		return WIFEXITED(status) ? WEXITSTATUS(status) : 2;
+	}
+	if (syscall(SYS_capget, &hdr, data))
+		_exit(3);
+	data[CAP_DAC_READ_SEARCH / 32].effective &= ~(1u << (CAP_DAC_READ_SEARCH % 32));
+	if (syscall(SYS_capset, &hdr, data))
+		_exit(4);
+	/* the privileged way is closed indeed */
+	if (mw_cgroup2_mount(mnt, sizeof(mnt)) ||
+	    mw_cgroup_id_path(mnt, cgroup_id, path, sizeof(path)) != -EPERM)
+		_exit(5);
+	c = new_cache();
+	ok = c && !mw_container_lookup(c, cgroup_id, NULL, &ct) && !strcmp(ct.id, id) &&
+	     !strcmp(ct.name, name);
+	mw_container_cache_free(c);
+	_exit(ok ? 0 : 1);
+}
+
 static void t_real_cgroup(void *arg)
 {
 	struct mw_container_cache *c = new_cache();
@@ -518,6 +558,8 @@ static void t_real_cgroup(void *arg)
 	ASSERT_EQ(mw_cgroup_id_path(mnt, st.st_ino, path, sizeof(path)), 0, "id to path");
 	snprintf(rel, sizeof(rel), "%s/docker-%s.scope", made_slice + strlen(mnt), id);
 	ASSERT_STREQ(path, rel, "the path found from the id");
+	ASSERT_EQ(mw_cgroup_path_parse(path, strlen(path), &parsed), 0, "parsed");
+	ASSERT_TRUE(parsed.runtime == MW_CT_DOCKER && !strcmp(parsed.id, id), "Docker's id");
 	/* the same without privilege: a search of the hierarchy */
 	ASSERT_EQ(mw_cgroup_find_id(mnt, st.st_ino, path, sizeof(path)), 0, "id found by a search");
 	ASSERT_STREQ(path, rel, "the path found by a search");
@@ -525,13 +567,13 @@ static void t_real_cgroup(void *arg)
 		  "no such id in the search");
 	ASSERT_EQ(mw_cgroup_find_id(mnt, 1, path, sizeof(path)), 0, "the root by a search");
 	ASSERT_STREQ(path, "/", "the root's path");
-	ASSERT_EQ(mw_cgroup_path_parse(path, strlen(path), &parsed), 0, "parsed");
-	ASSERT_TRUE(parsed.runtime == MW_CT_DOCKER && !strcmp(parsed.id, id), "Docker's id");
 	/* through the cache with no path: named from the fake Docker tree */
 	snprintf(rel, sizeof(rel), "docker/containers/%s/config.v2.json", id);
 	ASSERT_EQ(write_file(rel, "{\"Name\":\"/real\"}"), 0, "state");
 	ASSERT_EQ(mw_container_lookup(c, st.st_ino, NULL, &ct), 0, "lookup by id alone");
 	ASSERT_TRUE(!strcmp(ct.id, id) && !strcmp(ct.name, "real"), "named from its id alone");
+	/* as the agent runs, without CAP_DAC_READ_SEARCH: by a search */
+	ASSERT_EQ(unprivileged_lookup(st.st_ino, id, "real"), 0, "found by id without privilege");
 	/* the kernel's answer wins over a path a pid's /proc gave */
 	ASSERT_EQ(mw_container_lookup(c, 1, "/system.slice/docker-" ID_D ".scope", &ct), -ENOENT,
 		  "the root cgroup is no container, whatever the path says");
