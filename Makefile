@@ -234,7 +234,7 @@ soak: deps
 # Each links only the parser it tests (and the helpers that parser needs),
 # so that a parser that grows a dependency on another module shows here.
 FUZZERS := config list dns tls stratum control ipfix login_reply name proc_net_tcp ntp_conf \
-	cs_stream cgroup_path
+	cs_stream cgroup_path ct_state
 FUZZ_BINS := $(addprefix $(BUILD)/fuzz_,$(FUZZERS))
 FUZZ_SECONDS ?= 60
 FUZZ_OBJS_config := parse/config lib/addr lib/util
@@ -249,6 +249,7 @@ FUZZ_OBJS_name := parse/name
 FUZZ_OBJS_proc_net_tcp := parse/proc_net_tcp lib/addr
 FUZZ_OBJS_ntp_conf := parse/ntp_conf
 FUZZ_OBJS_cgroup_path := parse/cgroup_path
+FUZZ_OBJS_ct_state := lib/container parse/cgroup_path lib/log lib/util
 FUZZ_OBJS_cs_stream := fleet/decision lib/addr lib/util
 
 .SECONDEXPANSION:
