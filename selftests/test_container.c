@@ -224,6 +224,14 @@ static void t_docker(void *arg)
 		     "\"image\":\"nginx:1.25\",\"name\":\"web-1\",\"runtime\":\"docker\"}",
 		     "JSON without the empty pod and namespace");
 	free(text);
+	{
+		struct mw_container back;
+
+		ASSERT_EQ(mw_container_from_json(j, &back), 0, "read back");
+		ASSERT_TRUE(!memcmp(&back, &ct, sizeof(ct)), "the same container read back");
+		ASSERT_EQ(mw_container_from_json(json_object_get(j, "name"), &back), -EINVAL,
+			  "a string is no container");
+	}
 	json_decref(j);
 	ASSERT_TRUE(mw_container_matches(&ct, "web-1"), "matches its name");
 	ASSERT_TRUE(mw_container_matches(&ct, "18ac3e7343f0"), "matches 12 digits of its id");

@@ -622,6 +622,21 @@ json_t *mw_container_json(const struct mw_container *ct)
 	return o;
 }
 
+int mw_container_from_json(const json_t *o, struct mw_container *ct)
+{
+	memset(ct, 0, sizeof(*ct));
+	if (!jstr(o, "id"))
+		return -EINVAL;
+	put(ct->id, sizeof(ct->id), jstr(o, "id"));
+	put(ct->runtime, sizeof(ct->runtime), jstr(o, "runtime"));
+	put(ct->name, sizeof(ct->name), jstr(o, "name"));
+	put(ct->image, sizeof(ct->image), jstr(o, "image"));
+	put(ct->pod, sizeof(ct->pod), jstr(o, "pod"));
+	put(ct->namespace, sizeof(ct->namespace), jstr(o, "namespace"));
+	put(ct->cgroup, sizeof(ct->cgroup), jstr(o, "cgroup"));
+	return 0;
+}
+
 #define CT_ID_PREFIX_MIN 12
 
 bool mw_container_matches(const struct mw_container *ct, const char *id_or_name)

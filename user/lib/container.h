@@ -61,6 +61,11 @@ int mw_container_lookup(struct mw_container_cache *c, uint64_t cgroup_id, const 
  * empty ones left out but id and runtime */
 json_t *mw_container_json(const struct mw_container *ct);
 
+/* The reverse, for a reader of events (minewall events --container): @ct
+ * from such an object, its strings made safe. Returns 0, or -EINVAL when
+ * @o is no object or has no "id". */
+int mw_container_from_json(const json_t *o, struct mw_container *ct);
+
 /*
  * Whether @ct is the container @id_or_name designates (--container): its
  * name exactly, its pod's name as "NAMESPACE/POD" or "POD", or a prefix of
