@@ -32,6 +32,8 @@
 #                      annotations) and init.pid; the pod's sandbox (pause)
 #                      task beside it. The pod is $CT_POD (default NAME-pod) in
 #                      the Kubernetes namespace $CT_K8S_NS (default "default").
+#   podman             libpod_parent/libpod-<64 hex> (a real container, below),
+#                      named in $RUN_DIR/podman/root/vfs-containers/containers.json
 # Each container runs a keeper ("sleep infinity", its State.Pid / init.pid)
 # from creation until cleanup.
 #
@@ -51,15 +53,22 @@
 #   ct_exec VAR CMD...            runs CMD in the container (its netns and cgroup)
 #   ct_bg VAR CMD...              the same in the background; pid in BG_PID
 #   ct_config                     the [containers] section for the agent
+#   ct_podman_usable              a real runtime (podman, runc) is installed
+#   ct_podman_bridge CIDR         podman's bridge cni-podman0 (172.31.9.1/24)
+#   ct_podman_run VAR NAME ADDR   a real podman container on it (the same
+#                                 variables; ct_exec and ct_bg work on it)
+#   ct_podman ARGS...             podman itself, on the test's state
 #   ct_cleanup                    undoes it all now (it also runs at exit)
 
 CT_CG_ROOT=/sys/fs/cgroup/unified
 [ -f /sys/fs/cgroup/cgroup.controllers ] && CT_CG_ROOT=/sys/fs/cgroup # cgroup v2 alone
 CT_DOCKER_ROOT=$RUN_DIR/docker
 CT_CONTAINERD_ROOT=$RUN_DIR/containerd
-# podman's and CRI-O's: empty, so that the agent reads nothing of the host's
-CT_STORAGE_ROOT=$RUN_DIR/containers-storage
-CT_STORAGE_RUN=$RUN_DIR/containers-run
+# podman's (ct_podman_run), and empty without it: the agent reads nothing
+# of the host's
+CT_PODMAN_DIR=$RUN_DIR/podman
+CT_STORAGE_ROOT=$CT_PODMAN_DIR/root
+CT_STORAGE_RUN=$CT_PODMAN_DIR/run
 CT_NFT_TABLE=mwtest_nat
 CT_BRIDGE=
 CT_GW=
@@ -69,6 +78,7 @@ CT_ALL=()     # the containers' VAR names, in the order made
 CT_CG_MADE=() # cgroup directories this library made (parents too)
 CT_BG_PIDS=() # what ct_bg started
 CT_COUNT=0
+CT_PODMAN_CG_NEW=() # podman's parent cgroups (every hierarchy) it made for the test
 
 # ct_net CIDR: the network of CIDR (172.31.0.1/24 -> 172.31.0.0/24).
 ct_net() {
@@ -308,6 +318,89 @@ ct_containerd_state() {
 \"io.kubernetes.cri.sandbox-log-directory\":\"/var/log/pods/${podns}_${pod}_$uid\",$common}"
 }
 
+# --- a real runtime: Debian's podman 4.3 with runc ----------------------------
+# What runs on this host (see the notes of issue 19): runc with the cgroupfs
+# manager (no systemd here) and limits no higher than the runtime's own
+# (podman asks for nofile 1048576, and raising a hard limit needs
+# CAP_SYS_RESOURCE); crun refuses any container in hybrid mode while the v2
+# hierarchy has a controller (here hugetlb), whatever the cgroup options.
+# podman runs in the server's namespace (its CNI bridge, its iptables-nft
+# rules and the containers' veths are made there) with every state
+# directory in $CT_PODMAN_DIR; the containers run a static busybox from a
+# plain directory (--rootfs: no image, no registry). Its cgroup is
+# /libpod_parent/libpod-<id> (conmon's in the v1 hierarchies only).
+
+ct_podman() {
+	nsenter --net="/run/netns/$SRV_NS" podman --root "$CT_PODMAN_DIR/root" --runroot "$CT_PODMAN_DIR/run" \
+		--tmpdir "$CT_PODMAN_DIR/tmp" --network-config-dir "$CT_PODMAN_DIR/cni" --events-backend none \
+		--storage-driver vfs --runtime runc --cgroup-manager cgroupfs "$@"
+}
+
+# ct_podman_usable: podman, runc and a static busybox are installed (or
+# says on stdout what is missing; 1).
+ct_podman_usable() {
+	local p
+	for p in podman runc busybox; do
+		command -v $p >/dev/null || {
+			echo "no $p"
+			return 1
+		}
+	done
+	if ldd "$(command -v busybox)" >/dev/null 2>&1; then
+		echo "busybox is not static (busybox-static)"
+		return 1
+	fi
+}
+
+# ct_podman_bridge CIDR: podman's network "mwtest": a CNI bridge
+# cni-podman0 with the address CIDR (e.g. 172.31.9.1/24) and its masquerade,
+# addresses leased in $CT_PODMAN_DIR.
+ct_podman_bridge() {
+	local d=$CT_PODMAN_DIR a
+	mkdir -p "$d/cni" "$d/root" "$d/run" "$d/tmp" "$d/rootfs/bin" || return 1
+	for a in proc sys dev etc tmp; do mkdir -p "$d/rootfs/$a"; done
+	cp "$(command -v busybox)" "$d/rootfs/bin/" || return 1
+	for a in sh sleep cat nc wget ip true; do ln -sf busybox "$d/rootfs/bin/$a"; done
+	cat >"$d/cni/mwtest.conflist" <<-EOF
+		{ "cniVersion": "0.4.0", "name": "mwtest", "plugins": [
+		  { "type": "bridge", "bridge": "cni-podman0", "isGateway": true, "ipMasq": true,
+		    "ipam": { "type": "host-local", "dataDir": "$d/ipam", "routes": [{ "dst": "0.0.0.0/0" }],
+		              "ranges": [[{ "subnet": "$(ct_net "$1")", "gateway": "${1%/*}" }]] } } ] }
+	EOF
+	for a in "$CT_CG_ROOT" /sys/fs/cgroup/*; do
+		[ -d "$a/libpod_parent" ] || CT_PODMAN_CG_NEW+=("$a/libpod_parent")
+	done
+}
+
+# ct_podman_run VAR NAME ADDR: a podman container on the network of
+# ct_podman_bridge, running `sleep`; sets the variables ct_create sets
+# ($VAR_ns is the container's network namespace, which podman names;
+# $VAR_image is empty: no image).
+ct_podman_run() {
+	local var=$1 name=$2 addr=$3 id pid ns peer
+	id=$(ct_podman run -d --name "$name" --network mwtest --ip "$addr" --ulimit nofile=1024:1024 \
+		--ulimit nproc=1024:1024 --rootfs "$CT_PODMAN_DIR/rootfs" sleep 3600 2>"$CT_PODMAN_DIR/run.err" | tail -1)
+	if [[ ! $id =~ ^[0-9a-f]{64}$ ]]; then
+		echo "podman run: $(tail -3 "$CT_PODMAN_DIR/run.err")" >&2
+		return 1
+	fi
+	CT_ALL+=("$var")
+	printf -v "${var}_id" %s "$id"
+	printf -v "${var}_runtime" %s podman
+	pid=$(ct_podman inspect -f '{{.State.Pid}}' "$id") || return 1
+	ns=$(ct_podman inspect -f '{{.NetworkSettings.SandboxKey}}' "$id") || return 1
+	printf -v "${var}_pid" %s "$pid"
+	printf -v "${var}_ns" %s "${ns##*/}"
+	printf -v "${var}_cgpath" %s "$(sed -n 's/^0:://p' "/proc/$pid/cgroup")"
+	printf -v "${var}_cg" %s "$CT_CG_ROOT$(ct_get "$var" cgpath)"
+	printf -v "${var}_addr" %s "$addr"
+	printf -v "${var}_name" %s "$name"
+	printf -v "${var}_image" %s ""
+	# the bridge port: the peer of the container's eth0
+	peer=$(ip -n "${ns##*/}" -o link show eth0 | sed -n 's/.*eth0@if\([0-9]*\).*/\1/p')
+	printf -v "${var}_veth" %s "$(in_srv ip -o link show | awk -F': ' -v i="$peer" '$1 == i { sub(/@.*/, "", $2); print $2 }')"
+}
+
 ct_config() {
 	mkdir -p "$CT_DOCKER_ROOT" "$CT_CONTAINERD_ROOT" "$CT_STORAGE_ROOT" "$CT_STORAGE_RUN"
 	printf '[containers]\ndocker_root = %s\ncontainerd_root = %s\nstorage_root = %s\nstorage_run = %s\n' \
@@ -323,6 +416,7 @@ ct_own_cg() { echo "$CT_CG_ROOT$(sed -n 's/^0:://p' /proc/$$/cgroup)"; }
 ct_destroy() {
 	local v=$1 cg ns p i
 	cg=$(ct_get "$v" cg) ns=$(ct_get "$v" ns)
+	[ "$(ct_get "$v" runtime)" = podman ] && ct_podman rm -f -t 0 "$(ct_get "$v" id)" >/dev/null 2>&1
 	if [ -d "$cg" ]; then
 		echo 1 >"$cg/cgroup.kill" 2>/dev/null
 		for i in 1 2 3 4 5 6 7 8 9 10; do
@@ -350,6 +444,11 @@ ct_cleanup() {
 	CT_ALL=()
 	for ((i = ${#CT_CG_MADE[@]} - 1; i >= 0; i--)); do rmdir "${CT_CG_MADE[i]}" 2>/dev/null; done
 	CT_CG_MADE=()
+	# podman's parents (conmon's cgroups inside them too), children first
+	for i in "${CT_PODMAN_CG_NEW[@]}"; do
+		[ -d "$i" ] && find "$i" -depth -type d -exec rmdir {} \; 2>/dev/null
+	done
+	CT_PODMAN_CG_NEW=()
 	for i in "${CT_BRIDGES[@]}"; do in_srv ip link del "$i" 2>/dev/null; done
 	CT_BRIDGES=()
 	in_srv nft delete table ip "$CT_NFT_TABLE" 2>/dev/null

@@ -95,6 +95,30 @@ check "containerd: the pod's sandbox task beside it" state_says "$tasks/$(ct_get
 	"j['annotations']['io.kubernetes.cri.container-type'] == 'sandbox'"
 check_eq "containerd: init.pid is the keeper's" "$(cat "$tasks/$(ct_get api id)/init.pid")" "$(ct_get api pid)"
 
+# --- a real runtime ------------------------------------------------------------
+if why=$(ct_podman_usable); then
+	ct_podman_bridge 172.31.9.1/24
+	if ct_podman_run pod podman-web 172.31.9.2; then
+		pass "podman: a container runs (runc, cgroupfs)"
+		check_eq "podman: its cgroup is /libpod_parent/libpod-<id>" "$(ct_get pod cgpath)" \
+			"/libpod_parent/libpod-$(ct_get pod id)"
+		check_eq "podman exec: the same, from inside" \
+			"$(ct_podman exec podman-web cat /proc/self/cgroup | sed -n 's/^0:://p')" "$(ct_get pod cgpath)"
+		check_eq "ct_exec on it: the same" "$(ct_exec pod cat /proc/self/cgroup | sed -n 's/^0:://p')" \
+			"$(ct_get pod cgpath)"
+		check_eq "podman: to the internet it is the host (podman's masquerade)" \
+			"$(ct_podman exec podman-web nc $NET 8080 </dev/null)" "$SRV4"
+		check "podman: containers.json in storage_root names it" state_says \
+			"$(sed -n 's/^storage_root = //p' "$conf")/vfs-containers/containers.json" \
+			"[c['names'] for c in j if c['id'] == '$(ct_get pod id)'] == [['podman-web']]"
+		check "podman: its bridge port is known" test -n "$(ct_get pod veth)"
+	else
+		fail "podman: a container runs (runc, cgroupfs)"
+	fi
+else
+	log "SKIP podman: $why (apt-get install podman runc busybox-static)"
+fi
+
 # --- nothing left behind ----------------------------------------------------
 # leftovers CG... NS...: what of these cgroup directories and network
 # namespaces, the containers' processes, bridge and NAT table still exists.
@@ -111,11 +135,12 @@ leftovers() {
 	in_srv ip link show docker0 >/dev/null 2>&1 && echo "bridge"
 	return 0
 }
-made=("${CT_CG_MADE[@]}")
+made=("${CT_CG_MADE[@]}" "${CT_PODMAN_CG_NEW[@]}")
+[ -n "${pod_ns:-}" ] && made+=("$pod_ns" "$pod_pid")
 made+=("$(ct_get web ns)" "$(ct_get db ns)" "$(ct_get api ns)" "$(ct_get web pid)" "$(ct_get api pid)")
 check_eq "the cgroup directories the library made exist" "$(for d in "${made[@]}"; do
 	[ -d "$d" ] && echo x
-done | wc -l)" "${#CT_CG_MADE[@]}"
+done | wc -l)" "$((${#CT_CG_MADE[@]} + ${#CT_PODMAN_CG_NEW[@]}))"
 ct_cleanup
 check_eq "ct_cleanup: no cgroup, netns, process, bridge or NAT table left" "$(leftovers "${made[@]}")" ""
 
