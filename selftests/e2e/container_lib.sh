@@ -76,7 +76,6 @@ CT_PREFIX=
 CT_BRIDGES=()
 CT_ALL=()     # the containers' VAR names, in the order made
 CT_CG_MADE=() # cgroup directories this library made (parents too)
-CT_BG_PIDS=() # what ct_bg started
 CT_COUNT=0
 CT_PODMAN_CG_NEW=() # podman's parent cgroups (every hierarchy) it made for the test
 
@@ -231,7 +230,6 @@ ct_bg() {
 		"$(ct_get "$var" ns)" "$(ct_get "$var" cg)" "$@" &
 	BG_PID=$!
 	bg_pid "$BG_PID"
-	CT_BG_PIDS+=("$BG_PID")
 }
 
 # ct_time: now, as the runtimes write it (RFC 3339, nanoseconds).
@@ -418,6 +416,8 @@ ct_destroy() {
 	cg=$(ct_get "$v" cg) ns=$(ct_get "$v" ns)
 	[ "$(ct_get "$v" runtime)" = podman ] && ct_podman rm -f -t 0 "$(ct_get "$v" id)" >/dev/null 2>&1
 	if [ -d "$cg" ]; then
+		# killed, the test's jobs are not ones whose end bash would tell ("Killed")
+		while read -r p; do disown "$p" 2>/dev/null; done <"$cg/cgroup.procs"
 		echo 1 >"$cg/cgroup.kill" 2>/dev/null
 		for i in 1 2 3 4 5 6 7 8 9 10; do
 			grep -q '^populated 0' "$cg/cgroup.events" && break
@@ -437,9 +437,6 @@ ct_destroy() {
 # Runs at exit; a test may call it earlier to check that nothing is left.
 ct_cleanup() {
 	local i
-	# killed, they are not jobs whose end bash would tell ("Killed")
-	for i in "${CT_BG_PIDS[@]}"; do disown "$i" 2>/dev/null; done
-	CT_BG_PIDS=()
 	for ((i = ${#CT_ALL[@]} - 1; i >= 0; i--)); do ct_destroy "${CT_ALL[i]}"; done
 	CT_ALL=()
 	for ((i = ${#CT_CG_MADE[@]} - 1; i >= 0; i--)); do rmdir "${CT_CG_MADE[i]}" 2>/dev/null; done

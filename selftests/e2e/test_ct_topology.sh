@@ -65,7 +65,7 @@ check_eq "the cgroup id (the cgroup directory's inode) differs for each containe
 # --- the runtimes' state ----------------------------------------------------
 # state_says FILE PYTHON-EXPR: the JSON of FILE (as `j`) makes EXPR true.
 state_says() {
-	python3 -c 'import json, sys; j = json.load(open(sys.argv[1])); sys.exit(0 if eval("(" + sys.argv[2] + ")") else 1)' "$@"
+	/usr/bin/python3 -c 'import json, sys; j = json.load(open(sys.argv[1])); sys.exit(0 if eval("(" + sys.argv[2] + ")") else 1)' "$@"
 }
 conf=$RUN_DIR/ct.conf
 ct_config >"$conf"
