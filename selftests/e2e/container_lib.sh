@@ -126,15 +126,21 @@ ct_internet() {
 }
 
 # ct_mkcg DIR: makes the cgroup DIR and its parents, remembering which of
-# them it made (a parent another test made is left to that test).
+# them it made (a parent another test made is left to that test; one that
+# test removes meanwhile is made again).
 ct_mkcg() {
-	local d=$CT_CG_ROOT rel
-	for rel in $(tr / ' ' <<<"${1#"$CT_CG_ROOT"/}"); do
-		d=$d/$rel
-		[ -d "$d" ] && continue
-		mkdir "$d" || return 1
-		CT_CG_MADE+=("$d")
+	local d rel
+	for _ in 1 2 3; do
+		d=$CT_CG_ROOT
+		for rel in $(tr / ' ' <<<"${1#"$CT_CG_ROOT"/}"); do
+			d=$d/$rel
+			[ -d "$d" ] && continue
+			mkdir "$d" 2>/dev/null && CT_CG_MADE+=("$d")
+		done
+		[ -d "$1" ] && return 0
 	done
+	echo "ct_mkcg: cannot make the cgroup $1" >&2
+	return 1
 }
 
 ct_create() {
@@ -208,7 +214,7 @@ ct_create() {
 # ct_get VAR FIELD: the container's FIELD ($VAR_FIELD).
 ct_get() {
 	local v=${1}_$2
-	echo "${!v}"
+	echo "${!v-}"
 }
 
 # ct_exec VAR CMD...: CMD in the container. The shell joins the cgroup, then
