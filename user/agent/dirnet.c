@@ -135,6 +135,23 @@ static int save(struct mw_agent_dirnet *a)
 	return 0;
 }
 
+/*
+ * The baseline a connection is judged against, in @buf: a host process's
+ * own name; a container's process's after its container's image (its name,
+ * or its id, when the image is unknown), so that what one image does never
+ * covers what another does, nor what the host does.
+ */
+static const char *who_of(const struct mw_process *p, char *buf, size_t len)
+{
+	const struct mw_container *ct = &p->ct;
+
+	if (!p->in_container)
+		return p->comm;
+	snprintf(buf, len, "[%.120s] %s",
+		 ct->image[0] ? ct->image : ct->name[0] ? ct->name : ct->id, p->comm);
+	return buf;
+}
+
 static void report(struct mw_agent_dirnet *a, const struct mw_event_flow *ev,
 		   const struct mw_dirnet_verdict *v, enum mw_evidence evid,
 		   const struct mw_process *proc, bool have_proc)
@@ -198,6 +215,7 @@ static void judge(struct mw_agent_dirnet *a, const struct mw_event_flow *ev)
 					       ev->flow.handshake, ev->flow.host_opened);
 	struct mw_dirnet_verdict v;
 	struct mw_process proc;
+	char who[MW_DIRNET_COMM];
 	bool have_proc = false;
 
 	if (!a->cfg->dn_enable || is_resolver(a, dst))
@@ -218,7 +236,8 @@ static void judge(struct mw_agent_dirnet *a, const struct mw_event_flow *ev)
 	} else {
 		have_proc = !mw_process_lookup(a->owner_fd, ev->flow.sock_cookie, &proc);
 	}
-	mw_dirnet_check(&a->d, dst, ntohs(ev->key.remote_port), have_proc ? proc.comm : "",
+	mw_dirnet_check(&a->d, dst, ntohs(ev->key.remote_port),
+			have_proc ? who_of(&proc, who, sizeof(who)) : "",
 			mw_now_ns(), time(NULL), &v);
 	if (v.report)
 		report(a, ev, &v, evid, &proc, have_proc);

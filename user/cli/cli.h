@@ -39,10 +39,6 @@ const char *cli_text(const char *s);
 /* Prints @s line by line, each line sanitized. */
 void cli_text_lines(FILE *out, const char *s);
 /* An error for the user: text on stderr, or {"error": "..."} on stdout in JSON mode. */
-/* Whether a container with @id and @name (either may be NULL) is the one
- * the operator means by @want: its name, or its id or the id's first
- * characters (at least 4, as `docker ps` shows 12). */
-bool cli_container_matches(const char *id, const char *name, const char *want);
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints @v as JSON (compact, or indented with -p) and releases it. */
 void cli_json_print(json_t *v);

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "lib/container.h"
 #include "lib/control.h"
 #include "output/eve.h"
 #include "lib/util.h"
@@ -47,12 +48,11 @@ static json_t *field(json_t *o, const char *k)
 static bool names_container(json_t *o, const char *want)
 {
 	json_t *d = field(o, "detail"), *c = json_object_get(d, "container");
+	struct mw_container ct;
 
 	if (!c)
 		c = json_object_get(json_object_get(d, "process"), "container");
-	return json_is_object(c) && cli_container_matches(json_string_value(json_object_get(c, "id")),
-							  json_string_value(json_object_get(c, "name")),
-							  want);
+	return !mw_container_from_json(c, &ct) && mw_container_matches(&ct, want);
 }
 
 /* The parsed event if @line passes @f, else NULL. */

@@ -138,12 +138,3 @@ int cli_call(json_t *req, json_t **reply)
 	}
 	return 0;
 }
-
-bool cli_container_matches(const char *id, const char *name, const char *want)
-{
-	size_t n = strlen(want);
-
-	if (name && *name && !strcmp(name, want))
-		return true;
-	return id && n >= 4 && n <= strlen(id) && !strncmp(id, want, n);
-}
