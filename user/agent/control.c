@@ -322,6 +322,7 @@ static const struct {
 	{ "blocks", list_blocks }, { "block", do_block },	  { "unblock", do_unblock },
 	{ "allow", do_allow_add }, { "allow_del", do_allow_del }, { "allowlist", list_allow },
 	{ "flush", do_flush },	   { "summary", summary },	  { "ping", do_ping },
+	{ "processes", mw_agent_ctl_processes },
 };
 
 static json_t *unknown(const char *cmd, char *err, size_t len)

@@ -341,7 +341,8 @@ static int start_detectors(struct mw_daemon *d)
 					.dirnet = &d->dirnet,
 					.cs = &d->cs,
 					.events_file = d->cfg.events_file,
-					.eve = &d->eve };
+					.eve = &d->eve,
+					.owner_fd = mw_loader_map_fd(&d->loader, MW_MAP_OWNER) };
 	/* every process the detectors name, with its container */
 	if (mw_process_containers_setup(&d->cfg))
 		pr_warn("no memory for the containers' cache: processes are named without their container\n");
