@@ -6,6 +6,7 @@
  *   containerd  CONTAINERD_ROOT/io.containerd.runtime.v2.task/<ns>/<id>/config.json
  *   CRI-O       STORAGE_{RUN,ROOT}/overlay-containers/<id>/userdata/config.json
  *   Podman      the same, and STORAGE_ROOT/overlay-containers/containers.json
+ *               ("vfs-" ... where the store uses the vfs driver)
  * Those files are another program's and are read as outside input: capped
  * in size, any JSON accepted without a crash, a bad one named in a warning.
  */
@@ -289,6 +290,23 @@ static void store_entry(const char *path, const char *id, struct ct_entry *e, ch
 	json_decref(doc);
 }
 
+/* The storage driver a store uses names its directories ("overlay" by
+ * default; "vfs" where overlay does not work): the one whose containers.json
+ * exists, overlay when none does. */
+static const char *storage_driver(const char *root)
+{
+	static const char *const drivers[] = { "overlay", "vfs", "btrfs", "zfs" };
+	char path[PATH_MAX + 64];
+	size_t i;
+
+	for (i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s-containers/containers.json", root, drivers[i]);
+		if (!access(path, F_OK))
+			return drivers[i];
+	}
+	return drivers[0];
+}
+
 /* CRI-O and Podman share containers/storage: the OCI config in the
  * container's userdata (the runtime copy first), then the store's lists,
  * which hold Podman's names and its images'. */
@@ -296,15 +314,15 @@ static int storage_state(struct mw_container_cache *c, struct ct_entry *e)
 {
 	struct mw_container *ct = &e->ct;
 	const char *roots[] = { c->storage_run, c->storage_root };
+	const char *driver = storage_driver(c->storage_root);
 	char path[PATH_MAX + 128], image_id[128] = "";
 	const json_t *ann;
 	json_t *doc = NULL;
 	size_t i;
 
 	for (i = 0; i < 2 && !doc; i++) {
-		if ((size_t)snprintf(path, sizeof(path),
-				     "%s/overlay-containers/%s/userdata/config.json", roots[i],
-				     ct->id) >= sizeof(path))
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s-containers/%s/userdata/config.json",
+				     roots[i], driver, ct->id) >= sizeof(path))
 			continue;
 		doc = read_json(path, CT_FILE_MAX, ct->id, &e->warned);
 	}
@@ -318,11 +336,11 @@ static int storage_state(struct mw_container_cache *c, struct ct_entry *e)
 	json_decref(doc);
 	if (ct->name[0] && ct->image[0])
 		return 0;
-	snprintf(path, sizeof(path), "%s/overlay-containers/containers.json", c->storage_root);
+	snprintf(path, sizeof(path), "%s/%s-containers/containers.json", c->storage_root, driver);
 	store_entry(path, ct->id, e, ct->name[0] ? NULL : ct->name, sizeof(ct->name),
 		    ct->image[0] ? NULL : image_id, sizeof(image_id));
 	if (image_id[0]) {
-		snprintf(path, sizeof(path), "%s/overlay-images/images.json", c->storage_root);
+		snprintf(path, sizeof(path), "%s/%s-images/images.json", c->storage_root, driver);
 		store_entry(path, image_id, e, ct->image, sizeof(ct->image), NULL, 0);
 		if (!ct->image[0])
 			snprintf(ct->image, sizeof(ct->image), "%s", image_id);
