@@ -72,8 +72,11 @@ struct rule_spec {
 	uint8_t level;
 };
 
-#define CG_RULE(set, l) { set, true, false, l }
-#define CG_RULES(set)                                                                      \
+#define CG_RULE(set, l)             \
+	{                           \
+		set, true, false, l \
+	}
+#define CG_RULES(set)                                                                        \
 	CG_RULE(set, 1), CG_RULE(set, 2), CG_RULE(set, 3), CG_RULE(set, 4), CG_RULE(set, 5), \
 		CG_RULE(set, 6), CG_RULE(set, 7), CG_RULE(set, 8)
 
@@ -84,23 +87,35 @@ static const struct rule_spec input_rules[] = {
 };
 
 static const struct rule_spec forward_rules[] = {
-	{ MW_SET_ALLOW4, false, true },	 { MW_SET_ALLOW6, false, true },
-	{ MW_SET_ALLOW4, true, true },	 { MW_SET_ALLOW6, true, true },
-	{ MW_SET_BLOCK4, false, false }, { MW_SET_BLOCK4NET, false, false },
-	{ MW_SET_BLOCK6, false, false }, { MW_SET_BLOCK6NET, false, false },
-	{ MW_SET_BLOCK4, true, false },	 { MW_SET_BLOCK4NET, true, false },
-	{ MW_SET_BLOCK6, true, false },	 { MW_SET_BLOCK6NET, true, false },
+	{ MW_SET_ALLOW4, false, true },
+	{ MW_SET_ALLOW6, false, true },
+	{ MW_SET_ALLOW4, true, true },
+	{ MW_SET_ALLOW6, true, true },
+	{ MW_SET_BLOCK4, false, false },
+	{ MW_SET_BLOCK4NET, false, false },
+	{ MW_SET_BLOCK6, false, false },
+	{ MW_SET_BLOCK6NET, false, false },
+	{ MW_SET_BLOCK4, true, false },
+	{ MW_SET_BLOCK4NET, true, false },
+	{ MW_SET_BLOCK6, true, false },
+	{ MW_SET_BLOCK6NET, true, false },
 	/* a container's own connections, before masquerade, and their replies */
-	{ MW_SET_CBLOCK4, false, false },	 { MW_SET_CBLOCK4, true, false },
-	{ MW_SET_CBLOCK6, false, false },	 { MW_SET_CBLOCK6, true, false },
+	{ MW_SET_CBLOCK4, false, false },
+	{ MW_SET_CBLOCK4, true, false },
+	{ MW_SET_CBLOCK6, false, false },
+	{ MW_SET_CBLOCK6, true, false },
 };
 
 static const struct rule_spec output_rules[] = {
-	{ MW_SET_ALLOW4, true, true },	{ MW_SET_ALLOW6, true, true },
-	{ MW_SET_BLOCK4, true, false }, { MW_SET_BLOCK4NET, true, false },
-	{ MW_SET_BLOCK6, true, false }, { MW_SET_BLOCK6NET, true, false },
+	{ MW_SET_ALLOW4, true, true },
+	{ MW_SET_ALLOW6, true, true },
+	{ MW_SET_BLOCK4, true, false },
+	{ MW_SET_BLOCK4NET, true, false },
+	{ MW_SET_BLOCK6, true, false },
+	{ MW_SET_BLOCK6NET, true, false },
 	/* containers in the host's network namespace, by their cgroup */
-	CG_RULES(MW_SET_CGBLOCK4),	CG_RULES(MW_SET_CGBLOCK6),
+	CG_RULES(MW_SET_CGBLOCK4),
+	CG_RULES(MW_SET_CGBLOCK6),
 };
 _Static_assert(MW_NFT_CG_LEVELS == 8, "CG_RULES writes 8 levels");
 
