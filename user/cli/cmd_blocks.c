@@ -203,7 +203,7 @@ static int blocks_from_nft(void)
 	}
 	for (i = 0; i < (long)json_array_size(arr); i++) {
 		json_t *b = json_array_get(arr, i);
-		char who[64], where[96];
+		char where[96];
 
 		printf("%-40s %s\n", cli_text(json_string_value(json_object_get(b, "prefix"))),
 		       cli_text(json_string_value(json_object_get(b, "reason"))));
