@@ -54,27 +54,22 @@ static void list_ct_blocks(struct mw_agent_ctl *c, json_t *arr, int64_t now)
 
 	for (i = 0; i < c->policy->n_ct; i++) {
 		const struct mw_ct_block *b = &c->policy->ct[i];
-		char pb[MW_ADDRSTRLEN], ab[MW_ADDRSTRLEN] = "";
+		char pb[MW_ADDRSTRLEN];
 
 		if (!b->b.active)
 			continue;
-		if (mw_ct_scope_has_addr(&b->ct))
-			mw_addr_str(&b->ct.addr, ab, sizeof(ab));
 		json_array_append_new(
-			arr,
-			json_pack(
-				"{s:s, s:s, s:s, s:s, s:i, s:o, s:I, s:I, s:s, s:{s:s, s:s, s:s, s:I}}",
-				"prefix", mw_prefix_str(&b->b.prefix, pb, sizeof(pb)), "origin",
-				"local", "method", b->b.method, "reason", b->b.reason, "count",
-				(int)b->b.count, "remaining_s",
-				b->b.expires_s ?
-					json_integer(b->b.expires_s > now ? b->b.expires_s - now :
-									    0) :
-					json_null(),
-				"timeout_s", (json_int_t)(b->b.timeout_ms / 1000), "since",
-				(json_int_t)b->b.first_s, "scope", "container", "container", "id",
-				b->ct.id, "name", b->ct.name, "addr", ab, "cgroup_id",
-				(json_int_t)b->ct.cgroup_id));
+			arr, json_pack("{s:s, s:s, s:s, s:s, s:i, s:o, s:I, s:I, s:s, s:o}",
+				       "prefix", mw_prefix_str(&b->b.prefix, pb, sizeof(pb)),
+				       "origin", "local", "method", b->b.method, "reason",
+				       b->b.reason, "count", (int)b->b.count, "remaining_s",
+				       b->b.expires_s ? json_integer(b->b.expires_s > now ?
+									     b->b.expires_s - now :
+									     0) :
+							json_null(),
+				       "timeout_s", (json_int_t)(b->b.timeout_ms / 1000), "since",
+				       (json_int_t)b->b.first_s, "scope", "container", "container",
+				       mw_ct_scope_json(&b->ct)));
 	}
 }
 

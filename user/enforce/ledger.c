@@ -49,8 +49,7 @@ static json_t *entry_json(const struct mw_block_entry *e)
 			 (json_int_t)e->timeout_ms, "active", e->active);
 }
 
-/* The container's fields of a container block's line. */
-static json_t *ct_json(const struct mw_ct_scope *ct)
+json_t *mw_ct_scope_json(const struct mw_ct_scope *ct)
 {
 	char a[MW_ADDRSTRLEN] = "";
 
@@ -84,13 +83,13 @@ static int write_entries(FILE *f, void *arg)
 			o = entry_json(&plain);
 		}
 		if (o && es->ct) {
-			json_t *c = ct_json(&es->ct[i].ct);
+			json_t *c = mw_ct_scope_json(&es->ct[i].ct);
 
 			if (!c) { /* a name that is no text: the block stays, unnamed */
 				struct mw_ct_scope plain = es->ct[i].ct;
 
 				plain.id[0] = plain.name[0] = '\0';
-				c = ct_json(&plain);
+				c = mw_ct_scope_json(&plain);
 			}
 			json_object_set_new(o, "container", c);
 		}

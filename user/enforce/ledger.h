@@ -31,6 +31,11 @@ struct mw_ct_scope {
 
 /* Whether @ct names an address of the container's own. */
 bool mw_ct_scope_has_addr(const struct mw_ct_scope *ct);
+/* {"id", "name", "addr" ("" when none), "cgroup_id"}: as the ledger, the
+ * events and the listings show a container. NULL: out of memory, or a
+ * name that is no text. */
+struct json_t;
+struct json_t *mw_ct_scope_json(const struct mw_ct_scope *ct);
 
 struct mw_block_entry {
 	struct mw_prefix prefix; /* what is blocked */

@@ -357,19 +357,35 @@ static void xdp_counts(struct mw_policy *p)
 static void notify(struct mw_policy *p, const char *type, const struct mw_block_entry *e,
 		   const char *action)
 {
-	char prefix[MW_ADDRSTRLEN];
-
 	if (!p->notify)
 		return;
 	/* the fields are sanitized text: only memory can fail us here, and
 	 * the events then keep a record of the loss */
 	p->notify(p->notify_arg, type, e, action,
 		  mw_eve_enforcement(type, e->method[0] ? e->method : "MANUAL", &e->seen, action,
-				     json_pack("{s:s, s:s, s:i, s:I, s:b}", "prefix",
-					       mw_prefix_str(&e->prefix, prefix, sizeof(prefix)),
-					       "reason", e->reason, "count", (int)e->count,
-					       "timeout_s", (json_int_t)(e->timeout_ms / 1000),
-					       "permanent", e->expires_s == 0)));
+				     mw_policy_detail(e)));
+}
+
+json_t *mw_policy_detail(const struct mw_block_entry *e)
+{
+	char prefix[MW_ADDRSTRLEN];
+
+	return json_pack("{s:s, s:s, s:i, s:I, s:b}", "prefix",
+			 mw_prefix_str(&e->prefix, prefix, sizeof(prefix)), "reason", e->reason,
+			 "count", (int)e->count, "timeout_s", (json_int_t)(e->timeout_ms / 1000),
+			 "permanent", e->expires_s == 0);
+}
+
+void mw_policy_blocked_msg(char *msg, size_t msglen, const char *what,
+			   const struct mw_block_entry *e)
+{
+	char dur[32];
+
+	if (!e->expires_s)
+		snprintf(msg, msglen, "blocked %s permanently", what);
+	else
+		snprintf(msg, msglen, "blocked %s for %s (offence %u)", what,
+			 mw_format_duration(e->timeout_ms, dur, sizeof(dur)), e->count);
 }
 
 /* --- requests --- */
@@ -498,13 +514,7 @@ enum mw_block_result mw_policy_block(struct mw_policy *p, const struct mw_block_
 	xdp_set(p, e, true);
 	xdp_counts(p);
 	p->blocks++;
-	if (req->permanent)
-		snprintf(msg, msglen, "blocked %s permanently",
-			 mw_prefix_str(&target, buf, sizeof(buf)));
-	else
-		snprintf(msg, msglen, "blocked %s for %s (offence %u)",
-			 mw_prefix_str(&target, buf, sizeof(buf)),
-			 mw_format_duration(e->timeout_ms, abuf, sizeof(abuf)), e->count);
+	mw_policy_blocked_msg(msg, msglen, mw_prefix_str(&target, buf, sizeof(buf)), e);
 	notify(p, "block", e, "blocked");
 	return MW_BLOCKED;
 }

@@ -114,36 +114,26 @@ static void queue(struct mw_policy *p, bool del, const struct mw_ct_block *c, ui
 	}
 }
 
-/* The container, as events and listings show it. */
-static json_t *scope_json(const struct mw_ct_scope *ct)
-{
-	char a[MW_ADDRSTRLEN] = "";
-
-	if (mw_ct_scope_has_addr(ct))
-		mw_addr_str(&ct->addr, a, sizeof(a));
-	return json_pack("{s:s, s:s, s:s, s:I}", "id", ct->id, "name", ct->name, "addr", a,
-			 "cgroup_id", (json_int_t)ct->cgroup_id);
-}
-
 /* The block's EVE record, as the host's (policy.c's notify) with the scope
  * and the container; the entry handed on names its container in e->ct. */
 static void notify(struct mw_policy *p, const char *type, const struct mw_ct_block *c,
 		   const char *action)
 {
 	struct mw_block_entry e = c->b;
-	char prefix[MW_ADDRSTRLEN];
+	json_t *detail;
 
 	if (!p->notify)
 		return;
 	e.ct = &c->ct;
+	detail = mw_policy_detail(&e);
+	if (detail && (json_object_set_new(detail, "scope", json_string("container")) ||
+		       json_object_set_new(detail, "container", mw_ct_scope_json(&c->ct)))) {
+		json_decref(detail);
+		detail = NULL; /* only memory fails here: the events keep the loss */
+	}
 	p->notify(p->notify_arg, type, &e, action,
 		  mw_eve_enforcement(type, e.method[0] ? e.method : "MANUAL", &e.seen, action,
-				     json_pack("{s:s, s:s, s:i, s:I, s:b, s:s, s:o}", "prefix",
-					       mw_prefix_str(&e.prefix, prefix, sizeof(prefix)),
-					       "reason", e.reason, "count", (int)e.count,
-					       "timeout_s", (json_int_t)(e.timeout_ms / 1000),
-					       "permanent", e.expires_s == 0, "scope", "container",
-					       "container", scope_json(&c->ct))));
+				     detail));
 }
 
 static const char *ct_label(const struct mw_ct_scope *ct, char *buf, size_t len)
@@ -166,7 +156,7 @@ enum mw_block_result mw_policy_ct_block(struct mw_policy *p, const struct mw_blo
 {
 	const struct mw_ct_scope *sc = req->container;
 	const struct mw_addr *remote = &req->target.addr;
-	char buf[MW_ADDRSTRLEN], abuf[MW_ADDRSTRLEN], who[160], dur[32];
+	char buf[MW_ADDRSTRLEN], abuf[MW_ADDRSTRLEN], who[160], what[256];
 	const struct mw_allow_entry *allowed;
 	struct mw_ct_block *c, probe = { .ct = *sc };
 	int64_t now = now_s(), expires;
@@ -253,11 +243,8 @@ enum mw_block_result mw_policy_ct_block(struct mw_policy *p, const struct mw_blo
 	queue(p, false, c, c->b.timeout_ms);
 	p->ct_dirty = true;
 	p->blocks++;
-	if (req->permanent)
-		snprintf(msg, msglen, "blocked %s for %s permanently", buf, who);
-	else
-		snprintf(msg, msglen, "blocked %s for %s for %s (offence %u)", buf, who,
-			 mw_format_duration(c->b.timeout_ms, dur, sizeof(dur)), c->b.count);
+	snprintf(what, sizeof(what), "%s for %s", buf, who);
+	mw_policy_blocked_msg(msg, msglen, what, &c->b);
 	notify(p, "block", c, "blocked");
 	return MW_BLOCKED;
 }

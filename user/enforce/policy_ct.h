@@ -9,6 +9,12 @@
 
 #include "enforce/policy.h"
 
+/* The detail of a block's or unblock's event (policy.c). */
+json_t *mw_policy_detail(const struct mw_block_entry *e);
+/* "blocked WHAT for 10m (offence 2)" or "blocked WHAT permanently". */
+void mw_policy_blocked_msg(char *msg, size_t msglen, const char *what,
+			   const struct mw_block_entry *e);
+
 /* mw_policy_block() of a request with a container. */
 enum mw_block_result mw_policy_ct_block(struct mw_policy *p, const struct mw_block_req *req,
 					char *msg, size_t msglen);
