@@ -100,6 +100,9 @@ check_fails "a container block of a prefix is refused" \
 # --- a restart keeps it, named ---
 stop_agent
 check_fails "agent stopped: container A still cut off" connect "$CA_NS"
+check "agent stopped: minewall blocks reads it from nftables" \
+	sh -c "MINEWALL_PIN_PATH=$PIN MINEWALL_RUN_DIR=$RUN_DIR/run ip netns exec $SRV_NS $BIN/minewall blocks -j |
+		grep -q '\"prefix\":\"$POOL\",.*\"scope\":\"container\",\"container\":{[^}]*\"addr\":\"$CT_A\"'"
 start_agent -c "$RUN_DIR/ct.conf" || exit 1
 check_fails "after a restart: container A cannot reach the pool" connect "$CA_NS"
 check "after a restart: container B reaches it" connect "$CB_NS"
