@@ -562,6 +562,7 @@ static void t_container(void *arg)
 	ASSERT_EQ(ct_block(p, "203.0.113.11", "172.31.5.2", 0, "a", 0), MW_BLOCKED, "5 of 5");
 	ASSERT_EQ(ct_block(p, "203.0.113.12", "172.31.5.2", 0, "a", 0), MW_REFUSED_CAP,
 		  "one cap for host and containers");
+	check(p, "container blocks counted");
 
 	/* unblocks: one container, then every container and the host */
 	mw_prefix_parse("203.0.113.10", &r);
@@ -603,6 +604,7 @@ static void t_container(void *arg)
 	f.cfg.dry_run = false;
 	ASSERT_EQ(mw_policy_flush(p), 0, "flush");
 	ASSERT_EQ(mw_policy_ct_active(p), 0, "flushed too");
+	check(p, "after the flush");
 	mw_allow_free(&f.allow);
 	fixture_free(&f);
 }

@@ -217,6 +217,12 @@ int mw_policy_check(const struct mw_policy *p, char *why, size_t len)
 		snprintf(why, len, "the entries by prefix length differ");
 		return -EUCLEAN;
 	}
+	for (i = 0, m = 0; i < p->n_ct; i++)
+		m += p->ct[i].b.active;
+	if (m != p->n_ct_active) {
+		snprintf(why, len, "active container blocks %zu (kept %zu)", m, p->n_ct_active);
+		return -EUCLEAN;
+	}
 	if (active != p->n_active || exact != p->n_active_exact) {
 		snprintf(why, len, "active %zu (kept %zu), of length 128 %zu (kept %zu)", active,
 			 p->n_active, exact, p->n_active_exact);
@@ -957,7 +963,7 @@ const char *mw_policy_block_detection(struct mw_policy *p, const struct mw_block
 	char msg[256];
 
 	r = mw_policy_block(p, req, msg, sizeof(msg));
-	if (r == MW_REFUSED_ALLOW || r == MW_REFUSED_CAP)
+	if (r == MW_REFUSED_ALLOW || r == MW_REFUSED_CAP || r == MW_REFUSED_SCOPE)
 		pr_info("%s: %s\n", req->method, msg);
 	else if (r == MW_REFUSED_SHARE) /* said once loudly; a flood says it again and again */
 		pr_debug("%s: %s\n", req->method, msg);
