@@ -537,6 +537,13 @@ static void t_container(void *arg)
 	mw_allow_add(&f.allow, &allowed);
 	ASSERT_EQ(ct_block(p, "198.51.100.7", "172.31.5.2", 0, "a", 0), MW_REFUSED_ALLOW,
 		  "an allowlisted remote");
+	ASSERT_EQ(ct_block(p, "203.0.113.10", "198.51.100.9", 0, "a", 0), MW_REFUSED_ALLOW,
+		  "a container whose address is allowlisted: forward accepts it first");
+	ASSERT_EQ(ct_block(p, "203.0.113.10", "198.51.100.9", 99, "a", 0), MW_BLOCKED,
+		  "the same with a cgroup: blocked by it");
+	mw_prefix_parse("203.0.113.10", &r);
+	ASSERT_EQ(mw_policy_unblock_ct(p, &r, NULL, msg, sizeof(msg)), 1, "lifted");
+	h.n = 0;
 	ASSERT_EQ(h.n, 0, "no event for refusals");
 
 	ASSERT_EQ(ct_block(p, "203.0.113.10", "172.31.5.2", 0, "a", 0), MW_BLOCKED, "A");
@@ -547,13 +554,14 @@ static void t_container(void *arg)
 			   "\"a0123456789abcdef\",\"name\":\"a\",\"addr\":\"172.31.5.2\"") != NULL,
 		    "the block event names its container");
 	ASSERT_TRUE(!strncmp(h.last, "block blocked ", 14) && h.had_ct, "told with e->ct");
-	ASSERT_EQ(p->ct[0].b.timeout_ms, f.cfg.ban_ms, "first offence: ban_time");
+	/* p->ct[0] is the lifted block by cgroup above; A is ct[1], B ct[2] */
+	ASSERT_EQ(p->ct[1].b.timeout_ms, f.cfg.ban_ms, "first offence: ban_time");
 	ASSERT_EQ(ct_block(p, "203.0.113.10", "172.31.5.2", 0, "a", 0), MW_BLOCKED,
 		  "A again: escalated");
-	ASSERT_EQ(p->ct[0].b.count, 2, "two offences of A");
+	ASSERT_EQ(p->ct[1].b.count, 2, "two offences of A");
 	ASSERT_EQ(ct_block(p, "203.0.113.10", "172.31.5.3", 0, "b", 0), MW_BLOCKED, "B");
-	ASSERT_EQ(p->ct[1].b.count, 1, "B's first offence: no escalation across containers");
-	ASSERT_EQ(p->ct[1].b.timeout_ms, f.cfg.ban_ms, "B: ban_time");
+	ASSERT_EQ(p->ct[2].b.count, 1, "B's first offence: no escalation across containers");
+	ASSERT_EQ(p->ct[2].b.timeout_ms, f.cfg.ban_ms, "B: ban_time");
 	ASSERT_EQ(ct_block(p, "2001:db8::10", NULL, 4242, "cg", 3600000), MW_BLOCKED,
 		  "IPv6 by cgroup");
 	ASSERT_EQ(share_block(p, "203.0.113.10", MW_METHOD_MANUAL), MW_BLOCKED,

@@ -184,6 +184,22 @@ enum mw_block_result mw_policy_ct_block(struct mw_policy *p, const struct mw_blo
 			 mw_prefix_str(&allowed->prefix, abuf, sizeof(abuf)));
 		return MW_REFUSED_ALLOW;
 	}
+	if (by_addr(&probe) && !sc->cgroup_id) {
+		struct mw_prefix own = { .addr = sc->addr, .len = 128 };
+
+		/* the forward chain accepts an allowlisted address before any
+		 * block: a block by it would never hold */
+		allowed = mw_allow_match(p->allow, &own);
+		if (allowed) {
+			p->refused_allow++;
+			snprintf(
+				msg, msglen,
+				"%s: its address is allowlisted (%s %s), which the forward chain accepts first; %s not blocked for it",
+				who, mw_allow_source_name(allowed->source),
+				mw_prefix_str(&allowed->prefix, abuf, sizeof(abuf)), buf);
+			return MW_REFUSED_ALLOW;
+		}
+	}
 	c = ct_find(p, remote, sc);
 	/* one cap for the host's blocks and the containers' */
 	if ((!c || !c->b.active) && mw_policy_active(p) + p->n_ct_active >= p->cfg->max_blocks) {
