@@ -109,6 +109,15 @@ check "after a restart: container B reaches it" connect "$CB_NS"
 check "after a restart: the block keeps its container's name" \
 	sh -c "MINEWALL_PIN_PATH=$PIN MINEWALL_RUN_DIR=$RUN_DIR/run $BIN/minewall blocks -j | grep -q '\"name\":\"miner-a\"'"
 
+# a lost ledger: the block is adopted from nftables, its keys read back
+stop_agent
+rm -f "$RUN_DIR/state/ledger_containers.json"
+start_agent -c "$RUN_DIR/ct.conf" || exit 1
+check "without its ledger: adopted from nftables (method, container address)" \
+	sh -c "MINEWALL_PIN_PATH=$PIN MINEWALL_RUN_DIR=$RUN_DIR/run $BIN/minewall blocks -j |
+		grep -q '\"prefix\":\"$POOL\",\"origin\":\"local\",\"method\":\"MANUAL\",.*\"scope\":\"container\",\"container\":{[^}]*\"addr\":\"$CT_A\"'"
+check_fails "without its ledger: container A still cut off" connect "$CA_NS"
+
 # --- unblock ---
 check_fails "unblock for container B: nothing to lift" mw unblock "$POOL" --container "$CT_B"
 check "minewall unblock $POOL lifts the container block" mw unblock "$POOL"
