@@ -125,6 +125,13 @@ check "container A reaches the pool again" connect "$CA_NS"
 check "the unblock event says scope container" \
 	grep -q '"event_type":"unblock".*"scope":"container"' "$RUN_DIR/events.json"
 
+# allowlisting the remote lifts its container blocks at once
+mw block "$POOL" --container "$CT_A" >/dev/null
+check "minewall allow $POOL/32" mw allow "$POOL/32"
+check "... lifts the container block" \
+	sh -c "! ip netns exec $SRV_NS nft list set inet minewall cblock4 | grep -q '$POOL'"
+check "minewall allow del $POOL/32" mw allow del "$POOL/32"
+
 # --- the cgroup variant, in the host's own network namespace ---
 mkdir -p "$CG" || exit 1
 check "before: a process in the cgroup reaches the pool" connect_cg

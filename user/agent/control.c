@@ -252,6 +252,7 @@ static json_t *do_allow(struct mw_agent_ctl *c, json_t *req, bool del, char *err
 			    mw_prefix_overlap(&c->policy->entries[i].prefix, &p))
 				mw_policy_unblock(c->policy, &c->policy->entries[i].prefix, msg,
 						  sizeof(msg));
+		mw_policy_unblock_ct(c->policy, &p, NULL, msg, sizeof(msg)); /* containers' too */
 		mw_policy_commit(c->policy);
 		if (c->bl) /* learned DNS drops it covers go at once too */
 			mw_agent_blacklist_allow_changed(c->bl);

@@ -84,34 +84,37 @@ static void set_active(struct mw_policy *p, struct mw_ct_block *c, bool on)
 		p->n_ct_active--;
 }
 
+/* The op of the block in the cgroup set (@cg) or the address set. */
+static void queue_one(struct mw_policy *p, bool del, const struct mw_ct_block *c, bool cg,
+		      uint64_t timeout_ms)
+{
+	struct mw_nft_op *op;
+
+	if (mw_grow(&p->pending, &p->cap_pending, p->n_pending, sizeof(*op), 256)) {
+		pr_warn("out of memory queueing an nftables change\n");
+		return;
+	}
+	op = &p->pending[p->n_pending++];
+	memset(op, 0, sizeof(*op));
+	op->del = del;
+	op->set = mw_nft_ct_set(&c->b.prefix.addr, cg);
+	op->prefix = c->b.prefix;
+	op->ct_addr = c->ct.addr;
+	op->cgroup_id = c->ct.cgroup_id;
+	op->timeout_ms = timeout_ms;
+	if (!del)
+		snprintf(op->comment, sizeof(op->comment), "%s: %s", c->b.method, c->b.reason);
+}
+
 /* One op for each set that holds the block. */
 static void queue(struct mw_policy *p, bool del, const struct mw_ct_block *c, uint64_t timeout_ms)
 {
-	bool cg;
-
-	for (cg = false; p->nft; cg = true) {
-		struct mw_nft_op *op;
-
-		if (cg ? c->ct.cgroup_id != 0 : by_addr(c)) {
-			if (mw_grow(&p->pending, &p->cap_pending, p->n_pending, sizeof(*op), 256)) {
-				pr_warn("out of memory queueing an nftables change\n");
-				return;
-			}
-			op = &p->pending[p->n_pending++];
-			memset(op, 0, sizeof(*op));
-			op->del = del;
-			op->set = mw_nft_ct_set(&c->b.prefix.addr, cg);
-			op->prefix = c->b.prefix;
-			op->ct_addr = c->ct.addr;
-			op->cgroup_id = c->ct.cgroup_id;
-			op->timeout_ms = timeout_ms;
-			if (!del)
-				snprintf(op->comment, sizeof(op->comment), "%s: %s", c->b.method,
-					 c->b.reason);
-		}
-		if (cg)
-			break;
-	}
+	if (!p->nft)
+		return;
+	if (by_addr(c))
+		queue_one(p, del, c, false, timeout_ms);
+	if (c->ct.cgroup_id)
+		queue_one(p, del, c, true, timeout_ms);
 }
 
 /* The block's EVE record, as the host's (policy.c's notify) with the scope
