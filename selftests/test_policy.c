@@ -5,6 +5,7 @@
  * method's share of the cap; and the time a block request takes at 10k and
  * 100k entries. */
 #include <errno.h>
+#include <glob.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -617,6 +618,60 @@ static void t_container(void *arg)
 	fixture_free(&f);
 }
 
+/* A container ledger with bad lines: each is refused with why, the good
+ * one read, the file kept aside. */
+static void t_container_ledger(void *arg)
+{
+	static const char *const lines[] = {
+		"{\"prefix\":\"203.0.113.10\",\"seen\":\"203.0.113.10\",\"method\":\"BLACKLIST\","
+		"\"reason\":\"pool\",\"count\":1,\"first\":1,\"last\":1,\"expires\":0,"
+		"\"timeout_ms\":0,\"active\":true,\"container\":{\"id\":\"abc\",\"name\":\"good\","
+		"\"addr\":\"172.31.5.2\",\"cgroup_id\":0}}",
+		"not json",
+		/* no container */
+		"{\"prefix\":\"203.0.113.11\",\"seen\":\"203.0.113.11\",\"count\":1,\"first\":1,"
+		"\"last\":1,\"expires\":0,\"active\":true}",
+		/* a prefix */
+		"{\"prefix\":\"203.0.113.0/24\",\"seen\":\"203.0.113.1\",\"count\":1,\"first\":1,"
+		"\"last\":1,\"expires\":0,\"active\":true,\"container\":{\"addr\":\"172.31.5.2\"}}",
+		/* neither address nor cgroup */
+		"{\"prefix\":\"203.0.113.12\",\"seen\":\"203.0.113.12\",\"count\":1,\"first\":1,"
+		"\"last\":1,\"expires\":0,\"active\":true,\"container\":{\"name\":\"x\"}}",
+		/* a bad address, a negative cgroup */
+		"{\"prefix\":\"203.0.113.13\",\"seen\":\"203.0.113.13\",\"count\":1,\"first\":1,"
+		"\"last\":1,\"expires\":0,\"active\":true,\"container\":{\"addr\":\"nope\"}}",
+		"{\"prefix\":\"203.0.113.14\",\"seen\":\"203.0.113.14\",\"count\":1,\"first\":1,"
+		"\"last\":1,\"expires\":0,\"active\":true,\"container\":{\"cgroup_id\":-5}}",
+	};
+	char path[PATH_MAX + 32];
+	struct fixture f;
+	glob_t g;
+	size_t i;
+	FILE *fp;
+
+	if (!fixture_init(&f, 100, 100))
+		return;
+	mw_policy_free(&f.p);
+	snprintf(path, sizeof(path), "%s/ledger_containers.json", f.dir);
+	fp = fopen(path, "w");
+	if (!ASSERT_TRUE(fp != NULL, "write a ledger"))
+		return;
+	for (i = 0; i < ARRAY_SIZE(lines); i++)
+		fprintf(fp, "%s\n", lines[i]);
+	fclose(fp);
+	ASSERT_EQ(policy_init(&f.p, &f.cfg, &f.allow), 0, "read with its bad lines");
+	ASSERT_EQ(f.p.n_ct, 1, "the good line only");
+	ASSERT_TRUE(f.p.n_ct == 1 && !strcmp(f.p.ct[0].ct.name, "good") && f.p.ct[0].b.active,
+		    "named and active");
+	ASSERT_TRUE(f.p.ct_dirty, "to be written again");
+	snprintf(path, sizeof(path), "%s/ledger_containers.json.corrupt-*", f.dir);
+	ASSERT_TRUE(!glob(path, 0, NULL, &g) && g.gl_pathc == 1, "the original kept aside");
+	for (i = 0; i < g.gl_pathc; i++)
+		unlink(g.gl_pathv[i]);
+	globfree(&g);
+	fixture_free(&f);
+}
+
 static void t_policy_share(void *arg)
 {
 	char dir[] = "/tmp/mw-unit-share-XXXXXX", addr[64], path[PATH_MAX], *line = NULL;
@@ -727,6 +782,7 @@ int main(int argc, char **argv)
 	test_run("policy: a share of the cap per method", t_policy_share, NULL);
 	test_run("policy: IPv6 /64 and /128, unblock by prefix and by address", t_ipv6, NULL);
 	test_run("policy: container blocks", t_container, NULL);
+	test_run("policy: a container ledger with bad lines", t_container_ledger, NULL);
 	test_run("policy: time per request at 10k and 100k entries", t_bench, NULL);
 	return test_summary("test_policy");
 }
