@@ -654,8 +654,11 @@ static void t_container_ledger(void *arg)
 	mw_policy_free(&f.p);
 	snprintf(path, sizeof(path), "%s/ledger_containers.json", f.dir);
 	fp = fopen(path, "w");
-	if (!ASSERT_TRUE(fp != NULL, "write a ledger"))
+	if (!fp) {
+		ASSERT_TRUE(false, "write a ledger");
+		fixture_free(&f);
 		return;
+	}
 	for (i = 0; i < ARRAY_SIZE(lines); i++)
 		fprintf(fp, "%s\n", lines[i]);
 	fclose(fp);
