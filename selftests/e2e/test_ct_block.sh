@@ -84,6 +84,7 @@ check "nft holds the container's address . the pool" \
 	sh -c "ip netns exec $SRV_NS nft list set inet minewall cblock4 | grep -q '$CT_A . $POOL'"
 check "the pool is not in the host's block set" \
 	sh -c "! ip netns exec $SRV_NS nft list set inet minewall block4 | grep -q '$POOL'"
+check_fails "nor listed as a host block (\"prefix\")" blocked "$POOL"
 check "minewall blocks -j: scope container, its name and address" \
 	sh -c "MINEWALL_PIN_PATH=$PIN MINEWALL_RUN_DIR=$RUN_DIR/run $BIN/minewall blocks -j |
 		grep -q '\"scope\":\"container\",\"container\":{\"id\":\"0123456789abcdef0123\",\"name\":\"miner-a\",\"addr\":\"$CT_A\"'"
@@ -102,7 +103,7 @@ stop_agent
 check_fails "agent stopped: container A still cut off" connect "$CA_NS"
 check "agent stopped: minewall blocks reads it from nftables" \
 	sh -c "MINEWALL_PIN_PATH=$PIN MINEWALL_RUN_DIR=$RUN_DIR/run ip netns exec $SRV_NS $BIN/minewall blocks -j |
-		grep -q '\"prefix\":\"$POOL\",.*\"scope\":\"container\",\"container\":{[^}]*\"addr\":\"$CT_A\"'"
+		grep -q '\"remote\":\"$POOL\",.*\"scope\":\"container\",\"container\":{[^}]*\"addr\":\"$CT_A\"'"
 start_agent -c "$RUN_DIR/ct.conf" || exit 1
 check_fails "after a restart: container A cannot reach the pool" connect "$CA_NS"
 check "after a restart: container B reaches it" connect "$CB_NS"
@@ -115,7 +116,7 @@ rm -f "$RUN_DIR/state/ledger_containers.json"
 start_agent -c "$RUN_DIR/ct.conf" || exit 1
 check "without its ledger: adopted from nftables (method, container address)" \
 	sh -c "MINEWALL_PIN_PATH=$PIN MINEWALL_RUN_DIR=$RUN_DIR/run $BIN/minewall blocks -j |
-		grep -q '\"prefix\":\"$POOL\",\"origin\":\"local\",\"method\":\"MANUAL\",.*\"scope\":\"container\",\"container\":{[^}]*\"addr\":\"$CT_A\"'"
+		grep -q '\"remote\":\"$POOL\",\"origin\":\"local\",\"method\":\"MANUAL\",.*\"scope\":\"container\",\"container\":{[^}]*\"addr\":\"$CT_A\"'"
 check_fails "without its ledger: container A still cut off" connect "$CA_NS"
 
 # --- unblock ---

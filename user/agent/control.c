@@ -47,7 +47,8 @@ static uint64_t xdp_drops(const struct mw_agent_ctl *c, const struct mw_prefix *
 }
 
 /* The container blocks, after the host's: "scope": "container" and the
- * container, the remote as "prefix". */
+ * container, and the address it is cut off from as "remote" (not "prefix":
+ * what a host block has, which a container block is not). */
 static void list_ct_blocks(struct mw_agent_ctl *c, json_t *arr, int64_t now)
 {
 	size_t i;
@@ -60,7 +61,7 @@ static void list_ct_blocks(struct mw_agent_ctl *c, json_t *arr, int64_t now)
 			continue;
 		json_array_append_new(
 			arr, json_pack("{s:s, s:s, s:s, s:s, s:i, s:o, s:I, s:I, s:s, s:o}",
-				       "prefix", mw_prefix_str(&b->b.prefix, pb, sizeof(pb)),
+				       "remote", mw_prefix_str(&b->b.prefix, pb, sizeof(pb)),
 				       "origin", "local", "method", b->b.method, "reason",
 				       b->b.reason, "count", (int)b->b.count, "remaining_s",
 				       b->b.expires_s ? json_integer(b->b.expires_s > now ?

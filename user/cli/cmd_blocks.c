@@ -108,7 +108,7 @@ static json_t *ct_elem_json(unsigned set, const struct mw_nft_elem *el)
 
 	if (!cg)
 		mw_addr_str(&el->ct_addr, ab, sizeof(ab));
-	return json_pack("{s:s, s:s, s:o, s:I, s:s, s:{s:s, s:s, s:s, s:I}}", "prefix",
+	return json_pack("{s:s, s:s, s:o, s:I, s:s, s:{s:s, s:s, s:s, s:I}}", "remote",
 			 mw_prefix_str(&el->prefix, rb, sizeof(rb)), "reason",
 			 cli_text(el->comment), "remaining_s",
 			 el->timeout_ms ? json_integer(el->expires_ms / 1000) : json_null(),
@@ -144,7 +144,7 @@ static void print_ct_blocks(json_t *reply)
 		}
 		remaining(json_object_get(b, "remaining_s"), rbuf, sizeof(rbuf));
 		printf("%-30s %-16s %-26s %-10s %9s %6lld  %s\n",
-		       cli_text(json_string_value(json_object_get(b, "prefix"))),
+		       cli_text(json_string_value(json_object_get(b, "remote"))),
 		       ct_label(b, who, sizeof(who)), ct_match(b, where, sizeof(where)),
 		       cli_text(json_string_value(json_object_get(b, "method"))), rbuf,
 		       json_integer_value(json_object_get(b, "count")),
@@ -205,7 +205,9 @@ static int blocks_from_nft(void)
 		json_t *b = json_array_get(arr, i);
 		char where[96];
 
-		printf("%-40s %s\n", cli_text(json_string_value(json_object_get(b, "prefix"))),
+		printf("%-40s %s\n",
+		       cli_text(json_string_value(
+			       json_object_get(b, is_ct(b) ? "remote" : "prefix"))),
 		       cli_text(json_string_value(json_object_get(b, "reason"))));
 		if (is_ct(b))
 			printf("%-40s for container %s\n", "", ct_match(b, where, sizeof(where)));
