@@ -63,7 +63,7 @@ LIB_SRCS := user/lib/log.c user/lib/util.c user/lib/addr.c user/lib/pinned.c use
 	user/detect/blacklist.c user/detect/dnsq.c user/detect/bpatterns.c user/detect/dirnet.c \
 	user/detect/reasm.c user/parse/cgroup_path.c user/lib/container.c
 # the daemon: its own modules (user/agent/) and what only it links
-AGENT_SRCS := $(wildcard user/agent/*.c) user/enforce/policy.c user/enforce/ledger.c \
+AGENT_SRCS := $(wildcard user/agent/*.c) user/enforce/policy.c user/enforce/policy_ct.c user/enforce/ledger.c \
 	user/enforce/allow.c user/enforce/hook.c user/output/metrics.c user/output/ipfix.c \
 	user/output/eve.c user/output/eve_suricata.c user/lib/statefile.c user/detect/dict.c user/detect/dict_tries.c \
 	user/parse/resolv_conf.c user/parse/ntp_conf.c user/parse/proc_net_tcp.c user/lib/conntrack.c
@@ -153,7 +153,7 @@ $(BUILD)/selftests/test_flow_scan: $(call user_objs,agent/flow_scan agent/events
 	lib/addr lib/flowtable lib/log lib/util)
 $(BUILD)/selftests/test_server: $(call user_objs,agent/server lib/log lib/util)
 $(BUILD)/selftests/test_eve: $(call user_objs,output/eve output/eve_suricata lib/addr lib/log lib/util)
-$(BUILD)/selftests/test_policy: $(call user_objs,enforce/policy enforce/ledger enforce/allow \
+$(BUILD)/selftests/test_policy: $(call user_objs,enforce/policy enforce/policy_ct enforce/ledger enforce/allow \
 	enforce/nft parse/resolv_conf parse/proc_net_tcp agent/localaddr output/eve output/eve_suricata parse/config \
 	lib/addr lib/log lib/statefile lib/util)
 $(BUILD)/selftests/test_stratum: $(TEST_DATA_OBJ) $(call user_objs,parse/stratum)
@@ -174,7 +174,7 @@ $(BUILD)/selftests/test_agent_blacklist: $(TEST_DATA_OBJ) $(call user_objs,agent
 	agent/blacklist_lists agent/blacklist_dns agent/blacklist_hits agent/blacklist_control \
 	agent/blacklist_maps agent/loader agent/events agent/localaddr detect/blacklist \
 	detect/dirnet detect/dnsq detect/reasm enforce/allow enforce/nft enforce/policy \
-	enforce/ledger output/eve output/eve_suricata parse/config parse/resolv_conf parse/proc_net_tcp parse/dns \
+	enforce/policy_ct enforce/ledger output/eve output/eve_suricata parse/config parse/resolv_conf parse/proc_net_tcp parse/dns \
 	parse/list parse/name parse/tls lib/addr lib/flowtable lib/log lib/pinned lib/statefile \
 	lib/util)
 $(BUILD)/selftests/test_dict: $(call user_objs,detect/dict detect/dict_tries parse/login_reply \
@@ -193,7 +193,7 @@ $(BUILD)/selftests/test_fleet: $(call user_objs,fleet/decision fleet/alert fleet
 # the fleet link's decisions on a real policy (no thread, no HTTP)
 $(BUILD)/selftests/test_crowdsec: LDLIBS += $(CURL_LIBS)
 $(BUILD)/selftests/test_crowdsec: $(call user_objs,agent/crowdsec agent/privs fleet/lapi fleet/alert fleet/decision fleet/pushq \
-	fleet/ids enforce/policy enforce/ledger enforce/allow enforce/nft parse/resolv_conf \
+	fleet/ids enforce/policy enforce/policy_ct enforce/ledger enforce/allow enforce/nft parse/resolv_conf \
 	parse/proc_net_tcp agent/localaddr output/eve output/eve_suricata parse/config lib/addr \
 	lib/log lib/statefile lib/util)
 

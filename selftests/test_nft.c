@@ -313,6 +313,77 @@ static void t_long_comments(void *arg)
 	free(ops);
 }
 
+static struct mw_nft_op ct_op(bool del, const char *ct, uint64_t cgroup, const char *remote,
+			      uint64_t timeout_ms)
+{
+	struct mw_nft_op o = op(del, MW_SET_CBLOCK4, remote, timeout_ms, "BLACKLIST: pool");
+
+	o.cgroup_id = cgroup;
+	if (ct)
+		mw_addr_parse(ct, &o.ct_addr);
+	o.set = mw_nft_ct_set(&o.prefix.addr, !ct);
+	return o;
+}
+
+/* Container blocks: concatenated keys in, listed by nft as such, read back
+ * field by field. */
+static void t_container_sets(void *arg)
+{
+	struct mw_nft_op ops[] = {
+		ct_op(false, "172.31.5.2", 0, "203.0.113.10", 600000),
+		ct_op(false, "fd00:31::2", 0, "2001:db8::10", 0),
+		ct_op(false, NULL, 0x1234567890ULL, "203.0.113.11", 60000),
+		ct_op(false, NULL, 77, "2001:db8::11", 60000),
+	};
+	struct mw_nft_elem *els = NULL;
+	char *listing, a[MW_ADDRSTRLEN], b[MW_ADDRSTRLEN];
+	long n;
+
+	ASSERT_EQ(mw_nft_create(&nft, true), 0, "a fresh table");
+	ASSERT_TRUE(mw_nft_is_ct_set(MW_SET_CGBLOCK6) && !mw_nft_is_ct_set(MW_SET_BLOCK4),
+		    "container sets are told apart");
+	ASSERT_EQ(mw_nft_apply(&nft, ops, ARRAY_SIZE(ops)), 0, "four container blocks");
+	listing = run("nft list table inet minewall");
+	ASSERT_TRUE(strstr(listing, "172.31.5.2 . 203.0.113.10 timeout 10m") != NULL,
+		    "cblock4 element as nft lists it");
+	ASSERT_TRUE(strstr(listing, "fd00:31::2 . 2001:db8::10 comment") != NULL,
+		    "cblock6 element, permanent");
+	ASSERT_TRUE(strstr(listing, ". 203.0.113.11 timeout 1m") != NULL, "cgblock4 element");
+	free(listing);
+	n = mw_nft_list(&nft, MW_SET_CBLOCK4, &els);
+	if (ASSERT_EQ(n, 1, "list cblock4")) {
+		ASSERT_STREQ(mw_addr_str(&els[0].ct_addr, a, sizeof(a)), "172.31.5.2",
+			     "container address read back");
+		ASSERT_STREQ(mw_prefix_str(&els[0].prefix, b, sizeof(b)), "203.0.113.10",
+			     "remote read back");
+		ASSERT_EQ(els[0].timeout_ms, 600000, "timeout");
+		ASSERT_STREQ(els[0].comment, "BLACKLIST: pool", "comment");
+	}
+	free(els);
+	n = mw_nft_list(&nft, MW_SET_CBLOCK6, &els);
+	if (ASSERT_EQ(n, 1, "list cblock6"))
+		ASSERT_STREQ(mw_addr_str(&els[0].ct_addr, a, sizeof(a)), "fd00:31::2",
+			     "v6 container address read back");
+	free(els);
+	n = mw_nft_list(&nft, MW_SET_CGBLOCK4, &els);
+	if (ASSERT_EQ(n, 1, "list cgblock4")) {
+		ASSERT_EQ(els[0].cgroup_id, 0x1234567890ULL, "cgroup id read back");
+		ASSERT_STREQ(mw_prefix_str(&els[0].prefix, b, sizeof(b)), "203.0.113.11",
+			     "its remote");
+	}
+	free(els);
+	n = mw_nft_list(&nft, MW_SET_CGBLOCK6, &els);
+	if (ASSERT_EQ(n, 1, "list cgblock6"))
+		ASSERT_EQ(els[0].cgroup_id, 77, "v6 cgroup id read back");
+	free(els);
+	for (size_t i = 0; i < ARRAY_SIZE(ops); i++)
+		ops[i].del = true;
+	ASSERT_EQ(mw_nft_apply(&nft, ops, ARRAY_SIZE(ops)), 0, "and deleted");
+	n = mw_nft_list(&nft, MW_SET_CGBLOCK4, &els);
+	ASSERT_EQ(n, 0, "gone");
+	free(els);
+}
+
 /* element_counters = no: the sets hold no counter, every element lands. */
 static void t_no_counters(void *arg)
 {
@@ -368,6 +439,7 @@ int main(int argc, char **argv)
 	test_run("elements: 20000 in one transaction", t_many, NULL);
 	test_run("elements: long comments never overflow a message", t_long_comments, NULL);
 	test_run("elements: sets without element counters", t_no_counters, NULL);
+	test_run("elements: container blocks, concatenated keys", t_container_sets, NULL);
 	mw_nft_close(&nft);
 	return test_summary("test_nft");
 }

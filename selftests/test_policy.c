@@ -5,6 +5,7 @@
  * method's share of the cap; and the time a block request takes at 10k and
  * 100k entries. */
 #include <errno.h>
+#include <glob.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +55,8 @@ static void fixture_free(struct fixture *f)
 	snprintf(path, sizeof(path), "%s/ledger.json", f->dir);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/ledger.json.tmp", f->dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/ledger_containers.json", f->dir);
 	unlink(path);
 	rmdir(f->dir);
 }
@@ -472,6 +475,206 @@ static enum mw_block_result share_block(struct mw_policy *p, const char *addr, c
 	return mw_policy_block(p, &req, msg, sizeof(msg));
 }
 
+/* The last event the policy told, as text, and how many. */
+struct heard {
+	char last[1024];
+	const struct mw_ct_scope *ct; /* the entry's, while it is told */
+	bool had_ct;
+	unsigned n;
+};
+
+static void hear(void *arg, const char *type, const struct mw_block_entry *e, const char *action,
+		 json_t *ev)
+{
+	struct heard *h = arg;
+	char *text = json_dumps(ev, JSON_COMPACT);
+
+	snprintf(h->last, sizeof(h->last), "%s %s %s", type, action, text ? text : "");
+	h->had_ct = e->ct != NULL;
+	h->n++;
+	free(text);
+	json_decref(ev);
+}
+
+static enum mw_block_result ct_block(struct mw_policy *p, const char *remote, const char *ct_addr,
+				     uint64_t cgroup, const char *name, uint64_t timeout_ms)
+{
+	struct mw_ct_scope sc = { .cgroup_id = cgroup };
+	struct mw_block_req req = {
+		.method = "BLACKLIST", .reason = "pool", .timeout_ms = timeout_ms, .container = &sc
+	};
+	char msg[256];
+
+	if (ct_addr)
+		mw_addr_parse(ct_addr, &sc.addr);
+	snprintf(sc.name, sizeof(sc.name), "%s", name);
+	snprintf(sc.id, sizeof(sc.id), "%s0123456789abcdef", name);
+	mw_prefix_parse(remote, &req.target);
+	return mw_policy_block(p, &req, msg, sizeof(msg));
+}
+
+/* Container blocks: refusals, per-container escalation, the shared cap,
+ * events with the scope, unblocks, expiry, the ledger across a restart. */
+static void t_container(void *arg)
+{
+	struct heard h = { 0 };
+	struct mw_prefix r, allowed;
+	struct fixture f;
+	struct mw_policy *p = &f.p;
+	char msg[256];
+	size_t i;
+
+	if (!fixture_init(&f, 5, 100))
+		return;
+	p->notify = hear;
+	p->notify_arg = &h;
+	ASSERT_EQ(ct_block(p, "203.0.113.10", NULL, 0, "none", 0), MW_REFUSED_SCOPE,
+		  "a container with neither address nor cgroup");
+	ASSERT_EQ(ct_block(p, "203.0.113.0/24", "172.31.5.2", 0, "a", 0), MW_REFUSED_SCOPE,
+		  "a prefix");
+	ASSERT_EQ(ct_block(p, "2001:db8::10", "172.31.5.2", 0, "a", 0), MW_REFUSED_SCOPE,
+		  "an IPv6 remote for an IPv4-only container");
+	mw_prefix_parse("198.51.100.0/24", &allowed);
+	mw_allow_add(&f.allow, &allowed);
+	ASSERT_EQ(ct_block(p, "198.51.100.7", "172.31.5.2", 0, "a", 0), MW_REFUSED_ALLOW,
+		  "an allowlisted remote");
+	ASSERT_EQ(ct_block(p, "203.0.113.10", "198.51.100.9", 0, "a", 0), MW_REFUSED_ALLOW,
+		  "a container whose address is allowlisted: forward accepts it first");
+	ASSERT_EQ(ct_block(p, "203.0.113.10", "198.51.100.9", 99, "a", 0), MW_BLOCKED,
+		  "the same with a cgroup: blocked by it");
+	mw_prefix_parse("203.0.113.10", &r);
+	ASSERT_EQ(mw_policy_unblock_ct(p, &r, NULL, msg, sizeof(msg)), 1, "lifted");
+	h.n = 0;
+	ASSERT_EQ(h.n, 0, "no event for refusals");
+
+	ASSERT_EQ(ct_block(p, "203.0.113.10", "172.31.5.2", 0, "a", 0), MW_BLOCKED, "A");
+	ASSERT_EQ(mw_policy_ct_active(p), 1, "one container block");
+	ASSERT_EQ(mw_policy_active(p), 0, "no host block");
+	ASSERT_TRUE(strstr(h.last,
+			   "\"scope\":\"container\",\"container\":{\"id\":"
+			   "\"a0123456789abcdef\",\"name\":\"a\",\"addr\":\"172.31.5.2\"") != NULL,
+		    "the block event names its container");
+	ASSERT_TRUE(!strncmp(h.last, "block blocked ", 14) && h.had_ct, "told with e->ct");
+	/* p->ct[0] is the lifted block by cgroup above; A is ct[1], B ct[2] */
+	ASSERT_EQ(p->ct[1].b.timeout_ms, f.cfg.ban_ms, "first offence: ban_time");
+	ASSERT_EQ(ct_block(p, "203.0.113.10", "172.31.5.2", 0, "a", 0), MW_BLOCKED,
+		  "A again: escalated");
+	ASSERT_EQ(p->ct[1].b.count, 2, "two offences of A");
+	ASSERT_EQ(ct_block(p, "203.0.113.10", "172.31.5.3", 0, "b", 0), MW_BLOCKED, "B");
+	ASSERT_EQ(p->ct[2].b.count, 1, "B's first offence: no escalation across containers");
+	ASSERT_EQ(p->ct[2].b.timeout_ms, f.cfg.ban_ms, "B: ban_time");
+	ASSERT_EQ(ct_block(p, "2001:db8::10", NULL, 4242, "cg", 3600000), MW_BLOCKED,
+		  "IPv6 by cgroup");
+	ASSERT_EQ(share_block(p, "203.0.113.10", MW_METHOD_MANUAL), MW_BLOCKED,
+		  "the host's own block of the same remote");
+	ASSERT_EQ(mw_policy_active(p), 1, "one host block");
+	ASSERT_EQ(ct_block(p, "203.0.113.11", "172.31.5.2", 0, "a", 0), MW_BLOCKED, "5 of 5");
+	ASSERT_EQ(ct_block(p, "203.0.113.12", "172.31.5.2", 0, "a", 0), MW_REFUSED_CAP,
+		  "one cap for host and containers");
+	check(p, "container blocks counted");
+
+	/* unblocks: one container, then every container and the host */
+	mw_prefix_parse("203.0.113.10", &r);
+	ASSERT_EQ(mw_policy_unblock_ct(p, &r, "nobody", msg, sizeof(msg)), -ENOENT,
+		  "no such container");
+	ASSERT_EQ(mw_policy_unblock_ct(p, &r, "b", msg, sizeof(msg)), 1, "B by name");
+	ASSERT_TRUE(!strncmp(h.last, "unblock unblocked ", 18), "an unblock event");
+	ASSERT_EQ(mw_policy_unblock(p, &r, msg, sizeof(msg)), 0, "the remote everywhere");
+	ASSERT_STREQ(msg, "unblocked 203.0.113.10 (and for 1 container)", "says both");
+	ASSERT_EQ(mw_policy_active(p), 0, "the host block went");
+	ASSERT_EQ(mw_policy_ct_active(p), 2, "the others stay");
+	mw_prefix_parse("2001:db8::10", &r);
+	ASSERT_EQ(mw_policy_unblock_ct(p, &r, "4242", msg, sizeof(msg)), 1, "by cgroup id");
+	ASSERT_EQ(ct_block(p, "2001:db8::10", NULL, 4242, "cg", 3600000), MW_BLOCKED,
+		  "blocked again");
+
+	/* the ledger keeps them, named, across a restart */
+	ASSERT_EQ(mw_policy_save(p), 0, "saved");
+	mw_policy_free(p);
+	ASSERT_EQ(policy_init(p, &f.cfg, &f.allow), 0, "a new policy");
+	ASSERT_EQ(mw_policy_ct_active(p), 2, "two container blocks read back");
+	for (i = 0; i < p->n_ct && p->ct[i].ct.cgroup_id != 4242; i++)
+		;
+	ASSERT_TRUE(i < p->n_ct && !strcmp(p->ct[i].ct.name, "cg") && p->ct[i].b.active &&
+			    p->ct[i].b.timeout_ms == 3600000,
+		    "with its container and ban");
+
+	/* expiry, and dry-run */
+	p->notify = hear;
+	p->notify_arg = &h;
+	p->ct[i].b.expires_s = time(NULL) - 1;
+	mw_policy_tick(p);
+	ASSERT_EQ(mw_policy_ct_active(p), 1, "the expired one ended");
+	ASSERT_TRUE(!strncmp(h.last, "unblock expired ", 16), "an expiry event");
+	f.cfg.dry_run = true;
+	ASSERT_EQ(ct_block(p, "203.0.113.20", "172.31.5.2", 0, "a", 0), MW_DRY_RUN, "dry run");
+	ASSERT_EQ(mw_policy_ct_active(p), 1, "nothing blocked");
+	ASSERT_TRUE(!strncmp(h.last, "block dry-run ", 14), "a dry-run event");
+	f.cfg.dry_run = false;
+	ASSERT_EQ(mw_policy_flush(p), 0, "flush");
+	ASSERT_EQ(mw_policy_ct_active(p), 0, "flushed too");
+	check(p, "after the flush");
+	mw_allow_free(&f.allow);
+	fixture_free(&f);
+}
+
+/* A container ledger with bad lines: each is refused with why, the good
+ * one read, the file kept aside. */
+static void t_container_ledger(void *arg)
+{
+	static const char *const lines[] = {
+		"{\"prefix\":\"203.0.113.10\",\"seen\":\"203.0.113.10\",\"method\":\"BLACKLIST\","
+		"\"reason\":\"pool\",\"count\":1,\"first\":1,\"last\":1,\"expires\":0,"
+		"\"timeout_ms\":0,\"active\":true,\"container\":{\"id\":\"abc\",\"name\":\"good\","
+		"\"addr\":\"172.31.5.2\",\"cgroup_id\":0}}",
+		"not json",
+		/* no container */
+		"{\"prefix\":\"203.0.113.11\",\"seen\":\"203.0.113.11\",\"count\":1,\"first\":1,"
+		"\"last\":1,\"expires\":0,\"active\":true}",
+		/* a prefix */
+		"{\"prefix\":\"203.0.113.0/24\",\"seen\":\"203.0.113.1\",\"count\":1,\"first\":1,"
+		"\"last\":1,\"expires\":0,\"active\":true,\"container\":{\"addr\":\"172.31.5.2\"}}",
+		/* neither address nor cgroup */
+		"{\"prefix\":\"203.0.113.12\",\"seen\":\"203.0.113.12\",\"count\":1,\"first\":1,"
+		"\"last\":1,\"expires\":0,\"active\":true,\"container\":{\"name\":\"x\"}}",
+		/* a bad address, a negative cgroup */
+		"{\"prefix\":\"203.0.113.13\",\"seen\":\"203.0.113.13\",\"count\":1,\"first\":1,"
+		"\"last\":1,\"expires\":0,\"active\":true,\"container\":{\"addr\":\"nope\"}}",
+		"{\"prefix\":\"203.0.113.14\",\"seen\":\"203.0.113.14\",\"count\":1,\"first\":1,"
+		"\"last\":1,\"expires\":0,\"active\":true,\"container\":{\"cgroup_id\":-5}}",
+	};
+	char path[PATH_MAX + 32];
+	struct fixture f;
+	glob_t g;
+	size_t i;
+	FILE *fp;
+
+	if (!fixture_init(&f, 100, 100))
+		return;
+	mw_policy_free(&f.p);
+	snprintf(path, sizeof(path), "%s/ledger_containers.json", f.dir);
+	fp = fopen(path, "w");
+	if (!fp) {
+		ASSERT_TRUE(false, "write a ledger");
+		fixture_free(&f);
+		return;
+	}
+	for (i = 0; i < ARRAY_SIZE(lines); i++)
+		fprintf(fp, "%s\n", lines[i]);
+	fclose(fp);
+	ASSERT_EQ(policy_init(&f.p, &f.cfg, &f.allow), 0, "read with its bad lines");
+	ASSERT_EQ(f.p.n_ct, 1, "the good line only");
+	ASSERT_TRUE(f.p.n_ct == 1 && !strcmp(f.p.ct[0].ct.name, "good") && f.p.ct[0].b.active,
+		    "named and active");
+	ASSERT_TRUE(f.p.ct_dirty, "to be written again");
+	snprintf(path, sizeof(path), "%s/ledger_containers.json.corrupt-*", f.dir);
+	ASSERT_TRUE(!glob(path, 0, NULL, &g) && g.gl_pathc == 1, "the original kept aside");
+	for (i = 0; i < g.gl_pathc; i++)
+		unlink(g.gl_pathv[i]);
+	globfree(&g);
+	fixture_free(&f);
+}
+
 static void t_policy_share(void *arg)
 {
 	char dir[] = "/tmp/mw-unit-share-XXXXXX", addr[64], path[PATH_MAX], *line = NULL;
@@ -581,6 +784,8 @@ int main(int argc, char **argv)
 	test_run("policy: the share per method from the kept counts", t_share, NULL);
 	test_run("policy: a share of the cap per method", t_policy_share, NULL);
 	test_run("policy: IPv6 /64 and /128, unblock by prefix and by address", t_ipv6, NULL);
+	test_run("policy: container blocks", t_container, NULL);
+	test_run("policy: a container ledger with bad lines", t_container_ledger, NULL);
 	test_run("policy: time per request at 10k and 100k entries", t_bench, NULL);
 	return test_summary("test_policy");
 }

@@ -46,6 +46,34 @@ static uint64_t xdp_drops(const struct mw_agent_ctl *c, const struct mw_prefix *
 	return v.drops;
 }
 
+/* The container blocks, after the host's: "scope": "container" and the
+ * container, and the address it is cut off from as "remote" (not "prefix":
+ * what a host block has, which a container block is not). */
+static void list_ct_blocks(struct mw_agent_ctl *c, json_t *arr, int64_t now)
+{
+	size_t i;
+
+	for (i = 0; i < c->policy->n_ct; i++) {
+		const struct mw_ct_block *b = &c->policy->ct[i];
+		char pb[MW_ADDRSTRLEN];
+
+		if (!b->b.active)
+			continue;
+		json_array_append_new(
+			arr, json_pack("{s:s, s:s, s:s, s:s, s:i, s:o, s:I, s:I, s:s, s:o}",
+				       "remote", mw_prefix_str(&b->b.prefix, pb, sizeof(pb)),
+				       "origin", "local", "method", b->b.method, "reason",
+				       b->b.reason, "count", (int)b->b.count, "remaining_s",
+				       b->b.expires_s ? json_integer(b->b.expires_s > now ?
+									     b->b.expires_s - now :
+									     0) :
+							json_null(),
+				       "timeout_s", (json_int_t)(b->b.timeout_ms / 1000), "since",
+				       (json_int_t)b->b.first_s, "scope", "container", "container",
+				       mw_ct_scope_json(&b->ct)));
+	}
+}
+
 static json_t *list_blocks(struct mw_agent_ctl *c, json_t *req, char *err, size_t len)
 {
 	struct mw_nft_elem *e4 = NULL, *e6 = NULL;
@@ -68,7 +96,7 @@ static json_t *list_blocks(struct mw_agent_ctl *c, json_t *req, char *err, size_
 			continue;
 		json_array_append_new(
 			arr,
-			json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:o, s:I, s:o, s:I, s:I}",
+			json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:o, s:I, s:o, s:I, s:I, s:s}",
 				  "prefix", mw_prefix_str(&e->prefix, pb, sizeof(pb)), "seen",
 				  mw_addr_str(&e->seen, sb, sizeof(sb)), "origin",
 				  strcmp(e->method, MW_METHOD_CROWDSEC) ? "local" : "crowdsec",
@@ -82,10 +110,11 @@ static json_t *list_blocks(struct mw_agent_ctl *c, json_t *req, char *err, size_
 				  mw_addr_is_v4(&e->prefix.addr) ? nft_hits(e4, n4, &e->prefix) :
 								   nft_hits(e6, n6, &e->prefix),
 				  "xdp_drops", (json_int_t)xdp_drops(c, &e->prefix), "since",
-				  (json_int_t)e->first_s));
+				  (json_int_t)e->first_s, "scope", "host"));
 	}
 	free(e4);
 	free(e6);
+	list_ct_blocks(c, arr, now);
 	return arr;
 }
 
@@ -104,17 +133,51 @@ static int get_prefix(json_t *req, const char *key, struct mw_prefix *p, char *e
 	return 0;
 }
 
+/* A block's container: {"addr", "cgroup_id", "id", "name"}, an address or
+ * a cgroup at least. */
+static int get_scope(json_t *o, struct mw_ct_scope *ct, char *err, size_t len)
+{
+	const char *addr = NULL, *id = "", *name = "";
+	json_int_t cg = 0;
+	json_error_t jerr;
+
+	if (json_unpack_ex(o, &jerr, 0, "{s?s, s?I, s?s, s?s}", "addr", &addr, "cgroup_id", &cg,
+			   "id", &id, "name", &name)) {
+		snprintf(err, len, "\"container\": %s", jerr.text);
+		return -EINVAL;
+	}
+	if (addr && mw_addr_parse(addr, &ct->addr)) {
+		snprintf(err, len, "\"container\": '%.64s' is not an address", addr);
+		return -EINVAL;
+	}
+	if (cg < 0 || (!cg && !mw_ct_scope_has_addr(ct))) {
+		snprintf(err, len, "\"container\" needs an \"addr\" or a positive \"cgroup_id\"");
+		return -EINVAL;
+	}
+	ct->cgroup_id = (uint64_t)cg;
+	mw_sanitize_str(ct->id, sizeof(ct->id), id);
+	mw_sanitize_str(ct->name, sizeof(ct->name), name);
+	return 0;
+}
+
 static json_t *do_block(struct mw_agent_ctl *c, json_t *req, char *err, size_t len)
 {
 	struct mw_block_req br = { .method = MW_METHOD_MANUAL };
 	const char *target = json_string_value(json_object_get(req, "target"));
 	json_t *t = json_object_get(req, "timeout_ms"), *perm = json_object_get(req, "permanent");
 	const char *reason = json_string_value(json_object_get(req, "reason"));
+	struct mw_ct_scope scope = { 0 };
 	enum mw_block_result r;
 	char msg[256];
 
 	if (get_prefix(req, "target", &br.target, err, len))
 		return NULL;
+	if (json_object_get(req, "container")) {
+		if (get_scope(json_object_get(req, "container"), &scope, err, len))
+			return NULL;
+		br.container = &scope;
+		br.exact = true; /* one remote address */
+	}
 	if (t && (!json_is_integer(t) || json_integer_value(t) < 1000)) {
 		snprintf(err, len, "\"timeout_ms\" must be an integer of at least 1000");
 		return NULL;
@@ -125,13 +188,14 @@ static json_t *do_block(struct mw_agent_ctl *c, json_t *req, char *err, size_t l
 	}
 	/* a bare IPv6 address gets the policy's prefix (ipv6_prefix); ADDR/128
 	 * asks for that one address */
-	br.exact = target && strchr(target, '/');
+	br.exact = br.exact || (target && strchr(target, '/'));
 	br.timeout_ms = t ? (uint64_t)json_integer_value(t) : 0;
 	br.permanent = perm && json_is_true(perm);
 	br.reason = reason ? reason : "blocked by the operator";
 	r = mw_policy_block(c->policy, &br, msg, sizeof(msg));
 	mw_policy_commit(c->policy);
-	if (r == MW_REFUSED_ALLOW || r == MW_REFUSED_CAP || r == MW_REFUSED_SHARE) {
+	if (r == MW_REFUSED_ALLOW || r == MW_REFUSED_CAP || r == MW_REFUSED_SHARE ||
+	    r == MW_REFUSED_SCOPE) {
 		snprintf(err, len, "%s", msg);
 		return NULL;
 	}
@@ -145,12 +209,15 @@ static json_t *do_block(struct mw_agent_ctl *c, json_t *req, char *err, size_t l
 
 static json_t *do_unblock(struct mw_agent_ctl *c, json_t *req, char *err, size_t len)
 {
+	const char *ct = json_string_value(json_object_get(req, "container"));
 	struct mw_prefix p;
 	char msg[256];
 
 	if (get_prefix(req, "target", &p, err, len))
 		return NULL;
-	if (mw_policy_unblock(c->policy, &p, msg, sizeof(msg))) {
+	/* with a container, only its blocks of the remote */
+	if (ct ? mw_policy_unblock_ct(c->policy, &p, ct, msg, sizeof(msg)) < 0 :
+		 mw_policy_unblock(c->policy, &p, msg, sizeof(msg)) != 0) {
 		snprintf(err, len, "%s", msg);
 		return NULL;
 	}
@@ -186,6 +253,7 @@ static json_t *do_allow(struct mw_agent_ctl *c, json_t *req, bool del, char *err
 			    mw_prefix_overlap(&c->policy->entries[i].prefix, &p))
 				mw_policy_unblock(c->policy, &c->policy->entries[i].prefix, msg,
 						  sizeof(msg));
+		mw_policy_unblock_ct(c->policy, &p, NULL, msg, sizeof(msg)); /* containers' too */
 		mw_policy_commit(c->policy);
 		if (c->bl) /* learned DNS drops it covers go at once too */
 			mw_agent_blacklist_allow_changed(c->bl);

@@ -203,7 +203,8 @@ void mw_agent_crowdsec_on_block(struct mw_agent_crowdsec *c, const char *event_t
 	json_t *alert;
 	char *text;
 
-	if (!c->push_on || strcmp(event_type, "block") || strcmp(action, "blocked") ||
+	/* a container block is this host's own business, not the fleet's */
+	if (!c->push_on || e->ct || strcmp(event_type, "block") || strcmp(action, "blocked") ||
 	    !pushes_method(c->cfg, e->method))
 		return;
 	b = (struct mw_cs_block){
@@ -332,6 +333,7 @@ static void apply_added(struct mw_agent_crowdsec *c, const struct mw_cs_decision
 		break;
 	case MW_REFUSED_CAP:
 	case MW_REFUSED_SHARE:
+	case MW_REFUSED_SCOPE: /* never: the fleet's blocks are the host's */
 		/* the policy says so once, and counts */
 		tally(c, &c->n.refused_cap);
 		break;

@@ -2,13 +2,17 @@
 /*
  * minewall blocks | block | unblock | allow | allowlist | flush: through the
  * agent's control socket; `blocks` reads the nft sets itself when no agent
- * runs.
+ * runs. A block may be scoped to one container (`block ADDR --container
+ * CT_ADDR` or `--cgroup PATH|ID`): listed apart, lifted by `unblock ADDR`
+ * for every container or by `unblock ADDR --container ID|NAME|ADDR|CGROUP`
+ * for one.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 
 #include "lib/addr.h"
 #include "cli/cli.h"
@@ -51,11 +55,109 @@ static int check_prefix(const char *s, bool allow_prefix)
 	return 0;
 }
 
+static bool is_ct(json_t *b)
+{
+	const char *scope = json_string_value(json_object_get(b, "scope"));
+
+	return scope && !strcmp(scope, "container");
+}
+
+/* A container as a listing names it: its name, the start of its id, its
+ * address, or its cgroup. */
+static const char *ct_label(json_t *b, char *buf, size_t len)
+{
+	json_t *ct = json_object_get(b, "container");
+	const char *name = json_string_value(json_object_get(ct, "name"));
+	const char *id = json_string_value(json_object_get(ct, "id"));
+	const char *addr = json_string_value(json_object_get(ct, "addr"));
+	json_int_t cg = json_integer_value(json_object_get(ct, "cgroup_id"));
+
+	if (name && name[0])
+		snprintf(buf, len, "%s", cli_text(name));
+	else if (id && id[0])
+		snprintf(buf, len, "%.12s", cli_text(id));
+	else if (addr && addr[0])
+		snprintf(buf, len, "%s", cli_text(addr));
+	else
+		snprintf(buf, len, "cgroup %lld", (long long)cg);
+	return buf;
+}
+
+/* Where the container block matches: the container's address (forward
+ * chain) and/or its cgroup (output chain). */
+static const char *ct_match(json_t *b, char *buf, size_t len)
+{
+	json_t *ct = json_object_get(b, "container");
+	const char *addr = json_string_value(json_object_get(ct, "addr"));
+	json_int_t cg = json_integer_value(json_object_get(ct, "cgroup_id"));
+
+	if (addr && addr[0] && cg)
+		snprintf(buf, len, "%s,cg:%lld", cli_text(addr), (long long)cg);
+	else if (addr && addr[0])
+		snprintf(buf, len, "%s", cli_text(addr));
+	else
+		snprintf(buf, len, "cg:%lld", (long long)cg);
+	return buf;
+}
+
+/* An element of a container set, as the agent lists a container block. */
+static json_t *ct_elem_json(unsigned set, const struct mw_nft_elem *el)
+{
+	char rb[MW_ADDRSTRLEN], ab[MW_ADDRSTRLEN] = "";
+	bool cg = set == MW_SET_CGBLOCK4 || set == MW_SET_CGBLOCK6;
+
+	if (!cg)
+		mw_addr_str(&el->ct_addr, ab, sizeof(ab));
+	return json_pack("{s:s, s:s, s:o, s:I, s:s, s:{s:s, s:s, s:s, s:I}}", "remote",
+			 mw_prefix_str(&el->prefix, rb, sizeof(rb)), "reason",
+			 cli_text(el->comment), "remaining_s",
+			 el->timeout_ms ? json_integer(el->expires_ms / 1000) : json_null(),
+			 "timeout_s", (json_int_t)(el->timeout_ms / 1000), "scope", "container",
+			 "container", "id", "", "name", "", "addr", ab, "cgroup_id",
+			 (json_int_t)(cg ? el->cgroup_id : 0));
+}
+
+static void remaining(json_t *rem, char *buf, size_t len)
+{
+	if (json_is_null(rem))
+		snprintf(buf, len, "permanent");
+	else
+		mw_format_duration(json_integer_value(rem) * 1000, buf, len);
+}
+
+/* The container blocks, a table of their own after the host's. */
+static void print_ct_blocks(json_t *reply)
+{
+	bool header = false;
+	size_t i;
+
+	for (i = 0; i < json_array_size(reply); i++) {
+		json_t *b = json_array_get(reply, i);
+		char rbuf[16], who[64], where[96];
+
+		if (!is_ct(b))
+			continue;
+		if (!header) {
+			printf("\n%-30s %-16s %-26s %-10s %9s %6s  %s\n", "BLOCKED FOR A CONTAINER",
+			       "CONTAINER", "MATCHED BY", "METHOD", "REMAINING", "COUNT", "REASON");
+			header = true;
+		}
+		remaining(json_object_get(b, "remaining_s"), rbuf, sizeof(rbuf));
+		printf("%-30s %-16s %-26s %-10s %9s %6lld  %s\n",
+		       cli_text(json_string_value(json_object_get(b, "remote"))),
+		       ct_label(b, who, sizeof(who)), ct_match(b, where, sizeof(where)),
+		       cli_text(json_string_value(json_object_get(b, "method"))), rbuf,
+		       json_integer_value(json_object_get(b, "count")),
+		       cli_text(json_string_value(json_object_get(b, "reason"))));
+	}
+}
+
 /* Listing straight from nftables, for when the agent is down. */
 static int blocks_from_nft(void)
 {
-	static const unsigned sets[] = { MW_SET_BLOCK4, MW_SET_BLOCK6, MW_SET_BLOCK4NET,
-					 MW_SET_BLOCK6NET };
+	static const unsigned sets[] = { MW_SET_BLOCK4,	   MW_SET_BLOCK6,  MW_SET_BLOCK4NET,
+					 MW_SET_BLOCK6NET, MW_SET_CBLOCK4, MW_SET_CBLOCK6,
+					 MW_SET_CGBLOCK4,  MW_SET_CGBLOCK6 };
 	struct mw_nft nft;
 	json_t *arr = json_array();
 	size_t s;
@@ -72,8 +174,12 @@ static int blocks_from_nft(void)
 		for (i = 0; i < n; i++) {
 			char pb[MW_ADDRSTRLEN];
 
+			if (mw_nft_is_ct_set(sets[s])) {
+				json_array_append_new(arr, ct_elem_json(sets[s], &els[i]));
+				continue;
+			}
 			json_array_append_new(
-				arr, json_pack("{s:s, s:s, s:o, s:I, s:o}", "prefix",
+				arr, json_pack("{s:s, s:s, s:o, s:I, s:o, s:s}", "prefix",
 					       mw_prefix_str(&els[i].prefix, pb, sizeof(pb)),
 					       "reason", cli_text(els[i].comment), "remaining_s",
 					       els[i].timeout_ms ?
@@ -83,7 +189,8 @@ static int blocks_from_nft(void)
 					       "nft_hits",
 					       els[i].counted ?
 						       json_integer((json_int_t)els[i].packets) :
-						       json_null()));
+						       json_null(),
+					       "scope", "host"));
 		}
 		free(els);
 	}
@@ -96,9 +203,14 @@ static int blocks_from_nft(void)
 	}
 	for (i = 0; i < (long)json_array_size(arr); i++) {
 		json_t *b = json_array_get(arr, i);
+		char where[96];
 
-		printf("%-40s %s\n", cli_text(json_string_value(json_object_get(b, "prefix"))),
+		printf("%-40s %s\n",
+		       cli_text(json_string_value(
+			       json_object_get(b, is_ct(b) ? "remote" : "prefix"))),
 		       cli_text(json_string_value(json_object_get(b, "reason"))));
+		if (is_ct(b))
+			printf("%-40s for container %s\n", "", ct_match(b, where, sizeof(where)));
 	}
 	json_decref(arr);
 	return EXIT_OK;
@@ -138,12 +250,11 @@ int do_blocks(int argc, char **argv)
 		json_t *hits = json_object_get(b, "nft_hits");
 		char rbuf[16], hbuf[24] = "-";
 
+		if (is_ct(b))
+			continue; /* their own table, below */
 		if (json_is_integer(hits))
 			snprintf(hbuf, sizeof(hbuf), "%lld", json_integer_value(hits));
-		if (json_is_null(rem))
-			snprintf(rbuf, sizeof(rbuf), "permanent");
-		else
-			mw_format_duration(json_integer_value(rem) * 1000, rbuf, sizeof(rbuf));
+		remaining(rem, rbuf, sizeof(rbuf));
 		printf("%-30s %-10s %9s %6lld %9s %9lld  %s\n",
 		       cli_text(json_string_value(json_object_get(b, "prefix"))),
 		       cli_text(json_string_value(json_object_get(b, "method"))), rbuf,
@@ -151,13 +262,50 @@ int do_blocks(int argc, char **argv)
 		       json_integer_value(json_object_get(b, "xdp_drops")),
 		       cli_text(json_string_value(json_object_get(b, "reason"))));
 	}
+	print_ct_blocks(reply);
 	json_decref(reply);
 	return EXIT_OK;
 }
 
+/* An argument as a JSON string. JSON carries UTF-8 only: other bytes go as
+ * U+FFFD (and control characters then as \xNN) rather than the text being
+ * lost; control characters in UTF-8 go as they are, the agent escapes them. */
+static json_t *text_json(const char *s)
+{
+	json_t *r = json_string(s);
+	char safe[1024];
+
+	return r ? r : json_string(mw_sanitize_str(safe, sizeof(safe), s));
+}
+
+/* --cgroup PATH (a cgroup v2 directory: its id is its inode) or ID. */
+static int parse_cgroup(const char *s, json_int_t *id)
+{
+	struct stat st;
+	char *end;
+	unsigned long long v;
+
+	if (s[0] == '/') {
+		if (stat(s, &st) || !S_ISDIR(st.st_mode)) {
+			cli_error("--cgroup: '%s' is not a cgroup directory", s);
+			return EXIT_USAGE;
+		}
+		*id = (json_int_t)st.st_ino;
+		return 0;
+	}
+	v = strtoull(s, &end, 10);
+	if (!*s || *end || !v || v > INT64_MAX) {
+		cli_error("--cgroup: '%s' is neither a cgroup directory nor a cgroup id", s);
+		return EXIT_USAGE;
+	}
+	*id = (json_int_t)v;
+	return 0;
+}
+
 int do_block(int argc, char **argv)
 {
-	const char *target = NULL, *reason = NULL;
+	const char *target = NULL, *reason = NULL, *ct_addr = NULL, *ct_id = NULL, *ct_name = NULL;
+	json_int_t cgroup = 0;
 	uint64_t timeout_ms = 0;
 	bool permanent = false;
 	json_t *req;
@@ -165,7 +313,11 @@ int do_block(int argc, char **argv)
 
 	for (i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "help")) {
-			printf("Usage: minewall block ADDR[/LEN] [--timeout DUR] [--reason TEXT] [--permanent]\n");
+			printf("Usage: minewall block ADDR[/LEN] [--timeout DUR] [--reason TEXT] [--permanent]\n"
+			       "       minewall block ADDR --container CT_ADDR|--cgroup PATH|ID\n"
+			       "                [--container-id ID] [--container-name NAME] [...]\n"
+			       "  --container, --cgroup: block ADDR for that container only (its\n"
+			       "  address on its bridge, or its cgroup v2 directory or id)\n");
 			return EXIT_OK;
 		} else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {
 			if (mw_parse_duration_ms(argv[++i], &timeout_ms) || timeout_ms < 1000) {
@@ -178,6 +330,21 @@ int do_block(int argc, char **argv)
 			reason = argv[++i];
 		} else if (!strcmp(argv[i], "--permanent")) {
 			permanent = true;
+		} else if (!strcmp(argv[i], "--container") && i + 1 < argc) {
+			struct mw_addr a;
+
+			ct_addr = argv[++i];
+			if (mw_addr_parse(ct_addr, &a)) {
+				cli_error("--container: '%s' is not an address", ct_addr);
+				return EXIT_USAGE;
+			}
+		} else if (!strcmp(argv[i], "--cgroup") && i + 1 < argc) {
+			if ((ret = parse_cgroup(argv[++i], &cgroup)))
+				return ret;
+		} else if (!strcmp(argv[i], "--container-id") && i + 1 < argc) {
+			ct_id = argv[++i];
+		} else if (!strcmp(argv[i], "--container-name") && i + 1 < argc) {
+			ct_name = argv[++i];
 		} else if (!target && argv[i][0] != '-') {
 			target = argv[i];
 		} else {
@@ -192,38 +359,56 @@ int do_block(int argc, char **argv)
 		cli_error("block: --timeout and --permanent exclude each other");
 		return EXIT_USAGE;
 	}
+	if ((ct_id || ct_name) && !ct_addr && !cgroup) {
+		cli_error(
+			"block: --container-id and --container-name need --container or --cgroup");
+		return EXIT_USAGE;
+	}
 	req = json_pack("{s:s, s:s, s:b}", "cmd", "block", "target", target, "permanent",
 			permanent);
+	if (ct_addr || cgroup) {
+		json_t *ct = json_object();
+
+		if (ct_addr)
+			json_object_set_new(ct, "addr", json_string(ct_addr));
+		if (cgroup)
+			json_object_set_new(ct, "cgroup_id", json_integer(cgroup));
+		if (ct_id)
+			json_object_set_new(ct, "id", text_json(ct_id));
+		if (ct_name)
+			json_object_set_new(ct, "name", text_json(ct_name));
+		json_object_set_new(req, "container", ct);
+	}
 	if (timeout_ms)
 		json_object_set_new(req, "timeout_ms", json_integer(timeout_ms));
-	if (reason) {
-		json_t *r = json_string(reason);
-		char safe[1024];
-
-		/* JSON carries UTF-8 only: other bytes go as U+FFFD (and control
-		 * characters then as \xNN) rather than the reason being lost;
-		 * control characters in UTF-8 go as they are, the agent escapes them */
-		if (!r)
-			r = json_string(mw_sanitize_str(safe, sizeof(safe), reason));
-		json_object_set_new(req, "reason", r);
-	}
+	if (reason)
+		json_object_set_new(req, "reason", text_json(reason));
 	return simple(req);
 }
 
 int do_unblock(int argc, char **argv)
 {
+	json_t *req;
 	int ret;
 
 	if (argc == 1 && !strcmp(argv[0], "help")) {
-		printf("Usage: minewall unblock ADDR[/LEN]\n");
+		printf("Usage: minewall unblock ADDR[/LEN] [--container ID|NAME|ADDR|CGROUP_ID]\n"
+		       "  lifts the blocks of ADDR for the host and for every container; with\n"
+		       "  --container, only that container's\n");
 		return EXIT_OK;
 	}
-	if (argc != 1) {
-		cli_error("usage: minewall unblock ADDR[/LEN]");
+	if (argc != 1 && !(argc == 3 && !strcmp(argv[1], "--container"))) {
+		cli_error(
+			"usage: minewall unblock ADDR[/LEN] [--container ID|NAME|ADDR|CGROUP_ID]");
 		return EXIT_USAGE;
 	}
 	ret = check_prefix(argv[0], true);
-	return ret ? ret : simple(json_pack("{s:s, s:s}", "cmd", "unblock", "target", argv[0]));
+	if (ret)
+		return ret;
+	req = json_pack("{s:s, s:s}", "cmd", "unblock", "target", argv[0]);
+	if (argc == 3)
+		json_object_set_new(req, "container", text_json(argv[2]));
+	return simple(req);
 }
 
 int do_allow(int argc, char **argv)

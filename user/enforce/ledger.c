@@ -27,6 +27,16 @@ void mw_ledger_adopt_comment(struct mw_block_entry *e, const char *comment)
 	mw_sanitize_str(e->reason, sizeof(e->reason), comment[0] ? comment : "found in nftables");
 }
 
+bool mw_ct_scope_has_addr(const struct mw_ct_scope *ct)
+{
+	static const struct mw_addr none;
+	struct mw_addr v4none;
+	struct in_addr zero = { 0 };
+
+	mw_addr_from_v4(&v4none, &zero);
+	return memcmp(&ct->addr, &none, sizeof(none)) && memcmp(&ct->addr, &v4none, sizeof(none));
+}
+
 static json_t *entry_json(const struct mw_block_entry *e)
 {
 	char a[MW_ADDRSTRLEN], s[MW_ADDRSTRLEN];
@@ -39,8 +49,19 @@ static json_t *entry_json(const struct mw_block_entry *e)
 			 (json_int_t)e->timeout_ms, "active", e->active);
 }
 
+json_t *mw_ct_scope_json(const struct mw_ct_scope *ct)
+{
+	char a[MW_ADDRSTRLEN] = "";
+
+	if (mw_ct_scope_has_addr(ct))
+		mw_addr_str(&ct->addr, a, sizeof(a));
+	return json_pack("{s:s, s:s, s:s, s:I}", "id", ct->id, "name", ct->name, "addr", a,
+			 "cgroup_id", (json_int_t)ct->cgroup_id);
+}
+
 struct entries {
 	const struct mw_block_entry *v;
+	const struct mw_ct_block *ct; /* instead of v: container blocks */
 	size_t n;
 };
 
@@ -50,15 +71,27 @@ static int write_entries(FILE *f, void *arg)
 	size_t i;
 
 	for (i = 0; i < es->n; i++) {
-		json_t *o = entry_json(&es->v[i]);
+		const struct mw_block_entry *e = es->ct ? &es->ct[i].b : &es->v[i];
+		json_t *o = entry_json(e);
 
 		if (!o) {
 			/* never drop a block from the ledger for its text */
-			struct mw_block_entry plain = es->v[i];
+			struct mw_block_entry plain = *e;
 
 			snprintf(plain.reason, sizeof(plain.reason), "(not encodable)");
 			snprintf(plain.method, sizeof(plain.method), "ADOPTED");
 			o = entry_json(&plain);
+		}
+		if (o && es->ct) {
+			json_t *c = mw_ct_scope_json(&es->ct[i].ct);
+
+			if (!c) { /* a name that is no text: the block stays, unnamed */
+				struct mw_ct_scope plain = es->ct[i].ct;
+
+				plain.id[0] = plain.name[0] = '\0';
+				c = mw_ct_scope_json(&plain);
+			}
+			json_object_set_new(o, "container", c);
 		}
 		if (o) {
 			json_dumpf(o, f, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -71,9 +104,46 @@ static int write_entries(FILE *f, void *arg)
 
 int mw_ledger_save(const char *path, const struct mw_block_entry *entries, size_t n)
 {
-	struct entries es = { entries, n };
+	struct entries es = { .v = entries, .n = n };
 
 	return mw_statefile_write(path, write_entries, &es);
+}
+
+int mw_ledger_save_ct(const char *path, const struct mw_ct_block *entries, size_t n)
+{
+	struct entries es = { .ct = entries, .n = n };
+
+	return mw_statefile_write(path, write_entries, &es);
+}
+
+/* The "container" object of a container block's line; 0 or a message. */
+static int parse_ct(const char *line, struct mw_ct_scope *ct, char *why, size_t len)
+{
+	const char *id = "", *name = "", *addr = "";
+	json_int_t cg = 0;
+	json_error_t jerr;
+	json_t *o = json_loads(line, 0, &jerr);
+	int ret = 0;
+
+	memset(ct, 0, sizeof(*ct));
+	if (!o || json_unpack_ex(o, &jerr, 0, "{s:{s?s, s?s, s?s, s?I}}", "container", "id", &id,
+				 "name", &name, "addr", &addr, "cgroup_id", &cg)) {
+		snprintf(why, len, "container: %s", jerr.text);
+		ret = -EINVAL;
+	} else if ((addr[0] && mw_addr_parse(addr, &ct->addr)) || cg < 0) {
+		snprintf(why, len, "container: bad address or cgroup id");
+		ret = -EINVAL;
+	} else {
+		mw_sanitize_str(ct->id, sizeof(ct->id), id);
+		mw_sanitize_str(ct->name, sizeof(ct->name), name);
+		ct->cgroup_id = (uint64_t)cg;
+		if (!mw_ct_scope_has_addr(ct) && !ct->cgroup_id) {
+			snprintf(why, len, "container: neither an address nor a cgroup");
+			ret = -EINVAL;
+		}
+	}
+	json_decref(o);
+	return ret;
 }
 
 /* Parses one ledger line; returns 0 or a message in @why. */
@@ -119,6 +189,7 @@ static int parse_entry(const char *line, struct mw_block_entry *e, char *why, si
 struct load_ctx {
 	const char *path;
 	mw_ledger_add_fn add;
+	mw_ledger_add_ct_fn add_ct; /* instead of add: container blocks */
 	void *arg;
 	bool *rewrite;
 };
@@ -126,10 +197,24 @@ struct load_ctx {
 static int load_line(void *arg, const char *line, int lineno, char *why, size_t whylen)
 {
 	struct load_ctx *c = arg;
+	struct mw_ct_block cb;
 	struct mw_block_entry e;
 
 	if (parse_entry(line, &e, why, whylen))
 		return -EINVAL;
+	if (c->add_ct) {
+		/* a container block is of one remote address */
+		if (e.prefix.len != 128) {
+			snprintf(why, whylen, "a container block of a prefix");
+			return -EINVAL;
+		}
+		if (parse_ct(line, &cb.ct, why, whylen))
+			return -EINVAL;
+		e.seen = e.prefix.addr;
+		cb.b = e;
+		c->add_ct(c->arg, &cb);
+		return 0;
+	}
 	if (!mw_prefix_contains(&e.prefix, &e.seen)) {
 		/* the unblock by address relies on it */
 		pr_warn("%s:%d: the address seen is outside the prefix; the prefix's own address is used\n",
@@ -146,15 +231,28 @@ static void load_warn(void *arg, const char *msg)
 	pr_warn("%s\n", msg);
 }
 
-int mw_ledger_load(const char *path, mw_ledger_add_fn add, void *arg, bool *rewrite)
+static int load(struct load_ctx *c)
 {
-	struct load_ctx c = { path, add, arg, rewrite };
-	const struct mw_statefile_lines how = { load_line, load_warn, &c };
+	const struct mw_statefile_lines how = { load_line, load_warn, c };
 	int bad;
 
-	*rewrite = false;
-	bad = mw_statefile_read_lines(path, &how);
+	*c->rewrite = false;
+	bad = mw_statefile_read_lines(c->path, &how);
 	if (bad > 0)
-		*rewrite = true; /* the original is kept aside; we rewrite the good lines */
+		*c->rewrite = true; /* the original is kept aside; we rewrite the good lines */
 	return bad < 0 ? bad : 0;
+}
+
+int mw_ledger_load(const char *path, mw_ledger_add_fn add, void *arg, bool *rewrite)
+{
+	struct load_ctx c = { .path = path, .add = add, .arg = arg, .rewrite = rewrite };
+
+	return load(&c);
+}
+
+int mw_ledger_load_ct(const char *path, mw_ledger_add_ct_fn add, void *arg, bool *rewrite)
+{
+	struct load_ctx c = { .path = path, .add_ct = add, .arg = arg, .rewrite = rewrite };
+
+	return load(&c);
 }

@@ -32,30 +32,53 @@
 
 #define TYPE_IPADDR 7 /* nft's datatype ids, as `nft list` prints them */
 #define TYPE_IP6ADDR 8
+#define TYPE_CGROUPV2 46
+#define TYPE_BITS 6 /* a concatenation's type: its types' ids, TYPE_BITS each */
 #define MSG_ROOM 1024 /* bytes one message may take in the batch */
 #define MAX_TRIES 4
+#define MAX_KEY 32 /* bytes of the longest key: ipv6_addr . ipv6_addr */
+
+/* What a set's key is: an address; the container's address . the remote;
+ * the container's cgroup v2 id . the remote. */
+enum key_kind { K_ADDR = 0, K_PAIR, K_CGROUP };
 
 static const struct {
 	const char *name;
 	bool v6, interval, timeout;
 	uint32_t size;
+	enum key_kind kind;
 } sets[MW_SET_MAX] = {
-	[MW_SET_ALLOW4] = { "allow4", false, true, false, 0 },
-	[MW_SET_ALLOW6] = { "allow6", true, true, false, 0 },
-	[MW_SET_BLOCK4] = { "block4", false, false, true, MW_NFT_BLOCK_SIZE },
-	[MW_SET_BLOCK6] = { "block6", true, false, true, MW_NFT_BLOCK_SIZE },
-	[MW_SET_BLOCK4NET] = { "block4net", false, true, true, MW_NFT_NET_SIZE },
-	[MW_SET_BLOCK6NET] = { "block6net", true, true, true, MW_NFT_NET_SIZE },
+	[MW_SET_ALLOW4] = { "allow4", false, true, false, 0, K_ADDR },
+	[MW_SET_ALLOW6] = { "allow6", true, true, false, 0, K_ADDR },
+	[MW_SET_BLOCK4] = { "block4", false, false, true, MW_NFT_BLOCK_SIZE, K_ADDR },
+	[MW_SET_BLOCK6] = { "block6", true, false, true, MW_NFT_BLOCK_SIZE, K_ADDR },
+	[MW_SET_BLOCK4NET] = { "block4net", false, true, true, MW_NFT_NET_SIZE, K_ADDR },
+	[MW_SET_BLOCK6NET] = { "block6net", true, true, true, MW_NFT_NET_SIZE, K_ADDR },
+	[MW_SET_CBLOCK4] = { "cblock4", false, false, true, MW_NFT_CT_SIZE, K_PAIR },
+	[MW_SET_CBLOCK6] = { "cblock6", true, false, true, MW_NFT_CT_SIZE, K_PAIR },
+	[MW_SET_CGBLOCK4] = { "cgblock4", false, false, true, MW_NFT_CT_SIZE, K_CGROUP },
+	[MW_SET_CGBLOCK6] = { "cgblock6", true, false, true, MW_NFT_CT_SIZE, K_CGROUP },
 };
 
 static const char *const counters[] = { "input_drops", "forward_drops", "output_drops" };
 
-/* The rules of each chain, in order, as in nft-scripts/minewall.nft. */
+/* The rules of each chain, in order, as in nft-scripts/minewall.nft. In a
+ * K_PAIR set, @daddr matches the reply (ip daddr . ip saddr); a K_CGROUP
+ * rule matches the socket's cgroup ancestor at @level . ip daddr. */
 struct rule_spec {
 	unsigned set;
 	bool daddr;
 	bool accept;
+	uint8_t level;
 };
+
+#define CG_RULE(set, l)             \
+	{                           \
+		set, true, false, l \
+	}
+#define CG_RULES(set)                                                                        \
+	CG_RULE(set, 1), CG_RULE(set, 2), CG_RULE(set, 3), CG_RULE(set, 4), CG_RULE(set, 5), \
+		CG_RULE(set, 6), CG_RULE(set, 7), CG_RULE(set, 8)
 
 static const struct rule_spec input_rules[] = {
 	{ MW_SET_ALLOW4, false, true },	 { MW_SET_ALLOW6, false, true },
@@ -64,19 +87,37 @@ static const struct rule_spec input_rules[] = {
 };
 
 static const struct rule_spec forward_rules[] = {
-	{ MW_SET_ALLOW4, false, true },	 { MW_SET_ALLOW6, false, true },
-	{ MW_SET_ALLOW4, true, true },	 { MW_SET_ALLOW6, true, true },
-	{ MW_SET_BLOCK4, false, false }, { MW_SET_BLOCK4NET, false, false },
-	{ MW_SET_BLOCK6, false, false }, { MW_SET_BLOCK6NET, false, false },
-	{ MW_SET_BLOCK4, true, false },	 { MW_SET_BLOCK4NET, true, false },
-	{ MW_SET_BLOCK6, true, false },	 { MW_SET_BLOCK6NET, true, false },
+	{ MW_SET_ALLOW4, false, true },
+	{ MW_SET_ALLOW6, false, true },
+	{ MW_SET_ALLOW4, true, true },
+	{ MW_SET_ALLOW6, true, true },
+	{ MW_SET_BLOCK4, false, false },
+	{ MW_SET_BLOCK4NET, false, false },
+	{ MW_SET_BLOCK6, false, false },
+	{ MW_SET_BLOCK6NET, false, false },
+	{ MW_SET_BLOCK4, true, false },
+	{ MW_SET_BLOCK4NET, true, false },
+	{ MW_SET_BLOCK6, true, false },
+	{ MW_SET_BLOCK6NET, true, false },
+	/* a container's own connections, before masquerade, and their replies */
+	{ MW_SET_CBLOCK4, false, false },
+	{ MW_SET_CBLOCK4, true, false },
+	{ MW_SET_CBLOCK6, false, false },
+	{ MW_SET_CBLOCK6, true, false },
 };
 
 static const struct rule_spec output_rules[] = {
-	{ MW_SET_ALLOW4, true, true },	{ MW_SET_ALLOW6, true, true },
-	{ MW_SET_BLOCK4, true, false }, { MW_SET_BLOCK4NET, true, false },
-	{ MW_SET_BLOCK6, true, false }, { MW_SET_BLOCK6NET, true, false },
+	{ MW_SET_ALLOW4, true, true },
+	{ MW_SET_ALLOW6, true, true },
+	{ MW_SET_BLOCK4, true, false },
+	{ MW_SET_BLOCK4NET, true, false },
+	{ MW_SET_BLOCK6, true, false },
+	{ MW_SET_BLOCK6NET, true, false },
+	/* containers in the host's network namespace, by their cgroup */
+	CG_RULES(MW_SET_CGBLOCK4),
+	CG_RULES(MW_SET_CGBLOCK6),
 };
+_Static_assert(MW_NFT_CG_LEVELS == 8, "CG_RULES writes 8 levels");
 
 static const struct {
 	const char *name;
@@ -105,6 +146,18 @@ unsigned mw_nft_block_set(const struct mw_prefix *p)
 	if (p->len == 128)
 		return v4 ? MW_SET_BLOCK4 : MW_SET_BLOCK6;
 	return v4 ? MW_SET_BLOCK4NET : MW_SET_BLOCK6NET;
+}
+
+unsigned mw_nft_ct_set(const struct mw_addr *remote, bool cgroup)
+{
+	if (cgroup)
+		return mw_addr_is_v4(remote) ? MW_SET_CGBLOCK4 : MW_SET_CGBLOCK6;
+	return mw_addr_is_v4(remote) ? MW_SET_CBLOCK4 : MW_SET_CBLOCK6;
+}
+
+bool mw_nft_is_ct_set(unsigned set)
+{
+	return set < MW_SET_MAX && sets[set].kind != K_ADDR;
 }
 
 unsigned mw_nft_allow_set(const struct mw_prefix *p)
@@ -274,6 +327,38 @@ static void add_counter(struct batch *b, struct mw_nft *n, const char *name)
 	batch_commit_msg(b, n);
 }
 
+/* Bytes of an address in the set's family. */
+static size_t addr_len(unsigned set)
+{
+	return sets[set].v6 ? 16 : 4;
+}
+
+static size_t key_len(unsigned set)
+{
+	switch (sets[set].kind) {
+	case K_PAIR:
+		return 2 * addr_len(set);
+	case K_CGROUP:
+		return sizeof(uint64_t) + addr_len(set);
+	default:
+		return addr_len(set);
+	}
+}
+
+static uint32_t key_type(unsigned set)
+{
+	uint32_t addr = sets[set].v6 ? TYPE_IP6ADDR : TYPE_IPADDR;
+
+	switch (sets[set].kind) {
+	case K_PAIR:
+		return addr << TYPE_BITS | addr;
+	case K_CGROUP:
+		return TYPE_CGROUPV2 << TYPE_BITS | addr;
+	default:
+		return addr;
+	}
+}
+
 static void add_set(struct batch *b, struct mw_nft *n, unsigned i)
 {
 	struct nftnl_set *s = nftnl_set_alloc();
@@ -284,8 +369,8 @@ static void add_set(struct batch *b, struct mw_nft *n, unsigned i)
 	nftnl_set_set_str(s, NFTNL_SET_NAME, sets[i].name);
 	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
 	nftnl_set_set_u32(s, NFTNL_SET_ID, i + 1);
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, sets[i].v6 ? TYPE_IP6ADDR : TYPE_IPADDR);
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, sets[i].v6 ? 16 : 4);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, key_type(i));
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, key_len(i));
 	if (sets[i].interval)
 		flags |= NFT_SET_INTERVAL;
 	if (sets[i].timeout)
@@ -320,6 +405,18 @@ static void add_chain(struct batch *b, struct mw_nft *n, unsigned i)
 	batch_commit_msg(b, n);
 }
 
+/* Loads the packet's source or destination address into @reg. */
+static void add_addr_load(struct nftnl_rule *rule, bool v6, bool daddr, uint32_t reg)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("payload");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, NFT_PAYLOAD_NETWORK_HEADER);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, reg);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, v6 ? (daddr ? 24 : 8) : (daddr ? 16 : 12));
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, v6 ? 16 : 4);
+	nftnl_rule_add_expr(rule, e);
+}
+
 static void add_rule(struct batch *b, struct mw_nft *n, unsigned chain, const struct rule_spec *r)
 {
 	struct nftnl_rule *rule = nftnl_rule_alloc();
@@ -342,14 +439,23 @@ static void add_rule(struct batch *b, struct mw_nft *n, unsigned chain, const st
 	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
 	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, &proto, sizeof(proto));
 	nftnl_rule_add_expr(rule, e);
-	/* ip saddr/daddr or ip6 saddr/daddr */
-	e = nftnl_expr_alloc("payload");
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, NFT_PAYLOAD_NETWORK_HEADER);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET,
-			   v6 ? (r->daddr ? 24 : 8) : (r->daddr ? 16 : 12));
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, v6 ? 16 : 4);
-	nftnl_rule_add_expr(rule, e);
+	switch (sets[r->set].kind) {
+	case K_ADDR: /* ip saddr/daddr or ip6 saddr/daddr */
+		add_addr_load(rule, v6, r->daddr, NFT_REG_1);
+		break;
+	case K_PAIR: /* ip saddr . ip daddr, or the reply's ip daddr . ip saddr */
+		add_addr_load(rule, v6, r->daddr, NFT_REG32_00);
+		add_addr_load(rule, v6, !r->daddr, NFT_REG32_00 + addr_len(r->set) / 4);
+		break;
+	case K_CGROUP: /* socket cgroupv2 level L . ip daddr */
+		e = nftnl_expr_alloc("socket");
+		nftnl_expr_set_u32(e, NFTNL_EXPR_SOCKET_KEY, NFT_SOCKET_CGROUPV2);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_SOCKET_DREG, NFT_REG32_00);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_SOCKET_LEVEL, r->level);
+		nftnl_rule_add_expr(rule, e);
+		add_addr_load(rule, v6, true, NFT_REG32_02);
+		break;
+	}
 	/* @set */
 	e = nftnl_expr_alloc("lookup");
 	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
@@ -538,21 +644,36 @@ int mw_nft_check(struct mw_nft *n)
 
 /* --- elements --- */
 
-static size_t key_len(unsigned set)
-{
-	return sets[set].v6 ? 16 : 4;
-}
-
 static const uint8_t *key_of(unsigned set, const struct mw_addr *a)
 {
 	return sets[set].v6 ? a->addr : a->addr + 12;
+}
+
+/* An op's key: the address; or the container's address or cgroup id (in
+ * host order, as `socket cgroupv2` loads it) before the remote. */
+static void build_key(const struct mw_nft_op *op, uint8_t *out)
+{
+	size_t alen = addr_len(op->set);
+
+	switch (sets[op->set].kind) {
+	case K_PAIR:
+		memcpy(out, key_of(op->set, &op->ct_addr), alen);
+		memcpy(out + alen, key_of(op->set, &op->prefix.addr), alen);
+		break;
+	case K_CGROUP:
+		memcpy(out, &op->cgroup_id, sizeof(op->cgroup_id));
+		memcpy(out + sizeof(op->cgroup_id), key_of(op->set, &op->prefix.addr), alen);
+		break;
+	default:
+		memcpy(out, key_of(op->set, &op->prefix.addr), alen);
+	}
 }
 
 /* The first address after the prefix, in the set's key space; false when
  * the prefix reaches the end of the address space. */
 static bool prefix_end(unsigned set, const struct mw_prefix *p, uint8_t *out)
 {
-	size_t len = key_len(set), i;
+	size_t len = addr_len(set), i;
 	unsigned bits = sets[set].v6 ? p->len : p->len - 96;
 	unsigned host = len * 8 - bits;
 	int carry;
@@ -631,7 +752,7 @@ static size_t elem_bytes(const struct mw_nft_op *op)
 {
 	char comment[MW_NFT_COMMENT_MAX];
 	size_t one =
-		4 + 4 + 16 + 8 + 12 + 8 + ((safe_comment(op->comment, comment) + 1 + 3) & ~3UL) + 8;
+		4 + 4 + 32 + 8 + 12 + 8 + ((safe_comment(op->comment, comment) + 1 + 3) & ~3UL) + 8;
 
 	return sets[op->set].interval ? 2 * one : one;
 }
@@ -642,7 +763,7 @@ static void add_elem_msg(struct batch *b, struct mw_nft *n, struct mw_nft_op *op
 	const struct mw_nft_op *first = &ops[idx[0]];
 	struct nftnl_set *s = nftnl_set_alloc();
 	struct nlmsghdr *nlh;
-	uint8_t end[16];
+	uint8_t end[16], key[MAX_KEY];
 	size_t i;
 
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, MW_NFT_TABLE);
@@ -650,7 +771,8 @@ static void add_elem_msg(struct batch *b, struct mw_nft *n, struct mw_nft_op *op
 	for (i = 0; i < count; i++) {
 		const struct mw_nft_op *op = &ops[idx[i]];
 
-		nftnl_set_elem_add(s, make_elem(op->set, key_of(op->set, &op->prefix.addr), 0, op));
+		build_key(op, key);
+		nftnl_set_elem_add(s, make_elem(op->set, key, 0, op));
 		/* an interval set holds a range as its start and the first address
 		 * past its end, flagged as such */
 		if (sets[op->set].interval && prefix_end(op->set, &op->prefix, end))
@@ -768,7 +890,7 @@ int mw_nft_apply(struct mw_nft *n, struct mw_nft_op *ops, size_t n_ops)
 
 /* An element as dumped; interval sets pair starts and ends afterwards. */
 struct raw_elem {
-	uint8_t key[16];
+	uint8_t key[MAX_KEY];
 	bool end;
 	struct mw_nft_elem el;
 };
@@ -896,10 +1018,29 @@ static void key_to_addr(unsigned set, const uint8_t *key, struct mw_addr *a)
 	}
 }
 
+/* A dumped key back into the element's fields (see build_key). */
+static void key_to_elem(unsigned set, const uint8_t *key, struct mw_nft_elem *el)
+{
+	size_t alen = addr_len(set);
+
+	switch (sets[set].kind) {
+	case K_PAIR:
+		key_to_addr(set, key, &el->ct_addr);
+		key_to_addr(set, key + alen, &el->prefix.addr);
+		break;
+	case K_CGROUP:
+		memcpy(&el->cgroup_id, key, sizeof(el->cgroup_id));
+		key_to_addr(set, key + sizeof(el->cgroup_id), &el->prefix.addr);
+		break;
+	default:
+		key_to_addr(set, key, &el->prefix.addr);
+	}
+}
+
 /* Turns dumped elements into prefixes: each start with the end after it. */
 static long fold(struct list_ctx *c, struct mw_nft_elem **out)
 {
-	size_t len = key_len(c->set), i, n = 0;
+	size_t len = addr_len(c->set), i, n = 0;
 	struct mw_nft_elem *els = calloc(c->n + 1, sizeof(*els));
 
 	if (!els)
@@ -921,7 +1062,7 @@ static long fold(struct list_ctx *c, struct mw_nft_elem **out)
 				continue; /* a range that is no prefix: not ours */
 		}
 		els[n] = r->el;
-		key_to_addr(c->set, r->key, &els[n].prefix.addr);
+		key_to_elem(c->set, r->key, &els[n]);
 		els[n].prefix.len = sets[c->set].v6 ? plen : plen + 96;
 		n++;
 	}

@@ -18,6 +18,13 @@
 #define MW_NFT_BLOCK_SIZE (1 << 20) /* elements of block4 / block6 */
 #define MW_NFT_NET_SIZE 16384 /* elements of block4net / block6net */
 #define MW_NFT_COMMENT_MAX 128
+#define MW_NFT_CT_SIZE 65536 /* elements of each container block set */
+/* `socket cgroupv2 level L` rules in the output chain, L = 1..this: a
+ * container's cgroup sits at level 2 under Docker and systemd
+ * (system.slice/docker-ID.scope), 3 under cgroupfs drivers, 4 to 5 under
+ * Kubernetes (kubepods.slice/kubepods-QOS.slice/...pod.slice/cri-...scope);
+ * 8 leaves room, and each level is one more lookup per output packet */
+#define MW_NFT_CG_LEVELS 8
 
 enum mw_nft_set {
 	MW_SET_ALLOW4 = 0,
@@ -26,20 +33,31 @@ enum mw_nft_set {
 	MW_SET_BLOCK6,
 	MW_SET_BLOCK4NET,
 	MW_SET_BLOCK6NET,
+	/* container blocks: (container address . remote) in the forward chain */
+	MW_SET_CBLOCK4,
+	MW_SET_CBLOCK6,
+	/* container blocks: (cgroup v2 id . remote) in the output chain, for
+	 * containers in the host's network namespace */
+	MW_SET_CGBLOCK4,
+	MW_SET_CGBLOCK6,
 	MW_SET_MAX,
 };
 
 struct mw_nft_op {
 	bool del;
 	uint8_t set; /* enum mw_nft_set */
-	struct mw_prefix prefix;
+	struct mw_prefix prefix; /* the remote in a container block set (len 128) */
+	struct mw_addr ct_addr; /* MW_SET_CBLOCK*: the container's address */
+	uint64_t cgroup_id; /* MW_SET_CGBLOCK*: the container's cgroup */
 	uint64_t timeout_ms; /* 0: no timeout (permanent) */
 	char comment[MW_NFT_COMMENT_MAX];
 	int err; /* out: 0 or -errno; a delete of a missing element is 0 */
 };
 
 struct mw_nft_elem {
-	struct mw_prefix prefix;
+	struct mw_prefix prefix; /* the remote in a container block set */
+	struct mw_addr ct_addr; /* MW_SET_CBLOCK* */
+	uint64_t cgroup_id; /* MW_SET_CGBLOCK* */
 	uint64_t timeout_ms; /* as set; 0: permanent */
 	uint64_t expires_ms; /* remaining; 0: permanent */
 	uint64_t packets, bytes; /* its counter's, when it has one */
@@ -64,6 +82,11 @@ struct mw_nft {
 const char *mw_nft_set_name(unsigned set);
 /* The block set for an address or prefix (exact addresses in block4/6). */
 unsigned mw_nft_block_set(const struct mw_prefix *p);
+/* The container block set for the remote @remote: by cgroup or by the
+ * container's address. */
+unsigned mw_nft_ct_set(const struct mw_addr *remote, bool cgroup);
+/* Whether @set holds container blocks. */
+bool mw_nft_is_ct_set(unsigned set);
 /* The allow set for an address or prefix. */
 unsigned mw_nft_allow_set(const struct mw_prefix *p);
 

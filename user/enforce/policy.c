@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "enforce/policy.h"
+#include "enforce/policy_ct.h"
 #include "lib/log.h"
 #include "lib/util.h"
 
@@ -216,6 +217,12 @@ int mw_policy_check(const struct mw_policy *p, char *why, size_t len)
 		snprintf(why, len, "the entries by prefix length differ");
 		return -EUCLEAN;
 	}
+	for (i = 0, m = 0; i < p->n_ct; i++)
+		m += p->ct[i].b.active;
+	if (m != p->n_ct_active) {
+		snprintf(why, len, "active container blocks %zu (kept %zu)", m, p->n_ct_active);
+		return -EUCLEAN;
+	}
 	if (active != p->n_active || exact != p->n_active_exact) {
 		snprintf(why, len, "active %zu (kept %zu), of length 128 %zu (kept %zu)", active,
 			 p->n_active, exact, p->n_active_exact);
@@ -356,19 +363,35 @@ static void xdp_counts(struct mw_policy *p)
 static void notify(struct mw_policy *p, const char *type, const struct mw_block_entry *e,
 		   const char *action)
 {
-	char prefix[MW_ADDRSTRLEN];
-
 	if (!p->notify)
 		return;
 	/* the fields are sanitized text: only memory can fail us here, and
 	 * the events then keep a record of the loss */
 	p->notify(p->notify_arg, type, e, action,
 		  mw_eve_enforcement(type, e->method[0] ? e->method : "MANUAL", &e->seen, action,
-				     json_pack("{s:s, s:s, s:i, s:I, s:b}", "prefix",
-					       mw_prefix_str(&e->prefix, prefix, sizeof(prefix)),
-					       "reason", e->reason, "count", (int)e->count,
-					       "timeout_s", (json_int_t)(e->timeout_ms / 1000),
-					       "permanent", e->expires_s == 0)));
+				     mw_policy_detail(e)));
+}
+
+json_t *mw_policy_detail(const struct mw_block_entry *e)
+{
+	char prefix[MW_ADDRSTRLEN];
+
+	return json_pack("{s:s, s:s, s:i, s:I, s:b}", "prefix",
+			 mw_prefix_str(&e->prefix, prefix, sizeof(prefix)), "reason", e->reason,
+			 "count", (int)e->count, "timeout_s", (json_int_t)(e->timeout_ms / 1000),
+			 "permanent", e->expires_s == 0);
+}
+
+void mw_policy_blocked_msg(char *msg, size_t msglen, const char *what,
+			   const struct mw_block_entry *e)
+{
+	char dur[32];
+
+	if (!e->expires_s)
+		snprintf(msg, msglen, "blocked %s permanently", what);
+	else
+		snprintf(msg, msglen, "blocked %s for %s (offence %u)", what,
+			 mw_format_duration(e->timeout_ms, dur, sizeof(dur)), e->count);
 }
 
 /* --- requests --- */
@@ -384,6 +407,8 @@ enum mw_block_result mw_policy_block(struct mw_policy *p, const struct mw_block_
 	uint64_t ban_ms;
 	size_t held;
 
+	if (req->container)
+		return mw_policy_ct_block(p, req, msg, msglen);
 	/* an IPv6 attacker owns its whole /64 (configurable): ban the prefix,
 	 * unless that would cover an address we must never block */
 	if (target.len == 128 && !mw_addr_is_v4(&target.addr) && !req->exact &&
@@ -405,7 +430,8 @@ enum mw_block_result mw_policy_block(struct mw_policy *p, const struct mw_block_
 	}
 
 	e = find(p, &target);
-	if ((!e || !e->active) && mw_policy_active(p) >= p->cfg->max_blocks) {
+	/* one cap for the host's blocks and the containers' */
+	if ((!e || !e->active) && mw_policy_active(p) + p->n_ct_active >= p->cfg->max_blocks) {
 		p->refused_cap++;
 		if (!p->cap_warned) {
 			pr_warn("the cap of %llu blocked entries is reached: new blocks are refused (enforce.max_blocks)\n",
@@ -494,13 +520,7 @@ enum mw_block_result mw_policy_block(struct mw_policy *p, const struct mw_block_
 	xdp_set(p, e, true);
 	xdp_counts(p);
 	p->blocks++;
-	if (req->permanent)
-		snprintf(msg, msglen, "blocked %s permanently",
-			 mw_prefix_str(&target, buf, sizeof(buf)));
-	else
-		snprintf(msg, msglen, "blocked %s for %s (offence %u)",
-			 mw_prefix_str(&target, buf, sizeof(buf)),
-			 mw_format_duration(e->timeout_ms, abuf, sizeof(abuf)), e->count);
+	mw_policy_blocked_msg(msg, msglen, mw_prefix_str(&target, buf, sizeof(buf)), e);
 	notify(p, "block", e, "blocked");
 	return MW_BLOCKED;
 }
@@ -553,10 +573,10 @@ int mw_policy_unblock_exact(struct mw_policy *p, const struct mw_prefix *prefix,
 int mw_policy_unblock(struct mw_policy *p, const struct mw_prefix *target, char *msg, size_t msglen)
 {
 	struct mw_block_entry *e;
-	char buf[MW_ADDRSTRLEN];
+	char buf[MW_ADDRSTRLEN], ct_msg[160];
 	unsigned len;
 	size_t i;
-	int found = 0;
+	int found = 0, n_ct;
 
 	if (!p->index) {
 		for (i = 0; i < p->n; i++) {
@@ -588,11 +608,19 @@ int mw_policy_unblock(struct mw_policy *p, const struct mw_prefix *target, char 
 		}
 	}
 	xdp_counts(p);
-	if (!found) {
+	/* and the remote's container blocks, for every container */
+	n_ct = mw_policy_unblock_ct(p, target, NULL, ct_msg, sizeof(ct_msg));
+	if (!found && n_ct <= 0) {
 		snprintf(msg, msglen, "%s is not blocked", mw_prefix_str(target, buf, sizeof(buf)));
 		return -ENOENT;
 	}
-	snprintf(msg, msglen, "unblocked %s", mw_prefix_str(target, buf, sizeof(buf)));
+	if (!found)
+		snprintf(msg, msglen, "%s", ct_msg);
+	else if (n_ct > 0)
+		snprintf(msg, msglen, "unblocked %s (and for %d container%s)",
+			 mw_prefix_str(target, buf, sizeof(buf)), n_ct, n_ct == 1 ? "" : "s");
+	else
+		snprintf(msg, msglen, "unblocked %s", mw_prefix_str(target, buf, sizeof(buf)));
 	return 0;
 }
 
@@ -607,6 +635,7 @@ int mw_policy_flush(struct mw_policy *p)
 		p->unblocks++;
 		notify(p, "unblock", &p->entries[i], "unblocked");
 	}
+	mw_policy_ct_flush(p);
 	xdp_counts(p);
 	return mw_policy_commit(p);
 }
@@ -668,8 +697,9 @@ void mw_policy_tick(struct mw_policy *p)
 		p->n = k;
 		index_rebuild(p, k);
 	}
+	mw_policy_ct_tick(p);
 	xdp_counts(p);
-	if (p->dirty && mw_now_ns() >= p->ledger_next_ns)
+	if ((p->dirty || p->ct_dirty) && mw_now_ns() >= p->ledger_next_ns)
 		mw_policy_save(p);
 }
 
@@ -682,6 +712,8 @@ int mw_policy_save(struct mw_policy *p)
 		pr_warn("cannot write %s: %s\n", p->ledger_path, strerror(-err));
 	else
 		p->dirty = false;
+	if (p->ct_dirty && mw_policy_ct_save(p) && !err)
+		err = -EIO; /* said which file */
 	/* a write that took long (a ledger of many entries) waits 20 times
 	 * that before the next: the loop spends at most 1/20 of its time here
 	 * however large the ledger grows. What a crash loses meanwhile is
@@ -738,12 +770,15 @@ int mw_policy_init(struct mw_policy *p, const struct mw_config *cfg,
 	err = mw_ledger_load(p->ledger_path, add_loaded, p, &rewrite);
 	if (rewrite)
 		p->dirty = true;
+	if (!err)
+		err = mw_policy_ct_load(p);
 	return err;
 }
 
 void mw_policy_free(struct mw_policy *p)
 {
 	free(p->entries);
+	free(p->ct);
 	free(p->index);
 	free(p->pending);
 	memset(p, 0, sizeof(*p));
@@ -823,6 +858,7 @@ int mw_policy_reconcile(struct mw_policy *p, bool table_ok)
 		p->dirty = true;
 	}
 	free(was);
+	mw_policy_ct_reconcile(p, table_ok);
 	mw_policy_commit(p);
 
 	xdp_clear(p->block_fd, sizeof(struct mw_addr));
@@ -915,6 +951,7 @@ int mw_policy_rebuild(struct mw_policy *p)
 		left_ms = e->expires_s ? (uint64_t)(e->expires_s - now) * 1000 : 0;
 		queue(p, false, e, left_ms);
 	}
+	mw_policy_ct_requeue(p);
 	ret = mw_policy_commit(p);
 	mw_policy_sync_allow(p);
 	return ret;
@@ -926,7 +963,7 @@ const char *mw_policy_block_detection(struct mw_policy *p, const struct mw_block
 	char msg[256];
 
 	r = mw_policy_block(p, req, msg, sizeof(msg));
-	if (r == MW_REFUSED_ALLOW || r == MW_REFUSED_CAP)
+	if (r == MW_REFUSED_ALLOW || r == MW_REFUSED_CAP || r == MW_REFUSED_SCOPE)
 		pr_info("%s: %s\n", req->method, msg);
 	else if (r == MW_REFUSED_SHARE) /* said once loudly; a flood says it again and again */
 		pr_debug("%s: %s\n", req->method, msg);

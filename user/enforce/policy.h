@@ -32,6 +32,14 @@ struct mw_block_req {
 	bool elsewhere;
 	const char *reason;
 	const char *method;
+	/* A container block (issue 19; the caller asks for one when
+	 * [containers] block_scope = container): the remote, an exact address,
+	 * cut off for this container only, in nftables' cblock4/6 (its address)
+	 * and cgblock4/6 (its cgroup), never in the XDP map; the allowlist, the
+	 * cap (shared with the host's blocks) and the ban times as for any
+	 * block; escalation counted per container and remote. NULL: a block for
+	 * the whole host. Copied: the caller's struct may go at once. */
+	const struct mw_ct_scope *container;
 };
 
 /* What happened to a request, for the caller and for the events. */
@@ -42,6 +50,7 @@ enum mw_block_result {
 	MW_REFUSED_ALLOW, /* allowlisted: never blocked */
 	MW_REFUSED_CAP, /* the cap on blocked entries is reached */
 	MW_REFUSED_SHARE, /* the method holds its share of the cap (method_share) */
+	MW_REFUSED_SCOPE, /* a container block that names no container, or of a prefix */
 };
 
 /* The operator's method: `minewall block` is never held to a share. */
@@ -81,6 +90,12 @@ struct mw_policy {
 	 * so not counted against the other unnamed methods) */
 	size_t n_active, n_active_exact;
 	size_t active_by[MW_M_MAX + 1];
+	/* container blocks, apart: few (containers x remotes), walked, never
+	 * in the XDP maps; inactive ones kept for escalation like the others */
+	struct mw_ct_block *ct;
+	size_t n_ct, cap_ct, n_ct_active;
+	bool ct_dirty;
+	char ct_ledger_path[PATH_MAX];
 	struct mw_nft_op *pending;
 	size_t n_pending, cap_pending;
 	bool dirty; /* the ledger must be written */
@@ -128,13 +143,30 @@ int mw_policy_sync_allow(struct mw_policy *p);
 
 enum mw_block_result mw_policy_block(struct mw_policy *p, const struct mw_block_req *req, char *msg,
 				     size_t msglen);
+/* The container a detection's block is scoped to: @ct (the detection's
+ * container, NULL when none) when [containers] block_scope = container,
+ * else NULL (the whole host). For mw_block_req.container. */
+static inline const struct mw_ct_scope *mw_policy_scope(const struct mw_config *cfg,
+							const struct mw_ct_scope *ct)
+{
+	return cfg->ct_block_scope == MW_SCOPE_CONTAINER ? ct : NULL;
+}
 /* A detector's block: mw_policy_block, a refusal logged under the request's
  * method, and the outcome as the EVE action ("blocked", "dry-run", "alert"). */
 const char *mw_policy_block_detection(struct mw_policy *p, const struct mw_block_req *req);
-/* Unblocks the entry whose prefix or offending address is @target.
- * Returns 0, or -ENOENT when nothing blocks it. */
+/* Unblocks the entry whose prefix or offending address is @target, and
+ * every container block of a remote inside @target. Returns 0, or -ENOENT
+ * when nothing blocks it. */
 int mw_policy_unblock(struct mw_policy *p, const struct mw_prefix *target, char *msg,
 		      size_t msglen);
+/* Unblocks the container blocks of a remote inside @target for the
+ * container @container names (its id or the start of it, its name, its
+ * address, or its cgroup id in decimal; NULL: every container). Returns the
+ * number unblocked, or -ENOENT with why in @msg. */
+int mw_policy_unblock_ct(struct mw_policy *p, const struct mw_prefix *target, const char *container,
+			 char *msg, size_t msglen);
+/* Active container blocks. */
+size_t mw_policy_ct_active(const struct mw_policy *p);
 /* The active entry that blocks exactly @prefix; NULL: none. */
 const struct mw_block_entry *mw_policy_find(const struct mw_policy *p,
 					    const struct mw_prefix *prefix);
