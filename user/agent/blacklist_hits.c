@@ -82,11 +82,13 @@ static bool hit_evidence(const struct hit *h, char *buf, size_t len)
 	return false;
 }
 
-static const char *block_remote(struct mw_agent_blacklist *a, const struct hit *h, bool may_block)
+static const char *block_remote(struct mw_agent_blacklist *a, const struct hit *h, bool may_block,
+				const struct mw_process *proc)
 {
 	const struct mw_bl_list *l = &a->bl.lists[h->list];
 	struct mw_block_req req = { .method = "BLACKLIST", .exact = true };
 	char reason[MW_REASON_MAX];
+	struct mw_ct_scope sc;
 
 	if (h->alert_only || !may_block || !a->cfg->bl_block || !a->policy)
 		return "alert";
@@ -95,6 +97,8 @@ static const char *block_remote(struct mw_agent_blacklist *a, const struct hit *
 	memcpy(&req.target.addr, h->key->remote_addr, sizeof(req.target.addr));
 	req.target.len = 128;
 	req.reason = reason;
+	req.container =
+		mw_policy_scope(a->cfg, mw_nat_view_scope(a->nat, h->ifindex, h->key, proc, &sc));
 	return mw_policy_block_detection(a->policy, &req);
 }
 
@@ -122,6 +126,7 @@ static void report(struct mw_agent_blacklist *a, const struct hit *h)
 	bool in = h->dir == MW_DIR_IN, may_block;
 	struct mw_eve_rec rec;
 	struct mw_process proc;
+	bool have_proc;
 	const char *action;
 	json_t *detail;
 
@@ -132,7 +137,9 @@ static void report(struct mw_agent_blacklist *a, const struct hit *h)
 	if (quiet(a, remote, may_block))
 		return;
 	a->detections++;
-	action = block_remote(a, h, may_block);
+	have_proc = h->host_opened && h->sock_cookie && a->owner_fd >= 0 &&
+		    !mw_process_lookup(a->owner_fd, h->sock_cookie, &proc);
+	action = block_remote(a, h, may_block, have_proc ? &proc : NULL);
 	detail = json_pack("{s:s, s:s, s:s, s:s, s:b, s:s}", "list", l->used ? l->name : "",
 			   "list_file", printable(l->used ? l->path : "", path, sizeof(path)),
 			   "match", h->match, "initiator",
@@ -143,8 +150,7 @@ static void report(struct mw_agent_blacklist *a, const struct hit *h)
 	/* names come normalised ([a-z0-9-_.]) from the DNS, TLS and list parsers */
 	if (h->name)
 		json_object_set_new(detail, "name", json_string(h->name));
-	if (detail && h->host_opened && h->sock_cookie && a->owner_fd >= 0 &&
-	    !mw_process_lookup(a->owner_fd, h->sock_cookie, &proc))
+	if (detail && have_proc)
 		json_object_set_new(detail, "process", mw_process_json(&proc));
 	mw_nat_view_annotate(a->nat, h->ifindex, k, detail);
 	rec = (struct mw_eve_rec){

@@ -74,6 +74,7 @@ static const char *block_pool(struct mw_agent_bpatterns *a, const struct finding
 {
 	struct mw_block_req req = { .method = "BPATTERNS", .exact = true };
 	char reason[MW_REASON_MAX];
+	struct mw_ct_scope sc;
 
 	/* only a connection the host opened, seen from its SYN through a
 	 * handshake in order, names a pool: a forged packet, a flow met
@@ -85,6 +86,9 @@ static const char *block_pool(struct mw_agent_bpatterns *a, const struct finding
 	memcpy(&req.target.addr, fd->key->remote_addr, sizeof(req.target.addr));
 	req.target.len = 128;
 	req.reason = reason;
+	/* a container's pool is cut off for that container ([containers] block_scope) */
+	req.container = mw_policy_scope(a->cfg, mw_nat_view_scope(a->nat, fd->ifindex, fd->key,
+								  have_proc ? proc : NULL, &sc));
 	return mw_policy_block_detection(a->policy, &req);
 }
 

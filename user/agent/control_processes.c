@@ -25,7 +25,8 @@ json_t *mw_agent_ctl_processes(struct mw_agent_ctl *c, json_t *req, char *err, s
 		return NULL;
 	}
 	out = json_object();
-	json_array_foreach(cookies, i, v) {
+	json_array_foreach(cookies, i, v)
+	{
 		if (!json_is_integer(v) || json_integer_value(v) <= 0) {
 			snprintf(err, len, "processes: cookie %zu is not a positive integer", i);
 			json_decref(out);

@@ -148,7 +148,10 @@ static const char *who_of(const struct mw_process *p, char *buf, size_t len)
 	if (!p->in_container)
 		return p->comm;
 	snprintf(buf, len, "[%.120s] %s",
-		 ct->image[0] ? ct->image : ct->name[0] ? ct->name : ct->id, p->comm);
+		 ct->image[0] ? ct->image :
+		 ct->name[0]  ? ct->name :
+				ct->id,
+		 p->comm);
 	return buf;
 }
 
@@ -169,12 +172,16 @@ static void report(struct mw_agent_dirnet *a, const struct mw_event_flow *ev,
 	if (a->cfg->dn_block && a->policy && mw_evidence_host_opened(evid)) {
 		struct mw_block_req req = { .method = "DIRNET", .exact = true };
 		char reason[MW_REASON_MAX];
+		struct mw_ct_scope sc;
 
 		snprintf(reason, sizeof(reason), "new outbound destination%s%s",
 			 have_proc ? " of " : "", have_proc ? proc->comm : "");
 		memcpy(&req.target.addr, k->remote_addr, sizeof(req.target.addr));
 		req.target.len = 128;
 		req.reason = reason;
+		req.container =
+			mw_policy_scope(a->cfg, mw_nat_view_scope(a->nat, ev->hdr.ifindex, k,
+								  have_proc ? proc : NULL, &sc));
 		action = mw_policy_block_detection(a->policy, &req);
 	}
 	detail = json_pack(
@@ -237,8 +244,8 @@ static void judge(struct mw_agent_dirnet *a, const struct mw_event_flow *ev)
 		have_proc = !mw_process_lookup(a->owner_fd, ev->flow.sock_cookie, &proc);
 	}
 	mw_dirnet_check(&a->d, dst, ntohs(ev->key.remote_port),
-			have_proc ? who_of(&proc, who, sizeof(who)) : "",
-			mw_now_ns(), time(NULL), &v);
+			have_proc ? who_of(&proc, who, sizeof(who)) : "", mw_now_ns(), time(NULL),
+			&v);
 	if (v.report)
 		report(a, ev, &v, evid, &proc, have_proc);
 }

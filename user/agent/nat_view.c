@@ -3,6 +3,7 @@
  * nat_view.c - a container's connection and its NATed twin on the uplink.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <arpa/inet.h>
 
@@ -131,4 +132,24 @@ void mw_nat_view_annotate(struct mw_nat_view *v, unsigned ifindex, const struct 
 	host = mw_nat_view_host_json(v, key);
 	if (host)
 		json_object_set_new(detail, "host_view", host);
+}
+
+const struct mw_ct_scope *mw_nat_view_scope(struct mw_nat_view *v, unsigned ifindex,
+					    const struct mw_flow_key *key,
+					    const struct mw_process *proc, struct mw_ct_scope *sc)
+{
+	bool own_net = v && v->is_port && v->is_port(v->port_arg, ifindex),
+	     in_ct = proc && proc->in_container;
+
+	if (!own_net && !in_ct)
+		return NULL;
+	memset(sc, 0, sizeof(*sc));
+	if (own_net)
+		memcpy(&sc->addr, key->local_addr, sizeof(sc->addr));
+	if (in_ct) {
+		sc->cgroup_id = proc->o.cgroup_id;
+		snprintf(sc->id, sizeof(sc->id), "%s", proc->ct.id);
+		snprintf(sc->name, sizeof(sc->name), "%.127s", proc->ct.name);
+	}
+	return sc;
 }

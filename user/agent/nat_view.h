@@ -21,6 +21,8 @@
 #include "minewall.h"
 #include "lib/addr.h"
 #include "lib/conntrack.h"
+#include "agent/process.h"
+#include "enforce/ledger.h"
 
 /* Containers' addresses remembered from their veths' flows. */
 #define MW_NAT_SEEN_MAX 4096
@@ -72,5 +74,15 @@ json_t *mw_nat_view_host_json(struct mw_nat_view *v, const struct mw_flow_key *k
  */
 void mw_nat_view_annotate(struct mw_nat_view *v, unsigned ifindex, const struct mw_flow_key *key,
 			  json_t *detail);
+
+/*
+ * The container a block of flow @key's remote can be scoped to, in @sc: a
+ * flow seen on a container's veth by the container's own address, a
+ * process in a container's cgroup by that cgroup (@proc may be NULL).
+ * Returns @sc, or NULL for the host's own flows.
+ */
+const struct mw_ct_scope *mw_nat_view_scope(struct mw_nat_view *v, unsigned ifindex,
+					    const struct mw_flow_key *key,
+					    const struct mw_process *proc, struct mw_ct_scope *sc);
 
 #endif

@@ -58,7 +58,8 @@ static const char *initiator_name(unsigned i)
 
 static void ask_processes(json_t *all, json_t *cookies)
 {
-	json_t *req = json_pack("{s:s, s:O}", "cmd", "processes", "cookies", cookies), *reply = NULL;
+	json_t *req = json_pack("{s:s, s:O}", "cmd", "processes", "cookies", cookies),
+	       *reply = NULL;
 
 	if (req && !mw_control_call(cli.run_dir, req, &reply))
 		json_object_update(all, json_object_get(reply, "processes"));
@@ -178,7 +179,8 @@ static void flow_text(const struct mw_flow_rec *r, __u64 now, json_t *proc)
 
 static int flows_usage(void)
 {
-	cli_error("usage: minewall flows [--top N] [--sort bytes|packets|age] [--container ID|NAME] [-j]");
+	cli_error(
+		"usage: minewall flows [--top N] [--sort bytes|packets|age] [--container ID|NAME] [-j]");
 	return EXIT_USAGE;
 }
 
@@ -246,7 +248,8 @@ int do_flows(int argc, char **argv)
 		long kept = 0;
 
 		if (!alive) {
-			cli_error("flows --container: minewalld is not running: it names the flows' processes");
+			cli_error(
+				"flows --container: minewalld is not running: it names the flows' processes");
 			free(recs);
 			json_decref(procs);
 			return EXIT_FAIL;
@@ -264,11 +267,13 @@ int do_flows(int argc, char **argv)
 		json_t *arr = json_array();
 
 		for (i = 0; i < n; i++)
-			json_array_append_new(arr, flow_json(&recs[i], now, process_of(procs, &recs[i])));
+			json_array_append_new(arr, flow_json(&recs[i], now,
+							     process_of(procs, &recs[i])));
 		cli_json_print(arr);
 	} else {
-		printf("%-5s %-28s %-28s %-7s %-7s %13s %19s %7s %7s %s\n", "PROTO", "LOCAL", "REMOTE",
-		       "INIT", "STATE", "PKTS IN/OUT", "BYTES IN/OUT", "AGE", "IDLE", "PROCESS");
+		printf("%-5s %-28s %-28s %-7s %-7s %13s %19s %7s %7s %s\n", "PROTO", "LOCAL",
+		       "REMOTE", "INIT", "STATE", "PKTS IN/OUT", "BYTES IN/OUT", "AGE", "IDLE",
+		       "PROCESS");
 		for (i = 0; i < n; i++)
 			flow_text(&recs[i], now, process_of(procs, &recs[i]));
 	}

@@ -172,7 +172,8 @@ static void print_summary(json_t *s)
 		       cli_text(json_string_value(json_object_get(e, "method"))),
 		       (long long)json_integer_value(json_object_get(e, "offences")),
 		       cli_text(json_string_value(json_object_get(e, "reason"))));
-	json_array_foreach(json_object_get(s, "containers"), i, e) {
+	json_array_foreach(json_object_get(s, "containers"), i, e)
+	{
 		const char *name = json_string_value(json_object_get(e, "name"));
 
 		printf("container:  %-20.12s %-24s %4lld detections, last %s %s\n",

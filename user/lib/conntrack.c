@@ -81,9 +81,11 @@ static int get_tuple(const struct nlattr *tuple, struct mw_ct_tuple *t)
 	const struct nlattr *a, *b;
 
 	memset(t, 0, sizeof(*t));
-	mnl_attr_for_each_nested(a, tuple) {
+	mnl_attr_for_each_nested(a, tuple)
+	{
 		if (mnl_attr_get_type(a) == CTA_TUPLE_IP) {
-			mnl_attr_for_each_nested(b, a) {
+			mnl_attr_for_each_nested(b, a)
+			{
 				unsigned len = mnl_attr_get_payload_len(b);
 				struct mw_addr *to = NULL;
 				struct in_addr in;
@@ -110,7 +112,8 @@ static int get_tuple(const struct nlattr *tuple, struct mw_ct_tuple *t)
 				}
 			}
 		} else if (mnl_attr_get_type(a) == CTA_TUPLE_PROTO) {
-			mnl_attr_for_each_nested(b, a) {
+			mnl_attr_for_each_nested(b, a)
+			{
 				switch (mnl_attr_get_type(b)) {
 				case CTA_PROTO_NUM:
 					if (mnl_attr_validate(b, MNL_TYPE_U8) < 0)
