@@ -52,7 +52,7 @@ CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-fi
 LDFLAGS += $(SANFLAGS)
 LDLIBS += $(PKG_LIBS) -lm
 
-BPF_SRCS := bpf/xdp_ingress.bpf.c bpf/tc_egress.bpf.c bpf/sock_owner.bpf.c
+BPF_SRCS := bpf/xdp_ingress.bpf.c bpf/tc_egress.bpf.c bpf/tc_port.bpf.c bpf/sock_owner.bpf.c
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 SKEL := $(BUILD)/minewall.skel.h
 

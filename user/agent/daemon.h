@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "agent/blacklist.h"
+#include "agent/bridges.h"
 #include "agent/bpatterns.h"
 #include "agent/control.h"
 #include "agent/control_socket.h"
@@ -39,6 +40,7 @@ struct mw_daemon {
 	struct mw_config cfg;
 	struct mw_env env; /* what the detectors are built from */
 	struct mw_loader loader;
+	struct mw_bridges bridges; /* containers' bridge ports */
 	struct mw_events events;
 	struct mw_localaddr local;
 	struct mw_flow_scan scan;

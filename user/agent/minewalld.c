@@ -196,6 +196,8 @@ static int setup_loop(struct mw_daemon *d)
 		return -errno;
 	if (d->metrics.fd >= 0 && epoll_add(d->epfd, d->metrics.fd))
 		return -errno;
+	if (mw_bridges_fd(&d->bridges) >= 0 && epoll_add(d->epfd, mw_bridges_fd(&d->bridges)))
+		return -errno;
 	return 0;
 }
 
@@ -232,6 +234,8 @@ static int run_loop(struct mw_daemon *d)
 				mw_agent_crowdsec_done(&d->cs);
 			} else if (fd == d->metrics.fd) {
 				mw_metrics_serve(&d->metrics, mw_agent_metrics, &d->mview);
+			} else if (fd == mw_bridges_fd(&d->bridges)) {
+				mw_bridges_changed(&d->bridges);
 			} else if (fd == mw_localaddr_fd(&d->local)) {
 				if (mw_localaddr_changed(&d->local)) {
 					mw_localaddr_sync(&d->local);
@@ -478,11 +482,19 @@ static int start(struct mw_daemon *d)
 					 .watched_fd = mw_loader_map_fd(&d->loader, MW_MAP_WATCHED),
 					 .events = &d->events };
 
+	err = mw_bridges_init(&d->bridges, d->cfg.bridges);
+	if (err)
+		return err;
 	for (i = 0; i < d->cfg.n_interfaces; i++) {
-		err = mw_loader_attach(&d->loader, d->cfg.interfaces[i], d->cfg.xdp_mode);
-		if (err)
+		/* a bridge or a bridge port given with -i: containers' ports */
+		err = mw_bridges_claim(&d->bridges, d->cfg.interfaces[i]);
+		if (!err)
+			err = mw_loader_attach(&d->loader, d->cfg.interfaces[i], d->cfg.xdp_mode);
+		if (err < 0)
 			return err;
 	}
+	/* without the containers' view the host is protected all the same */
+	mw_bridges_start(&d->bridges, &d->loader);
 	mw_loader_attach_owner(&d->loader);
 	err = start_policy(d);
 	if (!err)

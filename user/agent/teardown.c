@@ -39,6 +39,7 @@ void mw_daemon_teardown(struct mw_daemon *d)
 	mw_allow_free(&d->allow);
 	mw_nft_close(&d->nft);
 	if (d->loader.skel) {
+		mw_bridges_close(&d->bridges);
 		mw_loader_detach_all(&d->loader);
 		mw_heartbeat_stop(&d->hb); /* `minewall status`: nobody runs */
 	}
