@@ -372,20 +372,28 @@ static int attach_xdp(int ifindex, const char *ifname, int prog_fd, unsigned mod
 	return 0;
 }
 
+/* The clsact qdisc of @ifindex, for both directions at once (asked again,
+ * the kernel logs its refusal through libbpf). */
+static int tc_hook_create(int ifindex, const char *ifname, enum bpf_tc_attach_point points)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = points);
+	int err = bpf_tc_hook_create(&hook);
+
+	if (err && err != -EEXIST) {
+		pr_warn("%s: cannot create the clsact qdisc: %s\n", ifname, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
 static int attach_tc_at(int ifindex, const char *ifname, int prog_fd,
 			enum bpf_tc_attach_point point)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = point);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = MW_TC_HANDLE, .priority = MW_TC_PRIORITY,
 		    .prog_fd = prog_fd, .flags = BPF_TC_F_REPLACE);
-	int err;
+	int err = bpf_tc_attach(&hook, &opts);
 
-	err = bpf_tc_hook_create(&hook);
-	if (err && err != -EEXIST) {
-		pr_warn("%s: cannot create the clsact qdisc: %s\n", ifname, strerror(-err));
-		return err;
-	}
-	err = bpf_tc_attach(&hook, &opts);
 	if (err)
 		pr_warn("%s: tc %s attach failed: %s\n", ifname,
 			point == BPF_TC_INGRESS ? "ingress" : "egress", strerror(-err));
@@ -394,7 +402,9 @@ static int attach_tc_at(int ifindex, const char *ifname, int prog_fd,
 
 static int attach_tc(int ifindex, const char *ifname, int prog_fd)
 {
-	return attach_tc_at(ifindex, ifname, prog_fd, BPF_TC_EGRESS);
+	int err = tc_hook_create(ifindex, ifname, BPF_TC_EGRESS);
+
+	return err ? err : attach_tc_at(ifindex, ifname, prog_fd, BPF_TC_EGRESS);
 }
 
 static void detach_tc_at(int ifindex, enum bpf_tc_attach_point point)
@@ -415,8 +425,10 @@ int mw_loader_attach_port(struct mw_loader *l, int ifindex, const char *ifname)
 {
 	int err;
 
-	err = attach_tc_at(ifindex, ifname, bpf_program__fd(l->skel->progs.mw_port_ingress),
-			   BPF_TC_INGRESS);
+	err = tc_hook_create(ifindex, ifname, BPF_TC_INGRESS | BPF_TC_EGRESS);
+	if (!err)
+		err = attach_tc_at(ifindex, ifname, bpf_program__fd(l->skel->progs.mw_port_ingress),
+				   BPF_TC_INGRESS);
 	if (err)
 		return err;
 	err = attach_tc_at(ifindex, ifname, bpf_program__fd(l->skel->progs.mw_port_egress),

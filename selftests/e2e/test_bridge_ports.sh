@@ -1,0 +1,144 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# End to end: containers behind a bridge and masquerade NAT are seen before
+# NAT, on the host side of their veths. The server namespace is the
+# container host: a bridge named docker0 (so that bridges = auto finds it),
+# containers in namespaces of their own on veth ports, and a masquerade of
+# its own toward the "internet" (the client namespace, 203.0.113.10). A
+# container's connection must show in the flow table with the container's
+# own address, its port's ifindex and its socket; the uplink keeps seeing
+# the NAT'd connection, without a socket; a port added after the start is
+# attached too, and everything is detached when the agent stops.
+# shellcheck source=selftests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+NET=203.0.113.10
+BR4=172.31.5.1
+CT1_NS=mw-$ID-ct1
+CT2_NS=mw-$ID-ct2
+PORT1=mwp1$ID
+PORT2=mwp2$ID
+CT1_4=172.31.5.2
+CT2_4=172.31.5.3
+
+# add_container NS PORT ADDR: a namespace on a veth port of docker0
+add_container() {
+	ip netns add "$1" || return 1
+	at_exit ip netns del "$1"
+	at_exit sh -c "ip netns pids $1 | xargs -r kill"
+	ip link add "$2" netns "$SRV_NS" type veth peer name eth0 netns "$1" || return 1
+	in_srv ip link set "$2" master docker0 up
+	ip -n "$1" link set lo up
+	ip -n "$1" addr add "$3/24" dev eth0
+	ip -n "$1" link set eth0 up
+	ip -n "$1" route add default via $BR4
+}
+
+setup_topology || exit 1
+in_cli ip addr add "$NET/32" dev "$CLI_IF"
+in_srv ip route add 203.0.113.0/24 via "$CLI4"
+in_srv sysctl -qw net.ipv4.ip_forward=1
+in_srv ip link add docker0 type bridge
+in_srv ip addr add "$BR4/24" dev docker0
+in_srv ip link set docker0 up
+in_srv nft -f - <<EOF || exit 1
+table ip mw_test_nat {
+	chain post {
+		type nat hook postrouting priority srcnat;
+		ip saddr 172.31.5.0/24 oifname "$SRV_IF" masquerade
+	}
+}
+EOF
+add_container "$CT1_NS" "$PORT1" $CT1_4 || exit 1
+
+start_agent || exit 1
+check "the start names the watched port" grep -q "container bridges: auto; 1 port watched: $PORT1@docker0" "$RUN_DIR/agent.log"
+
+ifindex() { ip -n "$SRV_NS" -o link show "$1" | cut -d: -f1; }
+port_attached() {
+	tc -n "$SRV_NS" filter show dev "$1" ingress | grep -q mw_port_ingress &&
+		tc -n "$SRV_NS" filter show dev "$1" egress | grep -q mw_port_egress
+}
+check "the port has both programs" port_attached "$PORT1"
+check "the bridge itself has no XDP" sh -c "! ip -n $SRV_NS link show docker0 | grep -q xdp"
+
+# flow LADDR LPORT RADDR RPORT FIELD: one field of that flow in mw_flows
+# (addresses as the map holds them, v4-mapped), or "none"
+flow() {
+	bpftool -j map dump pinned "$PIN/mw_flows" | /usr/bin/python3 -c '
+import ipaddress, json, sys
+laddr, lport, raddr, rport, field = sys.argv[1:]
+def addr(b):
+    a = ipaddress.IPv6Address(bytes(int(x, 0) if isinstance(x, str) else x for x in b))
+    return str(a.ipv4_mapped or a)
+def port(p):
+    return int.from_bytes(int(p).to_bytes(2, "little"), "big")
+for e in json.load(sys.stdin):
+    f = e.get("formatted", e)
+    k, v = f["key"], f["value"]
+    if (addr(k["local_addr"]), port(k["local_port"]), addr(k["remote_addr"]), port(k["remote_port"])) == (laddr, int(lport), raddr, int(rport)):
+        print(v[field])
+        break
+else:
+    print("none")' "$@"
+}
+
+# a container's connection to the internet, held open while it is looked at
+bg_cli socat -u TCP4-LISTEN:5001,reuseaddr,fork OPEN:/dev/null
+wait_listening cli tcp 5001
+ip netns exec "$CT1_NS" socat -u SYSTEM:"sleep 20" TCP4:$NET:5001,sourceport=41001 &
+bg_pid $!
+wait_until 5 sh -c "ip netns exec $CT1_NS ss -Htn state established | grep -q :5001"
+
+check_eq "container flow: local side is the container's own address" \
+	"$(flow $CT1_4 41001 $NET 5001 initiator)" 1
+check_eq "container flow: seen on the container's port" \
+	"$(flow $CT1_4 41001 $NET 5001 ifindex)" "$(ifindex "$PORT1")"
+check_eq "container flow: opened by the local side" "$(flow $CT1_4 41001 $NET 5001 host_opened)" 1
+check "container flow: carries the container's socket" \
+	test "$(flow $CT1_4 41001 $NET 5001 sock_cookie)" -gt 0
+# masquerade keeps the source port when it is free
+check_eq "uplink flow: the NAT'd connection on the uplink" \
+	"$(flow $SRV4 41001 $NET 5001 ifindex)" "$(ifindex "$SRV_IF")"
+check_eq "uplink flow: no socket after NAT" "$(flow $SRV4 41001 $NET 5001 sock_cookie)" 0
+
+# a container talking to the host's own address is the host's inbound flow
+bg_srv socat -u TCP4-LISTEN:5002,bind=$BR4,reuseaddr OPEN:/dev/null
+wait_listening srv tcp 5002
+echo hello | ip netns exec "$CT1_NS" socat -u - TCP4:$BR4:5002,sourceport=41002
+check_eq "container to host: the host's inbound flow" "$(flow $BR4 5002 $CT1_4 41002 initiator)" 0
+check_eq "container to host: seen on the port" "$(flow $BR4 5002 $CT1_4 41002 ifindex)" \
+	"$(ifindex "$PORT1")"
+
+# a container started after the agent: its port is attached as it appears
+add_container "$CT2_NS" "$PORT2" $CT2_4 || exit 1
+check_within 5 "a new port is attached" port_attached "$PORT2"
+check "the new port is logged" grep -q "$PORT2: container port of docker0 attached" "$RUN_DIR/agent.log"
+
+# container to container on the bridge: one flow, each packet counted once
+# (the egress port skips what the other port counted)
+ip netns exec "$CT2_NS" socat -u TCP4-LISTEN:5003,reuseaddr OPEN:/dev/null &
+bg_pid $!
+wait_until 5 sh -c "ip netns exec $CT2_NS ss -Hltn | grep -q :5003"
+ip netns exec "$CT2_NS" tcpdump -i eth0 -Z root -U --immediate-mode -w "$RUN_DIR/c2c.pcap" tcp port 5003 2>"$RUN_DIR/c2c.tcpdump" &
+CAP=$!
+bg_pid $CAP
+wait_until 5 grep -q listening "$RUN_DIR/c2c.tcpdump"
+echo hello | ip netns exec "$CT1_NS" socat -u - TCP4:$CT2_4:5003,sourceport=41003
+c2c_packets() { flow $CT1_4 41003 $CT2_4 5003 packets; }
+wait_until 3 sh -c "ip netns exec $CT1_NS ss -Htn state time-wait | grep -q :5003"
+wait_steady 3 c2c_packets
+kill -INT $CAP 2>/dev/null
+wait $CAP 2>/dev/null
+sent=$(tcpdump -r "$RUN_DIR/c2c.pcap" -n src $CT1_4 2>/dev/null | wc -l)
+check_eq "container to container: each packet counted once" \
+	"$(c2c_packets)" "[$(tcpdump -r "$RUN_DIR/c2c.pcap" -n src $CT2_4 2>/dev/null | wc -l), $sent]"
+
+# a port that leaves the bridge is let go
+in_srv ip link set "$PORT2" nomaster
+check_within 5 "a port that left the bridge is detached" sh -c "! tc -n $SRV_NS filter show dev $PORT2 ingress | grep -q mw_port"
+
+stop_agent
+check "after SIGTERM: the port's programs are detached" sh -c "! tc -n $SRV_NS filter show dev $PORT1 ingress | grep -q mw_port; ! tc -n $SRV_NS filter show dev $PORT1 egress | grep -q mw_port"
+
+finish
