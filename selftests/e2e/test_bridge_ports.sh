@@ -141,4 +141,17 @@ check_within 5 "a port that left the bridge is detached" sh -c "! tc -n $SRV_NS 
 stop_agent
 check "after SIGTERM: the port's programs are detached" sh -c "! tc -n $SRV_NS filter show dev $PORT1 ingress | grep -q mw_port; ! tc -n $SRV_NS filter show dev $PORT1 egress | grep -q mw_port"
 
+# bridges = none: only what -i names. A port alone, then a bridge's ports.
+in_srv ip link set "$PORT2" master docker0
+printf '[network]\nbridges = none\n' >"$RUN_DIR/none.conf"
+start_agent -c "$RUN_DIR/none.conf" -i "$PORT1" || exit 1
+check "-i PORT: that port is watched" port_attached "$PORT1"
+check "bridges = none: the bridge's other ports are not" sh -c "! tc -n $SRV_NS filter show dev $PORT2 ingress | grep -q mw_port"
+stop_agent
+start_agent -c "$RUN_DIR/none.conf" -i docker0 || exit 1
+both_attached() { port_attached "$PORT1" && port_attached "$PORT2"; }
+check "-i BRIDGE: its ports are watched" both_attached
+check "-i BRIDGE: no XDP on the bridge" sh -c "! ip -n $SRV_NS link show docker0 | grep -q xdp"
+stop_agent
+
 finish
