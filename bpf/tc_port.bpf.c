@@ -9,44 +9,13 @@
  * host's own address is the host's inbound flow. Nothing is dropped here
  * but a blacklisted flow's packets, as on the uplink.
  */
-#include <linux/pkt_cls.h>
-
-#include "pkt_ctx.h"
-#include "frag.h"
-#include "flow.h"
-
-/* Bytes of headers the parser may need in the linear part of the skb. */
-#define MW_PORT_PULL_LEN 256
-
-static __always_inline int mw_port_account(struct __sk_buff *skb, enum mw_prog prog, int dir)
-{
-	struct mw_pkt_ctx c = {
-		.ctx = skb,
-		.prog = prog,
-		.ifindex = skb->ifindex,
-		.segs = skb->gso_segs > 1 ? skb->gso_segs : 1,
-	};
-	struct mw_pkt p = {};
-	struct mw_stats *st;
-
-	if (skb->data_end - skb->data < MW_PORT_PULL_LEN && skb->len > skb->data_end - skb->data)
-		bpf_skb_pull_data(skb, skb->len < MW_PORT_PULL_LEN ? skb->len : MW_PORT_PULL_LEN);
-
-	st = mw_parse_count(&c, &p, (void *)(long)skb->data, (void *)(long)skb->data_end, skb->len,
-			    dir);
-	if (!st)
-		return TC_ACT_OK;
-	mw_frag_track(st, &p);
-	if (mw_account(&c, st, &p, dir))
-		return TC_ACT_SHOT;
-	return TC_ACT_OK;
-}
+#include "tc_account.h"
 
 /* From the container: it is the local side, its stack speaks (MW_PROG_TC). */
 SEC("tc")
 int mw_port_ingress(struct __sk_buff *skb)
 {
-	return mw_port_account(skb, MW_PROG_TC, MW_DIR_OUT);
+	return mw_tc_account(skb, MW_PROG_TC, MW_DIR_OUT);
 }
 
 /* To the container, from outside. A frame the bridge forwards from another
@@ -58,7 +27,7 @@ int mw_port_egress(struct __sk_buff *skb)
 
 	if (from && bpf_map_lookup_elem(&mw_ports, &from))
 		return TC_ACT_OK;
-	return mw_port_account(skb, MW_PROG_TC_TO_PORT, MW_DIR_IN);
+	return mw_tc_account(skb, MW_PROG_TC_TO_PORT, MW_DIR_IN);
 }
 
 char LICENSE[] SEC("license") = "GPL";

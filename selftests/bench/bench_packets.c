@@ -68,11 +68,12 @@ static double measure(int prog_fd, const void *pkt, size_t len, unsigned rep)
 	return r[ROUNDS / 2];
 }
 
-/* A data packet from the remote side (ingress) or to it (egress). */
-static size_t make_packet(int family, bool egress, uint8_t *buf)
+/* A data packet from the remote side (ingress) or to it (egress), with
+ * @local as the local side's address (NULL: the host's). */
+static size_t make_packet_at(int family, const char *local, bool egress, uint8_t *buf)
 {
 	const char *remote = family == 4 ? "198.51.100.10" : "2001:db8::10";
-	const char *local = family == 4 ? "192.0.2.1" : "2001:db8::1";
+	const char *host = family == 4 ? "192.0.2.1" : "2001:db8::1";
 	struct pkt_spec s = {
 		.family = family,
 		.proto = IPPROTO_TCP,
@@ -80,11 +81,16 @@ static size_t make_packet(int family, bool egress, uint8_t *buf)
 		.dport = egress ? 40000 : 443,
 		.tcp_flags = MW_TCP_ACK | MW_TCP_PSH,
 		.payload_len = 64,
-		.src = egress ? local : remote,
-		.dst = egress ? remote : local,
+		.src = egress ? (local ? local : host) : remote,
+		.dst = egress ? remote : (local ? local : host),
 	};
 
 	return pkt_build(&s, buf, PKT_MAX);
+}
+
+static size_t make_packet(int family, bool egress, uint8_t *buf)
+{
+	return make_packet_at(family, NULL, egress, buf);
 }
 
 /* The flow-table variant under test (0, 0: the one the agent uses). */
@@ -649,24 +655,6 @@ static void bench_peek(bool tc, double empty)
 	       (t[1] - t_empty + empty) / (t[0] - t_empty + empty));
 }
 
-/* One side of a TCP data packet (64 B payload) between the remote
- * 198.51.100.10:443 and @local:40000, toward the remote when @out. */
-static size_t make_side_packet(const char *local, bool out, uint8_t *buf)
-{
-	struct pkt_spec s = {
-		.family = 4,
-		.proto = IPPROTO_TCP,
-		.sport = out ? 40000 : 443,
-		.dport = out ? 443 : 40000,
-		.tcp_flags = MW_TCP_ACK | MW_TCP_PSH,
-		.payload_len = 64,
-		.src = out ? local : "198.51.100.10",
-		.dst = out ? "198.51.100.10" : local,
-	};
-
-	return pkt_build(&s, buf, PKT_MAX);
-}
-
 /*
  * A container's port beside the uplink, side by side: the uplink's XDP
  * ingress and tc egress on the host's flow (192.0.2.1), the port's tc
@@ -705,7 +693,7 @@ static void bench_ports(double empty_xdp, double empty_tc)
 					  bpf_program__fd(g->progs.bench_empty_tc);
 		struct bench_gen *gm;
 
-		len = make_side_packet(h[i].local, h[i].out, pkt);
+		len = make_packet_at(4, h[i].local, h[i].out, pkt);
 		h[i].existing = measure(fd, pkt, len, repeat);
 		/* the generator varies the remote side, whichever way it is */
 		gm = load_gen_dir(0, 0, h[i].xdp ? fd : -1, h[i].xdp ? -1 : fd, h[i].out);

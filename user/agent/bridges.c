@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 
@@ -19,6 +18,7 @@
 #include <libmnl/libmnl.h>
 
 #include "agent/bridges.h"
+#include "agent/localaddr.h"
 #include "lib/log.h"
 #include "lib/util.h"
 
@@ -151,40 +151,12 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 /* Every link of the agent's network namespace. Returns 0 or -errno. */
 static int links_read(struct link_list *list)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	unsigned seq = time(NULL), portid;
-	struct mnl_socket *nl;
-	struct nlmsghdr *nlh;
-	struct ifinfomsg *ifi;
 	int ret;
 
 	memset(list, 0, sizeof(*list));
-	nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-	if (!nl)
-		return -errno;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		ret = -errno;
-		goto out;
-	}
-	portid = mnl_socket_get_portid(nl);
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = seq;
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-		ret = -errno;
-		goto out;
-	}
-	while ((ret = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0) {
-		ret = mnl_cb_run(buf, ret, seq, portid, link_cb, list);
-		if (ret <= MNL_CB_STOP)
-			break;
-	}
-	ret = list->err ? list->err : ret < 0 ? -errno : 0;
-out:
-	mnl_socket_close(nl);
+	ret = mw_rtnl_dump(RTM_GETLINK, AF_UNSPEC, link_cb, list);
+	if (!ret)
+		ret = list->err;
 	if (ret) {
 		free(list->v);
 		memset(list, 0, sizeof(*list));
