@@ -148,10 +148,17 @@ start_agent -c "$RUN_DIR/none.conf" -i "$PORT1" || exit 1
 check "-i PORT: that port is watched" port_attached "$PORT1"
 check "bridges = none: the bridge's other ports are not" sh -c "! tc -n $SRV_NS filter show dev $PORT2 ingress | grep -q mw_port"
 stop_agent
-start_agent -c "$RUN_DIR/none.conf" -i docker0 || exit 1
+# a bridge with a port that is no veth (here a VXLAN: this kernel has no
+# dummy) is the host's uplink: it keeps XDP
+in_srv ip link add "mwu$ID" type bridge
+in_srv ip link add "mwd$ID" type vxlan id 42 dstport 4789
+in_srv ip link set "mwd$ID" master "mwu$ID" up
+in_srv ip link set "mwu$ID" up
+start_agent -c "$RUN_DIR/none.conf" -i docker0 -i "mwu$ID" || exit 1
 both_attached() { port_attached "$PORT1" && port_attached "$PORT2"; }
 check "-i BRIDGE: its ports are watched" both_attached
-check "-i BRIDGE: no XDP on the bridge" sh -c "! ip -n $SRV_NS link show docker0 | grep -q xdp"
+check "-i BRIDGE: no XDP on the containers' bridge" sh -c "! ip -n $SRV_NS link show docker0 | grep -q xdp"
+check "-i BRIDGE: XDP on a bridge with an uplink port" sh -c "ip -n $SRV_NS link show mwu$ID | grep -q xdp"
 stop_agent
 
 finish

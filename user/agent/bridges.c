@@ -215,6 +215,16 @@ static bool wanted(const struct mw_bridges *b, const struct link_list *list, con
 	return *bridge && !strcmp(l->kind, "veth") && bridge_watched(b, (*bridge)->name);
 }
 
+/* Whether bridge @br has a port that is no veth (a NIC, a bond, a VM's tap):
+ * then it is the host's way out, not only its containers'. */
+static bool bridge_has_uplink(const struct link_list *list, const struct link *br)
+{
+	for (unsigned i = 0; i < list->n; i++)
+		if (list->v[i].master == br->ifindex && strcmp(list->v[i].kind, "veth"))
+			return true;
+	return false;
+}
+
 int mw_bridges_claim(struct mw_bridges *b, const char *ifname)
 {
 	struct link_list list;
@@ -230,17 +240,26 @@ int mw_bridges_claim(struct mw_bridges *b, const char *ifname)
 	m = l && l->master ? link_by_index(&list, l->master) : NULL;
 	err = 0;
 	if (l && !strcmp(l->kind, "bridge")) {
+		/* a containers' bridge: the host routes their packets through
+		 * it, which XDP there would take for the host's own; a bridge
+		 * with an uplink port carries the host's traffic, and keeps XDP */
+		bool uplink = bridge_has_uplink(&list, l);
+
 		err = add_named(b, ifname, strlen(ifname));
 		if (!err) {
-			pr_info("%s: a bridge: its ports are watched as containers' (not XDP)\n",
-				ifname);
+			pr_info("%s: a bridge%s: its veth ports are watched as containers'%s\n",
+				ifname, uplink ? " with an uplink port" : "",
+				uplink ? ", and the bridge as the host's interface" :
+					 " (no XDP on it)");
+			err = !uplink;
+		}
+	} else if (l && m && !strcmp(m->kind, "bridge") && !strcmp(l->kind, "veth")) {
+		if (b->n_lone < MW_MAX_IFACES) {
+			snprintf(b->lone[b->n_lone++], IF_NAMESIZE, "%s", ifname);
+			pr_info("%s: a veth port of bridge %s: watched as a container's port\n",
+				ifname, m->name);
 			err = 1;
 		}
-	} else if (m && !strcmp(m->kind, "bridge") && b->n_lone < MW_MAX_IFACES) {
-		snprintf(b->lone[b->n_lone++], IF_NAMESIZE, "%s", ifname);
-		pr_info("%s: a port of bridge %s: watched as a container's port\n", ifname,
-			m->name);
-		err = 1;
 	}
 	free(list.v);
 	return err;
@@ -336,9 +355,12 @@ static void log_watched(const struct mw_bridges *b)
 	for (unsigned i = 0; i < b->n_ports && used < sizeof(line); i++)
 		used += snprintf(line + used, sizeof(line) - used, " %s%s%s", b->ports[i].name,
 				 *b->ports[i].bridge ? "@" : "", b->ports[i].bridge);
-	pr_info("container bridges: %s%s; %u port%s watched%s%s\n", b->auto_names ? "auto" : "",
-		b->n_named ? (b->auto_names ? " and named" : "named") : "", b->n_ports,
-		b->n_ports == 1 ? "" : "s", b->n_ports ? ":" : "", line);
+	pr_info("container bridges: %s%s%s; %u port%s watched%s%s\n", b->auto_names ? "auto" : "",
+		b->auto_names && b->n_named ? " and " : "",
+		b->n_named     ? "named" :
+		!b->auto_names ? "none but -i ports" :
+				 "",
+		b->n_ports, b->n_ports == 1 ? "" : "s", b->n_ports ? ":" : "", line);
 }
 
 int mw_bridges_start(struct mw_bridges *b, struct mw_loader *l)

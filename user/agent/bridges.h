@@ -42,10 +42,11 @@ struct mw_bridges {
 /* Reads [network] bridges: "auto", "none" or comma-separated names.
  * Returns 0 or -EINVAL after printing which name is wrong. */
 int mw_bridges_init(struct mw_bridges *b, const char *spec);
-/* An interface given with -i: a bridge has its ports watched (instead of
- * XDP on it), a bridge port is watched as a container's port. Returns 1
- * when @ifname was taken so, 0 when it is an ordinary interface (for XDP
- * and tc), -errno on failure. */
+/* An interface given with -i: a bridge has its veth ports watched, instead
+ * of XDP on it (unless it has a port that is no veth: the host's uplink
+ * bridge keeps XDP and tc too); a veth port of a bridge is watched as a
+ * container's port. Returns 1 when @ifname was taken so, 0 when it is (also)
+ * an interface for XDP and tc, -errno on failure. */
 int mw_bridges_claim(struct mw_bridges *b, const char *ifname);
 /* Attaches to every port of the watched bridges and starts the link
  * monitor. Returns 0 or -errno after printing why. */
