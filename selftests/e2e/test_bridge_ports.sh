@@ -60,6 +60,8 @@ port_attached() {
 		tc -n "$SRV_NS" filter show dev "$1" egress | grep -q mw_port_egress
 }
 check "the port has both programs" port_attached "$PORT1"
+status_bridges() { mw status -j | /usr/bin/python3 -c 'import json, sys; print(json.dumps(json.load(sys.stdin)["summary"]["bridges"]))'; }
+check_eq "status: the watched bridges and their ports" "$(status_bridges)" '[{"name": "docker0", "ports": 1}]'
 check "the bridge itself has no XDP" sh -c "! ip -n $SRV_NS link show docker0 | grep -q xdp"
 
 # flow LADDR LPORT RADDR RPORT FIELD: one field of that flow in mw_flows

@@ -344,7 +344,8 @@ static int start_detectors(struct mw_daemon *d)
 					.dirnet = &d->dirnet,
 					.cs = &d->cs,
 					.events_file = d->cfg.events_file,
-					.eve = &d->eve };
+					.eve = &d->eve,
+					.bridges = &d->bridges };
 	err = mw_control_socket_open(&d->control, d->cfg.run_dir);
 	if (err) {
 		pr_warn("cannot open the control socket in %s: %s\n", d->cfg.run_dir,
