@@ -24,8 +24,9 @@ CT2_4=172.31.5.3
 # add_container NS PORT ADDR: a namespace on a veth port of docker0
 add_container() {
 	ip netns add "$1" || return 1
-	at_exit ip netns del "$1"
+	# its processes first: a namespace deleted with processes in it lives on
 	at_exit sh -c "ip netns pids $1 | xargs -r kill"
+	at_exit ip netns del "$1"
 	ip link add "$2" netns "$SRV_NS" type veth peer name eth0 netns "$1" || return 1
 	in_srv ip link set "$2" master docker0 up
 	ip -n "$1" link set lo up
