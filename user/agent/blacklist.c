@@ -200,6 +200,8 @@ int mw_agent_blacklist_init(struct mw_agent_blacklist *a, const struct mw_env *e
 	a->policy = env->policy;
 	a->allow = env->allow;
 	a->eve = env->eve;
+	a->nat = env->nat;
+	a->owner_fd = mw_loader_map_fd(env->loader, MW_MAP_OWNER);
 	mw_bl_init(&a->bl, &bc);
 	a->resolv_conf = MW_RESOLV_CONF;
 	a->resolved_conf = MW_RESOLVED_CONF;

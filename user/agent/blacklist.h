@@ -46,6 +46,8 @@ struct mw_agent_blacklist {
 	struct mw_policy *policy; /* NULL: detect only (tests) */
 	struct mw_allow *allow; /* NULL: nothing allowlisted */
 	struct mw_eve *eve;
+	struct mw_nat_view *nat; /* containers' views; NULL: none */
+	int owner_fd; /* mw_owner: the process behind a flow the host opened */
 	char state_path[PATH_MAX]; /* run-time lists: "NAME PATH" lines */
 	uint64_t detections, learned, sni_matches, build_ms;
 	/* the host's ClientHellos whose SNI lies past their first copy */
@@ -68,6 +70,7 @@ struct mw_agent_blacklist {
 		uint64_t seen_ns;
 		uint32_t ifindex;
 		uint8_t dir, initiator, host_opened, handshake;
+		uint64_t sock_cookie;
 	} new_flows[1024];
 	unsigned new_flows_pos;
 	/* recent reports, so that a flood of flows to one pool is one line */

@@ -12,6 +12,8 @@
 
 #include "agent/blacklist.h"
 #include "agent/blacklist_priv.h"
+#include "agent/nat_view.h"
+#include "agent/process.h"
 #include "lib/flowtable.h"
 #include "lib/util.h"
 #include "parse/tls.h"
@@ -45,6 +47,7 @@ struct hit {
 	bool host_opened; /* the datapath saw the host send the opening packet */
 	bool handshake; /* TCP: seen complete and in order */
 	uint32_t ifindex;
+	uint64_t sock_cookie; /* the local socket that opened it; 0: unknown */
 	uint16_t list;
 	bool alert_only;
 	const char *match; /* "address", "dns" or "sni" */
@@ -118,10 +121,14 @@ static void report(struct mw_agent_blacklist *a, const struct hit *h)
 	char evidence[128], path[PATH_MAX], pb[8];
 	bool in = h->dir == MW_DIR_IN, may_block;
 	struct mw_eve_rec rec;
+	struct mw_process proc;
 	const char *action;
 	json_t *detail;
 
 	may_block = hit_evidence(h, evidence, sizeof(evidence));
+	/* a container's connection NATed on the uplink: reported on its veth */
+	if (a->nat && mw_nat_view_is_twin(a->nat, h->ifindex, k, h->sock_cookie, h->host_opened))
+		return;
 	if (quiet(a, remote, may_block))
 		return;
 	a->detections++;
@@ -136,6 +143,10 @@ static void report(struct mw_agent_blacklist *a, const struct hit *h)
 	/* names come normalised ([a-z0-9-_.]) from the DNS, TLS and list parsers */
 	if (h->name)
 		json_object_set_new(detail, "name", json_string(h->name));
+	if (detail && h->host_opened && h->sock_cookie && a->owner_fd >= 0 &&
+	    !mw_process_lookup(a->owner_fd, h->sock_cookie, &proc))
+		json_object_set_new(detail, "process", mw_process_json(&proc));
+	mw_nat_view_annotate(a->nat, h->ifindex, k, detail);
 	rec = (struct mw_eve_rec){
 		.method = "BLACKLIST",
 		.severity = h->alert_only ? "medium" : "high",
@@ -160,6 +171,7 @@ static struct hit flow_hit(const struct mw_event_flow *ev, const char *match)
 			     .host_opened = ev->flow.host_opened,
 			     .handshake = ev->flow.handshake,
 			     .ifindex = ev->hdr.ifindex,
+			     .sock_cookie = ev->flow.sock_cookie,
 			     .match = match };
 }
 
@@ -203,6 +215,7 @@ void mw_agent_blacklist_hits_new_public(void *arg, const struct mw_event_flow *e
 		r->initiator = ev->flow.initiator;
 		r->host_opened = ev->flow.host_opened;
 		r->handshake = ev->flow.handshake;
+		r->sock_cookie = ev->flow.sock_cookie;
 		return;
 	}
 	h.list = l->list;
@@ -229,6 +242,7 @@ void mw_agent_blacklist_hits_learned(struct mw_agent_blacklist *a, const struct 
 				 .host_opened = r->host_opened,
 				 .handshake = r->handshake,
 				 .ifindex = r->ifindex,
+				 .sock_cookie = r->sock_cookie,
 				 .list = l->list,
 				 .match = "dns",
 				 .name = l->name };

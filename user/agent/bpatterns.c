@@ -12,6 +12,7 @@
 #include "agent/loader.h"
 #include "lib/flowtable.h"
 #include "lib/log.h"
+#include "agent/nat_view.h"
 #include "agent/process.h"
 #include "parse/stratum.h"
 #include "lib/util.h"
@@ -117,6 +118,7 @@ static void report(struct mw_agent_bpatterns *a, const struct finding *fd)
 				    json_integer((json_int_t)a->unverified.suppressed));
 		a->unverified.suppressed = 0;
 	}
+	mw_nat_view_annotate(a->nat, fd->ifindex, k, detail);
 	ev = mw_eve_detection(&(struct mw_eve_rec){
 		.method = "BPATTERNS",
 		.severity = fd->dec->block ? "high" : "medium",
@@ -156,6 +158,10 @@ static bool judge(struct mw_agent_bpatterns *a, const struct mw_event_peek *ev)
 	have_flow = flow_now(a, &ev->key, &f);
 	if (!mw_bpatterns_judge_peek(ev, have_flow ? &f : NULL, &m, &dec))
 		return false;
+	/* a container's connection NATed on the uplink: reported on its veth */
+	if (have_flow && a->nat &&
+	    mw_nat_view_is_twin(a->nat, ev->hdr.ifindex, &ev->key, f.sock_cookie, f.host_opened))
+		return true;
 	if (reported(a, &ev->key))
 		return true;
 	a->stratum++;
@@ -230,6 +236,9 @@ static void sample(struct mw_agent_bpatterns *a, const struct mw_flow_key *key,
 		return;
 	if (!mw_bpatterns_rhythm_sample(a->rhythm, key, f, now_ns, &v) || reported(a, key))
 		return;
+	/* a container's connection NATed on the uplink: sampled on its veth */
+	if (a->nat && mw_nat_view_is_twin(a->nat, f->ifindex, key, f->sock_cookie, f->host_opened))
+		return;
 	a->rhythms++;
 	mw_bpatterns_decide(key->proto, f->initiator, f->handshake, f->host_opened, &dec);
 	dec.sent_by = "pool";
@@ -301,6 +310,7 @@ int mw_agent_bpatterns_init(struct mw_agent_bpatterns *a, const struct mw_env *e
 	a->flows_fd = mw_loader_map_fd(env->loader, MW_MAP_FLOWS);
 	a->policy = env->policy;
 	a->eve = env->eve;
+	a->nat = env->nat;
 	a->keys = calloc(MW_RHYTHM_CYCLE_MAX, sizeof(*a->keys));
 	a->first = calloc(MW_RHYTHM_CYCLE_MAX, sizeof(*a->first));
 	if (!a->keys || !a->first)

@@ -24,6 +24,7 @@ struct mw_agent_bpatterns {
 	struct mw_policy *policy; /* NULL: detect only */
 	struct mw_eve *eve;
 	int owner_fd, flows_fd;
+	struct mw_nat_view *nat; /* containers' views; NULL: none */
 	struct mw_rhythm *rhythm;
 	uint64_t detections, stratum, rhythms;
 	/* reports that cannot lead to a block, capped (evidence.h) */

@@ -279,15 +279,15 @@ static json_t *summary(struct mw_agent_ctl *c, json_t *req, char *err, size_t le
 		json_array_append_new(warn, json_string("some nftables updates failed"));
 	if (c->cs && c->cs->thread_running && c->cs->last_error[0])
 		json_array_append_new(warn, json_sprintf("CrowdSec LAPI: %s", c->cs->last_error));
-	return json_pack("{s:o, s:{s:o, s:o}, s:o, s:{s:I, s:I, s:I}, s:o, s:o}", "bridges",
-			 c->bridges ? mw_bridges_json(c->bridges) : json_array(), "last_hour",
-			 "detections", dj, "blocks", bj, "top_offenders", top, "sets", "ipv4",
-			 (json_int_t)v4, "ipv6", (json_int_t)v6, "max",
-			 (json_int_t)c->policy->cfg->max_blocks, "warnings", warn, "crowdsec",
-			 c->cs && c->cs->thread_running ?
-				 mw_agent_crowdsec_control(c->cs, "crowdsec_status", NULL, err,
-							   len) :
-				 json_null());
+	return json_pack(
+		"{s:o, s:{s:o, s:o}, s:o, s:{s:I, s:I, s:I}, s:o, s:o, s:o}", "bridges",
+		c->bridges ? mw_bridges_json(c->bridges) : json_array(), "last_hour", "detections",
+		dj, "blocks", bj, "top_offenders", top, "sets", "ipv4", (json_int_t)v4, "ipv6",
+		(json_int_t)v6, "max", (json_int_t)c->policy->cfg->max_blocks, "warnings", warn,
+		"containers", c->eve ? mw_eve_containers_json(c->eve) : json_array(), "crowdsec",
+		c->cs && c->cs->thread_running ?
+			mw_agent_crowdsec_control(c->cs, "crowdsec_status", NULL, err, len) :
+			json_null());
 }
 
 static json_t *do_flush(struct mw_agent_ctl *c, json_t *req, char *err, size_t len)
@@ -319,9 +319,11 @@ static const struct {
 	const char *name;
 	json_t *(*run)(struct mw_agent_ctl *c, json_t *req, char *err, size_t len);
 } commands[] = {
-	{ "blocks", list_blocks }, { "block", do_block },	  { "unblock", do_unblock },
-	{ "allow", do_allow_add }, { "allow_del", do_allow_del }, { "allowlist", list_allow },
-	{ "flush", do_flush },	   { "summary", summary },	  { "ping", do_ping },
+	{ "blocks", list_blocks },     { "block", do_block },
+	{ "unblock", do_unblock },     { "allow", do_allow_add },
+	{ "allow_del", do_allow_del }, { "allowlist", list_allow },
+	{ "flush", do_flush },	       { "summary", summary },
+	{ "ping", do_ping },	       { "processes", mw_agent_ctl_processes },
 };
 
 static json_t *unknown(const char *cmd, char *err, size_t len)

@@ -25,7 +25,11 @@ struct mw_agent_ctl {
 	const char *events_file;
 	const struct mw_eve *eve;
 	const struct mw_bridges *bridges; /* containers' ports watched */
+	int owner_fd; /* mw_owner: the process behind a socket cookie */
 };
+
+/* "processes": {"cookies": [N...]} -> {"processes": {"N": process...}} */
+json_t *mw_agent_ctl_processes(struct mw_agent_ctl *c, json_t *req, char *err, size_t len);
 
 /* mw_control_fn for the agent: blocks, block, unblock, allow, allow_del,
  * allowlist, flush, ping, blacklist_*, dirnet_*, crowdsec_*. */

@@ -14,6 +14,7 @@
 #include "lib/log.h"
 #include "lib/statefile.h"
 #include "parse/ntp_conf.h"
+#include "agent/nat_view.h"
 #include "agent/process.h"
 #include "detect/evidence.h"
 #include "lib/util.h"
@@ -134,6 +135,23 @@ static int save(struct mw_agent_dirnet *a)
 	return 0;
 }
 
+/*
+ * The baseline a connection is judged against, in @buf: a host process's
+ * own name; a container's process's after its container's image (its name,
+ * or its id, when the image is unknown), so that what one image does never
+ * covers what another does, nor what the host does.
+ */
+static const char *who_of(const struct mw_process *p, char *buf, size_t len)
+{
+	const struct mw_container *ct = &p->ct;
+
+	if (!p->in_container)
+		return p->comm;
+	snprintf(buf, len, "[%.120s] %s",
+		 ct->image[0] ? ct->image : ct->name[0] ? ct->name : ct->id, p->comm);
+	return buf;
+}
+
 static void report(struct mw_agent_dirnet *a, const struct mw_event_flow *ev,
 		   const struct mw_dirnet_verdict *v, enum mw_evidence evid,
 		   const struct mw_process *proc, bool have_proc)
@@ -171,6 +189,7 @@ static void report(struct mw_agent_dirnet *a, const struct mw_event_flow *ev,
 				    json_integer((json_int_t)a->unverified.suppressed));
 		a->unverified.suppressed = 0;
 	}
+	mw_nat_view_annotate(a->nat, ev->hdr.ifindex, k, detail);
 	e = mw_eve_detection(&(struct mw_eve_rec){
 		.method = "DIRNET",
 		.severity = v->severity,
@@ -196,9 +215,15 @@ static void judge(struct mw_agent_dirnet *a, const struct mw_event_flow *ev)
 					       ev->flow.handshake, ev->flow.host_opened);
 	struct mw_dirnet_verdict v;
 	struct mw_process proc;
+	char who[MW_DIRNET_COMM];
 	bool have_proc = false;
 
 	if (!a->cfg->dn_enable || is_resolver(a, dst))
+		return;
+	/* a container's connection NATed on the uplink: judged as the
+	 * container's, on its veth */
+	if (a->nat && mw_nat_view_is_twin(a->nat, ev->hdr.ifindex, &ev->key, ev->flow.sock_cookie,
+					  ev->flow.host_opened))
 		return;
 	if (!mw_evidence_host_opened(evid)) {
 		/* a frame from the wire with the host's address as source (a
@@ -211,7 +236,8 @@ static void judge(struct mw_agent_dirnet *a, const struct mw_event_flow *ev)
 	} else {
 		have_proc = !mw_process_lookup(a->owner_fd, ev->flow.sock_cookie, &proc);
 	}
-	mw_dirnet_check(&a->d, dst, ntohs(ev->key.remote_port), have_proc ? proc.comm : "",
+	mw_dirnet_check(&a->d, dst, ntohs(ev->key.remote_port),
+			have_proc ? who_of(&proc, who, sizeof(who)) : "",
 			mw_now_ns(), time(NULL), &v);
 	if (v.report)
 		report(a, ev, &v, evid, &proc, have_proc);
@@ -265,6 +291,7 @@ int mw_agent_dirnet_init(struct mw_agent_dirnet *a, const struct mw_env *env)
 	a->policy = env->policy;
 	a->allow = env->allow;
 	a->eve = env->eve;
+	a->nat = env->nat;
 	a->pending = calloc(MW_DIRNET_PENDING_MAX, sizeof(*a->pending));
 	if (!a->pending)
 		return -ENOMEM;

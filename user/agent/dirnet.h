@@ -30,6 +30,7 @@ struct mw_agent_dirnet {
 	struct mw_allow *allow; /* its resolvers are expected destinations */
 	struct mw_eve *eve;
 	int owner_fd;
+	struct mw_nat_view *nat; /* containers' views; NULL: none */
 	char path[PATH_MAX]; /* the baseline: state_dir/dirnet-baseline.json */
 	uint64_t detections, last_save_ns;
 	/* reports on flows the host did not open (evidence.h) */

@@ -13,6 +13,7 @@ struct mw_allow;
 struct mw_eve;
 struct mw_events;
 struct mw_flow_scan;
+struct mw_nat_view;
 
 struct mw_env {
 	/* the running configuration: a reload changes it in place */
@@ -26,6 +27,8 @@ struct mw_env {
 	 * their sinks and visitors on them */
 	struct mw_events *events;
 	struct mw_flow_scan *scan;
+	/* containers' connections and their NATed twins; NULL: none */
+	struct mw_nat_view *nat;
 };
 
 #endif

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "agent/daemon.h"
+#include "agent/process.h"
 #include "agent/pidlock.h"
 #include "agent/privs.h"
 #include "lib/flowtable.h"
@@ -345,7 +346,11 @@ static int start_detectors(struct mw_daemon *d)
 					.cs = &d->cs,
 					.events_file = d->cfg.events_file,
 					.eve = &d->eve,
+					.owner_fd = mw_loader_map_fd(&d->loader, MW_MAP_OWNER),
 					.bridges = &d->bridges };
+	/* every process the detectors name, with its container */
+	if (mw_process_containers_setup(&d->cfg))
+		pr_warn("no memory for the containers' cache: processes are named without their container\n");
 	err = mw_control_socket_open(&d->control, d->cfg.run_dir);
 	if (err) {
 		pr_warn("cannot open the control socket in %s: %s\n", d->cfg.run_dir,

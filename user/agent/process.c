@@ -9,81 +9,27 @@
 #include <bpf/bpf.h>
 
 #include "agent/process.h"
+#include "lib/util.h"
 
-/* Bytes of the UTF-8 sequence at @s (at most @n bytes), 0 when invalid:
- * overlong forms, surrogates and code points past U+10FFFF included. */
-static size_t utf8_len(const unsigned char *s, size_t n)
+/* The cache of containers the processes are in (mw_process_containers_setup);
+ * NULL: no container is looked for. */
+static struct mw_container_cache *containers;
+
+int mw_process_containers_setup(const struct mw_config *cfg)
 {
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t len, i;
+	struct mw_container_cache *c = mw_container_cache_new(cfg);
 
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (s[0] == 0xe0)
-		lo = 0xa0;
-	else if (s[0] == 0xed)
-		hi = 0x9f;
-	else if (s[0] == 0xf0)
-		lo = 0x90;
-	else if (s[0] == 0xf4)
-		hi = 0x8f;
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < len; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return len;
+	if (!c)
+		return -ENOMEM;
+	mw_container_cache_free(containers);
+	containers = c;
+	return 0;
 }
 
-/*
- * Copies @srclen bytes of @src into @dst as valid UTF-8 without control
- * characters: an invalid sequence becomes U+FFFD, a control character (C0,
- * DEL, C1) becomes \xHH per byte. A character or an escape is never cut in
- * two; @dst is always terminated (@dstlen > 0). Returns the length written.
- * The robustness work adds this very function to util.c for every output;
- * this local copy goes when it lands (same signature and behaviour).
- */
-static size_t mw_sanitize_utf8(char *dst, size_t dstlen, const char *src, size_t srclen)
+void mw_process_containers_teardown(void)
 {
-	const unsigned char *s = (const unsigned char *)src;
-	size_t i = 0, o = 0, n, k;
-
-	if (!dstlen)
-		return 0;
-	while (i < srclen) {
-		const char *piece = src + i;
-		char esc[16];
-		size_t m = 0;
-
-		n = utf8_len(s + i, srclen - i);
-		if (!n) {
-			piece = "\xef\xbf\xbd"; /* U+FFFD */
-			m = 3;
-			n = 1;
-		} else if (s[i] < 0x20 || s[i] == 0x7f || (s[i] == 0xc2 && s[i + 1] < 0xa0)) {
-			for (k = 0; k < n; k++)
-				m += (size_t)snprintf(esc + m, sizeof(esc) - m, "\\x%02x",
-						      s[i + k]);
-			piece = esc;
-		} else {
-			m = n;
-		}
-		if (o + m >= dstlen)
-			break;
-		memcpy(dst + o, piece, m);
-		o += m;
-		i += n;
-	}
-	dst[o] = '\0';
-	return o;
+	mw_container_cache_free(containers);
+	containers = NULL;
 }
 
 /* Reads a /proc file of @pid into @buf (NUL-terminated); returns its length or -1. */
@@ -107,7 +53,7 @@ static ssize_t read_proc(unsigned pid, const char *what, char *buf, size_t len)
 
 int mw_process_lookup(int fd, uint64_t cookie, struct mw_process *p)
 {
-	char buf[512];
+	char buf[512], cg[4096], *line;
 	struct passwd pw, *res = NULL;
 	ssize_t n, i;
 
@@ -131,11 +77,20 @@ int mw_process_lookup(int fd, uint64_t cookie, struct mw_process *p)
 				buf[i] = ' ';
 		if (n > 0)
 			mw_sanitize_utf8(p->cmdline, sizeof(p->cmdline), buf, (size_t)n);
-		n = read_proc(p->o.pid, "cgroup", buf, sizeof(buf));
-		if (n > 3 && !strncmp(buf, "0::", 3))
-			mw_sanitize_utf8(p->cgroup, sizeof(p->cgroup), buf + 3,
-					 strcspn(buf + 3, "\n"));
+		n = read_proc(p->o.pid, "cgroup", cg, sizeof(cg));
+		/* on a hybrid host the v1 hierarchies come first: v2's is
+		 * the line "0::PATH" */
+		line = n > 0 ? (!strncmp(cg, "0::", 3) ? cg : strstr(cg, "\n0::")) : NULL;
+		if (line && line != cg)
+			line++;
+		if (line)
+			mw_sanitize_utf8(p->cgroup, sizeof(p->cgroup), line + 3,
+					 strcspn(line + 3, "\n"));
 	}
+	/* the cgroup the socket was made in, not where the pid is now */
+	p->in_container = containers &&
+			  !mw_container_lookup(containers, p->o.cgroup_id,
+					       p->cgroup[0] ? p->cgroup : NULL, &p->ct);
 	if (!getpwuid_r(p->o.uid, &pw, buf, sizeof(buf), &res) && res)
 		mw_sanitize_utf8(p->user, sizeof(p->user), pw.pw_name, strlen(pw.pw_name));
 	return 0;
@@ -143,7 +98,11 @@ int mw_process_lookup(int fd, uint64_t cookie, struct mw_process *p)
 
 json_t *mw_process_json(const struct mw_process *p)
 {
-	return json_pack("{s:i, s:s, s:s, s:i, s:s, s:s, s:I}", "pid", (int)p->o.pid, "comm",
-			 p->comm, "cmdline", p->cmdline, "uid", (int)p->o.uid, "user", p->user,
-			 "cgroup", p->cgroup, "cgroup_id", (json_int_t)p->o.cgroup_id);
+	json_t *o = json_pack("{s:i, s:s, s:s, s:i, s:s, s:s, s:I}", "pid", (int)p->o.pid, "comm",
+			      p->comm, "cmdline", p->cmdline, "uid", (int)p->o.uid, "user", p->user,
+			      "cgroup", p->cgroup, "cgroup_id", (json_int_t)p->o.cgroup_id);
+
+	if (o && p->in_container)
+		json_object_set_new(o, "container", mw_container_json(&p->ct));
+	return o;
 }

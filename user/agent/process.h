@@ -12,7 +12,9 @@
 
 #include <jansson.h>
 
+#include "lib/container.h"
 #include "minewall.h"
+#include "parse/config.h"
 
 /*
  * Every string here is safe to print and to put into JSON: a process picks
@@ -26,13 +28,23 @@ struct mw_process {
 	char cmdline[512]; /* empty once the process is gone */
 	char cgroup[512]; /* path below the cgroup v2 root, or empty */
 	char user[64];
+	bool in_container; /* the socket's cgroup is a container's: @ct */
+	struct mw_container ct;
 };
+
+/* Makes mw_process_lookup() name the container of each process, from the
+ * runtimes' state under @cfg's [containers] roots; called once the
+ * configuration is read (again on a reload: the old cache goes). Returns 0
+ * or -ENOMEM (then the processes are named as before, without one). */
+int mw_process_containers_setup(const struct mw_config *cfg);
+void mw_process_containers_teardown(void);
 
 /* Fills @p for the socket whose cookie is @cookie (mw_flow.sock_cookie)
  * from the mw_owner map @fd. Returns 0, or -ENOENT when nothing was
  * recorded (a flow the remote side opened, a socket older than the agent). */
 int mw_process_lookup(int fd, uint64_t cookie, struct mw_process *p);
-/* {"pid", "comm", "cmdline", "uid", "user", "cgroup", "cgroup_id"} */
+/* {"pid", "comm", "cmdline", "uid", "user", "cgroup", "cgroup_id"}, and
+ * "container": {mw_container_json()} when the process is in one */
 json_t *mw_process_json(const struct mw_process *p);
 
 #endif

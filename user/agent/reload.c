@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "agent/daemon.h"
+#include "agent/process.h"
 #include "lib/log.h"
 
 static bool crowdsec_same(const struct mw_crowdsec_cfg *a, const struct mw_crowdsec_cfg *b)
@@ -64,6 +65,8 @@ void mw_daemon_reload(struct mw_daemon *d)
 		return; /* the option's value was reported */
 	keep_restart_only(&next, &d->cfg);
 	d->cfg = next;
+	/* the runtimes' state roots may have moved */
+	mw_process_containers_setup(&d->cfg);
 
 	mw_loader_set_internal(&d->loader, &d->cfg);
 	d->hook.timeout_ms = d->cfg.hook_timeout_ms;

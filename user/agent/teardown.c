@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "agent/daemon.h"
+#include "agent/process.h"
 #include "lib/log.h"
 
 static void close_fd(int fd)
@@ -35,6 +36,7 @@ void mw_daemon_teardown(struct mw_daemon *d)
 	mw_agent_bpatterns_free(&d->bp);
 	if (d->dirnet.cfg)
 		mw_agent_dirnet_free(&d->dirnet);
+	mw_process_containers_teardown();
 	mw_policy_free(&d->policy);
 	mw_allow_free(&d->allow);
 	mw_nft_close(&d->nft);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* cmd_events.c - minewall events [-f] [-n N] [--method M] [--since DUR] [--file F]. */
+/* cmd_events.c - minewall events [-f] [-n N] [--method M] [--container ID|NAME] [--since DUR] [--file F]. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -12,12 +12,14 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "lib/container.h"
 #include "lib/control.h"
 #include "output/eve.h"
 #include "lib/util.h"
 
 struct filter {
 	const char *method;
+	const char *container; /* an id (or its first characters) or a name */
 	int64_t since_s; /* 0: all */
 };
 
@@ -41,6 +43,18 @@ static json_t *field(json_t *o, const char *k)
 	return v ? v : json_object_get(json_object_get(o, "minewall"), k);
 }
 
+/* Whether event @o names the container @want: a detection names its
+ * process's, a block of one container's its own. */
+static bool names_container(json_t *o, const char *want)
+{
+	json_t *d = field(o, "detail"), *c = json_object_get(d, "container");
+	struct mw_container ct;
+
+	if (!c)
+		c = json_object_get(json_object_get(d, "process"), "container");
+	return !mw_container_from_json(c, &ct) && mw_container_matches(&ct, want);
+}
+
 /* The parsed event if @line passes @f, else NULL. */
 static json_t *keep(const char *line, const struct filter *f)
 {
@@ -53,6 +67,7 @@ static json_t *keep(const char *line, const struct filter *f)
 	}
 	m = json_string_value(field(o, "method"));
 	if ((f->method && (!m || strcasecmp(m, f->method))) ||
+	    (f->container && !names_container(o, f->container)) ||
 	    (f->since_s &&
 	     parse_ts(json_string_value(json_object_get(o, "timestamp"))) < f->since_s)) {
 		json_decref(o);
@@ -183,6 +198,12 @@ int do_events(int argc, char **argv)
 			}
 		} else if (!strcmp(argv[k], "--method") && k + 1 < argc) {
 			flt.method = argv[++k];
+		} else if (!strcmp(argv[k], "--container") && k + 1 < argc) {
+			flt.container = argv[++k];
+			if (!*flt.container) {
+				cli_error("events: --container wants a container id or name");
+				return EXIT_USAGE;
+			}
 		} else if (!strcmp(argv[k], "--since") && k + 1 < argc) {
 			if (mw_parse_duration_ms(argv[++k], &v)) {
 				cli_error(
@@ -194,7 +215,7 @@ int do_events(int argc, char **argv)
 		} else if (!strcmp(argv[k], "--file") && k + 1 < argc) {
 			file = argv[++k];
 		} else if (!strcmp(argv[k], "help")) {
-			printf("Usage: minewall events [-f] [-n N] [--method M] [--since DUR] [--file F]\n");
+			printf("Usage: minewall events [-f] [-n N] [--method M] [--container ID|NAME] [--since DUR] [--file F]\n");
 			return EXIT_OK;
 		} else {
 			cli_error("events: unexpected argument '%s'", argv[k]);

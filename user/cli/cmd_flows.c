@@ -9,6 +9,8 @@
 
 #include "lib/addr.h"
 #include "cli/cli.h"
+#include "lib/container.h"
+#include "lib/control.h"
 #include "lib/flowtable.h"
 #include "lib/pinned.h"
 #include "lib/util.h"
@@ -51,7 +53,61 @@ static const char *initiator_name(unsigned i)
 	return i == MW_DIR_IN ? "remote" : i == MW_DIR_OUT ? "local" : "unknown";
 }
 
-static json_t *flow_json(const struct mw_flow_rec *r, __u64 now)
+/* Cookies asked of the agent in one request (its limit). */
+#define FLOWS_COOKIES_PER_CALL 4096
+
+static void ask_processes(json_t *all, json_t *cookies)
+{
+	json_t *req = json_pack("{s:s, s:O}", "cmd", "processes", "cookies", cookies), *reply = NULL;
+
+	if (req && !mw_control_call(cli.run_dir, req, &reply))
+		json_object_update(all, json_object_get(reply, "processes"));
+	json_decref(req);
+	json_decref(reply);
+	json_array_clear(cookies);
+}
+
+/* The process (and its container) behind each flow a local socket opened,
+ * as the agent knows them: an object keyed by socket cookie, empty when
+ * the agent does not answer. */
+static json_t *processes_of(const struct mw_flow_rec *recs, long n)
+{
+	json_t *all = json_object(), *cookies = json_array();
+	long i;
+
+	for (i = 0; i < n && all && cookies; i++) {
+		if (!recs[i].flow.sock_cookie)
+			continue;
+		json_array_append_new(cookies, json_integer((json_int_t)recs[i].flow.sock_cookie));
+		if (json_array_size(cookies) == FLOWS_COOKIES_PER_CALL)
+			ask_processes(all, cookies);
+	}
+	if (all && cookies && json_array_size(cookies))
+		ask_processes(all, cookies);
+	json_decref(cookies);
+	return all;
+}
+
+static json_t *process_of(json_t *procs, const struct mw_flow_rec *r)
+{
+	char key[24];
+
+	if (!r->flow.sock_cookie)
+		return NULL;
+	snprintf(key, sizeof(key), "%llu", (unsigned long long)r->flow.sock_cookie);
+	return json_object_get(procs, key);
+}
+
+/* Whether flow @r's process runs in the container @want. */
+static bool in_container(json_t *procs, const struct mw_flow_rec *r, const char *want)
+{
+	struct mw_container ct;
+
+	return !mw_container_from_json(json_object_get(process_of(procs, r), "container"), &ct) &&
+	       mw_container_matches(&ct, want);
+}
+
+static json_t *flow_json(const struct mw_flow_rec *r, __u64 now, json_t *proc)
 {
 	char la[MW_ADDRSTRLEN], ra[MW_ADDRSTRLEN], pb[8], fi[10], fo[10], ifn[IF_NAMESIZE];
 	const struct mw_flow *f = &r->flow;
@@ -87,11 +143,16 @@ static json_t *flow_json(const struct mw_flow_rec *r, __u64 now)
 	json_object_set_new(o, "interface",
 			    json_string(if_indextoname(f->ifindex, ifn) ? ifn : "?"));
 	json_object_set_new(o, "blacklist", json_integer(f->blacklist));
+	if (proc)
+		json_object_set(o, "process", proc);
 	return o;
 }
 
-static void flow_text(const struct mw_flow_rec *r, __u64 now)
+static void flow_text(const struct mw_flow_rec *r, __u64 now, json_t *proc)
 {
+	const char *comm = json_string_value(json_object_get(proc, "comm")),
+		   *ct = json_string_value(
+			   json_object_get(json_object_get(proc, "container"), "name"));
 	char la[MW_ADDRSTRLEN], ra[MW_ADDRSTRLEN], pb[8], ep1[MW_ADDRSTRLEN + 8],
 		ep2[MW_ADDRSTRLEN + 8], b1[16], b2[16], age[16], idle[16], pk[48], by[48];
 	const struct mw_flow *f = &r->flow;
@@ -105,25 +166,28 @@ static void flow_text(const struct mw_flow_rec *r, __u64 now)
 		 (unsigned long long)f->packets[MW_DIR_OUT]);
 	snprintf(by, sizeof(by), "%s/%s", mw_format_bytes(f->bytes[MW_DIR_IN], b1, sizeof(b1)),
 		 mw_format_bytes(f->bytes[MW_DIR_OUT], b2, sizeof(b2)));
-	printf("%-5s %-28s %-28s %-7s %-7s %13s %19s %7s %7s\n",
+	printf("%-5s %-28s %-28s %-7s %-7s %13s %19s %7s %7s %s%s%s\n",
 	       mw_flowtable_proto_name(r->key.proto, pb, sizeof(pb)), ep1, ep2,
 	       initiator_name(f->initiator), mw_flowtable_state_name(f->state), pk, by,
 	       mw_format_duration(now > f->first_ns ? (now - f->first_ns) / 1000000 : 0, age,
 				  sizeof(age)),
 	       mw_format_duration(now > f->last_ns ? (now - f->last_ns) / 1000000 : 0, idle,
-				  sizeof(idle)));
+				  sizeof(idle)),
+	       comm ? cli_text(comm) : "", ct && *ct ? "@" : "", ct && *ct ? cli_text(ct) : "");
 }
 
 static int flows_usage(void)
 {
-	cli_error("usage: minewall flows [--top N] [--sort bytes|packets|age] [-j]");
+	cli_error("usage: minewall flows [--top N] [--sort bytes|packets|age] [--container ID|NAME] [-j]");
 	return EXIT_USAGE;
 }
 
 int do_flows(int argc, char **argv)
 {
 	struct mw_flow_rec *recs = NULL;
+	const char *container = NULL;
 	struct mw_agent agent;
+	json_t *procs;
 	uint64_t top = 0, now;
 	bool alive;
 	long n, i;
@@ -132,7 +196,7 @@ int do_flows(int argc, char **argv)
 	sort_by = SORT_BYTES;
 	for (i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "help")) {
-			printf("Usage: minewall flows [--top N] [--sort bytes|packets|age] [-j]\n");
+			printf("Usage: minewall flows [--top N] [--sort bytes|packets|age] [--container ID|NAME] [-j]\n");
 			return EXIT_OK;
 		}
 		if (!strcmp(argv[i], "--top") && i + 1 < argc) {
@@ -154,6 +218,8 @@ int do_flows(int argc, char **argv)
 					  argv[i]);
 				return EXIT_USAGE;
 			}
+		} else if (!strcmp(argv[i], "--container") && i + 1 < argc && *argv[i + 1]) {
+			container = argv[++i];
 		} else {
 			cli_error("flows: unexpected argument '%s'", argv[i]);
 			return flows_usage();
@@ -175,6 +241,21 @@ int do_flows(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	now = mw_now_ns();
+	procs = processes_of(recs, n);
+	if (container) {
+		long kept = 0;
+
+		if (!alive) {
+			cli_error("flows --container: minewalld is not running: it names the flows' processes");
+			free(recs);
+			json_decref(procs);
+			return EXIT_FAIL;
+		}
+		for (i = 0; i < n; i++)
+			if (in_container(procs, &recs[i], container))
+				recs[kept++] = recs[i];
+		n = kept;
+	}
 	qsort(recs, n, sizeof(*recs), cmp_flows);
 	if (top && (uint64_t)n > top)
 		n = top;
@@ -183,14 +264,15 @@ int do_flows(int argc, char **argv)
 		json_t *arr = json_array();
 
 		for (i = 0; i < n; i++)
-			json_array_append_new(arr, flow_json(&recs[i], now));
+			json_array_append_new(arr, flow_json(&recs[i], now, process_of(procs, &recs[i])));
 		cli_json_print(arr);
 	} else {
-		printf("%-5s %-28s %-28s %-7s %-7s %13s %19s %7s %7s\n", "PROTO", "LOCAL", "REMOTE",
-		       "INIT", "STATE", "PKTS IN/OUT", "BYTES IN/OUT", "AGE", "IDLE");
+		printf("%-5s %-28s %-28s %-7s %-7s %13s %19s %7s %7s %s\n", "PROTO", "LOCAL", "REMOTE",
+		       "INIT", "STATE", "PKTS IN/OUT", "BYTES IN/OUT", "AGE", "IDLE", "PROCESS");
 		for (i = 0; i < n; i++)
-			flow_text(&recs[i], now);
+			flow_text(&recs[i], now, process_of(procs, &recs[i]));
 	}
 	free(recs);
+	json_decref(procs);
 	return EXIT_OK;
 }

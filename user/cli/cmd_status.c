@@ -172,6 +172,16 @@ static void print_summary(json_t *s)
 		       cli_text(json_string_value(json_object_get(e, "method"))),
 		       (long long)json_integer_value(json_object_get(e, "offences")),
 		       cli_text(json_string_value(json_object_get(e, "reason"))));
+	json_array_foreach(json_object_get(s, "containers"), i, e) {
+		const char *name = json_string_value(json_object_get(e, "name"));
+
+		printf("container:  %-20.12s %-24s %4lld detections, last %s %s\n",
+		       cli_text(json_string_value(json_object_get(e, "id"))),
+		       name && *name ? cli_text(name) : "-",
+		       (long long)json_integer_value(json_object_get(e, "detections")),
+		       cli_text(json_string_value(json_object_get(e, "last_method"))),
+		       cli_text(json_string_value(json_object_get(e, "last"))));
+	}
 	json_array_foreach(json_object_get(s, "warnings"), i, e)
 		printf("warning:    %s\n", cli_text(json_string_value(e)));
 	print_crowdsec(json_object_get(s, "crowdsec"));

@@ -23,9 +23,11 @@
 #include "parse/dns.h"
 #include "parse/list.h"
 
-/* A process name as owner.h makes it safe: 15 bytes, each of which may
- * become a 4-byte escape, so that it is never cut. */
-#define MW_DIRNET_COMM 64
+/* Whose habits a destination belongs to: a process name as process.h makes
+ * it safe (15 bytes, each of which may become a 4-byte escape, so that it
+ * is never cut), after "[IMAGE] " for a container's process, so that each
+ * container image (or name) has a baseline of its own beside the host's. */
+#define MW_DIRNET_COMM 192
 
 /* Addresses learned from DNS answers for allowed names: at most this many
  * in all (the soonest to expire gives way), this many per allowed name

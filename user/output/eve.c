@@ -135,6 +135,79 @@ fail:
 		pr_warn("cannot send events to syslog at %s\n", e->syslog_path);
 }
 
+/* The container a detection names (its process's), or NULL. */
+static json_t *container_of(json_t *o)
+{
+	json_t *d = json_object_get(o, "detail"), *c = json_object_get(d, "container");
+
+	if (!c)
+		c = json_object_get(json_object_get(d, "process"), "container");
+	return json_is_object(c) && json_is_string(json_object_get(c, "id")) ? c : NULL;
+}
+
+/* A detection counted for its container; the least recent container gives
+ * way when the table is full. */
+static void count_container(struct mw_eve *e, json_t *o, enum mw_method m)
+{
+	json_t *c = container_of(o);
+	const char *id, *name;
+	struct mw_eve_container *slot = NULL;
+	unsigned i;
+
+	if (!c)
+		return;
+	id = json_string_value(json_object_get(c, "id"));
+	name = json_string_value(json_object_get(c, "name"));
+	for (i = 0; i < MW_EVE_CONTAINERS && !slot; i++)
+		if (!strcmp(e->containers[i].id, id))
+			slot = &e->containers[i];
+	if (!slot) {
+		slot = &e->containers[0];
+		for (i = 1; i < MW_EVE_CONTAINERS; i++)
+			if (e->containers[i].last_t < slot->last_t)
+				slot = &e->containers[i];
+		memset(slot, 0, sizeof(*slot));
+		snprintf(slot->id, sizeof(slot->id), "%s", id);
+	}
+	if (name)
+		snprintf(slot->name, sizeof(slot->name), "%s", name);
+	slot->detections++;
+	slot->last_t = time(NULL);
+	slot->last_method = (uint8_t)m;
+}
+
+static int by_last_desc(const void *a, const void *b)
+{
+	const struct mw_eve_container *x = *(const struct mw_eve_container *const *)a,
+				      *y = *(const struct mw_eve_container *const *)b;
+
+	return (x->last_t < y->last_t) - (x->last_t > y->last_t);
+}
+
+json_t *mw_eve_containers_json(const struct mw_eve *e)
+{
+	const struct mw_eve_container *sorted[MW_EVE_CONTAINERS];
+	json_t *arr = json_array();
+	char ts[32];
+	unsigned i, n = 0;
+
+	for (i = 0; i < MW_EVE_CONTAINERS; i++)
+		if (e->containers[i].detections)
+			sorted[n++] = &e->containers[i];
+	qsort(sorted, n, sizeof(sorted[0]), by_last_desc);
+	for (i = 0; arr && i < n; i++) {
+		mw_format_rfc3339_s(sorted[i]->last_t, ts, sizeof(ts));
+		json_array_append_new(
+			arr, json_pack("{s:s, s:s, s:I, s:s, s:s}", "id", sorted[i]->id, "name",
+				       sorted[i]->name, "detections",
+				       (json_int_t)sorted[i]->detections, "last", ts, "last_method",
+				       mw_method_names[sorted[i]->last_method < MW_M_MAX ?
+							       sorted[i]->last_method :
+							       MW_M_OTHER]));
+	}
+	return arr;
+}
+
 /* The counters and the latest events, from the record itself. */
 static void count(struct mw_eve *e, json_t *o)
 {
@@ -143,8 +216,10 @@ static void count(struct mw_eve *e, json_t *o)
 	enum mw_method m = mw_eve_method_from_name(json_string_value(json_object_get(o, "method")));
 	bool det = type && !strcmp(type, "detection"), blk = type && !strcmp(type, "block");
 
-	if (det)
+	if (det) {
 		e->detections[m]++;
+		count_container(e, o, m);
+	}
 	if (blk)
 		e->blocks[m][src && strchr(src, ':') ? 1 : 0]++;
 	if (type && !strcmp(type, "unblock"))

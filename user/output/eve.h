@@ -32,6 +32,8 @@ enum mw_method {
 extern const char *const mw_method_names[MW_M_MAX];
 
 #define MW_EVE_RECENT 4096
+/* Containers whose detections `minewall status` lists. */
+#define MW_EVE_CONTAINERS 64
 
 struct mw_eve {
 	char path[PATH_MAX];
@@ -55,6 +57,14 @@ struct mw_eve {
 		uint8_t method;
 	} recent[MW_EVE_RECENT];
 	unsigned recent_pos;
+	/* containers named by detections, the busiest kept (status) */
+	struct mw_eve_container {
+		char id[65];
+		char name[128];
+		uint64_t detections;
+		int64_t last_t; /* wall clock, seconds */
+		uint8_t last_method;
+	} containers[MW_EVE_CONTAINERS];
 	/* called for every detection (the IPFIX exporter marks its flows) */
 	void (*on_detection)(void *arg, json_t *ev);
 	void *on_detection_arg;
@@ -74,6 +84,9 @@ void mw_eve_set_format(struct mw_eve *e, unsigned format);
  * daemon). Returns 0 or -errno; a socket that goes away is retried. */
 int mw_eve_syslog(struct mw_eve *e, const char *path);
 /* Detections and blocks of each method since @since_s (wall clock). */
+/* The containers with detections, most recent first: a JSON array of
+ * {"id", "name", "detections", "last", "last_method"}. */
+json_t *mw_eve_containers_json(const struct mw_eve *e);
 void mw_eve_recent(const struct mw_eve *e, int64_t since_s, uint64_t *detections, uint64_t *blocks);
 enum mw_method mw_eve_method_from_name(const char *name);
 /*

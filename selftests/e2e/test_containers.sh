@@ -1,0 +1,132 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Issue 19: a container host. Three "containers" built the way Docker and
+# containerd build them (container_lib.sh: a cgroup of the runtime's layout,
+# a network namespace on a veth port of docker0, masquerade NAT, the
+# runtime's state files) and, when it runs here, a real podman container.
+# A Stratum login from inside one is detected with its container (id,
+# name, image), its process and both views of its addresses, once (not
+# again as the host's NATed flow); with block_scope = container the pool is
+# cut off for that container only, the other containers and the host still
+# reach it; the same process name in two containers is told apart; a curl
+# from inside raises DIRNET naming its container; the CLI filters flows and
+# events by container and `status` lists the containers with detections.
+# shellcheck source=selftests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
+# shellcheck source=selftests/e2e/container_lib.sh
+. "$(dirname "$0")/container_lib.sh"
+
+POOL=203.0.113.20
+WEB=203.0.113.21
+
+setup_topology || exit 1
+ct_bridge docker0 172.31.0.1/24 || exit 1
+ct_internet $POOL || exit 1
+ct_internet $WEB || exit 1
+ct_create miner docker miner-a 172.31.0.2 evil/xmrig:6.21 || exit 1
+ct_create shop docker shop-b 172.31.0.3 nginx:1.25 || exit 1
+CT_POD=api-7d9f8b6c5-x2x9q CT_K8S_NS=prod ct_create api containerd api 172.31.0.4 registry.example/api:2 || exit 1
+
+# the "internet": a pool that answers a login with a job, and a web server
+cat >"$RUN_DIR/pool.py" <<'PY'
+import socket, sys, threading
+def serve(c):
+    f = c.makefile("rb")
+    for line in f:
+        c.sendall(b'{"id":1,"jsonrpc":"2.0","error":null,"result":{"id":"1","job":{"blob":"0707","job_id":"a","target":"711b0d00"},"status":"OK"}}\n')
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], 3333)); s.listen(16)
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+PY
+bg_cli /usr/bin/python3 "$RUN_DIR/pool.py" $POOL
+bg_cli /usr/bin/python3 -m http.server --bind $WEB 80 --directory "$RUN_DIR"
+wait_listening cli tcp 3333
+wait_listening cli tcp 80
+
+{
+	ct_config
+	printf 'block_scope = container\n[dirnet]\nlearn = 0\n'
+} >"$RUN_DIR/ct.conf"
+start_agent -c "$RUN_DIR/ct.conf" || exit 1
+check "the agent watches docker0's ports" grep -q "docker0" "$RUN_DIR/agent.log"
+
+# a miner is python3 under the miner's name (the kernel's comm is the name)
+mkdir -p "$RUN_DIR/bin"
+ln -sf "$(readlink -f /usr/bin/python3)" "$RUN_DIR/bin/xmrig"
+XMRIG='{"id":1,"jsonrpc":"2.0","method":"login","params":{"login":"44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A","pass":"x","agent":"XMRig/6.21.0 (Linux x86_64) libuv/1.44.2 gcc/12.2.0","algo":["rx/0"]}}'
+# mine VAR: the container's xmrig logs in to the pool and stays connected
+mine() {
+	ct_bg "$1" "$RUN_DIR/bin/xmrig" -c '
+import socket, sys, time
+try:
+    s = socket.create_connection((sys.argv[1], 3333), timeout=3)
+    s.sendall(sys.argv[2].encode() + b"\n"); s.recv(4096)
+except OSError:
+    pass
+time.sleep(60)
+' $POOL "$XMRIG"
+}
+# detections VAR: the BPATTERNS detections of the pool naming VAR's container
+detections() {
+	grep '"event_type":"detection"' "$RUN_DIR/events.json" | grep BPATTERNS | grep "\"dest_ip\":\"$POOL\"" |
+		grep "\"id\":\"$(ct_get "$1" id)\""
+}
+has_detection() { detections "$1" | grep -q .; }
+
+mine miner
+check_within 5 "a Stratum login from container miner-a is detected" has_detection miner
+ev=$(detections miner | head -1)
+check "... naming its container: id, runtime docker, name miner-a, image" \
+	jq -e --arg id "$miner_id" '.detail.process.container | .id == $id and .runtime == "docker" and .name == "miner-a" and .image == "evil/xmrig:6.21"' <<<"$ev"
+check "... and its process (comm xmrig)" jq -e '.detail.process.comm == "xmrig"' <<<"$ev"
+check "... with the container's own address (before NAT) as source" jq -e '.src_ip == "172.31.0.2"' <<<"$ev"
+check "... and the host's view (after masquerade): the uplink's address" \
+	jq -e --arg a "$SRV4" '.detail.view == "container" and .detail.host_view.src_ip == $a' <<<"$ev"
+agent_sync
+n=$(grep '"event_type":"detection"' "$RUN_DIR/events.json" | grep BPATTERNS | grep -c "\"dest_ip\":\"$POOL\"")
+check_eq "one detection, not a second one for the host's NATed flow" "$n" 1
+
+# the block is the container's: cblock4 holds (container . pool), block4 not the pool
+cblocked() { in_srv nft list set inet minewall cblock4 | grep -q "$1 . $POOL"; }
+check_within 3 "the pool is blocked for miner-a only (cblock4)" cblocked 172.31.0.2
+check_fails "the pool is not blocked for the whole host (block4)" blocked $POOL
+reach() { "$@" timeout 3 bash -c "exec 3<>/dev/tcp/$POOL/3333" 2>/dev/null; }
+check_fails "miner-a can no longer reach the pool" reach ct_exec miner
+check "shop-b still reaches the pool" reach ct_exec shop
+check "the host still reaches the pool" reach in_srv
+
+# the same process name in another container (a Kubernetes pod): its own
+mine api
+check_within 5 "the same xmrig in pod api is detected as the pod's" has_detection api
+ev=$(detections api | head -1)
+check "... with its pod, namespace and runtime containerd" \
+	jq -e '.detail.process.container | .runtime == "containerd" and .pod == "api-7d9f8b6c5-x2x9q" and .namespace == "prod" and .name == "api"' <<<"$ev"
+check_fails "... and never as miner-a's" jq -e --arg id "$miner_id" '.detail.process.container.id == $id' <<<"$ev"
+
+# DIRNET: curl from shop-b to a web server it never talked to
+ct_exec shop curl -s -o /dev/null --max-time 3 "http://$WEB/" || true
+dirnet_shop() {
+	grep '"method":"DIRNET"' "$RUN_DIR/events.json" | grep "\"dest_ip\":\"$WEB\"" |
+		jq -e -s --arg id "$shop_id" 'map(select(.detail.process.container.id == $id and .detail.process.comm == "curl")) | length > 0' >/dev/null
+}
+check_within 5 "a curl from shop-b raises DIRNET naming container shop-b and curl" dirnet_shop
+check_fails "... and not again as the host's NATed connection" bash -c \
+	"grep '\"method\":\"DIRNET\"' '$RUN_DIR/events.json' | grep '\"dest_ip\":\"$WEB\"' | grep -vq '\"container\"'"
+
+# the CLI, by container
+check "events --container miner-a: its detection" bash -c "mw events -n 0 --container miner-a | grep -q BPATTERNS"
+check_fails "events --container miner-a: nothing of shop-b's" bash -c "mw events -n 0 --container miner-a | grep -q DIRNET"
+check "events --container <the pod's id, 12 digits>: the pod's" \
+	bash -c "mw events -n 0 --container ${api_id:0:12} | grep -q BPATTERNS"
+check "flows --container shop-b -j: no flow of the miner's" \
+	bash -c "mw flows --container shop-b -j | jq -e 'map(select(.process.comm == \"xmrig\")) | length == 0'"
+check "flows --container api -j: the pod's xmrig connection, with its container" \
+	bash -c "mw flows --container api -j | jq -e --arg p $POOL 'map(select(.remote_addr == \$p and .process.container.name == \"api\")) | length > 0'"
+check "flows --container: a bad argument is refused" bash -c "! mw flows --container 2>/dev/null"
+check "status lists the containers with detections" \
+	bash -c "mw status -j | jq -e '[.summary.containers[].name] | index(\"miner-a\") and index(\"api\") and index(\"shop-b\")'"
+check "status (text) names them" bash -c "mw status | grep -q 'container: .*miner-a'"
+
+finish

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * nat_view.c - a container's connection and its NATed twin on the uplink.
+ */
+#include <errno.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "agent/nat_view.h"
+#include "lib/log.h"
+#include "lib/util.h"
+
+/* A container address is remembered this long after its latest flow. */
+#define MW_NAT_SEEN_NS (3600ULL * 1000000000ULL)
+
+void mw_nat_view_init(struct mw_nat_view *v, mw_is_port_fn is_port, void *port_arg)
+{
+	memset(v, 0, sizeof(*v));
+	v->is_port = is_port;
+	v->port_arg = port_arg;
+	v->ct = mw_ct_open();
+	if (!v->ct)
+		pr_warn("conntrack netlink unavailable (%s): a container's NATed connection is also reported as the host's\n",
+			strerror(errno));
+}
+
+void mw_nat_view_fini(struct mw_nat_view *v)
+{
+	mw_ct_close(v->ct);
+	v->ct = NULL;
+}
+
+static unsigned slot(const struct mw_addr *a)
+{
+	uint32_t h = 2166136261u;
+
+	for (unsigned i = 0; i < sizeof(a->addr); i++)
+		h = (h ^ a->addr[i]) * 16777619u;
+	return h % MW_NAT_SEEN_MAX;
+}
+
+bool mw_nat_view_is_container(struct mw_nat_view *v, unsigned ifindex,
+			      const struct mw_flow_key *key, uint64_t now_ns)
+{
+	unsigned i;
+
+	if (!v->is_port || !v->is_port(v->port_arg, ifindex))
+		return false;
+	i = slot((const struct mw_addr *)key->local_addr);
+	memcpy(&v->seen[i].addr, key->local_addr, sizeof(v->seen[i].addr));
+	v->seen[i].seen_ns = now_ns;
+	return true;
+}
+
+static bool seen_behind_port(const struct mw_nat_view *v, const struct mw_addr *a, uint64_t now_ns)
+{
+	unsigned i = slot(a);
+
+	return v->seen[i].seen_ns && !memcmp(&v->seen[i].addr, a, sizeof(*a)) &&
+	       now_ns - v->seen[i].seen_ns < MW_NAT_SEEN_NS;
+}
+
+static void tuple_of(const struct mw_flow_key *key, struct mw_ct_tuple *t)
+{
+	memset(t, 0, sizeof(*t));
+	memcpy(&t->src, key->local_addr, sizeof(t->src));
+	memcpy(&t->dst, key->remote_addr, sizeof(t->dst));
+	t->sport = ntohs(key->local_port);
+	t->dport = ntohs(key->remote_port);
+	t->proto = key->proto;
+}
+
+bool mw_nat_view_is_twin(struct mw_nat_view *v, unsigned ifindex, const struct mw_flow_key *key,
+			 uint64_t sock_cookie, bool host_opened)
+{
+	struct mw_ct_tuple t, orig, reply;
+	int err;
+
+	/* only an uplink flow the host sent without a socket of its own */
+	if (!v->ct || sock_cookie || !host_opened || !v->is_port ||
+	    v->is_port(v->port_arg, ifindex))
+		return false;
+	/* the uplink flow is the answers' direction of the connection: the
+	 * remote answers the host's (NATed) address */
+	tuple_of(key, &t);
+	memcpy(&t.src, key->remote_addr, sizeof(t.src));
+	memcpy(&t.dst, key->local_addr, sizeof(t.dst));
+	t.sport = ntohs(key->remote_port);
+	t.dport = ntohs(key->local_port);
+	err = mw_ct_lookup(v->ct, &t, &orig, &reply);
+	if (err) {
+		v->lookups_failed++;
+		return false;
+	}
+	/* not NATed, or not from a container seen on its veth (a VM, a routed
+	 * network): the uplink's view is the only one */
+	if (!memcmp(&orig.src, key->local_addr, sizeof(orig.src)) ||
+	    !seen_behind_port(v, &orig.src, mw_now_ns()))
+		return false;
+	v->twins++;
+	return true;
+}
+
+json_t *mw_nat_view_host_json(struct mw_nat_view *v, const struct mw_flow_key *key)
+{
+	struct mw_ct_tuple t, orig, reply;
+	char a[MW_ADDRSTRLEN];
+
+	if (!v->ct)
+		return NULL;
+	tuple_of(key, &t);
+	if (mw_ct_lookup(v->ct, &t, &orig, &reply)) {
+		v->lookups_failed++;
+		return NULL;
+	}
+	/* the answers go to where the connection left from */
+	if (!memcmp(&reply.dst, &orig.src, sizeof(orig.src)) && reply.dport == orig.sport)
+		return NULL;
+	return json_pack("{s:s, s:i}", "src_ip", mw_addr_str(&reply.dst, a, sizeof(a)), "src_port",
+			 (int)reply.dport);
+}
+
+void mw_nat_view_annotate(struct mw_nat_view *v, unsigned ifindex, const struct mw_flow_key *key,
+			  json_t *detail)
+{
+	json_t *host;
+
+	if (!v || !detail || !mw_nat_view_is_container(v, ifindex, key, mw_now_ns()))
+		return;
+	json_object_set_new(detail, "view", json_string("container"));
+	host = mw_nat_view_host_json(v, key);
+	if (host)
+		json_object_set_new(detail, "host_view", host);
+}
