@@ -23,10 +23,10 @@
 #include "lib/util.h"
 
 /* The bridges container runtimes make: Docker (docker0, br-<id> of user
- * networks), CNI (cni0, cbr0 of kubenet), Podman (podman0, podman1...),
- * LXC and LXD. */
-static const char *const auto_patterns[] = { "docker0", "br-*",	  "cni0",  "cbr0",
-					     "podman*", "lxcbr0", "lxdbr0" };
+ * networks), CNI (cni0, cbr0 of kubenet), Podman (podman0, podman1... with
+ * netavark, cni-podman0... with CNI), LXC and LXD. */
+static const char *const auto_patterns[] = { "docker0", "br-*",	       "cni0",	 "cbr0",
+					     "podman*", "cni-podman*", "lxcbr0", "lxdbr0" };
 
 struct link {
 	unsigned ifindex;
