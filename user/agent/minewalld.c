@@ -322,19 +322,27 @@ static int start_policy(struct mw_daemon *d)
 	return 0;
 }
 
+static bool is_container_port(void *arg, unsigned ifindex)
+{
+	return mw_bridges_port(arg, ifindex, NULL);
+}
+
 /* The detectors, the control socket, metrics and IPFIX, from one env. */
 static int start_detectors(struct mw_daemon *d)
 {
 	const struct mw_env *env = &d->env;
 	int err;
 
+	/* a container's connection seen on its port, and its NATed twin */
+	mw_nat_view_init(&d->nat, is_container_port, &d->bridges);
 	d->env = (struct mw_env){ .cfg = &d->cfg,
 				  .loader = &d->loader,
 				  .policy = &d->policy,
 				  .allow = &d->allow,
 				  .eve = &d->eve,
 				  .events = &d->events,
-				  .scan = &d->scan };
+				  .scan = &d->scan,
+				  .nat = &d->nat };
 	d->ctl = (struct mw_agent_ctl){ .policy = &d->policy,
 					.allow = &d->allow,
 					.nft = &d->nft,
