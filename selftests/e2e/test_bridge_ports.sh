@@ -2,55 +2,29 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # End to end: containers behind a bridge and masquerade NAT are seen before
 # NAT, on the host side of their veths. The server namespace is the
-# container host: a bridge named docker0 (so that bridges = auto finds it),
-# containers in namespaces of their own on veth ports, and a masquerade of
-# its own toward the "internet" (the client namespace, 203.0.113.10). A
+# container host (container_lib.sh): a bridge named docker0 (so that
+# bridges = auto finds it), Docker-like containers on veth ports, and a
+# masquerade toward the "internet" (the client namespace, 203.0.113.10). A
 # container's connection must show in the flow table with the container's
 # own address, its port's ifindex and its socket; the uplink keeps seeing
 # the NAT'd connection, without a socket; a port added after the start is
 # attached too, and everything is detached when the agent stops.
 # shellcheck source=selftests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=selftests/e2e/container_lib.sh
+. "$(dirname "$0")/container_lib.sh"
 
 NET=203.0.113.10
 BR4=172.31.5.1
-CT1_NS=mw-$ID-ct1
-CT2_NS=mw-$ID-ct2
-PORT1=mwp1$ID
-PORT2=mwp2$ID
 CT1_4=172.31.5.2
 CT2_4=172.31.5.3
 
-# add_container NS PORT ADDR: a namespace on a veth port of docker0
-add_container() {
-	ip netns add "$1" || return 1
-	# its processes first: a namespace deleted with processes in it lives on
-	at_exit sh -c "ip netns pids $1 | xargs -r kill"
-	at_exit ip netns del "$1"
-	ip link add "$2" netns "$SRV_NS" type veth peer name eth0 netns "$1" || return 1
-	in_srv ip link set "$2" master docker0 up
-	ip -n "$1" link set lo up
-	ip -n "$1" addr add "$3/24" dev eth0
-	ip -n "$1" link set eth0 up
-	ip -n "$1" route add default via $BR4
-}
-
 setup_topology || exit 1
-in_cli ip addr add "$NET/32" dev "$CLI_IF"
-in_srv ip route add 203.0.113.0/24 via "$CLI4"
-in_srv sysctl -qw net.ipv4.ip_forward=1
-in_srv ip link add docker0 type bridge
-in_srv ip addr add "$BR4/24" dev docker0
-in_srv ip link set docker0 up
-in_srv nft -f - <<EOF || exit 1
-table ip mw_test_nat {
-	chain post {
-		type nat hook postrouting priority srcnat;
-		ip saddr 172.31.5.0/24 oifname "$SRV_IF" masquerade
-	}
-}
-EOF
-add_container "$CT1_NS" "$PORT1" $CT1_4 || exit 1
+ct_bridge docker0 $BR4/24 || exit 1
+ct_internet $NET || exit 1
+ct_create c1 docker c1 $CT1_4 || exit 1
+PORT1=$(ct_get c1 veth)
+C1_NS=$(ct_get c1 ns)
 
 start_agent || exit 1
 check "the start names the watched port" grep -q "container bridges: auto; 1 port watched: $PORT1@docker0" "$RUN_DIR/agent.log"
@@ -89,9 +63,8 @@ else:
 # a container's connection to the internet, held open while it is looked at
 bg_cli socat -u TCP4-LISTEN:5001,reuseaddr,fork OPEN:/dev/null
 wait_listening cli tcp 5001
-ip netns exec "$CT1_NS" socat -u SYSTEM:"sleep 20" TCP4:$NET:5001,sourceport=41001 &
-bg_pid $!
-wait_until 5 sh -c "ip netns exec $CT1_NS ss -Htn state established | grep -q :5001"
+ct_bg c1 socat -u SYSTEM:"sleep 20" TCP4:$NET:5001,sourceport=41001
+wait_until 5 sh -c "ip netns exec $C1_NS ss -Htn state established | grep -q :5001"
 
 check_eq "container flow: local side is the container's own address" \
 	"$(flow $CT1_4 41001 $NET 5001 initiator)" 1
@@ -108,28 +81,29 @@ check_eq "uplink flow: no socket after NAT" "$(flow $SRV4 41001 $NET 5001 sock_c
 # a container talking to the host's own address is the host's inbound flow
 bg_srv socat -u TCP4-LISTEN:5002,bind=$BR4,reuseaddr OPEN:/dev/null
 wait_listening srv tcp 5002
-echo hello | ip netns exec "$CT1_NS" socat -u - TCP4:$BR4:5002,sourceport=41002
+echo hello | ct_exec c1 socat -u - TCP4:$BR4:5002,sourceport=41002
 check_eq "container to host: the host's inbound flow" "$(flow $BR4 5002 $CT1_4 41002 initiator)" 0
 check_eq "container to host: seen on the port" "$(flow $BR4 5002 $CT1_4 41002 ifindex)" \
 	"$(ifindex "$PORT1")"
 
 # a container started after the agent: its port is attached as it appears
-add_container "$CT2_NS" "$PORT2" $CT2_4 || exit 1
+ct_create c2 docker c2 $CT2_4 || exit 1
+PORT2=$(ct_get c2 veth)
+C2_NS=$(ct_get c2 ns)
 check_within 5 "a new port is attached" port_attached "$PORT2"
 check "the new port is logged" grep -q "$PORT2: container port of docker0 attached" "$RUN_DIR/agent.log"
 
 # container to container on the bridge: one flow, each packet counted once
 # (the egress port skips what the other port counted)
-ip netns exec "$CT2_NS" socat -u TCP4-LISTEN:5003,reuseaddr OPEN:/dev/null &
-bg_pid $!
-wait_until 5 sh -c "ip netns exec $CT2_NS ss -Hltn | grep -q :5003"
-ip netns exec "$CT2_NS" tcpdump -i eth0 -Z root -U --immediate-mode -w "$RUN_DIR/c2c.pcap" tcp port 5003 2>"$RUN_DIR/c2c.tcpdump" &
+ct_bg c2 socat -u TCP4-LISTEN:5003,reuseaddr OPEN:/dev/null
+wait_until 5 sh -c "ip netns exec $C2_NS ss -Hltn | grep -q :5003"
+ip netns exec "$C2_NS" tcpdump -i eth0 -Z root -U --immediate-mode -w "$RUN_DIR/c2c.pcap" tcp port 5003 2>"$RUN_DIR/c2c.tcpdump" &
 CAP=$!
 bg_pid $CAP
 wait_until 5 grep -q listening "$RUN_DIR/c2c.tcpdump"
-echo hello | ip netns exec "$CT1_NS" socat -u - TCP4:$CT2_4:5003,sourceport=41003
+echo hello | ct_exec c1 socat -u - TCP4:$CT2_4:5003,sourceport=41003
 c2c_packets() { flow $CT1_4 41003 $CT2_4 5003 packets; }
-wait_until 3 sh -c "ip netns exec $CT1_NS ss -Htn state time-wait | grep -q :5003"
+wait_until 3 sh -c "ip netns exec $C1_NS ss -Htn state time-wait | grep -q :5003"
 wait_steady 3 c2c_packets
 kill -INT $CAP 2>/dev/null
 wait $CAP 2>/dev/null
