@@ -200,10 +200,10 @@ static bool lone_port(const struct mw_bridges *b, const char *name)
 	return false;
 }
 
-/* The bridge whose port @l is to be watched as a container's: a veth in a
+/* Whether link @l is to be watched as a container's port: a veth in a
  * watched bridge (its other ports, an uplink or a VM's tap, are not a
- * container's), or any port named with -i. NULL: not watched; a link with
- * no bridge for a lone port. */
+ * container's), or a port named with -i. Its bridge in @bridge (NULL when
+ * it has none). */
 static bool wanted(const struct mw_bridges *b, const struct link_list *list, const struct link *l,
 		   const struct link **bridge)
 {
