@@ -49,6 +49,10 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /* Median ns per packet of @prog_fd over ROUNDS runs of @rep packets. */
+/* The skb's context for tc runs (NULL: the kernel's defaults), so that a
+ * packet can come in through an interface (__sk_buff.ingress_ifindex). */
+static struct __sk_buff *skb_ctx;
+
 static double measure(int prog_fd, const void *pkt, size_t len, unsigned rep)
 {
 	double r[ROUNDS];
@@ -56,7 +60,8 @@ static double measure(int prog_fd, const void *pkt, size_t len, unsigned rep)
 
 	for (i = 0; i < ROUNDS; i++) {
 		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = pkt, .data_size_in = len,
-			    .repeat = rep);
+			    .repeat = rep, .ctx_in = skb_ctx,
+			    .ctx_size_in = skb_ctx ? sizeof(*skb_ctx) : 0);
 
 		if (bpf_prog_test_run_opts(prog_fd, &opts)) {
 			fprintf(stderr, "bench: test run failed: %s\n", strerror(errno));
@@ -676,6 +681,7 @@ static void bench_ports(double empty_xdp, double empty_tc)
 		{ "port tc ingress (from the container)", "172.31.5.2", true, false, empty_tc },
 		{ "port tc egress (to the container)", "172.31.5.2", false, false, empty_tc },
 	};
+	struct __sk_buff routed = { .ingress_ifindex = 2 };
 	double up[2], port[2];
 	struct bench_gen *g, *ge;
 	uint8_t pkt[PKT_MAX];
@@ -694,6 +700,9 @@ static void bench_ports(double empty_xdp, double empty_tc)
 		struct bench_gen *gm;
 
 		len = make_packet_at(4, h[i].local, h[i].out, pkt);
+		/* toward the container: routed in from the uplink (ifindex 2, no
+		 * port), so that the port's check of where it came from runs */
+		skb_ctx = i == 3 ? &routed : NULL;
 		h[i].existing = measure(fd, pkt, len, repeat);
 		/* the generator varies the remote side, whichever way it is */
 		gm = load_gen_dir(0, 0, h[i].xdp ? fd : -1, h[i].xdp ? -1 : fd, h[i].out);
@@ -709,6 +718,7 @@ static void bench_ports(double empty_xdp, double empty_tc)
 		bench_gen__destroy(gm);
 		bench_gen__destroy(ge);
 	}
+	skb_ctx = NULL;
 	bench_gen__destroy(g);
 	mw_loader_destroy(&l);
 
