@@ -52,7 +52,7 @@ CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-fi
 LDFLAGS += $(SANFLAGS)
 LDLIBS += $(PKG_LIBS) -lm
 
-BPF_SRCS := bpf/xdp_ingress.bpf.c bpf/tc_egress.bpf.c bpf/sock_owner.bpf.c
+BPF_SRCS := bpf/xdp_ingress.bpf.c bpf/tc_egress.bpf.c bpf/tc_port.bpf.c bpf/sock_owner.bpf.c
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 SKEL := $(BUILD)/minewall.skel.h
 
@@ -83,7 +83,7 @@ CLI_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRCS))
 # the unit suites, each named after the module it tests (test_X.c tests X.c)
 UNIT_TESTS := config util statefile events flow_scan server eve policy stratum bpatterns reasm \
 	dirnet list blacklist dns dnsq tls agent_blacklist dict dict_tries login_reply nft proc_net_tcp \
-	ntp_conf resolv_conf fleet cs_ids crowdsec container
+	ntp_conf resolv_conf fleet cs_ids crowdsec container bridges
 UNIT_TEST_PROGS := $(addprefix $(BUILD)/selftests/test_,$(UNIT_TESTS))
 TEST_PROGS := $(BUILD)/selftests/test_packets $(UNIT_TEST_PROGS) $(BUILD)/selftests/bench/bench_sendmmsg \
 	$(BUILD)/selftests/lapi_probe
@@ -186,6 +186,8 @@ $(BUILD)/selftests/test_proc_net_tcp: $(call user_objs,parse/proc_net_tcp lib/ad
 $(BUILD)/selftests/test_ntp_conf: $(call user_objs,parse/ntp_conf)
 $(BUILD)/selftests/test_container: $(call user_objs,lib/container parse/cgroup_path lib/log lib/util)
 $(BUILD)/selftests/test_resolv_conf: $(call user_objs,parse/resolv_conf lib/addr)
+$(BUILD)/selftests/test_bridges: $(call user_objs,agent/bridges agent/loader agent/localaddr lib/addr \
+	lib/log lib/util lib/pinned)
 $(BUILD)/selftests/test_nft: $(call user_objs,enforce/nft lib/addr lib/log lib/util)
 $(BUILD)/selftests/test_fleet: $(call user_objs,fleet/decision fleet/alert fleet/pushq \
 	lib/statefile lib/addr lib/util)

@@ -88,7 +88,7 @@ static __always_inline void mw_update(struct mw_pkt_ctx *c, struct mw_stats *st,
 	 * into connections it cannot see is left out. 2: exact or not known,
 	 * 1: in the window, 0: outside */
 	if (p->proto == IPPROTO_TCP && !p->later_fragment && p->payload_len &&
-	    c->prog == MW_PROG_XDP && mw_seq_known(f, dir)) {
+	    c->prog != MW_PROG_TC && mw_seq_known(f, dir)) {
 		__s32 d = mw_seq_diff(p->tcp_seq, f->seq_next[dir]);
 
 		if (d != 0)

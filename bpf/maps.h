@@ -209,6 +209,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } mw_owner __weak SEC(".maps");
 
+/* The containers' bridge ports the agent watches (bpf/tc_port.bpf.c): port
+ * ifindex -> its bridge's ifindex. Not pinned: each agent attaches its own. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MW_PORTS_MAX);
+	__type(key, __u32);
+	__type(value, __u32);
+} mw_ports __weak SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);

@@ -14,10 +14,14 @@
 #include "maps.h"
 
 /* Which program sees the packet, so that one inline body serves both and
- * the compiler drops the helper calls a program type may not use. */
+ * the compiler drops the helper calls a program type may not use; and
+ * whether a local stack sent it (MW_PROG_TC: the host's on the uplink, a
+ * container's on its port, taken at its word) or it comes from outside
+ * (XDP, and tc toward a container's port: held to the flow's sequence). */
 enum mw_prog {
 	MW_PROG_XDP = 0,
 	MW_PROG_TC = 1,
+	MW_PROG_TC_TO_PORT = 2,
 };
 
 /* The packet a program is looking at, beyond what the parser learned. */

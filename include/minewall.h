@@ -29,6 +29,7 @@
 #define MW_MAP_SSH_WRITER "mw_ssh_writer"
 #define MW_MAP_PEEKS "mw_peeks"
 #define MW_MAP_WATCHED "mw_watched"
+#define MW_MAP_PORTS "mw_ports"
 
 #define MW_PIN_PATH_DEFAULT "/sys/fs/bpf/minewall"
 
@@ -51,6 +52,7 @@
 #define MW_BLOCK_MAX (1U << 20)
 #define MW_BLOCK_NET_MAX 16384
 #define MW_MAX_IFACES 16
+#define MW_PORTS_MAX 1024 /* containers' bridge ports watched (mw_ports) */
 #define MW_OWNER_MAX 65536
 #define MW_SSH_WRITER_MAX 16384 /* SSH connections whose writer is known */
 /* Datagrams in flight whose first fragment's ports are remembered for the

@@ -12,7 +12,8 @@
  *
  * bench_packets REPEAT --new-flow: only the new-flow path (a spoofed SYN, a
  * mid-stream segment of an unknown flow, a completed handshake), for a
- * quick comparison of two builds.
+ * quick comparison of two builds. bench_packets REPEAT --ports: only a
+ * container's bridge port beside the uplink (bench_ports).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -48,6 +49,10 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /* Median ns per packet of @prog_fd over ROUNDS runs of @rep packets. */
+/* The skb's context for tc runs (NULL: the kernel's defaults), so that a
+ * packet can come in through an interface (__sk_buff.ingress_ifindex). */
+static struct __sk_buff *skb_ctx;
+
 static double measure(int prog_fd, const void *pkt, size_t len, unsigned rep)
 {
 	double r[ROUNDS];
@@ -55,7 +60,8 @@ static double measure(int prog_fd, const void *pkt, size_t len, unsigned rep)
 
 	for (i = 0; i < ROUNDS; i++) {
 		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = pkt, .data_size_in = len,
-			    .repeat = rep);
+			    .repeat = rep, .ctx_in = skb_ctx,
+			    .ctx_size_in = skb_ctx ? sizeof(*skb_ctx) : 0);
 
 		if (bpf_prog_test_run_opts(prog_fd, &opts)) {
 			fprintf(stderr, "bench: test run failed: %s\n", strerror(errno));
@@ -67,11 +73,12 @@ static double measure(int prog_fd, const void *pkt, size_t len, unsigned rep)
 	return r[ROUNDS / 2];
 }
 
-/* A data packet from the remote side (ingress) or to it (egress). */
-static size_t make_packet(int family, bool egress, uint8_t *buf)
+/* A data packet from the remote side (ingress) or to it (egress), with
+ * @local as the local side's address (NULL: the host's). */
+static size_t make_packet_at(int family, const char *local, bool egress, uint8_t *buf)
 {
 	const char *remote = family == 4 ? "198.51.100.10" : "2001:db8::10";
-	const char *local = family == 4 ? "192.0.2.1" : "2001:db8::1";
+	const char *host = family == 4 ? "192.0.2.1" : "2001:db8::1";
 	struct pkt_spec s = {
 		.family = family,
 		.proto = IPPROTO_TCP,
@@ -79,11 +86,16 @@ static size_t make_packet(int family, bool egress, uint8_t *buf)
 		.dport = egress ? 40000 : 443,
 		.tcp_flags = MW_TCP_ACK | MW_TCP_PSH,
 		.payload_len = 64,
-		.src = egress ? local : remote,
-		.dst = egress ? remote : local,
+		.src = egress ? (local ? local : host) : remote,
+		.dst = egress ? remote : (local ? local : host),
 	};
 
 	return pkt_build(&s, buf, PKT_MAX);
+}
+
+static size_t make_packet(int family, bool egress, uint8_t *buf)
+{
+	return make_packet_at(family, NULL, egress, buf);
 }
 
 /* The flow-table variant under test (0, 0: the one the agent uses). */
@@ -120,7 +132,10 @@ static void load_mw(struct mw_loader *l)
 	}
 }
 
-static struct bench_gen *load_gen(__u32 cycle, int v6, int target_xdp, int target_tc)
+/* A generator that varies the remote side: the destination when
+ * @remote_is_dst, else the source. */
+static struct bench_gen *load_gen_dir(__u32 cycle, int v6, int target_xdp, int target_tc,
+				      bool remote_is_dst)
 {
 	struct bench_gen *g = bench_gen__open();
 	__u32 zero = 0;
@@ -129,7 +144,7 @@ static struct bench_gen *load_gen(__u32 cycle, int v6, int target_xdp, int targe
 		exit(1);
 	g->rodata->cycle = cycle;
 	g->rodata->is_v6 = v6;
-	g->rodata->remote_is_dst = target_tc >= 0; /* egress: the remote side is the destination */
+	g->rodata->remote_is_dst = remote_is_dst;
 	if (bench_gen__load(g)) {
 		fprintf(stderr, "bench: cannot load the generator\n");
 		exit(1);
@@ -139,6 +154,12 @@ static struct bench_gen *load_gen(__u32 cycle, int v6, int target_xdp, int targe
 	if (target_tc >= 0)
 		bpf_map_update_elem(bpf_map__fd(g->maps.target_tc), &zero, &target_tc, 0);
 	return g;
+}
+
+static struct bench_gen *load_gen(__u32 cycle, int v6, int target_xdp, int target_tc)
+{
+	/* egress: the remote side is the destination */
+	return load_gen_dir(cycle, v6, target_xdp, target_tc, target_tc >= 0);
 }
 
 struct row {
@@ -639,6 +660,79 @@ static void bench_peek(bool tc, double empty)
 	       (t[1] - t_empty + empty) / (t[0] - t_empty + empty));
 }
 
+/*
+ * A container's port beside the uplink, side by side: the uplink's XDP
+ * ingress and tc egress on the host's flow (192.0.2.1), the port's tc
+ * ingress (from the container) and tc egress (to it) on a container's flow
+ * (172.31.5.2, none of the host's addresses), each for a packet of an
+ * existing flow and a new flow per packet. A container's packet crosses
+ * both: the port's figure is what watching the ports adds.
+ */
+static void bench_ports(double empty_xdp, double empty_tc)
+{
+	struct hook {
+		const char *name;
+		const char *local;
+		bool out, xdp;
+		double empty, existing, fresh;
+	} h[] = {
+		{ "uplink xdp ingress", "192.0.2.1", false, true, empty_xdp },
+		{ "uplink tc egress", "192.0.2.1", true, false, empty_tc },
+		{ "port tc ingress (from the container)", "172.31.5.2", true, false, empty_tc },
+		{ "port tc egress (to the container)", "172.31.5.2", false, false, empty_tc },
+	};
+	struct __sk_buff routed = { .ingress_ifindex = 2 };
+	double up[2], port[2];
+	struct bench_gen *g, *ge;
+	uint8_t pkt[PKT_MAX];
+	struct mw_loader l;
+	size_t i, len;
+
+	load_mw(&l);
+	g = load_gen(0, 0, -1, -1);
+	for (i = 0; i < ARRAY_SIZE(h); i++) {
+		int fd = i == 0 ? mw_loader_xdp_fd(&l) :
+			 i == 1 ? mw_loader_tc_fd(&l) :
+			 i == 2 ? bpf_program__fd(l.skel->progs.mw_port_ingress) :
+				  bpf_program__fd(l.skel->progs.mw_port_egress);
+		int empty_fd = h[i].xdp ? bpf_program__fd(g->progs.bench_empty_xdp) :
+					  bpf_program__fd(g->progs.bench_empty_tc);
+		struct bench_gen *gm;
+
+		len = make_packet_at(4, h[i].local, h[i].out, pkt);
+		/* toward the container: routed in from the uplink (ifindex 2, no
+		 * port), so that the port's check of where it came from runs */
+		skb_ctx = i == 3 ? &routed : NULL;
+		h[i].existing = measure(fd, pkt, len, repeat);
+		/* the generator varies the remote side, whichever way it is */
+		gm = load_gen_dir(0, 0, h[i].xdp ? fd : -1, h[i].xdp ? -1 : fd, h[i].out);
+		ge = load_gen_dir(0, 0, h[i].xdp ? empty_fd : -1, h[i].xdp ? -1 : empty_fd,
+				  h[i].out);
+		h[i].fresh = measure(h[i].xdp ? bpf_program__fd(gm->progs.bench_gen_xdp) :
+						bpf_program__fd(gm->progs.bench_gen_tc),
+				     pkt, len, repeat) -
+			     measure(h[i].xdp ? bpf_program__fd(ge->progs.bench_gen_xdp) :
+						bpf_program__fd(ge->progs.bench_gen_tc),
+				     pkt, len, repeat) +
+			     h[i].empty;
+		bench_gen__destroy(gm);
+		bench_gen__destroy(ge);
+	}
+	skb_ctx = NULL;
+	bench_gen__destroy(g);
+	mw_loader_destroy(&l);
+
+	printf("a container's bridge port beside the uplink (ns/packet, IPv4 TCP, 64 B payload):\n");
+	printf("%-40s %14s %14s\n", "hook", "existing flow", "new flow");
+	for (i = 0; i < ARRAY_SIZE(h); i++)
+		printf("%-40s %14.1f %14.1f\n", h[i].name, h[i].existing, h[i].fresh);
+	up[0] = h[0].existing + h[1].existing, up[1] = h[0].fresh + h[1].fresh;
+	port[0] = h[2].existing + h[3].existing, port[1] = h[2].fresh + h[3].fresh;
+	printf("%-40s %14.1f %14.1f\n", "uplink xdp + tc (a packet each way)", up[0], up[1]);
+	printf("%-40s %14.1f %14.1f\n", "port tc ingress + egress (each way)", port[0], port[1]);
+	printf("%-40s %13.2fx %13.2fx\n", "ratio port / uplink", port[0] / up[0], port[1] / up[1]);
+}
+
 /* Scaling curves, IPv4 XDP, written as "N ns" lines to @dir/NAME.dat for
  * plotting: flows cycling through a table sized to hold them; a blocked
  * source among N blocked addresses; a new flow with N blacklist prefixes. */
@@ -726,7 +820,7 @@ static void bench_scaling(const char *dir)
 
 int main(int argc, char **argv)
 {
-	bool new_flow_only;
+	bool new_flow_only, ports_only;
 	struct bench_gen *g;
 	uint8_t pkt[PKT_MAX];
 	size_t len;
@@ -739,6 +833,7 @@ int main(int argc, char **argv)
 	if (argc > 1)
 		repeat = strtoul(argv[1], NULL, 10);
 	new_flow_only = argc > 2 && !strcmp(argv[2], "--new-flow");
+	ports_only = argc > 2 && !strcmp(argv[2], "--ports");
 	if (argc > 2 && !strcmp(argv[2], "--scaling")) {
 		bench_scaling(argc > 3 ? argv[3] : ".");
 		return 0;
@@ -757,6 +852,10 @@ int main(int argc, char **argv)
 		add("xdp-filter (xdp-tools), source denied", filt_drop, empty_xdp);
 	}
 	add("tc  empty program", empty_tc, empty_tc);
+	if (ports_only) {
+		bench_ports(empty_xdp, empty_tc);
+		return 0;
+	}
 
 	bench_new_flow(empty_xdp);
 	if (new_flow_only)
@@ -795,5 +894,7 @@ print:
 	}
 	printf("new flow: a completed handshake (SYN in, SYN-ACK out, ACK in), full table: %.0f ns above empty programs\n",
 	       handshake_ns);
+	if (!new_flow_only)
+		bench_ports(empty_xdp, empty_tc);
 	return 0;
 }

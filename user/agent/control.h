@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "agent/blacklist.h"
+#include "agent/bridges.h"
 #include "agent/crowdsec.h"
 #include "agent/dirnet.h"
 #include "enforce/policy.h"
@@ -23,6 +24,7 @@ struct mw_agent_ctl {
 	struct mw_agent_crowdsec *cs;
 	const char *events_file;
 	const struct mw_eve *eve;
+	const struct mw_bridges *bridges; /* containers' ports watched */
 	int owner_fd; /* mw_owner: the process behind a socket cookie */
 };
 

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "agent/blacklist.h"
+#include "agent/bridges.h"
 #include "agent/bpatterns.h"
 #include "agent/control.h"
 #include "agent/control_socket.h"
@@ -25,6 +26,7 @@
 #include "agent/loader.h"
 #include "agent/localaddr.h"
 #include "agent/metrics.h"
+#include "agent/nat_view.h"
 #include "agent/options.h"
 #include "agent/status_line.h"
 #include "enforce/hook.h"
@@ -39,6 +41,8 @@ struct mw_daemon {
 	struct mw_config cfg;
 	struct mw_env env; /* what the detectors are built from */
 	struct mw_loader loader;
+	struct mw_bridges bridges; /* containers' bridge ports */
+	struct mw_nat_view nat; /* their connections and the NATed twins */
 	struct mw_events events;
 	struct mw_localaddr local;
 	struct mw_flow_scan scan;

@@ -285,7 +285,7 @@ int mw_loader_load_variant(struct mw_loader *l, const struct mw_config *cfg, con
 		if (err == -EPERM)
 			pr_warn("loading the BPF programs was refused (EPERM): run as root, or raise RLIMIT_MEMLOCK on old kernels\n");
 		else if (verifier_log[0])
-			print_verifier_tail("mw_xdp_ingress/mw_tc_egress");
+			print_verifier_tail("mw_xdp_ingress/mw_tc_egress/mw_port_*");
 		else
 			pr_warn("cannot load the BPF programs: %s\n", strerror(-err));
 		goto fail;
@@ -372,31 +372,76 @@ static int attach_xdp(int ifindex, const char *ifname, int prog_fd, unsigned mod
 	return 0;
 }
 
-static int attach_tc(int ifindex, const char *ifname, int prog_fd)
+/* The clsact qdisc of @ifindex, for both directions at once (asked again,
+ * the kernel logs its refusal through libbpf). */
+static int tc_hook_create(int ifindex, const char *ifname, enum bpf_tc_attach_point points)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_EGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = MW_TC_HANDLE, .priority = MW_TC_PRIORITY,
-		    .prog_fd = prog_fd, .flags = BPF_TC_F_REPLACE);
-	int err;
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = points);
+	int err = bpf_tc_hook_create(&hook);
 
-	err = bpf_tc_hook_create(&hook);
 	if (err && err != -EEXIST) {
 		pr_warn("%s: cannot create the clsact qdisc: %s\n", ifname, strerror(-err));
 		return err;
 	}
-	err = bpf_tc_attach(&hook, &opts);
+	return 0;
+}
+
+static int attach_tc_at(int ifindex, const char *ifname, int prog_fd,
+			enum bpf_tc_attach_point point)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = point);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = MW_TC_HANDLE, .priority = MW_TC_PRIORITY,
+		    .prog_fd = prog_fd, .flags = BPF_TC_F_REPLACE);
+	int err = bpf_tc_attach(&hook, &opts);
+
 	if (err)
-		pr_warn("%s: tc egress attach failed: %s\n", ifname, strerror(-err));
+		pr_warn("%s: tc %s attach failed: %s\n", ifname,
+			point == BPF_TC_INGRESS ? "ingress" : "egress", strerror(-err));
 	return err;
 }
 
-static void detach_tc(int ifindex)
+static int attach_tc(int ifindex, const char *ifname, int prog_fd)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_EGRESS);
+	int err = tc_hook_create(ifindex, ifname, BPF_TC_EGRESS);
+
+	return err ? err : attach_tc_at(ifindex, ifname, prog_fd, BPF_TC_EGRESS);
+}
+
+static void detach_tc_at(int ifindex, enum bpf_tc_attach_point point)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = point);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = MW_TC_HANDLE, .priority = MW_TC_PRIORITY);
 
 	/* the clsact qdisc stays: other tools may have filters on it */
 	bpf_tc_detach(&hook, &opts);
+}
+
+static void detach_tc(int ifindex)
+{
+	detach_tc_at(ifindex, BPF_TC_EGRESS);
+}
+
+int mw_loader_attach_port(struct mw_loader *l, int ifindex, const char *ifname)
+{
+	int err;
+
+	err = tc_hook_create(ifindex, ifname, BPF_TC_INGRESS | BPF_TC_EGRESS);
+	if (!err)
+		err = attach_tc_at(ifindex, ifname, bpf_program__fd(l->skel->progs.mw_port_ingress),
+				   BPF_TC_INGRESS);
+	if (err)
+		return err;
+	err = attach_tc_at(ifindex, ifname, bpf_program__fd(l->skel->progs.mw_port_egress),
+			   BPF_TC_EGRESS);
+	if (err)
+		detach_tc_at(ifindex, BPF_TC_INGRESS);
+	return err;
+}
+
+void mw_loader_detach_port(int ifindex)
+{
+	detach_tc_at(ifindex, BPF_TC_INGRESS);
+	detach_tc_at(ifindex, BPF_TC_EGRESS);
 }
 
 int mw_loader_attach(struct mw_loader *l, const char *ifname, unsigned xdp_mode_cfg)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * loader.h - open, configure and load the BPF object from its skeleton, pin
- * its maps, and attach XDP (ingress) and tc (egress) to interfaces.
+ * its maps, and attach XDP (ingress) and tc (egress) to interfaces, and tc
+ * both ways to containers' bridge ports.
  */
 #ifndef MW_AGENT_LOADER_H
 #define MW_AGENT_LOADER_H
@@ -47,6 +48,12 @@ int mw_loader_attach(struct mw_loader *l, const char *ifname, unsigned xdp_mode_
  * attachments were renewed. */
 int mw_loader_heal(struct mw_loader *l, unsigned xdp_mode_cfg);
 void mw_loader_detach_all(struct mw_loader *l);
+/* Attaches the container-port programs (tc ingress: from the container,
+ * tc egress: to it) to bridge port @ifindex. Returns 0 or -errno after
+ * printing why; nothing stays attached on failure. */
+int mw_loader_attach_port(struct mw_loader *l, int ifindex, const char *ifname);
+/* Removes them (nothing to do when the port is gone). */
+void mw_loader_detach_port(int ifindex);
 /* Starts recording the process behind each socket that connects or sends
  * (the mw_owner map), from the cgroup v2 root. Returns 0 or -errno after
  * saying that attribution is off. */

@@ -23,8 +23,7 @@ struct addr_list {
 	unsigned n;
 };
 
-/* Sends one dump request and runs @cb over every answer. */
-static int dump(int type, int family, mnl_cb_t cb, void *arg)
+int mw_rtnl_dump(int type, int family, mnl_cb_t cb, void *arg)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct mnl_socket *nl;
@@ -106,7 +105,7 @@ int mw_localaddr_sync(struct mw_localaddr *la)
 
 	if (!list)
 		return -ENOMEM;
-	ret = dump(RTM_GETADDR, AF_UNSPEC, addr_cb, list);
+	ret = mw_rtnl_dump(RTM_GETADDR, AF_UNSPEC, addr_cb, list);
 	if (ret)
 		goto out;
 	for (i = 0; i < list->n; i++) {
@@ -225,7 +224,7 @@ int mw_localaddr_default_iface(char name[IF_NAMESIZE])
 	for (i = 0; i < 2; i++) {
 		struct route_pick pick = { .family = families[i] };
 
-		if (dump(RTM_GETROUTE, families[i], route_cb, &pick))
+		if (mw_rtnl_dump(RTM_GETROUTE, families[i], route_cb, &pick))
 			continue;
 		if (pick.found && if_indextoname(pick.oif, name))
 			return 0;
@@ -262,7 +261,7 @@ int mw_localaddr_gateways(struct mw_addr *out, size_t max)
 {
 	struct gw_list g = { .out = out, .max = max };
 
-	dump(RTM_GETROUTE, AF_INET, gateway_cb, &g);
-	dump(RTM_GETROUTE, AF_INET6, gateway_cb, &g);
+	mw_rtnl_dump(RTM_GETROUTE, AF_INET, gateway_cb, &g);
+	mw_rtnl_dump(RTM_GETROUTE, AF_INET6, gateway_cb, &g);
 	return g.n;
 }

@@ -11,9 +11,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "lib/addr.h"
+#include <libmnl/libmnl.h>
 
-struct mnl_socket;
+#include "lib/addr.h"
 
 struct mw_localaddr {
 	struct mnl_socket *mon; /* subscribed to address and link changes */
@@ -31,6 +31,10 @@ int mw_localaddr_fd(const struct mw_localaddr *la);
 /* Drains the monitor socket; true when addresses or links changed. */
 bool mw_localaddr_changed(struct mw_localaddr *la);
 void mw_localaddr_close(struct mw_localaddr *la);
+
+/* Sends one rtnetlink dump request (RTM_GET*, a family) on a socket of its
+ * own and runs @cb over every answer. Returns 0 or -errno. */
+int mw_rtnl_dump(int type, int family, mnl_cb_t cb, void *arg);
 
 /* Name of the interface of the default route (IPv4 first, then IPv6).
  * Returns 0 or -ENOENT when there is no default route. */

@@ -197,6 +197,8 @@ static int setup_loop(struct mw_daemon *d)
 		return -errno;
 	if (d->metrics.fd >= 0 && epoll_add(d->epfd, d->metrics.fd))
 		return -errno;
+	if (mw_bridges_fd(&d->bridges) >= 0 && epoll_add(d->epfd, mw_bridges_fd(&d->bridges)))
+		return -errno;
 	return 0;
 }
 
@@ -233,6 +235,8 @@ static int run_loop(struct mw_daemon *d)
 				mw_agent_crowdsec_done(&d->cs);
 			} else if (fd == d->metrics.fd) {
 				mw_metrics_serve(&d->metrics, mw_agent_metrics, &d->mview);
+			} else if (fd == mw_bridges_fd(&d->bridges)) {
+				mw_bridges_changed(&d->bridges);
 			} else if (fd == mw_localaddr_fd(&d->local)) {
 				if (mw_localaddr_changed(&d->local)) {
 					mw_localaddr_sync(&d->local);
@@ -318,19 +322,27 @@ static int start_policy(struct mw_daemon *d)
 	return 0;
 }
 
+static bool is_container_port(void *arg, unsigned ifindex)
+{
+	return mw_bridges_port(arg, ifindex, NULL);
+}
+
 /* The detectors, the control socket, metrics and IPFIX, from one env. */
 static int start_detectors(struct mw_daemon *d)
 {
 	const struct mw_env *env = &d->env;
 	int err;
 
+	/* a container's connection seen on its port, and its NATed twin */
+	mw_nat_view_init(&d->nat, is_container_port, &d->bridges);
 	d->env = (struct mw_env){ .cfg = &d->cfg,
 				  .loader = &d->loader,
 				  .policy = &d->policy,
 				  .allow = &d->allow,
 				  .eve = &d->eve,
 				  .events = &d->events,
-				  .scan = &d->scan };
+				  .scan = &d->scan,
+				  .nat = &d->nat };
 	d->ctl = (struct mw_agent_ctl){ .policy = &d->policy,
 					.allow = &d->allow,
 					.nft = &d->nft,
@@ -342,7 +354,8 @@ static int start_detectors(struct mw_daemon *d)
 					.cs = &d->cs,
 					.events_file = d->cfg.events_file,
 					.eve = &d->eve,
-					.owner_fd = mw_loader_map_fd(&d->loader, MW_MAP_OWNER) };
+					.owner_fd = mw_loader_map_fd(&d->loader, MW_MAP_OWNER),
+					.bridges = &d->bridges };
 	/* every process the detectors name, with its container */
 	if (mw_process_containers_setup(&d->cfg))
 		pr_warn("no memory for the containers' cache: processes are named without their container\n");
@@ -483,11 +496,19 @@ static int start(struct mw_daemon *d)
 					 .watched_fd = mw_loader_map_fd(&d->loader, MW_MAP_WATCHED),
 					 .events = &d->events };
 
+	err = mw_bridges_init(&d->bridges, d->cfg.bridges);
+	if (err)
+		return err;
 	for (i = 0; i < d->cfg.n_interfaces; i++) {
-		err = mw_loader_attach(&d->loader, d->cfg.interfaces[i], d->cfg.xdp_mode);
-		if (err)
+		/* a bridge or a bridge port given with -i: containers' ports */
+		err = mw_bridges_claim(&d->bridges, d->cfg.interfaces[i]);
+		if (!err)
+			err = mw_loader_attach(&d->loader, d->cfg.interfaces[i], d->cfg.xdp_mode);
+		if (err < 0)
 			return err;
 	}
+	/* without the containers' view the host is protected all the same */
+	mw_bridges_start(&d->bridges, &d->loader);
 	mw_loader_attach_owner(&d->loader);
 	err = start_policy(d);
 	if (!err)

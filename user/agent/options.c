@@ -94,7 +94,7 @@ static int help(struct mw_options *o, unsigned row, const char *arg)
 /* In the order of --help; the man page's OPTIONS follow it too. */
 static const struct mw_option options[] = {
 	{ "interface", 'i', "IFACE", "agent", "interfaces", add_interface,
-	  "attach to IFACE (repeatable; default: the interface\nof the default route)" },
+	  "attach to IFACE (repeatable; default: the interface\nof the default route); a containers' bridge or a veth\nport of one: its containers' ports" },
 	{ "config", 'c', "FILE", .handle = set_config_path, .help = "configuration file",
 	  .dflt = MW_CONFIG_PATH_DEFAULT },
 	{ "check-config", .handle = check_config, .help = "check the configuration and exit" },

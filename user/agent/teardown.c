@@ -37,10 +37,12 @@ void mw_daemon_teardown(struct mw_daemon *d)
 	if (d->dirnet.cfg)
 		mw_agent_dirnet_free(&d->dirnet);
 	mw_process_containers_teardown();
+	mw_nat_view_fini(&d->nat);
 	mw_policy_free(&d->policy);
 	mw_allow_free(&d->allow);
 	mw_nft_close(&d->nft);
 	if (d->loader.skel) {
+		mw_bridges_close(&d->bridges);
 		mw_loader_detach_all(&d->loader);
 		mw_heartbeat_stop(&d->hb); /* `minewall status`: nobody runs */
 	}
