@@ -116,17 +116,19 @@ check_fails "... and not again as the host's NATed connection" bash -c \
 	"grep '\"method\":\"DIRNET\"' '$RUN_DIR/events.json' | grep '\"dest_ip\":\"$WEB\"' | grep -vq '\"container\"'"
 
 # the CLI, by container
-check "events --container miner-a: its detection" bash -c "mw events -n 0 --container miner-a | grep -q BPATTERNS"
-check_fails "events --container miner-a: nothing of shop-b's" bash -c "mw events -n 0 --container miner-a | grep -q DIRNET"
-check "events --container <the pod's id, 12 digits>: the pod's" \
-	bash -c "mw events -n 0 --container ${api_id:0:12} | grep -q BPATTERNS"
-check "flows --container shop-b -j: no flow of the miner's" \
-	bash -c "mw flows --container shop-b -j | jq -e 'map(select(.process.comm == \"xmrig\")) | length == 0'"
-check "flows --container api -j: the pod's xmrig connection, with its container" \
-	bash -c "mw flows --container api -j | jq -e --arg p $POOL 'map(select(.remote_addr == \$p and .process.container.name == \"api\")) | length > 0'"
-check "flows --container: a bad argument is refused" bash -c "! mw flows --container 2>/dev/null"
-check "status lists the containers with detections" \
-	bash -c "mw status -j | jq -e '[.summary.containers[].name] | index(\"miner-a\") and index(\"api\") and index(\"shop-b\")'"
-check "status (text) names them" bash -c "mw status | grep -q 'container: .*miner-a'"
+events_of() { mw events -n 0 --container "$1" | grep -q "$2"; }
+flows_of() { mw flows --container "$1" -j | jq -e "$2" >/dev/null; }
+summary_names() { mw status -j | jq -e '[.summary.containers[].name] | index("miner-a") and index("api") and index("shop-b")' >/dev/null; }
+status_text() { mw status | grep -q 'container: .*miner-a'; }
+check "events --container miner-a: its detection" events_of miner-a BPATTERNS
+check_fails "events --container miner-a: nothing of shop-b's" events_of miner-a "$shop_id"
+check "events --container <the pod's id, 12 digits>: the pod's" events_of "${api_id:0:12}" BPATTERNS
+check_fails "events --container <7 digits>: too short to be an id" events_of "${api_id:0:7}" BPATTERNS
+check "flows --container shop-b: no flow of the miner's" flows_of shop-b 'map(select(.process.comm == "xmrig")) | length == 0'
+check "flows --container api: the pod's xmrig connection, with its container" \
+	flows_of api "map(select(.remote_addr == \"$POOL\" and .process.container.name == \"api\")) | length > 0"
+check_fails "flows --container with no name: refused" mw flows --container
+check "status lists the containers with detections" summary_names
+check "status (text) names them" status_text
 
 finish

@@ -348,7 +348,7 @@ static json_t *summary(struct mw_agent_ctl *c, json_t *req, char *err, size_t le
 	if (c->cs && c->cs->thread_running && c->cs->last_error[0])
 		json_array_append_new(warn, json_sprintf("CrowdSec LAPI: %s", c->cs->last_error));
 	return json_pack(
-		"{s:o, s:{s:o, s:o}, s:o, s:{s:I, s:I, s:I}, s:o, s:o, s:o, s:o}", "bridges",
+		"{s:o, s:{s:o, s:o}, s:o, s:{s:I, s:I, s:I}, s:o, s:o, s:o}", "bridges",
 		c->bridges ? mw_bridges_json(c->bridges) : json_array(), "last_hour", "detections",
 		dj, "blocks", bj, "top_offenders", top, "sets", "ipv4", (json_int_t)v4, "ipv6",
 		(json_int_t)v6, "max", (json_int_t)c->policy->cfg->max_blocks, "warnings", warn,
