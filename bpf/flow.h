@@ -283,9 +283,16 @@ static __always_inline int mw_account(struct mw_pkt_ctx *c, struct mw_stats *st,
 		/* the other orientation may be known already */
 		mw_key_set(&key, p, !prog_dir);
 		f = bpf_map_lookup_elem(&mw_flows, &key);
-		if (f || mw_is_local(prog_remote))
+		if (f || mw_is_local(prog_remote)) {
 			dir = !prog_dir;
-		else
+			/* tc: the sender is its flow's remote side (a container
+			 * talking to the host or to another container, a packet
+			 * the host forwards), or its local side on a packet
+			 * toward a container (the host's own): a local stack's
+			 * word counts for packets its flow's local side sent */
+			if (c->prog != MW_PROG_XDP)
+				c->prog = c->prog == MW_PROG_TC ? MW_PROG_TC_TO_PORT : MW_PROG_TC;
+		} else
 			mw_key_set(&key, p,
 				   dir); /* neither side is ours: keep the program's view */
 	}

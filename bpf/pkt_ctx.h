@@ -15,9 +15,10 @@
 
 /* Which program sees the packet, so that one inline body serves both and
  * the compiler drops the helper calls a program type may not use; and
- * whether a local stack sent it (MW_PROG_TC: the host's on the uplink, a
- * container's on its port, taken at its word) or it comes from outside
- * (XDP, and tc toward a container's port: held to the flow's sequence). */
+ * whether its flow's local side sent it (MW_PROG_TC: the host on the
+ * uplink, a container on its port, taken at its word) or its remote side
+ * (XDP, and tc toward a container's port: held to the flow's sequence).
+ * mw_account swaps the two tc values when the flow is the other way round. */
 enum mw_prog {
 	MW_PROG_XDP = 0,
 	MW_PROG_TC = 1,

@@ -86,6 +86,17 @@ check_eq "container to host: the host's inbound flow" "$(flow $BR4 5002 $CT1_4 4
 check_eq "container to host: seen on the port" "$(flow $BR4 5002 $CT1_4 41002 ifindex)" \
 	"$(ifindex "$PORT1")"
 
+check_eq "container to host: the container's socket is not the host's" \
+	"$(flow $BR4 5002 $CT1_4 41002 sock_cookie)" 0
+
+# the host connecting to a container: the host's flow, with its socket
+ct_bg c1 socat -u TCP4-LISTEN:5004,reuseaddr OPEN:/dev/null
+wait_until 5 sh -c "ip netns exec $C1_NS ss -Hltn | grep -q :5004"
+echo hello | in_srv socat -u - TCP4:$CT1_4:5004,sourceport=41005
+check_eq "host to container: the host's flow, opened by the host" \
+	"$(flow $BR4 41005 $CT1_4 5004 host_opened)" 1
+check "host to container: with the host's socket" test "$(flow $BR4 41005 $CT1_4 5004 sock_cookie)" -gt 0
+
 # an upload in GSO super-packets: each counted as the segments it becomes,
 # on the port as on the uplink after NAT (the same packets, the same bytes)
 head -c 300000 /dev/urandom | ct_exec c1 socat -u - TCP4:$NET:5001,sourceport=41004
