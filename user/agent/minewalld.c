@@ -335,6 +335,9 @@ static int start_detectors(struct mw_daemon *d)
 
 	/* a container's connection seen on its port, and its NATed twin */
 	mw_nat_view_init(&d->nat, is_container_port, &d->bridges);
+	err = mw_nat_view_listen(&d->nat, &d->events);
+	if (err)
+		return failed(err, "follow containers' flows");
 	d->env = (struct mw_env){ .cfg = &d->cfg,
 				  .loader = &d->loader,
 				  .policy = &d->policy,

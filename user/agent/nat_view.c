@@ -7,6 +7,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 
+#include "agent/events.h"
 #include "agent/nat_view.h"
 #include "lib/log.h"
 #include "lib/util.h"
@@ -31,13 +32,51 @@ void mw_nat_view_fini(struct mw_nat_view *v)
 	v->ct = NULL;
 }
 
+static uint32_t fnv(uint32_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 16777619u;
+	return h;
+}
+
 static unsigned slot(const struct mw_addr *a)
 {
-	uint32_t h = 2166136261u;
+	return fnv(2166136261u, a->addr, sizeof(a->addr)) % MW_NAT_SEEN_MAX;
+}
 
-	for (unsigned i = 0; i < sizeof(a->addr); i++)
-		h = (h ^ a->addr[i]) * 16777619u;
-	return h % MW_NAT_SEEN_MAX;
+static unsigned dest_slot(const struct mw_flow_key *key)
+{
+	uint32_t h = fnv(2166136261u, key->remote_addr, sizeof(key->remote_addr));
+
+	h = fnv(h, &key->remote_port, sizeof(key->remote_port));
+	return fnv(h, &key->proto, sizeof(key->proto)) % MW_NAT_SEEN_MAX;
+}
+
+/* Whether a container's flow went to @key's remote lately. */
+static bool dest_seen(const struct mw_nat_view *v, const struct mw_flow_key *key, uint64_t now_ns)
+{
+	unsigned i = dest_slot(key);
+
+	return v->dest[i].seen_ns && now_ns - v->dest[i].seen_ns < MW_NAT_SEEN_NS &&
+	       v->dest[i].port == key->remote_port && v->dest[i].proto == key->proto &&
+	       !memcmp(&v->dest[i].addr, key->remote_addr, sizeof(v->dest[i].addr));
+}
+
+/* A new flow (its blacklist hit comes first, when it has one). */
+static void on_flow(void *arg, const struct mw_event_flow *ev)
+{
+	mw_nat_view_is_container(arg, ev->hdr.ifindex, &ev->key, mw_now_ns());
+}
+
+int mw_nat_view_listen(struct mw_nat_view *v, struct mw_events *events)
+{
+	struct mw_event_sink sink = { .new_public = on_flow, .blacklist = on_flow, .arg = v };
+
+	if (!v->is_port)
+		return 0;
+	return mw_events_add_sink(events, &sink);
 }
 
 bool mw_nat_view_is_container(struct mw_nat_view *v, unsigned ifindex,
@@ -50,6 +89,11 @@ bool mw_nat_view_is_container(struct mw_nat_view *v, unsigned ifindex,
 	i = slot((const struct mw_addr *)key->local_addr);
 	memcpy(&v->seen[i].addr, key->local_addr, sizeof(v->seen[i].addr));
 	v->seen[i].seen_ns = now_ns;
+	i = dest_slot(key);
+	memcpy(&v->dest[i].addr, key->remote_addr, sizeof(v->dest[i].addr));
+	v->dest[i].port = key->remote_port;
+	v->dest[i].proto = key->proto;
+	v->dest[i].seen_ns = now_ns;
 	return true;
 }
 
@@ -77,9 +121,10 @@ bool mw_nat_view_is_twin(struct mw_nat_view *v, unsigned ifindex, const struct m
 	struct mw_ct_tuple t, orig, reply;
 	int err;
 
-	/* only an uplink flow the host sent without a socket of its own */
+	/* only an uplink flow the host sent without a socket of its own, to
+	 * where a container went: a NAT gateway's other flows cost nothing */
 	if (!v->ct || sock_cookie || !host_opened || !v->is_port ||
-	    v->is_port(v->port_arg, ifindex))
+	    v->is_port(v->port_arg, ifindex) || !dest_seen(v, key, mw_now_ns()))
 		return false;
 	/* the uplink flow is the answers' direction of the connection: the
 	 * remote answers the host's (NATed) address */

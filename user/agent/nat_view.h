@@ -24,7 +24,8 @@
 #include "agent/process.h"
 #include "enforce/ledger.h"
 
-/* Containers' addresses remembered from their veths' flows. */
+/* Containers' addresses, and the destinations they connected to, remembered
+ * from their veths' flows (each table direct-mapped: a collision forgets). */
 #define MW_NAT_SEEN_MAX 4096
 
 /* Whether @ifindex is the host side of a watched container's veth. */
@@ -38,11 +39,24 @@ struct mw_nat_view {
 		struct mw_addr addr;
 		uint64_t seen_ns;
 	} seen[MW_NAT_SEEN_MAX];
+	/* remote address, port and protocol of containers' flows: only an
+	 * uplink flow to one of them costs a conntrack lookup */
+	struct {
+		struct mw_addr addr;
+		uint16_t port;
+		uint8_t proto;
+		uint64_t seen_ns;
+	} dest[MW_NAT_SEEN_MAX];
 	uint64_t twins; /* uplink flows left to their container's view */
 	uint64_t lookups_failed; /* conntrack asked, no answer */
 };
 
+struct mw_events;
+
 void mw_nat_view_init(struct mw_nat_view *v, mw_is_port_fn is_port, void *port_arg);
+/* Follows the new flows of @events: each container's flow is remembered as
+ * it starts, before any detector asks about its twin. Returns 0 or -errno. */
+int mw_nat_view_listen(struct mw_nat_view *v, struct mw_events *events);
 void mw_nat_view_fini(struct mw_nat_view *v);
 
 /*
