@@ -78,6 +78,7 @@ has_detection() { detections "$1" | grep -q .; }
 mine miner
 check_within 5 "a Stratum login from container miner-a is detected" has_detection miner
 ev=$(detections miner | head -1)
+log "the detection: $ev"
 check "... naming its container: id, runtime docker, name miner-a, image" \
 	jq -e --arg id "$miner_id" '.detail.process.container | .id == $id and .runtime == "docker" and .name == "miner-a" and .image == "evil/xmrig:6.21"' <<<"$ev"
 check "... and its process (comm xmrig)" jq -e '.detail.process.comm == "xmrig"' <<<"$ev"
