@@ -18,11 +18,13 @@
 
 POOL=203.0.113.20
 WEB=203.0.113.21
+DB=203.0.113.22
 
 setup_topology || exit 1
 ct_bridge docker0 172.31.0.1/24 || exit 1
 ct_internet $POOL || exit 1
 ct_internet $WEB || exit 1
+ct_internet $DB || exit 1
 ct_create miner docker miner-a 172.31.0.2 evil/xmrig:6.21 || exit 1
 ct_create shop docker shop-b 172.31.0.3 nginx:1.25 || exit 1
 CT_POD=api-7d9f8b6c5-x2x9q CT_K8S_NS=prod ct_create api containerd api 172.31.0.4 registry.example/api:2 || exit 1
@@ -89,7 +91,7 @@ n=$(grep '"event_type":"detection"' "$RUN_DIR/events.json" | grep BPATTERNS | gr
 check_eq "one detection, not a second one for the host's NATed flow" "$n" 1
 
 # the block is the container's: cblock4 holds (container . pool), block4 not the pool
-cblocked() { in_srv nft list set inet minewall cblock4 | grep -q "$1 . $POOL"; }
+cblocked() { in_srv nft list set inet minewall cblock4 | grep -q "$1 . ${2:-$POOL}"; }
 check_within 3 "the pool is blocked for miner-a only (cblock4)" cblocked 172.31.0.2
 check_fails "the pool is not blocked for the whole host (block4)" blocked $POOL
 reach() { "$@" timeout 3 bash -c "exec 3<>/dev/tcp/$POOL/3333" 2>/dev/null; }
@@ -130,6 +132,25 @@ check "flows --container api: the pod's xmrig connection, with its container" \
 check_fails "flows --container with no name: refused" mw flows --container
 check "status lists the containers with detections" summary_names
 check "status (text) names them" status_text
+
+# a hostile container cannot aim a block at another one: miner-a binds
+# shop-b's address (IP_TRANSPARENT: NET_RAW, which Docker grants) and
+# connects out; the DIRNET detection stands, but no block by an address
+# that is not miner-a's
+sed -i 's/^learn = 0$/learn = 0\nblock = yes/' "$RUN_DIR/ct.conf"
+reload_agent 5
+ct_exec miner /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_IP, 19, 1)  # IP_TRANSPARENT
+s.bind((sys.argv[1], 0)); s.settimeout(2)
+try:
+    s.connect((sys.argv[2], 80))
+except OSError:
+    pass
+' 172.31.0.3 $DB
+forged() { grep -q "comes from 172.31.0.3, not an address of that container (forged)" "$RUN_DIR/agent.log"; }
+check_within 5 "a flow of miner-a from shop-b's address: no block by that address" forged
+check_fails "... shop-b is not cut off from $DB (cblock4)" cblocked 172.31.0.3 $DB
 
 # a real runtime: podman 4.3 with runc (crun refuses this host's hybrid
 # cgroups; /work/notes of issue 19), a busybox image of the test's own:

@@ -9,6 +9,7 @@
 
 #include "agent/events.h"
 #include "agent/nat_view.h"
+#include "agent/port_addr.h"
 #include "lib/log.h"
 #include "lib/util.h"
 
@@ -186,11 +187,23 @@ const struct mw_ct_scope *mw_nat_view_scope(struct mw_nat_view *v, unsigned ifin
 	bool own_net = v && v->is_port && v->is_port(v->port_arg, ifindex),
 	     in_ct = proc && proc->in_container;
 
+	const struct mw_addr *local = (const struct mw_addr *)key->local_addr;
+	char a[MW_ADDRSTRLEN];
+	int own;
+
 	if (!own_net && !in_ct)
 		return NULL;
 	memset(sc, 0, sizeof(*sc));
-	if (own_net)
-		memcpy(&sc->addr, key->local_addr, sizeof(sc->addr));
+	/* the source a container wrote may be another container's: never a
+	 * block by it then (an empty scope is refused, never the host's) */
+	own = own_net ? mw_port_peer_has_addr(ifindex, local) : 0;
+	if (own > 0)
+		sc->addr = *local;
+	else if (own_net)
+		pr_warn("a container's flow on ifindex %u comes from %s, %s: no block by that address\n",
+			ifindex, mw_addr_str(local, a, sizeof(a)),
+			own ? "its container's own addresses unknown" :
+			      "not an address of that container (forged)");
 	if (in_ct) {
 		sc->cgroup_id = proc->o.cgroup_id;
 		snprintf(sc->id, sizeof(sc->id), "%s", proc->ct.id);
