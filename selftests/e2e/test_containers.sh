@@ -178,4 +178,28 @@ else
 	log "SKIP podman: $why (apt-get install podman runc busybox-static)"
 fi
 
+# nor make another network's NATed flow look like its own: miner-a writes
+# the address of a VM behind an unwatched bridge (virbr9) in a packet to
+# the pool; the VM's connection to the pool, NATed (no socket, no process),
+# is still the host's detection
+ct_bridge virbr9 10.99.0.1/24 || exit 1
+ct_create vm docker vm-a 10.99.0.2 || exit 1
+ct_exec miner /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_IP, 19, 1)  # IP_TRANSPARENT
+s.bind((sys.argv[1], 0)); s.settimeout(1)
+try:
+    s.connect((sys.argv[2], 3333))
+except OSError:
+    pass
+' 10.99.0.2 $POOL
+agent_sync
+mine vm
+vm_login() {
+	jq -e -s --arg pool "$POOL" --arg host "$SRV4" 'map(select(.event_type == "detection" and
+		.dest_ip == $pool and .src_ip == $host and .detail.process == null)) | length > 0' \
+		"$RUN_DIR/events.json" >/dev/null
+}
+check_within 5 "a VM's NATed connection to the pool is the host's detection, whatever a container wrote as its source" vm_login
+
 finish
