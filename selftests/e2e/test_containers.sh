@@ -133,21 +133,27 @@ check_fails "flows --container with no name: refused" mw flows --container
 check "status lists the containers with detections" summary_names
 check "status (text) names them" status_text
 
-# a hostile container cannot aim a block at another one: miner-a binds
-# shop-b's address (IP_TRANSPARENT: NET_RAW, which Docker grants) and
-# connects out; the DIRNET detection stands, but no block by an address
-# that is not miner-a's
-sed -i 's/^learn = 0$/learn = 0\nblock = yes/' "$RUN_DIR/ct.conf"
-reload_agent 5
-ct_exec miner /usr/bin/python3 -c '
+# forge VAR SRC DST PORT: a connection from VAR's container with the
+# source address SRC, none of its own (IP_TRANSPARENT: NET_RAW, which
+# Docker grants)
+forge() {
+	ct_exec "$1" /usr/bin/python3 -c '
 import socket, sys
 s = socket.socket(); s.setsockopt(socket.SOL_IP, 19, 1)  # IP_TRANSPARENT
-s.bind((sys.argv[1], 0)); s.settimeout(2)
+s.bind((sys.argv[1], 0)); s.settimeout(1)
 try:
-    s.connect((sys.argv[2], 80))
+    s.connect((sys.argv[2], int(sys.argv[3])))
 except OSError:
     pass
-' 172.31.0.3 $DB
+' "$2" "$3" "$4"
+}
+
+# a hostile container cannot aim a block at another one: miner-a binds
+# shop-b's address and connects out; the DIRNET detection stands, but no
+# block by an address that is not miner-a's
+sed -i 's/^learn = 0$/learn = 0\nblock = yes/' "$RUN_DIR/ct.conf"
+reload_agent 5
+forge miner 172.31.0.3 $DB 80
 forged() { grep -q "comes from 172.31.0.3, not an address of that container (forged)" "$RUN_DIR/agent.log"; }
 check_within 5 "a flow of miner-a from shop-b's address: no block by that address" forged
 check_fails "... shop-b is not cut off from $DB (cblock4)" cblocked 172.31.0.3 $DB
@@ -184,15 +190,7 @@ fi
 # is still the host's detection
 ct_bridge virbr9 10.99.0.1/24 || exit 1
 ct_create vm docker vm-a 10.99.0.2 || exit 1
-ct_exec miner /usr/bin/python3 -c '
-import socket, sys
-s = socket.socket(); s.setsockopt(socket.SOL_IP, 19, 1)  # IP_TRANSPARENT
-s.bind((sys.argv[1], 0)); s.settimeout(1)
-try:
-    s.connect((sys.argv[2], 3333))
-except OSError:
-    pass
-' 10.99.0.2 $POOL
+forge miner 10.99.0.2 $POOL 3333
 agent_sync
 mine vm
 vm_login() {
