@@ -130,6 +130,15 @@ check "flows --container shop-b: no flow of the miner's" flows_of shop-b 'map(se
 check "flows --container api: the pod's xmrig connection, with its container" \
 	flows_of api "map(select(.remote_addr == \"$POOL\" and .process.container.name == \"api\")) | length > 0"
 check_fails "flows --container with no name: refused" mw flows --container
+# one UDP socket, 20 peers: 20 flows of one cookie, each named (asked once)
+ct_exec shop /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for p in range(9000, 9020):
+    s.sendto(b"x", (sys.argv[1], p))
+' $WEB
+check_within 3 "flows --container shop-b: 20 UDP flows of one socket, each with its process" \
+	flows_of shop-b "map(select(.proto == \"udp\" and .remote_addr == \"$WEB\" and .process.comm == \"python3\")) | length == 20"
 check "status lists the containers with detections" summary_names
 check "status (text) names them" status_text
 
