@@ -117,6 +117,18 @@ check_within 5 "a curl from shop-b raises DIRNET naming container shop-b and cur
 check_fails "... and not again as the host's NATed connection" bash -c \
 	"grep '\"method\":\"DIRNET\"' '$RUN_DIR/events.json' | grep '\"dest_ip\":\"$WEB\"' | grep -vq '\"container\"'"
 
+# a published port (DNAT, as `docker run -p 8080:80`): the client's
+# connection to shop-b is inbound, never DIRNET's, never blocked
+in_srv nft add chain ip $CT_NFT_TABLE prerouting '{ type nat hook prerouting priority dstnat; }'
+in_srv nft add rule ip $CT_NFT_TABLE prerouting iifname "$SRV_IF" tcp dport 8080 dnat to 172.31.0.3:80
+ct_bg shop /usr/bin/python3 -m http.server --bind 172.31.0.3 80 --directory "$RUN_DIR"
+shop_listens() { ct_exec shop ss -Hltn 'sport = :80' | grep -q .; }
+wait_until 5 shop_listens
+check "a client reaches shop-b's published port" in_cli curl -s -o /dev/null --max-time 3 "http://$SRV4:8080/"
+agent_sync
+check_fails "... no DIRNET of that connection" grep -q "\"method\":\"DIRNET\".*\"dest_ip\":\"$CLI4\"" "$RUN_DIR/events.json"
+check_fails "... the client is not blocked" blocked "$CLI4"
+
 # the CLI, by container
 events_of() { mw events -n 0 --container "$1" | grep -q "$2"; }
 flows_of() { mw flows --container "$1" -j | jq -e "$2" >/dev/null; }
