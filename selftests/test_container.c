@@ -595,6 +595,29 @@ out:
 	mw_container_cache_free(c);
 }
 
+/* A search reads a bounded number of directories: a chain a/b/c/d below a
+ * directory of the tree is found reading 3 (a, b, c: d is an entry of c),
+ * not with 2. */
+static void t_walk_bounded(void *arg)
+{
+	char dir[PATH_MAX], mnt[PATH_MAX], path[PATH_MAX];
+	struct stat st;
+
+	(void)arg;
+	snprintf(mnt, sizeof(mnt), "%s/walk", root);
+	snprintf(dir, sizeof(dir), "%s/a/b/c/d", mnt);
+	/* the file makes the directories above it */
+	if (!ASSERT_EQ(write_file("walk/a/b/c/d/f", ""), 0, dir) ||
+	    !ASSERT_EQ(stat(dir, &st), 0, "stat d"))
+		return;
+	ASSERT_EQ(mw_cgroup_find_id_max(mnt, st.st_ino, path, sizeof(path), 3), 0,
+		  "found reading 3 directories");
+	ASSERT_STREQ(path, "/a/b/c/d", "its path");
+	ASSERT_EQ(mw_cgroup_find_id_max(mnt, st.st_ino, path, sizeof(path), 2), -ENOENT,
+		  "not searched past 2 directories");
+	ASSERT_STREQ(path, "", "no path then");
+}
+
 static void remove_tree(void)
 {
 	char cmd[128];
@@ -623,6 +646,7 @@ int main(int argc, char **argv)
 	test_run("container: state written after the cgroup", t_late, NULL);
 	test_run("container: a bounded cache", t_bounded, NULL);
 	test_run("container: a cgroup on this host found from its id", t_real_cgroup, NULL);
+	test_run("container: a search of the hierarchy is bounded", t_walk_bounded, NULL);
 	remove_tree();
 	return test_summary("container");
 }
