@@ -492,7 +492,10 @@ static char made_slice[300], made[512];
 
 /* In a child without CAP_DAC_READ_SEARCH (open_by_handle_at() then says
  * EPERM), a fresh cache names the cgroup @cgroup_id @name: 0, or 1. */
-static int unprivileged_lookup(uint64_t cgroup_id, const char *id, const char *name)
+/* A lookup as the agent runs, without CAP_DAC_READ_SEARCH, with the path
+ * @claimed (NULL: none) a pid's /proc entry gave. */
+static int unprivileged_lookup(uint64_t cgroup_id, const char *claimed, const char *id,
+			       const char *name)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct data[2];
@@ -521,7 +524,7 @@ static int unprivileged_lookup(uint64_t cgroup_id, const char *id, const char *n
 	    mw_cgroup_id_path(mnt, cgroup_id, path, sizeof(path)) != -EPERM)
 		_exit(5);
 	c = new_cache();
-	ok = c && !mw_container_lookup(c, cgroup_id, NULL, &ct) && !strcmp(ct.id, id) &&
+	ok = c && !mw_container_lookup(c, cgroup_id, claimed, &ct) && !strcmp(ct.id, id) &&
 	     !strcmp(ct.name, name);
 	mw_container_cache_free(c);
 	_exit(ok ? 0 : 1);
@@ -581,7 +584,14 @@ static void t_real_cgroup(void *arg)
 	ASSERT_EQ(mw_container_lookup(c, st.st_ino, NULL, &ct), 0, "lookup by id alone");
 	ASSERT_TRUE(!strcmp(ct.id, id) && !strcmp(ct.name, "real"), "named from its id alone");
 	/* as the agent runs, without CAP_DAC_READ_SEARCH: by a search */
-	ASSERT_EQ(unprivileged_lookup(st.st_ino, id, "real"), 0, "found by id without privilege");
+	ASSERT_EQ(unprivileged_lookup(st.st_ino, NULL, id, "real"), 0,
+		  "found by id without privilege");
+	snprintf(rel, sizeof(rel), "%s/docker-%s.scope", made_slice + strlen(mnt), id);
+	ASSERT_EQ(unprivileged_lookup(st.st_ino, rel, id, "real"), 0,
+		  "without privilege: the path its pid gave, which is its cgroup");
+	/* the pid moved, or was reused by another container's process */
+	ASSERT_EQ(unprivileged_lookup(st.st_ino, "/system.slice/docker-" ID_D ".scope", id, "real"),
+		  0, "without privilege: a pid's path of another cgroup is not believed");
 	/* the kernel's answer wins over a path a pid's /proc gave */
 	ASSERT_EQ(mw_container_lookup(c, 1, "/system.slice/docker-" ID_D ".scope", &ct), -ENOENT,
 		  "the root cgroup is no container, whatever the path says");

@@ -563,6 +563,22 @@ static struct ct_entry *cache_find(struct mw_container_cache *c, uint64_t cgroup
 	return lru;
 }
 
+/* Whether the cgroup at @path (a pid's /proc entry) is @cgroup_id's, when
+ * the kernel would not say (no CAP_DAC_READ_SEARCH, as the agent runs): the
+ * pid may have moved or been reused since it connected. Otherwise (the
+ * cgroup is gone, or no mount is known) the path is believed. */
+static bool path_is_id(const struct mw_container_cache *c, const char *path, uint64_t cgroup_id)
+{
+	char full[PATH_MAX * 2];
+	struct stat st;
+
+	if (c->mnt_status || !c->resolve_denied)
+		return true;
+	if ((size_t)snprintf(full, sizeof(full), "%s%s", c->mnt, path) >= sizeof(full))
+		return false;
+	return !stat(full, &st) && S_ISDIR(st.st_mode) && st.st_ino == cgroup_id;
+}
+
 /*
  * The cgroup's path: the kernel's answer for the id first, as a pid's
  * /proc entry may describe where the process moved to since it connected
@@ -585,7 +601,7 @@ static int cgroup_path(struct mw_container_cache *c, uint64_t cgroup_id, const c
 			c->resolve_denied = true;
 		}
 	}
-	if (ret && path) {
+	if (ret && path && path_is_id(c, path, cgroup_id)) {
 		if ((size_t)snprintf(buf, len, "%s", path) >= len)
 			return -ENAMETOOLONG;
 		return 0;
