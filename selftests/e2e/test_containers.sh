@@ -149,6 +149,19 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 for p in range(9000, 9020):
     s.sendto(b"x", (sys.argv[1], p))
 ' $WEB
+# a worker thread of its own name (Java's, nginx's) connects: its process
+# is still read from /proc (the thread's name is the one compared)
+ct_bg shop /usr/bin/python3 -c '
+import ctypes, socket, sys, threading, time
+def work():
+    ctypes.CDLL(None).prctl(15, b"worker-1", 0, 0, 0)  # PR_SET_NAME
+    s = socket.create_connection((sys.argv[1], 80), timeout=3)
+    time.sleep(30)
+threading.Thread(target=work, daemon=True).start()
+time.sleep(30)
+' $WEB
+check_within 3 "flows --container shop-b: a thread's connection with its process's command line" \
+	flows_of shop-b 'map(select(.process.comm == "worker-1" and (.process.cmdline | test("python3")))) | length == 1'
 check_within 3 "flows --container shop-b: 20 UDP flows of one socket, each with its process" \
 	flows_of shop-b "map(select(.proto == \"udp\" and .remote_addr == \"$WEB\" and .process.comm == \"python3\")) | length == 20"
 check "status lists the containers with detections" summary_names
