@@ -52,13 +52,12 @@ static int rtnl_ask(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb, vo
 
 static int link_cb(const struct nlmsghdr *nlh, void *data)
 {
-	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 	struct peer *p = data;
 	const struct nlattr *a;
 
 	if (nlh->nlmsg_type != RTM_NEWLINK)
 		return MNL_CB_OK;
-	mnl_attr_for_each(a, nlh, sizeof(*ifi))
+	mnl_attr_for_each(a, nlh, sizeof(struct ifinfomsg))
 	{
 		if (mnl_attr_get_type(a) == IFLA_LINK &&
 		    mnl_attr_get_payload_len(a) >= sizeof(__u32)) {
