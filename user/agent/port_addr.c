@@ -79,7 +79,10 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 	const struct nlattr *a;
 	struct mw_addr got;
 
-	if (nlh->nlmsg_type != RTM_NEWADDR || ifa->ifa_index != p->ifindex)
+	/* in the container's namespace, any interface's (a container on two
+	 * networks may route out of one with the other's address); in the
+	 * agent's own, the peer's alone (never the host's addresses) */
+	if (nlh->nlmsg_type != RTM_NEWADDR || (!p->has_nsid && ifa->ifa_index != p->ifindex))
 		return MNL_CB_OK;
 	mnl_attr_for_each(a, nlh, sizeof(*ifa))
 	{
@@ -141,10 +144,11 @@ int mw_port_peer_has_addr(unsigned ifindex, const struct mw_addr *want)
 	nlh->nlmsg_seq = ++seq;
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	ifa->ifa_family = mw_addr_is_v4(want) ? AF_INET : AF_INET6;
-	ifa->ifa_index = p.ifindex;
 	/* no netnsid: the peer is in the agent's own namespace */
 	if (p.has_nsid)
 		mnl_attr_put_u32(nlh, IFA_TARGET_NETNSID, (__u32)p.netnsid);
+	else
+		ifa->ifa_index = p.ifindex;
 	ret = rtnl_ask(nl, nlh, addr_cb, &p);
 	if (!ret)
 		ret = p.match;
