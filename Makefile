@@ -176,7 +176,7 @@ $(BUILD)/selftests/test_agent_blacklist: $(TEST_DATA_OBJ) $(call user_objs,agent
 	detect/dirnet detect/dnsq detect/reasm enforce/allow enforce/nft enforce/policy \
 	enforce/policy_ct enforce/ledger output/eve output/eve_suricata parse/config parse/resolv_conf parse/proc_net_tcp parse/dns \
 	parse/list parse/name parse/tls lib/addr lib/flowtable lib/log lib/pinned lib/statefile \
-	lib/util agent/nat_view agent/process lib/conntrack lib/container parse/cgroup_path)
+	lib/util agent/nat_view agent/port_addr agent/process lib/conntrack lib/container parse/cgroup_path)
 $(BUILD)/selftests/test_dict: $(call user_objs,detect/dict detect/dict_tries parse/login_reply \
 	parse/config lib/addr lib/util)
 $(BUILD)/selftests/test_dict_tries: $(call user_objs,detect/dict detect/dict_tries \

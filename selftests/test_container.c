@@ -492,7 +492,10 @@ static char made_slice[300], made[512];
 
 /* In a child without CAP_DAC_READ_SEARCH (open_by_handle_at() then says
  * EPERM), a fresh cache names the cgroup @cgroup_id @name: 0, or 1. */
-static int unprivileged_lookup(uint64_t cgroup_id, const char *id, const char *name)
+/* A lookup as the agent runs, without CAP_DAC_READ_SEARCH, with the path
+ * @claimed (NULL: none) a pid's /proc entry gave. */
+static int unprivileged_lookup(uint64_t cgroup_id, const char *claimed, const char *id,
+			       const char *name)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct data[2];
@@ -521,7 +524,7 @@ static int unprivileged_lookup(uint64_t cgroup_id, const char *id, const char *n
 	    mw_cgroup_id_path(mnt, cgroup_id, path, sizeof(path)) != -EPERM)
 		_exit(5);
 	c = new_cache();
-	ok = c && !mw_container_lookup(c, cgroup_id, NULL, &ct) && !strcmp(ct.id, id) &&
+	ok = c && !mw_container_lookup(c, cgroup_id, claimed, &ct) && !strcmp(ct.id, id) &&
 	     !strcmp(ct.name, name);
 	mw_container_cache_free(c);
 	_exit(ok ? 0 : 1);
@@ -581,7 +584,14 @@ static void t_real_cgroup(void *arg)
 	ASSERT_EQ(mw_container_lookup(c, st.st_ino, NULL, &ct), 0, "lookup by id alone");
 	ASSERT_TRUE(!strcmp(ct.id, id) && !strcmp(ct.name, "real"), "named from its id alone");
 	/* as the agent runs, without CAP_DAC_READ_SEARCH: by a search */
-	ASSERT_EQ(unprivileged_lookup(st.st_ino, id, "real"), 0, "found by id without privilege");
+	ASSERT_EQ(unprivileged_lookup(st.st_ino, NULL, id, "real"), 0,
+		  "found by id without privilege");
+	snprintf(rel, sizeof(rel), "%s/docker-%s.scope", made_slice + strlen(mnt), id);
+	ASSERT_EQ(unprivileged_lookup(st.st_ino, rel, id, "real"), 0,
+		  "without privilege: the path its pid gave, which is its cgroup");
+	/* the pid moved, or was reused by another container's process */
+	ASSERT_EQ(unprivileged_lookup(st.st_ino, "/system.slice/docker-" ID_D ".scope", id, "real"),
+		  0, "without privilege: a pid's path of another cgroup is not believed");
 	/* the kernel's answer wins over a path a pid's /proc gave */
 	ASSERT_EQ(mw_container_lookup(c, 1, "/system.slice/docker-" ID_D ".scope", &ct), -ENOENT,
 		  "the root cgroup is no container, whatever the path says");
@@ -593,6 +603,29 @@ out:
 		fprintf(stderr, "    cannot remove %s: %s\n", made_slice, strerror(errno));
 	made[0] = made_slice[0] = '\0';
 	mw_container_cache_free(c);
+}
+
+/* A search reads a bounded number of directories: a chain a/b/c/d below a
+ * directory of the tree is found reading 3 (a, b, c: d is an entry of c),
+ * not with 2. */
+static void t_walk_bounded(void *arg)
+{
+	char dir[PATH_MAX], mnt[PATH_MAX], path[PATH_MAX];
+	struct stat st;
+
+	(void)arg;
+	snprintf(mnt, sizeof(mnt), "%s/walk", root);
+	snprintf(dir, sizeof(dir), "%s/a/b/c/d", mnt);
+	/* the file makes the directories above it */
+	if (!ASSERT_EQ(write_file("walk/a/b/c/d/f", ""), 0, dir) ||
+	    !ASSERT_EQ(stat(dir, &st), 0, "stat d"))
+		return;
+	ASSERT_EQ(mw_cgroup_find_id_max(mnt, st.st_ino, path, sizeof(path), 3), 0,
+		  "found reading 3 directories");
+	ASSERT_STREQ(path, "/a/b/c/d", "its path");
+	ASSERT_EQ(mw_cgroup_find_id_max(mnt, st.st_ino, path, sizeof(path), 2), -ENOENT,
+		  "not searched past 2 directories");
+	ASSERT_STREQ(path, "", "no path then");
 }
 
 static void remove_tree(void)
@@ -623,6 +656,7 @@ int main(int argc, char **argv)
 	test_run("container: state written after the cgroup", t_late, NULL);
 	test_run("container: a bounded cache", t_bounded, NULL);
 	test_run("container: a cgroup on this host found from its id", t_real_cgroup, NULL);
+	test_run("container: a search of the hierarchy is bounded", t_walk_bounded, NULL);
 	remove_tree();
 	return test_summary("container");
 }

@@ -18,11 +18,13 @@
 
 POOL=203.0.113.20
 WEB=203.0.113.21
+DB=203.0.113.22
 
 setup_topology || exit 1
 ct_bridge docker0 172.31.0.1/24 || exit 1
 ct_internet $POOL || exit 1
 ct_internet $WEB || exit 1
+ct_internet $DB || exit 1
 ct_create miner docker miner-a 172.31.0.2 evil/xmrig:6.21 || exit 1
 ct_create shop docker shop-b 172.31.0.3 nginx:1.25 || exit 1
 CT_POD=api-7d9f8b6c5-x2x9q CT_K8S_NS=prod ct_create api containerd api 172.31.0.4 registry.example/api:2 || exit 1
@@ -90,7 +92,7 @@ n=$(grep '"event_type":"detection"' "$RUN_DIR/events.json" | grep BPATTERNS | gr
 check_eq "one detection, not a second one for the host's NATed flow" "$n" 1
 
 # the block is the container's: cblock4 holds (container . pool), block4 not the pool
-cblocked() { in_srv nft list set inet minewall cblock4 | grep -q "$1 . $POOL"; }
+cblocked() { in_srv nft list set inet minewall cblock4 | grep -q "$1 . ${2:-$POOL}"; }
 check_within 3 "the pool is blocked for miner-a only (cblock4)" cblocked 172.31.0.2
 check_fails "the pool is not blocked for the whole host (block4)" blocked $POOL
 reach() { "$@" timeout 3 bash -c "exec 3<>/dev/tcp/$POOL/3333" 2>/dev/null; }
@@ -116,6 +118,18 @@ check_within 5 "a curl from shop-b raises DIRNET naming container shop-b and cur
 check_fails "... and not again as the host's NATed connection" bash -c \
 	"grep '\"method\":\"DIRNET\"' '$RUN_DIR/events.json' | grep '\"dest_ip\":\"$WEB\"' | grep -vq '\"container\"'"
 
+# a published port (DNAT, as `docker run -p 8080:80`): the client's
+# connection to shop-b is inbound, never DIRNET's, never blocked
+in_srv nft add chain ip $CT_NFT_TABLE prerouting '{ type nat hook prerouting priority dstnat; }'
+in_srv nft add rule ip $CT_NFT_TABLE prerouting iifname "$SRV_IF" tcp dport 8080 dnat to 172.31.0.3:80
+ct_bg shop /usr/bin/python3 -m http.server --bind 172.31.0.3 80 --directory "$RUN_DIR"
+shop_listens() { ct_exec shop ss -Hltn 'sport = :80' | grep -q .; }
+wait_until 5 shop_listens
+check "a client reaches shop-b's published port" in_cli curl -s -o /dev/null --max-time 3 "http://$SRV4:8080/"
+agent_sync
+check_fails "... no DIRNET of that connection" grep -q "\"method\":\"DIRNET\".*\"dest_ip\":\"$CLI4\"" "$RUN_DIR/events.json"
+check_fails "... the client is not blocked" blocked "$CLI4"
+
 # the CLI, by container
 events_of() { mw events -n 0 --container "$1" | grep -q "$2"; }
 flows_of() { mw flows --container "$1" -j | jq -e "$2" >/dev/null; }
@@ -129,8 +143,55 @@ check "flows --container shop-b: no flow of the miner's" flows_of shop-b 'map(se
 check "flows --container api: the pod's xmrig connection, with its container" \
 	flows_of api "map(select(.remote_addr == \"$POOL\" and .process.container.name == \"api\")) | length > 0"
 check_fails "flows --container with no name: refused" mw flows --container
+# one UDP socket, 20 peers: 20 flows of one cookie, each named (asked once)
+ct_exec shop /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for p in range(9000, 9020):
+    s.sendto(b"x", (sys.argv[1], p))
+' $WEB
+# a worker thread of its own name (Java's, nginx's) connects: its process
+# is still read from /proc (the thread's name is the one compared)
+ct_bg shop /usr/bin/python3 -c '
+import ctypes, socket, sys, threading, time
+def work():
+    ctypes.CDLL(None).prctl(15, b"worker-1", 0, 0, 0)  # PR_SET_NAME
+    s = socket.create_connection((sys.argv[1], 80), timeout=3)
+    time.sleep(30)
+threading.Thread(target=work, daemon=True).start()
+time.sleep(30)
+' $WEB
+check_within 3 "flows --container shop-b: a thread's connection with its process's command line" \
+	flows_of shop-b 'map(select(.process.comm == "worker-1" and (.process.cmdline | test("python3")))) | length == 1'
+check_within 3 "flows --container shop-b: 20 UDP flows of one socket, each with its process" \
+	flows_of shop-b "map(select(.proto == \"udp\" and .remote_addr == \"$WEB\" and .process.comm == \"python3\")) | length == 20"
 check "status lists the containers with detections" summary_names
 check "status (text) names them" status_text
+
+# forge VAR SRC DST PORT: a connection from VAR's container with the
+# source address SRC, none of its own (IP_TRANSPARENT: NET_RAW, which
+# Docker grants)
+forge() {
+	ct_exec "$1" /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_IP, 19, 1)  # IP_TRANSPARENT
+s.bind((sys.argv[1], 0)); s.settimeout(1)
+try:
+    s.connect((sys.argv[2], int(sys.argv[3])))
+except OSError:
+    pass
+' "$2" "$3" "$4"
+}
+
+# a hostile container cannot aim a block at another one: miner-a binds
+# shop-b's address and connects out; the DIRNET detection stands, but no
+# block by an address that is not miner-a's
+sed -i 's/^learn = 0$/learn = 0\nblock = yes/' "$RUN_DIR/ct.conf"
+reload_agent 5
+forge miner 172.31.0.3 $DB 80
+forged() { grep -q "comes from 172.31.0.3, not an address of that container (forged)" "$RUN_DIR/agent.log"; }
+check_within 5 "a flow of miner-a from shop-b's address: no block by that address" forged
+check_fails "... shop-b is not cut off from $DB (cblock4)" cblocked 172.31.0.3 $DB
 
 # a real runtime: podman 4.3 with runc (crun refuses this host's hybrid
 # cgroups; /work/notes of issue 19), a busybox image of the test's own:
@@ -157,5 +218,21 @@ if why=$(ct_podman_usable); then
 else
 	log "SKIP podman: $why (apt-get install podman runc busybox-static)"
 fi
+
+# nor make another network's NATed flow look like its own: miner-a writes
+# the address of a VM behind an unwatched bridge (virbr9) in a packet to
+# the pool; the VM's connection to the pool, NATed (no socket, no process),
+# is still the host's detection
+ct_bridge virbr9 10.99.0.1/24 || exit 1
+ct_create vm docker vm-a 10.99.0.2 || exit 1
+forge miner 10.99.0.2 $POOL 3333
+agent_sync
+mine vm
+vm_login() {
+	jq -e -s --arg pool "$POOL" --arg host "$SRV4" 'map(select(.event_type == "detection" and
+		.dest_ip == $pool and .src_ip == $host and .detail.process == null)) | length > 0' \
+		"$RUN_DIR/events.json" >/dev/null
+}
+check_within 5 "a VM's NATed connection to the pool is the host's detection, whatever a container wrote as its source" vm_login
 
 finish

@@ -280,10 +280,8 @@ static int port_attach(struct mw_bridges *b, const struct link *l, const struct 
 	struct mw_bridge_port *p;
 	__u32 key = l->ifindex, val = bridge ? bridge->ifindex : 0;
 
-	if (b->n_ports >= MW_PORTS_MAX) {
-		pr_warn("%s: more than %d container ports: not watched\n", l->name, MW_PORTS_MAX);
-		return -E2BIG;
-	}
+	if (b->n_ports >= MW_PORTS_MAX)
+		return -E2BIG; /* counted and said once by sync_ports */
 	/* the map first: the egress program skips what another port counted */
 	if (bpf_map_update_elem(b->ports_fd, &key, &val, BPF_ANY)) {
 		int err = -errno;
@@ -309,7 +307,7 @@ static unsigned sync_ports(struct mw_bridges *b, bool quiet)
 {
 	const struct link *bridge;
 	struct link_list list;
-	unsigned i, added = 0;
+	unsigned i, added = 0, over = 0;
 	int err;
 
 	err = links_read(&list);
@@ -335,7 +333,9 @@ static unsigned sync_ports(struct mw_bridges *b, bool quiet)
 
 		if (!wanted(b, &list, l, &bridge) || mw_bridges_port(b, l->ifindex, NULL))
 			continue;
-		if (port_attach(b, l, bridge))
+		err = port_attach(b, l, bridge);
+		over += err == -E2BIG;
+		if (err)
 			continue;
 		added++;
 		if (!quiet)
@@ -343,6 +343,12 @@ static unsigned sync_ports(struct mw_bridges *b, bool quiet)
 				l->name, bridge ? bridge->name : "no bridge");
 	}
 	free(list.v);
+	/* each link event syncs: the ports past the cap are said when their
+	 * number changes, not once per event each */
+	if (over != b->n_over_cap && over)
+		pr_warn("%u container ports beyond the cap of %d: not watched (their flows are seen after NAT, as the host's)\n",
+			over, MW_PORTS_MAX);
+	b->n_over_cap = over;
 	return added;
 }
 

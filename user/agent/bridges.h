@@ -34,6 +34,7 @@ struct mw_bridges {
 	unsigned n_lone;
 	struct mw_bridge_port ports[MW_PORTS_MAX];
 	unsigned n_ports;
+	unsigned n_over_cap; /* ports wanted beyond MW_PORTS_MAX, as last said */
 	struct mw_loader *loader; /* NULL until mw_bridges_start */
 	int ports_fd; /* the mw_ports map */
 	struct mnl_socket *mon;

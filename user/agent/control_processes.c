@@ -32,10 +32,11 @@ json_t *mw_agent_ctl_processes(struct mw_agent_ctl *c, json_t *req, char *err, s
 			json_decref(out);
 			return NULL;
 		}
-		if (c->owner_fd < 0 ||
+		snprintf(key, sizeof(key), "%lld", (long long)json_integer_value(v));
+		/* a cookie named twice is looked up (/proc read) once */
+		if (c->owner_fd < 0 || json_object_get(out, key) ||
 		    mw_process_lookup(c->owner_fd, (uint64_t)json_integer_value(v), &p))
 			continue;
-		snprintf(key, sizeof(key), "%lld", (long long)json_integer_value(v));
 		json_object_set_new(out, key, mw_process_json(&p));
 	}
 	return json_pack("{s:o}", "processes", out);

@@ -9,6 +9,7 @@
 
 #include "agent/events.h"
 #include "agent/nat_view.h"
+#include "agent/port_addr.h"
 #include "lib/log.h"
 #include "lib/util.h"
 
@@ -54,6 +55,32 @@ static unsigned dest_slot(const struct mw_flow_key *key)
 	return fnv(h, &key->proto, sizeof(key->proto)) % MW_NAT_SEEN_MAX;
 }
 
+static unsigned flow_slot(const struct mw_flow_key *key)
+{
+	uint32_t h = fnv(2166136261u, key->local_addr, sizeof(key->local_addr));
+
+	h = fnv(h, key->remote_addr, sizeof(key->remote_addr));
+	h = fnv(h, &key->local_port, sizeof(key->local_port));
+	h = fnv(h, &key->remote_port, sizeof(key->remote_port));
+	return fnv(h, &key->proto, sizeof(key->proto)) % MW_NAT_SEEN_MAX;
+}
+
+/* Whether the connection @orig (conntrack's, before NAT) left a container's
+ * veth lately, as it is. */
+static bool flow_seen(const struct mw_nat_view *v, const struct mw_ct_tuple *orig, uint64_t now_ns)
+{
+	struct mw_flow_key k = { .proto = orig->proto };
+	unsigned i;
+
+	memcpy(k.local_addr, &orig->src, sizeof(k.local_addr));
+	memcpy(k.remote_addr, &orig->dst, sizeof(k.remote_addr));
+	k.local_port = htons(orig->sport);
+	k.remote_port = htons(orig->dport);
+	i = flow_slot(&k);
+	return v->flows[i].seen_ns && now_ns - v->flows[i].seen_ns < MW_NAT_SEEN_NS &&
+	       !memcmp(&v->flows[i].key, &k, sizeof(k));
+}
+
 /* Whether a container's flow went to @key's remote lately. */
 static bool dest_seen(const struct mw_nat_view *v, const struct mw_flow_key *key, uint64_t now_ns)
 {
@@ -79,6 +106,24 @@ int mw_nat_view_listen(struct mw_nat_view *v, struct mw_events *events)
 	return mw_events_add_sink(events, &sink);
 }
 
+/* @a seen on the port @ifindex. A container's own address, once known, is
+ * not displaced by another port's packets that claim it (a forged source). */
+static void remember_addr(struct mw_nat_view *v, unsigned ifindex, const struct mw_addr *a,
+			  uint64_t now_ns)
+{
+	unsigned i = slot(a);
+	bool same = !memcmp(&v->seen[i].addr, a, sizeof(*a));
+
+	if (!same || v->seen[i].ifindex != ifindex) {
+		if (same && v->seen[i].own > 0 && now_ns - v->seen[i].seen_ns < MW_NAT_SEEN_NS)
+			return;
+		v->seen[i].addr = *a;
+		v->seen[i].ifindex = ifindex;
+		v->seen[i].own = -1;
+	}
+	v->seen[i].seen_ns = now_ns;
+}
+
 bool mw_nat_view_is_container(struct mw_nat_view *v, unsigned ifindex,
 			      const struct mw_flow_key *key, uint64_t now_ns)
 {
@@ -86,9 +131,10 @@ bool mw_nat_view_is_container(struct mw_nat_view *v, unsigned ifindex,
 
 	if (!v->is_port || !v->is_port(v->port_arg, ifindex))
 		return false;
-	i = slot((const struct mw_addr *)key->local_addr);
-	memcpy(&v->seen[i].addr, key->local_addr, sizeof(v->seen[i].addr));
-	v->seen[i].seen_ns = now_ns;
+	remember_addr(v, ifindex, (const struct mw_addr *)key->local_addr, now_ns);
+	i = flow_slot(key);
+	v->flows[i].key = *key;
+	v->flows[i].seen_ns = now_ns;
 	i = dest_slot(key);
 	memcpy(&v->dest[i].addr, key->remote_addr, sizeof(v->dest[i].addr));
 	v->dest[i].port = key->remote_port;
@@ -97,12 +143,19 @@ bool mw_nat_view_is_container(struct mw_nat_view *v, unsigned ifindex,
 	return true;
 }
 
-static bool seen_behind_port(const struct mw_nat_view *v, const struct mw_addr *a, uint64_t now_ns)
+/* Whether @a was seen lately on a port whose container owns it: an address
+ * a container merely wrote in its packets (another network's, a VM's)
+ * makes no NATed flow of that network its own, silenced on the uplink. */
+static bool seen_behind_port(struct mw_nat_view *v, const struct mw_addr *a, uint64_t now_ns)
 {
 	unsigned i = slot(a);
 
-	return v->seen[i].seen_ns && !memcmp(&v->seen[i].addr, a, sizeof(*a)) &&
-	       now_ns - v->seen[i].seen_ns < MW_NAT_SEEN_NS;
+	if (!v->seen[i].seen_ns || memcmp(&v->seen[i].addr, a, sizeof(*a)) ||
+	    now_ns - v->seen[i].seen_ns >= MW_NAT_SEEN_NS)
+		return false;
+	if (v->seen[i].own < 0)
+		v->seen[i].own = mw_port_peer_has_addr(v->seen[i].ifindex, a) > 0;
+	return v->seen[i].own > 0;
 }
 
 static void tuple_of(const struct mw_flow_key *key, struct mw_ct_tuple *t)
@@ -139,9 +192,12 @@ bool mw_nat_view_is_twin(struct mw_nat_view *v, unsigned ifindex, const struct m
 		return false;
 	}
 	/* not NATed, or not from a container seen on its veth (a VM, a routed
-	 * network): the uplink's view is the only one */
+	 * network): the uplink's view is the only one. The connection itself
+	 * seen on a veth, or else (forgotten in a busy table) its source an
+	 * address a container owns: one a container only wrote in a packet
+	 * makes no other network's flow its own. */
 	if (!memcmp(&orig.src, key->local_addr, sizeof(orig.src)) ||
-	    !seen_behind_port(v, &orig.src, mw_now_ns()))
+	    (!flow_seen(v, &orig, mw_now_ns()) && !seen_behind_port(v, &orig.src, mw_now_ns())))
 		return false;
 	v->twins++;
 	return true;
@@ -186,11 +242,23 @@ const struct mw_ct_scope *mw_nat_view_scope(struct mw_nat_view *v, unsigned ifin
 	bool own_net = v && v->is_port && v->is_port(v->port_arg, ifindex),
 	     in_ct = proc && proc->in_container;
 
+	const struct mw_addr *local = (const struct mw_addr *)key->local_addr;
+	char a[MW_ADDRSTRLEN];
+	int own;
+
 	if (!own_net && !in_ct)
 		return NULL;
 	memset(sc, 0, sizeof(*sc));
-	if (own_net)
-		memcpy(&sc->addr, key->local_addr, sizeof(sc->addr));
+	/* the source a container wrote may be another container's: never a
+	 * block by it then (an empty scope is refused, never the host's) */
+	own = own_net ? mw_port_peer_has_addr(ifindex, local) : 0;
+	if (own > 0)
+		sc->addr = *local;
+	else if (own_net)
+		pr_warn("a container's flow on ifindex %u comes from %s, %s: no block by that address\n",
+			ifindex, mw_addr_str(local, a, sizeof(a)),
+			own ? "its container's own addresses unknown" :
+			      "not an address of that container (forged)");
 	if (in_ct) {
 		sc->cgroup_id = proc->o.cgroup_id;
 		snprintf(sc->id, sizeof(sc->id), "%s", proc->ct.id);

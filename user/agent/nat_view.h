@@ -38,7 +38,15 @@ struct mw_nat_view {
 	struct {
 		struct mw_addr addr;
 		uint64_t seen_ns;
+		unsigned ifindex; /* the port it was seen on */
+		int8_t own; /* the port's container's own: 1, 0, -1 not asked yet */
 	} seen[MW_NAT_SEEN_MAX];
+	/* containers' flows as they left their veths: an uplink flow NATed
+	 * from one of them is its twin */
+	struct {
+		struct mw_flow_key key;
+		uint64_t seen_ns;
+	} flows[MW_NAT_SEEN_MAX];
 	/* remote address, port and protocol of containers' flows: only an
 	 * uplink flow to one of them costs a conntrack lookup */
 	struct {

@@ -63,8 +63,13 @@ int mw_process_lookup(int fd, uint64_t cookie, struct mw_process *p)
 	p->o.comm[sizeof(p->o.comm) - 1] = '\0';
 	mw_sanitize_utf8(p->comm, sizeof(p->comm), p->o.comm, strlen(p->o.comm));
 	/* the pid may have been reused since: trust /proc only while its
-	 * command name still matches (the kernel ends it with a newline) */
-	n = read_proc(p->o.pid, "comm", buf, sizeof(buf));
+	 * command name still matches (the kernel ends it with a newline);
+	 * the name is the connecting thread's (a Java or nginx worker names
+	 * its threads), its process's when the thread is gone */
+	snprintf(cg, sizeof(cg), "task/%u/comm", p->o.tid);
+	n = read_proc(p->o.pid, cg, buf, sizeof(buf));
+	if (n <= 0)
+		n = read_proc(p->o.pid, "comm", buf, sizeof(buf));
 	if (n > 0 && (size_t)n == strlen(p->o.comm) + 1 && buf[n - 1] == '\n' &&
 	    !memcmp(buf, p->o.comm, (size_t)n - 1)) {
 		n = read_proc(p->o.pid, "cmdline", buf, sizeof(buf));

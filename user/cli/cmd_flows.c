@@ -73,12 +73,20 @@ static void ask_processes(json_t *all, json_t *cookies)
  * the agent does not answer. */
 static json_t *processes_of(const struct mw_flow_rec *recs, long n)
 {
-	json_t *all = json_object(), *cookies = json_array();
+	json_t *all = json_object(), *cookies = json_array(), *asked = json_object();
+	char key[24];
 	long i;
 
-	for (i = 0; i < n && all && cookies; i++) {
+	for (i = 0; i < n && all && cookies && asked; i++) {
 		if (!recs[i].flow.sock_cookie)
 			continue;
+		/* one socket may have many flows (a UDP one sending to many
+		 * peers): each asked once, as each costs the agent's main loop
+		 * reads of /proc */
+		snprintf(key, sizeof(key), "%llu", (unsigned long long)recs[i].flow.sock_cookie);
+		if (json_object_get(asked, key))
+			continue;
+		json_object_set_new(asked, key, json_true());
 		json_array_append_new(cookies, json_integer((json_int_t)recs[i].flow.sock_cookie));
 		if (json_array_size(cookies) == FLOWS_COOKIES_PER_CALL)
 			ask_processes(all, cookies);
@@ -86,6 +94,7 @@ static json_t *processes_of(const struct mw_flow_rec *recs, long n)
 	if (all && cookies && json_array_size(cookies))
 		ask_processes(all, cookies);
 	json_decref(cookies);
+	json_decref(asked);
 	return all;
 }
 

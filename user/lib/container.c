@@ -466,11 +466,16 @@ int mw_cgroup_id_path(const char *mnt, uint64_t cgroup_id, char *buf, size_t len
 }
 
 #define CG_WALK_DEPTH 32
+/* Cgroups one search reads at most (~12 us each: ~0.2 s): it runs in the
+ * agent's main loop, and a container with a writable cgroup tree (systemd
+ * inside, privileged) may make as many as the kernel allows. */
+#define CG_WALK_MAX 16384
 
 /* Below the directory @dfd (closed here), whose path is @buf[0..@off), the
  * cgroup whose inode is @id: kernfs gives each entry's inode in readdir,
- * so no stat() is needed. */
-static int walk_id(int dfd, uint64_t id, char *buf, size_t len, size_t off, unsigned depth)
+ * so no stat() is needed. *@budget: directories still to be read. */
+static int walk_id(int dfd, uint64_t id, char *buf, size_t len, size_t off, unsigned depth,
+		   unsigned *budget)
 {
 	DIR *d = fdopendir(dfd);
 	struct dirent *e;
@@ -493,11 +498,12 @@ static int walk_id(int dfd, uint64_t id, char *buf, size_t len, size_t off, unsi
 			ret = 0;
 			break;
 		}
-		if (depth >= CG_WALK_DEPTH)
+		if (depth >= CG_WALK_DEPTH || !*budget)
 			continue;
+		--*budget;
 		sub = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 		if (sub >= 0)
-			ret = walk_id(sub, id, buf, len, off + 1 + n, depth + 1);
+			ret = walk_id(sub, id, buf, len, off + 1 + n, depth + 1, budget);
 	}
 	closedir(d);
 	if (ret)
@@ -505,9 +511,11 @@ static int walk_id(int dfd, uint64_t id, char *buf, size_t len, size_t off, unsi
 	return ret;
 }
 
-int mw_cgroup_find_id(const char *mnt, uint64_t cgroup_id, char *buf, size_t len)
+int mw_cgroup_find_id_max(const char *mnt, uint64_t cgroup_id, char *buf, size_t len,
+			  unsigned max_dirs)
 {
-	int fd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC), ret;
+	unsigned budget = max_dirs;
 	struct stat st;
 
 	if (fd < 0)
@@ -522,7 +530,16 @@ int mw_cgroup_find_id(const char *mnt, uint64_t cgroup_id, char *buf, size_t len
 		return 0;
 	}
 	buf[0] = '\0';
-	return walk_id(fd, cgroup_id, buf, len, 0, 0);
+	ret = walk_id(fd, cgroup_id, buf, len, 0, 0, &budget);
+	if (ret && !budget)
+		pr_debug("cgroup %llu not among the first %u cgroups of %s\n",
+			 (unsigned long long)cgroup_id, max_dirs, mnt);
+	return ret;
+}
+
+int mw_cgroup_find_id(const char *mnt, uint64_t cgroup_id, char *buf, size_t len)
+{
+	return mw_cgroup_find_id_max(mnt, cgroup_id, buf, len, CG_WALK_MAX);
 }
 
 /* ---- the cache ---- */
@@ -544,6 +561,22 @@ static struct ct_entry *cache_find(struct mw_container_cache *c, uint64_t cgroup
 	}
 	*hit = false;
 	return lru;
+}
+
+/* Whether the cgroup at @path (a pid's /proc entry) is @cgroup_id's, when
+ * the kernel would not say (no CAP_DAC_READ_SEARCH, as the agent runs): the
+ * pid may have moved or been reused since it connected. Otherwise (the
+ * cgroup is gone, or no mount is known) the path is believed. */
+static bool path_is_id(const struct mw_container_cache *c, const char *path, uint64_t cgroup_id)
+{
+	char full[PATH_MAX * 2];
+	struct stat st;
+
+	if (c->mnt_status || !c->resolve_denied)
+		return true;
+	if ((size_t)snprintf(full, sizeof(full), "%s%s", c->mnt, path) >= sizeof(full))
+		return false;
+	return !stat(full, &st) && S_ISDIR(st.st_mode) && st.st_ino == cgroup_id;
 }
 
 /*
@@ -568,7 +601,7 @@ static int cgroup_path(struct mw_container_cache *c, uint64_t cgroup_id, const c
 			c->resolve_denied = true;
 		}
 	}
-	if (ret && path) {
+	if (ret && path && path_is_id(c, path, cgroup_id)) {
 		if ((size_t)snprintf(buf, len, "%s", path) >= len)
 			return -ENAMETOOLONG;
 		return 0;

@@ -87,9 +87,12 @@ int mw_cgroup2_mount(char *buf, size_t len);
 int mw_cgroup_id_path(const char *mnt, uint64_t cgroup_id, char *buf, size_t len);
 /*
  * The same by a search of the hierarchy under @mnt (no privilege needed;
- * as many directory reads as there are cgroups, at most 32 deep). Returns
- * 0 or -ENOENT.
+ * as many directory reads as there are cgroups, at most 32 deep and 16384
+ * in all: a search runs in the agent's main loop). Returns 0 or -ENOENT.
  */
 int mw_cgroup_find_id(const char *mnt, uint64_t cgroup_id, char *buf, size_t len);
+/* The same reading at most @max_dirs directories below @mnt. */
+int mw_cgroup_find_id_max(const char *mnt, uint64_t cgroup_id, char *buf, size_t len,
+			  unsigned max_dirs);
 
 #endif
