@@ -97,8 +97,8 @@ static const char *block_remote(struct mw_agent_blacklist *a, const struct hit *
 	memcpy(&req.target.addr, h->key->remote_addr, sizeof(req.target.addr));
 	req.target.len = 128;
 	req.reason = reason;
-	req.container =
-		mw_policy_scope(a->cfg, mw_nat_view_scope(a->nat, h->ifindex, h->key, proc, &sc));
+	if (a->cfg->ct_block_scope == MW_SCOPE_CONTAINER)
+		req.container = mw_nat_view_scope(a->nat, h->ifindex, h->key, proc, &sc);
 	return mw_policy_block_detection(a->policy, &req);
 }
 

@@ -87,8 +87,9 @@ static const char *block_pool(struct mw_agent_bpatterns *a, const struct finding
 	req.target.len = 128;
 	req.reason = reason;
 	/* a container's pool is cut off for that container ([containers] block_scope) */
-	req.container = mw_policy_scope(a->cfg, mw_nat_view_scope(a->nat, fd->ifindex, fd->key,
-								  have_proc ? proc : NULL, &sc));
+	if (a->cfg->ct_block_scope == MW_SCOPE_CONTAINER)
+		req.container = mw_nat_view_scope(a->nat, fd->ifindex, fd->key,
+						  have_proc ? proc : NULL, &sc);
 	return mw_policy_block_detection(a->policy, &req);
 }
 

@@ -179,9 +179,9 @@ static void report(struct mw_agent_dirnet *a, const struct mw_event_flow *ev,
 		memcpy(&req.target.addr, k->remote_addr, sizeof(req.target.addr));
 		req.target.len = 128;
 		req.reason = reason;
-		req.container =
-			mw_policy_scope(a->cfg, mw_nat_view_scope(a->nat, ev->hdr.ifindex, k,
-								  have_proc ? proc : NULL, &sc));
+		if (a->cfg->ct_block_scope == MW_SCOPE_CONTAINER)
+			req.container = mw_nat_view_scope(a->nat, ev->hdr.ifindex, k,
+							  have_proc ? proc : NULL, &sc);
 		action = mw_policy_block_detection(a->policy, &req);
 	}
 	detail = json_pack(

@@ -241,7 +241,6 @@ const struct mw_ct_scope *mw_nat_view_scope(struct mw_nat_view *v, unsigned ifin
 {
 	bool own_net = v && v->is_port && v->is_port(v->port_arg, ifindex),
 	     in_ct = proc && proc->in_container;
-
 	const struct mw_addr *local = (const struct mw_addr *)key->local_addr;
 	char a[MW_ADDRSTRLEN];
 	int own;

@@ -143,14 +143,6 @@ int mw_policy_sync_allow(struct mw_policy *p);
 
 enum mw_block_result mw_policy_block(struct mw_policy *p, const struct mw_block_req *req, char *msg,
 				     size_t msglen);
-/* The container a detection's block is scoped to: @ct (the detection's
- * container, NULL when none) when [containers] block_scope = container,
- * else NULL (the whole host). For mw_block_req.container. */
-static inline const struct mw_ct_scope *mw_policy_scope(const struct mw_config *cfg,
-							const struct mw_ct_scope *ct)
-{
-	return cfg->ct_block_scope == MW_SCOPE_CONTAINER ? ct : NULL;
-}
 /* A detector's block: mw_policy_block, a refusal logged under the request's
  * method, and the outcome as the EVE action ("blocked", "dry-run", "alert"). */
 const char *mw_policy_block_detection(struct mw_policy *p, const struct mw_block_req *req);
