@@ -276,15 +276,18 @@ deps-run:
 deps-lint:
 	$(Q)bash scripts/setup-deps.sh lint
 
+# the builds that `make run` and `make test` start use every core
+JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+
 # Builds and runs the agent in the foreground on the default-route interface.
 run: deps-run
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory -j$(JOBS) all
 	./$(BUILD)/minewalld $(RUN_ARGS)
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory SAN=1 all $(subst $(BUILD_ROOT)/,$(BUILD_ROOT)/san/,$(TEST_PROGS))
-	$(Q)$(MAKE) --no-print-directory FUZZ=1 fuzzers
-	$(Q)$(MAKE) --no-print-directory all # the agent under valgrind (test_robust)
+	$(Q)$(MAKE) --no-print-directory -j$(JOBS) SAN=1 all $(subst $(BUILD_ROOT)/,$(BUILD_ROOT)/san/,$(TEST_PROGS))
+	$(Q)$(MAKE) --no-print-directory -j$(JOBS) FUZZ=1 fuzzers
+	$(Q)$(MAKE) --no-print-directory -j$(JOBS) all # the agent under valgrind (test_robust)
 	$(Q)MW_FUZZ_BIN=$(BUILD_ROOT)/fuzz MW_PLAIN_BIN=$(BUILD_ROOT) bash selftests/run.sh $(BUILD_ROOT)/san
 
 bench: deps
