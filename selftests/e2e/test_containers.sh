@@ -11,6 +11,7 @@
 # reach it; the same process name in two containers is told apart; a curl
 # from inside raises DIRNET naming its container; the CLI filters flows and
 # events by container and `status` lists the containers with detections.
+# shellcheck disable=SC2016 # jq filters: their $variables are jq's (--arg)
 # shellcheck source=selftests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=selftests/e2e/container_lib.sh
@@ -28,6 +29,7 @@ ct_internet $DB || exit 1
 ct_create miner docker miner-a 172.31.0.2 evil/xmrig:6.21 || exit 1
 ct_create shop docker shop-b 172.31.0.3 nginx:1.25 || exit 1
 CT_POD=api-7d9f8b6c5-x2x9q CT_K8S_NS=prod ct_create api containerd api 172.31.0.4 registry.example/api:2 || exit 1
+miner_id=$(ct_get miner id) shop_id=$(ct_get shop id) api_id=$(ct_get api id)
 
 # the "internet": a pool that answers a login with a job, and a web server
 cat >"$RUN_DIR/pool.py" <<'PY'

@@ -194,7 +194,7 @@ json_t *mw_eve_containers_json(const struct mw_eve *e)
 	for (i = 0; i < MW_EVE_CONTAINERS; i++)
 		if (e->containers[i].detections)
 			sorted[n++] = &e->containers[i];
-	qsort(sorted, n, sizeof(sorted[0]), by_last_desc);
+	qsort(sorted, n, sizeof(const struct mw_eve_container *), by_last_desc);
 	for (i = 0; arr && i < n; i++) {
 		mw_format_rfc3339_s(sorted[i]->last_t, ts, sizeof(ts));
 		json_array_append_new(
