@@ -181,11 +181,12 @@ bool mw_nat_view_is_twin(struct mw_nat_view *v, unsigned ifindex, const struct m
 		return false;
 	/* the uplink flow is the answers' direction of the connection: the
 	 * remote answers the host's (NATed) address */
-	tuple_of(key, &t);
+	memset(&t, 0, sizeof(t));
 	memcpy(&t.src, key->remote_addr, sizeof(t.src));
 	memcpy(&t.dst, key->local_addr, sizeof(t.dst));
 	t.sport = ntohs(key->remote_port);
 	t.dport = ntohs(key->local_port);
+	t.proto = key->proto;
 	err = mw_ct_lookup(v->ct, &t, &orig, &reply);
 	if (err) {
 		v->lookups_failed++;

@@ -47,12 +47,10 @@ static json_t *field(json_t *o, const char *k)
  * process's, a block of one container's its own. */
 static bool names_container(json_t *o, const char *want)
 {
-	json_t *d = field(o, "detail"), *c = json_object_get(d, "container");
 	struct mw_container ct;
 
-	if (!c)
-		c = json_object_get(json_object_get(d, "process"), "container");
-	return !mw_container_from_json(c, &ct) && mw_container_matches(&ct, want);
+	return !mw_container_from_json(mw_container_of_detail(field(o, "detail")), &ct) &&
+	       mw_container_matches(&ct, want);
 }
 
 /* The parsed event if @line passes @f, else NULL. */

@@ -66,6 +66,17 @@ json_t *mw_container_json(const struct mw_container *ct);
  * @o is no object or has no "id". */
 int mw_container_from_json(const json_t *o, struct mw_container *ct);
 
+/* The container an event's @detail names: its own (a container block's)
+ * or its process's; NULL when none (or no id). */
+static inline json_t *mw_container_of_detail(json_t *detail)
+{
+	json_t *c = json_object_get(detail, "container");
+
+	if (!c)
+		c = json_object_get(json_object_get(detail, "process"), "container");
+	return json_is_object(c) && json_is_string(json_object_get(c, "id")) ? c : NULL;
+}
+
 /*
  * Whether @ct is the container @id_or_name designates (--container): its
  * name exactly, its pod's name as "NAMESPACE/POD" or "POD", or a prefix of

@@ -14,6 +14,7 @@
 
 #include "lib/addr.h"
 #include "lib/log.h"
+#include "lib/container.h"
 #include "output/eve.h"
 #include "output/eve_suricata.h"
 #include "parse/config.h"
@@ -135,21 +136,11 @@ fail:
 		pr_warn("cannot send events to syslog at %s\n", e->syslog_path);
 }
 
-/* The container a detection names (its process's), or NULL. */
-static json_t *container_of(json_t *o)
-{
-	json_t *d = json_object_get(o, "detail"), *c = json_object_get(d, "container");
-
-	if (!c)
-		c = json_object_get(json_object_get(d, "process"), "container");
-	return json_is_object(c) && json_is_string(json_object_get(c, "id")) ? c : NULL;
-}
-
 /* A detection counted for its container; the least recent container gives
  * way when the table is full. */
 static void count_container(struct mw_eve *e, json_t *o, enum mw_method m)
 {
-	json_t *c = container_of(o);
+	json_t *c = mw_container_of_detail(json_object_get(o, "detail"));
 	const char *id, *name;
 	struct mw_eve_container *slot = NULL;
 	unsigned i;
