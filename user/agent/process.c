@@ -51,6 +51,31 @@ static ssize_t read_proc(unsigned pid, const char *what, char *buf, size_t len)
 	return n;
 }
 
+/* The link /proc/@pid/@what points to, in @buf (not NUL-terminated);
+ * returns its length or -1. */
+static ssize_t readlink_proc(unsigned pid, const char *what, char *buf, size_t len)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%u/%s", pid, what);
+	return readlink(path, buf, len);
+}
+
+/* tty_nr, the 7th field of /proc/PID/stat, counted past the command name
+ * (which may hold spaces and parentheses: it ends at the last ')'). */
+static void read_tty(struct mw_process *p)
+{
+	char buf[512], *end;
+	long tty = 0;
+
+	if (read_proc(p->o.pid, "stat", buf, sizeof(buf)) <= 0)
+		return;
+	end = strrchr(buf, ')');
+	/* ") S ppid pgrp session tty_nr" */
+	if (end && sscanf(end + 1, " %*c %*d %*d %*d %ld", &tty) == 1)
+		p->tty = tty != 0;
+}
+
 int mw_process_lookup(int fd, uint64_t cookie, struct mw_process *p)
 {
 	char buf[512], cg[4096], *line;
@@ -82,6 +107,10 @@ int mw_process_lookup(int fd, uint64_t cookie, struct mw_process *p)
 				buf[i] = ' ';
 		if (n > 0)
 			mw_sanitize_utf8(p->cmdline, sizeof(p->cmdline), buf, (size_t)n);
+		read_tty(p);
+		n = readlink_proc(p->o.pid, "exe", buf, sizeof(buf));
+		if (n > 0)
+			mw_sanitize_utf8(p->exe, sizeof(p->exe), buf, (size_t)n);
 		n = read_proc(p->o.pid, "cgroup", cg, sizeof(cg));
 		/* on a hybrid host the v1 hierarchies come first: v2's is
 		 * the line "0::PATH" */
@@ -103,9 +132,10 @@ int mw_process_lookup(int fd, uint64_t cookie, struct mw_process *p)
 
 json_t *mw_process_json(const struct mw_process *p)
 {
-	json_t *o = json_pack("{s:i, s:s, s:s, s:i, s:s, s:s, s:I}", "pid", (int)p->o.pid, "comm",
-			      p->comm, "cmdline", p->cmdline, "uid", (int)p->o.uid, "user", p->user,
-			      "cgroup", p->cgroup, "cgroup_id", (json_int_t)p->o.cgroup_id);
+	json_t *o = json_pack("{s:i, s:s, s:s, s:s, s:b, s:i, s:s, s:s, s:I}", "pid", (int)p->o.pid,
+			      "comm", p->comm, "cmdline", p->cmdline, "exe", p->exe, "tty", p->tty,
+			      "uid", (int)p->o.uid, "user", p->user, "cgroup", p->cgroup,
+			      "cgroup_id", (json_int_t)p->o.cgroup_id);
 
 	if (o && p->in_container)
 		json_object_set_new(o, "container", mw_container_json(&p->ct));

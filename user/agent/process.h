@@ -28,6 +28,8 @@ struct mw_process {
 	char cmdline[512]; /* empty once the process is gone */
 	char cgroup[512]; /* path below the cgroup v2 root, or empty */
 	char user[64];
+	char exe[256]; /* /proc/PID/exe as the kernel names it, or empty */
+	bool tty; /* the process has a controlling terminal: someone typed it */
 	bool in_container; /* the socket's cgroup is a container's: @ct */
 	struct mw_container ct;
 };
@@ -39,11 +41,24 @@ struct mw_process {
 int mw_process_containers_setup(const struct mw_config *cfg);
 void mw_process_containers_teardown(void);
 
+/*
+ * A server process: a daemon, a service, a cron job, whatever a web server
+ * or a container runs; anything without a controlling terminal. A command
+ * an administrator types has one (and is not a server's, outside a
+ * container). What a server process does on its own is what a compromise
+ * looks like; a person at a terminal is allowed to reach out.
+ */
+static inline bool mw_process_is_server(const struct mw_process *p)
+{
+	return p->in_container || !p->tty;
+}
+
 /* Fills @p for the socket whose cookie is @cookie (mw_flow.sock_cookie)
  * from the mw_owner map @fd. Returns 0, or -ENOENT when nothing was
  * recorded (a flow the remote side opened, a socket older than the agent). */
 int mw_process_lookup(int fd, uint64_t cookie, struct mw_process *p);
-/* {"pid", "comm", "cmdline", "uid", "user", "cgroup", "cgroup_id"}, and
+/* {"pid", "comm", "cmdline", "exe", "tty", "uid", "user", "cgroup",
+ * "cgroup_id"}, and
  * "container": {mw_container_json()} when the process is in one */
 json_t *mw_process_json(const struct mw_process *p);
 
