@@ -90,11 +90,12 @@ lane() {
 	local i t scripts
 	while :; do
 		i=$(
+			exec 8>"$RES_DIR/queue.lock"
 			flock 8
 			read -r i <"$RES_DIR/queue"
 			echo $((i + 1)) >"$RES_DIR/queue"
 			echo "$i"
-		) 8>"$RES_DIR/queue.lock"
+		)
 		[ "$i" -ge ${#JOBS[@]} ] && return
 		read -ra scripts <<<"${JOBS[$i]}"
 		for t in "${scripts[@]}"; do
