@@ -82,7 +82,7 @@ CLI_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRCS))
 
 # the unit suites, each named after the module it tests (test_X.c tests X.c)
 UNIT_TESTS := config util statefile events flow_scan server eve policy stratum bpatterns reasm \
-	dirnet list blacklist dns dnsq tls agent_blacklist dict dict_tries login_reply nft proc_net_tcp \
+	dirnet list blacklist dns dnsq tls ja4 agent_blacklist dict dict_tries login_reply nft proc_net_tcp \
 	ntp_conf resolv_conf fleet cs_ids crowdsec container bridges
 UNIT_TEST_PROGS := $(addprefix $(BUILD)/selftests/test_,$(UNIT_TESTS))
 TEST_PROGS := $(BUILD)/selftests/test_packets $(UNIT_TEST_PROGS) $(BUILD)/selftests/bench/bench_sendmmsg \
@@ -169,6 +169,7 @@ $(BUILD)/selftests/test_blacklist: $(TEST_DATA_OBJ) $(call user_objs,detect/blac
 $(BUILD)/selftests/test_dns: $(TEST_DATA_OBJ) $(call user_objs,parse/dns parse/name lib/addr)
 $(BUILD)/selftests/test_dnsq: $(call user_objs,detect/dnsq)
 $(BUILD)/selftests/test_tls: $(TEST_DATA_OBJ) $(call user_objs,parse/tls parse/name lib/addr)
+$(BUILD)/selftests/test_ja4: $(TEST_DATA_OBJ) $(call user_objs,parse/ja4)
 # the agent's blacklist module on the real programs' tries
 $(BUILD)/selftests/test_agent_blacklist: $(TEST_DATA_OBJ) $(call user_objs,agent/blacklist \
 	agent/blacklist_lists agent/blacklist_dns agent/blacklist_hits agent/blacklist_control \
@@ -235,7 +236,7 @@ soak: deps
 # `make fuzz FUZZ_SECONDS=N` runs each for N seconds from the seed corpora.
 # Each links only the parser it tests (and the helpers that parser needs),
 # so that a parser that grows a dependency on another module shows here.
-FUZZERS := config list dns tls stratum control ipfix login_reply name proc_net_tcp ntp_conf \
+FUZZERS := config list dns tls ja4 stratum control ipfix login_reply name proc_net_tcp ntp_conf \
 	cs_stream cgroup_path ct_state
 FUZZ_BINS := $(addprefix $(BUILD)/fuzz_,$(FUZZERS))
 FUZZ_SECONDS ?= 60
@@ -243,6 +244,7 @@ FUZZ_OBJS_config := parse/config lib/addr lib/util
 FUZZ_OBJS_list := parse/list parse/name lib/addr
 FUZZ_OBJS_dns := parse/dns parse/name lib/addr
 FUZZ_OBJS_tls := parse/tls parse/name
+FUZZ_OBJS_ja4 := parse/ja4
 FUZZ_OBJS_stratum := parse/stratum
 FUZZ_OBJS_control := lib/control
 FUZZ_OBJS_ipfix := output/ipfix lib/addr lib/log
