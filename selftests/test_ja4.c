@@ -59,7 +59,7 @@ static void t_ja4_real(void *arg)
 	FILE *f = test_tshark("local/ja4-clients.pcap", "tls.handshake.type==1",
 			      "-e tcp.stream -e tcp.payload");
 	char ja4[MW_JA4_LEN];
-	unsigned seen = 0, stream;
+	unsigned seen = 0, stream, bad;
 	size_t n, cut;
 
 	if (!ASSERT_TRUE(f != NULL, "tshark runs"))
@@ -74,8 +74,9 @@ static void t_ja4_real(void *arg)
 		ASSERT_EQ(mw_ja4(hello, n, ja4), 0, "a ClientHello");
 		ASSERT_STREQ(ja4, want[stream], "JA4 as FoxIO's ja4.py gives it");
 		/* a cut copy is not a whole ClientHello */
-		for (cut = 0; cut < n; cut++)
-			ASSERT_EQ(mw_ja4(hello, cut, ja4), -EINVAL, "cut record");
+		for (bad = 0, cut = 0; cut < n; cut++)
+			bad += mw_ja4(hello, cut, ja4) != -EINVAL;
+		ASSERT_EQ(bad, 0, "every cut copy: -EINVAL");
 	}
 	pclose(f);
 	ASSERT_EQ(seen, 4, "four ClientHellos in the capture");
