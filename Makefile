@@ -159,7 +159,7 @@ $(BUILD)/selftests/test_policy: $(call user_objs,enforce/policy enforce/policy_c
 $(BUILD)/selftests/test_stratum: $(TEST_DATA_OBJ) $(call user_objs,parse/stratum)
 $(BUILD)/selftests/test_bpatterns: $(call user_objs,detect/bpatterns parse/stratum)
 $(BUILD)/selftests/test_reasm: $(call user_objs,detect/reasm detect/bpatterns parse/stratum \
-	parse/tls parse/name lib/addr)
+	parse/tls parse/ja4 parse/name lib/addr)
 $(BUILD)/selftests/test_dirnet: $(call user_objs,detect/dirnet detect/dnsq parse/dns parse/name \
 	lib/addr lib/util)
 $(BUILD)/selftests/test_list: $(TEST_DATA_OBJ) $(call user_objs,parse/list parse/name \
