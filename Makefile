@@ -59,7 +59,7 @@ SKEL := $(BUILD)/minewall.skel.h
 # user-space code shared by the agent, the CLI and the tests
 LIB_SRCS := user/lib/log.c user/lib/util.c user/lib/addr.c user/lib/pinned.c user/lib/flowtable.c \
 	user/lib/stats.c user/lib/control.c user/parse/config.c user/enforce/nft.c \
-	user/parse/name.c user/parse/list.c user/parse/dns.c user/parse/tls.c user/parse/stratum.c user/parse/login_reply.c \
+	user/parse/name.c user/parse/list.c user/parse/ja4.c user/parse/dns.c user/parse/tls.c user/parse/stratum.c user/parse/login_reply.c \
 	user/detect/blacklist.c user/detect/dnsq.c user/detect/bpatterns.c user/detect/dirnet.c \
 	user/detect/reasm.c user/parse/cgroup_path.c user/lib/container.c
 # the daemon: its own modules (user/agent/) and what only it links
@@ -162,9 +162,9 @@ $(BUILD)/selftests/test_reasm: $(call user_objs,detect/reasm detect/bpatterns pa
 	parse/tls parse/ja4 parse/name lib/addr)
 $(BUILD)/selftests/test_dirnet: $(call user_objs,detect/dirnet detect/dnsq parse/dns parse/name \
 	lib/addr lib/util)
-$(BUILD)/selftests/test_list: $(TEST_DATA_OBJ) $(call user_objs,parse/list parse/name \
+$(BUILD)/selftests/test_list: $(TEST_DATA_OBJ) $(call user_objs,parse/list parse/ja4 parse/name \
 	detect/blacklist agent/blacklist_lists lib/addr lib/log lib/util)
-$(BUILD)/selftests/test_blacklist: $(TEST_DATA_OBJ) $(call user_objs,detect/blacklist parse/list \
+$(BUILD)/selftests/test_blacklist: $(TEST_DATA_OBJ) $(call user_objs,detect/blacklist parse/list parse/ja4 \
 	parse/name agent/blacklist_lists parse/config lib/addr lib/log lib/util)
 $(BUILD)/selftests/test_dns: $(TEST_DATA_OBJ) $(call user_objs,parse/dns parse/name lib/addr)
 $(BUILD)/selftests/test_dnsq: $(call user_objs,detect/dnsq)
@@ -173,6 +173,7 @@ $(BUILD)/selftests/test_ja4: $(TEST_DATA_OBJ) $(call user_objs,parse/ja4)
 # the agent's blacklist module on the real programs' tries
 $(BUILD)/selftests/test_agent_blacklist: $(TEST_DATA_OBJ) $(call user_objs,agent/blacklist \
 	agent/blacklist_lists agent/blacklist_dns agent/blacklist_hits agent/blacklist_control \
+	agent/tls_hello parse/ja4 \
 	agent/blacklist_maps agent/loader agent/events agent/localaddr detect/blacklist \
 	detect/dirnet detect/dnsq detect/reasm enforce/allow enforce/nft enforce/policy \
 	enforce/policy_ct enforce/ledger output/eve output/eve_suricata parse/config parse/resolv_conf parse/proc_net_tcp parse/dns \
@@ -241,7 +242,7 @@ FUZZERS := config list dns tls ja4 stratum control ipfix login_reply name proc_n
 FUZZ_BINS := $(addprefix $(BUILD)/fuzz_,$(FUZZERS))
 FUZZ_SECONDS ?= 60
 FUZZ_OBJS_config := parse/config lib/addr lib/util
-FUZZ_OBJS_list := parse/list parse/name lib/addr
+FUZZ_OBJS_list := parse/list parse/ja4 parse/name lib/addr
 FUZZ_OBJS_dns := parse/dns parse/name lib/addr
 FUZZ_OBJS_tls := parse/tls parse/name
 FUZZ_OBJS_ja4 := parse/ja4

@@ -378,3 +378,31 @@ out:
 	free(h);
 	return err;
 }
+
+int mw_ja4_parse(const char *s, char out[MW_JA4_LEN])
+{
+	size_t i;
+
+	if (strlen(s) != MW_JA4_LEN - 1 || !strchr("tqd", s[0]) || !strchr("di", s[3]) ||
+	    s[10] != '_' || s[23] != '_')
+		return -EINVAL;
+	for (i = 1; i < 10; i++)
+		if (i != 3 && !alnum((uint8_t)s[i]))
+			return -EINVAL;
+	for (i = 4; i < 8; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+	for (i = 0; i < MW_JA4_LEN - 1; i++) {
+		char c = s[i];
+
+		if (i > 10 && i != 23) {
+			if (c >= 'A' && c <= 'F')
+				c = (char)(c - 'A' + 'a');
+			if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+				return -EINVAL;
+		}
+		out[i] = c;
+	}
+	out[MW_JA4_LEN - 1] = '\0';
+	return 0;
+}
