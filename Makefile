@@ -60,7 +60,7 @@ SKEL := $(BUILD)/minewall.skel.h
 LIB_SRCS := user/lib/log.c user/lib/util.c user/lib/addr.c user/lib/pinned.c user/lib/flowtable.c \
 	user/lib/stats.c user/lib/control.c user/parse/config.c user/enforce/nft.c \
 	user/parse/name.c user/parse/list.c user/parse/ja4.c user/parse/dns.c user/parse/tls.c user/parse/stratum.c user/parse/login_reply.c \
-	user/detect/blacklist.c user/detect/dnsq.c user/detect/bpatterns.c user/detect/dirnet.c \
+	user/detect/blacklist.c user/detect/dnsq.c user/detect/bpatterns.c user/detect/dirnet.c user/detect/dirnet_seen.c \
 	user/detect/reasm.c user/parse/cgroup_path.c user/lib/container.c
 # the daemon: its own modules (user/agent/) and what only it links
 AGENT_SRCS := $(wildcard user/agent/*.c) user/enforce/policy.c user/enforce/policy_ct.c user/enforce/ledger.c \

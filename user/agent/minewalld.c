@@ -361,7 +361,8 @@ static int start_detectors(struct mw_daemon *d)
 					.events_file = d->cfg.events_file,
 					.eve = &d->eve,
 					.owner_fd = mw_loader_map_fd(&d->loader, MW_MAP_OWNER),
-					.bridges = &d->bridges };
+					.bridges = &d->bridges,
+					.hello = &d->hello };
 	/* every process the detectors name, with its container */
 	if (mw_process_containers_setup(&d->cfg))
 		pr_warn("no memory for the containers' cache: processes are named without their container\n");

@@ -240,6 +240,15 @@ void mw_agent_tls_hello_expire(struct mw_agent_tls_hello *a, uint64_t now_ns)
 			drop(a->t, i);
 }
 
+void mw_agent_tls_hello_each(const struct mw_agent_tls_hello *a, mw_tls_hello_fn fn, void *arg)
+{
+	uint32_t i;
+
+	for (i = 0; a->t && i < MW_TLS_HELLO_KEEP; i++)
+		if (a->t->e[i].used && !a->t->e[i].end_ns)
+			fn(arg, &a->t->e[i].h);
+}
+
 json_t *mw_agent_tls_hello_json(const struct mw_tls_hello *h)
 {
 	json_t *o = json_object();

@@ -59,6 +59,8 @@ const struct mw_tls_hello *mw_agent_tls_hello_find(const struct mw_agent_tls_hel
 						   const struct mw_flow_key *key);
 /* Drops what expired: called from the agent's periodic cycle. */
 void mw_agent_tls_hello_expire(struct mw_agent_tls_hello *a, uint64_t now_ns);
+/* Calls @fn with every ClientHello kept whose flow lives. */
+void mw_agent_tls_hello_each(const struct mw_agent_tls_hello *a, mw_tls_hello_fn fn, void *arg);
 /* {"ja4", "sni" (each when known), "alpn": bool}, for events and flows. */
 json_t *mw_agent_tls_hello_json(const struct mw_tls_hello *h);
 struct mw_reasm;
