@@ -21,11 +21,6 @@
 #include "lib/util.h"
 #include "parse/stratum.h"
 
-/* tls_hello.c (the i20-ja4 branch) may not be linked yet: until it is, no
- * ClientHello is read and a waiting flow is judged at its deadline */
-#pragma weak mw_agent_tls_hello_find
-#pragma weak mw_agent_tls_hello_subscribe
-
 #define SAVE_EVERY_NS (5ULL * 1000000000ULL)
 #define NTP_PORT 123
 #define HTTPS_PORT 443
@@ -453,8 +448,6 @@ void mw_agent_dirnet_drain(struct mw_agent_dirnet *a)
 
 int mw_agent_dirnet_use_tls_hello(struct mw_agent_dirnet *a, struct mw_agent_tls_hello *t)
 {
-	if (!mw_agent_tls_hello_subscribe)
-		return -ENOSYS;
 	a->hello = t;
 	return mw_agent_tls_hello_subscribe(t, on_hello, a);
 }
@@ -503,6 +496,8 @@ int mw_agent_dirnet_init(struct mw_agent_dirnet *a, const struct mw_env *env)
 	set_cfg(a);
 	set_rules(a);
 	load_doh(a);
+	if (env->hello && mw_agent_dirnet_use_tls_hello(a, env->hello))
+		pr_warn("dirnet: cannot read the ClientHellos; events carry no SNI nor JA4\n");
 	snprintf(a->path, sizeof(a->path), "%s/dirnet-baseline.json", cfg->state_dir);
 	j = json_load_file(a->path, 0, &jerr);
 	if (j) {

@@ -134,6 +134,10 @@ static const struct opt opts[] = {
 	{ "bpatterns", "rhythm_gap_max", OPT_DURATION, OFF(bp_gap_max_ms), 1, 86400000, NULL },
 	{ "bpatterns", "rhythm_max_spread", OPT_U64, OFF(bp_max_cv), 1, 1000, NULL },
 	{ "bpatterns", "rhythm_max_rate", OPT_U64, OFF(bp_max_rate), 1, 1ULL << 40, NULL },
+	/* issue 20: TLS with no SNI and no ALPN from a server process */
+	{ "bpatterns", "bare_tls", OPT_BOOL, OFF(bp_bare_tls), 0, 0, NULL },
+	{ "bpatterns", "bare_tls_min_age", OPT_DURATION, OFF(bp_bare_tls_min_age_ms), 0,
+	  7 * 86400000ULL, NULL },
 	{ "dirnet", "enable", OPT_BOOL, OFF(dn_enable), 0, 0, NULL },
 	{ "dirnet", "allow", OPT_LIST, OFF(dn_allow), 0, 0, NULL },
 	{ "dirnet", "learn", OPT_DURATION, OFF(dn_learn_ms), 0, 365 * 86400000ULL, NULL },
@@ -272,6 +276,8 @@ void mw_config_defaults(struct mw_config *cfg)
 	cfg->bp_block = true;
 	cfg->bp_rhythm = true;
 	cfg->bp_min_age_ms = 10 * 60000;
+	cfg->bp_bare_tls = true;
+	cfg->bp_bare_tls_min_age_ms = 60000;
 	cfg->bp_min_pushes = 10;
 	cfg->bp_push_min = 100;
 	cfg->bp_push_max = 4096;

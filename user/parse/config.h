@@ -168,6 +168,10 @@ struct mw_config {
 	uint64_t bp_gap_min_ms, bp_gap_max_ms;
 	uint64_t bp_max_cv; /* percent */
 	uint64_t bp_max_rate; /* bytes per minute, server to client */
+	/* TLS with no SNI and no ALPN from a server process, open this long
+	 * to a destination DIRNET never learned */
+	bool bp_bare_tls;
+	uint64_t bp_bare_tls_min_age_ms;
 	/* [dirnet] */
 	bool dn_enable;
 	char dn_allow[PATH_MAX]; /* expected destinations, comma-separated */
