@@ -566,6 +566,7 @@ static json_t *show_baseline(struct mw_agent_dirnet *a, json_t *req, char *err, 
 	/* addresses allowed names hold now, from verified DNS answers */
 	json_object_set_new(j, "resolved", json_integer((json_int_t)a->d.n_resolved));
 	/* TCP flows that waited for their ClientHello, that found no room */
+	json_object_set_new(j, "waiting", json_integer((json_int_t)a->wait->waiting));
 	json_object_set_new(j, "waited", json_integer((json_int_t)a->waited));
 	json_object_set_new(j, "wait_full", json_integer((json_int_t)a->wait_full));
 	json_object_set_new(j, "doh_endpoints", json_integer((json_int_t)a->doh.n));
