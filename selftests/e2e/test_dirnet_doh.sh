@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # DIRNET's first day and DoH, with one agent on a host that has no
 # baseline yet (a fresh learning period): an outbound ssh is reported
-# (sensitive, while learning) and a curl to a web server is learned, not
-# reported; curl resolving a name through a DNS-over-HTTPS responder (RFC
+# (sensitive, while learning), a curl to a web server is learned, not
+# reported, and a spoofed flow (a frame claiming the host's address) is not
+# learned; curl resolving a name through a DNS-over-HTTPS responder (RFC
 # 8484, Python's http.server and ssl, a certificate openssl makes here) in
 # the "internet" is reported as DoH (high, naming the endpoint and curl, by
 # the ClientHello's server name for a shipped name, by address for the
@@ -32,15 +33,12 @@ printf '127.0.0.1 localhost\n%s cloudflare-dns.com\n%s dns.google\n' $DOH1 $DOH3
 # three addresses
 export RUN_DIR
 bg_cli "$PY" -m http.server --bind 0.0.0.0 80 --directory "$RUN_DIR" >/dev/null 2>&1
-start_sshd() {
-	mkdir -p "$RUN_DIR/sshd" /run/sshd
-	ssh-keygen -q -t ed25519 -N '' -f "$RUN_DIR/sshd/host_key"
-	ssh-keygen -q -t ed25519 -N '' -f "$RUN_DIR/sshd/client_key"
-	printf 'ListenAddress %s\nHostKey %s\nAuthorizedKeysFile %s\nStrictModes no\nUsePAM no\nPidFile none\n' \
-		$SSHD "$RUN_DIR/sshd/host_key" "$RUN_DIR/sshd/authorized_keys" >"$RUN_DIR/sshd/config"
-	bg_cli /usr/sbin/sshd -D -f "$RUN_DIR/sshd/config" -E "$RUN_DIR/sshd/log"
-}
-start_sshd
+mkdir -p "$RUN_DIR/sshd" /run/sshd
+ssh-keygen -q -t ed25519 -N '' -f "$RUN_DIR/sshd/host_key"
+ssh-keygen -q -t ed25519 -N '' -f "$RUN_DIR/sshd/client_key"
+printf 'ListenAddress %s\nHostKey %s\nAuthorizedKeysFile %s\nStrictModes no\nUsePAM no\nPidFile none\n' \
+	$SSHD "$RUN_DIR/sshd/host_key" "$RUN_DIR/sshd/authorized_keys" >"$RUN_DIR/sshd/config"
+bg_cli /usr/sbin/sshd -D -f "$RUN_DIR/sshd/config" -E "$RUN_DIR/sshd/log"
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=doh.test \
 	-addext "subjectAltName=DNS:cloudflare-dns.com,DNS:dns.google,IP:$DOH2" \
 	-keyout "$RUN_DIR/doh.key" -out "$RUN_DIR/doh.crt" >/dev/null 2>&1
@@ -85,6 +83,18 @@ dirnet_sync
 check "the curl to the web server is learned" learned 203.0.113.0/24 80 curl
 check_fails "and not reported" dirnet_for $WEB
 check_fails "the ssh destination is not learned" learned 203.0.113.0/24 22 ssh
+# a frame from the wire that claims the host's address, opening a flow to
+# the internet: the host never opened it, so learning must not take it in
+srv_mac=$(in_srv cat "/sys/class/net/$SRV_IF/address")
+in_cli "$PY" -c 'import sys
+from scapy.all import Ether, IP, TCP, sendp, conf
+conf.verb = 0
+sendp(Ether(dst=sys.argv[1]) / IP(src=sys.argv[2], dst="198.51.100.99") / TCP(sport=40000, dport=8080, flags="S"), iface=sys.argv[3])' \
+	"$srv_mac" "$SRV4" "$CLI_IF" >"$RUN_DIR/spoof.out" 2>&1
+spoof_seen() { mw flows -j | grep -q '"remote_addr":"198.51.100.99"'; }
+check "the spoofed flow reached the datapath" wait_until 5 spoof_seen
+dirnet_sync
+check_fails "a flow the host did not open is not learned" learned 198.51.100.0/24 8080 ""
 
 # --- (b) curl resolves through DoH ---------------------------------------------
 # a name of the shipped list, known by the ClientHello's server name
