@@ -622,9 +622,9 @@ void mw_dirnet_check(struct mw_dirnet *d, const struct mw_addr *dst, uint16_t po
 
 /* Places no package installs a program to, or where anybody may write. */
 static const char *const odd_dirs[] = {
-	"/tmp/",       "/var/tmp/",  "/dev/",	      "/run/",	   "/var/run/",	  "/var/lock/",
-	"/etc/",       "/boot/",     "/proc/",	      "/var/www/", "/var/spool/", "/var/log/",
-	"/var/cache/", "/var/mail/", "/var/backups/", "/srv/ftp/",
+	"/tmp/",       "/var/tmp/", "/dev/",	   "/run/",	 "/var/run/",
+	"/var/lock/",  "/etc/",	    "/boot/",	   "/proc/",	 "/var/www/",
+	"/var/spool/", "/var/log/", "/var/cache/", "/var/mail/", "/var/backups/",
 };
 
 /* The system's and installed software's directories: a deleted file there
