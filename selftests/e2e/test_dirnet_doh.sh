@@ -136,4 +136,24 @@ log "DIRNET events: $n; false positives of the benign cases (web, DoH by an allo
 check_eq "three reports: ssh, two DoH" "$n" 3
 check_eq "false positives" "$fp" 0
 
+# --- a flood: more new TCP flows than may wait -----------------------------------
+# 1100 connections to as many destinations (/24 and port) in a moment: 1024
+# wait for a ClientHello that never comes, the rest find no room and are
+# judged at once; none is lost: each is learned or (fan-out) reported
+in_srv ip route add 198.18.0.0/16 via "$CLI4"
+in_srv "$PY" -c 'import socket
+for i in range(1100):
+    s = socket.socket(); s.setblocking(False)
+    s.connect_ex(("198.18.%d.1" % (i % 256), 10000 + i // 256)); s.close()'
+judged() { # learned + reported of the flood's destinations
+	local l r
+	l=$(mw dirnet baseline -j | "$PY" -c 'import json, sys; print(sum(1 for e in json.load(sys.stdin)["destinations"] if e["port"] >= 10000))')
+	r=$(dirnet_events | grep -c '"dest_port":1000[0-4]')
+	echo "learned $l reported $r"
+	[ $((l + r)) -eq 1100 ]
+}
+check_within 10 "the flood: 1100 flows, each learned or reported" judged
+check "some found the waiting table full" \
+	bash -c "[ \"\$(MINEWALL_PIN_PATH=$PIN MINEWALL_RUN_DIR=$RUN_DIR/run $BIN/minewall dirnet baseline -j | grep -o '\"wait_full\": *[0-9]*' | grep -o '[0-9]*$')\" -gt 0 ]"
+
 finish

@@ -368,7 +368,7 @@ static void judge_due(struct mw_agent_dirnet *a, uint64_t now_ns)
 
 	while (mw_flow_wait_due(a->wait, now_ns, &e))
 		judge_now(a, &e.ev, a->hello ? mw_agent_tls_hello_find(a->hello, &e.ev.key) : NULL,
-			  e.stratum);
+			  false);
 }
 
 static void on_hello(void *arg, const struct mw_tls_hello *h)
@@ -380,7 +380,7 @@ static void on_hello(void *arg, const struct mw_tls_hello *h)
 	if (!w || !h->host_opened || h->dir != MW_DIR_OUT)
 		return;
 	mw_flow_wait_take(a->wait, w, &e);
-	judge_now(a, &e.ev, h, e.stratum);
+	judge_now(a, &e.ev, h, false);
 }
 
 /* The host's first message on a waiting flow: a ClientHello is worth the
@@ -409,8 +409,7 @@ static void on_flow_end(void *arg, const struct mw_event_flow *ev)
 	if (!w)
 		return;
 	mw_flow_wait_take(a->wait, w, &e);
-	judge_now(a, &e.ev, a->hello ? mw_agent_tls_hello_find(a->hello, &e.ev.key) : NULL,
-		  e.stratum);
+	judge_now(a, &e.ev, a->hello ? mw_agent_tls_hello_find(a->hello, &e.ev.key) : NULL, false);
 }
 
 /*

@@ -20,7 +20,6 @@ struct mw_flow_wait_entry {
 	struct mw_event_flow ev;
 	uint64_t due_ns;
 	bool used;
-	bool stratum; /* the host's first message spoke Stratum */
 	uint32_t next; /* hash chain */
 };
 
