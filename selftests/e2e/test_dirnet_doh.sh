@@ -33,12 +33,11 @@ printf '127.0.0.1 localhost\n%s cloudflare-dns.com\n%s dns.google\n' $DOH1 $DOH3
 # three addresses
 export RUN_DIR
 bg_cli "$PY" -m http.server --bind 0.0.0.0 80 --directory "$RUN_DIR" >/dev/null 2>&1
-mkdir -p "$RUN_DIR/sshd" /run/sshd
-ssh-keygen -q -t ed25519 -N '' -f "$RUN_DIR/sshd/host_key"
-ssh-keygen -q -t ed25519 -N '' -f "$RUN_DIR/sshd/client_key"
-printf 'ListenAddress %s\nHostKey %s\nAuthorizedKeysFile %s\nStrictModes no\nUsePAM no\nPidFile none\n' \
-	$SSHD "$RUN_DIR/sshd/host_key" "$RUN_DIR/sshd/authorized_keys" >"$RUN_DIR/sshd/config"
-bg_cli /usr/sbin/sshd -D -f "$RUN_DIR/sshd/config" -E "$RUN_DIR/sshd/log"
+mkdir -p /run/sshd
+ssh-keygen -q -t ed25519 -N '' -f "$RUN_DIR/ssh_host_key"
+ssh-keygen -q -t ed25519 -N '' -f "$RUN_DIR/ssh_client_key"
+bg_cli /usr/sbin/sshd -D -f /dev/null -o ListenAddress=$SSHD -o HostKey="$RUN_DIR/ssh_host_key" \
+	-o UsePAM=no -o PidFile=none -E "$RUN_DIR/sshd.log"
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=doh.test \
 	-addext "subjectAltName=DNS:cloudflare-dns.com,DNS:dns.google,IP:$DOH2" \
 	-keyout "$RUN_DIR/doh.key" -out "$RUN_DIR/doh.crt" >/dev/null 2>&1
@@ -74,7 +73,7 @@ field() { # ADDR PYTHON-EXPR (of ev, the event): prints it
 
 # --- (a) a fresh learning period ----------------------------------------------
 in_srv curl -s -o /dev/null --max-time 3 "http://$WEB/"
-in_srv timeout 5 ssh -i "$RUN_DIR/sshd/client_key" "${SSH_CLIENT_OPTS[@]}" root@$SSHD true >/dev/null 2>&1
+in_srv timeout 5 ssh -i "$RUN_DIR/ssh_client_key" "${SSH_CLIENT_OPTS[@]}" root@$SSHD true >/dev/null 2>&1
 check_within 5 "while learning, an outbound ssh is reported" dirnet_for $SSHD
 check_eq "high, sensitive port SSH, by ssh, while learning" \
 	"$(field $SSHD '(ev["severity"], ev["detail"]["sensitive_port"], ev["detail"]["port_service"], ev["detail"]["process"]["comm"], ev["detail"]["learning"])')" \
