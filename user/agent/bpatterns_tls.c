@@ -12,6 +12,7 @@
  */
 #include <arpa/inet.h>
 #include <string.h>
+#include <time.h>
 
 #include <bpf/bpf.h>
 
@@ -29,9 +30,15 @@ static bool bare_hello(const struct mw_tls_hello *h)
 bool mw_agent_bpatterns_bare(const struct mw_agent_bpatterns *a, const struct mw_tls_hello *h,
 			     const struct mw_flow_key *key, const struct mw_process *proc)
 {
+	/* the wall-clock second the ClientHello left, less one */
+	int64_t before_s =
+		bare_hello(h) ? (int64_t)time(NULL) -
+					(int64_t)((mw_now_ns() - h->seen_ns) / 1000000000ULL) - 1 :
+				0;
+
 	return a->cfg->bp_bare_tls && bare_hello(h) && proc && mw_process_is_server(proc) &&
 	       !mw_dirnet_seen(a->dirnet, (const struct mw_addr *)key->remote_addr,
-			       ntohs(key->remote_port));
+			       ntohs(key->remote_port), before_s);
 }
 
 void mw_agent_bpatterns_hello(void *arg, const struct mw_tls_hello *h)

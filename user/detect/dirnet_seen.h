@@ -13,7 +13,10 @@
 #include "detect/dirnet.h"
 
 /* Whether the baseline holds @dst (in a learned /24 or /64) on @port (host
- * order), whatever the process; false for a NULL @d. */
-bool mw_dirnet_seen(const struct mw_dirnet *d, const struct mw_addr *dst, uint16_t port);
+ * order), whatever the process, first seen before @before_s (wall clock:
+ * while DIRNET learns, the connection being judged must not vouch for
+ * itself); false for a NULL @d. */
+bool mw_dirnet_seen(const struct mw_dirnet *d, const struct mw_addr *dst, uint16_t port,
+		    int64_t before_s);
 
 #endif
