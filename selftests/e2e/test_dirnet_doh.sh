@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # DIRNET's first day and DoH, with one agent on a host that has no
 # baseline yet (a fresh learning period): an outbound ssh is reported
-# (sensitive, while learning), a curl to a web server is learned, not
+# (sensitive, while learning), as is a Tor relay's port, a curl to a web server is learned, not
 # reported, and a spoofed flow (a frame claiming the host's address) is not
 # learned; curl resolving a name through a DNS-over-HTTPS responder (RFC
 # 8484, Python's http.server and ssl, a certificate openssl makes here) in
@@ -14,13 +14,13 @@
 # shellcheck source=selftests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-WEB=203.0.113.80 SSHD=203.0.113.22 DOH1=203.0.113.53 DOH2=198.51.100.53 DOH3=203.0.113.54
+WEB=203.0.113.80 SSHD=203.0.113.22 TOR=198.51.100.90 DOH1=203.0.113.53 DOH2=198.51.100.53 DOH3=203.0.113.54
 PY=/usr/bin/python3 # Debian's, with ssl
 NETNS_ETC=/etc/netns/$SRV_NS
 at_exit rm -rf "$NETNS_ETC"
 
 setup_topology || exit 1
-for a in $WEB $SSHD $DOH1 $DOH2 $DOH3; do in_cli ip addr add "$a/32" dev "$CLI_IF"; done
+for a in $WEB $SSHD $TOR $DOH1 $DOH2 $DOH3; do in_cli ip addr add "$a/32" dev "$CLI_IF"; done
 in_srv ip route add 203.0.113.0/24 via "$CLI4"
 in_srv ip route add 198.51.100.0/24 via "$CLI4"
 # the protected host's programs find the DoH servers by name in its hosts
@@ -78,6 +78,12 @@ check_within 5 "while learning, an outbound ssh is reported" dirnet_for $SSHD
 check_eq "high, sensitive port SSH, by ssh, while learning" \
 	"$(field $SSHD '(ev["severity"], ev["detail"]["sensitive_port"], ev["detail"]["port_service"], ev["detail"]["process"]["comm"], ev["detail"]["learning"])')" \
 	"('high', True, 'SSH', 'ssh', True)"
+# a Tor relay's port (nothing listens: the SYN is enough)
+in_srv "$PY" -c "import socket; s = socket.socket(); s.settimeout(2)
+try: s.connect(('$TOR', 9001))
+except OSError: pass"
+check_within 5 "while learning, a Tor relay's port (9001) is reported" dirnet_for $TOR
+check_eq "high, as Tor's" "$(field $TOR '(ev["severity"], ev["detail"]["port_service"])')" "('high', 'Tor')"
 dirnet_sync
 check "the curl to the web server is learned" learned 203.0.113.0/24 80 curl
 check_fails "and not reported" dirnet_for $WEB
@@ -130,9 +136,9 @@ check_fails "an allowlisted DoH client: not reported" dirnet_for $DOH3
 # --- nothing else --------------------------------------------------------------
 dirnet_sync
 n=$(dirnet_events | wc -l)
-fp=$(dirnet_events | grep -cv "\"dest_ip\":\"\($SSHD\|$DOH1\|$DOH2\)\"")
+fp=$(dirnet_events | grep -cv "\"dest_ip\":\"\($SSHD\|$TOR\|$DOH1\|$DOH2\)\"")
 log "DIRNET events: $n; false positives of the benign cases (web, DoH by an allowed client, the pages fetched): $fp"
-check_eq "three reports: ssh, two DoH" "$n" 3
+check_eq "four reports: ssh, Tor, two DoH" "$n" 4
 check_eq "false positives" "$fp" 0
 
 # --- a flood: more new TCP flows than may wait -----------------------------------
