@@ -59,8 +59,9 @@ SKEL := $(BUILD)/minewall.skel.h
 # user-space code shared by the agent, the CLI and the tests
 LIB_SRCS := user/lib/log.c user/lib/util.c user/lib/addr.c user/lib/pinned.c user/lib/flowtable.c \
 	user/lib/stats.c user/lib/control.c user/parse/config.c user/enforce/nft.c \
-	user/parse/name.c user/parse/list.c user/parse/dns.c user/parse/tls.c user/parse/stratum.c user/parse/login_reply.c \
-	user/detect/blacklist.c user/detect/dnsq.c user/detect/bpatterns.c user/detect/dirnet.c \
+	user/parse/name.c user/parse/list.c user/parse/ja4.c user/parse/dns.c user/parse/tls.c user/parse/stratum.c user/parse/login_reply.c \
+	user/detect/blacklist.c user/detect/dnsq.c user/detect/bpatterns.c user/detect/dirnet.c user/detect/dirnet_seen.c \
+	user/detect/doh.c user/detect/flow_wait.c \
 	user/detect/reasm.c user/parse/cgroup_path.c user/lib/container.c
 # the daemon: its own modules (user/agent/) and what only it links
 AGENT_SRCS := $(wildcard user/agent/*.c) user/enforce/policy.c user/enforce/policy_ct.c user/enforce/ledger.c \
@@ -82,8 +83,8 @@ CLI_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRCS))
 
 # the unit suites, each named after the module it tests (test_X.c tests X.c)
 UNIT_TESTS := config util statefile events flow_scan server eve policy stratum bpatterns reasm \
-	dirnet list blacklist dns dnsq tls agent_blacklist dict dict_tries login_reply nft proc_net_tcp \
-	ntp_conf resolv_conf fleet cs_ids crowdsec container bridges
+	dirnet list blacklist dns dnsq tls ja4 agent_blacklist dict dict_tries login_reply nft proc_net_tcp \
+	ntp_conf resolv_conf fleet cs_ids crowdsec container bridges doh flow_wait
 UNIT_TEST_PROGS := $(addprefix $(BUILD)/selftests/test_,$(UNIT_TESTS))
 TEST_PROGS := $(BUILD)/selftests/test_packets $(UNIT_TEST_PROGS) $(BUILD)/selftests/bench/bench_sendmmsg \
 	$(BUILD)/selftests/lapi_probe
@@ -159,19 +160,33 @@ $(BUILD)/selftests/test_policy: $(call user_objs,enforce/policy enforce/policy_c
 $(BUILD)/selftests/test_stratum: $(TEST_DATA_OBJ) $(call user_objs,parse/stratum)
 $(BUILD)/selftests/test_bpatterns: $(call user_objs,detect/bpatterns parse/stratum)
 $(BUILD)/selftests/test_reasm: $(call user_objs,detect/reasm detect/bpatterns parse/stratum \
-	parse/tls parse/name lib/addr)
+	parse/tls parse/ja4 parse/name lib/addr)
 $(BUILD)/selftests/test_dirnet: $(call user_objs,detect/dirnet detect/dnsq parse/dns parse/name \
 	lib/addr lib/util)
-$(BUILD)/selftests/test_list: $(TEST_DATA_OBJ) $(call user_objs,parse/list parse/name \
+$(BUILD)/selftests/test_doh: $(call user_objs,detect/doh parse/list parse/ja4 parse/name lib/addr lib/util)
+$(BUILD)/selftests/test_doh.o: $(BUILD)/doh_list.h
+$(BUILD)/selftests/test_flow_wait: $(call user_objs,detect/flow_wait)
+
+# The shipped DoH endpoints (etc/doh.list), compiled into the agent as a C string
+$(BUILD)/doh_list.h: etc/doh.list
+	$(call msg,GEN,$@)
+	@mkdir -p $(@D)
+	$(Q)awk 'BEGIN { print "static const char mw_doh_builtin[] =" } \
+		{ gsub(/\\/, "\\\\"); gsub(/"/, "\\\""); print "\t\"" $$0 "\\n\"" } \
+		END { print ";" }' $< > $@
+$(BUILD)/user/agent/dirnet_doh.o: $(BUILD)/doh_list.h
+$(BUILD)/selftests/test_list: $(TEST_DATA_OBJ) $(call user_objs,parse/list parse/ja4 parse/name \
 	detect/blacklist agent/blacklist_lists lib/addr lib/log lib/util)
-$(BUILD)/selftests/test_blacklist: $(TEST_DATA_OBJ) $(call user_objs,detect/blacklist parse/list \
+$(BUILD)/selftests/test_blacklist: $(TEST_DATA_OBJ) $(call user_objs,detect/blacklist parse/list parse/ja4 \
 	parse/name agent/blacklist_lists parse/config lib/addr lib/log lib/util)
 $(BUILD)/selftests/test_dns: $(TEST_DATA_OBJ) $(call user_objs,parse/dns parse/name lib/addr)
 $(BUILD)/selftests/test_dnsq: $(call user_objs,detect/dnsq)
 $(BUILD)/selftests/test_tls: $(TEST_DATA_OBJ) $(call user_objs,parse/tls parse/name lib/addr)
+$(BUILD)/selftests/test_ja4: $(TEST_DATA_OBJ) $(call user_objs,parse/ja4)
 # the agent's blacklist module on the real programs' tries
 $(BUILD)/selftests/test_agent_blacklist: $(TEST_DATA_OBJ) $(call user_objs,agent/blacklist \
 	agent/blacklist_lists agent/blacklist_dns agent/blacklist_hits agent/blacklist_control \
+	agent/tls_hello parse/ja4 \
 	agent/blacklist_maps agent/loader agent/events agent/localaddr detect/blacklist \
 	detect/dirnet detect/dnsq detect/reasm enforce/allow enforce/nft enforce/policy \
 	enforce/policy_ct enforce/ledger output/eve output/eve_suricata parse/config parse/resolv_conf parse/proc_net_tcp parse/dns \
@@ -235,14 +250,15 @@ soak: deps
 # `make fuzz FUZZ_SECONDS=N` runs each for N seconds from the seed corpora.
 # Each links only the parser it tests (and the helpers that parser needs),
 # so that a parser that grows a dependency on another module shows here.
-FUZZERS := config list dns tls stratum control ipfix login_reply name proc_net_tcp ntp_conf \
+FUZZERS := config list dns tls ja4 stratum control ipfix login_reply name proc_net_tcp ntp_conf \
 	cs_stream cgroup_path ct_state
 FUZZ_BINS := $(addprefix $(BUILD)/fuzz_,$(FUZZERS))
 FUZZ_SECONDS ?= 60
 FUZZ_OBJS_config := parse/config lib/addr lib/util
-FUZZ_OBJS_list := parse/list parse/name lib/addr
+FUZZ_OBJS_list := parse/list parse/ja4 parse/name lib/addr
 FUZZ_OBJS_dns := parse/dns parse/name lib/addr
 FUZZ_OBJS_tls := parse/tls parse/name
+FUZZ_OBJS_ja4 := parse/ja4
 FUZZ_OBJS_stratum := parse/stratum
 FUZZ_OBJS_control := lib/control
 FUZZ_OBJS_ipfix := output/ipfix lib/addr lib/log
@@ -306,7 +322,7 @@ TIDY_CHECKS := -*,clang-analyzer-*,bugprone-*,-clang-analyzer-security.insecureA
 # clang-tidy compiles user/*.c, and some include the BPF skeleton: it is
 # generated first (clang and bpftool, no link of anything).
 lint: deps-lint
-	$(Q)$(MAKE) --no-print-directory $(SKEL)
+	$(Q)$(MAKE) --no-print-directory $(SKEL) $(BUILD)/doh_list.h
 	$(Q)clang-format --dry-run --Werror $(C_SRCS)
 	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--suppress=missingIncludeSystem --suppress=unknownMacro --inline-suppr \
@@ -330,7 +346,7 @@ COMPLETIONDIR = $(PREFIX)/share/bash-completion/completions
 INSTALLED = $(SBINDIR)/minewalld $(SBINDIR)/minewall $(MANDIR)/man8/minewalld.8 \
 	$(MANDIR)/man8/minewall.8 $(MANDIR)/man5/minewall.conf.5 $(UNITDIR)/minewalld.service \
 	$(COMPLETIONDIR)/minewall $(COMPLETIONDIR)/minewalld $(DATADIR)/minewall.nft \
-	$(DATADIR)/minewall-teardown.nft /etc/minewall/minewall.conf.example
+	$(DATADIR)/minewall-teardown.nft $(DATADIR)/doh.list /etc/minewall/minewall.conf.example
 
 $(BUILD)/man/minewall.conf.5: etc/minewall.conf scripts/conf2man.awk
 	@mkdir -p $(@D)
@@ -349,6 +365,7 @@ install: all $(BUILD)/man/minewall.conf.5
 	ln -sf minewall $(DESTDIR)$(COMPLETIONDIR)/minewalld
 	install -D -m 0644 nft-scripts/minewall.nft $(DESTDIR)$(DATADIR)/minewall.nft
 	install -D -m 0644 nft-scripts/minewall-teardown.nft $(DESTDIR)$(DATADIR)/minewall-teardown.nft
+	install -D -m 0644 etc/doh.list $(DESTDIR)$(DATADIR)/doh.list
 	install -D -m 0644 etc/minewall.conf $(DESTDIR)/etc/minewall/minewall.conf.example
 	[ -e $(DESTDIR)/etc/minewall/minewall.conf ] || \
 		install -m 0640 etc/minewall.conf $(DESTDIR)/etc/minewall/minewall.conf

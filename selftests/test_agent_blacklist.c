@@ -6,7 +6,9 @@
  * name's addresses only from the answer to a query the host sent its
  * resolver, and only what lies on the question's CNAME chain; learned
  * addresses are bounded, expire, and never enter the kernel's tries when
- * allowlisted; a hit blocks only on a flow the host opened. Needs root
+ * allowlisted; a listed SNI or JA4 in the host's ClientHello (read once
+ * by agent/tls_hello.c) is a hit; a hit blocks only on a flow the host
+ * opened. Needs root
  * (BPF). Built with ASan.
  */
 #include <arpa/inet.h>
@@ -17,6 +19,7 @@
 #include <unistd.h>
 
 #include "agent/blacklist.h"
+#include "agent/tls_hello.h"
 #include "detect/dirnet.h"
 #include "data.h"
 #include "dns_build.h"
@@ -27,8 +30,11 @@
 #include "agent/localaddr.h"
 #include "lib/log.h"
 #include "minewall.skel.h"
+#include "parse/ja4.h"
+#include "peek_build.h"
 #include "test.h"
 #include "lib/util.h"
+#include "tls_build.h"
 
 #define LOCAL "192.0.2.1"
 #define RESOLVER "198.51.100.53"
@@ -45,6 +51,7 @@ struct fx {
 	struct mw_allow allow;
 	struct mw_eve eve;
 	struct mw_events events;
+	struct mw_agent_tls_hello hello;
 	char events_path[512];
 };
 
@@ -70,11 +77,15 @@ static int fx_init(struct fx *f, const char *lists, uint64_t learned_max)
 	snprintf(f->events_path, sizeof(f->events_path), "%s/events.json", tmp_dir);
 	unlink(f->events_path);
 	mw_eve_open(&f->eve, f->events_path);
+	err = mw_agent_tls_hello_start(&f->hello, &f->events);
+	if (err)
+		return err;
 	env = (struct mw_env){ .cfg = &f->cfg,
 			       .loader = &L,
 			       .allow = &f->allow,
 			       .eve = &f->eve,
-			       .events = &f->events };
+			       .events = &f->events,
+			       .hello = &f->hello };
 	err = mw_agent_blacklist_init(&f->a, &env);
 	if (err)
 		return err;
@@ -95,6 +106,7 @@ static void fx_free(struct fx *f)
 {
 	free((char *)f->a.resolv_conf);
 	mw_agent_blacklist_free(&f->a);
+	mw_agent_tls_hello_stop(&f->hello);
 	mw_eve_close(&f->eve);
 	mw_allow_free(&f->allow);
 }
@@ -604,6 +616,71 @@ static void t_evidence(void *arg)
 	fx_free(&f);
 }
 
+/* The host's ClientHello, in two copies: a listed JA4 is a BLACKLIST hit
+ * (match "ja4", the list, the fingerprint) that blocks like an SNI hit;
+ * a listed SNI still is one; a JA4 list's bad line is named, not fatal. */
+static void t_hello(void *arg)
+{
+	const char *ja4_hit[] = { "\"dest_ip\":\"203.0.113.80\"", "\"match\":\"ja4\"",
+				  "\"list\":\"fp\"", NULL,
+				  "\"evidence\":\"host-opened, handshake complete\"" };
+	const char *sni_hit[] = { "\"dest_ip\":\"203.0.113.81\"", "\"match\":\"sni\"",
+				  "\"name\":\"" POOL "\"" };
+	static uint8_t buf[2048];
+	char file[700], lists[800], ja4[MW_JA4_LEN], want[64];
+	const struct mw_tls_hello *h;
+	struct mw_event_peek ev;
+	struct mw_flow_key k;
+	size_t n = tls_hello(buf, "www.example.org", 700, 0);
+	FILE *l;
+	struct fx f;
+
+	ASSERT_EQ(mw_ja4(buf, n, ja4), 0, "the ClientHello's JA4");
+	snprintf(want, sizeof(want), "\"ja4\":\"%s\"", ja4);
+	ja4_hit[3] = want;
+	snprintf(file, sizeof(file), "%s/fp.txt", tmp_dir);
+	l = fopen(file, "w");
+	if (!ASSERT_TRUE(l != NULL, "list file"))
+		// cppcheck-suppress resourceLeak
+		return;
+	fprintf(l, "# JA4 of a test client\n%s\nt13d_bad_fingerprint\n", ja4);
+	fclose(l);
+	snprintf(lists, sizeof(lists), "fp=%s", file);
+	if (!ASSERT_EQ(fx_init(&f, lists, 0), 0, "agent"))
+		return;
+	ASSERT_EQ(f.a.bl.lists[1].rep.ja4s, 1, "one JA4 loaded");
+	ASSERT_EQ(f.a.bl.lists[1].rep.malformed, 1, "the bad line skipped");
+	/* two copies of one segment, as the datapath sends a long one */
+	set_key(&k, "203.0.113.80", 41080, 1);
+	ev = host_peek(buf, n, 1000, false);
+	ev.key = k;
+	ev.orig_len = (uint16_t)n;
+	mw_events_dispatch(&f.events, &ev, sizeof(ev));
+	ASSERT_TRUE(!event_has(&f, ja4_hit, 2), "not whole yet: nothing");
+	ev = host_peek(buf + MW_PEEK_MAX, n - MW_PEEK_MAX, 1000 + MW_PEEK_MAX, true);
+	ev.key = k;
+	mw_events_dispatch(&f.events, &ev, sizeof(ev));
+	ASSERT_TRUE(event_has(&f, ja4_hit, ARRAY_SIZE(ja4_hit)), "a listed JA4: a hit");
+	ASSERT_EQ(f.a.ja4_matches, 1, "counted");
+	h = mw_agent_tls_hello_find(&f.hello, &k);
+	ASSERT_TRUE(h && !strcmp(h->ja4, ja4) && h->has_sni && !h->has_alpn,
+		    "the flow's ClientHello kept, for the events and flows");
+	ASSERT_EQ(f.hello.read, 1, "read once");
+
+	/* a listed name: loaded from the coin list */
+	n = tls_hello(buf, POOL, 10, 0);
+	snprintf(lists, sizeof(lists), "coin=%s", coinblocker());
+	fx_free(&f);
+	if (!ASSERT_EQ(fx_init(&f, lists, 0), 0, "agent"))
+		return;
+	set_key(&k, "203.0.113.81", 41081, 1);
+	ev = host_peek(buf, n, 5, false);
+	ev.key = k;
+	mw_events_dispatch(&f.events, &ev, sizeof(ev));
+	ASSERT_TRUE(event_has(&f, sni_hit, ARRAY_SIZE(sni_hit)), "a listed SNI: a hit");
+	fx_free(&f);
+}
+
 int main(int argc, char **argv)
 {
 	struct mw_config cfg;
@@ -636,6 +713,7 @@ int main(int argc, char **argv)
 	test_run("allowlist: never installed; allow lifts at once", t_allowlist, NULL);
 	test_run("evidence: host-opened blocks, others reported", t_evidence, NULL);
 	test_run("a flow opened before its answer was read", t_flow_before_answer, NULL);
+	test_run("the host's ClientHello: a listed JA4, a listed SNI", t_hello, NULL);
 	test_run("no list: verified answers still reach DIRNET", t_no_lists_dirnet, NULL);
 	mw_loader_destroy(&L);
 	{

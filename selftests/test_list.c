@@ -110,6 +110,56 @@ static void t_abp_list(void *arg)
 	mw_bl_free(&bl);
 }
 
+/* A list of JA4 client fingerprints, beside addresses and names: each
+ * line's shape checked, a bad one named by its line, never fatal. */
+static void t_ja4_list(void *arg)
+{
+	struct mw_blacklist bl;
+	const struct mw_bl_ja4 *j;
+	char *errs;
+	int id;
+
+	mw_bl_init(&bl, NULL);
+	errs = load_text(&bl, "fp",
+			 "# JA4 of clients we never run\n"
+			 "t13i310900_e8f1e7e78f70_1f22a2ca17c4   # openssl s_client -noservername\n"
+			 "T13d3112h2_E8F1E7E78F70_b26ce05bbdd6\n"
+			 "t13d3112h2_E8F1E7E78F70_b26ce05bbdd6\n"
+			 "t13i310900_e8f1e7e78f70\n"
+			 "t13i310900_e8f1e7e78f7g_1f22a2ca17c4\n"
+			 "t13i3x0900_e8f1e7e78f70_1f22a2ca17c4\n"
+			 "t13i310900_e8f1e7e78f70_1f22a2ca17c4_\n"
+			 "x13i310900_e8f1e7e78f70_1f22a2ca17c4\n"
+			 "pool.example.com\n"
+			 "198.51.100.7\n"
+			 "198.51.100.8\n"
+			 "198.51.100.9\n"
+			 "198.51.100.10\n"
+			 "198.51.100.11\n",
+			 &id);
+	if (!ASSERT_TRUE(id > 0, "loads (fewer bad lines than good ones)"))
+		return;
+	ASSERT_EQ(bl.lists[id].rep.ja4s, 2, "two fingerprints");
+	ASSERT_EQ(bl.lists[id].rep.domains, 1, "a name beside them");
+	ASSERT_EQ(bl.lists[id].rep.prefixes, 5, "addresses beside them");
+	ASSERT_EQ(bl.lists[id].rep.malformed, 6, "six bad lines");
+	ASSERT_TRUE(strstr(errs, "t.list:3: not a JA4") != NULL, "upper-case kind named");
+	ASSERT_TRUE(strstr(errs, "t.list:5: not a JA4") != NULL, "a cut one named");
+	ASSERT_TRUE(strstr(errs, "t.list:6: ") && strstr(errs, "t.list:7: ") &&
+			    strstr(errs, "t.list:8: ") && strstr(errs, "t.list:9: "),
+		    "a bad digit, count, length, protocol named");
+	j = mw_bl_match_ja4(&bl, "t13i310900_e8f1e7e78f70_1f22a2ca17c4");
+	ASSERT_TRUE(j && j->line == 2 && j->list == id, "matched, with its line");
+	j = mw_bl_match_ja4(&bl, "t13d3112h2_e8f1e7e78f70_b26ce05bbdd6");
+	ASSERT_TRUE(j && j->line == 4, "hashes read in either case");
+	ASSERT_TRUE(!mw_bl_match_ja4(&bl, "t13d3111h2_e8f1e7e78f70_1f22a2ca17c4"), "another: not");
+	ASSERT_TRUE(!mw_bl_match_ja4(&bl, ""), "none: not");
+	ASSERT_EQ(mw_bl_unload(&bl, "fp"), 0, "unloaded");
+	ASSERT_TRUE(!mw_bl_match_ja4(&bl, "t13i310900_e8f1e7e78f70_1f22a2ca17c4"), "gone");
+	free(errs);
+	mw_bl_free(&bl);
+}
+
 static void t_malformed(void *arg)
 {
 	struct mw_blacklist bl;
@@ -182,6 +232,7 @@ int main(int argc, char **argv)
 		test_filter = argv[1];
 	test_run("real lists: counts, names", t_real_lists, NULL);
 	test_run("adblock plus list", t_abp_list, NULL);
+	test_run("ja4 fingerprints: read, matched, bad lines named", t_ja4_list, NULL);
 	test_run("malformed lines and files that are not lists", t_malformed, NULL);
 	return test_summary("list");
 }

@@ -12,6 +12,7 @@
 
 #include "detect/bpatterns.h"
 #include "detect/reasm.h"
+#include "parse/ja4.h"
 #include "parse/stratum.h"
 #include "parse/tls.h"
 #include "peek_build.h"
@@ -128,6 +129,92 @@ static void t_tls_split(void *arg)
 	mw_reasm_free(&r);
 }
 
+/* The whole record, for JA4: a ClientHello split over segments is handed
+ * back once, every byte of it, and its JA4 is the one of the record sent
+ * in one piece; the flood, gap and linger rules are mw_reasm_tls's. */
+static void t_tls_record(void *arg)
+{
+	static const char name[] = "pool.minexmr.example";
+	static uint8_t hello[4096];
+	char whole_ja4[MW_JA4_LEN], ja4[MW_JA4_LEN];
+	struct mw_reasm r = { 0 };
+	struct mw_event_peek ev;
+	const uint8_t *rec = NULL;
+	size_t n, len = 0, off;
+
+	if (!ASSERT_EQ(mw_reasm_init(&r, &(struct mw_reasm_cfg){ .max = 8 }), 0, "init"))
+		return;
+	/* one record in one copy: handed back at once, nothing kept */
+	n = tls_hello(hello, name, 100, 0);
+	ASSERT_EQ(mw_ja4(hello, n, whole_ja4), 0, "the JA4 of the record in one piece");
+	ev = host_peek(hello, n, 1, false);
+	ASSERT_EQ(mw_reasm_tls_record(&r, &ev, 1, &rec, &len), 0, "whole in its first copy");
+	ASSERT_TRUE(len == n && !memcmp(rec, hello, n), "the record as sent");
+	ASSERT_EQ(mw_reasm_pending(&r), 0, "nothing kept");
+
+	/* the SNI in the first segment: mw_reasm_tls would stop there; the
+	 * record is handed back only once its last byte came */
+	n = tls_hello(hello, name, 700, 0);
+	ASSERT_EQ(mw_ja4(hello, n, whole_ja4), 0, "a 900-byte record's JA4");
+	ev = host_peek(hello, 300, 40, false);
+	ASSERT_EQ(mw_reasm_tls_record(&r, &ev, 2, &rec, &len), -EAGAIN, "first segment: kept");
+	ev = host_peek(hello + 300, 200, 340, true);
+	ASSERT_EQ(mw_reasm_tls_record(&r, &ev, 3, &rec, &len), -EAGAIN, "second: not yet whole");
+	ev = host_peek(hello + 700, 100, 740, true);
+	ASSERT_EQ(mw_reasm_tls_record(&r, &ev, 4, &rec, &len), -EINVAL, "past a gap: dropped");
+	ev = host_peek(hello + 450, n - 450, 490, true);
+	ASSERT_EQ(mw_reasm_tls_record(&r, &ev, 5, &rec, &len), 0, "the rest, overlapping: whole");
+	ASSERT_TRUE(len == n && !memcmp(rec, hello, n), "every byte, in order");
+	ASSERT_EQ(mw_ja4(rec, len, ja4), 0, "its JA4");
+	ASSERT_STREQ(ja4, whole_ja4, "the same JA4 as in one piece");
+	ASSERT_EQ(mw_reasm_pending(&r), 0, "slot freed");
+	ev = host_peek(hello + 450, n - 450, 490, true);
+	ASSERT_EQ(mw_reasm_tls_record(&r, &ev, 6, &rec, &len), -EINVAL, "a late copy: none");
+
+	/* MW_PEEK_MAX chunks of one large segment */
+	n = tls_hello(hello, name, 1500, 0);
+	ASSERT_EQ(mw_ja4(hello, n, whole_ja4), 0, "a 1.7 KiB record's JA4");
+	for (off = 0; off < n; off += MW_PEEK_MAX) {
+		ev = host_peek(hello + off, n - off, 5000 + (uint32_t)off, off > 0);
+		ev.orig_len = (uint16_t)(n - off);
+		ASSERT_EQ(mw_reasm_tls_record(&r, &ev, 7, &rec, &len),
+			  off + MW_PEEK_MAX >= n ? 0 : -EAGAIN, "chunk of a 1.7 KiB ClientHello");
+	}
+	ASSERT_TRUE(len == n && !mw_ja4(rec, len, ja4) && !strcmp(ja4, whole_ja4),
+		    "chunks: the same JA4");
+
+	/* over two records, in two segments: both records handed back */
+	n = tls_hello(hello, name, 280, 100);
+	ev = host_peek(hello, 110, 1, false);
+	ASSERT_EQ(mw_reasm_tls_record(&r, &ev, 8, &rec, &len), -EAGAIN, "two records: kept");
+	ev = host_peek(hello + 110, n - 110, 111, true);
+	ASSERT_EQ(mw_reasm_tls_record(&r, &ev, 9, &rec, &len), 0, "two records: whole");
+	ASSERT_EQ(len, n, "both records");
+
+	/* past MW_TLS_REASM_MAX: handed back at the cap (JA4 then fails) */
+	n = tls_hello(hello, name, 2100, 0);
+	for (off = 0; off < MW_TLS_REASM_MAX; off += MW_PEEK_MAX) {
+		ev = host_peek(hello + off, n - off, 9000 + (uint32_t)off, off > 0);
+		ASSERT_EQ(mw_reasm_tls_record(&r, &ev, 10, &rec, &len),
+			  off + MW_PEEK_MAX < MW_TLS_REASM_MAX ? -EAGAIN : 0, "a 2.2 KiB record");
+	}
+	ASSERT_EQ(len, MW_TLS_REASM_MAX, "cut at the cap");
+	ASSERT_EQ(mw_ja4(rec, len, ja4), -EINVAL, "no JA4 of a record cut short");
+
+	/* not the host's, or not a ClientHello: nothing kept, the copy given */
+	n = tls_hello(hello, name, 300, 0);
+	ev = host_peek(hello, 200, 1, false);
+	ev.host_opened = 0;
+	ASSERT_EQ(mw_reasm_tls_record(&r, &ev, 11, &rec, &len), -ENOENT, "a remote's flow");
+	ASSERT_TRUE(rec == ev.data && len == 200, "its copy, for its SNI");
+	hello[5] = 2; /* a ServerHello */
+	ev = host_peek(hello, 200, 1, false);
+	ASSERT_EQ(mw_reasm_tls_record(&r, &ev, 11, &rec, &len), -ENOENT, "not a ClientHello");
+	ASSERT_EQ(mw_reasm_pending(&r), 0, "none taken");
+	ASSERT_EQ(r.gaps, 1, "the gap counted");
+	mw_reasm_free(&r);
+}
+
 /* Stratum sent a few bytes at a time, as the datapath copies it on the
  * host's flow: put back together, then read; what ends its line in its
  * first segment is not kept. */
@@ -232,6 +319,7 @@ int main(int argc, char **argv)
 	if (argc > 1)
 		test_filter = argv[1];
 	test_run("tls: a ClientHello reassembled, SNI anywhere in 2 KiB", t_tls_split, NULL);
+	test_run("tls: a ClientHello's whole record, over segments, for JA4", t_tls_record, NULL);
 	test_run("tls: reassembly bounded under unfinished ClientHellos", t_tls_flood, NULL);
 	test_run("stratum: a line sent a few bytes at a time, reassembled", t_json_split, NULL);
 	return test_summary("reasm");

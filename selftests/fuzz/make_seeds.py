@@ -49,6 +49,7 @@ def main():
                 put("dns", b"\1" + struct.pack(">H", len(data)) + data)  # TCP framing
             for data in tshark(path, "tls.handshake.type == 1", "tcp.payload"):
                 put("tls", data)
+                put("ja4", data)
             for data in tshark(path, "tcp.payload[0] == 7b", "tcp.payload"):
                 put("stratum", data[:512])
     lists = os.path.join(DATA, "blocklists")

@@ -155,26 +155,8 @@ static void on_peek(void *arg, const struct mw_event_peek *ev)
 	struct mw_agent_blacklist *a = arg;
 
 	if (ev->key.remote_port == htons(53) &&
-	    (ev->key.proto == IPPROTO_UDP || ev->key.proto == IPPROTO_TCP)) {
+	    (ev->key.proto == IPPROTO_UDP || ev->key.proto == IPPROTO_TCP))
 		mw_agent_blacklist_dns_peek(a, ev);
-		return;
-	}
-	/* a ClientHello starts one of the host's first data packets (the
-	 * first, or after a proxy's CONNECT); the datapath copies what
-	 * follows of it (cont) on flows the host opened */
-	if (ev->key.proto == IPPROTO_TCP && ev->hdr.dir == MW_DIR_OUT && ev->len > 0 &&
-	    (ev->cont || ev->data[0] == 0x16))
-		mw_agent_blacklist_hits_sni(a, ev);
-}
-
-/* A ClientHello still awaited when its flow ends never completes: its
- * record goes soon after. */
-static void on_flow_end(void *arg, const struct mw_event_flow *ev)
-{
-	struct mw_agent_blacklist *a = arg;
-
-	if (ev->key.proto == IPPROTO_TCP && ev->flow.host_opened)
-		mw_reasm_forget(&a->tls, &ev->key, mw_now_ns());
 }
 
 /* The detector's settings, from the configuration. */
@@ -190,7 +172,6 @@ int mw_agent_blacklist_init(struct mw_agent_blacklist *a, const struct mw_env *e
 	struct mw_event_sink sink = { .blacklist = mw_agent_blacklist_hits_flow,
 				      .new_public = mw_agent_blacklist_hits_new_public,
 				      .peek = on_peek,
-				      .flow_end = on_flow_end,
 				      .arg = a };
 	struct mw_bl_cfg bc = bl_cfg(cfg);
 	int err;
@@ -207,10 +188,15 @@ int mw_agent_blacklist_init(struct mw_agent_blacklist *a, const struct mw_env *e
 	a->resolved_conf = MW_RESOLVED_CONF;
 	mw_agent_blacklist_dns_resolvers(a);
 	err = mw_dnsq_init(&a->queries, NULL);
-	if (!err)
-		err = mw_reasm_init(&a->tls, NULL);
 	if (err)
 		return err;
+	/* the host's ClientHellos, read once for everyone: SNI and JA4 */
+	a->hello = env->hello;
+	if (a->hello) {
+		err = mw_agent_tls_hello_subscribe(a->hello, mw_agent_blacklist_hits_hello, a);
+		if (err)
+			return err;
+	}
 	snprintf(a->state_path, sizeof(a->state_path), "%s/blacklists", cfg->state_dir);
 	err = mw_blacklist_maps_open(&a->k, skel->obj, &skel->bss->mw_bl_entries);
 	a->k.learned_room = a->bl.learned_max;
@@ -232,7 +218,6 @@ void mw_agent_blacklist_free(struct mw_agent_blacklist *a)
 	mw_blacklist_maps_close(&a->k);
 	mw_bl_free(&a->bl);
 	mw_dnsq_free(&a->queries);
-	mw_reasm_free(&a->tls);
 }
 
 void mw_agent_blacklist_on_dns_answer(struct mw_agent_blacklist *a, mw_bl_dns_answer_fn fn,
@@ -262,7 +247,6 @@ void mw_agent_blacklist_tick(struct mw_agent_blacklist *a, uint64_t now_ns)
 {
 	mw_bl_expire(&a->bl, now_ns, expired, a);
 	mw_dnsq_expire(&a->queries, now_ns);
-	mw_reasm_expire(&a->tls, now_ns);
 	mw_agent_blacklist_dns_resolvers(a);
 }
 

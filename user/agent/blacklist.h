@@ -19,7 +19,7 @@
 #include "agent/blacklist_maps.h"
 #include "detect/blacklist.h"
 #include "detect/dnsq.h"
-#include "detect/reasm.h"
+#include "agent/tls_hello.h"
 #include "enforce/policy.h"
 #include "agent/events.h"
 #include "output/eve.h"
@@ -49,9 +49,10 @@ struct mw_agent_blacklist {
 	struct mw_nat_view *nat; /* containers' views; NULL: none */
 	int owner_fd; /* mw_owner: the process behind a flow the host opened */
 	char state_path[PATH_MAX]; /* run-time lists: "NAME PATH" lines */
-	uint64_t detections, learned, sni_matches, build_ms;
-	/* the host's ClientHellos whose SNI lies past their first copy */
-	struct mw_reasm tls;
+	uint64_t detections, learned, sni_matches, ja4_matches, build_ms;
+	/* the host's ClientHellos (SNI, JA4), matched by subscription and
+	 * looked up by flow for the events' ja4; NULL: none (tests) */
+	struct mw_agent_tls_hello *hello;
 	/* DNS: the host's queries waiting for their answer, and the resolvers
 	 * whose answers are believed (resolv.conf, re-read on every tick) */
 	struct mw_dnsq queries;

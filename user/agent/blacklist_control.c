@@ -42,6 +42,8 @@ static json_t *do_list(struct mw_agent_blacklist *a, json_t *req, char *err, siz
 				(int)l->effect.protected_part, "alert_only",
 				(int)l->effect.alert_only, "duplicates", (int)l->effect.duplicates,
 				"learned", (json_int_t)l->learned, "hits", (json_int_t)hits[id]));
+		json_object_set_new(json_array_get(arr, json_array_size(arr) - 1), "ja4",
+				    json_integer(l->rep.ja4s));
 	}
 	/* how DNS answers fared: what was learned, and what was refused why */
 	dns = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "queries",
@@ -132,15 +134,30 @@ static json_t *test_name(struct mw_agent_blacklist *a, const char *name)
 	return r;
 }
 
+static json_t *test_ja4(struct mw_agent_blacklist *a, const char *ja4)
+{
+	const struct mw_bl_ja4 *j = mw_bl_match_ja4(&a->bl, ja4);
+	json_t *r = json_pack("{s:s, s:b, s:s}", "target", ja4, "listed", j != NULL, "kind", "ja4");
+
+	if (j) {
+		json_object_set_new(r, "list", json_string(a->bl.lists[j->list].name));
+		json_object_set_new(r, "entry", json_string(j->ja4));
+		json_object_set_new(r, "file", json_string(a->bl.lists[j->list].path));
+		json_object_set_new(r, "line", json_integer(j->line));
+	}
+	return r;
+}
+
 static json_t *do_test(struct mw_agent_blacklist *a, json_t *req, char *err, size_t len)
 {
 	const char *target = json_string_value(json_object_get(req, "target"));
 	json_int_t port = json_integer_value(json_object_get(req, "port"));
-	char name[MW_NAME_MAX];
+	char name[MW_NAME_MAX], ja4[MW_JA4_LEN];
 	struct mw_addr addr;
 
 	if (!target) {
-		snprintf(err, len, "blacklist_test needs \"target\": an address or a host name");
+		snprintf(err, len,
+			 "blacklist_test needs \"target\": an address, a host name or a JA4");
 		return NULL;
 	}
 	if (port < 0 || port > 65535) {
@@ -149,8 +166,10 @@ static json_t *do_test(struct mw_agent_blacklist *a, json_t *req, char *err, siz
 	}
 	if (!mw_addr_parse(target, &addr))
 		return test_addr(a, &addr, (uint16_t)port);
+	if (!mw_ja4_parse(target, ja4))
+		return test_ja4(a, ja4);
 	if (mw_name_normalise(target, strlen(target), name)) {
-		snprintf(err, len, "'%.64s' is neither an address nor a host name", target);
+		snprintf(err, len, "'%.64s' is neither an address, a host name nor a JA4", target);
 		return NULL;
 	}
 	return test_name(a, name);
@@ -194,10 +213,10 @@ static json_t *do_load(struct mw_agent_blacklist *a, json_t *req, char *err, siz
 			loaded++;
 			json_array_append_new(
 				results,
-				json_pack("{s:s, s:s, s:i, s:i, s:i, s:i, s:s}", "file", path,
+				json_pack("{s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:s}", "file", path,
 					  "name", l->name, "prefixes", (int)l->rep.prefixes,
-					  "names", (int)l->rep.domains, "malformed",
-					  (int)l->rep.malformed, "unsupported",
+					  "names", (int)l->rep.domains, "ja4", (int)l->rep.ja4s,
+					  "malformed", (int)l->rep.malformed, "unsupported",
 					  (int)l->rep.unsupported, "messages", msgs ? msgs : ""));
 		} else {
 			json_array_append_new(results,

@@ -2,7 +2,7 @@
 /*
  * blacklist_hits.c - BLACKLIST hits made detections: a listed remote the
  * datapath matched, a flow to an address learned a moment later, a listed
- * TLS server name; what each rests on, whether it may block, one report
+ * TLS server name or JA4; what each rests on, whether it may block, one report
  * per remote in a while.
  */
 #include <arpa/inet.h>
@@ -16,7 +16,6 @@
 #include "agent/process.h"
 #include "lib/flowtable.h"
 #include "lib/util.h"
-#include "parse/tls.h"
 
 #define REPORT_QUIET_NS (10ULL * 1000000000ULL) /* one report per remote per 10 s */
 
@@ -126,6 +125,7 @@ static void report(struct mw_agent_blacklist *a, const struct hit *h)
 	bool in = h->dir == MW_DIR_IN, may_block;
 	struct mw_eve_rec rec;
 	struct mw_process proc;
+	const struct mw_tls_hello *hello;
 	bool have_proc;
 	const char *action;
 	json_t *detail;
@@ -150,6 +150,10 @@ static void report(struct mw_agent_blacklist *a, const struct hit *h)
 	/* names come normalised ([a-z0-9-_.]) from the DNS, TLS and list parsers */
 	if (h->name)
 		json_object_set_new(detail, "name", json_string(h->name));
+	/* the host's ClientHello on this flow: its JA4 (and SNI) */
+	hello = mw_agent_tls_hello_find(a->hello, k);
+	if (detail && hello && hello->ja4[0])
+		json_object_set_new(detail, "ja4", json_string(hello->ja4));
 	if (detail && have_proc)
 		json_object_set_new(detail, "process", mw_process_json(&proc));
 	mw_nat_view_annotate(a->nat, h->ifindex, k, detail);
@@ -263,32 +267,37 @@ void mw_agent_blacklist_hits_learned(struct mw_agent_blacklist *a, const struct 
 	}
 }
 
-void mw_agent_blacklist_hits_sni(struct mw_agent_blacklist *a, const struct mw_event_peek *ev)
+/* A hit on the host's ClientHello @hl, matched as @match. */
+static void hello_hit(struct mw_agent_blacklist *a, const struct mw_tls_hello *hl,
+		      const char *match, uint16_t list, const char *name)
 {
-	const struct mw_bl_name *match;
-	char sni[MW_NAME_MAX];
-	struct hit h = { .key = &ev->key,
-			 .dir = ev->hdr.dir,
-			 .initiator = ev->initiator,
-			 .host_opened = ev->host_opened,
-			 .handshake = ev->handshake,
-			 .ifindex = ev->hdr.ifindex,
-			 .match = "sni" };
-	int err = mw_reasm_tls(&a->tls, ev, mw_now_ns(), sni);
+	struct hit h = { .key = &hl->key,
+			 .dir = hl->dir,
+			 .initiator = hl->initiator,
+			 .host_opened = hl->host_opened,
+			 .handshake = hl->handshake,
+			 .ifindex = hl->ifindex,
+			 .list = list,
+			 .match = match,
+			 .name = name };
 
-	/* the host's ClientHello whose first part is gone (a flood took its
-	 * slot): its SNI, when this piece holds it */
-	if (err == -EINVAL && ev->cont && ev->host_opened)
-		err = mw_tls_sni_scan(ev->data, ev->len, sni);
-	if (err)
-		return;
-	match = mw_bl_match_name(&a->bl, sni);
-	if (!match)
-		return;
-	a->sni_matches++;
-	h.list = match->list;
-	h.name = sni;
 	h.alert_only = mw_prefixes_contain(a->cfg->bl_alert_only, a->cfg->n_bl_alert_only,
-					   (const struct mw_addr *)ev->key.remote_addr);
+					   (const struct mw_addr *)hl->key.remote_addr);
 	report(a, &h);
+}
+
+void mw_agent_blacklist_hits_hello(void *arg, const struct mw_tls_hello *hl)
+{
+	struct mw_agent_blacklist *a = arg;
+	const struct mw_bl_name *n = hl->has_sni ? mw_bl_match_name(&a->bl, hl->sni) : NULL;
+	const struct mw_bl_ja4 *j = mw_bl_match_ja4(&a->bl, hl->ja4);
+
+	if (n) {
+		a->sni_matches++;
+		hello_hit(a, hl, "sni", n->list, hl->sni);
+	}
+	if (j) {
+		a->ja4_matches++;
+		hello_hit(a, hl, "ja4", j->list, NULL);
+	}
 }

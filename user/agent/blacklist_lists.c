@@ -75,8 +75,9 @@ static int load_one(struct mw_agent_blacklist *a, const char *name, const char *
 	if (id < 0)
 		return id;
 	l = &a->bl.lists[id];
-	pr_info("blacklist %s: %s: %u prefixes, %u names%s%s\n", l->name, path, l->rep.prefixes,
-		l->rep.domains, l->rep.malformed ? ", malformed lines skipped: " : "",
+	pr_info("blacklist %s: %s: %u prefixes, %u names, %u JA4%s%s\n", l->name, path,
+		l->rep.prefixes, l->rep.domains, l->rep.ja4s,
+		l->rep.malformed ? ", malformed lines skipped: " : "",
 		l->rep.malformed ? "see above" : "");
 	return id;
 }

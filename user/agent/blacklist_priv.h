@@ -25,8 +25,8 @@ void mw_agent_blacklist_hits_flow(void *arg, const struct mw_event_flow *ev);
 void mw_agent_blacklist_hits_new_public(void *arg, const struct mw_event_flow *ev);
 /* @l was just learned: a flow the host opened to it a moment ago is a hit. */
 void mw_agent_blacklist_hits_learned(struct mw_agent_blacklist *a, const struct mw_bl_learned *l);
-/* The host's ClientHello copy @ev: a listed server name is a hit. */
-void mw_agent_blacklist_hits_sni(struct mw_agent_blacklist *a, const struct mw_event_peek *ev);
+/* The host's ClientHello (tls_hello.h subscriber): its SNI or JA4 listed */
+void mw_agent_blacklist_hits_hello(void *arg, const struct mw_tls_hello *hl);
 
 /* blacklist_dns.c */
 /* Re-reads the host's resolvers (says so when they changed). */

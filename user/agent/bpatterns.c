@@ -8,6 +8,7 @@
 #include <bpf/bpf.h>
 
 #include "agent/bpatterns.h"
+#include "agent/bpatterns_priv.h"
 #include "agent/env.h"
 #include "agent/loader.h"
 #include "lib/flowtable.h"
@@ -59,17 +60,7 @@ static bool reported(struct mw_agent_bpatterns *a, const struct mw_flow_key *key
 	return false;
 }
 
-struct finding {
-	const struct mw_flow_key *key;
-	uint64_t sock_cookie;
-	uint32_t ifindex;
-	const struct mw_bp_decision *dec;
-	const char *match; /* "stratum" or "rhythm" */
-	unsigned score;
-	json_t *observed; /* taken: what was seen (dialect, message; the rhythm's figures) */
-};
-
-static const char *block_pool(struct mw_agent_bpatterns *a, const struct finding *fd,
+static const char *block_pool(struct mw_agent_bpatterns *a, const struct mw_bp_finding *fd,
 			      const struct mw_process *proc, bool have_proc)
 {
 	struct mw_block_req req = { .method = "BPATTERNS", .exact = true };
@@ -93,7 +84,7 @@ static const char *block_pool(struct mw_agent_bpatterns *a, const struct finding
 	return mw_policy_block_detection(a->policy, &req);
 }
 
-static void report(struct mw_agent_bpatterns *a, const struct finding *fd)
+void mw_agent_bpatterns_report(struct mw_agent_bpatterns *a, const struct mw_bp_finding *fd)
 {
 	const struct mw_flow_key *k = fd->key;
 	const struct mw_addr *local = (const struct mw_addr *)k->local_addr,
@@ -105,11 +96,19 @@ static void report(struct mw_agent_bpatterns *a, const struct finding *fd)
 	     port_hint = pool_port(a->cfg, ntohs(k->remote_port));
 	struct mw_process proc;
 	bool have_proc = !mw_process_lookup(a->owner_fd, fd->sock_cookie, &proc);
+	const struct mw_tls_hello *hello = mw_agent_tls_hello_find(a->hello, k);
 	unsigned score = fd->score + (port_hint ? 10 : 0);
+	json_t *ev, *detail, *inputs = json_array();
 	const char *action;
-	json_t *ev, *detail;
 
 	a->detections++;
+	/* what the score rests on: the finding, and bare TLS beside it */
+	json_array_append_new(inputs, json_string(fd->match));
+	if (strcmp(fd->match, MW_BP_BARE_TLS) &&
+	    mw_agent_bpatterns_bare(a, hello, k, have_proc ? &proc : NULL)) {
+		json_array_append_new(inputs, json_string(MW_BP_BARE_TLS));
+		score += MW_BP_BARE_TLS_BONUS;
+	}
 	action = block_pool(a, fd, &proc, have_proc);
 	detail = json_pack("{s:s, s:i, s:b, s:s, s:s, s:b, s:o, s:o}", "match", fd->match, "score",
 			   score > 100 ? 100 : (int)score, "pool_port", port_hint, "role",
@@ -117,6 +116,13 @@ static void report(struct mw_agent_bpatterns *a, const struct finding *fd)
 			   "verified", mw_evidence_verified(fd->dec->evidence), "observed",
 			   fd->observed, "process",
 			   have_proc ? mw_process_json(&proc) : json_null());
+	if (detail) {
+		json_object_set_new(detail, "inputs", inputs);
+		inputs = NULL;
+		if (hello && hello->ja4[0])
+			json_object_set_new(detail, "ja4", json_string(hello->ja4));
+	}
+	json_decref(inputs);
 	if (detail && a->unverified.suppressed) {
 		/* reports held back since the previous one (see report_unverified) */
 		json_object_set_new(detail, "unverified_suppressed",
@@ -126,7 +132,9 @@ static void report(struct mw_agent_bpatterns *a, const struct finding *fd)
 	mw_nat_view_annotate(a->nat, fd->ifindex, k, detail);
 	ev = mw_eve_detection(&(struct mw_eve_rec){
 		.method = "BPATTERNS",
-		.severity = fd->dec->block ? "high" : "medium",
+		.severity = fd->severity   ? fd->severity :
+			    fd->dec->block ? "high" :
+					     "medium",
 		.src = out ? local : remote,
 		.src_port = ntohs(out ? k->local_port : k->remote_port),
 		.dst = out ? remote : local,
@@ -156,7 +164,7 @@ static bool judge(struct mw_agent_bpatterns *a, const struct mw_event_peek *ev)
 	struct mw_stratum m;
 	struct mw_flow f;
 	bool have_flow;
-	struct finding fd = {
+	struct mw_bp_finding fd = {
 		.key = &ev->key, .ifindex = ev->hdr.ifindex, .match = "stratum", .dec = &dec
 	};
 
@@ -183,7 +191,7 @@ static bool judge(struct mw_agent_bpatterns *a, const struct mw_event_peek *ev)
 	fd.observed = json_pack("{s:s, s:s, s:s, s:s}", "dialect",
 				mw_stratum_dialect_name(m.dialect), "message", m.method, "agent",
 				m.agent, "sent_by", dec.sent_by);
-	report(a, &fd);
+	mw_agent_bpatterns_report(a, &fd);
 	return true;
 }
 
@@ -229,11 +237,11 @@ static void sample(struct mw_agent_bpatterns *a, const struct mw_flow_key *key,
 {
 	struct mw_bpatterns_rhythm_verdict v;
 	struct mw_bp_decision dec;
-	struct finding fd = { .key = key,
-			      .sock_cookie = f->sock_cookie,
-			      .ifindex = f->ifindex,
-			      .match = "rhythm",
-			      .dec = &dec };
+	struct mw_bp_finding fd = { .key = key,
+				    .sock_cookie = f->sock_cookie,
+				    .ifindex = f->ifindex,
+				    .match = "rhythm",
+				    .dec = &dec };
 
 	/* only connections the host opened are followed: a remote cannot make
 	 * the agent keep state for flows it forges */
@@ -253,7 +261,7 @@ static void sample(struct mw_agent_bpatterns *a, const struct mw_flow_key *key,
 				(int)v.mean_push_bytes, "exchanges", (int)v.exchanges,
 				"client_only", (int)v.client_only, "bytes_in_per_min",
 				(json_int_t)v.bytes_in_per_min, "age_s", (json_int_t)v.age_s);
-	report(a, &fd);
+	mw_agent_bpatterns_report(a, &fd);
 }
 
 /* While few connections are tracked, each cycle reads them by key and the
@@ -287,6 +295,7 @@ void mw_agent_bpatterns_cycle(struct mw_agent_bpatterns *a, uint64_t now_ns)
 {
 	unsigned i, n;
 
+	mw_agent_bpatterns_bare_cycle(a, now_ns);
 	if (!per_cycle(a) || !a->keys)
 		return;
 	n = mw_bpatterns_rhythm_list(a->rhythm, a->keys, a->first, MW_RHYTHM_CYCLE_MAX);
@@ -316,6 +325,10 @@ int mw_agent_bpatterns_init(struct mw_agent_bpatterns *a, const struct mw_env *e
 	a->policy = env->policy;
 	a->eve = env->eve;
 	a->nat = env->nat;
+	a->hello = env->hello;
+	a->dirnet = env->dirnet;
+	if (a->hello && mw_agent_tls_hello_subscribe(a->hello, mw_agent_bpatterns_hello, a))
+		return -ENOSPC;
 	a->keys = calloc(MW_RHYTHM_CYCLE_MAX, sizeof(*a->keys));
 	a->first = calloc(MW_RHYTHM_CYCLE_MAX, sizeof(*a->first));
 	if (!a->keys || !a->first)

@@ -17,7 +17,12 @@
 #include "detect/reasm.h"
 #include "enforce/policy.h"
 #include "agent/events.h"
+#include "agent/tls_hello.h"
+#include "detect/dirnet.h"
 #include "output/eve.h"
+
+/* Bare TLS connections followed at once (bpatterns_tls.c). */
+#define MW_BP_BARE_MAX 256
 
 struct mw_agent_bpatterns {
 	const struct mw_config *cfg;
@@ -41,6 +46,18 @@ struct mw_agent_bpatterns {
 	/* the tracked connections, read by key each cycle */
 	struct mw_flow_key *keys;
 	uint64_t *first;
+	/* the host's ClientHellos (JA4 in events, bare TLS) and DIRNET's
+	 * baseline (read only); NULL: none */
+	struct mw_agent_tls_hello *hello;
+	const struct mw_dirnet *dirnet;
+	/* bare TLS connections waiting to be old enough to judge */
+	struct mw_bp_bare {
+		bool used;
+		struct mw_flow_key key;
+		uint32_t ifindex;
+	} bare[MW_BP_BARE_MAX];
+	unsigned bare_pos;
+	uint64_t bare_seen, bare_reported;
 };
 
 /* Stratum reports on unverified flows (remote-opened without a handshake,

@@ -387,11 +387,17 @@ static const struct {
 	const char *name;
 	json_t *(*run)(struct mw_agent_ctl *c, json_t *req, char *err, size_t len);
 } commands[] = {
-	{ "blocks", list_blocks },     { "block", do_block },
-	{ "unblock", do_unblock },     { "allow", do_allow_add },
-	{ "allow_del", do_allow_del }, { "allowlist", list_allow },
-	{ "flush", do_flush },	       { "summary", summary },
-	{ "ping", do_ping },	       { "processes", mw_agent_ctl_processes },
+	{ "blocks", list_blocks },
+	{ "block", do_block },
+	{ "unblock", do_unblock },
+	{ "allow", do_allow_add },
+	{ "allow_del", do_allow_del },
+	{ "allowlist", list_allow },
+	{ "flush", do_flush },
+	{ "summary", summary },
+	{ "ping", do_ping },
+	{ "processes", mw_agent_ctl_processes },
+	{ "tls_hellos", mw_agent_ctl_tls_hellos },
 };
 
 static json_t *unknown(const char *cmd, char *err, size_t len)

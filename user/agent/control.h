@@ -11,6 +11,7 @@
 #include "agent/bridges.h"
 #include "agent/crowdsec.h"
 #include "agent/dirnet.h"
+#include "agent/tls_hello.h"
 #include "enforce/policy.h"
 #include "output/eve.h"
 
@@ -26,10 +27,15 @@ struct mw_agent_ctl {
 	const struct mw_eve *eve;
 	const struct mw_bridges *bridges; /* containers' ports watched */
 	int owner_fd; /* mw_owner: the process behind a socket cookie */
+	struct mw_agent_tls_hello *hello; /* the host's ClientHellos; NULL: none */
 };
 
 /* "processes": {"cookies": [N...]} -> {"processes": {"N": process...}} */
 json_t *mw_agent_ctl_processes(struct mw_agent_ctl *c, json_t *req, char *err, size_t len);
+
+/* "tls_hellos": {} -> {"hellos": {"PROTO LADDR LPORT RADDR RPORT": {"ja4",
+ * "sni", "alpn"}}}, the ClientHellos of the flows that live */
+json_t *mw_agent_ctl_tls_hellos(struct mw_agent_ctl *c, json_t *req, char *err, size_t len);
 
 /* mw_control_fn for the agent: blocks, block, unblock, allow, allow_del,
  * allowlist, flush, ping, blacklist_*, dirnet_*, crowdsec_*. */

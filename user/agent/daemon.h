@@ -29,6 +29,7 @@
 #include "agent/nat_view.h"
 #include "agent/options.h"
 #include "agent/status_line.h"
+#include "agent/tls_hello.h"
 #include "enforce/hook.h"
 #include "enforce/nft.h"
 #include "enforce/policy.h"
@@ -54,6 +55,7 @@ struct mw_daemon {
 	struct mw_control_socket control;
 	struct mw_agent_ctl ctl;
 	struct mw_agent_detect detect;
+	struct mw_agent_tls_hello hello; /* the host's ClientHellos, read once */
 	struct mw_agent_blacklist bl;
 	struct mw_agent_bpatterns bp;
 	struct mw_agent_dirnet dirnet;

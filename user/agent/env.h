@@ -14,6 +14,8 @@ struct mw_eve;
 struct mw_events;
 struct mw_flow_scan;
 struct mw_nat_view;
+struct mw_agent_tls_hello;
+struct mw_dirnet;
 
 struct mw_env {
 	/* the running configuration: a reload changes it in place */
@@ -29,6 +31,10 @@ struct mw_env {
 	struct mw_flow_scan *scan;
 	/* containers' connections and their NATed twins; NULL: none */
 	struct mw_nat_view *nat;
+	/* the host's ClientHellos read once (JA4, SNI); NULL: none */
+	struct mw_agent_tls_hello *hello;
+	/* DIRNET's learned destinations, only read by others; NULL: none */
+	const struct mw_dirnet *dirnet;
 };
 
 #endif

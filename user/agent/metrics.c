@@ -238,11 +238,11 @@ void mw_agent_metrics(void *arg, FILE *out)
 	}
 	head(out, "minewall_reassembly_total", "counter",
 	     "The host's first messages reassembled past their first copy, by kind and outcome.");
-	reasm_total(out, "tls", v->bl ? &v->bl->tls : NULL);
+	reasm_total(out, "tls", v->hello ? mw_agent_tls_hello_reasm(v->hello) : NULL);
 	reasm_total(out, "json", v->bp ? &v->bp->json : NULL);
 	head(out, "minewall_reassembly_pending", "gauge",
 	     "The host's first messages waiting for their next segments, by kind.");
-	reasm_pending(out, "tls", v->bl ? &v->bl->tls : NULL);
+	reasm_pending(out, "tls", v->hello ? mw_agent_tls_hello_reasm(v->hello) : NULL);
 	reasm_pending(out, "json", v->bp ? &v->bp->json : NULL);
 	one(out, "minewall_syslog_failures_total", "counter", "Events syslog did not take.",
 	    (double)e->syslog_failed);

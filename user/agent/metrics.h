@@ -24,6 +24,7 @@ struct mw_metrics_view {
 	const struct mw_eve *eve;
 	const struct mw_agent_blacklist *bl;
 	const struct mw_agent_bpatterns *bp; /* NULL: BPATTERNS off */
+	const struct mw_agent_tls_hello *hello; /* the host's ClientHellos */
 	const struct mw_agent_crowdsec *cs; /* NULL: no fleet metrics */
 	/* the metrics endpoint and the control socket (NULL: not counted) */
 	const struct mw_server *metrics_srv, *control_srv;

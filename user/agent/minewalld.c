@@ -86,6 +86,7 @@ static void enforcement_cycle(struct mw_daemon *d)
 	mw_policy_tick(&d->policy);
 	mw_hook_reap(&d->hook);
 	mw_agent_dict_tick(&d->detect, mw_now_ns());
+	mw_agent_tls_hello_expire(&d->hello, mw_now_ns());
 	mw_agent_blacklist_tick(&d->bl, mw_now_ns());
 	mw_agent_bpatterns_tick(&d->bp, mw_now_ns());
 	mw_agent_dirnet_tick(&d->dirnet, mw_now_ns());
@@ -249,7 +250,7 @@ static int run_loop(struct mw_daemon *d)
 	}
 	/* drain what the datapath reported before we stop */
 	mw_events_consume(&d->events);
-	mw_agent_dirnet_flush(&d->dirnet);
+	mw_agent_dirnet_drain(&d->dirnet);
 	return 0;
 }
 
@@ -345,7 +346,9 @@ static int start_detectors(struct mw_daemon *d)
 				  .eve = &d->eve,
 				  .events = &d->events,
 				  .scan = &d->scan,
-				  .nat = &d->nat };
+				  .nat = &d->nat,
+				  .hello = &d->hello,
+				  .dirnet = &d->dirnet.d };
 	d->ctl = (struct mw_agent_ctl){ .policy = &d->policy,
 					.allow = &d->allow,
 					.nft = &d->nft,
@@ -358,7 +361,8 @@ static int start_detectors(struct mw_daemon *d)
 					.events_file = d->cfg.events_file,
 					.eve = &d->eve,
 					.owner_fd = mw_loader_map_fd(&d->loader, MW_MAP_OWNER),
-					.bridges = &d->bridges };
+					.bridges = &d->bridges,
+					.hello = &d->hello };
 	/* every process the detectors name, with its container */
 	if (mw_process_containers_setup(&d->cfg))
 		pr_warn("no memory for the containers' cache: processes are named without their container\n");
@@ -368,6 +372,10 @@ static int start_detectors(struct mw_daemon *d)
 			strerror(-err));
 		return err;
 	}
+	/* the host's ClientHellos, read once: before those who subscribe */
+	err = mw_agent_tls_hello_start(&d->hello, &d->events);
+	if (err)
+		return failed(err, "read the host's TLS ClientHellos");
 	err = mw_agent_dict_init(&d->detect, env);
 	if (err)
 		return failed(err, "start the dictionary-attack detector");
@@ -388,6 +396,7 @@ static int start_detectors(struct mw_daemon *d)
 					     .eve = &d->eve,
 					     .bl = &d->bl,
 					     .bp = &d->bp,
+					     .hello = &d->hello,
 					     .cs = &d->cs,
 					     .metrics_srv = &d->metrics.srv,
 					     .control_srv = &d->control.srv,

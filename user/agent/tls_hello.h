@@ -16,6 +16,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "agent/events.h"
 #include "minewall.h"
 #include "parse/ja4.h"
@@ -57,5 +59,12 @@ const struct mw_tls_hello *mw_agent_tls_hello_find(const struct mw_agent_tls_hel
 						   const struct mw_flow_key *key);
 /* Drops what expired: called from the agent's periodic cycle. */
 void mw_agent_tls_hello_expire(struct mw_agent_tls_hello *a, uint64_t now_ns);
+/* Calls @fn with every ClientHello kept whose flow lives. */
+void mw_agent_tls_hello_each(const struct mw_agent_tls_hello *a, mw_tls_hello_fn fn, void *arg);
+/* {"ja4", "sni" (each when known), "alpn": bool}, for events and flows. */
+json_t *mw_agent_tls_hello_json(const struct mw_tls_hello *h);
+struct mw_reasm;
+/* The reassembly's counters (metrics); NULL before start. */
+const struct mw_reasm *mw_agent_tls_hello_reasm(const struct mw_agent_tls_hello *a);
 
 #endif

@@ -11,10 +11,10 @@
 #include "cli/cli.h"
 #include "lib/util.h"
 
-#define USAGE                                                      \
-	"Usage: minewall blacklist list\n"                         \
-	"       minewall blacklist test ADDR|NAME [--port PORT]\n" \
-	"       minewall blacklist load FILE... [--name NAME]\n"   \
+#define USAGE                                                          \
+	"Usage: minewall blacklist list\n"                             \
+	"       minewall blacklist test ADDR|NAME|JA4 [--port PORT]\n" \
+	"       minewall blacklist load FILE... [--name NAME]\n"       \
 	"       minewall blacklist unload NAME\n"
 
 static json_int_t num(json_t *o, const char *key)
@@ -46,11 +46,12 @@ static int bl_list(int argc, char **argv)
 		cli_json_print(reply);
 		return EXIT_OK;
 	}
-	printf("%-20s %-7s %9s %7s %9s %9s %7s %8s %9s  %s\n", "LIST", "SOURCE", "PREFIXES",
-	       "NAMES", "MALFORMED", "NEVERBLK", "ALERT", "LEARNED", "HITS", "FILE");
+	printf("%-20s %-7s %9s %7s %5s %9s %9s %7s %8s %9s  %s\n", "LIST", "SOURCE", "PREFIXES",
+	       "NAMES", "JA4", "MALFORMED", "NEVERBLK", "ALERT", "LEARNED", "HITS", "FILE");
 	json_array_foreach(json_object_get(reply, "lists"), i, l)
-		printf("%-20s %-7s %9lld %7lld %9lld %9lld %7lld %8lld %9lld  %s\n", str(l, "name"),
-		       str(l, "source"), (long long)num(l, "prefixes"), (long long)num(l, "names"),
+		printf("%-20s %-7s %9lld %7lld %5lld %9lld %9lld %7lld %8lld %9lld  %s\n",
+		       str(l, "name"), str(l, "source"), (long long)num(l, "prefixes"),
+		       (long long)num(l, "names"), (long long)num(l, "ja4"),
 		       (long long)num(l, "malformed"),
 		       (long long)(num(l, "never_blocked") + num(l, "partly_never_blocked")),
 		       (long long)num(l, "alert_only"), (long long)num(l, "learned"),
@@ -74,7 +75,7 @@ static int bl_test(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	} else if (argc != 1) {
-		cli_error("usage: minewall blacklist test ADDR|NAME [--port PORT]");
+		cli_error("usage: minewall blacklist test ADDR|NAME|JA4 [--port PORT]");
 		return EXIT_USAGE;
 	}
 	ret = cli_call(json_pack("{s:s, s:s, s:I}", "cmd", "blacklist_test", "target", argv[0],
@@ -163,9 +164,10 @@ static int bl_load(int argc, char **argv)
 		if (json_object_get(r, "error"))
 			printf("%s: not loaded: %s\n", str(r, "file"), str(r, "error"));
 		else
-			printf("%s: loaded as %s: %lld prefixes, %lld names, %lld malformed lines skipped\n",
+			printf("%s: loaded as %s: %lld prefixes, %lld names, %lld JA4, %lld malformed lines skipped\n",
 			       str(r, "file"), str(r, "name"), (long long)num(r, "prefixes"),
-			       (long long)num(r, "names"), (long long)num(r, "malformed"));
+			       (long long)num(r, "names"), (long long)num(r, "ja4"),
+			       (long long)num(r, "malformed"));
 	}
 	printf("in force: %lld IPv4 and %lld IPv6 prefixes (built in %lld ms)\n",
 	       (long long)num(reply, "ipv4_prefixes"), (long long)num(reply, "ipv6_prefixes"),

@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "lib/container.h"
 #include "lib/control.h"
+#include "lib/flow_key_str.h"
 #include "lib/flowtable.h"
 #include "lib/pinned.h"
 #include "lib/util.h"
@@ -117,7 +118,29 @@ static bool in_container(json_t *procs, const struct mw_flow_rec *r, const char 
 	       mw_container_matches(&ct, want);
 }
 
-static json_t *flow_json(const struct mw_flow_rec *r, __u64 now, json_t *proc)
+/* The host's ClientHellos the agent holds, by flow key string (empty when
+ * the agent does not answer). */
+static json_t *hellos_of(void)
+{
+	json_t *req = json_pack("{s:s}", "cmd", "tls_hellos"), *reply = NULL, *out;
+
+	if (!req || mw_control_call(cli.run_dir, req, &reply))
+		reply = NULL;
+	json_decref(req);
+	out = json_object_get(reply, "hellos");
+	out = out ? json_incref(out) : json_object();
+	json_decref(reply);
+	return out;
+}
+
+static json_t *hello_of(json_t *hellos, const struct mw_flow_rec *r)
+{
+	char key[MW_FLOW_KEY_STRLEN];
+
+	return json_object_get(hellos, mw_flow_key_str(&r->key, key, sizeof(key)));
+}
+
+static json_t *flow_json(const struct mw_flow_rec *r, __u64 now, json_t *proc, json_t *hello)
 {
 	char la[MW_ADDRSTRLEN], ra[MW_ADDRSTRLEN], pb[8], fi[10], fo[10], ifn[IF_NAMESIZE];
 	const struct mw_flow *f = &r->flow;
@@ -155,6 +178,11 @@ static json_t *flow_json(const struct mw_flow_rec *r, __u64 now, json_t *proc)
 	json_object_set_new(o, "blacklist", json_integer(f->blacklist));
 	if (proc)
 		json_object_set(o, "process", proc);
+	/* the host's ClientHello on this flow: its JA4 and server name */
+	if (json_object_get(hello, "ja4"))
+		json_object_set(o, "ja4", json_object_get(hello, "ja4"));
+	if (json_object_get(hello, "sni"))
+		json_object_set(o, "sni", json_object_get(hello, "sni"));
 	return o;
 }
 
@@ -273,12 +301,14 @@ int do_flows(int argc, char **argv)
 		n = top;
 
 	if (cli.json) {
-		json_t *arr = json_array();
+		json_t *arr = json_array(), *hellos = alive ? hellos_of() : json_object();
 
 		for (i = 0; i < n; i++)
-			json_array_append_new(arr, flow_json(&recs[i], now,
-							     process_of(procs, &recs[i])));
+			json_array_append_new(arr,
+					      flow_json(&recs[i], now, process_of(procs, &recs[i]),
+							hello_of(hellos, &recs[i])));
 		cli_json_print(arr);
+		json_decref(hellos);
 	} else {
 		printf("%-5s %-28s %-28s %-7s %-7s %13s %19s %7s %7s %s\n", "PROTO", "LOCAL",
 		       "REMOTE", "INIT", "STATE", "PKTS IN/OUT", "BYTES IN/OUT", "AGE", "IDLE",

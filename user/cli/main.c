@@ -26,7 +26,7 @@ static int do_help(int argc, char **argv)
 	       "       minewall allow CIDR | minewall allow del CIDR\n"
 	       "       minewall allowlist\n"
 	       "       minewall flush\n"
-	       "       minewall blacklist list | test ADDR|NAME [--port P] |\n"
+	       "       minewall blacklist list | test ADDR|NAME|JA4 [--port P] |\n"
 	       "                          load FILE... [--name NAME] | unload NAME\n"
 	       "       minewall dirnet baseline | learn [DURATION]\n"
 	       "       minewall events [-f] [-n N] [--method M] [--since DUR] [--file F]\n"

@@ -26,6 +26,7 @@ static void list_clear(struct mw_bl_list *l)
 		free(l->names[i].name);
 	free(l->names);
 	free(l->prefixes);
+	free(l->ja4s);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -131,6 +132,21 @@ const struct mw_bl_name *mw_bl_match_name(const struct mw_blacklist *bl, const c
 	return NULL;
 }
 
+/* JA4 lists are short (nobody publishes one): a scan of every entry. */
+const struct mw_bl_ja4 *mw_bl_match_ja4(const struct mw_blacklist *bl, const char *ja4)
+{
+	unsigned id;
+	size_t i;
+
+	if (!ja4[0])
+		return NULL;
+	for (id = 1; id < MW_BL_LISTS_MAX; id++)
+		for (i = 0; bl->lists[id].used && i < bl->lists[id].n_ja4s; i++)
+			if (!strcmp(bl->lists[id].ja4s[i].ja4, ja4))
+				return &bl->lists[id].ja4s[i];
+	return NULL;
+}
+
 int mw_bl_find(const struct mw_blacklist *bl, const char *name)
 {
 	unsigned id;
@@ -163,6 +179,16 @@ static void on_entry(void *arg, const struct mw_list_entry *e, unsigned line)
 		}
 		l->prefixes[l->n_prefixes++] =
 			(struct mw_bl_entry){ .prefix = e->prefix, .port = e->port, .line = line };
+		return;
+	}
+	if (e->kind == MW_LIST_JA4) {
+		if (mw_grow(&l->ja4s, &l->cap_ja4s, l->n_ja4s, sizeof(*l->ja4s), 64)) {
+			c->nomem = true;
+			return;
+		}
+		l->ja4s[l->n_ja4s] = (struct mw_bl_ja4){ .list = c->id, .line = line };
+		snprintf(l->ja4s[l->n_ja4s].ja4, sizeof(l->ja4s[0].ja4), "%s", e->name);
+		l->n_ja4s++;
 		return;
 	}
 	if (mw_grow(&l->names, &l->cap_names, l->n_names, sizeof(*l->names), 256)) {

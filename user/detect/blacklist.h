@@ -18,6 +18,7 @@
 
 #include "lib/addr.h"
 #include "minewall.h"
+#include "parse/ja4.h"
 #include "parse/list.h"
 
 #define MW_BL_NAME_MAX 48
@@ -32,6 +33,13 @@ struct mw_bl_name {
 	char *name;
 	uint16_t list;
 	bool subdomains;
+	uint32_t line;
+};
+
+/* A listed JA4 client fingerprint. */
+struct mw_bl_ja4 {
+	char ja4[MW_JA4_LEN];
+	uint16_t list;
 	uint32_t line;
 };
 
@@ -54,6 +62,8 @@ struct mw_bl_list {
 	size_t n_prefixes, cap_prefixes;
 	struct mw_bl_name *names;
 	size_t n_names, cap_names;
+	struct mw_bl_ja4 *ja4s;
+	size_t n_ja4s, cap_ja4s;
 	struct mw_bl_effect effect;
 	uint64_t learned; /* addresses learned for its names so far */
 };
@@ -142,6 +152,8 @@ int mw_bl_find(const struct mw_blacklist *bl, const char *name);
 
 /* The listed name that @name is, or is a subdomain of; NULL when none. */
 const struct mw_bl_name *mw_bl_match_name(const struct mw_blacklist *bl, const char *name);
+/* The listed JA4 @ja4 is (the first list's); NULL when none. */
+const struct mw_bl_ja4 *mw_bl_match_ja4(const struct mw_blacklist *bl, const char *ja4);
 
 /*
  * Compiles every list into kernel entries: duplicates merged (the lower list

@@ -142,6 +142,76 @@ int mw_reasm_tls(struct mw_reasm *r, const struct mw_event_peek *ev, uint64_t no
 	return -EAGAIN;
 }
 
+/*
+ * Bytes from the start of @b the ClientHello there needs: its record, or
+ * the records that carry its handshake message when it goes on past the
+ * first (capped at MW_TLS_REASM_MAX); 0 while the bytes held cannot tell;
+ * -ENOENT when they start no ClientHello.
+ */
+static long hello_span(const uint8_t *b, size_t have)
+{
+	size_t off = 0, hs, got = 0;
+
+	if (have < 1 || b[0] != 0x16)
+		return -ENOENT;
+	if (have < 9)
+		return 0;
+	if (b[1] != 3 || b[5] != 0x01)
+		return -ENOENT;
+	hs = 4 + ((size_t)b[6] << 16 | (size_t)b[7] << 8 | b[8]);
+	while (got < hs && off < MW_TLS_REASM_MAX) {
+		size_t rec;
+
+		if (off + 5 > have)
+			return 0;
+		if (b[off] != 0x16)
+			return (long)off; /* the message ends early: what came */
+		rec = (size_t)b[off + 3] << 8 | b[off + 4];
+		got += rec;
+		off += 5 + rec;
+	}
+	return (long)(off < MW_TLS_REASM_MAX ? off : MW_TLS_REASM_MAX);
+}
+
+int mw_reasm_tls_record(struct mw_reasm *r, const struct mw_event_peek *ev, uint64_t now_ns,
+			const uint8_t **rec, size_t *len)
+{
+	struct mw_reasm_slot *s;
+	long want;
+
+	if (ev->len == 0 || ev->len > MW_PEEK_MAX)
+		return -EINVAL;
+	if (ev->cont) {
+		s = add(r, ev);
+		if (!s)
+			return -EINVAL;
+		want = hello_span(s->buf, s->have);
+		if (want == 0 || (want > 0 && s->have < (size_t)want))
+			return -EAGAIN;
+		done(r, s);
+		if (want < 0)
+			return -ENOENT;
+		*rec = s->buf;
+		*len = (size_t)want;
+		return 0;
+	}
+	*rec = ev->data;
+	*len = ev->len;
+	want = hello_span(ev->data, ev->len);
+	if (want < 0)
+		return -ENOENT;
+	if (want > 0 && ev->len >= want) {
+		*len = (size_t)want;
+		return 0;
+	}
+	/* the rest comes in copies the datapath sends only for the host's
+	 * own message on a flow it opened */
+	if (!hosts(ev))
+		return -ENOENT;
+	start(r, ev, now_ns);
+	return -EAGAIN;
+}
+
 int mw_reasm_json(struct mw_reasm *r, const struct mw_event_peek *ev, uint64_t now_ns,
 		  struct mw_event_peek *whole)
 {

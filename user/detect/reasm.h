@@ -71,6 +71,19 @@ void mw_reasm_free(struct mw_reasm *r);
 int mw_reasm_tls(struct mw_reasm *r, const struct mw_event_peek *ev, uint64_t now_ns, char *sni);
 
 /*
+ * The host's outbound ClientHello copy @ev read whole, for what needs every
+ * byte of it (JA4): 0 with @rec and @len the record (the records that carry
+ * the message when it goes on past the first; at most MW_TLS_REASM_MAX
+ * bytes), valid until the next call; -EAGAIN while it is kept for the
+ * copies to come; -ENOENT when @ev is not whole and will not be (not a
+ * ClientHello, not the host's message on a flow it opened), with @rec and
+ * @len its copy for what that holds; -EINVAL for a copy that belongs to no
+ * record being reassembled (its first part gone: the caller may scan it).
+ */
+int mw_reasm_tls_record(struct mw_reasm *r, const struct mw_event_peek *ev, uint64_t now_ns,
+			const uint8_t **rec, size_t *len);
+
+/*
  * The host's outbound JSON copy @ev (the first, cut before its line's end,
  * or a continuation): 0 when a line is complete, with @whole the copy to
  * read (@ev's evidence, the bytes from the first one on, up to

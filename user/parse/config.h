@@ -168,6 +168,10 @@ struct mw_config {
 	uint64_t bp_gap_min_ms, bp_gap_max_ms;
 	uint64_t bp_max_cv; /* percent */
 	uint64_t bp_max_rate; /* bytes per minute, server to client */
+	/* TLS with no SNI and no ALPN from a server process, open this long
+	 * to a destination DIRNET never learned */
+	bool bp_bare_tls;
+	uint64_t bp_bare_tls_min_age_ms;
 	/* [dirnet] */
 	bool dn_enable;
 	char dn_allow[PATH_MAX]; /* expected destinations, comma-separated */
@@ -175,6 +179,11 @@ struct mw_config {
 	struct mw_port_list dn_sensitive_ports;
 	uint64_t dn_fanout;
 	bool dn_block;
+	/* DoH: the endpoints' lists ("builtin": the shipped one) and the
+	 * processes allowed to use them (browsers) */
+	char dn_doh_lists[PATH_MAX];
+	char dn_doh_clients[PATH_MAX];
+	uint64_t dn_hello_wait_ms; /* a TCP flow's verdict waits for its ClientHello */
 	struct mw_crowdsec_cfg cs; /* [crowdsec] */
 	/* [containers] where runtimes keep their state (names, images, pods) */
 	char ct_docker_root[PATH_MAX]; /* Docker: containers/<id>/config.v2.json */

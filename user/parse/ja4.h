@@ -22,6 +22,14 @@
  */
 int mw_ja4(const uint8_t *rec, size_t len, char out[MW_JA4_LEN]);
 
+/*
+ * Reads a JA4 fingerprint as a person writes it (a list's line): the
+ * shape "t13d1516h2_8daaf6152771_e5627efa2ab1", its hashes' hex digits
+ * in either case, into @out (hashes in lower case, as mw_ja4 writes
+ * them). Returns 0 or -EINVAL.
+ */
+int mw_ja4_parse(const char *s, char out[MW_JA4_LEN]);
+
 /* No ClientHello that fits a record has more of one list than this. */
 #define MW_JA4_ITEMS 8192
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parse/ja4.h"
 #include "parse/list.h"
 
 /* Names hosts files map to themselves; never a listed domain. */
@@ -74,6 +75,23 @@ static int emit_name(struct parse_ctx *c, const char *name, size_t len, bool sub
 	c->rep->domains++;
 	c->on_entry(c->arg, &e, c->line);
 	return 0;
+}
+
+/* A token shaped like a JA4 (an underscore, no dot, colon or slash: never
+ * an address or a host name of a list): a fingerprint, or a bad line. */
+static bool try_ja4(struct parse_ctx *c, const char *tok, const char *text)
+{
+	struct mw_list_entry e = { .kind = MW_LIST_JA4 };
+
+	if (!strchr(tok, '_') || strpbrk(tok, ".:/"))
+		return false;
+	if (mw_ja4_parse(tok, e.name)) {
+		bad(c, "not a JA4 fingerprint (like t13d1516h2_8daaf6152771_e5627efa2ab1)", text);
+		return true;
+	}
+	c->rep->ja4s++;
+	c->on_entry(c->arg, &e, c->line);
+	return true;
 }
 
 /* "1.2.3.4:3333" or "[2001:db8::1]:3333". Returns 0 or -EINVAL. */
@@ -154,6 +172,8 @@ static void parse_fields(struct parse_ctx *c, char **f, unsigned nf, const char 
 		}
 		return;
 	}
+	if (try_ja4(c, f[0], text))
+		return;
 	if (!mw_prefix_parse(f[0], &p)) {
 		emit_prefix(c, &p, 0);
 		return;
@@ -262,7 +282,7 @@ int mw_list_parse(const char *buf, size_t len, mw_list_entry_fn on_entry, mw_lis
 		}
 		pos += n + 1;
 	}
-	entries = rep->prefixes + rep->domains;
+	entries = rep->prefixes + rep->domains + rep->ja4s;
 	if (rep->malformed && (entries == 0 || rep->malformed > entries))
 		return -EINVAL;
 	return 0;

@@ -3,7 +3,8 @@
  * list.h - parser of blacklist files as others publish them: plain IP and
  * CIDR lines, FireHOL .ipset/.netset, hosts files (0.0.0.0 name), plain
  * domain lists, maltrail trails (IP, IP:port, domain; URL paths skipped) and
- * the network rules of Adblock Plus lists (||name^). Pure: bytes in, entries
+ * the network rules of Adblock Plus lists (||name^), and JA4 client
+ * fingerprints (t13d1516h2_8daaf6152771_e5627efa2ab1), one a line. Pure: bytes in, entries
  * and line-numbered complaints out, so that it can be fuzzed alone.
  */
 #ifndef MW_PARSE_LIST_H
@@ -21,13 +22,15 @@
 enum mw_list_kind {
 	MW_LIST_PREFIX = 0,
 	MW_LIST_DOMAIN = 1,
+	MW_LIST_JA4 = 2, /* a TLS client fingerprint (parse/ja4.h) */
 };
 
 struct mw_list_entry {
 	enum mw_list_kind kind;
 	struct mw_prefix prefix; /* MW_LIST_PREFIX */
 	uint16_t port; /* MW_LIST_PREFIX: host order, 0 for every port */
-	char name[MW_NAME_MAX]; /* MW_LIST_DOMAIN: lower case, no final dot */
+	char name[MW_NAME_MAX]; /* MW_LIST_DOMAIN: lower case, no final dot;
+				 * MW_LIST_JA4: the fingerprint */
 	bool subdomains; /* MW_LIST_DOMAIN: the name's subdomains match too */
 };
 
@@ -35,6 +38,7 @@ struct mw_list_report {
 	unsigned lines;
 	unsigned prefixes; /* entries, by kind */
 	unsigned domains;
+	unsigned ja4s;
 	unsigned malformed; /* lines reported and skipped */
 	unsigned unsupported; /* valid for their format, not for a network sensor (URL paths, cosmetic rules) */
 };
