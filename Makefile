@@ -67,7 +67,7 @@ AGENT_SRCS := $(wildcard user/agent/*.c) user/enforce/policy.c user/enforce/poli
 	user/enforce/allow.c user/enforce/hook.c user/output/metrics.c user/output/ipfix.c \
 	user/output/eve.c user/output/eve_suricata.c user/lib/statefile.c user/detect/dict.c user/detect/dict_tries.c \
 	user/parse/resolv_conf.c user/parse/ntp_conf.c user/parse/proc_net_tcp.c user/lib/conntrack.c \
-	user/parse/proxy.c
+	user/parse/proxy.c user/detect/dirnet_allows.c
 # the CrowdSec LAPI client (user/fleet/), linked by the daemon only
 FLEET_SRCS := $(wildcard user/fleet/*.c)
 CURL_CFLAGS := $(shell pkg-config --cflags libcurl 2>/dev/null)

@@ -140,6 +140,7 @@ static const struct opt opts[] = {
 	{ "dirnet", "sensitive_ports", OPT_PORTS, OFF(dn_sensitive_ports), 1, 65535, NULL },
 	{ "dirnet", "fanout", OPT_U64, OFF(dn_fanout), 2, 64, NULL },
 	{ "dirnet", "block", OPT_BOOL, OFF(dn_block), 0, 0, NULL },
+	{ "dirnet", "proxy", OPT_BOOL, OFF(dn_proxy), 0, 0, NULL },
 	{ "crowdsec", "url", OPT_URL, OFF(cs.url), 0, 0, NULL },
 	{ "crowdsec", "machine_id", OPT_STRING, OFF(cs.machine_id), 0, 0, NULL },
 	{ "crowdsec", "password", OPT_SECRET, OFF(cs.password), 0, 0, NULL },
@@ -280,6 +281,7 @@ void mw_config_defaults(struct mw_config *cfg)
 	cfg->dn_learn_ms = 86400000;
 	set_ports(&cfg->dn_sensitive_ports, "22 23 139 445 3389 5900 5985 5986");
 	cfg->dn_fanout = 20;
+	cfg->dn_proxy = true;
 	cfg->bl_ttl_min_ms = 300000;
 	cfg->bl_ttl_max_ms = 86400000;
 	cfg->bl_learned_max = 65536;

@@ -175,6 +175,7 @@ struct mw_config {
 	struct mw_port_list dn_sensitive_ports;
 	uint64_t dn_fanout;
 	bool dn_block;
+	bool dn_proxy; /* report SOCKS and HTTP CONNECT to the outside (agent/proxy.c) */
 	struct mw_crowdsec_cfg cs; /* [crowdsec] */
 	/* [containers] where runtimes keep their state (names, images, pods) */
 	char ct_docker_root[PATH_MAX]; /* Docker: containers/<id>/config.v2.json */
