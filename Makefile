@@ -84,7 +84,7 @@ CLI_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRCS))
 # the unit suites, each named after the module it tests (test_X.c tests X.c)
 UNIT_TESTS := config util statefile events flow_scan server eve policy stratum bpatterns reasm \
 	dirnet list blacklist dns dnsq tls agent_blacklist dict dict_tries login_reply nft proc_net_tcp \
-	ntp_conf resolv_conf fleet cs_ids crowdsec container bridges proxy
+	ntp_conf resolv_conf fleet cs_ids crowdsec container bridges proxy dirnet_allows
 UNIT_TEST_PROGS := $(addprefix $(BUILD)/selftests/test_,$(UNIT_TESTS))
 TEST_PROGS := $(BUILD)/selftests/test_packets $(UNIT_TEST_PROGS) $(BUILD)/selftests/bench/bench_sendmmsg \
 	$(BUILD)/selftests/lapi_probe
@@ -184,6 +184,8 @@ $(BUILD)/selftests/test_dict_tries: $(call user_objs,detect/dict detect/dict_tri
 	parse/login_reply parse/config lib/addr lib/util)
 $(BUILD)/selftests/test_login_reply: $(call user_objs,parse/login_reply)
 $(BUILD)/selftests/test_proxy: $(TEST_DATA_OBJ) $(call user_objs,parse/proxy)
+$(BUILD)/selftests/test_dirnet_allows: $(call user_objs,detect/dirnet_allows detect/dirnet \
+	detect/dnsq parse/dns parse/name lib/addr lib/util)
 $(BUILD)/selftests/test_proc_net_tcp: $(call user_objs,parse/proc_net_tcp lib/addr)
 $(BUILD)/selftests/test_ntp_conf: $(call user_objs,parse/ntp_conf)
 $(BUILD)/selftests/test_container: $(call user_objs,lib/container parse/cgroup_path lib/log lib/util)

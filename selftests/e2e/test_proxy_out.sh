@@ -105,8 +105,12 @@ as_server -p -x http://$HTTPPROXY:8888 http://web.example.test/
 check "curl -p -x through tinyproxy (CONNECT) fetches the page" page_ok
 check_within 3 "HTTP CONNECT: the name and port requested" \
 	reported "http-connect connect web.example.test:80 high alert $HTTPPROXY:8888 curl false"
-check "the evidence: the host opened it, the handshake seen" \
-	grep -q '"proxy".*"evidence":"host-opened, tcp-handshake"' "$RUN_DIR/events.json"
+evidence_of_all() {
+	jq -rR 'fromjson? | select(.detail.proxy) | "\(.detail.evidence) \(.detail.server_process)"' \
+		"$RUN_DIR/events.json" | sort -u
+}
+check_eq "each on evidence the host opened it, handshake seen; a server process" \
+	"$(evidence_of_all)" "host-opened, tcp-handshake true"
 
 # a client that hides its request: the SOCKS5 greeting alone, then the
 # request one byte first (a lone 05 is nothing the datapath copies), then a

@@ -27,7 +27,7 @@ struct flow_ctx {
 	const struct mw_flow_key *key;
 	uint32_t ifindex;
 	uint8_t initiator, handshake;
-	const char *severity;
+	bool known; /* the process was seen to be a server's (else: gone, or not recorded) */
 	json_t *process; /* taken */
 	char who[64]; /* the process's name and user, for the report's key */
 };
@@ -86,19 +86,22 @@ static void report(struct mw_agent_proxy *a, struct flow_ctx *fc, const struct m
 	json_t *detail, *ct, *e;
 
 	a->detections++;
-	detail = json_pack("{s:s, s:o, s:s, s:b, s:O}", "reason",
+	/* server_process null: gone before its request was read (or never
+	 * recorded), its terminal unknown */
+	detail = json_pack("{s:s, s:o, s:s, s:b, s:O, s:o}", "reason",
 			   p ? "a server process asks a proxy for a tunnel" :
 			       "a SOCKS5 tunnel whose request was not read",
 			   "proxy", proxy_json(p), "evidence", mw_evidence_name(evid), "verified",
 			   mw_evidence_verified(evid), "process",
-			   fc->process ? fc->process : json_null());
+			   fc->process ? fc->process : json_null(), "server_process",
+			   fc->known ? json_true() : json_null());
 	ct = json_object_get(fc->process, "container");
 	if (detail && ct)
 		json_object_set(detail, "container", ct);
 	mw_nat_view_annotate(a->nat, fc->ifindex, k, detail);
 	e = mw_eve_detection(&(struct mw_eve_rec){
 		.method = "DIRNET",
-		.severity = p ? fc->severity : "medium",
+		.severity = p && fc->known ? "high" : "medium",
 		.src = local,
 		.src_port = ntohs(k->local_port),
 		.dst = remote,
@@ -144,8 +147,7 @@ static bool worth_judging(struct mw_agent_proxy *a, const struct mw_event_peek *
 				 .ifindex = ev->hdr.ifindex,
 				 .initiator = ev->initiator,
 				 .handshake = ev->handshake,
-				 .severity = alive || (have_proc && proc.in_container) ? "high" :
-											 "medium",
+				 .known = alive || (have_proc && proc.in_container),
 				 .process = have_proc ? mw_process_json(&proc) : NULL };
 	if (have_proc)
 		snprintf(fc->who, sizeof(fc->who), "%s %u", proc.comm, proc.o.uid);
@@ -183,7 +185,7 @@ static void greeting_keep(struct mw_agent_proxy *a, struct flow_ctx *fc)
 					 .ifindex = fc->ifindex,
 					 .initiator = fc->initiator,
 					 .handshake = fc->handshake,
-					 .severity = fc->severity,
+					 .known = fc->known,
 					 .process = fc->process };
 	fc->process = NULL;
 }
@@ -197,7 +199,7 @@ static void greeting_judge(struct mw_agent_proxy *a, struct mw_proxy_greeting *g
 			       .ifindex = g->ifindex,
 			       .initiator = g->initiator,
 			       .handshake = g->handshake,
-			       .severity = g->severity };
+			       .known = g->known };
 	const char *who;
 
 	if (f && f->data_packets[MW_DIR_OUT] >= MW_PROXY_TUNNEL_PACKETS &&

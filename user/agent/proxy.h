@@ -51,7 +51,7 @@ struct mw_proxy_greeting {
 	uint64_t ns; /* 0: free */
 	uint32_t ifindex;
 	uint8_t initiator, handshake;
-	const char *severity; /* the process's, for the report */
+	bool known; /* the process was seen to be a server's */
 	json_t *process; /* as it was at the greeting (it may be gone later) */
 };
 
