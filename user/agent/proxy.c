@@ -158,14 +158,16 @@ static struct mw_proxy_greeting *greeting_of(struct mw_agent_proxy *a, const str
 {
 	unsigned i;
 
-	for (i = 0; i < MW_PROXY_GREETINGS; i++)
+	for (i = 0; a->n_greetings && i < MW_PROXY_GREETINGS; i++)
 		if (a->greetings[i].ns && !memcmp(&a->greetings[i].key, k, sizeof(*k)))
 			return &a->greetings[i];
 	return NULL;
 }
 
-static void greeting_drop(struct mw_proxy_greeting *g)
+static void greeting_drop(struct mw_agent_proxy *a, struct mw_proxy_greeting *g)
 {
+	if (g->ns)
+		a->n_greetings--;
 	json_decref(g->process);
 	memset(g, 0, sizeof(*g));
 }
@@ -179,7 +181,7 @@ static void greeting_keep(struct mw_agent_proxy *a, struct flow_ctx *fc)
 		g = &a->greetings[a->greeting_pos];
 		a->greeting_pos = (a->greeting_pos + 1) % MW_PROXY_GREETINGS;
 	}
-	greeting_drop(g);
+	greeting_drop(a, g);
 	*g = (struct mw_proxy_greeting){ .key = *fc->key,
 					 .ns = mw_now_ns(),
 					 .ifindex = fc->ifindex,
@@ -187,6 +189,7 @@ static void greeting_keep(struct mw_agent_proxy *a, struct flow_ctx *fc)
 					 .handshake = fc->handshake,
 					 .known = fc->known,
 					 .process = fc->process };
+	a->n_greetings++;
 	fc->process = NULL;
 }
 
@@ -212,7 +215,7 @@ static void greeting_judge(struct mw_agent_proxy *a, struct mw_proxy_greeting *g
 			report(a, &fc, NULL);
 		}
 	}
-	greeting_drop(g);
+	greeting_drop(a, g);
 }
 
 static void on_peek(void *arg, const struct mw_event_peek *ev)
@@ -244,7 +247,7 @@ static void on_peek(void *arg, const struct mw_event_peek *ev)
 	}
 	g = greeting_of(a, &ev->key);
 	if (g)
-		greeting_drop(g);
+		greeting_drop(a, g);
 	if (reported(a, &ev->key, p.proto, mw_proxy_requested(&p, req, sizeof(req)), fc.who)) {
 		json_decref(fc.process);
 		return;
@@ -269,14 +272,14 @@ void mw_agent_proxy_tick(struct mw_agent_proxy *a, uint64_t now_ns)
 {
 	unsigned i;
 
-	for (i = 0; i < MW_PROXY_GREETINGS; i++) {
+	for (i = 0; a->n_greetings && i < MW_PROXY_GREETINGS; i++) {
 		struct mw_proxy_greeting *g = &a->greetings[i];
 		struct mw_flow f;
 
 		if (!g->ns || now_ns - g->ns < MW_PROXY_REQUEST_WAIT_NS)
 			continue;
 		if (a->flows_fd < 0 || bpf_map_lookup_elem(a->flows_fd, &g->key, &f)) {
-			greeting_drop(g); /* gone: its end said what there was */
+			greeting_drop(a, g); /* gone: its end said what there was */
 			continue;
 		}
 		if (now_ns - g->ns >= MW_PROXY_GREETING_TTL_NS ||
@@ -307,5 +310,5 @@ void mw_agent_proxy_free(struct mw_agent_proxy *a)
 
 	for (i = 0; i < MW_PROXY_GREETINGS; i++)
 		if (a->greetings[i].ns)
-			greeting_drop(&a->greetings[i]);
+			greeting_drop(a, &a->greetings[i]);
 }

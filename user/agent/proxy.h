@@ -75,7 +75,7 @@ struct mw_agent_proxy {
 	/* requests not reported: a terminal, an internal or allowed proxy */
 	uint64_t quiet;
 	struct mw_proxy_greeting greetings[MW_PROXY_GREETINGS];
-	unsigned greeting_pos;
+	unsigned greeting_pos, n_greetings; /* n: in use, so that most flow ends cost nothing */
 	/* reported lately: proxy, port, requested destination and process */
 	struct mw_proxy_reported recent[64];
 	unsigned recent_pos;
