@@ -26,13 +26,15 @@ mkdir -p "$NETNS_ETC"
 printf '%s web.example.test tty.example.test allowed.example.test internal.example.test\n' \
 	$WEB >"$NETNS_ETC/hosts"
 
-# a web server that answers after 0.3 s: the client still runs when the
-# agent reads its request, as any client waiting for a page does
+# a web server that answers after 0.3 s (1.5 s for tty.example.test): the
+# client still runs when the agent reads its request, as any client waiting
+# for a page does; a terminal's, were it gone, could not be told from a
+# server's (its terminal unknown, it would be reported at medium)
 cat >"$RUN_DIR/web.py" <<'PY'
 import http.server, sys, time
 class H(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
-        time.sleep(0.3)
+        time.sleep(1.5 if self.headers.get("Host", "").startswith("tty.") else 0.3)
         self.send_response(200); self.send_header("Content-Length", "3"); self.end_headers()
         self.wfile.write(b"ok\n")
     def log_message(self, *a): pass
