@@ -67,7 +67,8 @@ LIB_SRCS := user/lib/log.c user/lib/util.c user/lib/addr.c user/lib/pinned.c use
 AGENT_SRCS := $(wildcard user/agent/*.c) user/enforce/policy.c user/enforce/policy_ct.c user/enforce/ledger.c \
 	user/enforce/allow.c user/enforce/hook.c user/output/metrics.c user/output/ipfix.c \
 	user/output/eve.c user/output/eve_suricata.c user/lib/statefile.c user/detect/dict.c user/detect/dict_tries.c \
-	user/parse/resolv_conf.c user/parse/ntp_conf.c user/parse/proc_net_tcp.c user/lib/conntrack.c
+	user/parse/resolv_conf.c user/parse/ntp_conf.c user/parse/proc_net_tcp.c user/lib/conntrack.c \
+	user/parse/proxy.c user/detect/dirnet_allows.c
 # the CrowdSec LAPI client (user/fleet/), linked by the daemon only
 FLEET_SRCS := $(wildcard user/fleet/*.c)
 CURL_CFLAGS := $(shell pkg-config --cflags libcurl 2>/dev/null)
@@ -84,7 +85,7 @@ CLI_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRCS))
 # the unit suites, each named after the module it tests (test_X.c tests X.c)
 UNIT_TESTS := config util statefile events flow_scan server eve policy stratum bpatterns reasm \
 	dirnet list blacklist dns dnsq tls ja4 agent_blacklist dict dict_tries login_reply nft proc_net_tcp \
-	ntp_conf resolv_conf fleet cs_ids crowdsec container bridges doh flow_wait
+	ntp_conf resolv_conf fleet cs_ids crowdsec container bridges doh flow_wait proxy dirnet_allows
 UNIT_TEST_PROGS := $(addprefix $(BUILD)/selftests/test_,$(UNIT_TESTS))
 TEST_PROGS := $(BUILD)/selftests/test_packets $(UNIT_TEST_PROGS) $(BUILD)/selftests/bench/bench_sendmmsg \
 	$(BUILD)/selftests/lapi_probe
@@ -197,6 +198,9 @@ $(BUILD)/selftests/test_dict: $(call user_objs,detect/dict detect/dict_tries par
 $(BUILD)/selftests/test_dict_tries: $(call user_objs,detect/dict detect/dict_tries \
 	parse/login_reply parse/config lib/addr lib/util)
 $(BUILD)/selftests/test_login_reply: $(call user_objs,parse/login_reply)
+$(BUILD)/selftests/test_proxy: $(TEST_DATA_OBJ) $(call user_objs,parse/proxy)
+$(BUILD)/selftests/test_dirnet_allows: $(call user_objs,detect/dirnet_allows detect/dirnet \
+	detect/dnsq parse/dns parse/name lib/addr lib/util)
 $(BUILD)/selftests/test_proc_net_tcp: $(call user_objs,parse/proc_net_tcp lib/addr)
 $(BUILD)/selftests/test_ntp_conf: $(call user_objs,parse/ntp_conf)
 $(BUILD)/selftests/test_container: $(call user_objs,lib/container parse/cgroup_path lib/log lib/util)
@@ -251,7 +255,7 @@ soak: deps
 # Each links only the parser it tests (and the helpers that parser needs),
 # so that a parser that grows a dependency on another module shows here.
 FUZZERS := config list dns tls ja4 stratum control ipfix login_reply name proc_net_tcp ntp_conf \
-	cs_stream cgroup_path ct_state
+	cs_stream cgroup_path ct_state proxy
 FUZZ_BINS := $(addprefix $(BUILD)/fuzz_,$(FUZZERS))
 FUZZ_SECONDS ?= 60
 FUZZ_OBJS_config := parse/config lib/addr lib/util
@@ -269,6 +273,7 @@ FUZZ_OBJS_ntp_conf := parse/ntp_conf
 FUZZ_OBJS_cgroup_path := parse/cgroup_path
 FUZZ_OBJS_ct_state := lib/container parse/cgroup_path lib/log lib/util
 FUZZ_OBJS_cs_stream := fleet/decision lib/addr lib/util
+FUZZ_OBJS_proxy := parse/proxy
 
 .SECONDEXPANSION:
 $(BUILD)/fuzz_%: $(BUILD)/selftests/fuzz/fuzz_%.o $$(call user_objs,$$(FUZZ_OBJS_$$*))

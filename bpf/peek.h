@@ -2,8 +2,9 @@
 /*
  * peek.h - which payload is worth a copy for the agent's parsers.
  *
- * Stratum, TLS ClientHello and its SNI, DNS: which packets are worth a
- * copy, and which of the host's first messages to follow across segments;
+ * Stratum, TLS ClientHello and its SNI, DNS, and on the host's own flows
+ * its HTTP POSTs, proxy requests and WebSocket JSON frames: which packets
+ * are worth a copy, and which of the host's first messages to follow across segments;
  * the copies go out through emit.h. flow.h decides whether a packet's
  * payload may be trusted at all (its sequence fits) and calls
  * mw_payload_peek().
@@ -30,6 +31,12 @@ static __always_inline int mw_json_ws(__u8 b)
 	return b == ' ' || b == '\t' || b == '\r' || b == '\n';
 }
 
+/* What mw_peek_kind says of a payload's start. */
+#define MW_PEEK_NONE 0
+#define MW_PEEK_FIRST 1 /* JSON or TLS: its first peek_bytes, or followed */
+#define MW_PEEK_SHORT 2 /* its first peek_bytes, never followed */
+#define MW_PEEK_LONG 3 /* up to MW_PEEK_MAX in one event: a body after headers */
+
 /* Payload worth a look by the agent, among the first data packets of a
  * direction: JSON-RPC (Stratum) after any whitespace (a newline first hides
  * nothing; past MW_PEEK_WS_MAX bytes of it, what follows is the agent's to
@@ -50,6 +57,93 @@ static __always_inline int mw_peek_wanted(const struct mw_pkt *p, const __u8 *he
 			return head[i] == '{';
 	}
 	return 1;
+}
+
+/* Whether @head (@hlen bytes read) starts with the @n bytes of @s. */
+static __always_inline int mw_head_is(const __u8 *head, __u32 hlen, const char *s, __u32 n)
+{
+	__u32 i;
+
+	if (hlen < n)
+		return 0;
+#pragma unroll
+	for (i = 0; i < MW_PEEK_HEAD; i++) {
+		if (i >= n)
+			break;
+		if (head[i] != (__u8)s[i])
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * A WebSocket text frame (RFC 6455, FIN set or not: 0x81 or 0x01) whose
+ * payload starts with '{': from a server in clear (its payload at 2, 4 or
+ * 10 by its length's form), from a client masked (the key before the
+ * payload; the first byte XOR the key's first is '{'). Stratum over
+ * WebSocket, for the agent's frame reader.
+ */
+static __always_inline int mw_ws_json(const __u8 *head, __u32 hlen)
+{
+	__u32 len7, at;
+
+	if (hlen < 3 || (head[0] != 0x81 && head[0] != 0x01))
+		return 0;
+	len7 = head[1] & 0x7f;
+	at = len7 == 126 ? 4 : len7 == 127 ? 10 : 2;
+	if (head[1] & 0x80) {
+		/* the payload follows the 4-byte key; head[] is 16 bytes */
+		if (hlen < at + 5)
+			return 0;
+		return (head[(at + 4) & (MW_PEEK_HEAD - 1)] ^ head[at & (MW_PEEK_HEAD - 1)]) == '{';
+	}
+	if (hlen < at + 1)
+		return 0;
+	return head[at & (MW_PEEK_HEAD - 1)] == '{';
+}
+
+/* A SOCKS client's first messages: a SOCKS5 greeting (version, the count
+ * of methods, exactly that many), a SOCKS5 CONNECT (05 01 00 and an
+ * address type: IPv4, name, IPv6), a SOCKS4/4a CONNECT (04 01, port,
+ * address, a user id). */
+static __always_inline int mw_socks_hello(const struct mw_pkt *p, const __u8 *head, __u32 hlen)
+{
+	if (hlen >= 3 && head[0] == 5 && head[1] && p->payload_len == 2U + head[1])
+		return 1;
+	if (hlen >= 5 && head[0] == 5 && head[1] == 1 && head[2] == 0 &&
+	    (head[3] == 1 || head[3] == 3 || head[3] == 4))
+		return 1;
+	return hlen >= 9 && head[0] == 4 && head[1] == 1;
+}
+
+/*
+ * What of @p's payload to copy, and how (MW_PEEK_*). Beyond JSON and TLS,
+ * on a flow the host opened only (no outsider starts one): the host's HTTP
+ * POST (a node's JSON-RPC: getblocktemplate; its body follows the headers,
+ * hence the longer copy), its proxy requests (HTTP CONNECT, SOCKS), and
+ * WebSocket: a JSON text frame either way, the server's "101" reply
+ * (its first frame may ride in the same segment).
+ */
+static __always_inline int mw_peek_kind(const struct mw_pkt_ctx *c, const struct mw_pkt *p,
+					const struct mw_flow *f, int dir, const __u8 *head,
+					__u32 hlen)
+{
+	if (mw_peek_wanted(p, head, hlen))
+		return MW_PEEK_FIRST;
+	if (p->proto != IPPROTO_TCP || !f->host_opened)
+		return MW_PEEK_NONE;
+	if (mw_ws_json(head, hlen))
+		return MW_PEEK_SHORT;
+	if (dir == MW_DIR_IN)
+		return mw_head_is(head, hlen, "HTTP/1.1 101", 12) ? MW_PEEK_LONG : MW_PEEK_NONE;
+	/* the host's own bytes only: seen leaving through tc */
+	if (c->prog != MW_PROG_TC)
+		return MW_PEEK_NONE;
+	if (mw_head_is(head, hlen, "POST ", 5))
+		return MW_PEEK_LONG;
+	if (mw_head_is(head, hlen, "CONNECT ", 8) || mw_socks_hello(p, head, hlen))
+		return MW_PEEK_SHORT;
+	return MW_PEEK_NONE;
 }
 
 /*
@@ -188,6 +282,7 @@ static __always_inline void mw_payload_peek(struct mw_pkt_ctx *c, struct mw_stat
 {
 	__u8 head[MW_PEEK_HEAD] = {};
 	__u32 hlen, span;
+	int kind;
 
 	if ((p->proto == IPPROTO_UDP || p->proto == IPPROTO_TCP) &&
 	    key->remote_port == bpf_htons(MW_DNS_PORT)) {
@@ -204,11 +299,17 @@ static __always_inline void mw_payload_peek(struct mw_pkt_ctx *c, struct mw_stat
 	if (n > mw_cfg.peek_packets || f->peeked[dir] >= mw_cfg.peek_packets)
 		return;
 	hlen = p->payload_len < MW_PEEK_HEAD ? p->payload_len : MW_PEEK_HEAD;
-	if (hlen == 0 || mw_load_bytes(c, p->payload_off, head, hlen) < 0 ||
-	    !mw_peek_wanted(p, head, hlen))
+	if (hlen == 0 || mw_load_bytes(c, p->payload_off, head, hlen) < 0)
+		return;
+	kind = mw_peek_kind(c, p, f, dir, head, hlen);
+	if (kind == MW_PEEK_NONE)
 		return;
 	f->peeked[dir]++;
-	if (dir == MW_DIR_OUT && c->prog == MW_PROG_TC && f->host_opened) {
+	if (kind == MW_PEEK_LONG) {
+		mw_emit_peek(c, st, p, key, f, dir, n - 1, 0, p->payload_len, 0);
+		return;
+	}
+	if (kind == MW_PEEK_FIRST && dir == MW_DIR_OUT && c->prog == MW_PROG_TC && f->host_opened) {
 		__u8 what = head[0] == MW_TLS_HANDSHAKE ? MW_FOLLOW_TLS : MW_FOLLOW_JSON;
 
 		span = what == MW_FOLLOW_TLS ? mw_tls_span(head, hlen) : mw_json_span(c, p);

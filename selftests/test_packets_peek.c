@@ -25,6 +25,24 @@ static const char login[] =
 /* The datapath looks past at most 16 blanks for the '{'. */
 _Static_assert(MW_PEEK_WS_MAX == 16, "the rows below send 15 blanks, then 30");
 
+/* A node's JSON-RPC request (bitcoin-cli getblocktemplate), headers and
+ * body. */
+#define POST_RPC                                                                            \
+	"POST / HTTP/1.1\r\nHost: 192.0.2.8:8332\r\nContent-Type: application/json\r\n\r\n" \
+	"{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"getblocktemplate\",\"params\":[]}"
+/* A miner's masked WebSocket text frame, mining.subscribe, key 11 22 33 44. */
+#define WS_MASKED                                                                              \
+	"\x81\xb0\x11\x22\x33\x44\x6a\x00\x5a\x20\x33\x18\x02\x68\x33\x4f\x56\x30\x79\x4d\x57" \
+	"\x66\x2b\x00\x5e\x2d\x7f\x4b\x5d\x23\x3f\x51\x46\x26\x62\x41\x41\x2d\x73\x47\x11\x68" \
+	"\x33\x52\x52\x36\x70\x4f\x40\x66\x2b\x79\x6e\x39"
+#define WS_MASKED_LEN 54
+/* Segments longer than their text: the rest zeros. */
+static const char post_rpc[1024] = POST_RPC;
+static const char connect_req[512] = "CONNECT pool.example.org:3333 HTTP/1.1\r\n";
+static const char ws_101[512] = "HTTP/1.1 101 Switching Protocols\r\n";
+static const char ws_126[256] = "\x81\x7e\x00\xc4{\"id\":1}";
+static const char ws_binary[256] = "\x82\x7e\x00\xc4{\"id\":1}";
+
 /* A DNS resolver 192.0.2.53:53 and the host's port 33333. */
 static const struct conv conv_dns_udp = { 4, IPPROTO_UDP, SRV, "192.0.2.53", 33333, 53, 0, 0 };
 static const struct conv conv_dns_tcp = { 4, IPPROTO_TCP, SRV, "192.0.2.53", 33333, 53, 0, 0 };
@@ -79,6 +97,47 @@ static const struct seq_row peek_seqs[] = {
 	{ "seq payload peek: a whole line, nothing followed", CONV_POOL(3336), 0, {
 	  HOST_OPENS, { H, PA, LOGIN_LEN - 1, .data = login + 1 }, { H, PA, 1, .data = "x" },
 	  THEN(EVS(MW_EV_PEEK, 1)) } },
+
+	/* the host's own flows: HTTP POST (a node's JSON-RPC), proxies, WebSocket */
+	{ "seq peek: the host's HTTP POST, headers and body in one copy past peek_bytes", CONV_POOL(8332), 0, {
+	  HOST_OPENS, { H, PA, 400, .data = post_rpc },
+	  THEN(EVS(MW_EV_PEEK, 1), PEEK(0, len, 400), PEEK(0, cont, 0), FL(follow, 0)),
+	  { H, PA, 900 }, THEN(EVS(MW_EV_PEEK, 1) /* what follows: not copied */) } },
+	{ "seq peek: a POST of 900 bytes, its first MW_PEEK_MAX", CONV_POOL(8332), 0, {
+	  HOST_OPENS, { H, PA, 900, .data = post_rpc },
+	  THEN(EVS(MW_EV_PEEK, 1), PEEK(0, len, MW_PEEK_MAX), PEEK(0, orig_len, 900)) } },
+	{ "seq peek: a POST on a flow the remote opened is not copied", &conv_ssh, 0, {
+	  HANDSHAKE, { R, PA, 400, .data = post_rpc }, { H, PA, 400, .data = post_rpc },
+	  THEN(EVS(MW_EV_PEEK, 0)) } },
+	{ "seq peek: a POST arriving at XDP on the host's flow is not the host's", CONV_POOL(8332), 0, {
+	  HOST_OPENS, { R, PA, 400, .data = post_rpc }, THEN(EVS(MW_EV_PEEK, 0)) } },
+	{ "seq peek: the host's HTTP CONNECT", CONV_POOL(3128), 0, {
+	  HOST_OPENS, { H, PA, 300, .data = connect_req },
+	  THEN(EVS(MW_EV_PEEK, 1), PEEK(0, len, 256) /* peek_bytes */) } },
+	{ "seq peek: SOCKS5 greeting and CONNECT to a name", CONV_POOL(1080), 0, {
+	  HOST_OPENS, { H, PA, 3, .data = "\x05\x01\x00" }, { R, PA, 2, .data = "\x05\x00" },
+	  { H, PA, 23, .data = "\x05\x01\x00\x03\x10pool.example.org\x0d\x05" },
+	  THEN(EVS(MW_EV_PEEK, 2), PEEK(0, len, 3), PEEK(1, len, 23), FL(follow, 0)) } },
+	{ "seq peek: a SOCKS5 greeting whose count of methods is wrong is not", CONV_POOL(1080), 0, {
+	  HOST_OPENS, { H, PA, 4, .data = "\x05\x01\x00\x02" }, THEN(EVS(MW_EV_PEEK, 0)) } },
+	{ "seq peek: SOCKS4a CONNECT", CONV_POOL(1080), 0, {
+	  HOST_OPENS, { H, PA, 27, .data = "\x04\x01\x0d\x05\x00\x00\x00\x01u\x00pool.example.org\x00" },
+	  THEN(EVS(MW_EV_PEEK, 1), PEEK(0, len, 27)) } },
+	{ "seq peek: WebSocket: 101, the pool's JSON frame, the miner's masked one", CONV_POOL(8443), 0, {
+	  HOST_OPENS, { H, PA, 16, .data = "GET / HTTP/1.1\r\n" } /* the upgrade: not copied */,
+	  { R, PA, 300, .data = ws_101 },
+	  { R, PA, 15, .data = "\x81\x0d{\"t\":\"hello\"}" },
+	  { H, PA, WS_MASKED_LEN, .data = WS_MASKED },
+	  THEN(EVS(MW_EV_PEEK, 3), PEEK(0, hdr.dir, IN), PEEK(0, len, 300) /* the first frame may follow */,
+	       PEEK(1, hdr.dir, IN), PEEK(1, len, 15), PEEK(2, hdr.dir, OUT), PEEK(2, len, WS_MASKED_LEN),
+	       FL(follow, 0)) } },
+	{ "seq peek: WebSocket: a 126-length frame, a binary frame, a text not JSON", CONV_POOL(8443), 0, {
+	  HOST_OPENS, { R, PA, 200, .data = ws_126 },
+	  { R, PA, 200, .data = ws_binary }, { R, PA, 10, .data = "\x81\x08hello!!!" },
+	  THEN(EVS(MW_EV_PEEK, 1), PEEK(0, len, 200)) } },
+	{ "seq peek: a WebSocket frame on a flow the remote opened is not copied", &conv_ssh, 0, {
+	  HANDSHAKE, { R, PA, 15, .data = "\x81\x0d{\"t\":\"hello\"}" },
+	  { R, PA, 300, .data = ws_101 }, THEN(EVS(MW_EV_PEEK, 0)) } },
 
 	/* DNS: a flow the remote opened is never peeked */
 	{ "seq DNS: unsolicited answers from port 53, no event at all", &conv_dns_udp, 0, {

@@ -98,6 +98,21 @@ def main():
     for name in (b"pool.minexmr.com", b"XMR.Pool.Example.", b"a-b_c.d1.example.org",
                  b"192.0.2.1", b"-bad.example", b"x" * 63 + b".com"):
         put("name", name)
+    # proxy requests: a byte whose low bit says the copy is whole, then the
+    # client's first message (curl's SOCKS and CONNECT, a cut one)
+    for whole, msg in (
+        (1, b"CONNECT 203.0.113.80:443 HTTP/1.1\r\nHost: 203.0.113.80:443\r\n\r\n"),
+        (1, b"CONNECT [2001:db8::80]:443 HTTP/1.0\r\n\r\n"),
+        (0, b"CONNECT pool.example.co"),
+        (1, b"\x04\x01\x00\x50\xcb\x00\x71\x50\x00"),
+        (1, b"\x04\x01\x00\x50\x00\x00\x00\x01root\x00web.example.test\x00"),
+        (1, b"\x05\x02\x00\x02"),
+        (1, b"\x05\x01\x00\x03\x10web.example.test\x00\x50"),
+        (1, b"\x05\x01\x00\x04" + bytes(15) + b"\x01\x01\xbb"),
+        (1, b"\x05\x01\x00\x05\x03\x00\x01\x00\x00\x00\x00\x00\x00"),
+        (0, b"\x05\x01\x00\x03\xffpool"),
+    ):
+        put("proxy", bytes([whole]) + msg)
 
 
 if __name__ == "__main__":

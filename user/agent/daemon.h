@@ -28,6 +28,7 @@
 #include "agent/metrics.h"
 #include "agent/nat_view.h"
 #include "agent/options.h"
+#include "agent/proxy.h"
 #include "agent/status_line.h"
 #include "agent/tls_hello.h"
 #include "enforce/hook.h"
@@ -59,6 +60,7 @@ struct mw_daemon {
 	struct mw_agent_blacklist bl;
 	struct mw_agent_bpatterns bp;
 	struct mw_agent_dirnet dirnet;
+	struct mw_agent_proxy proxy; /* DIRNET's proxies: reads dirnet's rules */
 	struct mw_agent_ipfix ipfix;
 	struct mw_agent_crowdsec cs;
 	struct mw_metrics metrics;

@@ -37,6 +37,7 @@ void mw_daemon_teardown(struct mw_daemon *d)
 	if (d->dirnet.cfg)
 		mw_agent_dirnet_free(&d->dirnet);
 	mw_agent_tls_hello_stop(&d->hello);
+	mw_agent_proxy_free(&d->proxy);
 	mw_process_containers_teardown();
 	mw_nat_view_fini(&d->nat);
 	mw_policy_free(&d->policy);

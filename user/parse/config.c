@@ -147,6 +147,7 @@ static const struct opt opts[] = {
 	{ "dirnet", "doh_lists", OPT_LIST, OFF(dn_doh_lists), 0, 0, NULL },
 	{ "dirnet", "doh_clients", OPT_LIST, OFF(dn_doh_clients), 0, 0, NULL },
 	{ "dirnet", "hello_wait", OPT_DURATION, OFF(dn_hello_wait_ms), 0, 10000, NULL },
+	{ "dirnet", "proxy", OPT_BOOL, OFF(dn_proxy), 0, 0, NULL },
 	{ "crowdsec", "url", OPT_URL, OFF(cs.url), 0, 0, NULL },
 	{ "crowdsec", "machine_id", OPT_STRING, OFF(cs.machine_id), 0, 0, NULL },
 	{ "crowdsec", "password", OPT_SECRET, OFF(cs.password), 0, 0, NULL },
@@ -296,6 +297,7 @@ void mw_config_defaults(struct mw_config *cfg)
 		 "firefox, chrome, chromium, msedge, brave, opera, vivaldi, epiphany, "
 		 "WebKitNetworkProcess");
 	cfg->dn_hello_wait_ms = 1000;
+	cfg->dn_proxy = true;
 	cfg->bl_ttl_min_ms = 300000;
 	cfg->bl_ttl_max_ms = 86400000;
 	cfg->bl_learned_max = 65536;

@@ -184,6 +184,7 @@ struct mw_config {
 	char dn_doh_lists[PATH_MAX];
 	char dn_doh_clients[PATH_MAX];
 	uint64_t dn_hello_wait_ms; /* a TCP flow's verdict waits for its ClientHello */
+	bool dn_proxy; /* report SOCKS and HTTP CONNECT to the outside (agent/proxy.c) */
 	struct mw_crowdsec_cfg cs; /* [crowdsec] */
 	/* [containers] where runtimes keep their state (names, images, pods) */
 	char ct_docker_root[PATH_MAX]; /* Docker: containers/<id>/config.v2.json */
