@@ -68,7 +68,7 @@ AGENT_SRCS := $(wildcard user/agent/*.c) user/enforce/policy.c user/enforce/poli
 	user/enforce/allow.c user/enforce/hook.c user/output/metrics.c user/output/ipfix.c \
 	user/output/eve.c user/output/eve_suricata.c user/lib/statefile.c user/detect/dict.c user/detect/dict_tries.c \
 	user/parse/resolv_conf.c user/parse/ntp_conf.c user/parse/proc_net_tcp.c user/lib/conntrack.c \
-	user/parse/proxy.c user/detect/dirnet_allows.c
+	user/parse/proxy.c
 # the CrowdSec LAPI client (user/fleet/), linked by the daemon only
 FLEET_SRCS := $(wildcard user/fleet/*.c)
 CURL_CFLAGS := $(shell pkg-config --cflags libcurl 2>/dev/null)
@@ -199,7 +199,7 @@ $(BUILD)/selftests/test_dict_tries: $(call user_objs,detect/dict detect/dict_tri
 	parse/login_reply parse/config lib/addr lib/util)
 $(BUILD)/selftests/test_login_reply: $(call user_objs,parse/login_reply)
 $(BUILD)/selftests/test_proxy: $(TEST_DATA_OBJ) $(call user_objs,parse/proxy)
-$(BUILD)/selftests/test_dirnet_allows: $(call user_objs,detect/dirnet_allows detect/dirnet \
+$(BUILD)/selftests/test_dirnet_allows: $(call user_objs,detect/dirnet \
 	detect/dnsq parse/dns parse/name lib/addr lib/util)
 $(BUILD)/selftests/test_proc_net_tcp: $(call user_objs,parse/proc_net_tcp lib/addr)
 $(BUILD)/selftests/test_ntp_conf: $(call user_objs,parse/ntp_conf)

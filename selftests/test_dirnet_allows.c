@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * test_dirnet_allows.c - DIRNET's expected destinations read from outside
- * (detect/dirnet_allows.c): for every rule form (prefix, prefix and port,
+ * (detect/dirnet.c): for every rule form (prefix, prefix and port,
  * [v6]:port, *:PORT, a name and the addresses it resolved to, within and
  * past their TTL) it answers what DIRNET's own check decides. Built with
  * ASan and UBSan.
@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "detect/dirnet.h"
-#include "detect/dirnet_allows.h"
+#include "detect/dirnet.h"
 #include "test.h"
 
 #define SEC_NS 1000000000ULL

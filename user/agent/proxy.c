@@ -12,7 +12,7 @@
 #include "agent/nat_view.h"
 #include "agent/process.h"
 #include "agent/proxy.h"
-#include "detect/dirnet_allows.h"
+#include "detect/dirnet.h"
 #include "detect/evidence.h"
 #include "lib/log.h"
 #include "lib/util.h"

@@ -329,8 +329,8 @@ static bool resolved_now(const struct mw_dirnet *d, const struct mw_addr *dst, u
 	return e != RES_NONE && d->res[e].expires_ns > now_ns;
 }
 
-static bool expected(const struct mw_dirnet *d, const struct mw_addr *dst, uint16_t port,
-		     uint64_t now_ns)
+bool mw_dirnet_allows(const struct mw_dirnet *d, const struct mw_addr *dst, uint16_t port,
+		      uint64_t now_ns)
 {
 	size_t i;
 
@@ -572,7 +572,7 @@ void mw_dirnet_judge(struct mw_dirnet *d, const struct mw_dirnet_flow *f, uint64
 	bool known;
 
 	memset(v, 0, sizeof(*v));
-	if (expected(d, f->dst, f->port, now_ns))
+	if (mw_dirnet_allows(d, f->dst, f->port, now_ns))
 		return;
 	baseline_prefix(f->dst, &p);
 	v->sensitive_port = port_sensitive(d, f->port) || f->doh;

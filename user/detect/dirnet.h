@@ -206,4 +206,13 @@ bool mw_dirnet_tick(struct mw_dirnet *d, uint64_t now_ns, int64_t now_s);
 json_t *mw_dirnet_baseline_json(const struct mw_dirnet *d);
 int mw_dirnet_baseline_load(struct mw_dirnet *d, json_t *j, const char *path, FILE *err);
 
+/* Also read from outside DIRNET (agent/proxy.c): a detector reporting what
+ * the host does on a flow stays quiet where the operator said it may go. */
+/* Whether @dst:@port (host order) is one of @d's expected destinations at
+ * @now_ns: a prefix rule (with its port, if any), or an address an allowed
+ * name resolved to in a verified answer, within its TTL. The host's
+ * resolvers and what was learned are not rules and do not count. */
+bool mw_dirnet_allows(const struct mw_dirnet *d, const struct mw_addr *dst, uint16_t port,
+		      uint64_t now_ns);
+
 #endif
