@@ -144,7 +144,8 @@ start_agent() {
 		--status-interval 0 "$@" \
 		>>"$RUN_DIR/agent.log" 2>&1 &
 	AGENT_PID=$!
-	wait_until 10 agent_up_or_gone 2>/dev/null
+	# loading (the verifier) takes seconds, more while another lane loads too
+	wait_until 30 agent_up_or_gone 2>/dev/null
 	agent_running && return 0
 	if ! kill -0 "$AGENT_PID" 2>/dev/null; then
 		echo "agent exited:" >&2
@@ -152,7 +153,8 @@ start_agent() {
 		AGENT_PID=
 		return 1
 	fi
-	echo "agent did not come up" >&2
+	echo "agent did not come up; its log:" >&2
+	tail -20 "$RUN_DIR/agent.log" >&2
 	return 1
 }
 agent_up_or_gone() { agent_running || ! kill -0 "$AGENT_PID" 2>/dev/null; }
