@@ -61,6 +61,7 @@ LIB_SRCS := user/lib/log.c user/lib/util.c user/lib/addr.c user/lib/pinned.c use
 	user/lib/stats.c user/lib/control.c user/parse/config.c user/enforce/nft.c \
 	user/parse/name.c user/parse/list.c user/parse/ja4.c user/parse/dns.c user/parse/tls.c user/parse/stratum.c user/parse/login_reply.c \
 	user/detect/blacklist.c user/detect/dnsq.c user/detect/bpatterns.c user/detect/dirnet.c user/detect/dirnet_seen.c \
+	user/detect/doh.c user/detect/flow_wait.c \
 	user/detect/reasm.c user/parse/cgroup_path.c user/lib/container.c
 # the daemon: its own modules (user/agent/) and what only it links
 AGENT_SRCS := $(wildcard user/agent/*.c) user/enforce/policy.c user/enforce/policy_ct.c user/enforce/ledger.c \
@@ -83,7 +84,7 @@ CLI_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRCS))
 # the unit suites, each named after the module it tests (test_X.c tests X.c)
 UNIT_TESTS := config util statefile events flow_scan server eve policy stratum bpatterns reasm \
 	dirnet list blacklist dns dnsq tls ja4 agent_blacklist dict dict_tries login_reply nft proc_net_tcp \
-	ntp_conf resolv_conf fleet cs_ids crowdsec container bridges
+	ntp_conf resolv_conf fleet cs_ids crowdsec container bridges doh flow_wait
 UNIT_TEST_PROGS := $(addprefix $(BUILD)/selftests/test_,$(UNIT_TESTS))
 TEST_PROGS := $(BUILD)/selftests/test_packets $(UNIT_TEST_PROGS) $(BUILD)/selftests/bench/bench_sendmmsg \
 	$(BUILD)/selftests/lapi_probe
@@ -163,6 +164,18 @@ $(BUILD)/selftests/test_reasm: $(call user_objs,detect/reasm detect/bpatterns pa
 	parse/tls parse/ja4 parse/name lib/addr)
 $(BUILD)/selftests/test_dirnet: $(call user_objs,detect/dirnet detect/dnsq parse/dns parse/name \
 	lib/addr lib/util)
+$(BUILD)/selftests/test_doh: $(call user_objs,detect/doh parse/list parse/ja4 parse/name lib/addr lib/util)
+$(BUILD)/selftests/test_doh.o: $(BUILD)/doh_list.h
+$(BUILD)/selftests/test_flow_wait: $(call user_objs,detect/flow_wait)
+
+# The shipped DoH endpoints (etc/doh.list), compiled into the agent as a C string
+$(BUILD)/doh_list.h: etc/doh.list
+	$(call msg,GEN,$@)
+	@mkdir -p $(@D)
+	$(Q)awk 'BEGIN { print "static const char mw_doh_builtin[] =" } \
+		{ gsub(/\\/, "\\\\"); gsub(/"/, "\\\""); print "\t\"" $$0 "\\n\"" } \
+		END { print ";" }' $< > $@
+$(BUILD)/user/agent/dirnet_doh.o: $(BUILD)/doh_list.h
 $(BUILD)/selftests/test_list: $(TEST_DATA_OBJ) $(call user_objs,parse/list parse/ja4 parse/name \
 	detect/blacklist agent/blacklist_lists lib/addr lib/log lib/util)
 $(BUILD)/selftests/test_blacklist: $(TEST_DATA_OBJ) $(call user_objs,detect/blacklist parse/list parse/ja4 \
@@ -310,7 +323,7 @@ TIDY_CHECKS := -*,clang-analyzer-*,bugprone-*,-clang-analyzer-security.insecureA
 # clang-tidy compiles user/*.c, and some include the BPF skeleton: it is
 # generated first (clang and bpftool, no link of anything).
 lint: deps-lint
-	$(Q)$(MAKE) --no-print-directory $(SKEL)
+	$(Q)$(MAKE) --no-print-directory $(SKEL) $(BUILD)/doh_list.h
 	$(Q)clang-format --dry-run --Werror $(C_SRCS)
 	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--suppress=missingIncludeSystem --suppress=unknownMacro --inline-suppr \
@@ -334,7 +347,7 @@ COMPLETIONDIR = $(PREFIX)/share/bash-completion/completions
 INSTALLED = $(SBINDIR)/minewalld $(SBINDIR)/minewall $(MANDIR)/man8/minewalld.8 \
 	$(MANDIR)/man8/minewall.8 $(MANDIR)/man5/minewall.conf.5 $(UNITDIR)/minewalld.service \
 	$(COMPLETIONDIR)/minewall $(COMPLETIONDIR)/minewalld $(DATADIR)/minewall.nft \
-	$(DATADIR)/minewall-teardown.nft /etc/minewall/minewall.conf.example
+	$(DATADIR)/minewall-teardown.nft $(DATADIR)/doh.list /etc/minewall/minewall.conf.example
 
 $(BUILD)/man/minewall.conf.5: etc/minewall.conf scripts/conf2man.awk
 	@mkdir -p $(@D)
@@ -353,6 +366,7 @@ install: all $(BUILD)/man/minewall.conf.5
 	ln -sf minewall $(DESTDIR)$(COMPLETIONDIR)/minewalld
 	install -D -m 0644 nft-scripts/minewall.nft $(DESTDIR)$(DATADIR)/minewall.nft
 	install -D -m 0644 nft-scripts/minewall-teardown.nft $(DESTDIR)$(DATADIR)/minewall-teardown.nft
+	install -D -m 0644 etc/doh.list $(DESTDIR)$(DATADIR)/doh.list
 	install -D -m 0644 etc/minewall.conf $(DESTDIR)/etc/minewall/minewall.conf.example
 	[ -e $(DESTDIR)/etc/minewall/minewall.conf ] || \
 		install -m 0640 etc/minewall.conf $(DESTDIR)/etc/minewall/minewall.conf

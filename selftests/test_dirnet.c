@@ -519,6 +519,129 @@ out:
 	mw_dnsq_free(&q);
 }
 
+/* --- no blind first day: what learning never silences ---------------------- */
+
+static void learn_check(struct mw_dirnet *d, const char *addr, uint16_t port, const char *comm,
+			const char *odd, const char *doh, bool mining, uint64_t ns,
+			struct mw_dirnet_verdict *v)
+{
+	struct mw_addr a;
+	struct mw_dirnet_flow f = { .dst = &a,
+				    .port = port,
+				    .comm = comm,
+				    .not_service = odd,
+				    .doh = doh,
+				    .mining = mining };
+
+	mw_addr_parse(addr, &a);
+	mw_dirnet_judge(d, &f, ns, 1700000000, v);
+}
+
+static void t_dirnet_learning_alarms(void *arg)
+{
+	struct mw_dirnet_cfg cfg = { .sensitive_ports = { 22, 9050, 853 },
+				     .n_sensitive = 3,
+				     .fanout = 10 };
+	struct mw_dirnet_verdict v;
+	struct mw_dirnet d;
+	struct mw_addr a;
+	size_t known;
+	unsigned i;
+
+	mw_dirnet_init(&d, &cfg);
+	mw_dirnet_learn(&d, 86400000, 1700000000);
+	learn_check(&d, "203.0.113.80", 80, "curl", NULL, NULL, false, 1, &v);
+	ASSERT_TRUE(!v.report && v.learning, "an ordinary destination is learned, not reported");
+	learn_check(&d, "203.0.113.22", 22, "ssh", NULL, NULL, false, 2, &v);
+	ASSERT_TRUE(v.report && v.while_learning && v.sensitive_port, "ssh out: reported");
+	ASSERT_STREQ(v.severity, "high", "high");
+	ASSERT_STREQ(v.port_name, "SSH", "named");
+	learn_check(&d, "198.51.100.9", 9050, "x", NULL, NULL, false, 3, &v);
+	ASSERT_TRUE(v.report && v.port_name && !strcmp(v.port_name, "Tor"), "a Tor port: Tor's");
+	learn_check(&d, "198.51.100.10", 853, "x", NULL, NULL, false, 4, &v);
+	ASSERT_TRUE(v.report && v.port_name && !strcmp(v.port_name, "DNS-over-TLS"), "DoT");
+	learn_check(&d, "198.51.100.11", 443, "kdevtmpfsi", "in /tmp", NULL, false, 5, &v);
+	ASSERT_TRUE(v.report && v.not_service, "a process that is no known service");
+	ASSERT_STREQ(v.severity, "high", "high");
+	learn_check(&d, "198.51.100.12", 443, "curl", NULL, "dns.google", false, 6, &v);
+	ASSERT_TRUE(v.report && v.doh && v.sensitive_port, "DoH: sensitive");
+	ASSERT_STREQ(v.severity, "high", "high");
+	learn_check(&d, "198.51.100.13", 3333, "x", NULL, NULL, true, 7, &v);
+	ASSERT_TRUE(v.report && v.mining, "a blacklisted or Stratum destination");
+	ASSERT_STREQ(v.severity, "critical", "critical");
+	known = d.n_known;
+	ASSERT_EQ(known, 1, "none of those entered the baseline");
+	learn_check(&d, "203.0.113.22", 22, "ssh", NULL, NULL, false, 8, &v);
+	ASSERT_TRUE(!v.report && !v.learning, "reported once an hour, still not learned");
+	/* fan-out: new destinations in a minute while learning */
+	for (i = 0; i < 6; i++) {
+		char addr[32];
+
+		snprintf(addr, sizeof(addr), "192.0.2.%u", 1 + i);
+		mw_addr_parse(addr, &a);
+		a.addr[14] = (uint8_t)i; /* each its own /24 */
+		d.cfg.fanout = 5;
+		mw_dirnet_check(&d, &a, 8080, "spray", 120 * SEC_NS + i, 1700000000, &v);
+	}
+	ASSERT_TRUE(v.report && v.while_learning && v.recent_new >= 5, "fan-out: reported");
+	ASSERT_EQ(d.n_known, known + 4, "those before the fan-out were learned, not the rest");
+	/* a flow the host may not have opened is never learned */
+	{
+		struct mw_dirnet_flow f = { .dst = &a, .port = 80, .comm = "", .unverified = true };
+
+		mw_addr_parse("203.0.113.200", &a);
+		mw_dirnet_judge(&d, &f, 10 * 60 * SEC_NS, 1700000000, &v);
+		ASSERT_TRUE(!v.report && !v.learning, "unverified: silent, not learned");
+		ASSERT_EQ(d.n_known, known + 4, "not learned");
+	}
+	/* after learning: a DoH endpoint is reported even when known */
+	learn_check(&d, "203.0.113.81", 443, "curl", NULL, NULL, false, 11 * 60 * SEC_NS, &v);
+	ASSERT_TRUE(v.learning, "learned");
+	mw_dirnet_tick(&d, 12 * 60 * SEC_NS, 1700000000 + 86401);
+	learn_check(&d, "203.0.113.81", 443, "curl", NULL, NULL, false, 13 * 60 * SEC_NS, &v);
+	ASSERT_TRUE(!v.report, "known: quiet");
+	learn_check(&d, "203.0.113.81", 443, "curl", NULL, "cloudflare-dns.com", false,
+		    13 * 60 * SEC_NS, &v);
+	ASSERT_TRUE(v.report && v.doh, "known, but DoH: reported");
+	mw_dirnet_free(&d);
+}
+
+static void t_dirnet_exe(void *arg)
+{
+	static const char *const odd[] = {
+		"/tmp/kdevtmpfsi",
+		"/var/tmp/.X25-unix/.rsync/c/blitz64",
+		"/dev/shm/xmrig",
+		"/run/user/0/x",
+		"/etc/kinsing",
+		"/var/www/html/wp-content/uploads/x",
+		"/memfd:a (deleted)",
+		"/root/.configrc/a/kswapd0 (deleted)",
+		"x",
+	};
+	static const char *const fine[] = {
+		"",
+		"/usr/bin/curl",
+		"/usr/sbin/sshd (deleted)",
+		"/usr/local/bin/node_exporter",
+		"/opt/google/chrome/chrome",
+		"/usr/lib/firefox-esr/firefox-esr",
+		"/home/app/venv/bin/gunicorn",
+		"/srv/app/bin/server",
+		"/snap/core22/1/usr/bin/snapd",
+		"/var/lib/docker/x",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(odd) / sizeof(odd[0]); i++)
+		ASSERT_TRUE(mw_dirnet_exe_odd(odd[i]) != NULL, odd[i]);
+	for (i = 0; i < sizeof(fine) / sizeof(fine[0]); i++)
+		ASSERT_TRUE(mw_dirnet_exe_odd(fine[i]) == NULL, fine[i]);
+	ASSERT_STREQ(mw_dirnet_port_name(9001), "Tor", "9001");
+	ASSERT_STREQ(mw_dirnet_port_name(9150), "Tor", "9150");
+	ASSERT_TRUE(mw_dirnet_port_name(443) == NULL, "443 is nothing special");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
@@ -529,5 +652,8 @@ int main(int argc, char **argv)
 	test_run("dirnet: the baseline bounded and indexed", t_dirnet_baseline_bound, NULL);
 	test_run("dirnet: a DNS answer teaches only its CNAME chain", t_dirnet_dns_chain, NULL);
 	test_run("dirnet: only an answer to the host's query teaches", t_dirnet_dns_verified, NULL);
+	test_run("dirnet: learning never silences the high and critical", t_dirnet_learning_alarms,
+		 NULL);
+	test_run("dirnet: no known service, port names", t_dirnet_exe, NULL);
 	return test_summary("dirnet");
 }

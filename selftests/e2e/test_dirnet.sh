@@ -37,6 +37,10 @@ export RUN_DIR
 dirnet_for() { grep '"method":"DIRNET"' "$RUN_DIR/events.json" | grep "\"dest_ip\":\"$1\""; }
 export -f dirnet_for
 wait_dirnet() { wait_until 3 dirnet_for "$1"; }
+# a TCP flow's verdict waits a moment for its ClientHello: before checking
+# that something was NOT reported, every verdict is out
+dirnet_idle() { mw dirnet baseline -j | grep -q '"waiting": *0[,}]'; }
+dirnet_sync() { agent_sync && wait_until 5 dirnet_idle; }
 
 # the "internet": web servers, an sshd, a DNS server, and a host that
 # connects to a web server on the protected host
@@ -130,7 +134,7 @@ in_srv getent ahostsv4 alias.example.test >"$RUN_DIR/getent2"
 check "alias.example.test resolves through a CNAME" grep -q "^$CHAINED " "$RUN_DIR/getent2"
 connect80 $CHAINED
 in_cli curl -s -o /dev/null --max-time 3 "http://$SRV4:8080/"
-agent_sync # the connections above are read: a report would be out
+dirnet_sync # the connections above are read: a report would be out
 check_fails "an allowed address and port: quiet" bash -c "dirnet_for $ALLOWED"
 check_fails "the allowed DNS server: quiet" bash -c "dirnet_for $DNS4"
 check_fails "an allowed name (api.example.test, via dnsmasq): quiet" bash -c "dirnet_for $NAMED"
@@ -242,11 +246,11 @@ printf '[dirnet]\nlearn = 3s\nallow = %s\n' "$DNS4" >"$RUN_DIR/learn.conf"
 start_agent -c "$RUN_DIR/learn.conf" || exit 1
 check "learning has begun" grep -q "dirnet: learning the host's outbound destinations" "$RUN_DIR/agent.log"
 in_srv curl -s -o /dev/null --max-time 3 "http://$WEB/"
-agent_sync
+dirnet_sync
 check_fails "while learning: recorded, not reported" bash -c "dirnet_for $WEB"
 check_within 8 "learning ended" grep -q 'dirnet: learning ended' "$RUN_DIR/agent.log"
 in_srv curl -s -o /dev/null --max-time 3 "http://$WEB2/"
-agent_sync
+dirnet_sync
 check_fails "after learning: the same /24, port and process stays quiet" bash -c "dirnet_for $WEB2"
 in_srv curl -s -o /dev/null --max-time 3 "http://$NEWNET/"
 check "a new destination is reported" wait_dirnet $NEWNET
@@ -257,7 +261,7 @@ check "the baseline is saved in the state directory" test -s "$RUN_DIR/state/dir
 stop_agent
 start_agent -c "$RUN_DIR/learn.conf" || exit 1
 in_srv curl -s -o /dev/null --max-time 3 "http://$WEB2/"
-agent_sync
+dirnet_sync
 check_fails "after a restart the baseline still speaks: quiet" bash -c "dirnet_for $WEB2"
 check_eq "and learning did not start again" "$(grep -c 'learning the host' "$RUN_DIR/agent.log")" 1
 check "dirnet learn starts over" mw dirnet learn 1h

@@ -42,10 +42,10 @@ start_agent -c "$RUN_DIR/robust.conf" || exit 1
 
 # --- least privilege ---------------------------------------------------------
 caps() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$AGENT_PID/status"; }
-# CAP_NET_ADMIN (12), CAP_PERFMON (38), CAP_BPF (39)
-check_eq "capabilities: effective = CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON" "$(caps CapEff)" 000000c000001000
-check_eq "capabilities: permitted the same" "$(caps CapPrm)" 000000c000001000
-check_eq "capabilities: bounding set the same (a hook cannot regain more)" "$(caps CapBnd)" 000000c000001000
+# CAP_NET_ADMIN (12), CAP_SYS_PTRACE (19), CAP_PERFMON (38), CAP_BPF (39)
+check_eq "capabilities: effective = CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON, CAP_SYS_PTRACE (/proc/PID/exe)" "$(caps CapEff)" 000000c000081000
+check_eq "capabilities: permitted the same" "$(caps CapPrm)" 000000c000081000
+check_eq "capabilities: bounding set the same (a hook cannot regain more)" "$(caps CapBnd)" 000000c000081000
 check_eq "capabilities: nothing inheritable or ambient" "$(caps CapInh)$(caps CapAmb)" 00000000000000000000000000000000
 check "control socket: a root-only socket (srw-------, uid 0)" \
 	sh -c "stat -c '%A %u' '$RUN_DIR/run/control.sock' | grep -qx 'srw------- 0'"
@@ -86,8 +86,8 @@ nsenter --net="/run/netns/$SRV_NS" setpriv --bounding-set=-setpcap "$BIN/minewal
 	>>"$RUN_DIR/agent.log" 2>&1 &
 AGENT_PID=$!
 wait_until 10 agent_running
-check_eq "no CAP_SETPCAP: effective still CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON" "$(caps CapEff)" 000000c000001000
-check_eq "no CAP_SETPCAP: permitted the same" "$(caps CapPrm)" 000000c000001000
+check_eq "no CAP_SETPCAP: effective still CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON, CAP_SYS_PTRACE" "$(caps CapEff)" 000000c000081000
+check_eq "no CAP_SETPCAP: permitted the same" "$(caps CapPrm)" 000000c000081000
 check "no CAP_SETPCAP: the bounding set left as it was is reported" \
 	grep -q "cannot drop capabilities from the bounding set" "$RUN_DIR/agent.log"
 stop_agent

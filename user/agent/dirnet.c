@@ -16,11 +16,16 @@
 #include "parse/ntp_conf.h"
 #include "agent/nat_view.h"
 #include "agent/process.h"
+#include "agent/tls_hello.h"
 #include "detect/evidence.h"
 #include "lib/util.h"
+#include "parse/stratum.h"
 
 #define SAVE_EVERY_NS (5ULL * 1000000000ULL)
 #define NTP_PORT 123
+#define HTTPS_PORT 443
+#define DOT_PORT 853
+#define TLS_HANDSHAKE 0x16
 
 /* NTP servers the host's time daemon uses: names or addresses on port 123.
  * systemd-timesyncd with no NTP= line uses its built-in Debian pool. */
@@ -155,9 +160,58 @@ static const char *who_of(const struct mw_process *p, char *buf, size_t len)
 	return buf;
 }
 
+/* What DIRNET knows of a flow when it judges it. */
+struct facts {
+	const struct mw_tls_hello *hello; /* its ClientHello, or NULL */
+	const struct mw_doh_entry *doh; /* the DoH endpoint it reaches, or NULL */
+	const char *doh_by; /* "sni" or "address" */
+	const char *not_service; /* mw_dirnet_exe_odd's reason, or NULL */
+	bool stratum, blacklisted;
+};
+
+static const char *reason_of(const struct mw_agent_dirnet *a, const struct mw_dirnet_verdict *v)
+{
+	if (v->doh)
+		return "DNS over HTTPS by a process that is no browser";
+	if (v->while_learning)
+		return "while learning: what learning never silences";
+	return a->d.learned ? "not in the learned baseline" : "not an expected destination";
+}
+
+/* The detail's words on what made it worse than an ordinary new destination. */
+static void add_facts(const struct mw_agent_dirnet *a, json_t *detail,
+		      const struct mw_dirnet_verdict *v, const struct facts *f)
+{
+	char buf[PATH_MAX + 16], ep[MW_NAME_MAX + 16];
+
+	if (f->hello) {
+		json_object_set_new(detail, "sni",
+				    f->hello->has_sni ? json_string(f->hello->sni) : json_null());
+		if (f->hello->ja4[0])
+			json_object_set_new(detail, "ja4", json_string(f->hello->ja4));
+	}
+	if (v->port_name)
+		json_object_set_new(detail, "port_service", json_string(v->port_name));
+	if (v->while_learning)
+		json_object_set_new(detail, "learning", json_true());
+	if (f->not_service)
+		json_object_set_new(detail, "not_a_service", json_string(f->not_service));
+	if (f->stratum)
+		json_object_set_new(detail, "stratum", json_true());
+	if (f->blacklisted)
+		json_object_set_new(detail, "blacklisted", json_true());
+	if (f->doh) {
+		snprintf(buf, sizeof(buf), "%s:%u", a->doh.lists[f->doh->list], f->doh->line);
+		json_object_set_new(detail, "doh",
+				    json_pack("{s:s, s:s, s:s}", "endpoint",
+					      mw_doh_entry_str(f->doh, ep, sizeof(ep)), "by",
+					      f->doh_by, "list", buf));
+	}
+}
+
 static void report(struct mw_agent_dirnet *a, const struct mw_event_flow *ev,
 		   const struct mw_dirnet_verdict *v, enum mw_evidence evid,
-		   const struct mw_process *proc, bool have_proc)
+		   const struct mw_process *proc, bool have_proc, const struct facts *f)
 {
 	const struct mw_flow_key *k = &ev->key;
 	const struct mw_addr *local = (const struct mw_addr *)k->local_addr,
@@ -184,13 +238,14 @@ static void report(struct mw_agent_dirnet *a, const struct mw_event_flow *ev,
 							  have_proc ? proc : NULL, &sc);
 		action = mw_policy_block_detection(a->policy, &req);
 	}
-	detail = json_pack(
-		"{s:s, s:s, s:b, s:b, s:b, s:b, s:i, s:o}", "reason",
-		a->d.learned ? "not in the learned baseline" : "not an expected destination",
-		"evidence", mw_evidence_name(evid), "verified", mw_evidence_verified(evid),
-		"sensitive_port", v->sensitive_port, "new_process", v->new_process, "baseline",
-		a->d.learned, "new_destinations_last_minute", (int)v->recent_new, "process",
-		have_proc ? mw_process_json(proc) : json_null());
+	detail = json_pack("{s:s, s:s, s:b, s:b, s:b, s:b, s:i, s:o}", "reason", reason_of(a, v),
+			   "evidence", mw_evidence_name(evid), "verified",
+			   mw_evidence_verified(evid), "sensitive_port", v->sensitive_port,
+			   "new_process", v->new_process, "baseline", a->d.learned,
+			   "new_destinations_last_minute", (int)v->recent_new, "process",
+			   have_proc ? mw_process_json(proc) : json_null());
+	if (detail)
+		add_facts(a, detail, v, f);
 	if (detail && a->unverified.suppressed) {
 		json_object_set_new(detail, "unverified_suppressed",
 				    json_integer((json_int_t)a->unverified.suppressed));
@@ -215,15 +270,72 @@ static void report(struct mw_agent_dirnet *a, const struct mw_event_flow *ev,
 	mw_eve_emit(a->eve, e);
 }
 
-static void judge(struct mw_agent_dirnet *a, const struct mw_event_flow *ev)
+/* The DoH endpoint a TCP flow of @proc reaches: by the server its
+ * ClientHello names, else by address; none for a browser. */
+static void find_doh(const struct mw_agent_dirnet *a, const struct mw_event_flow *ev,
+		     const struct mw_process *proc, struct facts *f)
+{
+	uint16_t port = ntohs(ev->key.remote_port);
+
+	if (ev->key.proto != IPPROTO_TCP || (port != HTTPS_PORT && port != DOT_PORT) || !a->doh.n ||
+	    mw_doh_client(a->cfg->dn_doh_clients, proc->exe, proc->comm))
+		return;
+	if (f->hello && f->hello->has_sni) {
+		f->doh = mw_doh_find_name(&a->doh, f->hello->sni);
+		f->doh_by = "sni";
+	}
+	if (!f->doh) {
+		f->doh = mw_doh_find_addr(&a->doh, (const struct mw_addr *)ev->key.remote_addr,
+					  port);
+		f->doh_by = "address";
+	}
+}
+
+/* Judges @ev now, with its ClientHello @hello (or NULL) and whether the
+ * host's first message on it spoke Stratum. */
+static void judge_now(struct mw_agent_dirnet *a, const struct mw_event_flow *ev,
+		      const struct mw_tls_hello *hello, bool stratum)
 {
 	const struct mw_addr *dst = (const struct mw_addr *)ev->key.remote_addr;
 	enum mw_evidence evid = mw_evidence_of(ev->key.proto, ev->flow.initiator,
 					       ev->flow.handshake, ev->flow.host_opened);
+	struct facts f = { .hello = hello, .stratum = stratum, .blacklisted = ev->flow.blacklist };
+	struct mw_dirnet_flow df = { .dst = dst, .port = ntohs(ev->key.remote_port), .comm = "" };
 	struct mw_dirnet_verdict v;
 	struct mw_process proc;
 	char who[MW_DIRNET_COMM];
 	bool have_proc = false;
+
+	if (!mw_evidence_host_opened(evid)) {
+		/* a frame from the wire with the host's address as source (a
+		 * replay, a spoof): never learned into the baseline, never
+		 * blocked, reported at a bounded rate */
+		if (!mw_report_limit_take(&a->unverified, MW_DIRNET_UNVERIFIED_PER_MIN,
+					  mw_now_ns()))
+			return;
+		df.unverified = true;
+	} else {
+		have_proc = !mw_process_lookup(a->owner_fd, ev->flow.sock_cookie, &proc);
+	}
+	if (have_proc) {
+		df.comm = who_of(&proc, who, sizeof(who));
+		f.not_service = mw_dirnet_exe_odd(proc.exe);
+		find_doh(a, ev, &proc, &f);
+	}
+	df.not_service = f.not_service;
+	df.doh = f.doh ? "doh" : NULL;
+	df.mining = f.stratum || f.blacklisted;
+	mw_dirnet_judge(&a->d, &df, mw_now_ns(), time(NULL), &v);
+	if (v.report)
+		report(a, ev, &v, evid, &proc, have_proc, &f);
+}
+
+/* A TCP flow the host opened waits for its ClientHello; the rest, and
+ * everything when the table is full, is judged at once. */
+static void judge(struct mw_agent_dirnet *a, const struct mw_event_flow *ev)
+{
+	const struct mw_addr *dst = (const struct mw_addr *)ev->key.remote_addr;
+	const struct mw_tls_hello *h = NULL;
 
 	if (!a->cfg->dn_enable || is_resolver(a, dst))
 		return;
@@ -232,22 +344,72 @@ static void judge(struct mw_agent_dirnet *a, const struct mw_event_flow *ev)
 	if (a->nat && mw_nat_view_is_twin(a->nat, ev->hdr.ifindex, &ev->key, ev->flow.sock_cookie,
 					  ev->flow.host_opened))
 		return;
-	if (!mw_evidence_host_opened(evid)) {
-		/* a frame from the wire with the host's address as source (a
-		 * replay, a spoof): never learned into the baseline, never
-		 * blocked, reported at a bounded rate */
-		if (a->d.learn_until_s ||
-		    !mw_report_limit_take(&a->unverified, MW_DIRNET_UNVERIFIED_PER_MIN,
-					  mw_now_ns()))
-			return;
-	} else {
-		have_proc = !mw_process_lookup(a->owner_fd, ev->flow.sock_cookie, &proc);
+	if (ev->key.proto == IPPROTO_TCP && ev->flow.host_opened && a->cfg->dn_hello_wait_ms) {
+		h = a->hello ? mw_agent_tls_hello_find(a->hello, &ev->key) : NULL;
+		if (!h) {
+			int ret = mw_flow_wait_add(
+				a->wait, ev, mw_now_ns() + a->cfg->dn_hello_wait_ms * 1000000ULL);
+
+			if (!ret) {
+				a->waited++;
+				return;
+			}
+			if (ret == -ENOSPC)
+				a->wait_full++;
+		}
 	}
-	mw_dirnet_check(&a->d, dst, ntohs(ev->key.remote_port),
-			have_proc ? who_of(&proc, who, sizeof(who)) : "", mw_now_ns(), time(NULL),
-			&v);
-	if (v.report)
-		report(a, ev, &v, evid, &proc, have_proc);
+	judge_now(a, ev, h, false);
+}
+
+/* Judges the waiting flows whose time is up (all of them at UINT64_MAX). */
+static void judge_due(struct mw_agent_dirnet *a, uint64_t now_ns)
+{
+	struct mw_flow_wait_entry e;
+
+	while (mw_flow_wait_due(a->wait, now_ns, &e))
+		judge_now(a, &e.ev, a->hello ? mw_agent_tls_hello_find(a->hello, &e.ev.key) : NULL,
+			  false);
+}
+
+static void on_hello(void *arg, const struct mw_tls_hello *h)
+{
+	struct mw_agent_dirnet *a = arg;
+	struct mw_flow_wait_entry *w = mw_flow_wait_find(a->wait, &h->key), e;
+
+	/* only the host's own ClientHello on the flow it opened */
+	if (!w || !h->host_opened || h->dir != MW_DIR_OUT)
+		return;
+	mw_flow_wait_take(a->wait, w, &e);
+	judge_now(a, &e.ev, h, false);
+}
+
+/* The host's first message on a waiting flow: a ClientHello is worth the
+ * wait; anything else (Stratum, HTTP...) has said what it is. */
+static void on_peek(void *arg, const struct mw_event_peek *ev)
+{
+	struct mw_agent_dirnet *a = arg;
+	struct mw_flow_wait_entry *w, e;
+	struct mw_stratum st;
+
+	if (!a->wait->waiting || ev->hdr.dir != MW_DIR_OUT || ev->cont || !ev->len ||
+	    ev->len > sizeof(ev->data))
+		return;
+	w = mw_flow_wait_find(a->wait, &ev->key);
+	if (!w || ev->data[0] == TLS_HANDSHAKE)
+		return;
+	mw_flow_wait_take(a->wait, w, &e);
+	judge_now(a, &e.ev, NULL, mw_stratum_match(ev->data, ev->len, &st) == 1);
+}
+
+static void on_flow_end(void *arg, const struct mw_event_flow *ev)
+{
+	struct mw_agent_dirnet *a = arg;
+	struct mw_flow_wait_entry *w = mw_flow_wait_find(a->wait, &ev->key), e;
+
+	if (!w)
+		return;
+	mw_flow_wait_take(a->wait, w, &e);
+	judge_now(a, &e.ev, a->hello ? mw_agent_tls_hello_find(a->hello, &e.ev.key) : NULL, false);
 }
 
 /*
@@ -274,6 +436,26 @@ void mw_agent_dirnet_flush(struct mw_agent_dirnet *a)
 	for (i = 0; i < a->n_pending; i++)
 		judge(a, &a->pending[i]);
 	a->n_pending = 0;
+	judge_due(a, mw_now_ns());
+}
+
+void mw_agent_dirnet_drain(struct mw_agent_dirnet *a)
+{
+	mw_agent_dirnet_flush(a);
+	judge_due(a, UINT64_MAX);
+}
+
+int mw_agent_dirnet_use_tls_hello(struct mw_agent_dirnet *a, struct mw_agent_tls_hello *t)
+{
+	a->hello = t;
+	return mw_agent_tls_hello_subscribe(t, on_hello, a);
+}
+
+static void load_doh(struct mw_agent_dirnet *a)
+{
+	if (mw_agent_dirnet_doh_load(&a->doh, a->cfg->dn_doh_lists, stderr))
+		pr_warn("dirnet: some DoH lists could not be read (above); %zu endpoints known\n",
+			a->doh.n);
 }
 
 void mw_agent_dirnet_dns_answer(struct mw_agent_dirnet *a, const struct mw_dns_msg *msg,
@@ -287,7 +469,9 @@ void mw_agent_dirnet_dns_answer(struct mw_agent_dirnet *a, const struct mw_dns_m
 int mw_agent_dirnet_init(struct mw_agent_dirnet *a, const struct mw_env *env)
 {
 	const struct mw_config *cfg = env->cfg;
-	struct mw_event_sink sink = { .new_public = on_new_public, .arg = a };
+	struct mw_event_sink sink = {
+		.new_public = on_new_public, .peek = on_peek, .flow_end = on_flow_end, .arg = a
+	};
 	struct mw_dirnet_cfg dc = { 0 };
 	json_error_t jerr;
 	json_t *j;
@@ -300,11 +484,19 @@ int mw_agent_dirnet_init(struct mw_agent_dirnet *a, const struct mw_env *env)
 	a->eve = env->eve;
 	a->nat = env->nat;
 	a->pending = calloc(MW_DIRNET_PENDING_MAX, sizeof(*a->pending));
-	if (!a->pending)
+	a->wait = malloc(sizeof(*a->wait));
+	if (!a->pending || !a->wait) {
+		free(a->pending), free(a->wait);
+		a->pending = NULL, a->wait = NULL;
 		return -ENOMEM;
+	}
+	mw_flow_wait_init(a->wait);
 	mw_dirnet_init(&a->d, &dc);
 	set_cfg(a);
 	set_rules(a);
+	load_doh(a);
+	if (env->hello && mw_agent_dirnet_use_tls_hello(a, env->hello))
+		pr_warn("dirnet: cannot read the ClientHellos; events carry no SNI nor JA4\n");
 	snprintf(a->path, sizeof(a->path), "%s/dirnet-baseline.json", cfg->state_dir);
 	j = json_load_file(a->path, 0, &jerr);
 	if (j) {
@@ -337,6 +529,9 @@ void mw_agent_dirnet_free(struct mw_agent_dirnet *a)
 	free(a->pending);
 	a->pending = NULL;
 	a->n_pending = 0;
+	free(a->wait);
+	a->wait = NULL;
+	mw_doh_free(&a->doh);
 	if (a->d.dirty)
 		save(a);
 	mw_dirnet_free(&a->d);
@@ -346,6 +541,7 @@ void mw_agent_dirnet_reload(struct mw_agent_dirnet *a)
 {
 	set_cfg(a);
 	set_rules(a);
+	load_doh(a);
 }
 
 void mw_agent_dirnet_tick(struct mw_agent_dirnet *a, uint64_t now_ns)
@@ -368,6 +564,11 @@ static json_t *show_baseline(struct mw_agent_dirnet *a, json_t *req, char *err, 
 	json_object_set_new(j, "detections", json_integer((json_int_t)a->detections));
 	/* addresses allowed names hold now, from verified DNS answers */
 	json_object_set_new(j, "resolved", json_integer((json_int_t)a->d.n_resolved));
+	/* TCP flows that waited for their ClientHello, that found no room */
+	json_object_set_new(j, "waiting", json_integer((json_int_t)a->wait->waiting));
+	json_object_set_new(j, "waited", json_integer((json_int_t)a->waited));
+	json_object_set_new(j, "wait_full", json_integer((json_int_t)a->wait_full));
+	json_object_set_new(j, "doh_endpoints", json_integer((json_int_t)a->doh.n));
 	return j;
 }
 

@@ -11,12 +11,15 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
 #include "parse/config.h"
 #include "detect/dirnet.h"
+#include "detect/doh.h"
 #include "detect/evidence.h"
+#include "detect/flow_wait.h"
 #include "enforce/allow.h"
 #include "enforce/policy.h"
 #include "agent/events.h"
@@ -38,6 +41,12 @@ struct mw_agent_dirnet {
 	/* new flows of this round of events, judged by mw_agent_dirnet_flush */
 	struct mw_event_flow *pending;
 	unsigned n_pending;
+	/* TCP flows the host opened, waiting a moment for their ClientHello
+	 * (dirnet.hello_wait) so that the event names the server and the JA4 */
+	struct mw_flow_wait *wait;
+	struct mw_agent_tls_hello *hello; /* NULL: none read */
+	uint64_t waited, wait_full; /* flows that waited; judged at once, table full */
+	struct mw_doh doh; /* the well-known DoH endpoints */
 };
 
 #define MW_DIRNET_PENDING_MAX 1024
@@ -46,6 +55,7 @@ struct mw_agent_dirnet {
 #define MW_DIRNET_UNVERIFIED_PER_MIN 20
 
 struct mw_env;
+struct mw_agent_tls_hello;
 
 /* Loads the baseline from the state directory (or starts learning) and
  * registers on @env's events. Returns 0 or -errno. */
@@ -66,6 +76,16 @@ void mw_agent_dirnet_dns_answer(struct mw_agent_dirnet *a, const struct mw_dns_m
 /* Judges the new flows of the latest round of events: call after each
  * mw_events_consume (the DNS answers of the round are learned by then). */
 void mw_agent_dirnet_flush(struct mw_agent_dirnet *a);
+/* Judges every flow still waiting, whatever its deadline: before the agent
+ * stops (call after the last mw_agent_dirnet_flush). */
+void mw_agent_dirnet_drain(struct mw_agent_dirnet *a);
+/* Reads the ClientHellos of @t from now on: a TCP flow's event carries its
+ * server name and JA4, and DoH endpoints are known by name. */
+int mw_agent_dirnet_use_tls_hello(struct mw_agent_dirnet *a, struct mw_agent_tls_hello *t);
+/* Loads the DoH lists @lists ("builtin" or absolute paths, comma- or
+ * space-separated) into @t, saying what is wrong on @err (FILE:LINE).
+ * Returns 0 or the first error (-errno); what could be read is kept. */
+int mw_agent_dirnet_doh_load(struct mw_doh *t, const char *lists, FILE *err);
 /* Flushes; ends learning when due; saves the baseline every few seconds when it changed. */
 void mw_agent_dirnet_tick(struct mw_agent_dirnet *a, uint64_t now_ns);
 /* dirnet_baseline, dirnet_learn {duration_ms}. */

@@ -250,7 +250,7 @@ static int run_loop(struct mw_daemon *d)
 	}
 	/* drain what the datapath reported before we stop */
 	mw_events_consume(&d->events);
-	mw_agent_dirnet_flush(&d->dirnet);
+	mw_agent_dirnet_drain(&d->dirnet);
 	return 0;
 }
 

@@ -19,10 +19,15 @@
 #define CAP_BPF 39
 #endif
 
-/* The capabilities kept, as a bit mask of CAP_* numbers. */
+/* The capabilities kept, as a bit mask of CAP_* numbers. CAP_SYS_PTRACE
+ * only for reading /proc/PID/exe of the processes behind connections (the
+ * kernel guards that link with a ptrace access check): which executable
+ * runs, from which directory, is the one fact about a process that the
+ * process cannot choose; the agent never attaches to one. */
 static uint64_t kept(void)
 {
-	return 1ULL << CAP_BPF | 1ULL << CAP_NET_ADMIN | 1ULL << CAP_PERFMON;
+	return 1ULL << CAP_BPF | 1ULL << CAP_NET_ADMIN | 1ULL << CAP_PERFMON |
+	       1ULL << CAP_SYS_PTRACE;
 }
 
 static int last_cap(void)

@@ -37,6 +37,9 @@ static int dn_baseline(int argc, char **argv)
 		       json_is_true(json_object_get(reply, "learned")) ?
 			       "done; new destinations are reported" :
 			       "never done; every unexpected destination is reported");
+	printf("DoH endpoints known: %lld; TCP flows waiting for their ClientHello: %lld\n",
+	       (long long)json_integer_value(json_object_get(reply, "doh_endpoints")),
+	       (long long)json_integer_value(json_object_get(reply, "waiting")));
 	printf("%-24s %6s %-16s %7s %s\n", "PREFIX", "PORT", "PROCESS", "COUNT", "LAST SEEN");
 	json_array_foreach(json_object_get(reply, "destinations"), i, d)
 	{

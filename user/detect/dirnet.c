@@ -533,37 +533,153 @@ static bool reported_lately(struct mw_dirnet *d, const struct mw_addr *dst, uint
 	return false;
 }
 
-void mw_dirnet_check(struct mw_dirnet *d, const struct mw_addr *dst, uint16_t port,
-		     const char *comm, uint64_t now_ns, int64_t now_s, struct mw_dirnet_verdict *v)
+/* Counts a new destination at @now_ns; returns those of the last minute. */
+static unsigned count_new(struct mw_dirnet *d, uint64_t now_ns)
 {
-	struct mw_prefix p;
-	unsigned i, worse = 0, n_times = sizeof(d->new_times) / sizeof(d->new_times[0]);
+	unsigned i, n = 0, n_times = sizeof(d->new_times) / sizeof(d->new_times[0]);
 
-	memset(v, 0, sizeof(*v));
-	if (expected(d, dst, port, now_ns))
-		return;
-	baseline_prefix(dst, &p);
-	if (d->learn_until_s) {
-		record(d, &p, port, comm, now_s);
-		v->learning = true;
-		return;
-	}
-	if (d->learned && known_find(d, &p, port, comm))
-		return;
-	if (reported_lately(d, dst, port, comm, now_ns))
-		return;
-	v->report = true;
 	d->new_times[d->new_pos] = now_ns;
 	d->new_pos = (d->new_pos + 1) % n_times;
 	for (i = 0; i < n_times; i++)
 		if (d->new_times[i] && now_ns - d->new_times[i] < FANOUT_WINDOW_NS)
-			v->recent_new++;
+			n++;
+	return n;
+}
+
+static bool port_sensitive(const struct mw_dirnet *d, uint16_t port)
+{
+	unsigned i;
+
 	for (i = 0; i < d->cfg.n_sensitive; i++)
 		if (d->cfg.sensitive_ports[i] == port)
-			v->sensitive_port = true;
-	v->new_process = d->learned && comm[0] && !comm_known(d, comm);
-	worse = v->sensitive_port + v->new_process + (v->recent_new >= d->cfg.fanout);
+			return true;
+	return false;
+}
+
+static void set_severity(const struct mw_dirnet *d, struct mw_dirnet_verdict *v)
+{
+	unsigned worse = v->sensitive_port + v->new_process + v->not_service +
+			 (v->recent_new >= d->cfg.fanout) + 2 * v->mining;
+
 	v->severity = worse >= 2 ? "critical" : worse == 1 ? "high" : "medium";
+}
+
+void mw_dirnet_judge(struct mw_dirnet *d, const struct mw_dirnet_flow *f, uint64_t now_ns,
+		     int64_t now_s, struct mw_dirnet_verdict *v)
+{
+	const char *comm = f->comm ? f->comm : "";
+	struct mw_prefix p;
+	bool known;
+
+	memset(v, 0, sizeof(*v));
+	if (expected(d, f->dst, f->port, now_ns))
+		return;
+	baseline_prefix(f->dst, &p);
+	v->sensitive_port = port_sensitive(d, f->port) || f->doh;
+	v->port_name = port_sensitive(d, f->port) ? mw_dirnet_port_name(f->port) : NULL;
+	v->not_service = f->not_service != NULL;
+	v->doh = f->doh != NULL;
+	v->mining = f->mining;
+	known = known_find(d, &p, f->port, comm) != NULL;
+	if (d->learn_until_s) {
+		/* learning silences the ordinary only: what would be high or
+		 * critical is reported, and never becomes the baseline */
+		if (!known)
+			v->recent_new = count_new(d, now_ns);
+		if (!v->sensitive_port && !v->not_service && !v->mining &&
+		    v->recent_new < d->cfg.fanout) {
+			if (!f->unverified) {
+				record(d, &p, f->port, comm, now_s);
+				v->learning = true;
+			}
+			return;
+		}
+		if (reported_lately(d, f->dst, f->port, comm, now_ns))
+			return;
+		v->report = v->while_learning = true;
+		set_severity(d, v);
+		return;
+	}
+	/* a process that resolves names behind the host's back is news
+	 * however often it did so while the baseline was learned */
+	if (d->learned && known && !v->doh)
+		return;
+	if (reported_lately(d, f->dst, f->port, comm, now_ns))
+		return;
+	v->report = true;
+	v->recent_new = count_new(d, now_ns);
+	v->new_process = d->learned && comm[0] && !comm_known(d, comm);
+	set_severity(d, v);
+}
+
+void mw_dirnet_check(struct mw_dirnet *d, const struct mw_addr *dst, uint16_t port,
+		     const char *comm, uint64_t now_ns, int64_t now_s, struct mw_dirnet_verdict *v)
+{
+	struct mw_dirnet_flow f = { .dst = dst, .port = port, .comm = comm };
+
+	mw_dirnet_judge(d, &f, now_ns, now_s, v);
+}
+
+/* Places no package installs a program to, or where anybody may write. */
+static const char *const odd_dirs[] = {
+	"/tmp/",       "/var/tmp/", "/dev/",	   "/run/",	 "/var/run/",
+	"/var/lock/",  "/etc/",	    "/boot/",	   "/proc/",	 "/var/www/",
+	"/var/spool/", "/var/log/", "/var/cache/", "/var/mail/", "/var/backups/",
+};
+
+/* The system's and installed software's directories: a deleted file there
+ * is an upgrade the process has not restarted for. */
+static const char *const system_dirs[] = {
+	"/usr/",   "/bin/",    "/sbin/", "/lib/",  "/lib32/",
+	"/lib64/", "/libx32/", "/opt/",	 "/snap/", "/nix/store/",
+};
+
+static bool under(const char *path, const char *const *dirs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strncmp(path, dirs[i], strlen(dirs[i])))
+			return true;
+	return false;
+}
+
+const char *mw_dirnet_exe_odd(const char *exe)
+{
+	static const char deleted[] = " (deleted)";
+	size_t n = strlen(exe), m = sizeof(deleted) - 1;
+
+	if (!exe[0])
+		return NULL;
+	if (!strncmp(exe, "/memfd:", 7))
+		return "an executable with no file (memfd)";
+	if (exe[0] != '/')
+		return "an executable with no path";
+	if (under(exe, odd_dirs, ARRAY_SIZE(odd_dirs)))
+		return "an executable where anybody may write or no package installs programs";
+	if (n > m && !strcmp(exe + n - m, deleted) &&
+	    !under(exe, system_dirs, ARRAY_SIZE(system_dirs)))
+		return "a deleted executable";
+	return NULL;
+}
+
+const char *mw_dirnet_port_name(uint16_t port)
+{
+	static const struct {
+		uint16_t port;
+		const char *name;
+	} names[] = {
+		{ 22, "SSH" },		 { 23, "Telnet" }, { 139, "NetBIOS" }, { 445, "SMB" },
+		{ 853, "DNS-over-TLS" }, { 3389, "RDP" },  { 5900, "VNC" },    { 5985, "WinRM" },
+		{ 5986, "WinRM" },	 { 9001, "Tor" },  { 9030, "Tor" },    { 9050, "Tor" },
+		{ 9051, "Tor" },	 { 9150, "Tor" },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		if (names[i].port == port)
+			return names[i].name;
+	return NULL;
 }
 
 void mw_dirnet_learn(struct mw_dirnet *d, uint64_t ms, int64_t now_s)
@@ -573,6 +689,8 @@ void mw_dirnet_learn(struct mw_dirnet *d, uint64_t ms, int64_t now_s)
 	d->learned = false;
 	d->learn_until_s = now_s + (int64_t)((ms + 999) / 1000);
 	d->dirty = true;
+	/* fan-out while learning counts the destinations new to it */
+	memset(d->new_times, 0, sizeof(d->new_times));
 }
 
 bool mw_dirnet_tick(struct mw_dirnet *d, uint64_t now_ns, int64_t now_s)
@@ -583,6 +701,8 @@ bool mw_dirnet_tick(struct mw_dirnet *d, uint64_t now_ns, int64_t now_s)
 	d->learn_until_s = 0;
 	d->learned = true;
 	d->dirty = true;
+	/* what learning met was new to it, not to the baseline it made */
+	memset(d->new_times, 0, sizeof(d->new_times));
 	return true;
 }
 

@@ -64,10 +64,26 @@ struct mw_dirnet_known {
 struct mw_dirnet_verdict {
 	bool report;
 	const char *severity; /* "medium", "high", "critical" */
-	bool sensitive_port; /* SSH, RDP, SMB, Telnet, VNC, a pool port */
+	bool sensitive_port; /* SSH, RDP, SMB, Telnet, VNC, Tor, DoT, a pool port, DoH */
+	const char *port_name; /* what a well-known sensitive port is for, or NULL */
 	bool new_process; /* a process the baseline never saw connect out */
+	bool not_service; /* the process is not a known service (mw_dirnet_exe_odd) */
+	bool doh; /* a DNS-over-HTTPS endpoint, reached by a process that is no browser */
+	bool mining; /* a blacklisted destination, or one that spoke Stratum */
 	unsigned recent_new; /* new destinations in the last minute */
 	bool learning; /* recorded into the baseline, not reported */
+	bool while_learning; /* reported although learning: what learning never silences */
+};
+
+/* What the agent knows of a new flow besides its destination. */
+struct mw_dirnet_flow {
+	const struct mw_addr *dst;
+	uint16_t port; /* host order */
+	const char *comm; /* whose baseline: the process, "[IMAGE] process", or "" */
+	const char *not_service; /* why the process is no known service, or NULL */
+	const char *doh; /* the DoH endpoint it reaches (a non-browser), or NULL */
+	bool mining; /* blacklisted, or the flow spoke Stratum */
+	bool unverified; /* the host may not have opened it: never learned */
 };
 
 struct mw_dirnet_cfg {
@@ -153,6 +169,31 @@ void mw_dirnet_dns_answer(struct mw_dirnet *d, const struct mw_dns_msg *msg, con
  * the process or ""), at @now_ns (monotonic) and @now_s (wall clock). */
 void mw_dirnet_check(struct mw_dirnet *d, const struct mw_addr *dst, uint16_t port,
 		     const char *comm, uint64_t now_ns, int64_t now_s, struct mw_dirnet_verdict *v);
+
+/*
+ * Judges a new flow with what is known of it. While learning, a flow is
+ * recorded into the baseline unless it is what would be high or critical
+ * (a sensitive port, fan-out, a process that is no known service, DoH, a
+ * blacklisted or Stratum destination): that is reported, and never learned.
+ * A DoH endpoint is reported even when the baseline knows the destination.
+ */
+void mw_dirnet_judge(struct mw_dirnet *d, const struct mw_dirnet_flow *f, uint64_t now_ns,
+		     int64_t now_s, struct mw_dirnet_verdict *v);
+
+/*
+ * Why the executable @exe (as /proc/PID/exe names it) is no known service,
+ * or NULL: a program with no file (memfd), one deleted outside the system's
+ * directories (a dropper that removed itself; a deleted /usr binary is an
+ * upgrade waiting for a restart), or one that lives where anybody may write
+ * (/tmp, /var/tmp, /dev/shm, /run, /var/lock...) or where no package puts
+ * programs (/etc, /boot, /var/www, /var/spool, /var/log, /var/cache...).
+ * An empty @exe (a process gone, a kernel thread) is given the benefit of
+ * the doubt.
+ */
+const char *mw_dirnet_exe_odd(const char *exe);
+
+/* What a sensitive port is known for ("SSH", "Tor", "DNS-over-TLS"), or NULL. */
+const char *mw_dirnet_port_name(uint16_t port);
 
 /* Starts (or restarts) learning for @ms from @now_s, forgetting the baseline. */
 void mw_dirnet_learn(struct mw_dirnet *d, uint64_t ms, int64_t now_s);

@@ -144,6 +144,9 @@ static const struct opt opts[] = {
 	{ "dirnet", "sensitive_ports", OPT_PORTS, OFF(dn_sensitive_ports), 1, 65535, NULL },
 	{ "dirnet", "fanout", OPT_U64, OFF(dn_fanout), 2, 64, NULL },
 	{ "dirnet", "block", OPT_BOOL, OFF(dn_block), 0, 0, NULL },
+	{ "dirnet", "doh_lists", OPT_LIST, OFF(dn_doh_lists), 0, 0, NULL },
+	{ "dirnet", "doh_clients", OPT_LIST, OFF(dn_doh_clients), 0, 0, NULL },
+	{ "dirnet", "hello_wait", OPT_DURATION, OFF(dn_hello_wait_ms), 0, 10000, NULL },
 	{ "crowdsec", "url", OPT_URL, OFF(cs.url), 0, 0, NULL },
 	{ "crowdsec", "machine_id", OPT_STRING, OFF(cs.machine_id), 0, 0, NULL },
 	{ "crowdsec", "password", OPT_SECRET, OFF(cs.password), 0, 0, NULL },
@@ -284,8 +287,15 @@ void mw_config_defaults(struct mw_config *cfg)
 	cfg->bp_max_rate = 65536;
 	cfg->dn_enable = true;
 	cfg->dn_learn_ms = 86400000;
-	set_ports(&cfg->dn_sensitive_ports, "22 23 139 445 3389 5900 5985 5986");
+	/* remote access, Windows shares, DNS-over-TLS, Tor relays and clients */
+	set_ports(&cfg->dn_sensitive_ports,
+		  "22 23 139 445 853 3389 5900 5985 5986 9001 9030 9050 9051 9150");
 	cfg->dn_fanout = 20;
+	snprintf(cfg->dn_doh_lists, sizeof(cfg->dn_doh_lists), "%s", "builtin");
+	snprintf(cfg->dn_doh_clients, sizeof(cfg->dn_doh_clients), "%s",
+		 "firefox, chrome, chromium, msedge, brave, opera, vivaldi, epiphany, "
+		 "WebKitNetworkProcess");
+	cfg->dn_hello_wait_ms = 1000;
 	cfg->bl_ttl_min_ms = 300000;
 	cfg->bl_ttl_max_ms = 86400000;
 	cfg->bl_learned_max = 65536;

@@ -179,6 +179,11 @@ struct mw_config {
 	struct mw_port_list dn_sensitive_ports;
 	uint64_t dn_fanout;
 	bool dn_block;
+	/* DoH: the endpoints' lists ("builtin": the shipped one) and the
+	 * processes allowed to use them (browsers) */
+	char dn_doh_lists[PATH_MAX];
+	char dn_doh_clients[PATH_MAX];
+	uint64_t dn_hello_wait_ms; /* a TCP flow's verdict waits for its ClientHello */
 	struct mw_crowdsec_cfg cs; /* [crowdsec] */
 	/* [containers] where runtimes keep their state (names, images, pods) */
 	char ct_docker_root[PATH_MAX]; /* Docker: containers/<id>/config.v2.json */
