@@ -159,7 +159,8 @@ $(BUILD)/selftests/test_policy: $(call user_objs,enforce/policy enforce/policy_c
 	enforce/nft parse/resolv_conf parse/proc_net_tcp agent/localaddr output/eve output/eve_suricata parse/config \
 	lib/addr lib/log lib/statefile lib/util)
 $(BUILD)/selftests/test_stratum: $(TEST_DATA_OBJ) $(call user_objs,parse/stratum)
-$(BUILD)/selftests/test_bpatterns: $(call user_objs,detect/bpatterns parse/stratum)
+$(BUILD)/selftests/test_bpatterns: $(call user_objs,detect/bpatterns parse/stratum \
+	detect/dirnet_seen detect/dirnet detect/dnsq parse/dns parse/name lib/addr lib/util)
 $(BUILD)/selftests/test_reasm: $(call user_objs,detect/reasm detect/bpatterns parse/stratum \
 	parse/tls parse/ja4 parse/name lib/addr)
 $(BUILD)/selftests/test_dirnet: $(call user_objs,detect/dirnet detect/dnsq parse/dns parse/name \

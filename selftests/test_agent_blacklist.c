@@ -666,6 +666,18 @@ static void t_hello(void *arg)
 	ASSERT_TRUE(h && !strcmp(h->ja4, ja4) && h->has_sni && !h->has_alpn,
 		    "the flow's ClientHello kept, for the events and flows");
 	ASSERT_EQ(f.hello.read, 1, "read once");
+	{
+		struct mw_event_flow end = { .hdr = { .type = MW_EV_FLOW_END, .dir = MW_DIR_OUT },
+					     .key = k };
+
+		end.flow.host_opened = 1;
+		mw_events_dispatch(&f.events, &end, sizeof(end));
+		mw_agent_tls_hello_expire(&f.hello, mw_now_ns());
+		ASSERT_TRUE(mw_agent_tls_hello_find(&f.hello, &k) != NULL,
+			    "kept a moment after its flow ended");
+		mw_agent_tls_hello_expire(&f.hello, mw_now_ns() + 11000000000ULL);
+		ASSERT_TRUE(mw_agent_tls_hello_find(&f.hello, &k) == NULL, "then forgotten");
+	}
 
 	/* a listed name: loaded from the coin list */
 	n = tls_hello(buf, POOL, 10, 0);

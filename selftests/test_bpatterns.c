@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "detect/bpatterns.h"
+#include "detect/dirnet_seen.h"
 #include "parse/stratum.h"
 #include "peek_build.h"
 #include "test.h"
@@ -247,6 +248,34 @@ static void t_stratum_ws(void *arg)
 		  "a continuation copy is not parsed");
 }
 
+/* Bare TLS asks DIRNET's baseline whether the destination was seen before
+ * the connection: what learning records of that very connection does not
+ * count, another port or /24 is unseen, no baseline sees nothing. */
+static void t_dirnet_seen(void *arg)
+{
+	struct mw_dirnet_cfg cfg = { .fanout = 20 };
+	struct mw_dirnet_verdict v;
+	struct mw_dirnet d;
+	struct mw_addr pool, near, far;
+	int64_t t0 = 1700000000;
+
+	mw_addr_parse("203.0.113.51", &pool);
+	mw_addr_parse("203.0.113.99", &near);
+	mw_addr_parse("198.51.100.51", &far);
+	mw_dirnet_init(&d, &cfg);
+	mw_dirnet_learn(&d, 3600000, t0);
+	mw_dirnet_check(&d, &pool, 443, "xmrig", 1, t0, &v);
+	ASSERT_TRUE(v.learning, "learning: recorded");
+	ASSERT_TRUE(!mw_dirnet_seen(&d, &pool, 443, t0),
+		    "not before the connection that taught it");
+	ASSERT_TRUE(mw_dirnet_seen(&d, &pool, 443, t0 + 1), "seen, for what comes later");
+	ASSERT_TRUE(mw_dirnet_seen(&d, &near, 443, t0 + 1), "its /24, any process");
+	ASSERT_TRUE(!mw_dirnet_seen(&d, &pool, 3333, t0 + 1), "another port: unseen");
+	ASSERT_TRUE(!mw_dirnet_seen(&d, &far, 443, t0 + 1), "another /24: unseen");
+	ASSERT_TRUE(!mw_dirnet_seen(NULL, &pool, 443, t0 + 1), "no baseline: unseen");
+	mw_dirnet_free(&d);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
@@ -254,5 +283,6 @@ int main(int argc, char **argv)
 	test_run("rhythm: miners and long-lived benign connections", t_rhythm, NULL);
 	test_run("evidence: a pool is blocked only on the host's verified flow", t_evidence, NULL);
 	test_run("stratum: after leading whitespace", t_stratum_ws, NULL);
+	test_run("bare tls: DIRNET's baseline asked, read only", t_dirnet_seen, NULL);
 	return test_summary("bpatterns");
 }

@@ -19,6 +19,20 @@
 #include "test.h"
 #include "tls_build.h"
 
+/* The SNI of the record mw_reasm_tls_record hands back: 0 when found,
+ * -EAGAIN while kept, -ENOENT when read without one, -EINVAL for a copy of
+ * no record (as the agent's tls_hello reads it). */
+static int reasm_sni(struct mw_reasm *r, const struct mw_event_peek *ev, uint64_t now_ns, char *sni)
+{
+	const uint8_t *rec;
+	size_t len;
+	int err = mw_reasm_tls_record(r, ev, now_ns, &rec, &len);
+
+	if (err)
+		return err;
+	return mw_tls_sni(rec, len, sni) ? -ENOENT : 0;
+}
+
 static void t_tls_split(void *arg)
 {
 	static const char name[] = "pool.minexmr.example";
@@ -39,19 +53,19 @@ static void t_tls_split(void *arg)
 
 	/* the first segment, then the second: found once complete */
 	ev = host_peek(hello, 200, 7000, false);
-	ASSERT_EQ(mw_reasm_tls(&r, &ev, 1, sni), -EAGAIN, "first segment: kept");
+	ASSERT_EQ(reasm_sni(&r, &ev, 1, sni), -EAGAIN, "first segment: kept");
 	ASSERT_EQ(mw_reasm_pending(&r), 1, "one record pending");
 	ev = host_peek(hello, 100, 7000, true);
-	ASSERT_EQ(mw_reasm_tls(&r, &ev, 2, sni), -EAGAIN, "a retransmission: nothing new");
+	ASSERT_EQ(reasm_sni(&r, &ev, 2, sni), -EAGAIN, "a retransmission: nothing new");
 	ev = host_peek(hello + 300, n - 300, 7300, true);
-	ASSERT_EQ(mw_reasm_tls(&r, &ev, 3, sni), -EINVAL, "a copy past a gap: dropped");
+	ASSERT_EQ(reasm_sni(&r, &ev, 3, sni), -EINVAL, "a copy past a gap: dropped");
 	ASSERT_EQ(r.gaps, 1, "gap counted");
 	ev = host_peek(hello + 150, n - 150, 7150, true);
-	ASSERT_EQ(mw_reasm_tls(&r, &ev, 4, sni), 0, "the rest, overlapping: SNI found");
+	ASSERT_EQ(reasm_sni(&r, &ev, 4, sni), 0, "the rest, overlapping: SNI found");
 	ASSERT_STREQ(sni, name, "the reassembled SNI");
 	ASSERT_EQ(mw_reasm_pending(&r), 0, "slot freed");
 	ev = host_peek(hello + 300, n - 300, 7300, true);
-	ASSERT_EQ(mw_reasm_tls(&r, &ev, 5, sni), -EINVAL, "a late copy: no record any more");
+	ASSERT_EQ(reasm_sni(&r, &ev, 5, sni), -EINVAL, "a late copy: no record any more");
 
 	/* the first record ends before the SNI: a ClientHello over two
 	 * records, and over two segments */
@@ -59,9 +73,9 @@ static void t_tls_split(void *arg)
 	ASSERT_EQ(mw_tls_sni(hello, n, sni), 0, "over two records: found");
 	ASSERT_STREQ(sni, name, "over two records: the SNI");
 	ev = host_peek(hello, 110, 1, false);
-	ASSERT_EQ(mw_reasm_tls(&r, &ev, 6, sni), -EAGAIN, "two records: first segment kept");
+	ASSERT_EQ(reasm_sni(&r, &ev, 6, sni), -EAGAIN, "two records: first segment kept");
 	ev = host_peek(hello + 110, n - 110, 111, true);
-	ASSERT_EQ(mw_reasm_tls(&r, &ev, 7, sni), 0, "two records, two segments: found");
+	ASSERT_EQ(reasm_sni(&r, &ev, 7, sni), 0, "two records, two segments: found");
 
 	/* in MW_PEEK_MAX chunks, as the datapath copies a large segment */
 	n = tls_hello(hello, name, 1400, 0);
@@ -69,7 +83,7 @@ static void t_tls_split(void *arg)
 		int want = off + MW_PEEK_MAX >= n ? 0 : -EAGAIN;
 
 		ev = host_peek(hello + off, n - off, 5000 + (uint32_t)off, off > 0);
-		ASSERT_EQ(mw_reasm_tls(&r, &ev, 8, sni), want, "chunk of a 1.5 KiB ClientHello");
+		ASSERT_EQ(reasm_sni(&r, &ev, 8, sni), want, "chunk of a 1.5 KiB ClientHello");
 	}
 	ASSERT_STREQ(sni, name, "SNI past 1400 bytes");
 
@@ -77,7 +91,7 @@ static void t_tls_split(void *arg)
 	n = tls_hello(hello, name, 2100, 0);
 	for (off = 0; off < MW_TLS_REASM_MAX; off += MW_PEEK_MAX) {
 		ev = host_peek(hello + off, n - off, 9000 + (uint32_t)off, off > 0);
-		ASSERT_EQ(mw_reasm_tls(&r, &ev, 9, sni),
+		ASSERT_EQ(reasm_sni(&r, &ev, 9, sni),
 			  off + MW_PEEK_MAX < MW_TLS_REASM_MAX ? -EAGAIN : -ENOENT,
 			  "SNI past 2 KiB: given up at 2 KiB");
 	}
@@ -112,15 +126,15 @@ static void t_tls_split(void *arg)
 	n = tls_hello(hello, name, 300, 0);
 	ev = host_peek(hello, 200, 1, false);
 	ev.host_opened = 0;
-	ASSERT_EQ(mw_reasm_tls(&r, &ev, 10, sni), -ENOENT, "a remote's flow: no slot");
+	ASSERT_EQ(reasm_sni(&r, &ev, 10, sni), -ENOENT, "a remote's flow: no slot");
 	ev = host_peek(hello, 200, 1, false);
 	ev.hdr.dir = MW_DIR_IN;
-	ASSERT_EQ(mw_reasm_tls(&r, &ev, 10, sni), -ENOENT, "inbound: no slot");
+	ASSERT_EQ(reasm_sni(&r, &ev, 10, sni), -ENOENT, "inbound: no slot");
 	ASSERT_EQ(mw_reasm_pending(&r), 0, "none taken");
 
 	/* a flow that ends: its record goes after the linger, not before */
 	ev = host_peek(hello, 200, 1, false);
-	mw_reasm_tls(&r, &ev, 100, sni);
+	reasm_sni(&r, &ev, 100, sni);
 	mw_reasm_forget(&r, &ev.key, 200);
 	mw_reasm_expire(&r, 200 + MW_REASM_LINGER_NS / 2);
 	ASSERT_EQ(mw_reasm_pending(&r), 1, "kept while the copies before the end may come");
@@ -131,7 +145,7 @@ static void t_tls_split(void *arg)
 
 /* The whole record, for JA4: a ClientHello split over segments is handed
  * back once, every byte of it, and its JA4 is the one of the record sent
- * in one piece; the flood, gap and linger rules are mw_reasm_tls's. */
+ * in one piece; the flood, gap and linger rules are the first tests'. */
 static void t_tls_record(void *arg)
 {
 	static const char name[] = "pool.minexmr.example";
@@ -152,7 +166,7 @@ static void t_tls_record(void *arg)
 	ASSERT_TRUE(len == n && !memcmp(rec, hello, n), "the record as sent");
 	ASSERT_EQ(mw_reasm_pending(&r), 0, "nothing kept");
 
-	/* the SNI in the first segment: mw_reasm_tls would stop there; the
+	/* the SNI in the first segment: an SNI reader would stop there; the
 	 * record is handed back only once its last byte came */
 	n = tls_hello(hello, name, 700, 0);
 	ASSERT_EQ(mw_ja4(hello, n, whole_ja4), 0, "a 900-byte record's JA4");
@@ -286,7 +300,7 @@ static void t_tls_flood(void *arg)
 		ev = host_peek(hello, 100, i, false);
 		ev.key.local_port = htons((uint16_t)(1024 + i % 60000));
 		memcpy(ev.key.remote_addr, &i, sizeof(i));
-		mw_reasm_tls(&r, &ev, 1000 + i, sni);
+		reasm_sni(&r, &ev, 1000 + i, sni);
 	}
 	ASSERT_EQ(mw_reasm_pending(&r), MW_REASM_FLOWS, "bounded: the table's size");
 	ASSERT_EQ(r.evicted, flood - MW_REASM_FLOWS, "every one past it took the oldest");
@@ -296,17 +310,17 @@ static void t_tls_flood(void *arg)
 	 * holds) before its second segment */
 	ev = host_peek(hello, 300, 77, false);
 	ev.key.local_port = htons(7);
-	ASSERT_EQ(mw_reasm_tls(&r, &ev, 1000 + flood, sni), -EAGAIN, "real: first segment");
+	ASSERT_EQ(reasm_sni(&r, &ev, 1000 + flood, sni), -EAGAIN, "real: first segment");
 	for (i = 0; i < MW_REASM_FLOWS - 1; i++) {
 		struct mw_event_peek f = host_peek(hello, 100, i, false);
 		unsigned id = flood + i;
 
 		memcpy(f.key.remote_addr, &id, sizeof(id));
-		mw_reasm_tls(&r, &f, 2000 + flood + i, sni);
+		reasm_sni(&r, &f, 2000 + flood + i, sni);
 	}
 	ev = host_peek(hello + 300, n - 300, 377, true);
 	ev.key.local_port = htons(7);
-	ASSERT_EQ(mw_reasm_tls(&r, &ev, 3000 + flood, sni), 0, "real: read despite the flood");
+	ASSERT_EQ(reasm_sni(&r, &ev, 3000 + flood, sni), 0, "real: read despite the flood");
 	ASSERT_STREQ(sni, name, "real: its SNI");
 	mw_reasm_expire(&r, 4000 + flood + MW_REASM_TTL_NS);
 	ASSERT_EQ(mw_reasm_pending(&r), 0, "the unfinished ones time out");

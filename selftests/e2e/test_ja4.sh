@@ -115,7 +115,7 @@ bg_srv setsid curl -sk --max-time 8 --resolve "pool.example:443:$CURL_POOL" \
 	https://pool.example/ -o /dev/null
 
 captured() { [ -n "$(computed "$1")" ]; }
-for a in $BARE_OSSL $BARE_PY $CURL_POOL; do wait_until 5 captured $a; done
+for a in $BARE_OSSL $BARE_PY $CURL_POOL; do wait_until 5 captured "$a"; done
 J_OSSL=$(computed $BARE_OSSL) J_PY=$(computed $BARE_PY) J_CURL=$(computed $CURL_POOL)
 log "JA4 computed by the test: openssl s_client -noservername $J_OSSL"
 log "JA4 computed by the test: python3 ssl (no SNI, no ALPN)   $J_PY"

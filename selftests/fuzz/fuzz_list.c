@@ -1,17 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * fuzz_list.c - the blacklist file parser on any bytes: every entry it
- * yields is well formed (a prefix with its host bits clear, or a normalised
- * DNS name), every complaint names a line that exists, and the report adds up.
+ * yields is well formed (a prefix with its host bits clear, a normalised
+ * DNS name, or a JA4 that reads back as itself), every complaint names a line that exists, and the report adds up.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "parse/ja4.h"
 #include "parse/list.h"
 
 struct seen {
-	unsigned lines, prefixes, domains, errors;
+	unsigned lines, prefixes, domains, ja4s, errors;
 };
 
 static void on_entry(void *arg, const struct mw_list_entry *e, unsigned line)
@@ -31,6 +32,12 @@ static void on_entry(void *arg, const struct mw_list_entry *e, unsigned line)
 		    memcmp(&back, &e->prefix, sizeof(back)))
 			abort();
 		s->prefixes++;
+	} else if (e->kind == MW_LIST_JA4) {
+		char back[MW_JA4_LEN];
+
+		if (mw_ja4_parse(e->name, back) || strcmp(back, e->name))
+			abort(); /* a fingerprint that is not one */
+		s->ja4s++;
 	} else {
 		if (mw_name_normalise(e->name, strlen(e->name), norm) || strcmp(norm, e->name))
 			abort(); /* a name the parser did not normalise */
@@ -56,7 +63,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < size; i++)
 		s.lines += data[i] == '\n';
 	mw_list_parse((const char *)data, size, on_entry, on_error, &s, &rep);
-	if (rep.prefixes != s.prefixes || rep.domains != s.domains || rep.malformed < s.errors)
+	if (rep.prefixes != s.prefixes || rep.domains != s.domains || rep.ja4s != s.ja4s ||
+	    rep.malformed < s.errors)
 		abort();
 	return 0;
 }

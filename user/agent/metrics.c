@@ -244,6 +244,14 @@ void mw_agent_metrics(void *arg, FILE *out)
 	     "The host's first messages waiting for their next segments, by kind.");
 	reasm_pending(out, "tls", v->hello ? mw_agent_tls_hello_reasm(v->hello) : NULL);
 	reasm_pending(out, "json", v->bp ? &v->bp->json : NULL);
+	if (v->hello) {
+		one(out, "minewall_tls_hellos_total", "counter",
+		    "TLS ClientHellos the host sent, read (SNI, ALPN, JA4).",
+		    (double)v->hello->read);
+		one(out, "minewall_tls_hellos_no_ja4_total", "counter",
+		    "Of those, not read whole: no JA4 (a piece, a record cut at 2 KiB).",
+		    (double)v->hello->no_ja4);
+	}
 	one(out, "minewall_syslog_failures_total", "counter", "Events syslog did not take.",
 	    (double)e->syslog_failed);
 	one(out, "minewall_events_unencodable_total", "counter",

@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "detect/reasm.h"
-#include "parse/tls.h"
 
 int mw_reasm_init(struct mw_reasm *r, const struct mw_reasm_cfg *cfg)
 {
@@ -114,32 +113,6 @@ static void done(struct mw_reasm *r, struct mw_reasm_slot *s)
 static bool hosts(const struct mw_event_peek *ev)
 {
 	return ev->host_opened && ev->hdr.dir == MW_DIR_OUT && ev->key.proto == IPPROTO_TCP;
-}
-
-int mw_reasm_tls(struct mw_reasm *r, const struct mw_event_peek *ev, uint64_t now_ns, char *sni)
-{
-	struct mw_reasm_slot *s;
-	int err;
-
-	if (ev->len == 0 || ev->len > MW_PEEK_MAX)
-		return -EINVAL;
-	if (ev->cont) {
-		s = add(r, ev);
-		if (!s)
-			return -EINVAL;
-		err = mw_tls_sni(s->buf, s->have, sni);
-		if (err == -EAGAIN && s->have < MW_TLS_REASM_MAX)
-			return -EAGAIN;
-		done(r, s);
-		return err ? -ENOENT : 0;
-	}
-	err = mw_tls_sni(ev->data, ev->len, sni);
-	if (err != -EAGAIN)
-		return err ? -ENOENT : 0;
-	if (!hosts(ev))
-		return -ENOENT;
-	start(r, ev, now_ns);
-	return -EAGAIN;
 }
 
 /*

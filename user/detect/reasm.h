@@ -4,8 +4,8 @@
  * put back together from the datapath's copies of its first segments (the
  * copies marked cont carry what follows the first, at their sequence
  * number), so that a message cut across segments is read whole:
- *  - a TLS ClientHello (up to MW_TLS_REASM_MAX bytes): its SNI wherever it
- *    lies, past the first copy, in a later segment, in a later record;
+ *  - a TLS ClientHello (up to MW_TLS_REASM_MAX bytes): the whole record (or
+ *    records), for its JA4 and its SNI wherever it lies;
  *  - a JSON line (up to MW_PEEK_MAX bytes): Stratum sent a few bytes at a
  *    time.
  *
@@ -60,15 +60,6 @@ struct mw_reasm_cfg {
 /* @cfg NULL: every default. Returns 0 or -ENOMEM. */
 int mw_reasm_init(struct mw_reasm *r, const struct mw_reasm_cfg *cfg);
 void mw_reasm_free(struct mw_reasm *r);
-
-/*
- * Reads the SNI of the host's outbound ClientHello copy @ev into @sni
- * (MW_NAME_MAX bytes). Returns 0 when found, -EAGAIN while the record is
- * incomplete and kept for the copies to come, -ENOENT when the record is
- * read without an SNI (or is not a ClientHello), -EINVAL for a copy that
- * belongs to no record being reassembled.
- */
-int mw_reasm_tls(struct mw_reasm *r, const struct mw_event_peek *ev, uint64_t now_ns, char *sni);
 
 /*
  * The host's outbound ClientHello copy @ev read whole, for what needs every
