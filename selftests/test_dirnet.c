@@ -606,6 +606,29 @@ static void t_dirnet_learning_alarms(void *arg)
 	mw_dirnet_free(&d);
 }
 
+/* A flood of connections to one place while learning is one destination:
+ * no fan-out, one report; the ordinary destinations after it are learned. */
+static void t_dirnet_learning_one_place(void *arg)
+{
+	struct mw_dirnet_cfg cfg = { .sensitive_ports = { 3333 }, .n_sensitive = 1, .fanout = 5 };
+	struct mw_dirnet_verdict v;
+	struct mw_dirnet d;
+	unsigned i, reports = 0;
+
+	(void)arg;
+	mw_dirnet_init(&d, &cfg);
+	mw_dirnet_learn(&d, 86400000, 1700000000);
+	for (i = 0; i < 300; i++) {
+		learn_check(&d, "203.0.113.78", 3333, "python3", NULL, NULL, false, 1 + i, &v);
+		reports += v.report;
+	}
+	ASSERT_EQ(reports, 1, "300 connections to one pool port: one report");
+	ASSERT_TRUE(!v.recent_new || v.recent_new < 5, "and no fan-out");
+	learn_check(&d, "203.0.113.74", 443, "curl", NULL, NULL, false, 400, &v);
+	ASSERT_TRUE(!v.report && v.learning, "the next ordinary destination is learned");
+	mw_dirnet_free(&d);
+}
+
 static void t_dirnet_exe(void *arg)
 {
 	static const char *const odd[] = {
@@ -654,6 +677,8 @@ int main(int argc, char **argv)
 	test_run("dirnet: only an answer to the host's query teaches", t_dirnet_dns_verified, NULL);
 	test_run("dirnet: learning never silences the high and critical", t_dirnet_learning_alarms,
 		 NULL);
+	test_run("dirnet: a flood to one place while learning is no fan-out",
+		 t_dirnet_learning_one_place, NULL);
 	test_run("dirnet: no known service, port names", t_dirnet_exe, NULL);
 	return test_summary("dirnet");
 }

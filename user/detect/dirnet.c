@@ -514,8 +514,9 @@ static void record(struct mw_dirnet *d, const struct mw_prefix *p, uint16_t port
 	d->dirty = true;
 }
 
-static bool reported_lately(struct mw_dirnet *d, const struct mw_addr *dst, uint16_t port,
-			    const char *comm, uint64_t now_ns)
+/* Whether @dst:@port of @comm was reported within REPORT_QUIET_NS. */
+static bool reported_recently(const struct mw_dirnet *d, const struct mw_addr *dst, uint16_t port,
+			      const char *comm, uint64_t now_ns)
 {
 	unsigned i, n = sizeof(d->reported) / sizeof(d->reported[0]);
 
@@ -525,6 +526,17 @@ static bool reported_lately(struct mw_dirnet *d, const struct mw_addr *dst, uint
 		    !memcmp(&d->reported[i].addr, dst, sizeof(*dst)) &&
 		    !strncmp(d->reported[i].comm, comm, MW_DIRNET_COMM))
 			return true;
+	return false;
+}
+
+/* reported_recently(), and when not, notes it as reported now. */
+static bool reported_lately(struct mw_dirnet *d, const struct mw_addr *dst, uint16_t port,
+			    const char *comm, uint64_t now_ns)
+{
+	unsigned n = sizeof(d->reported) / sizeof(d->reported[0]);
+
+	if (reported_recently(d, dst, port, comm, now_ns))
+		return true;
 	d->reported[d->reported_pos].addr = *dst;
 	d->reported[d->reported_pos].port = port;
 	snprintf(d->reported[d->reported_pos].comm, MW_DIRNET_COMM, "%s", comm);
@@ -584,6 +596,10 @@ void mw_dirnet_judge(struct mw_dirnet *d, const struct mw_dirnet_flow *f, uint64
 	if (d->learn_until_s) {
 		/* learning silences the ordinary only: what would be high or
 		 * critical is reported, and never becomes the baseline */
+		/* a destination reported a moment ago is not new again: a
+		 * flood of connections to one place is no fan-out */
+		if (!known && reported_recently(d, f->dst, f->port, comm, now_ns))
+			return;
 		if (!known)
 			v->recent_new = count_new(d, now_ns);
 		if (!v->sensitive_port && !v->not_service && !v->mining &&
