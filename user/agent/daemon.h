@@ -28,6 +28,7 @@
 #include "agent/metrics.h"
 #include "agent/nat_view.h"
 #include "agent/options.h"
+#include "agent/outscan.h"
 #include "agent/status_line.h"
 #include "enforce/hook.h"
 #include "enforce/nft.h"
@@ -57,6 +58,7 @@ struct mw_daemon {
 	struct mw_agent_blacklist bl;
 	struct mw_agent_bpatterns bp;
 	struct mw_agent_dirnet dirnet;
+	struct mw_agent_outscan outscan;
 	struct mw_agent_ipfix ipfix;
 	struct mw_agent_crowdsec cs;
 	struct mw_metrics metrics;

@@ -89,6 +89,7 @@ static void enforcement_cycle(struct mw_daemon *d)
 	mw_agent_blacklist_tick(&d->bl, mw_now_ns());
 	mw_agent_bpatterns_tick(&d->bp, mw_now_ns());
 	mw_agent_dirnet_tick(&d->dirnet, mw_now_ns());
+	mw_agent_outscan_tick(&d->outscan, mw_now_ns());
 	mw_agent_ipfix_tick(&d->ipfix);
 	mw_agent_crowdsec_tick(&d->cs, mw_now_ns());
 }
@@ -380,6 +381,9 @@ static int start_detectors(struct mw_daemon *d)
 	err = mw_agent_dirnet_init(&d->dirnet, env);
 	if (err)
 		return failed(err, "start the DIRNET detector");
+	err = mw_agent_outscan_init(&d->outscan, env);
+	if (err)
+		return failed(err, "start the OUTSCAN detector");
 	mw_agent_blacklist_on_dns_answer(&d->bl, dirnet_dns_answer, &d->dirnet);
 	d->mview = (struct mw_metrics_view){ .cfg = &d->cfg,
 					     .events = &d->events,
