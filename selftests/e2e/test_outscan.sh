@@ -164,6 +164,12 @@ t1=${EPOCHREALTIME/./}
 log "reported $(((t1 - t0) / 1000)) ms after the scan began ([flows] scan_interval 1 s)"
 check_eq "all 256 half-open" "$(field lanscan 22 "d['targets'], d['half_open']")" '256 256'
 
+# --- the CLI knows the method ------------------------------------------------
+status_counts() { mw status -j | grep -q '"OUTSCAN":[1-9]'; }
+check "minewall status counts OUTSCAN detections" status_counts
+check_eq "minewall events --method OUTSCAN lists them" \
+	"$(mw events --file "$RUN_DIR/events.json" --method OUTSCAN -n 100 | grep -c OUTSCAN)" 4
+
 # --- the benign clients: counted --------------------------------------------
 fp=$(grep '"method":"OUTSCAN"' "$RUN_DIR/events.json" | grep -c '"comm":"\(curl\|poll5\|web100\)"')
 log "false positives of the benign clients: $fp"
