@@ -118,6 +118,13 @@ static void t_horizontal(void *arg)
 	n = mw_outscan_check(&o, t0 + 7 * SEC_NS, ask_few_answer, &asked, v, 4);
 	ASSERT_EQ(n, 1, "another port: another report");
 	ASSERT_EQ(v[0].port, 6379, "6379");
+	{
+		struct mw_flow_key k = key_to("203.0.113.9", 6379, 1);
+
+		ASSERT_EQ(mw_outscan_observe(&o, &w, 4242, 99, &k, t0, MW_OS_PENDING,
+					     t0 + 7 * SEC_NS),
+			  0, "a target seen before in the window");
+	}
 
 	/* the window slides: the same scan a window later is new again */
 	scan_24(&o, &w, 2375, 0, 256, t0 + 70 * SEC_NS);
@@ -260,8 +267,8 @@ static void t_bounded(void *arg)
 		struct mw_flow_key k = key_to("203.0.113.5", 80, 1);
 
 		w.cgroup_id = i;
-		ASSERT_EQ(mw_outscan_observe(&o, &w, i, i, &k, t0 + i, MW_OS_PENDING, t0 + i), 0,
-			  "observed");
+		ASSERT_EQ(mw_outscan_observe(&o, &w, i, i, &k, t0 + i, MW_OS_PENDING, t0 + i), 1,
+			  "a new target");
 	}
 	ASSERT_EQ(o.n_src, MW_OUTSCAN_SOURCES, "sources capped");
 	ASSERT_EQ(o.sources_evicted, 2 * MW_OUTSCAN_SOURCES, "the rest evicted and counted");

@@ -149,6 +149,7 @@ static void observe(struct mw_agent_outscan *a, const struct mw_event_flow *ev,
 	uint64_t now = mw_now_ns();
 	const char *cut;
 	uint32_t pid;
+	int ret;
 
 	if (!a->cfg->os_enable || ev->key.proto != IPPROTO_TCP || !f->host_opened ||
 	    f->initiator != MW_DIR_OUT || is_loopback(ev->key.remote_addr))
@@ -158,10 +159,14 @@ static void observe(struct mw_agent_outscan *a, const struct mw_event_flow *ev,
 	    mw_nat_view_is_twin(a->nat, ev->hdr.ifindex, &ev->key, f->sock_cookie, f->host_opened))
 		return;
 	pid = who_of(a, ev, &who);
-	if (mw_outscan_observe(&a->o, &who, pid, f->sock_cookie, &ev->key, f->first_ns, state, now))
+	ret = mw_outscan_observe(&a->o, &who, pid, f->sock_cookie, &ev->key, f->first_ns, state,
+				 now);
+	if (ret < 0)
 		pr_warn("outscan: out of memory\n");
-	cut = a->policy ? cut_of(a, who.cgroup_id, now) : NULL;
-	if (cut && state == MW_OS_PENDING)
+	/* a program cut off: each new address it tries is cut off too (its
+	 * first SYN has left; the retries and the next connections will not) */
+	cut = ret == 1 && a->policy ? cut_of(a, who.cgroup_id, now) : NULL;
+	if (cut)
 		cut_target(a, who.cgroup_id, cut, ev->key.remote_addr);
 }
 

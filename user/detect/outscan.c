@@ -138,7 +138,7 @@ int mw_outscan_observe(struct mw_outscan *o, const struct mw_outscan_who *who, u
 	t->first_ns = first_ns;
 	t->seen_ns = now_ns;
 	t->state = (uint8_t)state;
-	return 0;
+	return 1;
 }
 
 /* Drops the targets that left the window; the source too once empty. */

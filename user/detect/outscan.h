@@ -130,7 +130,8 @@ bool mw_outscan_worm_port(uint16_t port);
  * process) on the flow @key (the host's side local), started at @first_ns,
  * in state @state, seen at @now_ns. The same target (remote address and
  * port) seen again is refreshed: an answer is kept over a later pending
- * attempt, a failure over an answer. Returns 0 or -ENOMEM.
+ * attempt, a failure over an answer. Returns 1 for a new target, 0 for
+ * one seen before in the window, or -ENOMEM.
  */
 int mw_outscan_observe(struct mw_outscan *o, const struct mw_outscan_who *who, uint32_t pid,
 		       uint64_t cookie, const struct mw_flow_key *key, uint64_t first_ns,

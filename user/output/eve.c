@@ -48,7 +48,7 @@ static int open_file(struct mw_eve *e)
 }
 
 const char *const mw_method_names[MW_M_MAX] = {
-	"BLACKLIST", "BPATTERNS",  "DIRNET",   "SSHDICT", "RDPDICT",
+	"BLACKLIST", "BPATTERNS",  "DIRNET",  "SSHDICT",  "RDPDICT",
 	"HTTPDICT",  "DICTATTACK", "OUTSCAN", "CROWDSEC", "OTHER",
 };
 
