@@ -60,14 +60,14 @@ for i in range(256):
     s.setblocking(False)
     s.connect_ex(("%s.%d" % (net, i), port))
     socks.append(s)
-time.sleep(2)
+time.sleep(1.2)
 for s in socks:
     s.close()
 if len(sys.argv) > 4:
     while not os.path.exists(sys.argv[4]):
         time.sleep(0.1)
     s = socket.socket()
-    s.settimeout(2)
+    s.settimeout(1)
     try:
         s.connect(("%s.1" % net, port))
         r = "connected"
@@ -123,9 +123,11 @@ in_srv $PY3 "$RUN_DIR/poller.py" poll5 "$WEBNET" 20 "$(seq -s, -f "$WEBNET.%g" 1
 in_srv $PY3 "$RUN_DIR/poller.py" web100 "$WEBNET" 1 "$(seq -s, -f "$WEBNET.%g" 1 100)"
 
 # --- a masscan-like loop on 2375 ---------------------------------------------
+# (and one across a private /24 at the same time, looked at further down)
 t0=${EPOCHREALTIME/./}
 bg_srv $PY3 "$RUN_DIR/xscan.py" xscan2375 $NET 2375
 scan_pid=$BG_PID
+bg_srv $PY3 "$RUN_DIR/xscan.py" lanscan $LAN 22
 check_within 5 "a connect() loop across a /24 on 2375: OUTSCAN" outscan_by xscan2375 2375
 t1=${EPOCHREALTIME/./}
 log "reported $(((t1 - t0) / 1000)) ms after the scan began (1 s answer time, 1 s cycle)"
@@ -147,8 +149,15 @@ in_srv nmap -sT -Pn -n -p 2375 --max-retries 0 -T5 --max-rtt-timeout 300ms --min
 	"$NET.0/24" >"$RUN_DIR/nmap.out" 2>&1
 check_within 5 "nmap -sT across the /24 on 2375: OUTSCAN by nmap" outscan_by nmap 2375
 check_eq "nmap: critical, horizontal" "$(field nmap 2375 "e['severity'], d['kind']")" 'critical horizontal'
-check "nmap: 256 targets, most failed" \
-	test "$(field nmap 2375 "d['targets'] == 256 and d['half_open'] + d['refused'] > 200")" = True
+# reported as soon as the threshold is crossed: nmap may not be through yet
+log "nmap -sT: $(field nmap 2375 "'targets %d, half-open %d, refused %d, answered %d, pending %d' % (d['targets'], d['half_open'], d['refused'], d['answered'], d['pending'])")"
+check "nmap: at least 64 targets, a quarter failed, 3 answered at most" \
+	test "$(field nmap 2375 "d['targets'] >= 64 and (d['half_open'] + d['refused']) * 4 >= d['targets'] and d['answered'] <= 3")" = True
+
+# --- nmap -sT on 100 ports of one address: vertical ---------------------------
+in_srv nmap -sT -Pn -n -p 1-100 --max-retries 0 -T5 "$NET.5" >"$RUN_DIR/nmap_v.out" 2>&1
+vertical_5() { outscan_by nmap | grep '"dest_ip":"'"$NET"'.5"' | grep -q '"kind":"vertical"'; }
+check_within 5 "nmap -sT on 100 ports of $NET.5: OUTSCAN vertical" vertical_5
 
 # --- nmap -sS: raw packets, no socket: the unknown process ---------------------
 in_srv nmap -sS -Pn -n -p 2376 --max-retries 0 -T5 --max-rtt-timeout 300ms --min-parallelism 256 \
@@ -157,18 +166,16 @@ unknown_2376() { grep '"method":"OUTSCAN"' "$RUN_DIR/events.json" | grep '"dest_
 check_within 5 "nmap -sS on 2376: OUTSCAN of the unknown process (raw sockets)" unknown_2376
 
 # --- a private LAN: the sweep's visits, never an event ------------------------
-t0=${EPOCHREALTIME/./}
-bg_srv $PY3 "$RUN_DIR/xscan.py" lanscan $LAN 22
-check_within 5 "a connect() loop across a private /24 on 22: OUTSCAN" outscan_by lanscan 22
-t1=${EPOCHREALTIME/./}
-log "reported $(((t1 - t0) / 1000)) ms after the scan began ([flows] scan_interval 1 s)"
+check "a connect() loop across a private /24 on 22: OUTSCAN" outscan_by lanscan 22
+lan_ts=$(field lanscan 22 "e['timestamp']")
+log "reported at $lan_ts, the scan began at $(date -u -d "@${t0:0:-6}" +%T) ([flows] scan_interval 1 s)"
 check_eq "all 256 half-open" "$(field lanscan 22 "d['targets'], d['half_open']")" '256 256'
 
 # --- the CLI knows the method ------------------------------------------------
 status_counts() { mw status -j | grep -q '"OUTSCAN":[1-9]'; }
 check "minewall status counts OUTSCAN detections" status_counts
 check_eq "minewall events --method OUTSCAN lists them" \
-	"$(mw events --file "$RUN_DIR/events.json" --method OUTSCAN -n 100 | grep -c OUTSCAN)" 4
+	"$(mw events --file "$RUN_DIR/events.json" --method OUTSCAN -n 100 | grep -c OUTSCAN)" 5
 
 # --- the benign clients: counted --------------------------------------------
 fp=$(grep '"method":"OUTSCAN"' "$RUN_DIR/events.json" | grep -c '"comm":"\(curl\|poll5\|web100\)"')
