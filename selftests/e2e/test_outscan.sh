@@ -177,6 +177,10 @@ check_eq "all 256 half-open" "$(field lanscan 22 "d['targets'], d['half_open']")
 # --- the CLI knows the method ------------------------------------------------
 status_counts() { mw status -j | grep -q '"OUTSCAN":[1-9]'; }
 check "minewall status counts OUTSCAN detections" status_counts
+in_srv curl -s --max-time 2 http://127.0.0.1:9477/metrics >"$RUN_DIR/metrics.txt"
+check "metrics: OUTSCAN detections and the programs it follows" \
+	sh -c "grep -q '^minewall_detections_total{method=\"OUTSCAN\"} [1-9]' '$RUN_DIR/metrics.txt' &&
+		grep -q '^minewall_outscan_programs [1-9]' '$RUN_DIR/metrics.txt'"
 check_eq "minewall events --method OUTSCAN lists them" \
 	"$(mw events --file "$RUN_DIR/events.json" --method OUTSCAN -n 100 | grep -c OUTSCAN)" 5
 

@@ -393,6 +393,7 @@ static int start_detectors(struct mw_daemon *d)
 					     .bl = &d->bl,
 					     .bp = &d->bp,
 					     .cs = &d->cs,
+					     .outscan = &d->outscan,
 					     .metrics_srv = &d->metrics.srv,
 					     .control_srv = &d->control.srv,
 					     .nr_blocked = d->policy.nr_blocked,
