@@ -39,6 +39,17 @@ static struct mw_flow_key key_to(const char *remote, uint16_t port, uint16_t loc
 	return k;
 }
 
+static int observe(struct mw_outscan *o, const struct mw_outscan_who *w, uint32_t pid,
+		   uint64_t cookie, const struct mw_flow_key *k, uint64_t first_ns,
+		   enum mw_outscan_state state, uint64_t now_ns)
+{
+	struct mw_outscan_attempt at = {
+		.key = *k, .first_ns = first_ns, .cookie = cookie, .pid = pid, .state = state
+	};
+
+	return mw_outscan_observe(o, w, &at, now_ns);
+}
+
 static struct mw_outscan_who who_of(const char *comm)
 {
 	struct mw_outscan_who w = { .uid = 1000, .cgroup_id = 77 };
@@ -75,9 +86,8 @@ static void scan_24(struct mw_outscan *o, const struct mw_outscan_who *w, uint16
 		snprintf(a, sizeof(a), "203.0.113.%u", i);
 		k = key_to(a, port, (uint16_t)(40000 + i));
 		/* .4-.9 refuse at once (a RST) */
-		mw_outscan_observe(o, w, 4242, 99, &k, t0 + i * 1000000ULL,
-				   i >= 4 && i <= 9 ? MW_OS_REFUSED : MW_OS_PENDING,
-				   t0 + i * 1000000ULL);
+		observe(o, w, 4242, 99, &k, t0 + i * 1000000ULL,
+			i >= 4 && i <= 9 ? MW_OS_REFUSED : MW_OS_PENDING, t0 + i * 1000000ULL);
 	}
 }
 
@@ -121,9 +131,8 @@ static void t_horizontal(void *arg)
 	{
 		struct mw_flow_key k = key_to("203.0.113.9", 6379, 1);
 
-		ASSERT_EQ(mw_outscan_observe(&o, &w, 4242, 99, &k, t0, MW_OS_PENDING,
-					     t0 + 7 * SEC_NS),
-			  0, "a target seen before in the window");
+		ASSERT_EQ(observe(&o, &w, 4242, 99, &k, t0, MW_OS_PENDING, t0 + 7 * SEC_NS), 0,
+			  "a target seen before in the window");
 	}
 
 	/* the window slides: the same scan a window later is new again */
@@ -152,8 +161,7 @@ static void t_vertical(void *arg)
 	for (p = 20; p < 60; p++) {
 		struct mw_flow_key k = key_to("198.51.100.7", (uint16_t)p, (uint16_t)(50000 + p));
 
-		mw_outscan_observe(&o, &w, 7, 8, &k, t0, p == 22 ? MW_OS_ANSWERED : MW_OS_REFUSED,
-				   t0);
+		observe(&o, &w, 7, 8, &k, t0, p == 22 ? MW_OS_ANSWERED : MW_OS_REFUSED, t0);
 	}
 	ASSERT_EQ(mw_outscan_check(&o, t0 + SEC_NS, NULL, NULL, v, 2), 1, "40 ports of one host");
 	ASSERT_EQ(v[0].kind, MW_OS_VERTICAL, "vertical");
@@ -186,7 +194,7 @@ static void t_benign(void *arg)
 
 			snprintf(a, sizeof(a), "10.1.2.%u", i);
 			k = key_to(a, 9100, (uint16_t)(30000 + round * 50 + i));
-			mw_outscan_observe(&o, &poller, 1, 2, &k, t + i, MW_OS_PENDING, t + i);
+			observe(&o, &poller, 1, 2, &k, t + i, MW_OS_PENDING, t + i);
 		}
 		n += mw_outscan_check(&o, t + 5 * SEC_NS, ask_few_answer, &(unsigned){ 0 }, v, 2);
 	}
@@ -197,7 +205,7 @@ static void t_benign(void *arg)
 
 		snprintf(a, sizeof(a), "198.51.%u.%u", 100 + i / 200, i % 200);
 		k = key_to(a, 443, (uint16_t)(20000 + i));
-		mw_outscan_observe(&o, &app, 3, 4, &k, t + i, MW_OS_PENDING, t + i);
+		observe(&o, &app, 3, 4, &k, t + i, MW_OS_PENDING, t + i);
 	}
 	n = mw_outscan_check(&o, t + 5 * SEC_NS, ask_answered, NULL, v, 2);
 	ASSERT_EQ(n, 0, "300 APIs that all answer: not a scan");
@@ -205,7 +213,7 @@ static void t_benign(void *arg)
 	for (i = 0; i < 100; i++) {
 		struct mw_flow_key k = key_to("203.0.113.21", (uint16_t)(40000 + i), 1000);
 
-		mw_outscan_observe(&o, &app, 3, 4, &k, t, MW_OS_ANSWERED, t);
+		observe(&o, &app, 3, 4, &k, t, MW_OS_ANSWERED, t);
 	}
 	ASSERT_EQ(mw_outscan_check(&o, t + 6 * SEC_NS, ask_answered, NULL, v, 2), 0,
 		  "100 answering ports of one host: not a scan");
@@ -259,7 +267,7 @@ static void t_bounded(void *arg)
 		struct mw_flow_key k = key_to("203.0.113.5", 80, 1);
 
 		w.cgroup_id = i;
-		ASSERT_EQ(mw_outscan_observe(&o, &w, i, i, &k, t0 + i, MW_OS_PENDING, t0 + i), 1,
+		ASSERT_EQ(observe(&o, &w, i, i, &k, t0 + i, MW_OS_PENDING, t0 + i), 1,
 			  "a new target");
 	}
 	ASSERT_EQ(o.n_src, MW_OUTSCAN_SOURCES, "sources capped");
@@ -273,7 +281,7 @@ static void t_bounded(void *arg)
 
 			snprintf(a, sizeof(a), "10.%u.0.%u", i, j);
 			k = key_to(a, 6379, (uint16_t)j);
-			mw_outscan_observe(&o, &w, 1, 1, &k, t0, MW_OS_PENDING, t0);
+			observe(&o, &w, 1, 1, &k, t0, MW_OS_PENDING, t0);
 		}
 	for (i = 0; i < o.n_src; i++)
 		ASSERT_TRUE(o.src[i].n <= MW_OUTSCAN_TARGETS, "targets capped");

@@ -113,31 +113,35 @@ static uint32_t who_of(const struct mw_agent_outscan *a, const struct mw_event_f
 	return 0;
 }
 
-static void cut_target(struct mw_agent_outscan *a, uint64_t cgroup_id, const char *comm,
+static void cut_target(struct mw_agent_outscan *a, const struct mw_ct_scope *sc,
 		       const uint8_t *remote)
 {
-	struct mw_block_req req = { .method = "OUTSCAN", .exact = true };
-	struct mw_ct_scope sc = { .cgroup_id = cgroup_id };
+	struct mw_block_req req = { .method = "OUTSCAN", .exact = true, .container = sc };
 	char reason[MW_REASON_MAX];
 
-	snprintf(sc.name, sizeof(sc.name), "%s", comm);
-	snprintf(reason, sizeof(reason), "scanned by %s: cut off for its cgroup", comm);
+	snprintf(reason, sizeof(reason), "scanned by %.60s: cut off for it only", sc->name);
 	memcpy(&req.target.addr, remote, sizeof(req.target.addr));
 	req.target.len = 128;
 	req.reason = reason;
-	req.container = &sc;
 	if (!strcmp(mw_policy_block_detection(a->policy, &req), "blocked"))
 		a->blocks++;
 }
 
-/* The cut entry of @cgroup_id still in force; NULL: none. */
-static const char *cut_of(const struct mw_agent_outscan *a, uint64_t cgroup_id, uint64_t now_ns)
+/* The cut-off scope of @who still in force; NULL: none. */
+static const struct mw_ct_scope *cut_of(const struct mw_agent_outscan *a,
+					const struct mw_outscan_who *who, uint64_t now_ns)
 {
 	unsigned i;
 
-	for (i = 0; cgroup_id && i < MW_OUTSCAN_CUT_MAX; i++)
-		if (a->cut[i].cgroup_id == cgroup_id && a->cut[i].until_ns > now_ns)
-			return a->cut[i].comm;
+	for (i = 0; i < MW_OUTSCAN_CUT_MAX; i++) {
+		const struct mw_ct_scope *sc = &a->cut[i].scope;
+
+		if (a->cut[i].until_ns <= now_ns)
+			continue;
+		if (who->cgroup_id ? sc->cgroup_id == who->cgroup_id :
+				     !sc->cgroup_id && !memcmp(&sc->addr, &who->local, 16))
+			return sc;
+	}
 	return NULL;
 }
 
@@ -147,8 +151,8 @@ static void observe(struct mw_agent_outscan *a, const struct mw_event_flow *ev,
 	const struct mw_flow *f = &ev->flow;
 	struct mw_outscan_who who;
 	uint64_t now = mw_now_ns();
-	const char *cut;
-	uint32_t pid;
+	const struct mw_ct_scope *cut;
+	struct mw_outscan_attempt at;
 	int ret;
 
 	if (!a->cfg->os_enable || ev->key.proto != IPPROTO_TCP || !f->host_opened ||
@@ -158,16 +162,20 @@ static void observe(struct mw_agent_outscan *a, const struct mw_event_flow *ev,
 	if (a->nat &&
 	    mw_nat_view_is_twin(a->nat, ev->hdr.ifindex, &ev->key, f->sock_cookie, f->host_opened))
 		return;
-	pid = who_of(a, ev, &who);
-	ret = mw_outscan_observe(&a->o, &who, pid, f->sock_cookie, &ev->key, f->first_ns, state,
-				 now);
+	at = (struct mw_outscan_attempt){ .key = ev->key,
+					  .first_ns = f->first_ns,
+					  .cookie = f->sock_cookie,
+					  .pid = who_of(a, ev, &who),
+					  .ifindex = ev->hdr.ifindex,
+					  .state = (uint8_t)state };
+	ret = mw_outscan_observe(&a->o, &who, &at, now);
 	if (ret < 0)
 		pr_warn("outscan: out of memory\n");
 	/* a program cut off: each new address it tries is cut off too (its
 	 * first SYN has left; the retries and the next connections will not) */
-	cut = ret == 1 && a->policy ? cut_of(a, who.cgroup_id, now) : NULL;
+	cut = ret == 1 && a->policy ? cut_of(a, &who, now) : NULL;
 	if (cut)
-		cut_target(a, who.cgroup_id, cut, ev->key.remote_addr);
+		cut_target(a, cut, ev->key.remote_addr);
 }
 
 static void on_new_public(void *arg, const struct mw_event_flow *ev)
@@ -232,62 +240,97 @@ static json_t *sample_json(const struct mw_outscan_verdict *v)
 }
 
 /*
- * Cuts the scanning program's cgroup off from what it scanned, and from its
- * next targets for a while; never the root cgroup (every process on the
- * host) nor the agent's own. Returns the action, and why not in @why.
+ * The scope the scanning program can be cut off by, in @sc: its cgroup; a
+ * container's address for flows with no socket seen on its veth. NULL, and
+ * why in @why, when there is none or it must not be: the root cgroup
+ * (every process on the host) and minewall's own.
+ */
+static const struct mw_ct_scope *scope_of(struct mw_agent_outscan *a,
+					  const struct mw_outscan_src *s,
+					  const struct mw_process *p, bool have_proc,
+					  struct mw_ct_scope *sc, const char **why)
+{
+	const struct mw_outscan_target *last = &s->t[s->n - 1];
+	uint64_t cg = s->who.cgroup_id;
+
+	memset(sc, 0, sizeof(*sc));
+	if (!cg) {
+		if (a->nat && mw_nat_view_scope(a->nat, last->ifindex, &last->key, NULL, sc) &&
+		    mw_ct_scope_has_addr(sc) && !sc->cgroup_id)
+			return sc;
+		*why = "no process behind the flows, and not a container's: nothing to cut off";
+		return NULL;
+	}
+	if (cg == a->root_cgroup || (have_proc && !strcmp(p->cgroup, "/"))) {
+		*why = "the process is in the root cgroup: cutting it off would cut off the whole host";
+		return NULL;
+	}
+	if (cg == a->self_cgroup) {
+		*why = "the process shares minewall's own cgroup: not cut off";
+		return NULL;
+	}
+	sc->cgroup_id = cg;
+	if (have_proc && p->in_container) {
+		snprintf(sc->id, sizeof(sc->id), "%s", p->ct.id);
+		snprintf(sc->name, sizeof(sc->name), "%s", p->ct.name[0] ? p->ct.name : p->comm);
+	} else {
+		snprintf(sc->name, sizeof(sc->name), "%s", s->who.comm);
+	}
+	return sc;
+}
+
+/*
+ * Cuts the scanning program off from what it scanned, and from its next
+ * targets for a ban time (a window at least). Returns the action, and why
+ * not in @why.
  */
 static const char *cut_off(struct mw_agent_outscan *a, const struct mw_outscan_verdict *v,
 			   const struct mw_process *p, bool have_proc, const char **why)
 {
 	const struct mw_outscan_src *s = v->src;
-	uint64_t cg = s->who.cgroup_id, now = mw_now_ns();
+	const struct mw_ct_scope *sc;
+	struct mw_ct_scope scope;
+	uint64_t now = mw_now_ns();
 	unsigned i, k, n = 0;
 
 	*why = NULL;
 	if (!a->cfg->os_block || !a->policy)
 		return "alert";
-	if (!cg) {
-		*why = "no process behind the flows: nothing to cut off";
+	sc = scope_of(a, s, p, have_proc, &scope, why);
+	if (!sc)
 		return "alert";
-	}
-	if (cg == a->root_cgroup || (have_proc && !strcmp(p->cgroup, "/"))) {
-		*why = "the process is in the root cgroup: cutting it off would cut off the whole host";
-		return "alert";
-	}
-	if (cg == a->self_cgroup) {
-		*why = "the process shares minewall's own cgroup: not cut off";
-		return "alert";
-	}
 	for (i = 0; i < s->n && n < CUT_TARGETS_MAX; i++) {
 		const struct mw_flow_key *k2 = &s->t[i].key;
 
 		if (v->kind == MW_OS_HORIZONTAL ? ntohs(k2->remote_port) != v->port :
 						  memcmp(k2->remote_addr, &v->addr, 16))
 			continue;
-		cut_target(a, cg, s->who.comm, k2->remote_addr);
+		cut_target(a, sc, k2->remote_addr);
 		n++;
 	}
-	/* the next targets too, for a window at least */
+	/* the next targets too: the entry of this scope, or the soonest to end */
 	for (i = k = 0; i < MW_OUTSCAN_CUT_MAX; i++) {
-		if (a->cut[i].cgroup_id == cg || a->cut[i].until_ns < a->cut[k].until_ns) {
+		if (!memcmp(&a->cut[i].scope, sc, sizeof(*sc))) {
 			k = i;
-			if (a->cut[i].cgroup_id == cg)
-				break;
+			break;
 		}
+		if (a->cut[i].until_ns < a->cut[k].until_ns)
+			k = i;
 	}
-	a->cut[k].cgroup_id = cg;
+	a->cut[k].scope = *sc;
 	a->cut[k].until_ns = now + (a->cfg->ban_ms > a->o.cfg.window_ns / MS_NS ?
 					    a->cfg->ban_ms * MS_NS :
 					    a->o.cfg.window_ns);
-	snprintf(a->cut[k].comm, sizeof(a->cut[k].comm), "%s", s->who.comm);
 	return n ? "blocked" : "alert";
 }
 
 static void report(struct mw_agent_outscan *a, const struct mw_outscan_verdict *v)
 {
 	const struct mw_outscan_src *s = v->src;
-	const struct mw_flow_key *last = &s->t[s->n - 1].key;
+	const struct mw_outscan_target *lt = &s->t[s->n - 1];
+	const struct mw_flow_key *last = &lt->key;
 	struct mw_process proc;
+	struct mw_ct_scope sc;
 	bool have_proc = s->cookie && !mw_process_lookup(a->owner_fd, s->cookie, &proc);
 	const char *action, *why;
 	json_t *detail, *pj;
@@ -319,6 +362,11 @@ static void report(struct mw_agent_outscan *a, const struct mw_outscan_verdict *
 				    json_string("no socket behind the flows (raw packets)"));
 	if (detail && why)
 		json_object_set_new(detail, "not_blocked", json_string(why));
+	/* no socket on a container's veth: the container is the scanner */
+	if (detail && !have_proc && a->nat &&
+	    mw_nat_view_scope(a->nat, lt->ifindex, last, NULL, &sc) && mw_ct_scope_has_addr(&sc))
+		json_object_set_new(detail, "container", mw_ct_scope_json(&sc));
+	mw_nat_view_annotate(a->nat, lt->ifindex, last, detail);
 	mw_eve_emit(a->eve, mw_eve_detection(&(struct mw_eve_rec){
 				    .method = "OUTSCAN",
 				    .severity = v->critical ? "critical" : "high",
@@ -326,7 +374,7 @@ static void report(struct mw_agent_outscan *a, const struct mw_outscan_verdict *
 				    .dst = v->kind == MW_OS_VERTICAL ? &v->addr : NULL,
 				    .dest_port = v->port,
 				    .proto = "tcp",
-				    .ifindex = 0,
+				    .ifindex = lt->ifindex,
 				    .action = action,
 				    .detail = detail,
 			    }));

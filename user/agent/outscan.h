@@ -17,7 +17,9 @@
  * Reports OUTSCAN (never a block of the targets: they are victims); with
  * [outscan] block, the scanning program's cgroup is cut off from the
  * addresses it scanned, and from the next ones it tries, as a container
- * block (cgblock4/6), never the agent's own cgroup nor the root cgroup.
+ * block (cgblock4/6), never the agent's own cgroup nor the root cgroup; a
+ * container in a network namespace of its own (whose flows reach the
+ * host's bridge with no socket) by its address (cblock4/6).
  */
 #ifndef MW_AGENT_OUTSCAN_H
 #define MW_AGENT_OUTSCAN_H
@@ -25,6 +27,7 @@
 #include <stdint.h>
 
 #include "detect/outscan.h"
+#include "enforce/ledger.h"
 
 struct mw_env;
 struct mw_config;
@@ -34,7 +37,7 @@ struct mw_nat_view;
 
 #define MW_OUTSCAN_ANSWER_MS 1000 /* a SYN unanswered this long: half-open */
 #define MW_OUTSCAN_REPORTS_PER_MIN 20
-#define MW_OUTSCAN_CUT_MAX 16 /* cgroups cut off at once */
+#define MW_OUTSCAN_CUT_MAX 16 /* programs cut off at once */
 
 struct mw_agent_outscan {
 	const struct mw_config *cfg;
@@ -45,11 +48,11 @@ struct mw_agent_outscan {
 	int owner_fd, flows_fd;
 	uint64_t self_cgroup, root_cgroup; /* never cut off; 0: unknown */
 	uint64_t detections, blocks;
-	/* cgroups cut off: their next targets are cut off as they come */
+	/* programs cut off (a cgroup, or a container's address on its veth):
+	 * their next targets are cut off as they come */
 	struct {
-		uint64_t cgroup_id;
+		struct mw_ct_scope scope;
 		uint64_t until_ns;
-		char comm[64];
 	} cut[MW_OUTSCAN_CUT_MAX];
 };
 

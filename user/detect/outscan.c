@@ -95,9 +95,8 @@ static uint8_t merge_state(uint8_t old, uint8_t now)
 	return now;
 }
 
-int mw_outscan_observe(struct mw_outscan *o, const struct mw_outscan_who *who, uint32_t pid,
-		       uint64_t cookie, const struct mw_flow_key *key, uint64_t first_ns,
-		       enum mw_outscan_state state, uint64_t now_ns)
+int mw_outscan_observe(struct mw_outscan *o, const struct mw_outscan_who *who,
+		       const struct mw_outscan_attempt *at, uint64_t now_ns)
 {
 	struct mw_outscan_src *s = source_of(o, who);
 	struct mw_outscan_target *t;
@@ -107,21 +106,21 @@ int mw_outscan_observe(struct mw_outscan *o, const struct mw_outscan_who *who, u
 		return -ENOMEM;
 	o->observed++;
 	s->last_ns = now_ns;
-	if (pid)
-		s->pid = pid;
-	if (cookie)
-		s->cookie = cookie;
+	if (at->pid)
+		s->pid = at->pid;
+	if (at->cookie)
+		s->cookie = at->cookie;
 	s->dirty = true;
 	for (i = 0; i < s->n; i++) {
 		t = &s->t[i];
-		if (!same_target(&t->key, key))
+		if (!same_target(&t->key, &at->key))
 			continue;
-		if (first_ns != t->first_ns && state == MW_OS_PENDING &&
+		if (at->first_ns != t->first_ns && at->state == MW_OS_PENDING &&
 		    t->state == MW_OS_PENDING) {
-			t->key = *key; /* a new attempt: ask about that one */
-			t->first_ns = first_ns;
+			t->key = at->key; /* a new attempt: ask about that one */
+			t->first_ns = at->first_ns;
 		}
-		t->state = merge_state(t->state, (uint8_t)state);
+		t->state = merge_state(t->state, at->state);
 		if (now_ns > t->seen_ns)
 			t->seen_ns = now_ns;
 		return 0;
@@ -134,10 +133,11 @@ int mw_outscan_observe(struct mw_outscan *o, const struct mw_outscan_who *who, u
 		o->targets_evicted++;
 	}
 	t = &s->t[s->n++];
-	t->key = *key;
-	t->first_ns = first_ns;
+	t->key = at->key;
+	t->first_ns = at->first_ns;
 	t->seen_ns = now_ns;
-	t->state = (uint8_t)state;
+	t->ifindex = at->ifindex;
+	t->state = at->state;
 	return 1;
 }
 

@@ -57,10 +57,21 @@ struct mw_outscan_who {
 	struct mw_addr local; /* the unknown process's local address; else zero */
 };
 
+/* One connection attempt, as the agent saw it. */
+struct mw_outscan_attempt {
+	struct mw_flow_key key; /* the host's side local */
+	uint64_t first_ns; /* the flow's start (mw_flow.first_ns) */
+	uint64_t cookie; /* its socket; 0: none */
+	uint32_t pid; /* its process; 0: unknown */
+	uint32_t ifindex; /* where it was seen */
+	uint8_t state; /* enum mw_outscan_state */
+};
+
 struct mw_outscan_target {
 	struct mw_flow_key key; /* the latest flow to it: to ask how it went */
 	uint64_t seen_ns; /* its latest attempt */
 	uint64_t first_ns; /* that flow's start (mw_flow.first_ns) */
+	uint32_t ifindex; /* where it was seen */
 	uint8_t state; /* enum mw_outscan_state */
 };
 
@@ -126,16 +137,13 @@ void mw_outscan_free(struct mw_outscan *o);
  * 3306, 5900, 445). */
 bool mw_outscan_worm_port(uint16_t port);
 /*
- * An attempt of @who (process @pid, socket @cookie; 0, 0 for the unknown
- * process) on the flow @key (the host's side local), started at @first_ns,
- * in state @state, seen at @now_ns. The same target (remote address and
- * port) seen again is refreshed: an answer is kept over a later pending
- * attempt, a failure over an answer. Returns 1 for a new target, 0 for
- * one seen before in the window, or -ENOMEM.
+ * The attempt @at of @who, seen at @now_ns. The same target (remote
+ * address and port) seen again is refreshed: an answer is kept over a
+ * later pending attempt, a failure over an answer. Returns 1 for a new
+ * target, 0 for one seen before in the window, or -ENOMEM.
  */
-int mw_outscan_observe(struct mw_outscan *o, const struct mw_outscan_who *who, uint32_t pid,
-		       uint64_t cookie, const struct mw_flow_key *key, uint64_t first_ns,
-		       enum mw_outscan_state state, uint64_t now_ns);
+int mw_outscan_observe(struct mw_outscan *o, const struct mw_outscan_who *who,
+		       const struct mw_outscan_attempt *at, uint64_t now_ns);
 /*
  * Forgets what left the window, asks @ask (may be NULL) about the pending
  * targets of sources that have enough targets to matter, and fills @out
