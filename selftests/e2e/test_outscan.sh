@@ -9,10 +9,14 @@
 # all answer) are never reported. With [outscan] block, a scanner in a
 # cgroup of its own is cut off from the addresses it scanned while another
 # process still reaches them; a scanner in the root cgroup (the agent's
-# too) is reported only, and the event says why. `nmap -sS` (raw sockets,
-# no process behind its SYNs) is reported as the unknown process.
+# too) is reported only, and the event says why; a Docker-like container
+# scanning from its own network namespace is named, and cut off by its
+# address. `nmap -sS` (raw sockets, no process behind its SYNs) is reported
+# as the unknown process.
 # shellcheck source=selftests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=selftests/e2e/container_lib.sh
+. "$(dirname "$0")/container_lib.sh"
 
 NET=203.0.113 # the scanned /24
 WEBNET=198.51.100 # 100 web servers
@@ -23,6 +27,8 @@ CG=/sys/fs/cgroup/unified/mw-test-outscan-$ID
 at_exit rmdir "$CG"
 
 setup_topology || exit 1
+ct_bridge docker0 172.31.0.1/24 || exit 1
+ct_create web docker webapp 172.31.0.2 || exit 1
 {
 	for i in 1 2 3 4 5 6 7 8 9; do echo "addr add $NET.$i/32 dev $CLI_IF"; done
 	for i in $(seq 1 100); do echo "addr add $WEBNET.$i/32 dev $CLI_IF"; done
@@ -39,13 +45,13 @@ bg_cli $PY3 -m http.server --bind 0.0.0.0 80 --directory "$RUN_DIR" >/dev/null 2
 wait_listening cli tcp 80
 wait_listening cli tcp 6379
 
-cat >"$RUN_DIR/outscan.conf" <<EOF
-[flows]
-scan_interval = 1s
-[outscan]
-block = yes
-EOF
+{
+	ct_config
+	printf '[flows]\nscan_interval = 1s\n[outscan]\nblock = yes\n'
+} >"$RUN_DIR/outscan.conf"
 start_agent -c "$RUN_DIR/outscan.conf" || exit 1
+docker0_port() { mw status -j | jq -e '.summary.bridges[] | select(.name == "docker0") | .ports == 1' >/dev/null; }
+wait_until 3 docker0_port
 
 # the masscan-like scanner: every connect() at once, non-blocking, named
 # by prctl; with a file to wait for, it then tries NET.1 again and writes
@@ -128,6 +134,8 @@ t0=${EPOCHREALTIME/./}
 bg_srv $PY3 "$RUN_DIR/xscan.py" xscan2375 $NET 2375
 scan_pid=$BG_PID
 bg_srv $PY3 "$RUN_DIR/xscan.py" lanscan $LAN 22
+# and a container's, from its network namespace, waiting to try again
+ct_bg web $PY3 "$RUN_DIR/xscan.py" ctscan $NET 2375 "$RUN_DIR/go_ct"
 check_within 5 "a connect() loop across a /24 on 2375: OUTSCAN" outscan_by xscan2375 2375
 t1=${EPOCHREALTIME/./}
 log "reported $(((t1 - t0) / 1000)) ms after the scan began (1 s answer time, 1 s cycle)"
@@ -145,7 +153,9 @@ check_eq "the rest half-open (no answer)" "$unanswered" 247
 check_eq "a sample of the addresses, the host's address as the source" "$sample" True
 check_eq "in the root cgroup: reported only, and why" "$action $root" 'alert True'
 check_eq "evidence host-opened" "$evidence" host-opened
-check_eq "no block of the targets (victims)" "$(mw blocks -j | grep -c "\"$NET\.")" 0
+# the only blocks of NET's addresses are scoped to one scanner (below)
+host_blocks() { mw blocks -j | jq --arg n "$NET." '[.. | objects | select((.prefix? // "") | startswith($n)) | select(.scope != "container")] | length'; }
+check_eq "no block of the targets (victims)" "$(host_blocks)" 0
 
 # --- nmap -sT ----------------------------------------------------------------
 in_srv nmap -sT -Pn -n -p 2375 --max-retries 0 -T5 --max-rtt-timeout 300ms --min-parallelism 256 \
@@ -174,6 +184,20 @@ lan_ts=$(field lanscan 22 "e['timestamp']")
 log "reported at $lan_ts, the scan began at $(date -u -d "@${t0:0:-6}" +%T) ([flows] scan_interval 1 s)"
 check_eq "all 256 half-open" "$(field lanscan 22 "d['targets'], d['half_open']")" '256 256'
 
+# --- a container scanning: named, cut off by its address --------------------
+ct_event() {
+	# shellcheck disable=SC2154 # web_id: set by ct_create
+	grep '"method":"OUTSCAN"' "$RUN_DIR/events.json" | grep '"dest_port":2375' |
+		jq -e -s --arg id "$web_id" 'map(select((.detail.container.id // .detail.process.container.id) == $id)) | .[0]'
+}
+check "a container's scan on 2375: OUTSCAN naming its container" ct_event
+check_eq "critical, blocked" "$(ct_event | jq -r '.severity + " " + .action')" "critical blocked"
+touch "$RUN_DIR/go_ct"
+wait_until 5 test -s "$RUN_DIR/go_ct.out"
+check "the container's next connection to a scanned address is dropped" grep -q failed "$RUN_DIR/go_ct.out"
+check "the host still reaches that address" \
+	in_srv $PY3 -c "import socket; socket.create_connection(('$NET.1', 2375), timeout=2)"
+
 # --- the CLI knows the method ------------------------------------------------
 status_counts() { mw status -j | grep -q '"OUTSCAN":[1-9]'; }
 check "minewall status counts OUTSCAN detections" status_counts
@@ -182,7 +206,7 @@ check "metrics: OUTSCAN detections and the programs it follows" \
 	sh -c "grep -q '^minewall_detections_total{method=\"OUTSCAN\"} [1-9]' '$RUN_DIR/metrics.txt' &&
 		grep -q '^minewall_outscan_programs [1-9]' '$RUN_DIR/metrics.txt'"
 check_eq "minewall events --method OUTSCAN lists them" \
-	"$(mw events --file "$RUN_DIR/events.json" --method OUTSCAN -n 100 | grep -c OUTSCAN)" 5
+	"$(mw events --file "$RUN_DIR/events.json" --method OUTSCAN -n 1000 | awk '$2 == "detection"' | grep -c OUTSCAN)" 6
 
 # --- the benign clients: counted --------------------------------------------
 fp=$(grep '"method":"OUTSCAN"' "$RUN_DIR/events.json" | grep -c '"comm":"\(curl\|poll5\|web100\)"')
@@ -203,6 +227,7 @@ check "its cgroup cut off from the scanned addresses (cgblock4)" \
 touch "$RUN_DIR/go"
 wait_until 5 test -s "$RUN_DIR/go.out"
 check "its next connection to a scanned address is dropped" grep -q failed "$RUN_DIR/go.out"
+check_eq "the host's blocks: none of the scanned addresses" "$(host_blocks)" 0
 check "another process still reaches that address" \
 	in_srv $PY3 -c "import socket; socket.create_connection(('$NET.1', 6379), timeout=2)"
 

@@ -240,10 +240,11 @@ static json_t *sample_json(const struct mw_outscan_verdict *v)
 }
 
 /*
- * The scope the scanning program can be cut off by, in @sc: its cgroup; a
- * container's address for flows with no socket seen on its veth. NULL, and
- * why in @why, when there is none or it must not be: the root cgroup
- * (every process on the host) and minewall's own.
+ * The scope the scanning program can be cut off by, in @sc: a container's
+ * (its address on its veth, for the forward chain, and its cgroup), as
+ * DIRNET scopes its blocks; else its cgroup. NULL, and why in @why, when
+ * there is none or it must not be: the root cgroup (every process on the
+ * host) and minewall's own.
  */
 static const struct mw_ct_scope *scope_of(struct mw_agent_outscan *a,
 					  const struct mw_outscan_src *s,
@@ -254,10 +255,15 @@ static const struct mw_ct_scope *scope_of(struct mw_agent_outscan *a,
 	uint64_t cg = s->who.cgroup_id;
 
 	memset(sc, 0, sizeof(*sc));
+	if (a->nat &&
+	    mw_nat_view_scope(a->nat, last->ifindex, &last->key, have_proc ? p : NULL, sc) &&
+	    (mw_ct_scope_has_addr(sc) || sc->cgroup_id)) {
+		if (!sc->name[0])
+			snprintf(sc->name, sizeof(sc->name), "%s", s->who.comm);
+		return sc;
+	}
+	memset(sc, 0, sizeof(*sc));
 	if (!cg) {
-		if (a->nat && mw_nat_view_scope(a->nat, last->ifindex, &last->key, NULL, sc) &&
-		    mw_ct_scope_has_addr(sc) && !sc->cgroup_id)
-			return sc;
 		*why = "no process behind the flows, and not a container's: nothing to cut off";
 		return NULL;
 	}
