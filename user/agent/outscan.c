@@ -316,7 +316,8 @@ static const char *cut_off(struct mw_agent_outscan *a, const struct mw_outscan_v
 	}
 	/* the next targets too: the entry of this scope, or the soonest to end */
 	for (i = k = 0; i < MW_OUTSCAN_CUT_MAX; i++) {
-		if (!memcmp(&a->cut[i].scope, sc, sizeof(*sc))) {
+		if (a->cut[i].scope.cgroup_id == sc->cgroup_id &&
+		    !memcmp(&a->cut[i].scope.addr, &sc->addr, sizeof(sc->addr))) {
 			k = i;
 			break;
 		}
