@@ -45,13 +45,13 @@ bg_cli $PY3 -m http.server --bind 0.0.0.0 80 --directory "$RUN_DIR" >/dev/null 2
 wait_listening cli tcp 80
 wait_listening cli tcp 6379
 
-{
-	ct_config
-	printf '[flows]\nscan_interval = 1s\n[outscan]\nblock = yes\n'
-} >"$RUN_DIR/outscan.conf"
+# the sweep every second: the private /24's attempts are seen sooner
+ct_config >"$RUN_DIR/outscan.conf"
+printf '[flows]\nscan_interval = 1s\n[outscan]\nblock = yes\n' >>"$RUN_DIR/outscan.conf"
 start_agent -c "$RUN_DIR/outscan.conf" || exit 1
-docker0_port() { mw status -j | jq -e '.summary.bridges[] | select(.name == "docker0") | .ports == 1' >/dev/null; }
-wait_until 3 docker0_port
+# the container's port is watched before it scans
+docker0_watched() { mw status -j | jq -e '[.summary.bridges[] | select(.name == "docker0")][0].ports == 1' >/dev/null; }
+wait_until 3 docker0_watched || log "docker0's port is not watched yet"
 
 # the masscan-like scanner: every connect() at once, non-blocking, named
 # by prctl; with a file to wait for, it then tries NET.1 again and writes
