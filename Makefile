@@ -62,7 +62,8 @@ LIB_SRCS := user/lib/log.c user/lib/util.c user/lib/addr.c user/lib/pinned.c use
 	user/parse/name.c user/parse/list.c user/parse/ja4.c user/parse/dns.c user/parse/tls.c user/parse/stratum.c user/parse/login_reply.c \
 	user/detect/blacklist.c user/detect/dnsq.c user/detect/bpatterns.c user/detect/dirnet.c user/detect/dirnet_seen.c \
 	user/detect/doh.c user/detect/flow_wait.c \
-	user/detect/reasm.c user/parse/cgroup_path.c user/lib/container.c
+	user/detect/reasm.c user/parse/cgroup_path.c user/lib/container.c \
+	user/detect/outscan.c
 # the daemon: its own modules (user/agent/) and what only it links
 AGENT_SRCS := $(wildcard user/agent/*.c) user/enforce/policy.c user/enforce/policy_ct.c user/enforce/ledger.c \
 	user/enforce/allow.c user/enforce/hook.c user/output/metrics.c user/output/ipfix.c \
@@ -85,7 +86,7 @@ CLI_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRCS))
 # the unit suites, each named after the module it tests (test_X.c tests X.c)
 UNIT_TESTS := config util statefile events flow_scan server eve policy stratum bpatterns reasm \
 	dirnet list blacklist dns dnsq tls ja4 agent_blacklist dict dict_tries login_reply nft proc_net_tcp \
-	ntp_conf resolv_conf fleet cs_ids crowdsec container bridges doh flow_wait proxy dirnet_allows
+	ntp_conf resolv_conf fleet cs_ids crowdsec container bridges doh flow_wait proxy dirnet_allows outscan
 UNIT_TEST_PROGS := $(addprefix $(BUILD)/selftests/test_,$(UNIT_TESTS))
 TEST_PROGS := $(BUILD)/selftests/test_packets $(UNIT_TEST_PROGS) $(BUILD)/selftests/bench/bench_sendmmsg \
 	$(BUILD)/selftests/lapi_probe
@@ -209,6 +210,7 @@ $(BUILD)/selftests/test_resolv_conf: $(call user_objs,parse/resolv_conf lib/addr
 $(BUILD)/selftests/test_bridges: $(call user_objs,agent/bridges agent/loader agent/localaddr lib/addr \
 	lib/log lib/util lib/pinned)
 $(BUILD)/selftests/test_nft: $(call user_objs,enforce/nft lib/addr lib/log lib/util)
+$(BUILD)/selftests/test_outscan: $(call user_objs,detect/outscan lib/addr)
 $(BUILD)/selftests/test_fleet: $(call user_objs,fleet/decision fleet/alert fleet/pushq \
 	lib/statefile lib/addr lib/util)
 

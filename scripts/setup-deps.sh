@@ -15,7 +15,7 @@ TEST_PKGS=(iproute2 ethtool nftables tshark tcpreplay tcpdump openssh-server ope
 	socat curl iputils-ping procps python3 python3-scapy python3-paramiko kmod valgrind util-linux
 	redis-server redis-tools mariadb-server mariadb-client postgresql dovecot-imapd dovecot-pop3d postfix
 	crowdsec crowdsec-firewall-bouncer python3-yaml jq
-	podman runc busybox-static tinyproxy-bin)
+	podman runc busybox-static tinyproxy-bin nmap)
 LINT_PKGS=(clang-format clang-tidy cppcheck shellcheck)
 BENCH_PKGS=(xdp-tools fail2ban sshguard bc gnuplot-nox softflowd)
 

@@ -29,6 +29,7 @@
 #include "agent/nat_view.h"
 #include "agent/options.h"
 #include "agent/proxy.h"
+#include "agent/outscan.h"
 #include "agent/status_line.h"
 #include "agent/tls_hello.h"
 #include "enforce/hook.h"
@@ -61,6 +62,7 @@ struct mw_daemon {
 	struct mw_agent_bpatterns bp;
 	struct mw_agent_dirnet dirnet;
 	struct mw_agent_proxy proxy; /* DIRNET's proxies: reads dirnet's rules */
+	struct mw_agent_outscan outscan;
 	struct mw_agent_ipfix ipfix;
 	struct mw_agent_crowdsec cs;
 	struct mw_metrics metrics;

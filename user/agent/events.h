@@ -27,7 +27,7 @@ struct mw_event_sink {
 	void *arg;
 };
 
-#define MW_MAX_SINKS 13
+#define MW_MAX_SINKS 16
 
 /* Peek records handled per mw_events_consume() call; the rest wait for the
  * next call (the ring's fd stays readable). */

@@ -53,8 +53,10 @@ static int scan_batch(void *arg, const struct mw_flow_key *keys, const struct mw
 		else
 			fs->closed++;
 		if (idle_ms < mw_flow_scan_timeout_ms(sc->cfg, &keys[i], f)) {
-			if (fs->visit)
-				fs->visit(fs->visit_arg, &keys[i], f, sc->now);
+			unsigned v;
+
+			for (v = 0; v < fs->n_visitors; v++)
+				fs->visitors[v].fn(fs->visitors[v].arg, &keys[i], f, sc->now);
 			continue;
 		}
 
@@ -128,8 +130,11 @@ uint64_t mw_flow_scan_evictions(struct mw_flow_scan *fs, uint64_t inserts)
 	return ev > 0 ? (uint64_t)ev : 0;
 }
 
-void mw_flow_scan_on_visit(struct mw_flow_scan *fs, mw_flow_visit_fn fn, void *arg)
+int mw_flow_scan_on_visit(struct mw_flow_scan *fs, mw_flow_visit_fn fn, void *arg)
 {
-	fs->visit = fn;
-	fs->visit_arg = arg;
+	if (fs->n_visitors == MW_FLOW_VISITORS)
+		return -E2BIG;
+	fs->visitors[fs->n_visitors].fn = fn;
+	fs->visitors[fs->n_visitors++].arg = arg;
+	return 0;
 }

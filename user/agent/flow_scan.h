@@ -16,12 +16,17 @@
 typedef void (*mw_flow_visit_fn)(void *arg, const struct mw_flow_key *key, const struct mw_flow *f,
 				 uint64_t now_ns);
 
+#define MW_FLOW_VISITORS 4
+
 struct mw_flow_scan {
 	int flows_fd;
 	int watched_fd; /* mw_watched: copies of the flows under observation; 0 none */
 	struct mw_events *events;
-	mw_flow_visit_fn visit; /* mw_flow_scan_on_visit */
-	void *visit_arg;
+	struct {
+		mw_flow_visit_fn fn;
+		void *arg;
+	} visitors[MW_FLOW_VISITORS]; /* mw_flow_scan_on_visit */
+	unsigned n_visitors;
 	/* totals since the agent started */
 	uint64_t idle_ended;
 	uint64_t deleted;
@@ -38,8 +43,10 @@ struct mw_flow_scan {
 /* Expiry time of a flow in ms, by its protocol and state. */
 uint64_t mw_flow_scan_timeout_ms(const struct mw_config *cfg, const struct mw_flow_key *key,
 				 const struct mw_flow *f);
-/* Calls @fn(@arg, ...) for every flow that stays, from the next scan on. */
-void mw_flow_scan_on_visit(struct mw_flow_scan *fs, mw_flow_visit_fn fn, void *arg);
+/* Calls @fn(@arg, ...) for every flow that stays, from the next scan on
+ * (after the visitors added before). Returns 0, or -E2BIG beyond
+ * MW_FLOW_VISITORS. */
+int mw_flow_scan_on_visit(struct mw_flow_scan *fs, mw_flow_visit_fn fn, void *arg);
 /* One scan at CLOCK_MONOTONIC time @now_ns. Returns 0 or -errno. */
 int mw_flow_scan_run(struct mw_flow_scan *fs, const struct mw_config *cfg, uint64_t now_ns);
 /* Flows the LRU evicted since the first call, given the datapath's

@@ -58,6 +58,21 @@ static void reasm_pending(FILE *out, const char *kind, const struct mw_reasm *r)
 			mw_reasm_pending(r));
 }
 
+/* OUTSCAN's bounded memory: what it follows and what gave way. */
+static void outscan(FILE *out, const struct mw_outscan *o)
+{
+	one(out, "minewall_outscan_programs", "gauge", "Programs OUTSCAN follows.",
+	    (double)o->n_src);
+	head(out, "minewall_outscan_evicted_total", "counter",
+	     "OUTSCAN programs and targets that gave way to newer ones (its caps).");
+	fprintf(out, "minewall_outscan_evicted_total{what=\"program\"} %llu\n",
+		(unsigned long long)o->sources_evicted);
+	fprintf(out, "minewall_outscan_evicted_total{what=\"target\"} %llu\n",
+		(unsigned long long)o->targets_evicted);
+	one(out, "minewall_outscan_suppressed_total", "counter",
+	    "OUTSCAN reports left out by its rate limit.", (double)o->suppressed);
+}
+
 static void clients(FILE *out, const struct mw_metrics_view *v)
 {
 	const struct mw_server *srv[] = { v->metrics_srv, v->control_srv };
@@ -257,6 +272,8 @@ void mw_agent_metrics(void *arg, FILE *out)
 	one(out, "minewall_events_unencodable_total", "counter",
 	    "Events that could not be encoded and were written as a record of their loss.",
 	    (double)e->unencodable);
+	if (v->outscan)
+		outscan(out, &v->outscan->o);
 	clients(out, v);
 	if (v->cs && v->cs->thread_running)
 		crowdsec(out, v->cs);

@@ -10,6 +10,7 @@
 #include "agent/bpatterns.h"
 #include "agent/crowdsec.h"
 #include "agent/flow_scan.h"
+#include "agent/outscan.h"
 #include "parse/config.h"
 #include "enforce/policy.h"
 #include "agent/events.h"
@@ -26,6 +27,7 @@ struct mw_metrics_view {
 	const struct mw_agent_bpatterns *bp; /* NULL: BPATTERNS off */
 	const struct mw_agent_tls_hello *hello; /* the host's ClientHellos */
 	const struct mw_agent_crowdsec *cs; /* NULL: no fleet metrics */
+	const struct mw_agent_outscan *outscan; /* NULL: not counted */
 	/* the metrics endpoint and the control socket (NULL: not counted) */
 	const struct mw_server *metrics_srv, *control_srv;
 	volatile const uint32_t *nr_blocked, *nr_blocked_net;

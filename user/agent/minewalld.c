@@ -91,6 +91,7 @@ static void enforcement_cycle(struct mw_daemon *d)
 	mw_agent_bpatterns_tick(&d->bp, mw_now_ns());
 	mw_agent_dirnet_tick(&d->dirnet, mw_now_ns());
 	mw_agent_proxy_tick(&d->proxy, mw_now_ns());
+	mw_agent_outscan_tick(&d->outscan, mw_now_ns());
 	mw_agent_ipfix_tick(&d->ipfix);
 	mw_agent_crowdsec_tick(&d->cs, mw_now_ns());
 }
@@ -392,6 +393,9 @@ static int start_detectors(struct mw_daemon *d)
 	err = mw_agent_proxy_init(&d->proxy, env, &d->dirnet.d);
 	if (err)
 		return failed(err, "start DIRNET's proxy detector");
+	err = mw_agent_outscan_init(&d->outscan, env);
+	if (err)
+		return failed(err, "start the OUTSCAN detector");
 	mw_agent_blacklist_on_dns_answer(&d->bl, dirnet_dns_answer, &d->dirnet);
 	d->mview = (struct mw_metrics_view){ .cfg = &d->cfg,
 					     .events = &d->events,
@@ -402,6 +406,7 @@ static int start_detectors(struct mw_daemon *d)
 					     .bp = &d->bp,
 					     .hello = &d->hello,
 					     .cs = &d->cs,
+					     .outscan = &d->outscan,
 					     .metrics_srv = &d->metrics.srv,
 					     .control_srv = &d->control.srv,
 					     .nr_blocked = d->policy.nr_blocked,

@@ -79,6 +79,7 @@ void mw_daemon_reload(struct mw_daemon *d)
 		mw_agent_blacklist_reload(&d->bl);
 		mw_agent_bpatterns_reload(&d->bp);
 		mw_agent_dirnet_reload(&d->dirnet);
+		mw_agent_outscan_reload(&d->outscan);
 	}
 	pr_info("reloaded %s\n", d->opts.config_path);
 }

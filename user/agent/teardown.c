@@ -38,6 +38,7 @@ void mw_daemon_teardown(struct mw_daemon *d)
 		mw_agent_dirnet_free(&d->dirnet);
 	mw_agent_tls_hello_stop(&d->hello);
 	mw_agent_proxy_free(&d->proxy);
+	mw_agent_outscan_free(&d->outscan);
 	mw_process_containers_teardown();
 	mw_nat_view_fini(&d->nat);
 	mw_policy_free(&d->policy);

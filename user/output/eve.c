@@ -48,8 +48,8 @@ static int open_file(struct mw_eve *e)
 }
 
 const char *const mw_method_names[MW_M_MAX] = {
-	"BLACKLIST", "BPATTERNS",  "DIRNET",   "SSHDICT", "RDPDICT",
-	"HTTPDICT",  "DICTATTACK", "CROWDSEC", "OTHER",
+	"BLACKLIST", "BPATTERNS",  "DIRNET",  "SSHDICT",  "RDPDICT",
+	"HTTPDICT",  "DICTATTACK", "OUTSCAN", "CROWDSEC", "OTHER",
 };
 
 enum mw_method mw_eve_method_from_name(const char *name)

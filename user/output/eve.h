@@ -25,6 +25,7 @@ enum mw_method {
 	MW_M_RDPDICT,
 	MW_M_HTTPDICT,
 	MW_M_DICTATTACK,
+	MW_M_OUTSCAN, /* the host scanning others */
 	MW_M_CROWDSEC, /* blocks pulled from a CrowdSec LAPI: never a detection */
 	MW_M_OTHER, /* blocks asked for by the operator (CLI) */
 	MW_M_MAX,

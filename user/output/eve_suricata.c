@@ -15,6 +15,7 @@
 #define CAT_ADMIN "Attempted Administrator Privilege Gain"
 #define CAT_MINING "Crypto Currency Mining Activity Detected"
 #define CAT_POLICY "Potential Corporate Privacy Violation"
+#define CAT_SCAN "Detection of a Network Scan"
 #define CAT_MISC "Misc activity"
 
 /* The signature ids are a published interface (rules, SIEM dashboards key on
@@ -29,6 +30,7 @@ static const struct {
 	{ "DIRNET", 9100003, CAT_POLICY },    { "SSHDICT", 9100004, CAT_ADMIN },
 	{ "RDPDICT", 9100005, CAT_ADMIN },    { "HTTPDICT", 9100006, CAT_ADMIN },
 	{ "DICTATTACK", 9100007, CAT_ADMIN }, { "OTHER", 9100008, CAT_MISC },
+	{ "OUTSCAN", 9100009, CAT_SCAN },
 };
 
 static int method_index(const char *method)
@@ -103,6 +105,9 @@ static void reason(char *buf, size_t len, const char *method, json_t *det)
 	} else if (!strcmp(method, "DIRNET")) {
 		snprintf(buf, len, "%s: %s:%lld%s%s",
 			 *str(d, "reason") ? str(d, "reason") : "new outbound destination", dst,
+			 (long long)port, *comm ? " by " : "", comm);
+	} else if (!strcmp(method, "OUTSCAN")) {
+		snprintf(buf, len, "scanning out: %s to port %lld%s%s", str(d, "reason"),
 			 (long long)port, *comm ? " by " : "", comm);
 	} else {
 		snprintf(buf, len, "%s", *str(d, "reason") ? str(d, "reason") : "detection");

@@ -168,6 +168,11 @@ static const struct opt opts[] = {
 	{ "crowdsec", "tls_cert", OPT_FILE, OFF(cs.tls_cert), 0, 0, NULL },
 	{ "crowdsec", "tls_key", OPT_FILE, OFF(cs.tls_key), 0, 0, NULL },
 	{ "crowdsec", "queue_max", OPT_U64, OFF(cs.queue_max), 16, 1000000, NULL },
+	{ "outscan", "enable", OPT_BOOL, OFF(os_enable), 0, 0, NULL },
+	{ "outscan", "window", OPT_DURATION, OFF(os_window_ms), 1000, 3600000, NULL },
+	{ "outscan", "addresses", OPT_U64, OFF(os_addresses), 4, 512, NULL },
+	{ "outscan", "ports", OPT_U64, OFF(os_ports), 4, 512, NULL },
+	{ "outscan", "block", OPT_BOOL, OFF(os_block), 0, 0, NULL },
 };
 
 /* Internal networks by default: everything that is not "the internet". */
@@ -298,6 +303,10 @@ void mw_config_defaults(struct mw_config *cfg)
 		 "WebKitNetworkProcess");
 	cfg->dn_hello_wait_ms = 1000;
 	cfg->dn_proxy = true;
+	cfg->os_enable = true;
+	cfg->os_window_ms = 60000;
+	cfg->os_addresses = 64;
+	cfg->os_ports = 32;
 	cfg->bl_ttl_min_ms = 300000;
 	cfg->bl_ttl_max_ms = 86400000;
 	cfg->bl_learned_max = 65536;

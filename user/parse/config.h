@@ -192,6 +192,12 @@ struct mw_config {
 	char ct_storage_root[PATH_MAX]; /* Podman, CRI-O: containers/storage */
 	char ct_storage_run[PATH_MAX]; /* their runtime copy (/run) */
 	unsigned ct_block_scope; /* enum mw_block_scope */
+	/* [outscan] the host scanning others */
+	bool os_enable;
+	uint64_t os_window_ms;
+	uint64_t os_addresses; /* distinct addresses on one port */
+	uint64_t os_ports; /* distinct ports of one address */
+	bool os_block; /* the scanning program's cgroup cut off */
 };
 
 /* Fills @cfg with the defaults. */
