@@ -272,6 +272,10 @@ static void t_transports(void *arg)
 	static const char monero[] =
 		"POST /json_rpc HTTP/1.1\r\nHost: 192.0.2.8:18081\r\nContent-Type: application/json\r\n\r\n"
 		"{\"jsonrpc\":\"2.0\",\"id\":\"0\",\"method\":\"get_block_template\",\"params\":{\"wallet_address\":\"44A\"";
+	static const char batch[] =
+		"POST /json_rpc HTTP/1.1\r\nContent-Type: application/json\r\n\r\n"
+		"[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"getblocktemplate\",\"params\":{}},"
+		"{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"get_info\"}]";
 	static const char bfgminer[] =
 		"POST / HTTP/1.1\r\nHost: us1.bitminter.com:3333\r\nContent-type: application/json\r\n"
 		"X-Mining-Extensions: longpoll midstate rollntime submitold\r\nContent-Length: 235\r\n"
@@ -310,6 +314,12 @@ static void t_transports(void *arg)
 	ASSERT_EQ(mw_bpatterns_judge_peek(&ev, NULL, &m, &d), 1, "Monero's /json_rpc, body cut");
 	ASSERT_STREQ(mw_stratum_dialect_name(m.dialect), "monero-daemon", "monero-daemon");
 	ASSERT_STREQ(m.transport, "http", "over HTTP");
+
+	ev = host_peek(batch, strlen(batch), 1, false);
+	ASSERT_EQ(mw_bpatterns_judge_peek(&ev, NULL, &m, &d), 1, "a JSON-RPC batch");
+	ASSERT_STREQ(m.method, "getblocktemplate", "its first call");
+	ASSERT_STREQ(mw_stratum_dialect_name(m.dialect), "monero-daemon",
+		     "bitcoind's name at monerod's /json_rpc");
 
 	ev = host_peek(bfgminer, strlen(bfgminer), 1, false);
 	ASSERT_EQ(mw_bpatterns_judge_peek(&ev, NULL, &m, &d), 1, "bfgminer's headers alone");

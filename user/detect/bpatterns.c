@@ -297,6 +297,9 @@ static int match_payload(const struct mw_event_peek *ev, struct mw_stratum *m)
 	if (mw_http_rpc_may_start(ev->data, ev->len)) {
 		if (mw_http_rpc_parse(ev->data, ev->len, &r))
 			return 0;
+		/* a JSON-RPC batch: its first call read as a cut line */
+		if (r.body_len && ev->data[r.body_off] == '[')
+			r.body_off++, r.body_len--;
 		if (!r.body_len || !mw_stratum_match(ev->data + r.body_off, r.body_len, m)) {
 			/* the body in the next segment: a getwork miner's
 			 * header says enough */
@@ -308,6 +311,9 @@ static int match_payload(const struct mw_event_peek *ev, struct mw_stratum *m)
 		}
 		if (!m->agent[0])
 			snprintf(m->agent, sizeof(m->agent), "%s", r.agent);
+		/* monerod's JSON-RPC endpoint: bitcoind's names there are its */
+		if (m->dialect == MW_STRATUM_SOLO_BTC && !strcmp(r.path, "/json_rpc"))
+			m->dialect = MW_STRATUM_MONERO_DAEMON;
 		m->transport = "http";
 		return 1;
 	}
