@@ -63,7 +63,7 @@ LIB_SRCS := user/lib/log.c user/lib/util.c user/lib/addr.c user/lib/pinned.c use
 	user/detect/blacklist.c user/detect/dnsq.c user/detect/bpatterns.c user/detect/dirnet.c user/detect/dirnet_seen.c \
 	user/detect/doh.c user/detect/flow_wait.c \
 	user/detect/reasm.c user/parse/cgroup_path.c user/lib/container.c \
-	user/detect/outscan.c
+	user/detect/outscan.c user/parse/http_rpc.c user/parse/websocket.c
 # the daemon: its own modules (user/agent/) and what only it links
 AGENT_SRCS := $(wildcard user/agent/*.c) user/enforce/policy.c user/enforce/policy_ct.c user/enforce/ledger.c \
 	user/enforce/allow.c user/enforce/hook.c user/output/metrics.c user/output/ipfix.c \
@@ -86,7 +86,8 @@ CLI_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRCS))
 # the unit suites, each named after the module it tests (test_X.c tests X.c)
 UNIT_TESTS := config util statefile events flow_scan server eve policy stratum bpatterns reasm \
 	dirnet list blacklist dns dnsq tls ja4 agent_blacklist dict dict_tries login_reply nft proc_net_tcp \
-	ntp_conf resolv_conf fleet cs_ids crowdsec container bridges doh flow_wait proxy dirnet_allows outscan
+	ntp_conf resolv_conf fleet cs_ids crowdsec container bridges doh flow_wait proxy dirnet_allows outscan \
+	http_rpc websocket
 UNIT_TEST_PROGS := $(addprefix $(BUILD)/selftests/test_,$(UNIT_TESTS))
 TEST_PROGS := $(BUILD)/selftests/test_packets $(UNIT_TEST_PROGS) $(BUILD)/selftests/bench/bench_sendmmsg \
 	$(BUILD)/selftests/lapi_probe
@@ -160,10 +161,12 @@ $(BUILD)/selftests/test_policy: $(call user_objs,enforce/policy enforce/policy_c
 	enforce/nft parse/resolv_conf parse/proc_net_tcp agent/localaddr output/eve output/eve_suricata parse/config \
 	lib/addr lib/log lib/statefile lib/util)
 $(BUILD)/selftests/test_stratum: $(TEST_DATA_OBJ) $(call user_objs,parse/stratum)
-$(BUILD)/selftests/test_bpatterns: $(call user_objs,detect/bpatterns parse/stratum \
-	detect/dirnet_seen detect/dirnet detect/dnsq parse/dns parse/name lib/addr lib/util)
+$(BUILD)/selftests/test_bpatterns: $(call user_objs,detect/bpatterns parse/stratum parse/http_rpc \
+	parse/websocket detect/dirnet_seen detect/dirnet detect/dnsq parse/dns parse/name lib/addr lib/util)
+$(BUILD)/selftests/test_http_rpc: $(call user_objs,parse/http_rpc)
+$(BUILD)/selftests/test_websocket: $(call user_objs,parse/websocket)
 $(BUILD)/selftests/test_reasm: $(call user_objs,detect/reasm detect/bpatterns parse/stratum \
-	parse/tls parse/ja4 parse/name lib/addr)
+	parse/http_rpc parse/websocket parse/tls parse/ja4 parse/name lib/addr)
 $(BUILD)/selftests/test_dirnet: $(call user_objs,detect/dirnet detect/dnsq parse/dns parse/name \
 	lib/addr lib/util)
 $(BUILD)/selftests/test_doh: $(call user_objs,detect/doh parse/list parse/ja4 parse/name lib/addr lib/util)
@@ -258,7 +261,7 @@ soak: deps
 # Each links only the parser it tests (and the helpers that parser needs),
 # so that a parser that grows a dependency on another module shows here.
 FUZZERS := config list dns tls ja4 stratum control ipfix login_reply name proc_net_tcp ntp_conf \
-	cs_stream cgroup_path ct_state proxy
+	cs_stream cgroup_path ct_state proxy http_rpc websocket
 FUZZ_BINS := $(addprefix $(BUILD)/fuzz_,$(FUZZERS))
 FUZZ_SECONDS ?= 60
 FUZZ_OBJS_config := parse/config lib/addr lib/util
@@ -277,6 +280,8 @@ FUZZ_OBJS_cgroup_path := parse/cgroup_path
 FUZZ_OBJS_ct_state := lib/container parse/cgroup_path lib/log lib/util
 FUZZ_OBJS_cs_stream := fleet/decision lib/addr lib/util
 FUZZ_OBJS_proxy := parse/proxy
+FUZZ_OBJS_http_rpc := parse/http_rpc parse/stratum
+FUZZ_OBJS_websocket := parse/websocket parse/stratum
 
 .SECONDEXPANSION:
 $(BUILD)/fuzz_%: $(BUILD)/selftests/fuzz/fuzz_%.o $$(call user_objs,$$(FUZZ_OBJS_$$*))

@@ -109,7 +109,7 @@ run_suite data bash selftests/check_data.sh
 # the unit suites, each named after the module it tests (as in the Makefile)
 for m in config util statefile events flow_scan server eve policy stratum bpatterns reasm dirnet \
 	list blacklist dns dnsq tls ja4 agent_blacklist dict dict_tries login_reply proc_net_tcp ntp_conf \
-	resolv_conf fleet cs_ids crowdsec container bridges doh flow_wait proxy dirnet_allows outscan; do
+	resolv_conf fleet cs_ids crowdsec container bridges doh flow_wait proxy dirnet_allows outscan http_rpc websocket; do
 	run_suite "$m" "$BUILD_DIR/selftests/test_$m"
 done
 run_suite packets "$BUILD_DIR/selftests/test_packets"

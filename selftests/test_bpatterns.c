@@ -198,6 +198,21 @@ static void t_evidence(void *arg)
 	ASSERT_TRUE(!d.block, "rhythm on a replayed flow: no block");
 }
 
+/* A WebSocket text frame of @json (under 126 bytes), masked by @key when
+ * not NULL, as a miner sends it. */
+static size_t frame_of(uint8_t *out, const char *json, const uint8_t *key)
+{
+	size_t n = strlen(json), at = key ? 6 : 2, i;
+
+	out[0] = 0x81;
+	out[1] = (uint8_t)(n | (key ? 0x80 : 0));
+	if (key)
+		memcpy(out + 2, key, 4);
+	for (i = 0; i < n; i++)
+		out[at + i] = (uint8_t)(key ? json[i] ^ key[i & 3] : json[i]);
+	return at + n;
+}
+
 static void t_stratum_ws(void *arg)
 {
 	static const char login[] =
@@ -276,6 +291,96 @@ static void t_dirnet_seen(void *arg)
 	mw_dirnet_free(&d);
 }
 
+/* Issue 20: a node's mining RPC over HTTP, Stratum over WebSocket. */
+static void t_transports(void *arg)
+{
+	static const char gbt[] =
+		"POST / HTTP/1.1\r\nHost: 192.0.2.8:8332\r\nContent-Type: application/json\r\n"
+		"Content-Length: 70\r\n\r\n"
+		"{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"getblocktemplate\",\"params\":[{}]}";
+	static const char monero[] =
+		"POST /json_rpc HTTP/1.1\r\nHost: 192.0.2.8:18081\r\nContent-Type: application/json\r\n\r\n"
+		"{\"jsonrpc\":\"2.0\",\"id\":\"0\",\"method\":\"get_block_template\",\"params\":{\"wallet_address\":\"44A\"";
+	static const char batch[] =
+		"POST /json_rpc HTTP/1.1\r\nContent-Type: application/json\r\n\r\n"
+		"[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"getblocktemplate\",\"params\":{}},"
+		"{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"get_info\"}]";
+	static const char bfgminer[] =
+		"POST / HTTP/1.1\r\nHost: us1.bitminter.com:3333\r\nContent-type: application/json\r\n"
+		"X-Mining-Extensions: longpoll midstate rollntime submitold\r\nContent-Length: 235\r\n"
+		"User-Agent: bfgminer/5.2.0\r\n\r\n";
+	static const char *const benign[] = {
+		"POST / HTTP/1.1\r\nContent-Type: application/json\r\n\r\n"
+		"{\"jsonrpc\":\"2.0\",\"method\":\"eth_blockNumber\",\"params\":[],\"id\":1}",
+		"POST / HTTP/1.1\r\nContent-Type: application/json\r\n\r\n"
+		"{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"getblockchaininfo\",\"params\":[]}",
+		"POST /api/v1/orders HTTP/1.1\r\nContent-Type: application/json\r\n\r\n"
+		"{\"item\":\"mining helmet\",\"method\":\"card\"}",
+		"POST /upload HTTP/1.1\r\nContent-Type: text/plain\r\n\r\nmining.subscribe getblocktemplate",
+		"POST / HTTP/1.1\r\n\r\n",
+		"\x81\x1b{\"type\":\"chat\",\"text\":\"hi\"}",
+		"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n\x81\x0b{\"t\":\"hey\"}",
+	};
+	static const char notify[] =
+		"{\"id\":null,\"method\":\"mining.notify\",\"params\":[\"1\",\"ab\"]}";
+	static const char subscribe[] = "{\"id\":1,\"method\":\"mining.subscribe\",\"params\":[]}";
+	static const uint8_t key[4] = { 0x5a, 0x01, 0xfe, 0x77 };
+	struct mw_bp_decision d;
+	struct mw_event_peek ev;
+	struct mw_stratum m;
+	uint8_t frame[256];
+	char what[96];
+	size_t i, n;
+
+	ev = host_peek(gbt, strlen(gbt), 1, false);
+	ASSERT_EQ(mw_bpatterns_judge_peek(&ev, NULL, &m, &d), 1, "getblocktemplate over HTTP");
+	ASSERT_STREQ(mw_stratum_dialect_name(m.dialect), "solo-btc", "its dialect");
+	ASSERT_STREQ(m.transport, "http", "its transport");
+	ASSERT_STREQ(m.method, "getblocktemplate", "its method");
+	ASSERT_TRUE(d.block, "the host's verified flow: the node may be blocked");
+
+	ev = host_peek(monero, strlen(monero), 1, false);
+	ASSERT_EQ(mw_bpatterns_judge_peek(&ev, NULL, &m, &d), 1, "Monero's /json_rpc, body cut");
+	ASSERT_STREQ(mw_stratum_dialect_name(m.dialect), "monero-daemon", "monero-daemon");
+	ASSERT_STREQ(m.transport, "http", "over HTTP");
+
+	ev = host_peek(batch, strlen(batch), 1, false);
+	ASSERT_EQ(mw_bpatterns_judge_peek(&ev, NULL, &m, &d), 1, "a JSON-RPC batch");
+	ASSERT_STREQ(m.method, "getblocktemplate", "its first call");
+	ASSERT_STREQ(mw_stratum_dialect_name(m.dialect), "monero-daemon",
+		     "bitcoind's name at monerod's /json_rpc");
+
+	ev = host_peek(bfgminer, strlen(bfgminer), 1, false);
+	ASSERT_EQ(mw_bpatterns_judge_peek(&ev, NULL, &m, &d), 1, "bfgminer's headers alone");
+	ASSERT_STREQ(m.method, "X-Mining-Extensions", "its getwork header");
+	ASSERT_STREQ(m.agent, "bfgminer/5.2.0", "its User-Agent");
+
+	/* the pool's frame in clear, the miner's masked */
+	n = frame_of(frame, notify, NULL);
+	ev = host_peek(frame, n, 1, false);
+	ev.hdr.dir = MW_DIR_IN;
+	ASSERT_EQ(mw_bpatterns_judge_peek(&ev, NULL, &m, &d), 1, "the pool's WebSocket frame");
+	ASSERT_STREQ(m.transport, "websocket", "over WebSocket");
+	ASSERT_STREQ(m.method, "mining.notify", "mining.notify");
+	ASSERT_STREQ(d.sent_by, "pool", "sent by the pool");
+	n = frame_of(frame, subscribe, key);
+	ev = host_peek(frame, n, 1, false);
+	ASSERT_EQ(mw_bpatterns_judge_peek(&ev, NULL, &m, &d), 1, "the miner's masked frame");
+	ASSERT_STREQ(m.method, "mining.subscribe", "mining.subscribe, unmasked");
+	ASSERT_STREQ(m.transport, "websocket", "over WebSocket");
+	ASSERT_STREQ(d.sent_by, "client", "sent by the host");
+	/* a forged frame on a flow nobody verified: reported, never blocked */
+	ev.host_opened = 0, ev.initiator = MW_INIT_UNKNOWN, ev.handshake = 0;
+	ASSERT_EQ(mw_bpatterns_judge_peek(&ev, NULL, &m, &d), 1, "midstream frame");
+	ASSERT_TRUE(!d.block, "midstream: no block");
+
+	for (i = 0; i < sizeof(benign) / sizeof(benign[0]); i++) {
+		snprintf(what, sizeof(what), "benign: %.60s", benign[i]);
+		ev = host_peek(benign[i], strlen(benign[i]), 1, false);
+		ASSERT_EQ(mw_bpatterns_judge_peek(&ev, NULL, &m, &d), 0, what);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
@@ -284,5 +389,7 @@ int main(int argc, char **argv)
 	test_run("evidence: a pool is blocked only on the host's verified flow", t_evidence, NULL);
 	test_run("stratum: after leading whitespace", t_stratum_ws, NULL);
 	test_run("bare tls: DIRNET's baseline asked, read only", t_dirnet_seen, NULL);
+	test_run("transports: a node's mining RPC over HTTP, Stratum over WebSocket", t_transports,
+		 NULL);
 	return test_summary("bpatterns");
 }

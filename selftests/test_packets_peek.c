@@ -42,6 +42,11 @@ static const char connect_req[512] = "CONNECT pool.example.org:3333 HTTP/1.1\r\n
 static const char ws_101[512] = "HTTP/1.1 101 Switching Protocols\r\n";
 static const char ws_126[256] = "\x81\x7e\x00\xc4{\"id\":1}";
 static const char ws_binary[256] = "\x82\x7e\x00\xc4{\"id\":1}";
+/* a miner's masked 200-byte frame (key 01 02 03 04: '{' ^ 1 is 'z'), a
+ * pool's 64 KiB one in clear */
+static const char ws_126_masked[256] = "\x81\xfe\x00\xc8\x01\x02\x03\x04z";
+static const char ws_126_badkey[256] = "\x81\xfe\x00\xc8\x00\x00\x00\x00z";
+static const char ws_127[256] = "\x81\x7f\x00\x00\x00\x00\x00\x01\x00\x00{";
 
 /* A DNS resolver 192.0.2.53:53 and the host's port 33333. */
 static const struct conv conv_dns_udp = { 4, IPPROTO_UDP, SRV, "192.0.2.53", 33333, 53, 0, 0 };
@@ -135,6 +140,10 @@ static const struct seq_row peek_seqs[] = {
 	  HOST_OPENS, { R, PA, 200, .data = ws_126 },
 	  { R, PA, 200, .data = ws_binary }, { R, PA, 10, .data = "\x81\x08hello!!!" },
 	  THEN(EVS(MW_EV_PEEK, 1), PEEK(0, len, 200)) } },
+	{ "seq peek: WebSocket: the miner's masked 16-bit length, the pool's 64-bit one", CONV_POOL(8443), 0, {
+	  HOST_OPENS, { H, PA, 208, .data = ws_126_masked }, { R, PA, 200, .data = ws_127 },
+	  { H, PA, 208, .data = ws_126_badkey /* unmasked: no '{' */ },
+	  THEN(EVS(MW_EV_PEEK, 2), PEEK(0, hdr.dir, OUT), PEEK(1, hdr.dir, IN)) } },
 	{ "seq peek: a WebSocket frame on a flow the remote opened is not copied", &conv_ssh, 0, {
 	  HANDSHAKE, { R, PA, 15, .data = "\x81\x0d{\"t\":\"hello\"}" },
 	  { R, PA, 300, .data = ws_101 }, THEN(EVS(MW_EV_PEEK, 0)) } },

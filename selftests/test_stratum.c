@@ -103,9 +103,13 @@ static void t_captures(void *arg)
 	printf("    mining.pcapng: %s\n", h.dialects);
 
 	scan_capture("zeek-cryptomining/bitcoin-mining.pcap", &h);
-	/* bfgminer tries HTTP getwork (not Stratum), TLS, then Stratum */
-	/* tshark: tcp.payload contains "mining." outside HTTP: streams 3, 12, 14 */
-	ASSERT_EQ(h.matched, 3, "bitcoin-mining.pcap: bfgminer's three Stratum connections");
+	/* bfgminer tries HTTP getwork/getblocktemplate, TLS, then Stratum */
+	/* tshark: tcp.payload contains "mining." outside HTTP: streams 3, 12, 14;
+	 * its five HTTP POSTs' bodies (the segment after the headers) are a
+	 * node's mining RPC (issue 20) */
+	ASSERT_EQ(h.matched, 8, "bitcoin-mining.pcap: bfgminer's 3 Stratum and 5 HTTP connections");
+	ASSERT_TRUE(strstr(h.dialects, "solo-btc") && strstr(h.dialects, "stratum-v1"),
+		    "bitcoin-mining.pcap: solo-btc and stratum-v1");
 	printf("    bitcoin-mining.pcap: %u of %u connections: %s\n", h.matched, h.streams,
 	       h.dialects);
 
@@ -159,6 +163,35 @@ static void t_miners(void *arg)
 		{ "ckpool notify",
 		  "{\"params\":[\"1\",\"ab\",\"01\",\"02\",[],\"20000000\",\"1d00ffff\",\"5f5e1000\",true],\"id\":null,\"method\":\"mining.notify\"}\n",
 		  "stratum-v1", "" },
+		/* solo mining to a node (issue 20) */
+		{ "bitcoin-cli getblocktemplate",
+		  "{\"jsonrpc\":\"1.0\",\"id\":\"x\",\"method\":\"getblocktemplate\",\"params\":[{\"rules\":[\"segwit\"]}]}",
+		  "solo-btc", "" },
+		{ "bitcoind submitblock",
+		  "{\"jsonrpc\":\"1.0\",\"id\":2,\"method\":\"submitblock\",\"params\":[\"0000002001\"]}",
+		  "solo-btc", "" },
+		{ "cpuminer getwork", "{\"method\": \"getwork\", \"params\": [], \"id\":0}\r\n",
+		  "solo-btc", "" },
+		{ "namecoin getauxblock", "{\"method\":\"getauxblock\",\"params\":[],\"id\":1}",
+		  "solo-btc", "" },
+		{ "bitcoind's template",
+		  "{\"result\":{\"version\":536870912,\"previousblockhash\":\"00000000000000000002a7c4\",\"transactions\":[],\"coinbasevalue\":625000000,\"bits\":\"17034219\"},\"error\":null,\"id\":\"x\"}\n",
+		  "solo-btc", "" },
+		{ "xmrig daemon mode",
+		  "{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"getblocktemplate\",\"params\":{\"wallet_address\":\"44AFFq5kSiGBoZ\",\"reserve_size\":60}}",
+		  "monero-daemon", "" },
+		{ "monerod get_block_template",
+		  "{\"jsonrpc\":\"2.0\",\"id\":\"0\",\"method\":\"get_block_template\",\"params\":{\"wallet_address\":\"44GBH\",\"reserve_size\":60}}",
+		  "monero-daemon", "" },
+		{ "p2pool get_miner_data",
+		  "{\"jsonrpc\":\"2.0\",\"id\":\"0\",\"method\":\"get_miner_data\"}",
+		  "monero-daemon", "" },
+		{ "monerod submit_block",
+		  "{\"jsonrpc\":\"2.0\",\"id\":\"0\",\"method\":\"submit_block\",\"params\":[\"0707e6bdfedc05\"]}",
+		  "monero-daemon", "" },
+		{ "monerod's template",
+		  "{\"id\":\"0\",\"jsonrpc\":\"2.0\",\"result\":{\"blockhashing_blob\":\"1010f4bae0b4\",\"blocktemplate_blob\":\"1010f4bae0b4\",\"difficulty\":283305047039,\"height\":2286447,\"status\":\"OK\"}}",
+		  "monero-daemon", "" },
 		{ "XMR job push",
 		  "{\"jsonrpc\":\"2.0\",\"method\":\"job\",\"params\":{\"blob\":\"0707\",\"job_id\":\"x9pN\",\"target\":\"711b0d00\"}}\n",
 		  "xmr-login", "" },
@@ -195,9 +228,12 @@ static void t_benign(void *arg)
 		"{\"jsonrpc\":\"2.0\",\"method\":\"eth_blockNumber\",\"params\":[],\"id\":1}\n",
 		"{\"jsonrpc\":\"2.0\",\"method\":\"eth_getBalance\",\"params\":[\"0x407d73d8a49eeb85d32cf465507dd71d507100c1\",\"latest\"],\"id\":1}\n",
 		"{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":\"0x4b7\"}\n",
-		/* Bitcoin Core RPC, getblocktemplate included (a node's API) */
+		/* a node's queries that mine nothing (issue 20: not mining) */
 		"{\"jsonrpc\":\"1.0\",\"id\":\"curltest\",\"method\":\"getblockchaininfo\",\"params\":[]}",
-		"{\"jsonrpc\":\"1.0\",\"id\":\"x\",\"method\":\"getblocktemplate\",\"params\":[{\"rules\":[\"segwit\"]}]}",
+		"{\"jsonrpc\":\"1.0\",\"id\":\"x\",\"method\":\"getmininginfo\",\"params\":[]}",
+		"{\"jsonrpc\":\"2.0\",\"id\":\"0\",\"method\":\"get_info\"}",
+		"{\"jsonrpc\":\"2.0\",\"id\":\"0\",\"method\":\"get_last_block_header\"}",
+		"{\"result\":{\"blocks\":800000,\"chain\":\"main\"},\"error\":null,\"id\":1}",
 		/* the Language Server Protocol */
 		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"processId\":1,\"rootUri\":null,\"capabilities\":{}}}",
 		/* REST bodies and logins that are not a miner's */

@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(copy, data, size);
 	memset(&m, 0xa5, sizeof(m));
 	if (mw_stratum_match(copy, size, &m)) {
-		if (m.dialect == MW_STRATUM_NONE || m.dialect > MW_STRATUM_NICEHASH ||
+		if (m.dialect == MW_STRATUM_NONE || m.dialect > MW_STRATUM_MONERO_DAEMON ||
 		    strnlen(m.method, sizeof(m.method)) == sizeof(m.method) ||
 		    strnlen(m.agent, sizeof(m.agent)) == sizeof(m.agent) || !m.method[0] ||
 		    !mw_stratum_dialect_name(m.dialect))

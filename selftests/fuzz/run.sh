@@ -13,10 +13,11 @@ BUILD=${1:?usage: run.sh BUILD SECONDS|brief}
 MODE=${2:-brief}
 HERE=selftests/fuzz
 FUZZERS=(config list dns tls ja4 stratum control ipfix login_reply name proc_net_tcp ntp_conf cs_stream
-	cgroup_path ct_state proxy)
+	cgroup_path ct_state proxy http_rpc websocket)
 declare -A MAX_LEN=([config]=8192 [list]=16384 [dns]=1024 [tls]=2048 [ja4]=4096 [stratum]=2048
 	[control]=4096 [ipfix]=8192 [login_reply]=256 [name]=512 [proc_net_tcp]=512 [ntp_conf]=1024
-	[cs_stream]=8192 [cgroup_path]=1024 [ct_state]=4096 [proxy]=2048)
+	[cs_stream]=8192 [cgroup_path]=1024 [ct_state]=4096 [proxy]=2048
+	[http_rpc]=512 [websocket]=512)
 if [ "$MODE" = brief ]; then
 	SECONDS_EACH=3
 elif [[ $MODE =~ ^[0-9]+$ ]] && [ "$MODE" -gt 0 ]; then

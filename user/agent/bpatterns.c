@@ -15,7 +15,9 @@
 #include "lib/log.h"
 #include "agent/nat_view.h"
 #include "agent/process.h"
+#include "parse/http_rpc.h"
 #include "parse/stratum.h"
+#include "parse/websocket.h"
 #include "lib/util.h"
 
 #define REPORT_AGAIN_NS (600ULL * 1000000000ULL) /* a flow is reported once per 10 min */
@@ -150,6 +152,33 @@ void mw_agent_bpatterns_report(struct mw_agent_bpatterns *a, const struct mw_bp_
 	mw_eve_emit(a->eve, ev);
 }
 
+#define POST_BODY_NS (10ULL * 1000000000ULL) /* a body follows its headers within 10 s */
+
+/* Remembers the host's POST in @ev whose headers end its copy. */
+static void post_headers(struct mw_agent_bpatterns *a, const struct mw_event_peek *ev)
+{
+	struct mw_http_rpc r;
+
+	if (ev->hdr.dir != MW_DIR_OUT || mw_http_rpc_parse(ev->data, ev->len, &r) || r.body_len)
+		return;
+	a->posts[a->posts_pos].key = ev->key;
+	a->posts[a->posts_pos].ns = mw_now_ns();
+	a->posts_pos = (a->posts_pos + 1) % (sizeof(a->posts) / sizeof(a->posts[0]));
+}
+
+/* Whether the host's JSON in @ev is the body of a POST it just sent. */
+static bool post_body(const struct mw_agent_bpatterns *a, const struct mw_event_peek *ev)
+{
+	uint64_t now = mw_now_ns();
+	unsigned i;
+
+	for (i = 0; ev->hdr.dir == MW_DIR_OUT && i < sizeof(a->posts) / sizeof(a->posts[0]); i++)
+		if (a->posts[i].ns && now - a->posts[i].ns < POST_BODY_NS &&
+		    !memcmp(&a->posts[i].key, &ev->key, sizeof(ev->key)))
+			return true;
+	return false;
+}
+
 /* The flow table's entry for @key now (a peek carries no socket cookie). */
 static bool flow_now(const struct mw_agent_bpatterns *a, const struct mw_flow_key *key,
 		     struct mw_flow *f)
@@ -188,9 +217,11 @@ static bool judge(struct mw_agent_bpatterns *a, const struct mw_event_peek *ev)
 	if (have_flow && mw_evidence_host_opened(dec.evidence))
 		fd.sock_cookie = f.sock_cookie;
 	fd.score = 90;
-	fd.observed = json_pack("{s:s, s:s, s:s, s:s}", "dialect",
+	if (!strcmp(m.transport, "tcp") && post_body(a, ev))
+		m.transport = "http";
+	fd.observed = json_pack("{s:s, s:s, s:s, s:s, s:s}", "dialect",
 				mw_stratum_dialect_name(m.dialect), "message", m.method, "agent",
-				m.agent, "sent_by", dec.sent_by);
+				m.agent, "sent_by", dec.sent_by, "transport", m.transport);
 	mw_agent_bpatterns_report(a, &fd);
 	return true;
 }
@@ -217,8 +248,18 @@ static void on_peek(void *arg, const struct mw_event_peek *ev)
 		}
 		return;
 	}
-	if (mw_stratum_may_start(ev->data, ev->len) && !judge(a, ev))
-		mw_reasm_json(&a->json, ev, mw_now_ns(), &whole);
+	if (mw_stratum_may_start(ev->data, ev->len)) {
+		if (!judge(a, ev))
+			mw_reasm_json(&a->json, ev, mw_now_ns(), &whole);
+		return;
+	}
+	/* a node's mining RPC over HTTP, Stratum over WebSocket */
+	if (mw_http_rpc_may_start(ev->data, ev->len)) {
+		if (!judge(a, ev))
+			post_headers(a, ev);
+	} else if (mw_ws_may_start(ev->data, ev->len)) {
+		judge(a, ev);
+	}
 }
 
 /* A line still awaited when its flow ends never completes: it goes soon

@@ -41,6 +41,13 @@ struct mw_agent_bpatterns {
 		uint64_t ns;
 	} recent[128];
 	unsigned recent_pos;
+	/* the host's HTTP POSTs whose body follows in the next segment: that
+	 * body's JSON came over HTTP */
+	struct {
+		struct mw_flow_key key;
+		uint64_t ns;
+	} posts[32];
+	unsigned posts_pos;
 	/* the host's JSON lines sent a few bytes at a time, put back together */
 	struct mw_reasm json;
 	/* the tracked connections, read by key each cycle */

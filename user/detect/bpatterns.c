@@ -2,10 +2,13 @@
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "detect/bpatterns.h"
+#include "parse/http_rpc.h"
+#include "parse/websocket.h"
 
 #define TRACK_MAX 65536
 #define HDR4 52 /* IPv4 + TCP with timestamps: bytes a packet carries besides payload */
@@ -277,6 +280,52 @@ void mw_bpatterns_decide(uint8_t proto, uint8_t initiator, uint8_t handshake, ui
 		d->role = "unverified";
 }
 
+/* Stratum (or a node's mining RPC) in @ev: bare JSON lines, the body of
+ * an HTTP POST, WebSocket text frames; @m->transport says which. */
+static int match_payload(const struct mw_event_peek *ev, struct mw_stratum *m)
+{
+	uint8_t text[MW_PEEK_MAX]; /* each frame's header is longer than its newline */
+	struct mw_http_rpc r;
+	ssize_t n;
+
+	if (mw_stratum_may_start(ev->data, ev->len)) {
+		if (!mw_stratum_match(ev->data, ev->len, m))
+			return 0;
+		m->transport = "tcp";
+		return 1;
+	}
+	if (mw_http_rpc_may_start(ev->data, ev->len)) {
+		if (mw_http_rpc_parse(ev->data, ev->len, &r))
+			return 0;
+		/* a JSON-RPC batch: its first call read as a cut line */
+		if (r.body_len && ev->data[r.body_off] == '[')
+			r.body_off++, r.body_len--;
+		if (!r.body_len || !mw_stratum_match(ev->data + r.body_off, r.body_len, m)) {
+			/* the body in the next segment: a getwork miner's
+			 * header says enough */
+			if (!r.mining_ext)
+				return 0;
+			memset(m, 0, sizeof(*m));
+			m->dialect = MW_STRATUM_SOLO_BTC;
+			snprintf(m->method, sizeof(m->method), "X-Mining-Extensions");
+		}
+		if (!m->agent[0])
+			snprintf(m->agent, sizeof(m->agent), "%s", r.agent);
+		/* monerod's JSON-RPC endpoint: bitcoind's names there are its */
+		if (m->dialect == MW_STRATUM_SOLO_BTC && !strcmp(r.path, "/json_rpc"))
+			m->dialect = MW_STRATUM_MONERO_DAEMON;
+		m->transport = "http";
+		return 1;
+	}
+	if (!mw_ws_may_start(ev->data, ev->len))
+		return 0;
+	n = mw_ws_text(ev->data, ev->len, text, sizeof(text));
+	if (n <= 0 || !mw_stratum_match(text, (size_t)n, m))
+		return 0;
+	m->transport = "websocket";
+	return 1;
+}
+
 int mw_bpatterns_judge_peek(const struct mw_event_peek *ev, const struct mw_flow *table,
 			    struct mw_stratum *m, struct mw_bp_decision *d)
 {
@@ -285,7 +334,7 @@ int mw_bpatterns_judge_peek(const struct mw_event_peek *ev, const struct mw_flow
 
 	/* a continuation of a ClientHello is no message of its own */
 	if (ev->key.proto != IPPROTO_TCP || !ev->len || ev->len > MW_PEEK_MAX || ev->cont ||
-	    !mw_stratum_may_start(ev->data, ev->len) || !mw_stratum_match(ev->data, ev->len, m))
+	    !match_payload(ev, m))
 		return 0;
 	if (ev->host_opened && !handshake && table && table->host_opened)
 		handshake = table->handshake;

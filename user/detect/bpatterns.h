@@ -76,7 +76,9 @@ struct mw_bp_decision {
 void mw_bpatterns_decide(uint8_t proto, uint8_t initiator, uint8_t handshake, uint8_t host_opened,
 			 struct mw_bp_decision *d);
 /*
- * Judges a payload peek. Returns 1 when it holds Stratum, with @m and @d
+ * Judges a payload peek. Returns 1 when it holds Stratum or a node's
+ * mining RPC (bare JSON lines, an HTTP POST's body, WebSocket text
+ * frames: @m->transport "tcp", "http", "websocket"), with @m and @d
  * filled, else 0. @table: the flow table's entry for the same key now, or
  * NULL; a handshake of the same host-opened flow completed since the peek
  * was sent (its data rode on the handshake's last ACK) counts.

@@ -16,6 +16,18 @@ static const char *const eth_methods[] = {
 	"eth_submitLogin", "eth_login", "eth_getWork", "eth_submitWork", "eth_submitHashrate", NULL,
 };
 
+/* A node's mining calls: work fetched, a solution handed in. */
+static const char *const solo_btc_methods[] = {
+	"getblocktemplate", "submitblock",    "getwork", "getauxblock",
+	"createauxblock",   "submitauxblock", NULL,
+};
+static const char *const monero_daemon_methods[] = {
+	"get_block_template",
+	"submit_block",
+	"get_miner_data",
+	NULL,
+};
+
 const char *mw_stratum_dialect_name(enum mw_stratum_dialect d)
 {
 	switch (d) {
@@ -27,6 +39,10 @@ const char *mw_stratum_dialect_name(enum mw_stratum_dialect d)
 		return "ethereum";
 	case MW_STRATUM_NICEHASH:
 		return "nicehash";
+	case MW_STRATUM_SOLO_BTC:
+		return "solo-btc";
+	case MW_STRATUM_MONERO_DAEMON:
+		return "monero-daemon";
 	default:
 		return "none";
 	}
@@ -114,6 +130,19 @@ static int match_json(json_t *o, struct mw_stratum *m)
 			    json_string_value(json_object_get(o, "worker")));
 			return 1;
 		}
+		if (in_list(method, monero_daemon_methods)) {
+			set(m, MW_STRATUM_MONERO_DAEMON, method, NULL);
+			return 1;
+		}
+		if (in_list(method, solo_btc_methods)) {
+			/* Monero's daemon takes bitcoind's names too, with
+			 * its wallet in an object */
+			set(m,
+			    json_object_get(params, "wallet_address") ? MW_STRATUM_MONERO_DAEMON :
+									MW_STRATUM_SOLO_BTC,
+			    method, NULL);
+			return 1;
+		}
 		if (!json_is_object(params))
 			return 0;
 		if (!strcmp(method, "login") && json_object_get(params, "login") &&
@@ -137,6 +166,16 @@ static int match_json(json_t *o, struct mw_stratum *m)
 	if (json_is_object(result) && json_is_object(json_object_get(result, "job")) &&
 	    json_object_get(json_object_get(result, "job"), "blob")) {
 		set(m, MW_STRATUM_XMR, "login-result", NULL);
+		return 1;
+	}
+	/* a node's block template */
+	if (json_is_object(result) && json_object_get(result, "blocktemplate_blob")) {
+		set(m, MW_STRATUM_MONERO_DAEMON, "template-result", NULL);
+		return 1;
+	}
+	if (json_is_object(result) && json_object_get(result, "previousblockhash") &&
+	    json_object_get(result, "coinbasevalue")) {
+		set(m, MW_STRATUM_SOLO_BTC, "template-result", NULL);
 		return 1;
 	}
 	if (json_is_array(result) && json_array_size(result) >= 3 &&
@@ -193,6 +232,15 @@ static int match_text(const char *line, struct mw_stratum *m)
 			set(m, MW_STRATUM_ETH, method, NULL);
 			return 1;
 		}
+		if (in_list(method, monero_daemon_methods) ||
+		    (in_list(method, solo_btc_methods) && strstr(line, "\"wallet_address\""))) {
+			set(m, MW_STRATUM_MONERO_DAEMON, method, NULL);
+			return 1;
+		}
+		if (in_list(method, solo_btc_methods)) {
+			set(m, MW_STRATUM_SOLO_BTC, method, NULL);
+			return 1;
+		}
 		if (!strcmp(method, "login") && strstr(line, "\"params\"") &&
 		    strstr(strstr(line, "\"params\""), "\"login\"")) {
 			set(m, MW_STRATUM_XMR, method,
@@ -210,6 +258,14 @@ static int match_text(const char *line, struct mw_stratum *m)
 	p = strstr(line, "\"result\"");
 	if (p && strstr(p, "\"job\"") && strstr(p, "\"blob\"")) {
 		set(m, MW_STRATUM_XMR, "login-result", NULL);
+		return 1;
+	}
+	if (p && strstr(p, "\"blocktemplate_blob\"")) {
+		set(m, MW_STRATUM_MONERO_DAEMON, "template-result", NULL);
+		return 1;
+	}
+	if (p && strstr(p, "\"previousblockhash\"") && strstr(p, "\"coinbasevalue\"")) {
+		set(m, MW_STRATUM_SOLO_BTC, "template-result", NULL);
 		return 1;
 	}
 	return 0;

@@ -13,6 +13,15 @@
  *    eth_submitWork, eth_submitHashrate, and the work package push (a result
  *    of three 0x hashes); mining.subscribe with "EthereumStratum/1.0.0";
  *  - NiceHash: mining.subscribe naming NiceHash, mining.set_extranonce.
+ *  - solo mining on a Bitcoin-family node (bitcoind's JSON-RPC, cgminer,
+ *    bfgminer, cpuminer solo): getblocktemplate, submitblock, getwork, the
+ *    merged-mining getauxblock/createauxblock/submitauxblock, and a
+ *    template reply (previousblockhash and coinbasevalue);
+ *  - Monero's daemon RPC (xmrig's daemon mode, p2pool's node): get_block_
+ *    template (or getblocktemplate with a wallet_address), submit_block,
+ *    get_miner_data, and a template reply (blocktemplate_blob).
+ * Node queries that mine nothing (getblockchaininfo, getmininginfo,
+ * get_info, eth_blockNumber) are no mining: they are never matched.
  */
 #ifndef MW_PARSE_STRATUM_H
 #define MW_PARSE_STRATUM_H
@@ -26,6 +35,8 @@ enum mw_stratum_dialect {
 	MW_STRATUM_V1,
 	MW_STRATUM_ETH,
 	MW_STRATUM_NICEHASH,
+	MW_STRATUM_SOLO_BTC,
+	MW_STRATUM_MONERO_DAEMON,
 };
 
 /* @method and @agent come from whoever sent the payload: printable ASCII,
@@ -34,6 +45,7 @@ struct mw_stratum {
 	enum mw_stratum_dialect dialect;
 	char method[40]; /* the message that gave it away ("result" for a reply) */
 	char agent[64]; /* the miner's name, when the message carries it */
+	const char *transport; /* what carried it: "tcp", "http", "websocket"; set by the caller */
 };
 
 /* Returns 1 when @buf may start a JSON-RPC message: '{' after whitespace
