@@ -66,6 +66,8 @@ check_within 3 "mining.pcapng: Stratum v1 to 94.23.199.191:3333" bash -c "events
 check_within 3 "mining.pcapng: Stratum v1 to 116.211.167.195:3333" bash -c "events_for 116.211.167.195 | grep -q stratum-v1"
 check_within 3 "mining.pcapng: xmr-stak login to 178.32.196.217:9050" bash -c "events_for 178.32.196.217 | grep -q '\"agent\":\"xmr-stak-cpu/1.3.0-1.5.0\"'"
 check_within 3 "bitcoin-mining.pcap: bfgminer to BitMinter 74.84.128.158:3333" bash -c "events_for 74.84.128.158 | grep -q 'bfgminer/5.2.0'"
+check_within 3 "bitcoin-mining.pcap: bfgminer's HTTP getwork to BitMinter: solo-btc over http (issue 20)" \
+	bash -c "events_for 74.84.128.158 | grep '\"dialect\":\"solo-btc\"' | grep -q '\"transport\":\"http\"'"
 check_within 3 "coinhive-stratum.pcap: the login to 192.110.160.114:3333" bash -c "events_for 192.110.160.114 | grep -q xmr-login"
 check_fails "monero.pcap: a Monero node is not a miner" bash -c "grep BPATTERNS '$RUN_DIR/events.json' | grep -qE '159.69.36.66|78.56.22.89|62.210.127.86|100.42.27.58'"
 check "bitcoin-mining-in-progress.pcap: the notify stream met mid-session is reported as such" \
