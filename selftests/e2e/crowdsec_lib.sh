@@ -320,7 +320,9 @@ print("" if v is None else (json.dumps(v) if isinstance(v, (dict, list)) else v)
 block_field() {
 	mw blocks -j 2>/dev/null | python3 -c '
 import json, sys
-for b in json.load(sys.stdin) or []:
+blocks = json.load(sys.stdin)
+# an error is an object ({"error": ...}): no field then, the caller may ask again
+for b in blocks if isinstance(blocks, list) else []:
     if b.get("prefix") in (sys.argv[1], sys.argv[1] + "/32"):
         print(b.get(sys.argv[2], ""))
         break' "$1" "$2"

@@ -276,7 +276,8 @@ nx=$(xdp_count)
 log "50k: B's nft set block4 holds $nn entries, its XDP block map $nx"
 check "50k: the nft set holds them all" test "${nn:-0}" -ge $N
 check "50k: the XDP block map holds them all" test "${nx:-0}" -ge $N
-check "50k: one of them, blocked with its reason" test "$(on_b block_field 198.18.100.1 reason)" = test/blocklist
+b_reason_is() { [ "$(on_b block_field "$1" reason)" = "$2" ]; }
+check "50k: one of them, blocked with its reason" wait_until 20 b_reason_is 198.18.100.1 test/blocklist
 check "50k: B still runs" on_b agent_running
 
 log "suite time: $((SECONDS - T0)) s"
