@@ -629,6 +629,37 @@ static void t_dirnet_learning_one_place(void *arg)
 	mw_dirnet_free(&d);
 }
 
+/* Fan-out is one process's: the first day's many programs, each reaching a
+ * few new places within a minute, are learned; one of them spraying is
+ * reported. */
+static void t_dirnet_fanout_per_process(void *arg)
+{
+	static const char *const daemons[] = { "apt", "http", "chronyd", "snapd", "pip", "dockerd" };
+	struct mw_dirnet_cfg cfg = { .fanout = 5 };
+	struct mw_dirnet_verdict v;
+	struct mw_dirnet d;
+	char addr[32];
+	unsigned i, j, reports = 0;
+
+	(void)arg;
+	mw_dirnet_init(&d, &cfg);
+	mw_dirnet_learn(&d, 86400000, 1700000000);
+	for (i = 0; i < 4; i++)
+		for (j = 0; j < sizeof(daemons) / sizeof(daemons[0]); j++) {
+			snprintf(addr, sizeof(addr), "198.51.%u.%u", 10 + j * 4 + i, 1 + i);
+			learn_check(&d, addr, 443, daemons[j], NULL, NULL, false,
+				    (1 + i * 6 + j) * SEC_NS, &v);
+			reports += v.report;
+		}
+	ASSERT_EQ(reports, 0, "24 new destinations of 6 programs in a minute: learned");
+	for (i = 0; i < 6; i++) {
+		snprintf(addr, sizeof(addr), "203.0.%u.9", 100 + i);
+		learn_check(&d, addr, 8080, "spray", NULL, NULL, false, (30 + i) * SEC_NS, &v);
+	}
+	ASSERT_TRUE(v.report && v.recent_new >= 5, "one program's 6: fan-out");
+	mw_dirnet_free(&d);
+}
+
 static void t_dirnet_exe(void *arg)
 {
 	static const char *const odd[] = {
@@ -679,6 +710,7 @@ int main(int argc, char **argv)
 		 NULL);
 	test_run("dirnet: a flood to one place while learning is no fan-out",
 		 t_dirnet_learning_one_place, NULL);
+	test_run("dirnet: fan-out is one process's", t_dirnet_fanout_per_process, NULL);
 	test_run("dirnet: no known service, port names", t_dirnet_exe, NULL);
 	return test_summary("dirnet");
 }

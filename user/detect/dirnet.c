@@ -545,15 +545,19 @@ static bool reported_lately(struct mw_dirnet *d, const struct mw_addr *dst, uint
 	return false;
 }
 
-/* Counts a new destination at @now_ns; returns those of the last minute. */
-static unsigned count_new(struct mw_dirnet *d, uint64_t now_ns)
+/* Counts a new destination of @comm at @now_ns; returns those of the
+ * same process in the last minute. */
+static unsigned count_new(struct mw_dirnet *d, const char *comm, uint64_t now_ns)
 {
 	unsigned i, n = 0, n_times = sizeof(d->new_times) / sizeof(d->new_times[0]);
+	uint64_t who = comm_hash(comm);
 
 	d->new_times[d->new_pos] = now_ns;
+	d->new_comm[d->new_pos] = who;
 	d->new_pos = (d->new_pos + 1) % n_times;
 	for (i = 0; i < n_times; i++)
-		if (d->new_times[i] && now_ns - d->new_times[i] < FANOUT_WINDOW_NS)
+		if (d->new_times[i] && now_ns - d->new_times[i] < FANOUT_WINDOW_NS &&
+		    d->new_comm[i] == who)
 			n++;
 	return n;
 }
@@ -601,7 +605,7 @@ void mw_dirnet_judge(struct mw_dirnet *d, const struct mw_dirnet_flow *f, uint64
 		if (!known && reported_recently(d, f->dst, f->port, comm, now_ns))
 			return;
 		if (!known)
-			v->recent_new = count_new(d, now_ns);
+			v->recent_new = count_new(d, comm, now_ns);
 		if (!v->sensitive_port && !v->not_service && !v->mining &&
 		    v->recent_new < d->cfg.fanout) {
 			if (!f->unverified) {
@@ -623,7 +627,7 @@ void mw_dirnet_judge(struct mw_dirnet *d, const struct mw_dirnet_flow *f, uint64
 	if (reported_lately(d, f->dst, f->port, comm, now_ns))
 		return;
 	v->report = true;
-	v->recent_new = count_new(d, now_ns);
+	v->recent_new = count_new(d, comm, now_ns);
 	v->new_process = d->learned && comm[0] && !comm_known(d, comm);
 	set_severity(d, v);
 }

@@ -136,7 +136,11 @@ struct mw_dirnet {
 		uint64_t ns;
 	} reported[256];
 	unsigned reported_pos;
-	uint64_t new_times[64]; /* when recent new destinations were seen */
+	/* when recent new destinations were seen, and by which process (a
+	 * hash of its name): fan-out is one process's, not the host's (a
+	 * first day of apt, chronyd, snapd and pip is no spray) */
+	uint64_t new_times[256];
+	uint64_t new_comm[256];
 	unsigned new_pos;
 };
 
