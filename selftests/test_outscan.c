@@ -332,6 +332,23 @@ static enum mw_outscan_state ask_slow(void *arg, const struct mw_flow_key *key, 
 	return now_ns >= first_ns + 1500000000ULL ? MW_OS_ANSWERED : MW_OS_HALF_OPEN;
 }
 
+/* @n attempts on port 25 to @net.@from on, from local ports @lport on,
+ * started at @first_ns, in @state at @now_ns. */
+static void mx_run(struct mw_outscan *o, const struct mw_outscan_who *w, const char *net,
+		   unsigned from, unsigned n, uint16_t lport, uint64_t first_ns,
+		   enum mw_outscan_state state, uint64_t now_ns)
+{
+	struct mw_flow_key k;
+	char a[32];
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(a, sizeof(a), "%s.%u", net, from + i);
+		k = key_to(a, 25, (uint16_t)(lport + i));
+		observe(o, w, 7, 8, &k, first_ns, state, now_ns);
+	}
+}
+
 /*
  * A crawler (or a mail server, a webhook sender) fetching from 80
  * addresses on 443, one every 100 ms, a quarter of them slow to answer
@@ -369,35 +386,19 @@ static void t_late_answer(void *arg)
 	 * ones taken for half-open at the answer time, then their flows'
 	 * end says they answered (the same attempt); 30 more answer */
 	mw_outscan_init(&o, &cfg);
-	for (i = 0; i < 40; i++) {
-		snprintf(a, sizeof(a), "198.51.100.%u", 100 + i);
-		k = key_to(a, 25, (uint16_t)(30000 + i));
-		observe(&o, &w, 7, 8, &k, t0, MW_OS_PENDING, t0);
-	}
+	mx_run(&o, &w, "198.51.100", 100, 40, 30000, t0, MW_OS_PENDING, t0);
 	asked = 0;
 	ASSERT_EQ(mw_outscan_check(&o, t0 + SEC_NS + SEC_NS / 5, ask_slow, &asked, v, 4), 0,
 		  "40 targets: under the threshold");
 	ASSERT_EQ(asked, 40, "each asked at the answer time");
-	for (i = 0; i < 40; i++) {
-		snprintf(a, sizeof(a), "198.51.100.%u", 100 + i);
-		k = key_to(a, 25, (uint16_t)(30000 + i));
-		observe(&o, &w, 7, 8, &k, t0, MW_OS_ANSWERED, t0 + 2 * SEC_NS);
-	}
-	for (i = 0; i < 30; i++) {
-		snprintf(a, sizeof(a), "203.0.113.%u", 10 + i);
-		k = key_to(a, 25, (uint16_t)(31000 + i));
-		observe(&o, &w, 7, 8, &k, t0 + 2 * SEC_NS, MW_OS_ANSWERED, t0 + 2 * SEC_NS);
-	}
+	mx_run(&o, &w, "198.51.100", 100, 40, 30000, t0, MW_OS_ANSWERED, t0 + 2 * SEC_NS);
+	mx_run(&o, &w, "203.0.113", 10, 30, 31000, t0 + 2 * SEC_NS, MW_OS_ANSWERED,
+	       t0 + 2 * SEC_NS);
 	n = mw_outscan_check(&o, t0 + 3 * SEC_NS, NULL, NULL, v, 4);
 	ASSERT_EQ(n, 0, "70 targets, every one answered at last: no scan");
-	/* a new attempt refused after an answer still counts as failed */
-	k = key_to("198.51.100.100", 25, 32000);
-	observe(&o, &w, 7, 8, &k, t0 + 4 * SEC_NS, MW_OS_REFUSED, t0 + 4 * SEC_NS);
-	for (i = 0; i < 17; i++) {
-		snprintf(a, sizeof(a), "198.51.100.%u", 101 + i);
-		k = key_to(a, 25, (uint16_t)(32001 + i));
-		observe(&o, &w, 7, 8, &k, t0 + 4 * SEC_NS, MW_OS_REFUSED, t0 + 4 * SEC_NS);
-	}
+	/* new attempts refused after an answer still count as failed */
+	mx_run(&o, &w, "198.51.100", 100, 18, 32000, t0 + 4 * SEC_NS, MW_OS_REFUSED,
+	       t0 + 4 * SEC_NS);
 	n = mw_outscan_check(&o, t0 + 5 * SEC_NS, NULL, NULL, v, 4);
 	ASSERT_EQ(n, 1, "18 of 70 refused on new attempts: a scan");
 	ASSERT_EQ(v[0].refused, 18, "the refusals kept over the earlier answers");
