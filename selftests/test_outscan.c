@@ -317,6 +317,94 @@ static void t_rate_limit(void *arg)
 	mw_outscan_free(&o);
 }
 
+/* What the agent answers of a crawler's flows: those to .100-.119 had
+ * their first SYN lost and are answered once it is retransmitted (1 s
+ * later, and a far server's round trip); every other one at once. */
+static enum mw_outscan_state ask_slow(void *arg, const struct mw_flow_key *key, uint64_t first_ns,
+				      uint64_t now_ns)
+{
+	unsigned *asked = arg;
+	bool slow = key->remote_addr[15] >= 100 && key->remote_addr[15] < 120;
+
+	(*asked)++;
+	if (!slow)
+		return MW_OS_ANSWERED;
+	return now_ns >= first_ns + 1500000000ULL ? MW_OS_ANSWERED : MW_OS_HALF_OPEN;
+}
+
+/* @n attempts on port 25 to @net.@from on, from local ports @lport on,
+ * started at @first_ns, in @state at @now_ns. */
+static void mx_run(struct mw_outscan *o, const struct mw_outscan_who *w, const char *net,
+		   unsigned from, unsigned n, uint16_t lport, uint64_t first_ns,
+		   enum mw_outscan_state state, uint64_t now_ns)
+{
+	struct mw_flow_key k;
+	char a[32];
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(a, sizeof(a), "%s.%u", net, from + i);
+		k = key_to(a, 25, (uint16_t)(lport + i));
+		observe(o, w, 7, 8, &k, first_ns, state, now_ns);
+	}
+}
+
+/*
+ * A crawler (or a mail server, a webhook sender) fetching from 80
+ * addresses on 443, one every 100 ms, a quarter of them slow to answer
+ * their SYN: asked at the answer time they were still unanswered, and
+ * answered a moment later. Slow is not failed: no scan. The same target
+ * refusing on a NEW attempt after it answered still counts as failed.
+ */
+static void t_late_answer(void *arg)
+{
+	struct mw_outscan_verdict v[4];
+	struct mw_outscan_who w = who_of("crawler");
+	struct mw_outscan o;
+	uint64_t t0 = 100 * SEC_NS, now = t0;
+	unsigned i, asked = 0, n = 0;
+	struct mw_flow_key k;
+	char a[32];
+
+	mw_outscan_init(&o, &cfg);
+	for (i = 0; i < 80; i++) {
+		now = t0 + i * (SEC_NS / 10);
+		snprintf(a, sizeof(a), "198.51.100.%u", 60 + i);
+		k = key_to(a, 443, (uint16_t)(50000 + i));
+		observe(&o, &w, 7, 8, &k, now, MW_OS_PENDING, now);
+		/* the agent's cycle, every 300 ms */
+		if (i % 3 == 0)
+			n += mw_outscan_check(&o, now, ask_slow, &asked, v, 4);
+	}
+	for (; now < t0 + 20 * SEC_NS; now += SEC_NS / 2)
+		n += mw_outscan_check(&o, now, ask_slow, &asked, v, 4);
+	ASSERT_EQ(n, 0, "a quarter of the SYNs answered late (asked again): not a scan");
+	ASSERT_TRUE(asked > 80, "the slow ones were asked again");
+	mw_outscan_free(&o);
+
+	/* a mail server's 40 MX hosts on 25, half of them slow: the slow
+	 * ones taken for half-open at the answer time, then their flows'
+	 * end says they answered (the same attempt); 30 more answer */
+	mw_outscan_init(&o, &cfg);
+	mx_run(&o, &w, "198.51.100", 100, 40, 30000, t0, MW_OS_PENDING, t0);
+	asked = 0;
+	ASSERT_EQ(mw_outscan_check(&o, t0 + SEC_NS + SEC_NS / 5, ask_slow, &asked, v, 4), 0,
+		  "40 targets: under the threshold");
+	ASSERT_EQ(asked, 40, "each asked at the answer time");
+	mx_run(&o, &w, "198.51.100", 100, 40, 30000, t0, MW_OS_ANSWERED, t0 + 2 * SEC_NS);
+	mx_run(&o, &w, "203.0.113", 10, 30, 31000, t0 + 2 * SEC_NS, MW_OS_ANSWERED,
+	       t0 + 2 * SEC_NS);
+	n = mw_outscan_check(&o, t0 + 3 * SEC_NS, NULL, NULL, v, 4);
+	ASSERT_EQ(n, 0, "70 targets, every one answered at last: no scan");
+	/* new attempts refused after an answer still count as failed */
+	mx_run(&o, &w, "198.51.100", 100, 18, 32000, t0 + 4 * SEC_NS, MW_OS_REFUSED,
+	       t0 + 4 * SEC_NS);
+	n = mw_outscan_check(&o, t0 + 5 * SEC_NS, NULL, NULL, v, 4);
+	ASSERT_EQ(n, 1, "18 of 70 refused on new attempts: a scan");
+	ASSERT_EQ(v[0].refused, 18, "the refusals kept over the earlier answers");
+	mw_outscan_free(&o);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
@@ -327,5 +415,6 @@ int main(int argc, char **argv)
 	test_run("outscan: sources by program and cgroup, unknown by address", t_sources, NULL);
 	test_run("outscan: memory bounded under a flood", t_bounded, NULL);
 	test_run("outscan: reports rate-limited", t_rate_limit, NULL);
+	test_run("outscan: a SYN answered late was slow, not failed", t_late_answer, NULL);
 	return test_summary("outscan");
 }

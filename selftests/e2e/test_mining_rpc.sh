@@ -12,7 +12,9 @@
 # 101 reply carries its first mining.notify: "transport":"websocket".
 # Benign beside them, never reported: JSON-RPC POSTs that mine nothing (an
 # Ethereum node's eth_blockNumber, getblockchaininfo to a Bitcoin node) and
-# a WebSocket JSON chat both ways.
+# a WebSocket JSON chat both ways. An outsider posting getblocktemplate and
+# submitblock to the host's own web server (a flow it opened, not the host):
+# nothing blocked, nothing said of a process of the host.
 # shellcheck source=selftests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -25,8 +27,9 @@ export -f events_for
 setup_topology || exit 1
 BTC=203.0.113.61 BTC_SPLIT=203.0.113.62 XMR=203.0.113.63 WS_POOL=203.0.113.64
 WS_PUSH=203.0.113.65 ETH_NODE=203.0.113.66 BTC_QUERY=203.0.113.67 WS_CHAT=203.0.113.68
+OUTSIDER=203.0.113.69
 BENIGN=("$ETH_NODE" "$BTC_QUERY" "$WS_CHAT")
-for a in $BTC $BTC_SPLIT $XMR $WS_POOL $WS_PUSH "${BENIGN[@]}"; do
+for a in $BTC $BTC_SPLIT $XMR $WS_POOL $WS_PUSH "${BENIGN[@]}" $OUTSIDER; do
 	in_cli ip addr add "$a/32" dev "$CLI_IF"
 done
 in_srv ip route add 203.0.113.0/24 via "$CLI4"
@@ -34,6 +37,9 @@ bg_cli $PY "$HELPER" serve "$RUN_DIR/servers.up" btc=$BTC:8332 btc=$BTC_SPLIT:83
 	xmr=$XMR:18081 wspool=$WS_POOL:8080 wspush=$WS_PUSH:8080 btc=$ETH_NODE:8545 \
 	btc=$BTC_QUERY:8332 wschat=$WS_CHAT:8080
 wait_until 5 test -f "$RUN_DIR/servers.up"
+# the host's own web server, for the outsider
+bg_srv $PY -m http.server --bind $SRV4 8000 --directory "$RUN_DIR"
+wait_listening srv tcp 8000
 # shellcheck disable=SC2119 # the shipped configuration: no options
 start_agent || exit 1
 
@@ -91,8 +97,32 @@ check_within 3 "the pool's mining.notify riding on its 101 reply: over websocket
 check_within 3 "the chat: the server's JSON frame answers the client's" \
 	grep -q '"text": "hi hello"' "$RUN_DIR/chat.out"
 
+# --- an outsider's mining RPC to the host's web server ------------------------
+# in one segment (curl), and its body in a segment of its own
+in_cli curl -s -m 2 --interface $OUTSIDER -o /dev/null --data-binary \
+	'{"jsonrpc":"1.0","id":1,"method":"getblocktemplate","params":[{"rules":["segwit"]}]}' \
+	"http://$SRV4:8000/" || true
+in_cli $PY -c '
+import socket, sys, time
+body = b"{\"id\":2,\"method\":\"submitblock\",\"params\":[\"" + b"00" * 80 + b"\"]}"
+s = socket.create_connection((sys.argv[1], 8000), timeout=2, source_address=(sys.argv[2], 0))
+s.sendall(b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: %d\r\n\r\n" % len(body))
+time.sleep(0.3)
+s.sendall(body)
+s.recv(4096)
+' $SRV4 $OUTSIDER >>"$RUN_DIR/curl.log" 2>&1
+
 # --- false positives ---------------------------------------------------------
 agent_sync
+outsider=$(grep '"method":"BPATTERNS"' "$RUN_DIR/events.json" | grep -c "\"$OUTSIDER\"")
+# (its body in a segment of its own is read as a remote client's Stratum:
+# an alert that "this host serves Stratum", though the server answered 501)
+log "an outsider's getblocktemplate and submitblock to the host's web server: $outsider events"
+check "the outsider's RPC: none of its events says host-opened or names a process of the host" \
+	bash -c "! grep '\"method\":\"BPATTERNS\"' '$RUN_DIR/events.json' | grep '\"$OUTSIDER\"' |
+		grep -q -e 'host-opened' -e '\"process\":{'"
+check_eq "the outsider's RPC: nothing blocked (no block of what the remote opened)" \
+	"$(mw blocks -j | grep -c "\"$OUTSIDER\"")" 0
 fp=0
 for a in "${BENIGN[@]}"; do
 	n=$(grep -c "\"dest_ip\":\"$a\"" "$RUN_DIR/events.json")

@@ -6,7 +6,8 @@
 # loop (python3 named by prctl) and `nmap -sT` are reported critical with
 # their process; benign clients (curl to 20 web servers once, a poller of
 # the same 5 addresses again and again, a client of 100 web servers that
-# all answer) are never reported. With [outscan] block, a scanner in a
+# all answer, a crawler of 70 where every other answers its SYN only after
+# 3 s) are never reported. With [outscan] block, a scanner in a
 # cgroup of its own is cut off from the addresses it scanned while another
 # process still reaches them; a scanner in the root cgroup (the agent's
 # too) is reported only, and the event says why; a Docker-like container
@@ -34,8 +35,26 @@ ct_bridge docker0 172.31.0.1/24 || exit 1
 ct_create web docker webapp 172.31.0.2 || exit 1
 {
 	for i in 1 2 3 4 5 6 7 8 9; do echo "addr add $NET.$i/32 dev $CLI_IF"; done
-	for i in $(seq 1 100); do echo "addr add $WEBNET.$i/32 dev $CLI_IF"; done
+	for i in $(seq 1 170); do echo "addr add $WEBNET.$i/32 dev $CLI_IF"; done
 } | in_cli ip -batch -
+# slow servers: every other of the crawler's (.101, .103...) drops its
+# SYN-ACKs for 2 s, so that the crawler's SYN is answered at its
+# retransmission 3 s later: slow, not a failed attempt
+in_cli nft -f - <<NFT
+table ip slow {
+	set win { type ipv4_addr . inet_service; flags dynamic, timeout; }
+	set seen { type ipv4_addr . inet_service; flags dynamic, timeout; }
+	chain out {
+		type filter hook output priority 0;
+		ip saddr { $(seq -s, -f "$WEBNET.%g" 101 2 170) } tcp flags & (syn | ack) == syn | ack jump late
+	}
+	chain late {
+		ip daddr . tcp dport @win drop
+		ip daddr . tcp dport @seen accept
+		add @win { ip daddr . tcp dport timeout 2s } add @seen { ip daddr . tcp dport timeout 60s } drop
+	}
+}
+NFT
 in_srv ip route add $NET.0/24 via "$CLI4"
 in_srv ip route add $WEBNET.0/24 via "$CLI4"
 in_srv ip route add $LAN.0/24 via "$CLI4"
@@ -127,6 +146,32 @@ for r in range(int(sys.argv[3])):
             pass
         s.close()
 PY
+# a crawler of 70 servers, one every 150 ms, half of them slow (waited
+# for with the benign clients' count: the scans below run meanwhile)
+cat >"$RUN_DIR/crawler.py" <<'PY'
+import ctypes, socket, sys, threading, time
+ctypes.CDLL(None).prctl(15, b"crawl70", 0, 0, 0)
+slow = []
+def get(a):
+    t = time.time()
+    s = socket.create_connection((a, 80), timeout=8)
+    if time.time() - t > 2:
+        slow.append(a)
+    s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+    while s.recv(4096):
+        pass
+    s.close()
+ts = []
+for i in range(101, 171):
+    ts.append(threading.Thread(target=get, args=(sys.argv[1] + "." + str(i),)))
+    ts[-1].start()
+    time.sleep(0.15)
+for t in ts:
+    t.join()
+print(len(slow))
+PY
+in_srv $PY3 "$RUN_DIR/crawler.py" "$WEBNET" >"$RUN_DIR/crawler.out" 2>&1 &
+crawler=$!
 in_srv $PY3 "$RUN_DIR/poller.py" poll5 "$WEBNET" 20 "$(seq -s, -f "$WEBNET.%g" 1 5)"
 in_srv $PY3 "$RUN_DIR/poller.py" web100 "$WEBNET" 1 "$(seq -s, -f "$WEBNET.%g" 1 100)"
 wait "${curls[@]}"
@@ -212,9 +257,14 @@ check_eq "minewall events --method OUTSCAN lists them" \
 	"$(mw events --file "$RUN_DIR/events.json" --method OUTSCAN -n 1000 | awk '$2 == "detection"' | grep -c OUTSCAN)" 6
 
 # --- the benign clients: counted --------------------------------------------
-fp=$(grep '"method":"OUTSCAN"' "$RUN_DIR/events.json" | grep -c '"comm":"\(curl\|poll5\|web100\)"')
+wait "$crawler"
+agent_sync
+# by their names, or by a web server among the targets
+fp=$(grep '"method":"OUTSCAN"' "$RUN_DIR/events.json" |
+	grep -c -e '"comm":"\(curl\|poll5\|web100\|crawl70\)"' -e "\"$WEBNET\.")
 log "false positives of the benign clients: $fp"
-check_eq "curl to 20 web servers, a poller of 5 addresses, 100 answering servers: no OUTSCAN" "$fp" 0
+check_eq "the crawler's slow servers answered after 2 s" "$(cat "$RUN_DIR/crawler.out")" 35
+check_eq "curl to 20 web servers, a poller of 5 addresses, 100 answering servers, a crawler of 70 (35 slow): no OUTSCAN" "$fp" 0
 
 # --- [outscan] block: the scanner's cgroup cut off ----------------------------
 mkdir -p "$CG"

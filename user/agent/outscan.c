@@ -222,6 +222,9 @@ static enum mw_outscan_state ask(void *arg, const struct mw_flow_key *key, uint6
 	/* gone: the sweep ended it (its end event told what it knew) */
 	if (a->flows_fd < 0 || bpf_map_lookup_elem(a->flows_fd, key, &f))
 		return MW_OS_HALF_OPEN;
+	/* a later flow on the same four-tuple says nothing of this attempt */
+	if (f.first_ns != first_ns)
+		return MW_OS_HALF_OPEN;
 	return ended(&f);
 }
 

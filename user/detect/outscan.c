@@ -85,11 +85,15 @@ static bool same_target(const struct mw_flow_key *a, const struct mw_flow_key *b
 
 /* The state a target keeps when attempted again: what is known beats a
  * pending attempt, and a failure beats an answer (a port that answered
- * once and refuses now is what a scan sees too). */
-static uint8_t merge_state(uint8_t old, uint8_t now)
+ * once and refuses now is what a scan sees too). The same attempt
+ * (@same) answered after it was taken for half-open was only slow: its
+ * SYN retransmitted, a far or busy server. */
+static uint8_t merge_state(uint8_t old, uint8_t now, bool same)
 {
 	if (now == MW_OS_PENDING)
 		return old;
+	if (now == MW_OS_ANSWERED && old == MW_OS_HALF_OPEN && same)
+		return now;
 	if (now == MW_OS_ANSWERED && old != MW_OS_PENDING)
 		return old;
 	return now;
@@ -120,7 +124,7 @@ int mw_outscan_observe(struct mw_outscan *o, const struct mw_outscan_who *who,
 			t->key = at->key; /* a new attempt: ask about that one */
 			t->first_ns = at->first_ns;
 		}
-		t->state = merge_state(t->state, at->state);
+		t->state = merge_state(t->state, at->state, at->first_ns == t->first_ns);
 		if (now_ns > t->seen_ns)
 			t->seen_ns = now_ns;
 		return 0;
@@ -160,6 +164,17 @@ static bool expire(struct mw_outscan *o, unsigned si, uint64_t now_ns)
 	return true;
 }
 
+/* A pending attempt past the answer time; a half-open one again while its
+ * SYN may still be retransmitted and answered. */
+static bool worth_asking(const struct mw_outscan *o, const struct mw_outscan_target *t,
+			 uint64_t now_ns)
+{
+	if (t->first_ns + o->cfg.answer_ns > now_ns)
+		return false;
+	return t->state == MW_OS_PENDING ||
+	       (t->state == MW_OS_HALF_OPEN && t->first_ns + MW_OUTSCAN_LATE_NS > now_ns);
+}
+
 static void ask_pending(struct mw_outscan *o, struct mw_outscan_src *s, uint64_t now_ns,
 			mw_outscan_ask_fn ask, void *arg)
 {
@@ -169,9 +184,11 @@ static void ask_pending(struct mw_outscan *o, struct mw_outscan_src *s, uint64_t
 	for (i = 0; i < s->n; i++) {
 		struct mw_outscan_target *t = &s->t[i];
 
-		if (t->state != MW_OS_PENDING || t->first_ns + o->cfg.answer_ns > now_ns)
+		if (!worth_asking(o, t, now_ns))
 			continue;
 		st = (uint8_t)(ask ? ask(arg, &t->key, t->first_ns, now_ns) : MW_OS_HALF_OPEN);
+		if (st == MW_OS_PENDING)
+			continue;
 		if (st != t->state)
 			s->dirty = true;
 		t->state = st;

@@ -34,6 +34,9 @@
 #define MW_OUTSCAN_SAMPLE 8 /* addresses (or ports) named in a verdict */
 #define MW_OUTSCAN_FAILED_PCT 25 /* share of failed targets that makes a scan */
 #define MW_OUTSCAN_REPORTED 16 /* reports remembered per source */
+/* A half-open attempt answered this soon after its SYN was slow, not
+ * failed (Linux retransmits a SYN at 1, 3 and 7 s). */
+#define MW_OUTSCAN_LATE_NS (8ULL * 1000000000ULL)
 
 /* How a connection attempt went. */
 enum mw_outscan_state {
@@ -125,8 +128,9 @@ struct mw_outscan {
 
 /*
  * Asks how the attempt on flow @key (started at @first_ns) went, for a
- * pending target older than the answer time: enum mw_outscan_state
- * (MW_OS_PENDING: still not known).
+ * pending target older than the answer time, and again for a half-open one
+ * until MW_OUTSCAN_LATE_NS: enum mw_outscan_state (MW_OS_PENDING: still
+ * not known).
  */
 typedef enum mw_outscan_state (*mw_outscan_ask_fn)(void *arg, const struct mw_flow_key *key,
 						   uint64_t first_ns, uint64_t now_ns);
