@@ -184,9 +184,9 @@ scan_pid=$BG_PID
 bg_srv $PY3 "$RUN_DIR/xscan.py" lanscan $LAN 22
 # and a container's, from its network namespace, waiting to try again
 ct_bg web $PY3 "$RUN_DIR/xscan.py" ctscan $NET 2375 "$RUN_DIR/go_ct"
-check_within 5 "a connect() loop across a /24 on 2375: OUTSCAN" outscan_by xscan2375 2375
+check_within 12 "a connect() loop across a /24 on 2375: OUTSCAN" outscan_by xscan2375 2375
 t1=${EPOCHREALTIME/./}
-log "reported $(((t1 - t0) / 1000)) ms after the scan began (1 s answer time, 1 s cycle)"
+log "reported $(((t1 - t0) / 1000)) ms after the scan began (3.5 s answer time, 1 s cycle)"
 # one look at the event, then each of its fields
 read -r sev pid kind targets answered refused unanswered sample action root evidence \
 	<<<"$(field xscan2375 2375 "e['severity'], d['process']['pid'], d['kind'], d['targets'], \
@@ -208,7 +208,7 @@ check_eq "no block of the targets (victims)" "$(host_blocks)" 0
 # --- nmap -sT ----------------------------------------------------------------
 in_srv nmap -sT -Pn -n -p 2375 --max-retries 0 -T5 --max-rtt-timeout 300ms --min-parallelism 256 \
 	"$NET.0/24" >"$RUN_DIR/nmap.out" 2>&1
-check_within 5 "nmap -sT across the /24 on 2375: OUTSCAN by nmap" outscan_by nmap 2375
+check_within 12 "nmap -sT across the /24 on 2375: OUTSCAN by nmap" outscan_by nmap 2375
 check_eq "nmap: critical, horizontal" "$(field nmap 2375 "e['severity'], d['kind']")" 'critical horizontal'
 # reported as soon as the threshold is crossed: nmap may not be through yet
 log "nmap -sT: $(field nmap 2375 "'targets %d, half-open %d, refused %d, answered %d, pending %d' % (d['targets'], d['half_open'], d['refused'], d['answered'], d['pending'])")"
@@ -218,16 +218,16 @@ check "nmap: at least 64 targets, a quarter failed, 3 answered at most" \
 # --- nmap -sT on 100 ports of one address: vertical ---------------------------
 in_srv nmap -sT -Pn -n -p 1-100 --max-retries 0 -T5 "$NET.5" >"$RUN_DIR/nmap_v.out" 2>&1
 vertical_5() { outscan_by nmap | grep '"dest_ip":"'"$NET"'.5"' | grep -q '"kind":"vertical"'; }
-check_within 5 "nmap -sT on 100 ports of $NET.5: OUTSCAN vertical" vertical_5
+check_within 12 "nmap -sT on 100 ports of $NET.5: OUTSCAN vertical" vertical_5
 
 # --- nmap -sS: raw packets, no socket: the unknown process ---------------------
 in_srv nmap -sS -Pn -n -p 2376 --max-retries 0 -T5 --max-rtt-timeout 300ms --min-parallelism 256 \
 	"$NET.0/24" >"$RUN_DIR/nmap_ss.out" 2>&1
 unknown_2376() { grep '"method":"OUTSCAN"' "$RUN_DIR/events.json" | grep '"dest_port":2376' | grep -q process_unknown; }
-check_within 5 "nmap -sS on 2376: OUTSCAN of the unknown process (raw sockets)" unknown_2376
+check_within 12 "nmap -sS on 2376: OUTSCAN of the unknown process (raw sockets)" unknown_2376
 
 # --- a private LAN: the sweep's visits, never an event ------------------------
-check "a connect() loop across a private /24 on 22: OUTSCAN" outscan_by lanscan 22
+check_within 12 "a connect() loop across a private /24 on 22: OUTSCAN" outscan_by lanscan 22
 lan_ts=$(field lanscan 22 "e['timestamp']")
 log "reported at $lan_ts, the scan began at $(date -u -d "@${t0:0:-6}" +%T) ([flows] scan_interval 1 s)"
 check_eq "all 256 half-open" "$(field lanscan 22 "d['targets'], d['half_open']")" '256 256'
@@ -238,7 +238,7 @@ ct_event() {
 	grep '"method":"OUTSCAN"' "$RUN_DIR/events.json" | grep '"dest_port":2375' |
 		jq -e -s --arg id "$web_id" 'map(select((.detail.container.id // .detail.process.container.id) == $id)) | .[0]'
 }
-check "a container's scan on 2375: OUTSCAN naming its container" ct_event
+check_within 12 "a container's scan on 2375: OUTSCAN naming its container" ct_event
 check_eq "critical, blocked" "$(ct_event | jq -r '.severity + " " + .action')" "critical blocked"
 touch "$RUN_DIR/go_ct"
 wait_until 5 test -s "$RUN_DIR/go_ct.out"
@@ -273,7 +273,7 @@ mkdir -p "$CG"
 sh -c "echo \$\$ >'$CG/cgroup.procs' && exec nsenter --net=/run/netns/$SRV_NS \
 	$PY3 '$RUN_DIR/xscan.py' cgscan $NET 6379 '$RUN_DIR/go'" &
 bg_pid $!
-check_within 6 "a scanner in a cgroup of its own on 6379: OUTSCAN" outscan_by cgscan 6379
+check_within 12 "a scanner in a cgroup of its own on 6379: OUTSCAN" outscan_by cgscan 6379
 check_eq "critical, blocked" "$(field cgscan 6379 "e['severity'], e['action']")" 'critical blocked'
 check "its cgroup cut off from the scanned addresses (cgblock4)" \
 	sh -c "ip netns exec '$SRV_NS' nft list set inet minewall cgblock4 | grep -q '$NET.1 '"

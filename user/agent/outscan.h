@@ -35,7 +35,10 @@ struct mw_policy;
 struct mw_eve;
 struct mw_nat_view;
 
-#define MW_OUTSCAN_ANSWER_MS 1000 /* a SYN unanswered this long: half-open */
+/* A SYN unanswered this long is half-open: past Linux's SYN retransmissions
+ * at 1 s and 3 s, so that a server that answers a retransmitted SYN (its
+ * first SYN-ACK lost) is slow, not failed, before a verdict is taken. */
+#define MW_OUTSCAN_ANSWER_MS 3500
 #define MW_OUTSCAN_REPORTS_PER_MIN 20
 #define MW_OUTSCAN_CUT_MAX 16 /* programs cut off at once */
 
