@@ -338,6 +338,11 @@ static void t_transports(void *arg)
 	ASSERT_STREQ(m.transport, "http", "its transport");
 	ASSERT_STREQ(m.method, "getblocktemplate", "its method");
 	ASSERT_TRUE(d.block, "the host's verified flow: the node may be blocked");
+	/* the same asked of this host by a remote: the host is a node */
+	ev.hdr.dir = MW_DIR_IN;
+	ev.host_opened = 0, ev.initiator = MW_DIR_IN;
+	ASSERT_EQ(mw_bpatterns_judge_peek(&ev, NULL, &m, &d), 0,
+		  "a remote's getblocktemplate to this host: nothing");
 
 	ev = host_peek(monero, strlen(monero), 1, false);
 	ASSERT_EQ(mw_bpatterns_judge_peek(&ev, NULL, &m, &d), 1, "Monero's /json_rpc, body cut");

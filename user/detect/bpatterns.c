@@ -340,6 +340,11 @@ int mw_bpatterns_judge_peek(const struct mw_event_peek *ev, const struct mw_flow
 		handshake = table->handshake;
 	mw_bpatterns_decide(ev->key.proto, ev->initiator, handshake, ev->host_opened, d);
 	e = d->evidence;
+	/* a node's mining RPC asked of this host: the host is a node, which is
+	 * its business, and anybody can post one to any web server */
+	if ((m->dialect == MW_STRATUM_SOLO_BTC || m->dialect == MW_STRATUM_MONERO_DAEMON) &&
+	    !mw_evidence_host_opened(e))
+		return 0;
 	/* the client is the side that opened the connection */
 	if (mw_evidence_host_opened(e))
 		d->sent_by = ev->hdr.dir == MW_DIR_OUT ? "client" : "pool";
