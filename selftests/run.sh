@@ -73,7 +73,8 @@ run_quiet() {
 	shift
 	t0=$SECONDS
 	out=$RES_DIR/$name.out
-	timeout 600 "$@" >"$out" 2>&1
+	# each suite its own ID (its pid): one exported would be every lane's
+	MW_TEST_ID='' timeout 600 "$@" >"$out" 2>&1
 	rc=$?
 	(
 		flock 9

@@ -104,8 +104,11 @@ static void t_doh_lists(void *arg)
 
 static void t_doh_clients(void *arg)
 {
-	const char *def = "firefox, chrome, chromium, msedge, brave, opera, vivaldi, epiphany, "
-			  "WebKitNetworkProcess";
+	/* the default of [dirnet] doh_clients */
+	const char *def =
+		"firefox, chrome, chromium, msedge, brave, opera, vivaldi, epiphany, "
+		"WebKitNetworkProcess, systemd-resolved, stubby, unbound, kresd, dnsmasq, "
+		"dnscrypt-proxy";
 
 	ASSERT_TRUE(mw_doh_client(def, "/usr/lib/firefox-esr/firefox-esr", "Socket Thread"),
 		    "Firefox ESR resolving from its Socket Thread");
@@ -113,6 +116,12 @@ static void t_doh_clients(void *arg)
 		    "Chrome's network service");
 	ASSERT_TRUE(mw_doh_client(def, "/opt/vivaldi/vivaldi-bin", "x"), "vivaldi-bin");
 	ASSERT_TRUE(!mw_doh_client(def, "/usr/bin/curl", "curl"), "curl is no browser");
+	ASSERT_TRUE(mw_doh_client(def, "/usr/lib/firefox/firefox (deleted)", "Socket Thread"),
+		    "a browser upgraded under it (its executable deleted)");
+	ASSERT_TRUE(!mw_doh_client(def, "/usr/bin/firefoxy (deleted)", "x"),
+		    "a longer name deleted is not");
+	ASSERT_TRUE(mw_doh_client(def, "/usr/sbin/unbound", "unbound"),
+		    "the host's DNS-over-TLS forwarder (unbound, stubby, systemd-resolved)");
 	ASSERT_TRUE(!mw_doh_client(def, "/tmp/xmrig", "firefox"), "a thread named firefox is not");
 	ASSERT_TRUE(!mw_doh_client(def, "/usr/bin/firefoxy", "x"), "a longer name is not");
 	ASSERT_TRUE(mw_doh_client(def, "", "chrome"), "the thread's name when no executable");

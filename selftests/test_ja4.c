@@ -77,6 +77,20 @@ static void t_ja4_real(void *arg)
 		for (bad = 0, cut = 0; cut < n; cut++)
 			bad += mw_ja4(hello, cut, ja4) != -EINVAL;
 		ASSERT_EQ(bad, 0, "every cut copy: -EINVAL");
+		/* the same message over two records (RFC 8446 5.1): the same JA4 */
+		if (n > 60 && n + 5 <= sizeof(hello)) {
+			size_t first = (n - 5) / 2;
+			char split_ja4[MW_JA4_LEN];
+
+			memmove(hello + 5 + first + 5, hello + 5 + first, n - 5 - first);
+			memcpy(hello + 5 + first, hello, 3);
+			hello[5 + first + 3] = (uint8_t)((n - 5 - first) >> 8);
+			hello[5 + first + 4] = (uint8_t)(n - 5 - first);
+			hello[3] = (uint8_t)(first >> 8);
+			hello[4] = (uint8_t)first;
+			ASSERT_EQ(mw_ja4(hello, n + 5, split_ja4), 0, "over two records");
+			ASSERT_STREQ(split_ja4, want[stream], "fragmenting changes no JA4");
+		}
 	}
 	pclose(f);
 	ASSERT_EQ(seen, 4, "four ClientHellos in the capture");

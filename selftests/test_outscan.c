@@ -294,6 +294,26 @@ static void t_bounded(void *arg)
 	mw_outscan_free(&o);
 }
 
+/* More scans due than one check may hand out: the rest at the next
+ * check, though they add no target any more. */
+static void t_more_than_max(void *arg)
+{
+	struct mw_outscan_verdict v[1];
+	struct mw_outscan o;
+	uint64_t t0 = 5 * SEC_NS;
+	struct mw_outscan_who a = who_of("a"), b = who_of("b");
+
+	(void)arg;
+	mw_outscan_init(&o, &cfg);
+	scan_24(&o, &a, 2375, 0, 70, t0);
+	scan_24(&o, &b, 6379, 0, 70, t0);
+	ASSERT_EQ(mw_outscan_check(&o, t0 + 2 * SEC_NS, NULL, NULL, v, 1), 1, "the first scan");
+	ASSERT_EQ(mw_outscan_check(&o, t0 + 3 * SEC_NS, NULL, NULL, v, 1), 1,
+		  "the second, at the next check");
+	ASSERT_EQ(mw_outscan_check(&o, t0 + 4 * SEC_NS, NULL, NULL, v, 1), 0, "each once");
+	mw_outscan_free(&o);
+}
+
 static void t_rate_limit(void *arg)
 {
 	struct mw_outscan_cfg c = cfg;
@@ -415,6 +435,7 @@ int main(int argc, char **argv)
 	test_run("outscan: sources by program and cgroup, unknown by address", t_sources, NULL);
 	test_run("outscan: memory bounded under a flood", t_bounded, NULL);
 	test_run("outscan: reports rate-limited", t_rate_limit, NULL);
+	test_run("outscan: more scans due than a check hands out", t_more_than_max, NULL);
 	test_run("outscan: a SYN answered late was slow, not failed", t_late_answer, NULL);
 	return test_summary("outscan");
 }

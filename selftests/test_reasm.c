@@ -204,6 +204,33 @@ static void t_tls_record(void *arg)
 	ev = host_peek(hello + 110, n - 110, 111, true);
 	ASSERT_EQ(mw_reasm_tls_record(&r, &ev, 9, &rec, &len), 0, "two records: whole");
 	ASSERT_EQ(len, n, "both records");
+	ASSERT_EQ(mw_ja4(rec, len, ja4), 0, "two records: a JA4, of the message joined");
+	n = tls_hello(hello, name, 280, 0);
+	ASSERT_EQ(mw_ja4(hello, n, whole_ja4), 0, "the same ClientHello in one record");
+	ASSERT_STREQ(ja4, whole_ja4, "fragmenting the hello changes no JA4");
+
+	/* a record 2040 bytes long: the next header would begin past the
+	 * cap, so what is held at the cap is all there will be */
+	memset(hello, 0, sizeof(hello));
+	memcpy(hello, "\x16\x03\x01\x07\xf8\x01\x00\x0b\xb8", 9);
+	for (off = 0; off < MW_TLS_REASM_MAX; off += MW_PEEK_MAX) {
+		ev = host_peek(hello + off, MW_PEEK_MAX, 30000 + (uint32_t)off, off > 0);
+		ASSERT_EQ(mw_reasm_tls_record(&r, &ev, 10, &rec, &len),
+			  off + MW_PEEK_MAX < MW_TLS_REASM_MAX ? -EAGAIN : 0,
+			  "a header past the cap: handed back at the cap, never stuck");
+	}
+	ASSERT_EQ(len, MW_TLS_REASM_MAX, "at the cap");
+
+	/* three bytes that may start one, then no ClientHello: what was held
+	 * is handed back with -ENOENT (the caller reads it for an SNI) */
+	n = tls_hello(hello, name, 300, 0);
+	hello[5] = 2;
+	ev = host_peek(hello, 3, 40000, false);
+	ASSERT_EQ(mw_reasm_tls_record(&r, &ev, 10, &rec, &len), -EAGAIN, "three bytes: kept");
+	ev = host_peek(hello + 3, 100, 40003, true);
+	rec = NULL, len = 0;
+	ASSERT_EQ(mw_reasm_tls_record(&r, &ev, 10, &rec, &len), -ENOENT, "then a ServerHello");
+	ASSERT_TRUE(rec != NULL && len == 103, "what was held, handed back");
 
 	/* past MW_TLS_REASM_MAX: handed back at the cap (JA4 then fails) */
 	n = tls_hello(hello, name, 2100, 0);

@@ -197,7 +197,7 @@ check_within 5 "a flow of miner-a from shop-b's address: no block by that addres
 check_fails "... shop-b is not cut off from $DB (cblock4)" cblocked 172.31.0.3 $DB
 
 # a real runtime: podman 4.3 with runc (crun refuses this host's hybrid
-# cgroups; /work/notes of issue 19), a busybox image of the test's own:
+# cgroups: the hugetlb controller sits in v2), a busybox image of the test's own:
 # busybox's nc sends the login from inside, through podman's own bridge
 # (cni-podman0, made when the container starts: the agent takes it then)
 # and its masquerade

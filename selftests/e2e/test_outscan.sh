@@ -192,7 +192,7 @@ read -r sev pid kind targets answered refused unanswered sample action root evid
 	<<<"$(field xscan2375 2375 "e['severity'], d['process']['pid'], d['kind'], d['targets'], \
 	d['answered'], d['refused'], d['half_open'] + d['pending'], \
 	len(d['sample']) == 8 and e['src_ip'] == '$SRV4', e['action'], \
-	'root cgroup' in d['not_blocked'], d['evidence']")"
+	'root cgroup' in d['not_blocked'] or 'own cgroup' in d['not_blocked'], d['evidence']")"
 check_eq "critical" "$sev" critical
 check_eq "with the scanner's pid" "$pid" "$scan_pid"
 check_eq "horizontal, 256 targets" "$kind $targets" 'horizontal 256'

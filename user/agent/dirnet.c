@@ -309,10 +309,7 @@ static void judge_now(struct mw_agent_dirnet *a, const struct mw_event_flow *ev,
 	if (!mw_evidence_host_opened(evid)) {
 		/* a frame from the wire with the host's address as source (a
 		 * replay, a spoof): never learned into the baseline, never
-		 * blocked, reported at a bounded rate */
-		if (!mw_report_limit_take(&a->unverified, MW_DIRNET_UNVERIFIED_PER_MIN,
-					  mw_now_ns()))
-			return;
+		 * blocked, reported at a bounded rate (below) */
 		df.unverified = true;
 	} else {
 		have_proc = !mw_process_lookup(a->owner_fd, ev->flow.sock_cookie, &proc);
@@ -326,6 +323,9 @@ static void judge_now(struct mw_agent_dirnet *a, const struct mw_event_flow *ev,
 	df.doh = f.doh ? "doh" : NULL;
 	df.mining = f.stratum || f.blacklisted;
 	mw_dirnet_judge(&a->d, &df, mw_now_ns(), time(NULL), &v);
+	if (v.report && df.unverified &&
+	    !mw_report_limit_take(&a->unverified, MW_DIRNET_UNVERIFIED_PER_MIN, mw_now_ns()))
+		return;
 	if (v.report)
 		report(a, ev, &v, evid, &proc, have_proc, &f);
 }

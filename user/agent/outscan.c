@@ -14,8 +14,8 @@
 #include "agent/nat_view.h"
 #include "agent/outscan.h"
 #include "agent/process.h"
+#include "lib/container.h"
 #include "enforce/policy.h"
-#include "lib/flowtable.h"
 #include "lib/log.h"
 #include "lib/util.h"
 #include "output/eve.h"
@@ -37,28 +37,6 @@ static void set_cfg(struct mw_agent_outscan *a)
 	};
 }
 
-/* The cgroup v2 mount point, from /proc/self/mountinfo; "" when none. */
-static void cgroup2_root(char *buf, size_t len)
-{
-	char line[1024], mnt[512], fstype[64];
-	FILE *f = fopen("/proc/self/mountinfo", "r");
-
-	buf[0] = '\0';
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		const char *sep = strstr(line, " - ");
-
-		/* "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS... - FSTYPE ..." */
-		if (!sep || sscanf(line, "%*s %*s %*s %*s %511s", mnt) != 1 ||
-		    sscanf(sep + 3, "%63s", fstype) != 1 || strcmp(fstype, "cgroup2"))
-			continue;
-		snprintf(buf, len, "%s", mnt);
-		break;
-	}
-	fclose(f);
-}
-
 /* The ids of the root cgroup and of the agent's own (inodes of their
  * directories): never cut off. */
 static void own_cgroups(struct mw_agent_outscan *a)
@@ -67,8 +45,7 @@ static void own_cgroups(struct mw_agent_outscan *a)
 	struct stat st;
 	FILE *f;
 
-	cgroup2_root(root, sizeof(root));
-	if (!root[0] || stat(root, &st))
+	if (mw_cgroup2_mount(root, sizeof(root)) || stat(root, &st))
 		return;
 	a->root_cgroup = st.st_ino;
 	f = fopen("/proc/self/cgroup", "r");

@@ -28,7 +28,7 @@ struct mw_process {
 	char cmdline[512]; /* empty once the process is gone */
 	char cgroup[512]; /* path below the cgroup v2 root, or empty */
 	char user[64];
-	char exe[256]; /* /proc/PID/exe as the kernel names it, or empty */
+	char exe[512]; /* /proc/PID/exe as the kernel names it (" (deleted)" kept), or empty */
 	bool tty; /* the process has a controlling terminal: someone typed it */
 	bool in_container; /* the socket's cgroup is a container's: @ct */
 	struct mw_container ct;

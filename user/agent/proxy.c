@@ -172,11 +172,16 @@ static void greeting_drop(struct mw_agent_proxy *a, struct mw_proxy_greeting *g)
 	memset(g, 0, sizeof(*g));
 }
 
-/* Keeps a SOCKS5 greeting until its request: the oldest gives way. */
+/* Keeps a SOCKS5 greeting until its request: in a free slot, else the
+ * oldest gives way. */
 static void greeting_keep(struct mw_agent_proxy *a, struct flow_ctx *fc)
 {
 	struct mw_proxy_greeting *g = greeting_of(a, fc->key);
+	unsigned i;
 
+	for (i = 0; !g && i < MW_PROXY_GREETINGS; i++)
+		if (!a->greetings[i].ns)
+			g = &a->greetings[i];
 	if (!g) {
 		g = &a->greetings[a->greeting_pos];
 		a->greeting_pos = (a->greeting_pos + 1) % MW_PROXY_GREETINGS;
@@ -211,7 +216,6 @@ static void greeting_judge(struct mw_agent_proxy *a, struct mw_proxy_greeting *g
 		if (!reported(a, &g->key, MW_PROXY_SOCKS5, "", who ? who : "")) {
 			a->greetings_alone++;
 			fc.process = g->process;
-			g->process = NULL;
 			report(a, &fc, NULL);
 		}
 	}

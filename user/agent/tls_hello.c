@@ -120,8 +120,8 @@ static void on_peek(void *arg, const struct mw_event_peek *ev)
 {
 	struct mw_agent_tls_hello *a = arg;
 	struct mw_tls_hello h;
-	const uint8_t *rec;
-	size_t len;
+	const uint8_t *rec = NULL;
+	size_t len = 0;
 	int err;
 
 	/* a ClientHello starts one of the host's first data packets (the
@@ -154,8 +154,9 @@ static void on_peek(void *arg, const struct mw_event_peek *ev)
 			return;
 	} else if (ev->cont && ev->host_opened) {
 		/* the host's ClientHello whose first part is gone (a flood
-		 * took its slot): its SNI, when this piece holds it */
-		if (mw_tls_sni_scan(ev->data, ev->len, h.sni))
+		 * took its slot): its SNI, when this piece holds it; a stray
+		 * piece of one already read changes nothing */
+		if (lookup(a->t, &ev->key) || mw_tls_sni_scan(ev->data, ev->len, h.sni))
 			return;
 	} else {
 		return;

@@ -142,9 +142,12 @@ const char *mw_doh_entry_str(const struct mw_doh_entry *d, char *buf, size_t len
 	return buf;
 }
 
+/* @s (an executable's base name) is @name, or a variant of it (firefox-esr);
+ * a program upgraded under it is still itself ("firefox (deleted)"). */
 static bool name_is(const char *name, size_t n, const char *s)
 {
-	return !strncmp(s, name, n) && (!s[n] || s[n] == '-' || s[n] == '_' || s[n] == '.');
+	return !strncmp(s, name, n) &&
+	       (!s[n] || s[n] == '-' || s[n] == '_' || s[n] == '.' || !strcmp(s + n, " (deleted)"));
 }
 
 bool mw_doh_client(const char *clients, const char *exe, const char *comm)

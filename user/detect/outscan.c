@@ -331,11 +331,16 @@ static bool first_of(const struct mw_outscan_src *s, unsigned i, bool by_port)
 	return true;
 }
 
+/* The scans @s shows, into @out; *@whole false when @out filled up or the
+ * rate limit stopped it before every target was looked at: @s is judged
+ * again at the next check, or a finished scan would never be reported. */
 static unsigned judge(struct mw_outscan *o, struct mw_outscan_src *s, uint64_t now_ns,
-		      struct mw_outscan_verdict *out, unsigned max)
+		      struct mw_outscan_verdict *out, unsigned max, bool *whole)
 {
 	unsigned i, n = 0;
 	int by_port;
+
+	*whole = false;
 
 	for (by_port = 1; by_port >= 0; by_port--) {
 		unsigned threshold = by_port ? o->cfg.addresses : o->cfg.ports;
@@ -367,6 +372,7 @@ static unsigned judge(struct mw_outscan *o, struct mw_outscan_src *s, uint64_t n
 			n++;
 		}
 	}
+	*whole = n < max;
 	return n;
 }
 
@@ -385,11 +391,16 @@ unsigned mw_outscan_check(struct mw_outscan *o, uint64_t now_ns, mw_outscan_ask_
 			continue; /* the last source took its place */
 		/* only a source with enough targets is worth the questions */
 		if (s->n >= least && least) {
+			bool whole;
+
 			ask_pending(o, s, now_ns, ask, arg);
-			if (s->dirty && n < max)
-				n += judge(o, s, now_ns, out + n, max - n);
+			if (s->dirty && n < max) {
+				n += judge(o, s, now_ns, out + n, max - n, &whole);
+				s->dirty = !whole;
+			}
+		} else {
+			s->dirty = false;
 		}
-		s->dirty = false;
 		i++;
 	}
 	return n;

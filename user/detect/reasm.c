@@ -135,8 +135,9 @@ static long hello_span(const uint8_t *b, size_t have)
 	while (got < hs && off < MW_TLS_REASM_MAX) {
 		size_t rec;
 
+		/* the next header not held yet; none ever will be at the cap */
 		if (off + 5 > have)
-			return 0;
+			return have >= MW_TLS_REASM_MAX ? MW_TLS_REASM_MAX : 0;
 		if (b[off] != 0x16)
 			return (long)off; /* the message ends early: what came */
 		rec = (size_t)b[off + 3] << 8 | b[off + 4];
@@ -162,11 +163,10 @@ int mw_reasm_tls_record(struct mw_reasm *r, const struct mw_event_peek *ev, uint
 		if (want == 0 || (want > 0 && s->have < (size_t)want))
 			return -EAGAIN;
 		done(r, s);
-		if (want < 0)
-			return -ENOENT;
+		/* what was held, read as far as it goes (reasm.h) */
 		*rec = s->buf;
-		*len = (size_t)want;
-		return 0;
+		*len = want < 0 ? s->have : (size_t)want;
+		return want < 0 ? -ENOENT : 0;
 	}
 	*rec = ev->data;
 	*len = ev->len;

@@ -300,7 +300,8 @@ void mw_config_defaults(struct mw_config *cfg)
 	snprintf(cfg->dn_doh_lists, sizeof(cfg->dn_doh_lists), "%s", "builtin");
 	snprintf(cfg->dn_doh_clients, sizeof(cfg->dn_doh_clients), "%s",
 		 "firefox, chrome, chromium, msedge, brave, opera, vivaldi, epiphany, "
-		 "WebKitNetworkProcess");
+		 "WebKitNetworkProcess, systemd-resolved, stubby, unbound, kresd, dnsmasq, "
+		 "dnscrypt-proxy");
 	cfg->dn_hello_wait_ms = 1000;
 	cfg->dn_proxy = true;
 	cfg->os_enable = true;

@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "minewall.h"
 #include "parse/ja4.h"
+#include "parse/tls_records.h"
 
 #define TLS_HANDSHAKE 0x16
 #define TLS_CLIENT_HELLO 0x01
@@ -326,7 +328,9 @@ int mw_ja4(const uint8_t *b, size_t len, char out[MW_JA4_LEN])
 	static const char hex[] = "0123456789abcdef";
 	struct hello *h;
 	struct sha256 s;
-	size_t rec_end, hs_end, nc, ne;
+	uint8_t joined[MW_TLS_REASM_MAX];
+	const uint8_t *msg;
+	size_t rec_end, hs_end, nc, ne, n;
 	char alpn[3] = "00";
 	int err;
 
@@ -335,13 +339,22 @@ int mw_ja4(const uint8_t *b, size_t len, char out[MW_JA4_LEN])
 		return -EINVAL;
 	rec_end = REC_HDR + (size_t)get16(b + 3);
 	hs_end = REC_HDR + HS_HDR + ((size_t)b[6] << 16 | (size_t)b[7] << 8 | b[8]);
-	if (rec_end > len || hs_end > rec_end)
+	msg = b + REC_HDR;
+	if (hs_end > rec_end) {
+		/* a message over several records: joined, or a client
+		 * would escape its fingerprint by fragmenting its hello */
+		if (mw_tls_join_records(b, len, hs_end - REC_HDR, joined, sizeof(joined), &n) ||
+		    n < hs_end - REC_HDR)
+			return -EINVAL;
+		msg = joined;
+	} else if (rec_end > len) {
 		return -EINVAL;
+	}
 	/* 48 KiB of lists: on the heap, not the stack of the agent's thread */
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
-	err = read_hello(h, b + REC_HDR + HS_HDR, hs_end - REC_HDR - HS_HDR);
+	err = read_hello(h, msg + HS_HDR, hs_end - REC_HDR - HS_HDR);
 	if (err)
 		goto out;
 	if (h->alpn_len) {

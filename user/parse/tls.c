@@ -4,6 +4,7 @@
 
 #include "minewall.h"
 #include "parse/tls.h"
+#include "parse/tls_records.h"
 
 #define TLS_HANDSHAKE 0x16
 #define TLS_CLIENT_HELLO 0x01
@@ -83,33 +84,15 @@ static int hello_sni(const uint8_t *h, size_t len, size_t hs_end, char *sni)
 	return off > len ? -EAGAIN : -ENOENT;
 }
 
-/* A ClientHello fragmented over several handshake records (RFC 8446 5.1
- * allows it; a client may do it to hide its SNI from a first-record
- * reader): the records' payloads joined, then read as one message. */
+/* A ClientHello fragmented over several handshake records: joined, then
+ * read as one message. */
 static int split_hello_sni(const uint8_t *b, size_t len, size_t hs_end, char *sni)
 {
 	uint8_t hs[MW_TLS_REASM_MAX];
-	size_t off = 0, n = 0, rl, take;
+	size_t n;
 
-	while (off < len && n < sizeof(hs)) {
-		if (off + REC_HDR > len)
-			break;
-		if (b[off] != TLS_HANDSHAKE || b[off + 1] != 3)
-			return -EINVAL;
-		rl = get16(b + off + 3);
-		if (rl == 0)
-			return -EINVAL; /* RFC 8446: no empty handshake fragment */
-		take = rl;
-		if (take > len - off - REC_HDR)
-			take = len - off - REC_HDR;
-		if (take > sizeof(hs) - n)
-			take = sizeof(hs) - n;
-		memcpy(hs + n, b + off + REC_HDR, take);
-		n += take;
-		off += REC_HDR + rl;
-		if (n >= hs_end)
-			break;
-	}
+	if (mw_tls_join_records(b, len, hs_end, hs, sizeof(hs), &n))
+		return -EINVAL;
 	return hello_sni(hs, n, hs_end, sni);
 }
 
